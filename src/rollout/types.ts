@@ -1,0 +1,197 @@
+// The engine's vocabulary. No AWS SDK type appears here: the platform driver translates AWS's
+// answers into these plain shapes, and the engine (plan, decide, gates, run) reasons about them.
+
+/** A count of tasks or a percentage of the desired count, as parsed from an input (`2`, `25%`). */
+export type TaskQuantity = { kind: 'count'; value: number } | { kind: 'percent'; value: number };
+
+/** The ECS deployment settings the action sets while it paces a rollout, and restores after. */
+export interface DeploymentSettings {
+  maximumPercent: number;
+  minimumHealthyPercent: number;
+  /** The service's circuit breaker, kept as the service had it (undefined when the service has none). */
+  circuitBreaker?: { enable: boolean; rollback: boolean };
+}
+
+/** The pure result of plan.ts: how a rollout of `desired` tasks is cut into batches. */
+export interface BatchPlan {
+  desired: number;
+  /** New tasks started per batch (the surge). */
+  batchSize: number;
+  /** Old tasks that may be stopped before their replacements are healthy. */
+  maxUnavailable: number;
+  /** Sizes of the batches in order; they add up to `desired` (the last may be short). */
+  batches: number[];
+  /** What UpdateService is given to make ECS move in these steps. */
+  settings: DeploymentSettings;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One observation of the service: what observe.ts returns, what decide.ts reads.
+
+export type TaskLastStatus =
+  | 'PROVISIONING'
+  | 'PENDING'
+  | 'ACTIVATING'
+  | 'RUNNING'
+  | 'DEACTIVATING'
+  | 'STOPPING'
+  | 'DEPROVISIONING'
+  | 'STOPPED';
+
+export interface TaskView {
+  arn: string;
+  /** Last part of the ARN, what people see in the console. */
+  id: string;
+  taskDefinitionArn: string;
+  lastStatus: TaskLastStatus | string;
+  desiredStatus: 'RUNNING' | 'STOPPED' | string;
+  /** `ecs-svc/<deployment id>` for service tasks. */
+  startedBy?: string;
+  /** Private IPv4 address from the task's awsvpc attachment: the target id in `ip` target groups. */
+  ip?: string;
+  createdAt?: number;
+  startedAt?: number;
+  stoppedAt?: number;
+  stoppedReason?: string;
+  stopCode?: string;
+  containers: { name: string; exitCode?: number; reason?: string; lastStatus?: string }[];
+}
+
+export type TargetState =
+  | 'initial'
+  | 'healthy'
+  | 'unhealthy'
+  | 'unhealthy.draining'
+  | 'unused'
+  | 'draining'
+  | 'unavailable';
+
+export interface TargetView {
+  targetGroupArn: string;
+  /** For `ip` target groups, the task's IPv4 address. */
+  id: string;
+  port: number;
+  state: TargetState | string;
+  reason?: string;
+  description?: string;
+}
+
+export interface DeploymentView {
+  id: string;
+  status: 'PRIMARY' | 'ACTIVE' | 'INACTIVE' | string;
+  taskDefinitionArn: string;
+  desiredCount: number;
+  pendingCount: number;
+  runningCount: number;
+  failedTasks: number;
+  rolloutState?: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | string;
+  rolloutStateReason?: string;
+  createdAt?: number;
+  updatedAt?: number;
+}
+
+export interface ServiceEventView {
+  id: string;
+  createdAt: number;
+  message: string;
+}
+
+export interface ServiceView {
+  arn: string;
+  name: string;
+  clusterArn: string;
+  status: string;
+  desiredCount: number;
+  runningCount: number;
+  pendingCount: number;
+  taskDefinitionArn: string;
+  settings: DeploymentSettings;
+  deployments: DeploymentView[];
+  /** Newest first, as ECS returns them. */
+  events: ServiceEventView[];
+  targetGroupArns: string[];
+  deploymentController: string;
+}
+
+export interface Snapshot {
+  /** When the observation finished (ms since the epoch, from the injected clock). */
+  at: number;
+  service: ServiceView;
+  /** Every task of the service that ECS still reports: RUNNING ones and recently STOPPED ones. */
+  tasks: TaskView[];
+  /** Every target of every target group of the service. */
+  targets: TargetView[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verdicts and what the engine reports.
+
+/** Why a rollout failed: every field a user needs to act, already worded for them. */
+export interface RolloutFailure {
+  /** 1-based batch that failed; 0 for failures before the first batch (preflight, register). */
+  batch: number;
+  kind:
+    | 'task-stopped'
+    | 'target-unhealthy'
+    | 'http-check'
+    | 'batch-timeout'
+    | 'rollout-timeout'
+    | 'ecs-rollback'
+    | 'superseded'
+    | 'cancelled'
+    | 'error';
+  /** One sentence: what went wrong, naming the task, target, reason code or stoppedReason. */
+  message: string;
+  taskArn?: string;
+  target?: { targetGroupArn: string; id: string; port: number };
+  reasonCode?: string;
+  /** Service events ECS wrote since the rollout began, oldest first. */
+  serviceEvents?: string[];
+}
+
+export interface BatchProgress {
+  /** 1-based batch being watched. */
+  batch: number;
+  batches: number;
+  /** New tasks wanted by the end of this batch (cumulative). */
+  newWanted: number;
+  newRunning: number;
+  newHealthy: number;
+  oldRemaining: number;
+  oldDraining: number;
+  /** What the engine waits for, in words (for the log line). */
+  waitingFor: string;
+}
+
+export interface BatchRecord {
+  batch: number;
+  tasks: number;
+  startedAt: number;
+  launchedAt?: number;
+  healthyAt?: number;
+  drainedAt?: number;
+  endedAt?: number;
+  outcome: 'succeeded' | 'failed' | 'in-progress';
+}
+
+export type Outcome = 'succeeded' | 'rolled-back' | 'failed' | 'cancelled';
+
+export type RolloutEvent =
+  | { type: 'rollout-started'; at: number; plan: BatchPlan; from: string; to: string }
+  | { type: 'batch-started'; at: number; batch: number; batches: number; tasks: number }
+  | { type: 'progress'; at: number; progress: BatchProgress }
+  | { type: 'batch-succeeded'; at: number; record: BatchRecord }
+  | { type: 'failed'; at: number; failure: RolloutFailure }
+  | { type: 'rollback-started'; at: number; to: string }
+  | { type: 'rollback-progress'; at: number; waitingFor: string }
+  | { type: 'rollback-finished'; at: number; ok: boolean; message: string }
+  | { type: 'rollout-finished'; at: number; outcome: Outcome; batches: BatchRecord[] };
+
+/** Anything that listens to a rollout: the log, the job summary, the GitHub check run. */
+export type RolloutListener = (event: RolloutEvent) => void | Promise<void>;
+
+/** Injected time, so pure code and the loop's tests never wait for real time. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
