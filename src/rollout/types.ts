@@ -23,6 +23,8 @@ export interface BatchPlan {
   batches: number[];
   /** What UpdateService is given to make ECS move in these steps. */
   settings: DeploymentSettings;
+  /** Where ECS's percent rounding could not give exactly what was asked, in words (additive). */
+  notes?: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -194,4 +196,34 @@ export type RolloutListener = (event: RolloutEvent) => void | Promise<void>;
 export interface Clock {
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Added by the engine work (additive): the HTTP probe port, HTTP-check streaks, the rollout result.
+
+/**
+ * One HTTP GET with a timeout; implemented outside the engine (with @actions/http-client). It never
+ * throws: a connection error or timeout comes back as `error`.
+ */
+export interface HttpProbe {
+  get(url: string, timeoutMs: number): Promise<{ status?: number; error?: string }>;
+}
+
+/** Consecutive failed HTTP checks of one URL while a batch settles. */
+export interface HttpCheckStreak {
+  url: string;
+  consecutiveFailures: number;
+  /** The last answer in words: `status 503`, `connect ECONNREFUSED`. */
+  last?: string;
+}
+
+/** What runRollout returns: the outcome, every batch, the failure and the rollback, if any. */
+export interface RolloutResult {
+  outcome: Outcome;
+  batches: BatchRecord[];
+  failure?: RolloutFailure;
+  rollback?: { ok: boolean; message: string; durationMs: number };
+  /** Whether the service's own deployment settings were put back, and what was done. */
+  settingsRestored: { ok: boolean; message: string };
+  durationMs: number;
 }

@@ -1,0 +1,237 @@
+// The ECS service scheduler for services with the ECS (rolling update) deployment controller. One
+// reconcile per service per tick: replace tasks that failed ELB health checks, trip the deployment
+// circuit breaker, launch and stop per the rolling-update arithmetic (rolling.ts), retire drained
+// deployments, and mark COMPLETED / steady state. It reacts every ~75 ms of real time, and at once
+// when a task or a target changes.
+import type { Clock, Log, TargetRegistry } from '../contracts.js';
+import { newDeploymentId } from './arns.js';
+import { addEvent, taskList } from './events.js';
+import { circuitBreakerThreshold, rollingStep } from './rolling.js';
+import type { DeploymentRecord, EcsStore, ServiceRecord, TaskRecord } from './store.js';
+import type { TaskLifecycle } from './tasks.js';
+
+export interface SchedulerDeps {
+  clock: Clock;
+  log: Log;
+  targets: TargetRegistry;
+  store: EcsStore;
+  lifecycle: TaskLifecycle;
+}
+
+export interface Scheduler {
+  /** Run a reconcile soon (coalesced). */
+  poke(): void;
+  stop(): void;
+}
+
+const TICK_REAL_MS = 75;
+
+export function newDeployment(taskDefinitionArn: string, desiredCount: number, now: number, reason?: string): DeploymentRecord {
+  const id = newDeploymentId();
+  return {
+    id,
+    status: 'PRIMARY',
+    taskDefinitionArn,
+    desiredCount,
+    failedTasks: 0,
+    rolloutState: 'IN_PROGRESS',
+    rolloutStateReason: reason ?? `ECS deployment ${id} in progress.`,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/** A task counts healthy when RUNNING and healthy in every target group of its service. */
+export function isTaskHealthy(task: TaskRecord, service: ServiceRecord, targets: TargetRegistry): boolean {
+  if (task.lastStatus !== 'RUNNING' || task.desiredStatus !== 'RUNNING') return false;
+  return service.loadBalancers.every(
+    (lb) =>
+      !targets.targetGroup(lb.targetGroupArn) ||
+      targets.health(lb.targetGroupArn, { id: task.ip, port: lb.containerPort }).state === 'healthy',
+  );
+}
+
+export function createScheduler(deps: SchedulerDeps): Scheduler {
+  const { clock, store, targets, lifecycle } = deps;
+  let scheduled: NodeJS.Immediate | undefined;
+  let stopped = false;
+
+  const tick = (): void => {
+    scheduled = undefined;
+    if (stopped) return;
+    try {
+      lifecycle.advance();
+      for (const service of store.services.values()) {
+        if (service.status !== 'INACTIVE') reconcile(service);
+      }
+    } catch (error) {
+      // A timer must never throw: log it and try again on the next tick.
+      deps.log(`ecs: scheduler tick failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
+  };
+  const timer = clock.every(TICK_REAL_MS / 1000 / clock.scale, tick);
+
+  function reconcile(service: ServiceRecord): void {
+    const now = clock.now();
+    const tasks = [...store.tasks.values()].filter((t) => t.serviceArn === service.arn);
+    const primary = service.deployments[0];
+    if (!primary) return;
+
+    replaceElbFailures(service, tasks, now);
+    tripCircuitBreaker(service, now);
+    const current = service.deployments[0]!;
+
+    const desired = service.status === 'ACTIVE' ? service.desiredCount : 0;
+    const up = tasks.filter((t) => t.desiredStatus === 'RUNNING');
+    const live = tasks.filter((t) => t.lastStatus !== 'STOPPED');
+    const view = (t: TaskRecord): { arn: string; healthy: boolean } => ({ arn: t.arn, healthy: isTaskHealthy(t, service, targets) });
+    const decision = rollingStep({
+      desired,
+      maximumPercent: service.deploymentConfiguration.maximumPercent,
+      minimumHealthyPercent: service.deploymentConfiguration.minimumHealthyPercent,
+      liveCount: live.length,
+      primary: up.filter((t) => t.deploymentId === current.id).map(view),
+      old: up.filter((t) => t.deploymentId !== current.id).map(view),
+      mayLaunch: current.rolloutState !== 'FAILED',
+    });
+
+    if (decision.stop.length > 0) {
+      const stoppedIds: string[] = [];
+      for (const arn of decision.stop) {
+        const task = store.tasks.get(arn);
+        if (!task) continue;
+        const reason =
+          task.deploymentId === current.id
+            ? 'Scaling activity initiated by (deployment ' + current.id + ')'
+            : `Scaling activity initiated by (deployment ${current.id})`;
+        lifecycle.stop(task, reason, 'ServiceSchedulerInitiated');
+        stoppedIds.push(task.id);
+      }
+      addEvent(service, `has stopped ${stoppedIds.length} running tasks: ${taskList(stoppedIds)}.`, now);
+    }
+
+    if (decision.launch > 0) {
+      const definition = store.taskDefinitions.get(current.taskDefinitionArn);
+      if (definition) {
+        const started = [];
+        for (let i = 0; i < decision.launch; i++) started.push(lifecycle.launch(service, current, definition).id);
+        addEvent(service, `has started ${started.length} tasks: ${taskList(started)}.`, now);
+      }
+    }
+
+    settleDeployments(service, now);
+  }
+
+  /**
+   * Pages "Service load balancing" and "Health check grace period": a task whose target is
+   * unhealthy in any of the service's target groups is stopped and replaced, unless the service's
+   * healthCheckGracePeriodSeconds since the task started has not yet passed.
+   */
+  function replaceElbFailures(service: ServiceRecord, tasks: TaskRecord[], now: number): void {
+    const grace = clock.ms(service.healthCheckGracePeriodSeconds ?? 0);
+    for (const task of tasks) {
+      if (task.lastStatus !== 'RUNNING' || task.desiredStatus !== 'RUNNING') continue;
+      if (task.startedAt !== undefined && now - task.startedAt < grace) continue;
+      for (const target of task.targets) {
+        const health = targets.health(target.targetGroupArn, { id: task.ip, port: target.port });
+        if (health.state !== 'unhealthy') continue;
+        const why = health.description ?? health.reason ?? 'unhealthy';
+        addEvent(
+          service,
+          `(task ${task.id}) (port ${target.port}) is unhealthy in (target-group ${target.targetGroupArn}) due to (reason ${why}).`,
+          now,
+        );
+        lifecycle.countFailure(task);
+        lifecycle.stop(task, `Task failed ELB health checks in (target-group ${target.targetGroupArn})`, 'ServiceSchedulerInitiated');
+        addEvent(service, `has stopped 1 running tasks: ${taskList([task.id])}.`, now);
+        break;
+      }
+    }
+  }
+
+  /**
+   * Page "How the Amazon ECS deployment circuit breaker detects failures": once the PRIMARY
+   * deployment's failed tasks reach the threshold it becomes FAILED and stops launching; with
+   * rollback on, the service goes back to the most recent COMPLETED deployment's task definition.
+   */
+  function tripCircuitBreaker(service: ServiceRecord, now: number): void {
+    const primary = service.deployments[0]!;
+    const breaker = service.deploymentConfiguration.deploymentCircuitBreaker;
+    if (!breaker.enable || primary.rolloutState !== 'IN_PROGRESS') return;
+    if (primary.failedTasks < circuitBreakerThreshold(service.desiredCount)) return;
+
+    primary.rolloutState = 'FAILED';
+    primary.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
+    primary.updatedAt = now;
+    addEvent(service, `(deployment ${primary.id}) deployment failed: tasks failed to start.`, now);
+    const target = service.lastCompleted;
+    if (!breaker.rollback || !target || target.id === primary.id) return;
+
+    // The page: "When the rollback starts, the deployment changes from a COMPLETED to IN_PROGRESS".
+    // If that deployment is still listed it becomes PRIMARY again; if it is gone, a deployment with
+    // its task definition takes its place.
+    const reason = `ECS deployment circuit breaker: rolling back to deploymentId ${target.id}.`;
+    const existing = service.deployments.find((d) => d.id === target.id);
+    const rollback = existing ?? newDeployment(target.taskDefinitionArn, service.desiredCount, now, reason);
+    rollback.status = 'PRIMARY';
+    rollback.rolloutState = 'IN_PROGRESS';
+    rollback.rolloutStateReason = reason;
+    rollback.desiredCount = service.desiredCount;
+    rollback.updatedAt = now;
+    primary.status = 'ACTIVE';
+    service.deployments = [rollback, ...service.deployments.filter((d) => d !== rollback)];
+    service.taskDefinitionArn = rollback.taskDefinitionArn;
+    service.steady = false;
+    addEvent(service, `rolling back to deployment ${rollback.id}.`, now);
+  }
+
+  function settleDeployments(service: ServiceRecord, now: number): void {
+    const tasks = [...store.tasks.values()].filter((t) => t.serviceArn === service.arn);
+    const live = tasks.filter((t) => t.lastStatus !== 'STOPPED');
+    const primary = service.deployments[0]!;
+
+    // An older deployment is done (INACTIVE, dropped from the list) once none of its tasks is left.
+    service.deployments = service.deployments.filter((d, i) => {
+      if (i === 0) return true;
+      d.desiredCount = tasks.filter((t) => t.deploymentId === d.id && t.desiredStatus === 'RUNNING').length;
+      const left = live.some((t) => t.deploymentId === d.id);
+      if (!left) d.status = 'INACTIVE';
+      return left;
+    });
+    primary.desiredCount = service.status === 'ACTIVE' ? service.desiredCount : 0;
+
+    if (service.status === 'DRAINING') {
+      if (live.length === 0) service.status = 'INACTIVE';
+      return;
+    }
+
+    const primaryUp = tasks.filter((t) => t.deploymentId === primary.id && t.desiredStatus === 'RUNNING');
+    const settled =
+      service.deployments.length === 1 &&
+      primaryUp.length === service.desiredCount &&
+      live.length === service.desiredCount &&
+      primaryUp.every((t) => isTaskHealthy(t, service, targets));
+    if (settled && primary.rolloutState === 'IN_PROGRESS') {
+      primary.rolloutState = 'COMPLETED';
+      primary.rolloutStateReason = `ECS deployment ${primary.id} completed.`;
+      primary.updatedAt = now;
+      service.lastCompleted = { id: primary.id, taskDefinitionArn: primary.taskDefinitionArn };
+      addEvent(service, `(deployment ${primary.id}) deployment completed.`, now);
+    }
+    const steady = settled && primary.rolloutState === 'COMPLETED';
+    if (steady && !service.steady) addEvent(service, 'has reached a steady state.', now);
+    service.steady = steady;
+  }
+
+  return {
+    poke() {
+      if (!stopped && scheduled === undefined) scheduled = setImmediate(tick);
+    },
+    stop() {
+      stopped = true;
+      timer.cancel();
+      if (scheduled !== undefined) clearImmediate(scheduled);
+      scheduled = undefined;
+    },
+  };
+}

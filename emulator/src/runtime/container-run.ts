@@ -1,0 +1,47 @@
+// The seam between a task handle (stop semantics, exits, reasons: task-handle.ts) and the two ways
+// of running one container (a child process, or servers inside the emulator's process).
+import type { Clock, ContainerSpec, TaskSpec } from '../contracts.js';
+import type { TaskAppConfig } from './task-app.mjs';
+
+export interface ContainerEnd {
+  /** As Docker reports it: the process's code, or 128 + signal number (SIGKILL = 137). null = never started. */
+  exitCode: number | null;
+  /** Why it could not run (listen error, spawn failure), when that is the cause. */
+  error?: string;
+}
+
+export interface ContainerRun {
+  /** Resolves once the app listens (an idle container: once it runs); rejects if it ends first. */
+  readonly ready: Promise<void>;
+  /** Resolves once, when the container has ended. */
+  readonly ended: Promise<ContainerEnd>;
+  /** SIGTERM: a graceful stop. */
+  terminate(): void;
+  /** SIGKILL: ends it at once. */
+  kill(): void;
+}
+
+/** What a container runs, with every AWS duration turned into real milliseconds by the clock. */
+export interface ContainerLaunch {
+  crashOnStart: boolean;
+  /** null: the container has no port and runs idle. */
+  app: TaskAppConfig | null;
+}
+
+export function launchOf(task: TaskSpec, container: ContainerSpec, clock: Clock): ContainerLaunch {
+  const { behavior } = container;
+  if (container.port === undefined) return { crashOnStart: behavior.crashOnStart, app: null };
+  const app: TaskAppConfig = {
+    ip: task.ip,
+    port: container.port,
+    taskDefinition: task.taskDefinition,
+    revision: task.revision,
+    taskId: task.taskId,
+    container: container.name,
+    unhealthy: behavior.unhealthy,
+    slowStartMs: clock.ms(behavior.slowStartSeconds),
+    errorRate: behavior.errorRate,
+  };
+  if (behavior.unhealthyAfterSeconds !== undefined) app.unhealthyAfterMs = clock.ms(behavior.unhealthyAfterSeconds);
+  return { crashOnStart: behavior.crashOnStart, app };
+}

@@ -1,0 +1,64 @@
+// One container as a real HTTP server inside the emulator's own process, for fleets too big for a
+// process each (hundreds of tasks on two cores). Same app code as a child process (task-app.mjs),
+// and the exits a process would have: crash -> 1, SIGTERM -> graceful close -> 0, SIGKILL -> 137.
+import type { ContainerEnd, ContainerLaunch, ContainerRun } from './container-run.js';
+import { createTaskApp } from './task-app.mjs';
+
+const SIGKILL_EXIT = 137;
+
+export function runContainerInProcess(launch: ContainerLaunch, label: string): ContainerRun {
+  let endedOnce = false;
+  let resolveEnded!: (end: ContainerEnd) => void;
+  const ended = new Promise<ContainerEnd>((resolve) => (resolveEnded = resolve));
+  // A process ends asynchronously; so does this, so listeners see the same order in both runtimes.
+  const end = (result: ContainerEnd): void => {
+    if (endedOnce) return;
+    endedOnce = true;
+    setImmediate(() => resolveEnded(result));
+  };
+  const endedEarly = (): Promise<never> =>
+    ended.then(({ exitCode, error }) => {
+      throw new Error(`${label} ended before listening (exit code ${exitCode})${error ? `: ${error}` : ''}`);
+    });
+
+  if (launch.crashOnStart) {
+    end({ exitCode: 1 });
+    return { ready: endedEarly(), ended, terminate: () => {}, kill: () => {} };
+  }
+
+  if (!launch.app) {
+    // A container without a port: nothing to serve, it just runs until stopped.
+    return {
+      ready: Promise.resolve(),
+      ended,
+      terminate: () => end({ exitCode: 0 }),
+      kill: () => end({ exitCode: SIGKILL_EXIT }),
+    };
+  }
+
+  const app = createTaskApp(launch.app);
+  const address = `${launch.app.ip}:${launch.app.port}`;
+  const ready = Promise.race([
+    app.listening.then(
+      // false: stopped during its slow start, so it ended without ever listening.
+      (listened) => (listened ? undefined : endedEarly()),
+      (error: NodeJS.ErrnoException) => {
+        end({ exitCode: 1, error: `listen ${address}: ${error.code ?? error.message}` });
+        return endedEarly();
+      },
+    ),
+    endedEarly(),
+  ]);
+  return {
+    ready,
+    ended,
+    terminate: () => {
+      if (!endedOnce) void app.close().then(() => end({ exitCode: 0 }));
+    },
+    kill: () => {
+      if (endedOnce) return;
+      app.destroy();
+      end({ exitCode: SIGKILL_EXIT });
+    },
+  };
+}

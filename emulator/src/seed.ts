@@ -1,0 +1,48 @@
+// The demo scenario `npm run demo` deploys to: cluster `demo`; internet-facing ALB `demo-alb` with
+// a listener; ip target group `web` checked on `/health`; service `web` with 6 tasks of `web:1`,
+// rolling with minimumHealthyPercent 100 / maximumPercent 200.
+import { createScenario } from './scenario.js';
+import type { ScenarioInfo } from './scenario.js';
+
+export type DemoInfo = ScenarioInfo;
+
+/**
+ * Health check every 5 s (ALB's minimum), healthy after 2, unhealthy after 3, and a 20 s
+ * deregistration delay instead of AWS's 300 s default: with the default time scale (0.1) a batch
+ * takes a few real seconds, yet draining is long enough to watch.
+ */
+export const DEMO_TARGET_GROUP = {
+  healthCheck: { path: '/health', intervalSeconds: 5, timeoutSeconds: 4, healthyThreshold: 2, unhealthyThreshold: 3, matcher: '200' },
+  deregistrationDelaySeconds: 20,
+} as const;
+
+export function seedDemo(endpoint: string, options: { region?: string; waitTimeoutMs?: number } = {}): Promise<DemoInfo> {
+  return createScenario(endpoint, {
+    ...(options.region ? { region: options.region } : {}),
+    cluster: 'demo',
+    service: 'web',
+    desiredCount: 6,
+    loadBalancerName: 'demo-alb',
+    targetGroupName: 'web',
+    healthCheck: { ...DEMO_TARGET_GROUP.healthCheck },
+    deregistrationDelaySeconds: DEMO_TARGET_GROUP.deregistrationDelaySeconds,
+    deploymentConfiguration: { minimumHealthyPercent: 100, maximumPercent: 200 },
+    taskDefinition: {
+      family: 'web',
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '256',
+      memory: '512',
+      containerDefinitions: [
+        {
+          name: 'web',
+          image: 'public.ecr.aws/demo/web:1',
+          essential: true,
+          portMappings: [{ containerPort: 8080, protocol: 'tcp' }],
+        },
+      ],
+    },
+    waitForSteadyState: true,
+    waitTimeoutMs: options.waitTimeoutMs ?? 60_000,
+  });
+}

@@ -1,0 +1,268 @@
+// One HTTP endpoint for both services, as LocalStack serves every service on one port. A request is
+// routed to the ServiceProtocol that claims it (ECS: `X-Amz-Target`; ELBv2: `Action=` in the form
+// body), then throttled, subjected to injected faults, logged, and answered.
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { AwsError } from './contracts.js';
+import type { CallRecord, HttpAnswer, ListenerEndpoint, Log, RequestContext, ServiceProtocol } from './contracts.js';
+import type { Throttler } from './throttle.js';
+import type { FaultInjector } from './faults.js';
+import type { CallLog } from './call-log.js';
+import { isMutating } from './call-log.js';
+
+export const ACCOUNT_ID = '000000000000';
+const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
+const ELBV2_XMLNS = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
+/** AWS rejects bodies this large long before; we only guard the emulator's memory. */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** Read-only views served under `/_emulator/` for tools that only know the endpoint. */
+export interface Inspection {
+  listeners(): ListenerEndpoint[];
+  state(): unknown;
+  calls(): CallRecord[];
+}
+
+export interface ServerOptions {
+  host?: string;
+  /** 0 = any free port. */
+  port?: number;
+  /** Used when a request carries no SigV4 credential scope. */
+  region: string;
+  protocols: ServiceProtocol[];
+  throttler?: Throttler;
+  faults?: FaultInjector;
+  calls?: CallLog;
+  inspection?: Inspection;
+  log?: Log;
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:4566 */
+  readonly endpoint: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? (() => undefined);
+  const server = createServer((req, res) => {
+    handle(req, res, options).catch((error: unknown) => {
+      log(`emulator: request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    endpoint: `http://${urlHost}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // SDK clients keep connections alive; without this close() waits for their idle timeout.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, options: ServerOptions): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://emulator');
+  if (req.method === 'GET' && url.pathname.startsWith('/_emulator/')) {
+    answerInspection(url.pathname, res, options);
+    return;
+  }
+
+  const headers = flattenHeaders(req);
+  let body = await readBody(req);
+  // The Query protocol also accepts its parameters in a GET query string.
+  if (body === '' && url.search.length > 1) body = url.search.slice(1);
+
+  const ctx: RequestContext = {
+    region: regionOf(headers['authorization']) ?? options.region,
+    accountId: ACCOUNT_ID,
+    requestId: randomUUID(),
+  };
+  const time = Date.now();
+  const claimed = claim(options.protocols, headers, body);
+  if (!claimed) {
+    send(res, unknownOperation(options.protocols, headers, body, ctx));
+    return;
+  }
+  const { protocol, operation } = claimed;
+  const record = (status: number, params: Record<string, string>, errorCode?: string): void => {
+    const call: CallRecord = { time, service: protocol.service, operation, params, status, mutating: isMutating(operation) };
+    if (errorCode !== undefined) call.errorCode = errorCode;
+    options.calls?.record(call);
+  };
+
+  // Parse first so even a throttled or faulted call is logged with its key parameters.
+  let input: unknown;
+  let parseError: unknown;
+  let params: Record<string, string> = {};
+  try {
+    input = protocol.parse(operation, body);
+    params = protocol.keyParams(operation, input);
+  } catch (error) {
+    parseError = error;
+  }
+
+  if (options.throttler && !options.throttler.take(protocol.service, operation, ctx.region)) {
+    // ECS: ThrottlingException (JSON); ELBv2: Throttling (Query XML); both HTTP 400, "Rate exceeded".
+    const error = new AwsError(protocol.service === 'ecs' ? 'ThrottlingException' : 'Throttling', 'Rate exceeded', 400);
+    const answer = protocol.serializeError(error, ctx);
+    record(answer.status, params, error.code);
+    send(res, answer);
+    return;
+  }
+
+  const fault = options.faults?.decide(protocol.service, operation);
+  if (fault && fault.latencyMs > 0) await sleep(fault.latencyMs);
+  if (fault?.drop) {
+    record(0, params, 'ConnectionDropped');
+    req.socket.destroy();
+    return;
+  }
+  if (fault?.error) {
+    const answer = protocol.serializeError(fault.error, ctx);
+    record(answer.status, params, fault.error.code);
+    send(res, answer);
+    return;
+  }
+
+  let answer: HttpAnswer;
+  let errorCode: string | undefined;
+  try {
+    if (parseError !== undefined) throw parseError;
+    const output = await protocol.invoke(operation, input, ctx);
+    answer = protocol.serialize(operation, output, ctx);
+  } catch (error) {
+    const awsError = error instanceof AwsError ? error : internalError(protocol.service, error, options.log);
+    errorCode = awsError.code;
+    answer = protocol.serializeError(awsError, ctx);
+  }
+  record(answer.status, params, errorCode);
+  send(res, withRequestId(answer, ctx));
+}
+
+function claim(
+  protocols: ServiceProtocol[],
+  headers: Record<string, string | undefined>,
+  body: string,
+): { protocol: ServiceProtocol; operation: string } | undefined {
+  for (const protocol of protocols) {
+    const operation = protocol.operationOf(headers, body);
+    if (operation !== undefined) return { protocol, operation };
+  }
+  return undefined;
+}
+
+/**
+ * Nobody claimed the request: answer as AWS does for an unknown operation of the protocol the
+ * request speaks. JSON 1.1 services answer UnknownOperationException; Query services InvalidAction.
+ */
+function unknownOperation(
+  protocols: ServiceProtocol[],
+  headers: Record<string, string | undefined>,
+  body: string,
+  ctx: RequestContext,
+): HttpAnswer {
+  const target = headers['x-amz-target'];
+  if (target !== undefined) {
+    const error = new AwsError('UnknownOperationException', `Unknown operation ${target}`, 400);
+    const ecs = protocols.find((p) => p.service === 'ecs');
+    return ecs && target.startsWith(ECS_TARGET_PREFIX) ? ecs.serializeError(error, ctx) : jsonError(error, ctx);
+  }
+  const action = new URLSearchParams(body).get('Action');
+  const error = action
+    ? new AwsError('InvalidAction', `Could not find operation ${action} for version 2015-12-01`, 400)
+    : new AwsError('MissingAction', 'Missing Action', 400);
+  const elbv2 = protocols.find((p) => p.service === 'elbv2');
+  return elbv2 ? elbv2.serializeError(error, ctx) : queryError(error, ctx);
+}
+
+function internalError(service: ServiceProtocol['service'], error: unknown, log: Log | undefined): AwsError {
+  log?.(`emulator: ${service} handler failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  return new AwsError(service === 'ecs' ? 'InternalFailure' : 'InternalError', 'We encountered an internal error. Please try again.', 500);
+}
+
+function answerInspection(path: string, res: ServerResponse, options: ServerOptions): void {
+  const views: Record<string, () => unknown> = {
+    '/_emulator/health': () => ({ status: 'running', services: options.protocols.map((p) => p.service) }),
+    '/_emulator/listeners': () => options.inspection?.listeners() ?? [],
+    '/_emulator/state': () => options.inspection?.state() ?? {},
+    '/_emulator/calls': () => options.inspection?.calls() ?? [],
+  };
+  const view = views[path];
+  const [status, body] = view ? [200, view()] : [404, { message: `no such view; try ${Object.keys(views).join(', ')}` }];
+  send(res, { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+/** The region of a SigV4 credential scope: `Credential=AKID/20260101/us-east-1/ecs/aws4_request`. */
+export function regionOf(authorization: string | undefined): string | undefined {
+  const match = /Credential=[^/,\s]+\/\d{8}\/([^/,\s]+)\/[^/,\s]+\/aws4_request/.exec(authorization ?? '');
+  return match?.[1];
+}
+
+function jsonError(error: AwsError, ctx: RequestContext): HttpAnswer {
+  return {
+    status: error.httpStatus,
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': ctx.requestId },
+    body: JSON.stringify({ __type: error.code, message: error.message }),
+  };
+}
+
+function queryError(error: AwsError, ctx: RequestContext): HttpAnswer {
+  const xml =
+    `<ErrorResponse xmlns="${ELBV2_XMLNS}"><Error><Type>${error.fault}</Type><Code>${escapeXml(error.code)}</Code>` +
+    `<Message>${escapeXml(error.message)}</Message></Error><RequestId>${ctx.requestId}</RequestId></ErrorResponse>`;
+  return { status: error.httpStatus, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': ctx.requestId }, body: xml };
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function withRequestId(answer: HttpAnswer, ctx: RequestContext): HttpAnswer {
+  const has = Object.keys(answer.headers).some((h) => h.toLowerCase() === 'x-amzn-requestid');
+  return has ? answer : { ...answer, headers: { ...answer.headers, 'x-amzn-requestid': ctx.requestId } };
+}
+
+function send(res: ServerResponse, answer: HttpAnswer): void {
+  res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
+  res.end(answer.body);
+}
+
+function flattenHeaders(req: IncomingMessage): Record<string, string | undefined> {
+  const flat: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new Error(`request body over ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,183 @@
+// Pure: what the check run, commit status and deployment status say, from the rollout's events.
+import type { BatchPlan, BatchProgress, BatchRecord, Outcome, RolloutEvent, RolloutFailure } from '../rollout/types.js';
+
+/** GitHub's limit on a check run's output.summary and output.text, each. */
+export const CHECK_OUTPUT_LIMIT = 65_535;
+/** GitHub's limit on annotations per check-run request. */
+export const ANNOTATIONS_PER_REQUEST = 50;
+/** GitHub's limit on a commit status or deployment status description. */
+export const DESCRIPTION_LIMIT = 140;
+
+/** What the reporter is told at the end; `planned` is plan mode (nothing changed). */
+export type ReportOutcome = Outcome | 'planned';
+
+export type CheckConclusion = 'success' | 'failure' | 'cancelled' | 'neutral';
+export type CommitState = 'success' | 'failure' | 'error' | 'pending';
+export type DeploymentState = 'success' | 'failure' | 'error' | 'in_progress' | 'inactive';
+
+export function checkConclusion(outcome: ReportOutcome): CheckConclusion {
+  switch (outcome) {
+    case 'succeeded':
+      return 'success';
+    case 'rolled-back':
+    case 'failed':
+      return 'failure';
+    case 'cancelled':
+      return 'cancelled';
+    case 'planned':
+      return 'neutral';
+  }
+}
+
+/** Commit statuses have no `cancelled` or `neutral`: a cancel is an `error`, a plan a `success`. */
+export function commitState(outcome: ReportOutcome): CommitState {
+  switch (outcome) {
+    case 'succeeded':
+    case 'planned':
+      return 'success';
+    case 'rolled-back':
+    case 'failed':
+      return 'failure';
+    case 'cancelled':
+      return 'error';
+  }
+}
+
+export function deploymentState(outcome: ReportOutcome): DeploymentState {
+  switch (outcome) {
+    case 'succeeded':
+      return 'success';
+    case 'rolled-back':
+    case 'failed':
+      return 'failure';
+    case 'cancelled':
+    case 'planned':
+      return 'error';
+  }
+}
+
+export function outcomeWords(outcome: ReportOutcome): string {
+  switch (outcome) {
+    case 'succeeded':
+      return 'deployed';
+    case 'rolled-back':
+      return 'failed and rolled back';
+    case 'failed':
+      return 'failed';
+    case 'cancelled':
+      return 'cancelled';
+    case 'planned':
+      return 'planned (nothing changed)';
+  }
+}
+
+/** What the reporter remembers of the rollout so far, folded from the engine's events. */
+export interface ProgressModel {
+  plan?: BatchPlan;
+  from?: string;
+  to?: string;
+  batch?: number;
+  batches?: number;
+  progress?: BatchProgress;
+  done: BatchRecord[];
+  failure?: RolloutFailure;
+  rollback?: { to: string; waitingFor?: string; finished?: { ok: boolean; message: string } };
+}
+
+export function foldEvent(model: ProgressModel, event: RolloutEvent): ProgressModel {
+  switch (event.type) {
+    case 'rollout-started':
+      return { ...model, plan: event.plan, from: event.from, to: event.to, batches: event.plan.batches.length };
+    case 'batch-started':
+      return { ...model, batch: event.batch, batches: event.batches };
+    case 'progress':
+      return { ...model, progress: event.progress, batch: event.progress.batch, batches: event.progress.batches };
+    case 'batch-succeeded':
+      return { ...model, done: [...model.done.filter((r) => r.batch !== event.record.batch), event.record] };
+    case 'failed':
+      return { ...model, failure: event.failure };
+    case 'rollback-started':
+      return { ...model, rollback: { to: event.to } };
+    case 'rollback-progress':
+      return { ...model, rollback: { to: model.rollback?.to ?? '', waitingFor: event.waitingFor } };
+    case 'rollback-finished':
+      return { ...model, rollback: { to: model.rollback?.to ?? '', finished: { ok: event.ok, message: event.message } } };
+    case 'rollout-finished':
+      return { ...model, done: event.batches.filter((r) => r.outcome === 'succeeded') };
+  }
+}
+
+/** The short line a status or a title can carry. */
+export function progressLine(model: ProgressModel): string {
+  if (model.rollback) {
+    if (model.rollback.finished) return `Rollback ${model.rollback.finished.ok ? 'finished' : 'failed'}: ${model.rollback.finished.message}`;
+    return `Rolling back to ${shortTaskDefinition(model.rollback.to)}${model.rollback.waitingFor ? `: ${model.rollback.waitingFor}` : ''}`;
+  }
+  if (model.failure) return `Batch ${model.failure.batch} failed: ${model.failure.message}`;
+  if (model.batch !== undefined && model.batches !== undefined) {
+    const waiting = model.progress?.batch === model.batch ? `: ${model.progress.waitingFor}` : '';
+    return `Batch ${model.batch}/${model.batches}${waiting}`;
+  }
+  return 'Starting';
+}
+
+export function progressSummary(model: ProgressModel, service: string): string {
+  const lines = [`Rolling out **${service}**${model.to ? ` to \`${shortTaskDefinition(model.to)}\`` : ''}${model.from ? ` (from \`${shortTaskDefinition(model.from)}\`)` : ''}.`, ''];
+  if (model.plan) {
+    lines.push(`${model.plan.desired} tasks in ${model.plan.batches.length} batches of up to ${model.plan.batchSize}.`, '');
+  }
+  const p = model.progress;
+  if (p) {
+    lines.push(
+      '| batch | new wanted | new running | new healthy | old remaining | old draining |',
+      '|---|---|---|---|---|---|',
+      `| ${p.batch}/${p.batches} | ${p.newWanted} | ${p.newRunning} | ${p.newHealthy} | ${p.oldRemaining} | ${p.oldDraining} |`,
+      '',
+      `Waiting for: ${p.waitingFor}`,
+    );
+  }
+  if (model.done.length > 0) lines.push('', `Batches done: ${model.done.map((r) => r.batch).join(', ')}.`);
+  if (model.failure) lines.push('', `**Failed** at batch ${model.failure.batch}: ${model.failure.message}`);
+  if (model.rollback) lines.push('', progressLine({ done: [], rollback: model.rollback }));
+  return cap(lines.join('\n'), CHECK_OUTPUT_LIMIT);
+}
+
+/** An annotation for the failure; GitHub requires a path, so it points at the workflow file. */
+export function failureAnnotation(failure: RolloutFailure, path: string): CheckAnnotation {
+  const where = failure.batch > 0 ? `batch ${failure.batch}` : 'before the first batch';
+  return {
+    path,
+    start_line: 1,
+    end_line: 1,
+    annotation_level: 'failure',
+    title: cap(`Rollout failed ${where} (${failure.kind})`, 255),
+    message: cap(
+      [failure.message, ...(failure.reasonCode ? [`Reason: ${failure.reasonCode}`] : []), ...(failure.taskArn ? [`Task: ${failure.taskArn}`] : [])].join('\n'),
+      64 * 1024 - 1,
+    ),
+  };
+}
+
+export interface CheckAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: 'notice' | 'warning' | 'failure';
+  title: string;
+  message: string;
+}
+
+/** Cuts text to GitHub's limit, saying so at the end rather than losing the fact silently. */
+export function cap(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  const note = '\n\n… (cut to fit GitHub’s limit; the job summary has it all)';
+  if (limit <= note.length) return text.slice(0, limit);
+  return text.slice(0, limit - note.length) + note;
+}
+
+/** `family:revision` from a task definition ARN, for people; anything else is returned as is. */
+export function shortTaskDefinition(ref: string): string {
+  const marker = ':task-definition/';
+  const at = ref.indexOf(marker);
+  return at >= 0 ? ref.slice(at + marker.length) : ref;
+}

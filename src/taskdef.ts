@@ -1,0 +1,289 @@
+// The new task definition: read from a file, made fit for RegisterTaskDefinition, images
+// substituted, and compared with what the service runs so an unchanged one is not registered again.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { CONTAINER_NAME } from './parse/images.js';
+import { lineAndColumn, locateJsonError } from './parse/json-location.js';
+
+/** A task definition as RegisterTaskDefinition takes it (and DescribeTaskDefinition returns it). */
+export type TaskDefinitionBody = Record<string, unknown>;
+
+/**
+ * Fields DescribeTaskDefinition returns that RegisterTaskDefinition refuses: the eight that
+ * aws-actions/amazon-ecs-deploy-task-definition strips, and `deleteRequestedAt`, which the SDK's
+ * TaskDefinition shape gained with DeleteTaskDefinitions and RegisterTaskDefinitionRequest lacks
+ * (compared in @aws-sdk/client-ecs 3.1164's models: TaskDefinition vs RegisterTaskDefinitionRequest).
+ */
+export const READ_ONLY_FIELDS = [
+  'compatibilities',
+  'taskDefinitionArn',
+  'requiresAttributes',
+  'revision',
+  'status',
+  'registeredAt',
+  'deregisteredAt',
+  'registeredBy',
+  'deleteRequestedAt',
+] as const;
+
+export class TaskDefinitionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TaskDefinitionError';
+  }
+}
+
+export interface LoadedTaskDefinition {
+  body: TaskDefinitionBody;
+  /** Read-only fields that were in the file and were removed, to say so in the log. */
+  stripped: string[];
+  /** `definition` for a bare task definition, `describe-answer` for `aws ecs describe-task-definition` output. */
+  shape: 'definition' | 'describe-answer';
+}
+
+export async function readTaskDefinitionFile(path: string): Promise<LoadedTaskDefinition> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(error)})`;
+    throw new TaskDefinitionError(
+      `task-definition: file "${path}" ${why} (looked for ${resolve(path)}); check the path, which is relative to the workspace`,
+    );
+  }
+  return parseTaskDefinition(text, path);
+}
+
+/** Parses a task definition file's text; `source` names it in messages. */
+export function parseTaskDefinition(text: string, source: string): LoadedTaskDefinition {
+  // Editors on Windows may save a byte order mark, which JSON.parse refuses.
+  const json = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (error) {
+    const at = locateJsonError(json, error);
+    const lineText = json.split('\n')[at.line - 1] ?? '';
+    const reason = error instanceof Error ? error.message.replace(/,? ".*" is not valid JSON$/s, '') : '';
+    throw new TaskDefinitionError(
+      `task-definition: ${source}:${at.line}:${at.column} is not valid JSON (${reason})\n` +
+        `  ${lineText.replace(/\r$/, '')}\n  ${' '.repeat(Math.max(0, at.column - 1))}^`,
+    );
+  }
+  if (!isObject(parsed)) {
+    throw new TaskDefinitionError(`task-definition: ${source} must hold a JSON object (a task definition)`);
+  }
+  const describeAnswer = isObject(parsed['taskDefinition']);
+  let body = describeAnswer ? (parsed['taskDefinition'] as TaskDefinitionBody) : parsed;
+  if (describeAnswer) {
+    // `aws ecs describe-task-definition --include TAGS` puts the tags beside the definition;
+    // RegisterTaskDefinition takes them inside it.
+    const tags = parsed['tags'];
+    if (Array.isArray(tags) && tags.length > 0 && body['tags'] === undefined) body = { ...body, tags };
+  }
+  const stripped = READ_ONLY_FIELDS.filter((field) => field in body);
+  body = stripReadOnly(body);
+  checkBody(body, source);
+  return { body, stripped, shape: describeAnswer ? 'describe-answer' : 'definition' };
+}
+
+/** A copy without the fields RegisterTaskDefinition refuses; every other field kept as given. */
+export function stripReadOnly(body: TaskDefinitionBody): TaskDefinitionBody {
+  const copy: TaskDefinitionBody = { ...body };
+  for (const field of READ_ONLY_FIELDS) delete copy[field];
+  return copy;
+}
+
+/**
+ * A registered revision (DescribeTaskDefinition's answer and its tags) as a body to register again,
+ * e.g. with new images.
+ */
+export function registrationBody(
+  registered: TaskDefinitionBody,
+  tags: Record<string, string> = {},
+): TaskDefinitionBody {
+  const body = stripReadOnly(registered);
+  const list = Object.entries(tags).map(([key, value]) => ({ key, value }));
+  return list.length > 0 ? { ...body, tags: list } : body;
+}
+
+function checkBody(body: TaskDefinitionBody, source: string): void {
+  const family = body['family'];
+  if (typeof family !== 'string' || !/^[A-Za-z0-9_-]{1,255}$/.test(family)) {
+    throw new TaskDefinitionError(
+      `task-definition: ${source} needs a "family" of up to 255 letters, numbers, _ and - (e.g. "family": "web")`,
+    );
+  }
+  const containers = body['containerDefinitions'];
+  if (!Array.isArray(containers) || containers.length === 0) {
+    throw new TaskDefinitionError(
+      `task-definition: ${source} needs "containerDefinitions", a list of at least one container`,
+    );
+  }
+  for (const [index, container] of containers.entries()) {
+    if (
+      !isObject(container) ||
+      typeof container['name'] !== 'string' ||
+      !CONTAINER_NAME.test(container['name'])
+    ) {
+      throw new TaskDefinitionError(
+        `task-definition: ${source} containerDefinitions[${index}] needs a "name" of letters, numbers, _ and -`,
+      );
+    }
+  }
+}
+
+export function containerNames(body: TaskDefinitionBody): string[] {
+  return containers(body).map((c) => String(c['name']));
+}
+
+/**
+ * A copy with the images replaced by container name. Every name must match a container; the error
+ * lists the names there are.
+ */
+export function substituteImages(
+  body: TaskDefinitionBody,
+  images: ReadonlyMap<string, string>,
+): TaskDefinitionBody {
+  const names = containerNames(body);
+  const unknown = [...images.keys()].filter((name) => !names.includes(name));
+  if (unknown.length > 0) {
+    const which = unknown.map((n) => `"${n}"`).join(', ');
+    throw new TaskDefinitionError(
+      `No container named ${which} in task definition family "${String(body['family'])}"; its containers are: ${names.map((n) => `"${n}"`).join(', ')}. Fix container-name or images.`,
+    );
+  }
+  if (images.size === 0) return body;
+  return {
+    ...body,
+    containerDefinitions: containers(body).map((c) => {
+      const image = images.get(String(c['name']));
+      return image === undefined ? c : { ...c, image };
+    }),
+  };
+}
+
+export interface ImageChange {
+  container: string;
+  /** Absent when the container is new. */
+  from?: string;
+  /** Absent when the container was removed. */
+  to?: string;
+}
+
+/** Containers whose image differs between two task definitions, added and removed ones included. */
+export function imageChanges(before: TaskDefinitionBody, after: TaskDefinitionBody): ImageChange[] {
+  const old = new Map(containers(before).map((c) => [String(c['name']), c['image']]));
+  const now = new Map(containers(after).map((c) => [String(c['name']), c['image']]));
+  const changes: ImageChange[] = [];
+  for (const [container, image] of now) {
+    const from = old.get(container);
+    if (from === image && old.has(container)) continue;
+    changes.push({
+      container,
+      ...(typeof from === 'string' ? { from } : {}),
+      ...(typeof image === 'string' ? { to: image } : {}),
+    });
+  }
+  for (const [container, image] of old) {
+    if (!now.has(container))
+      changes.push({ container, ...(typeof image === 'string' ? { from: image } : {}) });
+  }
+  return changes;
+}
+
+/**
+ * True when registering `a` would give the same task definition as `b` (typically the service's
+ * current one, as DescribeTaskDefinition returns it). Both sides are normalised: read-only fields
+ * and tags dropped (tags are not part of a revision's content), key order ignored, empty values
+ * dropped, and the defaults ECS fills in on registration made explicit.
+ */
+export function sameDefinition(a: TaskDefinitionBody, b: TaskDefinitionBody): boolean {
+  return canonical(normalise(a)) === canonical(normalise(b));
+}
+
+function normalise(body: TaskDefinitionBody): unknown {
+  const copy = stripReadOnly(body);
+  delete copy['tags'];
+  // The Docker networking mode defaults to bridge when none is given (task definition parameters).
+  const networkMode = typeof copy['networkMode'] === 'string' ? copy['networkMode'] : 'bridge';
+  copy['networkMode'] = networkMode;
+  // Task-level cpu and memory are strings in the API; a file may give numbers.
+  for (const key of ['cpu', 'memory']) if (typeof copy[key] === 'number') copy[key] = String(copy[key]);
+  copy['containerDefinitions'] = containers(copy)
+    .map((c) => normaliseContainer(c, networkMode))
+    .sort((x, y) => String(x['name']).localeCompare(String(y['name'])));
+  return dropEmpty(copy);
+}
+
+function normaliseContainer(
+  container: Record<string, unknown>,
+  networkMode: string,
+): Record<string, unknown> {
+  const c = { ...container };
+  // DescribeTaskDefinition reports cpu 0 and essential true for a container that set neither.
+  if (c['cpu'] === undefined) c['cpu'] = 0;
+  if (c['essential'] === undefined) c['essential'] = true;
+  if (Array.isArray(c['portMappings'])) {
+    c['portMappings'] = c['portMappings'].map((m: unknown) => {
+      if (!isObject(m)) return m;
+      const mapping = { ...m };
+      if (mapping['protocol'] === undefined) mapping['protocol'] = 'tcp';
+      // With awsvpc and host networking the host port is the container port; ECS fills it in.
+      if ((networkMode === 'awsvpc' || networkMode === 'host') && mapping['hostPort'] === undefined) {
+        mapping['hostPort'] = mapping['containerPort'];
+      }
+      return mapping;
+    });
+  }
+  // Variables are looked up by name; the order of the list means nothing to the container.
+  for (const key of ['environment', 'secrets']) {
+    const list = c[key];
+    if (Array.isArray(list)) {
+      c[key] = [...list].sort((x: unknown, y: unknown) =>
+        String(isObject(x) ? x['name'] : '').localeCompare(String(isObject(y) ? y['name'] : '')),
+      );
+    }
+  }
+  return c;
+}
+
+/**
+ * Drops properties that are null, '', [] or {} (after dropping inside them), which ECS treats as not
+ * given. Items of a list are kept as they are: `"command": ["run", ""]` means what it says.
+ */
+function dropEmpty(value: unknown, inList = false): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map((item) => dropEmpty(item, true));
+    return items.length > 0 || inList ? items : undefined;
+  }
+  if (isObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) {
+      const kept = dropEmpty(v);
+      if (kept !== undefined) out[key] = kept;
+    }
+    return Object.keys(out).length > 0 || inList ? out : undefined;
+  }
+  return !inList && (value === null || value === '') ? undefined : value;
+}
+
+/** JSON with sorted keys, so key order does not matter. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (isObject(value)) {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function containers(body: TaskDefinitionBody): Record<string, unknown>[] {
+  const list = body['containerDefinitions'];
+  return Array.isArray(list) ? list.filter(isObject) : [];
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
