@@ -18,14 +18,19 @@ describe('regionFromEnv', () => {
 });
 
 /** A local endpoint that records each request and answers an empty result in the right protocol. */
-function recordingServer(name: string, seen: { server: string; headers: IncomingHttpHeaders; body: string }[]): Server {
+function recordingServer(
+  name: string,
+  seen: { server: string; headers: IncomingHttpHeaders; body: string }[],
+): Server {
   return createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
       seen.push({ server: name, headers: req.headers, body });
       if (req.headers['x-amz-target']) {
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"clusters":[],"failures":[]}');
+        res
+          .writeHead(200, { 'content-type': 'application/x-amz-json-1.1' })
+          .end('{"clusters":[],"failures":[]}');
       } else {
         res
           .writeHead(200, { 'content-type': 'text/xml' })
@@ -72,13 +77,16 @@ describe('createAwsClients against the standard endpoint variables', () => {
     expect(seen.map((s) => s.server)).toEqual(['ecs-only', 'general']);
     for (const request of seen) {
       expect(String(request.headers.authorization)).toContain('/eu-central-1/');
-      expect(String(request.headers['user-agent'] ?? '') + String(request.headers['x-amz-user-agent'] ?? '')).toContain(
-        `ecs-rolling-deploy/${VERSION}`,
-      );
+      expect(
+        String(request.headers['user-agent'] ?? '') + String(request.headers['x-amz-user-agent'] ?? ''),
+      ).toContain(`ecs-rolling-deploy/${VERSION}`);
     }
     expect(seen[1]!.body).toContain('Action=DescribeLoadBalancers');
-    expect((await clients.ecs.config.retryStrategy()).mode).toBe('adaptive');
-    expect((await clients.elbv2.config.retryStrategy()).mode).toBe('adaptive');
+    // The resolved strategy is the SDK's AdaptiveRetryStrategy, whose `mode` says so.
+    const modeOf = async (strategy: () => Promise<object>): Promise<unknown> =>
+      ((await strategy()) as { mode?: unknown }).mode;
+    expect(await modeOf(clients.ecs.config.retryStrategy)).toBe('adaptive');
+    expect(await modeOf(clients.elbv2.config.retryStrategy)).toBe('adaptive');
     clients.ecs.destroy();
     clients.elbv2.destroy();
   });

@@ -49,15 +49,23 @@ beforeEach(() => {
 
 describe('describeService: clear errors naming cluster, service and fix', () => {
   it('cluster not found keeps the AWS code and message', async () => {
-    ecsMock.on(DescribeServicesCommand).rejects(new ClusterNotFoundException({ message: 'Cluster not found.', $metadata: {} }));
+    ecsMock
+      .on(DescribeServicesCommand)
+      .rejects(new ClusterNotFoundException({ message: 'Cluster not found.', $metadata: {} }));
     const error = (await driver.describeService().catch((e: unknown) => e)) as Error;
     expect(error.name).toBe('ClusterNotFoundException');
-    expect(error.message).toMatch(/^Cluster "prod" not found: ClusterNotFoundException: Cluster not found\..*`cluster` input/);
+    expect(error.message).toMatch(
+      /^Cluster "prod" not found: ClusterNotFoundException: Cluster not found\..*`cluster` input/,
+    );
   });
 
   it('service missing (ECS answers with a failure, not an error)', async () => {
-    ecsMock.on(DescribeServicesCommand).resolves({ services: [], failures: [{ arn: SERVICE_ARN, reason: 'MISSING' }] });
-    await expect(driver.describeService()).rejects.toThrow(/Service "web" not found in cluster "prod" \(ECS: MISSING\).*`service`/);
+    ecsMock
+      .on(DescribeServicesCommand)
+      .resolves({ services: [], failures: [{ arn: SERVICE_ARN, reason: 'MISSING' }] });
+    await expect(driver.describeService()).rejects.toThrow(
+      /Service "web" not found in cluster "prod" \(ECS: MISSING\).*`service`/,
+    );
   });
 
   it.each([
@@ -69,13 +77,19 @@ describe('describeService: clear errors naming cluster, service and fix', () => 
   });
 
   it('a service with the CODE_DEPLOY controller is refused, naming the controller', async () => {
-    ecsMock.on(DescribeServicesCommand).resolves({ services: [service({ deploymentController: { type: 'CODE_DEPLOY' } })] });
-    await expect(driver.describeService()).rejects.toThrow(/Service "web" in cluster "prod" uses the CODE_DEPLOY deployment controller/);
+    ecsMock
+      .on(DescribeServicesCommand)
+      .resolves({ services: [service({ deploymentController: { type: 'CODE_DEPLOY' } })] });
+    await expect(driver.describeService()).rejects.toThrow(
+      /Service "web" in cluster "prod" uses the CODE_DEPLOY deployment controller/,
+    );
   });
 
   it('a service without a target group is refused', async () => {
     ecsMock.on(DescribeServicesCommand).resolves({ services: [service({ loadBalancers: [] })] });
-    await expect(driver.describeService()).rejects.toThrow(/has no load balancer target group.*Attach the service/);
+    await expect(driver.describeService()).rejects.toThrow(
+      /has no load balancer target group.*Attach the service/,
+    );
   });
 
   it('an ACTIVE ECS service with a target group is described', async () => {
@@ -128,9 +142,11 @@ describe('target groups', () => {
   });
 
   it('names the target group that does not exist', async () => {
-    elbMock.on(DescribeTargetGroupsCommand).rejects(
-      new TargetGroupNotFoundException({ message: 'One or more target groups not found', $metadata: {} }),
-    );
+    elbMock
+      .on(DescribeTargetGroupsCommand)
+      .rejects(
+        new TargetGroupNotFoundException({ message: 'One or more target groups not found', $metadata: {} }),
+      );
     elbMock.on(DescribeTargetGroupAttributesCommand).resolves({ Attributes: [] });
     await expect(driver.describeTargetGroups([TG])).rejects.toThrow(
       `Target group ${TG} of service "web" in cluster "prod" does not exist: TargetGroupNotFoundException: One or more target groups not found`,
@@ -141,16 +157,26 @@ describe('target groups', () => {
 describe('task definitions', () => {
   it('describes with tags', async () => {
     ecsMock.on(DescribeTaskDefinitionCommand).resolves({
-      taskDefinition: { taskDefinitionArn: 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:3', family: 'web', revision: 3, status: 'ACTIVE' },
+      taskDefinition: {
+        taskDefinitionArn: 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:3',
+        family: 'web',
+        revision: 3,
+        status: 'ACTIVE',
+      },
       tags: [{ key: 'team', value: 'a' }],
     });
     const record = await driver.describeTaskDefinition('web:3');
-    expect(ecsMock.commandCalls(DescribeTaskDefinitionCommand)[0]!.args[0].input).toEqual({ taskDefinition: 'web:3', include: ['TAGS'] });
+    expect(ecsMock.commandCalls(DescribeTaskDefinitionCommand)[0]!.args[0].input).toEqual({
+      taskDefinition: 'web:3',
+      include: ['TAGS'],
+    });
     expect(record).toMatchObject({ family: 'web', revision: 3, status: 'ACTIVE', tags: { team: 'a' } });
   });
 
   it('an unknown task definition names the reference', async () => {
-    ecsMock.on(DescribeTaskDefinitionCommand).rejects(Object.assign(new Error('Unable to describe task definition.'), { name: 'ClientException' }));
+    ecsMock
+      .on(DescribeTaskDefinitionCommand)
+      .rejects(Object.assign(new Error('Unable to describe task definition.'), { name: 'ClientException' }));
     await expect(driver.describeTaskDefinition('web:99')).rejects.toThrow(
       'Task definition "web:99" could not be read: ClientException: Unable to describe task definition.',
     );
@@ -171,9 +197,17 @@ describe('task definitions', () => {
 
   it('registers the body as given', async () => {
     ecsMock.on(RegisterTaskDefinitionCommand).resolves({
-      taskDefinition: { taskDefinitionArn: 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:6', family: 'web', revision: 6 },
+      taskDefinition: {
+        taskDefinitionArn: 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:6',
+        family: 'web',
+        revision: 6,
+      },
     });
-    const body = { family: 'web', containerDefinitions: [{ name: 'web', image: 'web:2' }], networkMode: 'awsvpc' };
+    const body = {
+      family: 'web',
+      containerDefinitions: [{ name: 'web', image: 'web:2' }],
+      networkMode: 'awsvpc',
+    };
     const record = await driver.registerTaskDefinition(body);
     expect(ecsMock.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input).toEqual(body);
     expect(record.revision).toBe(6);
@@ -183,9 +217,16 @@ describe('task definitions', () => {
 describe('updateService and tags', () => {
   it('sends the task definition and the deployment settings, circuit breaker only when known', async () => {
     ecsMock.on(UpdateServiceCommand).resolves({});
-    await driver.updateService({ taskDefinitionArn: 'td:2', settings: { maximumPercent: 134, minimumHealthyPercent: 100 } });
     await driver.updateService({
-      settings: { maximumPercent: 200, minimumHealthyPercent: 50, circuitBreaker: { enable: true, rollback: true } },
+      taskDefinitionArn: 'td:2',
+      settings: { maximumPercent: 134, minimumHealthyPercent: 100 },
+    });
+    await driver.updateService({
+      settings: {
+        maximumPercent: 200,
+        minimumHealthyPercent: 50,
+        circuitBreaker: { enable: true, rollback: true },
+      },
     });
     const [first, second] = ecsMock.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input);
     expect(first).toEqual({
@@ -197,17 +238,28 @@ describe('updateService and tags', () => {
     expect(second).toEqual({
       cluster: 'prod',
       service: 'web',
-      deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 50, deploymentCircuitBreaker: { enable: true, rollback: true } },
+      deploymentConfiguration: {
+        maximumPercent: 200,
+        minimumHealthyPercent: 50,
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+      },
     });
   });
 
   it('reads and writes tags on the service ARN', async () => {
     ecsMock.on(DescribeServicesCommand).resolves({ services: [service()] });
-    ecsMock.on(ListTagsForResourceCommand).resolves({ tags: [{ key: 'ecs-rolling-deploy:previous', value: 'td:1' }] });
+    ecsMock
+      .on(ListTagsForResourceCommand)
+      .resolves({ tags: [{ key: 'ecs-rolling-deploy:previous', value: 'td:1' }] });
     ecsMock.on(TagResourceCommand).resolves({});
     expect(await driver.readServiceTags()).toEqual({ 'ecs-rolling-deploy:previous': 'td:1' });
     await driver.tagService({ a: '1' });
-    expect(ecsMock.commandCalls(TagResourceCommand)[0]!.args[0].input).toEqual({ resourceArn: SERVICE_ARN, tags: [{ key: 'a', value: '1' }] });
-    expect(ecsMock.commandCalls(ListTagsForResourceCommand)[0]!.args[0].input).toEqual({ resourceArn: SERVICE_ARN });
+    expect(ecsMock.commandCalls(TagResourceCommand)[0]!.args[0].input).toEqual({
+      resourceArn: SERVICE_ARN,
+      tags: [{ key: 'a', value: '1' }],
+    });
+    expect(ecsMock.commandCalls(ListTagsForResourceCommand)[0]!.args[0].input).toEqual({
+      resourceArn: SERVICE_ARN,
+    });
   });
 });

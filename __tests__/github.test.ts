@@ -1,8 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createGithubReporter, type GithubReporterOptions, type ReporterSettings } from '../src/report/github.js';
+import {
+  createGithubReporter,
+  type GithubReporterOptions,
+  type ReporterSettings,
+} from '../src/report/github.js';
 import { createOctokit, readGithubContext } from '../src/report/github-client.js';
 import type { BatchPlan, RolloutEvent, RolloutFailure } from '../src/rollout/types.js';
-import { githubEnv, HEAD_SHA, MERGE_SHA, PUSH_SHA, startFakeGithub, type EventKind, type FakeGithub } from './helpers/fake-github.js';
+import {
+  githubEnv,
+  HEAD_SHA,
+  MERGE_SHA,
+  PUSH_SHA,
+  startFakeGithub,
+  type EventKind,
+  type FakeGithub,
+} from './helpers/fake-github.js';
 
 const OLD = 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:11';
 const NEW = 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:12';
@@ -31,7 +43,11 @@ afterEach(async () => {
   await gh.close();
 });
 
-function reporter(event: EventKind, overrides: Partial<ReporterSettings> = {}, extra: Partial<GithubReporterOptions> = {}) {
+function reporter(
+  event: EventKind,
+  overrides: Partial<ReporterSettings> = {},
+  extra: Partial<GithubReporterOptions> = {},
+) {
   const env = githubEnv(event, gh.url);
   const settings: ReporterSettings = {
     mode: 'deploy',
@@ -61,7 +77,16 @@ function emitRollout(listener: (e: RolloutEvent) => void | Promise<void>): void 
     {
       type: 'progress',
       at,
-      progress: { batch: 1, batches: 2, newWanted: 2, newRunning: 2, newHealthy: 1, oldRemaining: 4, oldDraining: 0, waitingFor: '1 new target to become healthy' },
+      progress: {
+        batch: 1,
+        batches: 2,
+        newWanted: 2,
+        newRunning: 2,
+        newHealthy: 1,
+        oldRemaining: 4,
+        oldDraining: 0,
+        waitingFor: '1 new target to become healthy',
+      },
     },
     { type: 'batch-succeeded', at, record: { batch: 1, tasks: 2, startedAt: at, outcome: 'succeeded' } },
     { type: 'batch-started', at, batch: 2, batches: 2, tasks: 2 },
@@ -95,7 +120,11 @@ describe('check run', () => {
     expect(updates.length).toBeGreaterThanOrEqual(2);
     expect(updates.slice(0, -1).some((u) => JSON.stringify(u.body).includes('Batch'))).toBe(true);
     const last = updates.at(-1)?.body;
-    expect(last).toMatchObject({ status: 'completed', conclusion: 'success', output: { summary: '## Deployed web:12\n| batch | tasks |' } });
+    expect(last).toMatchObject({
+      status: 'completed',
+      conclusion: 'success',
+      output: { summary: '## Deployed web:12\n| batch | tasks |' },
+    });
     // Order: the create comes before every update, the conclusion is the last request.
     expect(gh.requests[0]?.method).toBe('POST');
     expect(gh.requests.at(-1)?.body).toMatchObject({ conclusion: 'success' });
@@ -126,7 +155,10 @@ describe('check run', () => {
     const r = reporter('push', { checkName: 'Deploy web' });
     await r.start();
     await r.finish('rolled-back', '## Rolled back', failure);
-    const last = gh.find('PATCH', /check-runs/).at(-1)?.body as { conclusion: string; output: { annotations: Record<string, unknown>[] } };
+    const last = gh.find('PATCH', /check-runs/).at(-1)?.body as {
+      conclusion: string;
+      output: { annotations: Record<string, unknown>[] };
+    };
     expect(last.conclusion).toBe('failure');
     expect(last.output.annotations).toHaveLength(1);
     expect(last.output.annotations[0]).toMatchObject({
@@ -136,6 +168,22 @@ describe('check run', () => {
     });
     expect(String(last.output.annotations[0]?.['message'])).toContain('Target.ResponseCodeMismatch');
     expect(gh.find('POST', /check-runs$/)[0]?.body['name']).toBe('Deploy web');
+  });
+
+  it('concludes cancelled without a failure annotation (a cancel is no fault)', async () => {
+    const r = reporter('push');
+    await r.start();
+    await r.finish('cancelled', '## Cancelled', {
+      batch: 2,
+      kind: 'cancelled',
+      message: 'cancelled by SIGINT',
+    });
+    const last = gh.find('PATCH', /check-runs/).at(-1)?.body as {
+      conclusion: string;
+      output: Record<string, unknown>;
+    };
+    expect(last.conclusion).toBe('cancelled');
+    expect(last.output).not.toHaveProperty('annotations');
   });
 
   it('caps the summary at 65,535 characters', async () => {
@@ -157,7 +205,9 @@ describe('check run', () => {
 
   it('creates the check run completed when the first create did not get through', async () => {
     let calls = 0;
-    gh.route('POST', /check-runs$/, () => (++calls === 1 ? { status: 502, body: { message: 'Bad Gateway' } } : { status: 201, body: { id: 5 } }));
+    gh.route('POST', /check-runs$/, () =>
+      ++calls === 1 ? { status: 502, body: { message: 'Bad Gateway' } } : { status: 201, body: { id: 5 } },
+    );
     const r = reporter('push');
     await r.start();
     expect(r.checkRunId).toBeUndefined();
@@ -172,7 +222,11 @@ describe('check run', () => {
     const r = reporter('push', {}, { resume: { checkRunId: 77 } });
     await r.finish('cancelled', 'Restored web:11 after the job was cancelled.');
     expect(gh.requests).toHaveLength(1);
-    expect(gh.requests[0]).toMatchObject({ method: 'PATCH', path: '/repos/acme/shop/check-runs/77', body: { conclusion: 'cancelled' } });
+    expect(gh.requests[0]).toMatchObject({
+      method: 'PATCH',
+      path: '/repos/acme/shop/check-runs/77',
+      body: { conclusion: 'cancelled' },
+    });
   });
 
   it('sends nothing when report is none and no environment is given', async () => {
@@ -186,7 +240,10 @@ describe('check run', () => {
 
 describe('fallbacks', () => {
   it('falls back to a commit status on the PR head when check runs are forbidden (403), warning once', async () => {
-    gh.route('POST', /check-runs$/, { status: 403, body: { message: 'Resource not accessible by integration' } });
+    gh.route('POST', /check-runs$/, {
+      status: 403,
+      body: { message: 'Resource not accessible by integration' },
+    });
     const r = reporter('pull_request');
     await r.start();
     emitRollout(r.listener);
@@ -208,8 +265,14 @@ describe('fallbacks', () => {
   });
 
   it('warns once more and carries on when statuses are forbidden too', async () => {
-    gh.route('POST', /check-runs$/, { status: 403, body: { message: 'Resource not accessible by integration' } });
-    gh.route('POST', /statuses\//, { status: 403, body: { message: 'Resource not accessible by integration' } });
+    gh.route('POST', /check-runs$/, {
+      status: 403,
+      body: { message: 'Resource not accessible by integration' },
+    });
+    gh.route('POST', /statuses\//, {
+      status: 403,
+      body: { message: 'Resource not accessible by integration' },
+    });
     const r = reporter('pull_request');
     await r.start();
     emitRollout(r.listener);
@@ -284,11 +347,17 @@ describe('deployments', () => {
     await settle();
     await r.finish('rolled-back', 'rolled back', failure);
     expect(gh.find('POST', /\/deployments$/)[0]?.body['ref']).toBe(HEAD_SHA);
-    expect(gh.find('POST', /\/deployments\/\d+\/statuses$/).map((s) => s.body['state'])).toEqual(['in_progress', 'failure']);
+    expect(gh.find('POST', /\/deployments\/\d+\/statuses$/).map((s) => s.body['state'])).toEqual([
+      'in_progress',
+      'failure',
+    ]);
   });
 
   it('warns once and goes on when deployments are forbidden', async () => {
-    gh.route('POST', /\/deployments$/, { status: 403, body: { message: 'Resource not accessible by integration' } });
+    gh.route('POST', /\/deployments$/, {
+      status: 403,
+      body: { message: 'Resource not accessible by integration' },
+    });
     const r = reporter('push', { environment: 'production' });
     await r.start();
     await settle();

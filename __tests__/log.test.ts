@@ -54,9 +54,13 @@ describe('formatting', () => {
 
   it('words progress from the counts, or uses the engine words as given', () => {
     expect(describeProgress(progress())).toBe('batch 2/3: 1/2 new targets healthy, 1 old target draining');
-    expect(describeProgress(progress({ oldDraining: 2 }))).toBe('batch 2/3: 1/2 new targets healthy, 2 old targets draining');
+    expect(describeProgress(progress({ oldDraining: 2 }))).toBe(
+      'batch 2/3: 1/2 new targets healthy, 2 old targets draining',
+    );
     expect(describeProgress(progress({ oldDraining: 0 }))).toBe('batch 2/3: 1/2 new targets healthy');
-    expect(describeProgress(progress({ waitingFor: '1 old task to stop' }))).toBe('batch 2/3: 1 old task to stop');
+    expect(describeProgress(progress({ waitingFor: '1 old task to stop' }))).toBe(
+      'batch 2/3: 1 old task to stop',
+    );
     expect(describeProgress(progress({ waitingFor: 'batch 2/3: x' }))).toBe('batch 2/3: x');
   });
 });
@@ -65,8 +69,13 @@ describe('createProgressLog', () => {
   it('writes timestamped lines, one group per batch, and the failure as an error annotation', () => {
     const { sink, lines } = recorder();
     const timers = fakeTimers();
-    let now = 1_000_000;
-    const log = createProgressLog({ sink, now: () => now, setInterval: timers.setInterval, clearInterval: () => {} });
+    const now = 1_000_000;
+    const log = createProgressLog({
+      sink,
+      now: () => now,
+      setInterval: timers.setInterval,
+      clearInterval: () => {},
+    });
     log.listener({ type: 'rollout-started', at: now, plan, from: 'web:1', to: 'web:2' });
     log.listener({ type: 'batch-started', at: now + 30_000, batch: 2, batches: 3, tasks: 2 });
     log.listener({ type: 'progress', at: now + 42_000, progress: progress() });
@@ -99,7 +108,12 @@ describe('createProgressLog', () => {
     const { sink, lines } = recorder();
     const timers = fakeTimers();
     let now = 0;
-    const log = createProgressLog({ sink, now: () => now, setInterval: timers.setInterval, clearInterval: () => {} });
+    const log = createProgressLog({
+      sink,
+      now: () => now,
+      setInterval: timers.setInterval,
+      clearInterval: () => {},
+    });
     log.listener({ type: 'rollout-started', at: 0, plan, from: 'web:1', to: 'web:2' });
     log.listener({ type: 'batch-started', at: 0, batch: 1, batches: 3, tasks: 2 });
     log.listener({ type: 'progress', at: 2_000, progress: progress({ batch: 1, newHealthy: 0 }) });
@@ -109,11 +123,17 @@ describe('createProgressLog', () => {
     expect(lines).toHaveLength(before); // 18 s of silence: not yet
     now = 27_000;
     timers.tick();
-    expect(lines.at(-1)).toBe('[00:27] still waiting: batch 1/3: 0/2 new targets healthy, 1 old target draining (27 s)');
+    expect(lines.at(-1)).toBe(
+      '[00:27] still waiting: batch 1/3: 0/2 new targets healthy, 1 old target draining (27 s)',
+    );
     now = 30_000;
     timers.tick();
     expect(lines).toHaveLength(before + 1); // just wrote one
-    log.listener({ type: 'batch-succeeded', at: 31_000, record: { batch: 1, tasks: 2, startedAt: 0, endedAt: 31_000, outcome: 'succeeded' } });
+    log.listener({
+      type: 'batch-succeeded',
+      at: 31_000,
+      record: { batch: 1, tasks: 2, startedAt: 0, endedAt: 31_000, outcome: 'succeeded' },
+    });
     now = 90_000;
     timers.tick();
     expect(lines.at(-1)).toBe('::endgroup::'); // nothing to wait for between batches: no heartbeat
@@ -122,10 +142,48 @@ describe('createProgressLog', () => {
 
   it('counts elapsed time from the action start when given', () => {
     const { sink, lines } = recorder();
-    const log = createProgressLog({ sink, now: () => 5_000, startedAt: 0, setInterval: () => ({}), clearInterval: () => {} });
+    const log = createProgressLog({
+      sink,
+      now: () => 5_000,
+      startedAt: 0,
+      setInterval: () => ({}),
+      clearInterval: () => {},
+    });
     log.line('preflight: service web is ACTIVE');
     log.listener({ type: 'rollout-started', at: 65_000, plan, from: 'a', to: 'b' });
     expect(lines[0]).toBe('[00:05] preflight: service web is ACTIVE');
     expect(lines[1]).toMatch(/^\[01:05\] rolling out b/);
+  });
+
+  it('words the rollback once, with its wait, and annotates a rollback that did not finish', () => {
+    const { sink, lines } = recorder();
+    const log = createProgressLog({
+      sink,
+      now: () => 0,
+      startedAt: 0,
+      setInterval: () => ({}),
+      clearInterval: () => {},
+    });
+    log.listener({ type: 'rollback-started', at: 1_000, to: 'web:1' });
+    log.listener({
+      type: 'rollback-progress',
+      at: 4_000,
+      waitingFor: 'rollback: 4/6 tasks of web:1 healthy',
+    });
+    log.listener({
+      type: 'rollback-finished',
+      at: 9_000,
+      ok: false,
+      message: 'rollback to web:1 failed: timed out',
+    });
+    expect(lines).toEqual([
+      '::group::Rollback to web:1',
+      '[00:01] rolling back to web:1',
+      '[00:04] rollback: 4/6 tasks of web:1 healthy (3 s)',
+      '[00:09] rollback did NOT finish: rollback to web:1 failed: timed out',
+      '::endgroup::',
+      '::error title=Rollback did not finish::rollback to web:1 failed: timed out',
+    ]);
+    log.close();
   });
 });

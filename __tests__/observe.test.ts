@@ -8,7 +8,10 @@ import {
   type Service,
   type Task,
 } from '@aws-sdk/client-ecs';
-import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { observeService, taskIp, toServiceView, toTaskView } from '../src/platform/observe.js';
 
 const ecsMock = mockClient(ECSClient);
@@ -19,7 +22,8 @@ const ref = { cluster: 'prod', service: 'web' };
 
 const TG1 = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/1';
 const TG2 = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web-admin/2';
-const taskArn = (i: number): string => `arn:aws:ecs:us-east-1:000000000000:task/prod/${i.toString(16).padStart(32, '0')}`;
+const taskArn = (i: number): string =>
+  `arn:aws:ecs:us-east-1:000000000000:task/prod/${i.toString(16).padStart(32, '0')}`;
 
 function service(overrides: Partial<Service> = {}): Service {
   return {
@@ -56,7 +60,13 @@ function service(overrides: Partial<Service> = {}): Service {
         updatedAt: new Date(1_700_000_100_000),
       },
     ],
-    events: [{ id: 'e1', createdAt: new Date(1_700_000_200_000), message: '(service web) has reached a steady state.' }],
+    events: [
+      {
+        id: 'e1',
+        createdAt: new Date(1_700_000_200_000),
+        message: '(service web) has reached a steady state.',
+      },
+    ],
     ...overrides,
   };
 }
@@ -75,7 +85,7 @@ function task(i: number, overrides: Partial<Task> = {}): Task {
         type: 'ElasticNetworkInterface',
         details: [
           { name: 'subnetId', value: 'subnet-1' },
-          { name: 'privateIPv4Address', value: `127.0.1.${i % 250 + 1}` },
+          { name: 'privateIPv4Address', value: `127.0.1.${(i % 250) + 1}` },
         ],
       },
     ],
@@ -94,14 +104,12 @@ describe('observeService: one snapshot', () => {
     const running = Array.from({ length: 230 }, (_, i) => taskArn(i));
     const stopped = Array.from({ length: 20 }, (_, i) => taskArn(1000 + i));
     ecsMock.on(DescribeServicesCommand).resolves({ services: [service()] });
-    ecsMock
-      .on(ListTasksCommand, { desiredStatus: 'RUNNING' })
-      .callsFake((input: { nextToken?: string }) => {
-        const start = input.nextToken ? Number(input.nextToken) : 0;
-        const page = running.slice(start, start + 100);
-        const next = start + 100 < running.length ? String(start + 100) : undefined;
-        return Promise.resolve({ taskArns: page, ...(next ? { nextToken: next } : {}) });
-      });
+    ecsMock.on(ListTasksCommand, { desiredStatus: 'RUNNING' }).callsFake((input: { nextToken?: string }) => {
+      const start = input.nextToken ? Number(input.nextToken) : 0;
+      const page = running.slice(start, start + 100);
+      const next = start + 100 < running.length ? String(start + 100) : undefined;
+      return Promise.resolve({ taskArns: page, ...(next ? { nextToken: next } : {}) });
+    });
     ecsMock.on(ListTasksCommand, { desiredStatus: 'STOPPED' }).resolves({ taskArns: stopped });
     ecsMock.on(DescribeTasksCommand).callsFake((input: { tasks: string[] }) =>
       Promise.resolve({
@@ -114,9 +122,14 @@ describe('observeService: one snapshot', () => {
           { Target: { Id: '127.0.1.1', Port: 8080 }, TargetHealth: { State: 'healthy' } },
           {
             Target: { Id: '127.0.1.2', Port: 8080 },
-            TargetHealth: input.TargetGroupArn === TG2
-              ? { State: 'draining', Reason: 'Target.DeregistrationInProgress', Description: 'Target deregistration is in progress' }
-              : { State: 'healthy' },
+            TargetHealth:
+              input.TargetGroupArn === TG2
+                ? {
+                    State: 'draining',
+                    Reason: 'Target.DeregistrationInProgress',
+                    Description: 'Target deregistration is in progress',
+                  }
+                : { State: 'healthy' },
           },
         ],
       }),
@@ -125,15 +138,22 @@ describe('observeService: one snapshot', () => {
     const snapshot = await observeService({ ecs, elbv2 }, ref, () => 42);
 
     expect(ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(1);
-    expect(ecsMock.commandCalls(DescribeServicesCommand)[0]!.args[0].input).toEqual({ cluster: 'prod', services: ['web'] });
+    expect(ecsMock.commandCalls(DescribeServicesCommand)[0]!.args[0].input).toEqual({
+      cluster: 'prod',
+      services: ['web'],
+    });
     const lists = ecsMock.commandCalls(ListTasksCommand).map((c) => c.args[0].input);
     expect(lists.filter((l) => l.desiredStatus === 'RUNNING')).toHaveLength(3);
     expect(lists.filter((l) => l.desiredStatus === 'STOPPED')).toHaveLength(1);
-    expect(lists.every((l) => l.maxResults === 100 && l.serviceName === 'web' && l.cluster === 'prod')).toBe(true);
+    expect(lists.every((l) => l.maxResults === 100 && l.serviceName === 'web' && l.cluster === 'prod')).toBe(
+      true,
+    );
     const describes = ecsMock.commandCalls(DescribeTasksCommand).map((c) => c.args[0].input.tasks ?? []);
     expect(describes.map((d) => d.length).sort((a, b) => b - a)).toEqual([100, 100, 50]);
     expect(new Set(describes.flat()).size).toBe(250);
-    const health = elbMock.commandCalls(DescribeTargetHealthCommand).map((c) => c.args[0].input.TargetGroupArn);
+    const health = elbMock
+      .commandCalls(DescribeTargetHealthCommand)
+      .map((c) => c.args[0].input.TargetGroupArn);
     expect(health.sort()).toEqual([TG1, TG2].sort());
 
     expect(snapshot.at).toBe(42);
@@ -170,7 +190,10 @@ describe('observeService: one snapshot', () => {
 
   it('keeps the throttling code of a failed read so the rollout can back off', async () => {
     ecsMock.on(DescribeServicesCommand).resolves({ services: [service()] });
-    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $retryable: { throttling: true } });
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'ThrottlingException',
+      $retryable: { throttling: true },
+    });
     ecsMock.on(ListTasksCommand).rejects(throttled);
     elbMock.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [] });
     const error = await observeService({ ecs, elbv2 }, ref).catch((e: unknown) => e as Error);
@@ -184,7 +207,11 @@ describe('observeService: one snapshot', () => {
 describe('translation into the engine shapes', () => {
   it('translates a service: settings, deployments, events, target groups', () => {
     const view = toServiceView(service());
-    expect(view.settings).toEqual({ maximumPercent: 200, minimumHealthyPercent: 100, circuitBreaker: { enable: true, rollback: false } });
+    expect(view.settings).toEqual({
+      maximumPercent: 200,
+      minimumHealthyPercent: 100,
+      circuitBreaker: { enable: true, rollback: false },
+    });
     expect(view.targetGroupArns).toEqual([TG1, TG2]);
     expect(view.deployments[0]).toEqual({
       id: 'ecs-svc/1234567890123456789',
@@ -199,7 +226,9 @@ describe('translation into the engine shapes', () => {
       createdAt: 1_700_000_000_000,
       updatedAt: 1_700_000_100_000,
     });
-    expect(view.events).toEqual([{ id: 'e1', createdAt: 1_700_000_200_000, message: '(service web) has reached a steady state.' }]);
+    expect(view.events).toEqual([
+      { id: 'e1', createdAt: 1_700_000_200_000, message: '(service web) has reached a steady state.' },
+    ]);
     expect(view.deploymentController).toBe('ECS');
   });
 
@@ -217,7 +246,9 @@ describe('translation into the engine shapes', () => {
         stoppedAt: new Date(1_700_000_009_000),
         stoppedReason: 'Essential container in task exited',
         stopCode: 'EssentialContainerExited',
-        containers: [{ name: 'web', exitCode: 1, reason: 'Essential container exited', lastStatus: 'STOPPED' }],
+        containers: [
+          { name: 'web', exitCode: 1, reason: 'Essential container exited', lastStatus: 'STOPPED' },
+        ],
       }),
     );
     expect(view).toEqual({
@@ -239,7 +270,11 @@ describe('translation into the engine shapes', () => {
 
   it('takes the IP from the ENI attachment, else from the container network interface, else none', () => {
     expect(taskIp(task(3))).toBe('127.0.1.4');
-    expect(taskIp({ containers: [{ networkInterfaces: [{ privateIpv4Address: '10.0.0.9' }] }] })).toBe('10.0.0.9');
-    expect(taskIp({ attachments: [{ type: 'ElasticNetworkInterface', status: 'PRECREATED', details: [] }] })).toBeUndefined();
+    expect(taskIp({ containers: [{ networkInterfaces: [{ privateIpv4Address: '10.0.0.9' }] }] })).toBe(
+      '10.0.0.9',
+    );
+    expect(
+      taskIp({ attachments: [{ type: 'ElasticNetworkInterface', status: 'PRECREATED', details: [] }] }),
+    ).toBeUndefined();
   });
 });

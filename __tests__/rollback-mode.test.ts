@@ -9,7 +9,8 @@ import type { ServiceDriver, TaskDefinitionRecord } from '../src/platform/servic
 import type { ServiceView } from '../src/rollout/types.js';
 import type { RollbackTarget } from '../src/settings.js';
 
-const arn = (rev: number, family = 'web') => `arn:aws:ecs:us-east-1:000000000000:task-definition/${family}:${rev}`;
+const arn = (rev: number, family = 'web') =>
+  `arn:aws:ecs:us-east-1:000000000000:task-definition/${family}:${rev}`;
 
 interface World {
   running: string;
@@ -56,7 +57,10 @@ function fakeDriver(world: World): ServiceDriver & { calls: string[] } {
     },
     listTaskDefinitionArns: async (family) => {
       calls.push(`listTaskDefinitionArns ${family}`);
-      return world.revisions.filter((r) => r.status === 'ACTIVE').map((r) => arn(r.rev)).reverse();
+      return world.revisions
+        .filter((r) => r.status === 'ACTIVE')
+        .map((r) => arn(r.rev))
+        .reverse();
     },
     registerTaskDefinition: mutation('registerTaskDefinition'),
     updateService: mutation('updateService'),
@@ -67,11 +71,15 @@ function fakeDriver(world: World): ServiceDriver & { calls: string[] } {
 }
 
 const revisions = (...revs: number[]) => revs.map((rev) => ({ rev, status: 'ACTIVE' as const }));
-const resolve = (rollbackTo: RollbackTarget, world: World) => resolveRollbackTarget({ rollbackTo }, fakeDriver(world));
+const resolve = (rollbackTo: RollbackTarget, world: World) =>
+  resolveRollbackTarget({ rollbackTo }, fakeDriver(world));
 
 describe('releaseTags', () => {
   it('records what was deployed and what was live before, under this action’s keys', () => {
-    expect(releaseTags(arn(12), arn(11))).toEqual({ [RELEASE_TAG_DEPLOYED]: arn(12), [RELEASE_TAG_PREVIOUS]: arn(11) });
+    expect(releaseTags(arn(12), arn(11))).toEqual({
+      [RELEASE_TAG_DEPLOYED]: arn(12),
+      [RELEASE_TAG_PREVIOUS]: arn(11),
+    });
     expect(RELEASE_TAG_DEPLOYED.startsWith('aws:')).toBe(false);
   });
 
@@ -84,14 +92,22 @@ describe('releaseTags', () => {
   });
 
   it('reads a bare-revision record back as a revision of the running family', async () => {
-    const world = { running: arn(12), revisions: revisions(9, 12), tags: { [RELEASE_TAG_DEPLOYED]: '12', [RELEASE_TAG_PREVIOUS]: '9' } };
+    const world = {
+      running: arn(12),
+      revisions: revisions(9, 12),
+      tags: { [RELEASE_TAG_DEPLOYED]: '12', [RELEASE_TAG_PREVIOUS]: '9' },
+    };
     expect((await resolve({ kind: 'previous' }, world)).arn).toBe(arn(9));
   });
 });
 
 describe('resolveRollbackTarget', () => {
   it('previous: the recorded task definition from before the last successful rollout', async () => {
-    const world = { running: arn(12), revisions: revisions(9, 10, 11, 12), tags: releaseTags(arn(12), arn(9)) };
+    const world = {
+      running: arn(12),
+      revisions: revisions(9, 10, 11, 12),
+      tags: releaseTags(arn(12), arn(9)),
+    };
     const target = await resolve({ kind: 'previous' }, world);
     expect(target.arn).toBe(arn(9));
     expect(target.warning).toBeUndefined();
@@ -126,16 +142,19 @@ describe('resolveRollbackTarget', () => {
   });
 
   it('an ARN is validated and taken', async () => {
-    const target = await resolve({ kind: 'arn', arn: arn(8) }, { running: arn(12), revisions: revisions(8, 12), tags: {} });
+    const target = await resolve(
+      { kind: 'arn', arn: arn(8) },
+      { running: arn(12), revisions: revisions(8, 12), tags: {} },
+    );
     expect(target.arn).toBe(arn(8));
   });
 
   it('refuses a target that does not exist, naming it, before any change', async () => {
     const world = { running: arn(12), revisions: revisions(12), tags: {} };
     const driver = fakeDriver(world);
-    await expect(resolveRollbackTarget({ rollbackTo: { kind: 'revision', revision: 4 } }, driver)).rejects.toThrow(
-      /revision 4 of the service's family "web".*Unable to describe/,
-    );
+    await expect(
+      resolveRollbackTarget({ rollbackTo: { kind: 'revision', revision: 4 } }, driver),
+    ).rejects.toThrow(/revision 4 of the service's family "web".*Unable to describe/);
     expect(driver.calls.filter((c) => /register|update|tag/.test(c))).toEqual([]);
   });
 
@@ -145,7 +164,11 @@ describe('resolveRollbackTarget', () => {
   });
 
   it('refuses a deregistered (INACTIVE) target, which UpdateService would reject', async () => {
-    const world: World = { running: arn(12), revisions: [{ rev: 5, status: 'INACTIVE' }, ...revisions(12)], tags: {} };
+    const world: World = {
+      running: arn(12),
+      revisions: [{ rev: 5, status: 'INACTIVE' }, ...revisions(12)],
+      tags: {},
+    };
     await expect(resolve({ kind: 'revision', revision: 5 }, world)).rejects.toThrow(/INACTIVE/);
   });
 

@@ -139,7 +139,20 @@ export type InputReader = (name: string) => string;
 export const coreInput: InputReader = (name) => core.getInput(name);
 
 const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
-const ECS_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:(cluster|service)\/[A-Za-z0-9_/-]+$/;
+const ARN_PREFIX = 'arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}';
+const CLUSTER_ARN = new RegExp(`^${ARN_PREFIX}:cluster/[A-Za-z0-9_-]{1,255}$`);
+/** Both service ARN formats: the old `service/<name>` and the long `service/<cluster>/<name>`. */
+const SERVICE_ARN = new RegExp(`^${ARN_PREFIX}:service/(?:[A-Za-z0-9_-]{1,255}/)?[A-Za-z0-9_-]{1,255}$`);
+
+/**
+ * Multi-line inputs and URLs are not quoted back whole: the problem names the line at fault, and a
+ * URL may carry credentials the parser has already redacted.
+ */
+const NOT_QUOTED: ReadonlySet<InputName> = new Set([
+  'images',
+  'health-check-url',
+  'environment-url',
+] as const);
 
 /**
  * Reads and validates every input. Throws one SettingsError listing every problem. The GitHub
@@ -160,21 +173,21 @@ export function readSettings(
   };
   function take<T>(name: InputName, parsed: Parsed<T>, fallback: T): T {
     if (parsed.ok) return parsed.value;
-    complain(name, `${JSON.stringify(raw(name))} ${parsed.problem}; ${parsed.fix}`);
+    const quoted = NOT_QUOTED.has(name) ? '' : `${JSON.stringify(raw(name))} `;
+    complain(name, `${quoted}${parsed.problem}; ${parsed.fix}`);
     return fallback;
   }
 
   const githubToken = raw(INPUT.githubToken);
   if (githubToken !== '') mask(githubToken);
 
-  const mode = take(
-    INPUT.mode,
-    parseChoice(raw(INPUT.mode), ['deploy', 'rollback', 'plan'] as const),
-    'deploy',
-  );
+  const parsedMode = parseChoice(raw(INPUT.mode), ['deploy', 'rollback', 'plan'] as const);
+  const mode = take(INPUT.mode, parsedMode, 'deploy');
+  // With a mode that is not one, the rules that depend on the mode would only add noise.
+  const modeKnown = parsedMode.ok;
 
   const cluster = raw(INPUT.cluster);
-  if (!ECS_NAME.test(cluster) && !ECS_ARN.test(cluster)) {
+  if (!ECS_NAME.test(cluster) && !CLUSTER_ARN.test(cluster)) {
     complain(
       INPUT.cluster,
       `${JSON.stringify(cluster)} is not a cluster name or ARN; write the cluster's name (e.g. production) or its ARN`,
@@ -183,7 +196,7 @@ export function readSettings(
   const service = raw(INPUT.service);
   if (service === '') {
     complain(INPUT.service, 'is required; write the name of the ECS service to deploy (e.g. web)');
-  } else if (!ECS_NAME.test(service) && !ECS_ARN.test(service)) {
+  } else if (!ECS_NAME.test(service) && !SERVICE_ARN.test(service)) {
     complain(
       INPUT.service,
       `${JSON.stringify(service)} is not a service name or ARN; write the service's name (e.g. web) or its ARN`,
@@ -199,9 +212,12 @@ export function readSettings(
     );
   }
 
-  const images = readImages(raw, given, complain, take);
+  // Rollback mode uses none of the image inputs; each given one is reported once, below.
+  const images = mode === 'rollback' ? new Map<string, string>() : readImages(raw, given, complain, take);
 
-  if (mode === 'rollback') {
+  if (!modeKnown) {
+    // reported above
+  } else if (mode === 'rollback') {
     for (const name of [INPUT.taskDefinition, INPUT.containerName, INPUT.image, INPUT.images] as const) {
       if (given(name)) {
         complain(
@@ -220,7 +236,7 @@ export function readSettings(
   const rollbackTo = take(INPUT.rollbackTo, parseRollbackTarget(raw(INPUT.rollbackTo)), {
     kind: 'previous',
   } as RollbackTarget);
-  if (mode !== 'rollback' && rollbackTo.kind !== 'previous') {
+  if (modeKnown && mode !== 'rollback' && rollbackTo.kind !== 'previous') {
     complain(INPUT.rollbackTo, `is only used in rollback mode; remove it, or set mode: rollback`);
   }
 
@@ -255,6 +271,18 @@ export function readSettings(
     parseWholeNumber(raw(INPUT.healthCheckThreshold), 1, 100),
     3,
   );
+  // The target groups' own checks have their matcher in AWS; these two shape only the URL checks,
+  // so setting them without a URL would silently do nothing.
+  if (!given(INPUT.healthCheckUrl)) {
+    for (const name of [INPUT.healthCheckStatus, INPUT.healthCheckThreshold] as const) {
+      if (given(name)) {
+        complain(
+          name,
+          'is only used with health-check-url; set health-check-url (e.g. https://example.com/health) or remove it',
+        );
+      }
+    }
+  }
 
   const rollbackOnFailure = take(INPUT.rollbackOnFailure, parseBoolean(raw(INPUT.rollbackOnFailure)), true);
   const waitForIdle = take(INPUT.waitForIdle, parseBoolean(raw(INPUT.waitForIdle)), false);

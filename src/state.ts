@@ -24,6 +24,12 @@ export interface RolloutState {
   checkRunId?: number;
   /** GitHub deployment to conclude, when one was created. */
   deploymentId?: number;
+  /**
+   * Set (additive) once main has concluded the check run and deployment itself: the post step then
+   * leaves them as main reported them, and a `preflight` phase means main stopped on an error of
+   * its own, not that it was cancelled.
+   */
+  concluded?: boolean;
   startedAt: number;
   updatedAt: number;
 }

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CONTAINER_NAME } from './parse/images.js';
-import { lineAndColumn, locateJsonError } from './parse/json-location.js';
+import { locateJsonError } from './parse/json-location.js';
 
 /** A task definition as RegisterTaskDefinition takes it (and DescribeTaskDefinition returns it). */
 export type TaskDefinitionBody = Record<string, unknown>;
@@ -65,10 +65,18 @@ export function parseTaskDefinition(text: string, source: string): LoadedTaskDef
   } catch (error) {
     const at = locateJsonError(json, error);
     const lineText = json.split('\n')[at.line - 1] ?? '';
-    const reason = error instanceof Error ? error.message.replace(/,? ".*" is not valid JSON$/s, '') : '';
+    // The engine's own wording, less what the line:column above already says: the offset, and
+    // (for some errors) the whole text quoted back.
+    const reason =
+      error instanceof Error
+        ? error.message
+            .replace(/,? (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '')
+            .replace(/ in JSON at position \d+(?: \(line \d+ column \d+\))?$/, '')
+        : '';
+    const shown = excerpt(lineText.replace(/\r$/, ''), at.column - 1);
     throw new TaskDefinitionError(
       `task-definition: ${source}:${at.line}:${at.column} is not valid JSON (${reason})\n` +
-        `  ${lineText.replace(/\r$/, '')}\n  ${' '.repeat(Math.max(0, at.column - 1))}^`,
+        `  ${shown.text}\n  ${' '.repeat(shown.caret)}^`,
     );
   }
   if (!isObject(parsed)) {
@@ -86,6 +94,19 @@ export function parseTaskDefinition(text: string, source: string): LoadedTaskDef
   body = stripReadOnly(body);
   checkBody(body, source);
   return { body, stripped, shape: describeAnswer ? 'describe-answer' : 'definition' };
+}
+
+/** Up to about 100 characters of a line around `index`, so a minified file is not printed whole. */
+function excerpt(line: string, index: number): { text: string; caret: number } {
+  const room = 50;
+  if (line.length <= 2 * room) return { text: line, caret: index };
+  const start = Math.max(0, index - room);
+  const end = Math.min(line.length, index + room);
+  const before = start > 0 ? '…' : '';
+  return {
+    text: `${before}${line.slice(start, end)}${end < line.length ? '…' : ''}`,
+    caret: index - start + before.length,
+  };
 }
 
 /** A copy without the fields RegisterTaskDefinition refuses; every other field kept as given. */
@@ -234,6 +255,8 @@ function normaliseContainer(
       if ((networkMode === 'awsvpc' || networkMode === 'host') && mapping['hostPort'] === undefined) {
         mapping['hostPort'] = mapping['containerPort'];
       }
+      // In bridge mode a host port left out or set to 0 both mean a dynamic one (PortMapping.hostPort).
+      if (networkMode === 'bridge' && mapping['hostPort'] === 0) delete mapping['hostPort'];
       return mapping;
     });
   }

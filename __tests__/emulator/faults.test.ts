@@ -1,6 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { ECSClient, DescribeClustersCommand, ServerException } from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client, DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  ElasticLoadBalancingV2Client,
+  DescribeTargetGroupsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createFaultInjector } from '../../emulator/src/faults.js';
 import type { FaultInjector } from '../../emulator/src/faults.js';
 import { startServer } from '../../emulator/src/server.js';
@@ -12,7 +15,12 @@ describe('fault rules', () => {
   it('fire at their rate, only for their operation and service, and are spent after `times`', () => {
     const draws = [0.1, 0.9, 0.1];
     const faults = createFaultInjector([], () => draws.shift() ?? 0);
-    faults.add({ operation: 'ListTasks', service: 'ecs', rate: 0.5, error: { code: 'ServerException', httpStatus: 500 } });
+    faults.add({
+      operation: 'ListTasks',
+      service: 'ecs',
+      rate: 0.5,
+      error: { code: 'ServerException', httpStatus: 500 },
+    });
     expect(faults.decide('ecs', 'ListTasks').error?.code).toBe('ServerException');
     expect(faults.decide('ecs', 'ListTasks').error).toBeUndefined();
     expect(faults.decide('elbv2', 'ListTasks').error).toBeUndefined();
@@ -39,8 +47,18 @@ describe('faults through the server', () => {
   let elbv2: ElasticLoadBalancingV2Client;
 
   beforeAll(async () => {
-    server = await startServer({ region: 'us-east-1', protocols: [fakeEcs(), fakeElbv2()], faults, calls: callLog });
-    const config = { endpoint: server.endpoint, region: 'us-east-1', credentials: dummyCredentials, maxAttempts: 1 };
+    server = await startServer({
+      region: 'us-east-1',
+      protocols: [fakeEcs(), fakeElbv2()],
+      faults,
+      calls: callLog,
+    });
+    const config = {
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      credentials: dummyCredentials,
+      maxAttempts: 1,
+    };
     ecs = new ECSClient(config);
     elbv2 = new ElasticLoadBalancingV2Client(config);
   });
@@ -55,12 +73,20 @@ describe('faults through the server', () => {
   });
 
   it('answers the chosen AWS error at rate 1, as the typed SDK exception', async () => {
-    faults.add({ operation: 'DescribeClusters', error: { code: 'ServerException', message: 'injected', httpStatus: 500 } });
+    faults.add({
+      operation: 'DescribeClusters',
+      error: { code: 'ServerException', message: 'injected', httpStatus: 500 },
+    });
     const error = await ecs.send(new DescribeClustersCommand({})).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServerException);
     expect((error as ServerException).$metadata.httpStatusCode).toBe(500);
-    faults.add({ operation: 'DescribeTargetGroups', error: { code: 'ValidationError', message: 'injected' } });
-    const elbError = (await elbv2.send(new DescribeTargetGroupsCommand({})).catch((e: unknown) => e)) as { name: string };
+    faults.add({
+      operation: 'DescribeTargetGroups',
+      error: { code: 'ValidationError', message: 'injected' },
+    });
+    const elbError = (await elbv2.send(new DescribeTargetGroupsCommand({})).catch((e: unknown) => e)) as {
+      name: string;
+    };
     expect(elbError.name).toBe('ValidationError');
     expect(callLog.all().map((c) => [c.operation, c.status, c.errorCode])).toEqual([
       ['DescribeClusters', 500, 'ServerException'],
@@ -84,8 +110,14 @@ describe('faults through the server', () => {
     };
     expect(error).toBeInstanceOf(Error);
     expect(error.$metadata?.httpStatusCode).toBeUndefined();
-    expect(`${error.name} ${error.code ?? ''} ${error.message}`).toMatch(/ECONNRESET|socket hang up|TimeoutError|closed/i);
-    expect(callLog.all()[0]).toMatchObject({ operation: 'DescribeClusters', status: 0, errorCode: 'ConnectionDropped' });
+    expect(`${error.name} ${error.code ?? ''} ${error.message}`).toMatch(
+      /ECONNRESET|socket hang up|TimeoutError|closed/i,
+    );
+    expect(callLog.all()[0]).toMatchObject({
+      operation: 'DescribeClusters',
+      status: 0,
+      errorCode: 'ConnectionDropped',
+    });
     // The rule is spent: the next call is answered.
     await expect(ecs.send(new DescribeClustersCommand({}))).resolves.toBeDefined();
   });

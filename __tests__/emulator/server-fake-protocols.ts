@@ -47,7 +47,11 @@ export function fakeEcs(calls: FakeCall[] = []): ServiceProtocol {
       return { clusters: names.map((n) => cluster(n, ctx)), failures: [] };
     },
     serialize(_operation, output) {
-      return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(output) };
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/x-amz-json-1.1' },
+        body: JSON.stringify(output),
+      };
     },
     serializeError(error, ctx): HttpAnswer {
       return {
@@ -60,7 +64,11 @@ export function fakeEcs(calls: FakeCall[] = []): ServiceProtocol {
 }
 
 function cluster(name: string, ctx: RequestContext): Record<string, unknown> {
-  return { clusterName: name, clusterArn: `arn:aws:ecs:${ctx.region}:${ctx.accountId}:cluster/${name}`, status: 'ACTIVE' };
+  return {
+    clusterName: name,
+    clusterArn: `arn:aws:ecs:${ctx.region}:${ctx.accountId}:cluster/${name}`,
+    status: 'ACTIVE',
+  };
 }
 
 export function fakeElbv2(calls: FakeCall[] = []): ServiceProtocol {
@@ -81,7 +89,8 @@ export function fakeElbv2(calls: FakeCall[] = []): ServiceProtocol {
     async invoke(operation, input, ctx) {
       calls.push({ operation, input, ctx });
       const name = (input as Record<string, string>)['Names.member.1'] ?? 'web';
-      if (name === 'missing') throw new AwsError('TargetGroupNotFound', 'One or more target groups not found');
+      if (name === 'missing')
+        throw new AwsError('TargetGroupNotFound', 'One or more target groups not found');
       return { name };
     },
     serialize(operation, output, ctx) {

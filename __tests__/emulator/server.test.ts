@@ -1,6 +1,15 @@
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
-import { ECSClient, DescribeClustersCommand, CreateClusterCommand, ClusterNotFoundException } from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client, DescribeTargetGroupsCommand, TargetGroupNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  ECSClient,
+  DescribeClustersCommand,
+  CreateClusterCommand,
+  ClusterNotFoundException,
+} from '@aws-sdk/client-ecs';
+import {
+  ElasticLoadBalancingV2Client,
+  DescribeTargetGroupsCommand,
+  TargetGroupNotFoundException,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startServer, regionOf } from '../../emulator/src/server.js';
 import type { RunningServer } from '../../emulator/src/server.js';
 import { createCallLog } from '../../emulator/src/call-log.js';
@@ -21,7 +30,12 @@ describe('emulator server', () => {
       calls: callLog,
       inspection: { listeners: () => [], state: () => ({ hello: 'state' }), calls: () => callLog.all() },
     });
-    const config = { endpoint: server.endpoint, region: 'eu-west-1', credentials: dummyCredentials, maxAttempts: 1 };
+    const config = {
+      endpoint: server.endpoint,
+      region: 'eu-west-1',
+      credentials: dummyCredentials,
+      maxAttempts: 1,
+    };
     ecs = new ECSClient(config);
     elbv2 = new ElasticLoadBalancingV2Client(config);
   });
@@ -44,7 +58,9 @@ describe('emulator server', () => {
     const clusters = await ecs.send(new DescribeClustersCommand({ clusters: ['a'] }));
     expect(clusters.clusters?.[0]?.clusterArn).toBe('arn:aws:ecs:eu-west-1:000000000000:cluster/a');
     const groups = await elbv2.send(new DescribeTargetGroupsCommand({ Names: ['web'] }));
-    expect(groups.TargetGroups?.[0]?.TargetGroupArn).toMatch(/^arn:aws:elasticloadbalancing:eu-west-1:000000000000:targetgroup\/web\//);
+    expect(groups.TargetGroups?.[0]?.TargetGroupArn).toMatch(
+      /^arn:aws:elasticloadbalancing:eu-west-1:000000000000:targetgroup\/web\//,
+    );
     expect(calls.map((c) => c.operation)).toEqual(['DescribeClusters', 'DescribeTargetGroups']);
     expect(calls.every((c) => c.ctx.accountId === '000000000000' && c.ctx.requestId.length > 0)).toBe(true);
   });
@@ -52,24 +68,35 @@ describe('emulator server', () => {
   it('falls back to the configured region when a request is not signed', async () => {
     const response = await fetch(server.endpoint, {
       method: 'POST',
-      headers: { 'x-amz-target': 'AmazonEC2ContainerServiceV20141113.DescribeClusters', 'content-type': 'application/x-amz-json-1.1' },
+      headers: {
+        'x-amz-target': 'AmazonEC2ContainerServiceV20141113.DescribeClusters',
+        'content-type': 'application/x-amz-json-1.1',
+      },
       body: JSON.stringify({ clusters: ['b'] }),
     });
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ clusters: [{ clusterArn: 'arn:aws:ecs:us-east-1:000000000000:cluster/b' }] });
+    expect(await response.json()).toMatchObject({
+      clusters: [{ clusterArn: 'arn:aws:ecs:us-east-1:000000000000:cluster/b' }],
+    });
     expect(response.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('turns an AwsError into the typed exception the SDK raises against AWS, for both protocols', async () => {
-    const ecsError = await ecs.send(new DescribeClustersCommand({ clusters: ['missing'] })).catch((e: unknown) => e);
+    const ecsError = await ecs
+      .send(new DescribeClustersCommand({ clusters: ['missing'] }))
+      .catch((e: unknown) => e);
     expect(ecsError).toBeInstanceOf(ClusterNotFoundException);
-    const elbError = await elbv2.send(new DescribeTargetGroupsCommand({ Names: ['missing'] })).catch((e: unknown) => e);
+    const elbError = await elbv2
+      .send(new DescribeTargetGroupsCommand({ Names: ['missing'] }))
+      .catch((e: unknown) => e);
     expect(elbError).toBeInstanceOf(TargetGroupNotFoundException);
     expect((elbError as TargetGroupNotFoundException).$metadata.httpStatusCode).toBe(400);
   });
 
   it('answers a handler bug with a 500 InternalFailure', async () => {
-    const error = (await ecs.send(new DescribeClustersCommand({ clusters: ['boom'] })).catch((e: unknown) => e)) as {
+    const error = (await ecs
+      .send(new DescribeClustersCommand({ clusters: ['boom'] }))
+      .catch((e: unknown) => e)) as {
       name: string;
       $metadata: { httpStatusCode?: number };
     };
@@ -80,7 +107,10 @@ describe('emulator server', () => {
   it('answers an unknown ECS target with UnknownOperationException', async () => {
     const response = await fetch(server.endpoint, {
       method: 'POST',
-      headers: { 'x-amz-target': 'AmazonEC2ContainerServiceV20141113.LaunchRockets', 'content-type': 'application/x-amz-json-1.1' },
+      headers: {
+        'x-amz-target': 'AmazonEC2ContainerServiceV20141113.LaunchRockets',
+        'content-type': 'application/x-amz-json-1.1',
+      },
       body: '{}',
     });
     expect(response.status).toBe(400);
@@ -89,7 +119,11 @@ describe('emulator server', () => {
 
   it('answers an unknown Query action with InvalidAction, and a missing one with MissingAction', async () => {
     const post = (body: string): Promise<Response> =>
-      fetch(server.endpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      fetch(server.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
     const unknown = await post('Action=LaunchRockets&Version=2015-12-01');
     expect(unknown.status).toBe(400);
     expect(await unknown.text()).toMatch(/<Code>InvalidAction<\/Code>/);
@@ -99,7 +133,9 @@ describe('emulator server', () => {
   });
 
   it('accepts Query parameters in a GET query string', async () => {
-    const response = await fetch(`${server.endpoint}/?Action=DescribeTargetGroups&Version=2015-12-01&Names.member.1=api`);
+    const response = await fetch(
+      `${server.endpoint}/?Action=DescribeTargetGroups&Version=2015-12-01&Names.member.1=api`,
+    );
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('<TargetGroupName>api</TargetGroupName>');
   });
@@ -110,9 +146,28 @@ describe('emulator server', () => {
     await elbv2.send(new DescribeTargetGroupsCommand({ Names: ['web'] }));
     const log = callLog.all();
     expect(log.map(({ time: _time, ...rest }) => rest)).toEqual([
-      { service: 'ecs', operation: 'CreateCluster', params: { cluster: 'demo' }, status: 200, mutating: true },
-      { service: 'ecs', operation: 'DescribeClusters', params: { clusters: 'missing' }, status: 400, errorCode: 'ClusterNotFoundException', mutating: false },
-      { service: 'elbv2', operation: 'DescribeTargetGroups', params: { names: 'web' }, status: 200, mutating: false },
+      {
+        service: 'ecs',
+        operation: 'CreateCluster',
+        params: { cluster: 'demo' },
+        status: 200,
+        mutating: true,
+      },
+      {
+        service: 'ecs',
+        operation: 'DescribeClusters',
+        params: { clusters: 'missing' },
+        status: 400,
+        errorCode: 'ClusterNotFoundException',
+        mutating: false,
+      },
+      {
+        service: 'elbv2',
+        operation: 'DescribeTargetGroups',
+        params: { names: 'web' },
+        status: 200,
+        mutating: false,
+      },
     ]);
     expect(log.every((c) => Math.abs(c.time - Date.now()) < 60_000)).toBe(true);
   });

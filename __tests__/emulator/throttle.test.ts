@@ -1,6 +1,9 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { ECSClient, DescribeClustersCommand } from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client, DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  ElasticLoadBalancingV2Client,
+  DescribeTargetGroupsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createThrottler, AWS_THROTTLE_DEFAULTS } from '../../emulator/src/throttle.js';
 import { startServer } from '../../emulator/src/server.js';
 import type { RunningServer } from '../../emulator/src/server.js';
@@ -33,7 +36,10 @@ describe('token buckets', () => {
 
   it('shares one bucket across a `Describe*` family, with an exact key taking precedence', () => {
     const throttler = createThrottler(
-      { 'elbv2:Describe*': { burst: 2, perSecond: 0 }, 'elbv2:DescribeTargetHealth': { burst: 5, perSecond: 0 } },
+      {
+        'elbv2:Describe*': { burst: 2, perSecond: 0 },
+        'elbv2:DescribeTargetHealth': { burst: 5, perSecond: 0 },
+      },
       () => 0,
     );
     expect(throttler.take('elbv2', 'DescribeTargetGroups', 'r')).toBe(true);
@@ -48,7 +54,9 @@ describe('token buckets', () => {
     throttler.take('ecs', 'ListTasks', 'r');
     expect(throttler.take('ecs', 'ListTasks', 'r')).toBe(false);
     throttler.configure(undefined);
-    expect(Array.from({ length: 100 }, () => throttler.take('ecs', 'ListTasks', 'r')).every(Boolean)).toBe(true);
+    expect(Array.from({ length: 100 }, () => throttler.take('ecs', 'ListTasks', 'r')).every(Boolean)).toBe(
+      true,
+    );
     throttler.configure({ 'ecs:ListTasks': { burst: 1, perSecond: 0 } });
     expect(throttler.take('ecs', 'ListTasks', 'r')).toBe(true);
   });
@@ -83,26 +91,41 @@ describe('throttling through the server', () => {
       region: 'us-east-1',
       protocols: [fakeEcs(), fakeElbv2()],
       calls: callLog,
-      throttler: createThrottler({ 'ecs:DescribeClusters': { burst: 3, perSecond: 20 }, 'elbv2:Describe*': { burst: 2, perSecond: 20 } }),
+      throttler: createThrottler({
+        'ecs:DescribeClusters': { burst: 3, perSecond: 20 },
+        'elbv2:Describe*': { burst: 2, perSecond: 20 },
+      }),
     });
-    const config = { endpoint: server.endpoint, region: 'us-east-1', credentials: dummyCredentials, maxAttempts: 1 };
+    const config = {
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      credentials: dummyCredentials,
+      maxAttempts: 1,
+    };
     const ecs = new ECSClient(config);
     const elbv2 = new ElasticLoadBalancingV2Client(config);
     try {
-      const ecsResults = await Promise.allSettled(Array.from({ length: 6 }, () => ecs.send(new DescribeClustersCommand({}))));
+      const ecsResults = await Promise.allSettled(
+        Array.from({ length: 6 }, () => ecs.send(new DescribeClustersCommand({}))),
+      );
       const ecsRejected = ecsResults.filter((r) => r.status === 'rejected');
       // Refill is 20/s, so a slow machine may earn a token or two during the burst; never all six.
       expect(ecsRejected.length).toBeGreaterThanOrEqual(1);
       expect(ecsResults.filter((r) => r.status === 'fulfilled').length).toBeGreaterThanOrEqual(3);
-      const ecsError = (ecsRejected[0] as PromiseRejectedResult).reason as { name: string; message: string; $metadata: { httpStatusCode?: number } };
+      const ecsError = (ecsRejected[0] as PromiseRejectedResult).reason as {
+        name: string;
+        message: string;
+        $metadata: { httpStatusCode?: number };
+      };
       expect(ecsError.name).toBe('ThrottlingException');
       expect(ecsError.message).toBe('Rate exceeded');
       expect(ecsError.$metadata.httpStatusCode).toBe(400);
 
-      const elbResults = await Promise.allSettled(Array.from({ length: 5 }, () => elbv2.send(new DescribeTargetGroupsCommand({}))));
-      const elbError = (elbResults.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined)?.reason as
-        | { name: string; $metadata: { httpStatusCode?: number } }
-        | undefined;
+      const elbResults = await Promise.allSettled(
+        Array.from({ length: 5 }, () => elbv2.send(new DescribeTargetGroupsCommand({}))),
+      );
+      const elbError = (elbResults.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined)
+        ?.reason as { name: string; $metadata: { httpStatusCode?: number } } | undefined;
       expect(elbError?.name).toBe('Throttling');
       expect(elbError?.$metadata.httpStatusCode).toBe(400);
 

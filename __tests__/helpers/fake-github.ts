@@ -33,11 +33,16 @@ export async function startFakeGithub(): Promise<FakeGithub> {
   let nextId = 1000;
 
   const defaults: Route = (req) => {
-    if (req.method === 'POST' && /\/check-runs$/.test(req.path)) return { status: 201, body: { id: ++nextId, ...req.body } };
-    if (req.method === 'PATCH' && /\/check-runs\/\d+$/.test(req.path)) return { status: 200, body: { id: Number(req.path.split('/').pop()), ...req.body } };
-    if (req.method === 'POST' && /\/statuses\/[0-9a-f]+$/.test(req.path)) return { status: 201, body: { id: ++nextId, ...req.body } };
-    if (req.method === 'POST' && /\/deployments$/.test(req.path)) return { status: 201, body: { id: ++nextId, ...req.body } };
-    if (req.method === 'POST' && /\/deployments\/\d+\/statuses$/.test(req.path)) return { status: 201, body: { id: ++nextId, ...req.body } };
+    if (req.method === 'POST' && /\/check-runs$/.test(req.path))
+      return { status: 201, body: { id: ++nextId, ...req.body } };
+    if (req.method === 'PATCH' && /\/check-runs\/\d+$/.test(req.path))
+      return { status: 200, body: { id: Number(req.path.split('/').pop()), ...req.body } };
+    if (req.method === 'POST' && /\/statuses\/[0-9a-f]+$/.test(req.path))
+      return { status: 201, body: { id: ++nextId, ...req.body } };
+    if (req.method === 'POST' && /\/deployments$/.test(req.path))
+      return { status: 201, body: { id: ++nextId, ...req.body } };
+    if (req.method === 'POST' && /\/deployments\/\d+\/statuses$/.test(req.path))
+      return { status: 201, body: { id: ++nextId, ...req.body } };
     return { status: 404, body: { message: 'Not Found' } };
   };
 
@@ -48,7 +53,11 @@ export async function startFakeGithub(): Promise<FakeGithub> {
       const text = Buffer.concat(chunks).toString('utf8');
       let body: Record<string, unknown> = {};
       if (text) body = JSON.parse(text) as Record<string, unknown>;
-      const recorded: RecordedRequest = { method: req.method ?? '', path: (req.url ?? '').split('?')[0] ?? '', body };
+      const recorded: RecordedRequest = {
+        method: req.method ?? '',
+        path: (req.url ?? '').split('?')[0] ?? '',
+        body,
+      };
       if (req.headers.authorization) recorded.authorization = req.headers.authorization;
       requests.push(recorded);
       let answer: Answer | undefined;
@@ -71,7 +80,11 @@ export async function startFakeGithub(): Promise<FakeGithub> {
     find: (method, pattern) => requests.filter((r) => r.method === method && pattern.test(r.path)),
     route(method, pattern, answer) {
       routes.push((req) =>
-        req.method === method && pattern.test(req.path) ? (typeof answer === 'function' ? answer(req) : answer) : undefined,
+        req.method === method && pattern.test(req.path)
+          ? typeof answer === 'function'
+            ? answer(req)
+            : answer
+          : undefined,
       );
     },
     close: () =>
@@ -101,12 +114,17 @@ export function githubEnv(event: EventKind, apiUrl: string): Record<string, stri
       pull_request: { number: 42, head: { sha: HEAD_SHA, ref: 'feature/x' }, base: { ref: 'main' } },
       repository,
     },
-    workflow_dispatch: { ref: 'refs/heads/main', inputs: { environment: 'production', 'rollback-to': 'previous' }, repository },
+    workflow_dispatch: {
+      ref: 'refs/heads/main',
+      inputs: { environment: 'production', 'rollback-to': 'previous' },
+      repository,
+    },
   };
   writeFileSync(eventPath, JSON.stringify(payloads[event]));
   const sha = event === 'pull_request' ? MERGE_SHA : PUSH_SHA;
   const ref = event === 'pull_request' ? 'refs/pull/42/merge' : 'refs/heads/main';
-  const workflow = event === 'pull_request' ? 'deploy-pr.yml' : event === 'push' ? 'deploy.yml' : 'rollback.yml';
+  const workflow =
+    event === 'pull_request' ? 'deploy-pr.yml' : event === 'push' ? 'deploy.yml' : 'rollback.yml';
   return {
     GITHUB_ACTIONS: 'true',
     GITHUB_REPOSITORY: 'acme/shop',

@@ -24,7 +24,8 @@ export function createCallLog(limit = 100_000): CallLog {
   };
 }
 
-const MUTATING = /^(Create|Delete|Update|Register|Deregister|Modify|Put|Tag|Untag|Stop|Start|Run|Add|Remove|Set)/;
+const MUTATING =
+  /^(Create|Delete|Update|Register|Deregister|Modify|Put|Tag|Untag|Stop|Start|Run|Add|Remove|Set)/;
 
 /** Whether an operation changes state: AWS names them with these verbs. */
 export function isMutating(operation: string): boolean {

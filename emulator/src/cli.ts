@@ -23,8 +23,10 @@ function parseCli(args: string[]): EmulatorOptions & { quiet: boolean } {
     },
   });
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
-  if (values.seed !== undefined && values.seed !== 'demo') throw new Error(`--seed knows only "demo", got ${values.seed}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be 0..65535, got ${values.port}`);
+  if (values.seed !== undefined && values.seed !== 'demo')
+    throw new Error(`--seed knows only "demo", got ${values.seed}`);
   if (values.runtime !== 'process' && values.runtime !== 'in-process') {
     throw new Error(`--runtime must be process or in-process, got ${values.runtime}`);
   }
@@ -38,7 +40,8 @@ function parseCli(args: string[]): EmulatorOptions & { quiet: boolean } {
   };
   if (values['time-scale'] !== undefined) {
     const scale = Number(values['time-scale']);
-    if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`--time-scale must be a positive number, got ${values['time-scale']}`);
+    if (!(scale > 0) || !Number.isFinite(scale))
+      throw new Error(`--time-scale must be a positive number, got ${values['time-scale']}`);
     options.timeScale = scale;
   }
   if (values.seed === 'demo') options.seed = 'demo';
@@ -76,13 +79,19 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
-  console.log(`emulator ready: ${emulator.endpoint} (region ${emulator.region}, time scale ${emulator.timeScale})`);
+  console.log(
+    `emulator ready: ${emulator.endpoint} (region ${emulator.region}, time scale ${emulator.timeScale})`,
+  );
   if (emulator.demo) {
-    console.log(`demo listener: ${emulator.demo.listenerUrl} (cluster ${emulator.demo.cluster}, service ${emulator.demo.service})`);
+    console.log(
+      `demo listener: ${emulator.demo.listenerUrl} (cluster ${emulator.demo.cluster}, service ${emulator.demo.service})`,
+    );
   }
 }
 
 main().catch((error: unknown) => {
-  console.error(`emulator: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  console.error(
+    `emulator: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
   process.exit(1);
 });

@@ -103,7 +103,16 @@ export interface TargetRef {
 
 export interface TargetRegistry {
   /** undefined when no such target group exists. */
-  targetGroup(arn: string): { arn: string; port: number; targetType: string; deregistrationDelaySeconds: number } | undefined;
+  targetGroup(arn: string):
+    | {
+        arn: string;
+        port: number;
+        targetType: string;
+        deregistrationDelaySeconds: number;
+        /** Load balancers whose listeners forward to the group; ECS's CreateService rejects a group with none. */
+        loadBalancerArns?: string[];
+      }
+    | undefined;
   /** Registering starts health checks (state `initial`). Idempotent per (id, port). */
   register(targetGroupArn: string, targets: TargetRef[]): void;
   /** Starts draining for the group's deregistration delay, after which the target is gone. */

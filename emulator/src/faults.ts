@@ -34,7 +34,10 @@ export interface FaultInjector {
   decide(service: ServiceProtocol['service'], operation: string): FaultDecision;
 }
 
-export function createFaultInjector(initial: FaultRule[] = [], random: () => number = Math.random): FaultInjector {
+export function createFaultInjector(
+  initial: FaultRule[] = [],
+  random: () => number = Math.random,
+): FaultInjector {
   let active: { rule: FaultRule; left: number }[] = [];
   const add = (rule: FaultRule): void => {
     validate(rule);
@@ -60,7 +63,11 @@ export function createFaultInjector(initial: FaultRule[] = [], random: () => num
         if (rule.drop) decision.drop = true;
         if (rule.error && !decision.error) {
           const status = rule.error.httpStatus ?? 400;
-          decision.error = new AwsError(rule.error.code, rule.error.message ?? `Injected fault: ${rule.error.code}`, status);
+          decision.error = new AwsError(
+            rule.error.code,
+            rule.error.message ?? `Injected fault: ${rule.error.code}`,
+            status,
+          );
         }
       }
       active = active.filter((a) => a.left > 0);

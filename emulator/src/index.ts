@@ -115,7 +115,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     elbv2 = elbv2Part;
     const ecsPart = await createEcs({ clock, log, runtime, targets: elbv2Part.targets });
     ecs = ecsPart;
-    const state = (): { ecs: unknown; elbv2: unknown } => ({ ecs: ecsPart.state(), elbv2: elbv2Part.state() });
+    const state = (): { ecs: unknown; elbv2: unknown } => ({
+      ecs: ecsPart.state(),
+      elbv2: elbv2Part.state(),
+    });
     server = await startServer({
       port: options.port ?? 0,
       host: options.host ?? '127.0.0.1',

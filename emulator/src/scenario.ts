@@ -90,8 +90,16 @@ const DEFAULT_NETWORK = {
 };
 
 /** Clients for the emulator: dummy credentials, the endpoint, and no retry hiding a wrong answer. */
-export function emulatorClients(endpoint: string, region: string): { ecs: ECSClient; elbv2: ElasticLoadBalancingV2Client } {
-  const config = { endpoint, region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2 };
+export function emulatorClients(
+  endpoint: string,
+  region: string,
+): { ecs: ECSClient; elbv2: ElasticLoadBalancingV2Client } {
+  const config = {
+    endpoint,
+    region,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 2,
+  };
   return { ecs: new ECSClient(config), elbv2: new ElasticLoadBalancingV2Client(config) };
 }
 
@@ -101,10 +109,14 @@ export async function createScenario(endpoint: string, spec: ScenarioSpec): Prom
   if (!Number.isInteger(groups) || groups < 1 || groups > 5) {
     throw new RangeError(`targetGroups must be 1..5 (ECS allows 5 per service), got ${groups}`);
   }
-  const container = spec.taskDefinition.containerDefinitions?.find((c) => c.portMappings?.[0]?.containerPort !== undefined);
+  const container = spec.taskDefinition.containerDefinitions?.find(
+    (c) => c.portMappings?.[0]?.containerPort !== undefined,
+  );
   const containerPort = container?.portMappings?.[0]?.containerPort;
   if (!container?.name || containerPort === undefined) {
-    throw new TypeError('the task definition needs a named container with a port mapping to sit behind a target group');
+    throw new TypeError(
+      'the task definition needs a named container with a port mapping to sit behind a target group',
+    );
   }
   const network = spec.network ?? DEFAULT_NETWORK;
   const hc = spec.healthCheck ?? {};
@@ -122,7 +134,10 @@ export async function createScenario(endpoint: string, spec: ScenarioSpec): Prom
         SecurityGroups: network.securityGroups,
       }),
     );
-    const loadBalancerArn = required(lb.LoadBalancers?.[0]?.LoadBalancerArn, 'CreateLoadBalancer LoadBalancerArn');
+    const loadBalancerArn = required(
+      lb.LoadBalancers?.[0]?.LoadBalancerArn,
+      'CreateLoadBalancer LoadBalancerArn',
+    );
 
     const targetGroupArns: string[] = [];
     const listenerArns: string[] = [];
@@ -144,13 +159,18 @@ export async function createScenario(endpoint: string, spec: ScenarioSpec): Prom
           Matcher: { HttpCode: hc.matcher ?? '200' },
         }),
       );
-      const targetGroupArn = required(tg.TargetGroups?.[0]?.TargetGroupArn, 'CreateTargetGroup TargetGroupArn');
+      const targetGroupArn = required(
+        tg.TargetGroups?.[0]?.TargetGroupArn,
+        'CreateTargetGroup TargetGroupArn',
+      );
       targetGroupArns.push(targetGroupArn);
       if (spec.deregistrationDelaySeconds !== undefined) {
         await elbv2.send(
           new ModifyTargetGroupAttributesCommand({
             TargetGroupArn: targetGroupArn,
-            Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: String(spec.deregistrationDelaySeconds) }],
+            Attributes: [
+              { Key: 'deregistration_delay.timeout_seconds', Value: String(spec.deregistrationDelaySeconds) },
+            ],
           }),
         );
       }
@@ -167,7 +187,10 @@ export async function createScenario(endpoint: string, spec: ScenarioSpec): Prom
     }
 
     const taskDefinition = await ecs.send(new RegisterTaskDefinitionCommand(spec.taskDefinition));
-    const taskDefinitionArn = required(taskDefinition.taskDefinition?.taskDefinitionArn, 'RegisterTaskDefinition taskDefinitionArn');
+    const taskDefinitionArn = required(
+      taskDefinition.taskDefinition?.taskDefinitionArn,
+      'RegisterTaskDefinition taskDefinitionArn',
+    );
     const service = await ecs.send(
       new CreateServiceCommand({
         cluster: spec.cluster,
@@ -177,11 +200,21 @@ export async function createScenario(endpoint: string, spec: ScenarioSpec): Prom
         launchType: 'FARGATE',
         deploymentController: { type: 'ECS' },
         networkConfiguration: {
-          awsvpcConfiguration: { subnets: network.subnets, securityGroups: network.securityGroups, assignPublicIp: 'DISABLED' },
+          awsvpcConfiguration: {
+            subnets: network.subnets,
+            securityGroups: network.securityGroups,
+            assignPublicIp: 'DISABLED',
+          },
         },
-        loadBalancers: targetGroupArns.map((targetGroupArn) => ({ targetGroupArn, containerName: container.name, containerPort })),
+        loadBalancers: targetGroupArns.map((targetGroupArn) => ({
+          targetGroupArn,
+          containerName: container.name,
+          containerPort,
+        })),
         ...(spec.deploymentConfiguration ? { deploymentConfiguration: spec.deploymentConfiguration } : {}),
-        ...(spec.healthCheckGracePeriodSeconds !== undefined ? { healthCheckGracePeriodSeconds: spec.healthCheckGracePeriodSeconds } : {}),
+        ...(spec.healthCheckGracePeriodSeconds !== undefined
+          ? { healthCheckGracePeriodSeconds: spec.healthCheckGracePeriodSeconds }
+          : {}),
       }),
     );
 
@@ -203,7 +236,8 @@ export async function createScenario(endpoint: string, spec: ScenarioSpec): Prom
       listenerUrls,
       listenerUrl: required(listenerUrls[0], 'listener URL'),
     };
-    if (spec.waitForSteadyState) await waitForSteadyState(ecs, elbv2, info, spec.desiredCount, spec.waitTimeoutMs ?? 60_000);
+    if (spec.waitForSteadyState)
+      await waitForSteadyState(ecs, elbv2, info, spec.desiredCount, spec.waitTimeoutMs ?? 60_000);
     return info;
   } finally {
     ecs.destroy();
@@ -213,10 +247,15 @@ export async function createScenario(endpoint: string, spec: ScenarioSpec): Prom
 
 /** The local URL behind each listener, from the emulator's own `/_emulator/listeners` view. */
 async function listenerUrlsOf(endpoint: string, listenerArns: string[]): Promise<string[]> {
-  const response = await fetch(new URL('/_emulator/listeners', endpoint), { signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) throw new Error(`${endpoint}/_emulator/listeners answered ${response.status}: is this the emulator?`);
+  const response = await fetch(new URL('/_emulator/listeners', endpoint), {
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!response.ok)
+    throw new Error(`${endpoint}/_emulator/listeners answered ${response.status}: is this the emulator?`);
   const listeners = (await response.json()) as ListenerEndpoint[];
-  return listenerArns.map((arn) => required(listeners.find((l) => l.listenerArn === arn)?.url, `local URL of listener ${arn}`));
+  return listenerArns.map((arn) =>
+    required(listeners.find((l) => l.listenerArn === arn)?.url, `local URL of listener ${arn}`),
+  );
 }
 
 /**
@@ -233,25 +272,42 @@ async function waitForSteadyState(
   const deadline = Date.now() + timeoutMs;
   let last = 'nothing observed yet';
   while (Date.now() < deadline) {
-    const { services } = await ecs.send(new DescribeServicesCommand({ cluster: info.cluster, services: [info.service] }));
+    const { services } = await ecs.send(
+      new DescribeServicesCommand({ cluster: info.cluster, services: [info.service] }),
+    );
     const service = services?.[0];
-    const { taskArns = [] } = await ecs.send(new ListTasksCommand({ cluster: info.cluster, serviceName: info.service, desiredStatus: 'RUNNING' }));
+    const { taskArns = [] } = await ecs.send(
+      new ListTasksCommand({ cluster: info.cluster, serviceName: info.service, desiredStatus: 'RUNNING' }),
+    );
     const running =
       taskArns.length === 0
         ? 0
-        : ((await ecs.send(new DescribeTasksCommand({ cluster: info.cluster, tasks: taskArns.slice(0, 100) }))).tasks ?? []).filter(
-            (t) => t.lastStatus === 'RUNNING',
-          ).length;
+        : (
+            (
+              await ecs.send(
+                new DescribeTasksCommand({ cluster: info.cluster, tasks: taskArns.slice(0, 100) }),
+              )
+            ).tasks ?? []
+          ).filter((t) => t.lastStatus === 'RUNNING').length;
     const healthy: number[] = [];
     for (const arn of info.targetGroupArns) {
-      const { TargetHealthDescriptions = [] } = await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+      const { TargetHealthDescriptions = [] } = await elbv2.send(
+        new DescribeTargetHealthCommand({ TargetGroupArn: arn }),
+      );
       healthy.push(TargetHealthDescriptions.filter((d) => d.TargetHealth?.State === 'healthy').length);
     }
     last = `deployments ${service?.deployments?.length ?? 0}, RUNNING tasks ${running}, healthy targets per group [${healthy.join(', ')}]`;
-    if (service?.deployments?.length === 1 && running === desiredCount && healthy.every((n) => n === desiredCount)) return;
+    if (
+      service?.deployments?.length === 1 &&
+      running === desiredCount &&
+      healthy.every((n) => n === desiredCount)
+    )
+      return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`service ${info.service} did not reach steady state (${desiredCount} tasks healthy) within ${timeoutMs} ms; last seen: ${last}`);
+  throw new Error(
+    `service ${info.service} did not reach steady state (${desiredCount} tasks healthy) within ${timeoutMs} ms; last seen: ${last}`,
+  );
 }
 
 function required<T>(value: T | undefined, what: string): T {

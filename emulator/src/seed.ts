@@ -1,8 +1,11 @@
 // The demo scenario `npm run demo` deploys to: cluster `demo`; internet-facing ALB `demo-alb` with
 // a listener; ip target group `web` checked on `/health`; service `web` with 6 tasks of `web:1`,
-// rolling with minimumHealthyPercent 100 / maximumPercent 200.
+// rolling with minimumHealthyPercent 100 / maximumPercent 200. The task definition is the one in
+// examples/task-definitions/web.json (family, container, port, environment, stop timeout), so
+// `npm run demo` deploys that file onto this service changing nothing but the image.
 import { createScenario } from './scenario.js';
 import type { ScenarioInfo } from './scenario.js';
+import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 
 export type DemoInfo = ScenarioInfo;
 
@@ -12,11 +15,40 @@ export type DemoInfo = ScenarioInfo;
  * takes a few real seconds, yet draining is long enough to watch.
  */
 export const DEMO_TARGET_GROUP = {
-  healthCheck: { path: '/health', intervalSeconds: 5, timeoutSeconds: 4, healthyThreshold: 2, unhealthyThreshold: 3, matcher: '200' },
+  healthCheck: {
+    path: '/health',
+    intervalSeconds: 5,
+    timeoutSeconds: 4,
+    healthyThreshold: 2,
+    unhealthyThreshold: 3,
+    matcher: '200',
+  },
   deregistrationDelaySeconds: 20,
 } as const;
 
-export function seedDemo(endpoint: string, options: { region?: string; waitTimeoutMs?: number } = {}): Promise<DemoInfo> {
+/** The demo's `web:1`: examples/task-definitions/web.json with a full image name. */
+export const DEMO_TASK_DEFINITION: RegisterTaskDefinitionCommandInput = {
+  family: 'web',
+  networkMode: 'awsvpc',
+  requiresCompatibilities: ['FARGATE'],
+  cpu: '256',
+  memory: '512',
+  containerDefinitions: [
+    {
+      name: 'web',
+      image: 'public.ecr.aws/demo/web:1',
+      essential: true,
+      portMappings: [{ containerPort: 8080, protocol: 'tcp' }],
+      environment: [{ name: 'GREETING', value: 'hello' }],
+      stopTimeout: 30,
+    },
+  ],
+};
+
+export function seedDemo(
+  endpoint: string,
+  options: { region?: string; waitTimeoutMs?: number } = {},
+): Promise<DemoInfo> {
   return createScenario(endpoint, {
     ...(options.region ? { region: options.region } : {}),
     cluster: 'demo',
@@ -27,21 +59,7 @@ export function seedDemo(endpoint: string, options: { region?: string; waitTimeo
     healthCheck: { ...DEMO_TARGET_GROUP.healthCheck },
     deregistrationDelaySeconds: DEMO_TARGET_GROUP.deregistrationDelaySeconds,
     deploymentConfiguration: { minimumHealthyPercent: 100, maximumPercent: 200 },
-    taskDefinition: {
-      family: 'web',
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [
-        {
-          name: 'web',
-          image: 'public.ecr.aws/demo/web:1',
-          essential: true,
-          portMappings: [{ containerPort: 8080, protocol: 'tcp' }],
-        },
-      ],
-    },
+    taskDefinition: DEMO_TASK_DEFINITION,
     waitForSteadyState: true,
     waitTimeoutMs: options.waitTimeoutMs ?? 60_000,
   });

@@ -6,7 +6,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { AwsError } from './contracts.js';
-import type { CallRecord, HttpAnswer, ListenerEndpoint, Log, RequestContext, ServiceProtocol } from './contracts.js';
+import type {
+  CallRecord,
+  HttpAnswer,
+  ListenerEndpoint,
+  Log,
+  RequestContext,
+  ServiceProtocol,
+} from './contracts.js';
 import type { Throttler } from './throttle.js';
 import type { FaultInjector } from './faults.js';
 import type { CallLog } from './call-log.js';
@@ -51,7 +58,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = options.log ?? (() => undefined);
   const server = createServer((req, res) => {
     handle(req, res, options).catch((error: unknown) => {
-      log(`emulator: request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      log(
+        `emulator: request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
@@ -102,7 +111,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Server
   }
   const { protocol, operation } = claimed;
   const record = (status: number, params: Record<string, string>, errorCode?: string): void => {
-    const call: CallRecord = { time, service: protocol.service, operation, params, status, mutating: isMutating(operation) };
+    const call: CallRecord = {
+      time,
+      service: protocol.service,
+      operation,
+      params,
+      status,
+      mutating: isMutating(operation),
+    };
     if (errorCode !== undefined) call.errorCode = errorCode;
     options.calls?.record(call);
   };
@@ -120,7 +136,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Server
 
   if (options.throttler && !options.throttler.take(protocol.service, operation, ctx.region)) {
     // ECS: ThrottlingException (JSON); ELBv2: Throttling (Query XML); both HTTP 400, "Rate exceeded".
-    const error = new AwsError(protocol.service === 'ecs' ? 'ThrottlingException' : 'Throttling', 'Rate exceeded', 400);
+    const error = new AwsError(
+      protocol.service === 'ecs' ? 'ThrottlingException' : 'Throttling',
+      'Rate exceeded',
+      400,
+    );
     const answer = protocol.serializeError(error, ctx);
     record(answer.status, params, error.code);
     send(res, answer);
@@ -182,7 +202,9 @@ function unknownOperation(
   if (target !== undefined) {
     const error = new AwsError('UnknownOperationException', `Unknown operation ${target}`, 400);
     const ecs = protocols.find((p) => p.service === 'ecs');
-    return ecs && target.startsWith(ECS_TARGET_PREFIX) ? ecs.serializeError(error, ctx) : jsonError(error, ctx);
+    return ecs && target.startsWith(ECS_TARGET_PREFIX)
+      ? ecs.serializeError(error, ctx)
+      : jsonError(error, ctx);
   }
   const action = new URLSearchParams(body).get('Action');
   const error = action
@@ -193,8 +215,14 @@ function unknownOperation(
 }
 
 function internalError(service: ServiceProtocol['service'], error: unknown, log: Log | undefined): AwsError {
-  log?.(`emulator: ${service} handler failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  return new AwsError(service === 'ecs' ? 'InternalFailure' : 'InternalError', 'We encountered an internal error. Please try again.', 500);
+  log?.(
+    `emulator: ${service} handler failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
+  return new AwsError(
+    service === 'ecs' ? 'InternalFailure' : 'InternalError',
+    'We encountered an internal error. Please try again.',
+    500,
+  );
 }
 
 function answerInspection(path: string, res: ServerResponse, options: ServerOptions): void {
@@ -205,7 +233,9 @@ function answerInspection(path: string, res: ServerResponse, options: ServerOpti
     '/_emulator/calls': () => options.inspection?.calls() ?? [],
   };
   const view = views[path];
-  const [status, body] = view ? [200, view()] : [404, { message: `no such view; try ${Object.keys(views).join(', ')}` }];
+  const [status, body] = view
+    ? [200, view()]
+    : [404, { message: `no such view; try ${Object.keys(views).join(', ')}` }];
   send(res, { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
@@ -227,7 +257,11 @@ function queryError(error: AwsError, ctx: RequestContext): HttpAnswer {
   const xml =
     `<ErrorResponse xmlns="${ELBV2_XMLNS}"><Error><Type>${error.fault}</Type><Code>${escapeXml(error.code)}</Code>` +
     `<Message>${escapeXml(error.message)}</Message></Error><RequestId>${ctx.requestId}</RequestId></ErrorResponse>`;
-  return { status: error.httpStatus, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': ctx.requestId }, body: xml };
+  return {
+    status: error.httpStatus,
+    headers: { 'content-type': 'text/xml', 'x-amzn-requestid': ctx.requestId },
+    body: xml,
+  };
 }
 
 function escapeXml(text: string): string {

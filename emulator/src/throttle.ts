@@ -54,7 +54,10 @@ interface Bucket {
 }
 
 /** `now` in milliseconds; injectable so the bucket arithmetic is tested without waiting. */
-export function createThrottler(config?: ThrottleConfig, now: () => number = () => performance.now()): Throttler {
+export function createThrottler(
+  config?: ThrottleConfig,
+  now: () => number = () => performance.now(),
+): Throttler {
   let limits: ThrottleConfig = { ...config };
   const buckets = new Map<string, Bucket>();
 
@@ -74,7 +77,10 @@ export function createThrottler(config?: ThrottleConfig, now: () => number = () 
       const bucketKey = `${region}|${key}`;
       const t = now();
       const bucket = buckets.get(bucketKey) ?? { tokens: limit.burst, updatedAt: t };
-      bucket.tokens = Math.min(limit.burst, bucket.tokens + ((t - bucket.updatedAt) / 1000) * limit.perSecond);
+      bucket.tokens = Math.min(
+        limit.burst,
+        bucket.tokens + ((t - bucket.updatedAt) / 1000) * limit.perSecond,
+      );
       bucket.updatedAt = t;
       buckets.set(bucketKey, bucket);
       if (bucket.tokens < 1) return false;
@@ -84,7 +90,11 @@ export function createThrottler(config?: ThrottleConfig, now: () => number = () 
   };
 }
 
-function limitFor(limits: ThrottleConfig, service: Service, operation: string): [string, BucketLimit] | undefined {
+function limitFor(
+  limits: ThrottleConfig,
+  service: Service,
+  operation: string,
+): [string, BucketLimit] | undefined {
   const exactKey = `${service}:${operation}`;
   const exact = limits[exactKey];
   if (exact) return [exactKey, exact];

@@ -41,7 +41,11 @@ export async function resolveRollbackTarget(
     resolved = { arn: record.arn, how: `${short(record.arn)}, as given in rollback-to` };
   } else if (target.kind === 'revision') {
     const ref = `${family}:${target.revision}`;
-    record = await describe(driver, ref, `rollback-to "${target.revision}" (revision ${target.revision} of the service's family "${family}")`);
+    record = await describe(
+      driver,
+      ref,
+      `rollback-to "${target.revision}" (revision ${target.revision} of the service's family "${family}")`,
+    );
     resolved = { arn: record.arn, how: `${ref}, revision ${target.revision} of the service's family` };
   } else {
     ({ resolved, record } = await previousOf(driver, current, family, revision));

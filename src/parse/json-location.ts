@@ -67,10 +67,27 @@ export function firstInvalidOffset(text: string): number {
       else i++;
     }
   };
+  const isDigit = (at: number): boolean => {
+    const ch = text[at];
+    return ch !== undefined && ch >= '0' && ch <= '9';
+  };
+  const digits = (): void => {
+    if (!isDigit(i)) fail(); // a part that needs a digit fails where the digit should be
+    while (isDigit(i)) i++;
+  };
   const number = (): void => {
-    const match = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i));
-    if (!match) fail();
-    else i += match[0].length;
+    if (text[i] === '-') i++;
+    if (text[i] === '0') i++;
+    else digits();
+    if (text[i] === '.') {
+      i++;
+      digits();
+    }
+    if (text[i] === 'e' || text[i] === 'E') {
+      i++;
+      if (text[i] === '+' || text[i] === '-') i++;
+      digits();
+    }
   };
   const value = (): void => {
     space();

@@ -18,7 +18,10 @@ export function parseTaskQuantity(text: string, min: 0 | 1): Parsed<TaskQuantity
   const count = /^\d+$/.exec(text);
   if (count) {
     const value = Number(text);
-    if (value < min || value > MAX_TASK_COUNT) return bad('is not a task count or percentage', fix);
+    if (value > MAX_TASK_COUNT) {
+      return bad(`is more than ${MAX_TASK_COUNT} tasks, ECS's default quota of tasks per service`, fix);
+    }
+    if (value < min) return bad('is not a task count or percentage', fix);
     return ok({ kind: 'count', value });
   }
   const percent = /^(\d+)%$/.exec(text);

@@ -72,7 +72,8 @@ export function createEcsServiceDriver(options: EcsServiceDriverOptions): Servic
         const answer = await ecs.send(
           new DescribeTaskDefinitionCommand({ taskDefinition: taskDefinitionRef, include: ['TAGS'] }),
         );
-        if (!answer.taskDefinition) throw new PlatformError(`ECS returned no task definition for "${taskDefinitionRef}"`);
+        if (!answer.taskDefinition)
+          throw new PlatformError(`ECS returned no task definition for "${taskDefinitionRef}"`);
         return toRecord(answer.taskDefinition, answer.tags);
       } catch (error) {
         throw wrapAwsError(
@@ -112,7 +113,8 @@ export function createEcsServiceDriver(options: EcsServiceDriverOptions): Servic
         const answer = await ecs.send(
           new RegisterTaskDefinitionCommand(body as unknown as RegisterTaskDefinitionCommandInput),
         );
-        if (!answer.taskDefinition) throw new PlatformError('ECS returned no task definition from RegisterTaskDefinition');
+        if (!answer.taskDefinition)
+          throw new PlatformError('ECS returned no task definition from RegisterTaskDefinition');
         return toRecord(answer.taskDefinition, answer.tags);
       } catch (error) {
         throw wrapAwsError(
@@ -123,7 +125,10 @@ export function createEcsServiceDriver(options: EcsServiceDriverOptions): Servic
       }
     },
 
-    async updateService(change: { taskDefinitionArn?: string; settings?: DeploymentSettings }): Promise<void> {
+    async updateService(change: {
+      taskDefinitionArn?: string;
+      settings?: DeploymentSettings;
+    }): Promise<void> {
       const input: UpdateServiceCommandInput = { cluster, service };
       if (change.taskDefinitionArn) input.taskDefinition = change.taskDefinitionArn;
       if (change.settings) {
@@ -131,7 +136,9 @@ export function createEcsServiceDriver(options: EcsServiceDriverOptions): Servic
           maximumPercent: change.settings.maximumPercent,
           minimumHealthyPercent: change.settings.minimumHealthyPercent,
           // Sent only when known, so the service's own circuit breaker is never switched off by omission.
-          ...(change.settings.circuitBreaker ? { deploymentCircuitBreaker: change.settings.circuitBreaker } : {}),
+          ...(change.settings.circuitBreaker
+            ? { deploymentCircuitBreaker: change.settings.circuitBreaker }
+            : {}),
         };
       }
       try {

@@ -40,7 +40,8 @@ export class PlatformError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = options.code;
     this.name = options.code ?? 'PlatformError';
-    const retryable = (options.cause as { $retryable?: { throttling?: boolean } } | null | undefined)?.$retryable;
+    const retryable = (options.cause as { $retryable?: { throttling?: boolean } } | null | undefined)
+      ?.$retryable;
     if (retryable) this.$retryable = retryable;
   }
 }

@@ -192,7 +192,11 @@ export async function listServiceTaskArns(
  * DescribeTasks in chunks of 100, a few chunks at a time. Tasks that vanished between ListTasks and
  * DescribeTasks come back as `failures` (reason MISSING) and are simply not in the result.
  */
-export async function describeTasksChunked(ecs: ECSClient, cluster: string, arns: readonly string[]): Promise<Task[]> {
+export async function describeTasksChunked(
+  ecs: ECSClient,
+  cluster: string,
+  arns: readonly string[],
+): Promise<Task[]> {
   const chunks: string[][] = [];
   for (let i = 0; i < arns.length; i += TASK_PAGE_SIZE) chunks.push(arns.slice(i, i + TASK_PAGE_SIZE));
   const results: Task[][] = new Array<Task[]>(chunks.length);
@@ -305,9 +309,15 @@ export async function observeService(
       const arns = [...new Set([...running, ...stopped])];
       return (await describeTasksChunked(clients.ecs, ref.cluster, arns)).map(toTaskView);
     } catch (error) {
-      throw wrapAwsError(error, `Reading the tasks of service "${ref.service}" in cluster "${ref.cluster}" failed`);
+      throw wrapAwsError(
+        error,
+        `Reading the tasks of service "${ref.service}" in cluster "${ref.cluster}" failed`,
+      );
     }
   };
-  const [tasks, targets] = await Promise.all([readTasks(), describeTargets(clients.elbv2, service.targetGroupArns)]);
+  const [tasks, targets] = await Promise.all([
+    readTasks(),
+    describeTargets(clients.elbv2, service.targetGroupArns),
+  ]);
   return { at: now(), service, tasks, targets };
 }

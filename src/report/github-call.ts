@@ -2,8 +2,7 @@
 // fail, slow or block a deployment, so nothing in here throws and nothing waits past `timeoutMs`.
 
 export type CallResult<T> =
-  | { ok: true; value: T }
-  | { ok: false; status?: number; message: string; timedOut: boolean };
+  { ok: true; value: T } | { ok: false; status?: number; message: string; timedOut: boolean };
 
 export async function callGithub<T>(
   timeoutMs: number,

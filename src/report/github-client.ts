@@ -24,7 +24,10 @@ export interface GithubContext {
   workflowRef?: string;
 }
 
-export function createOctokit(token: string, apiUrl = process.env['GITHUB_API_URL'] ?? 'https://api.github.com'): Octokit {
+export function createOctokit(
+  token: string,
+  apiUrl = process.env['GITHUB_API_URL'] ?? 'https://api.github.com',
+): Octokit {
   // Only baseUrl is passed: a `request` option here would replace the proxy-aware fetch that
   // @actions/github sets as its default. Time-outs are given per call (see github-call.ts).
   return getOctokit(token, { baseUrl: apiUrl });
@@ -88,7 +91,8 @@ export function annotationPath(context: GithubContext): string {
   if (ref) {
     const withoutRef = ref.split('@')[0] ?? '';
     const prefix = `${context.owner}/${context.repo}/`;
-    if (withoutRef.startsWith(prefix) && withoutRef.length > prefix.length) return withoutRef.slice(prefix.length);
+    if (withoutRef.startsWith(prefix) && withoutRef.length > prefix.length)
+      return withoutRef.slice(prefix.length);
   }
   return 'action.yml';
 }

@@ -41,7 +41,12 @@ export async function createDeployment(
   if (typeof data === 'object' && data !== null && 'id' in data && typeof data.id === 'number') {
     return { ok: true, value: data.id };
   }
-  return { ok: false, status: created.value.status, message: 'GitHub created no deployment', timedOut: false };
+  return {
+    ok: false,
+    status: created.value.status,
+    message: 'GitHub created no deployment',
+    timedOut: false,
+  };
 }
 
 export async function setDeploymentStatus(
@@ -67,4 +72,3 @@ export async function setDeploymentStatus(
     }),
   );
 }
-

@@ -1,5 +1,12 @@
 // Pure: what the check run, commit status and deployment status say, from the rollout's events.
-import type { BatchPlan, BatchProgress, BatchRecord, Outcome, RolloutEvent, RolloutFailure } from '../rollout/types.js';
+import type {
+  BatchPlan,
+  BatchProgress,
+  BatchRecord,
+  Outcome,
+  RolloutEvent,
+  RolloutFailure,
+} from '../rollout/types.js';
 
 /** GitHub's limit on a check run's output.summary and output.text, each. */
 export const CHECK_OUTPUT_LIMIT = 65_535;
@@ -87,11 +94,22 @@ export interface ProgressModel {
 export function foldEvent(model: ProgressModel, event: RolloutEvent): ProgressModel {
   switch (event.type) {
     case 'rollout-started':
-      return { ...model, plan: event.plan, from: event.from, to: event.to, batches: event.plan.batches.length };
+      return {
+        ...model,
+        plan: event.plan,
+        from: event.from,
+        to: event.to,
+        batches: event.plan.batches.length,
+      };
     case 'batch-started':
       return { ...model, batch: event.batch, batches: event.batches };
     case 'progress':
-      return { ...model, progress: event.progress, batch: event.progress.batch, batches: event.progress.batches };
+      return {
+        ...model,
+        progress: event.progress,
+        batch: event.progress.batch,
+        batches: event.progress.batches,
+      };
     case 'batch-succeeded':
       return { ...model, done: [...model.done.filter((r) => r.batch !== event.record.batch), event.record] };
     case 'failed':
@@ -101,7 +119,10 @@ export function foldEvent(model: ProgressModel, event: RolloutEvent): ProgressMo
     case 'rollback-progress':
       return { ...model, rollback: { to: model.rollback?.to ?? '', waitingFor: event.waitingFor } };
     case 'rollback-finished':
-      return { ...model, rollback: { to: model.rollback?.to ?? '', finished: { ok: event.ok, message: event.message } } };
+      return {
+        ...model,
+        rollback: { to: model.rollback?.to ?? '', finished: { ok: event.ok, message: event.message } },
+      };
     case 'rollout-finished':
       return { ...model, done: event.batches.filter((r) => r.outcome === 'succeeded') };
   }
@@ -110,7 +131,8 @@ export function foldEvent(model: ProgressModel, event: RolloutEvent): ProgressMo
 /** The short line a status or a title can carry. */
 export function progressLine(model: ProgressModel): string {
   if (model.rollback) {
-    if (model.rollback.finished) return `Rollback ${model.rollback.finished.ok ? 'finished' : 'failed'}: ${model.rollback.finished.message}`;
+    if (model.rollback.finished)
+      return `Rollback ${model.rollback.finished.ok ? 'finished' : 'failed'}: ${model.rollback.finished.message}`;
     return `Rolling back to ${shortTaskDefinition(model.rollback.to)}${model.rollback.waitingFor ? `: ${model.rollback.waitingFor}` : ''}`;
   }
   if (model.failure) return `Batch ${model.failure.batch} failed: ${model.failure.message}`;
@@ -122,9 +144,15 @@ export function progressLine(model: ProgressModel): string {
 }
 
 export function progressSummary(model: ProgressModel, service: string): string {
-  const lines = [`Rolling out **${service}**${model.to ? ` to \`${shortTaskDefinition(model.to)}\`` : ''}${model.from ? ` (from \`${shortTaskDefinition(model.from)}\`)` : ''}.`, ''];
+  const lines = [
+    `Rolling out **${service}**${model.to ? ` to \`${shortTaskDefinition(model.to)}\`` : ''}${model.from ? ` (from \`${shortTaskDefinition(model.from)}\`)` : ''}.`,
+    '',
+  ];
   if (model.plan) {
-    lines.push(`${model.plan.desired} tasks in ${model.plan.batches.length} batches of up to ${model.plan.batchSize}.`, '');
+    lines.push(
+      `${model.plan.desired} tasks in ${model.plan.batches.length} batches of up to ${model.plan.batchSize}.`,
+      '',
+    );
   }
   const p = model.progress;
   if (p) {
@@ -152,7 +180,11 @@ export function failureAnnotation(failure: RolloutFailure, path: string): CheckA
     annotation_level: 'failure',
     title: cap(`Rollout failed ${where} (${failure.kind})`, 255),
     message: cap(
-      [failure.message, ...(failure.reasonCode ? [`Reason: ${failure.reasonCode}`] : []), ...(failure.taskArn ? [`Task: ${failure.taskArn}`] : [])].join('\n'),
+      [
+        failure.message,
+        ...(failure.reasonCode ? [`Reason: ${failure.reasonCode}`] : []),
+        ...(failure.taskArn ? [`Task: ${failure.taskArn}`] : []),
+      ].join('\n'),
       64 * 1024 - 1,
     ),
   };

@@ -84,7 +84,8 @@ export function createGithubReporter(options: GithubReporterOptions): GithubRepo
   const queue = new ReportQueue();
   const warned = new Set<string>();
 
-  let sink: Sink = !octokit || !context.owner || !sha ? 'off' : settings.report === 'none' ? 'off' : settings.report;
+  let sink: Sink =
+    !octokit || !context.owner || !sha ? 'off' : settings.report === 'none' ? 'off' : settings.report;
   let checkRunId = options.resume?.checkRunId;
   let deploymentId = options.resume?.deploymentId;
   // Deployments describe a change to an environment; a plan changes nothing.
@@ -141,7 +142,10 @@ export function createGithubReporter(options: GithubReporterOptions): GithubRepo
       );
       sink = 'off';
     } else {
-      warnOnce(`status-${state}`, `Could not set the commit status: ${describeFailure(result)}. The rollout goes on.`);
+      warnOnce(
+        `status-${state}`,
+        `Could not set the commit status: ${describeFailure(result)}. The rollout goes on.`,
+      );
     }
   }
 
@@ -195,7 +199,11 @@ export function createGithubReporter(options: GithubReporterOptions): GithubRepo
         repo: context.repo,
         check_run_id: id,
         ...(body.conclusion
-          ? { status: 'completed' as const, conclusion: body.conclusion, completed_at: new Date(now()).toISOString() }
+          ? {
+              status: 'completed' as const,
+              conclusion: body.conclusion,
+              completed_at: new Date(now()).toISOString(),
+            }
           : {}),
         output: outputOf(body),
         request: { signal },
@@ -209,8 +217,15 @@ export function createGithubReporter(options: GithubReporterOptions): GithubRepo
     lastProgressAt = now();
     const line = progressLine(model);
     if (sink === 'check' && checkRunId !== undefined) {
-      const result = await updateCheck(checkRunId, { title: line, summary: progressSummary(model, settings.service) });
-      if (!result.ok) warnOnce('progress', `Could not update the check run: ${describeFailure(result)}. The rollout goes on.`);
+      const result = await updateCheck(checkRunId, {
+        title: line,
+        summary: progressSummary(model, settings.service),
+      });
+      if (!result.ok)
+        warnOnce(
+          'progress',
+          `Could not update the check run: ${describeFailure(result)}. The rollout goes on.`,
+        );
     } else if (sink === 'status') {
       await postStatus('pending', line);
     }
@@ -237,14 +252,20 @@ export function createGithubReporter(options: GithubReporterOptions): GithubRepo
   };
 
   function start(description?: string): Promise<void> {
-    const what = description ?? (settings.mode === 'rollback' ? 'Rolling back' : settings.mode === 'plan' ? 'Planning' : 'Deploying');
+    const what =
+      description ??
+      (settings.mode === 'rollback' ? 'Rolling back' : settings.mode === 'plan' ? 'Planning' : 'Deploying');
     let created!: () => void;
     const done = new Promise<void>((resolve) => (created = resolve));
     lastProgressAt = now();
     queue.push(async () => {
       try {
         if (sink === 'check') {
-          await createCheck({ status: 'in_progress', title: what, summary: `${what} ${settings.cluster}/${settings.service}…` });
+          await createCheck({
+            status: 'in_progress',
+            title: what,
+            summary: `${what} ${settings.cluster}/${settings.service}…`,
+          });
         }
         if (sink === 'status') await postStatus('pending', what);
       } finally {
@@ -272,14 +293,20 @@ export function createGithubReporter(options: GithubReporterOptions): GithubRepo
     if (!created.ok) {
       deployments = false;
       const hint = isPermissionDenied(created) ? ' Give the job `deployments: write`.' : '';
-      warnOnce('deployment', `Could not create a GitHub deployment for "${settings.environment}": ${describeFailure(created)}.${hint}`);
+      warnOnce(
+        'deployment',
+        `Could not create a GitHub deployment for "${settings.environment}": ${describeFailure(created)}.${hint}`,
+      );
       return;
     }
     deploymentId = created.value;
     await deploymentStatus('in_progress', description);
   }
 
-  async function deploymentStatus(state: ReturnType<typeof deploymentState>, description: string): Promise<void> {
+  async function deploymentStatus(
+    state: ReturnType<typeof deploymentState>,
+    description: string,
+  ): Promise<void> {
     if (!octokit || deploymentId === undefined) return;
     const result = await setDeploymentStatus(
       octokit,
@@ -289,28 +316,44 @@ export function createGithubReporter(options: GithubReporterOptions): GithubRepo
       { description, ...(settings.environmentUrl ? { environmentUrl: settings.environmentUrl } : {}) },
       timeoutMs,
     );
-    if (!result.ok) warnOnce(`deployment-${state}`, `Could not set the deployment status "${state}": ${describeFailure(result)}.`);
+    if (!result.ok)
+      warnOnce(
+        `deployment-${state}`,
+        `Could not set the deployment status "${state}": ${describeFailure(result)}.`,
+      );
   }
 
-  async function finish(outcome: ReportOutcome, summaryMarkdown: string, failure?: RolloutFailure): Promise<void> {
+  async function finish(
+    outcome: ReportOutcome,
+    summaryMarkdown: string,
+    failure?: RolloutFailure,
+  ): Promise<void> {
     finished = true;
     if (progressTimer) clearTimeout(progressTimer);
     progressTimer = undefined;
     // Progress nobody will read any more must not delay the conclusion.
     queue.discard();
     const title = `${settings.service}: ${outcomeWords(outcome)}`;
-    const line = failure ? `${title}: ${failure.message}` : model.to ? `${title} (${shortTaskDefinition(model.to)})` : title;
+    const line = failure
+      ? `${title}: ${failure.message}`
+      : model.to
+        ? `${title} (${shortTaskDefinition(model.to)})`
+        : title;
     const body = {
       conclusion: checkConclusion(outcome),
       title: cap(title, 255),
       summary: summaryMarkdown || line,
-      ...(failure ? { annotations: [failureAnnotation(failure, annotationPath(context))] } : {}),
+      // A cancel is not a fault in the code or the deployment: no failure annotation for it.
+      ...(failure && (outcome === 'failed' || outcome === 'rolled-back')
+        ? { annotations: [failureAnnotation(failure, annotationPath(context))] }
+        : {}),
     };
     queue.push(async () => {
       if (sink === 'check') {
         if (checkRunId !== undefined) {
           const result = await updateCheck(checkRunId, body);
-          if (!result.ok) warnOnce('conclude', `Could not conclude the check run: ${describeFailure(result)}.`);
+          if (!result.ok)
+            warnOnce('conclude', `Could not conclude the check run: ${describeFailure(result)}.`);
         } else {
           await createCheck({ status: 'completed', ...body });
         }
@@ -319,7 +362,10 @@ export function createGithubReporter(options: GithubReporterOptions): GithubRepo
     });
     if (deployments) queue.push(() => deploymentStatus(deploymentState(outcome), line));
     const drained = await queue.drain(finishWaitMs);
-    if (!drained) log.warning(`GitHub did not answer within ${Math.round(finishWaitMs / 1000)} s; the check run may not show the outcome.`);
+    if (!drained)
+      log.warning(
+        `GitHub did not answer within ${Math.round(finishWaitMs / 1000)} s; the check run may not show the outcome.`,
+      );
   }
 
   return {

@@ -98,7 +98,8 @@ export function createProgressLog(options: ProgressLogOptions): ProgressLog {
         batchStartedAt = event.at;
         openGroup(`Batch ${event.batch}/${event.batches}: ${plural(event.tasks, 'task')}`);
         write(event.at, `batch ${event.batch}/${event.batches}: starting ${plural(event.tasks, 'new task')}`);
-        waiting = (at) => `batch ${event.batch}/${event.batches}: waiting for ${plural(event.tasks, 'new task')} to start${waitedFor(at)}`;
+        waiting = (at) =>
+          `batch ${event.batch}/${event.batches}: waiting for ${plural(event.tasks, 'new task')} to start${waitedFor(at)}`;
         break;
       case 'progress': {
         const words = describeProgress(event.progress);
@@ -109,7 +110,10 @@ export function createProgressLog(options: ProgressLogOptions): ProgressLog {
       case 'batch-succeeded': {
         const r = event.record;
         const took = r.endedAt !== undefined ? ` in ${Math.round((r.endedAt - r.startedAt) / 1000)} s` : '';
-        write(event.at, `batch ${r.batch} done: ${plural(r.tasks, 'new task')} healthy, old ones drained${took}`);
+        write(
+          event.at,
+          `batch ${r.batch} done: ${plural(r.tasks, 'new task')} healthy, old ones drained${took}`,
+        );
         closeGroup();
         waiting = undefined;
         batchStartedAt = undefined;
@@ -120,7 +124,9 @@ export function createProgressLog(options: ProgressLogOptions): ProgressLog {
         write(event.at, `FAILED${f.batch > 0 ? ` in batch ${f.batch}` : ''}: ${f.message}`);
         for (const line of f.serviceEvents ?? []) sink.info(`    ECS: ${line}`);
         closeGroup();
-        sink.error(f.message, { title: f.batch > 0 ? `Rollout failed in batch ${f.batch}` : 'Rollout failed' });
+        sink.error(f.message, {
+          title: f.batch > 0 ? `Rollout failed in batch ${f.batch}` : 'Rollout failed',
+        });
         waiting = undefined;
         break;
       }
@@ -130,10 +136,13 @@ export function createProgressLog(options: ProgressLogOptions): ProgressLog {
         write(event.at, `rolling back to ${event.to}`);
         waiting = (at) => `rollback: waiting for the service to run ${event.to} again${waitedFor(at)}`;
         break;
-      case 'rollback-progress':
-        write(event.at, `rollback: ${event.waitingFor}${waitedFor(event.at)}`);
-        waiting = (at) => `rollback: ${event.waitingFor}${waitedFor(at)}`;
+      case 'rollback-progress': {
+        // restorePrevious already words it `rollback: ...`; say it once.
+        const words = `rollback: ${event.waitingFor.replace(/^rollback:\s*/, '')}`;
+        write(event.at, `${words}${waitedFor(event.at)}`);
+        waiting = (at) => `${words}${waitedFor(at)}`;
         break;
+      }
       case 'rollback-finished':
         write(event.at, `rollback ${event.ok ? 'finished' : 'did NOT finish'}: ${event.message}`);
         closeGroup();
@@ -149,10 +158,13 @@ export function createProgressLog(options: ProgressLogOptions): ProgressLog {
     }
   };
 
-  const timer = (options.setInterval ?? setInterval)(() => {
-    const at = now();
-    if (waiting && at - lastLineAt >= heartbeatMs) write(at, `still waiting: ${waiting(at)}`);
-  }, Math.max(1000, Math.floor(heartbeatMs / 5)));
+  const timer = (options.setInterval ?? setInterval)(
+    () => {
+      const at = now();
+      if (waiting && at - lastLineAt >= heartbeatMs) write(at, `still waiting: ${waiting(at)}`);
+    },
+    Math.max(1000, Math.floor(heartbeatMs / 5)),
+  );
   (timer as { unref?: () => void }).unref?.();
 
   return {

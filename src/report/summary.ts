@@ -94,18 +94,25 @@ function header(input: SummaryInput): string {
   const took = clock(input.durationMs);
   const done = input.batches.filter((b) => b.outcome === 'succeeded').length;
   const total = input.plan?.batches.length ?? input.batches.length;
+  const batch = input.failure?.batch;
+  const where = batch === undefined ? '' : batch === 0 ? ' before the first batch' : ` in batch ${batch}`;
   let sentence: string;
   switch (input.outcome) {
     case 'succeeded':
       sentence = `${target} runs the new task definition: ${done} of ${total} batches done in ${took}.`;
       break;
     case 'rolled-back':
-      sentence = `The rollout of ${target} failed in batch ${input.failure?.batch ?? '?'} and the previous task definition was put back (${took} in all).`;
+      sentence = `The rollout of ${target} failed${where} and the previous task definition was put back (${took} in all).`;
       break;
     case 'failed':
-      sentence = input.rollback
-        ? `The rollout of ${target} failed, and so did putting the previous task definition back: the service needs attention.`
-        : `The rollout of ${target} failed in batch ${input.failure?.batch ?? '?'}; the service was left as ECS has it (rollback-on-failure is false).`;
+      if (input.rollback) {
+        sentence = `The rollout of ${target} failed${where}, and so did putting the previous task definition back: the service needs attention.`;
+      } else if (batch === 0 || input.batches.length === 0) {
+        // Preflight, registration or the first UpdateService: no task of the service was replaced.
+        sentence = `The rollout of ${target} failed${where}; no task was replaced.`;
+      } else {
+        sentence = `The rollout of ${target} failed${where}; the service was left as ECS has it (rollback-on-failure is false).`;
+      }
       break;
     case 'cancelled':
       sentence = `The rollout of ${target} was cancelled after ${done} of ${total} batches (${took}).`;
@@ -139,7 +146,7 @@ function taskDefinitions(input: SummaryInput): string {
     lines.push('', '| Container | Image before | Image after |', '| --- | --- | --- |');
     for (const change of input.imageChanges) {
       lines.push(
-        `| ${cell(change.container)} | ${change.from ? `\`${cell(change.from)}\`` : '(new container)'} | ${change.to ? `\`${cell(change.to)}\`` : '(removed)'} |`,
+        `| ${cell(change.container)} | ${change.from ? codeCell(change.from) : '(new container)'} | ${change.to ? codeCell(change.to) : '(removed)'} |`,
       );
     }
   } else {
@@ -157,9 +164,7 @@ function batchTable(input: SummaryInput, rows: number): string {
       '',
       '| Batch | Tasks |',
       '| ---: | ---: |',
-      ...plan.batches
-        .slice(0, Math.max(rows, plan.batches.length))
-        .map((size, i) => `| ${i + 1} | ${size} |`),
+      ...plan.batches.map((size, i) => `| ${i + 1} | ${size} |`),
     );
     return lines.join('\n');
   }
@@ -363,6 +368,14 @@ function code(value: string): string {
 /** A table cell: `|` would start a new cell and a newline would end the row. */
 export function cell(value: string): string {
   return escapeHtml(value).replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
+
+/**
+ * A code span in a table cell. Entities are not decoded inside a code span, so no HTML escaping
+ * here; GFM still reads `\|` as a pipe inside one, so the cell does not split.
+ */
+function codeCell(value: string): string {
+  return `\`${code(value).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')}\``;
 }
 
 /** A fenced block whose fence is longer than any backtick run inside it. */

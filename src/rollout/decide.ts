@@ -8,7 +8,14 @@ import {
   timeoutGate,
   type GateContext,
 } from './gates.js';
-import type { BatchPlan, BatchProgress, HttpCheckStreak, RolloutFailure, Snapshot, TaskView } from './types.js';
+import type {
+  BatchPlan,
+  BatchProgress,
+  HttpCheckStreak,
+  RolloutFailure,
+  Snapshot,
+  TaskView,
+} from './types.js';
 
 export interface DecideContext {
   plan: BatchPlan;
@@ -60,11 +67,14 @@ export function decide(snapshot: Snapshot, ctx: DecideContext): Decision {
   };
   if (ctx.deploymentId !== undefined) gateCtx.deploymentId = ctx.deploymentId;
 
+  // A target's reason code says more than the stoppedReason of the task ECS stops for it.
   const failure =
     deploymentGate(snapshot, gateCtx) ??
-    taskStoppedGate(snapshot, gateCtx) ??
     targetHealthGate(snapshot, gateCtx) ??
-    (ctx.httpChecks ? httpCheckGate(ctx.httpChecks.streaks, ctx.httpChecks.threshold, gateCtx, snapshot.service) : undefined);
+    taskStoppedGate(snapshot, gateCtx) ??
+    (ctx.httpChecks
+      ? httpCheckGate(ctx.httpChecks.streaks, ctx.httpChecks.threshold, gateCtx, snapshot.service)
+      : undefined);
   if (failure) return { kind: 'fail', failure, progress };
 
   const batchDone =
@@ -103,11 +113,18 @@ export function observe(snapshot: Snapshot, ctx: DecideContext): Observed {
   const live = snapshot.tasks.filter((t) => t.lastStatus !== 'STOPPED');
   const isNew = (t: TaskView): boolean => t.taskDefinitionArn === ctx.newTaskDefinitionArn;
 
-  const newRunning = live.filter((t) => isNew(t) && t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING');
+  const newRunning = live.filter(
+    (t) => isNew(t) && t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING',
+  );
   const newHealthy = newRunning.filter((t) => healthyInEveryGroup(t, snapshot, groups)).length;
   const old = live.filter((t) => !isNew(t));
   const oldIps = new Set(old.map((t) => t.ip).filter((ip): ip is string => ip !== undefined));
-  const newIps = new Set(live.filter(isNew).map((t) => t.ip).filter((ip): ip is string => ip !== undefined));
+  const newIps = new Set(
+    live
+      .filter(isNew)
+      .map((t) => t.ip)
+      .filter((ip): ip is string => ip !== undefined),
+  );
   const inGroups = snapshot.targets.filter((t) => groups.includes(t.targetGroupArn));
   const oldDraining = inGroups.filter((t) => oldIps.has(t.id) && t.state === 'draining').length;
   // A target of no live task (its task stopped) is an old target still leaving its group.
@@ -128,12 +145,16 @@ export function observe(snapshot: Snapshot, ctx: DecideContext): Observed {
   const batchHealthy = clamp(newHealthy - before, 0, batchSize);
   const parts: string[] = [];
   if (batches > 0) parts.push(`${batchHealthy}/${batchSize} new targets healthy`);
-  if (newRunning.length < newWanted) parts.push(`${Math.max(0, newWanted - newRunning.length)} new tasks to start`);
+  if (newRunning.length < newWanted)
+    parts.push(`${Math.max(0, newWanted - newRunning.length)} new tasks to start`);
   if (oldDraining > 0) parts.push(`${oldDraining} old ${plural(oldDraining, 'target')} draining`);
-  const drainingIps = new Set(inGroups.filter((t) => oldIps.has(t.id) && t.state === 'draining').map((t) => t.id));
+  const drainingIps = new Set(
+    inGroups.filter((t) => oldIps.has(t.id) && t.state === 'draining').map((t) => t.id),
+  );
   const stopping = oldToStop - drainingIps.size;
   if (stopping > 0) parts.push(`${stopping} old ${plural(stopping, 'task')} to stop`);
-  if (lingeringTargets > 0) parts.push(`${lingeringTargets} old ${plural(lingeringTargets, 'target')} to leave`);
+  if (lingeringTargets > 0)
+    parts.push(`${lingeringTargets} old ${plural(lingeringTargets, 'target')} to leave`);
   if (!primaryIsOurs) parts.push('ECS to make the new deployment PRIMARY');
   const label = batches > 0 ? `batch ${ctx.batch}/${batches}` : 'no tasks to replace';
   const waitingFor = `${label}: ${parts.length > 0 ? parts.join(', ') : 'done'}`;

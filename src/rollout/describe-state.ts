@@ -12,7 +12,10 @@ export function taskDefinitionName(arn: string): string {
 export function describeServiceState(snapshot: Snapshot): string {
   const { service } = snapshot;
   const deployments = service.deployments
-    .map((d) => `${d.status} ${taskDefinitionName(d.taskDefinitionArn)}${d.rolloutState ? ` (${d.rolloutState})` : ''}`)
+    .map(
+      (d) =>
+        `${d.status} ${taskDefinitionName(d.taskDefinitionArn)}${d.rolloutState ? ` (${d.rolloutState})` : ''}`,
+    )
     .join(', ');
   const byRevision = new Map<string, { live: number; healthy: number }>();
   for (const t of snapshot.tasks) {
@@ -20,10 +23,13 @@ export function describeServiceState(snapshot: Snapshot): string {
     const name = taskDefinitionName(t.taskDefinitionArn);
     const entry = byRevision.get(name) ?? { live: 0, healthy: 0 };
     entry.live += 1;
-    if (t.lastStatus === 'RUNNING' && healthyInEveryGroup(t, snapshot, service.targetGroupArns)) entry.healthy += 1;
+    if (t.lastStatus === 'RUNNING' && healthyInEveryGroup(t, snapshot, service.targetGroupArns))
+      entry.healthy += 1;
     byRevision.set(name, entry);
   }
-  const tasks = [...byRevision.entries()].map(([name, c]) => `${c.live} of ${name} (${c.healthy} healthy)`).join(', ');
+  const tasks = [...byRevision.entries()]
+    .map(([name, c]) => `${c.live} of ${name} (${c.healthy} healthy)`)
+    .join(', ');
   return (
     `service ${service.name} (desired ${service.desiredCount}): deployments ${deployments || 'none'}; ` +
     `tasks ${tasks || 'none'}`

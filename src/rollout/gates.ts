@@ -1,12 +1,6 @@
 // Health verdicts with reasons. Pure: each gate reads one snapshot (or the HTTP-check streaks, or
 // the time) and returns a RolloutFailure worded for the user, or undefined when it passes.
-import type {
-  HttpCheckStreak,
-  RolloutFailure,
-  ServiceView,
-  Snapshot,
-  TaskView,
-} from './types.js';
+import type { HttpCheckStreak, RolloutFailure, ServiceView, Snapshot, TaskView } from './types.js';
 
 export interface GateContext {
   /** 1-based batch being watched (0 before the first). */
@@ -36,17 +30,42 @@ export function taskStoppedGate(snapshot: Snapshot, ctx: GateContext): RolloutFa
       (t.stoppedAt === undefined || t.stoppedAt >= ctx.rolloutStartedAt),
   );
   if (!stopped) return undefined;
-  const reason = stopped.stoppedReason ?? (stopped.lastStatus === 'STOPPED' ? 'no reason given' : 'being stopped');
+  const reason =
+    stopped.stoppedReason ?? (stopped.lastStatus === 'STOPPED' ? 'no reason given' : 'being stopped');
   const exits = containerExits(stopped);
+  const elb = elbFailureOf(snapshot.service, stopped.id, ctx.rolloutStartedAt);
   const failure: RolloutFailure = {
     batch: ctx.batch,
     kind: 'task-stopped',
-    message: `${batchLabel(ctx)}: task ${shortId(stopped.id)} stopped: ${reason}${exits ? ` (${exits})` : ''}`,
+    message:
+      `${batchLabel(ctx)}: task ${shortId(stopped.id)} stopped: ${shortenTargetGroups(reason)}` +
+      (exits ? ` (${exits})` : '') +
+      (elb ? `; ELB said: ${elb}` : ''),
     taskArn: stopped.arn,
     serviceEvents: eventsSince(snapshot.service, ctx.rolloutStartedAt),
   };
   if (stopped.stopCode) failure.reasonCode = stopped.stopCode;
   return failure;
+}
+
+/**
+ * When ECS stops a task for failing ELB health checks, its target is already draining and has lost
+ * its reason code; ECS's service event keeps it: `(service web) (task 3f2a…) (port 8080) is
+ * unhealthy in (target-group arn:…) due to (reason Health checks failed with these codes: [500]).`
+ */
+export function elbFailureOf(service: ServiceView, taskId: string, since: number): string | undefined {
+  const pattern = /is unhealthy in \(target-group ([^)]+)\) due to \(reason (.*)\)\.?$/;
+  const event = service.events.find(
+    (e) => e.createdAt >= since && e.message.includes(`(task ${taskId})`) && pattern.test(e.message),
+  );
+  const m = event ? pattern.exec(event.message) : null;
+  if (!m) return undefined;
+  return `unhealthy in target group ${targetGroupName(m[1] ?? '')} (${m[2]})`;
+}
+
+/** `(target-group arn:aws:elasticloadbalancing:…:targetgroup/web/0123)` reads better as `web`. */
+function shortenTargetGroups(text: string): string {
+  return text.replace(/arn:aws[\w-]*:elasticloadbalancing:[^\s)]*targetgroup\/([^/\s)]+)\/[^\s)]+/g, '$1');
 }
 
 /** A target of a running new task that ELB marks unhealthy, in any target group of the service. */
@@ -131,7 +150,8 @@ export function deploymentGate(snapshot: Snapshot, ctx: GateContext): RolloutFai
   const ours = service.deployments.find((d) =>
     ctx.deploymentId !== undefined
       ? d.id === ctx.deploymentId
-      : d.taskDefinitionArn === ctx.newTaskDefinitionArn && (d.createdAt === undefined || d.createdAt >= ctx.rolloutStartedAt),
+      : d.taskDefinitionArn === ctx.newTaskDefinitionArn &&
+        (d.createdAt === undefined || d.createdAt >= ctx.rolloutStartedAt),
   );
   const primary = service.deployments.find((d) => d.status === 'PRIMARY');
   const events = eventsSince(service, ctx.rolloutStartedAt);
@@ -161,7 +181,10 @@ export function deploymentGate(snapshot: Snapshot, ctx: GateContext): RolloutFai
 }
 
 /** Is this HTTP answer healthy? Any status inside one of the inclusive ranges. */
-export function statusAccepted(status: number | undefined, ranges: readonly { min: number; max: number }[]): boolean {
+export function statusAccepted(
+  status: number | undefined,
+  ranges: readonly { min: number; max: number }[],
+): boolean {
   return status !== undefined && ranges.some((r) => status >= r.min && status <= r.max);
 }
 
@@ -188,7 +211,11 @@ export function eventsSince(service: ServiceView, since: number): string[] {
 export function containerExits(task: TaskView): string {
   return task.containers
     .filter((c) => c.exitCode !== undefined || c.reason !== undefined)
-    .map((c) => [c.name, c.exitCode !== undefined ? `exit ${c.exitCode}` : undefined, c.reason].filter(Boolean).join(' '))
+    .map((c) =>
+      [c.name, c.exitCode !== undefined ? `exit ${c.exitCode}` : undefined, c.reason]
+        .filter(Boolean)
+        .join(' '),
+    )
     .join(', ');
 }
 

@@ -33,7 +33,7 @@ export interface PlanInput {
  *   7    1      1           1   1   115   85    [1,1,1,1,1,1,1]    ceil(7*0.85) = 6 = N - u
  *   500  10%    0           50  0   110   100   [50 x 10]
  *   250  1      0           2   0   101   100   [2 x 125]          1% of 250 is 2.5 tasks: surge 2
- *   300  1      1           1   0   101   100   [1 x 300]          min 99% keeps 297: u falls to 0
+ *   300  1      1           3   0   101   100   [3 x 100]          1% is 3 tasks; min 99% keeps 297: u 0
  *   0    25%    0           0   0   200   100   []                 nothing to replace
  *
  * Exactness: for N <= 100 one percent is at most one task, so the surge is exactly b and the
@@ -50,7 +50,8 @@ export interface PlanInput {
  */
 export function planBatches(input: PlanInput): BatchPlan {
   const { desired: n } = input;
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`desired count must be a whole number >= 0, got ${n}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new RangeError(`desired count must be a whole number >= 0, got ${n}`);
   checkQuantity('batch size', input.batchSize);
   checkQuantity('max unavailable', input.maxUnavailable);
   const cb = input.circuitBreaker;

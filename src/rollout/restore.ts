@@ -6,7 +6,14 @@ import type { ServiceDriver } from '../platform/service-driver.js';
 import { healthyInEveryGroup } from './decide.js';
 import { describeServiceState, taskDefinitionName } from './describe-state.js';
 import { formatDuration } from './gates.js';
-import { afterObservation, DEFAULT_POLL_POLICY, INITIAL_POLL_STATE, nextDelay, type PollPolicy } from './poll.js';
+import {
+  afterObservation,
+  classifyError,
+  DEFAULT_POLL_POLICY,
+  INITIAL_POLL_STATE,
+  nextDelay,
+  type PollPolicy,
+} from './poll.js';
 import { callWithRetry, errorMessage, sleepQuietly } from './retry.js';
 import type { Clock, DeploymentSettings, Snapshot } from './types.js';
 
@@ -20,6 +27,11 @@ export interface RestoreOptions {
   timeoutMs: number;
   /** The maximumPercent the rollout used; the restore may surge as much. */
   surgePercent?: number;
+  /**
+   * The minimumHealthyPercent the rollout used; the restore keeps at least that many tasks healthy
+   * (ECS may replace tasks of the previous revision too when it gets a new deployment of it).
+   */
+  floorPercent?: number;
   /** Called with what the restore waits for, when that changes and at least every 20 s. */
   onProgress?: (waitingFor: string) => void;
   /** Stops the wait (not the settings restore); the result then says where the service is. */
@@ -56,7 +68,8 @@ export function restoreStatus(snapshot: Snapshot, previousArn: string): RestoreS
   const others = live.filter((t) => t.taskDefinitionArn !== previousArn);
   const prev = live.filter((t) => t.taskDefinitionArn === previousArn);
   const healthy = prev.filter(
-    (t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING' && healthyInEveryGroup(t, snapshot, groups),
+    (t) =>
+      t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING' && healthyInEveryGroup(t, snapshot, groups),
   ).length;
   const liveIps = new Set(live.map((t) => t.ip));
   const lingering = snapshot.targets.filter(
@@ -66,9 +79,13 @@ export function restoreStatus(snapshot: Snapshot, previousArn: string): RestoreS
 
   const parts = [`${healthy}/${desired} tasks of ${prevName} healthy`];
   if (primary?.taskDefinitionArn !== previousArn) parts.push(`ECS to make ${prevName} PRIMARY`);
-  if (others.length > 0) parts.push(`${others.length} tasks of other revisions to stop`);
-  if (prev.length > desired) parts.push(`${prev.length - desired} extra tasks of ${prevName} to stop`);
-  if (lingering > 0) parts.push(`${lingering} targets to drain`);
+  if (others.length > 0)
+    parts.push(`${others.length} ${plural(others.length, 'task')} of other revisions to stop`);
+  if (prev.length > desired)
+    parts.push(
+      `${prev.length - desired} extra ${plural(prev.length - desired, 'task')} of ${prevName} to stop`,
+    );
+  if (lingering > 0) parts.push(`${lingering} ${plural(lingering, 'target')} to drain`);
   const settled =
     primary?.taskDefinitionArn === previousArn &&
     others.length === 0 &&
@@ -78,12 +95,21 @@ export function restoreStatus(snapshot: Snapshot, previousArn: string): RestoreS
   return { settled, waitingFor: `rollback: ${parts.join(', ')}` };
 }
 
-/** The settings the restore runs under: the service's own floor, and room to surge at least one task. */
-export function restoreSettings(original: DeploymentSettings, desired: number, surgePercent?: number): DeploymentSettings {
+/**
+ * The settings the restore runs under: never a lower floor than the service's own or the rollout's
+ * (so capacity does not drop below what the rollout kept), and room to surge at least one task
+ * (maximumPercent rounds down, so 100 + ceil(100 / N) is the smallest that starts one).
+ */
+export function restoreSettings(
+  original: DeploymentSettings,
+  desired: number,
+  surgePercent?: number,
+  floorPercent?: number,
+): DeploymentSettings {
   const oneTask = desired > 0 ? 100 + Math.ceil(100 / desired) : 200;
   const settings: DeploymentSettings = {
     maximumPercent: Math.max(original.maximumPercent, surgePercent ?? 0, oneTask),
-    minimumHealthyPercent: original.minimumHealthyPercent,
+    minimumHealthyPercent: Math.max(original.minimumHealthyPercent, floorPercent ?? 0),
   };
   if (original.circuitBreaker) settings.circuitBreaker = { ...original.circuitBreaker };
   return settings;
@@ -92,19 +118,37 @@ export function restoreSettings(original: DeploymentSettings, desired: number, s
 export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResult> {
   const { driver, clock, previousTaskDefinitionArn: prevArn } = opts;
   const policy = opts.pollPolicy ?? DEFAULT_POLL_POLICY;
-  const retry = { clock, policy, ...(opts.random ? { random: opts.random } : {}) };
   const started = clock.now();
   const prevName = taskDefinitionName(prevArn);
   let last: Snapshot | undefined;
   let ok = false;
   let problem = '';
+  // What was last said, and when: a long back-off on throttling still gets a line every 20 s.
+  let lastWords = `rollback: UpdateService to ${prevName}`;
+  let lastSaidAt = clock.now();
+  const onRetry = (r: { delayMs: number; error: unknown }): void => {
+    const now = clock.now();
+    if (now + r.delayMs - lastSaidAt < HEARTBEAT_MS) return;
+    lastSaidAt = now;
+    const why =
+      classifyError(r.error) === 'throttling'
+        ? 'AWS is throttling API calls'
+        : `AWS call failed (${errorMessage(r.error)})`;
+    safely(() => opts.onProgress?.(`${lastWords} (${why}; retrying in ${formatDuration(r.delayMs)})`));
+  };
+  const retry = { clock, policy, onRetry, ...(opts.random ? { random: opts.random } : {}) };
 
   try {
     last = await callWithRetry('DescribeServices', () => driver.observe(), retry);
     const primary = last.service.deployments.find((d) => d.status === 'PRIMARY');
     // ECS's circuit breaker may already be rolling back to this revision: then only the settings change.
     const alreadyPrimary = primary?.taskDefinitionArn === prevArn && primary.rolloutState !== 'FAILED';
-    const settings = restoreSettings(opts.originalSettings, last.service.desiredCount, opts.surgePercent);
+    const settings = restoreSettings(
+      opts.originalSettings,
+      last.service.desiredCount,
+      opts.surgePercent,
+      opts.floorPercent,
+    );
     await callWithRetry(
       'UpdateService',
       () => driver.updateService(alreadyPrimary ? { settings } : { taskDefinitionArn: prevArn, settings }),
@@ -112,15 +156,14 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
     );
 
     let poll = INITIAL_POLL_STATE;
-    let lastWords = '';
-    let lastSaidAt = -Infinity;
     for (;;) {
       const status = restoreStatus(last, prevArn);
       if (status.settled) {
         ok = true;
         break;
       }
-      if (status.waitingFor !== lastWords || last.at - lastSaidAt >= HEARTBEAT_MS) {
+      const changed = status.waitingFor !== lastWords;
+      if (changed || last.at - lastSaidAt >= HEARTBEAT_MS) {
         safely(() => opts.onProgress?.(status.waitingFor));
         lastSaidAt = last.at;
       }
@@ -132,10 +175,15 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
         problem = `it did not settle within ${formatDuration(opts.timeoutMs)}, waiting for ${status.waitingFor}`;
         break;
       }
-      poll = afterObservation(poll, status.waitingFor !== lastWords);
+      poll = afterObservation(poll, changed);
       lastWords = status.waitingFor;
-      const untilDeadline = started + opts.timeoutMs - clock.now();
-      await sleepQuietly(clock, Math.max(0, Math.min(nextDelay(poll, policy, 0), untilDeadline)), opts.signal);
+      const now = clock.now();
+      const untilNext = Math.min(
+        nextDelay(poll, policy, 0),
+        started + opts.timeoutMs - now,
+        lastSaidAt + HEARTBEAT_MS - now,
+      );
+      await sleepQuietly(clock, Math.max(0, untilNext), opts.signal);
       last = await callWithRetry('DescribeServices', () => driver.observe(), retry);
     }
   } catch (err) {
@@ -160,7 +208,11 @@ export async function putBackSettings(
 ): Promise<{ ok: boolean; message: string }> {
   const words = `maximumPercent ${original.maximumPercent}, minimumHealthyPercent ${original.minimumHealthyPercent}`;
   try {
-    await callWithRetry('UpdateService (deployment settings)', () => driver.updateService({ settings: original }), retry);
+    await callWithRetry(
+      'UpdateService (deployment settings)',
+      () => driver.updateService({ settings: original }),
+      retry,
+    );
     return { ok: true, message: `restored the service's deployment settings (${words})` };
   } catch (err) {
     return {
@@ -176,4 +228,8 @@ function safely(f: () => void): void {
   } catch {
     // A progress callback must not break the restore.
   }
+}
+
+function plural(n: number, word: string): string {
+  return n === 1 ? word : `${word}s`;
 }

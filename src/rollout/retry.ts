@@ -16,9 +16,15 @@ export interface RetryOptions {
   policy?: PollPolicy;
   random?: () => number;
   signal?: AbortSignal;
+  /** Told before each back-off sleep, so a caller can say what it is doing during a long one. */
+  onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
 }
 
-export async function callWithRetry<T>(label: string, call: () => Promise<T>, opts: RetryOptions): Promise<T> {
+export async function callWithRetry<T>(
+  label: string,
+  call: () => Promise<T>,
+  opts: RetryOptions,
+): Promise<T> {
   const policy = opts.policy ?? DEFAULT_POLL_POLICY;
   const random = opts.random ?? Math.random;
   let state = INITIAL_POLL_STATE;
@@ -32,7 +38,13 @@ export async function callWithRetry<T>(label: string, call: () => Promise<T>, op
         const times = state.consecutiveErrors > 1 ? ` (${state.consecutiveErrors} attempts)` : '';
         throw new Error(`${label} failed${times}: ${errorMessage(err)}`, { cause: err });
       }
-      await sleepQuietly(opts.clock, nextDelay(state, policy, random()), opts.signal);
+      const delayMs = nextDelay(state, policy, random());
+      try {
+        opts.onRetry?.({ attempt: state.consecutiveErrors, delayMs, error: err });
+      } catch {
+        // A progress callback must not change the retry.
+      }
+      await sleepQuietly(opts.clock, delayMs, opts.signal);
     }
   }
 }
@@ -48,6 +60,7 @@ export async function sleepQuietly(clock: Clock, ms: number, signal?: AbortSigna
 }
 
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
+  if (err instanceof Error)
+    return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
   return String(err);
 }

@@ -6,10 +6,17 @@ import type { ServiceDriver } from '../platform/service-driver.js';
 import { decide, type DecideContext, type Decision } from './decide.js';
 import { describeServiceState, taskDefinitionName } from './describe-state.js';
 import { EventFanout } from './events.js';
-import { nextStreak } from './gates.js';
-import { afterObservation, DEFAULT_POLL_POLICY, INITIAL_POLL_STATE, nextDelay, type PollPolicy } from './poll.js';
+import { formatDuration, nextStreak } from './gates.js';
+import {
+  afterObservation,
+  classifyError,
+  DEFAULT_POLL_POLICY,
+  INITIAL_POLL_STATE,
+  nextDelay,
+  type PollPolicy,
+} from './poll.js';
 import { putBackSettings, restorePrevious } from './restore.js';
-import { callWithRetry, errorMessage, sleepQuietly } from './retry.js';
+import { callWithRetry, errorMessage, sleepQuietly, type RetryOptions } from './retry.js';
 import type {
   BatchPlan,
   BatchProgress,
@@ -40,7 +47,11 @@ export interface RunRolloutOptions {
   rollbackOnFailure: boolean;
   /** Bound on the rollback's wait; defaults to rolloutTimeoutMs. */
   rollbackTimeoutMs?: number;
-  healthChecks?: { urls: readonly string[]; statuses: readonly { min: number; max: number }[]; threshold: number };
+  healthChecks?: {
+    urls: readonly string[];
+    statuses: readonly { min: number; max: number }[];
+    threshold: number;
+  };
   probe?: HttpProbe;
   /** Per HTTP check; defaults to 5 s. */
   probeTimeoutMs?: number;
@@ -76,14 +87,23 @@ export async function runRollout(opts: RunRolloutOptions): Promise<RolloutResult
   const watch = new BatchWatch(opts, bus, started, policy);
   let failure: RolloutFailure | undefined;
   try {
+    // Cancelled before anything changed: change nothing.
+    if (opts.signal?.aborted) throw new CancelledBeforeStart();
     await callWithRetry(
       'UpdateService',
       () => driver.updateService({ taskDefinitionArn: opts.newTaskDefinitionArn, settings: plan.settings }),
-      { ...retry, ...(opts.signal ? { signal: opts.signal } : {}) },
+      {
+        ...retry,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        onRetry: (r) => watch.heartbeat(r.delayMs, r.error),
+      },
     );
     failure = await watch.run();
   } catch (err) {
-    failure = watch.errorFailure(err);
+    failure =
+      err instanceof CancelledBeforeStart
+        ? { batch: 0, kind: 'cancelled', message: 'the rollout was cancelled before it started' }
+        : watch.errorFailure(err);
   }
 
   let outcome: Outcome;
@@ -97,7 +117,9 @@ export async function runRollout(opts: RunRolloutOptions): Promise<RolloutResult
   } else {
     watch.failCurrent(clock.now());
     bus.emit({ type: 'failed', at: clock.now(), failure });
-    if (opts.rollbackOnFailure) {
+    // A deployment someone else started owns the service now: rolling back would undo theirs.
+    const superseded = failure.kind === 'superseded';
+    if (opts.rollbackOnFailure && !superseded) {
       await phase(opts, 'rolling-back');
       bus.emit({ type: 'rollback-started', at: clock.now(), to: opts.previousTaskDefinitionArn });
       // No signal here: a cancelled rollout still rolls back, until the runner kills us (then the
@@ -109,6 +131,7 @@ export async function runRollout(opts: RunRolloutOptions): Promise<RolloutResult
         originalSettings: opts.originalSettings,
         timeoutMs: opts.rollbackTimeoutMs ?? opts.rolloutTimeoutMs,
         surgePercent: plan.settings.maximumPercent,
+        floorPercent: plan.settings.minimumHealthyPercent,
         onProgress: (waitingFor) => bus.emit({ type: 'rollback-progress', at: clock.now(), waitingFor }),
         pollPolicy: policy,
         ...(opts.random ? { random: opts.random } : {}),
@@ -119,22 +142,32 @@ export async function runRollout(opts: RunRolloutOptions): Promise<RolloutResult
       outcome = cancelled ? 'cancelled' : restored.ok ? 'rolled-back' : 'failed';
     } else {
       settingsRestored = await putBackSettings(driver, opts.originalSettings, retry);
-      serviceLeft = await watch.describeLeft(settingsRestored.ok);
+      serviceLeft = await watch.describeLeft(
+        settingsRestored.ok,
+        superseded && opts.rollbackOnFailure
+          ? 'another deployment replaced ours, so there is nothing of ours to roll back and the service is left to it'
+          : 'rollback-on-failure is false, so the service is left as ECS has it',
+      );
       outcome = cancelled ? 'cancelled' : 'failed';
     }
   }
 
   await phase(opts, 'finished');
   const batches = watch.records;
-  bus.emit({ type: 'rollout-finished', at: clock.now(), outcome, batches });
+  const finishedAt = clock.now();
+  bus.emit({ type: 'rollout-finished', at: finishedAt, outcome, batches });
+  // Give listeners (log, summary, check run) a bounded moment to take the last events; the time
+  // they take is theirs, not the rollout's.
   await bus.flush(LISTENER_FLUSH_MS);
 
-  const result: RolloutResult = { outcome, batches, settingsRestored, durationMs: clock.now() - started };
+  const result: RolloutResult = { outcome, batches, settingsRestored, durationMs: finishedAt - started };
   if (failure) result.failure = failure;
   if (rollback) result.rollback = rollback;
   if (serviceLeft) result.serviceLeft = serviceLeft;
   return result;
 }
+
+class CancelledBeforeStart extends Error {}
 
 /** The state of one rollout's watch: which batch, since when, what was last said. */
 class BatchWatch {
@@ -148,7 +181,8 @@ class BatchWatch {
   private lastWords = '';
   private lastSaidAt = -Infinity;
   private last: Snapshot | undefined;
-  private readonly retry: { clock: Clock; policy: PollPolicy; random?: () => number; signal?: AbortSignal };
+  private lastProgress: BatchProgress | undefined;
+  private readonly retry: RetryOptions;
 
   constructor(
     private readonly opts: RunRolloutOptions,
@@ -158,9 +192,47 @@ class BatchWatch {
   ) {
     this.batchStartedAt = started;
     this.streaks = (opts.healthChecks?.urls ?? []).map((url) => ({ url, consecutiveFailures: 0 }));
-    this.retry = { clock: opts.clock, policy };
+    this.retry = { clock: opts.clock, policy, onRetry: (r) => this.heartbeat(r.delayMs, r.error) };
     if (opts.random) this.retry.random = opts.random;
     if (opts.signal) this.retry.signal = opts.signal;
+  }
+
+  /**
+   * Before a back-off sleep: if the sleep would leave more than the heartbeat without a line, say
+   * now what the rollout waits for and that the API is being retried.
+   */
+  heartbeat(delayMs: number, error: unknown): void {
+    const now = this.opts.clock.now();
+    if (now + delayMs - this.lastSaidAt < HEARTBEAT_MS) return;
+    const base = this.lastProgress ?? this.initialProgress();
+    const why =
+      classifyError(error) === 'throttling'
+        ? 'AWS is throttling API calls'
+        : `AWS call failed (${errorMessage(error)})`;
+    const progress = {
+      ...base,
+      waitingFor: `${base.waitingFor} (${why}; retrying in ${formatDuration(delayMs)})`,
+    };
+    this.lastSaidAt = now;
+    this.bus.emit({ type: 'progress', at: now, progress });
+  }
+
+  private initialProgress(): BatchProgress {
+    const { plan } = this.opts;
+    const first = plan.batches[0] ?? 0;
+    return {
+      batch: 1,
+      batches: plan.batches.length,
+      newWanted: first,
+      newRunning: 0,
+      newHealthy: 0,
+      oldRemaining: plan.desired,
+      oldDraining: 0,
+      waitingFor:
+        plan.batches.length > 0
+          ? `batch 1/${plan.batches.length}: ECS to start the rollout`
+          : 'ECS to start the rollout',
+    };
   }
 
   /** Watches batch after batch; resolves with the failure, or undefined when the rollout is complete. */
@@ -169,7 +241,14 @@ class BatchWatch {
     this.startBatch(clock.now());
     for (;;) {
       if (signal?.aborted) return this.cancelled();
-      const snapshot = await callWithRetry('observing the service', () => driver.observe(), this.retry);
+      let snapshot: Snapshot;
+      try {
+        snapshot = await callWithRetry('observing the service', () => driver.observe(), this.retry);
+      } catch (err) {
+        // Cancelled while retrying: that is the cause, not the error it cut short.
+        if (signal?.aborted) return this.cancelled();
+        throw err;
+      }
       if (signal?.aborted) return this.cancelled();
       this.last = snapshot;
       this.learnDeployment(snapshot);
@@ -216,7 +295,7 @@ class BatchWatch {
   }
 
   /** With rollback off, what the service is left as, said plainly. */
-  async describeLeft(settingsRestored: boolean): Promise<string> {
+  async describeLeft(settingsRestored: boolean, why: string): Promise<string> {
     let snapshot = this.last;
     try {
       snapshot = await this.opts.driver.observe();
@@ -226,8 +305,8 @@ class BatchWatch {
     const state = snapshot ? describeServiceState(snapshot) : 'unknown (could not observe it)';
     const pacing = settingsRestored
       ? "ECS goes on with it under the service's own deployment settings"
-      : 'ECS goes on with it under the rollout\'s deployment settings';
-    return `rollback-on-failure is false, so the service is left as ECS has it: ${state}; ${pacing}.`;
+      : "ECS goes on with it under the rollout's deployment settings";
+    return `${why}: ${state}; ${pacing}.`;
   }
 
   private context(): DecideContext {
@@ -263,7 +342,9 @@ class BatchWatch {
     const timeout = this.opts.probeTimeoutMs ?? 5_000;
     this.streaks = await Promise.all(
       this.streaks.map(async (streak) => {
-        const answer = await probe.get(streak.url, timeout).catch((err: unknown) => ({ error: errorMessage(err) }));
+        const answer = await probe
+          .get(streak.url, timeout)
+          .catch((err: unknown) => ({ error: errorMessage(err) }));
         return nextStreak(streak, answer, healthChecks.statuses);
       }),
     );
@@ -276,7 +357,13 @@ class BatchWatch {
     this.poll = INITIAL_POLL_STATE;
     if (tasks === undefined) return;
     this.records.push({ batch: this.batch, tasks, startedAt: at, outcome: 'in-progress' });
-    this.bus.emit({ type: 'batch-started', at, batch: this.batch, batches: this.opts.plan.batches.length, tasks });
+    this.bus.emit({
+      type: 'batch-started',
+      at,
+      batch: this.batch,
+      batches: this.opts.plan.batches.length,
+      tasks,
+    });
   }
 
   private endBatch(at: number): void {
@@ -304,6 +391,7 @@ class BatchWatch {
 
   /** A progress event when the words change, and at least every 20 s while waiting. */
   private say(decision: Decision, at: number): void {
+    this.lastProgress = decision.progress;
     const words = decision.progress.waitingFor;
     if (words === this.lastWords && at - this.lastSaidAt < HEARTBEAT_MS) return;
     this.lastWords = words;
@@ -324,7 +412,8 @@ class BatchWatch {
     const failure: RolloutFailure = {
       batch: this.batch,
       kind: 'cancelled',
-      message: `the rollout was cancelled in batch ${this.batch}/${this.opts.plan.batches.length}` +
+      message:
+        `the rollout was cancelled in batch ${this.batch}/${this.opts.plan.batches.length}` +
         (this.lastWords ? ` while waiting for ${this.lastWords}` : ''),
     };
     return failure;
@@ -335,7 +424,9 @@ class BatchWatch {
 function snapshotKey(s: Snapshot): string {
   const tasks = s.tasks.map((t) => `${t.id}:${t.lastStatus}:${t.desiredStatus}`).sort();
   const targets = s.targets.map((t) => `${t.targetGroupArn}:${t.id}:${t.state}`).sort();
-  const deployments = s.service.deployments.map((d) => `${d.id}:${d.status}:${d.rolloutState ?? ''}:${d.runningCount}`);
+  const deployments = s.service.deployments.map(
+    (d) => `${d.id}:${d.status}:${d.rolloutState ?? ''}:${d.runningCount}`,
+  );
   return [...tasks, '|', ...targets, '|', ...deployments].join(',');
 }
 

@@ -60,13 +60,7 @@ export interface TaskView {
 }
 
 export type TargetState =
-  | 'initial'
-  | 'healthy'
-  | 'unhealthy'
-  | 'unhealthy.draining'
-  | 'unused'
-  | 'draining'
-  | 'unavailable';
+  'initial' | 'healthy' | 'unhealthy' | 'unhealthy.draining' | 'unused' | 'draining' | 'unavailable';
 
 export interface TargetView {
   targetGroupArn: string;
@@ -226,4 +220,6 @@ export interface RolloutResult {
   /** Whether the service's own deployment settings were put back, and what was done. */
   settingsRestored: { ok: boolean; message: string };
   durationMs: number;
+  /** With rollback off after a failure: the state the service is left in, said plainly. */
+  serviceLeft?: string;
 }

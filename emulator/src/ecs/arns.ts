@@ -10,7 +10,8 @@ const prefix = (region: string): string => `arn:aws:ecs:${region}:${ACCOUNT_ID}`
 export const clusterArn = (region: string, name: string): string => `${prefix(region)}:cluster/${name}`;
 export const serviceArn = (region: string, cluster: string, name: string): string =>
   `${prefix(region)}:service/${cluster}/${name}`;
-export const taskArn = (region: string, cluster: string, id: string): string => `${prefix(region)}:task/${cluster}/${id}`;
+export const taskArn = (region: string, cluster: string, id: string): string =>
+  `${prefix(region)}:task/${cluster}/${id}`;
 export const taskDefinitionArn = (region: string, family: string, revision: number): string =>
   `${prefix(region)}:task-definition/${family}:${revision}`;
 

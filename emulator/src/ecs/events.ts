@@ -7,7 +7,11 @@ import type { ServiceRecord } from './store.js';
 const MAX_EVENTS = 100;
 
 export function addEvent(service: ServiceRecord, message: string, now: number): void {
-  service.events.unshift({ id: randomUUID(), createdAt: now, message: `(service ${service.name}) ${message}` });
+  service.events.unshift({
+    id: randomUUID(),
+    createdAt: now,
+    message: `(service ${service.name}) ${message}`,
+  });
   if (service.events.length > MAX_EVENTS) service.events.length = MAX_EVENTS;
 }
 

@@ -6,10 +6,14 @@ export interface IpAllocator {
   release(ip: string): void;
 }
 
-export function createIpAllocator(): IpAllocator {
+/**
+ * `secondOctet` picks where the addresses start (127.<secondOctet>.1.1); 0, the default, is
+ * 127.0.1.1. Emulators running side by side on one machine need different ones.
+ */
+export function createIpAllocator(secondOctet = 0): IpAllocator {
   const inUse = new Set<string>();
   // 127.0.1.1 as a counter over the low 24 bits; wraps before 127.255.255.x.
-  const first = (0 << 16) | (1 << 8) | 1;
+  const first = ((secondOctet & 255) << 16) | (1 << 8) | 1;
   const last = (255 << 16) | (255 << 8) | 254;
   let next = first;
   const format = (n: number): string => `127.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;

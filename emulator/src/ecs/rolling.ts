@@ -5,7 +5,8 @@
  * Page "Deploy Amazon ECS services by replacing tasks" (rolling update): maximumPercent is an upper
  * limit on the service's tasks during a deployment, as a percent of desiredCount rounded DOWN.
  */
-export const maxTaskCount = (desired: number, maximumPercent: number): number => Math.floor((desired * maximumPercent) / 100);
+export const maxTaskCount = (desired: number, maximumPercent: number): number =>
+  Math.floor((desired * maximumPercent) / 100);
 
 /** Same page: minimumHealthyPercent is a lower limit on healthy tasks, rounded UP. */
 export const minHealthyCount = (desired: number, minimumHealthyPercent: number): number =>
@@ -16,7 +17,8 @@ export const minHealthyCount = (desired: number, minimumHealthyPercent: number):
  * 0.5 x desired task count, at least 3 and at most 200. (The page does not say how a half is
  * rounded; we round up, so 7 tasks give 4.)
  */
-export const circuitBreakerThreshold = (desired: number): number => Math.min(200, Math.max(3, Math.ceil(0.5 * desired)));
+export const circuitBreakerThreshold = (desired: number): number =>
+  Math.min(200, Math.max(3, Math.ceil(0.5 * desired)));
 
 export interface RollingInput {
   desired: number;
@@ -43,9 +45,11 @@ export interface RollingDecision {
  * maximumPercent; stop old tasks only while the healthy count stays at or above
  * minimumHealthyPercent (unhealthy old tasks cost nothing to stop, so they go first).
  *
- * Draining tasks count toward maximumPercent: on AWS a deregistered task stays RUNNING (its
- * lastStatus only moves on after the target group's deregistration delay), so the next batch waits
- * for them; this is why a long deregistration delay slows every ECS rolling deployment.
+ * Draining tasks count toward maximumPercent. The API reference (DeploymentConfiguration) counts
+ * tasks "in the RUNNING or PENDING state"; a task being stopped is still the service's until its
+ * targets are gone (page "Amazon ECS task lifecycle": DEACTIVATING is where the target group
+ * deregistration happens, before STOPPING), so ECS does not start the next batch on its room: every
+ * task not yet STOPPED counts. This is why a long deregistration delay slows every rolling deployment.
  */
 export function rollingStep(input: RollingInput): RollingDecision {
   const maxTasks = maxTaskCount(input.desired, input.maximumPercent);
@@ -68,6 +72,8 @@ export function rollingStep(input: RollingInput): RollingDecision {
     }
   }
 
-  const launch = input.mayLaunch ? Math.max(0, Math.min(input.desired - primaryKept.length, maxTasks - input.liveCount)) : 0;
+  const launch = input.mayLaunch
+    ? Math.max(0, Math.min(input.desired - primaryKept.length, maxTasks - input.liveCount))
+    : 0;
   return { launch, stop };
 }

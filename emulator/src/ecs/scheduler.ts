@@ -26,7 +26,12 @@ export interface Scheduler {
 
 const TICK_REAL_MS = 75;
 
-export function newDeployment(taskDefinitionArn: string, desiredCount: number, now: number, reason?: string): DeploymentRecord {
+export function newDeployment(
+  taskDefinitionArn: string,
+  desiredCount: number,
+  now: number,
+  reason?: string,
+): DeploymentRecord {
   const id = newDeploymentId();
   return {
     id,
@@ -66,7 +71,9 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       }
     } catch (error) {
       // A timer must never throw: log it and try again on the next tick.
-      deps.log(`ecs: scheduler tick failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      deps.log(
+        `ecs: scheduler tick failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
     }
   };
   const timer = clock.every(TICK_REAL_MS / 1000 / clock.scale, tick);
@@ -84,7 +91,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const desired = service.status === 'ACTIVE' ? service.desiredCount : 0;
     const up = tasks.filter((t) => t.desiredStatus === 'RUNNING');
     const live = tasks.filter((t) => t.lastStatus !== 'STOPPED');
-    const view = (t: TaskRecord): { arn: string; healthy: boolean } => ({ arn: t.arn, healthy: isTaskHealthy(t, service, targets) });
+    const view = (t: TaskRecord): { arn: string; healthy: boolean } => ({
+      arn: t.arn,
+      healthy: isTaskHealthy(t, service, targets),
+    });
     const decision = rollingStep({
       desired,
       maximumPercent: service.deploymentConfiguration.maximumPercent,
@@ -95,26 +105,29 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       mayLaunch: current.rolloutState !== 'FAILED',
     });
 
-    if (decision.stop.length > 0) {
-      const stoppedIds: string[] = [];
-      for (const arn of decision.stop) {
-        const task = store.tasks.get(arn);
-        if (!task) continue;
-        const reason =
-          task.deploymentId === current.id
-            ? 'Scaling activity initiated by (deployment ' + current.id + ')'
-            : `Scaling activity initiated by (deployment ${current.id})`;
-        lifecycle.stop(task, reason, 'ServiceSchedulerInitiated');
-        stoppedIds.push(task.id);
-      }
-      addEvent(service, `has stopped ${stoppedIds.length} running tasks: ${taskList(stoppedIds)}.`, now);
+    const toStop = decision.stop
+      .map((arn) => store.tasks.get(arn))
+      .filter((t): t is TaskRecord => t !== undefined);
+    if (toStop.length > 0) {
+      addEvent(
+        service,
+        `has stopped ${toStop.length} running tasks: ${taskList(toStop.map((t) => t.id))}.`,
+        now,
+      );
+      // ECS's stoppedReason for tasks its scheduler replaces or scales in.
+      lifecycle.stopMany(
+        toStop,
+        `Scaling activity initiated by (deployment ${current.id})`,
+        'ServiceSchedulerInitiated',
+      );
     }
 
     if (decision.launch > 0) {
       const definition = store.taskDefinitions.get(current.taskDefinitionArn);
       if (definition) {
         const started = [];
-        for (let i = 0; i < decision.launch; i++) started.push(lifecycle.launch(service, current, definition).id);
+        for (let i = 0; i < decision.launch; i++)
+          started.push(lifecycle.launch(service, current, definition).id);
         addEvent(service, `has started ${started.length} tasks: ${taskList(started)}.`, now);
       }
     }
@@ -142,8 +155,12 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           now,
         );
         lifecycle.countFailure(task);
-        lifecycle.stop(task, `Task failed ELB health checks in (target-group ${target.targetGroupArn})`, 'ServiceSchedulerInitiated');
         addEvent(service, `has stopped 1 running tasks: ${taskList([task.id])}.`, now);
+        lifecycle.stop(
+          task,
+          `Task failed ELB health checks in (target-group ${target.targetGroupArn})`,
+          'ServiceSchedulerInitiated',
+        );
         break;
       }
     }

@@ -109,6 +109,10 @@ export interface ContainerRecord {
   exitCode?: number;
   reason?: string;
   runtimeId: string;
+  /** From the container definition, as DescribeTasks reports them (strings there). */
+  cpu: string;
+  memory?: string;
+  memoryReservation?: string;
 }
 
 export interface TaskRecord {
@@ -161,5 +165,11 @@ export interface EcsStore {
 }
 
 export function createStore(): EcsStore {
-  return { clusters: new Map(), taskDefinitions: new Map(), revisions: new Map(), services: new Map(), tasks: new Map() };
+  return {
+    clusters: new Map(),
+    taskDefinitions: new Map(),
+    revisions: new Map(),
+    services: new Map(),
+    tasks: new Map(),
+  };
 }

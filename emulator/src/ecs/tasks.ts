@@ -10,7 +10,14 @@ import { behaviorOf } from '../runtime/behavior.js';
 import { newTaskId, taskArn } from './arns.js';
 import { addEvent } from './events.js';
 import type { IpAllocator } from './ips.js';
-import type { ContainerRecord, DeploymentRecord, EcsStore, ServiceRecord, TaskDefinitionRecord, TaskRecord } from './store.js';
+import type {
+  ContainerRecord,
+  DeploymentRecord,
+  EcsStore,
+  ServiceRecord,
+  TaskDefinitionRecord,
+  TaskRecord,
+} from './store.js';
 import { randomUUID } from 'node:crypto';
 
 export interface TaskLifecycleDeps {
@@ -28,6 +35,8 @@ export interface TaskLifecycle {
   launch(service: ServiceRecord, deployment: DeploymentRecord, definition: TaskDefinitionRecord): TaskRecord;
   /** Begin stopping: no-op when the task is already on its way down. */
   stop(task: TaskRecord, reason: string, stopCode: string): void;
+  /** Stop several tasks of one service at once, with one set of service events for them all. */
+  stopMany(tasks: TaskRecord[], reason: string, stopCode: string): void;
   /** Count a failed task in its deployment's failedTasks (what the circuit breaker reads). */
   countFailure(task: TaskRecord): void;
   /** Move DEACTIVATING tasks whose targets are gone on to STOPPING. Called on every scheduler tick. */
@@ -65,7 +74,8 @@ export function containerSpecsOf(definition: TaskDefinitionRecord): ContainerSpe
       essential: def.essential !== false,
       environment,
       behavior: behaviorOf(image, environment),
-      stopTimeoutSeconds: typeof def.stopTimeout === 'number' ? def.stopTimeout : DEFAULT_STOP_TIMEOUT_SECONDS,
+      stopTimeoutSeconds:
+        typeof def.stopTimeout === 'number' ? def.stopTimeout : DEFAULT_STOP_TIMEOUT_SECONDS,
     };
     if (firstPort !== undefined) spec.port = firstPort;
     return spec;
@@ -79,7 +89,11 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
   const deploymentOf = (task: TaskRecord): DeploymentRecord | undefined =>
     serviceOf(task)?.deployments.find((d) => d.id === task.deploymentId);
 
-  function launch(service: ServiceRecord, deployment: DeploymentRecord, definition: TaskDefinitionRecord): TaskRecord {
+  function launch(
+    service: ServiceRecord,
+    deployment: DeploymentRecord,
+    definition: TaskDefinitionRecord,
+  ): TaskRecord {
     const id = newTaskId();
     const now = clock.now();
     const specs = containerSpecsOf(definition);
@@ -103,16 +117,22 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
       startedBy: deployment.id,
       group: `service:${service.name}`,
       createdAt: now,
-      containers: specs.map(
-        (spec): ContainerRecord => ({
+      containers: specs.map((spec, i): ContainerRecord => {
+        const def = ((body['containerDefinitions'] ?? []) as Record<string, unknown>[])[i] ?? {};
+        const container: ContainerRecord = {
           name: spec.name,
           image: spec.image,
           essential: spec.essential,
           ...(spec.port !== undefined ? { port: spec.port } : {}),
           lastStatus: 'PENDING',
           runtimeId: `${id}-${randomUUID().slice(0, 8)}`,
-        }),
-      ),
+          cpu: String(def['cpu'] ?? 0),
+        };
+        if (def['memory'] !== undefined) container.memory = String(def['memory']);
+        if (def['memoryReservation'] !== undefined)
+          container.memoryReservation = String(def['memoryReservation']);
+        return container;
+      }),
       attachmentId: randomUUID(),
       targets: [],
       tags: service.propagateTags === 'SERVICE' ? service.tags.map((t) => ({ ...t })) : [],
@@ -139,9 +159,9 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
       stop(task, 'Task failed to start', 'TaskFailedToStart');
       return task;
     }
-    task.handle.onExit((exit) => containerExited(task, exit));
+    task.handle.onExit((exit) => guard(`container exit of task ${id}`, () => containerExited(task, exit)));
     task.handle.listening.then(
-      () => activate(task),
+      () => guard(`activating task ${id}`, () => activate(task)),
       () => undefined, // the container's exit, reported through onExit, stops the task
     );
     return task;
@@ -151,7 +171,8 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
     if (task.desiredStatus !== 'RUNNING' || task.lastStatus !== 'PENDING') return;
     const now = clock.now();
     task.pullStoppedAt = now;
-    for (const container of task.containers) if (container.lastStatus === 'PENDING') container.lastStatus = 'RUNNING';
+    for (const container of task.containers)
+      if (container.lastStatus === 'PENDING') container.lastStatus = 'RUNNING';
     const service = serviceOf(task);
     task.lastStatus = 'ACTIVATING';
     // Page "Service load balancing": ECS registers each task's IP (awsvpc, target type ip) at the
@@ -194,23 +215,43 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
   }
 
   function stop(task: TaskRecord, reason: string, stopCode: string): void {
-    if (task.desiredStatus === 'STOPPED') return;
+    stopMany([task], reason, stopCode);
+  }
+
+  function stopMany(tasks: TaskRecord[], reason: string, stopCode: string): void {
     const now = clock.now();
-    task.desiredStatus = 'STOPPED';
-    task.stoppingAt = now;
-    task.stoppedReason = reason;
-    task.stopCode = stopCode;
-    if (task.targets.length === 0) {
-      beginStopping(task);
-      return;
+    // Per service: how many tasks began draining, and how many targets left each target group.
+    const drained = new Map<ServiceRecord, { tasks: number; groups: Map<string, number> }>();
+    for (const task of tasks) {
+      if (task.desiredStatus === 'STOPPED') continue;
+      task.desiredStatus = 'STOPPED';
+      task.stoppingAt = now;
+      task.stoppedReason = reason;
+      task.stopCode = stopCode;
+      if (task.targets.length === 0) {
+        beginStopping(task);
+        continue;
+      }
+      task.lastStatus = 'DEACTIVATING';
+      const service = serviceOf(task);
+      const counts = service
+        ? (drained.get(service) ?? { tasks: 0, groups: new Map<string, number>() })
+        : undefined;
+      if (service && counts) drained.set(service, counts);
+      if (counts) counts.tasks += 1;
+      for (const target of task.targets) {
+        guard(`deregistering task ${task.id}`, () =>
+          targets.deregister(target.targetGroupArn, [{ id: task.ip, port: target.port }]),
+        );
+        counts?.groups.set(target.targetGroupArn, (counts.groups.get(target.targetGroupArn) ?? 0) + 1);
+      }
     }
-    task.lastStatus = 'DEACTIVATING';
-    const service = serviceOf(task);
-    for (const target of task.targets) {
-      targets.deregister(target.targetGroupArn, [{ id: task.ip, port: target.port }]);
-      if (service) addEvent(service, `deregistered 1 targets in (target-group ${target.targetGroupArn})`, now);
+    // ECS's wording for these (page "Amazon ECS service event messages").
+    for (const [service, counts] of drained) {
+      for (const [group, n] of counts.groups)
+        addEvent(service, `deregistered ${n} targets in (target-group ${group})`, now);
+      addEvent(service, `has begun draining connections on ${counts.tasks} tasks.`, now);
     }
-    if (service) addEvent(service, 'has begun draining connections on 1 tasks.', now);
     deps.poke();
   }
 
@@ -219,7 +260,9 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
       if (task.lastStatus !== 'DEACTIVATING') continue;
       // The target is gone once ELBv2 reports it unused (Target.NotRegistered) after the drain.
       const drained = task.targets.every(
-        (t) => !targets.targetGroup(t.targetGroupArn) || targets.health(t.targetGroupArn, { id: task.ip, port: t.port }).state === 'unused',
+        (t) =>
+          !targets.targetGroup(t.targetGroupArn) ||
+          targets.health(t.targetGroupArn, { id: task.ip, port: t.port }).state === 'unused',
       );
       if (drained) beginStopping(task);
     }
@@ -234,11 +277,17 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
       .then((exits) => {
         for (const exit of exits) {
           const container = task.containers.find((c) => c.name === exit.containerName);
-          if (container && container.exitCode === undefined && exit.exitCode !== null) container.exitCode = exit.exitCode;
-          if (container && container.reason === undefined && exit.reason !== undefined) container.reason = exit.reason;
+          if (container && container.exitCode === undefined && exit.exitCode !== null)
+            container.exitCode = exit.exitCode;
+          if (container && container.reason === undefined && exit.reason !== undefined)
+            container.reason = exit.reason;
         }
       })
-      .catch((error: unknown) => deps.log(`ecs: stopping task ${task.id} failed: ${error instanceof Error ? error.message : String(error)}`))
+      .catch((error: unknown) =>
+        deps.log(
+          `ecs: stopping task ${task.id} failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      )
       .finally(() => {
         for (const container of task.containers) container.lastStatus = 'STOPPED';
         task.lastStatus = 'DEPROVISIONING';
@@ -266,5 +315,5 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
     }
   }
 
-  return { launch, stop, advance, countFailure, killAll };
+  return { launch, stop, stopMany, advance, countFailure, killAll };
 }

@@ -16,7 +16,10 @@ export interface ProbeRequest {
 }
 
 /** Sends one health check; never rejects. `cancel()` aborts it without an outcome. */
-export function probe(request: ProbeRequest, clock: Clock): { outcome: Promise<ProbeOutcome>; cancel(): void } {
+export function probe(
+  request: ProbeRequest,
+  clock: Clock,
+): { outcome: Promise<ProbeOutcome>; cancel(): void } {
   let settle: (outcome: ProbeOutcome) => void = () => undefined;
   const outcome = new Promise<ProbeOutcome>((resolve) => {
     settle = resolve;
@@ -44,7 +47,9 @@ export function probe(request: ProbeRequest, clock: Clock): { outcome: Promise<P
       finish(request.matcher(status) ? { ok: true, status } : { ok: false, kind: 'code', status });
     },
   );
-  req.on('error', (err: NodeJS.ErrnoException) => finish({ ok: false, kind: 'connection', detail: err.code ?? err.message }));
+  req.on('error', (err: NodeJS.ErrnoException) =>
+    finish({ ok: false, kind: 'connection', detail: err.code ?? err.message }),
+  );
   const timer = clock.after(request.timeoutSeconds, () => finish({ ok: false, kind: 'timeout' }));
 
   return { outcome, cancel: () => finish(undefined) };

@@ -107,11 +107,16 @@ export function optBool(tree: QueryTree, name: string): boolean | undefined {
   return raw === 'true';
 }
 
-export function optEnum<T extends string>(tree: QueryTree, name: string, allowed: readonly T[]): T | undefined {
+export function optEnum<T extends string>(
+  tree: QueryTree,
+  name: string,
+  allowed: readonly T[],
+): T | undefined {
   const raw = optString(tree, name);
   if (raw === undefined) return undefined;
   const match = allowed.find((a) => a === raw);
-  if (match === undefined) throw invalid(name, raw, `Member must satisfy enum value set: [${allowed.join(', ')}]`);
+  if (match === undefined)
+    throw invalid(name, raw, `Member must satisfy enum value set: [${allowed.join(', ')}]`);
   return match;
 }
 
@@ -138,6 +143,7 @@ export function structList(tree: QueryTree, name: string): QueryTree[] {
 export function optStruct(tree: QueryTree, name: string): QueryTree | undefined {
   const value = tree[name];
   if (value === undefined) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) throw invalid(name, '[string]', 'Member must be a structure');
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw invalid(name, '[string]', 'Member must be a structure');
   return value;
 }

@@ -21,7 +21,9 @@ export interface RoutingThresholds {
 }
 
 export function routableTargets(candidates: RoutingCandidate[], thresholds: RoutingThresholds): TargetRef[] {
-  const available = candidates.filter((c) => c.state === 'healthy' || c.state === 'unhealthy' || c.state === 'initial');
+  const available = candidates.filter(
+    (c) => c.state === 'healthy' || c.state === 'unhealthy' || c.state === 'initial',
+  );
   const healthy = available.filter((c) => c.state === 'healthy');
   const belowCount = healthy.length < thresholds.minimumHealthyCount;
   const belowPercent =
@@ -32,8 +34,12 @@ export function routableTargets(candidates: RoutingCandidate[], thresholds: Rout
 }
 
 export function routingThresholds(attributes: Map<string, string>): RoutingThresholds {
-  const count = Number(attributes.get('target_group_health.unhealthy_state_routing.minimum_healthy_targets.count') ?? '1');
-  const percent = attributes.get('target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage');
+  const count = Number(
+    attributes.get('target_group_health.unhealthy_state_routing.minimum_healthy_targets.count') ?? '1',
+  );
+  const percent = attributes.get(
+    'target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage',
+  );
   const thresholds: RoutingThresholds = { minimumHealthyCount: Number.isFinite(count) ? count : 1 };
   if (percent !== undefined && percent !== 'off') thresholds.minimumHealthyPercent = Number(percent);
   return thresholds;

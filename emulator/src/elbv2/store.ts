@@ -90,7 +90,10 @@ export function loadBalancerArn(region: string, name: string, id: string): strin
   return `arn:aws:elasticloadbalancing:${region}:${ACCOUNT_ID}:loadbalancer/app/${name}/${id}`;
 }
 
-export function newLoadBalancerIdentity(region: string, name: string): { arn: string; id: string; dnsName: string } {
+export function newLoadBalancerIdentity(
+  region: string,
+  name: string,
+): { arn: string; id: string; dnsName: string } {
   const id = hexId();
   const dnsNumber = parseInt(id.slice(0, 8), 16) % 2_000_000_000;
   return {
@@ -141,10 +144,13 @@ export const ATTRIBUTE_RULES: Record<string, (value: string) => boolean> = {
   'load_balancing.algorithm.type': (v) =>
     v === 'round_robin' || v === 'least_outstanding_requests' || v === 'weighted_random',
   'load_balancing.algorithm.anomaly_mitigation': (v) => v === 'on' || v === 'off',
-  'load_balancing.cross_zone.enabled': (v) => v === 'true' || v === 'false' || v === 'use_load_balancer_configuration',
+  'load_balancing.cross_zone.enabled': (v) =>
+    v === 'true' || v === 'false' || v === 'use_load_balancer_configuration',
   'slow_start.duration_seconds': (v) => v === '0' || intIn(30, 900)(v),
-  'target_group_health.dns_failover.minimum_healthy_targets.count': (v) => v === 'off' || intIn(1, 1_000_000)(v),
-  'target_group_health.dns_failover.minimum_healthy_targets.percentage': (v) => v === 'off' || intIn(1, 100)(v),
+  'target_group_health.dns_failover.minimum_healthy_targets.count': (v) =>
+    v === 'off' || intIn(1, 1_000_000)(v),
+  'target_group_health.dns_failover.minimum_healthy_targets.percentage': (v) =>
+    v === 'off' || intIn(1, 100)(v),
   'target_group_health.unhealthy_state_routing.minimum_healthy_targets.count': intIn(1, 1_000_000),
   'target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage': (v) =>
     v === 'off' || intIn(1, 100)(v),
@@ -159,10 +165,16 @@ export function deregistrationDelaySeconds(group: TargetGroup): number {
 }
 
 /** A page of `items` after the opaque `marker`, and the marker of the next page if any. */
-export function page<T>(items: T[], marker: string | undefined, pageSize: number): { items: T[]; nextMarker?: string } {
+export function page<T>(
+  items: T[],
+  marker: string | undefined,
+  pageSize: number,
+): { items: T[]; nextMarker?: string } {
   const start = marker === undefined ? 0 : Number(Buffer.from(marker, 'base64').toString('utf8'));
   if (!Number.isInteger(start) || start < 0) return { items: [] };
   const end = start + pageSize;
   const slice = items.slice(start, end);
-  return end < items.length ? { items: slice, nextMarker: Buffer.from(String(end)).toString('base64') } : { items: slice };
+  return end < items.length
+    ? { items: slice, nextMarker: Buffer.from(String(end)).toString('base64') }
+    : { items: slice };
 }

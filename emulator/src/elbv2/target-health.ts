@@ -60,7 +60,11 @@ export function checkingStarted(record: HealthRecord): HealthRecord {
  * - Unhealthy reasons: Target.ResponseCodeMismatch ("Health checks failed with these codes:
  *   [code]"), Target.Timeout, Target.FailedHealthChecks for connection errors (TargetHealth).
  */
-export function applyProbe(record: HealthRecord, outcome: ProbeOutcome, thresholds: Thresholds): HealthRecord {
+export function applyProbe(
+  record: HealthRecord,
+  outcome: ProbeOutcome,
+  thresholds: Thresholds,
+): HealthRecord {
   const state = record.view.state;
   if (outcome.ok) {
     const successes = record.successes + 1;

@@ -12,7 +12,14 @@ import type { Clock, Log, TargetHealthView, TargetRef, TargetRegistry } from '..
 import { probe } from './health-checker.js';
 import { deregistrationDelaySeconds } from './store.js';
 import type { Elbv2Store, TargetGroup } from './store.js';
-import { applyProbe, checkingStarted, parseHttpCodeMatcher, registered, sameView, view } from './target-health.js';
+import {
+  applyProbe,
+  checkingStarted,
+  parseHttpCodeMatcher,
+  registered,
+  sameView,
+  view,
+} from './target-health.js';
 import type { HealthRecord } from './target-health.js';
 
 /**
@@ -96,14 +103,23 @@ export function createTargets(deps: { store: Elbv2Store; clock: Clock; log: Log 
     setRecord(group.arn, target, checkingStarted(target.record));
     target.cancelProbe?.();
     const sent = probe(
-      { host: target.ref.id, port, path: group.healthCheck.path, timeoutSeconds: group.healthCheck.timeoutSeconds, matcher },
+      {
+        host: target.ref.id,
+        port,
+        path: group.healthCheck.path,
+        timeoutSeconds: group.healthCheck.timeoutSeconds,
+        matcher,
+      },
       clock,
     );
     target.cancelProbe = sent.cancel;
     const generation = target.generation;
     void sent.outcome.then((outcome) => {
       if (generation !== target.generation) return;
-      const thresholds = { healthy: group.healthCheck.healthyThreshold, unhealthy: group.healthCheck.unhealthyThreshold };
+      const thresholds = {
+        healthy: group.healthCheck.healthyThreshold,
+        unhealthy: group.healthCheck.unhealthyThreshold,
+      };
       setRecord(group.arn, target, applyProbe(target.record, outcome, thresholds));
     });
   };
@@ -142,6 +158,7 @@ export function createTargets(deps: { store: Elbv2Store; clock: Clock; log: Log 
         port: group.port,
         targetType: group.targetType,
         deregistrationDelaySeconds: deregistrationDelaySeconds(group),
+        loadBalancerArns: [...group.loadBalancerArns],
       };
     },
 
@@ -182,7 +199,10 @@ export function createTargets(deps: { store: Elbv2Store; clock: Clock; log: Log 
         if (!target || target.drainingUntil !== undefined) continue;
         quiesce(target);
         target.drainingUntil = clock.now() + clock.ms(delay);
-        setRecord(arn, target, { ...target.record, view: view('draining', 'Target.DeregistrationInProgress') });
+        setRecord(arn, target, {
+          ...target.record,
+          view: view('draining', 'Target.DeregistrationInProgress'),
+        });
         target.timers.push(clock.after(delay, () => removeTarget(arn, key)));
       }
     },

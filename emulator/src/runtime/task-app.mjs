@@ -7,6 +7,12 @@
 // container, or 500 for the fraction `errorRate`. `/slow?ms=N` holds the request N ms first (tests
 // use it to keep a request in flight across SIGTERM). Every answer carries `x-task-definition` and
 // `x-task-id`.
+//
+// Test-only control path: `POST /_emulator/health/fail` makes the health path answer 500 from then
+// on, `POST /_emulator/health/pass` puts it back to what the behaviour says. It exists only so an
+// end-to-end test can turn a running task unhealthy at the moment it chooses (a timer-based
+// `unhealthy-after-<s>` races the rollout); real apps have no such thing, and nothing in the
+// emulator's AWS behaviour depends on it.
 import http from 'node:http';
 import { setTimeout, clearTimeout } from 'node:timers';
 import { URL } from 'node:url';
@@ -23,13 +29,29 @@ export function createTaskApp(config, deps = {}) {
   let closing = false;
   let startTimer;
   let closed;
+  /** Set by the test-only control path; false = as the behaviour says. */
+  let forcedUnhealthy = false;
 
   const server = http.createServer((req, res) => {
     // A body we do not read would stall a keep-alive connection; drain it.
     req.resume();
     const path = pathOf(req.url);
+    // Checked before the health path: the control paths contain "health" too.
+    if (path.startsWith('/_emulator/')) {
+      const control = CONTROL[path];
+      if (!control) send(res, 404, 'text/plain; charset=utf-8', 'no such control path');
+      else if (req.method !== 'POST') send(res, 405, 'text/plain; charset=utf-8', 'use POST');
+      else {
+        forcedUnhealthy = control.forcedUnhealthy;
+        send(res, 200, 'text/plain; charset=utf-8', control.answer);
+      }
+      return;
+    }
     if (path.toLowerCase().includes('health')) {
-      const healthy = !config.unhealthy && !(config.unhealthyAfterMs !== undefined && now() - listenedAt >= config.unhealthyAfterMs);
+      const healthy =
+        !forcedUnhealthy &&
+        !config.unhealthy &&
+        !(config.unhealthyAfterMs !== undefined && now() - listenedAt >= config.unhealthyAfterMs);
       send(res, healthy ? 200 : 500, 'text/plain; charset=utf-8', healthy ? 'ok' : 'unhealthy');
       return;
     }
@@ -108,6 +130,12 @@ export function createTaskApp(config, deps = {}) {
     },
   };
 }
+
+/** The test-only control paths (see the comment at the top). */
+const CONTROL = {
+  '/_emulator/health/fail': { forcedUnhealthy: true, answer: 'health checks now fail' },
+  '/_emulator/health/pass': { forcedUnhealthy: false, answer: 'health checks follow the behaviour again' },
+};
 
 function pathOf(rawUrl) {
   try {

@@ -1,0 +1,465 @@
+// Shared by the end-to-end tests: each test starts its own emulator and scenario, runs the BUNDLED
+// action (dist/main, dist/post) as a runner would, and then inspects the service through the real
+// AWS SDK, the same view a user has in AWS. Every wait here is bounded; every emulator is stopped.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import type { DeploymentConfiguration, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
+import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { startEmulator, createScenario } from '../../emulator/src/index.js';
+import type { Emulator, EmulatorOptions, ScenarioInfo, ScenarioSpec } from '../../emulator/src/index.js';
+import { emulatorClients } from '../../emulator/src/scenario.js';
+import type { CallRecord } from '../../emulator/src/contracts.js';
+import { startAction, runAction } from '../../tools/run-action.js';
+import type { ActionRun, ActionRunOptions, RunningAction } from '../../tools/run-action.js';
+
+const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+/**
+ * Real seconds per AWS second. With the health check below (every 5 s, 2 checks to healthy) and a
+ * 10 s deregistration delay, a batch settles in about 1.5 real seconds, while the health check's
+ * 4 s timeout (200 ms real) still leaves a busy 2-core machine room to answer.
+ */
+export const TIME_SCALE = 0.05;
+
+export const HEALTH_CHECK = { intervalSeconds: 5, timeoutSeconds: 4, healthyThreshold: 2, unhealthyThreshold: 2 };
+export const DEREGISTRATION_DELAY_SECONDS = 10;
+
+/**
+ * The service's own settings before any rollout: deliberately not the action's batch settings nor
+ * ECS's defaults, so "restored" cannot pass by accident.
+ */
+export const ORIGINAL_DEPLOYMENT_CONFIGURATION: DeploymentConfiguration = {
+  maximumPercent: 200,
+  minimumHealthyPercent: 50,
+  deploymentCircuitBreaker: { enable: false, rollback: false },
+};
+
+export const CONTAINER = 'web';
+export const CONTAINER_PORT = 8080;
+
+/** Bound for one action run; far above what any scenario needs, far below the test timeout. */
+export const RUN_TIMEOUT_MS = 120_000;
+
+/** A Fargate task definition of one `web` container; its image tag picks the app's behaviour. */
+export function taskDefinition(image: string, family = 'web'): RegisterTaskDefinitionCommandInput {
+  return {
+    family,
+    networkMode: 'awsvpc',
+    requiresCompatibilities: ['FARGATE'],
+    cpu: '256',
+    memory: '512',
+    containerDefinitions: [
+      {
+        name: CONTAINER,
+        image,
+        essential: true,
+        portMappings: [{ containerPort: CONTAINER_PORT, protocol: 'tcp' }],
+        environment: [{ name: 'GREETING', value: 'hello' }],
+        // Small, so a stopped task does not keep a process for 30 s (AWS's default).
+        stopTimeout: 2,
+      },
+    ],
+  };
+}
+
+export interface Harness {
+  emulator: Emulator;
+  info: ScenarioInfo;
+  /** Scratch folder for task definition files and runner files; removed by stop(). */
+  dir: string;
+  /** The JSON task definition file the action is given (the scenario's definition, image `web:1`). */
+  taskDefinitionFile: string;
+  /** The inputs every deploy needs; a test adds or overrides. */
+  inputs(extra?: Record<string, string>): Record<string, string>;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  desiredCount?: number;
+  targetGroups?: number;
+  emulator?: EmulatorOptions;
+  scenario?: Partial<ScenarioSpec>;
+}
+
+/** Starts an emulator and a steady service of `desiredCount` healthy `web:1` tasks behind an ALB. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  requireDist();
+  const emulator = await startEmulator({ port: 0, timeScale: TIME_SCALE, ...options.emulator });
+  const dir = mkdtempSync(join(tmpdir(), 'ecs-rolling-deploy-e2e-'));
+  const stop = async (): Promise<void> => {
+    try {
+      await emulator.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  try {
+    const definition = taskDefinition('public.ecr.aws/demo/web:1');
+    const info = await createScenario(emulator.endpoint, {
+      cluster: 'e2e',
+      service: 'web',
+      desiredCount: options.desiredCount ?? 6,
+      taskDefinition: definition,
+      targetGroups: options.targetGroups ?? 1,
+      healthCheck: HEALTH_CHECK,
+      deregistrationDelaySeconds: DEREGISTRATION_DELAY_SECONDS,
+      deploymentConfiguration: ORIGINAL_DEPLOYMENT_CONFIGURATION,
+      waitForSteadyState: true,
+      waitTimeoutMs: 60_000,
+      ...options.scenario,
+    });
+    // The scenario's own setup calls are not what a test asserts on.
+    emulator.clearCalls();
+    const taskDefinitionFile = join(dir, 'task-definition.json');
+    writeFileSync(taskDefinitionFile, JSON.stringify(definition, null, 2));
+    const env = { AWS_ENDPOINT_URL: emulator.endpoint, AWS_REGION: emulator.region };
+    const inputs = (extra: Record<string, string> = {}): Record<string, string> => ({
+      cluster: info.cluster,
+      service: info.service,
+      'task-definition': taskDefinitionFile,
+      'container-name': CONTAINER,
+      'batch-size': '2',
+      'batch-timeout': '60s',
+      'rollout-timeout': '5m',
+      // No GitHub API on this machine: reporting is the GitHub-side tests' business.
+      report: 'none',
+      ...extra,
+    });
+    return { emulator, info, dir, taskDefinitionFile, inputs, env, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+export function requireDist(): void {
+  for (const entry of ['main', 'post']) {
+    const file = join(repoRoot, 'dist', entry, 'index.js');
+    if (!existsSync(file)) throw new Error(`${file} does not exist: run \`npm run build\` first (npm run test:e2e does)`);
+  }
+}
+
+/** Runs the bundled action against the harness's emulator, collecting its lines. */
+export function deploy(h: Harness, inputs: Record<string, string>, options: Partial<ActionRunOptions> = {}): Promise<ActionRun> {
+  return runAction(actionOptions(h, inputs, options));
+}
+
+/** Runs the bundled post entry with the state a main run saved, as the runner does after main. */
+export function runPost(h: Harness, inputs: Record<string, string>, state: Record<string, string>): Promise<ActionRun> {
+  return runAction(actionOptions(h, inputs, { entry: 'post', state }));
+}
+
+export function startDeploy(h: Harness, inputs: Record<string, string>, options: Partial<ActionRunOptions> = {}): RunningAction {
+  return startAction(actionOptions(h, inputs, options));
+}
+
+function actionOptions(h: Harness, inputs: Record<string, string>, options: Partial<ActionRunOptions>): ActionRunOptions {
+  return { inputs, timeoutMs: RUN_TIMEOUT_MS, ...options, env: { ...h.env, ...options.env } };
+}
+
+/**
+ * Runs `during` while the action runs, then waits for the action to end. When `during` throws, the
+ * action is killed first, so a failed step never leaves it running to its own time-out.
+ */
+export async function whileRunning(action: RunningAction, during: () => Promise<void>): Promise<ActionRun> {
+  try {
+    await during();
+  } catch (error) {
+    action.child.kill('SIGKILL');
+    await action.done;
+    throw error;
+  }
+  return action.done;
+}
+
+/** The error annotations the action wrote (`::error ...::message`), unescaped as the runner shows them. */
+export function errorAnnotations(run: ActionRun): string[] {
+  return run.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('::error'))
+    .map((line) => line.slice(line.indexOf('::', 2) + 2).replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'));
+}
+
+/** What a failed assertion should show of a run: outputs, and the end of stdout and stderr. */
+export function describeRun(run: ActionRun): string {
+  const tail = (text: string): string => text.split('\n').slice(-60).join('\n');
+  return [
+    `exit ${run.exitCode}${run.signal ? ` (signal ${run.signal})` : ''}${run.timedOut ? ' TIMED OUT' : ''}`,
+    `outputs ${JSON.stringify(run.outputs, null, 2)}`,
+    `--- stdout (tail)\n${tail(run.stdout)}`,
+    `--- stderr (tail)\n${tail(run.stderr)}`,
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The service as the SDK sees it.
+
+export interface TaskSeen {
+  arn: string;
+  taskDefinitionArn: string;
+  lastStatus: string;
+  desiredStatus: string;
+  ip?: string;
+  stoppedReason?: string;
+}
+
+export interface TargetSeen {
+  targetGroupArn: string;
+  id: string;
+  port: number;
+  state: string;
+  reason?: string;
+}
+
+export interface FleetView {
+  desiredCount: number;
+  taskDefinitionArn: string;
+  deploymentConfiguration: {
+    maximumPercent?: number;
+    minimumHealthyPercent?: number;
+    deploymentCircuitBreaker?: { enable?: boolean; rollback?: boolean };
+  };
+  deployments: { status: string; taskDefinitionArn: string; rolloutState?: string }[];
+  /** Every task ECS reports for the service: desired RUNNING and recently STOPPED. */
+  tasks: TaskSeen[];
+  targets: TargetSeen[];
+}
+
+/** One look at the service, its tasks (both desired statuses, paginated) and every target group. */
+export async function observeFleet(info: ScenarioInfo): Promise<FleetView> {
+  const { ecs, elbv2 } = emulatorClients(info.endpoint, info.region);
+  try {
+    const { services } = await ecs.send(new DescribeServicesCommand({ cluster: info.cluster, services: [info.service] }));
+    const service = services?.[0];
+    if (!service) throw new Error(`DescribeServices found no service ${info.service}`);
+    const arns: string[] = [];
+    for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+      let nextToken: string | undefined;
+      do {
+        const page = await ecs.send(
+          new ListTasksCommand({ cluster: info.cluster, serviceName: info.service, desiredStatus, ...(nextToken ? { nextToken } : {}) }),
+        );
+        arns.push(...(page.taskArns ?? []));
+        nextToken = page.nextToken;
+      } while (nextToken);
+    }
+    const tasks: TaskSeen[] = [];
+    for (let i = 0; i < arns.length; i += 100) {
+      const { tasks: described = [] } = await ecs.send(new DescribeTasksCommand({ cluster: info.cluster, tasks: arns.slice(i, i + 100) }));
+      for (const t of described) {
+        const ip =
+          t.attachments?.flatMap((a) => a.details ?? []).find((d) => d.name === 'privateIPv4Address')?.value ??
+          t.containers?.[0]?.networkInterfaces?.[0]?.privateIpv4Address;
+        tasks.push({
+          arn: t.taskArn ?? '',
+          taskDefinitionArn: t.taskDefinitionArn ?? '',
+          lastStatus: t.lastStatus ?? '',
+          desiredStatus: t.desiredStatus ?? '',
+          ...(ip ? { ip } : {}),
+          ...(t.stoppedReason ? { stoppedReason: t.stoppedReason } : {}),
+        });
+      }
+    }
+    const targets: TargetSeen[] = [];
+    for (const targetGroupArn of info.targetGroupArns) {
+      const { TargetHealthDescriptions = [] } = await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
+      for (const d of TargetHealthDescriptions) {
+        targets.push({
+          targetGroupArn,
+          id: d.Target?.Id ?? '',
+          port: d.Target?.Port ?? 0,
+          state: d.TargetHealth?.State ?? '',
+          ...(d.TargetHealth?.Reason ? { reason: d.TargetHealth.Reason } : {}),
+        });
+      }
+    }
+    const dc = service.deploymentConfiguration ?? {};
+    return {
+      desiredCount: service.desiredCount ?? -1,
+      taskDefinitionArn: service.taskDefinition ?? '',
+      deploymentConfiguration: {
+        ...(dc.maximumPercent !== undefined ? { maximumPercent: dc.maximumPercent } : {}),
+        ...(dc.minimumHealthyPercent !== undefined ? { minimumHealthyPercent: dc.minimumHealthyPercent } : {}),
+        ...(dc.deploymentCircuitBreaker
+          ? { deploymentCircuitBreaker: { enable: dc.deploymentCircuitBreaker.enable, rollback: dc.deploymentCircuitBreaker.rollback } }
+          : {}),
+      } as FleetView['deploymentConfiguration'],
+      deployments: (service.deployments ?? []).map((d) => ({
+        status: d.status ?? '',
+        taskDefinitionArn: d.taskDefinition ?? '',
+        ...(d.rolloutState ? { rolloutState: d.rolloutState } : {}),
+      })),
+      tasks,
+      targets,
+    };
+  } finally {
+    ecs.destroy();
+    elbv2.destroy();
+  }
+}
+
+/**
+ * Why the fleet is not steady on `taskDefinitionArn` (empty when it is): the service points at it,
+ * exactly `desired` tasks are meant to run and all of them RUNNING on it, each one's target healthy
+ * in every group, and no task of another revision still meant to run.
+ */
+export function steadyProblems(fleet: FleetView, taskDefinitionArn: string, desired: number, targetGroupArns: string[]): string[] {
+  const problems: string[] = [];
+  if (fleet.taskDefinitionArn !== taskDefinitionArn) problems.push(`service is on ${fleet.taskDefinitionArn}, not ${taskDefinitionArn}`);
+  if (fleet.desiredCount !== desired) problems.push(`desiredCount is ${fleet.desiredCount}, not ${desired}`);
+  const live = fleet.tasks.filter((t) => t.desiredStatus === 'RUNNING');
+  const strays = live.filter((t) => t.taskDefinitionArn !== taskDefinitionArn);
+  if (strays.length > 0) problems.push(`${strays.length} task(s) of other revisions still meant to run: ${strays.map((t) => `${t.taskDefinitionArn} ${t.lastStatus}`).join(', ')}`);
+  const running = live.filter((t) => t.taskDefinitionArn === taskDefinitionArn && t.lastStatus === 'RUNNING');
+  if (running.length !== desired) problems.push(`${running.length} task(s) RUNNING on it, not ${desired}`);
+  for (const group of targetGroupArns) {
+    const healthy = new Set(fleet.targets.filter((t) => t.targetGroupArn === group && t.state === 'healthy').map((t) => t.id));
+    const unhealthyRunning = running.filter((t) => !t.ip || !healthy.has(t.ip));
+    if (unhealthyRunning.length > 0) problems.push(`${unhealthyRunning.length} running task(s) not healthy in ${group}`);
+    const foreign = [...healthy].filter((ip) => !running.some((t) => t.ip === ip));
+    if (foreign.length > 0) problems.push(`healthy targets in ${group} that are not running tasks of it: ${foreign.join(', ')}`);
+  }
+  return problems;
+}
+
+/** Polls `check` (problems, empty = done) until it passes or `timeoutMs` runs out; returns the last problems. */
+export async function waitUntil(check: () => Promise<string[]>, timeoutMs: number, everyMs = 250): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let problems = await check();
+  while (problems.length > 0 && Date.now() < deadline) {
+    await sleep(everyMs);
+    problems = await check();
+  }
+  return problems;
+}
+
+/**
+ * Tasks of `taskDefinitionArn` that have not reached STOPPED. Right after the action reports, a
+ * replaced task may still be draining or in its stop timeout, which is ECS's business and bounded.
+ */
+export function notStopped(fleet: FleetView, taskDefinitionArn: string): TaskSeen[] {
+  return fleet.tasks.filter((t) => t.taskDefinitionArn === taskDefinitionArn && t.lastStatus !== 'STOPPED');
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Watching a rollout from outside while it runs.
+
+export interface Sample {
+  at: number;
+  /** Tasks ECS means to run (desiredStatus RUNNING), any revision: what maximumPercent bounds. */
+  live: number;
+  /** Healthy targets in the first target group: what minimumHealthyPercent protects. */
+  healthy: number;
+}
+
+/**
+ * Samples the service every `everyMs` until stopped. Each figure comes from one API call, so it is
+ * a consistent view of that one thing.
+ */
+export function startSampler(info: ScenarioInfo, everyMs = 150): { stop(): Promise<Sample[]> } {
+  const { ecs, elbv2 } = emulatorClients(info.endpoint, info.region);
+  const samples: Sample[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      try {
+        const { taskArns = [] } = await ecs.send(
+          new ListTasksCommand({ cluster: info.cluster, serviceName: info.service, desiredStatus: 'RUNNING' }),
+        );
+        const { TargetHealthDescriptions = [] } = await elbv2.send(
+          new DescribeTargetHealthCommand({ TargetGroupArn: info.targetGroupArns[0] }),
+        );
+        samples.push({
+          at: Date.now(),
+          live: taskArns.length,
+          healthy: TargetHealthDescriptions.filter((d) => d.TargetHealth?.State === 'healthy').length,
+        });
+      } catch {
+        // A missed sample is only a gap; the emulator's answers are asserted elsewhere.
+      }
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      ecs.destroy();
+      elbv2.destroy();
+      return samples;
+    },
+  };
+}
+
+/** Resolves when a line matching `pattern` has been seen (through `lineWatcher().onLine`); rejects after `timeoutMs`. */
+export function lineWatcher(): {
+  onLine: (line: string) => void;
+  lines: string[];
+  waitFor(pattern: RegExp, timeoutMs: number): Promise<string>;
+} {
+  const lines: string[] = [];
+  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  return {
+    lines,
+    onLine(line) {
+      lines.push(line);
+      for (const waiter of [...waiters]) {
+        if (waiter.pattern.test(line)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(line);
+        }
+      }
+    },
+    waitFor(pattern, timeoutMs) {
+      const seen = lines.find((line) => pattern.test(line));
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise((resolveLine, reject) => {
+        const waiter = {
+          pattern,
+          resolve: (line: string) => {
+            clearTimeout(timer);
+            resolveLine(line);
+          },
+        };
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; last lines:\n${lines.slice(-20).join('\n')}`));
+        }, timeoutMs);
+        waiters.push(waiter);
+      });
+    },
+  };
+}
+
+/**
+ * Turns the health path of a running task's app failing (or passing again) through the emulator's
+ * test-only control path (emulator/src/runtime/task-app.mjs). Real apps have no such thing.
+ */
+export async function setTaskHealth(ip: string, port: number, health: 'fail' | 'pass'): Promise<void> {
+  const response = await fetch(`http://${ip}:${port}/_emulator/health/${health}`, {
+    method: 'POST',
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (!response.ok) throw new Error(`POST /_emulator/health/${health} on ${ip}:${port} answered ${response.status}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The call log.
+
+export function mutatingCalls(calls: CallRecord[]): string[] {
+  return calls.filter((c) => c.mutating).map((c) => `${c.service}:${c.operation} ${JSON.stringify(c.params)}`);
+}
+
+const THROTTLING_CODES = new Set(['ThrottlingException', 'Throttling']);
+
+export function throttledCalls(calls: CallRecord[]): CallRecord[] {
+  return calls.filter((c) => c.errorCode !== undefined && THROTTLING_CODES.has(c.errorCode));
+}

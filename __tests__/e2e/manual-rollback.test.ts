@@ -1,0 +1,40 @@
+// Manual rollback (mode: rollback) with the bundled action: deploy web:2, then roll back to
+// "previous", which the successful deploy recorded on the service; the same health-gated batches.
+import { describe, it, expect } from 'vitest';
+import {
+  ORIGINAL_DEPLOYMENT_CONFIGURATION,
+  deploy,
+  describeRun,
+  mutatingCalls,
+  observeFleet,
+  startHarness,
+  steadyProblems,
+} from './helpers.js';
+
+describe('mode: rollback', () => {
+  it('rollback-to previous after a deploy puts the service back on the revision before it', async () => {
+    const h = await startHarness({ desiredCount: 4 });
+    try {
+      const deployed = await deploy(h, h.inputs({ image: 'public.ecr.aws/demo/web:2' }));
+      expect(deployed.outputs['outcome'], describeRun(deployed)).toBe('succeeded');
+      const v2 = deployed.outputs['task-definition-arn'] ?? '';
+
+      h.emulator.clearCalls();
+      const { 'task-definition': _t, 'container-name': _c, ...base } = h.inputs();
+      const run = await deploy(h, { ...base, mode: 'rollback', 'rollback-to': 'previous' });
+      expect(run.exitCode, describeRun(run)).toBe(0);
+      expect(run.outputs['outcome']).toBe('succeeded');
+      expect(run.outputs['task-definition-arn']).toBe(h.info.taskDefinitionArn);
+      expect(run.outputs['previous-task-definition-arn']).toBe(v2);
+      expect(run.outputs['batches']).toBe('2');
+      // Going back registers nothing: web:1 already exists.
+      expect(mutatingCalls(h.emulator.calls()).filter((c) => c.includes('RegisterTaskDefinition'))).toEqual([]);
+
+      const fleet = await observeFleet(h.info);
+      expect(steadyProblems(fleet, h.info.taskDefinitionArn, 4, h.info.targetGroupArns)).toEqual([]);
+      expect(fleet.deploymentConfiguration).toEqual(ORIGINAL_DEPLOYMENT_CONFIGURATION);
+    } finally {
+      await h.stop();
+    }
+  });
+});

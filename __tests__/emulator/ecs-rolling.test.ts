@@ -1,0 +1,122 @@
+// The rolling update's arithmetic (emulator/src/ecs/rolling.ts) and the task address allocator, as
+// tables: ECS's rounding, the circuit breaker threshold, and one step's launch/stop decision.
+import { describe, expect, it } from 'vitest';
+import {
+  circuitBreakerThreshold,
+  maxTaskCount,
+  minHealthyCount,
+  rollingStep,
+} from '../../emulator/src/ecs/rolling.js';
+import { createIpAllocator } from '../../emulator/src/ecs/ips.js';
+
+const tasks = (prefix: string, healthy: boolean[]): { arn: string; healthy: boolean }[] =>
+  healthy.map((h, i) => ({ arn: `${prefix}${i}`, healthy: h }));
+
+describe('rounding', () => {
+  it('maximumPercent rounds down and minimumHealthyPercent rounds up', () => {
+    expect(maxTaskCount(3, 150)).toBe(4); // 4.5
+    expect(maxTaskCount(6, 200)).toBe(12);
+    expect(minHealthyCount(3, 50)).toBe(2); // 1.5
+    expect(minHealthyCount(6, 100)).toBe(6);
+    expect(minHealthyCount(5, 0)).toBe(0);
+  });
+
+  it('circuit breaker threshold is 0.5 x desired, at least 3, at most 200', () => {
+    expect([1, 2, 6, 7, 10, 100, 400, 1000].map(circuitBreakerThreshold)).toEqual([
+      3, 3, 3, 4, 5, 50, 200, 200,
+    ]);
+  });
+});
+
+describe('rollingStep', () => {
+  const base = { desired: 4, maximumPercent: 200, minimumHealthyPercent: 100, mayLaunch: true };
+
+  it('launches up to maximumPercent counting every live task, draining ones included', () => {
+    expect(
+      rollingStep({ ...base, liveCount: 4, primary: [], old: tasks('o', [true, true, true, true]) }),
+    ).toEqual({ launch: 4, stop: [] });
+    expect(
+      rollingStep({
+        ...base,
+        maximumPercent: 150,
+        liveCount: 4,
+        primary: [],
+        old: tasks('o', [true, true, true, true]),
+      }),
+    ).toEqual({
+      launch: 2,
+      stop: [],
+    });
+    // Two old tasks still draining (live, no longer wanted): no room for more yet.
+    expect(
+      rollingStep({
+        ...base,
+        maximumPercent: 150,
+        liveCount: 6,
+        primary: tasks('p', [true, true]),
+        old: tasks('o', [true, true]),
+      }).launch,
+    ).toBe(0);
+  });
+
+  it('stops old tasks only while healthy stays at or above minimumHealthyPercent, unhealthy ones first', () => {
+    const step = rollingStep({
+      ...base,
+      liveCount: 8,
+      primary: tasks('p', [true, true, false, false]),
+      old: tasks('o', [true, true, true, false]),
+    });
+    // healthy = 2 + 3 = 5, minimum 4: the unhealthy old task goes free, then one healthy one.
+    expect(step.stop).toEqual(['o3', 'o0']);
+    expect(step.launch).toBe(0);
+  });
+
+  it('with minimumHealthyPercent 0 and maximumPercent 100 it stops before it launches', () => {
+    const step = rollingStep({
+      ...base,
+      maximumPercent: 100,
+      minimumHealthyPercent: 0,
+      liveCount: 4,
+      primary: [],
+      old: tasks('o', [true, true, true, true]),
+    });
+    expect(step).toEqual({ launch: 0, stop: ['o0', 'o1', 'o2', 'o3'] });
+  });
+
+  it('scales in surplus primary tasks, not-yet-healthy ones first', () => {
+    const step = rollingStep({
+      ...base,
+      desired: 2,
+      liveCount: 4,
+      primary: tasks('p', [true, false, true, false]),
+      old: [],
+    });
+    expect(step).toEqual({ launch: 0, stop: ['p1', 'p3'] });
+  });
+
+  it('a FAILED deployment (no rollback) launches nothing and keeps the old tasks', () => {
+    expect(
+      rollingStep({
+        ...base,
+        mayLaunch: false,
+        liveCount: 4,
+        primary: [],
+        old: tasks('o', [true, true, true, true]),
+      }),
+    ).toEqual({ launch: 0, stop: [] });
+  });
+});
+
+describe('task addresses', () => {
+  it('hands out distinct loopback addresses from 127.0.1.1, skipping .0 and .255 and 127.0.0.x', () => {
+    const ips = createIpAllocator();
+    const taken = Array.from({ length: 600 }, () => ips.take());
+    expect(taken[0]).toBe('127.0.1.1');
+    expect(new Set(taken).size).toBe(600);
+    for (const ip of taken) {
+      expect(ip.startsWith('127.0.0.')).toBe(false);
+      expect(ip.endsWith('.0') || ip.endsWith('.255')).toBe(false);
+    }
+    expect(taken).toContain('127.0.2.1');
+  });
+});

@@ -1,0 +1,522 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { installCancellation } from '../src/cancellation.js';
+import { decidePost, parseState, run, runPost, type PostDeps, type PostSettings } from '../src/post.js';
+import type { ServiceDriver } from '../src/platform/service-driver.js';
+import { createGithubReporter } from '../src/report/github.js';
+import { createOctokit, readGithubContext } from '../src/report/github-client.js';
+import type { Clock, DeploymentSettings, Snapshot, TaskView, TargetView } from '../src/rollout/types.js';
+import type { RolloutState } from '../src/state.js';
+import { githubEnv, HEAD_SHA, startFakeGithub, type FakeGithub } from './helpers/fake-github.js';
+
+const OLD = 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:11';
+const NEW = 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:12';
+const TG = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/0123456789abcdef';
+const OWN: DeploymentSettings = { maximumPercent: 200, minimumHealthyPercent: 100 };
+const PACED: DeploymentSettings = { maximumPercent: 150, minimumHealthyPercent: 100 };
+
+function state(overrides: Partial<RolloutState> = {}): RolloutState {
+  return {
+    phase: 'rolling-out',
+    cluster: 'prod',
+    service: 'web',
+    region: 'us-east-1',
+    previousTaskDefinitionArn: OLD,
+    newTaskDefinitionArn: NEW,
+    desiredCount: 2,
+    originalSettings: OWN,
+    checkRunId: 4242,
+    deploymentId: 5151,
+    startedAt: 1_700_000_000_000,
+    updatedAt: 1_700_000_060_000,
+    ...overrides,
+  };
+}
+
+/** Time that moves only when someone sleeps: the restore's waits cost nothing. */
+function fakeClock(): Clock {
+  let t = 1_700_000_100_000;
+  return {
+    now: () => t,
+    sleep: async (ms) => {
+      t += ms;
+    },
+  };
+}
+
+/**
+ * A service caught mid-batch: 2 old tasks and 1 new one. After UpdateService to the previous
+ * revision it takes two observations to settle (one to start, one to drain the new task), unless
+ * `stuck`, when the previous revision never becomes healthy.
+ */
+function fakeDriver(clock: Clock, opts: { stuck?: boolean } = {}) {
+  const updates: { taskDefinitionArn?: string; settings?: DeploymentSettings }[] = [];
+  let primary = NEW;
+  let settings = PACED;
+  let stepsSinceRevert = 0;
+  const task = (id: string, td: string, ip: string): TaskView => ({
+    arn: `arn:aws:ecs:us-east-1:000000000000:task/prod/${id}`,
+    id,
+    taskDefinitionArn: td,
+    lastStatus: 'RUNNING',
+    desiredStatus: 'RUNNING',
+    ip,
+    containers: [],
+  });
+  const target = (ip: string, state: string): TargetView => ({
+    targetGroupArn: TG,
+    id: ip,
+    port: 8080,
+    state,
+  });
+  const snapshot = (): Snapshot => {
+    let tasks = [task('a', OLD, '127.0.1.1'), task('b', OLD, '127.0.1.2'), task('c', NEW, '127.0.1.3')];
+    let targets = [
+      target('127.0.1.1', 'healthy'),
+      target('127.0.1.2', 'healthy'),
+      target('127.0.1.3', 'healthy'),
+    ];
+    if (primary === OLD) {
+      stepsSinceRevert += 1;
+      if (stepsSinceRevert >= 2 && !opts.stuck) {
+        tasks = tasks.slice(0, 2);
+        targets = targets.slice(0, 2);
+      } else {
+        targets = [
+          target('127.0.1.1', opts.stuck ? 'unhealthy' : 'healthy'),
+          ...targets.slice(1, 2),
+          target('127.0.1.3', 'draining'),
+        ];
+      }
+    }
+    return {
+      at: clock.now(),
+      service: {
+        arn: 'arn:aws:ecs:us-east-1:000000000000:service/prod/web',
+        name: 'web',
+        clusterArn: 'arn:aws:ecs:us-east-1:000000000000:cluster/prod',
+        status: 'ACTIVE',
+        desiredCount: 2,
+        runningCount: tasks.length,
+        pendingCount: 0,
+        taskDefinitionArn: primary,
+        settings,
+        deployments: [
+          {
+            id: 'ecs-svc/2',
+            status: 'PRIMARY',
+            taskDefinitionArn: primary,
+            desiredCount: 2,
+            pendingCount: 0,
+            runningCount: 1,
+            failedTasks: 0,
+            rolloutState: 'IN_PROGRESS',
+          },
+        ],
+        events: [],
+        targetGroupArns: [TG],
+        deploymentController: 'ECS',
+      },
+      tasks,
+      targets,
+    };
+  };
+  const driver: ServiceDriver = {
+    cluster: 'prod',
+    service: 'web',
+    describeService: async () => snapshot().service,
+    describeTargetGroups: async () => [],
+    describeTaskDefinition: async () => {
+      throw new Error('not used by the post step');
+    },
+    listTaskDefinitionArns: async () => [],
+    registerTaskDefinition: async () => {
+      throw new Error('the post step must not register task definitions');
+    },
+    updateService: async (change) => {
+      updates.push(change);
+      if (change.taskDefinitionArn) primary = change.taskDefinitionArn;
+      if (change.settings) settings = change.settings;
+    },
+    observe: async () => snapshot(),
+    readServiceTags: async () => ({}),
+    tagService: async () => {
+      throw new Error('the post step must not tag the service');
+    },
+  };
+  return { driver, updates, settings: () => settings, primary: () => primary };
+}
+
+const settings = (overrides: Partial<PostSettings> = {}): PostSettings => ({
+  mode: 'deploy',
+  cluster: 'prod',
+  service: 'web',
+  report: 'check',
+  checkName: 'ECS deploy prod/web',
+  environment: 'production',
+  onCancel: 'rollback',
+  rolloutTimeoutMs: 10 * 60_000,
+  ...overrides,
+});
+
+let gh: FakeGithub;
+let logs: { info: string[]; warning: string[] };
+
+beforeEach(async () => {
+  gh = await startFakeGithub();
+  logs = { info: [], warning: [] };
+});
+afterEach(async () => {
+  await gh.close();
+});
+
+function deps(over: Partial<PostDeps> & { clock: Clock; driver: PostDeps['driver'] }): PostDeps {
+  const s = over.settings ?? settings();
+  return {
+    state: state(),
+    settings: s,
+    reporter: (st) =>
+      createGithubReporter({
+        octokit: createOctokit('ghs_faketoken', gh.url),
+        context: readGithubContext(githubEnv('pull_request', gh.url)),
+        settings: s,
+        log: { info: () => undefined, warning: (m) => logs.warning.push(m) },
+        resume: {
+          ...(st.checkRunId ? { checkRunId: st.checkRunId } : {}),
+          ...(st.deploymentId ? { deploymentId: st.deploymentId } : {}),
+        },
+        timeoutMs: 1_000,
+      }),
+    log: { info: (m) => logs.info.push(m), warning: (m) => logs.warning.push(m) },
+    ...over,
+  };
+}
+
+describe('decidePost', () => {
+  it('does nothing without state or after a finished rollout', () => {
+    expect(decidePost(undefined, 'rollback').kind).toBe('nothing');
+    expect(decidePost(state({ phase: 'finished' }), 'rollback').kind).toBe('nothing');
+  });
+
+  it('only concludes the check when main stopped before it touched the service', () => {
+    expect(decidePost(state({ phase: 'preflight' }), 'rollback').kind).toBe('conclude');
+  });
+
+  it('leaves a preflight that main concluded itself (its own error, not a cancel) alone', () => {
+    expect(decidePost(state({ phase: 'preflight', concluded: true }), 'rollback').kind).toBe('nothing');
+  });
+
+  it('restores mid-rollout and mid-rollback by default, leaves with on-cancel: leave', () => {
+    expect(decidePost(state(), 'rollback')).toMatchObject({
+      kind: 'restore',
+      previousTaskDefinitionArn: OLD,
+      originalSettings: OWN,
+    });
+    expect(decidePost(state({ phase: 'rolling-back' }), 'rollback').kind).toBe('restore');
+    expect(decidePost(state(), 'leave')).toMatchObject({ kind: 'leave', originalSettings: OWN });
+  });
+
+  it('cannot roll back to a revision main never recorded, and says so', () => {
+    const d = decidePost(state({ previousTaskDefinitionArn: undefined as unknown as string }), 'rollback');
+    expect(d.kind).toBe('leave');
+    expect(d.reason).toMatch(/did not record the previous task definition/);
+  });
+});
+
+describe('parseState', () => {
+  it('reads what main saved and ignores what is empty or not a rollout', () => {
+    expect(parseState(JSON.stringify(state()))?.previousTaskDefinitionArn).toBe(OLD);
+    expect(parseState('')).toBeUndefined();
+    expect(parseState('{not json')).toBeUndefined();
+    expect(parseState('{"phase":"rolling-out"}')).toBeUndefined();
+  });
+});
+
+describe('runPost', () => {
+  it('with nothing to do says so in one line and calls neither ECS nor GitHub', async () => {
+    const clock = fakeClock();
+    let built = 0;
+    const result = await runPost(
+      deps({
+        clock,
+        state: state({ phase: 'finished' }),
+        driver: () => {
+          built += 1;
+          return fakeDriver(clock).driver;
+        },
+      }),
+    );
+    expect(result.decision.kind).toBe('nothing');
+    expect(result.failed).toBe(false);
+    expect(built).toBe(0);
+    expect(logs.info).toEqual(['Nothing to do: main finished the rollout of prod/web.']);
+    expect(gh.requests).toEqual([]);
+  });
+
+  it('rolls a cancelled rollout back with the health gate, restores the settings and concludes the check cancelled', async () => {
+    const clock = fakeClock();
+    const fake = fakeDriver(clock);
+    const result = await runPost(deps({ clock, driver: () => fake.driver }));
+
+    expect(result.failed).toBe(false);
+    expect(result.restore?.ok).toBe(true);
+    // First the previous revision (with room to surge), last the service's own settings.
+    expect(fake.updates[0]?.taskDefinitionArn).toBe(OLD);
+    expect(fake.updates.at(-1)).toEqual({ settings: OWN });
+    expect(fake.primary()).toBe(OLD);
+    expect(fake.settings()).toEqual(OWN);
+    expect(result.summary).toMatch(/rolled back to web:11/i);
+
+    const patches = gh.find('PATCH', /\/repos\/acme\/shop\/check-runs\/4242$/);
+    const last = patches.at(-1)?.body;
+    expect(last).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
+    expect(JSON.stringify(last)).toMatch(/rolled back to web:11/i);
+    // The conclusion goes to the run main created, never a new one on another commit.
+    expect(gh.find('POST', /\/check-runs$/)).toEqual([]);
+    const statuses = gh.find('POST', /\/deployments\/5151\/statuses$/);
+    expect(statuses.at(-1)?.body).toMatchObject({ state: 'error' });
+  });
+
+  it('fails when the previous revision never becomes healthy, still putting the settings back', async () => {
+    const clock = fakeClock();
+    const fake = fakeDriver(clock, { stuck: true });
+    // rollout-timeout is 60 min, but GitHub terminates a cancelled job's steps 5 min after the cancel.
+    const result = await runPost(
+      deps({ clock, driver: () => fake.driver, settings: settings({ rolloutTimeoutMs: 60 * 60_000 }) }),
+    );
+    expect(result.failed).toBe(true);
+    expect(result.restore?.ok).toBe(false);
+    expect(result.restore?.message).toMatch(/did not settle within 4m30s/);
+    expect(result.restore?.durationMs).toBeLessThan(5 * 60_000);
+    expect(fake.settings()).toEqual(OWN);
+    expect(gh.find('PATCH', /check-runs\/4242$/).at(-1)?.body).toMatchObject({ conclusion: 'cancelled' });
+  });
+
+  it('fails when it cannot even build the ECS client it needs to restore', async () => {
+    const clock = fakeClock();
+    const result = await runPost(
+      deps({
+        clock,
+        driver: () => {
+          throw new Error('No AWS region: set AWS_REGION');
+        },
+      }),
+    );
+    expect(result.failed).toBe(true);
+    expect(result.summary).toMatch(/could not reach ECS/i);
+    expect(result.problem).toMatch(/No AWS region/);
+  });
+
+  it('with on-cancel: leave keeps the new revision and puts back only the service’s own settings', async () => {
+    const clock = fakeClock();
+    const fake = fakeDriver(clock);
+    const result = await runPost(
+      deps({ clock, driver: () => fake.driver, settings: settings({ onCancel: 'leave' }) }),
+    );
+    expect(result.failed).toBe(false);
+    expect(fake.updates).toEqual([{ settings: OWN }]);
+    expect(fake.primary()).toBe(NEW);
+    expect(result.summary).toMatch(/Left the service as it is/);
+    expect(gh.find('PATCH', /check-runs\/4242$/).at(-1)?.body).toMatchObject({ conclusion: 'cancelled' });
+  });
+
+  it('after a cancel in preflight concludes the check without touching the service', async () => {
+    const clock = fakeClock();
+    const fake = fakeDriver(clock);
+    const result = await runPost(
+      deps({ clock, driver: () => fake.driver, state: state({ phase: 'preflight' }) }),
+    );
+    expect(result.failed).toBe(false);
+    expect(fake.updates).toEqual([]);
+    expect(gh.find('PATCH', /check-runs\/4242$/).at(-1)?.body).toMatchObject({ conclusion: 'cancelled' });
+  });
+
+  it('creates a concluded check on the PR head when main never got to create one', async () => {
+    const clock = fakeClock();
+    const fake = fakeDriver(clock);
+    await runPost(
+      deps({
+        clock,
+        driver: () => fake.driver,
+        state: state({ checkRunId: undefined as unknown as number }),
+      }),
+    );
+    const created = gh.find('POST', /\/check-runs$/);
+    expect(created).toHaveLength(1);
+    expect(created[0]?.body).toMatchObject({
+      head_sha: HEAD_SHA,
+      status: 'completed',
+      conclusion: 'cancelled',
+    });
+  });
+
+  it('restores but leaves the check run as main concluded it', async () => {
+    const clock = fakeClock();
+    const fake = fakeDriver(clock);
+    const result = await runPost(
+      deps({ clock, driver: () => fake.driver, state: state({ concluded: true }) }),
+    );
+    expect(result.restore?.ok).toBe(true);
+    expect(gh.requests).toEqual([]);
+  });
+
+  it('a GitHub that fails does not fail the post step', async () => {
+    gh.route('PATCH', /check-runs/, { status: 500 });
+    gh.route('POST', /statuses$/, { status: 500 });
+    const clock = fakeClock();
+    const fake = fakeDriver(clock);
+    const result = await runPost(deps({ clock, driver: () => fake.driver }));
+    expect(result.failed).toBe(false);
+    expect(result.restore?.ok).toBe(true);
+    expect(logs.warning.some((w) => /Could not conclude the check run/.test(w))).toBe(true);
+  });
+});
+
+describe('installCancellation', () => {
+  /** A stand-in for `process`: tests emit the signals. */
+  function fakeProcess() {
+    const handlers = new Map<string, Set<() => void>>();
+    return {
+      on: (e: string, f: () => void) => handlers.set(e, (handlers.get(e) ?? new Set()).add(f)),
+      off: (e: string, f: () => void) => handlers.get(e)?.delete(f),
+      emit: (e: string) => [...(handlers.get(e) ?? [])].forEach((f) => f()),
+      count: () => [...handlers.values()].reduce((n, s) => n + s.size, 0),
+    };
+  }
+
+  it('aborts the rollout at SIGINT but does not exit, so main can roll back and save state', () => {
+    const proc = fakeProcess();
+    const exits: number[] = [];
+    const c = installCancellation({ process: proc, exit: (code) => exits.push(code), graceMs: 60_000 });
+    expect(c.signal.aborted).toBe(false);
+    proc.emit('SIGINT');
+    expect(c.signal.aborted).toBe(true);
+    expect(c.cancelledBy).toBe('SIGINT');
+    expect(exits).toEqual([]);
+    c.dispose();
+    expect(proc.count()).toBe(0);
+  });
+
+  it('at SIGTERM saves state and exits before the runner kills the process', () => {
+    const proc = fakeProcess();
+    const order: string[] = [];
+    installCancellation({
+      process: proc,
+      exit: (code) => order.push(`exit ${code}`),
+      beforeExit: () => order.push('save'),
+      graceMs: 60_000,
+    });
+    proc.emit('SIGINT');
+    proc.emit('SIGTERM');
+    expect(order).toEqual(['save', 'exit 1']);
+    expect(proc.count()).toBe(0);
+  });
+
+  it('exits by itself within the grace period when only SIGINT comes', async () => {
+    const proc = fakeProcess();
+    const order: string[] = [];
+    installCancellation({
+      process: proc,
+      exit: (code) => order.push(`exit ${code}`),
+      beforeExit: () => order.push('save'),
+      graceMs: 20,
+    });
+    proc.emit('SIGINT');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(order).toEqual(['save', 'exit 1']);
+  });
+
+  it('exits even when saving state throws', () => {
+    const proc = fakeProcess();
+    const exits: number[] = [];
+    const warnings: string[] = [];
+    installCancellation({
+      process: proc,
+      exit: (code) => exits.push(code),
+      beforeExit: () => {
+        throw new Error('disk full');
+      },
+      log: { info: () => undefined, warning: (m) => warnings.push(m) },
+    });
+    proc.emit('SIGTERM');
+    expect(exits).toEqual([1]);
+    expect(warnings.some((w) => w.includes('disk full'))).toBe(true);
+  });
+
+  it('keeps a real node process alive at SIGINT (Node’s default would exit at once) and exits at SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cancel-'));
+    const saved = join(dir, 'saved.txt');
+    const script = join(dir, 'child.ts');
+    writeFileSync(
+      script,
+      [
+        `import { writeFileSync } from 'node:fs';`,
+        `import { installCancellation } from ${JSON.stringify(resolve('src/cancellation.ts'))};`,
+        `const c = installCancellation({ graceMs: 30_000, beforeExit: () => writeFileSync(${JSON.stringify(saved)}, 'rolling-back') });`,
+        `c.signal.addEventListener('abort', () => console.log('aborted'));`,
+        `setInterval(() => undefined, 1000);`,
+        `console.log('ready');`,
+      ].join('\n'),
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const until = async (what: () => boolean, ms: number) => {
+        for (const end = Date.now() + ms; !what() && Date.now() < end;)
+          await new Promise((r) => setTimeout(r, 25));
+        return what();
+      };
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      expect(await until(() => out.includes('ready'), 15_000)).toBe(true);
+      child.kill('SIGINT');
+      expect(await until(() => out.includes('aborted'), 5_000)).toBe(true);
+      expect(child.exitCode).toBeNull();
+      child.kill('SIGTERM');
+      const code = await Promise.race([
+        exited,
+        new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5_000)),
+      ]);
+      expect(code).toBe(1);
+      expect(readFileSync(saved, 'utf8')).toBe('rolling-back');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
+
+describe('run (the post entry)', () => {
+  it('reads main’s state and the inputs from the environment and concludes main’s check run on the PR head', async () => {
+    const env: Record<string, string> = {
+      ...githubEnv('pull_request', gh.url),
+      STATE_rollout: JSON.stringify(
+        state({ phase: 'preflight', checkRunId: 77, deploymentId: undefined as unknown as number }),
+      ),
+      INPUT_CLUSTER: 'prod',
+      INPUT_SERVICE: 'web',
+      'INPUT_TASK-DEFINITION': 'web:12',
+      'INPUT_GITHUB-TOKEN': 'ghs_faketoken',
+    };
+    const saved = { ...process.env };
+    const savedExitCode = process.exitCode;
+    Object.assign(process.env, env);
+    delete process.env['GITHUB_STEP_SUMMARY'];
+    try {
+      await run();
+      expect(process.exitCode ?? 0).toBe(0);
+    } finally {
+      for (const key of Object.keys(env)) delete process.env[key];
+      Object.assign(process.env, saved);
+      process.exitCode = savedExitCode;
+    }
+    const patch = gh.find('PATCH', /\/repos\/acme\/shop\/check-runs\/77$/);
+    expect(patch).toHaveLength(1);
+    expect(patch[0]?.authorization).toBe('token ghs_faketoken');
+    expect(patch[0]?.body).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
+    expect(patch[0]?.body).not.toHaveProperty('output.annotations');
+  });
+});

@@ -1,0 +1,91 @@
+// What every ECS operation handler shares: the store, the clock, the ELBv2 view, the scheduler's
+// hooks, and the lookups that turn a request's names or ARNs into records (with ECS's errors).
+import { AwsError } from '../contracts.js';
+import type { Clock, RequestContext, TargetRegistry } from '../contracts.js';
+import { clusterArn, nameOf, regionOfArn, serviceArn, taskArn, taskDefinitionArn } from './arns.js';
+import { client, invalid, optString } from './input.js';
+import type { Input } from './input.js';
+import type { ClusterRecord, EcsStore, ServiceRecord, TaskDefinitionRecord, TaskRecord } from './store.js';
+import type { TaskLifecycle } from './tasks.js';
+
+export interface ApiContext {
+  store: EcsStore;
+  clock: Clock;
+  targets: TargetRegistry;
+  lifecycle: TaskLifecycle;
+  /** Ask the scheduler to reconcile soon (after a change it should act on). */
+  poke(): void;
+}
+
+export type Handler = (input: Input, ctx: RequestContext) => unknown;
+
+/** Page "Amazon ECS clusters": a request without `cluster` means the cluster named `default`. */
+export function findCluster(api: ApiContext, input: Input, ctx: RequestContext): ClusterRecord {
+  const given = optString(input, 'cluster') ?? 'default';
+  const region = regionOfArn(given) ?? ctx.region;
+  const cluster = api.store.clusters.get(clusterArn(region, nameOf(given)));
+  if (!cluster || cluster.status !== 'ACTIVE')
+    throw new AwsError('ClusterNotFoundException', 'Cluster not found.');
+  return cluster;
+}
+
+export function findService(
+  api: ApiContext,
+  cluster: ClusterRecord,
+  nameOrArn: string,
+): ServiceRecord | undefined {
+  return api.store.services.get(serviceArn(cluster.region, cluster.name, nameOf(nameOrArn)));
+}
+
+export function requireService(api: ApiContext, cluster: ClusterRecord, nameOrArn: string): ServiceRecord {
+  const service = findService(api, cluster, nameOrArn);
+  if (!service) throw new AwsError('ServiceNotFoundException', 'Service not found.');
+  return service;
+}
+
+export function findTask(api: ApiContext, cluster: ClusterRecord, idOrArn: string): TaskRecord | undefined {
+  return api.store.tasks.get(taskArn(cluster.region, cluster.name, nameOf(idOrArn)));
+}
+
+const FAMILY = /^[a-zA-Z0-9_-]{1,255}$/;
+
+/** `family` (latest ACTIVE revision), `family:revision`, or the task definition's ARN. */
+export function parseTaskDefinitionRef(
+  ref: string,
+  ctx: RequestContext,
+): { region: string; family: string; revision?: number } {
+  let region = ctx.region;
+  let body = ref;
+  if (ref.startsWith('arn:')) {
+    const match = /^arn:aws[a-z-]*:ecs:([a-z0-9-]+):\d{12}:task-definition\/(.+)$/.exec(ref);
+    if (!match) throw client('Invalid task definition ARN.');
+    region = match[1]!;
+    body = match[2]!;
+  }
+  const colon = body.lastIndexOf(':');
+  const family = colon < 0 ? body : body.slice(0, colon);
+  if (!FAMILY.test(family)) throw client('Unable to describe task definition.');
+  if (colon < 0) return { region, family };
+  const revision = Number(body.slice(colon + 1));
+  if (!Number.isInteger(revision) || revision < 1)
+    throw invalid(`Invalid revision number. Number: ${body.slice(colon + 1)}`);
+  return { region, family, revision };
+}
+
+/** undefined when there is no such task definition (or, for a bare family, no ACTIVE revision). */
+export function lookupTaskDefinition(
+  api: ApiContext,
+  ref: string,
+  ctx: RequestContext,
+): TaskDefinitionRecord | undefined {
+  const { region, family, revision } = parseTaskDefinitionRef(ref, ctx);
+  if (revision !== undefined)
+    return api.store.taskDefinitions.get(taskDefinitionArn(region, family, revision));
+  let latest: TaskDefinitionRecord | undefined;
+  for (const definition of api.store.taskDefinitions.values()) {
+    if (definition.region !== region || definition.family !== family || definition.status !== 'ACTIVE')
+      continue;
+    if (!latest || definition.revision > latest.revision) latest = definition;
+  }
+  return latest;
+}

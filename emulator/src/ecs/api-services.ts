@@ -1,0 +1,336 @@
+// Services. Pages: ECS API reference CreateService / UpdateService / DescribeServices /
+// DeleteService / ListServices, "Use load balancing to distribute Amazon ECS service traffic",
+// "Deploy Amazon ECS services by replacing tasks" (deployment configuration defaults) and "How the
+// Amazon ECS deployment circuit breaker detects failures".
+import { AwsError } from '../contracts.js';
+import type { RequestContext } from '../contracts.js';
+import { serviceArn } from './arns.js';
+import { findCluster, findService, lookupTaskDefinition, requireService } from './api-context.js';
+import type { ApiContext, Handler } from './api-context.js';
+import { page } from './api-clusters.js';
+import {
+  client,
+  invalid,
+  optBool,
+  optInt,
+  optObject,
+  optObjectList,
+  optString,
+  optStringList,
+  reqString,
+  tagsOf,
+} from './input.js';
+import type { Input } from './input.js';
+import { newDeployment } from './scheduler.js';
+import { serviceShape } from './shapes.js';
+import type {
+  DeploymentConfiguration,
+  LoadBalancerRef,
+  ServiceRecord,
+  TaskDefinitionRecord,
+} from './store.js';
+
+const SERVICE_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
+/** Page "Service load balancing": a service can have at most 5 target groups. */
+const MAX_TARGET_GROUPS = 5;
+const MAX_GRACE_SECONDS = 2147483647;
+
+export function serviceHandlers(api: ApiContext): Record<string, Handler> {
+  const { store, clock } = api;
+  return {
+    CreateService(input, ctx) {
+      const cluster = findCluster(api, input, ctx);
+      const name = reqString(input, 'serviceName');
+      if (!SERVICE_NAME.test(name)) {
+        throw invalid(
+          'Service name must be up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens.',
+        );
+      }
+      const controller = optObject(input, 'deploymentController');
+      const controllerType = controller?.['type'] ?? 'ECS';
+      if (controllerType !== 'ECS')
+        throw invalid(
+          `This emulator models only the ECS (rolling update) deployment controller, not ${String(controllerType)}.`,
+        );
+      if ((optString(input, 'schedulingStrategy') ?? 'REPLICA') !== 'REPLICA')
+        throw invalid('This emulator models only the REPLICA scheduling strategy.');
+      const definition = activeDefinition(api, reqString(input, 'taskDefinition'), ctx);
+      const desiredCount = optInt(input, 'desiredCount');
+      if (desiredCount === undefined)
+        throw invalid('desiredCount can not be null for services with schedulingStrategy REPLICA.');
+      if (desiredCount < 0) throw invalid('desiredCount can not be negative.');
+
+      const arn = serviceArn(cluster.region, cluster.name, name);
+      const existing = store.services.get(arn);
+      if (existing && existing.status !== 'INACTIVE')
+        throw invalid('Creation of service was not idempotent.');
+
+      const networkConfiguration = networkConfigurationOf(input, definition);
+      const loadBalancers = loadBalancersOf(api, input, definition);
+      const grace = optInt(input, 'healthCheckGracePeriodSeconds');
+      checkGrace(grace, loadBalancers.length > 0);
+      const launchType = optString(input, 'launchType') ?? 'EC2';
+      if (launchType !== 'EC2' && launchType !== 'FARGATE')
+        throw invalid('launchType should be one of [EC2, FARGATE, EXTERNAL].');
+      const propagateTags = optString(input, 'propagateTags') ?? 'NONE';
+      if (!['NONE', 'SERVICE', 'TASK_DEFINITION'].includes(propagateTags))
+        throw invalid('propagateTags should be one of [TASK_DEFINITION, SERVICE, NONE].');
+
+      const now = clock.now();
+      const service: ServiceRecord = {
+        arn,
+        name,
+        region: cluster.region,
+        clusterArn: cluster.arn,
+        clusterName: cluster.name,
+        status: 'ACTIVE',
+        desiredCount,
+        taskDefinitionArn: definition.arn,
+        launchType,
+        loadBalancers,
+        deploymentConfiguration: deploymentConfigurationOf(
+          optObject(input, 'deploymentConfiguration'),
+          undefined,
+        ),
+        createdAt: now,
+        deployments: [newDeployment(definition.arn, desiredCount, now)],
+        events: [],
+        tags: tagsOf(input) ?? [],
+        propagateTags,
+        enableECSManagedTags: optBool(input, 'enableECSManagedTags') ?? false,
+        enableExecuteCommand: optBool(input, 'enableExecuteCommand') ?? false,
+        steady: false,
+      };
+      if (launchType === 'FARGATE') service.platformVersion = optString(input, 'platformVersion') ?? 'LATEST';
+      if (networkConfiguration) service.networkConfiguration = networkConfiguration;
+      if (grace !== undefined) service.healthCheckGracePeriodSeconds = grace;
+      // A deleted (INACTIVE) service of the same name is replaced by the new one.
+      store.services.delete(arn);
+      store.services.set(arn, service);
+      api.poke();
+      return { service: serviceShape(service, store, true) };
+    },
+
+    UpdateService(input, ctx) {
+      const cluster = findCluster(api, input, ctx);
+      const service = requireService(api, cluster, reqString(input, 'service'));
+      if (service.status !== 'ACTIVE')
+        throw new AwsError('ServiceNotActiveException', 'Service was not ACTIVE.');
+      const now = clock.now();
+
+      const ref = optString(input, 'taskDefinition');
+      const definition = ref === undefined ? undefined : activeDefinition(api, ref, ctx);
+      if (definition && service.loadBalancers.length > 0) checkContainers(service.loadBalancers, definition);
+      if (definition)
+        networkConfigurationOf(
+          { networkConfiguration: service.networkConfiguration ?? null, ...input },
+          definition,
+        );
+      const desiredCount = optInt(input, 'desiredCount');
+      if (desiredCount !== undefined && desiredCount < 0) throw invalid('desiredCount can not be negative.');
+      const grace = optInt(input, 'healthCheckGracePeriodSeconds');
+      checkGrace(grace, service.loadBalancers.length > 0);
+      if (optObjectList(input, 'loadBalancers') !== undefined) {
+        throw invalid("This emulator does not model changing a service's loadBalancers with UpdateService.");
+      }
+      const deploymentConfiguration = optObject(input, 'deploymentConfiguration');
+
+      // Everything is checked; now change the service.
+      if (deploymentConfiguration)
+        service.deploymentConfiguration = deploymentConfigurationOf(
+          deploymentConfiguration,
+          service.deploymentConfiguration,
+        );
+      if (grace !== undefined) service.healthCheckGracePeriodSeconds = grace;
+      const network = optObject(input, 'networkConfiguration');
+      if (network) service.networkConfiguration = network;
+      if (desiredCount !== undefined && desiredCount !== service.desiredCount) {
+        service.desiredCount = desiredCount;
+        service.steady = false;
+      }
+      const primary = service.deployments[0];
+      const force = optBool(input, 'forceNewDeployment') ?? false;
+      // API reference, UpdateService: changing the task definition (or forceNewDeployment) triggers
+      // a new deployment; the previous PRIMARY becomes ACTIVE and is replaced by the rolling update.
+      // Naming the task definition an older, still ACTIVE deployment runs does not revive that
+      // deployment: ECS starts a fresh copy and replaces the old tasks too (as reported by users in
+      // aws/containers-roadmap#117: a second copy of the old task definition is deployed).
+      if (force || (definition && definition.arn !== primary?.taskDefinitionArn)) {
+        const next = newDeployment(definition?.arn ?? service.taskDefinitionArn, service.desiredCount, now);
+        for (const d of service.deployments) {
+          if (d.status === 'PRIMARY') {
+            d.status = 'ACTIVE';
+            d.updatedAt = now;
+          }
+        }
+        service.deployments.unshift(next);
+        service.taskDefinitionArn = next.taskDefinitionArn;
+        service.steady = false;
+      }
+      api.poke();
+      return { service: serviceShape(service, store, true) };
+    },
+
+    DescribeServices(input, ctx) {
+      const cluster = findCluster(api, input, ctx);
+      const names = optStringList(input, 'services');
+      if (!names || names.length === 0) throw invalid('Services cannot be empty.');
+      if (names.length > 10) throw invalid('Services cannot have more than 10 items.');
+      const withTags = (optStringList(input, 'include') ?? []).includes('TAGS');
+      const services: unknown[] = [];
+      const failures: unknown[] = [];
+      for (const given of names) {
+        const service = findService(api, cluster, given);
+        if (service) services.push(serviceShape(service, store, withTags));
+        else
+          failures.push({
+            arn: given.startsWith('arn:') ? given : serviceArn(cluster.region, cluster.name, given),
+            reason: 'MISSING',
+          });
+      }
+      return { services, failures };
+    },
+
+    DeleteService(input, ctx) {
+      const cluster = findCluster(api, input, ctx);
+      const service = requireService(api, cluster, reqString(input, 'service'));
+      if (service.status !== 'ACTIVE')
+        throw new AwsError('ServiceNotActiveException', 'Service was not ACTIVE.');
+      // API reference, DeleteService: without force the service must first be scaled to 0; then
+      // it is DRAINING until its tasks have stopped, and INACTIVE after.
+      if (service.desiredCount > 0 && !(optBool(input, 'force') ?? false)) {
+        throw invalid('The service cannot be stopped while it is scaled above 0.');
+      }
+      service.desiredCount = 0;
+      service.status = 'DRAINING';
+      service.steady = false;
+      api.poke();
+      return { service: serviceShape(service, store, true) };
+    },
+
+    ListServices(input, ctx) {
+      const cluster = findCluster(api, input, ctx);
+      const arns = [...store.services.values()]
+        .filter((s) => s.clusterArn === cluster.arn && s.status !== 'INACTIVE')
+        .map((s) => s.arn);
+      return page(arns, optInt(input, 'maxResults'), optString(input, 'nextToken'), 'serviceArns');
+    },
+  };
+}
+
+function activeDefinition(api: ApiContext, ref: string, ctx: RequestContext): TaskDefinitionRecord {
+  const definition = lookupTaskDefinition(api, ref, ctx);
+  if (!definition) throw client('TaskDefinition not found.');
+  if (definition.status !== 'ACTIVE') throw client('TaskDefinition is inactive');
+  if (definition.body['networkMode'] !== 'awsvpc') {
+    throw invalid(
+      `This emulator runs only task definitions with networkMode awsvpc (${definition.family}:${definition.revision} has ${String(definition.body['networkMode'])}).`,
+    );
+  }
+  return definition;
+}
+
+function networkConfigurationOf(
+  input: Input,
+  definition: TaskDefinitionRecord,
+): Record<string, unknown> | undefined {
+  const network = optObject(input, 'networkConfiguration');
+  if (definition.body['networkMode'] !== 'awsvpc') return network;
+  const awsvpc = network ? optObject(network, 'awsvpcConfiguration') : undefined;
+  if (!awsvpc)
+    throw invalid("Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+  const subnets = optStringList(awsvpc, 'subnets') ?? [];
+  if (subnets.length === 0) throw invalid('subnets can not be empty.');
+  if (subnets.length > 16) throw invalid('subnets can have at most 16 items.');
+  return { awsvpcConfiguration: { assignPublicIp: 'DISABLED', securityGroups: [], ...awsvpc } };
+}
+
+function loadBalancersOf(api: ApiContext, input: Input, definition: TaskDefinitionRecord): LoadBalancerRef[] {
+  const list = optObjectList(input, 'loadBalancers') ?? [];
+  if (list.length > MAX_TARGET_GROUPS)
+    throw invalid(`loadBalancers can have at most ${MAX_TARGET_GROUPS} items.`);
+  const refs = list.map((lb): LoadBalancerRef => {
+    if (lb['loadBalancerName'] !== undefined && lb['targetGroupArn'] === undefined) {
+      throw invalid(
+        'This emulator models only Application/Network Load Balancer target groups (targetGroupArn), not Classic Load Balancers.',
+      );
+    }
+    const targetGroupArn = reqString(lb, 'targetGroupArn');
+    const containerName = reqString(lb, 'containerName');
+    const containerPort = optInt(lb, 'containerPort');
+    if (containerPort === undefined) throw invalid('containerPort can not be null.');
+    const group = api.targets.targetGroup(targetGroupArn);
+    if (!group) throw invalid(`Unable to find target group ${targetGroupArn}.`);
+    // Page "Service load balancing": awsvpc tasks can only be registered in `ip` target groups.
+    if (group.targetType !== 'ip') {
+      throw invalid(
+        `The provided target group ${targetGroupArn} has target type ${group.targetType}, which is incompatible with the awsvpc network mode specified in the task definition.`,
+      );
+    }
+    return { targetGroupArn, containerName, containerPort };
+  });
+  checkContainers(refs, definition);
+  return refs;
+}
+
+/** Each load balancer names a container of the task definition and one of its container ports. */
+function checkContainers(refs: LoadBalancerRef[], definition: TaskDefinitionRecord): void {
+  const containers = (definition.body['containerDefinitions'] ?? []) as {
+    name: string;
+    portMappings?: { containerPort: number }[];
+  }[];
+  for (const ref of refs) {
+    const container = containers.find((c) => c.name === ref.containerName);
+    if (!container)
+      throw invalid(`The container ${ref.containerName} does not exist in the task definition.`);
+    if (!(container.portMappings ?? []).some((pm) => pm.containerPort === ref.containerPort)) {
+      throw invalid(
+        `The container ${ref.containerName} did not have a container port ${ref.containerPort} defined.`,
+      );
+    }
+  }
+}
+
+function checkGrace(grace: number | undefined, hasLoadBalancers: boolean): void {
+  if (grace === undefined) return;
+  if (!hasLoadBalancers)
+    throw invalid('Health check grace period is only valid for services configured to use load balancers');
+  if (grace < 0 || grace > MAX_GRACE_SECONDS)
+    throw invalid(`healthCheckGracePeriodSeconds must be between 0 and ${MAX_GRACE_SECONDS}.`);
+}
+
+/**
+ * Page "Deploy Amazon ECS services by replacing tasks": REPLICA defaults are maximumPercent 200 and
+ * minimumHealthyPercent 100; the circuit breaker is off unless asked for. On update, fields left
+ * out keep their current values.
+ */
+function deploymentConfigurationOf(
+  given: Input | undefined,
+  current: DeploymentConfiguration | undefined,
+): DeploymentConfiguration {
+  const base = current ?? {
+    maximumPercent: 200,
+    minimumHealthyPercent: 100,
+    deploymentCircuitBreaker: { enable: false, rollback: false },
+  };
+  if (!given) return { ...base, deploymentCircuitBreaker: { ...base.deploymentCircuitBreaker } };
+  const maximumPercent = optInt(given, 'maximumPercent') ?? base.maximumPercent;
+  const minimumHealthyPercent = optInt(given, 'minimumHealthyPercent') ?? base.minimumHealthyPercent;
+  if (minimumHealthyPercent < 0 || minimumHealthyPercent > 100)
+    throw invalid('minimumHealthyPercent must be between 0 and 100.');
+  if (maximumPercent < 100)
+    throw invalid(
+      'maximumPercent must be greater than or equal to 100 for services using the REPLICA scheduling strategy.',
+    );
+  const breaker = optObject(given, 'deploymentCircuitBreaker');
+  const deploymentCircuitBreaker = breaker
+    ? {
+        enable: optBool(breaker, 'enable') ?? false,
+        rollback: optBool(breaker, 'rollback') ?? false,
+      }
+    : { ...base.deploymentCircuitBreaker };
+  if (breaker && (breaker['enable'] === undefined || breaker['rollback'] === undefined)) {
+    throw invalid('deploymentCircuitBreaker requires both enable and rollback.');
+  }
+  return { maximumPercent, minimumHealthyPercent, deploymentCircuitBreaker };
+}

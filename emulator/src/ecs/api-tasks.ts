@@ -1,0 +1,75 @@
+// Tasks. Pages: ECS API reference ListTasks / DescribeTasks / StopTask, and "Amazon ECS task
+// lifecycle" (a task is listed as desiredStatus RUNNING until ECS decides to stop it).
+import { taskArn } from './arns.js';
+import { findCluster, findTask, requireService } from './api-context.js';
+import type { ApiContext, Handler } from './api-context.js';
+import { page } from './api-clusters.js';
+import { invalid, optInt, optString, optStringList, reqString } from './input.js';
+import { taskShape } from './shapes.js';
+
+export function taskHandlers(api: ApiContext): Record<string, Handler> {
+  const { store } = api;
+  return {
+    ListTasks(input, ctx) {
+      const cluster = findCluster(api, input, ctx);
+      const serviceName = optString(input, 'serviceName');
+      const service = serviceName === undefined ? undefined : requireService(api, cluster, serviceName);
+      const family = optString(input, 'family');
+      const startedBy = optString(input, 'startedBy');
+      const launchType = optString(input, 'launchType');
+      // ListTasks lists RUNNING tasks unless asked for STOPPED ones; PENDING is accepted and
+      // returns nothing (API reference, desiredStatus).
+      const desiredStatus = optString(input, 'desiredStatus') ?? 'RUNNING';
+      if (!['RUNNING', 'PENDING', 'STOPPED'].includes(desiredStatus))
+        throw invalid('desiredStatus should be one of [RUNNING, PENDING, STOPPED].');
+      const arns = [...store.tasks.values()]
+        .filter(
+          (t) =>
+            t.clusterArn === cluster.arn &&
+            t.desiredStatus === desiredStatus &&
+            (service === undefined || t.serviceArn === service.arn) &&
+            (family === undefined || t.family === family) &&
+            (startedBy === undefined || t.startedBy === startedBy) &&
+            (launchType === undefined || t.launchType === launchType),
+        )
+        .map((t) => t.arn);
+      return page(arns, optInt(input, 'maxResults'), optString(input, 'nextToken'), 'taskArns');
+    },
+
+    DescribeTasks(input, ctx) {
+      const cluster = findCluster(api, input, ctx);
+      const ids = optStringList(input, 'tasks');
+      if (!ids || ids.length === 0) throw invalid('Tasks cannot be empty.');
+      if (ids.length > 100) throw invalid('Tasks cannot have more than 100 items.');
+      const withTags = (optStringList(input, 'include') ?? []).includes('TAGS');
+      const tasks: unknown[] = [];
+      const failures: unknown[] = [];
+      for (const given of ids) {
+        const task = findTask(api, cluster, given);
+        if (task) tasks.push(taskShape(task, withTags));
+        else
+          failures.push({
+            arn: given.startsWith('arn:') ? given : taskArn(cluster.region, cluster.name, given),
+            reason: 'MISSING',
+          });
+      }
+      return { tasks, failures };
+    },
+
+    StopTask(input, ctx) {
+      const cluster = findCluster(api, input, ctx);
+      const task = findTask(api, cluster, reqString(input, 'task'));
+      if (!task) throw invalid('The referenced task was not found.');
+      const reason = optString(input, 'reason');
+      // A user's StopTask is not a failure: the circuit breaker does not count it, and a service
+      // task stopped this way is replaced by the scheduler.
+      api.lifecycle.stop(
+        task,
+        reason === undefined || reason === '' ? 'Task stopped by user' : reason,
+        'UserInitiated',
+      );
+      api.poke();
+      return { task: taskShape(task, false) };
+    },
+  };
+}

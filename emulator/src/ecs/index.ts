@@ -1,0 +1,61 @@
+// The emulator's ECS part: the JSON 1.1 API over a store, and the service scheduler that runs the
+// store's services as tasks on the task runtime, registered in ELBv2 target groups.
+import { randomInt } from 'node:crypto';
+import type { Clock, EcsPart, Log, TargetRegistry, TaskRuntime } from '../contracts.js';
+import { createEcsApi } from './api.js';
+import { createIpAllocator } from './ips.js';
+import { createEcsProtocol } from './protocol.js';
+import { createScheduler } from './scheduler.js';
+import type { Scheduler } from './scheduler.js';
+import { clusterShape, serviceShape, taskDefinitionShape, taskShape } from './shapes.js';
+import { createStore } from './store.js';
+import { createTaskLifecycle } from './tasks.js';
+
+export interface EcsDeps {
+  clock: Clock;
+  log: Log;
+  runtime: TaskRuntime;
+  targets: TargetRegistry;
+}
+
+export function createEcs(deps: EcsDeps): EcsPart {
+  const store = createStore();
+  // The lifecycle pokes the scheduler, which drives the lifecycle: tie the knot through a holder.
+  const holder: { scheduler?: Scheduler } = {};
+  const poke = (): void => holder.scheduler?.poke();
+  // A random 127.N.x.y block per emulator: emulators running side by side on one machine (test
+  // files in parallel, a demo) would otherwise hand out the same address and fail with EADDRINUSE.
+  const ips = createIpAllocator(randomInt(1, 255));
+  const lifecycle = createTaskLifecycle({ ...deps, store, ips, poke });
+  const running = createScheduler({
+    clock: deps.clock,
+    log: deps.log,
+    targets: deps.targets,
+    store,
+    lifecycle,
+  });
+  holder.scheduler = running;
+  // ECS registers and deregisters targets itself and reacts to their health (page "Service load
+  // balancing"): any transition is a reason to reconcile now rather than on the next tick.
+  deps.targets.onChange(() => poke());
+  const api = createEcsApi({ store, clock: deps.clock, targets: deps.targets, lifecycle, poke });
+  let stopped = false;
+
+  return {
+    protocol: createEcsProtocol(api),
+    state: () => ({
+      clusters: [...store.clusters.values()].map((c) => clusterShape(c, store, true)),
+      taskDefinitions: [...store.taskDefinitions.values()].map(taskDefinitionShape),
+      services: [...store.services.values()].map((s) => serviceShape(s, store, true)),
+      tasks: [...store.tasks.values()].map((t) => ({ ...taskShape(t, true), privateIPv4Address: t.ip })),
+    }),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      running.stop();
+      // The runtime's shutdown() kills whatever is left too; killing here means a test that only
+      // built the ECS part (with its own runtime) leaves nothing running either.
+      lifecycle.killAll();
+    },
+  };
+}

@@ -1,0 +1,225 @@
+// Plan mode (`mode: plan`): what a deploy would do, without doing any of it. Only read calls reach
+// AWS (DescribeServices, DescribeTaskDefinition, DescribeTargetGroups + attributes, ListTasks +
+// DescribeTasks + DescribeTargetHealth for the task start measurement); nothing is registered,
+// updated or tagged.
+//
+// Usage in main.ts:
+//   const plan = await runPlan({ settings, driver, log: core });
+//   await reporter.finish('planned', plan.markdown);   // the check run concludes `neutral`
+//   await core.summary.addRaw(plan.markdown).write();
+// Pass `newTaskDefinition` when main has already built the body (file + images); otherwise runPlan
+// builds it the same way from settings.
+import type { ServiceDriver, TargetGroupFacts } from '../platform/service-driver.js';
+import { planBatches } from '../rollout/plan.js';
+import type { BatchPlan, ServiceView } from '../rollout/types.js';
+import type { Settings } from '../settings.js';
+import {
+  estimateDuration,
+  measuredTaskStartSeconds,
+  renderEstimate,
+  renderEstimateGantt,
+  type Estimate,
+} from '../estimate.js';
+import {
+  readTaskDefinitionFile,
+  sameDefinition,
+  substituteImages,
+  type TaskDefinitionBody,
+} from '../taskdef.js';
+import { diffTaskDefinitions, renderTaskDefinitionDiff, type TaskDefinitionDiff } from '../taskdef-diff.js';
+
+export type PlanSettings = Pick<
+  Settings,
+  'cluster' | 'service' | 'taskDefinition' | 'images' | 'batchSize' | 'maxUnavailable'
+>;
+
+export interface RunPlanOptions {
+  settings: PlanSettings;
+  driver: ServiceDriver;
+  /** The body a deploy would register; built from settings when absent. */
+  newTaskDefinition?: TaskDefinitionBody;
+  log?: { info(message: string): void; warning(message: string): void };
+}
+
+export interface PlanResult {
+  markdown: string;
+  currentTaskDefinitionArn: string;
+  /** The ARN a deploy would use as is (a registered revision, or the current one when unchanged). */
+  reusesTaskDefinitionArn?: string;
+  diff: TaskDefinitionDiff;
+  plan: BatchPlan;
+  estimate: Estimate;
+}
+
+export async function runPlan(options: RunPlanOptions): Promise<PlanResult> {
+  const { settings, driver } = options;
+  const service = await driver.describeService();
+  const current = await driver.describeTaskDefinition(service.taskDefinitionArn);
+  const { body: next, registeredArn } = await newDefinition(options);
+  const diff = diffTaskDefinitions(current.body, next);
+  const unchanged = sameDefinition(next, current.body);
+  const reuses = unchanged ? current.arn : registeredArn;
+
+  const plan = planBatches({
+    desired: service.desiredCount,
+    batchSize: settings.batchSize,
+    maxUnavailable: settings.maxUnavailable,
+    ...(service.settings.circuitBreaker ? { circuitBreaker: service.settings.circuitBreaker } : {}),
+  });
+  const groups =
+    service.targetGroupArns.length > 0 ? await driver.describeTargetGroups(service.targetGroupArns) : [];
+  const start = await taskStart(driver, options.log);
+  const estimate = estimateDuration({
+    batches: plan.batches,
+    targetGroups: groups,
+    ...(start.seconds !== undefined
+      ? { taskStartSeconds: start.seconds, taskStartSource: start.source }
+      : {}),
+    ...stopTimeout(next),
+  });
+
+  const markdown = renderPlan({
+    settings,
+    service,
+    currentArn: current.arn,
+    reuses,
+    unchanged,
+    diff,
+    plan,
+    groups,
+    estimate,
+  });
+  options.log?.info(markdown);
+  return {
+    markdown,
+    currentTaskDefinitionArn: current.arn,
+    ...(reuses ? { reusesTaskDefinitionArn: reuses } : {}),
+    diff,
+    plan,
+    estimate,
+  };
+}
+
+async function newDefinition(
+  options: RunPlanOptions,
+): Promise<{ body: TaskDefinitionBody; registeredArn?: string }> {
+  const { settings, driver } = options;
+  if (options.newTaskDefinition) return { body: options.newTaskDefinition };
+  const source = settings.taskDefinition;
+  if (!source)
+    throw new Error(
+      'task-definition is required in plan mode: a JSON file path, a family[:revision] or an ARN',
+    );
+  if (source.kind === 'file') {
+    const loaded = await readTaskDefinitionFile(source.path);
+    return { body: substituteImages(loaded.body, settings.images) };
+  }
+  const record = await driver.describeTaskDefinition(source.ref);
+  const body = substituteImages(record.body, settings.images);
+  // With image overrides a deploy registers a new revision; without, it deploys this one as is.
+  return settings.images.size > 0 ? { body } : { body, registeredArn: record.arn };
+}
+
+async function taskStart(
+  driver: ServiceDriver,
+  log: RunPlanOptions['log'],
+): Promise<{ seconds?: number; source?: string }> {
+  try {
+    const snapshot = await driver.observe();
+    const running = snapshot.tasks.filter((t) => t.lastStatus === 'RUNNING');
+    const seconds = measuredTaskStartSeconds(running);
+    if (seconds === undefined) return {};
+    return { seconds, source: `median of the ${running.length} running tasks, created → started` };
+  } catch (err) {
+    // A measurement is a nicety: without it the estimate assumes a typical start time.
+    log?.warning(
+      `Could not look at the service's tasks to measure their start time: ${err instanceof Error ? err.message : String(err)}`,
+    );
+    return {};
+  }
+}
+
+function stopTimeout(body: TaskDefinitionBody): { stopTimeoutSeconds?: number } {
+  const containers = Array.isArray(body['containerDefinitions'])
+    ? (body['containerDefinitions'] as unknown[])
+    : [];
+  const values = containers
+    .map((c) =>
+      typeof c === 'object' && c !== null ? (c as Record<string, unknown>)['stopTimeout'] : undefined,
+    )
+    .filter((v): v is number => typeof v === 'number');
+  return values.length > 0 ? { stopTimeoutSeconds: Math.max(...values) } : {};
+}
+
+function renderPlan(p: {
+  settings: PlanSettings;
+  service: ServiceView;
+  currentArn: string;
+  reuses: string | undefined;
+  unchanged: boolean;
+  diff: TaskDefinitionDiff;
+  plan: BatchPlan;
+  groups: TargetGroupFacts[];
+  estimate: Estimate;
+}): string {
+  const { settings, service, plan } = p;
+  const where = `${settings.cluster}/${settings.service}`;
+  const current = short(p.currentArn);
+  let what: string;
+  if (p.unchanged)
+    what = `The new task definition equals the running \`${current}\`: a deploy registers nothing and rolls the service onto \`${current}\` again.`;
+  else if (p.reuses) what = `A deploy moves the service from \`${current}\` to \`${short(p.reuses)}\`.`;
+  else
+    what = `A deploy registers a new revision of \`${String(p.diff.family.to ?? '?')}\` and moves the service from \`${current}\` to it.`;
+
+  const own = service.settings;
+  const lines = [
+    `## ECS rolling deploy plan: ${where}`,
+    '',
+    `**Planned.** Nothing was changed (mode: plan). ${what}`,
+    '',
+    '### Task definition changes',
+    '',
+    renderTaskDefinitionDiff(p.diff),
+    '',
+    '### Batches',
+    '',
+    '| tasks | batch size | max unavailable | batches | sizes |',
+    '|---|---|---|---|---|',
+    `| ${plan.desired} | ${plan.batchSize} | ${plan.maxUnavailable} | ${plan.batches.length} | ${sizes(plan.batches)} |`,
+    '',
+    `During the rollout the service gets maximumPercent ${plan.settings.maximumPercent} and minimumHealthyPercent ` +
+      `${plan.settings.minimumHealthyPercent}; its own (${own.maximumPercent} / ${own.minimumHealthyPercent}) are put back at the end.`,
+    ...(plan.notes ?? []).map((n) => `- ${n}`),
+    '',
+    '### Target groups',
+    '',
+    ...(p.groups.length === 0
+      ? ['The service has no target group: batches would be gated on ECS task state only.']
+      : [
+          '| target group | health check | healthy after | deregistration delay |',
+          '|---|---|---|---|',
+          ...p.groups.map(
+            (g) =>
+              `| ${g.name} | ${g.healthCheck.protocol} ${g.healthCheck.path || '/'} every ${g.healthCheck.intervalSeconds} s | ` +
+              `${g.healthCheck.healthyThreshold} passing checks | ${g.deregistrationDelaySeconds} s |`,
+          ),
+        ]),
+    '',
+    '### Estimated duration',
+    '',
+    renderEstimate(p.estimate),
+  ];
+  const chart = renderEstimateGantt(p.estimate, settings.service);
+  if (chart) lines.push('', chart);
+  return lines.join('\n') + '\n';
+}
+
+function sizes(batches: readonly number[]): string {
+  if (batches.length <= 12) return batches.join(', ');
+  return `${batches.slice(0, 10).join(', ')}, … (${batches.length - 10} more)`;
+}
+
+function short(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}
