@@ -255,9 +255,9 @@ export function describeDeployments(deployments: readonly DeploymentView[]): str
 
 async function preflight(opts: DeployOptions): Promise<ServiceView> {
   const { settings, driver, clock, log } = opts;
-  const retry = { clock, ...(opts.signal ? { signal: opts.signal } : {}) };
-  // describeService checks ACTIVE, the ECS controller and a target group, naming the fix.
-  let service = await callWithRetry('DescribeServices', () => driver.describeService(), retry);
+  // describeService checks ACTIVE, the ECS controller and a target group, naming the fix. The
+  // SDK's own (adaptive) retries are enough for these one-off reads: its error reaches the user as is.
+  let service = await driver.describeService();
   const started = clock.now();
   const poll = opts.waitPollMs ?? 2_000;
   let lastSaid = -Infinity;
@@ -290,7 +290,7 @@ async function preflight(opts: DeployOptions): Promise<ServiceView> {
       lastSaid = clock.now();
     }
     await sleepQuietly(clock, poll, opts.signal);
-    service = await callWithRetry('DescribeServices', () => driver.describeService(), retry);
+    service = await driver.describeService();
   }
   // Every target group must exist: the gate reads them all.
   await driver.describeTargetGroups(service.targetGroupArns);

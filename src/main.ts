@@ -149,6 +149,8 @@ export async function run(): Promise<void> {
         result?.rollout?.failure ?? (failureMessage ? preflightFailure(failureMessage) : undefined);
       try {
         await reporter.finish(outcome, markdown, failure);
+        // The post step must not re-conclude what main reported (a preflight failure is not a cancel).
+        state.update({ concluded: true });
       } catch (error) {
         core.warning(`Could not report the outcome to GitHub: ${errorMessage(error)}`);
       }

@@ -87,7 +87,7 @@ describe('a deployment already in progress', () => {
 
       const run = await deploy(h, h.inputs({ image: 'public.ecr.aws/demo/web:2', 'wait-for-idle': 'false' }));
       expectRefused(h, run, /in progress/i);
-      expect(run.outputs['outcome'] ?? 'failed').toBe('failed');
+      expect(run.outputs['outcome']).toBe('failed');
 
       // The other deployment is as it was: the service still points at it.
       const fleet = await observeFleet(h.info);

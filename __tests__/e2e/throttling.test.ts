@@ -14,17 +14,18 @@ import {
 } from './helpers.js';
 
 /**
- * Much tighter than AWS_THROTTLE_DEFAULTS (20/s and 10/s): a poll of one service reads
- * DescribeServices, ListTasks, DescribeTasks and DescribeTargetHealth, so polling faster than about
- * twice a second is throttled.
+ * Far below AWS_THROTTLE_DEFAULTS (20/s for ECS reads, 10/s for ELBv2 Describe*), as when many
+ * deployments share one account: the action observes about once a second while a batch settles
+ * (DescribeServices, ListTasks, DescribeTasks, DescribeTargetHealth), so a refill of one token every
+ * two seconds throttles it again and again.
  */
 const TIGHT: ThrottleConfig = {
-  'ecs:DescribeServices': { burst: 3, perSecond: 2 },
-  'ecs:ListTasks': { burst: 3, perSecond: 2 },
-  'ecs:DescribeTasks': { burst: 3, perSecond: 2 },
-  'ecs:DescribeTaskDefinition': { burst: 3, perSecond: 2 },
-  'ecs:RegisterTaskDefinition': { burst: 1, perSecond: 1 },
-  'elbv2:Describe*': { burst: 3, perSecond: 2 },
+  'ecs:DescribeServices': { burst: 2, perSecond: 0.5 },
+  'ecs:ListTasks': { burst: 2, perSecond: 0.5 },
+  'ecs:DescribeTasks': { burst: 2, perSecond: 0.5 },
+  'ecs:DescribeTaskDefinition': { burst: 2, perSecond: 0.5 },
+  'ecs:RegisterTaskDefinition': { burst: 1, perSecond: 0.5 },
+  'elbv2:Describe*': { burst: 2, perSecond: 0.5 },
 };
 
 describe('a throttled emulator', () => {

@@ -67310,7 +67310,8 @@ class PlatformError extends Error {
         super(message, options.cause === undefined ? undefined : { cause: options.cause });
         this.code = options.code;
         this.name = options.code ?? 'PlatformError';
-        const retryable = options.cause?.$retryable;
+        const retryable = options.cause
+            ?.$retryable;
         if (retryable)
             this.$retryable = retryable;
     }
@@ -67468,16 +67469,36 @@ function taskStoppedGate(snapshot, ctx) {
         return undefined;
     const reason = stopped.stoppedReason ?? (stopped.lastStatus === 'STOPPED' ? 'no reason given' : 'being stopped');
     const exits = containerExits(stopped);
+    const elb = elbFailureOf(snapshot.service, stopped.id, ctx.rolloutStartedAt);
     const failure = {
         batch: ctx.batch,
         kind: 'task-stopped',
-        message: `${batchLabel(ctx)}: task ${shortId(stopped.id)} stopped: ${reason}${exits ? ` (${exits})` : ''}`,
+        message: `${batchLabel(ctx)}: task ${shortId(stopped.id)} stopped: ${shortenTargetGroups(reason)}` +
+            (exits ? ` (${exits})` : '') +
+            (elb ? `; ELB said: ${elb}` : ''),
         taskArn: stopped.arn,
         serviceEvents: eventsSince(snapshot.service, ctx.rolloutStartedAt),
     };
     if (stopped.stopCode)
         failure.reasonCode = stopped.stopCode;
     return failure;
+}
+/**
+ * When ECS stops a task for failing ELB health checks, its target is already draining and has lost
+ * its reason code; ECS's service event keeps it: `(service web) (task 3f2a…) (port 8080) is
+ * unhealthy in (target-group arn:…) due to (reason Health checks failed with these codes: [500]).`
+ */
+function elbFailureOf(service, taskId, since) {
+    const pattern = /is unhealthy in \(target-group ([^)]+)\) due to \(reason (.*)\)\.?$/;
+    const event = service.events.find((e) => e.createdAt >= since && e.message.includes(`(task ${taskId})`) && pattern.test(e.message));
+    const m = event ? pattern.exec(event.message) : null;
+    if (!m)
+        return undefined;
+    return `unhealthy in target group ${targetGroupName(m[1] ?? '')} (${m[2]})`;
+}
+/** `(target-group arn:aws:elasticloadbalancing:…:targetgroup/web/0123)` reads better as `web`. */
+function shortenTargetGroups(text) {
+    return text.replace(/arn:aws[\w-]*:elasticloadbalancing:[^\s)]*targetgroup\/([^/\s)]+)\/[^\s)]+/g, '$1');
 }
 /** A target of a running new task that ELB marks unhealthy, in any target group of the service. */
 function targetHealthGate(snapshot, ctx) {
@@ -67645,9 +67666,10 @@ function decide(snapshot, ctx) {
     };
     if (ctx.deploymentId !== undefined)
         gateCtx.deploymentId = ctx.deploymentId;
+    // A target's reason code says more than the stoppedReason of the task ECS stops for it.
     const failure = deploymentGate(snapshot, gateCtx) ??
-        taskStoppedGate(snapshot, gateCtx) ??
         targetHealthGate(snapshot, gateCtx) ??
+        taskStoppedGate(snapshot, gateCtx) ??
         (ctx.httpChecks
             ? httpCheckGate(ctx.httpChecks.streaks, ctx.httpChecks.threshold, gateCtx, snapshot.service)
             : undefined);
@@ -68225,6 +68247,9 @@ async function runRollout(opts) {
     const watch = new BatchWatch(opts, bus, started, policy);
     let failure;
     try {
+        // Cancelled before anything changed: change nothing.
+        if (opts.signal?.aborted)
+            throw new CancelledBeforeStart();
         await callWithRetry('UpdateService', () => driver.updateService({ taskDefinitionArn: opts.newTaskDefinitionArn, settings: plan.settings }), {
             ...retry,
             ...(opts.signal ? { signal: opts.signal } : {}),
@@ -68233,7 +68258,10 @@ async function runRollout(opts) {
         failure = await watch.run();
     }
     catch (err) {
-        failure = watch.errorFailure(err);
+        failure =
+            err instanceof CancelledBeforeStart
+                ? { batch: 0, kind: 'cancelled', message: 'the rollout was cancelled before it started' }
+                : watch.errorFailure(err);
     }
     let outcome;
     let rollback;
@@ -68294,6 +68322,8 @@ async function runRollout(opts) {
     if (serviceLeft)
         result.serviceLeft = serviceLeft;
     return result;
+}
+class CancelledBeforeStart extends Error {
 }
 /** The state of one rollout's watch: which batch, since when, what was last said. */
 class BatchWatch {
@@ -69210,7 +69240,9 @@ function stepFailure(rollout) {
     if (rollout.outcome === 'succeeded')
         return undefined;
     const why = rollout.failure?.message ?? `the rollout ended ${rollout.outcome}`;
-    const parts = [`Rollout ${rollout.outcome === 'rolled-back' ? 'failed and was rolled back' : rollout.outcome}: ${why}`];
+    const parts = [
+        `Rollout ${rollout.outcome === 'rolled-back' ? 'failed and was rolled back' : rollout.outcome}: ${why}`,
+    ];
     if (rollout.rollback)
         parts.push(`Rollback: ${rollout.rollback.message}`);
     else if (rollout.serviceLeft)
@@ -69239,9 +69271,9 @@ function describeDeployments(deployments) {
 }
 async function preflight(opts) {
     const { settings, driver, clock, log } = opts;
-    const retry = { clock, ...(opts.signal ? { signal: opts.signal } : {}) };
-    // describeService checks ACTIVE, the ECS controller and a target group, naming the fix.
-    let service = await callWithRetry('DescribeServices', () => driver.describeService(), retry);
+    // describeService checks ACTIVE, the ECS controller and a target group, naming the fix. The
+    // SDK's own (adaptive) retries are enough for these one-off reads: its error reaches the user as is.
+    let service = await driver.describeService();
     const started = clock.now();
     const poll = opts.waitPollMs ?? 2_000;
     let lastSaid = -Infinity;
@@ -69269,7 +69301,7 @@ async function preflight(opts) {
             lastSaid = clock.now();
         }
         await sleepQuietly(clock, poll, opts.signal);
-        service = await callWithRetry('DescribeServices', () => driver.describeService(), retry);
+        service = await driver.describeService();
     }
     // Every target group must exist: the gate reads them all.
     await driver.describeTargetGroups(service.targetGroupArns);
@@ -70118,7 +70150,10 @@ async function observeService(clients, ref, now = Date.now) {
             throw wrapAwsError(error, `Reading the tasks of service "${ref.service}" in cluster "${ref.cluster}" failed`);
         }
     };
-    const [tasks, targets] = await Promise.all([readTasks(), describeTargets(clients.elbv2, service.targetGroupArns)]);
+    const [tasks, targets] = await Promise.all([
+        readTasks(),
+        describeTargets(clients.elbv2, service.targetGroupArns),
+    ]);
     return { at: now(), service, tasks, targets };
 }
 
@@ -70213,7 +70248,9 @@ function createEcsServiceDriver(options) {
                     maximumPercent: change.settings.maximumPercent,
                     minimumHealthyPercent: change.settings.minimumHealthyPercent,
                     // Sent only when known, so the service's own circuit breaker is never switched off by omission.
-                    ...(change.settings.circuitBreaker ? { deploymentCircuitBreaker: change.settings.circuitBreaker } : {}),
+                    ...(change.settings.circuitBreaker
+                        ? { deploymentCircuitBreaker: change.settings.circuitBreaker }
+                        : {}),
                 };
             }
             try {
@@ -76138,7 +76175,9 @@ function createProgressLog(options) {
                 for (const line of f.serviceEvents ?? [])
                     sink.info(`    ECS: ${line}`);
                 closeGroup();
-                sink.error(f.message, { title: f.batch > 0 ? `Rollout failed in batch ${f.batch}` : 'Rollout failed' });
+                sink.error(f.message, {
+                    title: f.batch > 0 ? `Rollout failed in batch ${f.batch}` : 'Rollout failed',
+                });
                 waiting = undefined;
                 break;
             }
@@ -77071,7 +77110,11 @@ async function run() {
             });
         }
         if (settings.mode === 'plan') {
-            planned = await runPlan({ settings, driver, log: { info: (m) => progress.line(m), warning: (m) => warning(m) } });
+            planned = await runPlan({
+                settings,
+                driver,
+                log: { info: (m) => info(m), warning: (m) => warning(m) },
+            });
             state.update({ phase: 'finished' });
         }
         else {
@@ -77172,11 +77215,14 @@ function summaryInput(settings, result, collected, outcome, startedAt, durationM
     if (result) {
         input.previousTaskDefinitionArn = result.previousTaskDefinitionArn;
         input.newTaskDefinitionArn = result.newTaskDefinitionArn;
-        input.registered = result.registered;
+        // The summary's `registered: false` means "unchanged"; a rollback or a given revision registers nothing either.
+        input.registered = !result.unchanged;
         if (result.plan)
             input.plan = result.plan;
     }
-    const failure = result?.rollout?.failure ?? collected.failure ?? (failureMessage ? preflightFailure(failureMessage) : undefined);
+    const failure = result?.rollout?.failure ??
+        collected.failure ??
+        (failureMessage ? preflightFailure(failureMessage) : undefined);
     if (failure)
         input.failure = failure;
     if (collected.rollback)

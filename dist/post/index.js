@@ -67271,7 +67271,8 @@ class PlatformError extends Error {
         super(message, options.cause === undefined ? undefined : { cause: options.cause });
         this.code = options.code;
         this.name = options.code ?? 'PlatformError';
-        const retryable = options.cause?.$retryable;
+        const retryable = options.cause
+            ?.$retryable;
         if (retryable)
             this.$retryable = retryable;
     }
@@ -67524,7 +67525,10 @@ async function observeService(clients, ref, now = Date.now) {
             throw wrapAwsError(error, `Reading the tasks of service "${ref.service}" in cluster "${ref.cluster}" failed`);
         }
     };
-    const [tasks, targets] = await Promise.all([readTasks(), describeTargets(clients.elbv2, service.targetGroupArns)]);
+    const [tasks, targets] = await Promise.all([
+        readTasks(),
+        describeTargets(clients.elbv2, service.targetGroupArns),
+    ]);
     return { at: now(), service, tasks, targets };
 }
 
@@ -67619,7 +67623,9 @@ function createEcsServiceDriver(options) {
                     maximumPercent: change.settings.maximumPercent,
                     minimumHealthyPercent: change.settings.minimumHealthyPercent,
                     // Sent only when known, so the service's own circuit breaker is never switched off by omission.
-                    ...(change.settings.circuitBreaker ? { deploymentCircuitBreaker: change.settings.circuitBreaker } : {}),
+                    ...(change.settings.circuitBreaker
+                        ? { deploymentCircuitBreaker: change.settings.circuitBreaker }
+                        : {}),
                 };
             }
             try {
@@ -73386,16 +73392,36 @@ function gates_taskStoppedGate(snapshot, ctx) {
         return undefined;
     const reason = stopped.stoppedReason ?? (stopped.lastStatus === 'STOPPED' ? 'no reason given' : 'being stopped');
     const exits = containerExits(stopped);
+    const elb = elbFailureOf(snapshot.service, stopped.id, ctx.rolloutStartedAt);
     const failure = {
         batch: ctx.batch,
         kind: 'task-stopped',
-        message: `${batchLabel(ctx)}: task ${shortId(stopped.id)} stopped: ${reason}${exits ? ` (${exits})` : ''}`,
+        message: `${batchLabel(ctx)}: task ${shortId(stopped.id)} stopped: ${shortenTargetGroups(reason)}` +
+            (exits ? ` (${exits})` : '') +
+            (elb ? `; ELB said: ${elb}` : ''),
         taskArn: stopped.arn,
         serviceEvents: eventsSince(snapshot.service, ctx.rolloutStartedAt),
     };
     if (stopped.stopCode)
         failure.reasonCode = stopped.stopCode;
     return failure;
+}
+/**
+ * When ECS stops a task for failing ELB health checks, its target is already draining and has lost
+ * its reason code; ECS's service event keeps it: `(service web) (task 3f2a…) (port 8080) is
+ * unhealthy in (target-group arn:…) due to (reason Health checks failed with these codes: [500]).`
+ */
+function elbFailureOf(service, taskId, since) {
+    const pattern = /is unhealthy in \(target-group ([^)]+)\) due to \(reason (.*)\)\.?$/;
+    const event = service.events.find((e) => e.createdAt >= since && e.message.includes(`(task ${taskId})`) && pattern.test(e.message));
+    const m = event ? pattern.exec(event.message) : null;
+    if (!m)
+        return undefined;
+    return `unhealthy in target group ${targetGroupName(m[1] ?? '')} (${m[2]})`;
+}
+/** `(target-group arn:aws:elasticloadbalancing:…:targetgroup/web/0123)` reads better as `web`. */
+function shortenTargetGroups(text) {
+    return text.replace(/arn:aws[\w-]*:elasticloadbalancing:[^\s)]*targetgroup\/([^/\s)]+)\/[^\s)]+/g, '$1');
 }
 /** A target of a running new task that ELB marks unhealthy, in any target group of the service. */
 function gates_targetHealthGate(snapshot, ctx) {
@@ -73563,9 +73589,10 @@ function decide(snapshot, ctx) {
     };
     if (ctx.deploymentId !== undefined)
         gateCtx.deploymentId = ctx.deploymentId;
+    // A target's reason code says more than the stoppedReason of the task ECS stops for it.
     const failure = deploymentGate(snapshot, gateCtx) ??
-        taskStoppedGate(snapshot, gateCtx) ??
         targetHealthGate(snapshot, gateCtx) ??
+        taskStoppedGate(snapshot, gateCtx) ??
         (ctx.httpChecks
             ? httpCheckGate(ctx.httpChecks.streaks, ctx.httpChecks.threshold, gateCtx, snapshot.service)
             : undefined);

@@ -276,19 +276,29 @@ async function waitForSteadyState(
       new DescribeServicesCommand({ cluster: info.cluster, services: [info.service] }),
     );
     const service = services?.[0];
-    const { taskArns = [] } = await ecs.send(
-      new ListTasksCommand({ cluster: info.cluster, serviceName: info.service, desiredStatus: 'RUNNING' }),
-    );
-    const running =
-      taskArns.length === 0
-        ? 0
-        : (
-            (
-              await ecs.send(
-                new DescribeTasksCommand({ cluster: info.cluster, tasks: taskArns.slice(0, 100) }),
-              )
-            ).tasks ?? []
-          ).filter((t) => t.lastStatus === 'RUNNING').length;
+    // ListTasks pages at 100 and DescribeTasks takes 100 at a time, as in AWS: read them all.
+    const taskArns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await ecs.send(
+        new ListTasksCommand({
+          cluster: info.cluster,
+          serviceName: info.service,
+          desiredStatus: 'RUNNING',
+          maxResults: 100,
+          ...(nextToken ? { nextToken } : {}),
+        }),
+      );
+      taskArns.push(...(page.taskArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    let running = 0;
+    for (let i = 0; i < taskArns.length; i += 100) {
+      const { tasks = [] } = await ecs.send(
+        new DescribeTasksCommand({ cluster: info.cluster, tasks: taskArns.slice(i, i + 100) }),
+      );
+      running += tasks.filter((t) => t.lastStatus === 'RUNNING').length;
+    }
     const healthy: number[] = [];
     for (const arn of info.targetGroupArns) {
       const { TargetHealthDescriptions = [] } = await elbv2.send(

@@ -89,6 +89,17 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
   const deploymentOf = (task: TaskRecord): DeploymentRecord | undefined =>
     serviceOf(task)?.deployments.find((d) => d.id === task.deploymentId);
 
+  /** Runtime and ELBv2 callbacks run outside any request or tick: a failure is logged, never thrown. */
+  function guard(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      deps.log(
+        `ecs: ${what} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+    }
+  }
+
   function launch(
     service: ServiceRecord,
     deployment: DeploymentRecord,
