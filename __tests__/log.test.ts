@@ -8,7 +8,6 @@ function recorder(): { sink: LogSink; lines: string[] } {
     lines,
     sink: {
       info: (l) => lines.push(l),
-      error: (m, p) => lines.push(`::error title=${p?.title ?? ''}::${m}`),
       startGroup: (n) => lines.push(`::group::${n}`),
       endGroup: () => lines.push('::endgroup::'),
     },
@@ -66,7 +65,7 @@ describe('formatting', () => {
 });
 
 describe('createProgressLog', () => {
-  it('writes timestamped lines, one group per batch, and the failure as an error annotation', () => {
+  it('writes timestamped lines, one group per batch, and the failure as a plain line', () => {
     const { sink, lines } = recorder();
     const timers = fakeTimers();
     const now = 1_000_000;
@@ -99,7 +98,6 @@ describe('createProgressLog', () => {
       '[00:50] FAILED in batch 2: target 127.0.1.9:8080 unhealthy (Target.ResponseCodeMismatch)',
       '    ECS: (service web) has started 2 tasks',
       '::endgroup::',
-      '::error title=Rollout failed in batch 2::target 127.0.1.9:8080 unhealthy (Target.ResponseCodeMismatch)',
       '[01:00] rollout rolled-back after 0 batches',
     ]);
   });
@@ -155,7 +153,7 @@ describe('createProgressLog', () => {
     expect(lines[1]).toMatch(/^\[01:05\] rolling out b/);
   });
 
-  it('words the rollback once, with its wait, and annotates a rollback that did not finish', () => {
+  it('words the rollback once, with its wait, and a rollback that did not finish as a plain line', () => {
     const { sink, lines } = recorder();
     const log = createProgressLog({
       sink,
@@ -182,7 +180,6 @@ describe('createProgressLog', () => {
       '[00:04] rollback: 4/6 tasks of web:1 healthy (3 s)',
       '[00:09] rollback did NOT finish: rollback to web:1 failed: timed out',
       '::endgroup::',
-      '::error title=Rollback did not finish::rollback to web:1 failed: timed out',
     ]);
     log.close();
   });

@@ -348,8 +348,8 @@ describe('run: a rollout that fails is rolled back', () => {
     });
     expect(outputs['failure-reason']).toMatch(/batch 1.*timed out/i);
     expect(process.exitCode).toBe(1);
-    // One setFailed: the failure, then what became of the service.
-    const failed = errorsOf().filter((line) => line.startsWith('::error::'));
+    // One error annotation, setFailed's: the failure, then what became of the service.
+    const failed = errorsOf();
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatch(
       /^::error::Rollout failed and was rolled back: .*timed out.*%0ARollback: rolled back to web:1/,

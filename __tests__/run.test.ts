@@ -509,14 +509,23 @@ describe('runRollout: errors, cancellation, listeners', () => {
     expectSettingsRestored(s, result);
   });
 
-  it('a fatal error on the first UpdateService: nothing changed, settings still put back', async () => {
+  it('a fatal error on the first UpdateService: failed, not rolled back, the service not changed', async () => {
     const s = setup(4, 2);
     s.fake.fail('updateService', accessDenied());
     const result = await runRollout(s.opts);
     expect(result.failure).toMatchObject({ kind: 'error', batch: 0 });
-    expect(result.outcome).toBe('rolled-back');
+    expect(result.failure?.message).toMatch(/^UpdateService failed: AccessDeniedException/);
+    expect(result.outcome).toBe('failed');
+    expect(result.rollback).toBeUndefined();
+    expect(types(s.events)).not.toContain('rollback-started');
+    expect(result.serviceLeft).toBe(
+      'The service was not changed: it still runs web:1 under its own deployment settings.',
+    );
+    expect(result.settingsRestored.ok).toBe(true);
+    // The failed call was the only one: nothing to undo, so nothing else was sent.
+    expect(s.fake.updates).toEqual([]);
+    expect(s.fake.settings).toEqual(ORIGINAL);
     expectAllOn(s.fake, OLD, 4);
-    expectSettingsRestored(s, result);
   });
 
   it('throttling: backs off with jitter, keeps saying what it waits for, and succeeds', async () => {
@@ -616,7 +625,7 @@ describe('runRollout: errors, cancellation, listeners', () => {
     expectSettingsRestored(s, result);
   });
 
-  it('an already-aborted signal: no batch is watched, settings still restored', async () => {
+  it('an already-aborted signal: no batch is watched, no UpdateService at all', async () => {
     const ac = new AbortController();
     ac.abort();
     const s = setup(4, 2, {}, { signal: ac.signal });
@@ -627,9 +636,11 @@ describe('runRollout: errors, cancellation, listeners', () => {
       kind: 'cancelled',
       message: 'the rollout was cancelled before it started',
     });
-    expect(s.fake.updates.some((u) => u.taskDefinitionArn !== undefined)).toBe(false);
+    expect(result.rollback).toBeUndefined();
+    expect(s.fake.updates).toEqual([]);
+    expect(result.settingsRestored.ok).toBe(true);
+    expect(result.serviceLeft).toMatch(/^The service was not changed/);
     expectAllOn(s.fake, OLD, 4);
-    expectSettingsRestored(s, result);
   });
 
   it('a listener that throws or never returns, and an onPhase that throws, change nothing', async () => {

@@ -7,9 +7,9 @@ import {
   cell,
   createSummaryCollector,
   renderSummary,
-  shortName,
   type SummaryInput,
 } from '../src/report/summary.js';
+import { taskDefinitionName } from '../src/rollout/describe-state.js';
 import type { BatchPlan, BatchRecord, RolloutFailure } from '../src/rollout/types.js';
 
 const T0 = 1_700_000_000_000;
@@ -416,10 +416,10 @@ describe('renderSummary: the size cap', () => {
   });
 });
 
-describe('shortName', () => {
+describe('taskDefinitionName', () => {
   it('turns a task definition ARN into family:revision and leaves anything else', () => {
-    expect(shortName(ARN(7))).toBe('web:7');
-    expect(shortName('web:7')).toBe('web:7');
+    expect(taskDefinitionName(ARN(7))).toBe('web:7');
+    expect(taskDefinitionName('web:7')).toBe('web:7');
   });
 });
 

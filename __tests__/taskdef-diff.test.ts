@@ -126,6 +126,40 @@ describe('diffTaskDefinitions', () => {
     expect(renderTaskDefinitionDiff(d)).toMatch(/^No change/);
   });
 
+  it('treats the defaults ECS fills in on registration as no change', () => {
+    const file = {
+      family: 'web',
+      containerDefinitions: [{ name: 'web', image: 'acme/web:1', portMappings: [{ containerPort: 8080 }] }],
+    };
+    // As DescribeTaskDefinition returns the same file once registered.
+    const described = {
+      family: 'web',
+      revision: 3,
+      status: 'ACTIVE',
+      networkMode: 'bridge',
+      containerDefinitions: [
+        {
+          name: 'web',
+          image: 'acme/web:1',
+          cpu: 0,
+          essential: true,
+          portMappings: [{ containerPort: 8080, hostPort: 0, protocol: 'tcp' }],
+        },
+      ],
+    };
+    const d = diffTaskDefinitions(described, file);
+    expect(d.resources).toEqual([]);
+    expect(d.containers[0]?.otherFields).toEqual([]);
+    expect(d.unchanged).toBe(true);
+    expect(renderTaskDefinitionDiff(d)).not.toContain('cpu');
+    // A cpu the file really changes is still shown.
+    const more = diffTaskDefinitions(described, {
+      ...file,
+      containerDefinitions: [{ ...file.containerDefinitions[0], cpu: 128 }],
+    });
+    expect(renderTaskDefinitionDiff(more)).toBe('- web cpu: `0` → `128`');
+  });
+
   it('keeps backticks in names from breaking the markdown', () => {
     const d = diffTaskDefinitions(
       { family: 'web', containerDefinitions: [{ name: 'web', image: 'a`b' }] },

@@ -9,7 +9,12 @@
 // - how many tasks of the new version were launched (ListTasks RUNNING + STOPPED, DescribeTasks);
 // - the most tasks running at once, and the fewest healthy targets, while it ran;
 // - failed requests of a steady load through the listener.
-import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  ListTasksCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
 import type { ECSClient, Task } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -58,10 +63,17 @@ async function main(): Promise<void> {
     rows.push({ version: version.name, action, ecs });
   }
   const aws = (s: number | null): string => (s === null ? 'not settled' : `${s.toFixed(0)} s`);
-  const ratio = (a: number | null, b: number | null): string => (a === null || b === null || a === 0 ? '-' : `${(b / a).toFixed(2)}x`);
-  console.log(`\n${DESIRED} tasks, time scale ${TIME_SCALE} (figures in AWS seconds = real / scale), one run each.`);
-  console.log('action: this action, batch-size 25%; ecs: UpdateService + wait for steady state, circuit breaker with rollback.\n');
-  console.log('| version | method | settled after | new-version tasks launched | most tasks at once | fewest healthy | failed requests | final task definition |');
+  const ratio = (a: number | null, b: number | null): string =>
+    a === null || b === null || a === 0 ? '-' : `${(b / a).toFixed(2)}x`;
+  console.log(
+    `\n${DESIRED} tasks, time scale ${TIME_SCALE} (figures in AWS seconds = real / scale), one run each.`,
+  );
+  console.log(
+    'action: this action, batch-size 25%; ecs: UpdateService + wait for steady state, circuit breaker with rollback.\n',
+  );
+  console.log(
+    '| version | method | settled after | new-version tasks launched | most tasks at once | fewest healthy | failed requests | final task definition |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) {
     for (const method of ['action', 'ecs'] as const) {
@@ -79,7 +91,7 @@ async function main(): Promise<void> {
   }
 }
 
-async function measure(method: Method, version: Version): Promise<Measure> {
+export async function measure(method: Method, version: Version): Promise<Measure> {
   const emulator = await startEmulator({ timeScale: TIME_SCALE });
   const work = mkdtempSync(join(tmpdir(), 'ecs-rolling-bench-'));
   try {
@@ -120,11 +132,25 @@ async function measure(method: Method, version: Version): Promise<Measure> {
         },
         env: { AWS_ENDPOINT_URL: emulator.endpoint, AWS_REGION: emulator.region },
         timeoutMs: 8 * 60_000,
+        ...(process.env['BENCH_VERBOSE']
+          ? {
+              onLine: (line: string) =>
+                console.log(
+                  `  ${((Date.now() - started) / 1000 / TIME_SCALE).toFixed(0).padStart(4)} s | ${line}`,
+                ),
+            }
+          : {}),
       });
       settledAt = await observer.settledAfter(started, 60_000);
     } else {
       const registered = await registerFromScenario(emulator, scenario, version.image);
-      await ecs.send(new UpdateServiceCommand({ cluster: scenario.cluster, service: scenario.service, taskDefinition: registered }));
+      await ecs.send(
+        new UpdateServiceCommand({
+          cluster: scenario.cluster,
+          service: scenario.service,
+          taskDefinition: registered,
+        }),
+      );
       settledAt = await observer.settledAfter(started, 8 * 60_000);
     }
     const report = await traffic.stop();
@@ -151,7 +177,13 @@ function taskDefinition(image: string): {
   requiresCompatibilities: ['FARGATE'];
   cpu: string;
   memory: string;
-  containerDefinitions: Array<{ name: string; image: string; essential: boolean; portMappings: Array<{ containerPort: number }>; stopTimeout: number }>;
+  containerDefinitions: Array<{
+    name: string;
+    image: string;
+    essential: boolean;
+    portMappings: Array<{ containerPort: number }>;
+    stopTimeout: number;
+  }>;
 } {
   return {
     family: 'web',
@@ -159,11 +191,17 @@ function taskDefinition(image: string): {
     requiresCompatibilities: ['FARGATE'],
     cpu: '256',
     memory: '512',
-    containerDefinitions: [{ name: 'web', image, essential: true, portMappings: [{ containerPort: 8080 }], stopTimeout: 10 }],
+    containerDefinitions: [
+      { name: 'web', image, essential: true, portMappings: [{ containerPort: 8080 }], stopTimeout: 10 },
+    ],
   };
 }
 
-async function registerFromScenario(emulator: Emulator, scenario: ScenarioInfo, image: string): Promise<string> {
+async function registerFromScenario(
+  emulator: Emulator,
+  scenario: ScenarioInfo,
+  image: string,
+): Promise<string> {
   const { RegisterTaskDefinitionCommand } = await import('@aws-sdk/client-ecs');
   const { ecs } = emulatorClients(emulator.endpoint, emulator.region);
   const answer = await ecs.send(new RegisterTaskDefinitionCommand(taskDefinition(image)));
@@ -173,7 +211,9 @@ async function registerFromScenario(emulator: Emulator, scenario: ScenarioInfo, 
 }
 
 async function currentTaskDefinition(ecs: ECSClient, scenario: ScenarioInfo): Promise<string> {
-  const answer = await ecs.send(new DescribeServicesCommand({ cluster: scenario.cluster, services: [scenario.service] }));
+  const answer = await ecs.send(
+    new DescribeServicesCommand({ cluster: scenario.cluster, services: [scenario.service] }),
+  );
   return answer.services?.[0]?.taskDefinition ?? '?';
 }
 
@@ -183,7 +223,13 @@ async function allTasks(ecs: ECSClient, scenario: ScenarioInfo): Promise<Task[]>
     let nextToken: string | undefined;
     do {
       const page = await ecs.send(
-        new ListTasksCommand({ cluster: scenario.cluster, serviceName: scenario.service, desiredStatus, maxResults: 100, nextToken }),
+        new ListTasksCommand({
+          cluster: scenario.cluster,
+          serviceName: scenario.service,
+          desiredStatus,
+          maxResults: 100,
+          nextToken,
+        }),
       );
       arns.push(...(page.taskArns ?? []));
       nextToken = page.nextToken;
@@ -191,7 +237,9 @@ async function allTasks(ecs: ECSClient, scenario: ScenarioInfo): Promise<Task[]>
   }
   const tasks: Task[] = [];
   for (let i = 0; i < arns.length; i += 100) {
-    const answer = await ecs.send(new DescribeTasksCommand({ cluster: scenario.cluster, tasks: arns.slice(i, i + 100) }));
+    const answer = await ecs.send(
+      new DescribeTasksCommand({ cluster: scenario.cluster, tasks: arns.slice(i, i + 100) }),
+    );
     tasks.push(...(answer.tasks ?? []));
   }
   return tasks;
@@ -214,13 +262,23 @@ function observe(ecs: ECSClient, elbv2: ElasticLoadBalancingV2Client, scenario: 
       try {
         const [services, health] = await Promise.all([
           ecs.send(new DescribeServicesCommand({ cluster: scenario.cluster, services: [scenario.service] })),
-          Promise.all(scenario.targetGroupArns.map((arn) => elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })))),
+          Promise.all(
+            scenario.targetGroupArns.map((arn) =>
+              elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })),
+            ),
+          ),
         ]);
         const service = services.services?.[0];
         const deployments = service?.deployments ?? [];
-        const running = deployments.reduce((sum, d) => sum + (d.runningCount ?? 0) + (d.pendingCount ?? 0), 0);
+        const running = deployments.reduce(
+          (sum, d) => sum + (d.runningCount ?? 0) + (d.pendingCount ?? 0),
+          0,
+        );
         const healthy = Math.min(
-          ...health.map((h) => (h.TargetHealthDescriptions ?? []).filter((d) => d.TargetHealth?.State === 'healthy').length),
+          ...health.map(
+            (h) =>
+              (h.TargetHealthDescriptions ?? []).filter((d) => d.TargetHealth?.State === 'healthy').length,
+          ),
         );
         maxTasks = Math.max(maxTasks, running);
         minHealthy = Math.min(minHealthy, healthy);
@@ -257,10 +315,11 @@ function observe(ecs: ECSClient, elbv2: ElasticLoadBalancingV2Client, scenario: 
   };
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    process.exit(1);
-  },
-);
+if (!process.env['BENCH_NO_MAIN'])
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      process.exit(1);
+    },
+  );

@@ -24,7 +24,11 @@ interface Step {
 
 const steps: Step[] = [
   { title: 'deploy a healthy version', image: 'public.ecr.aws/demo/web:2', expect: 'succeeded' },
-  { title: 'deploy a broken version (its /health answers 500)', image: 'public.ecr.aws/demo/web:unhealthy', expect: 'rolled-back' },
+  {
+    title: 'deploy a broken version (its /health answers 500)',
+    image: 'public.ecr.aws/demo/web:unhealthy',
+    expect: 'rolled-back',
+  },
 ];
 
 async function main(): Promise<number> {
@@ -67,11 +71,15 @@ async function main(): Promise<number> {
       const outcome = run.outputs['outcome'] ?? '(none)';
       say(`outcome: ${outcome} (expected ${step.expect}); exit code ${run.exitCode}`);
       if (run.outputs['failure-reason']) say(`failure reason: ${run.outputs['failure-reason']}`);
-      say(`task definition: ${run.outputs['previous-task-definition-arn'] ?? '?'} -> ${run.outputs['task-definition-arn'] ?? '?'}`);
+      say(
+        `task definition: ${run.outputs['previous-task-definition-arn'] ?? '?'} -> ${run.outputs['task-definition-arn'] ?? '?'}`,
+      );
       const served = Object.entries(report.byTaskDefinition)
         .map(([revision, count]) => `${revision}: ${count}`)
         .join(', ');
-      say(`traffic: ${report.sent} requests at ${report.achievedRatePerSecond.toFixed(1)}/s; served by ${served || 'nobody'}; failed: ${report.failed}`);
+      say(
+        `traffic: ${report.sent} requests at ${report.achievedRatePerSecond.toFixed(1)}/s; served by ${served || 'nobody'}; failed: ${report.failed}`,
+      );
       for (const failure of report.failures.slice(0, 5)) say(`  failed request: ${failure}`);
       const summaryFile = join(summaryDir, 'summary-main.md');
       say(`job summary: ${summaryFile}`);
@@ -80,7 +88,11 @@ async function main(): Promise<number> {
   } finally {
     await emulator.stop();
   }
-  say(ok ? 'demo finished: every outcome as expected, no failed request' : 'demo finished with an unexpected result (see above)');
+  say(
+    ok
+      ? 'demo finished: every outcome as expected, no failed request'
+      : 'demo finished with an unexpected result (see above)',
+  );
   return ok ? 0 : 1;
 }
 

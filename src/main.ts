@@ -27,7 +27,6 @@ export const realClock: Clock = {
 
 const coreSink: LogSink = {
   info: (line) => core.info(line),
-  error: (message, properties) => core.error(message, properties ?? {}),
   startGroup: (name) => core.startGroup(name),
   endGroup: () => core.endGroup(),
 };

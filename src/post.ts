@@ -12,7 +12,7 @@ import { createEcsServiceDriver } from './platform/ecs-service.js';
 import type { ServiceDriver } from './platform/service-driver.js';
 import { createGithubReporter, type ReporterSettings } from './report/github.js';
 import { createOctokit, readGithubContext } from './report/github-client.js';
-import { shortTaskDefinition } from './report/github-output.js';
+import { taskDefinitionName } from './rollout/describe-state.js';
 import { putBackSettings, restorePrevious, type RestoreResult } from './rollout/restore.js';
 import type { Clock, DeploymentSettings, RolloutListener } from './rollout/types.js';
 import { DEFAULTS, readSettings, type Settings } from './settings.js';
@@ -163,7 +163,7 @@ export async function runPost(deps: PostDeps): Promise<PostResult> {
     lines.push('', `- ${capitalise(message)}.`);
     result = { decision, summary: '', failed: true, problem: message };
   } else if (decision.kind === 'restore' && driver) {
-    const prev = shortTaskDefinition(decision.previousTaskDefinitionArn);
+    const prev = taskDefinitionName(decision.previousTaskDefinitionArn);
     log.info(
       `Rolling ${state.service} back to ${prev}, waiting for every task of it to be healthy in its target groups…`,
     );
@@ -207,7 +207,7 @@ export async function runPost(deps: PostDeps): Promise<PostResult> {
     };
   } else if (decision.kind === 'leave') {
     const to = state.newTaskDefinitionArn
-      ? shortTaskDefinition(state.newTaskDefinitionArn)
+      ? taskDefinitionName(state.newTaskDefinitionArn)
       : 'the new revision';
     lines.push(
       '',

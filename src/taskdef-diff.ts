@@ -6,7 +6,7 @@
 // Values that may be secret are never copied into the diff: for `environment` only the names of
 // the variables that were added, removed or changed; for `secrets` (whose `valueFrom` names a
 // Secrets Manager secret or SSM parameter) only the names, and whether the reference changed.
-import { imageChanges, stripReadOnly, type ImageChange, type TaskDefinitionBody } from './taskdef.js';
+import { asRegistered, imageChanges, type ImageChange, type TaskDefinitionBody } from './taskdef.js';
 
 export interface KeyChanges {
   added: string[];
@@ -63,8 +63,10 @@ export function diffTaskDefinitions(
   before: TaskDefinitionBody,
   after: TaskDefinitionBody,
 ): TaskDefinitionDiff {
-  const a = stripReadOnly(before);
-  const b = stripReadOnly(after);
+  // Both sides as ECS holds them, so a default ECS fills in on registration (container cpu 0,
+  // essential true, tcp) is not shown as a change.
+  const a = asRegistered(before);
+  const b = asRegistered(after);
   const resources: ValueChange[] = [];
   for (const key of ['cpu', 'memory'] as const) {
     const change = valueChange(`task ${key}`, a[key], b[key]);

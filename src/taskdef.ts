@@ -221,10 +221,22 @@ export function imageChanges(before: TaskDefinitionBody, after: TaskDefinitionBo
  * dropped, and the defaults ECS fills in on registration made explicit.
  */
 export function sameDefinition(a: TaskDefinitionBody, b: TaskDefinitionBody): boolean {
-  return canonical(normalise(a)) === canonical(normalise(b));
+  const sorted = (body: TaskDefinitionBody): TaskDefinitionBody => {
+    const copy = asRegistered(body);
+    // Containers are looked up by name; their order in the list is not a difference.
+    copy['containerDefinitions'] = containers(copy).sort((x, y) =>
+      String(x['name']).localeCompare(String(y['name'])),
+    );
+    return copy;
+  };
+  return canonical(sorted(a)) === canonical(sorted(b));
 }
 
-function normalise(body: TaskDefinitionBody): unknown {
+/**
+ * The body as ECS would hold it once registered: read-only fields and tags dropped, empty values
+ * dropped, and the defaults ECS fills in on registration made explicit (container order is kept).
+ */
+export function asRegistered(body: TaskDefinitionBody): TaskDefinitionBody {
   const copy = stripReadOnly(body);
   delete copy['tags'];
   // The Docker networking mode defaults to bridge when none is given (task definition parameters).
@@ -232,10 +244,9 @@ function normalise(body: TaskDefinitionBody): unknown {
   copy['networkMode'] = networkMode;
   // Task-level cpu and memory are strings in the API; a file may give numbers.
   for (const key of ['cpu', 'memory']) if (typeof copy[key] === 'number') copy[key] = String(copy[key]);
-  copy['containerDefinitions'] = containers(copy)
-    .map((c) => normaliseContainer(c, networkMode))
-    .sort((x, y) => String(x['name']).localeCompare(String(y['name'])));
-  return dropEmpty(copy);
+  copy['containerDefinitions'] = containers(copy).map((c) => normaliseContainer(c, networkMode));
+  const kept = dropEmpty(copy);
+  return isObject(kept) ? kept : {};
 }
 
 function normaliseContainer(

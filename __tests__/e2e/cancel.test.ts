@@ -62,9 +62,14 @@ async function cancelMidBatch(h: Harness, sigtermAfterMs: number): Promise<Cance
 
 async function expectRestored(h: Harness, post: ActionRun): Promise<void> {
   const fleet = await observeFleet(h.info);
-  expect(steadyProblems(fleet, h.info.taskDefinitionArn, 6, h.info.targetGroupArns), describeRun(post)).toEqual([]);
+  expect(
+    steadyProblems(fleet, h.info.taskDefinitionArn, 6, h.info.targetGroupArns),
+    describeRun(post),
+  ).toEqual([]);
   expect(fleet.deploymentConfiguration).toEqual(ORIGINAL_DEPLOYMENT_CONFIGURATION);
-  const newArns = new Set(fleet.tasks.map((t) => t.taskDefinitionArn).filter((arn) => arn !== h.info.taskDefinitionArn));
+  const newArns = new Set(
+    fleet.tasks.map((t) => t.taskDefinitionArn).filter((arn) => arn !== h.info.taskDefinitionArn),
+  );
   expect(newArns.size, 'batch 1 had started tasks of the new revision').toBeGreaterThan(0);
   const leftovers = await waitUntil(async () => {
     const now = await observeFleet(h.info);
@@ -73,9 +78,16 @@ async function expectRestored(h: Harness, post: ActionRun): Promise<void> {
   expect(leftovers).toEqual([]);
 }
 
+/**
+ * A 40 s deregistration delay (2 real seconds) keeps batches 2 and 3 busy long enough that the
+ * signal always lands mid-rollout, even when the machine is slow to pass the log line on.
+ */
+const harness = (): Promise<Harness> =>
+  startHarness({ desiredCount: 6, scenario: { deregistrationDelaySeconds: 40 } });
+
 describe('cancellation', () => {
   it('SIGINT, then SIGTERM at once: main saves its state and exits mid-rollout; the post step rolls back', async () => {
-    const h = await startHarness({ desiredCount: 6 });
+    const h = await harness();
     try {
       const { post, saved } = await cancelMidBatch(h, 200);
       // Main had no time to finish anything: the post step is what put the service back.
@@ -87,7 +99,7 @@ describe('cancellation', () => {
   });
 
   it('SIGINT with the runner time to spare: the service ends restored whoever finished the rollback', async () => {
-    const h = await startHarness({ desiredCount: 6 });
+    const h = await harness();
     try {
       const { post } = await cancelMidBatch(h, 7_500);
       await expectRestored(h, post);

@@ -43,7 +43,8 @@ async function expectSucceeded(h: Harness, run: ActionRun, batches: number): Pro
   expect(fleet.deploymentConfiguration).toEqual(ORIGINAL_DEPLOYMENT_CONFIGURATION);
   // Every old task is gone, not merely out of the target group.
   const leftovers = await waitUntil(
-    async () => notStopped(await observeFleet(h.info), h.info.taskDefinitionArn).map((t) => `${t.arn} ${t.lastStatus}`),
+    async () =>
+      notStopped(await observeFleet(h.info), h.info.taskDefinitionArn).map((t) => `${t.arn} ${t.lastStatus}`),
     10_000,
   );
   expect(leftovers).toEqual([]);
@@ -78,8 +79,17 @@ describe('deploy', () => {
 
       // The log tells the batches apart, and each one ended before the next began.
       expect(batchesStarted(watcher.lines)).toEqual([1, 2, 3]);
-      const order = watcher.lines.filter((l) => /batch \d+\/\d+: starting|batch \d+ done/.test(l)).map((l) => /batch (\d+)(?:\/\d+: starting| done)/.exec(l)?.[0]);
-      expect(order).toEqual(['batch 1/3: starting', 'batch 1 done', 'batch 2/3: starting', 'batch 2 done', 'batch 3/3: starting', 'batch 3 done']);
+      const order = watcher.lines
+        .filter((l) => /batch \d+\/\d+: starting|batch \d+ done/.test(l))
+        .map((l) => /batch (\d+)(?:\/\d+: starting| done)/.exec(l)?.[0]);
+      expect(order).toEqual([
+        'batch 1/3: starting',
+        'batch 1 done',
+        'batch 2/3: starting',
+        'batch 2 done',
+        'batch 3/3: starting',
+        'batch 3 done',
+      ]);
 
       // Outside view while it ran: ECS paced it in steps of 2 (never more than 6 + 2 tasks meant to
       // run) and never let the healthy targets drop below 6.
@@ -98,18 +108,34 @@ describe('deploy', () => {
 
       // The action registered exactly one revision and updated the service to it.
       const calls = h.emulator.calls();
-      expect(calls.filter((c) => c.operation === 'RegisterTaskDefinition' && c.status === 200)).toHaveLength(1);
-      expect(calls.some((c) => c.operation === 'UpdateService' && c.params['taskDefinition'] !== undefined && arn.endsWith(c.params['taskDefinition'] ?? '\u0000'))).toBe(true);
+      expect(calls.filter((c) => c.operation === 'RegisterTaskDefinition' && c.status === 200)).toHaveLength(
+        1,
+      );
+      expect(
+        calls.some(
+          (c) =>
+            c.operation === 'UpdateService' &&
+            c.params['taskDefinition'] !== undefined &&
+            arn.endsWith(c.params['taskDefinition'] ?? '\u0000'),
+        ),
+      ).toBe(true);
     } finally {
       await h.stop();
     }
   });
 
-  it('N=5, batch-size 2: batches of 2, 2 and 1', async () => {
+  it('N=5, batch-size 2: batches of 2, 2 and 1, with a passing HTTP health check', async () => {
     const h = await startHarness({ desiredCount: 5 });
     try {
       const watcher = lineWatcher();
-      const run = await deploy(h, h.inputs({ image: NEW_IMAGE, 'batch-size': '2' }), { onLine: watcher.onLine });
+      const healthCheckUrl = new URL('/health', h.info.listenerUrl).toString();
+      const run = await deploy(
+        h,
+        h.inputs({ image: NEW_IMAGE, 'batch-size': '2', 'health-check-url': healthCheckUrl }),
+        {
+          onLine: watcher.onLine,
+        },
+      );
       await expectSucceeded(h, run, 3);
       const sizes = watcher.lines.flatMap((line) => {
         const m = /batch \d+\/3: starting (\d+) new task/.exec(line);
@@ -130,20 +156,35 @@ describe('deploy', () => {
       const fleet = await observeFleet(h.info);
       expect(h.info.targetGroupArns).toHaveLength(2);
       for (const group of h.info.targetGroupArns) {
-        expect(fleet.targets.filter((t) => t.targetGroupArn === group && t.state === 'healthy')).toHaveLength(4);
+        expect(fleet.targets.filter((t) => t.targetGroupArn === group && t.state === 'healthy')).toHaveLength(
+          4,
+        );
       }
       // The action looked at both groups, not just the first.
-      const watched = new Set(h.emulator.calls().filter((c) => c.operation === 'DescribeTargetHealth').map((c) => c.params['TargetGroupArn']));
-      for (const group of h.info.targetGroupArns) expect(watched.has(group), JSON.stringify([...watched])).toBe(true);
+      const watched = new Set(
+        h.emulator
+          .calls()
+          .filter((c) => c.operation === 'DescribeTargetHealth')
+          .map((c) => c.params['TargetGroupArn']),
+      );
+      for (const group of h.info.targetGroupArns)
+        expect(watched.has(group), JSON.stringify([...watched])).toBe(true);
     } finally {
       await h.stop();
     }
   });
 
   it('100 tasks on the in-process runtime, batch-size 10%: ten batches', async () => {
-    const h = await startHarness({ desiredCount: 100, emulator: { taskRuntime: 'in-process' }, scenario: { waitTimeoutMs: 90_000 } });
+    const h = await startHarness({
+      desiredCount: 100,
+      emulator: { taskRuntime: 'in-process' },
+      scenario: { waitTimeoutMs: 90_000 },
+    });
     try {
-      const run = await deploy(h, h.inputs({ image: NEW_IMAGE, 'batch-size': '10%', 'batch-timeout': '90s', 'rollout-timeout': '10m' }));
+      const run = await deploy(
+        h,
+        h.inputs({ image: NEW_IMAGE, 'batch-size': '10%', 'batch-timeout': '90s', 'rollout-timeout': '10m' }),
+      );
       await expectSucceeded(h, run, 10);
     } finally {
       await h.stop();

@@ -24,7 +24,12 @@ const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
  */
 export const TIME_SCALE = 0.05;
 
-export const HEALTH_CHECK = { intervalSeconds: 5, timeoutSeconds: 4, healthyThreshold: 2, unhealthyThreshold: 2 };
+export const HEALTH_CHECK = {
+  intervalSeconds: 5,
+  timeoutSeconds: 4,
+  healthyThreshold: 2,
+  unhealthyThreshold: 2,
+};
 export const DEREGISTRATION_DELAY_SECONDS = 10;
 
 /**
@@ -139,25 +144,42 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 export function requireDist(): void {
   for (const entry of ['main', 'post']) {
     const file = join(repoRoot, 'dist', entry, 'index.js');
-    if (!existsSync(file)) throw new Error(`${file} does not exist: run \`npm run build\` first (npm run test:e2e does)`);
+    if (!existsSync(file))
+      throw new Error(`${file} does not exist: run \`npm run build\` first (npm run test:e2e does)`);
   }
 }
 
 /** Runs the bundled action against the harness's emulator, collecting its lines. */
-export function deploy(h: Harness, inputs: Record<string, string>, options: Partial<ActionRunOptions> = {}): Promise<ActionRun> {
+export function deploy(
+  h: Harness,
+  inputs: Record<string, string>,
+  options: Partial<ActionRunOptions> = {},
+): Promise<ActionRun> {
   return runAction(actionOptions(h, inputs, options));
 }
 
 /** Runs the bundled post entry with the state a main run saved, as the runner does after main. */
-export function runPost(h: Harness, inputs: Record<string, string>, state: Record<string, string>): Promise<ActionRun> {
+export function runPost(
+  h: Harness,
+  inputs: Record<string, string>,
+  state: Record<string, string>,
+): Promise<ActionRun> {
   return runAction(actionOptions(h, inputs, { entry: 'post', state }));
 }
 
-export function startDeploy(h: Harness, inputs: Record<string, string>, options: Partial<ActionRunOptions> = {}): RunningAction {
+export function startDeploy(
+  h: Harness,
+  inputs: Record<string, string>,
+  options: Partial<ActionRunOptions> = {},
+): RunningAction {
   return startAction(actionOptions(h, inputs, options));
 }
 
-function actionOptions(h: Harness, inputs: Record<string, string>, options: Partial<ActionRunOptions>): ActionRunOptions {
+function actionOptions(
+  h: Harness,
+  inputs: Record<string, string>,
+  options: Partial<ActionRunOptions>,
+): ActionRunOptions {
   return { inputs, timeoutMs: RUN_TIMEOUT_MS, ...options, env: { ...h.env, ...options.env } };
 }
 
@@ -181,7 +203,13 @@ export function errorAnnotations(run: ActionRun): string[] {
   return run.stdout
     .split('\n')
     .filter((line) => line.startsWith('::error'))
-    .map((line) => line.slice(line.indexOf('::', 2) + 2).replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'));
+    .map((line) =>
+      line
+        .slice(line.indexOf('::', 2) + 2)
+        .replace(/%0D/g, '\r')
+        .replace(/%0A/g, '\n')
+        .replace(/%25/g, '%'),
+    );
 }
 
 /** What a failed assertion should show of a run: outputs, and the end of stdout and stderr. */
@@ -204,6 +232,8 @@ export interface TaskSeen {
   lastStatus: string;
   desiredStatus: string;
   ip?: string;
+  /** ms since the epoch. */
+  createdAt?: number;
   stoppedReason?: string;
 }
 
@@ -233,7 +263,9 @@ export interface FleetView {
 export async function observeFleet(info: ScenarioInfo): Promise<FleetView> {
   const { ecs, elbv2 } = emulatorClients(info.endpoint, info.region);
   try {
-    const { services } = await ecs.send(new DescribeServicesCommand({ cluster: info.cluster, services: [info.service] }));
+    const { services } = await ecs.send(
+      new DescribeServicesCommand({ cluster: info.cluster, services: [info.service] }),
+    );
     const service = services?.[0];
     if (!service) throw new Error(`DescribeServices found no service ${info.service}`);
     const arns: string[] = [];
@@ -241,7 +273,12 @@ export async function observeFleet(info: ScenarioInfo): Promise<FleetView> {
       let nextToken: string | undefined;
       do {
         const page = await ecs.send(
-          new ListTasksCommand({ cluster: info.cluster, serviceName: info.service, desiredStatus, ...(nextToken ? { nextToken } : {}) }),
+          new ListTasksCommand({
+            cluster: info.cluster,
+            serviceName: info.service,
+            desiredStatus,
+            ...(nextToken ? { nextToken } : {}),
+          }),
         );
         arns.push(...(page.taskArns ?? []));
         nextToken = page.nextToken;
@@ -249,24 +286,29 @@ export async function observeFleet(info: ScenarioInfo): Promise<FleetView> {
     }
     const tasks: TaskSeen[] = [];
     for (let i = 0; i < arns.length; i += 100) {
-      const { tasks: described = [] } = await ecs.send(new DescribeTasksCommand({ cluster: info.cluster, tasks: arns.slice(i, i + 100) }));
+      const { tasks: described = [] } = await ecs.send(
+        new DescribeTasksCommand({ cluster: info.cluster, tasks: arns.slice(i, i + 100) }),
+      );
       for (const t of described) {
         const ip =
-          t.attachments?.flatMap((a) => a.details ?? []).find((d) => d.name === 'privateIPv4Address')?.value ??
-          t.containers?.[0]?.networkInterfaces?.[0]?.privateIpv4Address;
+          t.attachments?.flatMap((a) => a.details ?? []).find((d) => d.name === 'privateIPv4Address')
+            ?.value ?? t.containers?.[0]?.networkInterfaces?.[0]?.privateIpv4Address;
         tasks.push({
           arn: t.taskArn ?? '',
           taskDefinitionArn: t.taskDefinitionArn ?? '',
           lastStatus: t.lastStatus ?? '',
           desiredStatus: t.desiredStatus ?? '',
           ...(ip ? { ip } : {}),
+          ...(t.createdAt ? { createdAt: t.createdAt.getTime() } : {}),
           ...(t.stoppedReason ? { stoppedReason: t.stoppedReason } : {}),
         });
       }
     }
     const targets: TargetSeen[] = [];
     for (const targetGroupArn of info.targetGroupArns) {
-      const { TargetHealthDescriptions = [] } = await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
+      const { TargetHealthDescriptions = [] } = await elbv2.send(
+        new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }),
+      );
       for (const d of TargetHealthDescriptions) {
         targets.push({
           targetGroupArn,
@@ -283,9 +325,16 @@ export async function observeFleet(info: ScenarioInfo): Promise<FleetView> {
       taskDefinitionArn: service.taskDefinition ?? '',
       deploymentConfiguration: {
         ...(dc.maximumPercent !== undefined ? { maximumPercent: dc.maximumPercent } : {}),
-        ...(dc.minimumHealthyPercent !== undefined ? { minimumHealthyPercent: dc.minimumHealthyPercent } : {}),
+        ...(dc.minimumHealthyPercent !== undefined
+          ? { minimumHealthyPercent: dc.minimumHealthyPercent }
+          : {}),
         ...(dc.deploymentCircuitBreaker
-          ? { deploymentCircuitBreaker: { enable: dc.deploymentCircuitBreaker.enable, rollback: dc.deploymentCircuitBreaker.rollback } }
+          ? {
+              deploymentCircuitBreaker: {
+                enable: dc.deploymentCircuitBreaker.enable,
+                rollback: dc.deploymentCircuitBreaker.rollback,
+              },
+            }
           : {}),
       } as FleetView['deploymentConfiguration'],
       deployments: (service.deployments ?? []).map((d) => ({
@@ -307,27 +356,44 @@ export async function observeFleet(info: ScenarioInfo): Promise<FleetView> {
  * exactly `desired` tasks are meant to run and all of them RUNNING on it, each one's target healthy
  * in every group, and no task of another revision still meant to run.
  */
-export function steadyProblems(fleet: FleetView, taskDefinitionArn: string, desired: number, targetGroupArns: string[]): string[] {
+export function steadyProblems(
+  fleet: FleetView,
+  taskDefinitionArn: string,
+  desired: number,
+  targetGroupArns: string[],
+): string[] {
   const problems: string[] = [];
-  if (fleet.taskDefinitionArn !== taskDefinitionArn) problems.push(`service is on ${fleet.taskDefinitionArn}, not ${taskDefinitionArn}`);
+  if (fleet.taskDefinitionArn !== taskDefinitionArn)
+    problems.push(`service is on ${fleet.taskDefinitionArn}, not ${taskDefinitionArn}`);
   if (fleet.desiredCount !== desired) problems.push(`desiredCount is ${fleet.desiredCount}, not ${desired}`);
   const live = fleet.tasks.filter((t) => t.desiredStatus === 'RUNNING');
   const strays = live.filter((t) => t.taskDefinitionArn !== taskDefinitionArn);
-  if (strays.length > 0) problems.push(`${strays.length} task(s) of other revisions still meant to run: ${strays.map((t) => `${t.taskDefinitionArn} ${t.lastStatus}`).join(', ')}`);
+  if (strays.length > 0)
+    problems.push(
+      `${strays.length} task(s) of other revisions still meant to run: ${strays.map((t) => `${t.taskDefinitionArn} ${t.lastStatus}`).join(', ')}`,
+    );
   const running = live.filter((t) => t.taskDefinitionArn === taskDefinitionArn && t.lastStatus === 'RUNNING');
   if (running.length !== desired) problems.push(`${running.length} task(s) RUNNING on it, not ${desired}`);
   for (const group of targetGroupArns) {
-    const healthy = new Set(fleet.targets.filter((t) => t.targetGroupArn === group && t.state === 'healthy').map((t) => t.id));
+    const healthy = new Set(
+      fleet.targets.filter((t) => t.targetGroupArn === group && t.state === 'healthy').map((t) => t.id),
+    );
     const unhealthyRunning = running.filter((t) => !t.ip || !healthy.has(t.ip));
-    if (unhealthyRunning.length > 0) problems.push(`${unhealthyRunning.length} running task(s) not healthy in ${group}`);
+    if (unhealthyRunning.length > 0)
+      problems.push(`${unhealthyRunning.length} running task(s) not healthy in ${group}`);
     const foreign = [...healthy].filter((ip) => !running.some((t) => t.ip === ip));
-    if (foreign.length > 0) problems.push(`healthy targets in ${group} that are not running tasks of it: ${foreign.join(', ')}`);
+    if (foreign.length > 0)
+      problems.push(`healthy targets in ${group} that are not running tasks of it: ${foreign.join(', ')}`);
   }
   return problems;
 }
 
 /** Polls `check` (problems, empty = done) until it passes or `timeoutMs` runs out; returns the last problems. */
-export async function waitUntil(check: () => Promise<string[]>, timeoutMs: number, everyMs = 250): Promise<string[]> {
+export async function waitUntil(
+  check: () => Promise<string[]>,
+  timeoutMs: number,
+  everyMs = 250,
+): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   let problems = await check();
   while (problems.length > 0 && Date.now() < deadline) {
@@ -372,7 +438,11 @@ export function startSampler(info: ScenarioInfo, everyMs = 150): { stop(): Promi
     while (running) {
       try {
         const { taskArns = [] } = await ecs.send(
-          new ListTasksCommand({ cluster: info.cluster, serviceName: info.service, desiredStatus: 'RUNNING' }),
+          new ListTasksCommand({
+            cluster: info.cluster,
+            serviceName: info.service,
+            desiredStatus: 'RUNNING',
+          }),
         );
         const { TargetHealthDescriptions = [] } = await elbv2.send(
           new DescribeTargetHealthCommand({ TargetGroupArn: info.targetGroupArns[0] }),
@@ -431,7 +501,11 @@ export function lineWatcher(): {
         };
         const timer = setTimeout(() => {
           waiters.splice(waiters.indexOf(waiter), 1);
-          reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; last lines:\n${lines.slice(-20).join('\n')}`));
+          reject(
+            new Error(
+              `no line matching ${pattern} within ${timeoutMs} ms; last lines:\n${lines.slice(-20).join('\n')}`,
+            ),
+          );
         }, timeoutMs);
         waiters.push(waiter);
       });
@@ -448,14 +522,17 @@ export async function setTaskHealth(ip: string, port: number, health: 'fail' | '
     method: 'POST',
     signal: AbortSignal.timeout(5_000),
   });
-  if (!response.ok) throw new Error(`POST /_emulator/health/${health} on ${ip}:${port} answered ${response.status}`);
+  if (!response.ok)
+    throw new Error(`POST /_emulator/health/${health} on ${ip}:${port} answered ${response.status}`);
 }
 
 // ---------------------------------------------------------------------------------------------
 // The call log.
 
 export function mutatingCalls(calls: CallRecord[]): string[] {
-  return calls.filter((c) => c.mutating).map((c) => `${c.service}:${c.operation} ${JSON.stringify(c.params)}`);
+  return calls
+    .filter((c) => c.mutating)
+    .map((c) => `${c.service}:${c.operation} ${JSON.stringify(c.params)}`);
 }
 
 const THROTTLING_CODES = new Set(['ThrottlingException', 'Throttling']);

@@ -28,7 +28,9 @@ describe('mode: rollback', () => {
       expect(run.outputs['previous-task-definition-arn']).toBe(v2);
       expect(run.outputs['batches']).toBe('2');
       // Going back registers nothing: web:1 already exists.
-      expect(mutatingCalls(h.emulator.calls()).filter((c) => c.includes('RegisterTaskDefinition'))).toEqual([]);
+      expect(mutatingCalls(h.emulator.calls()).filter((c) => c.includes('RegisterTaskDefinition'))).toEqual(
+        [],
+      );
 
       const fleet = await observeFleet(h.info);
       expect(steadyProblems(fleet, h.info.taskDefinitionArn, 4, h.info.targetGroupArns)).toEqual([]);

@@ -40,7 +40,10 @@ describe('rollback-on-failure: false', () => {
   it('fails without rolling back, leaves the service on the new revision, and restores its settings', async () => {
     const h = await startHarness({ desiredCount: 4 });
     try {
-      const run = await deploy(h, h.inputs({ image: 'public.ecr.aws/demo/web:crash', 'rollback-on-failure': 'false' }));
+      const run = await deploy(
+        h,
+        h.inputs({ image: 'public.ecr.aws/demo/web:crash', 'rollback-on-failure': 'false' }),
+      );
       expect(run.exitCode, describeRun(run)).toBe(1);
       expect(run.outputs['outcome']).toBe('failed');
       expect(run.outputs['failure-reason']).toMatch(/batch 1\b.*Essential container in task exited/);
@@ -50,7 +53,9 @@ describe('rollback-on-failure: false', () => {
       expect(fleet.taskDefinitionArn).toBe(run.outputs['task-definition-arn']);
       expect(fleet.deploymentConfiguration).toEqual(ORIGINAL_DEPLOYMENT_CONFIGURATION);
       // No UpdateService back to the previous revision.
-      const updates = h.emulator.calls().filter((c) => c.operation === 'UpdateService' && c.params['taskDefinition'] !== undefined);
+      const updates = h.emulator
+        .calls()
+        .filter((c) => c.operation === 'UpdateService' && c.params['taskDefinition'] !== undefined);
       expect(updates.map((c) => c.params['taskDefinition'])).toEqual([run.outputs['task-definition-arn']]);
     } finally {
       await h.stop();
@@ -65,9 +70,15 @@ describe('wait-for-idle: true', () => {
       // Someone else's deployment of a healthy revision whose tasks take 2 real seconds to start.
       const { ecs } = emulatorClients(h.info.endpoint, h.info.region);
       try {
-        const other = await ecs.send(new RegisterTaskDefinitionCommand(taskDefinition('public.ecr.aws/demo/web:slow-start-40')));
+        const other = await ecs.send(
+          new RegisterTaskDefinitionCommand(taskDefinition('public.ecr.aws/demo/web:slow-start-40')),
+        );
         await ecs.send(
-          new UpdateServiceCommand({ cluster: h.info.cluster, service: h.info.service, taskDefinition: other.taskDefinition?.taskDefinitionArn ?? '' }),
+          new UpdateServiceCommand({
+            cluster: h.info.cluster,
+            service: h.info.service,
+            taskDefinition: other.taskDefinition?.taskDefinitionArn ?? '',
+          }),
         );
       } finally {
         ecs.destroy();
@@ -80,7 +91,9 @@ describe('wait-for-idle: true', () => {
       expect(run.outputs['previous-task-definition-arn']).toMatch(/task-definition\/web:2$/);
       expect(run.outputs['task-definition-arn']).toMatch(/task-definition\/web:3$/);
       const fleet = await observeFleet(h.info);
-      expect(steadyProblems(fleet, run.outputs['task-definition-arn'] ?? '', 2, h.info.targetGroupArns)).toEqual([]);
+      expect(
+        steadyProblems(fleet, run.outputs['task-definition-arn'] ?? '', 2, h.info.targetGroupArns),
+      ).toEqual([]);
     } finally {
       await h.stop();
     }

@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { emulatorClients } from '../../emulator/src/scenario.js';
-import { deploy, describeRun, errorAnnotations, mutatingCalls, observeFleet, startHarness, taskDefinition } from './helpers.js';
+import {
+  deploy,
+  describeRun,
+  errorAnnotations,
+  mutatingCalls,
+  observeFleet,
+  startHarness,
+  taskDefinition,
+} from './helpers.js';
 import type { Harness } from './helpers.js';
 import type { ActionRun } from '../../tools/run-action.js';
 
@@ -39,7 +47,12 @@ describe('bad inputs', () => {
   });
 
   it('a batch-size that is neither a count nor a percentage', async () => {
-    expectRefused(h, await refusedRun(h.inputs({ image: 'web:2', 'batch-size': 'lots' })), /batch-size/, /lots/);
+    expectRefused(
+      h,
+      await refusedRun(h.inputs({ image: 'web:2', 'batch-size': 'lots' })),
+      /batch-size/,
+      /lots/,
+    );
   });
 
   it('a batch-size of zero', async () => {
@@ -48,7 +61,10 @@ describe('bad inputs', () => {
 
   it('a task definition file that is not valid JSON: the error gives line and column', async () => {
     const file = join(h.dir, 'broken.json');
-    writeFileSync(file, '{\n  "family": "web",\n  "containerDefinitions": [\n    { "name": "web", }\n  ]\n}\n');
+    writeFileSync(
+      file,
+      '{\n  "family": "web",\n  "containerDefinitions": [\n    { "name": "web", }\n  ]\n}\n',
+    );
     const run = await refusedRun(h.inputs({ image: 'web:2', 'task-definition': file }));
     expectRefused(h, run, /task-definition/, /broken\.json:4:\d+/, /not valid JSON/);
   });
@@ -77,9 +93,17 @@ describe('a deployment already in progress', () => {
       const { ecs } = emulatorClients(h.info.endpoint, h.info.region);
       let inProgressArn: string;
       try {
-        const registered = await ecs.send(new RegisterTaskDefinitionCommand(taskDefinition('public.ecr.aws/demo/web:slow-start-600')));
+        const registered = await ecs.send(
+          new RegisterTaskDefinitionCommand(taskDefinition('public.ecr.aws/demo/web:slow-start-600')),
+        );
         inProgressArn = registered.taskDefinition?.taskDefinitionArn ?? '';
-        await ecs.send(new UpdateServiceCommand({ cluster: h.info.cluster, service: h.info.service, taskDefinition: inProgressArn }));
+        await ecs.send(
+          new UpdateServiceCommand({
+            cluster: h.info.cluster,
+            service: h.info.service,
+            taskDefinition: inProgressArn,
+          }),
+        );
       } finally {
         ecs.destroy();
       }

@@ -46,13 +46,19 @@ describe('a throttled emulator', () => {
       expect(throttled.length, 'the limits should have throttled some calls').toBeGreaterThan(0);
       // Each throttled operation was asked again and answered afterwards.
       for (const operation of new Set(throttled.map((c) => c.operation))) {
-        const lastThrottled = Math.max(...throttled.filter((c) => c.operation === operation).map((c) => c.time));
-        const answeredLater = calls.some((c) => c.operation === operation && c.status === 200 && c.time >= lastThrottled);
+        const lastThrottled = Math.max(
+          ...throttled.filter((c) => c.operation === operation).map((c) => c.time),
+        );
+        const answeredLater = calls.some(
+          (c) => c.operation === operation && c.status === 200 && c.time >= lastThrottled,
+        );
         expect(answeredLater, `${operation} was throttled and never answered after`).toBe(true);
       }
 
       const fleet = await observeFleet(h.info);
-      expect(steadyProblems(fleet, run.outputs['task-definition-arn'] ?? '', 4, h.info.targetGroupArns)).toEqual([]);
+      expect(
+        steadyProblems(fleet, run.outputs['task-definition-arn'] ?? '', 4, h.info.targetGroupArns),
+      ).toEqual([]);
       expect(fleet.deploymentConfiguration).toEqual(ORIGINAL_DEPLOYMENT_CONFIGURATION);
     } finally {
       await h.stop();

@@ -18,7 +18,15 @@ function spec(i: number): TaskSpec {
     revision: 7,
     ip: `127.${OCTET}.${Math.floor(i / 250)}.${(i % 250) + 1}`,
     containers: [
-      { name: 'web', image: 'web:7', essential: true, port: PORT, environment: {}, behavior: behaviorOf('web:7', {}), stopTimeoutSeconds: 30 },
+      {
+        name: 'web',
+        image: 'web:7',
+        essential: true,
+        port: PORT,
+        environment: {},
+        behavior: behaviorOf('web:7', {}),
+        stopTimeoutSeconds: 30,
+      },
     ],
   };
 }
@@ -27,7 +35,9 @@ function taskIdAt(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = http.get(url, { agent: false, timeout: 10_000 }, (res) => {
       res.resume();
-      res.on('end', () => resolve(res.statusCode === 200 ? String(res.headers['x-task-id']) : `status ${res.statusCode}`));
+      res.on('end', () =>
+        resolve(res.statusCode === 200 ? String(res.headers['x-task-id']) : `status ${res.statusCode}`),
+      );
     });
     req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
     req.on('error', reject);

@@ -27,7 +27,7 @@ function task(image: string, overrides: Partial<ContainerSpec> = {}, extra: Cont
     taskId,
     taskDefinition: 'web:3',
     revision: 3,
-    ip: `127.${OCTET}.${n >> 8}.${(n & 255) || 1}`,
+    ip: `127.${OCTET}.${n >> 8}.${n & 255 || 1}`,
     containers: [
       {
         name: 'web',
@@ -45,7 +45,14 @@ function task(image: string, overrides: Partial<ContainerSpec> = {}, extra: Cont
 }
 
 function idleContainer(name: string): ContainerSpec {
-  return { name, image: 'sidecar:1', essential: false, environment: {}, behavior: behaviorOf('sidecar:1', {}), stopTimeoutSeconds: 30 };
+  return {
+    name,
+    image: 'sidecar:1',
+    essential: false,
+    environment: {},
+    behavior: behaviorOf('sidecar:1', {}),
+    stopTimeoutSeconds: 30,
+  };
 }
 
 interface Answer {
@@ -94,7 +101,8 @@ function childPids(ppid: number): number[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = readProcStat(Number(entry));
-    if (stat && stat.ppid === ppid && stat.state !== 'Z' && cmdline(Number(entry)).includes('task-child.mjs')) pids.push(Number(entry));
+    if (stat && stat.ppid === ppid && stat.state !== 'Z' && cmdline(Number(entry)).includes('task-child.mjs'))
+      pids.push(Number(entry));
   }
   return pids;
 }
@@ -129,7 +137,12 @@ describe('exitReason', () => {
   it.each([
     [{ essential: true }, { exitCode: 1 }, 'none', 'Essential container exited'],
     [{ essential: false }, { exitCode: 0 }, 'none', 'Container exited'],
-    [{ essential: true }, { exitCode: 1, error: 'listen 127.0.0.9:80: EADDRINUSE' }, 'none', 'listen 127.0.0.9:80: EADDRINUSE'],
+    [
+      { essential: true },
+      { exitCode: 1, error: 'listen 127.0.0.9:80: EADDRINUSE' },
+      'none',
+      'listen 127.0.0.9:80: EADDRINUSE',
+    ],
     [{ essential: true }, { exitCode: 0 }, 'stop', undefined],
     [{ essential: true }, { exitCode: 137 }, 'stop-timeout', 'SIGKILL after stop timeout'],
     [{ essential: true }, { exitCode: 137 }, 'kill', 'SIGKILL'],
@@ -158,7 +171,12 @@ describe.each(['process', 'in-process'] as const)('%s task runtime', (kind) => {
 
     const root = await get(`${base(spec)}/orders?id=1`);
     expect(root.status).toBe(200);
-    expect(JSON.parse(root.body)).toEqual({ taskDefinition: 'web:3', revision: 3, taskId: spec.taskId, container: 'web' });
+    expect(JSON.parse(root.body)).toEqual({
+      taskDefinition: 'web:3',
+      revision: 3,
+      taskId: spec.taskId,
+      container: 'web',
+    });
     expect(root.headers['x-task-definition']).toBe('web:3');
     expect(root.headers['x-task-id']).toBe(spec.taskId);
 
@@ -277,7 +295,9 @@ describe.each(['process', 'in-process'] as const)('%s task runtime', (kind) => {
       (error: NodeJS.ErrnoException) => error.code ?? error.message,
     );
     await sleep(100);
-    expect(await handle.stop()).toEqual([{ containerName: 'web', exitCode: 137, reason: 'SIGKILL after stop timeout' }]);
+    expect(await handle.stop()).toEqual([
+      { containerName: 'web', exitCode: 137, reason: 'SIGKILL after stop timeout' },
+    ]);
     expect(await inFlight).toMatch(/ECONNRESET|socket hang up/);
   });
 
@@ -372,7 +392,11 @@ setInterval(() => {}, 1000);
       expect((await get(`http://127.${OCTET}.250.1:${PORT}/`)).status).toBe(200);
 
       parent.kill('SIGKILL');
-      await until('every child of the killed parent to exit', () => children.every((pid) => !alive(pid)), 5000);
+      await until(
+        'every child of the killed parent to exit',
+        () => children.every((pid) => !alive(pid)),
+        5000,
+      );
       expect(await refused(`http://127.${OCTET}.250.1:${PORT}/`)).toBe(true);
     } finally {
       parent.kill('SIGKILL');

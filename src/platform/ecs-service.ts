@@ -22,6 +22,7 @@ import {
 import type { DeploymentSettings, ServiceView, Snapshot } from '../rollout/types.js';
 import type { ServiceDriver, TargetGroupFacts, TaskDefinitionRecord } from './service-driver.js';
 import { PlatformError, wrapAwsError } from './errors.js';
+import { allPages } from './pages.js';
 import { assertDeployableService, describeServiceRaw, observeService, toServiceView } from './observe.js';
 
 export interface EcsServiceDriverOptions {
@@ -85,10 +86,9 @@ export function createEcsServiceDriver(options: EcsServiceDriverOptions): Servic
     },
 
     async listTaskDefinitionArns(family: string): Promise<string[]> {
-      const arns: string[] = [];
-      let nextToken: string | undefined;
+      let arns: string[];
       try {
-        do {
+        arns = await allPages(async (nextToken) => {
           const page = await ecs.send(
             new ListTaskDefinitionsCommand({
               familyPrefix: family,
@@ -98,9 +98,8 @@ export function createEcsServiceDriver(options: EcsServiceDriverOptions): Servic
               ...(nextToken ? { nextToken } : {}),
             }),
           );
-          arns.push(...(page.taskDefinitionArns ?? []));
-          nextToken = page.nextToken;
-        } while (nextToken);
+          return { items: page.taskDefinitionArns, nextToken: page.nextToken };
+        });
       } catch (error) {
         throw wrapAwsError(error, `Listing the revisions of task definition family "${family}" failed`);
       }

@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ServiceView, Snapshot, TargetView, TaskView } from '../rollout/types.js';
 import { PlatformError, wrapAwsError } from './errors.js';
+import { allPages } from './pages.js';
 
 /** ListTasks and DescribeTasks take at most 100 per call (ECS API reference). */
 export const TASK_PAGE_SIZE = 100;
@@ -170,9 +171,7 @@ export async function listServiceTaskArns(
   ref: ServiceRef,
   desiredStatus: DesiredStatus,
 ): Promise<string[]> {
-  const arns: string[] = [];
-  let nextToken: string | undefined;
-  do {
+  return allPages(async (nextToken) => {
     const page = await ecs.send(
       new ListTasksCommand({
         cluster: ref.cluster,
@@ -182,10 +181,8 @@ export async function listServiceTaskArns(
         ...(nextToken ? { nextToken } : {}),
       }),
     );
-    arns.push(...(page.taskArns ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return arns;
+    return { items: page.taskArns, nextToken: page.nextToken };
+  });
 }
 
 /**

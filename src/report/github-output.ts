@@ -1,4 +1,5 @@
 // Pure: what the check run, commit status and deployment status say, from the rollout's events.
+import { taskDefinitionName } from '../rollout/describe-state.js';
 import type {
   BatchPlan,
   BatchProgress,
@@ -22,60 +23,41 @@ export type CheckConclusion = 'success' | 'failure' | 'cancelled' | 'neutral';
 export type CommitState = 'success' | 'failure' | 'error' | 'pending';
 export type DeploymentState = 'success' | 'failure' | 'error' | 'in_progress' | 'inactive';
 
+/**
+ * How each outcome reads on every GitHub surface, in one table. Commit statuses have no
+ * `cancelled` or `neutral`: a cancel is an `error`, a plan a `success`; a deployment status has no
+ * `success` for a plan, so it is an `error` there (nothing was deployed).
+ */
+const OUTCOME_ON_GITHUB: Record<
+  ReportOutcome,
+  { check: CheckConclusion; commit: CommitState; deployment: DeploymentState; words: string }
+> = {
+  succeeded: { check: 'success', commit: 'success', deployment: 'success', words: 'deployed' },
+  'rolled-back': {
+    check: 'failure',
+    commit: 'failure',
+    deployment: 'failure',
+    words: 'failed and rolled back',
+  },
+  failed: { check: 'failure', commit: 'failure', deployment: 'failure', words: 'failed' },
+  cancelled: { check: 'cancelled', commit: 'error', deployment: 'error', words: 'cancelled' },
+  planned: { check: 'neutral', commit: 'success', deployment: 'error', words: 'planned (nothing changed)' },
+};
+
 export function checkConclusion(outcome: ReportOutcome): CheckConclusion {
-  switch (outcome) {
-    case 'succeeded':
-      return 'success';
-    case 'rolled-back':
-    case 'failed':
-      return 'failure';
-    case 'cancelled':
-      return 'cancelled';
-    case 'planned':
-      return 'neutral';
-  }
+  return OUTCOME_ON_GITHUB[outcome].check;
 }
 
-/** Commit statuses have no `cancelled` or `neutral`: a cancel is an `error`, a plan a `success`. */
 export function commitState(outcome: ReportOutcome): CommitState {
-  switch (outcome) {
-    case 'succeeded':
-    case 'planned':
-      return 'success';
-    case 'rolled-back':
-    case 'failed':
-      return 'failure';
-    case 'cancelled':
-      return 'error';
-  }
+  return OUTCOME_ON_GITHUB[outcome].commit;
 }
 
 export function deploymentState(outcome: ReportOutcome): DeploymentState {
-  switch (outcome) {
-    case 'succeeded':
-      return 'success';
-    case 'rolled-back':
-    case 'failed':
-      return 'failure';
-    case 'cancelled':
-    case 'planned':
-      return 'error';
-  }
+  return OUTCOME_ON_GITHUB[outcome].deployment;
 }
 
 export function outcomeWords(outcome: ReportOutcome): string {
-  switch (outcome) {
-    case 'succeeded':
-      return 'deployed';
-    case 'rolled-back':
-      return 'failed and rolled back';
-    case 'failed':
-      return 'failed';
-    case 'cancelled':
-      return 'cancelled';
-    case 'planned':
-      return 'planned (nothing changed)';
-  }
+  return OUTCOME_ON_GITHUB[outcome].words;
 }
 
 /** What the reporter remembers of the rollout so far, folded from the engine's events. */
@@ -133,7 +115,7 @@ export function progressLine(model: ProgressModel): string {
   if (model.rollback) {
     if (model.rollback.finished)
       return `Rollback ${model.rollback.finished.ok ? 'finished' : 'failed'}: ${model.rollback.finished.message}`;
-    return `Rolling back to ${shortTaskDefinition(model.rollback.to)}${model.rollback.waitingFor ? `: ${model.rollback.waitingFor}` : ''}`;
+    return `Rolling back to ${taskDefinitionName(model.rollback.to)}${model.rollback.waitingFor ? `: ${model.rollback.waitingFor}` : ''}`;
   }
   if (model.failure) return `Batch ${model.failure.batch} failed: ${model.failure.message}`;
   if (model.batch !== undefined && model.batches !== undefined) {
@@ -145,7 +127,7 @@ export function progressLine(model: ProgressModel): string {
 
 export function progressSummary(model: ProgressModel, service: string): string {
   const lines = [
-    `Rolling out **${service}**${model.to ? ` to \`${shortTaskDefinition(model.to)}\`` : ''}${model.from ? ` (from \`${shortTaskDefinition(model.from)}\`)` : ''}.`,
+    `Rolling out **${service}**${model.to ? ` to \`${taskDefinitionName(model.to)}\`` : ''}${model.from ? ` (from \`${taskDefinitionName(model.from)}\`)` : ''}.`,
     '',
   ];
   if (model.plan) {
@@ -205,11 +187,4 @@ export function cap(text: string, limit: number): string {
   const note = '\n\n… (cut to fit GitHub’s limit; the job summary has it all)';
   if (limit <= note.length) return text.slice(0, limit);
   return text.slice(0, limit - note.length) + note;
-}
-
-/** `family:revision` from a task definition ARN, for people; anything else is returned as is. */
-export function shortTaskDefinition(ref: string): string {
-  const marker = ':task-definition/';
-  const at = ref.indexOf(marker);
-  return at >= 0 ? ref.slice(at + marker.length) : ref;
 }

@@ -2,6 +2,7 @@
 // one, a commit status), and a GitHub deployment for the environment. Every call is queued off the
 // rollout's critical path, has a short time limit, and turns its errors into warnings: reporting
 // never fails, slows or blocks a deployment.
+import { taskDefinitionName } from '../rollout/describe-state.js';
 import type { RolloutFailure, RolloutListener } from '../rollout/types.js';
 import type { Settings } from '../settings.js';
 import { callGithub, describeFailure, isPermissionDenied, type CallResult } from './github-call.js';
@@ -19,7 +20,6 @@ import {
   outcomeWords,
   progressLine,
   progressSummary,
-  shortTaskDefinition,
   type ProgressModel,
   type ReportOutcome,
 } from './github-output.js';
@@ -337,7 +337,7 @@ export function createGithubReporter(options: GithubReporterOptions): GithubRepo
     const line = failure
       ? `${title}: ${failure.message}`
       : model.to
-        ? `${title} (${shortTaskDefinition(model.to)})`
+        ? `${title} (${taskDefinitionName(model.to)})`
         : title;
     const body = {
       conclusion: checkConclusion(outcome),

@@ -4,9 +4,12 @@
 import type { BatchProgress, RolloutEvent, RolloutListener } from '../rollout/types.js';
 
 /** Where lines go: @actions/core in the action, an array in tests. */
+/**
+ * No error annotations here: the step's one annotation is main's core.setFailed, which already
+ * carries the failure and what became of the service; a second one would say it twice.
+ */
 export interface LogSink {
   info(line: string): void;
-  error(message: string, properties?: { title?: string }): void;
   startGroup(name: string): void;
   endGroup(): void;
 }
@@ -124,9 +127,6 @@ export function createProgressLog(options: ProgressLogOptions): ProgressLog {
         write(event.at, `FAILED${f.batch > 0 ? ` in batch ${f.batch}` : ''}: ${f.message}`);
         for (const line of f.serviceEvents ?? []) sink.info(`    ECS: ${line}`);
         closeGroup();
-        sink.error(f.message, {
-          title: f.batch > 0 ? `Rollout failed in batch ${f.batch}` : 'Rollout failed',
-        });
         waiting = undefined;
         break;
       }
@@ -146,7 +146,6 @@ export function createProgressLog(options: ProgressLogOptions): ProgressLog {
       case 'rollback-finished':
         write(event.at, `rollback ${event.ok ? 'finished' : 'did NOT finish'}: ${event.message}`);
         closeGroup();
-        if (!event.ok) sink.error(event.message, { title: 'Rollback did not finish' });
         waiting = undefined;
         batchStartedAt = undefined;
         break;

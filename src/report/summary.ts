@@ -1,6 +1,7 @@
 // The job summary (GITHUB_STEP_SUMMARY) and the check run's text: what happened, in markdown. Pure:
 // renderSummary turns a finished rollout into a string; createSummaryCollector gathers one from the
 // engine's events.
+import { taskDefinitionName } from '../rollout/describe-state.js';
 import type { BatchPlan, BatchRecord, Outcome, RolloutFailure, RolloutListener } from '../rollout/types.js';
 import type { ImageChange } from '../taskdef.js';
 
@@ -132,9 +133,11 @@ function header(input: SummaryInput): string {
 
 function taskDefinitions(input: SummaryInput): string {
   const from = input.previousTaskDefinitionArn
-    ? `\`${code(shortName(input.previousTaskDefinitionArn))}\``
+    ? `\`${code(taskDefinitionName(input.previousTaskDefinitionArn))}\``
     : 'none';
-  const to = input.newTaskDefinitionArn ? `\`${code(shortName(input.newTaskDefinitionArn))}\`` : 'none';
+  const to = input.newTaskDefinitionArn
+    ? `\`${code(taskDefinitionName(input.newTaskDefinitionArn))}\``
+    : 'none';
   const lines = ['### Task definition', '', `${from} → ${to}`];
   if (input.registered === false) {
     lines.push(
@@ -219,7 +222,7 @@ function rollbackSection(input: SummaryInput): string {
   if (!r) return '';
   const result = r.ok === undefined ? 'did not finish' : r.ok ? 'succeeded' : 'failed';
   const took = r.finishedAt === undefined ? '' : ` in ${clock(r.finishedAt - r.startedAt)}`;
-  const lines = ['### Rollback', '', `Back to \`${code(shortName(r.to))}\`: ${result}${took}.`];
+  const lines = ['### Rollback', '', `Back to \`${code(taskDefinitionName(r.to))}\`: ${result}${took}.`];
   if (r.message) lines.push('', text(r.message));
   return lines.join('\n');
 }
@@ -335,12 +338,6 @@ export function createSummaryCollector(): { listener: RolloutListener; collected
 }
 
 // ---------------------------------------------------------------------------------------------
-
-/** `arn:...:task-definition/web:3` -> `web:3`. */
-export function shortName(arn: string): string {
-  const slash = arn.lastIndexOf('task-definition/');
-  return slash >= 0 ? arn.slice(slash + 'task-definition/'.length) : arn;
-}
 
 /** `m:ss`, or `h:mm:ss` past an hour. */
 function clock(ms: number): string {

@@ -8,13 +8,12 @@ import { describeServiceState, taskDefinitionName } from './describe-state.js';
 import { formatDuration } from './gates.js';
 import {
   afterObservation,
-  classifyError,
   DEFAULT_POLL_POLICY,
   INITIAL_POLL_STATE,
   nextDelay,
   type PollPolicy,
 } from './poll.js';
-import { callWithRetry, errorMessage, sleepQuietly } from './retry.js';
+import { callWithRetry, errorMessage, retryingWords, sleepQuietly } from './retry.js';
 import type { Clock, DeploymentSettings, Snapshot } from './types.js';
 
 export interface RestoreOptions {
@@ -130,11 +129,7 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
     const now = clock.now();
     if (now + r.delayMs - lastSaidAt < HEARTBEAT_MS) return;
     lastSaidAt = now;
-    const why =
-      classifyError(r.error) === 'throttling'
-        ? 'AWS is throttling API calls'
-        : `AWS call failed (${errorMessage(r.error)})`;
-    safely(() => opts.onProgress?.(`${lastWords} (${why}; retrying in ${formatDuration(r.delayMs)})`));
+    safely(() => opts.onProgress?.(retryingWords(lastWords, r)));
   };
   const retry = { clock, policy, onRetry, ...(opts.random ? { random: opts.random } : {}) };
 

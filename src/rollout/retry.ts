@@ -9,6 +9,7 @@ import {
   tooManyErrors,
   type PollPolicy,
 } from './poll.js';
+import { formatDuration } from './gates.js';
 import type { Clock } from './types.js';
 
 export interface RetryOptions {
@@ -63,4 +64,13 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error)
     return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
   return String(err);
+}
+
+/** What a caller waits for, and why it waits longer: `… (AWS is throttling API calls; retrying in 8s)`. */
+export function retryingWords(waitingFor: string, retry: { delayMs: number; error: unknown }): string {
+  const why =
+    classifyError(retry.error) === 'throttling'
+      ? 'AWS is throttling API calls'
+      : `AWS call failed (${errorMessage(retry.error)})`;
+  return `${waitingFor} (${why}; retrying in ${formatDuration(retry.delayMs)})`;
 }

@@ -1,22 +1,21 @@
 // The loop: observe -> decide -> act. The only place in the engine that waits. It starts the
 // rollout with one UpdateService, watches each batch through decide(), and on a verdict either
 // finishes or restores the previous revision; the service's own deployment settings go back in
-// every outcome.
+// every outcome that changed them.
 import type { ServiceDriver } from '../platform/service-driver.js';
 import { decide, type DecideContext, type Decision } from './decide.js';
 import { describeServiceState, taskDefinitionName } from './describe-state.js';
 import { EventFanout } from './events.js';
-import { formatDuration, nextStreak } from './gates.js';
+import { nextStreak } from './gates.js';
 import {
   afterObservation,
-  classifyError,
   DEFAULT_POLL_POLICY,
   INITIAL_POLL_STATE,
   nextDelay,
   type PollPolicy,
 } from './poll.js';
 import { putBackSettings, restorePrevious } from './restore.js';
-import { callWithRetry, errorMessage, sleepQuietly, type RetryOptions } from './retry.js';
+import { callWithRetry, errorMessage, retryingWords, sleepQuietly, type RetryOptions } from './retry.js';
 import type {
   BatchPlan,
   BatchProgress,
@@ -86,6 +85,8 @@ export async function runRollout(opts: RunRolloutOptions): Promise<RolloutResult
 
   const watch = new BatchWatch(opts, bus, started, policy);
   let failure: RolloutFailure | undefined;
+  // Until the first UpdateService succeeds the service is untouched: nothing to roll back or put back.
+  let serviceChanged = false;
   try {
     // Cancelled before anything changed: change nothing.
     if (opts.signal?.aborted) throw new CancelledBeforeStart();
@@ -98,6 +99,7 @@ export async function runRollout(opts: RunRolloutOptions): Promise<RolloutResult
         onRetry: (r) => watch.heartbeat(r.delayMs, r.error),
       },
     );
+    serviceChanged = true;
     failure = await watch.run();
   } catch (err) {
     failure =
@@ -119,7 +121,16 @@ export async function runRollout(opts: RunRolloutOptions): Promise<RolloutResult
     bus.emit({ type: 'failed', at: clock.now(), failure });
     // A deployment someone else started owns the service now: rolling back would undo theirs.
     const superseded = failure.kind === 'superseded';
-    if (opts.rollbackOnFailure && !superseded) {
+    if (!serviceChanged) {
+      // The first UpdateService failed (or never ran), and ECS applies an UpdateService whole or
+      // not at all: the service still runs its previous revision under its own settings.
+      settingsRestored = {
+        ok: true,
+        message: 'the service was not changed, so its deployment settings are as they were',
+      };
+      serviceLeft = `The service was not changed: it still runs ${taskDefinitionName(opts.previousTaskDefinitionArn)} under its own deployment settings.`;
+      outcome = cancelled ? 'cancelled' : 'failed';
+    } else if (opts.rollbackOnFailure && !superseded) {
       await phase(opts, 'rolling-back');
       bus.emit({ type: 'rollback-started', at: clock.now(), to: opts.previousTaskDefinitionArn });
       // No signal here: a cancelled rollout still rolls back, until the runner kills us (then the
@@ -205,14 +216,7 @@ class BatchWatch {
     const now = this.opts.clock.now();
     if (now + delayMs - this.lastSaidAt < HEARTBEAT_MS) return;
     const base = this.lastProgress ?? this.initialProgress();
-    const why =
-      classifyError(error) === 'throttling'
-        ? 'AWS is throttling API calls'
-        : `AWS call failed (${errorMessage(error)})`;
-    const progress = {
-      ...base,
-      waitingFor: `${base.waitingFor} (${why}; retrying in ${formatDuration(delayMs)})`,
-    };
+    const progress = { ...base, waitingFor: retryingWords(base.waitingFor, { delayMs, error }) };
     this.lastSaidAt = now;
     this.bus.emit({ type: 'progress', at: now, progress });
   }

@@ -14,7 +14,8 @@ export function behaviorOf(image: string, environment: Record<string, string>): 
     if (word === 'unhealthy') behavior.unhealthy = true;
     else if (word === 'crash') behavior.crashOnStart = true;
     else if ((m = /^slow-start-(\d+(?:\.\d+)?)$/.exec(word))) behavior.slowStartSeconds = Number(m[1]);
-    else if ((m = /^unhealthy-after-(\d+(?:\.\d+)?)$/.exec(word))) behavior.unhealthyAfterSeconds = Number(m[1]);
+    else if ((m = /^unhealthy-after-(\d+(?:\.\d+)?)$/.exec(word)))
+      behavior.unhealthyAfterSeconds = Number(m[1]);
     else if ((m = /^error-rate-(0(?:\.\d+)?|1(?:\.0+)?)$/.exec(word))) behavior.errorRate = Number(m[1]);
   }
   return behavior;

@@ -42,6 +42,7 @@ export function launchOf(task: TaskSpec, container: ContainerSpec, clock: Clock)
     slowStartMs: clock.ms(behavior.slowStartSeconds),
     errorRate: behavior.errorRate,
   };
-  if (behavior.unhealthyAfterSeconds !== undefined) app.unhealthyAfterMs = clock.ms(behavior.unhealthyAfterSeconds);
+  if (behavior.unhealthyAfterSeconds !== undefined)
+    app.unhealthyAfterMs = clock.ms(behavior.unhealthyAfterSeconds);
   return { crashOnStart: behavior.crashOnStart, app };
 }

@@ -10,7 +10,10 @@ import { createTaskHandle, type RunningTask } from './task-handle.js';
 
 export { behaviorOf } from './behavior.js';
 
-export function createTaskRuntime(kind: 'process' | 'in-process', deps: { clock: Clock; log: Log }): TaskRuntime {
+export function createTaskRuntime(
+  kind: 'process' | 'in-process',
+  deps: { clock: Clock; log: Log },
+): TaskRuntime {
   const { clock, log } = deps;
   const running = new Set<RunningTask>();
   let shutDown = false;
@@ -18,7 +21,9 @@ export function createTaskRuntime(kind: 'process' | 'in-process', deps: { clock:
   const runContainer = (task: TaskSpec, container: ContainerSpec): ContainerRun => {
     const launch = launchOf(task, container, clock);
     const label = `task ${task.taskId} container ${container.name}`;
-    return kind === 'process' ? spawnContainer(launch, container.environment, label, log) : runContainerInProcess(launch, label);
+    return kind === 'process'
+      ? spawnContainer(launch, container.environment, label, log)
+      : runContainerInProcess(launch, label);
   };
 
   return {

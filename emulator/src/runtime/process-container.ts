@@ -40,10 +40,13 @@ export function spawnContainer(
 
   const ready = new Promise<void>((resolve, reject) => {
     child.on('message', (message: unknown) => {
-      if (typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'ready') resolve();
+      if (typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'ready')
+        resolve();
     });
     void ended.then(({ exitCode, error }) =>
-      reject(new Error(`${label} ended before listening (exit code ${exitCode})${error ? `: ${error}` : ''}`)),
+      reject(
+        new Error(`${label} ended before listening (exit code ${exitCode})${error ? `: ${error}` : ''}`),
+      ),
     );
   });
 
@@ -55,7 +58,8 @@ export function spawnContainer(
   });
   child.on('error', (error) => {
     // Spawn failed (EAGAIN, ENOMEM): the container never ran, as ECS's CannotStartContainerError.
-    if (child.pid === undefined) end({ exitCode: null, error: `CannotStartContainerError: ${error.message}` });
+    if (child.pid === undefined)
+      end({ exitCode: null, error: `CannotStartContainerError: ${error.message}` });
   });
 
   const signal = (name: NodeJS.Signals): void => {

@@ -7,7 +7,11 @@ import type { ContainerEnd, ContainerRun } from './container-run.js';
 type Request = 'none' | 'stop' | 'kill' | 'stop-timeout';
 
 /** Why a container ended, in the words ContainerExit.reason uses (undefined: a requested, clean stop). */
-export function exitReason(container: Pick<ContainerSpec, 'essential'>, end: ContainerEnd, request: Request): string | undefined {
+export function exitReason(
+  container: Pick<ContainerSpec, 'essential'>,
+  end: ContainerEnd,
+  request: Request,
+): string | undefined {
   if (request === 'stop-timeout') return 'SIGKILL after stop timeout';
   if (request === 'kill') return 'SIGKILL';
   if (request === 'stop') return undefined;
@@ -39,7 +43,9 @@ export function createTaskHandle(spec: TaskSpec, runs: ContainerRun[], clock: Cl
         const reason = exitReason(container, end, requests[i] ?? 'none');
         if (reason !== undefined) exit.reason = reason;
         if (requests[i] === 'none' || requests[i] === 'stop-timeout') {
-          log(`task ${spec.taskId} container ${container.name} exited with code ${end.exitCode}${reason ? ` (${reason})` : ''}`);
+          log(
+            `task ${spec.taskId} container ${container.name} exited with code ${end.exitCode}${reason ? ` (${reason})` : ''}`,
+          );
         }
         exits.push(exit);
         for (const listener of listeners) listener(exit);
