@@ -64218,7 +64218,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8159);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4838);
 // The bundle entry for the `main` step: no logic here, so `run()` stays importable by tests.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -64228,7 +64228,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8159:
+/***/ 4838:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67993,6 +67993,7 @@ function classifyError(err) {
 // Calls the driver, retrying throttling and transient errors with full-jitter exponential back-off
 // (poll.ts), on top of the SDK's own retries. Fatal errors and too many in a row are thrown.
 
+
 async function callWithRetry(label, call, opts) {
     const policy = opts.policy ?? DEFAULT_POLL_POLICY;
     const random = opts.random ?? Math.random;
@@ -68034,6 +68035,13 @@ function retry_errorMessage(err) {
     if (err instanceof Error)
         return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
     return String(err);
+}
+/** What a caller waits for, and why it waits longer: `… (AWS is throttling API calls; retrying in 8s)`. */
+function retryingWords(waitingFor, retry) {
+    const why = classifyError(retry.error) === 'throttling'
+        ? 'AWS is throttling API calls'
+        : `AWS call failed (${retry_errorMessage(retry.error)})`;
+    return `${waitingFor} (${why}; retrying in ${formatDuration(retry.delayMs)})`;
 }
 
 ;// CONCATENATED MODULE: ./src/rollout/restore.ts
@@ -68107,10 +68115,7 @@ async function restorePrevious(opts) {
         if (now + r.delayMs - lastSaidAt < HEARTBEAT_MS)
             return;
         lastSaidAt = now;
-        const why = classifyError(r.error) === 'throttling'
-            ? 'AWS is throttling API calls'
-            : `AWS call failed (${retry_errorMessage(r.error)})`;
-        safely(() => opts.onProgress?.(`${lastWords} (${why}; retrying in ${formatDuration(r.delayMs)})`));
+        safely(() => opts.onProgress?.(retryingWords(lastWords, r)));
     };
     const retry = { clock, policy, onRetry, ...(opts.random ? { random: opts.random } : {}) };
     try {
@@ -68246,6 +68251,8 @@ async function runRollout(opts) {
     await phase(opts, 'rolling-out');
     const watch = new BatchWatch(opts, bus, started, policy);
     let failure;
+    // Until the first UpdateService succeeds the service is untouched: nothing to roll back or put back.
+    let serviceChanged = false;
     try {
         // Cancelled before anything changed: change nothing.
         if (opts.signal?.aborted)
@@ -68255,6 +68262,7 @@ async function runRollout(opts) {
             ...(opts.signal ? { signal: opts.signal } : {}),
             onRetry: (r) => watch.heartbeat(r.delayMs, r.error),
         });
+        serviceChanged = true;
         failure = await watch.run();
     }
     catch (err) {
@@ -68277,7 +68285,17 @@ async function runRollout(opts) {
         bus.emit({ type: 'failed', at: clock.now(), failure });
         // A deployment someone else started owns the service now: rolling back would undo theirs.
         const superseded = failure.kind === 'superseded';
-        if (opts.rollbackOnFailure && !superseded) {
+        if (!serviceChanged) {
+            // The first UpdateService failed (or never ran), and ECS applies an UpdateService whole or
+            // not at all: the service still runs its previous revision under its own settings.
+            settingsRestored = {
+                ok: true,
+                message: 'the service was not changed, so its deployment settings are as they were',
+            };
+            serviceLeft = `The service was not changed: it still runs ${taskDefinitionName(opts.previousTaskDefinitionArn)} under its own deployment settings.`;
+            outcome = cancelled ? 'cancelled' : 'failed';
+        }
+        else if (opts.rollbackOnFailure && !superseded) {
             await phase(opts, 'rolling-back');
             bus.emit({ type: 'rollback-started', at: clock.now(), to: opts.previousTaskDefinitionArn });
             // No signal here: a cancelled rollout still rolls back, until the runner kills us (then the
@@ -68365,13 +68383,7 @@ class BatchWatch {
         if (now + delayMs - this.lastSaidAt < run_HEARTBEAT_MS)
             return;
         const base = this.lastProgress ?? this.initialProgress();
-        const why = classifyError(error) === 'throttling'
-            ? 'AWS is throttling API calls'
-            : `AWS call failed (${retry_errorMessage(error)})`;
-        const progress = {
-            ...base,
-            waitingFor: `${base.waitingFor} (${why}; retrying in ${formatDuration(delayMs)})`,
-        };
+        const progress = { ...base, waitingFor: retryingWords(base.waitingFor, { delayMs, error }) };
         this.lastSaidAt = now;
         this.bus.emit({ type: 'progress', at: now, progress });
     }
@@ -69011,9 +69023,19 @@ function imageChanges(before, after) {
  * dropped, and the defaults ECS fills in on registration made explicit.
  */
 function sameDefinition(a, b) {
-    return canonical(normalise(a)) === canonical(normalise(b));
+    const sorted = (body) => {
+        const copy = asRegistered(body);
+        // Containers are looked up by name; their order in the list is not a difference.
+        copy['containerDefinitions'] = containers(copy).sort((x, y) => String(x['name']).localeCompare(String(y['name'])));
+        return copy;
+    };
+    return canonical(sorted(a)) === canonical(sorted(b));
 }
-function normalise(body) {
+/**
+ * The body as ECS would hold it once registered: read-only fields and tags dropped, empty values
+ * dropped, and the defaults ECS fills in on registration made explicit (container order is kept).
+ */
+function asRegistered(body) {
     const copy = stripReadOnly(body);
     delete copy['tags'];
     // The Docker networking mode defaults to bridge when none is given (task definition parameters).
@@ -69023,10 +69045,9 @@ function normalise(body) {
     for (const key of ['cpu', 'memory'])
         if (typeof copy[key] === 'number')
             copy[key] = String(copy[key]);
-    copy['containerDefinitions'] = containers(copy)
-        .map((c) => normaliseContainer(c, networkMode))
-        .sort((x, y) => String(x['name']).localeCompare(String(y['name'])));
-    return dropEmpty(copy);
+    copy['containerDefinitions'] = containers(copy).map((c) => normaliseContainer(c, networkMode));
+    const kept = dropEmpty(copy);
+    return isObject(kept) ? kept : {};
 }
 function normaliseContainer(container, networkMode) {
     const c = { ...container };
@@ -69516,8 +69537,10 @@ const CONTAINER_FIELDS_SHOWN = new Set([
     'memoryReservation',
 ]);
 function diffTaskDefinitions(before, after) {
-    const a = stripReadOnly(before);
-    const b = stripReadOnly(after);
+    // Both sides as ECS holds them, so a default ECS fills in on registration (container cpu 0,
+    // essential true, tcp) is not shown as a change.
+    const a = asRegistered(before);
+    const b = asRegistered(after);
     const resources = [];
     for (const key of ['cpu', 'memory']) {
         const change = valueChange(`task ${key}`, a[key], b[key]);
@@ -69917,11 +69940,27 @@ function createAwsClients(env = process.env) {
     return { region, ecs: new dist_cjs/* ECSClient */.Zgc(common), elbv2: new client_elastic_load_balancing_v2_dist_cjs/* ElasticLoadBalancingV2Client */.MlD(common) };
 }
 
+;// CONCATENATED MODULE: ./src/platform/pages.ts
+// ECS list calls page their answers (ListTasks, ListTaskDefinitions): a page carries a nextToken
+// while there are more results, and the listing is complete only when a page comes back without one.
+/** Calls `page` with each nextToken in turn, from none until a page has none, and joins the items. */
+async function allPages(page) {
+    const items = [];
+    let nextToken;
+    do {
+        const answer = await page(nextToken);
+        items.push(...(answer.items ?? []));
+        nextToken = answer.nextToken;
+    } while (nextToken);
+    return items;
+}
+
 ;// CONCATENATED MODULE: ./src/platform/observe.ts
 // One snapshot of a service, read in as few calls as AWS allows, and translated into the engine's
 // plain shapes (src/rollout/types.ts). No decision is taken here.
 //   1 DescribeServices, ListTasks pages of 100 (RUNNING and STOPPED), DescribeTasks chunks of 100,
 //   1 DescribeTargetHealth per target group of the service (in parallel).
+
 
 
 
@@ -70037,9 +70076,7 @@ function toServiceView(service) {
 // Tasks.
 /** Every task ARN of the service with this desired status, page by page. */
 async function listServiceTaskArns(ecs, ref, desiredStatus) {
-    const arns = [];
-    let nextToken;
-    do {
+    return allPages(async (nextToken) => {
         const page = await ecs.send(new dist_cjs/* ListTasksCommand */.MYg({
             cluster: ref.cluster,
             serviceName: ref.service,
@@ -70047,10 +70084,8 @@ async function listServiceTaskArns(ecs, ref, desiredStatus) {
             maxResults: TASK_PAGE_SIZE,
             ...(nextToken ? { nextToken } : {}),
         }));
-        arns.push(...(page.taskArns ?? []));
-        nextToken = page.nextToken;
-    } while (nextToken);
-    return arns;
+        return { items: page.taskArns, nextToken: page.nextToken };
+    });
 }
 /**
  * DescribeTasks in chunks of 100, a few chunks at a time. Tasks that vanished between ListTasks and
@@ -70165,6 +70200,7 @@ async function observeService(clients, ref, now = Date.now) {
 
 
 
+
 /** ELBv2's default deregistration delay when the attribute is absent (300 s). */
 const ecs_service_DEFAULT_DEREGISTRATION_DELAY_SECONDS = 300;
 function createEcsServiceDriver(options) {
@@ -70207,10 +70243,9 @@ function createEcsServiceDriver(options) {
             }
         },
         async listTaskDefinitionArns(family) {
-            const arns = [];
-            let nextToken;
+            let arns;
             try {
-                do {
+                arns = await allPages(async (nextToken) => {
                     const page = await ecs.send(new dist_cjs/* ListTaskDefinitionsCommand */.Pse({
                         familyPrefix: family,
                         status: 'ACTIVE',
@@ -70218,9 +70253,8 @@ function createEcsServiceDriver(options) {
                         maxResults: 100,
                         ...(nextToken ? { nextToken } : {}),
                     }));
-                    arns.push(...(page.taskDefinitionArns ?? []));
-                    nextToken = page.nextToken;
-                } while (nextToken);
+                    return { items: page.taskDefinitionArns, nextToken: page.nextToken };
+                });
             }
             catch (error) {
                 throw wrapAwsError(error, `Listing the revisions of task definition family "${family}" failed`);
@@ -75565,63 +75599,42 @@ function github_client_isRecord(value) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/github-output.ts
+// Pure: what the check run, commit status and deployment status say, from the rollout's events.
+
 /** GitHub's limit on a check run's output.summary and output.text, each. */
 const CHECK_OUTPUT_LIMIT = 65_535;
 /** GitHub's limit on annotations per check-run request. */
 const ANNOTATIONS_PER_REQUEST = 50;
 /** GitHub's limit on a commit status or deployment status description. */
 const DESCRIPTION_LIMIT = 140;
+/**
+ * How each outcome reads on every GitHub surface, in one table. Commit statuses have no
+ * `cancelled` or `neutral`: a cancel is an `error`, a plan a `success`; a deployment status has no
+ * `success` for a plan, so it is an `error` there (nothing was deployed).
+ */
+const OUTCOME_ON_GITHUB = {
+    succeeded: { check: 'success', commit: 'success', deployment: 'success', words: 'deployed' },
+    'rolled-back': {
+        check: 'failure',
+        commit: 'failure',
+        deployment: 'failure',
+        words: 'failed and rolled back',
+    },
+    failed: { check: 'failure', commit: 'failure', deployment: 'failure', words: 'failed' },
+    cancelled: { check: 'cancelled', commit: 'error', deployment: 'error', words: 'cancelled' },
+    planned: { check: 'neutral', commit: 'success', deployment: 'error', words: 'planned (nothing changed)' },
+};
 function checkConclusion(outcome) {
-    switch (outcome) {
-        case 'succeeded':
-            return 'success';
-        case 'rolled-back':
-        case 'failed':
-            return 'failure';
-        case 'cancelled':
-            return 'cancelled';
-        case 'planned':
-            return 'neutral';
-    }
+    return OUTCOME_ON_GITHUB[outcome].check;
 }
-/** Commit statuses have no `cancelled` or `neutral`: a cancel is an `error`, a plan a `success`. */
 function commitState(outcome) {
-    switch (outcome) {
-        case 'succeeded':
-        case 'planned':
-            return 'success';
-        case 'rolled-back':
-        case 'failed':
-            return 'failure';
-        case 'cancelled':
-            return 'error';
-    }
+    return OUTCOME_ON_GITHUB[outcome].commit;
 }
 function deploymentState(outcome) {
-    switch (outcome) {
-        case 'succeeded':
-            return 'success';
-        case 'rolled-back':
-        case 'failed':
-            return 'failure';
-        case 'cancelled':
-        case 'planned':
-            return 'error';
-    }
+    return OUTCOME_ON_GITHUB[outcome].deployment;
 }
 function outcomeWords(outcome) {
-    switch (outcome) {
-        case 'succeeded':
-            return 'deployed';
-        case 'rolled-back':
-            return 'failed and rolled back';
-        case 'failed':
-            return 'failed';
-        case 'cancelled':
-            return 'cancelled';
-        case 'planned':
-            return 'planned (nothing changed)';
-    }
+    return OUTCOME_ON_GITHUB[outcome].words;
 }
 function foldEvent(model, event) {
     switch (event.type) {
@@ -75664,7 +75677,7 @@ function progressLine(model) {
     if (model.rollback) {
         if (model.rollback.finished)
             return `Rollback ${model.rollback.finished.ok ? 'finished' : 'failed'}: ${model.rollback.finished.message}`;
-        return `Rolling back to ${shortTaskDefinition(model.rollback.to)}${model.rollback.waitingFor ? `: ${model.rollback.waitingFor}` : ''}`;
+        return `Rolling back to ${taskDefinitionName(model.rollback.to)}${model.rollback.waitingFor ? `: ${model.rollback.waitingFor}` : ''}`;
     }
     if (model.failure)
         return `Batch ${model.failure.batch} failed: ${model.failure.message}`;
@@ -75676,7 +75689,7 @@ function progressLine(model) {
 }
 function progressSummary(model, service) {
     const lines = [
-        `Rolling out **${service}**${model.to ? ` to \`${shortTaskDefinition(model.to)}\`` : ''}${model.from ? ` (from \`${shortTaskDefinition(model.from)}\`)` : ''}.`,
+        `Rolling out **${service}**${model.to ? ` to \`${taskDefinitionName(model.to)}\`` : ''}${model.from ? ` (from \`${taskDefinitionName(model.from)}\`)` : ''}.`,
         '',
     ];
     if (model.plan) {
@@ -75718,12 +75731,6 @@ function cap(text, limit) {
     if (limit <= note.length)
         return text.slice(0, limit);
     return text.slice(0, limit - note.length) + note;
-}
-/** `family:revision` from a task definition ARN, for people; anything else is returned as is. */
-function shortTaskDefinition(ref) {
-    const marker = ':task-definition/';
-    const at = ref.indexOf(marker);
-    return at >= 0 ? ref.slice(at + marker.length) : ref;
 }
 
 ;// CONCATENATED MODULE: ./src/report/github-deployment.ts
@@ -75823,6 +75830,11 @@ class ReportQueue {
 }
 
 ;// CONCATENATED MODULE: ./src/report/github.ts
+// Reports a rollout where teams look: a check run on the commit (or, when the token may not create
+// one, a commit status), and a GitHub deployment for the environment. Every call is queued off the
+// rollout's critical path, has a short time limit, and turns its errors into warnings: reporting
+// never fails, slows or blocks a deployment.
+
 
 
 
@@ -76037,7 +76049,7 @@ function createGithubReporter(options) {
         const line = failure
             ? `${title}: ${failure.message}`
             : model.to
-                ? `${title} (${shortTaskDefinition(model.to)})`
+                ? `${title} (${taskDefinitionName(model.to)})`
                 : title;
         const body = {
             conclusion: checkConclusion(outcome),
@@ -76175,9 +76187,6 @@ function createProgressLog(options) {
                 for (const line of f.serviceEvents ?? [])
                     sink.info(`    ECS: ${line}`);
                 closeGroup();
-                sink.error(f.message, {
-                    title: f.batch > 0 ? `Rollout failed in batch ${f.batch}` : 'Rollout failed',
-                });
                 waiting = undefined;
                 break;
             }
@@ -76197,8 +76206,6 @@ function createProgressLog(options) {
             case 'rollback-finished':
                 write(event.at, `rollback ${event.ok ? 'finished' : 'did NOT finish'}: ${event.message}`);
                 closeGroup();
-                if (!event.ok)
-                    sink.error(event.message, { title: 'Rollback did not finish' });
                 waiting = undefined;
                 batchStartedAt = undefined;
                 break;
@@ -76233,6 +76240,10 @@ function createProgressLog(options) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
+// The job summary (GITHUB_STEP_SUMMARY) and the check run's text: what happened, in markdown. Pure:
+// renderSummary turns a finished rollout into a string; createSummaryCollector gathers one from the
+// engine's events.
+
 /** GitHub refuses a step summary above 1 MiB. */
 const SUMMARY_LIMIT_BYTES = 1024 * 1024;
 function renderSummary(input, options = {}) {
@@ -76328,9 +76339,11 @@ function header(input) {
 }
 function taskDefinitions(input) {
     const from = input.previousTaskDefinitionArn
-        ? `\`${code(shortName(input.previousTaskDefinitionArn))}\``
+        ? `\`${code(taskDefinitionName(input.previousTaskDefinitionArn))}\``
         : 'none';
-    const to = input.newTaskDefinitionArn ? `\`${code(shortName(input.newTaskDefinitionArn))}\`` : 'none';
+    const to = input.newTaskDefinitionArn
+        ? `\`${code(taskDefinitionName(input.newTaskDefinitionArn))}\``
+        : 'none';
     const lines = ['### Task definition', '', `${from} → ${to}`];
     if (input.registered === false) {
         lines.push('', 'The task definition was unchanged, so no new revision was registered; health was still verified.');
@@ -76401,7 +76414,7 @@ function rollbackSection(input) {
         return '';
     const result = r.ok === undefined ? 'did not finish' : r.ok ? 'succeeded' : 'failed';
     const took = r.finishedAt === undefined ? '' : ` in ${clock(r.finishedAt - r.startedAt)}`;
-    const lines = ['### Rollback', '', `Back to \`${code(shortName(r.to))}\`: ${result}${took}.`];
+    const lines = ['### Rollback', '', `Back to \`${code(taskDefinitionName(r.to))}\`: ${result}${took}.`];
     if (r.message)
         lines.push('', summary_text(r.message));
     return lines.join('\n');
@@ -76503,11 +76516,6 @@ function createSummaryCollector() {
     };
 }
 // ---------------------------------------------------------------------------------------------
-/** `arn:...:task-definition/web:3` -> `web:3`. */
-function shortName(arn) {
-    const slash = arn.lastIndexOf('task-definition/');
-    return slash >= 0 ? arn.slice(slash + 'task-definition/'.length) : arn;
-}
 /** `m:ss`, or `h:mm:ss` past an hour. */
 function clock(ms) {
     const total = Math.max(0, Math.round(ms / 1000));
@@ -77043,7 +77051,6 @@ const realClock = {
 };
 const coreSink = {
     info: (line) => info(line),
-    error: (message, properties) => error(message, properties ?? {}),
     startGroup: (name) => startGroup(name),
     endGroup: () => endGroup(),
 };
@@ -77158,6 +77165,8 @@ async function run() {
             const failure = result?.rollout?.failure ?? (failureMessage ? preflightFailure(failureMessage) : undefined);
             try {
                 await reporter.finish(outcome, markdown, failure);
+                // The post step must not re-conclude what main reported (a preflight failure is not a cancel).
+                state.update({ concluded: true });
             }
             catch (error) {
                 warning(`Could not report the outcome to GitHub: ${errorMessage(error)}`);

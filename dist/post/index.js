@@ -64218,7 +64218,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2926);
+/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9485);
 // The bundle entry for the `post` step (post-if: always()), which restores a rollout main left unfinished.
 
 await (0,_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
@@ -64228,7 +64228,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2926:
+/***/ 9485:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67292,11 +67292,27 @@ function wrapAwsError(error, what, fix) {
     return new PlatformError(`${what}: ${detail}${fix ? `. ${fix}` : ''}`, options);
 }
 
+;// CONCATENATED MODULE: ./src/platform/pages.ts
+// ECS list calls page their answers (ListTasks, ListTaskDefinitions): a page carries a nextToken
+// while there are more results, and the listing is complete only when a page comes back without one.
+/** Calls `page` with each nextToken in turn, from none until a page has none, and joins the items. */
+async function allPages(page) {
+    const items = [];
+    let nextToken;
+    do {
+        const answer = await page(nextToken);
+        items.push(...(answer.items ?? []));
+        nextToken = answer.nextToken;
+    } while (nextToken);
+    return items;
+}
+
 ;// CONCATENATED MODULE: ./src/platform/observe.ts
 // One snapshot of a service, read in as few calls as AWS allows, and translated into the engine's
 // plain shapes (src/rollout/types.ts). No decision is taken here.
 //   1 DescribeServices, ListTasks pages of 100 (RUNNING and STOPPED), DescribeTasks chunks of 100,
 //   1 DescribeTargetHealth per target group of the service (in parallel).
+
 
 
 
@@ -67412,9 +67428,7 @@ function toServiceView(service) {
 // Tasks.
 /** Every task ARN of the service with this desired status, page by page. */
 async function listServiceTaskArns(ecs, ref, desiredStatus) {
-    const arns = [];
-    let nextToken;
-    do {
+    return allPages(async (nextToken) => {
         const page = await ecs.send(new dist_cjs/* ListTasksCommand */.MYg({
             cluster: ref.cluster,
             serviceName: ref.service,
@@ -67422,10 +67436,8 @@ async function listServiceTaskArns(ecs, ref, desiredStatus) {
             maxResults: TASK_PAGE_SIZE,
             ...(nextToken ? { nextToken } : {}),
         }));
-        arns.push(...(page.taskArns ?? []));
-        nextToken = page.nextToken;
-    } while (nextToken);
-    return arns;
+        return { items: page.taskArns, nextToken: page.nextToken };
+    });
 }
 /**
  * DescribeTasks in chunks of 100, a few chunks at a time. Tasks that vanished between ListTasks and
@@ -67540,6 +67552,7 @@ async function observeService(clients, ref, now = Date.now) {
 
 
 
+
 /** ELBv2's default deregistration delay when the attribute is absent (300 s). */
 const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 300;
 function createEcsServiceDriver(options) {
@@ -67582,10 +67595,9 @@ function createEcsServiceDriver(options) {
             }
         },
         async listTaskDefinitionArns(family) {
-            const arns = [];
-            let nextToken;
+            let arns;
             try {
-                do {
+                arns = await allPages(async (nextToken) => {
                     const page = await ecs.send(new dist_cjs/* ListTaskDefinitionsCommand */.Pse({
                         familyPrefix: family,
                         status: 'ACTIVE',
@@ -67593,9 +67605,8 @@ function createEcsServiceDriver(options) {
                         maxResults: 100,
                         ...(nextToken ? { nextToken } : {}),
                     }));
-                    arns.push(...(page.taskDefinitionArns ?? []));
-                    nextToken = page.nextToken;
-                } while (nextToken);
+                    return { items: page.taskDefinitionArns, nextToken: page.nextToken };
+                });
             }
             catch (error) {
                 throw wrapAwsError(error, `Listing the revisions of task definition family "${family}" failed`);
@@ -67717,6 +67728,360 @@ function familyOfArn(arn) {
     const name = arn.slice(arn.lastIndexOf('/') + 1);
     const colon = name.lastIndexOf(':');
     return colon === -1 ? name : name.slice(0, colon);
+}
+
+;// CONCATENATED MODULE: ./src/rollout/gates.ts
+/** Target states in which ELB no longer sends traffic because health checks failed. */
+const UNHEALTHY_STATES = new Set(['unhealthy', 'unhealthy.draining']);
+/**
+ * A task of the new revision that ECS stopped or is stopping since the rollout began. Our rollout
+ * never scales in, so any such task means the new version failed: its essential container exited,
+ * or ECS stopped it for failing ELB health checks (ECS sets desiredStatus STOPPED and
+ * stoppedReason first, lastStatus follows).
+ */
+function gates_taskStoppedGate(snapshot, ctx) {
+    const stopped = snapshot.tasks.find((t) => t.taskDefinitionArn === ctx.newTaskDefinitionArn &&
+        (t.lastStatus === 'STOPPED' || t.desiredStatus === 'STOPPED') &&
+        // ECS keeps stopped tasks visible for a while; ignore ones from an earlier attempt.
+        (t.stoppedAt === undefined || t.stoppedAt >= ctx.rolloutStartedAt));
+    if (!stopped)
+        return undefined;
+    const reason = stopped.stoppedReason ?? (stopped.lastStatus === 'STOPPED' ? 'no reason given' : 'being stopped');
+    const exits = containerExits(stopped);
+    const elb = elbFailureOf(snapshot.service, stopped.id, ctx.rolloutStartedAt);
+    const failure = {
+        batch: ctx.batch,
+        kind: 'task-stopped',
+        message: `${batchLabel(ctx)}: task ${shortId(stopped.id)} stopped: ${shortenTargetGroups(reason)}` +
+            (exits ? ` (${exits})` : '') +
+            (elb ? `; ELB said: ${elb}` : ''),
+        taskArn: stopped.arn,
+        serviceEvents: eventsSince(snapshot.service, ctx.rolloutStartedAt),
+    };
+    if (stopped.stopCode)
+        failure.reasonCode = stopped.stopCode;
+    return failure;
+}
+/**
+ * When ECS stops a task for failing ELB health checks, its target is already draining and has lost
+ * its reason code; ECS's service event keeps it: `(service web) (task 3f2a…) (port 8080) is
+ * unhealthy in (target-group arn:…) due to (reason Health checks failed with these codes: [500]).`
+ */
+function elbFailureOf(service, taskId, since) {
+    const pattern = /is unhealthy in \(target-group ([^)]+)\) due to \(reason (.*)\)\.?$/;
+    const event = service.events.find((e) => e.createdAt >= since && e.message.includes(`(task ${taskId})`) && pattern.test(e.message));
+    const m = event ? pattern.exec(event.message) : null;
+    if (!m)
+        return undefined;
+    return `unhealthy in target group ${targetGroupName(m[1] ?? '')} (${m[2]})`;
+}
+/** `(target-group arn:aws:elasticloadbalancing:…:targetgroup/web/0123)` reads better as `web`. */
+function shortenTargetGroups(text) {
+    return text.replace(/arn:aws[\w-]*:elasticloadbalancing:[^\s)]*targetgroup\/([^/\s)]+)\/[^\s)]+/g, '$1');
+}
+/** A target of a running new task that ELB marks unhealthy, in any target group of the service. */
+function gates_targetHealthGate(snapshot, ctx) {
+    const groups = new Set(snapshot.service.targetGroupArns);
+    for (const task of snapshot.tasks) {
+        if (task.taskDefinitionArn !== ctx.newTaskDefinitionArn || task.ip === undefined)
+            continue;
+        const bad = snapshot.targets.find((t) => groups.has(t.targetGroupArn) && t.id === task.ip && UNHEALTHY_STATES.has(t.state));
+        if (!bad)
+            continue;
+        const why = [bad.reason, bad.description].filter(Boolean).join(': ');
+        const failure = {
+            batch: ctx.batch,
+            kind: 'target-unhealthy',
+            message: `${batchLabel(ctx)}: target ${bad.id}:${bad.port} of task ${shortId(task.id)} is ${bad.state} ` +
+                `in target group ${targetGroupName(bad.targetGroupArn)}${why ? ` (${why})` : ''}`,
+            taskArn: task.arn,
+            target: { targetGroupArn: bad.targetGroupArn, id: bad.id, port: bad.port },
+            serviceEvents: eventsSince(snapshot.service, ctx.rolloutStartedAt),
+        };
+        if (bad.reason)
+            failure.reasonCode = bad.reason;
+        return failure;
+    }
+    return undefined;
+}
+/** An HTTP check URL that failed `threshold` times in a row. */
+function gates_httpCheckGate(streaks, threshold, ctx, service) {
+    const failing = streaks.find((s) => s.consecutiveFailures >= threshold);
+    if (!failing)
+        return undefined;
+    const failure = {
+        batch: ctx.batch,
+        kind: 'http-check',
+        message: `${batchLabel(ctx)}: health check ${failing.url} failed ${failing.consecutiveFailures} times in a row` +
+            (failing.last ? ` (last: ${failing.last})` : ''),
+    };
+    if (service)
+        failure.serviceEvents = eventsSince(service, ctx.rolloutStartedAt);
+    return failure;
+}
+/** The batch or the whole rollout ran past its bound; says what was still awaited. */
+function gates_timeoutGate(at, t, ctx, service) {
+    let failure;
+    if (at - ctx.rolloutStartedAt >= t.rolloutTimeoutMs) {
+        failure = {
+            batch: ctx.batch,
+            kind: 'rollout-timeout',
+            message: `rollout timed out after ${formatDuration(t.rolloutTimeoutMs)} in ${batchLabel(ctx)}, waiting for ${t.waitingFor}`,
+        };
+    }
+    else if (at - t.batchStartedAt >= t.batchTimeoutMs) {
+        failure = {
+            batch: ctx.batch,
+            kind: 'batch-timeout',
+            message: `${batchLabel(ctx)} timed out after ${formatDuration(t.batchTimeoutMs)}, waiting for ${t.waitingFor}`,
+        };
+    }
+    if (failure && service)
+        failure.serviceEvents = eventsSince(service, ctx.rolloutStartedAt);
+    return failure;
+}
+/**
+ * Our deployment is no longer the one ECS works on. Models two documented behaviours: the
+ * deployment circuit breaker marks a deployment rolloutState FAILED (and, with rollback, makes a
+ * new PRIMARY deployment of the last completed task definition); and any later UpdateService makes
+ * a new PRIMARY deployment, turning ours ACTIVE.
+ */
+function gates_deploymentGate(snapshot, ctx) {
+    const { service } = snapshot;
+    const ours = service.deployments.find((d) => ctx.deploymentId !== undefined
+        ? d.id === ctx.deploymentId
+        : d.taskDefinitionArn === ctx.newTaskDefinitionArn &&
+            (d.createdAt === undefined || d.createdAt >= ctx.rolloutStartedAt));
+    const primary = service.deployments.find((d) => d.status === 'PRIMARY');
+    const events = eventsSince(service, ctx.rolloutStartedAt);
+    if (ours?.rolloutState === 'FAILED') {
+        const rolledBack = primary !== undefined && primary.id !== ours.id;
+        return {
+            batch: ctx.batch,
+            kind: 'ecs-rollback',
+            message: `${batchLabel(ctx)}: ECS's deployment circuit breaker failed deployment ${ours.id}` +
+                (ours.rolloutStateReason ? ` (${ours.rolloutStateReason})` : '') +
+                (rolledBack ? ` and rolled the service back to ${primary.taskDefinitionArn}` : ''),
+            serviceEvents: events,
+        };
+    }
+    if (ctx.deploymentId !== undefined && primary !== undefined && primary.id !== ctx.deploymentId) {
+        return {
+            batch: ctx.batch,
+            kind: 'superseded',
+            message: `${batchLabel(ctx)}: another deployment (${primary.id}, ${primary.taskDefinitionArn}) replaced ours ` +
+                `(${ctx.deploymentId}): someone else updated the service`,
+            serviceEvents: events,
+        };
+    }
+    return undefined;
+}
+/** Is this HTTP answer healthy? Any status inside one of the inclusive ranges. */
+function statusAccepted(status, ranges) {
+    return status !== undefined && ranges.some((r) => status >= r.min && status <= r.max);
+}
+/** The streak after one more answer: reset on success, one more on failure. */
+function nextStreak(streak, answer, ranges) {
+    if (statusAccepted(answer.status, ranges))
+        return { url: streak.url, consecutiveFailures: 0 };
+    const last = answer.error ?? (answer.status !== undefined ? `status ${answer.status}` : 'no answer');
+    return { url: streak.url, consecutiveFailures: streak.consecutiveFailures + 1, last };
+}
+/** Service events ECS wrote since `since`, oldest first (ECS lists them newest first). */
+function eventsSince(service, since) {
+    return service.events
+        .filter((e) => e.createdAt >= since)
+        .sort((a, b) => a.createdAt - b.createdAt)
+        .map((e) => e.message);
+}
+/** `Essential container in task exited` alone says little: add each container's exit code and reason. */
+function containerExits(task) {
+    return task.containers
+        .filter((c) => c.exitCode !== undefined || c.reason !== undefined)
+        .map((c) => [c.name, c.exitCode !== undefined ? `exit ${c.exitCode}` : undefined, c.reason]
+        .filter(Boolean)
+        .join(' '))
+        .join(', ');
+}
+function shortId(id) {
+    return id.length > 12 ? `${id.slice(0, 8)}…` : id;
+}
+/** `arn:aws:elasticloadbalancing:…:targetgroup/web/0123` -> `web`. */
+function targetGroupName(arn) {
+    const m = /targetgroup\/([^/]+)/.exec(arn);
+    return m?.[1] ?? arn;
+}
+function formatDuration(ms) {
+    const s = Math.round(ms / 1000);
+    if (s < 60)
+        return `${s}s`;
+    const m = Math.floor(s / 60);
+    return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
+}
+function batchLabel(ctx) {
+    return ctx.batch === 0 ? 'before the first batch' : `batch ${ctx.batch}/${ctx.batches}`;
+}
+
+;// CONCATENATED MODULE: ./src/rollout/decide.ts
+// The rolling step as a pure decision: (snapshot, plan, where we are) -> wait, batch-complete,
+// rollout-complete or fail. The loop in run.ts is the only place that waits or acts.
+
+/**
+ * Batch k is done when min(b1 + … + bk, N) new tasks are RUNNING with a `healthy` target in every
+ * target group of the service, and as many old tasks have left their target groups and STOPPED.
+ * ECS counts a draining task as running, so it starts the next batch only once these old tasks
+ * have stopped; waiting for them is waiting for ECS. The rollout is complete after the last batch
+ * when all N tasks run the new task definition with healthy targets, no old task is left, and the
+ * PRIMARY deployment is ours. Gates come first: a real cause beats a timeout.
+ */
+function decide(snapshot, ctx) {
+    const observed = observe(snapshot, ctx);
+    const { progress } = observed;
+    const gateCtx = {
+        batch: ctx.batch,
+        batches: ctx.plan.batches.length,
+        newTaskDefinitionArn: ctx.newTaskDefinitionArn,
+        rolloutStartedAt: ctx.rolloutStartedAt,
+    };
+    if (ctx.deploymentId !== undefined)
+        gateCtx.deploymentId = ctx.deploymentId;
+    // A target's reason code says more than the stoppedReason of the task ECS stops for it.
+    const failure = deploymentGate(snapshot, gateCtx) ??
+        targetHealthGate(snapshot, gateCtx) ??
+        taskStoppedGate(snapshot, gateCtx) ??
+        (ctx.httpChecks
+            ? httpCheckGate(ctx.httpChecks.streaks, ctx.httpChecks.threshold, gateCtx, snapshot.service)
+            : undefined);
+    if (failure)
+        return { kind: 'fail', failure, progress };
+    const batchDone = progress.newHealthy >= progress.newWanted && observed.oldToStop === 0 && observed.lingeringTargets === 0;
+    const last = ctx.batch >= ctx.plan.batches.length;
+    if (batchDone && !last)
+        return { kind: 'batch-complete', progress };
+    if (batchDone && last && observed.primaryIsOurs && progress.oldRemaining === 0) {
+        return { kind: 'rollout-complete', progress };
+    }
+    const late = timeoutGate(snapshot.at, {
+        batchStartedAt: ctx.batchStartedAt,
+        batchTimeoutMs: ctx.batchTimeoutMs,
+        rolloutTimeoutMs: ctx.rolloutTimeoutMs,
+        waitingFor: progress.waitingFor,
+    }, gateCtx, snapshot.service);
+    if (late)
+        return { kind: 'fail', failure: late, progress };
+    return { kind: 'wait', progress };
+}
+/** Counts new and old tasks and targets against what batch `ctx.batch` wants. */
+function observe(snapshot, ctx) {
+    const { plan } = ctx;
+    const n = plan.desired;
+    const batches = plan.batches.length;
+    const newWanted = Math.min(plan.batches.slice(0, ctx.batch).reduce((a, b) => a + b, 0), n);
+    const groups = snapshot.service.targetGroupArns;
+    const live = snapshot.tasks.filter((t) => t.lastStatus !== 'STOPPED');
+    const isNew = (t) => t.taskDefinitionArn === ctx.newTaskDefinitionArn;
+    const newRunning = live.filter((t) => isNew(t) && t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING');
+    const newHealthy = newRunning.filter((t) => healthyInEveryGroup(t, snapshot, groups)).length;
+    const old = live.filter((t) => !isNew(t));
+    const oldIps = new Set(old.map((t) => t.ip).filter((ip) => ip !== undefined));
+    const newIps = new Set(live
+        .filter(isNew)
+        .map((t) => t.ip)
+        .filter((ip) => ip !== undefined));
+    const inGroups = snapshot.targets.filter((t) => groups.includes(t.targetGroupArn));
+    const oldDraining = inGroups.filter((t) => oldIps.has(t.id) && t.state === 'draining').length;
+    // A target of no live task (its task stopped) is an old target still leaving its group.
+    // `unused` is ELB's word for "not registered", so it is not lingering.
+    const lingeringTargets = inGroups.filter((t) => !oldIps.has(t.id) && !newIps.has(t.id) && t.state !== 'unused').length;
+    const oldToStop = Math.max(0, old.length - (n - newWanted));
+    const primary = snapshot.service.deployments.find((d) => d.status === 'PRIMARY');
+    const primaryIsOurs = primary !== undefined &&
+        primary.taskDefinitionArn === ctx.newTaskDefinitionArn &&
+        (ctx.deploymentId === undefined || primary.id === ctx.deploymentId);
+    const batchSize = plan.batches[ctx.batch - 1] ?? 0;
+    const before = newWanted - batchSize;
+    const batchHealthy = clamp(newHealthy - before, 0, batchSize);
+    const parts = [];
+    if (batches > 0)
+        parts.push(`${batchHealthy}/${batchSize} new targets healthy`);
+    if (newRunning.length < newWanted)
+        parts.push(`${Math.max(0, newWanted - newRunning.length)} new tasks to start`);
+    if (oldDraining > 0)
+        parts.push(`${oldDraining} old ${plural(oldDraining, 'target')} draining`);
+    const drainingIps = new Set(inGroups.filter((t) => oldIps.has(t.id) && t.state === 'draining').map((t) => t.id));
+    const stopping = oldToStop - drainingIps.size;
+    if (stopping > 0)
+        parts.push(`${stopping} old ${plural(stopping, 'task')} to stop`);
+    if (lingeringTargets > 0)
+        parts.push(`${lingeringTargets} old ${plural(lingeringTargets, 'target')} to leave`);
+    if (!primaryIsOurs)
+        parts.push('ECS to make the new deployment PRIMARY');
+    const label = batches > 0 ? `batch ${ctx.batch}/${batches}` : 'no tasks to replace';
+    const waitingFor = `${label}: ${parts.length > 0 ? parts.join(', ') : 'done'}`;
+    return {
+        progress: {
+            batch: ctx.batch,
+            batches,
+            newWanted,
+            newRunning: newRunning.length,
+            newHealthy,
+            oldRemaining: old.length,
+            oldDraining,
+            waitingFor,
+        },
+        oldToStop,
+        lingeringTargets,
+        primaryIsOurs,
+    };
+}
+/**
+ * Healthy in every target group of the service. With no target group (not a case preflight lets
+ * through), RUNNING is the best ECS offers. Targets are matched by the task's IP (`ip` targets).
+ */
+function healthyInEveryGroup(task, snapshot, groups) {
+    if (groups.length === 0)
+        return true;
+    if (task.ip === undefined)
+        return false;
+    return groups.every((g) => snapshot.targets.some((t) => t.targetGroupArn === g && t.id === task.ip && t.state === 'healthy'));
+}
+function plural(n, word) {
+    return n === 1 ? word : `${word}s`;
+}
+function clamp(v, lo, hi) {
+    return Math.min(Math.max(v, lo), hi);
+}
+
+;// CONCATENATED MODULE: ./src/rollout/describe-state.ts
+// Says in words what state a service is in, for messages a user acts on after a failed or
+// unfinished rollback: which deployments, how many tasks of which revision, how many healthy.
+
+/** `arn:aws:ecs:…:task-definition/web:3` -> `web:3`. */
+function taskDefinitionName(arn) {
+    const i = arn.lastIndexOf('task-definition/');
+    return i < 0 ? arn : arn.slice(i + 'task-definition/'.length);
+}
+function describeServiceState(snapshot) {
+    const { service } = snapshot;
+    const deployments = service.deployments
+        .map((d) => `${d.status} ${taskDefinitionName(d.taskDefinitionArn)}${d.rolloutState ? ` (${d.rolloutState})` : ''}`)
+        .join(', ');
+    const byRevision = new Map();
+    for (const t of snapshot.tasks) {
+        if (t.lastStatus === 'STOPPED')
+            continue;
+        const name = taskDefinitionName(t.taskDefinitionArn);
+        const entry = byRevision.get(name) ?? { live: 0, healthy: 0 };
+        entry.live += 1;
+        if (t.lastStatus === 'RUNNING' && healthyInEveryGroup(t, snapshot, service.targetGroupArns))
+            entry.healthy += 1;
+        byRevision.set(name, entry);
+    }
+    const tasks = [...byRevision.entries()]
+        .map(([name, c]) => `${c.live} of ${name} (${c.healthy} healthy)`)
+        .join(', ');
+    return (`service ${service.name} (desired ${service.desiredCount}): deployments ${deployments || 'none'}; ` +
+        `tasks ${tasks || 'none'}`);
 }
 
 ;// CONCATENATED MODULE: ./src/report/github-call.ts
@@ -72849,63 +73214,42 @@ function isRecord(value) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/github-output.ts
+// Pure: what the check run, commit status and deployment status say, from the rollout's events.
+
 /** GitHub's limit on a check run's output.summary and output.text, each. */
 const CHECK_OUTPUT_LIMIT = 65_535;
 /** GitHub's limit on annotations per check-run request. */
 const ANNOTATIONS_PER_REQUEST = 50;
 /** GitHub's limit on a commit status or deployment status description. */
 const DESCRIPTION_LIMIT = 140;
+/**
+ * How each outcome reads on every GitHub surface, in one table. Commit statuses have no
+ * `cancelled` or `neutral`: a cancel is an `error`, a plan a `success`; a deployment status has no
+ * `success` for a plan, so it is an `error` there (nothing was deployed).
+ */
+const OUTCOME_ON_GITHUB = {
+    succeeded: { check: 'success', commit: 'success', deployment: 'success', words: 'deployed' },
+    'rolled-back': {
+        check: 'failure',
+        commit: 'failure',
+        deployment: 'failure',
+        words: 'failed and rolled back',
+    },
+    failed: { check: 'failure', commit: 'failure', deployment: 'failure', words: 'failed' },
+    cancelled: { check: 'cancelled', commit: 'error', deployment: 'error', words: 'cancelled' },
+    planned: { check: 'neutral', commit: 'success', deployment: 'error', words: 'planned (nothing changed)' },
+};
 function checkConclusion(outcome) {
-    switch (outcome) {
-        case 'succeeded':
-            return 'success';
-        case 'rolled-back':
-        case 'failed':
-            return 'failure';
-        case 'cancelled':
-            return 'cancelled';
-        case 'planned':
-            return 'neutral';
-    }
+    return OUTCOME_ON_GITHUB[outcome].check;
 }
-/** Commit statuses have no `cancelled` or `neutral`: a cancel is an `error`, a plan a `success`. */
 function commitState(outcome) {
-    switch (outcome) {
-        case 'succeeded':
-        case 'planned':
-            return 'success';
-        case 'rolled-back':
-        case 'failed':
-            return 'failure';
-        case 'cancelled':
-            return 'error';
-    }
+    return OUTCOME_ON_GITHUB[outcome].commit;
 }
 function deploymentState(outcome) {
-    switch (outcome) {
-        case 'succeeded':
-            return 'success';
-        case 'rolled-back':
-        case 'failed':
-            return 'failure';
-        case 'cancelled':
-        case 'planned':
-            return 'error';
-    }
+    return OUTCOME_ON_GITHUB[outcome].deployment;
 }
 function outcomeWords(outcome) {
-    switch (outcome) {
-        case 'succeeded':
-            return 'deployed';
-        case 'rolled-back':
-            return 'failed and rolled back';
-        case 'failed':
-            return 'failed';
-        case 'cancelled':
-            return 'cancelled';
-        case 'planned':
-            return 'planned (nothing changed)';
-    }
+    return OUTCOME_ON_GITHUB[outcome].words;
 }
 function foldEvent(model, event) {
     switch (event.type) {
@@ -72948,7 +73292,7 @@ function progressLine(model) {
     if (model.rollback) {
         if (model.rollback.finished)
             return `Rollback ${model.rollback.finished.ok ? 'finished' : 'failed'}: ${model.rollback.finished.message}`;
-        return `Rolling back to ${shortTaskDefinition(model.rollback.to)}${model.rollback.waitingFor ? `: ${model.rollback.waitingFor}` : ''}`;
+        return `Rolling back to ${taskDefinitionName(model.rollback.to)}${model.rollback.waitingFor ? `: ${model.rollback.waitingFor}` : ''}`;
     }
     if (model.failure)
         return `Batch ${model.failure.batch} failed: ${model.failure.message}`;
@@ -72960,7 +73304,7 @@ function progressLine(model) {
 }
 function progressSummary(model, service) {
     const lines = [
-        `Rolling out **${service}**${model.to ? ` to \`${shortTaskDefinition(model.to)}\`` : ''}${model.from ? ` (from \`${shortTaskDefinition(model.from)}\`)` : ''}.`,
+        `Rolling out **${service}**${model.to ? ` to \`${taskDefinitionName(model.to)}\`` : ''}${model.from ? ` (from \`${taskDefinitionName(model.from)}\`)` : ''}.`,
         '',
     ];
     if (model.plan) {
@@ -73002,12 +73346,6 @@ function cap(text, limit) {
     if (limit <= note.length)
         return text.slice(0, limit);
     return text.slice(0, limit - note.length) + note;
-}
-/** `family:revision` from a task definition ARN, for people; anything else is returned as is. */
-function shortTaskDefinition(ref) {
-    const marker = ':task-definition/';
-    const at = ref.indexOf(marker);
-    return at >= 0 ? ref.slice(at + marker.length) : ref;
 }
 
 ;// CONCATENATED MODULE: ./src/report/github-deployment.ts
@@ -73107,6 +73445,11 @@ class ReportQueue {
 }
 
 ;// CONCATENATED MODULE: ./src/report/github.ts
+// Reports a rollout where teams look: a check run on the commit (or, when the token may not create
+// one, a commit status), and a GitHub deployment for the environment. Every call is queued off the
+// rollout's critical path, has a short time limit, and turns its errors into warnings: reporting
+// never fails, slows or blocks a deployment.
+
 
 
 
@@ -73321,7 +73664,7 @@ function createGithubReporter(options) {
         const line = failure
             ? `${title}: ${failure.message}`
             : model.to
-                ? `${title} (${shortTaskDefinition(model.to)})`
+                ? `${title} (${taskDefinitionName(model.to)})`
                 : title;
         const body = {
             conclusion: checkConclusion(outcome),
@@ -73372,360 +73715,6 @@ function outputOf(body) {
         // GitHub takes at most 50 annotations per request.
         ...(body.annotations ? { annotations: body.annotations.slice(0, 50) } : {}),
     };
-}
-
-;// CONCATENATED MODULE: ./src/rollout/gates.ts
-/** Target states in which ELB no longer sends traffic because health checks failed. */
-const UNHEALTHY_STATES = new Set(['unhealthy', 'unhealthy.draining']);
-/**
- * A task of the new revision that ECS stopped or is stopping since the rollout began. Our rollout
- * never scales in, so any such task means the new version failed: its essential container exited,
- * or ECS stopped it for failing ELB health checks (ECS sets desiredStatus STOPPED and
- * stoppedReason first, lastStatus follows).
- */
-function gates_taskStoppedGate(snapshot, ctx) {
-    const stopped = snapshot.tasks.find((t) => t.taskDefinitionArn === ctx.newTaskDefinitionArn &&
-        (t.lastStatus === 'STOPPED' || t.desiredStatus === 'STOPPED') &&
-        // ECS keeps stopped tasks visible for a while; ignore ones from an earlier attempt.
-        (t.stoppedAt === undefined || t.stoppedAt >= ctx.rolloutStartedAt));
-    if (!stopped)
-        return undefined;
-    const reason = stopped.stoppedReason ?? (stopped.lastStatus === 'STOPPED' ? 'no reason given' : 'being stopped');
-    const exits = containerExits(stopped);
-    const elb = elbFailureOf(snapshot.service, stopped.id, ctx.rolloutStartedAt);
-    const failure = {
-        batch: ctx.batch,
-        kind: 'task-stopped',
-        message: `${batchLabel(ctx)}: task ${shortId(stopped.id)} stopped: ${shortenTargetGroups(reason)}` +
-            (exits ? ` (${exits})` : '') +
-            (elb ? `; ELB said: ${elb}` : ''),
-        taskArn: stopped.arn,
-        serviceEvents: eventsSince(snapshot.service, ctx.rolloutStartedAt),
-    };
-    if (stopped.stopCode)
-        failure.reasonCode = stopped.stopCode;
-    return failure;
-}
-/**
- * When ECS stops a task for failing ELB health checks, its target is already draining and has lost
- * its reason code; ECS's service event keeps it: `(service web) (task 3f2a…) (port 8080) is
- * unhealthy in (target-group arn:…) due to (reason Health checks failed with these codes: [500]).`
- */
-function elbFailureOf(service, taskId, since) {
-    const pattern = /is unhealthy in \(target-group ([^)]+)\) due to \(reason (.*)\)\.?$/;
-    const event = service.events.find((e) => e.createdAt >= since && e.message.includes(`(task ${taskId})`) && pattern.test(e.message));
-    const m = event ? pattern.exec(event.message) : null;
-    if (!m)
-        return undefined;
-    return `unhealthy in target group ${targetGroupName(m[1] ?? '')} (${m[2]})`;
-}
-/** `(target-group arn:aws:elasticloadbalancing:…:targetgroup/web/0123)` reads better as `web`. */
-function shortenTargetGroups(text) {
-    return text.replace(/arn:aws[\w-]*:elasticloadbalancing:[^\s)]*targetgroup\/([^/\s)]+)\/[^\s)]+/g, '$1');
-}
-/** A target of a running new task that ELB marks unhealthy, in any target group of the service. */
-function gates_targetHealthGate(snapshot, ctx) {
-    const groups = new Set(snapshot.service.targetGroupArns);
-    for (const task of snapshot.tasks) {
-        if (task.taskDefinitionArn !== ctx.newTaskDefinitionArn || task.ip === undefined)
-            continue;
-        const bad = snapshot.targets.find((t) => groups.has(t.targetGroupArn) && t.id === task.ip && UNHEALTHY_STATES.has(t.state));
-        if (!bad)
-            continue;
-        const why = [bad.reason, bad.description].filter(Boolean).join(': ');
-        const failure = {
-            batch: ctx.batch,
-            kind: 'target-unhealthy',
-            message: `${batchLabel(ctx)}: target ${bad.id}:${bad.port} of task ${shortId(task.id)} is ${bad.state} ` +
-                `in target group ${targetGroupName(bad.targetGroupArn)}${why ? ` (${why})` : ''}`,
-            taskArn: task.arn,
-            target: { targetGroupArn: bad.targetGroupArn, id: bad.id, port: bad.port },
-            serviceEvents: eventsSince(snapshot.service, ctx.rolloutStartedAt),
-        };
-        if (bad.reason)
-            failure.reasonCode = bad.reason;
-        return failure;
-    }
-    return undefined;
-}
-/** An HTTP check URL that failed `threshold` times in a row. */
-function gates_httpCheckGate(streaks, threshold, ctx, service) {
-    const failing = streaks.find((s) => s.consecutiveFailures >= threshold);
-    if (!failing)
-        return undefined;
-    const failure = {
-        batch: ctx.batch,
-        kind: 'http-check',
-        message: `${batchLabel(ctx)}: health check ${failing.url} failed ${failing.consecutiveFailures} times in a row` +
-            (failing.last ? ` (last: ${failing.last})` : ''),
-    };
-    if (service)
-        failure.serviceEvents = eventsSince(service, ctx.rolloutStartedAt);
-    return failure;
-}
-/** The batch or the whole rollout ran past its bound; says what was still awaited. */
-function gates_timeoutGate(at, t, ctx, service) {
-    let failure;
-    if (at - ctx.rolloutStartedAt >= t.rolloutTimeoutMs) {
-        failure = {
-            batch: ctx.batch,
-            kind: 'rollout-timeout',
-            message: `rollout timed out after ${formatDuration(t.rolloutTimeoutMs)} in ${batchLabel(ctx)}, waiting for ${t.waitingFor}`,
-        };
-    }
-    else if (at - t.batchStartedAt >= t.batchTimeoutMs) {
-        failure = {
-            batch: ctx.batch,
-            kind: 'batch-timeout',
-            message: `${batchLabel(ctx)} timed out after ${formatDuration(t.batchTimeoutMs)}, waiting for ${t.waitingFor}`,
-        };
-    }
-    if (failure && service)
-        failure.serviceEvents = eventsSince(service, ctx.rolloutStartedAt);
-    return failure;
-}
-/**
- * Our deployment is no longer the one ECS works on. Models two documented behaviours: the
- * deployment circuit breaker marks a deployment rolloutState FAILED (and, with rollback, makes a
- * new PRIMARY deployment of the last completed task definition); and any later UpdateService makes
- * a new PRIMARY deployment, turning ours ACTIVE.
- */
-function gates_deploymentGate(snapshot, ctx) {
-    const { service } = snapshot;
-    const ours = service.deployments.find((d) => ctx.deploymentId !== undefined
-        ? d.id === ctx.deploymentId
-        : d.taskDefinitionArn === ctx.newTaskDefinitionArn &&
-            (d.createdAt === undefined || d.createdAt >= ctx.rolloutStartedAt));
-    const primary = service.deployments.find((d) => d.status === 'PRIMARY');
-    const events = eventsSince(service, ctx.rolloutStartedAt);
-    if (ours?.rolloutState === 'FAILED') {
-        const rolledBack = primary !== undefined && primary.id !== ours.id;
-        return {
-            batch: ctx.batch,
-            kind: 'ecs-rollback',
-            message: `${batchLabel(ctx)}: ECS's deployment circuit breaker failed deployment ${ours.id}` +
-                (ours.rolloutStateReason ? ` (${ours.rolloutStateReason})` : '') +
-                (rolledBack ? ` and rolled the service back to ${primary.taskDefinitionArn}` : ''),
-            serviceEvents: events,
-        };
-    }
-    if (ctx.deploymentId !== undefined && primary !== undefined && primary.id !== ctx.deploymentId) {
-        return {
-            batch: ctx.batch,
-            kind: 'superseded',
-            message: `${batchLabel(ctx)}: another deployment (${primary.id}, ${primary.taskDefinitionArn}) replaced ours ` +
-                `(${ctx.deploymentId}): someone else updated the service`,
-            serviceEvents: events,
-        };
-    }
-    return undefined;
-}
-/** Is this HTTP answer healthy? Any status inside one of the inclusive ranges. */
-function statusAccepted(status, ranges) {
-    return status !== undefined && ranges.some((r) => status >= r.min && status <= r.max);
-}
-/** The streak after one more answer: reset on success, one more on failure. */
-function nextStreak(streak, answer, ranges) {
-    if (statusAccepted(answer.status, ranges))
-        return { url: streak.url, consecutiveFailures: 0 };
-    const last = answer.error ?? (answer.status !== undefined ? `status ${answer.status}` : 'no answer');
-    return { url: streak.url, consecutiveFailures: streak.consecutiveFailures + 1, last };
-}
-/** Service events ECS wrote since `since`, oldest first (ECS lists them newest first). */
-function eventsSince(service, since) {
-    return service.events
-        .filter((e) => e.createdAt >= since)
-        .sort((a, b) => a.createdAt - b.createdAt)
-        .map((e) => e.message);
-}
-/** `Essential container in task exited` alone says little: add each container's exit code and reason. */
-function containerExits(task) {
-    return task.containers
-        .filter((c) => c.exitCode !== undefined || c.reason !== undefined)
-        .map((c) => [c.name, c.exitCode !== undefined ? `exit ${c.exitCode}` : undefined, c.reason]
-        .filter(Boolean)
-        .join(' '))
-        .join(', ');
-}
-function shortId(id) {
-    return id.length > 12 ? `${id.slice(0, 8)}…` : id;
-}
-/** `arn:aws:elasticloadbalancing:…:targetgroup/web/0123` -> `web`. */
-function targetGroupName(arn) {
-    const m = /targetgroup\/([^/]+)/.exec(arn);
-    return m?.[1] ?? arn;
-}
-function formatDuration(ms) {
-    const s = Math.round(ms / 1000);
-    if (s < 60)
-        return `${s}s`;
-    const m = Math.floor(s / 60);
-    return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
-}
-function batchLabel(ctx) {
-    return ctx.batch === 0 ? 'before the first batch' : `batch ${ctx.batch}/${ctx.batches}`;
-}
-
-;// CONCATENATED MODULE: ./src/rollout/decide.ts
-// The rolling step as a pure decision: (snapshot, plan, where we are) -> wait, batch-complete,
-// rollout-complete or fail. The loop in run.ts is the only place that waits or acts.
-
-/**
- * Batch k is done when min(b1 + … + bk, N) new tasks are RUNNING with a `healthy` target in every
- * target group of the service, and as many old tasks have left their target groups and STOPPED.
- * ECS counts a draining task as running, so it starts the next batch only once these old tasks
- * have stopped; waiting for them is waiting for ECS. The rollout is complete after the last batch
- * when all N tasks run the new task definition with healthy targets, no old task is left, and the
- * PRIMARY deployment is ours. Gates come first: a real cause beats a timeout.
- */
-function decide(snapshot, ctx) {
-    const observed = observe(snapshot, ctx);
-    const { progress } = observed;
-    const gateCtx = {
-        batch: ctx.batch,
-        batches: ctx.plan.batches.length,
-        newTaskDefinitionArn: ctx.newTaskDefinitionArn,
-        rolloutStartedAt: ctx.rolloutStartedAt,
-    };
-    if (ctx.deploymentId !== undefined)
-        gateCtx.deploymentId = ctx.deploymentId;
-    // A target's reason code says more than the stoppedReason of the task ECS stops for it.
-    const failure = deploymentGate(snapshot, gateCtx) ??
-        targetHealthGate(snapshot, gateCtx) ??
-        taskStoppedGate(snapshot, gateCtx) ??
-        (ctx.httpChecks
-            ? httpCheckGate(ctx.httpChecks.streaks, ctx.httpChecks.threshold, gateCtx, snapshot.service)
-            : undefined);
-    if (failure)
-        return { kind: 'fail', failure, progress };
-    const batchDone = progress.newHealthy >= progress.newWanted && observed.oldToStop === 0 && observed.lingeringTargets === 0;
-    const last = ctx.batch >= ctx.plan.batches.length;
-    if (batchDone && !last)
-        return { kind: 'batch-complete', progress };
-    if (batchDone && last && observed.primaryIsOurs && progress.oldRemaining === 0) {
-        return { kind: 'rollout-complete', progress };
-    }
-    const late = timeoutGate(snapshot.at, {
-        batchStartedAt: ctx.batchStartedAt,
-        batchTimeoutMs: ctx.batchTimeoutMs,
-        rolloutTimeoutMs: ctx.rolloutTimeoutMs,
-        waitingFor: progress.waitingFor,
-    }, gateCtx, snapshot.service);
-    if (late)
-        return { kind: 'fail', failure: late, progress };
-    return { kind: 'wait', progress };
-}
-/** Counts new and old tasks and targets against what batch `ctx.batch` wants. */
-function observe(snapshot, ctx) {
-    const { plan } = ctx;
-    const n = plan.desired;
-    const batches = plan.batches.length;
-    const newWanted = Math.min(plan.batches.slice(0, ctx.batch).reduce((a, b) => a + b, 0), n);
-    const groups = snapshot.service.targetGroupArns;
-    const live = snapshot.tasks.filter((t) => t.lastStatus !== 'STOPPED');
-    const isNew = (t) => t.taskDefinitionArn === ctx.newTaskDefinitionArn;
-    const newRunning = live.filter((t) => isNew(t) && t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING');
-    const newHealthy = newRunning.filter((t) => healthyInEveryGroup(t, snapshot, groups)).length;
-    const old = live.filter((t) => !isNew(t));
-    const oldIps = new Set(old.map((t) => t.ip).filter((ip) => ip !== undefined));
-    const newIps = new Set(live
-        .filter(isNew)
-        .map((t) => t.ip)
-        .filter((ip) => ip !== undefined));
-    const inGroups = snapshot.targets.filter((t) => groups.includes(t.targetGroupArn));
-    const oldDraining = inGroups.filter((t) => oldIps.has(t.id) && t.state === 'draining').length;
-    // A target of no live task (its task stopped) is an old target still leaving its group.
-    // `unused` is ELB's word for "not registered", so it is not lingering.
-    const lingeringTargets = inGroups.filter((t) => !oldIps.has(t.id) && !newIps.has(t.id) && t.state !== 'unused').length;
-    const oldToStop = Math.max(0, old.length - (n - newWanted));
-    const primary = snapshot.service.deployments.find((d) => d.status === 'PRIMARY');
-    const primaryIsOurs = primary !== undefined &&
-        primary.taskDefinitionArn === ctx.newTaskDefinitionArn &&
-        (ctx.deploymentId === undefined || primary.id === ctx.deploymentId);
-    const batchSize = plan.batches[ctx.batch - 1] ?? 0;
-    const before = newWanted - batchSize;
-    const batchHealthy = clamp(newHealthy - before, 0, batchSize);
-    const parts = [];
-    if (batches > 0)
-        parts.push(`${batchHealthy}/${batchSize} new targets healthy`);
-    if (newRunning.length < newWanted)
-        parts.push(`${Math.max(0, newWanted - newRunning.length)} new tasks to start`);
-    if (oldDraining > 0)
-        parts.push(`${oldDraining} old ${plural(oldDraining, 'target')} draining`);
-    const drainingIps = new Set(inGroups.filter((t) => oldIps.has(t.id) && t.state === 'draining').map((t) => t.id));
-    const stopping = oldToStop - drainingIps.size;
-    if (stopping > 0)
-        parts.push(`${stopping} old ${plural(stopping, 'task')} to stop`);
-    if (lingeringTargets > 0)
-        parts.push(`${lingeringTargets} old ${plural(lingeringTargets, 'target')} to leave`);
-    if (!primaryIsOurs)
-        parts.push('ECS to make the new deployment PRIMARY');
-    const label = batches > 0 ? `batch ${ctx.batch}/${batches}` : 'no tasks to replace';
-    const waitingFor = `${label}: ${parts.length > 0 ? parts.join(', ') : 'done'}`;
-    return {
-        progress: {
-            batch: ctx.batch,
-            batches,
-            newWanted,
-            newRunning: newRunning.length,
-            newHealthy,
-            oldRemaining: old.length,
-            oldDraining,
-            waitingFor,
-        },
-        oldToStop,
-        lingeringTargets,
-        primaryIsOurs,
-    };
-}
-/**
- * Healthy in every target group of the service. With no target group (not a case preflight lets
- * through), RUNNING is the best ECS offers. Targets are matched by the task's IP (`ip` targets).
- */
-function healthyInEveryGroup(task, snapshot, groups) {
-    if (groups.length === 0)
-        return true;
-    if (task.ip === undefined)
-        return false;
-    return groups.every((g) => snapshot.targets.some((t) => t.targetGroupArn === g && t.id === task.ip && t.state === 'healthy'));
-}
-function plural(n, word) {
-    return n === 1 ? word : `${word}s`;
-}
-function clamp(v, lo, hi) {
-    return Math.min(Math.max(v, lo), hi);
-}
-
-;// CONCATENATED MODULE: ./src/rollout/describe-state.ts
-// Says in words what state a service is in, for messages a user acts on after a failed or
-// unfinished rollback: which deployments, how many tasks of which revision, how many healthy.
-
-/** `arn:aws:ecs:…:task-definition/web:3` -> `web:3`. */
-function taskDefinitionName(arn) {
-    const i = arn.lastIndexOf('task-definition/');
-    return i < 0 ? arn : arn.slice(i + 'task-definition/'.length);
-}
-function describeServiceState(snapshot) {
-    const { service } = snapshot;
-    const deployments = service.deployments
-        .map((d) => `${d.status} ${taskDefinitionName(d.taskDefinitionArn)}${d.rolloutState ? ` (${d.rolloutState})` : ''}`)
-        .join(', ');
-    const byRevision = new Map();
-    for (const t of snapshot.tasks) {
-        if (t.lastStatus === 'STOPPED')
-            continue;
-        const name = taskDefinitionName(t.taskDefinitionArn);
-        const entry = byRevision.get(name) ?? { live: 0, healthy: 0 };
-        entry.live += 1;
-        if (t.lastStatus === 'RUNNING' && healthyInEveryGroup(t, snapshot, service.targetGroupArns))
-            entry.healthy += 1;
-        byRevision.set(name, entry);
-    }
-    const tasks = [...byRevision.entries()]
-        .map(([name, c]) => `${c.live} of ${name} (${c.healthy} healthy)`)
-        .join(', ');
-    return (`service ${service.name} (desired ${service.desiredCount}): deployments ${deployments || 'none'}; ` +
-        `tasks ${tasks || 'none'}`);
 }
 
 ;// CONCATENATED MODULE: ./src/rollout/poll.ts
@@ -73807,6 +73796,7 @@ function classifyError(err) {
 // Calls the driver, retrying throttling and transient errors with full-jitter exponential back-off
 // (poll.ts), on top of the SDK's own retries. Fatal errors and too many in a row are thrown.
 
+
 async function callWithRetry(label, call, opts) {
     const policy = opts.policy ?? DEFAULT_POLL_POLICY;
     const random = opts.random ?? Math.random;
@@ -73848,6 +73838,13 @@ function retry_errorMessage(err) {
     if (err instanceof Error)
         return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
     return String(err);
+}
+/** What a caller waits for, and why it waits longer: `… (AWS is throttling API calls; retrying in 8s)`. */
+function retryingWords(waitingFor, retry) {
+    const why = classifyError(retry.error) === 'throttling'
+        ? 'AWS is throttling API calls'
+        : `AWS call failed (${retry_errorMessage(retry.error)})`;
+    return `${waitingFor} (${why}; retrying in ${formatDuration(retry.delayMs)})`;
 }
 
 ;// CONCATENATED MODULE: ./src/rollout/restore.ts
@@ -73921,10 +73918,7 @@ async function restorePrevious(opts) {
         if (now + r.delayMs - lastSaidAt < HEARTBEAT_MS)
             return;
         lastSaidAt = now;
-        const why = classifyError(r.error) === 'throttling'
-            ? 'AWS is throttling API calls'
-            : `AWS call failed (${retry_errorMessage(r.error)})`;
-        safely(() => opts.onProgress?.(`${lastWords} (${why}; retrying in ${formatDuration(r.delayMs)})`));
+        safely(() => opts.onProgress?.(retryingWords(lastWords, r)));
     };
     const retry = { clock, policy, onRetry, ...(opts.random ? { random: opts.random } : {}) };
     try {
@@ -74615,7 +74609,7 @@ async function runPost(deps) {
         result = { decision, summary: '', failed: true, problem: message };
     }
     else if (decision.kind === 'restore' && driver) {
-        const prev = shortTaskDefinition(decision.previousTaskDefinitionArn);
+        const prev = taskDefinitionName(decision.previousTaskDefinitionArn);
         log.info(`Rolling ${state.service} back to ${prev}, waiting for every task of it to be healthy in its target groups…`);
         reporter?.listener({
             type: 'rollback-started',
@@ -74658,7 +74652,7 @@ async function runPost(deps) {
     }
     else if (decision.kind === 'leave') {
         const to = state.newTaskDefinitionArn
-            ? shortTaskDefinition(state.newTaskDefinitionArn)
+            ? taskDefinitionName(state.newTaskDefinitionArn)
             : 'the new revision';
         lines.push('', `- Left the service as it is: ECS goes on with its deployment of ${to}, without this action's health gate.`);
         if (decision.originalSettings && !driver) {

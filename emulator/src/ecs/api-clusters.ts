@@ -3,30 +3,29 @@
 import { AwsError } from '../contracts.js';
 import type { RequestContext } from '../contracts.js';
 import { clusterArn, nameOf, regionOfArn } from './arns.js';
-import { findCluster } from './api-context.js';
+import { describeEach, findCluster } from './api-context.js';
 import type { ApiContext, Handler } from './api-context.js';
 import {
-  decodeToken,
-  encodeToken,
   invalid,
   optInt,
   optObjectList,
   optString,
   optStringList,
+  page,
   reqString,
+  RESOURCE_NAME,
   tagsOf,
+  wantsTags,
 } from './input.js';
 import { clusterShape } from './shapes.js';
 import type { ClusterRecord, Tag } from './store.js';
-
-const CLUSTER_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
 
 export function clusterHandlers(api: ApiContext): Record<string, Handler> {
   const { store } = api;
   return {
     CreateCluster(input, ctx) {
       const name = optString(input, 'clusterName') ?? 'default';
-      if (!CLUSTER_NAME.test(name)) {
+      if (!RESOURCE_NAME.test(name)) {
         throw invalid(
           'Cluster name must be up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens.',
         );
@@ -54,16 +53,15 @@ export function clusterHandlers(api: ApiContext): Record<string, Handler> {
     DescribeClusters(input, ctx) {
       const names = optStringList(input, 'clusters') ?? ['default'];
       if (names.length > 100) throw invalid('clusters can have at most 100 items.');
-      const withTags = (optStringList(input, 'include') ?? []).includes('TAGS');
-      const clusters: unknown[] = [];
-      const failures: unknown[] = [];
-      for (const given of names) {
-        const arn = clusterArn(regionOfArn(given) ?? ctx.region, nameOf(given));
-        const cluster = store.clusters.get(arn);
-        if (cluster) clusters.push(clusterShape(cluster, store, withTags));
-        else failures.push({ arn, reason: 'MISSING' });
-      }
-      return { clusters, failures };
+      const withTags = wantsTags(input);
+      const arnOf = (given: string): string => clusterArn(regionOfArn(given) ?? ctx.region, nameOf(given));
+      const { found, failures } = describeEach(
+        names,
+        (given) => store.clusters.get(arnOf(given)),
+        (cluster) => clusterShape(cluster, store, withTags),
+        arnOf,
+      );
+      return { clusters: found, failures };
     },
 
     ListClusters(input, ctx) {
@@ -133,22 +131,4 @@ function taggable(api: ApiContext, arn: string, ctx: RequestContext): { tags: Ta
     return definition;
   }
   throw invalid('The ARN provided is invalid.');
-}
-
-/** One page of a list: `maxResults` (1..100, default 100) and an opaque `nextToken`. */
-export function page<T>(
-  all: T[],
-  maxResults: number | undefined,
-  nextToken: string | undefined,
-  key: string,
-): Record<string, unknown> {
-  if (maxResults !== undefined && (maxResults < 1 || maxResults > 100)) {
-    throw invalid('maxResults must be between 1 and 100.');
-  }
-  const start = decodeToken(nextToken);
-  const size = maxResults ?? 100;
-  const items = all.slice(start, start + size);
-  const out: Record<string, unknown> = { [key]: items };
-  if (start + size < all.length) out['nextToken'] = encodeToken(start + size);
-  return out;
 }

@@ -3,7 +3,7 @@
 import { AwsError } from '../contracts.js';
 import type { Clock, RequestContext, TargetRegistry } from '../contracts.js';
 import { clusterArn, nameOf, regionOfArn, serviceArn, taskArn, taskDefinitionArn } from './arns.js';
-import { client, invalid, optString } from './input.js';
+import { client, invalid, optString, RESOURCE_NAME } from './input.js';
 import type { Input } from './input.js';
 import type { ClusterRecord, EcsStore, ServiceRecord, TaskDefinitionRecord, TaskRecord } from './store.js';
 import type { TaskLifecycle } from './tasks.js';
@@ -43,11 +43,30 @@ export function requireService(api: ApiContext, cluster: ClusterRecord, nameOrAr
   return service;
 }
 
+/**
+ * The Describe* answer (DescribeClusters, DescribeServices, DescribeTasks): each name or ARN found
+ * is described, and each one not found is a `failures` entry with its ARN and reason MISSING
+ * rather than an error.
+ */
+export function describeEach<R>(
+  given: readonly string[],
+  find: (nameOrArn: string) => R | undefined,
+  shape: (record: R) => unknown,
+  arnOf: (nameOrArn: string) => string,
+): { found: unknown[]; failures: { arn: string; reason: 'MISSING' }[] } {
+  const found: unknown[] = [];
+  const failures: { arn: string; reason: 'MISSING' }[] = [];
+  for (const one of given) {
+    const record = find(one);
+    if (record !== undefined) found.push(shape(record));
+    else failures.push({ arn: arnOf(one), reason: 'MISSING' });
+  }
+  return { found, failures };
+}
+
 export function findTask(api: ApiContext, cluster: ClusterRecord, idOrArn: string): TaskRecord | undefined {
   return api.store.tasks.get(taskArn(cluster.region, cluster.name, nameOf(idOrArn)));
 }
-
-const FAMILY = /^[a-zA-Z0-9_-]{1,255}$/;
 
 /** `family` (latest ACTIVE revision), `family:revision`, or the task definition's ARN. */
 export function parseTaskDefinitionRef(
@@ -64,7 +83,7 @@ export function parseTaskDefinitionRef(
   }
   const colon = body.lastIndexOf(':');
   const family = colon < 0 ? body : body.slice(0, colon);
-  if (!FAMILY.test(family)) throw client('Unable to describe task definition.');
+  if (!RESOURCE_NAME.test(family)) throw client('Unable to describe task definition.');
   if (colon < 0) return { region, family };
   const revision = Number(body.slice(colon + 1));
   if (!Number.isInteger(revision) || revision < 1)

@@ -4,7 +4,6 @@
 import { taskDefinitionArn } from './arns.js';
 import { lookupTaskDefinition, parseTaskDefinitionRef } from './api-context.js';
 import type { ApiContext, Handler } from './api-context.js';
-import { page } from './api-clusters.js';
 import {
   client,
   invalid,
@@ -12,21 +11,22 @@ import {
   optObjectList,
   optString,
   optStringList,
+  page,
   reqString,
+  RESOURCE_NAME,
   tagsOf,
+  wantsTags,
 } from './input.js';
 import type { Input } from './input.js';
 import { taskDefinitionShape } from './shapes.js';
 import type { TaskDefinitionRecord } from './store.js';
-
-const FAMILY = /^[a-zA-Z0-9_-]{1,255}$/;
 
 export function definitionHandlers(api: ApiContext): Record<string, Handler> {
   const { store, clock } = api;
   return {
     RegisterTaskDefinition(input, ctx) {
       const family = reqString(input, 'family');
-      if (!FAMILY.test(family)) {
+      if (!RESOURCE_NAME.test(family)) {
         throw client(
           'Family contains invalid characters. Up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed.',
         );
@@ -55,8 +55,7 @@ export function definitionHandlers(api: ApiContext): Record<string, Handler> {
       const definition = lookupTaskDefinition(api, reqString(input, 'taskDefinition'), ctx);
       if (!definition) throw client('Unable to describe task definition.');
       const out: Record<string, unknown> = { taskDefinition: taskDefinitionShape(definition) };
-      if ((optStringList(input, 'include') ?? []).includes('TAGS'))
-        out['tags'] = definition.tags.map((t) => ({ ...t }));
+      if (wantsTags(input)) out['tags'] = definition.tags.map((t) => ({ ...t }));
       return out;
     },
 

@@ -5,9 +5,14 @@
 import { AwsError } from '../contracts.js';
 import type { RequestContext } from '../contracts.js';
 import { serviceArn } from './arns.js';
-import { findCluster, findService, lookupTaskDefinition, requireService } from './api-context.js';
+import {
+  describeEach,
+  findCluster,
+  findService,
+  lookupTaskDefinition,
+  requireService,
+} from './api-context.js';
 import type { ApiContext, Handler } from './api-context.js';
-import { page } from './api-clusters.js';
 import {
   client,
   invalid,
@@ -17,8 +22,11 @@ import {
   optObjectList,
   optString,
   optStringList,
+  page,
   reqString,
+  RESOURCE_NAME,
   tagsOf,
+  wantsTags,
 } from './input.js';
 import type { Input } from './input.js';
 import { newDeployment } from './scheduler.js';
@@ -30,7 +38,6 @@ import type {
   TaskDefinitionRecord,
 } from './store.js';
 
-const SERVICE_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
 /** Page "Service load balancing": a service can have at most 5 target groups. */
 const MAX_TARGET_GROUPS = 5;
 const MAX_GRACE_SECONDS = 2147483647;
@@ -41,7 +48,7 @@ export function serviceHandlers(api: ApiContext): Record<string, Handler> {
     CreateService(input, ctx) {
       const cluster = findCluster(api, input, ctx);
       const name = reqString(input, 'serviceName');
-      if (!SERVICE_NAME.test(name)) {
+      if (!RESOURCE_NAME.test(name)) {
         throw invalid(
           'Service name must be up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens.',
         );
@@ -176,19 +183,14 @@ export function serviceHandlers(api: ApiContext): Record<string, Handler> {
       const names = optStringList(input, 'services');
       if (!names || names.length === 0) throw invalid('Services cannot be empty.');
       if (names.length > 10) throw invalid('Services cannot have more than 10 items.');
-      const withTags = (optStringList(input, 'include') ?? []).includes('TAGS');
-      const services: unknown[] = [];
-      const failures: unknown[] = [];
-      for (const given of names) {
-        const service = findService(api, cluster, given);
-        if (service) services.push(serviceShape(service, store, withTags));
-        else
-          failures.push({
-            arn: given.startsWith('arn:') ? given : serviceArn(cluster.region, cluster.name, given),
-            reason: 'MISSING',
-          });
-      }
-      return { services, failures };
+      const withTags = wantsTags(input);
+      const { found, failures } = describeEach(
+        names,
+        (given) => findService(api, cluster, given),
+        (service) => serviceShape(service, store, withTags),
+        (given) => (given.startsWith('arn:') ? given : serviceArn(cluster.region, cluster.name, given)),
+      );
+      return { services: found, failures };
     },
 
     DeleteService(input, ctx) {

@@ -1,10 +1,9 @@
 // Tasks. Pages: ECS API reference ListTasks / DescribeTasks / StopTask, and "Amazon ECS task
 // lifecycle" (a task is listed as desiredStatus RUNNING until ECS decides to stop it).
 import { taskArn } from './arns.js';
-import { findCluster, findTask, requireService } from './api-context.js';
+import { describeEach, findCluster, findTask, requireService } from './api-context.js';
 import type { ApiContext, Handler } from './api-context.js';
-import { page } from './api-clusters.js';
-import { invalid, optInt, optString, optStringList, reqString } from './input.js';
+import { invalid, optInt, optString, optStringList, page, reqString, wantsTags } from './input.js';
 import { taskShape } from './shapes.js';
 
 export function taskHandlers(api: ApiContext): Record<string, Handler> {
@@ -41,19 +40,14 @@ export function taskHandlers(api: ApiContext): Record<string, Handler> {
       const ids = optStringList(input, 'tasks');
       if (!ids || ids.length === 0) throw invalid('Tasks cannot be empty.');
       if (ids.length > 100) throw invalid('Tasks cannot have more than 100 items.');
-      const withTags = (optStringList(input, 'include') ?? []).includes('TAGS');
-      const tasks: unknown[] = [];
-      const failures: unknown[] = [];
-      for (const given of ids) {
-        const task = findTask(api, cluster, given);
-        if (task) tasks.push(taskShape(task, withTags));
-        else
-          failures.push({
-            arn: given.startsWith('arn:') ? given : taskArn(cluster.region, cluster.name, given),
-            reason: 'MISSING',
-          });
-      }
-      return { tasks, failures };
+      const withTags = wantsTags(input);
+      const { found, failures } = describeEach(
+        ids,
+        (given) => findTask(api, cluster, given),
+        (task) => taskShape(task, withTags),
+        (given) => (given.startsWith('arn:') ? given : taskArn(cluster.region, cluster.name, given)),
+      );
+      return { tasks: found, failures };
     },
 
     StopTask(input, ctx) {

@@ -96,6 +96,32 @@ export function decodeToken(token: string | undefined): number {
   throw invalid('Invalid nextToken.');
 }
 
+/** One page of a list: `maxResults` (1..100, default 100) and an opaque `nextToken`. */
+export function page<T>(
+  all: T[],
+  maxResults: number | undefined,
+  nextToken: string | undefined,
+  key: string,
+): Record<string, unknown> {
+  if (maxResults !== undefined && (maxResults < 1 || maxResults > 100)) {
+    throw invalid('maxResults must be between 1 and 100.');
+  }
+  const start = decodeToken(nextToken);
+  const size = maxResults ?? 100;
+  const items = all.slice(start, start + size);
+  const out: Record<string, unknown> = { [key]: items };
+  if (start + size < all.length) out['nextToken'] = encodeToken(start + size);
+  return out;
+}
+
+/** Describe* calls return resource tags only when asked with `include: ["TAGS"]`. */
+export function wantsTags(input: Input): boolean {
+  return (optStringList(input, 'include') ?? []).includes('TAGS');
+}
+
+/** Cluster names, service names and task definition families: up to 255 letters, numbers, `-` and `_`. */
+export const RESOURCE_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
+
 /** Epoch seconds, as the JSON protocol sends timestamps. */
 export const seconds = (ms: number | undefined): number | undefined =>
   ms === undefined ? undefined : ms / 1000;

@@ -89,6 +89,21 @@ function checkName(kind: 'Load balancer' | 'Target group', name: string): void {
 // ---------------------------------------------------------------------------------------------
 // Shapes, as the API reference's data types name their members.
 
+/** Describe* by Names: names are per region, and any unknown one fails the whole call. */
+function byNames<T extends { name: string; region: string }>(
+  all: Iterable<T>,
+  names: readonly string[],
+  region: string,
+  notFoundError: () => AwsError,
+): T[] {
+  const inRegion = [...all].filter((item) => item.region === region);
+  return names.map((name) => {
+    const item = inRegion.find((i) => i.name === name);
+    if (!item) throw notFoundError();
+    return item;
+  });
+}
+
 function loadBalancerXml(lb: LoadBalancer): XmlObject {
   return {
     LoadBalancerArn: lb.arn,
@@ -247,13 +262,7 @@ export function createHandlers(deps: ApiDeps): Record<string, Handler> {
       let found: LoadBalancer[];
       if (arns.length > 0) found = arns.map(loadBalancerByArn);
       else if (names.length > 0) {
-        found = names.map((name) => {
-          const lb = [...store.loadBalancers.values()].find(
-            (l) => l.name === name && l.region === ctx.region,
-          );
-          if (!lb) throw notFound.loadBalancer();
-          return lb;
-        });
+        found = byNames(store.loadBalancers.values(), names, ctx.region, notFound.loadBalancer);
       } else found = [...store.loadBalancers.values()].filter((lb) => lb.region === ctx.region);
       const { items, nextMarker } = pageOf(input, found);
       return withMarker({ LoadBalancers: items.map(loadBalancerXml) }, nextMarker);
@@ -355,13 +364,7 @@ export function createHandlers(deps: ApiDeps): Record<string, Handler> {
         found = [...store.targetGroups.values()].filter((g) => g.loadBalancerArns.includes(lbArn));
       } else if (arns.length > 0) found = arns.map(groupByArn);
       else if (names.length > 0) {
-        found = names.map((name) => {
-          const group = [...store.targetGroups.values()].find(
-            (g) => g.name === name && g.region === ctx.region,
-          );
-          if (!group) throw notFound.targetGroup();
-          return group;
-        });
+        found = byNames(store.targetGroups.values(), names, ctx.region, notFound.targetGroup);
       } else found = [...store.targetGroups.values()].filter((g) => g.region === ctx.region);
       const { items, nextMarker } = pageOf(input, found);
       return withMarker({ TargetGroups: items.map(targetGroupXml) }, nextMarker);

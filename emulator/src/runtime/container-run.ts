@@ -21,6 +21,40 @@ export interface ContainerRun {
   kill(): void;
 }
 
+/** A container's end, settled once (the first end() wins), for both ways of running one. */
+export interface ContainerEnding {
+  readonly ended: Promise<ContainerEnd>;
+  end(result: ContainerEnd): void;
+  hasEnded(): boolean;
+  /** Rejects once the container has ended: for a `ready` that the end cut short. */
+  endedBeforeListening(): Promise<never>;
+}
+
+/** `settle` delivers the end (the in-process runtime defers it, as a process's exit is asynchronous). */
+export function containerEnding(
+  label: string,
+  settle: (deliver: () => void) => void = (deliver) => deliver(),
+): ContainerEnding {
+  let endedOnce = false;
+  let resolveEnded!: (end: ContainerEnd) => void;
+  const ended = new Promise<ContainerEnd>((resolve) => (resolveEnded = resolve));
+  return {
+    ended,
+    end(result) {
+      if (endedOnce) return;
+      endedOnce = true;
+      settle(() => resolveEnded(result));
+    },
+    hasEnded: () => endedOnce,
+    endedBeforeListening: () =>
+      ended.then(({ exitCode, error }) => {
+        throw new Error(
+          `${label} ended before listening (exit code ${exitCode})${error ? `: ${error}` : ''}`,
+        );
+      }),
+  };
+}
+
 /** What a container runs, with every AWS duration turned into real milliseconds by the clock. */
 export interface ContainerLaunch {
   crashOnStart: boolean;

@@ -1,25 +1,19 @@
 // One container as a real HTTP server inside the emulator's own process, for fleets too big for a
 // process each (hundreds of tasks on two cores). Same app code as a child process (task-app.mjs),
 // and the exits a process would have: crash -> 1, SIGTERM -> graceful close -> 0, SIGKILL -> 137.
-import type { ContainerEnd, ContainerLaunch, ContainerRun } from './container-run.js';
+import { containerEnding, type ContainerLaunch, type ContainerRun } from './container-run.js';
 import { createTaskApp } from './task-app.mjs';
 
 const SIGKILL_EXIT = 137;
 
 export function runContainerInProcess(launch: ContainerLaunch, label: string): ContainerRun {
-  let endedOnce = false;
-  let resolveEnded!: (end: ContainerEnd) => void;
-  const ended = new Promise<ContainerEnd>((resolve) => (resolveEnded = resolve));
   // A process ends asynchronously; so does this, so listeners see the same order in both runtimes.
-  const end = (result: ContainerEnd): void => {
-    if (endedOnce) return;
-    endedOnce = true;
-    setImmediate(() => resolveEnded(result));
-  };
-  const endedEarly = (): Promise<never> =>
-    ended.then(({ exitCode, error }) => {
-      throw new Error(`${label} ended before listening (exit code ${exitCode})${error ? `: ${error}` : ''}`);
-    });
+  const {
+    ended,
+    end,
+    hasEnded,
+    endedBeforeListening: endedEarly,
+  } = containerEnding(label, (deliver) => setImmediate(deliver));
 
   if (launch.crashOnStart) {
     end({ exitCode: 1 });
@@ -53,10 +47,10 @@ export function runContainerInProcess(launch: ContainerLaunch, label: string): C
     ready,
     ended,
     terminate: () => {
-      if (!endedOnce) void app.close().then(() => end({ exitCode: 0 }));
+      if (!hasEnded()) void app.close().then(() => end({ exitCode: 0 }));
     },
     kill: () => {
-      if (endedOnce) return;
+      if (hasEnded()) return;
       app.destroy();
       end({ exitCode: SIGKILL_EXIT });
     },

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Log } from '../contracts.js';
-import type { ContainerEnd, ContainerLaunch, ContainerRun } from './container-run.js';
+import { containerEnding, type ContainerLaunch, type ContainerRun } from './container-run.js';
 
 const CHILD_SCRIPT = fileURLToPath(new URL('./task-child.mjs', import.meta.url));
 
@@ -29,25 +29,14 @@ export function spawnContainer(
     for (const line of chunk.split('\n')) if (line.trim()) log(`${label}: ${line.trim()}`);
   });
 
-  let endedOnce = false;
-  let resolveEnded!: (end: ContainerEnd) => void;
-  const ended = new Promise<ContainerEnd>((resolve) => (resolveEnded = resolve));
-  const end = (result: ContainerEnd): void => {
-    if (endedOnce) return;
-    endedOnce = true;
-    resolveEnded(result);
-  };
+  const { ended, end, hasEnded, endedBeforeListening } = containerEnding(label);
 
   const ready = new Promise<void>((resolve, reject) => {
     child.on('message', (message: unknown) => {
       if (typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'ready')
         resolve();
     });
-    void ended.then(({ exitCode, error }) =>
-      reject(
-        new Error(`${label} ended before listening (exit code ${exitCode})${error ? `: ${error}` : ''}`),
-      ),
-    );
+    endedBeforeListening().catch(reject);
   });
 
   child.on('exit', (code, signal) => {
@@ -63,7 +52,7 @@ export function spawnContainer(
   });
 
   const signal = (name: NodeJS.Signals): void => {
-    if (!endedOnce && child.exitCode === null && child.signalCode === null) child.kill(name);
+    if (!hasEnded() && child.exitCode === null && child.signalCode === null) child.kill(name);
   };
   return {
     pid: child.pid,
