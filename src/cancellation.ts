@@ -97,7 +97,7 @@ export function installCancellation(options: CancellationOptions = {}): Cancella
       timer.unref();
       return;
     }
-    forceExit(`Received ${name} again`);
+    forceExit(name === cancelledBy ? `Received ${name} again` : `Received ${name} after ${cancelledBy}`);
   };
   const onInt = (): void => onSignal('SIGINT');
   const onTerm = (): void => onSignal('SIGTERM');

@@ -70,7 +70,7 @@ export function decidePost(state: RolloutState | undefined, onCancel: 'rollback'
   if (state.phase === 'preflight') {
     return { kind: 'conclude', reason: `main stopped before it changed ${where}: the service is untouched` };
   }
-  const stage = state.phase === 'rolling-back' ? 'while rolling back' : 'mid-rollout';
+  const stage = state.phase === 'rolling-back' ? 'in the rollback' : 'in the rollout';
   if (onCancel === 'leave') {
     return {
       kind: 'leave',

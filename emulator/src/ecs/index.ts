@@ -18,14 +18,21 @@ export interface EcsDeps {
   targets: TargetRegistry;
 }
 
+let lastBlock = randomInt(1, 255);
+function nextAddressBlock(): number {
+  lastBlock = (lastBlock % 254) + 1;
+  return lastBlock;
+}
+
 export function createEcs(deps: EcsDeps): EcsPart {
   const store = createStore();
   // The lifecycle pokes the scheduler, which drives the lifecycle: tie the knot through a holder.
   const holder: { scheduler?: Scheduler } = {};
   const poke = (): void => holder.scheduler?.poke();
-  // A random 127.N.x.y block per emulator: emulators running side by side on one machine (test
-  // files in parallel, a demo) would otherwise hand out the same address and fail with EADDRINUSE.
-  const ips = createIpAllocator(randomInt(1, 255));
+  // A 127.N.x.y block per emulator: emulators running side by side on one machine (test files in
+  // parallel, a demo) would otherwise hand out the same address and fail with EADDRINUSE. Random
+  // across processes, and never the same block twice in a row within one process.
+  const ips = createIpAllocator(nextAddressBlock());
   const lifecycle = createTaskLifecycle({ ...deps, store, ips, poke });
   const running = createScheduler({
     clock: deps.clock,
