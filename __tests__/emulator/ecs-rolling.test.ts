@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   circuitBreakerThreshold,
+  failingToStop,
   maxTaskCount,
   minHealthyCount,
   rollingStep,
@@ -104,6 +105,72 @@ describe('rollingStep', () => {
         old: tasks('o', [true, true, true, true]),
       }),
     ).toEqual({ launch: 0, stop: [] });
+  });
+});
+
+describe('failingToStop (tasks that failed ELB health checks)', () => {
+  // Six tasks, all failing; maximumPercent 200 leaves room for six replacements.
+  const all = {
+    desired: 6,
+    maximumPercent: 200,
+    minimumHealthyPercent: 100,
+    liveCount: 6,
+    upCount: 6,
+    healthy: 0,
+    running: 6,
+    missing: 6,
+    starting: 0,
+    mayLaunch: true,
+    failing: ['f0', 'f1', 'f2', 'f3', 'f4', 'f5'],
+  };
+
+  it('stops none while there is room to start replacements first, then one per healthy replacement', () => {
+    expect(failingToStop(all)).toEqual([]);
+    // Six replacements in flight, none healthy yet.
+    expect(failingToStop({ ...all, liveCount: 12, upCount: 12, missing: 0, starting: 6 })).toEqual([]);
+    // Two of them healthy: two unhealthy tasks go.
+    expect(
+      failingToStop({ ...all, liveCount: 12, upCount: 12, healthy: 2, missing: 0, starting: 4 }),
+    ).toEqual(['f0', 'f1']);
+  });
+
+  it('healthy tasks of any deployment stand in for failing ones (a failing new version during a rollout)', () => {
+    expect(
+      failingToStop({ ...all, desired: 4, healthy: 4, liveCount: 8, upCount: 8, failing: ['n0', 'n1'] }),
+    ).toEqual(['n0', 'n1']);
+  });
+
+  it('with no room under maximumPercent: one at a time, keeping minimumHealthyPercent RUNNING', () => {
+    const full = {
+      ...all,
+      desired: 2,
+      maximumPercent: 100,
+      minimumHealthyPercent: 50,
+      liveCount: 2,
+      upCount: 2,
+    };
+    const two = { ...full, running: 2, missing: 2, failing: ['f0', 'f1'] };
+    expect(failingToStop(two)).toEqual(['f0']);
+    // f0 still draining (live, no longer up): wait for it, one by one.
+    expect(
+      failingToStop({ ...two, liveCount: 3, upCount: 1, running: 1, missing: 2, failing: ['f1'] }),
+    ).toEqual([]);
+    // A replacement in flight: the last one waits for it to be healthy.
+    expect(
+      failingToStop({
+        ...two,
+        liveCount: 2,
+        upCount: 2,
+        running: 2,
+        missing: 1,
+        starting: 1,
+        failing: ['f1'],
+      }),
+    ).toEqual([]);
+    // minimumHealthyPercent 100 with maximumPercent 100 allows nothing.
+    expect(failingToStop({ ...two, minimumHealthyPercent: 100 })).toEqual([]);
+    // A FAILED deployment launches no replacement, so nothing is stopped to make room for one.
+    expect(failingToStop({ ...two, mayLaunch: false })).toEqual([]);
   });
 });
 

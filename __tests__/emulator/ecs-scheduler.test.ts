@@ -293,6 +293,95 @@ describe('ELB health checks', () => {
   });
 });
 
+describe('tasks that turn unhealthy', () => {
+  /** Make every running task's health path answer 500 from now on, as POST /_emulator/health/fail does. */
+  const failAll = (x: Harness): string[] =>
+    [...x.runtime.tasks.values()]
+      .filter((t) => !t.exited)
+      .map((t) => {
+        t.spec.containers[0]!.behavior.unhealthy = true;
+        return t.spec.taskArn;
+      });
+
+  interface ReplacementSample {
+    running: number;
+    stopped: number;
+    healthyReplacements: number;
+    unhealthyOriginals: number;
+  }
+
+  /** Sample every few ms until every original task is STOPPED and the service steady again. */
+  async function watchReplacement(x: Harness, originals: Set<string>): Promise<ReplacementSample[]> {
+    const samples = await sampled(
+      x,
+      async () => {
+        await until(
+          () =>
+            state(x).tasks.filter((t) => originals.has(t.taskArn) && t.lastStatus === 'STOPPED').length ===
+            originals.size
+              ? true
+              : undefined,
+          15_000,
+          'every unhealthy task replaced and STOPPED',
+        );
+        await steady(x, 'web:1');
+      },
+      (s) => ({
+        running: s.tasks.filter((t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING').length,
+        stopped: s.tasks.filter((t) => originals.has(t.taskArn) && t.desiredStatus === 'STOPPED').length,
+        healthyReplacements: s.tasks.filter((t) => !originals.has(t.taskArn) && healthy(x, t)).length,
+        unhealthyOriginals: s.tasks.filter(
+          (t) =>
+            originals.has(t.taskArn) &&
+            x.targets.health(TG_ARN, { id: t.privateIPv4Address, port: 8080 }).state === 'unhealthy',
+        ).length,
+      }),
+    );
+    expect(samples.length).toBeGreaterThan(20);
+    expect(state(x).tasks.filter((t) => t.desiredStatus === 'RUNNING')).toHaveLength(originals.size);
+    return samples;
+  }
+
+  /** ECS's stop reason, failedTasks and one unhealthy event per task, as before. */
+  function checkStopped(x: Harness, originals: Set<string>): void {
+    for (const t of state(x).tasks.filter((u) => originals.has(u.taskArn))) {
+      expect(t.stoppedReason).toBe(`Task failed ELB health checks in (target-group ${TG_ARN})`);
+      expect(t.stopCode).toBe('ServiceSchedulerInitiated');
+    }
+    expect(service(x).deployments[0]!.failedTasks).toBe(originals.size);
+    const unhealthyEvents = service(x).events.filter((e) =>
+      e.message.includes(') is unhealthy in (target-group'),
+    );
+    expect(unhealthyEvents).toHaveLength(originals.size);
+  }
+
+  it('min 100% / max 200%: replacements start first, and no unhealthy task stops before one is healthy in its place', async () => {
+    const x = await setUp(4, { minimumHealthyPercent: 100, maximumPercent: 200 });
+    const originals = new Set(failAll(x));
+    const samples = await watchReplacement(x, originals);
+    // The failure was seen on all four at once before anything was stopped.
+    expect(samples.some((s) => s.unhealthyOriginals === 4 && s.stopped === 0)).toBe(true);
+    for (const sample of samples) {
+      // Never below the floor (4) of RUNNING tasks, and each stop is covered by a healthy replacement.
+      expect(sample.running).toBeGreaterThanOrEqual(4);
+      expect(sample.stopped).toBeLessThanOrEqual(sample.healthyReplacements);
+    }
+    checkStopped(x, originals);
+  });
+
+  it('min 50% / max 100% (no room to start a replacement first): unhealthy tasks stop one by one, keeping the floor RUNNING', async () => {
+    const x = await setUp(2, { minimumHealthyPercent: 50, maximumPercent: 100 });
+    const originals = new Set(failAll(x));
+    const samples = await watchReplacement(x, originals);
+    for (const sample of samples) {
+      expect(sample.running).toBeGreaterThanOrEqual(1);
+      // Only one is stopped to make room; the other waits for a healthy replacement.
+      expect(sample.stopped).toBeLessThanOrEqual(sample.healthyReplacements + 1);
+    }
+    checkStopped(x, originals);
+  });
+});
+
 describe('deployment circuit breaker', () => {
   it('fails the deployment at the threshold (0.5 x desired, at least 3) and rolls back to the last COMPLETED one', async () => {
     // maximumPercent 125 of 4: one new task at a time, so failures arrive one by one.

@@ -67246,7 +67246,7 @@ function installCancellation(options = {}) {
             timer.unref();
             return;
         }
-        forceExit(`Received ${name} again`);
+        forceExit(name === cancelledBy ? `Received ${name} again` : `Received ${name} after ${cancelledBy}`);
     };
     const onInt = () => onSignal('SIGINT');
     const onTerm = () => onSignal('SIGTERM');

@@ -74557,7 +74557,7 @@ function decidePost(state, onCancel) {
     if (state.phase === 'preflight') {
         return { kind: 'conclude', reason: `main stopped before it changed ${where}: the service is untouched` };
     }
-    const stage = state.phase === 'rolling-back' ? 'while rolling back' : 'mid-rollout';
+    const stage = state.phase === 'rolling-back' ? 'in the rollback' : 'in the rollout';
     if (onCancel === 'leave') {
         return {
             kind: 'leave',

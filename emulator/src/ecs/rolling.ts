@@ -77,3 +77,65 @@ export function rollingStep(input: RollingInput): RollingDecision {
     : 0;
   return { launch, stop };
 }
+
+export interface FailingInput {
+  desired: number;
+  maximumPercent: number;
+  minimumHealthyPercent: number;
+  /** Every task of the service not yet STOPPED, draining and stopping ones included. */
+  liveCount: number;
+  /** Tasks ECS still wants running (failing ones included). */
+  upCount: number;
+  /** Healthy tasks that are not failing and that this step does not stop, every deployment. */
+  healthy: number;
+  /** Tasks ECS still wants running that are in RUNNING, failing ones included. */
+  running: number;
+  /** Tasks the PRIMARY deployment still lacks (desired minus its kept, not failing, tasks). */
+  missing: number;
+  /** PRIMARY tasks launched but not yet healthy: replacements in flight. */
+  starting: number;
+  mayLaunch: boolean;
+  /** Tasks that failed ELB health checks (past the grace period), in the order to stop them. */
+  failing: string[];
+}
+
+/**
+ * Which tasks that failed ELB health checks to stop now. ECS replaces them start-first:
+ *
+ * - Page "Deploy Amazon ECS services by replacing tasks": "If tasks become unhealthy, the Amazon
+ *   ECS service scheduler will start replacement tasks first and maintain minimumHealthyPercent
+ *   tasks until the replacement tasks become healthy. As the replacement tasks launch and become
+ *   healthy, the unhealthy tasks will gradually be stopped." (Also page "Amazon ECS services": once
+ *   a replacement is HEALTHY, the unhealthy task it replaces is stopped.) So a failing task is
+ *   stopped only when a healthy task stands in for it: healthy + failing left >= desiredCount. The
+ *   replacements themselves are rollingStep's launches (a failing task is not counted as one the
+ *   deployment keeps), within maximumPercent.
+ * - The documented exception, API reference DeploymentConfiguration, minimumHealthyPercent: "If any
+ *   tasks are unhealthy and if maximumPercent doesn't allow the Amazon ECS scheduler to start
+ *   replacement tasks, the scheduler stops the unhealthy tasks one-by-one — using the
+ *   minimumHealthyPercent as a constraint — to clear up capacity". Here: no room under
+ *   maximumPercent, replacements still missing and none in flight, no task already on its way
+ *   down (one by one), and the tasks left RUNNING stay at or above the floor. minimumHealthyPercent
+ *   counts tasks "in the RUNNING state" (same page): failing tasks are RUNNING, so a service whose
+ *   tasks all fail still frees room, and with minimumHealthyPercent 100 and maximumPercent 100 it
+ *   cannot (nothing in the documentation lets it).
+ */
+export function failingToStop(input: FailingInput): string[] {
+  const covered = Math.max(0, input.healthy + input.failing.length - input.desired);
+  if (covered > 0) return input.failing.slice(0, covered);
+
+  const noRoom = maxTaskCount(input.desired, input.maximumPercent) - input.liveCount <= 0;
+  const oneByOne = input.liveCount === input.upCount;
+  const floor = minHealthyCount(input.desired, input.minimumHealthyPercent);
+  if (
+    input.failing.length > 0 &&
+    input.mayLaunch &&
+    input.missing > 0 &&
+    input.starting === 0 &&
+    noRoom &&
+    oneByOne &&
+    input.running - 1 >= floor
+  )
+    return input.failing.slice(0, 1);
+  return [];
+}

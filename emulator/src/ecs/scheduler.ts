@@ -1,12 +1,12 @@
 // The ECS service scheduler for services with the ECS (rolling update) deployment controller. One
-// reconcile per service per tick: replace tasks that failed ELB health checks, trip the deployment
+// reconcile per service per tick: find tasks that failed ELB health checks, trip the deployment
 // circuit breaker, launch and stop per the rolling-update arithmetic (rolling.ts), retire drained
 // deployments, and mark COMPLETED / steady state. It reacts every ~75 ms of real time, and at once
 // when a task or a target changes.
 import type { Clock, Log, TargetRegistry } from '../contracts.js';
 import { newDeploymentId } from './arns.js';
 import { addEvent, taskList } from './events.js';
-import { circuitBreakerThreshold, rollingStep } from './rolling.js';
+import { circuitBreakerThreshold, failingToStop, rollingStep } from './rolling.js';
 import type { DeploymentRecord, EcsStore, ServiceRecord, TaskRecord } from './store.js';
 import type { TaskLifecycle } from './tasks.js';
 
@@ -60,6 +60,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const { clock, store, targets, lifecycle } = deps;
   let scheduled: NodeJS.Immediate | undefined;
   let stopped = false;
+  /** Tasks whose unhealthy event has been posted, so it is posted once per task. */
+  const reported = new Set<string>();
 
   const tick = (): void => {
     scheduled = undefined;
@@ -84,26 +86,57 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const primary = service.deployments[0];
     if (!primary) return;
 
-    replaceElbFailures(service, tasks, now);
+    const failing = elbFailures(service, tasks, now);
     tripCircuitBreaker(service, now);
     const current = service.deployments[0]!;
 
     const desired = service.status === 'ACTIVE' ? service.desiredCount : 0;
     const up = tasks.filter((t) => t.desiredStatus === 'RUNNING');
     const live = tasks.filter((t) => t.lastStatus !== 'STOPPED');
+    // A failing task is neither one the deployment keeps nor one it replaces by rolling: it is
+    // replaced start-first (failingToStop), so the rolling arithmetic sees only the others.
+    const kept = up.filter((t) => !failing.has(t.arn));
+    const healthyOf = new Map(kept.map((t) => [t.arn, isTaskHealthy(t, service, targets)]));
     const view = (t: TaskRecord): { arn: string; healthy: boolean } => ({
       arn: t.arn,
-      healthy: isTaskHealthy(t, service, targets),
+      healthy: healthyOf.get(t.arn) ?? false,
     });
+    const primaryKept = kept.filter((t) => t.deploymentId === current.id);
+    const rolloutState = current.rolloutState;
+    const mayLaunch = rolloutState !== 'FAILED';
     const decision = rollingStep({
       desired,
       maximumPercent: service.deploymentConfiguration.maximumPercent,
       minimumHealthyPercent: service.deploymentConfiguration.minimumHealthyPercent,
       liveCount: live.length,
-      primary: up.filter((t) => t.deploymentId === current.id).map(view),
-      old: up.filter((t) => t.deploymentId !== current.id).map(view),
-      mayLaunch: current.rolloutState !== 'FAILED',
+      primary: primaryKept.map(view),
+      old: kept.filter((t) => t.deploymentId !== current.id).map(view),
+      mayLaunch,
     });
+    const stopping = new Set(decision.stop);
+    const failed = failingToStop({
+      desired,
+      maximumPercent: service.deploymentConfiguration.maximumPercent,
+      minimumHealthyPercent: service.deploymentConfiguration.minimumHealthyPercent,
+      liveCount: live.length,
+      upCount: up.length,
+      healthy: kept.filter((t) => healthyOf.get(t.arn) === true && !stopping.has(t.arn)).length,
+      running: up.filter((t) => t.lastStatus === 'RUNNING' && !stopping.has(t.arn)).length,
+      missing: Math.max(0, desired - primaryKept.filter((t) => !stopping.has(t.arn)).length),
+      starting: primaryKept.filter((t) => healthyOf.get(t.arn) !== true).length,
+      mayLaunch,
+      failing: [...failing.keys()],
+    });
+    if (failed.length > 0) {
+      for (const arn of failed) stopFailed(service, store.tasks.get(arn), failing.get(arn), now);
+      // The failures just counted may trip the breaker: decide again on the next tick, as ECS
+      // launches nothing more for a deployment once it is FAILED.
+      tripCircuitBreaker(service, now);
+      if (service.deployments[0] !== current || current.rolloutState !== rolloutState) {
+        settleDeployments(service, now);
+        return;
+      }
+    }
 
     const toStop = decision.stop
       .map((arn) => store.tasks.get(arn))
@@ -137,33 +170,55 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
 
   /**
    * Pages "Service load balancing" and "Health check grace period": a task whose target is
-   * unhealthy in any of the service's target groups is stopped and replaced, unless the service's
-   * healthCheckGracePeriodSeconds since the task started has not yet passed.
+   * unhealthy in any of the service's target groups has failed ELB health checks, unless the
+   * service's healthCheckGracePeriodSeconds since the task started has not yet passed. Returns
+   * those tasks (oldest first) with the target that failed; failingToStop decides when each goes.
    */
-  function replaceElbFailures(service: ServiceRecord, tasks: TaskRecord[], now: number): void {
+  function elbFailures(
+    service: ServiceRecord,
+    tasks: TaskRecord[],
+    now: number,
+  ): Map<string, { targetGroupArn: string; port: number }> {
     const grace = clock.ms(service.healthCheckGracePeriodSeconds ?? 0);
-    for (const task of tasks) {
+    const failing = new Map<string, { targetGroupArn: string; port: number }>();
+    for (const task of [...tasks].sort((a, b) => a.createdAt - b.createdAt)) {
+      if (task.lastStatus === 'STOPPED') reported.delete(task.arn);
       if (task.lastStatus !== 'RUNNING' || task.desiredStatus !== 'RUNNING') continue;
       if (task.startedAt !== undefined && now - task.startedAt < grace) continue;
       for (const target of task.targets) {
         const health = targets.health(target.targetGroupArn, { id: task.ip, port: target.port });
         if (health.state !== 'unhealthy') continue;
-        const why = health.description ?? health.reason ?? 'unhealthy';
-        addEvent(
-          service,
-          `(task ${task.id}) (port ${target.port}) is unhealthy in (target-group ${target.targetGroupArn}) due to (reason ${why}).`,
-          now,
-        );
-        lifecycle.countFailure(task);
-        addEvent(service, `has stopped 1 running tasks: ${taskList([task.id])}.`, now);
-        lifecycle.stop(
-          task,
-          `Task failed ELB health checks in (target-group ${target.targetGroupArn})`,
-          'ServiceSchedulerInitiated',
-        );
+        failing.set(task.arn, target);
+        if (!reported.has(task.arn)) {
+          reported.add(task.arn);
+          const why = health.description ?? health.reason ?? 'unhealthy';
+          addEvent(
+            service,
+            `(task ${task.id}) (port ${target.port}) is unhealthy in (target-group ${target.targetGroupArn}) due to (reason ${why}).`,
+            now,
+          );
+        }
         break;
       }
     }
+    return failing;
+  }
+
+  function stopFailed(
+    service: ServiceRecord,
+    task: TaskRecord | undefined,
+    target: { targetGroupArn: string } | undefined,
+    now: number,
+  ): void {
+    if (!task || !target) return;
+    reported.delete(task.arn);
+    lifecycle.countFailure(task);
+    addEvent(service, `has stopped 1 running tasks: ${taskList([task.id])}.`, now);
+    lifecycle.stop(
+      task,
+      `Task failed ELB health checks in (target-group ${target.targetGroupArn})`,
+      'ServiceSchedulerInitiated',
+    );
   }
 
   /**
