@@ -537,7 +537,7 @@ describe('runRollout: errors, cancellation, listeners', () => {
     expect(result.outcome).toBe('succeeded');
     expectAllOn(s.fake, NEW, 4);
     // The back-off doubled up to its cap.
-    const backoff = s.clock.sleeps.filter((ms) => ms !== 1000 && ms > 5_000);
+    const backoff = s.clock.sleeps.filter((ms) => ms !== DEFAULT_POLL_POLICY.fastMs && ms > 5_000);
     expect(backoff).toEqual(expect.arrayContaining([7_992, 15_984, 19_980]));
     expect(longestSilence(s.events)).toBeLessThanOrEqual(20_000);
     const words = s.events.flatMap((e) => (e.type === 'progress' ? [e.progress.waitingFor] : []));
@@ -668,23 +668,57 @@ describe('runRollout: errors, cancellation, listeners', () => {
 });
 
 describe('runRollout: adaptive polling', () => {
-  it('about 1 s while things change, slowing to 5 s when nothing does', async () => {
+  it('under 1 s while things change, slowing to 5 s when nothing does', async () => {
     const s = setup(2, 1, { [NEW]: { healthyAfterMs: 60_000 } });
     const result = await runRollout(s.opts);
     expect(result.outcome).toBe('succeeded');
     const sleeps = s.clock.sleeps;
     expect(Math.max(...sleeps)).toBeLessThanOrEqual(DEFAULT_POLL_POLICY.slowMs);
-    expect(sleeps).toContain(1_000);
+    expect(sleeps).toContain(DEFAULT_POLL_POLICY.fastMs);
     expect(sleeps).toContain(5_000);
     // A minute of quiet health checks costs far fewer polls than one a second.
     expect(s.fake.callCounts.observe).toBeLessThan(result.durationMs / 1000 / 2);
   });
 
-  it('a batch that keeps changing is polled every second', async () => {
+  it('the interval runs from the start of one snapshot to the next: a slow snapshot does not stretch it', async () => {
     const s = setup(6, 2);
-    await runRollout(s.opts);
-    const fast = s.clock.sleeps.filter((ms) => ms <= 1_000).length;
-    expect(fast / s.clock.sleeps.length).toBeGreaterThan(0.5);
+    const starts: number[] = [];
+    const driver = s.opts.driver;
+    const slowDriver = Object.create(driver) as typeof driver;
+    slowDriver.observe = async () => {
+      starts.push(s.clock.now());
+      s.clock.t += 300; // a large fleet's snapshot: many ListTasks/DescribeTasks pages
+      return driver.observe();
+    };
+    const result = await runRollout({ ...s.opts, driver: slowDriver });
+    expect(result.outcome).toBe('succeeded');
+    const gaps = starts.slice(1).map((t, i) => t - (starts[i] ?? 0));
+    // While the batches change, snapshots start fastMs apart, not fastMs + 300 ms.
+    expect(gaps.filter((g) => g === DEFAULT_POLL_POLICY.fastMs).length).toBeGreaterThan(gaps.length / 2);
+    expect(gaps).not.toContain(DEFAULT_POLL_POLICY.fastMs + 300);
+  });
+
+  it('a batch that keeps changing is polled at the fast interval throughout', async () => {
+    // Something changes about every 600 ms (start, health, drain): the interval never grows.
+    const s = setup(
+      6,
+      2,
+      { [NEW]: { startMs: 500, healthyAfterMs: 700 } },
+      {},
+      { deregistrationDelayMs: 600 },
+    );
+    const starts: number[] = [];
+    const driver = s.opts.driver;
+    const timed = Object.create(driver) as typeof driver;
+    timed.observe = async () => {
+      starts.push(s.clock.now());
+      return driver.observe();
+    };
+    const result = await runRollout({ ...s.opts, driver: timed });
+    expect(result.outcome).toBe('succeeded');
+    const gaps = starts.slice(1).map((t, i) => t - (starts[i] ?? 0));
+    expect(gaps.length).toBeGreaterThan(3);
+    expect(gaps.filter((g) => g > DEFAULT_POLL_POLICY.fastMs)).toEqual([]);
   });
 });
 
@@ -693,12 +727,13 @@ describe('poll policy (pure)', () => {
   const quiet = (n: number): PollState => ({ unchangedPolls: n, consecutiveErrors: 0 });
 
   it.each([
-    [0, 1_000],
-    [2, 1_000],
-    [3, 1_500],
-    [4, 2_250],
-    [5, 3_375],
-    [6, 5_000],
+    [0, 800],
+    [2, 800],
+    [3, 1_200],
+    [4, 1_800],
+    [5, 2_700],
+    [6, 4_050],
+    [7, 5_000],
     [50, 5_000],
   ])('after %i unchanged polls wait %i ms', (n, ms) => {
     expect(nextDelay(quiet(n), p, 0.5)).toBe(ms);
@@ -709,7 +744,7 @@ describe('poll policy (pure)', () => {
     for (let i = 0; i < 10; i++) s = afterObservation(s, false);
     expect(nextDelay(s, p, 0)).toBe(5_000);
     s = afterObservation(s, true);
-    expect(nextDelay(s, p, 0)).toBe(1_000);
+    expect(nextDelay(s, p, 0)).toBe(800);
     expect(afterError(s)).toEqual({ unchangedPolls: 0, consecutiveErrors: 1 });
   });
 

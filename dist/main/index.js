@@ -67918,14 +67918,15 @@ function plan_clamp(v, lo, hi) {
 // How long to wait before the next observation. Pure policy: the loop feeds it what happened and
 // a random number; it answers with a delay.
 //
-// - Settling (something changed in the last `settlePolls` observations): every `fastMs` (<= 1 s),
-//   so a healthy target or a stopped task is seen within a second.
+// - Settling (something changed in the last `settlePolls` observations): a snapshot starts every
+//   `fastMs` (800 ms), so a healthy target or a stopped task is seen within a second even counting
+//   the time the snapshot itself takes.
 // - Quiet: the interval grows by half each unchanged poll, up to `slowMs`.
 // - Throttled or a transient error: full-jitter exponential back-off (a random delay in
 //   [0, min(maxBackoffMs, baseBackoffMs * 2^errors)]), on top of the SDK's own retries; after
 //   `maxConsecutiveErrors` failures in a row the loop gives up.
 const DEFAULT_POLL_POLICY = {
-    fastMs: 1000,
+    fastMs: 800,
     slowMs: 5000,
     settlePolls: 3,
     baseBackoffMs: 500,
@@ -68118,6 +68119,7 @@ async function restorePrevious(opts) {
         safely(() => opts.onProgress?.(retryingWords(lastWords, r)));
     };
     const retry = { clock, policy, onRetry, ...(opts.random ? { random: opts.random } : {}) };
+    let observedFrom = clock.now();
     try {
         last = await callWithRetry('DescribeServices', () => driver.observe(), retry);
         const primary = last.service.deployments.find((d) => d.status === 'PRIMARY');
@@ -68148,8 +68150,10 @@ async function restorePrevious(opts) {
             poll = afterObservation(poll, changed);
             lastWords = status.waitingFor;
             const now = clock.now();
-            const untilNext = Math.min(nextDelay(poll, policy, 0), started + opts.timeoutMs - now, lastSaidAt + HEARTBEAT_MS - now);
+            // Measured from the start of the last snapshot, as in the rollout loop.
+            const untilNext = Math.min(nextDelay(poll, policy, 0) - (now - observedFrom), started + opts.timeoutMs - now, lastSaidAt + HEARTBEAT_MS - now);
             await sleepQuietly(clock, Math.max(0, untilNext), opts.signal);
+            observedFrom = clock.now();
             last = await callWithRetry('DescribeServices', () => driver.observe(), retry);
         }
     }
@@ -68411,6 +68415,9 @@ class BatchWatch {
             if (signal?.aborted)
                 return this.cancelled();
             let snapshot;
+            // The interval runs from the start of one snapshot to the start of the next, so a large
+            // fleet's slower snapshot does not stretch the detection latency.
+            const observedFrom = clock.now();
             try {
                 snapshot = await callWithRetry('observing the service', () => driver.observe(), this.retry);
             }
@@ -68445,7 +68452,7 @@ class BatchWatch {
             const key = snapshotKey(snapshot);
             this.poll = afterObservation(this.poll, key !== this.lastKey);
             this.lastKey = key;
-            await sleepQuietly(clock, this.delay(clock.now()), signal);
+            await sleepQuietly(clock, this.delay(clock.now(), observedFrom), signal);
         }
     }
     errorFailure(err) {
@@ -68571,11 +68578,11 @@ class BatchWatch {
         this.bus.emit({ type: 'progress', at, progress: decision.progress });
     }
     /** The poll policy's delay, cut short so a deadline or the heartbeat is never overslept. */
-    delay(now) {
+    delay(now, observedFrom) {
         const o = this.opts;
         const deadline = Math.min(this.batchStartedAt + o.batchTimeoutMs, this.started + o.rolloutTimeoutMs);
         const heartbeat = this.lastSaidAt + run_HEARTBEAT_MS;
-        const wanted = nextDelay(this.poll, this.policy, 0);
+        const wanted = nextDelay(this.poll, this.policy, 0) - (now - observedFrom);
         return Math.max(0, Math.min(wanted, deadline - now, heartbeat - now));
     }
     cancelled() {

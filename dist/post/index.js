@@ -73721,14 +73721,15 @@ function outputOf(body) {
 // How long to wait before the next observation. Pure policy: the loop feeds it what happened and
 // a random number; it answers with a delay.
 //
-// - Settling (something changed in the last `settlePolls` observations): every `fastMs` (<= 1 s),
-//   so a healthy target or a stopped task is seen within a second.
+// - Settling (something changed in the last `settlePolls` observations): a snapshot starts every
+//   `fastMs` (800 ms), so a healthy target or a stopped task is seen within a second even counting
+//   the time the snapshot itself takes.
 // - Quiet: the interval grows by half each unchanged poll, up to `slowMs`.
 // - Throttled or a transient error: full-jitter exponential back-off (a random delay in
 //   [0, min(maxBackoffMs, baseBackoffMs * 2^errors)]), on top of the SDK's own retries; after
 //   `maxConsecutiveErrors` failures in a row the loop gives up.
 const DEFAULT_POLL_POLICY = {
-    fastMs: 1000,
+    fastMs: 800,
     slowMs: 5000,
     settlePolls: 3,
     baseBackoffMs: 500,
@@ -73921,6 +73922,7 @@ async function restorePrevious(opts) {
         safely(() => opts.onProgress?.(retryingWords(lastWords, r)));
     };
     const retry = { clock, policy, onRetry, ...(opts.random ? { random: opts.random } : {}) };
+    let observedFrom = clock.now();
     try {
         last = await callWithRetry('DescribeServices', () => driver.observe(), retry);
         const primary = last.service.deployments.find((d) => d.status === 'PRIMARY');
@@ -73951,8 +73953,10 @@ async function restorePrevious(opts) {
             poll = afterObservation(poll, changed);
             lastWords = status.waitingFor;
             const now = clock.now();
-            const untilNext = Math.min(nextDelay(poll, policy, 0), started + opts.timeoutMs - now, lastSaidAt + HEARTBEAT_MS - now);
+            // Measured from the start of the last snapshot, as in the rollout loop.
+            const untilNext = Math.min(nextDelay(poll, policy, 0) - (now - observedFrom), started + opts.timeoutMs - now, lastSaidAt + HEARTBEAT_MS - now);
             await sleepQuietly(clock, Math.max(0, untilNext), opts.signal);
+            observedFrom = clock.now();
             last = await callWithRetry('DescribeServices', () => driver.observe(), retry);
         }
     }

@@ -1,8 +1,9 @@
 // How long to wait before the next observation. Pure policy: the loop feeds it what happened and
 // a random number; it answers with a delay.
 //
-// - Settling (something changed in the last `settlePolls` observations): every `fastMs` (<= 1 s),
-//   so a healthy target or a stopped task is seen within a second.
+// - Settling (something changed in the last `settlePolls` observations): a snapshot starts every
+//   `fastMs` (800 ms), so a healthy target or a stopped task is seen within a second even counting
+//   the time the snapshot itself takes.
 // - Quiet: the interval grows by half each unchanged poll, up to `slowMs`.
 // - Throttled or a transient error: full-jitter exponential back-off (a random delay in
 //   [0, min(maxBackoffMs, baseBackoffMs * 2^errors)]), on top of the SDK's own retries; after
@@ -18,7 +19,7 @@ export interface PollPolicy {
 }
 
 export const DEFAULT_POLL_POLICY: PollPolicy = {
-  fastMs: 1000,
+  fastMs: 800,
   slowMs: 5000,
   settlePolls: 3,
   baseBackoffMs: 500,

@@ -133,6 +133,7 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
   };
   const retry = { clock, policy, onRetry, ...(opts.random ? { random: opts.random } : {}) };
 
+  let observedFrom = clock.now();
   try {
     last = await callWithRetry('DescribeServices', () => driver.observe(), retry);
     const primary = last.service.deployments.find((d) => d.status === 'PRIMARY');
@@ -173,12 +174,14 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
       poll = afterObservation(poll, changed);
       lastWords = status.waitingFor;
       const now = clock.now();
+      // Measured from the start of the last snapshot, as in the rollout loop.
       const untilNext = Math.min(
-        nextDelay(poll, policy, 0),
+        nextDelay(poll, policy, 0) - (now - observedFrom),
         started + opts.timeoutMs - now,
         lastSaidAt + HEARTBEAT_MS - now,
       );
       await sleepQuietly(clock, Math.max(0, untilNext), opts.signal);
+      observedFrom = clock.now();
       last = await callWithRetry('DescribeServices', () => driver.observe(), retry);
     }
   } catch (err) {

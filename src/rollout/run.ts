@@ -246,6 +246,9 @@ class BatchWatch {
     for (;;) {
       if (signal?.aborted) return this.cancelled();
       let snapshot: Snapshot;
+      // The interval runs from the start of one snapshot to the start of the next, so a large
+      // fleet's slower snapshot does not stretch the detection latency.
+      const observedFrom = clock.now();
       try {
         snapshot = await callWithRetry('observing the service', () => driver.observe(), this.retry);
       } catch (err) {
@@ -277,7 +280,7 @@ class BatchWatch {
       const key = snapshotKey(snapshot);
       this.poll = afterObservation(this.poll, key !== this.lastKey);
       this.lastKey = key;
-      await sleepQuietly(clock, this.delay(clock.now()), signal);
+      await sleepQuietly(clock, this.delay(clock.now(), observedFrom), signal);
     }
   }
 
@@ -404,11 +407,11 @@ class BatchWatch {
   }
 
   /** The poll policy's delay, cut short so a deadline or the heartbeat is never overslept. */
-  private delay(now: number): number {
+  private delay(now: number, observedFrom: number): number {
     const o = this.opts;
     const deadline = Math.min(this.batchStartedAt + o.batchTimeoutMs, this.started + o.rolloutTimeoutMs);
     const heartbeat = this.lastSaidAt + HEARTBEAT_MS;
-    const wanted = nextDelay(this.poll, this.policy, 0);
+    const wanted = nextDelay(this.poll, this.policy, 0) - (now - observedFrom);
     return Math.max(0, Math.min(wanted, deadline - now, heartbeat - now));
   }
 
