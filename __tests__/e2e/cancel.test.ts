@@ -19,6 +19,8 @@ import {
 } from './helpers.js';
 import type { Harness } from './helpers.js';
 import type { ActionRun } from '../../tools/run-action.js';
+import { HEAD_SHA, githubEnv, startFakeGithub } from '../helpers/fake-github.js';
+import type { FakeGithub } from '../helpers/fake-github.js';
 
 /** The runner sends SIGTERM 7.5 s after SIGINT and kills 2.5 s later: main must be gone by then. */
 const RUNNER_KILL_AFTER_MS = 10_000;
@@ -33,10 +35,18 @@ interface Cancelled {
  * Deploys web:2 to 6 tasks in batches of 2, cancels once batch 2 has started (SIGINT, then SIGTERM
  * after `sigtermAfterMs` if main is still running), then runs the post step with main's state.
  */
-async function cancelMidBatch(h: Harness, sigtermAfterMs: number): Promise<Cancelled> {
+async function cancelMidBatch(h: Harness, sigtermAfterMs: number, gh?: FakeGithub): Promise<Cancelled> {
   const watcher = lineWatcher();
-  const inputs = h.inputs({ image: 'public.ecr.aws/demo/web:2', 'batch-size': '2', 'on-cancel': 'rollback' });
-  const action = startDeploy(h, inputs, { onLine: watcher.onLine });
+  const reporting = gh ? { report: 'check', 'github-token': 'ghs_e2e_token' } : {};
+  const inputs = h.inputs({
+    image: 'public.ecr.aws/demo/web:2',
+    'batch-size': '2',
+    'on-cancel': 'rollback',
+    ...reporting,
+  });
+  // A pull request's run, as the runner describes it, with the GitHub API served locally.
+  const env = gh ? githubEnv('pull_request', gh.url) : {};
+  const action = startDeploy(h, inputs, { onLine: watcher.onLine, env });
   let exitedWithin = Infinity;
   const main = await whileRunning(action, async () => {
     await watcher.waitFor(/batch 2\/3: starting/, 60_000);
@@ -55,7 +65,7 @@ async function cancelMidBatch(h: Harness, sigtermAfterMs: number): Promise<Cance
   const saved = JSON.parse(main.state['rollout'] ?? '{}') as Cancelled['saved'];
   expect(saved.previousTaskDefinitionArn, JSON.stringify(main.state)).toBe(h.info.taskDefinitionArn);
 
-  const post = await runPost(h, inputs, main.state);
+  const post = await runPost(h, inputs, main.state, env);
   expect(post.timedOut, describeRun(post)).toBe(false);
   return { main, post, saved };
 }
@@ -86,14 +96,28 @@ const harness = (): Promise<Harness> =>
   startHarness({ desiredCount: 6, scenario: { deregistrationDelaySeconds: 40 } });
 
 describe('cancellation', () => {
-  it('SIGINT, then SIGTERM at once: main saves its state and exits mid-rollout; the post step rolls back', async () => {
+  it('SIGINT, then SIGTERM at once: main saves its state and exits mid-rollout; the post step rolls back and concludes the check run', async () => {
     const h = await harness();
+    const gh = await startFakeGithub();
     try {
-      const { post, saved } = await cancelMidBatch(h, 200);
+      const { post, saved } = await cancelMidBatch(h, 200, gh);
       // Main had no time to finish anything: the post step is what put the service back.
       expect(saved.phase).toMatch(/^rolling-(out|back)$/);
       await expectRestored(h, post);
+
+      // The check run main opened on the PR's head commit is concluded `cancelled`, saying so.
+      const created = gh.find('POST', /^\/repos\/acme\/shop\/check-runs$/);
+      expect(created, JSON.stringify(gh.requests.map((r) => `${r.method} ${r.path}`))).toHaveLength(1);
+      expect(created[0]?.body['head_sha']).toBe(HEAD_SHA);
+      expect(created[0]?.body['status']).toBe('in_progress');
+      const updates = gh.find('PATCH', /^\/repos\/acme\/shop\/check-runs\/\d+$/);
+      const last = updates.at(-1)?.body;
+      expect(last?.['conclusion'], describeRun(post)).toBe('cancelled');
+      expect(JSON.stringify(last?.['output'] ?? {})).toMatch(/web:1/);
+      // Concluded by the post step, which says what it did.
+      expect(JSON.stringify(last?.['output'] ?? {})).toMatch(/Rolled back to web:1/);
     } finally {
+      await gh.close();
       await h.stop();
     }
   });

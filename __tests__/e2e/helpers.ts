@@ -163,8 +163,9 @@ export function runPost(
   h: Harness,
   inputs: Record<string, string>,
   state: Record<string, string>,
+  env: Record<string, string> = {},
 ): Promise<ActionRun> {
-  return runAction(actionOptions(h, inputs, { entry: 'post', state }));
+  return runAction(actionOptions(h, inputs, { entry: 'post', state, env }));
 }
 
 export function startDeploy(
