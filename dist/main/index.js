@@ -68274,6 +68274,10 @@ async function runRollout(opts) {
             err instanceof CancelledBeforeStart
                 ? { batch: 0, kind: 'cancelled', message: 'the rollout was cancelled before it started' }
                 : watch.errorFailure(err);
+        // A failed first UpdateService may still have been applied (its answer lost on the way back).
+        if (!serviceChanged && !(err instanceof CancelledBeforeStart)) {
+            serviceChanged = await updateWasApplied(driver, opts.newTaskDefinitionArn);
+        }
     }
     let outcome;
     let rollback;
@@ -68601,6 +68605,19 @@ function snapshotKey(s) {
     const targets = s.targets.map((t) => `${t.targetGroupArn}:${t.id}:${t.state}`).sort();
     const deployments = s.service.deployments.map((d) => `${d.id}:${d.status}:${d.rolloutState ?? ''}:${d.runningCount}`);
     return [...tasks, '|', ...targets, '|', ...deployments].join(',');
+}
+/**
+ * After the first UpdateService failed: does the service run the new revision anyway? When it cannot
+ * be read, the answer is yes: restoring a service that was not changed is harmless (UpdateService to
+ * the revision it already runs starts no deployment), leaving a changed one is not.
+ */
+async function updateWasApplied(driver, newArn) {
+    try {
+        return (await driver.describeService()).taskDefinitionArn === newArn;
+    }
+    catch {
+        return true;
+    }
 }
 async function phase(opts, p) {
     try {

@@ -106,6 +106,10 @@ export async function runRollout(opts: RunRolloutOptions): Promise<RolloutResult
       err instanceof CancelledBeforeStart
         ? { batch: 0, kind: 'cancelled', message: 'the rollout was cancelled before it started' }
         : watch.errorFailure(err);
+    // A failed first UpdateService may still have been applied (its answer lost on the way back).
+    if (!serviceChanged && !(err instanceof CancelledBeforeStart)) {
+      serviceChanged = await updateWasApplied(driver, opts.newTaskDefinitionArn);
+    }
   }
 
   let outcome: Outcome;
@@ -435,6 +439,19 @@ function snapshotKey(s: Snapshot): string {
     (d) => `${d.id}:${d.status}:${d.rolloutState ?? ''}:${d.runningCount}`,
   );
   return [...tasks, '|', ...targets, '|', ...deployments].join(',');
+}
+
+/**
+ * After the first UpdateService failed: does the service run the new revision anyway? When it cannot
+ * be read, the answer is yes: restoring a service that was not changed is harmless (UpdateService to
+ * the revision it already runs starts no deployment), leaving a changed one is not.
+ */
+async function updateWasApplied(driver: RunRolloutOptions['driver'], newArn: string): Promise<boolean> {
+  try {
+    return (await driver.describeService()).taskDefinitionArn === newArn;
+  } catch {
+    return true;
+  }
 }
 
 async function phase(opts: RunRolloutOptions, p: RunPhase): Promise<void> {
