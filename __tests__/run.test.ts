@@ -127,6 +127,22 @@ function withOverrides(driver: ServiceDriver, over: Partial<ServiceDriver>): Ser
   });
 }
 
+/** The fake's driver, noting when each snapshot starts (fake time) and taking `costMs` for each. */
+function timeSnapshots(s: Setup, costMs: number): { driver: ServiceDriver; gaps(): number[] } {
+  const starts: number[] = [];
+  const driver = s.opts.driver;
+  return {
+    driver: withOverrides(driver, {
+      observe: async () => {
+        starts.push(s.clock.now());
+        s.clock.t += costMs;
+        return driver.observe();
+      },
+    }),
+    gaps: () => starts.slice(1).map((t, i) => t - (starts[i] ?? 0)),
+  };
+}
+
 describe('runRollout: happy paths against the simulated ECS rolling update', () => {
   it('N=6, batches of 2: three batches, capacity never drops, settings restored', async () => {
     const s = setup(6, 2);
@@ -723,18 +739,11 @@ describe('runRollout: adaptive polling', () => {
       {},
       { deregistrationDelayMs: 600 },
     );
-    const starts: number[] = [];
-    const driver = s.opts.driver;
-    const slowDriver = withOverrides(driver, {
-      observe: async () => {
-        starts.push(s.clock.now());
-        s.clock.t += 300; // a large fleet's snapshot: many ListTasks/DescribeTasks pages
-        return driver.observe();
-      },
-    });
-    const result = await runRollout({ ...s.opts, driver: slowDriver });
+    // 300 ms per snapshot: a large fleet's many ListTasks/DescribeTasks pages.
+    const timed = timeSnapshots(s, 300);
+    const result = await runRollout({ ...s.opts, driver: timed.driver });
     expect(result.outcome).toBe('succeeded');
-    const gaps = starts.slice(1).map((t, i) => t - (starts[i] ?? 0));
+    const gaps = timed.gaps();
     // Things change every ~600 ms: every snapshot starts fastMs after the last, not fastMs + 300 ms.
     expect(gaps.length).toBeGreaterThan(3);
     expect(gaps.filter((g) => g !== DEFAULT_POLL_POLICY.fastMs)).toEqual([]);
@@ -749,17 +758,10 @@ describe('runRollout: adaptive polling', () => {
       {},
       { deregistrationDelayMs: 600 },
     );
-    const starts: number[] = [];
-    const driver = s.opts.driver;
-    const timed = withOverrides(driver, {
-      observe: async () => {
-        starts.push(s.clock.now());
-        return driver.observe();
-      },
-    });
-    const result = await runRollout({ ...s.opts, driver: timed });
+    const timed = timeSnapshots(s, 0);
+    const result = await runRollout({ ...s.opts, driver: timed.driver });
     expect(result.outcome).toBe('succeeded');
-    const gaps = starts.slice(1).map((t, i) => t - (starts[i] ?? 0));
+    const gaps = timed.gaps();
     expect(gaps.length).toBeGreaterThan(3);
     expect(gaps.filter((g) => g > DEFAULT_POLL_POLICY.fastMs)).toEqual([]);
   });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, DEFAULT_TIME_SCALE } from '../emulator/src/index.js';
 import { createScenario } from '../emulator/src/scenario.js';
+import { DEMO_TASK_DEFINITION } from '../emulator/src/seed.js';
 import type { CallRecord } from '../emulator/src/contracts.js';
 import { runAction } from '../tools/run-action.js';
 
@@ -18,22 +19,7 @@ async function main(): Promise<void> {
   const emulator = await startEmulator({ taskRuntime: 'in-process' });
   const work = mkdtempSync(join(tmpdir(), 'ecs-rolling-cadence-'));
   try {
-    const taskDefinition = {
-      family: 'web',
-      networkMode: 'awsvpc' as const,
-      requiresCompatibilities: ['FARGATE' as const],
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [
-        {
-          name: 'web',
-          image: 'public.ecr.aws/demo/web:1',
-          essential: true,
-          portMappings: [{ containerPort: 8080 }],
-          stopTimeout: 10,
-        },
-      ],
-    };
+    const taskDefinition = DEMO_TASK_DEFINITION;
     const scenario = await createScenario(emulator.endpoint, {
       cluster: 'cadence',
       service: 'web',

@@ -9,21 +9,21 @@
 // - how many tasks of the new version were launched (ListTasks RUNNING + STOPPED, DescribeTasks);
 // - the most tasks running at once, and the fewest healthy targets, while it ran;
 // - failed requests of a steady load through the listener.
+// BENCH_VERBOSE=1 also prints the action's own log lines, stamped in AWS seconds.
 import {
   DescribeServicesCommand,
-  DescribeTasksCommand,
-  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import type { ECSClient, Task } from '@aws-sdk/client-ecs';
+import type { ECSClient, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../emulator/src/index.js';
-import type { Emulator } from '../emulator/src/index.js';
-import { createScenario, emulatorClients } from '../emulator/src/scenario.js';
+import { createScenario, describeServiceTasks, emulatorClients } from '../emulator/src/scenario.js';
+import { DEMO_TASK_DEFINITION } from '../emulator/src/seed.js';
 import type { ScenarioInfo } from '../emulator/src/scenario.js';
 import { runAction } from '../tools/run-action.js';
 import { startTraffic } from '../tools/traffic.js';
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   }
 }
 
-export async function measure(method: Method, version: Version): Promise<Measure> {
+async function measure(method: Method, version: Version): Promise<Measure> {
   const emulator = await startEmulator({ timeScale: TIME_SCALE });
   const work = mkdtempSync(join(tmpdir(), 'ecs-rolling-bench-'));
   try {
@@ -143,7 +143,7 @@ export async function measure(method: Method, version: Version): Promise<Measure
       });
       settledAt = await observer.settledAfter(started, 60_000);
     } else {
-      const registered = await registerFromScenario(emulator, scenario, version.image);
+      const registered = await register(ecs, version.image);
       await ecs.send(
         new UpdateServiceCommand({
           cluster: scenario.cluster,
@@ -154,7 +154,7 @@ export async function measure(method: Method, version: Version): Promise<Measure
       settledAt = await observer.settledAfter(started, 8 * 60_000);
     }
     const report = await traffic.stop();
-    observer.stop();
+    await observer.stop();
     const launched = await newVersionTasks(ecs, scenario);
     return {
       settledAwsSeconds: settledAt === null ? null : (settledAt - started) / 1000 / TIME_SCALE,
@@ -171,42 +171,22 @@ export async function measure(method: Method, version: Version): Promise<Measure
   }
 }
 
-function taskDefinition(image: string): {
-  family: string;
-  networkMode: 'awsvpc';
-  requiresCompatibilities: ['FARGATE'];
-  cpu: string;
-  memory: string;
-  containerDefinitions: Array<{
-    name: string;
-    image: string;
-    essential: boolean;
-    portMappings: Array<{ containerPort: number }>;
-    stopTimeout: number;
-  }>;
-} {
+/** The demo's web task definition (emulator/src/seed.ts) with `image`, and a 10 s stop timeout. */
+function taskDefinition(image: string): RegisterTaskDefinitionCommandInput {
   return {
-    family: 'web',
-    networkMode: 'awsvpc',
-    requiresCompatibilities: ['FARGATE'],
-    cpu: '256',
-    memory: '512',
-    containerDefinitions: [
-      { name: 'web', image, essential: true, portMappings: [{ containerPort: 8080 }], stopTimeout: 10 },
-    ],
+    ...DEMO_TASK_DEFINITION,
+    containerDefinitions: (DEMO_TASK_DEFINITION.containerDefinitions ?? []).map((c) => ({
+      ...c,
+      image,
+      stopTimeout: 10,
+    })),
   };
 }
 
-async function registerFromScenario(
-  emulator: Emulator,
-  scenario: ScenarioInfo,
-  image: string,
-): Promise<string> {
-  const { RegisterTaskDefinitionCommand } = await import('@aws-sdk/client-ecs');
-  const { ecs } = emulatorClients(emulator.endpoint, emulator.region);
+async function register(ecs: ECSClient, image: string): Promise<string> {
   const answer = await ecs.send(new RegisterTaskDefinitionCommand(taskDefinition(image)));
   const arn = answer.taskDefinition?.taskDefinitionArn;
-  if (!arn) throw new Error(`RegisterTaskDefinition for ${scenario.service} returned no ARN`);
+  if (!arn) throw new Error('RegisterTaskDefinition returned no ARN');
   return arn;
 }
 
@@ -217,36 +197,8 @@ async function currentTaskDefinition(ecs: ECSClient, scenario: ScenarioInfo): Pr
   return answer.services?.[0]?.taskDefinition ?? '?';
 }
 
-async function allTasks(ecs: ECSClient, scenario: ScenarioInfo): Promise<Task[]> {
-  const arns: string[] = [];
-  for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
-    let nextToken: string | undefined;
-    do {
-      const page = await ecs.send(
-        new ListTasksCommand({
-          cluster: scenario.cluster,
-          serviceName: scenario.service,
-          desiredStatus,
-          maxResults: 100,
-          nextToken,
-        }),
-      );
-      arns.push(...(page.taskArns ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-  }
-  const tasks: Task[] = [];
-  for (let i = 0; i < arns.length; i += 100) {
-    const answer = await ecs.send(
-      new DescribeTasksCommand({ cluster: scenario.cluster, tasks: arns.slice(i, i + 100) }),
-    );
-    tasks.push(...(answer.tasks ?? []));
-  }
-  return tasks;
-}
-
 async function newVersionTasks(ecs: ECSClient, scenario: ScenarioInfo): Promise<number> {
-  const tasks = await allTasks(ecs, scenario);
+  const tasks = await describeServiceTasks(ecs, scenario.cluster, scenario.service);
   return tasks.filter((t) => t.taskDefinitionArn !== scenario.taskDefinitionArn).length;
 }
 
@@ -308,18 +260,18 @@ function observe(ecs: ECSClient, elbv2: ElasticLoadBalancingV2Client, scenario: 
     },
     maxTasks: () => maxTasks,
     minHealthy: () => (Number.isFinite(minHealthy) ? minHealthy : 0),
-    stop(): void {
+    /** Ends the polling and waits for the sample in flight. */
+    async stop(): Promise<void> {
       stopped = true;
-      void loop;
+      await loop;
     },
   };
 }
 
-if (!process.env['BENCH_NO_MAIN'])
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-      process.exit(1);
-    },
-  );
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exit(1);
+  },
+);

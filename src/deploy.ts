@@ -350,7 +350,13 @@ async function verifyHealthy(opts: DeployOptions, arn: string): Promise<{ ok: bo
       log.line(`verified: ${words}`);
       return { ok: true, message: words };
     }
-    if (clock.now() - started >= settings.batchTimeoutMs || opts.signal?.aborted) {
+    if (opts.signal?.aborted) {
+      return {
+        ok: false,
+        message: `Cancelled while verifying ${taskDefinitionName(arn)}: waiting for ${words}.`,
+      };
+    }
+    if (clock.now() - started >= settings.batchTimeoutMs) {
       return {
         ok: false,
         message: `The service did not become healthy on ${taskDefinitionName(arn)} within ${Math.round(settings.batchTimeoutMs / 1000)} s: waiting for ${words}.`,

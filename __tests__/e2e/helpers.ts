@@ -5,12 +5,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import type { DeploymentConfiguration, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startEmulator, createScenario } from '../../emulator/src/index.js';
 import type { Emulator, EmulatorOptions, ScenarioInfo, ScenarioSpec } from '../../emulator/src/index.js';
-import { emulatorClients } from '../../emulator/src/scenario.js';
+import { describeServiceTasks, emulatorClients } from '../../emulator/src/scenario.js';
 import type { CallRecord } from '../../emulator/src/contracts.js';
 import { startAction, runAction } from '../../tools/run-action.js';
 import type { ActionRun, ActionRunOptions, RunningAction } from '../../tools/run-action.js';
@@ -269,41 +269,20 @@ export async function observeFleet(info: ScenarioInfo): Promise<FleetView> {
     );
     const service = services?.[0];
     if (!service) throw new Error(`DescribeServices found no service ${info.service}`);
-    const arns: string[] = [];
-    for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
-      let nextToken: string | undefined;
-      do {
-        const page = await ecs.send(
-          new ListTasksCommand({
-            cluster: info.cluster,
-            serviceName: info.service,
-            desiredStatus,
-            ...(nextToken ? { nextToken } : {}),
-          }),
-        );
-        arns.push(...(page.taskArns ?? []));
-        nextToken = page.nextToken;
-      } while (nextToken);
-    }
     const tasks: TaskSeen[] = [];
-    for (let i = 0; i < arns.length; i += 100) {
-      const { tasks: described = [] } = await ecs.send(
-        new DescribeTasksCommand({ cluster: info.cluster, tasks: arns.slice(i, i + 100) }),
-      );
-      for (const t of described) {
-        const ip =
-          t.attachments?.flatMap((a) => a.details ?? []).find((d) => d.name === 'privateIPv4Address')
-            ?.value ?? t.containers?.[0]?.networkInterfaces?.[0]?.privateIpv4Address;
-        tasks.push({
-          arn: t.taskArn ?? '',
-          taskDefinitionArn: t.taskDefinitionArn ?? '',
-          lastStatus: t.lastStatus ?? '',
-          desiredStatus: t.desiredStatus ?? '',
-          ...(ip ? { ip } : {}),
-          ...(t.createdAt ? { createdAt: t.createdAt.getTime() } : {}),
-          ...(t.stoppedReason ? { stoppedReason: t.stoppedReason } : {}),
-        });
-      }
+    for (const t of await describeServiceTasks(ecs, info.cluster, info.service)) {
+      const ip =
+        t.attachments?.flatMap((a) => a.details ?? []).find((d) => d.name === 'privateIPv4Address')?.value ??
+        t.containers?.[0]?.networkInterfaces?.[0]?.privateIpv4Address;
+      tasks.push({
+        arn: t.taskArn ?? '',
+        taskDefinitionArn: t.taskDefinitionArn ?? '',
+        lastStatus: t.lastStatus ?? '',
+        desiredStatus: t.desiredStatus ?? '',
+        ...(ip ? { ip } : {}),
+        ...(t.createdAt ? { createdAt: t.createdAt.getTime() } : {}),
+        ...(t.stoppedReason ? { stoppedReason: t.stoppedReason } : {}),
+      });
     }
     const targets: TargetSeen[] = [];
     for (const targetGroupArn of info.targetGroupArns) {

@@ -11,7 +11,7 @@ import {
   ListTasksCommand,
   DescribeTasksCommand,
 } from '@aws-sdk/client-ecs';
-import type { DeploymentConfiguration, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
+import type { DeploymentConfiguration, RegisterTaskDefinitionCommandInput, Task } from '@aws-sdk/client-ecs';
 import {
   ElasticLoadBalancingV2Client,
   CreateLoadBalancerCommand,
@@ -101,6 +101,43 @@ export function emulatorClients(
     maxAttempts: 2,
   };
   return { ecs: new ECSClient(config), elbv2: new ElasticLoadBalancingV2Client(config) };
+}
+
+/**
+ * Every task of a service with the given desired statuses, described: ListTasks pages of 100 and
+ * DescribeTasks chunks of 100, as AWS allows. For tests, demos and benchmarks that look at a service.
+ */
+export async function describeServiceTasks(
+  ecs: ECSClient,
+  cluster: string,
+  service: string,
+  desiredStatuses: readonly ('RUNNING' | 'STOPPED')[] = ['RUNNING', 'STOPPED'],
+): Promise<Task[]> {
+  const arns: string[] = [];
+  for (const desiredStatus of desiredStatuses) {
+    let nextToken: string | undefined;
+    do {
+      const page = await ecs.send(
+        new ListTasksCommand({
+          cluster,
+          serviceName: service,
+          desiredStatus,
+          maxResults: 100,
+          ...(nextToken ? { nextToken } : {}),
+        }),
+      );
+      arns.push(...(page.taskArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+  }
+  const tasks: Task[] = [];
+  for (let i = 0; i < arns.length; i += 100) {
+    const { tasks: described = [] } = await ecs.send(
+      new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) }),
+    );
+    tasks.push(...described);
+  }
+  return tasks;
 }
 
 export async function createScenario(endpoint: string, spec: ScenarioSpec): Promise<ScenarioInfo> {
@@ -276,29 +313,9 @@ async function waitForSteadyState(
       new DescribeServicesCommand({ cluster: info.cluster, services: [info.service] }),
     );
     const service = services?.[0];
-    // ListTasks pages at 100 and DescribeTasks takes 100 at a time, as in AWS: read them all.
-    const taskArns: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await ecs.send(
-        new ListTasksCommand({
-          cluster: info.cluster,
-          serviceName: info.service,
-          desiredStatus: 'RUNNING',
-          maxResults: 100,
-          ...(nextToken ? { nextToken } : {}),
-        }),
-      );
-      taskArns.push(...(page.taskArns ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-    let running = 0;
-    for (let i = 0; i < taskArns.length; i += 100) {
-      const { tasks = [] } = await ecs.send(
-        new DescribeTasksCommand({ cluster: info.cluster, tasks: taskArns.slice(i, i + 100) }),
-      );
-      running += tasks.filter((t) => t.lastStatus === 'RUNNING').length;
-    }
+    const running = (await describeServiceTasks(ecs, info.cluster, info.service, ['RUNNING'])).filter(
+      (t) => t.lastStatus === 'RUNNING',
+    ).length;
     const healthy: number[] = [];
     for (const arn of info.targetGroupArns) {
       const { TargetHealthDescriptions = [] } = await elbv2.send(
