@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect } from '@jest/globals';
 import { decide, type DecideContext } from '../src/rollout/decide.js';
 import { planBatches } from '../src/rollout/plan.js';
 import type { BatchPlan } from '../src/rollout/types.js';

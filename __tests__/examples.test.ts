@@ -2,9 +2,10 @@
 // of the action (readSettings accepts it, with the workflow expressions filled in).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { readSettings } from '../src/settings.js';
+import { expectWith } from './helpers/expect-with.js';
 
 const root = join(import.meta.dirname, '..');
 const examplesDir = join(root, 'examples');
@@ -63,14 +64,14 @@ describe('examples', () => {
         expect(steps.length).toBeGreaterThan(0);
         for (const step of steps) {
           const keys = Object.keys(step.with ?? {});
-          expect(
+          expectWith(
             keys.filter((k) => !inputs.has(k)),
             `${file}: unknown inputs`,
           ).toEqual([]);
           const required = Object.entries(actionYml.inputs)
             .filter(([, d]) => d.required)
             .map(([k]) => k);
-          expect(
+          expectWith(
             required.filter((k) => !keys.includes(k)),
             `${file}: missing required inputs`,
           ).toEqual([]);

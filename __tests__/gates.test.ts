@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect } from '@jest/globals';
 import {
   containerExits,
   deploymentGate,
@@ -16,6 +16,7 @@ import {
 } from '../src/rollout/gates.js';
 import type { HttpCheckStreak } from '../src/rollout/types.js';
 import { fresh, NEW, old, OLD, snapshot, T0, TG1, TG2 } from './helpers/fake-service.js';
+import { expectWith } from './helpers/expect-with.js';
 
 const ctx: GateContext = { batch: 2, batches: 3, newTaskDefinitionArn: NEW, rolloutStartedAt: T0 };
 const LONG_ID = '3f2a9c1e5b7d4e0f8a6b2c4d6e8f0a1b';
@@ -177,7 +178,10 @@ describe('targetHealthGate', () => {
 
   it('passes initial, healthy and draining targets, and unhealthy OLD targets', () => {
     for (const state of ['initial', 'healthy', 'draining', 'unused']) {
-      expect(targetHealthGate(snapshot({ tasks: fresh(1, { target: state }) }), ctx), state).toBeUndefined();
+      expectWith(
+        targetHealthGate(snapshot({ tasks: fresh(1, { target: state }) }), ctx),
+        state,
+      ).toBeUndefined();
     }
     expect(targetHealthGate(snapshot({ tasks: old(1, { target: 'unhealthy' }) }), ctx)).toBeUndefined();
   });

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import {
   createGithubReporter,
   type GithubReporterOptions,
@@ -102,7 +102,7 @@ describe('check run', () => {
   it('is created in_progress on the pushed commit, updated with progress, and concluded success with the summary', async () => {
     const r = reporter('push');
     await r.start();
-    expect(r.checkRunId).toBeTypeOf('number');
+    expect(typeof r.checkRunId).toBe('number');
     emitRollout(r.listener);
     await settle();
     await r.finish('succeeded', '## Deployed web:12\n| batch | tasks |');

@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect } from '@jest/globals';
 import { createProgressLog, describeProgress, formatElapsed, type LogSink } from '../src/report/log.js';
 import type { BatchPlan, BatchProgress } from '../src/rollout/types.js';
 

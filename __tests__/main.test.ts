@@ -1,7 +1,7 @@
 // main's orchestration with the AWS SDK stubbed at the command level: what is sent, in which order,
 // and what the runner sees (outputs, state, the failure). Mutating commands are the ones that must
 // never be sent before every input and the task definition are known to be good.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -180,14 +180,14 @@ beforeEach(() => {
     process.env[name] = path;
   }
   stdout = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     stdout.push(String(chunk));
     return true;
   });
 });
 
 afterEach(() => {
-  vi.restoreAllMocks();
+  jest.restoreAllMocks();
   process.env = { ...savedEnv };
   process.exitCode = undefined;
 });

@@ -1,7 +1,8 @@
 // Where invalid JSON goes wrong: the line and column a person can go to, the same whether or not
 // the engine's JSON.parse message carries a position.
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect } from '@jest/globals';
 import { firstInvalidOffset, lineAndColumn, locateJsonError } from '../src/parse/json-location.js';
+import { expectWith } from './helpers/expect-with.js';
 
 function parseError(text: string): unknown {
   try {
@@ -61,7 +62,7 @@ describe('firstInvalidOffset', () => {
       const position = /at position (\d+)/.exec(message);
       if (!position) continue;
       compared++;
-      expect(firstInvalidOffset(text), `${JSON.stringify(text)}: ${message}`).toBe(Number(position[1]));
+      expectWith(firstInvalidOffset(text), `${JSON.stringify(text)}: ${message}`).toBe(Number(position[1]));
     }
     expect(compared).toBeGreaterThan(3);
   });

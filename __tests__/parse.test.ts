@@ -1,6 +1,6 @@
 // The input parsers, one table per parser: every good form, and every class of bad value with the
 // problem and the fix the user is told.
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect } from '@jest/globals';
 import { parseBoolean, parseChoice } from '../src/parse/choice.js';
 import { formatDuration, parseDuration } from '../src/parse/duration.js';
 import { checkImage, parseImageList } from '../src/parse/images.js';

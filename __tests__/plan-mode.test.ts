@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { estimateDuration, measuredTaskStartSeconds, renderEstimateGantt, seconds } from '../src/estimate.js';
 import { runPlan, type PlanSettings } from '../src/modes/plan.js';
 import type {

@@ -1,6 +1,7 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect } from '@jest/globals';
 import { planBatches, resolveQuantity } from '../src/rollout/plan.js';
 import type { TaskQuantity } from '../src/rollout/types.js';
+import { expectWith } from './helpers/expect-with.js';
 
 // ECS's own rounding, written out here independently of plan.ts: maximumPercent caps RUNNING +
 // PENDING tasks rounded DOWN, minimumHealthyPercent keeps RUNNING tasks rounded UP
@@ -68,29 +69,29 @@ describe('planBatches: ECS rounding gives exactly the plan', () => {
           const b = Math.min(n, Math.max(1, resolveQuantity(batch, n, 'up')));
           const u = Math.min(n, resolveQuantity(unavailable, n, 'down'));
           const where = `N=${n} batch=${JSON.stringify(batch)} unavailable=${JSON.stringify(unavailable)}`;
-          expect(plan.batchSize, where).toBe(b);
-          expect(plan.maxUnavailable, where).toBe(u);
-          expect(ecsMax(n, plan.settings.maximumPercent) - n, where).toBe(b);
-          expect(ecsMin(n, plan.settings.minimumHealthyPercent), where).toBe(n - u);
-          expect(plan.settings.maximumPercent, where).toBeLessThanOrEqual(200);
-          expect(plan.settings.minimumHealthyPercent, where).toBeGreaterThanOrEqual(0);
+          expectWith(plan.batchSize, where).toBe(b);
+          expectWith(plan.maxUnavailable, where).toBe(u);
+          expectWith(ecsMax(n, plan.settings.maximumPercent) - n, where).toBe(b);
+          expectWith(ecsMin(n, plan.settings.minimumHealthyPercent), where).toBe(n - u);
+          expectWith(plan.settings.maximumPercent, where).toBeLessThanOrEqual(200);
+          expectWith(plan.settings.minimumHealthyPercent, where).toBeGreaterThanOrEqual(0);
           // The largest such percent: one more would keep an extra task (when not already 100).
           if (plan.settings.minimumHealthyPercent < 100) {
-            expect(ecsMin(n, plan.settings.minimumHealthyPercent + 1), where).toBeGreaterThan(n - u);
+            expectWith(ecsMin(n, plan.settings.minimumHealthyPercent + 1), where).toBeGreaterThan(n - u);
           }
           // The smallest such maximum: one less would cut the surge.
-          expect(ecsMax(n, plan.settings.maximumPercent - 1) - n, where).toBeLessThan(b);
-          expect(
+          expectWith(ecsMax(n, plan.settings.maximumPercent - 1) - n, where).toBeLessThan(b);
+          expectWith(
             plan.batches.reduce((a, x) => a + x, 0),
             where,
           ).toBe(n);
-          expect(
+          expectWith(
             plan.batches.slice(0, -1).every((x) => x === b),
             where,
           ).toBe(true);
-          expect(plan.batches.at(-1), where).toBeGreaterThan(0);
-          expect(plan.batches.at(-1), where).toBeLessThanOrEqual(b);
-          expect(plan.notes, where).toBeUndefined();
+          expectWith(plan.batches.at(-1), where).toBeGreaterThan(0);
+          expectWith(plan.batches.at(-1), where).toBeLessThanOrEqual(b);
+          expectWith(plan.notes, where).toBeUndefined();
         }
       }
     }
@@ -105,17 +106,17 @@ describe('planBatches: ECS rounding gives exactly the plan', () => {
           const u = Math.min(n, resolveQuantity(unavailable, n, 'down'));
           const where = `N=${n} batch=${JSON.stringify(batch)} unavailable=${JSON.stringify(unavailable)}`;
           const surge = ecsMax(n, plan.settings.maximumPercent) - n;
-          expect(surge, where).toBe(plan.batchSize);
-          expect(surge, where).toBeGreaterThanOrEqual(b);
-          expect(ecsMax(n, plan.settings.maximumPercent - 1) - n, where).toBeLessThan(b);
+          expectWith(surge, where).toBe(plan.batchSize);
+          expectWith(surge, where).toBeGreaterThanOrEqual(b);
+          expectWith(ecsMax(n, plan.settings.maximumPercent - 1) - n, where).toBeLessThan(b);
           const kept = ecsMin(n, plan.settings.minimumHealthyPercent);
-          expect(n - kept, where).toBe(plan.maxUnavailable);
-          expect(plan.maxUnavailable, where).toBeLessThanOrEqual(u);
-          expect(
+          expectWith(n - kept, where).toBe(plan.maxUnavailable);
+          expectWith(plan.maxUnavailable, where).toBeLessThanOrEqual(u);
+          expectWith(
             plan.batches.reduce((a, x) => a + x, 0),
             where,
           ).toBe(n);
-          expect(plan.notes !== undefined, where).toBe(surge !== b || plan.maxUnavailable !== u);
+          expectWith(plan.notes !== undefined, where).toBe(surge !== b || plan.maxUnavailable !== u);
         }
       }
     }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { installCancellation } from '../src/cancellation.js';
 import { decidePost, parseState, run, runPost, type PostDeps, type PostSettings } from '../src/post.js';
 import type { ServiceDriver } from '../src/platform/service-driver.js';

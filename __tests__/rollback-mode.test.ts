@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import {
   RELEASE_TAG_DEPLOYED,
   RELEASE_TAG_PREVIOUS,

@@ -1,7 +1,7 @@
 // readSettings as a whole: defaults, every input's good and bad forms, cross-field rules, every
 // problem reported at once, the token masked; and action.yml in step with what readSettings reads.
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, it, expect, vi } from 'vitest';
+import { afterEach, describe, it, expect, jest } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
 import {
   DEFAULTS,
@@ -12,6 +12,7 @@ import {
   readSettings,
   type Settings,
 } from '../src/settings.js';
+import { expectWith } from './helpers/expect-with.js';
 
 type Inputs = Record<string, string>;
 
@@ -43,7 +44,7 @@ function problems(inputs: Inputs, bare = false): SettingsError {
 /** The one problem these inputs have. */
 function problem(inputs: Inputs, bare = false): { input: string; message: string } {
   const error = problems(inputs, bare);
-  expect(error.problems, error.message).toHaveLength(1);
+  expectWith(error.problems, error.message).toHaveLength(1);
   return error.problems[0]!;
 }
 
@@ -520,22 +521,24 @@ describe('readSettings: the GitHub token', () => {
   });
 
   it('masks nothing when there is no token', () => {
-    const mask = vi.fn();
+    const mask = jest.fn();
     settings({}, mask);
     expect(mask).not.toHaveBeenCalled();
   });
 });
 
 describe('readSettings with the runner', () => {
+  const saved = { ...process.env };
   afterEach(() => {
-    vi.unstubAllEnvs();
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
   });
 
   it('reads INPUT_* variables by name through @actions/core', () => {
-    vi.stubEnv('INPUT_SERVICE', 'web');
-    vi.stubEnv('INPUT_TASK-DEFINITION', 'web:3');
-    vi.stubEnv('INPUT_BATCH-SIZE', ' 2 ');
-    vi.stubEnv('INPUT_HEALTH-CHECK-URL', 'https://a.example/health\nhttps://b.example/health');
+    process.env['INPUT_SERVICE'] = 'web';
+    process.env['INPUT_TASK-DEFINITION'] = 'web:3';
+    process.env['INPUT_BATCH-SIZE'] = ' 2 ';
+    process.env['INPUT_HEALTH-CHECK-URL'] = 'https://a.example/health\nhttps://b.example/health';
     const s = readSettings(coreInput, () => {});
     expect(s.service).toBe('web');
     expect(s.taskDefinition).toEqual({ kind: 'registered', ref: 'web:3' });
@@ -583,8 +586,8 @@ describe('action.yml is in step with readSettings', () => {
     for (const [name, input] of Object.entries(action.inputs)) {
       const ours = DEFAULTS[name as keyof typeof DEFAULTS];
       if (name === 'github-token') expect(input.default).toBe('${{ github.token }}');
-      else if (ours !== undefined) expect(input.default, name).toBe(ours);
-      else expect(input.default ?? '', name).toBe('');
+      else if (ours !== undefined) expectWith(input.default, name).toBe(ours);
+      else expectWith(input.default ?? '', name).toBe('');
     }
     expect(action.inputs['batch-size']?.default).toBe('25%');
     expect(action.inputs['cluster']?.default).toBe('default');

@@ -1,7 +1,7 @@
 // The job summary: outcome first, previous -> new with image changes, the batch table, the failure
 // with its service events, the rollback, the mermaid gantt; escaping and the size cap. No snapshots:
 // each test asserts the lines a reader relies on.
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect } from '@jest/globals';
 import {
   SUMMARY_LIMIT_BYTES,
   cell,

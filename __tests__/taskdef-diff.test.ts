@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { diffTaskDefinitions, renderTaskDefinitionDiff } from '../src/taskdef-diff.js';
 
 const SECRET_VALUE = 'hunter2-very-secret';

@@ -2,7 +2,7 @@
 // then the post step (post-if: always()) with the state main saved. Whatever main managed before it
 // exited, after the post step the service is back on the previous task definition at its desired
 // count, with its own deployment settings, and no task of the new revision left.
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect } from '@jest/globals';
 import {
   ORIGINAL_DEPLOYMENT_CONFIGURATION,
   describeRun,
@@ -21,6 +21,7 @@ import type { Harness } from './helpers.js';
 import type { ActionRun } from '../../tools/run-action.js';
 import { HEAD_SHA, githubEnv, startFakeGithub } from '../helpers/fake-github.js';
 import type { FakeGithub } from '../helpers/fake-github.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 /** The runner sends SIGTERM 7.5 s after SIGINT and kills 2.5 s later: main must be gone by then. */
 const RUNNER_KILL_AFTER_MS = 10_000;
@@ -60,19 +61,19 @@ async function cancelMidBatch(h: Harness, sigtermAfterMs: number, gh?: FakeGithu
     exitedWithin = Date.now() - sent;
   });
   // Main handled the signals itself (Node's default handler would die of the signal) and in time.
-  expect(main.signal, describeRun(main)).toBeNull();
+  expectWith(main.signal, describeRun(main)).toBeNull();
   expect(exitedWithin).toBeLessThan(RUNNER_KILL_AFTER_MS);
   const saved = JSON.parse(main.state['rollout'] ?? '{}') as Cancelled['saved'];
-  expect(saved.previousTaskDefinitionArn, JSON.stringify(main.state)).toBe(h.info.taskDefinitionArn);
+  expectWith(saved.previousTaskDefinitionArn, JSON.stringify(main.state)).toBe(h.info.taskDefinitionArn);
 
   const post = await runPost(h, inputs, main.state, env);
-  expect(post.timedOut, describeRun(post)).toBe(false);
+  expectWith(post.timedOut, describeRun(post)).toBe(false);
   return { main, post, saved };
 }
 
 async function expectRestored(h: Harness, post: ActionRun): Promise<void> {
   const fleet = await observeFleet(h.info);
-  expect(
+  expectWith(
     steadyProblems(fleet, h.info.taskDefinitionArn, 6, h.info.targetGroupArns),
     describeRun(post),
   ).toEqual([]);
@@ -80,7 +81,7 @@ async function expectRestored(h: Harness, post: ActionRun): Promise<void> {
   const newArns = new Set(
     fleet.tasks.map((t) => t.taskDefinitionArn).filter((arn) => arn !== h.info.taskDefinitionArn),
   );
-  expect(newArns.size, 'batch 1 had started tasks of the new revision').toBeGreaterThan(0);
+  expectWith(newArns.size, 'batch 1 had started tasks of the new revision').toBeGreaterThan(0);
   const leftovers = await waitUntil(async () => {
     const now = await observeFleet(h.info);
     return [...newArns].flatMap((arn) => notStopped(now, arn).map((t) => `${t.arn} ${t.lastStatus}`));
@@ -107,12 +108,12 @@ describe('cancellation', () => {
 
       // The check run main opened on the PR's head commit is concluded `cancelled`, saying so.
       const created = gh.find('POST', /^\/repos\/acme\/shop\/check-runs$/);
-      expect(created, JSON.stringify(gh.requests.map((r) => `${r.method} ${r.path}`))).toHaveLength(1);
+      expectWith(created, JSON.stringify(gh.requests.map((r) => `${r.method} ${r.path}`))).toHaveLength(1);
       expect(created[0]?.body['head_sha']).toBe(HEAD_SHA);
       expect(created[0]?.body['status']).toBe('in_progress');
       const updates = gh.find('PATCH', /^\/repos\/acme\/shop\/check-runs\/\d+$/);
       const last = updates.at(-1)?.body;
-      expect(last?.['conclusion'], describeRun(post)).toBe('cancelled');
+      expectWith(last?.['conclusion'], describeRun(post)).toBe('cancelled');
       expect(JSON.stringify(last?.['output'] ?? {})).toMatch(/web:1/);
       // Concluded by the post step, which says what it did.
       expect(JSON.stringify(last?.['output'] ?? {})).toMatch(/Rolled back to web:1/);

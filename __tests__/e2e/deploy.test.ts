@@ -1,6 +1,6 @@
 // Successful rollouts of the bundled action against the emulator: the batches ECS really ran, the
 // outputs, the job summary, and the service left steady on the new revision with its own settings.
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect } from '@jest/globals';
 import {
   ORIGINAL_DEPLOYMENT_CONFIGURATION,
   deploy,
@@ -17,13 +17,14 @@ import type { Harness, Sample } from './helpers.js';
 import type { ActionRun } from '../../tools/run-action.js';
 import { startTraffic } from '../../tools/traffic.js';
 import type { TrafficReport } from '../../tools/traffic.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 const NEW_IMAGE = 'public.ecr.aws/demo/web:2';
 
 /** What every successful rollout must leave behind. */
 async function expectSucceeded(h: Harness, run: ActionRun, batches: number): Promise<string> {
-  expect(run.exitCode, describeRun(run)).toBe(0);
-  expect(run.outputs['outcome'], describeRun(run)).toBe('succeeded');
+  expectWith(run.exitCode, describeRun(run)).toBe(0);
+  expectWith(run.outputs['outcome'], describeRun(run)).toBe('succeeded');
   expect(run.outputs['previous-task-definition-arn']).toBe(h.info.taskDefinitionArn);
   const arn = run.outputs['task-definition-arn'] ?? '';
   expect(arn).toMatch(/^arn:aws:ecs:us-east-1:\d{12}:task-definition\/web:2$/);
@@ -35,7 +36,7 @@ async function expectSucceeded(h: Harness, run: ActionRun, batches: number): Pro
   expect(run.summary).toContain(NEW_IMAGE);
   // The batch table: one row per batch, all succeeded.
   const rows = run.summary.split('\n').filter((line) => /^\| \d+ \|.*\| succeeded \|$/.test(line));
-  expect(rows, run.summary).toHaveLength(batches);
+  expectWith(rows, run.summary).toHaveLength(batches);
 
   const fleet = await observeFleet(h.info);
   const desired = fleet.desiredCount;
@@ -102,7 +103,7 @@ describe('deploy', () => {
       // Zero downtime through the listener, served by both revisions.
       if (!load) throw new Error('no traffic report');
       expect(load.sent).toBeGreaterThan(50);
-      expect(load.failed, load.failures.join('\n')).toBe(0);
+      expectWith(load.failed, load.failures.join('\n')).toBe(0);
       expect(load.byTaskDefinition['web:1'] ?? 0).toBeGreaterThan(0);
       expect(load.byTaskDefinition['web:2'] ?? 0).toBeGreaterThan(0);
 
@@ -168,7 +169,7 @@ describe('deploy', () => {
           .map((c) => c.params['TargetGroupArn']),
       );
       for (const group of h.info.targetGroupArns)
-        expect(watched.has(group), JSON.stringify([...watched])).toBe(true);
+        expectWith(watched.has(group), JSON.stringify([...watched])).toBe(true);
     } finally {
       await h.stop();
     }

@@ -1,6 +1,6 @@
 // Manual rollback (mode: rollback) with the bundled action: deploy web:2, then roll back to
 // "previous", which the successful deploy recorded on the service; the same health-gated batches.
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect } from '@jest/globals';
 import {
   ORIGINAL_DEPLOYMENT_CONFIGURATION,
   deploy,
@@ -10,19 +10,20 @@ import {
   startHarness,
   steadyProblems,
 } from './helpers.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 describe('mode: rollback', () => {
   it('rollback-to previous after a deploy puts the service back on the revision before it', async () => {
     const h = await startHarness({ desiredCount: 4 });
     try {
       const deployed = await deploy(h, h.inputs({ image: 'public.ecr.aws/demo/web:2' }));
-      expect(deployed.outputs['outcome'], describeRun(deployed)).toBe('succeeded');
+      expectWith(deployed.outputs['outcome'], describeRun(deployed)).toBe('succeeded');
       const v2 = deployed.outputs['task-definition-arn'] ?? '';
 
       h.emulator.clearCalls();
       const { 'task-definition': _t, 'container-name': _c, ...base } = h.inputs();
       const run = await deploy(h, { ...base, mode: 'rollback', 'rollback-to': 'previous' });
-      expect(run.exitCode, describeRun(run)).toBe(0);
+      expectWith(run.exitCode, describeRun(run)).toBe(0);
       expect(run.outputs['outcome']).toBe('succeeded');
       expect(run.outputs['task-definition-arn']).toBe(h.info.taskDefinitionArn);
       expect(run.outputs['previous-task-definition-arn']).toBe(v2);

@@ -1,7 +1,7 @@
 // Inputs that change what the bundled action does around a rollout: plan mode (no mutating call),
 // rollback-on-failure: false (the service left as ECS has it, said plainly), and wait-for-idle: true
 // (wait for someone else's deployment, then roll out).
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect } from '@jest/globals';
 import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { emulatorClients } from '../../emulator/src/scenario.js';
 import {
@@ -14,13 +14,14 @@ import {
   steadyProblems,
   taskDefinition,
 } from './helpers.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 describe('mode: plan', () => {
   it('says what a deploy would do and changes nothing', async () => {
     const h = await startHarness({ desiredCount: 6 });
     try {
       const run = await deploy(h, h.inputs({ image: 'public.ecr.aws/demo/web:2', mode: 'plan' }));
-      expect(run.exitCode, describeRun(run)).toBe(0);
+      expectWith(run.exitCode, describeRun(run)).toBe(0);
       expect(run.outputs['outcome']).toBe('planned');
       expect(run.outputs['previous-task-definition-arn']).toBe(h.info.taskDefinitionArn);
       expect(mutatingCalls(h.emulator.calls())).toEqual([]);
@@ -44,7 +45,7 @@ describe('rollback-on-failure: false', () => {
         h,
         h.inputs({ image: 'public.ecr.aws/demo/web:crash', 'rollback-on-failure': 'false' }),
       );
-      expect(run.exitCode, describeRun(run)).toBe(1);
+      expectWith(run.exitCode, describeRun(run)).toBe(1);
       expect(run.outputs['outcome']).toBe('failed');
       expect(run.outputs['failure-reason']).toMatch(/batch 1\b.*Essential container in task exited/);
       // Said plainly: nothing was put back.
@@ -84,7 +85,7 @@ describe('wait-for-idle: true', () => {
         ecs.destroy();
       }
       const run = await deploy(h, h.inputs({ image: 'public.ecr.aws/demo/web:3', 'wait-for-idle': 'true' }));
-      expect(run.exitCode, describeRun(run)).toBe(0);
+      expectWith(run.exitCode, describeRun(run)).toBe(0);
       expect(run.outputs['outcome']).toBe('succeeded');
       expect(run.stdout).toMatch(/waiting for the deployment in progress to finish/);
       // The previous revision is the one the other deployment finished on, not the first.

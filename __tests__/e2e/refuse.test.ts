@@ -3,7 +3,7 @@
 // and the emulator's call log proves no mutating call was made.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { emulatorClients } from '../../emulator/src/scenario.js';
 import {
@@ -17,12 +17,13 @@ import {
 } from './helpers.js';
 import type { Harness } from './helpers.js';
 import type { ActionRun } from '../../tools/run-action.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 /** A refused run: exit code 1, an error annotation matching every pattern, no mutating call. */
 function expectRefused(h: Harness, run: ActionRun, ...patterns: RegExp[]): void {
-  expect(run.exitCode, describeRun(run)).toBe(1);
+  expectWith(run.exitCode, describeRun(run)).toBe(1);
   const errors = errorAnnotations(run).join('\n');
-  for (const pattern of patterns) expect(errors, describeRun(run)).toMatch(pattern);
+  for (const pattern of patterns) expectWith(errors, describeRun(run)).toMatch(pattern);
   expect(mutatingCalls(h.emulator.calls())).toEqual([]);
 }
 

@@ -3,7 +3,7 @@
 // steady on the previous revision with its own settings and no task of the new one left.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect } from '@jest/globals';
 import {
   CONTAINER_PORT,
   ORIGINAL_DEPLOYMENT_CONFIGURATION,
@@ -24,11 +24,12 @@ import type { Harness, Sample } from './helpers.js';
 import type { ActionRun } from '../../tools/run-action.js';
 import { startTraffic } from '../../tools/traffic.js';
 import type { TrafficReport } from '../../tools/traffic.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 /** What every rolled-back rollout must leave behind; returns the failure reason. */
 async function expectRolledBack(h: Harness, run: ActionRun): Promise<string> {
-  expect(run.exitCode, describeRun(run)).toBe(1);
-  expect(run.outputs['outcome'], describeRun(run)).toBe('rolled-back');
+  expectWith(run.exitCode, describeRun(run)).toBe(1);
+  expectWith(run.outputs['outcome'], describeRun(run)).toBe('rolled-back');
   expect(run.outputs['previous-task-definition-arn']).toBe(h.info.taskDefinitionArn);
   const newArn = run.outputs['task-definition-arn'] ?? '';
   expect(newArn).toMatch(/task-definition\/web:2$/);
@@ -195,7 +196,7 @@ describe('automatic rollback', () => {
 
       // Zero downtime across the rollout and the rollback, and both revisions served.
       expect(load.sent).toBeGreaterThan(50);
-      expect(load.failed, load.failures.join('\n')).toBe(0);
+      expectWith(load.failed, load.failures.join('\n')).toBe(0);
       expect(load.byTaskDefinition['web:1'] ?? 0).toBeGreaterThan(0);
       expect(load.byTaskDefinition['web:2'] ?? 0).toBeGreaterThan(0);
     } finally {

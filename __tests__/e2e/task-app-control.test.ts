@@ -1,6 +1,6 @@
 // The task app's test-only control path, which the rollback scenarios rely on to turn a running
 // task unhealthy at a chosen moment.
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect, afterEach } from '@jest/globals';
 import { createTaskApp } from '../../emulator/src/runtime/task-app.mjs';
 import type { TaskApp } from '../../emulator/src/runtime/task-app.mjs';
 

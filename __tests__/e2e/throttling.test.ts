@@ -1,7 +1,7 @@
 // The bundled action against an emulator that throttles reads far below AWS's published rates: the
 // rollout still succeeds, because throttled calls are retried with back-off, and the call log
 // shows both the throttling answers and the retries that followed them.
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect } from '@jest/globals';
 import type { ThrottleConfig } from '../../emulator/src/index.js';
 import {
   ORIGINAL_DEPLOYMENT_CONFIGURATION,
@@ -12,6 +12,7 @@ import {
   steadyProblems,
   throttledCalls,
 } from './helpers.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 /**
  * Far below AWS_THROTTLE_DEFAULTS (20/s for ECS reads, 10/s for ELBv2 Describe*), as when many
@@ -38,12 +39,12 @@ describe('a throttled emulator', () => {
       // Inspect without throttling: the assertions below are about the action, not this test.
       h.emulator.setThrottling(false);
 
-      expect(run.exitCode, describeRun(run)).toBe(0);
+      expectWith(run.exitCode, describeRun(run)).toBe(0);
       expect(run.outputs['outcome']).toBe('succeeded');
       expect(run.outputs['batches']).toBe('2');
 
       const throttled = throttledCalls(calls);
-      expect(throttled.length, 'the limits should have throttled some calls').toBeGreaterThan(0);
+      expectWith(throttled.length, 'the limits should have throttled some calls').toBeGreaterThan(0);
       // Each throttled operation was asked again and answered afterwards.
       for (const operation of new Set(throttled.map((c) => c.operation))) {
         const lastThrottled = Math.max(
@@ -52,7 +53,7 @@ describe('a throttled emulator', () => {
         const answeredLater = calls.some(
           (c) => c.operation === operation && c.status === 200 && c.time >= lastThrottled,
         );
-        expect(answeredLater, `${operation} was throttled and never answered after`).toBe(true);
+        expectWith(answeredLater, `${operation} was throttled and never answered after`).toBe(true);
       }
 
       const fleet = await observeFleet(h.info);

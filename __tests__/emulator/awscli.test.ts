@@ -1,6 +1,6 @@
 // The AWS CLI (botocore: a client nobody here wrote) against the emulator, with dummy credentials
 // and --endpoint-url, as a user would point it at LocalStack. Skipped where `aws` is not installed.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,7 +35,7 @@ interface CliResult {
   stderr: string;
 }
 
-describe.skipIf(!version)(`the AWS CLI (${version ?? 'absent'}) against the emulator`, () => {
+(version ? describe : describe.skip)(`the AWS CLI (${version ?? 'absent'}) against the emulator`, () => {
   let emulator: Emulator | undefined;
   let scenario: ScenarioInfo;
   let home: string;

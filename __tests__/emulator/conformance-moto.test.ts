@@ -3,7 +3,7 @@
 // against the emulator; the response SHAPES (keys and value types, recursively) must agree. moto
 // records state but runs no task and checks no health, so values and behaviour are never compared.
 // Skipped, with a message, where moto is not installed.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -44,6 +44,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startEmulator } from '../../emulator/src/index.js';
 import type { Emulator } from '../../emulator/src/index.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 const moto = spawnSync('python3', ['-c', 'import moto, flask, werkzeug; print(moto.__version__)'], {
   encoding: 'utf8',
@@ -553,7 +554,7 @@ describe('shape comparison', () => {
   });
 });
 
-describe.skipIf(!motoVersion)(`conformance with moto ${motoVersion ?? '(absent)'}`, () => {
+(motoVersion ? describe : describe.skip)(`conformance with moto ${motoVersion ?? '(absent)'}`, () => {
   let motoServer: Awaited<ReturnType<typeof startMoto>> | undefined;
   let emulator: Emulator | undefined;
   const made: { ecs: ECSClient; elbv2: ElasticLoadBalancingV2Client }[] = [];
@@ -678,7 +679,7 @@ describe.skipIf(!motoVersion)(`conformance with moto ${motoVersion ?? '(absent)'
     }
     if (notes.length > 0) console.info(`conformance notes (not failures):\n  ${notes.join('\n  ')}`);
 
-    expect(problems, problems.join('\n')).toEqual([]);
+    expectWith(problems, problems.join('\n')).toEqual([]);
     // Guard against a vacuous pass: nearly every operation must have been compared.
     expect(compared).toBeGreaterThanOrEqual(motoOutcomes.size - 2);
     expect(motoOutcomes.size).toBeGreaterThanOrEqual(30);

@@ -1,6 +1,6 @@
 // The ECS operations' shapes and errors, through the ECS part's protocol (parse -> invoke ->
 // serialize, as the server runs it) with a fake task runtime and target registry.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { harness, serviceInput, TG_ARN, until, webTaskDefinition } from './ecs-fakes.js';
 import type { Harness } from './ecs-fakes.js';
 
@@ -226,7 +226,7 @@ describe('task definitions', () => {
       maxResults: 2,
     });
     expect(page1.taskDefinitionArns).toHaveLength(2);
-    expect(page1.nextToken).toBeTypeOf('string');
+    expect(typeof page1.nextToken).toBe('string');
     const page2 = await h.ok<{ taskDefinitionArns: string[]; nextToken?: string }>('ListTaskDefinitions', {
       familyPrefix: 'web',
       maxResults: 2,
@@ -241,7 +241,7 @@ describe('task definitions', () => {
       { taskDefinition: 'web:2' },
     );
     expect(gone.taskDefinition.status).toBe('INACTIVE');
-    expect(gone.taskDefinition.deregisteredAt).toBeTypeOf('number');
+    expect(typeof gone.taskDefinition.deregisteredAt).toBe('number');
     const inactive = await h.ok<{ taskDefinitionArns: string[] }>('ListTaskDefinitions', {
       status: 'INACTIVE',
     });

@@ -1,6 +1,6 @@
 // The rolling update's arithmetic (emulator/src/ecs/rolling.ts) and the task address allocator, as
 // tables: ECS's rounding, the circuit breaker threshold, and one step's launch/stop decision.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import {
   circuitBreakerThreshold,
   failingToStop,

@@ -1,7 +1,7 @@
 // The ECS service scheduler against a fake task runtime and target registry (ecs-fakes.ts), at a
 // time scale of 0.02 (one AWS second = 20 ms): the rolling update's limits sampled all along,
 // draining before SIGTERM, ELB health check failures, the circuit breaker, stop reasons.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { harness, serviceInput, TG_ARN, until, webTaskDefinition } from './ecs-fakes.js';
 import type { Harness } from './ecs-fakes.js';
 

@@ -1,7 +1,7 @@
 // The real ECSClient against startEmulator: every ECS operation's answer as the SDK parses it
 // (typed exceptions included), and a scheduler-driven rolling update over real task processes,
 // real health checks and real target groups.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   ClientException,
   ClusterNotFoundException,

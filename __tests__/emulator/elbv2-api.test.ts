@@ -1,6 +1,6 @@
 // Every ELBv2 operation the emulator serves, through the real ElasticLoadBalancingV2Client: the
 // typed output it parses, and the typed exception it raises for each documented error.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
@@ -26,6 +26,7 @@ import {
 import type { TargetGroupAttribute } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startHarness, SUBNETS, VPC } from './elbv2-harness.js';
 import type { Harness } from './elbv2-harness.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 const ARN_PREFIX = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:';
 
@@ -190,7 +191,7 @@ describe('ELBv2 API through the real SDK client', () => {
     ];
     for (const extra of cases) {
       const error = await errorOf(h.client.send(new CreateTargetGroupCommand({ ...base, ...extra })));
-      expect(error.name, extra.Name).toBe('ValidationError');
+      expectWith(error.name, extra.Name).toBe('ValidationError');
     }
     const noPort = await errorOf(
       h.client.send(new CreateTargetGroupCommand({ Name: 'v6', Protocol: 'HTTP', VpcId: VPC })),
@@ -230,7 +231,7 @@ describe('ELBv2 API through the real SDK client', () => {
     }
     const first = await h.client.send(new DescribeTargetGroupsCommand({ PageSize: 2 }));
     expect(first.TargetGroups?.length).toBe(2);
-    expect(first.NextMarker).toBeTypeOf('string');
+    expect(typeof first.NextMarker).toBe('string');
     const second = await h.client.send(
       new DescribeTargetGroupsCommand({ PageSize: 2, Marker: first.NextMarker }),
     );

@@ -1,6 +1,6 @@
 // Target health over real HTTP health checks: target apps on their own 127.0.0.x addresses, checked
 // by the emulator's target groups, observed through TargetRegistry.onChange and DescribeTargetHealth.
-import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import {
   DeregisterTargetsCommand,
   DescribeTargetHealthCommand,

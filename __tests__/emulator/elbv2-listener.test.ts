@@ -1,6 +1,6 @@
 // The listener's local proxy: real HTTP through it to target apps on their own 127.0.0.x
 // addresses, routed by target health as an ALB routes.
-import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { DeregisterTargetsCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { get, startHarness, setupGroup, startTarget, waitFor } from './elbv2-harness.js';
 import type { FakeTarget, GroupSetup, Harness } from './elbv2-harness.js';

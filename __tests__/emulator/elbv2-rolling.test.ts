@@ -1,7 +1,7 @@
 // The listener under a real rolling update: the whole emulator (ECS scheduler, task processes,
 // health checks, draining), steady traffic through the listener while ECS replaces every task of a
 // healthy service. Draining plus health-gated routing must make that invisible to clients.
-import { describe, it, expect, afterAll } from 'vitest';
+import { describe, it, expect, afterAll } from '@jest/globals';
 import {
   DescribeServicesCommand,
   ListTasksCommand,

@@ -1,6 +1,6 @@
 // The pure rules under the ELBv2 part: health transitions, the HttpCode matcher, routing with
 // fail-open, Query decoding and the weighted choice of target groups. No network, no timers.
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect } from '@jest/globals';
 import {
   applyProbe,
   checkingStarted,
@@ -16,6 +16,7 @@ import type { TargetGroup } from '../../emulator/src/elbv2/store.js';
 import type { TargetEntry, Targets } from '../../emulator/src/elbv2/targets.js';
 import { AwsError } from '../../emulator/src/contracts.js';
 import type { TargetState } from '../../emulator/src/contracts.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 const thresholds = { healthy: 3, unhealthy: 2 };
 const ok: ProbeOutcome = { ok: true, status: 200 };
@@ -89,7 +90,7 @@ describe('target health rules', () => {
       true,
     ]);
     for (const bad of ['', '199', '500', '300-200', '2xx', '200-'])
-      expect(parseHttpCodeMatcher(bad), bad).toBeUndefined();
+      expectWith(parseHttpCodeMatcher(bad), bad).toBeUndefined();
   });
 });
 

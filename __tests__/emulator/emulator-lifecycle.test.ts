@@ -1,6 +1,6 @@
 // The emulator as `npm run emulator` runs it: a CLI that prints one ready line, seeds the demo on
 // request, and leaves no task process behind whether it is stopped with a signal or killed.
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect, afterEach } from '@jest/globals';
 import { spawn, execFileSync } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -14,6 +14,7 @@ import {
   DescribeTargetHealthCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startEmulator, createScenario } from '../../emulator/src/index.js';
+import { expectWith } from '../helpers/expect-with.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'emulator/src/cli.ts');
@@ -203,7 +204,7 @@ describe('emulator CLI', () => {
     const cli = startCli(['--port', String(port), '--time-scale', TIME_SCALE]);
     const [ready] = await cli.waitForLines(1, 30_000);
     const match = READY_LINE.exec(ready ?? '');
-    expect(match, `ready line: ${ready}`).not.toBeNull();
+    expectWith(match, `ready line: ${ready}`).not.toBeNull();
     const endpoint = match?.[1] as string;
     expect(Number(match?.[2])).toBe(port);
 
@@ -242,8 +243,8 @@ describe('emulator CLI', () => {
     const [ready, demoLine] = await cli.waitForLines(2, 60_000);
     const endpoint = READY_LINE.exec(ready ?? '')?.[1];
     const listenerUrl = DEMO_LINE.exec(demoLine ?? '')?.[1];
-    expect(endpoint, `ready line: ${ready}`).toBeDefined();
-    expect(listenerUrl, `demo line: ${demoLine}`).toBeDefined();
+    expectWith(endpoint, `ready line: ${ready}`).toBeDefined();
+    expectWith(listenerUrl, `demo line: ${demoLine}`).toBeDefined();
 
     const { ecs, elbv2 } = clients(endpoint as string);
     try {

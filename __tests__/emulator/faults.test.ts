@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, beforeEach } from '@jest/globals';
 import { ECSClient, DescribeClustersCommand, ServerException } from '@aws-sdk/client-ecs';
 import {
   ElasticLoadBalancingV2Client,

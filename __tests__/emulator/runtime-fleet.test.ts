@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { createClock } from '../../emulator/src/clock.js';
 import type { ContainerExit, TaskSpec } from '../../emulator/src/contracts.js';
 import { behaviorOf } from '../../emulator/src/runtime/behavior.js';

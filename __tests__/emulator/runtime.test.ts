@@ -4,7 +4,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { createClock } from '../../emulator/src/clock.js';
 import type { ContainerExit, ContainerSpec, TaskRuntime, TaskSpec } from '../../emulator/src/contracts.js';
 import { behaviorOf } from '../../emulator/src/runtime/behavior.js';

@@ -1,4 +1,4 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect, afterEach } from '@jest/globals';
 import { ECSClient, DescribeClustersCommand } from '@aws-sdk/client-ecs';
 import {
   ElasticLoadBalancingV2Client,

@@ -1,0 +1,40 @@
+// jest in native ESM mode, as actions/typescript-action runs it: the @actions packages are ESM-only,
+// so ts-jest emits ESM (useESM) and node runs it with --experimental-vm-modules (package.json scripts).
+// Three groups: `unit` never touches the network; `emulator` starts the local ECS + ELBv2; `e2e`
+// runs the bundled dist/ as a child process against the emulator (`npm test` runs it one file at a
+// time, after a fresh build). Each group's per-test timeout is set by its setup file.
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
+};
+const common = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  // Sources import each other as `./x.js` (NodeNext); jest must find the `.ts` beside it.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform,
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+};
+
+export default {
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/__tests__/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/__tests__/setup/unit.ts'],
+    },
+    {
+      ...common,
+      displayName: 'emulator',
+      testMatch: ['<rootDir>/__tests__/emulator/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/__tests__/setup/emulator.ts'],
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/__tests__/setup/e2e.ts'],
+    },
+  ],
+};
