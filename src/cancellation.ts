@@ -19,8 +19,11 @@
 export type CancelSignal = 'SIGINT' | 'SIGTERM';
 
 export interface CancellationOptions {
-  /** Runs synchronously just before the forced exit: save state here (core.saveState is synchronous). */
-  beforeExit?: () => void;
+  /**
+   * Runs synchronously just before the forced exit, told why: save state and write the outputs
+   * here (core.saveState and core.setOutput append to their files synchronously).
+   */
+  beforeExit?: (why: string) => void;
   log?: { info(message: string): void; warning(message: string): void };
   /** How long after the first signal the process exits even without SIGTERM. */
   graceMs?: number;
@@ -68,7 +71,7 @@ export function installCancellation(options: CancellationOptions = {}): Cancella
       `${why}: saving the rollout's state and exiting; the post step takes over from here.`,
     );
     try {
-      options.beforeExit?.();
+      options.beforeExit?.(why);
     } catch (err) {
       options.log?.warning(
         `Could not save state before exiting: ${err instanceof Error ? err.message : String(err)}`,

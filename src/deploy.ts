@@ -1,35 +1,24 @@
-// The deploy orchestration main calls: preflight (no mutation) -> resolve and validate the task
-// definition (no mutation) -> register (skipped when unchanged) -> plan -> gated rollout -> record
-// the release on the service. Every wait is bounded; every change is preceded by a saved state, so
-// the post step can restore a rollout this process could not finish.
-import type { ServiceDriver } from './platform/service-driver.js';
-import { errorMessage } from './platform/errors.js';
-import { releaseTags, resolveRollbackTarget } from './modes/rollback.js';
-import { taskDefinitionName } from './rollout/describe-state.js';
+// The deploy (and manual rollback) main calls: preflight (no mutation) -> what to deploy (no
+// mutation) -> the service's lease -> register (skipped when a registered revision is given) ->
+// plan -> the gated rollout -> record the release on the service. Every wait is bounded; every
+// change is preceded by a saved state, so the post step can restore what this process could not.
 import { planBatches } from './rollout/plan.js';
+import type { ServiceGuard } from './rollout/guard.js';
+import { describeLease, type RunIdentity } from './rollout/lease.js';
+import type { ServiceDriver } from './rollout/port.js';
 import { restoreStatus } from './rollout/restore.js';
-import { callWithRetry, sleepQuietly } from './rollout/retry.js';
-import { runRollout, type RunPhase } from './rollout/run.js';
-import type {
-  BatchPlan,
-  Clock,
-  DeploymentView,
-  HttpProbe,
-  RolloutListener,
-  RolloutResult,
-  ServiceView,
-} from './rollout/types.js';
+import { retrying } from './rollout/retry.js';
+import { runRollout, type PhaseInfo, type RunPhase } from './rollout/rollout.js';
+import type { BatchPlan, Clock, HttpProbe, RolloutListener, RolloutResult, Snapshot } from './rollout/types.js';
+import { watch, type Heartbeat } from './rollout/watch.js';
+import { errorMessage, formatDuration, taskDefinitionName } from './rollout/words.js';
+import { releaseTags } from './modes/rollback.js';
+import { preflight } from './preflight.js';
+import { redactUrl } from './secrets.js';
 import type { Settings } from './settings.js';
 import type { RolloutState } from './state.js';
-import {
-  imageChanges,
-  readTaskDefinitionFile,
-  registrationBody,
-  sameDefinition,
-  substituteImages,
-  type ImageChange,
-  type TaskDefinitionBody,
-} from './taskdef.js';
+import { resolveTarget } from './target.js';
+import { imageChanges, type ImageChange } from './taskdef.js';
 
 export interface DeployLog {
   /** A timestamped progress line. */
@@ -40,7 +29,10 @@ export interface DeployLog {
 export interface DeployOptions {
   settings: Settings;
   driver: ServiceDriver;
+  guard: ServiceGuard;
+  identity: RunIdentity;
   clock: Clock;
+  heartbeat: Heartbeat;
   log: DeployLog;
   listeners?: readonly RolloutListener[];
   probe?: HttpProbe;
@@ -48,16 +40,15 @@ export interface DeployOptions {
   signal?: AbortSignal;
   /** Saves progress for the post step; called at every phase with the fields known so far. */
   saveState?: (update: Partial<RolloutState>) => void;
-  /** Poll interval of the preflight and verify waits (default 2 s). */
-  waitPollMs?: number;
+  /** Bound on each one-off call's retries (default 2 min). */
+  callBoundMs?: number;
+  serverUrl?: string;
 }
 
 export interface DeployResult {
   outcome: RolloutResult['outcome'];
   previousTaskDefinitionArn: string;
   newTaskDefinitionArn: string;
-  /** False when the new definition equalled the service's current one (or an existing revision was given). */
-  registered: boolean;
   /** True when the service already ran the definition: nothing rolled, health verified only. */
   unchanged: boolean;
   imageChanges: ImageChange[];
@@ -72,301 +63,221 @@ export interface DeployResult {
   stepFailure?: string;
 }
 
-/** The target of the rollout, resolved before anything changes. */
-interface Target {
-  /** Set when the definition is already registered (a ref, a rollback, or unchanged). */
-  arn?: string;
-  /** The body to register, when `arn` is not set. */
-  body?: TaskDefinitionBody;
-  /** The definition as it will run, for image changes. */
-  runs: TaskDefinitionBody;
-}
+const CALL_BOUND_MS = 120_000;
 
 export async function deploy(opts: DeployOptions): Promise<DeployResult> {
-  const { settings, driver, clock, log } = opts;
+  const { settings, driver, clock, log, guard } = opts;
   const save = opts.saveState ?? ((): void => undefined);
   const startedAt = clock.now();
   const notes: string[] = [];
-  save({ phase: 'preflight', startedAt });
+  const bound = opts.callBoundMs ?? CALL_BOUND_MS;
+  const retry = (): Parameters<typeof retrying>[2] => ({
+    clock,
+    deadline: clock.now() + bound,
+    onRetry: (r) => opts.heartbeat.retrying(r.delayMs, r.error, clock.now()),
+  });
+  save({ phase: 'preflight', startedAt, leaseId: opts.identity.id });
 
-  // 1. Preflight: read-only.
-  const service = await preflight(opts);
-  const previousTaskDefinitionArn = service.taskDefinitionArn;
-  const current = await driver.describeTaskDefinition(previousTaskDefinitionArn);
+  // 1. Preflight and the target: read-only.
+  const pre = await preflight({
+    settings,
+    driver,
+    clock,
+    guard,
+    heartbeat: opts.heartbeat,
+    log,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    callBoundMs: bound,
+    ...(opts.serverUrl ? { serverUrl: opts.serverUrl } : {}),
+  });
+  const { service, current } = pre;
+  const previousTaskDefinitionArn = current.arn;
   log.line(
     `service ${settings.service} in cluster ${settings.cluster}: ${service.desiredCount} tasks of ` +
       `${taskDefinitionName(previousTaskDefinitionArn)}, target groups ${service.targetGroupArns.length}, ` +
-      `deployment settings maximumPercent ${service.settings.maximumPercent} / minimumHealthyPercent ${service.settings.minimumHealthyPercent}`,
+      `its own deployment settings maximumPercent ${pre.ownSettings.maximumPercent} / minimumHealthyPercent ${pre.ownSettings.minimumHealthyPercent}`,
   );
-
-  // 2. What to deploy, validated before any mutating call.
-  const target = await resolveTarget(opts);
+  const target = await resolveTarget(settings, driver, current);
+  log.line(target.how);
+  if (target.stripped) log.line(`left out the read-only fields ${target.stripped.join(', ')}`);
+  if (target.warning) {
+    log.warning(target.warning);
+    notes.push(target.warning);
+  }
   const changes = imageChanges(current.body, target.runs);
-  const unchanged =
-    target.arn === previousTaskDefinitionArn ||
-    (target.arn === undefined && target.body !== undefined && sameDefinition(target.body, current.body));
   save({
     phase: 'preflight',
     previousTaskDefinitionArn,
     desiredCount: service.desiredCount,
-    originalSettings: service.settings,
+    originalSettings: pre.ownSettings,
   });
-
   const base = { previousTaskDefinitionArn, imageChanges: changes, startedAt, notes };
-  if (unchanged) {
+
+  if (target.unchanged) {
     log.line(
-      `the task definition equals the service's current ${taskDefinitionName(previousTaskDefinitionArn)}: ` +
-        'no new revision registered, no rollout; verifying the service is healthy on it',
+      `the service already runs ${taskDefinitionName(previousTaskDefinitionArn)}: no new revision registered, no rollout; ` +
+        'verifying the service is healthy on it',
     );
-    notes.push(`Unchanged: the service already runs this task definition; health verified only.`);
+    notes.push('Unchanged: the service already runs this task definition; health verified only.');
     const verified = await verifyHealthy(opts, previousTaskDefinitionArn);
     save({ phase: 'finished', newTaskDefinitionArn: previousTaskDefinitionArn });
     return {
       ...base,
       outcome: verified.ok ? 'succeeded' : 'failed',
       newTaskDefinitionArn: previousTaskDefinitionArn,
-      registered: false,
       unchanged: true,
       durationMs: clock.now() - startedAt,
-      ...(verified.ok ? {} : { failureMessage: verified.message }),
+      ...(verified.ok ? {} : { failureMessage: verified.message, stepFailure: verified.message }),
     };
   }
 
-  // 3. Register (the first mutating call).
-  let newTaskDefinitionArn: string;
-  let registered = false;
-  if (target.arn !== undefined) {
-    newTaskDefinitionArn = target.arn;
-    log.line(`deploying the registered ${taskDefinitionName(newTaskDefinitionArn)}`);
-  } else {
-    const record = await driver.registerTaskDefinition(target.body ?? {});
-    newTaskDefinitionArn = record.arn;
-    registered = true;
-    log.line(`registered ${taskDefinitionName(record.arn)}`);
+  // 2. The lease, checked again right before it is written (the window between is one round trip).
+  const record = await guard.read();
+  if (record.holder.kind === 'other') {
+    throw new Error(
+      `Another rollout took ${settings.service}'s lease while this one prepared: ${describeLease(record.holder.lease, opts.serverUrl)}. Nothing was changed.`,
+    );
   }
-  for (const change of changes) {
-    log.line(`  ${change.container}: ${change.from ?? '(new container)'} -> ${change.to ?? '(removed)'}`);
-  }
-  save({ phase: 'preflight', newTaskDefinitionArn });
-
-  // 4. Plan, then the gated rollout.
-  const plan = planBatches({
-    desired: service.desiredCount,
-    batchSize: settings.batchSize,
-    maxUnavailable: settings.maxUnavailable,
-    ...(service.settings.circuitBreaker ? { circuitBreaker: service.settings.circuitBreaker } : {}),
-  });
-  for (const note of plan.notes ?? []) {
-    log.warning(note);
-    notes.push(note);
-  }
-  const rollout = await runRollout({
-    driver,
-    clock,
-    plan,
-    previousTaskDefinitionArn,
-    newTaskDefinitionArn,
-    originalSettings: service.settings,
-    batchTimeoutMs: settings.batchTimeoutMs,
-    rolloutTimeoutMs: settings.rolloutTimeoutMs,
-    rollbackOnFailure: settings.rollbackOnFailure,
-    ...(settings.healthCheckUrls.length > 0
-      ? {
-          healthChecks: {
-            urls: settings.healthCheckUrls,
-            statuses: settings.healthCheckStatus,
-            threshold: settings.healthCheckThreshold,
-          },
-        }
-      : {}),
-    ...(opts.probe ? { probe: opts.probe } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    listeners: opts.listeners ?? [],
-    onPhase: (phase: RunPhase) => save({ phase }),
-  });
-  if (!rollout.settingsRestored.ok) {
-    log.warning(rollout.settingsRestored.message);
-    notes.push(rollout.settingsRestored.message);
-  }
-  if (rollout.serviceLeft) notes.push(rollout.serviceLeft);
-
-  // 5. Record the release for manual rollbacks; a failure to tag is a warning, not a failed deploy.
-  if (rollout.outcome === 'succeeded') {
-    try {
-      await driver.tagService(releaseTags(newTaskDefinitionArn, previousTaskDefinitionArn));
-    } catch (error) {
-      const message = `The rollout succeeded, but recording it on the service failed (mode: rollback will fall back to the newest older revision): ${errorMessage(error)}`;
-      log.warning(message);
-      notes.push(message);
+  await guard.acquire(pre.ownSettings);
+  let handedOver = false;
+  try {
+    // 3. Register (the first change that is not the service's own record).
+    let newTaskDefinitionArn: string;
+    if (target.arn !== undefined) {
+      newTaskDefinitionArn = target.arn;
+    } else {
+      const body = target.body ?? {};
+      const registered = await retrying('RegisterTaskDefinition', () => driver.registerTaskDefinition(body), retry());
+      newTaskDefinitionArn = registered.arn;
+      log.line(`registered ${taskDefinitionName(registered.arn)}`);
     }
-  }
+    for (const change of changes) {
+      log.line(`  ${change.container}: ${change.from ?? '(new container)'} -> ${change.to ?? '(removed)'}`);
+    }
+    save({ phase: 'preflight', newTaskDefinitionArn });
 
-  const result: DeployResult = {
-    ...base,
-    outcome: rollout.outcome,
-    newTaskDefinitionArn,
-    registered,
-    unchanged: false,
-    plan,
-    rollout,
-    durationMs: clock.now() - startedAt,
-  };
-  if (rollout.failure) result.failureMessage = rollout.failure.message;
-  const words = stepFailure(rollout);
-  if (words !== undefined) result.stepFailure = words;
-  return result;
+    // 4. Plan, then the gated rollout.
+    const plan = planBatches({
+      desired: service.desiredCount,
+      batchSize: settings.batchSize,
+      maxUnavailable: settings.maxUnavailable,
+      ...(pre.ownSettings.circuitBreaker ? { circuitBreaker: pre.ownSettings.circuitBreaker } : {}),
+    });
+    for (const note of plan.notes ?? []) {
+      log.warning(note);
+      notes.push(note);
+    }
+    const delays = pre.targetGroups.map((g) => g.deregistrationDelaySeconds * 1000);
+    handedOver = true; // from here on, runRollout releases the lease when it leaves the service settled
+    const rollout = await runRollout({
+      driver,
+      clock,
+      guard,
+      heartbeat: opts.heartbeat,
+      plan,
+      previousTaskDefinitionArn,
+      newTaskDefinitionArn,
+      originalSettings: pre.ownSettings,
+      batchTimeoutMs: settings.batchTimeoutMs,
+      rolloutTimeoutMs: settings.rolloutTimeoutMs,
+      bakeMs: settings.bakeTimeMs,
+      overlap: settings.drainOverlap,
+      rollbackOnFailure: settings.rollbackOnFailure,
+      callBoundMs: bound,
+      ...(delays.length > 0 ? { deregistrationDelayMs: Math.max(...delays) } : {}),
+      ...(settings.healthCheckUrls.length > 0
+        ? {
+            healthChecks: {
+              urls: settings.healthCheckUrls.map((url) => ({ url, shown: redactUrl(url) })),
+              statuses: settings.healthCheckStatus,
+              threshold: settings.healthCheckThreshold,
+            },
+          }
+        : {}),
+      ...(opts.probe ? { probe: opts.probe } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      listeners: opts.listeners ?? [],
+      onPhase: (phase: RunPhase, info: PhaseInfo) =>
+        save({ phase, ...(info.serviceDeploymentArn ? { serviceDeploymentArn: info.serviceDeploymentArn } : {}) }),
+    });
+    if (!rollout.settingsRestored.ok && !rollout.settingsRestored.takenOver) {
+      log.warning(rollout.settingsRestored.message);
+      notes.push(rollout.settingsRestored.message);
+    }
+    if (rollout.serviceLeft) notes.push(rollout.serviceLeft);
+    // Not seen through (reads kept failing, the settings would not go back): the post step finishes it.
+    if (!rollout.settled && !rollout.settingsRestored.takenOver) save({ pending: rollout.rollback ? 'restore' : 'settings' });
+
+    // 5. Record the release for manual rollbacks; a failure to tag is a warning, not a failed deploy.
+    if (rollout.outcome === 'succeeded') {
+      try {
+        await retrying('TagResource (release)', () => driver.tagService(releaseTags(newTaskDefinitionArn, previousTaskDefinitionArn)), retry());
+      } catch (error) {
+        const message = `The rollout succeeded, but recording it on the service failed (mode: rollback will fall back to the newest older revision): ${errorMessage(error)}`;
+        log.warning(message);
+        notes.push(message);
+      }
+    }
+
+    const result: DeployResult = {
+      ...base,
+      outcome: rollout.outcome,
+      newTaskDefinitionArn,
+      unchanged: false,
+      plan,
+      rollout,
+      durationMs: clock.now() - startedAt,
+    };
+    if (rollout.failure) result.failureMessage = rollout.failure.message;
+    const words = stepFailure(rollout);
+    if (words !== undefined) result.stepFailure = words;
+    return result;
+  } finally {
+    // Nothing of the service changed (registration failed): give the lease back.
+    if (!handedOver) await guard.release(false).catch(() => undefined);
+  }
 }
 
 /** The failure, then what was done about it, in the words a reader of the failed step needs. */
 export function stepFailure(rollout: RolloutResult): string | undefined {
   if (rollout.outcome === 'succeeded') return undefined;
   const why = rollout.failure?.message ?? `the rollout ended ${rollout.outcome}`;
-  const parts = [
-    `Rollout ${rollout.outcome === 'rolled-back' ? 'failed and was rolled back' : rollout.outcome}: ${why}`,
-  ];
+  const parts = [`Rollout ${rollout.outcome === 'rolled-back' ? 'failed and was rolled back' : rollout.outcome}: ${why}`];
   if (rollout.rollback) parts.push(`Rollback: ${rollout.rollback.message}`);
   else if (rollout.serviceLeft) parts.push(rollout.serviceLeft);
-  if (!rollout.settingsRestored.ok) parts.push(rollout.settingsRestored.message);
+  if (!rollout.settingsRestored.ok && !rollout.settingsRestored.takenOver) parts.push(rollout.settingsRestored.message);
+  if (!rollout.settled) parts.push('The post step of this job will try again to finish putting the service back.');
   return parts.join('\n');
 }
 
-// ---------------------------------------------------------------------------------------------
-// Preflight.
-
-/**
- * Deployments other than the PRIMARY one mean a rollout is under way (ECS keeps the ACTIVE one
- * until its tasks are gone, per the Deployment docs). A lone PRIMARY still IN_PROGRESS is a service
- * reaching steady state for the first time, or a rollout that just finished its last stop.
- */
-export function deploymentInProgress(service: ServiceView): DeploymentView[] {
-  if (service.deployments.length > 1) return service.deployments;
-  return service.deployments.filter((d) => d.rolloutState === 'IN_PROGRESS');
-}
-
-export function describeDeployments(deployments: readonly DeploymentView[]): string {
-  return deployments
-    .map(
-      (d) =>
-        `${d.id} (${d.status}, ${taskDefinitionName(d.taskDefinitionArn)}, ${d.runningCount}/${d.desiredCount} running` +
-        `${d.rolloutState ? `, ${d.rolloutState}` : ''})`,
-    )
-    .join('; ');
-}
-
-async function preflight(opts: DeployOptions): Promise<ServiceView> {
-  const { settings, driver, clock, log } = opts;
-  // describeService checks ACTIVE, the ECS controller and a target group, naming the fix. The
-  // SDK's own (adaptive) retries are enough for these one-off reads: its error reaches the user as is.
-  let service = await driver.describeService();
-  const started = clock.now();
-  const poll = opts.waitPollMs ?? 2_000;
-  let lastSaid = -Infinity;
-  for (;;) {
-    const busy = deploymentInProgress(service);
-    if (busy.length === 0) break;
-    const rolling = busy.length > 1;
-    // A rollout by someone else: refuse, unless asked to wait. A lone settling deployment is waited
-    // for (bounded), since it changes nothing we would have to undo.
-    if (rolling && !settings.waitForIdle) {
-      throw new Error(
-        `A deployment is already in progress on service "${settings.service}" in cluster "${settings.cluster}": ` +
-          `${describeDeployments(busy)}. Nothing was changed. Wait for it to finish and run again, or set wait-for-idle: true.`,
-      );
-    }
-    const bound = rolling ? settings.rolloutTimeoutMs : settings.batchTimeoutMs;
-    const waited = clock.now() - started;
-    if (waited >= bound) {
-      throw new Error(
-        `Service "${settings.service}" in cluster "${settings.cluster}" did not become idle within ${Math.round(bound / 1000)} s: ` +
-          `${describeDeployments(busy)}. Nothing was changed.`,
-      );
-    }
-    if (opts.signal?.aborted)
-      throw new Error('Cancelled while waiting for the service to become idle; nothing was changed.');
-    if (clock.now() - lastSaid >= 20_000) {
-      log.line(
-        `waiting for the deployment in progress to finish (${Math.round(waited / 1000)} s): ${describeDeployments(busy)}`,
-      );
-      lastSaid = clock.now();
-    }
-    await sleepQuietly(clock, poll, opts.signal);
-    service = await driver.describeService();
-  }
-  // Every target group must exist: the gate reads them all.
-  await driver.describeTargetGroups(service.targetGroupArns);
-  return service;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The task definition to deploy.
-
-async function resolveTarget(opts: DeployOptions): Promise<Target> {
-  const { settings, driver, log } = opts;
-  if (settings.mode === 'rollback') {
-    const resolved = await resolveRollbackTarget(settings, driver);
-    log.line(`rolling back to ${resolved.how}`);
-    if (resolved.warning) log.warning(resolved.warning);
-    const record = await driver.describeTaskDefinition(resolved.arn);
-    return { arn: record.arn, runs: record.body };
-  }
-  const source = settings.taskDefinition;
-  if (!source) throw new Error('task-definition is required in deploy mode');
-  if (source.kind === 'file') {
-    const loaded = await readTaskDefinitionFile(source.path);
-    if (loaded.stripped.length > 0) {
-      log.line(`${source.path}: left out the read-only fields ${loaded.stripped.join(', ')}`);
-    }
-    const body = substituteImages(loaded.body, settings.images);
-    return { body, runs: body };
-  }
-  const record = await driver.describeTaskDefinition(source.ref);
-  if (record.status !== 'ACTIVE') {
-    throw new Error(
-      `Task definition ${taskDefinitionName(record.arn)} is ${record.status}; ECS does not let a service move to it. ` +
-        'Register it again, or give another revision.',
-    );
-  }
-  if (settings.images.size === 0) return { arn: record.arn, runs: record.body };
-  const body = substituteImages(registrationBody(record.body, record.tags), settings.images);
-  // The given revision with the same images: deploy it as it is.
-  if (sameDefinition(body, record.body)) return { arn: record.arn, runs: record.body };
-  return { body, runs: body };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Unchanged definition: still verify health, bounded by batch-timeout.
-
+/** An unchanged definition: still verify health, bounded by batch-timeout, through the one wait loop. */
 async function verifyHealthy(opts: DeployOptions, arn: string): Promise<{ ok: boolean; message: string }> {
   const { driver, clock, log, settings } = opts;
   const started = clock.now();
-  const retry = { clock, ...(opts.signal ? { signal: opts.signal } : {}) };
-  let lastWords = '';
-  let lastSaid = -Infinity;
-  for (;;) {
-    const snapshot = await callWithRetry('observing the service', () => driver.observe(), retry);
-    const status = restoreStatus(snapshot, arn);
-    const words = status.waitingFor.replace(/^rollback: /, '');
-    if (status.settled) {
-      log.line(`verified: ${words}`);
-      return { ok: true, message: words };
-    }
-    if (opts.signal?.aborted) {
-      return {
-        ok: false,
-        message: `Cancelled while verifying ${taskDefinitionName(arn)}: waiting for ${words}.`,
-      };
-    }
-    if (clock.now() - started >= settings.batchTimeoutMs) {
-      return {
-        ok: false,
-        message: `The service did not become healthy on ${taskDefinitionName(arn)} within ${Math.round(settings.batchTimeoutMs / 1000)} s: waiting for ${words}.`,
-      };
-    }
-    if (words !== lastWords || clock.now() - lastSaid >= 20_000) {
-      log.line(`verifying: ${words}`);
-      lastWords = words;
-      lastSaid = clock.now();
-    }
-    await sleepQuietly(clock, opts.waitPollMs ?? 2_000, opts.signal);
-  }
+  opts.heartbeat.setSink((words) => log.line(`verifying: ${words}`));
+  return watch<Snapshot, { ok: boolean; message: string }>({
+    clock,
+    heartbeat: opts.heartbeat,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    deadline: () => started + settings.batchTimeoutMs,
+    observe: () => driver.observe(),
+    step: (snapshot) => {
+      const status = restoreStatus(snapshot, arn);
+      if (status.settled) {
+        log.line(`verified: ${status.waitingFor}`);
+        return { done: { ok: true, message: status.waitingFor } };
+      }
+      if (snapshot.at - started >= settings.batchTimeoutMs) {
+        return {
+          done: {
+            ok: false,
+            message: `The service did not become healthy on ${taskDefinitionName(arn)} within ${formatDuration(settings.batchTimeoutMs)}: waiting for ${status.waitingFor}.`,
+          },
+        };
+      }
+      return { wait: status.waitingFor };
+    },
+    onCancel: (words) => ({ ok: false, message: `Cancelled while verifying ${taskDefinitionName(arn)}: waiting for ${words}.` }),
+    onReadFailure: (error) => ({ ok: false, message: `Could not verify ${taskDefinitionName(arn)}: ${errorMessage(error)}` }),
+  });
 }

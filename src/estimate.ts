@@ -5,14 +5,20 @@
 //
 // One batch, as ECS and ELBv2 run it:
 //   task start     ECS places the new tasks, pulls the image and starts the containers;
-//   health checks  ELBv2 marks a new target healthy after HealthyThresholdCount consecutive passing
-//                  checks, HealthCheckIntervalSeconds apart (the slowest target group decides);
+//   health checks  ELBv2 marks a newly registered target healthy after one passing check ("After
+//                  your target is registered, it must pass one health check to be considered
+//                  healthy", ALB User Guide); checks run every HealthCheckIntervalSeconds, so about
+//                  one interval (the slowest target group decides);
+//   bake time      the action's own wait with every gate passing (bake-time);
 //   drain          ECS deregisters the old targets and waits for the deregistration delay
 //                  (deregistration_delay.timeout_seconds, 300 s by default) before it stops them;
 //   stop           the container gets SIGTERM, then SIGKILL after its stopTimeout (30 s by default).
-// Batches run one after another: ECS counts a draining task against maximumPercent, so the next
-// batch starts only once the old tasks of this one are gone.
-import type { TargetGroupFacts } from './platform/service-driver.js';
+// The action releases a batch once the one before has passed. With drain-overlap (the default) the
+// old tasks of a batch drain while the next batch starts, so the drain and stop are paid about once;
+// without it, once per batch. (If ECS counts a draining task toward maximumPercent — undocumented —
+// overlap gains nothing and the per-batch figure holds.)
+import type { TargetGroupFacts } from './rollout/port.js';
+import { formatDuration } from './rollout/words.js';
 
 export interface EstimateInput {
   /** Sizes of the batches (BatchPlan.batches). */
@@ -24,19 +30,25 @@ export interface EstimateInput {
   taskStartSource?: string;
   /** The longest container stopTimeout of the new task definition, when it sets one. */
   stopTimeoutSeconds?: number;
+  bakeSeconds?: number;
+  /** drain-overlap: the next batch starts while the previous one's old tasks drain. */
+  overlap?: boolean;
 }
 
 export interface BatchEstimate {
   startSeconds: number;
   healthSeconds: number;
+  bakeSeconds: number;
   drainSeconds: number;
   stopSeconds: number;
-  totalSeconds: number;
+  /** Start + health checks + bake: until the next batch may start. */
+  gateSeconds: number;
 }
 
 export interface Estimate {
   perBatch: BatchEstimate;
   batches: number;
+  overlap: boolean;
   totalSeconds: number;
   /** Every number the estimate took as given, in words. */
   assumptions: string[];
@@ -54,8 +66,8 @@ export function estimateDuration(input: EstimateInput): Estimate {
   const startSeconds = input.taskStartSeconds ?? DEFAULT_TASK_START_SECONDS;
   assumptions.push(
     input.taskStartSeconds !== undefined
-      ? `task start ${seconds(startSeconds)} (${input.taskStartSource ?? 'given'})`
-      : `task start ${seconds(startSeconds)} (assumed; no running task to measure)`,
+      ? `task start ${formatDuration(startSeconds * 1000)} (${input.taskStartSource ?? 'given'})`
+      : `task start ${formatDuration(startSeconds * 1000)} (assumed; no running task to measure)`,
   );
 
   let healthSeconds = 0;
@@ -63,10 +75,10 @@ export function estimateDuration(input: EstimateInput): Estimate {
   let slowest: string | undefined;
   let longestDrain: string | undefined;
   for (const tg of input.targetGroups) {
-    const h = tg.healthCheck.healthyThreshold * tg.healthCheck.intervalSeconds;
+    const h = tg.healthCheck.intervalSeconds;
     if (h > healthSeconds) {
       healthSeconds = h;
-      slowest = `${tg.name}: ${tg.healthCheck.healthyThreshold} checks × ${tg.healthCheck.intervalSeconds} s`;
+      slowest = `${tg.name}: one passing check, every ${tg.healthCheck.intervalSeconds} s`;
     }
     if (tg.deregistrationDelaySeconds > drainSeconds || longestDrain === undefined) {
       drainSeconds = Math.max(drainSeconds, tg.deregistrationDelaySeconds);
@@ -76,33 +88,47 @@ export function estimateDuration(input: EstimateInput): Estimate {
   if (input.targetGroups.length === 0) {
     assumptions.push('no target group: no health checks or draining counted');
   } else {
-    assumptions.push(`health checks ${seconds(healthSeconds)} (slowest group ${slowest ?? '?'})`);
-    assumptions.push(`drain ${seconds(drainSeconds)} (${longestDrain ?? '?'})`);
+    assumptions.push(`health checks ${formatDuration(healthSeconds * 1000)} (slowest group ${slowest ?? '?'})`);
+    assumptions.push(`drain ${formatDuration(drainSeconds * 1000)} (${longestDrain ?? '?'})`);
   }
 
   const stopSeconds = input.stopTimeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS;
   assumptions.push(
-    `stop up to ${seconds(stopSeconds)} (${input.stopTimeoutSeconds !== undefined ? "the task definition's stopTimeout" : "ECS's default stopTimeout"}; an app that exits on SIGTERM stops sooner)`,
+    `stop up to ${formatDuration(stopSeconds * 1000)} (${input.stopTimeoutSeconds !== undefined ? "the task definition's stopTimeout" : "ECS's default stopTimeout"}; an app that exits on SIGTERM stops sooner)`,
   );
 
+  const bakeSeconds = input.bakeSeconds ?? 0;
+  if (bakeSeconds > 0) assumptions.push(`bake time ${formatDuration(bakeSeconds * 1000)} per batch (bake-time)`);
+  const overlap = input.overlap ?? true;
+  assumptions.push(
+    overlap
+      ? 'drain-overlap: old tasks drain while the next batch starts, so the drain is paid about once'
+      : 'drain-overlap false: each batch waits for the previous one’s old tasks to drain and stop',
+  );
   const perBatch: BatchEstimate = {
     startSeconds,
     healthSeconds,
+    bakeSeconds,
     drainSeconds,
     stopSeconds,
-    totalSeconds: startSeconds + healthSeconds + drainSeconds + stopSeconds,
+    gateSeconds: startSeconds + healthSeconds + bakeSeconds,
   };
   const batches = input.batches.length;
-  return { perBatch, batches, totalSeconds: perBatch.totalSeconds * batches, assumptions };
+  const drains = batches === 0 ? 0 : overlap ? 1 : batches;
+  const totalSeconds = perBatch.gateSeconds * batches + (drainSeconds + stopSeconds) * drains;
+  return { perBatch, batches, overlap, totalSeconds, assumptions };
 }
 
 export function renderEstimate(estimate: Estimate): string {
   if (estimate.batches === 0)
     return 'No batches: the service has no tasks to replace, so the rollout ends once ECS has switched the task definition.';
   const b = estimate.perBatch;
+  const d = (s: number): string => formatDuration(s * 1000);
+  const gate = `start ${d(b.startSeconds)} + health checks ${d(b.healthSeconds)}${b.bakeSeconds > 0 ? ` + bake ${d(b.bakeSeconds)}` : ''}`;
+  const drains = estimate.overlap ? 'once' : `${estimate.batches} times`;
   return [
-    `About **${seconds(estimate.totalSeconds)}**: ${estimate.batches} ${estimate.batches === 1 ? 'batch' : 'batches'} × ${seconds(b.totalSeconds)} ` +
-      `(start ${seconds(b.startSeconds)} + health checks ${seconds(b.healthSeconds)} + drain ${seconds(b.drainSeconds)} + stop ${seconds(b.stopSeconds)}).`,
+    `About **${d(estimate.totalSeconds)}**: ${estimate.batches} ${estimate.batches === 1 ? 'batch' : 'batches'} × ${d(b.gateSeconds)} (${gate}), ` +
+      `plus drain ${d(b.drainSeconds)} + stop ${d(b.stopSeconds)} ${drains}.`,
     '',
     'Assumed:',
     ...estimate.assumptions.map((a) => `- ${a}`),
@@ -111,11 +137,14 @@ export function renderEstimate(estimate: Estimate): string {
 
 /**
  * The estimated rollout as a mermaid gantt (GitHub renders it): per batch the start, health checks
- * and drain, one batch after another. Times count from 0; `dateFormat X` reads seconds.
+ * and bake; the old tasks' drain beside the next batch (overlap) or before it. Times count from 0;
+ * `dateFormat X` reads seconds.
  */
 export function renderEstimateGantt(estimate: Estimate, service: string, maxBatches = 20): string {
   if (estimate.batches === 0) return '';
   const b = estimate.perBatch;
+  const drainStop = b.drainSeconds + b.stopSeconds;
+  const step = estimate.overlap ? b.gateSeconds : b.gateSeconds + drainStop;
   const lines = [
     '```mermaid',
     'gantt',
@@ -125,12 +154,13 @@ export function renderEstimateGantt(estimate: Estimate, service: string, maxBatc
   ];
   const shown = Math.min(estimate.batches, maxBatches);
   for (let i = 0; i < shown; i++) {
-    let t = i * b.totalSeconds;
+    let t = i * step;
     lines.push(`    section Batch ${i + 1}`);
     for (const [label, d] of [
       ['start tasks', b.startSeconds],
       ['health checks', b.healthSeconds],
-      ['drain and stop old', b.drainSeconds + b.stopSeconds],
+      ['bake', b.bakeSeconds],
+      ['old tasks drain and stop', drainStop],
     ] as const) {
       if (d <= 0) continue;
       lines.push(`    ${label} :${t}, ${t + d}`);
@@ -138,21 +168,9 @@ export function renderEstimateGantt(estimate: Estimate, service: string, maxBatc
     }
   }
   if (shown < estimate.batches)
-    lines.push(
-      `    section ${estimate.batches - shown} more batches`,
-      `    same again :${shown * b.totalSeconds}, ${estimate.totalSeconds}`,
-    );
+    lines.push(`    section ${estimate.batches - shown} more batches`, `    same again :${shown * step}, ${estimate.totalSeconds}`);
   lines.push('```');
   return lines.join('\n');
-}
-
-/** `45 s`, `3 min 20 s`, `1 h 5 min`. */
-export function seconds(total: number): string {
-  const s = Math.round(total);
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return s % 60 === 0 ? `${s / 60} min` : `${Math.floor(s / 60)} min ${s % 60} s`;
-  const m = Math.round(s / 60);
-  return m % 60 === 0 ? `${m / 60} h` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
 /**

@@ -1,68 +1,46 @@
-// The `main` step. It only orchestrates: inputs -> AWS clients -> driver -> deploy (or rollback)
-// -> outputs, job summary, GitHub report. One try/catch, and exactly one core.setFailed at the end.
+// The `main` step. It only orchestrates: inputs -> AWS clients -> driver -> deploy | rollback | plan
+// -> outputs, job summary, GitHub report. One try/catch, and exactly one setFailed at the end. Every
+// channel it writes to redacts the secrets the inputs carry (src/channels.ts).
 import * as core from '@actions/core';
+import { randomBytes } from 'node:crypto';
 import { installCancellation } from './cancellation.js';
+import { createChannels, type Channels } from './channels.js';
 import { deploy, type DeployResult } from './deploy.js';
 import { runPlan, type PlanResult } from './modes/plan.js';
+import { Outputs } from './outputs.js';
 import { createAwsClients } from './platform/aws.js';
 import { createEcsServiceDriver } from './platform/ecs-service.js';
-import { errorMessage } from './platform/errors.js';
 import { createHttpProbe } from './platform/http-probe.js';
 import { createGithubReporter, type GithubReporter } from './report/github.js';
 import { createOctokit, readGithubContext } from './report/github-client.js';
-import { createProgressLog, type LogSink } from './report/log.js';
-import { createSummaryCollector, renderSummary, type SummaryInput } from './report/summary.js';
-import type { Clock, RolloutFailure } from './rollout/types.js';
-import { OUTPUT, readSettings, type Settings } from './settings.js';
-import { STATE_KEY, type RolloutState } from './state.js';
-import { setTimeout as sleep } from 'node:timers/promises';
-
-/** Real time. */
-export const realClock: Clock = {
-  now: () => Date.now(),
-  sleep: async (ms, signal) => {
-    await sleep(ms, undefined, signal ? { signal } : {});
-  },
-};
-
-const coreSink: LogSink = {
-  info: (line) => core.info(line),
-  startGroup: (name) => core.startGroup(name),
-  endGroup: () => core.endGroup(),
-};
-
-/** Keeps the state the post step reads, saving the whole of it (JSON under STATE_KEY) on every change. */
-class StateRecorder {
-  private state: RolloutState | undefined;
-  constructor(private readonly save: (json: string) => void) {}
-  begin(cluster: string, service: string, startedAt: number): void {
-    this.state = { phase: 'preflight', cluster, service, startedAt, updatedAt: startedAt };
-    this.flush();
-  }
-  update(change: Partial<RolloutState>): void {
-    if (!this.state) return;
-    this.state = { ...this.state, ...change, updatedAt: Date.now() };
-    this.flush();
-  }
-  flush(): void {
-    try {
-      this.save(JSON.stringify(this.state));
-    } catch (error) {
-      core.warning(`Could not save the rollout state for the post step: ${errorMessage(error)}`);
-    }
-  }
-}
+import { createProgressLog } from './report/log.js';
+import { createSummaryCollector, renderSummary, summaryInput } from './report/summary.js';
+import { ServiceGuard } from './rollout/guard.js';
+import { runIdentity } from './rollout/lease.js';
+import type { RolloutFailure } from './rollout/types.js';
+import { realClock } from './clock.js';
+import { Heartbeat } from './rollout/watch.js';
+import { errorMessage } from './rollout/words.js';
+import { Redactor } from './secrets.js';
+import { readSettings, type Settings } from './settings.js';
+import { StateRecorder } from './state.js';
 
 export async function run(): Promise<void> {
   const startedAt = Date.now();
-  const progress = createProgressLog({ sink: coreSink, startedAt });
-  const state = new StateRecorder((json) => core.saveState(STATE_KEY, json));
+  const redactor = new Redactor((secret) => core.setSecret(secret));
+  const out = createChannels(redactor);
+  const progress = createProgressLog({ sink: out, startedAt });
+  const state = new StateRecorder((json) => out.saveState('rollout', json), out);
   const collector = createSummaryCollector();
-  // The runner sends SIGINT, then SIGTERM: the first stops the rollout (which rolls back); the
-  // state is saved at every phase and once more before a forced exit, for the post step.
+  const outputs = new Outputs(out, startedAt);
+  // The runner sends SIGINT, then SIGTERM: the first stops the rollout (which rolls back). Before a
+  // forced exit the state is saved for the post step, and the outputs say the run was cancelled.
   const cancellation = installCancellation({
-    beforeExit: () => state.flush(),
-    log: { info: (m) => core.info(m), warning: (m) => core.warning(m) },
+    beforeExit: (why) => {
+      state.flush();
+      outputs.cancelled(why, state.phase, collector.collected());
+    },
+    log: out,
   });
 
   let settings: Settings | undefined;
@@ -72,7 +50,7 @@ export async function run(): Promise<void> {
   let failureMessage: string | undefined;
   let stepFailure: string | undefined;
   try {
-    settings = readSettings();
+    settings = readSettings(undefined, (secret) => redactor.add(secret));
     state.begin(settings.cluster, settings.service, startedAt);
     const clients = createAwsClients();
     state.update({ region: clients.region });
@@ -82,7 +60,7 @@ export async function run(): Promise<void> {
       cluster: settings.cluster,
       service: settings.service,
     });
-    reporter = createReporter(settings);
+    reporter = createReporter(settings, out);
     if (reporter) {
       await reporter.start();
       state.update({
@@ -92,22 +70,24 @@ export async function run(): Promise<void> {
     }
 
     if (settings.mode === 'plan') {
-      planned = await runPlan({
-        settings,
-        driver,
-        log: { info: (m) => core.info(m), warning: (m) => core.warning(m) },
-      });
+      planned = await runPlan({ settings, driver, log: out });
       state.update({ phase: 'finished' });
     } else {
+      const identity = runIdentity(process.env, randomBytes(6).toString('hex'));
+      const heartbeat = new Heartbeat((words) => progress.line(words));
       result = await deploy({
         settings,
         driver,
+        guard: new ServiceGuard({ driver, clock: realClock, identity }),
+        identity,
         clock: realClock,
-        log: { line: (text) => progress.line(text), warning: (text) => core.warning(text) },
+        heartbeat,
+        log: { line: (text) => progress.line(text), warning: (text) => out.warning(text) },
         listeners: [progress.listener, collector.listener, ...(reporter ? [reporter.listener] : [])],
-        probe: createHttpProbe({ setSecret: (secret) => core.setSecret(secret) }),
+        probe: createHttpProbe(),
         signal: cancellation.signal,
         saveState: (change) => state.update(change),
+        ...(process.env['GITHUB_SERVER_URL'] ? { serverUrl: process.env['GITHUB_SERVER_URL'] } : {}),
       });
       if (result.outcome !== 'succeeded') {
         failureMessage = result.failureMessage ?? `The rollout ended ${result.outcome}.`;
@@ -120,46 +100,36 @@ export async function run(): Promise<void> {
     stepFailure = failureMessage;
   } finally {
     progress.close();
-    cancellation.dispose();
   }
 
-  const outcome: SummaryInput['outcome'] = planned ? 'planned' : (result?.outcome ?? 'failed');
+  const outcome = planned ? 'planned' : cancellation.cancelledBy && !result ? 'cancelled' : (result?.outcome ?? 'failed');
   const durationMs = result?.durationMs ?? Date.now() - startedAt;
-  if (planned) setPlanOutputs(planned, durationMs);
-  else setOutputs(result, outcome, durationMs, failureMessage);
+  if (planned) outputs.planned(planned, durationMs);
+  else outputs.finished(outcome, result, collector.collected(), durationMs, failureMessage);
+  cancellation.dispose();
 
   if (settings) {
     const markdown = planned
       ? planned.markdown
-      : renderSummary(
-          summaryInput(
-            settings,
-            result,
-            collector.collected(),
-            outcome,
-            startedAt,
-            durationMs,
-            failureMessage,
-          ),
-        );
-    await writeJobSummary(markdown);
+      : renderSummary(summaryInput(settings, result, collector.collected(), outcome, startedAt, durationMs, failureMessage));
+    await out.writeSummary(markdown);
     if (reporter) {
-      const failure =
-        result?.rollout?.failure ?? (failureMessage ? preflightFailure(failureMessage) : undefined);
+      const failure: RolloutFailure | undefined =
+        result?.rollout?.failure ?? (failureMessage ? { batch: 0, kind: 'error', message: failureMessage } : undefined);
       try {
         await reporter.finish(outcome, markdown, failure);
         // The post step must not re-conclude what main reported (a preflight failure is not a cancel).
         state.update({ concluded: true });
       } catch (error) {
-        core.warning(`Could not report the outcome to GitHub: ${errorMessage(error)}`);
+        out.warning(`Could not report the outcome to GitHub: ${errorMessage(error)}`);
       }
     }
   }
 
-  if (stepFailure !== undefined) core.setFailed(stepFailure);
+  if (stepFailure !== undefined) out.setFailed(stepFailure);
 }
 
-function createReporter(settings: Settings): GithubReporter | undefined {
+function createReporter(settings: Settings, out: Channels): GithubReporter | undefined {
   if (settings.report === 'none' && settings.environment === undefined) return undefined;
   const context = readGithubContext();
   if (!settings.githubToken || !context.owner) return undefined;
@@ -167,83 +137,7 @@ function createReporter(settings: Settings): GithubReporter | undefined {
     octokit: createOctokit(settings.githubToken, context.apiUrl),
     context,
     settings,
-    log: { info: (m) => core.info(m), warning: (m) => core.warning(m) },
+    log: out,
+    redact: out.redact,
   });
-}
-
-function setOutputs(
-  result: DeployResult | undefined,
-  outcome: string,
-  durationMs: number,
-  failureMessage: string | undefined,
-): void {
-  const completed = result?.rollout?.batches.filter((b) => b.outcome === 'succeeded').length ?? 0;
-  core.setOutput(OUTPUT.taskDefinitionArn, result?.newTaskDefinitionArn ?? '');
-  core.setOutput(OUTPUT.previousTaskDefinitionArn, result?.previousTaskDefinitionArn ?? '');
-  core.setOutput(OUTPUT.outcome, outcome);
-  core.setOutput(OUTPUT.batches, String(completed));
-  core.setOutput(OUTPUT.durationSeconds, String(Math.round(durationMs / 1000)));
-  core.setOutput(OUTPUT.failureReason, failureMessage ?? '');
-}
-
-function setPlanOutputs(planned: PlanResult, durationMs: number): void {
-  core.setOutput(OUTPUT.taskDefinitionArn, planned.reusesTaskDefinitionArn ?? '');
-  core.setOutput(OUTPUT.previousTaskDefinitionArn, planned.currentTaskDefinitionArn);
-  core.setOutput(OUTPUT.outcome, 'planned');
-  // Nothing ran: no batch completed (the plan's batches are in the summary).
-  core.setOutput(OUTPUT.batches, '0');
-  core.setOutput(OUTPUT.durationSeconds, String(Math.round(durationMs / 1000)));
-  core.setOutput(OUTPUT.failureReason, '');
-}
-
-function preflightFailure(message: string): RolloutFailure {
-  return { batch: 0, kind: 'error', message };
-}
-
-function summaryInput(
-  settings: Settings,
-  result: DeployResult | undefined,
-  collected: ReturnType<ReturnType<typeof createSummaryCollector>['collected']>,
-  outcome: SummaryInput['outcome'],
-  startedAt: number,
-  durationMs: number,
-  failureMessage: string | undefined,
-): SummaryInput {
-  const input: SummaryInput = {
-    cluster: settings.cluster,
-    service: settings.service,
-    outcome,
-    imageChanges: result?.imageChanges ?? [],
-    batches: collected.batches,
-    startedAt: collected.startedAt ?? result?.startedAt ?? startedAt,
-    durationMs,
-    notes: result?.notes ?? [],
-  };
-  if (result) {
-    input.previousTaskDefinitionArn = result.previousTaskDefinitionArn;
-    input.newTaskDefinitionArn = result.newTaskDefinitionArn;
-    // The summary's `registered: false` means "unchanged"; a rollback or a given revision registers nothing either.
-    input.registered = !result.unchanged;
-    if (result.plan) input.plan = result.plan;
-  }
-  const failure =
-    result?.rollout?.failure ??
-    collected.failure ??
-    (failureMessage ? preflightFailure(failureMessage) : undefined);
-  if (failure) input.failure = failure;
-  if (collected.rollback) input.rollback = collected.rollback;
-  return input;
-}
-
-/** GITHUB_STEP_SUMMARY; outside a runner (no file) the summary is only skipped, never an error. */
-async function writeJobSummary(markdown: string): Promise<void> {
-  if (!process.env['GITHUB_STEP_SUMMARY']) {
-    core.info('GITHUB_STEP_SUMMARY is not set: no job summary written.');
-    return;
-  }
-  try {
-    await core.summary.addRaw(markdown).write();
-  } catch (error) {
-    core.warning(`Could not write the job summary: ${errorMessage(error)}`);
-  }
 }

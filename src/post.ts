@@ -1,105 +1,38 @@
-// The post step (`post-if: always()`): finds a rollout that main left unfinished (the job was
-// cancelled, timed out or main crashed) and, by `on-cancel`, puts the service back on the previous
-// task definition with the same health gate as a failed rollout, then concludes the check run and
-// the deployment as `cancelled`.
+// The post step (`post-if: always()`): finishes what main left unfinished — a cancelled or crashed
+// rollout, a rollback main could not see through, settings it could not put back — through the
+// same restore path main uses (rollout/restore-run.ts), under the same lease, then concludes the
+// check run and the deployment.
 //
 // Usage: src/entry/post.ts calls `run()`. Tests call `runPost(deps)` with a fake driver and reporter.
-// The decision is the pure `decidePost(state, onCancel)`.
+// The decision is the pure `decidePost(state, onCancel)` (post-decision.ts).
 import * as core from '@actions/core';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { createChannels } from './channels.js';
+import { realClock } from './clock.js';
+import { parseDuration } from './parse/duration.js';
 import { createAwsClients } from './platform/aws.js';
 import { createEcsServiceDriver } from './platform/ecs-service.js';
-import type { ServiceDriver } from './platform/service-driver.js';
+import { CANCELLED_JOB_WAIT_MS, decidePost, parseState, type PostDecision } from './post-decision.js';
 import { createGithubReporter, type ReporterSettings } from './report/github.js';
 import { createOctokit, readGithubContext } from './report/github-client.js';
-import { taskDefinitionName } from './rollout/describe-state.js';
-import { putBackSettings, restorePrevious, type RestoreResult } from './rollout/restore.js';
-import type { Clock, DeploymentSettings, RolloutListener } from './rollout/types.js';
+import { ServiceGuard } from './rollout/guard.js';
+import { runIdentity } from './rollout/lease.js';
+import type { ServiceDriver } from './rollout/port.js';
+import { putBackSettings, restorePrevious, type RestoreResult, type SettingsResult } from './rollout/restore-run.js';
+import type { Clock, RolloutListener } from './rollout/types.js';
+import { Heartbeat } from './rollout/watch.js';
+import { capitalise, errorMessage, taskDefinitionName } from './rollout/words.js';
+import { Redactor } from './secrets.js';
 import { DEFAULTS, readSettings, type Settings } from './settings.js';
 import { STATE_KEY, type RolloutState } from './state.js';
-import { parseDuration } from './parse/duration.js';
 
-/**
- * The most the post step waits for the restore. GitHub's workflow-cancellation docs: "After the 5
- * minute cancellation timeout period, the server will forcibly terminate all jobs and steps marked
- * for cancellation that are still running." Post must have put the settings back and reported
- * before then; ECS goes on moving the service back after the wait ends either way.
- */
-export const CANCELLED_JOB_WAIT_MS = 4.5 * 60_000;
-
-export type PostDecision =
-  | { kind: 'nothing'; reason: string }
-  /** Main stopped before it changed the service: only the check run is left to conclude. */
-  | { kind: 'conclude'; reason: string }
-  | {
-      kind: 'restore';
-      previousTaskDefinitionArn: string;
-      originalSettings: DeploymentSettings;
-      reason: string;
-    }
-  /** on-cancel: leave. The service keeps the new revision; only its own deployment settings go back. */
-  | { kind: 'leave'; originalSettings?: DeploymentSettings; reason: string };
-
-/** Parses what main saved; undefined when there is nothing (main never started) or it is unreadable. */
-export function parseState(raw: string): RolloutState | undefined {
-  if (raw.trim() === '') return undefined;
-  try {
-    const value: unknown = JSON.parse(raw);
-    if (typeof value !== 'object' || value === null) return undefined;
-    const state = value as Partial<RolloutState>;
-    if (
-      typeof state.phase !== 'string' ||
-      typeof state.cluster !== 'string' ||
-      typeof state.service !== 'string'
-    ) {
-      return undefined;
-    }
-    return value as RolloutState;
-  } catch {
-    return undefined;
-  }
-}
-
-export function decidePost(state: RolloutState | undefined, onCancel: 'rollback' | 'leave'): PostDecision {
-  if (!state) return { kind: 'nothing', reason: 'main saved no rollout state (it did not start a rollout)' };
-  const where = `${state.cluster}/${state.service}`;
-  if (state.phase === 'finished') return { kind: 'nothing', reason: `main finished the rollout of ${where}` };
-  if (state.phase === 'preflight' && state.concluded) {
-    return { kind: 'nothing', reason: `main stopped before it changed ${where} and reported why` };
-  }
-  if (state.phase === 'preflight') {
-    return { kind: 'conclude', reason: `main stopped before it changed ${where}: the service is untouched` };
-  }
-  const stage = state.phase === 'rolling-back' ? 'in the rollback' : 'in the rollout';
-  if (onCancel === 'leave') {
-    return {
-      kind: 'leave',
-      ...(state.originalSettings ? { originalSettings: state.originalSettings } : {}),
-      reason: `main stopped ${stage} of ${where}; on-cancel is leave`,
-    };
-  }
-  if (!state.previousTaskDefinitionArn || !state.originalSettings) {
-    // Without them there is nothing safe to go back to; the user must look.
-    return {
-      kind: 'leave',
-      ...(state.originalSettings ? { originalSettings: state.originalSettings } : {}),
-      reason: `main stopped ${stage} of ${where} but did not record the previous task definition, so there is nothing to roll back to`,
-    };
-  }
-  return {
-    kind: 'restore',
-    previousTaskDefinitionArn: state.previousTaskDefinitionArn,
-    originalSettings: state.originalSettings,
-    reason: `main stopped ${stage} of ${where}; on-cancel is rollback`,
-  };
-}
+export { CANCELLED_JOB_WAIT_MS, decidePost, parseState, type PostDecision };
 
 /** What the post step needs from the inputs. */
 export type PostSettings = Pick<Settings, 'onCancel' | 'rolloutTimeoutMs'> & ReporterSettings;
 
 export interface PostReporter {
   readonly listener: RolloutListener;
-  finish(outcome: 'cancelled', summaryMarkdown: string): Promise<void>;
+  finish(outcome: 'cancelled' | 'failed' | 'rolled-back', summaryMarkdown: string): Promise<void>;
 }
 
 export interface PostLog {
@@ -118,13 +51,14 @@ export interface PostDeps {
   clock: Clock;
   /** Stops the restore's wait (the post step itself is being cancelled). */
   signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface PostResult {
   decision: PostDecision;
   /** Set when post restored the service. */
   restore?: RestoreResult;
-  settingsRestored?: { ok: boolean; message: string };
+  settingsRestored?: SettingsResult;
   /** Markdown of what post did, for the check run and the job summary; '' when nothing was done. */
   summary: string;
   /** True when post tried to restore the service and could not: the step should fail. */
@@ -134,7 +68,7 @@ export interface PostResult {
 }
 
 export async function runPost(deps: PostDeps): Promise<PostResult> {
-  const { state, settings, log } = deps;
+  const { state, settings, log, clock } = deps;
   const decision = decidePost(state, settings.onCancel);
   if (decision.kind === 'nothing' || !state) {
     log.info(`Nothing to do: ${decision.reason}.`);
@@ -144,7 +78,8 @@ export async function runPost(deps: PostDeps): Promise<PostResult> {
   log.warning(`${capitalise(decision.reason)}.`);
   // What main concluded stays concluded: post only reports a run that main could not finish.
   const reporter = state.concluded ? undefined : deps.reporter?.(state);
-  const lines: string[] = [`### ${state.service}: rollout cancelled`, '', `${capitalise(decision.reason)}.`];
+  const title = state.pending ? 'finishing the rollout' : 'rollout cancelled';
+  const lines: string[] = [`### ${state.service}: ${title}`, '', `${capitalise(decision.reason)}.`];
   let result: PostResult = { decision, summary: '', failed: false };
 
   let driver: ServiceDriver | undefined;
@@ -153,9 +88,15 @@ export async function runPost(deps: PostDeps): Promise<PostResult> {
     try {
       driver = deps.driver(state);
     } catch (err) {
-      driverProblem = err instanceof Error ? err.message : String(err);
+      driverProblem = errorMessage(err);
     }
   }
+  // Main's lease, taken up under main's identity: post acts only while it is still this run's.
+  const guard =
+    driver && state.leaseId
+      ? new ServiceGuard({ driver, clock, identity: runIdentity(deps.env ?? process.env, state.leaseId) })
+      : undefined;
+  guard?.adopt();
 
   if (decision.kind === 'restore' && !driver) {
     const message = `could not reach ECS to roll back ${state.service}: ${driverProblem}`;
@@ -164,66 +105,57 @@ export async function runPost(deps: PostDeps): Promise<PostResult> {
     result = { decision, summary: '', failed: true, problem: message };
   } else if (decision.kind === 'restore' && driver) {
     const prev = taskDefinitionName(decision.previousTaskDefinitionArn);
-    log.info(
-      `Rolling ${state.service} back to ${prev}, waiting for every task of it to be healthy in its target groups…`,
-    );
-    reporter?.listener({
-      type: 'rollback-started',
-      at: deps.clock.now(),
-      to: decision.previousTaskDefinitionArn,
+    log.info(`Rolling ${state.service} back to ${prev}, waiting for every task of it to be healthy in its target groups…`);
+    const heartbeat = new Heartbeat((waitingFor, at) => {
+      log.info(waitingFor);
+      reporter?.listener({ type: 'rollback-progress', at, waitingFor });
     });
     const restore = await restorePrevious({
       driver,
-      clock: deps.clock,
+      clock,
+      heartbeat,
+      ...(guard ? { guard } : {}),
       previousTaskDefinitionArn: decision.previousTaskDefinitionArn,
+      ...(state.newTaskDefinitionArn ? { newTaskDefinitionArn: state.newTaskDefinitionArn } : {}),
       originalSettings: decision.originalSettings,
+      desiredCount: state.desiredCount ?? 0,
+      ...(state.serviceDeploymentArn ? { serviceDeploymentArn: state.serviceDeploymentArn } : {}),
+      rolloutStartedAt: state.startedAt,
       timeoutMs: Math.min(settings.rolloutTimeoutMs, CANCELLED_JOB_WAIT_MS),
-      onProgress: (waitingFor) => {
-        log.info(waitingFor);
-        reporter?.listener({ type: 'rollback-progress', at: deps.clock.now(), waitingFor });
-      },
-      ...(deps.signal ? { signal: deps.signal } : {}),
+      callBoundMs: 60_000,
+      onStarted: (_how, words) =>
+        reporter?.listener({ type: 'rollback-started', at: clock.now(), to: decision.previousTaskDefinitionArn, how: words }),
     });
-    reporter?.listener({
-      type: 'rollback-finished',
-      at: deps.clock.now(),
-      ok: restore.ok,
-      message: restore.message,
-    });
+    reporter?.listener({ type: 'rollback-finished', at: clock.now(), ok: restore.ok, message: restore.message });
     (restore.ok ? log.info : log.warning)(capitalise(restore.message));
     (restore.settingsRestored.ok ? log.info : log.warning)(capitalise(restore.settingsRestored.message));
     lines.push('', `- ${capitalise(restore.message)}.`, `- ${capitalise(restore.settingsRestored.message)}.`);
+    const failed = !restore.takenOver && (!restore.ok || !restore.settingsRestored.ok);
     result = {
       decision,
       restore,
       settingsRestored: restore.settingsRestored,
       summary: '',
-      failed: !restore.ok || !restore.settingsRestored.ok,
-      ...(!restore.ok
-        ? { problem: restore.message }
-        : !restore.settingsRestored.ok
-          ? { problem: restore.settingsRestored.message }
-          : {}),
+      failed,
+      ...(failed ? { problem: !restore.ok ? restore.message : restore.settingsRestored.message } : {}),
     };
+    if (!failed && !restore.takenOver) await releaseLease(guard, log);
   } else if (decision.kind === 'leave') {
-    const to = state.newTaskDefinitionArn
-      ? taskDefinitionName(state.newTaskDefinitionArn)
-      : 'the new revision';
-    lines.push(
-      '',
-      `- Left the service as it is: ECS goes on with its deployment of ${to}, without this action's health gate.`,
-    );
+    const to = state.newTaskDefinitionArn ? taskDefinitionName(state.newTaskDefinitionArn) : 'the new revision';
+    if (!state.pending)
+      lines.push('', `- Left the service as it is: ECS goes on with its deployment of ${to}, without this action's health gate.`);
     if (decision.originalSettings && !driver) {
       lines.push(`- Could not reach ECS to put back the service's deployment settings: ${driverProblem}.`);
+      result = { decision, summary: '', failed: true, problem: driverProblem };
     } else if (decision.originalSettings && driver) {
       // The pacing settings were the action's, for its batches; the service owner's go back so
       // ECS finishes (and later deployments run) the way the service was configured.
-      const settingsRestored = await putBackSettings(driver, decision.originalSettings, {
-        clock: deps.clock,
-      });
+      const settingsRestored = await putBackSettings({ driver, clock, ...(guard ? { guard } : {}), original: decision.originalSettings, boundMs: 60_000 });
       (settingsRestored.ok ? log.info : log.warning)(capitalise(settingsRestored.message));
       lines.push(`- ${capitalise(settingsRestored.message)}.`);
-      result = { decision, settingsRestored, summary: '', failed: false };
+      const failed = !settingsRestored.ok && !settingsRestored.takenOver;
+      result = { decision, settingsRestored, summary: '', failed, ...(failed ? { problem: settingsRestored.message } : {}) };
+      if (settingsRestored.ok) await releaseLease(guard, log);
     } else {
       lines.push('- The service keeps the deployment settings it has now (main did not record its own).');
     }
@@ -232,31 +164,25 @@ export async function runPost(deps: PostDeps): Promise<PostResult> {
   }
 
   const summary = lines.join('\n');
-  if (reporter) {
-    await reporter.finish('cancelled', summary);
-  }
+  if (reporter) await reporter.finish(state.pending ? (result.failed ? 'failed' : 'rolled-back') : 'cancelled', summary);
   return { ...result, summary };
 }
 
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+async function releaseLease(guard: ServiceGuard | undefined, log: PostLog): Promise<void> {
+  try {
+    await guard?.release(false);
+  } catch (error) {
+    log.warning(`Could not remove the rollout's lease from the service (it expires by itself): ${errorMessage(error)}`);
+  }
 }
-
-/** Real time, for the restore's waits. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: async (ms, signal) => {
-    await sleep(ms, undefined, signal ? { signal } : {});
-  },
-};
 
 /**
  * The inputs the post step uses. When the inputs do not parse (main then failed before it changed
  * anything, so there is rarely work), the defaults of action.yml stand in rather than failing post.
  */
-function postSettings(state: RolloutState | undefined): PostSettings {
+function postSettings(state: RolloutState | undefined, mask: (secret: string) => void): PostSettings {
   try {
-    return readSettings();
+    return readSettings(undefined, mask);
   } catch {
     const timeout = parseDuration(DEFAULTS['rollout-timeout'] ?? '60m');
     const onCancel = core.getInput('on-cancel').trim() === 'leave' ? 'leave' : 'rollback';
@@ -275,10 +201,13 @@ function postSettings(state: RolloutState | undefined): PostSettings {
 }
 
 export async function run(): Promise<void> {
+  const redactor = new Redactor((secret) => core.setSecret(secret));
+  const out = createChannels(redactor);
   try {
     const state = parseState(core.getState(STATE_KEY));
-    const settings = postSettings(state);
+    const settings = postSettings(state, (secret) => redactor.add(secret));
     const token = core.getInput('github-token').trim();
+    if (token) redactor.add(token);
     // The post step can be cancelled too; stop waiting then, with the settings still put back.
     const controller = new AbortController();
     const onSignal = (): void => controller.abort();
@@ -289,15 +218,9 @@ export async function run(): Promise<void> {
       state,
       settings,
       driver: (s) => {
-        const env =
-          s.region && !process.env['AWS_REGION'] ? { ...process.env, AWS_REGION: s.region } : process.env;
+        const env = s.region && !process.env['AWS_REGION'] ? { ...process.env, AWS_REGION: s.region } : process.env;
         const clients = createAwsClients(env);
-        return createEcsServiceDriver({
-          ecs: clients.ecs,
-          elbv2: clients.elbv2,
-          cluster: s.cluster,
-          service: s.service,
-        });
+        return createEcsServiceDriver({ ecs: clients.ecs, elbv2: clients.elbv2, cluster: s.cluster, service: s.service });
       },
       reporter: (s) => {
         if (!token || settings.report === 'none') return undefined;
@@ -305,37 +228,30 @@ export async function run(): Promise<void> {
           octokit: createOctokit(token),
           context: readGithubContext(),
           settings: { ...settings, cluster: s.cluster, service: s.service },
-          log: { info: core.info, warning: core.warning },
+          log: out,
+          redact: out.redact,
           resume: {
             ...(s.checkRunId !== undefined ? { checkRunId: s.checkRunId } : {}),
             ...(s.deploymentId !== undefined ? { deploymentId: s.deploymentId } : {}),
           },
         });
       },
-      log: { info: core.info, warning: core.warning },
-      clock: systemClock,
+      log: out,
+      clock: realClock,
       signal: controller.signal,
     });
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
 
-    if (result.summary && !process.env['GITHUB_STEP_SUMMARY']) {
-      core.info('GITHUB_STEP_SUMMARY is not set: no job summary written.');
-    } else if (result.summary) {
-      try {
-        await core.summary.addRaw(result.summary, true).write();
-      } catch (err) {
-        core.warning(`Could not write the job summary: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
+    if (result.summary) await out.writeSummary(result.summary);
     if (result.failed) {
-      core.setFailed(
+      out.setFailed(
         `The post step could not put ${state?.service ?? 'the service'} back as it was: ${result.problem ?? 'see the warnings above'}`,
       );
     }
   } catch (err) {
     // Only a failure to restore fails the post step; anything else here (reading state, building
     // clients) is reported and the job's own result stands.
-    core.warning(`Post step: ${err instanceof Error ? err.message : String(err)}`);
+    out.warning(`Post step: ${errorMessage(err)}`);
   }
 }

@@ -11,6 +11,8 @@ import { parseStatusRanges } from './parse/status.js';
 import { parseRollbackTarget, parseTaskDefinitionSource } from './parse/task-definition-ref.js';
 import { parseHttpUrl, parseHttpUrlList } from './parse/urls.js';
 import type { TaskQuantity } from './rollout/types.js';
+import { urlSecrets } from './secrets.js';
+import { resolve } from 'node:path';
 
 export type Mode = 'deploy' | 'rollback' | 'plan';
 
@@ -45,6 +47,10 @@ export interface Settings {
   readonly healthCheckStatus: readonly StatusRange[];
   /** Consecutive failed HTTP checks of one URL that fail the rollout. */
   readonly healthCheckThreshold: number;
+  /** Per batch: how long every gate must keep passing after the batch is healthy (0 = none). */
+  readonly bakeTimeMs: number;
+  /** Release the next batch while the previous batch's old tasks drain. */
+  readonly drainOverlap: boolean;
   readonly rollbackOnFailure: boolean;
   readonly waitForIdle: boolean;
   readonly rollbackTo: RollbackTarget;
@@ -71,6 +77,8 @@ export const INPUT = {
   healthCheckUrl: 'health-check-url',
   healthCheckStatus: 'health-check-status',
   healthCheckThreshold: 'health-check-threshold',
+  bakeTime: 'bake-time',
+  drainOverlap: 'drain-overlap',
   rollbackOnFailure: 'rollback-on-failure',
   waitForIdle: 'wait-for-idle',
   mode: 'mode',
@@ -96,9 +104,11 @@ export const OUTPUT = {
 } as const;
 
 /**
- * The defaults action.yml declares. They are applied here too because an input that is not set
- * reads as '' when the action runs outside a runner (tests, the demo) and the runner's defaults are
- * not there. github-token's runner default is `${{ github.token }}`, which has no local equivalent.
+ * The defaults action.yml declares (a test keeps the two in step). A runner sets every input that
+ * has a default, whether the step names it or not, so a value equal to its default is never taken
+ * as the user's choice. They are applied here too for a run outside a runner, where an input that
+ * is not set reads as ''. github-token's runner default is `${{ github.token }}`, which has no
+ * local equivalent.
  */
 export const DEFAULTS: Readonly<Partial<Record<InputName, string>>> = {
   cluster: 'default',
@@ -108,6 +118,8 @@ export const DEFAULTS: Readonly<Partial<Record<InputName, string>>> = {
   'rollout-timeout': '60m',
   'health-check-status': '200-399',
   'health-check-threshold': '3',
+  'bake-time': '0s',
+  'drain-overlap': 'true',
   'rollback-on-failure': 'true',
   'wait-for-idle': 'false',
   mode: 'deploy',
@@ -161,13 +173,19 @@ const NOT_QUOTED: ReadonlySet<InputName> = new Set([
 export function readSettings(
   read: InputReader = coreInput,
   mask: (secret: string) => void = core.setSecret,
+  workspace: string = process.env['GITHUB_WORKSPACE'] || process.cwd(),
 ): Settings {
   const problems: SettingsProblem[] = [];
   const raw = (name: InputName): string => {
     const value = read(name).trim();
     return value === '' ? (DEFAULTS[name] ?? '') : value;
   };
-  const given = (name: InputName): boolean => read(name).trim() !== '';
+  // Set, and not to its default: the runner sets every defaulted input, so only a different value
+  // is the user's choice. A rule "X is only used with Y" fires on a choice, never on a default.
+  const given = (name: InputName): boolean => {
+    const value = read(name).trim();
+    return value !== '' && value !== DEFAULTS[name];
+  };
   const complain = (input: InputName, message: string): void => {
     problems.push({ input, message: `${input}: ${message}` });
   };
@@ -180,13 +198,17 @@ export function readSettings(
 
   const githubToken = raw(INPUT.githubToken);
   if (githubToken !== '') mask(githubToken);
+  // URLs may carry credentials (user:password@, ?token=): masked before any message can quote them.
+  for (const name of [INPUT.healthCheckUrl, INPUT.environmentUrl] as const) {
+    for (const line of raw(name).split(/\r?\n/)) for (const secret of urlSecrets(line.trim())) mask(secret);
+  }
 
   const parsedMode = parseChoice(raw(INPUT.mode), ['deploy', 'rollback', 'plan'] as const);
   const mode = take(INPUT.mode, parsedMode, 'deploy');
   // With a mode that is not one, the rules that depend on the mode would only add noise.
   const modeKnown = parsedMode.ok;
 
-  const cluster = raw(INPUT.cluster);
+  let cluster = raw(INPUT.cluster);
   if (!ECS_NAME.test(cluster) && !CLUSTER_ARN.test(cluster)) {
     complain(
       INPUT.cluster,
@@ -203,6 +225,18 @@ export function readSettings(
     );
   }
 
+  // A long-format service ARN names its cluster: it must be the one deployed to. With `cluster`
+  // left at its default, the ARN's cluster is the one meant.
+  const arnCluster = clusterOfServiceArn(service);
+  if (arnCluster !== undefined && clusterName(cluster) !== arnCluster) {
+    if (!given(INPUT.cluster)) cluster = arnCluster;
+    else
+      complain(
+        INPUT.service,
+        `is a service of cluster "${arnCluster}", but cluster is "${cluster}"; set cluster: ${arnCluster}, or give the ARN of the service in ${cluster}`,
+      );
+  }
+
   let taskDefinition: TaskDefinitionSource | undefined;
   if (given(INPUT.taskDefinition)) {
     taskDefinition = take(
@@ -210,6 +244,8 @@ export function readSettings(
       parseTaskDefinitionSource(raw(INPUT.taskDefinition)),
       undefined,
     );
+    // A runner runs the action in GITHUB_WORKSPACE: a relative path means a file of the checkout.
+    if (taskDefinition?.kind === 'file') taskDefinition = { ...taskDefinition, path: resolve(workspace, taskDefinition.path) };
   }
 
   // Rollback mode uses none of the image inputs; each given one is reported once, below.
@@ -284,6 +320,14 @@ export function readSettings(
     }
   }
 
+  const bakeTimeMs = take(INPUT.bakeTime, parseDuration(raw(INPUT.bakeTime), { allowZero: true }), 0);
+  if (bakeTimeMs > batchTimeoutMs) {
+    complain(
+      INPUT.bakeTime,
+      `${formatDuration(bakeTimeMs)} is longer than batch-timeout (${formatDuration(batchTimeoutMs)}), so no batch could pass; write a shorter bake-time, or raise batch-timeout`,
+    );
+  }
+  const drainOverlap = take(INPUT.drainOverlap, parseBoolean(raw(INPUT.drainOverlap)), true);
   const rollbackOnFailure = take(INPUT.rollbackOnFailure, parseBoolean(raw(INPUT.rollbackOnFailure)), true);
   const waitForIdle = take(INPUT.waitForIdle, parseBoolean(raw(INPUT.waitForIdle)), false);
   const onCancel = take(
@@ -329,6 +373,8 @@ export function readSettings(
     healthCheckUrls: Object.freeze(healthCheckUrls),
     healthCheckStatus: Object.freeze(healthCheckStatus),
     healthCheckThreshold,
+    bakeTimeMs,
+    drainOverlap,
     rollbackOnFailure,
     waitForIdle,
     rollbackTo,
@@ -386,4 +432,16 @@ function readImages(
     }
   }
   return images;
+}
+
+/** `arn:aws:ecs:<region>:<account>:service/<cluster>/<name>` -> cluster; the old `service/<name>` form names none. */
+export function clusterOfServiceArn(service: string): string | undefined {
+  const m = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service\/([A-Za-z0-9_-]{1,255})\/[A-Za-z0-9_-]{1,255}$/.exec(service);
+  return m?.[1];
+}
+
+/** A cluster input's name: itself, or the name in its ARN. */
+function clusterName(cluster: string): string {
+  const m = /:cluster\/([A-Za-z0-9_-]{1,255})$/.exec(cluster);
+  return m?.[1] ?? cluster;
 }

@@ -6,7 +6,8 @@ export const STATE_KEY = 'rollout';
 
 /**
  * Where main was when it last saved. The post step acts only on a rollout that main left in
- * `rolling-out` or `rolling-back` (cancelled, timed out or crashed); `finished` means nothing to do.
+ * `rolling-out` or `rolling-back` (cancelled, timed out, crashed, or a restore main could not
+ * confirm); `finished` means the service is where main left it on purpose: nothing to do.
  */
 export type RolloutPhase = 'preflight' | 'rolling-out' | 'rolling-back' | 'finished';
 
@@ -20,6 +21,16 @@ export interface RolloutState {
   desiredCount?: number;
   /** The service's own deployment settings, to restore in every outcome. */
   originalSettings?: DeploymentSettings;
+  /** This run's id in the service's lease tag: the post step acts under the same lease. */
+  leaseId?: string;
+  /** The rollout's ECS service deployment, which the restore rolls back with StopServiceDeployment. */
+  serviceDeploymentArn?: string;
+  /**
+   * Set when main ended (not cancelled) without confirming everything: `restore` when its rollback
+   * was not seen through, `settings` when only the service's own settings could not be put back.
+   * The post step finishes it, whatever on-cancel says.
+   */
+  pending?: 'restore' | 'settings';
   /** GitHub check run to conclude, when one was created. */
   checkRunId?: number;
   /** GitHub deployment to conclude, when one was created. */
@@ -32,4 +43,42 @@ export interface RolloutState {
   concluded?: boolean;
   startedAt: number;
   updatedAt: number;
+}
+
+/** Keeps the state the post step reads, saving the whole of it (JSON under STATE_KEY) on every change. */
+export class StateRecorder {
+  private state: RolloutState | undefined;
+
+  constructor(
+    private readonly save: (json: string) => void,
+    private readonly log: { warning(message: string): void },
+  ) {}
+
+  /** Where main was when it last saved; undefined before the inputs were read. */
+  get phase(): RolloutPhase | undefined {
+    return this.state?.phase;
+  }
+
+  begin(cluster: string, service: string, startedAt: number): void {
+    this.state = { phase: 'preflight', cluster, service, startedAt, updatedAt: startedAt };
+    this.flush();
+  }
+
+  update(change: Partial<RolloutState>): void {
+    if (!this.state) return;
+    this.state = { ...this.state, ...change, updatedAt: Date.now() };
+    this.flush();
+  }
+
+  /** Synchronous (core.saveState appends to GITHUB_STATE): safe in the last moments before an exit. */
+  flush(): void {
+    if (!this.state) return;
+    try {
+      this.save(JSON.stringify(this.state));
+    } catch (error) {
+      this.log.warning(
+        `Could not save the rollout state for the post step: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
 }

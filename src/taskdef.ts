@@ -1,7 +1,6 @@
 // The new task definition: read from a file, made fit for RegisterTaskDefinition, images
 // substituted, and compared with what the service runs so an unchanged one is not registered again.
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { open } from 'node:fs/promises';
 import { CONTAINER_NAME } from './parse/images.js';
 import { locateJsonError } from './parse/json-location.js';
 
@@ -41,18 +40,52 @@ export interface LoadedTaskDefinition {
   shape: 'definition' | 'describe-answer';
 }
 
+/**
+ * The largest task definition file the action reads: far above any real one (ECS allows at most 10
+ * containers per task definition, "Amazon ECS service quotas"), far below what would hurt a runner.
+ * A bigger file, or an endless one (`/dev/zero`), is refused after reading this much.
+ */
+export const MAX_FILE_BYTES = 1024 * 1024;
+
+/** ECS service quotas: "Containers per task definition: 10" (not adjustable). */
+export const MAX_CONTAINERS = 10;
+
+/** `path` is already resolved against GITHUB_WORKSPACE by the settings. */
 export async function readTaskDefinitionFile(path: string): Promise<LoadedTaskDefinition> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readBounded(path, MAX_FILE_BYTES);
   } catch (error) {
+    if (error instanceof TaskDefinitionError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(error)})`;
+    const why =
+      code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? String(error)})`;
     throw new TaskDefinitionError(
-      `task-definition: file "${path}" ${why} (looked for ${resolve(path)}); check the path, which is relative to the workspace`,
+      `task-definition: file "${path}" ${why}; check the path, which is relative to the workspace (GITHUB_WORKSPACE)`,
     );
   }
   return parseTaskDefinition(text, path);
+}
+
+async function readBounded(path: string, limit: number): Promise<string> {
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(limit + 1);
+    let size = 0;
+    while (size <= limit) {
+      const { bytesRead } = await file.read(buffer, size, limit + 1 - size, null);
+      if (bytesRead === 0) break;
+      size += bytesRead;
+    }
+    if (size > limit) {
+      throw new TaskDefinitionError(
+        `task-definition: file "${path}" is larger than ${limit / 1024} KiB, which no task definition is; check that the path names the task definition JSON`,
+      );
+    }
+    return buffer.subarray(0, size).toString('utf8');
+  } finally {
+    await file.close();
+  }
 }
 
 /** Parses a task definition file's text; `source` names it in messages. */
@@ -142,16 +175,48 @@ function checkBody(body: TaskDefinitionBody, source: string): void {
       `task-definition: ${source} needs "containerDefinitions", a list of at least one container`,
     );
   }
+  if (containers.length > MAX_CONTAINERS) {
+    throw new TaskDefinitionError(
+      `task-definition: ${source} has ${containers.length} containers; ECS takes at most ${MAX_CONTAINERS} in a task definition`,
+    );
+  }
+  const seen = new Set<string>();
   for (const [index, container] of containers.entries()) {
-    if (
-      !isObject(container) ||
-      typeof container['name'] !== 'string' ||
-      !CONTAINER_NAME.test(container['name'])
-    ) {
+    if (!isObject(container) || typeof container['name'] !== 'string' || !CONTAINER_NAME.test(container['name'])) {
       throw new TaskDefinitionError(
         `task-definition: ${source} containerDefinitions[${index}] needs a "name" of letters, numbers, _ and -`,
       );
     }
+    const name = container['name'];
+    if (seen.has(name)) {
+      throw new TaskDefinitionError(
+        `task-definition: ${source} names container "${name}" twice; each container in a task definition needs its own name`,
+      );
+    }
+    seen.add(name);
+  }
+}
+
+/**
+ * What RegisterTaskDefinition would refuse about the containers once images are in place: an
+ * image missing or empty, and no essential container ("a task definition must have at least one
+ * essential container", ContainerDefinition.essential). Checked after image substitution, so an
+ * image given only by the `image` input is fine.
+ */
+export function checkContainers(body: TaskDefinitionBody, source: string): void {
+  const list = containers(body);
+  for (const c of list) {
+    const image = c['image'];
+    if (typeof image !== 'string' || image.trim() === '') {
+      throw new TaskDefinitionError(
+        `task-definition: ${source} container "${String(c['name'])}" has no image; give it an "image" in the file, or set container-name and image (or images)`,
+      );
+    }
+  }
+  if (list.length > 0 && list.every((c) => c['essential'] === false)) {
+    throw new TaskDefinitionError(
+      `task-definition: ${source} has no essential container; ECS needs at least one (set "essential": true on the main container)`,
+    );
   }
 }
 

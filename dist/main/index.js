@@ -7509,11 +7509,11 @@ __webpack_unused_export__ = DescribeGatewayRouteCommand;
 __webpack_unused_export__ = DescribeGatewayRouteRequest$;
 __webpack_unused_export__ = DescribeGatewayRouteResponse$;
 __webpack_unused_export__ = DescribeServiceDeployments$;
-__webpack_unused_export__ = DescribeServiceDeploymentsCommand;
+exports.A6p = DescribeServiceDeploymentsCommand;
 __webpack_unused_export__ = DescribeServiceDeploymentsRequest$;
 __webpack_unused_export__ = DescribeServiceDeploymentsResponse$;
 __webpack_unused_export__ = DescribeServiceRevisions$;
-__webpack_unused_export__ = DescribeServiceRevisionsCommand;
+exports.oF5 = DescribeServiceRevisionsCommand;
 __webpack_unused_export__ = DescribeServiceRevisionsRequest$;
 __webpack_unused_export__ = DescribeServiceRevisionsResponse$;
 __webpack_unused_export__ = DescribeServices$;
@@ -7692,7 +7692,7 @@ __webpack_unused_export__ = ListGatewaysCommand;
 __webpack_unused_export__ = ListGatewaysRequest$;
 __webpack_unused_export__ = ListGatewaysResponse$;
 __webpack_unused_export__ = ListServiceDeployments$;
-__webpack_unused_export__ = ListServiceDeploymentsCommand;
+exports.jz8 = ListServiceDeploymentsCommand;
 __webpack_unused_export__ = ListServiceDeploymentsRequest$;
 __webpack_unused_export__ = ListServiceDeploymentsResponse$;
 __webpack_unused_export__ = ListServices$;
@@ -7893,7 +7893,7 @@ __webpack_unused_export__ = StartTaskCommand;
 __webpack_unused_export__ = StartTaskRequest$;
 __webpack_unused_export__ = StartTaskResponse$;
 __webpack_unused_export__ = StopServiceDeployment$;
-__webpack_unused_export__ = StopServiceDeploymentCommand;
+exports.a8L = StopServiceDeploymentCommand;
 __webpack_unused_export__ = StopServiceDeploymentRequest$;
 __webpack_unused_export__ = StopServiceDeploymentResponse$;
 __webpack_unused_export__ = StopServiceDeploymentStopType;
@@ -7954,7 +7954,7 @@ __webpack_unused_export__ = UlimitName;
 __webpack_unused_export__ = UnsupportedFeatureException;
 __webpack_unused_export__ = UnsupportedFeatureException$;
 __webpack_unused_export__ = UntagResource$;
-__webpack_unused_export__ = UntagResourceCommand;
+exports.RP$ = UntagResourceCommand;
 __webpack_unused_export__ = UntagResourceRequest$;
 __webpack_unused_export__ = UntagResourceResponse$;
 __webpack_unused_export__ = UpdateCapacityProvider$;
@@ -64218,7 +64218,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4838);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1799);
 // The bundle entry for the `main` step: no logic here, so `run()` stays importable by tests.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -64228,7 +64228,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4838:
+/***/ 1799:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64236,8 +64236,6 @@ __webpack_async_result__();
 __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
-
-// UNUSED EXPORTS: realClock
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -67186,6 +67184,8 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/cancellation.ts
 // Turns the runner's cancellation signals into an AbortSignal for the rollout, and makes sure the
 // main step's state is saved before the runner kills the process.
@@ -67224,7 +67224,7 @@ function installCancellation(options = {}) {
         exiting = true;
         options.log?.warning(`${why}: saving the rollout's state and exiting; the post step takes over from here.`);
         try {
-            options.beforeExit?.();
+            options.beforeExit?.(why);
         }
         catch (err) {
             options.log?.warning(`Could not save state before exiting: ${err instanceof Error ? err.message : String(err)}`);
@@ -67268,9 +67268,83 @@ function installCancellation(options = {}) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/platform/errors.ts
-// Errors from the platform: AWS's error code and message kept, with the context a user needs to
-// act (which cluster, service, target group or task definition, and what to do about it).
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/parse/result.ts
+// What every input parser returns: a value, or what was wrong and what to write instead. The
+// parsers never see the input's name; settings.ts puts name, value, problem and fix together.
+function result_ok(value) {
+    return { ok: true, value };
+}
+function bad(problem, fix) {
+    return { ok: false, problem, fix };
+}
+
+;// CONCATENATED MODULE: ./src/parse/duration.ts
+// Durations with units: `90s`, `10m`, `1h`, `1h30m`, `2m30s`. A bare number is refused because
+// nobody can tell whether `10` means seconds or minutes.
+
+const UNIT_MS = { h: 3_600_000, m: 60_000, s: 1_000 };
+/** Longer than any GitHub-hosted job may run (6 h) with room; also below Node's timer limit (~24.8 days). */
+const MAX_DURATION_MS = 24 * UNIT_MS.h;
+const FIX = 'write a whole number with a unit, h, m or s, largest first (e.g. 90s, 10m, 1h30m), at most 24h';
+/** Parses a duration into milliseconds; zero only where `allowZero` (e.g. bake-time: 0s). */
+function parseDuration(text, options = {}) {
+    if (/^\d+$/.test(text))
+        return bad('has no unit', FIX);
+    const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+    if (text === '' || !match)
+        return bad('is not a duration', FIX);
+    const [, hours, minutes, seconds] = match;
+    const ms = Number(hours ?? 0) * UNIT_MS.h + Number(minutes ?? 0) * UNIT_MS.m + Number(seconds ?? 0) * UNIT_MS.s;
+    if (ms === 0 && !options.allowZero)
+        return bad('is zero', FIX);
+    if (ms > MAX_DURATION_MS)
+        return bad('is longer than 24h', FIX);
+    return result_ok(ms);
+}
+/** `90000` -> `1m30s`: the inverse of parseDuration, for messages. */
+function formatDuration(ms) {
+    let seconds = Math.round(ms / 1000);
+    const hours = Math.floor(seconds / 3600);
+    seconds -= hours * 3600;
+    const minutes = Math.floor(seconds / 60);
+    seconds -= minutes * 60;
+    const parts = [hours ? `${hours}h` : '', minutes ? `${minutes}m` : '', seconds ? `${seconds}s` : ''];
+    return parts.join('') || '0s';
+}
+
+;// CONCATENATED MODULE: ./src/rollout/words.ts
+// The small wording helpers every part of the action shares, defined once: durations, elapsed
+// clocks, plurals, names out of ARNs, error messages.
+
+/** `mm:ss`, or `h:mm:ss` past an hour: elapsed time in log lines and tables. */
+function formatElapsed(ms) {
+    const total = Math.max(0, Math.floor(ms / 1000));
+    const h = Math.floor(total / 3600);
+    const m = Math.floor((total % 3600) / 60);
+    const s = total % 60;
+    const two = (n) => String(n).padStart(2, '0');
+    return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${two(m)}:${two(s)}`;
+}
+/** `1 task`, `2 tasks`, `3 batches`. */
+function plural(n, word) {
+    return `${n} ${n === 1 ? word : /(s|sh|ch|x)$/.test(word) ? `${word}es` : `${word}s`}`;
+}
+/** `arn:aws:ecs:…:task-definition/web:3` -> `web:3`. */
+function taskDefinitionName(arn) {
+    const i = arn.lastIndexOf('task-definition/');
+    return i < 0 ? arn : arn.slice(i + 'task-definition/'.length);
+}
+/** A task id as people read it in the console: its first 8 characters. */
+function shortId(id) {
+    return id.length > 12 ? `${id.slice(0, 8)}…` : id;
+}
+/** `arn:aws:elasticloadbalancing:…:targetgroup/web/0123` -> `web`. */
+function targetGroupName(arn) {
+    const m = /targetgroup\/([^/]+)/.exec(arn);
+    return m?.[1] ?? arn;
+}
 /** One way to turn anything thrown into a sentence. */
 function errorMessage(error) {
     if (error instanceof Error)
@@ -67284,174 +67358,635 @@ function errorMessage(error) {
         return String(error);
     }
 }
-/** AWS's error code: the SDK puts it in `name` (e.g. `ClusterNotFoundException`). */
-function awsErrorCode(error) {
-    if (error instanceof Error && error.name && error.name !== 'Error')
-        return error.name;
-    return undefined;
-}
-/** Throttling as the SDK classifies it: the code, or the `$retryable.throttling` marker. */
-function isThrottling(error) {
-    const code = awsErrorCode(error);
-    if (code && /^(ThrottlingException|Throttling|TooManyRequestsException|RequestLimitExceeded)$/.test(code)) {
-        return true;
-    }
-    const retryable = error?.$retryable;
-    return retryable?.throttling === true;
-}
-/**
- * An error with AWS's code kept as its `name`, so code that tells throttling from the rest (the
- * rollout's back-off) still recognises a wrapped error. `$retryable` is copied for the same reason.
- */
-class PlatformError extends Error {
-    code;
-    $retryable;
-    constructor(message, options = {}) {
-        super(message, options.cause === undefined ? undefined : { cause: options.cause });
-        this.code = options.code;
-        this.name = options.code ?? 'PlatformError';
-        const retryable = options.cause
-            ?.$retryable;
-        if (retryable)
-            this.$retryable = retryable;
-    }
-}
-/**
- * `<what failed>: <AWS code>: <AWS message>. <fix>`. A PlatformError passes through unchanged, so a
- * clear error raised deeper is not wrapped twice.
- */
-function wrapAwsError(error, what, fix) {
-    if (error instanceof PlatformError)
-        return error;
-    const code = awsErrorCode(error);
-    const detail = code ? `${code}: ${errorMessage(error)}` : errorMessage(error);
-    const options = { cause: error };
-    if (code)
-        options.code = code;
-    return new PlatformError(`${what}: ${detail}${fix ? `. ${fix}` : ''}`, options);
+function capitalise(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-;// CONCATENATED MODULE: ./src/modes/rollback.ts
-/**
- * Service tags this action writes after every successful rollout (deploy or rollback), so that
- * `rollback-to: previous` knows what was live before. ECS tag rules: key <= 128 and value <= 256
- * characters of letters, digits, spaces and `_ . : / = + - @`, no `aws:` prefix; ARNs fit.
- */
-const RELEASE_TAG_DEPLOYED = 'ecs-rolling-deploy:deployed';
-const RELEASE_TAG_PREVIOUS = 'ecs-rolling-deploy:previous';
-const TAG_VALUE_LIMIT = 256;
-/** The tags to put on the service after a successful rollout from `previousArn` to `deployedArn`. */
-function releaseTags(deployedArn, previousArn) {
-    return { [RELEASE_TAG_DEPLOYED]: tagValue(deployedArn), [RELEASE_TAG_PREVIOUS]: tagValue(previousArn) };
-}
-async function resolveRollbackTarget(settings, driver) {
-    const service = await driver.describeService();
-    const current = service.taskDefinitionArn;
-    const { family, revision } = parseTaskDefinition(current);
-    const target = settings.rollbackTo;
-    let resolved;
-    let record;
-    if (target.kind === 'arn') {
-        record = await describe(driver, target.arn, `rollback-to "${target.arn}"`);
-        resolved = { arn: record.arn, how: `${rollback_short(record.arn)}, as given in rollback-to` };
-    }
-    else if (target.kind === 'revision') {
-        const ref = `${family}:${target.revision}`;
-        record = await describe(driver, ref, `rollback-to "${target.revision}" (revision ${target.revision} of the service's family "${family}")`);
-        resolved = { arn: record.arn, how: `${ref}, revision ${target.revision} of the service's family` };
-    }
-    else {
-        ({ resolved, record } = await previousOf(driver, current, family, revision));
-    }
-    // DeregisterTaskDefinition docs: "you can't update an existing service to reference an INACTIVE
-    // task definition"; UpdateService would refuse it, so say so before anything changes.
-    if (record.status !== 'ACTIVE') {
-        throw new Error(`Cannot roll back ${driver.service} to ${rollback_short(record.arn)}: that revision is ${record.status}, and ECS ` +
-            'does not let a service move to a deregistered task definition. Register it again, or pick another with rollback-to.');
-    }
-    if (sameTaskDefinition(record.arn, current)) {
-        throw new Error(`Nothing to roll back: ${driver.service} in ${driver.cluster} already runs ${rollback_short(current)} (${resolved.how}). ` +
-            'Pick another revision with rollback-to.');
-    }
-    return resolved;
-}
-async function previousOf(driver, current, family, revision) {
-    const tags = await driver.readServiceTags();
-    const deployed = readTag(tags[RELEASE_TAG_DEPLOYED], family);
-    const previous = readTag(tags[RELEASE_TAG_PREVIOUS], family);
-    let why = `the service has no ${RELEASE_TAG_PREVIOUS} tag (no successful rollout by this action recorded yet)`;
-    if (deployed && previous) {
-        if (sameTaskDefinition(deployed, current)) {
-            const record = await describe(driver, previous, `the recorded previous task definition "${previous}"`);
-            return {
-                record,
-                resolved: {
-                    arn: record.arn,
-                    how: `${rollback_short(record.arn)}, live before the last successful rollout to ${rollback_short(current)} (recorded on the service)`,
-                },
-            };
-        }
-        why = `the service's record says this action last deployed ${rollback_short(deployed)}, but it now runs ${rollback_short(current)} (changed outside this action)`;
-    }
-    const arns = await driver.listTaskDefinitionArns(family);
-    const older = arns
-        .map((arn) => ({ arn, revision: parseTaskDefinition(arn).revision }))
-        .filter((r) => r.revision < revision)
-        .sort((a, b) => b.revision - a.revision)[0];
-    if (!older) {
-        throw new Error(`No task definition to roll back to: ${why}, and family "${family}" has no ACTIVE revision older than ${revision}. ` +
-            'Give rollback-to a revision number or an ARN.');
-    }
-    const record = await describe(driver, older.arn, `task definition "${older.arn}"`);
+;// CONCATENATED MODULE: ./src/channels.ts
+// Every channel the action writes to, in one place, each through the one Redactor: the log,
+// outputs, the job summary and the saved state. (Check runs, commit statuses and deployment
+// statuses go through the reporter, which is given the same `redact`.) Nothing else in the action
+// calls @actions/core to write.
+
+
+
+function createChannels(redactor) {
+    const redact = (text) => redactor.redact(text);
     return {
-        record,
-        resolved: {
-            arn: record.arn,
-            how: `${rollback_short(record.arn)}, the newest ACTIVE revision of "${family}" older than the running ${revision}`,
-            warning: `rollback-to: previous fell back to ${rollback_short(record.arn)} because ${why}. Check that it is the revision you want.`,
+        redact,
+        info: (line) => info(redact(line)),
+        warning: (line) => warning(redact(line)),
+        startGroup: (name) => startGroup(redact(name)),
+        endGroup: () => endGroup(),
+        setFailed: (message) => setFailed(redact(message)),
+        setOutput: (name, value) => setOutput(name, redact(value)),
+        saveState: (name, value) => saveState(name, redact(value)),
+        async writeSummary(markdown) {
+            if (!process.env['GITHUB_STEP_SUMMARY']) {
+                info('GITHUB_STEP_SUMMARY is not set: no job summary written.');
+                return;
+            }
+            try {
+                await summary.addRaw(redact(markdown), true).write();
+            }
+            catch (error) {
+                warning(redact(`Could not write the job summary: ${errorMessage(error)}`));
+            }
+        },
+        writeSummarySync(markdown) {
+            const file = process.env['GITHUB_STEP_SUMMARY'];
+            if (!file)
+                return;
+            try {
+                (0,external_node_fs_.appendFileSync)(file, `${redact(markdown)}\n`);
+            }
+            catch {
+                // Exiting anyway: the outputs and the saved state carry what matters.
+            }
         },
     };
 }
-async function describe(driver, ref, what) {
-    try {
-        return await driver.describeTaskDefinition(ref);
+
+;// CONCATENATED MODULE: ./src/rollout/plan.ts
+/**
+ * Batch size b: a count, or a percent of N rounded UP; at least 1, at most N.
+ * Unavailable u: a count, or a percent of N rounded DOWN, at most b (a batch replaces b old tasks).
+ *
+ * Worked rows (repeated by __tests__/plan.test.ts); release = max% / min% of a full batch:
+ *
+ *   N    batch  unavail  ->  b   u   release   last release  batches            note
+ *   6    2      0           2   0   134/100                 [2,2,2]
+ *   5    2      0           2   0   140/100   120/100       [2,2,1]            last batch short
+ *   1    25%    0           1   0   200/100                 [1]                percent rounds up to 1
+ *   4    25%    0           1   0   125/100                 [1,1,1,1]
+ *   3    10     0           3   0   200/100                 [3]                b >= N: one batch of N
+ *   10   30%    10%         3   1   120/90    100/90        [3,3,3,1]          2 beside, 1 in place
+ *   7    1      1           1   1   100/85                  [1,1,1,1,1,1,1]    stop first, then start
+ *   500  10%    0           50  0   110/100                 [50 x 10]
+ *   250  1      0           2   0   101/100                 [2 x 125]          1% of 250 is 2.5 tasks
+ *   300  1      1           3   0   101/100                 [3 x 100]          min 99% keeps 297: u 0
+ *   0    25%    0           0   0                           []                 nothing to replace
+ * Hold is 100/100 in every row.
+ *
+ * Exactness: for N <= 100 one percent is at most one task, so the surge and the floor are exact.
+ * For N > 100 a percent step is N/100 tasks: the surge is the smallest ECS allows that is >= what
+ * was asked (batches use it, since it is what ECS will do), the unavailability the largest ECS
+ * allows that is <= u (never more than asked). `notes` says so.
+ */
+function planBatches(input) {
+    const { desired: n } = input;
+    if (!Number.isInteger(n) || n < 0)
+        throw new RangeError(`desired count must be a whole number >= 0, got ${n}`);
+    checkQuantity('batch size', input.batchSize);
+    checkQuantity('max unavailable', input.maxUnavailable);
+    const withBreaker = (s) => input.circuitBreaker ? { ...s, circuitBreaker: { ...input.circuitBreaker } } : s;
+    const hold = withBreaker({ maximumPercent: 100, minimumHealthyPercent: 100 });
+    if (n === 0)
+        return { desired: 0, batchSize: 0, maxUnavailable: 0, batches: [], hold, releases: [] };
+    const notes = [];
+    const requestedB = clamp(resolveQuantity(input.batchSize, n, 'up'), 1, n);
+    const requestedU = Math.min(clamp(resolveQuantity(input.maxUnavailable, n, 'down'), 0, n), requestedB);
+    const minimumHealthyPercent = minimumHealthyFor(n, n - requestedU);
+    const unavailable = n - ecsMinHealthy(n, minimumHealthyPercent);
+    if (unavailable !== requestedU) {
+        notes.push(`ECS rounds ${minimumHealthyPercent}% of ${n} tasks up to ${n - unavailable}: ` +
+            `at most ${unavailable} unavailable instead of ${requestedU}`);
     }
-    catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new Error(`Cannot roll back to ${what}: ${reason}`, { cause: error });
+    const surge = ecsSurge(n, requestedB - unavailable);
+    const batchSize = Math.min(n, surge.tasks + unavailable);
+    if (batchSize !== requestedB) {
+        notes.push(`ECS rounds ${surge.maximumPercent}% of ${n} tasks down to ${n + surge.tasks}: batches of ${batchSize} instead of ${requestedB}`);
+    }
+    const batches = [];
+    for (let left = n; left > 0; left -= batchSize)
+        batches.push(Math.min(batchSize, left));
+    const releases = batches.map((b) => withBreaker(releaseSettings(n, b, unavailable)));
+    const plan = { desired: n, batchSize, maxUnavailable: unavailable, batches, hold, releases };
+    if (notes.length > 0)
+        plan.notes = notes;
+    return plan;
+}
+/** The settings that let ECS start `b` new tasks of a service of `n`, `u` of them in place of old ones. */
+function releaseSettings(n, b, u) {
+    const inPlace = Math.min(u, b);
+    return {
+        maximumPercent: ecsSurge(n, b - inPlace).maximumPercent,
+        minimumHealthyPercent: minimumHealthyFor(n, n - inPlace),
+    };
+}
+/** The smallest maximumPercent that lets `tasks` start beside n, and how many it really lets start. */
+function ecsSurge(n, tasks) {
+    if (tasks <= 0)
+        return { maximumPercent: 100, tasks: 0 };
+    const maximumPercent = Math.ceil((100 * (n + tasks)) / n);
+    return { maximumPercent, tasks: ecsMaxTasks(n, maximumPercent) - n };
+}
+/** A count as is; a percent of n rounded as asked (surge up, unavailability down, as Kubernetes does). */
+function resolveQuantity(q, n, rounding) {
+    if (q.kind === 'count')
+        return q.value;
+    // Round away float noise first (e.g. 7 * 0.3 * 100) so 30% of 10 is 3, not 4.
+    const exact = Math.round(((n * q.value) / 100) * 1e9) / 1e9;
+    return rounding === 'up' ? Math.ceil(exact) : Math.floor(exact);
+}
+/** Tasks ECS allows RUNNING + PENDING: maximumPercent of N, rounded down. */
+function ecsMaxTasks(n, maximumPercent) {
+    return Math.floor((n * maximumPercent) / 100);
+}
+/** Tasks ECS keeps RUNNING: minimumHealthyPercent of N, rounded up. */
+function ecsMinHealthy(n, minimumHealthyPercent) {
+    return Math.ceil((n * minimumHealthyPercent) / 100);
+}
+/**
+ * The largest percent whose ECS rounding keeps exactly `healthy` of n tasks; when no percent gives
+ * exactly that (n > 100), the smallest one that keeps at least that many (never fewer than asked).
+ */
+function minimumHealthyFor(n, healthy) {
+    if (healthy >= n)
+        return 100;
+    const largest = Math.floor((100 * healthy) / n);
+    return ecsMinHealthy(n, largest) >= healthy ? largest : largest + 1;
+}
+function checkQuantity(name, q) {
+    if (!Number.isFinite(q.value) || q.value < 0)
+        throw new RangeError(`${name} must be >= 0, got ${q.value}`);
+    if (q.kind === 'count' && !Number.isInteger(q.value)) {
+        throw new RangeError(`${name} must be a whole number of tasks, got ${q.value}`);
     }
 }
-/** `family` and `revision` of `arn:...:task-definition/family:rev` or `family:rev`. */
-function parseTaskDefinition(ref) {
-    const name = ref.slice(ref.lastIndexOf('/') + 1);
-    const colon = name.lastIndexOf(':');
-    const revision = colon === -1 ? Number.NaN : Number(name.slice(colon + 1));
-    return { family: colon === -1 ? name : name.slice(0, colon), revision };
+function clamp(v, lo, hi) {
+    return Math.min(Math.max(v, lo), hi);
 }
-/** Compares by family and revision, so an ARN matches the `family:revision` a long ARN is tagged as. */
-function sameTaskDefinition(a, b) {
-    const x = parseTaskDefinition(a);
-    const y = parseTaskDefinition(b);
-    return x.family === y.family && x.revision === y.revision;
+
+;// CONCATENATED MODULE: ./src/rollout/lease.ts
+const LEASE_TAG = 'ecs-rolling-deploy:lease';
+const OWN_SETTINGS_TAG = 'ecs-rolling-deploy:settings';
+const TAG_VALUE_LIMIT = 256;
+function formatLease(lease) {
+    const head = `id=${lease.id} until=${Math.floor(lease.until / 1000)} run=`;
+    const run = sanitise(lease.run).slice(0, TAG_VALUE_LIMIT - head.length);
+    return head + run;
 }
-function rollback_short(ref) {
-    return ref.slice(ref.lastIndexOf('/') + 1);
-}
-function tagValue(arn) {
-    // A family name may be up to 255 characters: then the ARN, or even family:revision, would not fit
-    // a tag; the bare revision (of the service's own family) always does. readTag undoes this.
-    if (arn.length <= TAG_VALUE_LIMIT)
-        return arn;
-    const name = rollback_short(arn);
-    return name.length <= TAG_VALUE_LIMIT ? name : String(parseTaskDefinition(arn).revision);
-}
-function readTag(value, family) {
+function parseLease(value) {
     if (!value)
         return undefined;
-    return /^\d+$/.test(value) ? `${family}:${value}` : value;
+    const m = /^id=(\S+) until=(\d+) run=(.*)$/.exec(value);
+    if (!m)
+        return undefined;
+    return { id: m[1] ?? '', until: Number(m[2]) * 1000, run: m[3] ?? '' };
+}
+/** Who holds the service now. An expired lease, or one that cannot be read, holds nothing. */
+function leaseHolder(tags, now, ourId) {
+    const lease = parseLease(tags[LEASE_TAG]);
+    if (!lease)
+        return { kind: 'free' };
+    if (lease.id === ourId)
+        return { kind: 'ours', lease };
+    if (lease.until <= now)
+        return { kind: 'free', expired: lease };
+    return { kind: 'other', lease };
+}
+/** `run owner/repo/actions/runs/12/attempts/1 (https://github.com/…), until 10:32:05 UTC`. */
+function describeLease(lease, serverUrl = 'https://github.com') {
+    const until = new Date(lease.until).toISOString().slice(11, 19);
+    const url = /^[^/\s]+\/[^/\s]+\/actions\/runs\/\d+/.test(lease.run) ? ` (${serverUrl}/${lease.run})` : '';
+    return `run ${lease.run}${url}, until ${until} UTC`;
+}
+/** `max=200 min=50 breaker=on rollback=on`, or without the breaker when the service has none. */
+function formatOwnSettings(settings) {
+    const cb = settings.circuitBreaker;
+    return (`max=${settings.maximumPercent} min=${settings.minimumHealthyPercent}` +
+        (cb ? ` breaker=${cb.enable ? 'on' : 'off'} rollback=${cb.rollback ? 'on' : 'off'}` : ''));
+}
+function parseOwnSettings(value) {
+    if (!value)
+        return undefined;
+    const m = /^max=(\d+) min=(\d+)(?: breaker=(on|off) rollback=(on|off))?$/.exec(value);
+    if (!m)
+        return undefined;
+    const settings = { maximumPercent: Number(m[1]), minimumHealthyPercent: Number(m[2]) };
+    if (m[3] !== undefined)
+        settings.circuitBreaker = { enable: m[3] === 'on', rollback: m[4] === 'on' };
+    return settings;
+}
+/** The identity of this run, from the runner's environment. */
+function runIdentity(env, id) {
+    const repo = env['GITHUB_REPOSITORY'];
+    const runId = env['GITHUB_RUN_ID'];
+    const attempt = env['GITHUB_RUN_ATTEMPT'] ?? '1';
+    const run = repo && runId ? `${repo}/actions/runs/${runId}/attempts/${attempt}` : 'local';
+    return { id, run };
+}
+/** Characters ECS does not take in a tag value become `_`. */
+function sanitise(text) {
+    return text.replace(/[^\p{L}\p{N}\p{Z}_.:/=+\-@]/gu, '_');
+}
+
+;// CONCATENATED MODULE: ./src/rollout/snapshot-index.ts
+const cache = new WeakMap();
+function indexOf(snapshot) {
+    const known = cache.get(snapshot);
+    if (known)
+        return known;
+    const groups = snapshot.service.targetGroupArns;
+    const inGroups = new Set(groups);
+    const byKey = new Map();
+    const byIp = new Map();
+    for (const t of snapshot.targets) {
+        if (!inGroups.has(t.targetGroupArn))
+            continue;
+        byKey.set(`${t.targetGroupArn}|${t.id}`, t);
+        const list = byIp.get(t.id);
+        if (list)
+            list.push(t);
+        else
+            byIp.set(t.id, [t]);
+    }
+    const liveIps = new Set();
+    for (const task of snapshot.tasks)
+        if (task.lastStatus !== 'STOPPED' && task.ip)
+            liveIps.add(task.ip);
+    const index = {
+        groups,
+        target: (group, ip) => byKey.get(`${group}|${ip}`),
+        targetsOf: (ip) => byIp.get(ip) ?? [],
+        healthy(task) {
+            if (task.lastStatus !== 'RUNNING' || task.desiredStatus !== 'RUNNING')
+                return false;
+            // With no target group (not a case preflight lets through), RUNNING is the best ECS offers.
+            if (groups.length === 0)
+                return true;
+            const ip = task.ip;
+            if (ip === undefined)
+                return false;
+            return groups.every((g) => byKey.get(`${g}|${ip}`)?.state === 'healthy');
+        },
+        liveIps,
+    };
+    cache.set(snapshot, index);
+    return index;
+}
+
+;// CONCATENATED MODULE: ./src/rollout/restore.ts
+// Pure rules of putting a service back on its previous task definition: when it is back, and the
+// deployment settings ECS gets to do it.
+
+
+/**
+ * Done when the PRIMARY deployment runs the previous revision, exactly desiredCount tasks are
+ * live, all of that revision and RUNNING with a healthy target in every target group, and no
+ * target of a gone task is left in a group (ECS stops a task only after its target has drained).
+ */
+function restoreStatus(snapshot, previousArn) {
+    const { service } = snapshot;
+    const index = indexOf(snapshot);
+    const prevName = taskDefinitionName(previousArn);
+    const primary = service.deployments.find((d) => d.status === 'PRIMARY');
+    let others = 0;
+    let prev = 0;
+    let healthy = 0;
+    for (const t of snapshot.tasks) {
+        if (t.lastStatus === 'STOPPED')
+            continue;
+        if (t.taskDefinitionArn !== previousArn) {
+            others += 1;
+            continue;
+        }
+        prev += 1;
+        if (index.healthy(t))
+            healthy += 1;
+    }
+    let lingering = 0;
+    for (const t of snapshot.targets) {
+        if (index.groups.includes(t.targetGroupArn) && !index.liveIps.has(t.id) && t.state !== 'unused')
+            lingering += 1;
+    }
+    const desired = service.desiredCount;
+    const parts = [`${healthy}/${desired} tasks of ${prevName} healthy`];
+    if (primary?.taskDefinitionArn !== previousArn)
+        parts.push(`ECS to make ${prevName} PRIMARY`);
+    if (others > 0)
+        parts.push(`${plural(others, 'task')} of other revisions to stop`);
+    if (prev > desired)
+        parts.push(`${plural(prev - desired, 'extra task')} of ${prevName} to stop`);
+    if (lingering > 0)
+        parts.push(`${plural(lingering, 'target')} to drain`);
+    const settled = primary?.taskDefinitionArn === previousArn &&
+        others === 0 &&
+        prev === desired &&
+        healthy === desired &&
+        lingering === 0;
+    return { settled, waitingFor: parts.join(', '), healthy };
+}
+/**
+ * The settings the restore runs under: never a lower floor than the service's own or the rollout's
+ * (so capacity does not drop below what the rollout kept), and room to surge at least one task
+ * (maximumPercent rounds down, so 100 + ceil(100 / N) is the smallest that starts one).
+ */
+function restoreSettings(original, desired, surgePercent, floorPercent) {
+    const oneTask = desired > 0 ? 100 + Math.ceil(100 / desired) : 200;
+    const settings = {
+        maximumPercent: Math.max(original.maximumPercent, surgePercent ?? 0, oneTask),
+        minimumHealthyPercent: Math.max(original.minimumHealthyPercent, floorPercent ?? 0),
+    };
+    if (original.circuitBreaker)
+        settings.circuitBreaker = { ...original.circuitBreaker };
+    return settings;
+}
+/** ECS service deployment states in which a ROLLBACK has been asked for or is done. */
+const ROLLBACK_STATES = new Set([
+    'ROLLBACK_REQUESTED',
+    'ROLLBACK_IN_PROGRESS',
+    'ROLLBACK_SUCCESSFUL',
+    'ROLLBACK_FAILED',
+]);
+/** States in which StopServiceDeployment can still stop (roll back) a deployment. */
+const STOPPABLE_STATES = new Set(['PENDING', 'IN_PROGRESS']);
+
+;// CONCATENATED MODULE: ./src/rollout/port.ts
+/** An error from the platform: a sentence a user can act on, and how the engine should treat it. */
+class DriverError extends Error {
+    kind;
+    code;
+    httpStatus;
+    networkCode;
+    constructor(message, details) {
+        super(message, details.cause === undefined ? undefined : { cause: details.cause });
+        this.name = 'DriverError';
+        this.kind = details.kind;
+        this.code = details.code;
+        this.httpStatus = details.httpStatus;
+        this.networkCode = details.networkCode;
+    }
+}
+/** Anything that is not a DriverError is a bug or a refusal: not worth retrying. */
+function errorKind(error) {
+    return error instanceof DriverError ? error.kind : 'fatal';
+}
+/** The AWS error code of a DriverError, if AWS answered with one. */
+function errorCode(error) {
+    return error instanceof DriverError ? error.code : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/rollout/retry.ts
+// Calls the driver, retrying what the driver classified as throttled or transient with full-jitter
+// exponential back-off (on top of the SDK's own retries), until the call succeeds, the error is
+// fatal, or the next attempt would start past the phase's deadline. Every phase has its own bound:
+// a burst of 5xx costs seconds, not the safety of the rollout.
+
+
+const DEFAULT_BACKOFF = { baseMs: 500, maxMs: 20_000 };
+/** The error a retried call gives up with: what was attempted, how long, and the last error. */
+class RetryExhausted extends Error {
+    attempts;
+    last;
+    constructor(message, attempts, last) {
+        super(message, { cause: last });
+        this.attempts = attempts;
+        this.last = last;
+        this.name = 'RetryExhausted';
+    }
+}
+/** Full jitter: a random delay in [0, min(max, base * 2^(attempt-1))). */
+function backoffDelay(attempt, policy, random) {
+    const cap = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
+    return Math.floor(random * cap);
+}
+async function retrying(label, call, opts) {
+    const policy = opts.backoff ?? DEFAULT_BACKOFF;
+    const random = opts.random ?? Math.random;
+    const started = opts.clock.now();
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await call();
+        }
+        catch (error) {
+            const kind = errorKind(error);
+            if (kind === 'fatal')
+                throw error;
+            // Never sleep for nothing: with no time left, say how long it kept failing.
+            const delayMs = Math.max(backoffDelay(attempt, policy, random()), Math.min(250, policy.baseMs));
+            const now = opts.clock.now();
+            if (now + delayMs > opts.deadline || opts.signal?.aborted) {
+                const times = attempt > 1 ? `${attempt} attempts over ${formatDuration(now - started)}` : '1 attempt';
+                throw new RetryExhausted(`${label} kept failing (${times}): ${messageOf(error)}`, attempt, error);
+            }
+            try {
+                opts.onRetry?.({ attempt, delayMs, error });
+            }
+            catch {
+                // A progress callback must not change the retry.
+            }
+            await sleepQuietly(opts.clock, delayMs, opts.signal);
+        }
+    }
+}
+/** Sleeps; an abort ends the sleep early instead of throwing (callers check the signal). */
+async function sleepQuietly(clock, ms, signal) {
+    if (signal?.aborted || ms <= 0)
+        return;
+    try {
+        await clock.sleep(ms, signal);
+    }
+    catch {
+        // Aborted: the caller looks at signal.aborted.
+    }
+}
+function messageOf(error) {
+    return error instanceof Error ? error.message || error.name : String(error);
+}
+/** What a caller waits for, and why it waits longer: `… (AWS is throttling API calls; retrying in 8s)`. */
+function retryingWords(waitingFor, retry) {
+    const why = errorKind(retry.error) === 'throttled'
+        ? 'AWS is throttling API calls'
+        : `an AWS call failed: ${messageOf(retry.error)}`;
+    return `${waitingFor} (${why}; retrying in ${formatDuration(retry.delayMs)})`;
+}
+
+;// CONCATENATED MODULE: ./src/rollout/drains.ts
+// Follows the old tasks ECS stops during the rollout, per batch: each is seen told to stop, its
+// targets draining (ELB sends it no new request, in-flight ones finish), its targets gone, and the
+// task STOPPED. Pure: a fold over snapshots.
+//
+// With overlap (the default) batch k+1 is released while batch k's old tasks still drain, so the
+// deregistration delay is paid about once per rollout; each drain is still followed to its end
+// and reported with the batch whose new tasks replaced it.
+
+const EMPTY_LEDGER = { tasks: new Map() };
+/**
+ * An old task seen told to stop is put with the earliest released batch that has not yet had as
+ * many old tasks stopped as it has new ones: ECS stops old tasks in step with the new ones turning
+ * healthy, and may do so a moment after the action has moved on to the next batch.
+ */
+function trackDrains(ledger, snapshot, ctx) {
+    const index = indexOf(snapshot);
+    const at = snapshot.at;
+    const next = new Map(ledger.tasks);
+    const perBatch = new Map();
+    for (const r of next.values())
+        perBatch.set(r.batch, (perBatch.get(r.batch) ?? 0) + 1);
+    const batchFor = () => {
+        for (let i = 0; i < ctx.released.length; i++) {
+            if ((perBatch.get(i + 1) ?? 0) < (ctx.released[i] ?? 0))
+                return i + 1;
+        }
+        return Math.max(1, ctx.released.length);
+    };
+    for (const task of snapshot.tasks) {
+        if (task.taskDefinitionArn === ctx.newTaskDefinitionArn || task.desiredStatus !== 'STOPPED')
+            continue;
+        let record = next.get(task.arn);
+        if (!record) {
+            if (task.stoppedAt !== undefined && task.stoppedAt < ctx.since)
+                continue;
+            if (ctx.released.length === 0)
+                continue;
+            const batch = batchFor();
+            perBatch.set(batch, (perBatch.get(batch) ?? 0) + 1);
+            record = { taskArn: task.arn, batch, stopSeenAt: at, ...(task.ip ? { ip: task.ip } : {}) };
+        }
+        else {
+            record = { ...record };
+        }
+        const targets = task.ip !== undefined ? index.targetsOf(task.ip) : [];
+        if (record.drainingSeenAt === undefined && targets.some((t) => t.state === 'draining'))
+            record.drainingSeenAt = at;
+        if (record.goneAt === undefined && targets.every((t) => t.state === 'unused'))
+            record.goneAt = at;
+        if (record.stoppedAt === undefined && task.lastStatus === 'STOPPED') {
+            record.stoppedAt = at;
+            record.goneAt ??= at;
+        }
+        next.set(task.arn, record);
+    }
+    return { tasks: next };
+}
+function finished(r) {
+    return r.stoppedAt !== undefined && r.goneAt !== undefined;
+}
+/** Old tasks of `batch` and when the last of them finished (undefined while any is unfinished). */
+function batchDrain(ledger, batch) {
+    let tasks = 0;
+    let doneAt = 0;
+    for (const r of ledger.tasks.values()) {
+        if (r.batch !== batch)
+            continue;
+        tasks += 1;
+        if (!finished(r))
+            return { tasks };
+        doneAt = Math.max(doneAt, r.stoppedAt ?? 0, r.goneAt ?? 0);
+    }
+    return tasks > 0 ? { tasks, doneAt } : { tasks };
+}
+/** Old tasks told to stop that have not finished; the oldest of them, for the drain's time limit. */
+function unfinished(ledger) {
+    let count = 0;
+    let draining = 0;
+    let oldest;
+    for (const r of ledger.tasks.values()) {
+        if (finished(r))
+            continue;
+        count += 1;
+        if (r.drainingSeenAt !== undefined && r.goneAt === undefined)
+            draining += 1;
+        oldest = oldest === undefined ? r.stopSeenAt : Math.min(oldest, r.stopSeenAt);
+    }
+    return { count, draining, ...(oldest !== undefined ? { oldestStopSeenAt: oldest } : {}) };
+}
+/**
+ * When the first unfinished drain should end: it was seen draining at `drainingSeenAt`, and ELB
+ * ends a drain after the target group's deregistration delay (ECS then stops the task).
+ */
+function predictedDrainEnd(ledger, deregistrationDelayMs) {
+    if (deregistrationDelayMs === undefined)
+        return undefined;
+    let first;
+    for (const r of ledger.tasks.values()) {
+        if (r.goneAt !== undefined || r.drainingSeenAt === undefined)
+            continue;
+        const end = r.drainingSeenAt + deregistrationDelayMs;
+        first = first === undefined ? end : Math.min(first, end);
+    }
+    return first;
+}
+
+;// CONCATENATED MODULE: ./src/rollout/batch-book.ts
+// The record of each batch as the rollout moves it along (released, launched, healthy, passed,
+// drained), and the events that tell the log, the job summary and the check run about it.
+
+class BatchBook {
+    plan;
+    bus;
+    records = [];
+    drained = new Set();
+    constructor(plan, bus) {
+        this.plan = plan;
+        this.bus = bus;
+    }
+    get current() {
+        return this.records[this.records.length - 1];
+    }
+    /** Batches whose verdict is in. */
+    get passed() {
+        return this.records.filter((r) => r.outcome === 'succeeded').length;
+    }
+    released(batch, at) {
+        const tasks = this.plan.batches[batch - 1] ?? 0;
+        this.records.push({ batch, tasks, startedAt: at, outcome: 'in-progress' });
+        this.bus.emit({ type: 'batch-started', at, batch, batches: this.plan.batches.length, tasks });
+    }
+    launched(at) {
+        const r = this.current;
+        if (!r || r.launchedAt !== undefined)
+            return;
+        r.launchedAt = at;
+        this.bus.emit({ type: 'batch-launched', at, batch: r.batch, batches: this.plan.batches.length, tasks: r.tasks });
+    }
+    healthy(at, bakeMs) {
+        const r = this.current;
+        if (!r)
+            return;
+        r.healthyAt ??= at;
+        this.bus.emit({ type: 'batch-healthy', at, batch: r.batch, batches: this.plan.batches.length, bakeMs });
+    }
+    passedNow(at) {
+        const r = this.current;
+        if (!r || r.outcome !== 'in-progress')
+            return;
+        r.launchedAt ??= at;
+        r.healthyAt ??= at;
+        r.endedAt = at;
+        r.outcome = 'succeeded';
+        this.bus.emit({ type: 'batch-succeeded', at, record: { ...r } });
+    }
+    failCurrent(at) {
+        const r = this.current;
+        if (r?.outcome === 'in-progress') {
+            r.outcome = 'failed';
+            r.endedAt = at;
+        }
+    }
+    /** Notes the batches whose old tasks have all drained and stopped, once each. */
+    noteDrains(ledger) {
+        for (const r of this.records) {
+            if (this.drained.has(r.batch))
+                continue;
+            const d = batchDrain(ledger, r.batch);
+            r.oldTasks = d.tasks;
+            if (d.doneAt === undefined || d.tasks < r.tasks)
+                continue;
+            this.drained.add(r.batch);
+            r.drainedAt = d.doneAt;
+            this.bus.emit({ type: 'batch-drained', at: d.doneAt, record: { ...r } });
+        }
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/rollout/gates.ts
+// Health verdicts with reasons. Pure: each gate reads one snapshot (or the HTTP-check streaks, or
+// the time) and returns a RolloutFailure worded for the user, or undefined when it passes.
+
+
 /** Target states in which ELB no longer sends traffic because health checks failed. */
 const UNHEALTHY_STATES = new Set(['unhealthy', 'unhealthy.draining']);
 /**
@@ -67469,11 +68004,12 @@ function taskStoppedGate(snapshot, ctx) {
         return undefined;
     const reason = stopped.stoppedReason ?? (stopped.lastStatus === 'STOPPED' ? 'no reason given' : 'being stopped');
     const exits = containerExits(stopped);
-    const elb = elbFailureOf(snapshot.service, stopped.id, ctx.rolloutStartedAt);
+    const seen = stopped.ip !== undefined ? ctx.seenReasons?.get(stopped.ip) : undefined;
+    const elb = seen ?? elbFailureOf(snapshot.service, stopped.id, ctx.rolloutStartedAt);
     const failure = {
         batch: ctx.batch,
         kind: 'task-stopped',
-        message: `${batchLabel(ctx)}: task ${shortId(stopped.id)} stopped: ${shortenTargetGroups(reason)}` +
+        message: `${batchLabel(ctx)}: task ${shortId(stopped.id)} stopped${ctx.during ? ` ${ctx.during}` : ''}: ${shortenTargetGroups(reason)}` +
             (exits ? ` (${exits})` : '') +
             (elb ? `; ELB said: ${elb}` : ''),
         taskArn: stopped.arn,
@@ -67500,13 +68036,13 @@ function elbFailureOf(service, taskId, since) {
 function shortenTargetGroups(text) {
     return text.replace(/arn:aws[\w-]*:elasticloadbalancing:[^\s)]*targetgroup\/([^/\s)]+)\/[^\s)]+/g, '$1');
 }
-/** A target of a running new task that ELB marks unhealthy, in any target group of the service. */
+/** A target of a new task that ELB marks unhealthy, in any target group of the service. */
 function targetHealthGate(snapshot, ctx) {
-    const groups = new Set(snapshot.service.targetGroupArns);
+    const index = indexOf(snapshot);
     for (const task of snapshot.tasks) {
         if (task.taskDefinitionArn !== ctx.newTaskDefinitionArn || task.ip === undefined)
             continue;
-        const bad = snapshot.targets.find((t) => groups.has(t.targetGroupArn) && t.id === task.ip && UNHEALTHY_STATES.has(t.state));
+        const bad = index.targetsOf(task.ip).find((t) => UNHEALTHY_STATES.has(t.state));
         if (!bad)
             continue;
         const why = [bad.reason, bad.description].filter(Boolean).join(': ');
@@ -67514,7 +68050,7 @@ function targetHealthGate(snapshot, ctx) {
             batch: ctx.batch,
             kind: 'target-unhealthy',
             message: `${batchLabel(ctx)}: target ${bad.id}:${bad.port} of task ${shortId(task.id)} is ${bad.state} ` +
-                `in target group ${targetGroupName(bad.targetGroupArn)}${why ? ` (${why})` : ''}`,
+                `in target group ${targetGroupName(bad.targetGroupArn)}${ctx.during ? ` ${ctx.during}` : ''}${why ? ` (${why})` : ''}`,
             taskArn: task.arn,
             target: { targetGroupArn: bad.targetGroupArn, id: bad.id, port: bad.port },
             serviceEvents: eventsSince(snapshot.service, ctx.rolloutStartedAt),
@@ -67525,6 +68061,29 @@ function targetHealthGate(snapshot, ctx) {
     }
     return undefined;
 }
+/**
+ * Folds what the action saw of the new tasks' targets into the reasons it keeps: the latest
+ * non-healthy reason per IP (`Target.ResponseCodeMismatch: Health checks failed with these codes:
+ * [500]`). Pure: returns the same map when nothing new was seen.
+ */
+function noteTargetReasons(seen, snapshot, newTaskDefinitionArn) {
+    const index = indexOf(snapshot);
+    let next;
+    for (const task of snapshot.tasks) {
+        if (task.taskDefinitionArn !== newTaskDefinitionArn || task.ip === undefined)
+            continue;
+        for (const t of index.targetsOf(task.ip)) {
+            if (!UNHEALTHY_STATES.has(t.state) || !(t.reason || t.description))
+                continue;
+            const words = `unhealthy in target group ${targetGroupName(t.targetGroupArn)} (${[t.reason, t.description].filter(Boolean).join(': ')})`;
+            if (seen.get(task.ip) === words)
+                continue;
+            next ??= new Map(seen);
+            next.set(task.ip, words);
+        }
+    }
+    return next ?? seen;
+}
 /** An HTTP check URL that failed `threshold` times in a row. */
 function httpCheckGate(streaks, threshold, ctx, service) {
     const failing = streaks.find((s) => s.consecutiveFailures >= threshold);
@@ -67533,7 +68092,7 @@ function httpCheckGate(streaks, threshold, ctx, service) {
     const failure = {
         batch: ctx.batch,
         kind: 'http-check',
-        message: `${batchLabel(ctx)}: health check ${failing.url} failed ${failing.consecutiveFailures} times in a row` +
+        message: `${batchLabel(ctx)}: health check ${failing.shown} failed ${failing.consecutiveFailures} times in a row` +
             (failing.last ? ` (last: ${failing.last})` : ''),
     };
     if (service)
@@ -67601,12 +68160,13 @@ function deploymentGate(snapshot, ctx) {
 function statusAccepted(status, ranges) {
     return status !== undefined && ranges.some((r) => status >= r.min && status <= r.max);
 }
-/** The streak after one more answer: reset on success, one more on failure. */
-function nextStreak(streak, answer, ranges) {
+/** The streak after one more answer at `at`: reset on success, one more on failure. */
+function nextStreak(streak, answer, ranges, at) {
+    const base = { url: streak.url, shown: streak.shown, checkedAt: at };
     if (statusAccepted(answer.status, ranges))
-        return { url: streak.url, consecutiveFailures: 0 };
+        return { ...base, consecutiveFailures: 0, passed: true };
     const last = answer.error ?? (answer.status !== undefined ? `status ${answer.status}` : 'no answer');
-    return { url: streak.url, consecutiveFailures: streak.consecutiveFailures + 1, last };
+    return { ...base, consecutiveFailures: streak.consecutiveFailures + 1, passed: false, last };
 }
 /** Service events ECS wrote since `since`, oldest first (ECS lists them newest first). */
 function eventsSince(service, since) {
@@ -67624,166 +68184,247 @@ function containerExits(task) {
         .join(' '))
         .join(', ');
 }
-function shortId(id) {
-    return id.length > 12 ? `${id.slice(0, 8)}…` : id;
-}
-/** `arn:aws:elasticloadbalancing:…:targetgroup/web/0123` -> `web`. */
-function targetGroupName(arn) {
-    const m = /targetgroup\/([^/]+)/.exec(arn);
-    return m?.[1] ?? arn;
-}
-function formatDuration(ms) {
-    const s = Math.round(ms / 1000);
-    if (s < 60)
-        return `${s}s`;
-    const m = Math.floor(s / 60);
-    return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
-}
 function batchLabel(ctx) {
     return ctx.batch === 0 ? 'before the first batch' : `batch ${ctx.batch}/${ctx.batches}`;
 }
 
 ;// CONCATENATED MODULE: ./src/rollout/decide.ts
-// The rolling step as a pure decision: (snapshot, plan, where we are) -> wait, batch-complete,
-// rollout-complete or fail. The loop in run.ts is the only place that waits or acts.
+// The rolling step as a pure decision: (snapshot, where the rollout is, the clock) -> what to do
+// next. The loop in rollout.ts is the only place that acts on it.
+//
+// A batch goes: released (ECS may start its tasks) -> held (its tasks are launched; ECS may start
+// no more) -> healthy (every gate passes; the bake time starts) -> passed (the gates held through
+// the bake time). Only then is the next batch released: at once with overlap (the previous batch's
+// old tasks drain meanwhile), or once they are gone without it. Gates come first, in every stage:
+// a real cause beats a timeout.
 
-/**
- * Batch k is done when min(b1 + … + bk, N) new tasks are RUNNING with a `healthy` target in every
- * target group of the service, and as many old tasks have left their target groups and STOPPED.
- * ECS counts a draining task as running, so it starts the next batch only once these old tasks
- * have stopped; waiting for them is waiting for ECS. The rollout is complete after the last batch
- * when all N tasks run the new task definition with healthy targets, no old task is left, and the
- * PRIMARY deployment is ours. Gates come first: a real cause beats a timeout.
- */
+
+
+
+const START = { batch: 0, stage: 'passed', releasedAt: 0 };
 function decide(snapshot, ctx) {
+    const { plan, position } = ctx;
     const observed = observe(snapshot, ctx);
     const { progress } = observed;
+    const batches = plan.batches.length;
+    const k = position.batch;
     const gateCtx = {
-        batch: ctx.batch,
-        batches: ctx.plan.batches.length,
+        batch: Math.max(k, 0),
+        batches,
         newTaskDefinitionArn: ctx.newTaskDefinitionArn,
         rolloutStartedAt: ctx.rolloutStartedAt,
+        ...(ctx.deploymentId !== undefined ? { deploymentId: ctx.deploymentId } : {}),
+        ...(ctx.seenReasons ? { seenReasons: ctx.seenReasons } : {}),
+        ...(position.stage === 'healthy' && ctx.bakeMs > 0 ? { during: 'during the bake time' } : {}),
     };
-    if (ctx.deploymentId !== undefined)
-        gateCtx.deploymentId = ctx.deploymentId;
+    const fail = (failure) => ({ kind: 'fail', failure, progress });
     // A target's reason code says more than the stoppedReason of the task ECS stops for it.
-    const failure = deploymentGate(snapshot, gateCtx) ??
-        targetHealthGate(snapshot, gateCtx) ??
-        taskStoppedGate(snapshot, gateCtx) ??
-        (ctx.httpChecks
-            ? httpCheckGate(ctx.httpChecks.streaks, ctx.httpChecks.threshold, gateCtx, snapshot.service)
-            : undefined);
-    if (failure)
-        return { kind: 'fail', failure, progress };
-    const batchDone = progress.newHealthy >= progress.newWanted && observed.oldToStop === 0 && observed.lingeringTargets === 0;
-    const last = ctx.batch >= ctx.plan.batches.length;
-    if (batchDone && !last)
-        return { kind: 'batch-complete', progress };
-    if (batchDone && last && observed.primaryIsOurs && progress.oldRemaining === 0) {
-        return { kind: 'rollout-complete', progress };
+    const gate = deploymentGate(snapshot, gateCtx) ?? targetHealthGate(snapshot, gateCtx) ?? taskStoppedGate(snapshot, gateCtx);
+    if (gate)
+        return fail(gate);
+    // HTTP checks judge a batch once its tasks are up: before that they would judge the old version.
+    if (ctx.httpChecks && k > 0 && position.stage !== 'released') {
+        const http = httpCheckGate(ctx.httpChecks.streaks, ctx.httpChecks.threshold, gateCtx, snapshot.service);
+        if (http)
+            return fail(http);
     }
+    const late = deadlines(snapshot, ctx, gateCtx, progress.waitingFor);
+    if (late)
+        return fail(late);
+    if (batches === 0) {
+        // Nothing to replace: done once ECS has made our deployment PRIMARY.
+        return observed.primaryIsOurs && progress.oldRemaining === 0 && progress.oldDraining === 0
+            ? { kind: 'complete', progress }
+            : { kind: 'wait', progress };
+    }
+    switch (position.stage) {
+        case 'released':
+            if (progress.newLaunched >= progress.newWanted)
+                return { kind: 'hold', settings: plan.hold, progress };
+            return { kind: 'wait', progress, urgent: true };
+        case 'held':
+            if (allGreen(progress, ctx, position))
+                return ctx.bakeMs > 0 ? { kind: 'healthy', progress } : { kind: 'pass', progress };
+            return { kind: 'wait', progress };
+        case 'healthy': {
+            // Target health is a gate of its own (an unhealthy target failed above); a task that left
+            // RUNNING-and-healthy any other way during the bake time fails the batch too. An HTTP check
+            // fails the batch at its threshold; until then the verdict waits for it to pass again.
+            if (progress.newHealthy < progress.newWanted) {
+                return fail({
+                    batch: k,
+                    kind: 'bake',
+                    message: `${batchLabel(gateCtx)}: during the bake time only ${progress.newHealthy} of ${progress.newWanted} new tasks stayed healthy ` +
+                        `(${progress.waitingFor})`,
+                });
+            }
+            const bakedAt = (position.healthyAt ?? snapshot.at) + ctx.bakeMs;
+            if (snapshot.at >= bakedAt && allGreen(progress, ctx, position))
+                return { kind: 'pass', progress };
+            return { kind: 'wait', progress, wakeAt: bakedAt };
+        }
+        case 'passed': {
+            const drains = unfinished(ctx.drains);
+            if (k >= batches) {
+                const done = observed.primaryIsOurs &&
+                    progress.oldRemaining === 0 &&
+                    progress.oldDraining === 0 &&
+                    drains.count === 0 &&
+                    observed.lingeringTargets === 0 &&
+                    progress.newHealthy >= plan.desired;
+                return done ? { kind: 'complete', progress } : { kind: 'wait', progress };
+            }
+            // Without overlap the next batch waits until every old task told to stop has drained and stopped.
+            if (!ctx.overlap && (drains.count > 0 || progress.oldDraining > 0 || observed.lingeringTargets > 0))
+                return { kind: 'wait', progress };
+            const next = k + 1;
+            return { kind: 'release', batch: next, settings: plan.releases[next - 1] ?? plan.hold, progress };
+        }
+    }
+}
+/** Every new task so far healthy in every target group, and every HTTP check passing since launch. */
+function allGreen(progress, ctx, position) {
+    if (progress.newHealthy < progress.newWanted)
+        return false;
+    const since = position.launchedAt ?? position.releasedAt;
+    return (ctx.httpChecks?.streaks ?? []).every((s) => s.passed === true && (s.checkedAt ?? 0) >= since);
+}
+function deadlines(snapshot, ctx, gateCtx, waitingFor) {
+    const { position } = ctx;
+    const waiting = position.batch > 0 && position.stage !== 'passed';
     const late = timeoutGate(snapshot.at, {
-        batchStartedAt: ctx.batchStartedAt,
+        batchStartedAt: waiting ? position.releasedAt : Number.POSITIVE_INFINITY,
         batchTimeoutMs: ctx.batchTimeoutMs,
         rolloutTimeoutMs: ctx.rolloutTimeoutMs,
-        waitingFor: progress.waitingFor,
+        waitingFor,
     }, gateCtx, snapshot.service);
     if (late)
-        return { kind: 'fail', failure: late, progress };
-    return { kind: 'wait', progress };
+        return late;
+    // A drain has the same bound as a batch: the target group's deregistration delay plus the stop.
+    const drains = unfinished(ctx.drains);
+    if (drains.oldestStopSeenAt !== undefined && snapshot.at - drains.oldestStopSeenAt >= ctx.batchTimeoutMs) {
+        return {
+            batch: gateCtx.batch,
+            kind: 'batch-timeout',
+            message: `${plural(drains.count, 'old task')} did not drain and stop within batch-timeout (${formatDuration(ctx.batchTimeoutMs)}): ` +
+                'check the target groups’ deregistration delay and the containers’ stopTimeout',
+        };
+    }
+    return undefined;
 }
-/** Counts new and old tasks and targets against what batch `ctx.batch` wants. */
+/** Counts new and old tasks against what the current batch wants, and says what is awaited. */
 function observe(snapshot, ctx) {
-    const { plan } = ctx;
+    const { plan, position } = ctx;
     const n = plan.desired;
     const batches = plan.batches.length;
-    const newWanted = Math.min(plan.batches.slice(0, ctx.batch).reduce((a, b) => a + b, 0), n);
-    const groups = snapshot.service.targetGroupArns;
-    const live = snapshot.tasks.filter((t) => t.lastStatus !== 'STOPPED');
-    const isNew = (t) => t.taskDefinitionArn === ctx.newTaskDefinitionArn;
-    const newRunning = live.filter((t) => isNew(t) && t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING');
-    const newHealthy = newRunning.filter((t) => healthyInEveryGroup(t, snapshot, groups)).length;
-    const old = live.filter((t) => !isNew(t));
-    const oldIps = new Set(old.map((t) => t.ip).filter((ip) => ip !== undefined));
-    const newIps = new Set(live
-        .filter(isNew)
-        .map((t) => t.ip)
-        .filter((ip) => ip !== undefined));
-    const inGroups = snapshot.targets.filter((t) => groups.includes(t.targetGroupArn));
-    const oldDraining = inGroups.filter((t) => oldIps.has(t.id) && t.state === 'draining').length;
-    // A target of no live task (its task stopped) is an old target still leaving its group.
-    // `unused` is ELB's word for "not registered", so it is not lingering.
-    const lingeringTargets = inGroups.filter((t) => !oldIps.has(t.id) && !newIps.has(t.id) && t.state !== 'unused').length;
-    const oldToStop = Math.max(0, old.length - (n - newWanted));
+    const k = Math.max(1, position.batch);
+    const newWanted = Math.min(plan.batches.slice(0, position.batch).reduce((a, b) => a + b, 0), n);
+    const index = indexOf(snapshot);
+    let newLaunched = 0;
+    let newRunning = 0;
+    let newHealthy = 0;
+    let oldRemaining = 0;
+    let oldDraining = 0;
+    for (const t of snapshot.tasks) {
+        const isNew = t.taskDefinitionArn === ctx.newTaskDefinitionArn;
+        if (isNew) {
+            if (t.desiredStatus === 'RUNNING' && t.lastStatus !== 'STOPPED')
+                newLaunched += 1;
+            if (t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING') {
+                newRunning += 1;
+                if (index.healthy(t))
+                    newHealthy += 1;
+            }
+        }
+        else if (t.lastStatus !== 'STOPPED') {
+            if (t.desiredStatus === 'RUNNING')
+                oldRemaining += 1;
+            else
+                oldDraining += 1;
+        }
+    }
+    // A target of no live task is an old target still leaving its group; `unused` means it has left.
+    let lingeringTargets = 0;
+    for (const t of snapshot.targets) {
+        if (index.groups.includes(t.targetGroupArn) && !index.liveIps.has(t.id) && t.state !== 'unused')
+            lingeringTargets += 1;
+    }
     const primary = snapshot.service.deployments.find((d) => d.status === 'PRIMARY');
     const primaryIsOurs = primary !== undefined &&
         primary.taskDefinitionArn === ctx.newTaskDefinitionArn &&
         (ctx.deploymentId === undefined || primary.id === ctx.deploymentId);
-    const batchSize = plan.batches[ctx.batch - 1] ?? 0;
-    const before = newWanted - batchSize;
-    const batchHealthy = clamp(newHealthy - before, 0, batchSize);
-    const parts = [];
-    if (batches > 0)
-        parts.push(`${batchHealthy}/${batchSize} new targets healthy`);
-    if (newRunning.length < newWanted)
-        parts.push(`${Math.max(0, newWanted - newRunning.length)} new tasks to start`);
-    if (oldDraining > 0)
-        parts.push(`${oldDraining} old ${plural(oldDraining, 'target')} draining`);
-    const drainingIps = new Set(inGroups.filter((t) => oldIps.has(t.id) && t.state === 'draining').map((t) => t.id));
-    const stopping = oldToStop - drainingIps.size;
-    if (stopping > 0)
-        parts.push(`${stopping} old ${plural(stopping, 'task')} to stop`);
-    if (lingeringTargets > 0)
-        parts.push(`${lingeringTargets} old ${plural(lingeringTargets, 'target')} to leave`);
-    if (!primaryIsOurs)
-        parts.push('ECS to make the new deployment PRIMARY');
-    const label = batches > 0 ? `batch ${ctx.batch}/${batches}` : 'no tasks to replace';
-    const waitingFor = `${label}: ${parts.length > 0 ? parts.join(', ') : 'done'}`;
+    const waitingFor = words(ctx, { newWanted, newLaunched, newHealthy, oldDraining, lingeringTargets, primaryIsOurs }, snapshot.at);
     return {
         progress: {
-            batch: ctx.batch,
+            batch: k,
             batches,
             newWanted,
-            newRunning: newRunning.length,
+            newLaunched,
+            newRunning,
             newHealthy,
-            oldRemaining: old.length,
+            oldRemaining,
             oldDraining,
             waitingFor,
         },
-        oldToStop,
         lingeringTargets,
         primaryIsOurs,
     };
 }
-/**
- * Healthy in every target group of the service. With no target group (not a case preflight lets
- * through), RUNNING is the best ECS offers. Targets are matched by the task's IP (`ip` targets).
- */
-function healthyInEveryGroup(task, snapshot, groups) {
-    if (groups.length === 0)
-        return true;
-    if (task.ip === undefined)
-        return false;
-    return groups.every((g) => snapshot.targets.some((t) => t.targetGroupArn === g && t.id === task.ip && t.state === 'healthy'));
-}
-function plural(n, word) {
-    return n === 1 ? word : `${word}s`;
-}
-function clamp(v, lo, hi) {
-    return Math.min(Math.max(v, lo), hi);
+function words(ctx, c, at) {
+    const { plan, position } = ctx;
+    const batches = plan.batches.length;
+    if (batches === 0)
+        return c.primaryIsOurs ? 'no tasks to replace: done' : 'no tasks to replace: ECS to make the new deployment PRIMARY';
+    const label = `batch ${Math.max(1, position.batch)}/${batches}`;
+    const size = plan.batches[Math.max(0, position.batch - 1)] ?? 0;
+    const before = c.newWanted - size;
+    const parts = [];
+    const draining = c.oldDraining > 0 ? `${plural(c.oldDraining, 'old task')} draining` : undefined;
+    switch (position.stage) {
+        case 'released':
+            parts.push(`ECS to start ${plural(size, 'new task')} (${Math.max(0, c.newLaunched - before)}/${size} launched)`);
+            break;
+        case 'held':
+            parts.push(`${Math.max(0, Math.min(size, c.newHealthy - before))}/${size} new tasks healthy`);
+            if (ctx.httpChecks && c.newHealthy >= c.newWanted)
+                parts.push('the health-check-url checks to pass');
+            break;
+        case 'healthy': {
+            const left = (position.healthyAt ?? at) + ctx.bakeMs - at;
+            parts.push(`all ${size} new tasks healthy; baking ${formatDuration(ctx.bakeMs)} (${formatDuration(Math.max(0, left))} left)`);
+            break;
+        }
+        case 'passed': {
+            const last = position.batch >= batches;
+            const drains = unfinished(ctx.drains);
+            if (last) {
+                if (drains.count > 0 || c.oldDraining > 0)
+                    parts.push(`the last ${plural(Math.max(drains.count, c.oldDraining), 'old task')} to drain and stop`);
+                if (c.lingeringTargets > 0)
+                    parts.push(`${plural(c.lingeringTargets, 'old target')} to leave`);
+                if (c.newHealthy < plan.desired)
+                    parts.push(`${c.newHealthy}/${plan.desired} new tasks healthy`);
+                if (!c.primaryIsOurs)
+                    parts.push('ECS to make the new deployment PRIMARY');
+                return `${label} passed; waiting for ${parts.join(', ') || 'ECS to finish'}`;
+            }
+            const prev = batchDrain(ctx.drains, position.batch);
+            return `${label} passed; ${plural(Math.max(drains.count, prev.tasks), 'old task')} to drain before batch ${position.batch + 1}`;
+        }
+    }
+    if (draining && position.stage !== 'released')
+        parts.push(draining);
+    return `${label}: ${parts.join(', ')}`;
 }
 
 ;// CONCATENATED MODULE: ./src/rollout/describe-state.ts
 // Says in words what state a service is in, for messages a user acts on after a failed or
 // unfinished rollback: which deployments, how many tasks of which revision, how many healthy.
 
-/** `arn:aws:ecs:…:task-definition/web:3` -> `web:3`. */
-function taskDefinitionName(arn) {
-    const i = arn.lastIndexOf('task-definition/');
-    return i < 0 ? arn : arn.slice(i + 'task-definition/'.length);
-}
+
 function describeServiceState(snapshot) {
     const { service } = snapshot;
+    const index = indexOf(snapshot);
     const deployments = service.deployments
         .map((d) => `${d.status} ${taskDefinitionName(d.taskDefinitionArn)}${d.rolloutState ? ` (${d.rolloutState})` : ''}`)
         .join(', ');
@@ -67794,405 +68435,13 @@ function describeServiceState(snapshot) {
         const name = taskDefinitionName(t.taskDefinitionArn);
         const entry = byRevision.get(name) ?? { live: 0, healthy: 0 };
         entry.live += 1;
-        if (t.lastStatus === 'RUNNING' && healthyInEveryGroup(t, snapshot, service.targetGroupArns))
+        if (index.healthy(t))
             entry.healthy += 1;
         byRevision.set(name, entry);
     }
-    const tasks = [...byRevision.entries()]
-        .map(([name, c]) => `${c.live} of ${name} (${c.healthy} healthy)`)
-        .join(', ');
+    const tasks = [...byRevision.entries()].map(([name, c]) => `${c.live} of ${name} (${c.healthy} healthy)`).join(', ');
     return (`service ${service.name} (desired ${service.desiredCount}): deployments ${deployments || 'none'}; ` +
         `tasks ${tasks || 'none'}`);
-}
-
-;// CONCATENATED MODULE: ./src/rollout/plan.ts
-/**
- * Batch size b: a count, or a percent of N rounded UP; at least 1, at most N.
- * Unavailable u: a count, or a percent of N rounded DOWN; at most N.
- * maximumPercent = 100 + ceil(100 * b / N): the smallest percent whose floor gives N + b tasks.
- * minimumHealthyPercent = the largest percent whose ceil keeps exactly N - u tasks healthy.
- *
- * Worked rows (repeated by __tests__/plan.test.ts):
- *
- *   N    batch  unavail  ->  b   u   max%  min%  batches            note
- *   6    2      0           2   0   134   100   [2,2,2]
- *   5    2      0           2   0   140   100   [2,2,1]            last batch short
- *   1    25%    0           1   0   200   100   [1]                percent rounds up to 1
- *   4    25%    0           1   0   125   100   [1,1,1,1]
- *   3    10     0           3   0   200   100   [3]                b >= N: one batch of N
- *   10   30%    10%         3   1   130   90    [3,3,3,1]
- *   7    1      1           1   1   115   85    [1,1,1,1,1,1,1]    ceil(7*0.85) = 6 = N - u
- *   500  10%    0           50  0   110   100   [50 x 10]
- *   250  1      0           2   0   101   100   [2 x 125]          1% of 250 is 2.5 tasks: surge 2
- *   300  1      1           3   0   101   100   [3 x 100]          1% is 3 tasks; min 99% keeps 297: u 0
- *   0    25%    0           0   0   200   100   []                 nothing to replace
- *
- * Exactness: for N <= 100 one percent is at most one task, so the surge is exactly b and the
- * healthy floor exactly N - u. For N > 100 a percent step is N/100 tasks: the surge is then the
- * smallest ECS allows that is >= b (batches use that surge, since it is what ECS will do), and the
- * unavailability the largest ECS allows that is <= u (never more than asked). `notes` says so.
- *
- * With u > 0 ECS may stop u old tasks while it starts b new ones, so a batch can finish early or
- * two batches at once; decide.ts counts at-least, so that only makes the rollout faster.
- *
- * N = 0: no batches; the settings are ECS's defaults. The caller still updates the task definition
- * (ECS starts nothing) and the rollout is complete as soon as the new deployment is PRIMARY with
- * no old task left: decide.ts returns rollout-complete for a plan with no batches in that state.
- */
-function planBatches(input) {
-    const { desired: n } = input;
-    if (!Number.isInteger(n) || n < 0)
-        throw new RangeError(`desired count must be a whole number >= 0, got ${n}`);
-    checkQuantity('batch size', input.batchSize);
-    checkQuantity('max unavailable', input.maxUnavailable);
-    const cb = input.circuitBreaker;
-    if (n === 0) {
-        const settings = { maximumPercent: 200, minimumHealthyPercent: 100 };
-        if (cb)
-            settings.circuitBreaker = { ...cb };
-        return { desired: 0, batchSize: 0, maxUnavailable: 0, batches: [], settings };
-    }
-    const requestedB = plan_clamp(resolveQuantity(input.batchSize, n, 'up'), 1, n);
-    const requestedU = plan_clamp(resolveQuantity(input.maxUnavailable, n, 'down'), 0, n);
-    const notes = [];
-    const maximumPercent = 100 + Math.ceil((100 * requestedB) / n);
-    const surge = Math.min(ecsMaxTasks(n, maximumPercent) - n, n);
-    if (surge !== requestedB) {
-        notes.push(`ECS rounds ${maximumPercent}% of ${n} tasks down to ${n + surge}: batches of ${surge} instead of ${requestedB}`);
-    }
-    const minimumHealthyPercent = minimumHealthyFor(n, n - requestedU);
-    const unavailable = n - ecsMinHealthy(n, minimumHealthyPercent);
-    if (unavailable !== requestedU) {
-        notes.push(`ECS rounds ${minimumHealthyPercent}% of ${n} tasks up to ${n - unavailable}: ` +
-            `at most ${unavailable} unavailable instead of ${requestedU}`);
-    }
-    const batches = [];
-    for (let left = n; left > 0; left -= surge)
-        batches.push(Math.min(surge, left));
-    const settings = { maximumPercent, minimumHealthyPercent };
-    if (cb)
-        settings.circuitBreaker = { ...cb };
-    const plan = { desired: n, batchSize: surge, maxUnavailable: unavailable, batches, settings };
-    if (notes.length > 0)
-        plan.notes = notes;
-    return plan;
-}
-/** A count as is; a percent of n rounded as asked (surge up, unavailability down, as Kubernetes does). */
-function resolveQuantity(q, n, rounding) {
-    if (q.kind === 'count')
-        return q.value;
-    // Round away float noise first (e.g. 7 * 0.3 * 100) so 30% of 10 is 3, not 4.
-    const exact = Math.round(((n * q.value) / 100) * 1e9) / 1e9;
-    return rounding === 'up' ? Math.ceil(exact) : Math.floor(exact);
-}
-/** Tasks ECS allows RUNNING + PENDING: maximumPercent of N, rounded down. */
-function ecsMaxTasks(n, maximumPercent) {
-    return Math.floor((n * maximumPercent) / 100);
-}
-/** Tasks ECS keeps RUNNING: minimumHealthyPercent of N, rounded up. */
-function ecsMinHealthy(n, minimumHealthyPercent) {
-    return Math.ceil((n * minimumHealthyPercent) / 100);
-}
-/**
- * The largest percent whose ECS rounding keeps exactly `healthy` of n tasks; when no percent gives
- * exactly that (n > 100), the smallest one that keeps at least that many (never fewer than asked).
- */
-function minimumHealthyFor(n, healthy) {
-    if (healthy >= n)
-        return 100;
-    const largest = Math.floor((100 * healthy) / n);
-    return ecsMinHealthy(n, largest) >= healthy ? largest : largest + 1;
-}
-function checkQuantity(name, q) {
-    if (!Number.isFinite(q.value) || q.value < 0)
-        throw new RangeError(`${name} must be >= 0, got ${q.value}`);
-    if (q.kind === 'count' && !Number.isInteger(q.value)) {
-        throw new RangeError(`${name} must be a whole number of tasks, got ${q.value}`);
-    }
-}
-function plan_clamp(v, lo, hi) {
-    return Math.min(Math.max(v, lo), hi);
-}
-
-;// CONCATENATED MODULE: ./src/rollout/poll.ts
-// How long to wait before the next observation. Pure policy: the loop feeds it what happened and
-// a random number; it answers with a delay.
-//
-// - Settling (something changed in the last `settlePolls` observations): a snapshot starts every
-//   `fastMs` (800 ms), so a healthy target or a stopped task is seen within a second even counting
-//   the time the snapshot itself takes.
-// - Quiet: the interval grows by half each unchanged poll, up to `slowMs`.
-// - Throttled or a transient error: full-jitter exponential back-off (a random delay in
-//   [0, min(maxBackoffMs, baseBackoffMs * 2^errors)]), on top of the SDK's own retries; after
-//   `maxConsecutiveErrors` failures in a row the loop gives up.
-const DEFAULT_POLL_POLICY = {
-    fastMs: 800,
-    slowMs: 5000,
-    settlePolls: 3,
-    baseBackoffMs: 500,
-    maxBackoffMs: 20_000,
-    maxConsecutiveErrors: 8,
-};
-const INITIAL_POLL_STATE = { unchangedPolls: 0, consecutiveErrors: 0 };
-/** After a successful observation: did it change anything? */
-function afterObservation(state, changed) {
-    return { unchangedPolls: changed ? 0 : state.unchangedPolls + 1, consecutiveErrors: 0 };
-}
-/** After a failed observation. */
-function afterError(state) {
-    return { unchangedPolls: state.unchangedPolls, consecutiveErrors: state.consecutiveErrors + 1 };
-}
-/** True once the loop should stop retrying and fail. */
-function tooManyErrors(state, policy) {
-    return state.consecutiveErrors >= policy.maxConsecutiveErrors;
-}
-/** The delay before the next observation; `random` in [0, 1). */
-function nextDelay(state, policy, random) {
-    if (state.consecutiveErrors > 0) {
-        const cap = Math.min(policy.maxBackoffMs, policy.baseBackoffMs * 2 ** (state.consecutiveErrors - 1));
-        return Math.floor(random * cap);
-    }
-    if (state.unchangedPolls < policy.settlePolls)
-        return policy.fastMs;
-    const grown = policy.fastMs * 1.5 ** (state.unchangedPolls - policy.settlePolls + 1);
-    return Math.min(policy.slowMs, Math.round(grown));
-}
-const THROTTLING_NAMES = new Set([
-    'ThrottlingException',
-    'Throttling',
-    'TooManyRequestsException',
-    'RequestLimitExceeded',
-    'RequestThrottled',
-]);
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
-/**
- * Throttling: AWS's throttling error names, or the SDK's `$retryable.throttling`. Transient: the
- * SDK marks it `$retryable`, a 5xx, a timeout or a dropped connection. Anything else (access denied,
- * service not found, a validation error) is fatal: retrying would not help.
- */
-function classifyError(err) {
-    if (typeof err !== 'object' || err === null)
-        return 'fatal';
-    const e = err;
-    if (typeof e.name === 'string' && THROTTLING_NAMES.has(e.name))
-        return 'throttling';
-    if (e.$retryable?.throttling === true)
-        return 'throttling';
-    if (e.$retryable !== undefined)
-        return 'transient';
-    const status = e.$metadata?.httpStatusCode;
-    if (status !== undefined && status >= 500)
-        return 'transient';
-    if (e.name === 'TimeoutError')
-        return 'transient';
-    if (typeof e.code === 'string' && TRANSIENT_CODES.has(e.code))
-        return 'transient';
-    return 'fatal';
-}
-
-;// CONCATENATED MODULE: ./src/rollout/retry.ts
-// Calls the driver, retrying throttling and transient errors with full-jitter exponential back-off
-// (poll.ts), on top of the SDK's own retries. Fatal errors and too many in a row are thrown.
-
-
-async function callWithRetry(label, call, opts) {
-    const policy = opts.policy ?? DEFAULT_POLL_POLICY;
-    const random = opts.random ?? Math.random;
-    let state = INITIAL_POLL_STATE;
-    for (;;) {
-        try {
-            return await call();
-        }
-        catch (err) {
-            const kind = classifyError(err);
-            state = afterError(state);
-            if (kind === 'fatal' || tooManyErrors(state, policy) || opts.signal?.aborted) {
-                const times = state.consecutiveErrors > 1 ? ` (${state.consecutiveErrors} attempts)` : '';
-                throw new Error(`${label} failed${times}: ${retry_errorMessage(err)}`, { cause: err });
-            }
-            const delayMs = nextDelay(state, policy, random());
-            try {
-                opts.onRetry?.({ attempt: state.consecutiveErrors, delayMs, error: err });
-            }
-            catch {
-                // A progress callback must not change the retry.
-            }
-            await sleepQuietly(opts.clock, delayMs, opts.signal);
-        }
-    }
-}
-/** Sleeps; an abort ends the sleep early instead of throwing (callers check the signal). */
-async function sleepQuietly(clock, ms, signal) {
-    if (signal?.aborted)
-        return;
-    try {
-        await clock.sleep(ms, signal);
-    }
-    catch {
-        // Aborted: the caller looks at signal.aborted.
-    }
-}
-function retry_errorMessage(err) {
-    if (err instanceof Error)
-        return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
-    return String(err);
-}
-/** What a caller waits for, and why it waits longer: `… (AWS is throttling API calls; retrying in 8s)`. */
-function retryingWords(waitingFor, retry) {
-    const why = classifyError(retry.error) === 'throttling'
-        ? 'AWS is throttling API calls'
-        : `AWS call failed (${retry_errorMessage(retry.error)})`;
-    return `${waitingFor} (${why}; retrying in ${formatDuration(retry.delayMs)})`;
-}
-
-;// CONCATENATED MODULE: ./src/rollout/restore.ts
-
-
-
-
-
-const HEARTBEAT_MS = 20_000;
-/**
- * Done when the PRIMARY deployment runs the previous revision, exactly desiredCount tasks are
- * live, all of that revision and RUNNING with a healthy target in every target group, and no
- * target of a gone task is left in a group (ECS stops a task only after its target has drained).
- */
-function restoreStatus(snapshot, previousArn) {
-    const { service } = snapshot;
-    const groups = service.targetGroupArns;
-    const prevName = taskDefinitionName(previousArn);
-    const primary = service.deployments.find((d) => d.status === 'PRIMARY');
-    const live = snapshot.tasks.filter((t) => t.lastStatus !== 'STOPPED');
-    const others = live.filter((t) => t.taskDefinitionArn !== previousArn);
-    const prev = live.filter((t) => t.taskDefinitionArn === previousArn);
-    const healthy = prev.filter((t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING' && healthyInEveryGroup(t, snapshot, groups)).length;
-    const liveIps = new Set(live.map((t) => t.ip));
-    const lingering = snapshot.targets.filter((t) => groups.includes(t.targetGroupArn) && !liveIps.has(t.id) && t.state !== 'unused').length;
-    const desired = service.desiredCount;
-    const parts = [`${healthy}/${desired} tasks of ${prevName} healthy`];
-    if (primary?.taskDefinitionArn !== previousArn)
-        parts.push(`ECS to make ${prevName} PRIMARY`);
-    if (others.length > 0)
-        parts.push(`${others.length} ${restore_plural(others.length, 'task')} of other revisions to stop`);
-    if (prev.length > desired)
-        parts.push(`${prev.length - desired} extra ${restore_plural(prev.length - desired, 'task')} of ${prevName} to stop`);
-    if (lingering > 0)
-        parts.push(`${lingering} ${restore_plural(lingering, 'target')} to drain`);
-    const settled = primary?.taskDefinitionArn === previousArn &&
-        others.length === 0 &&
-        prev.length === desired &&
-        healthy === desired &&
-        lingering === 0;
-    return { settled, waitingFor: `rollback: ${parts.join(', ')}` };
-}
-/**
- * The settings the restore runs under: never a lower floor than the service's own or the rollout's
- * (so capacity does not drop below what the rollout kept), and room to surge at least one task
- * (maximumPercent rounds down, so 100 + ceil(100 / N) is the smallest that starts one).
- */
-function restoreSettings(original, desired, surgePercent, floorPercent) {
-    const oneTask = desired > 0 ? 100 + Math.ceil(100 / desired) : 200;
-    const settings = {
-        maximumPercent: Math.max(original.maximumPercent, surgePercent ?? 0, oneTask),
-        minimumHealthyPercent: Math.max(original.minimumHealthyPercent, floorPercent ?? 0),
-    };
-    if (original.circuitBreaker)
-        settings.circuitBreaker = { ...original.circuitBreaker };
-    return settings;
-}
-async function restorePrevious(opts) {
-    const { driver, clock, previousTaskDefinitionArn: prevArn } = opts;
-    const policy = opts.pollPolicy ?? DEFAULT_POLL_POLICY;
-    const started = clock.now();
-    const prevName = taskDefinitionName(prevArn);
-    let last;
-    let ok = false;
-    let problem = '';
-    // What was last said, and when: a long back-off on throttling still gets a line every 20 s.
-    let lastWords = `rollback: UpdateService to ${prevName}`;
-    let lastSaidAt = clock.now();
-    const onRetry = (r) => {
-        const now = clock.now();
-        if (now + r.delayMs - lastSaidAt < HEARTBEAT_MS)
-            return;
-        lastSaidAt = now;
-        safely(() => opts.onProgress?.(retryingWords(lastWords, r)));
-    };
-    const retry = { clock, policy, onRetry, ...(opts.random ? { random: opts.random } : {}) };
-    let observedFrom = clock.now();
-    try {
-        last = await callWithRetry('DescribeServices', () => driver.observe(), retry);
-        const primary = last.service.deployments.find((d) => d.status === 'PRIMARY');
-        // ECS's circuit breaker may already be rolling back to this revision: then only the settings change.
-        const alreadyPrimary = primary?.taskDefinitionArn === prevArn && primary.rolloutState !== 'FAILED';
-        const settings = restoreSettings(opts.originalSettings, last.service.desiredCount, opts.surgePercent, opts.floorPercent);
-        await callWithRetry('UpdateService', () => driver.updateService(alreadyPrimary ? { settings } : { taskDefinitionArn: prevArn, settings }), retry);
-        let poll = INITIAL_POLL_STATE;
-        for (;;) {
-            const status = restoreStatus(last, prevArn);
-            if (status.settled) {
-                ok = true;
-                break;
-            }
-            const changed = status.waitingFor !== lastWords;
-            if (changed || last.at - lastSaidAt >= HEARTBEAT_MS) {
-                safely(() => opts.onProgress?.(status.waitingFor));
-                lastSaidAt = last.at;
-            }
-            if (opts.signal?.aborted) {
-                problem = `the wait was cancelled, waiting for ${status.waitingFor}`;
-                break;
-            }
-            if (last.at - started >= opts.timeoutMs) {
-                problem = `it did not settle within ${formatDuration(opts.timeoutMs)}, waiting for ${status.waitingFor}`;
-                break;
-            }
-            poll = afterObservation(poll, changed);
-            lastWords = status.waitingFor;
-            const now = clock.now();
-            // Measured from the start of the last snapshot, as in the rollout loop.
-            const untilNext = Math.min(nextDelay(poll, policy, 0) - (now - observedFrom), started + opts.timeoutMs - now, lastSaidAt + HEARTBEAT_MS - now);
-            await sleepQuietly(clock, Math.max(0, untilNext), opts.signal);
-            observedFrom = clock.now();
-            last = await callWithRetry('DescribeServices', () => driver.observe(), retry);
-        }
-    }
-    catch (err) {
-        problem = retry_errorMessage(err);
-    }
-    // The service's own settings go back in every case: after a failed restore too, so ECS paces
-    // whatever it still does the way the service owner configured it.
-    const settingsRestored = await putBackSettings(driver, opts.originalSettings, retry);
-    const durationMs = clock.now() - started;
-    const message = ok
-        ? `rolled back to ${prevName}: all ${last?.service.desiredCount ?? 0} tasks healthy on it (${formatDuration(durationMs)})`
-        : `rollback to ${prevName} failed: ${problem}. Service state: ${last ? describeServiceState(last) : 'unknown (could not observe it)'}`;
-    return { ok, message, durationMs, settingsRestored };
-}
-/** UpdateService with the service's own deployment settings; says what happened either way. */
-async function putBackSettings(driver, original, retry) {
-    const words = `maximumPercent ${original.maximumPercent}, minimumHealthyPercent ${original.minimumHealthyPercent}`;
-    try {
-        await callWithRetry('UpdateService (deployment settings)', () => driver.updateService({ settings: original }), retry);
-        return { ok: true, message: `restored the service's deployment settings (${words})` };
-    }
-    catch (err) {
-        return {
-            ok: false,
-            message: `could not restore the service's deployment settings (${words}): ${retry_errorMessage(err)}`,
-        };
-    }
-}
-function safely(f) {
-    try {
-        f();
-    }
-    catch {
-        // A progress callback must not break the restore.
-    }
-}
-function restore_plural(n, word) {
-    return n === 1 ? word : `${word}s`;
 }
 
 ;// CONCATENATED MODULE: ./src/rollout/events.ts
@@ -68228,7 +68477,283 @@ class EventFanout {
     }
 }
 
-;// CONCATENATED MODULE: ./src/rollout/run.ts
+;// CONCATENATED MODULE: ./src/rollout/guard.ts
+// One rollout of a service at a time. Before it changes the service, a run takes the service's
+// lease (a tag naming the run, with an expiry), and records the service's own deployment settings
+// beside it. Right before every change after that it reads the lease back: a run whose lease is
+// gone (another run took the service over after it expired) changes nothing more.
+//
+// Tags are not compare-and-swap, so two runs that start together can both write a lease; the last
+// write wins and the other run sees it at its read-back. The read-back comes at least `settleMs`
+// after the write, longer than a run takes from reading the tags to writing its own, so a second
+// run that read "free" before our write has written by then. What is left is the window between
+// the last read-back and the first UpdateService: one API round trip.
+
+
+/** The lease was taken by another run: this one must not change the service any more. */
+class LeaseLost extends Error {
+    holder;
+    constructor(holder) {
+        super('the service’s lease is no longer this run’s');
+        this.holder = holder;
+        this.name = 'LeaseLost';
+    }
+}
+const LEASE_TTL_MS = 5 * 60_000;
+class ServiceGuard {
+    opts;
+    ttlMs;
+    renewAfterMs;
+    recheckAfterMs;
+    settleMs;
+    callBoundMs;
+    acquiredAt;
+    confirmedAt = Number.NEGATIVE_INFINITY;
+    renewedAt = Number.NEGATIVE_INFINITY;
+    lost;
+    constructor(opts) {
+        this.opts = opts;
+        this.ttlMs = opts.ttlMs ?? LEASE_TTL_MS;
+        this.renewAfterMs = opts.renewAfterMs ?? 60_000;
+        this.recheckAfterMs = opts.recheckAfterMs ?? 5_000;
+        this.settleMs = opts.settleMs ?? 2_000;
+        this.callBoundMs = opts.callBoundMs ?? 120_000;
+    }
+    get identity() {
+        return this.opts.identity;
+    }
+    /** Who holds the service, and the settings an unfinished earlier run left recorded on it. */
+    async read() {
+        const tags = await this.call('ListTagsForResource', () => this.opts.driver.readServiceTags());
+        const recorded = parseOwnSettings(tags[OWN_SETTINGS_TAG]);
+        return {
+            holder: leaseHolder(tags, this.opts.clock.now(), this.opts.identity.id),
+            ...(recorded ? { recordedSettings: recorded } : {}),
+            tags,
+        };
+    }
+    /** Writes our lease and the service's own settings, in one TagResource. */
+    async acquire(ownSettings) {
+        const now = this.opts.clock.now();
+        await this.call('TagResource (lease)', () => this.opts.driver.tagService({
+            [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
+            [OWN_SETTINGS_TAG]: formatOwnSettings(ownSettings),
+        }));
+        this.acquiredAt = this.opts.clock.now();
+        this.renewedAt = this.acquiredAt;
+    }
+    /** Takes up a lease main wrote (the post step, with the identity main saved). */
+    adopt() {
+        this.acquiredAt = Number.NEGATIVE_INFINITY;
+    }
+    /**
+     * Right before a change to the service: the lease must still be ours. Throws LeaseLost when it is
+     * not; renews it when it is getting old.
+     */
+    async confirm() {
+        if (this.lost)
+            throw new LeaseLost(this.lost);
+        const { clock } = this.opts;
+        if (this.acquiredAt !== undefined && clock.now() < this.acquiredAt + this.settleMs)
+            await sleepQuietly(clock, this.acquiredAt + this.settleMs - clock.now());
+        if (clock.now() - this.confirmedAt >= this.recheckAfterMs) {
+            const { holder } = await this.read();
+            if (holder.kind !== 'ours') {
+                // A lease that expired but nobody took is still free for us to take back.
+                if (holder.kind === 'other') {
+                    this.lost = holder;
+                    throw new LeaseLost(holder);
+                }
+                this.renewedAt = Number.NEGATIVE_INFINITY;
+            }
+            this.confirmedAt = clock.now();
+        }
+        if (clock.now() - this.renewedAt >= this.renewAfterMs) {
+            const now = clock.now();
+            await this.call('TagResource (lease renewal)', () => this.opts.driver.tagService({ [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }) }));
+            this.renewedAt = now;
+        }
+    }
+    /** Whether another run has taken the service over (as far as this run has seen). */
+    get takenOver() {
+        return this.lost;
+    }
+    /**
+     * Gives the service back: removes our lease, and the recorded settings unless they must stay
+     * (they were not put back). Does nothing to a lease that is not ours.
+     */
+    async release(keepRecordedSettings) {
+        if (this.lost)
+            return;
+        const { holder } = await this.read();
+        // Another run's lease: the recorded settings are its record now too.
+        if (holder.kind === 'other')
+            return;
+        const keys = keepRecordedSettings ? [LEASE_TAG] : [LEASE_TAG, OWN_SETTINGS_TAG];
+        await this.call('UntagResource', () => this.opts.driver.untagService(keys));
+    }
+    call(label, fn) {
+        return retrying(label, fn, {
+            clock: this.opts.clock,
+            deadline: this.opts.clock.now() + this.callBoundMs,
+            ...(this.opts.random ? { random: this.opts.random } : {}),
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/rollout/pace.ts
+// How long to wait before the next observation. Pure policy.
+//
+// - Every change is to be noticed within a second: a snapshot starts every `fastMs` (800 ms,
+//   counted from the start of the last one, so a slow snapshot does not stretch the latency).
+// - Right after a batch is released the action must hold the service again as soon as ECS has
+//   launched the batch, before the new tasks turn healthy: then it looks every `urgentMs`.
+// - A change the action can predict (a drain ends when the target group's deregistration delay
+//   has passed, a bake time when it is over) wakes it then, if that comes before the next look.
+// - One rollout never spends more than half of the account's sustained API budget on its
+//   snapshots (the rest belongs to every other tool in the account): a large fleet's snapshot
+//   costs many ListTasks/DescribeTasks pages, so its interval stretches accordingly.
+const DEFAULT_PACE = { fastMs: 800, urgentMs: 200, heartbeatMs: 20_000 };
+/**
+ * Calls per second the action allows itself, per bucket: half of AWS's sustained rates ("Request
+ * throttling for the Amazon ECS API": DescribeServices, ListTasks, DescribeTasks about 20/s;
+ * ELBv2 Describe* 10/s, "Quotas for your Application Load Balancers").
+ */
+const HALF_API_BUDGET = {
+    describeServices: 10,
+    listTasks: 10,
+    describeTasks: 10,
+    elbDescribe: 5,
+};
+/** The shortest interval that keeps every bucket within the budget. */
+function budgetIntervalMs(calls, budget = HALF_API_BUDGET) {
+    const seconds = Math.max(calls.describeServices / budget.describeServices, calls.listTasks / budget.listTasks, calls.describeTasks / budget.describeTasks, calls.elbDescribe / budget.elbDescribe);
+    return Math.ceil(seconds * 1000);
+}
+/** What a snapshot of `live` tasks (and `stopping` ones being watched) in `groups` target groups costs. */
+function snapshotCalls(live, stopping, groups) {
+    return {
+        describeServices: 1,
+        listTasks: Math.max(1, Math.ceil(live / 100)),
+        describeTasks: Math.ceil((live + stopping) / 100),
+        elbDescribe: groups,
+    };
+}
+/** The delay before the next snapshot starts. */
+function nextPollDelay(input, policy = DEFAULT_PACE) {
+    const floor = input.calls ? budgetIntervalMs(input.calls) : 0;
+    const wanted = Math.max(input.urgent ? policy.urgentMs : policy.fastMs, floor);
+    let at = input.observedFrom + wanted;
+    // A predicted change wakes a budget-stretched loop early (one early look does not break the
+    // budget on average), but never sooner than the fast pace.
+    if (input.wakeAt !== undefined && input.wakeAt > input.now && input.wakeAt < at)
+        at = Math.max(input.wakeAt, input.observedFrom + policy.fastMs);
+    return Math.max(0, at - input.now);
+}
+
+;// CONCATENATED MODULE: ./src/rollout/watch.ts
+// The one place the action waits. Every phase that waits for the service — preflight (a deployment
+// in progress, another run's lease), each batch of the rollout, the restore, the health check of
+// an unchanged task definition — is a `watch`: observe, take one step (decide, maybe act), say
+// what it waits for, sleep, again. One heartbeat per run says what is awaited at least every 20 s,
+// also while AWS calls are being retried.
+
+
+
+
+/** Says what the run waits for: when the words change, and at least every `everyMs`. */
+class Heartbeat {
+    everyMs;
+    lastWords = '';
+    lastSaidAt = Number.NEGATIVE_INFINITY;
+    sink;
+    constructor(sink, everyMs = DEFAULT_PACE.heartbeatMs) {
+        this.everyMs = everyMs;
+        this.sink = sink;
+    }
+    /** Where the lines go in the current phase (rollout progress, rollback progress, a log line). */
+    setSink(sink) {
+        this.sink = sink;
+        this.lastWords = '';
+    }
+    get words() {
+        return this.lastWords;
+    }
+    say(words, at) {
+        if (words === this.lastWords && at - this.lastSaidAt < this.everyMs)
+            return;
+        this.emit(words, at);
+        this.lastWords = words;
+    }
+    /** Before a back-off sleep: a line now if the sleep would leave more than a heartbeat silent. */
+    retrying(delayMs, error, at) {
+        if (at + delayMs - this.lastSaidAt < this.everyMs)
+            return;
+        this.emit(retryingWords(this.lastWords || 'AWS', { delayMs, error }), at);
+    }
+    /** When the next line is due, for a caller that sleeps. */
+    dueAt() {
+        return this.lastSaidAt + this.everyMs;
+    }
+    emit(words, at) {
+        this.lastSaidAt = at;
+        try {
+            this.sink(words, at);
+        }
+        catch {
+            // Saying where we are must never change where we are.
+        }
+    }
+}
+async function watch(w) {
+    const { clock, heartbeat } = w;
+    const random = w.random ?? Math.random;
+    let failures = 0;
+    let failingSince;
+    for (;;) {
+        if (w.signal?.aborted && w.onCancel)
+            return w.onCancel(heartbeat.words);
+        const observedFrom = clock.now();
+        let observed;
+        try {
+            observed = await w.observe();
+            failures = 0;
+            failingSince = undefined;
+        }
+        catch (error) {
+            if (errorKind(error) === 'fatal')
+                return w.onReadFailure(error, heartbeat.words);
+            failures += 1;
+            failingSince ??= observedFrom;
+            const now = clock.now();
+            const delay = Math.max(250, backoffDelay(failures, DEFAULT_BACKOFF, random()));
+            if (now + delay > w.deadline()) {
+                const message = `observing the service kept failing for ${formatDuration(now - failingSince)} (${failures} attempts): ${error instanceof Error ? error.message : String(error)}`;
+                return w.onReadFailure(new RetryExhausted(message, failures, error), heartbeat.words);
+            }
+            heartbeat.retrying(delay, error, now);
+            await sleepQuietly(clock, delay, w.onCancel ? w.signal : undefined);
+            continue;
+        }
+        const step = await w.step(observed, clock.now());
+        if ('done' in step)
+            return step.done;
+        const now = clock.now();
+        heartbeat.say(step.wait, now);
+        if (step.again)
+            continue;
+        const delay = nextPollDelay({
+            now,
+            observedFrom,
+            ...(step.urgent ? { urgent: true } : {}),
+            ...(step.wakeAt !== undefined ? { wakeAt: step.wakeAt } : {}),
+            ...(w.calls ? { calls: w.calls(observed) } : {}),
+        }, w.pace ?? DEFAULT_PACE);
+        await sleepQuietly(clock, Math.min(delay, Math.max(0, heartbeat.dueAt() - now)), w.onCancel ? w.signal : undefined);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/rollout/restore-run.ts
 
 
 
@@ -68236,46 +68761,295 @@ class EventFanout {
 
 
 
-/** A progress line at least this often while waiting (the issue asks for one every 30 s at most). */
-const run_HEARTBEAT_MS = 20_000;
+const CALL_BOUND_MS = 120_000;
+async function restorePrevious(opts) {
+    const { driver, clock, guard } = opts;
+    const started = clock.now();
+    const prevName = taskDefinitionName(opts.previousTaskDefinitionArn);
+    const bound = opts.callBoundMs ?? CALL_BOUND_MS;
+    const retry = () => ({
+        clock,
+        deadline: clock.now() + bound,
+        ...(opts.random ? { random: opts.random } : {}),
+    });
+    const settings = restoreSettings(opts.originalSettings, opts.desiredCount, opts.surgePercent, opts.floorPercent);
+    const notes = [];
+    const finish = async (result) => {
+        // The service's own settings go back in every case, after a failed restore too, so ECS paces
+        // whatever it still does the way the service owner configured it.
+        const settingsRestored = result.takenOver
+            ? takenOverSettings()
+            : await putBackSettings({ driver, clock, ...(guard ? { guard } : {}), original: opts.originalSettings, boundMs: bound });
+        return { ...result, durationMs: clock.now() - started, settingsRestored };
+    };
+    try {
+        // 1. Room to move back: held at 100/100 ECS could neither start a previous-revision task nor stop a new one.
+        try {
+            await guard?.confirm();
+            await retrying('UpdateService (rollback settings)', () => driver.updateService({ settings }), retry());
+        }
+        catch (error) {
+            if (error instanceof LeaseLost)
+                throw error;
+            notes.push(`could not set the rollback's deployment settings (${errorMessage(error)})`);
+        }
+        // 2. Ask ECS to roll back.
+        let how = 'none';
+        let deployment;
+        const tried = await rollBackDeployment(opts, retry, notes);
+        how = tried.how;
+        deployment = tried.deployment;
+        if (how === 'none') {
+            try {
+                await guard?.confirm();
+                await retrying('UpdateService (previous task definition)', () => driver.updateService({ taskDefinitionArn: opts.previousTaskDefinitionArn, settings }), retry());
+                how = 'update-service';
+            }
+            catch (error) {
+                if (error instanceof LeaseLost)
+                    throw error;
+                return await finish({
+                    ok: false,
+                    confirmed: false,
+                    how,
+                    message: `rollback to ${prevName} could not be started: ${[...notes, errorMessage(error)].join('; ')}`,
+                });
+            }
+        }
+        safely(() => opts.onStarted?.(how, how === 'stop-deployment'
+            ? `StopServiceDeployment (ROLLBACK): ECS returns to ${prevName}, keeping its running tasks`
+            : `UpdateService back to ${prevName}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`));
+        // 3. Wait until the service is back.
+        let last;
+        const deploymentArn = deployment?.arn;
+        const outcome = await watch({
+            clock,
+            heartbeat: opts.heartbeat,
+            deadline: () => started + opts.timeoutMs,
+            observe: async () => {
+                const snapshot = await driver.observe();
+                let d;
+                if (how === 'stop-deployment' && deploymentArn) {
+                    // What ECS says of its rollback is a nicety on top of what the action sees itself.
+                    d = await driver.describeServiceDeployment(deploymentArn).catch(() => undefined);
+                }
+                return d ? { snapshot, deployment: d } : { snapshot };
+            },
+            step: ({ snapshot, deployment: d }) => {
+                last = snapshot;
+                if (d)
+                    deployment = d;
+                const status = restoreStatus(snapshot, opts.previousTaskDefinitionArn);
+                if (d?.status === 'ROLLBACK_FAILED') {
+                    return {
+                        done: {
+                            ok: false,
+                            confirmed: true,
+                            how,
+                            message: `ECS's rollback of ${deploymentArn} failed${d.statusReason ? `: ${d.statusReason}` : ''}. Service state: ${describeServiceState(snapshot)}`,
+                        },
+                    };
+                }
+                const ecsDone = how !== 'stop-deployment' || !d || d.status === 'ROLLBACK_SUCCESSFUL';
+                if (status.settled && ecsDone) {
+                    return {
+                        done: {
+                            ok: true,
+                            confirmed: true,
+                            how,
+                            message: `rolled back to ${prevName}: all ${snapshot.service.desiredCount} tasks healthy on it (${formatDuration(clock.now() - started)})`,
+                        },
+                    };
+                }
+                if (snapshot.at - started >= opts.timeoutMs) {
+                    return {
+                        done: {
+                            ok: false,
+                            confirmed: true,
+                            how,
+                            message: `rollback to ${prevName} did not settle within ${formatDuration(opts.timeoutMs)}, waiting for ${status.waitingFor}. Service state: ${describeServiceState(snapshot)}`,
+                        },
+                    };
+                }
+                const ecsWords = d && !ecsDone ? `; ECS: ${d.status}` : '';
+                return { wait: `rollback: ${status.waitingFor}${ecsWords}` };
+            },
+            onReadFailure: (error) => ({
+                ok: false,
+                confirmed: false,
+                how,
+                message: `rollback to ${prevName} was asked of ECS (${how}), but the action could not confirm it: ${errorMessage(error)}. ` +
+                    `Last seen: ${last ? describeServiceState(last) : 'nothing'}`,
+            }),
+        });
+        return await finish({ ...outcome, ...(deployment ? { serviceDeployment: deployment } : {}) });
+    }
+    catch (error) {
+        if (error instanceof LeaseLost) {
+            return finish({
+                ok: false,
+                confirmed: false,
+                how: 'none',
+                takenOver: true,
+                message: 'another run took the service’s lease, so this run changed nothing more: the service is that run’s now',
+            });
+        }
+        throw error;
+    }
+}
+/**
+ * StopServiceDeployment (ROLLBACK) on the rollout's service deployment; `none` (with why in
+ * `notes`) when ECS has none to stop or refuses, so the caller falls back to UpdateService.
+ */
+async function rollBackDeployment(opts, retry, notes) {
+    const { driver, guard } = opts;
+    let deployment;
+    try {
+        if (opts.serviceDeploymentArn) {
+            deployment = await retrying('DescribeServiceDeployments', () => driver.describeServiceDeployment(opts.serviceDeploymentArn ?? ''), retry());
+        }
+        else if (opts.newTaskDefinitionArn) {
+            const target = opts.newTaskDefinitionArn;
+            deployment = await retrying('ListServiceDeployments', () => driver.findServiceDeployment(target, opts.rolloutStartedAt), retry());
+        }
+    }
+    catch (error) {
+        notes.push(`the rollout's service deployment could not be read (${refusalWords(error)})`);
+        return { how: 'none' };
+    }
+    if (!deployment) {
+        notes.push('ECS lists no service deployment for the rollout');
+        return { how: 'none' };
+    }
+    // ECS (its circuit breaker) or an earlier attempt already rolls it back: follow that.
+    if (ROLLBACK_STATES.has(deployment.status))
+        return { how: 'stop-deployment', deployment };
+    if (!STOPPABLE_STATES.has(deployment.status)) {
+        notes.push(`the rollout's service deployment is ${deployment.status}, which StopServiceDeployment cannot roll back`);
+        return { how: 'none', deployment };
+    }
+    try {
+        await guard?.confirm();
+        await retrying('StopServiceDeployment', () => driver.rollBackServiceDeployment(deployment.arn), retry());
+        return { how: 'stop-deployment', deployment };
+    }
+    catch (error) {
+        if (error instanceof LeaseLost)
+            throw error;
+        notes.push(`StopServiceDeployment was refused (${refusalWords(error)})`);
+        return { how: 'none', deployment };
+    }
+}
+function refusalWords(error) {
+    const code = errorCode(error);
+    const message = errorMessage(error);
+    return code && !message.includes(code) ? `${code}: ${message}` : message;
+}
+/** UpdateService with the service's own deployment settings, retried within a bound; says what happened. */
+async function putBackSettings(opts) {
+    const o = opts.original;
+    const words = `maximumPercent ${o.maximumPercent}, minimumHealthyPercent ${o.minimumHealthyPercent}`;
+    try {
+        await opts.guard?.confirm();
+        await retrying('UpdateService (deployment settings)', () => opts.driver.updateService({ settings: o }), {
+            clock: opts.clock,
+            deadline: opts.clock.now() + (opts.boundMs ?? CALL_BOUND_MS),
+            ...(opts.random ? { random: opts.random } : {}),
+        });
+        return { ok: true, message: `restored the service's deployment settings (${words})` };
+    }
+    catch (error) {
+        if (error instanceof LeaseLost)
+            return takenOverSettings();
+        return {
+            ok: false,
+            message: `could not restore the service's deployment settings (${words}): ${errorMessage(error)}`,
+        };
+    }
+}
+function takenOverSettings() {
+    return {
+        ok: false,
+        takenOver: true,
+        message: 'left the deployment settings alone: another run holds the service now',
+    };
+}
+function safely(f) {
+    try {
+        f();
+    }
+    catch {
+        // A progress callback must not break the restore.
+    }
+}
+
+
+;// CONCATENATED MODULE: ./src/rollout/rollout.ts
+// The rollout: start held (the new task definition, settings under which ECS moves nothing), then
+// batch by batch release -> hold -> verdict through the one wait loop, then put back the service's
+// own settings; on a failure, restore the previous task definition (restore-run.ts) or, with
+// rollback off, leave the service to ECS under its own settings.
+
+
+
+
+
+
+
+
+
+
+
+
+
 const LISTENER_FLUSH_MS = 2_000;
+const rollout_CALL_BOUND_MS = 120_000;
 async function runRollout(opts) {
-    const { driver, clock, plan } = opts;
+    const { driver, clock, plan, guard } = opts;
     const started = clock.now();
     const bus = new EventFanout(opts.listeners ?? [], clock);
-    const policy = opts.pollPolicy ?? DEFAULT_POLL_POLICY;
-    const retry = { clock, policy, ...(opts.random ? { random: opts.random } : {}) };
-    bus.emit({
-        type: 'rollout-started',
-        at: started,
-        plan,
-        from: opts.previousTaskDefinitionArn,
-        to: opts.newTaskDefinitionArn,
+    const heartbeat = opts.heartbeat ?? new Heartbeat(() => undefined);
+    const book = new BatchBook(plan, bus);
+    const info = {};
+    const callBound = opts.callBoundMs ?? rollout_CALL_BOUND_MS;
+    const retry = (signal) => ({
+        clock,
+        deadline: clock.now() + callBound,
+        ...(signal ? { signal } : {}),
+        ...(opts.random ? { random: opts.random } : {}),
+        onRetry: (r) => heartbeat.retrying(r.delayMs, r.error, clock.now()),
     });
-    await phase(opts, 'rolling-out');
-    const watch = new BatchWatch(opts, bus, started, policy);
+    bus.emit({ type: 'rollout-started', at: started, plan, from: opts.previousTaskDefinitionArn, to: opts.newTaskDefinitionArn });
+    await phase(opts, 'rolling-out', info);
     let failure;
-    // Until the first UpdateService succeeds the service is untouched: nothing to roll back or put back.
     let serviceChanged = false;
+    let takenOver = false;
     try {
-        // Cancelled before anything changed: change nothing.
-        if (opts.signal?.aborted)
-            throw new CancelledBeforeStart();
-        await callWithRetry('UpdateService', () => driver.updateService({ taskDefinitionArn: opts.newTaskDefinitionArn, settings: plan.settings }), {
-            ...retry,
-            ...(opts.signal ? { signal: opts.signal } : {}),
-            onRetry: (r) => watch.heartbeat(r.delayMs, r.error),
-        });
-        serviceChanged = true;
-        failure = await watch.run();
+        if (opts.signal?.aborted) {
+            failure = { batch: 0, kind: 'cancelled', message: 'the rollout was cancelled before it started' };
+        }
+        else {
+            await guard?.confirm();
+            await retrying('UpdateService', () => driver.updateService({ taskDefinitionArn: opts.newTaskDefinitionArn, settings: plan.hold }), retry(opts.signal));
+            serviceChanged = true;
+            const found = await findDeployment(opts, started, retry()).catch(() => undefined);
+            if (found) {
+                info.serviceDeploymentArn = found;
+                await phase(opts, 'rolling-out', info);
+            }
+            failure = await watchBatches(opts, { started, bus, book, heartbeat, retry });
+            if (failure?.kind === 'taken-over')
+                takenOver = true;
+        }
     }
-    catch (err) {
-        failure =
-            err instanceof CancelledBeforeStart
-                ? { batch: 0, kind: 'cancelled', message: 'the rollout was cancelled before it started' }
-                : watch.errorFailure(err);
-        // A failed first UpdateService may still have been applied (its answer lost on the way back).
-        if (!serviceChanged && !(err instanceof CancelledBeforeStart)) {
+    catch (error) {
+        if (error instanceof LeaseLost) {
+            takenOver = true;
+            failure = takenOverFailure(error, 0);
+        }
+        else {
+            failure = { batch: 0, kind: 'error', message: errorMessage(error) };
+            // A failed first UpdateService may still have been applied (its answer lost on the way back).
             serviceChanged = await updateWasApplied(driver, opts.newTaskDefinitionArn);
         }
     }
@@ -68283,64 +69057,92 @@ async function runRollout(opts) {
     let rollback;
     let settingsRestored;
     let serviceLeft;
+    let settled = true;
     const cancelled = failure?.kind === 'cancelled';
     if (!failure) {
-        outcome = 'succeeded';
-        settingsRestored = await putBackSettings(driver, opts.originalSettings, retry);
+        settingsRestored = await putBackSettings({ driver, clock, ...(guard ? { guard } : {}), original: opts.originalSettings, boundMs: callBound });
+        if (settingsRestored.ok)
+            outcome = 'succeeded';
+        else {
+            // Never `succeeded` with the pacing settings left on the service: the next deployment would run under them.
+            outcome = 'failed';
+            settled = false;
+            failure = {
+                batch: plan.batches.length,
+                kind: 'error',
+                message: `every batch passed and the service runs ${taskDefinitionName(opts.newTaskDefinitionArn)}, but ${settingsRestored.message}`,
+            };
+            bus.emit({ type: 'failed', at: clock.now(), failure });
+        }
     }
     else {
-        watch.failCurrent(clock.now());
+        book.failCurrent(clock.now());
         bus.emit({ type: 'failed', at: clock.now(), failure });
-        // A deployment someone else started owns the service now: rolling back would undo theirs.
         const superseded = failure.kind === 'superseded';
-        if (!serviceChanged) {
+        if (takenOver) {
+            settingsRestored = { ok: false, takenOver: true, message: 'left the service alone: another run holds it now' };
+            serviceLeft = 'Another run took the service over; this run changed nothing after that.';
+            outcome = cancelled ? 'cancelled' : 'failed';
+        }
+        else if (!serviceChanged) {
             // The first UpdateService failed (or never ran), and ECS applies an UpdateService whole or
             // not at all: the service still runs its previous revision under its own settings.
-            settingsRestored = {
-                ok: true,
-                message: 'the service was not changed, so its deployment settings are as they were',
-            };
+            settingsRestored = { ok: true, message: 'the service was not changed, so its deployment settings are as they were' };
             serviceLeft = `The service was not changed: it still runs ${taskDefinitionName(opts.previousTaskDefinitionArn)} under its own deployment settings.`;
             outcome = cancelled ? 'cancelled' : 'failed';
         }
         else if (opts.rollbackOnFailure && !superseded) {
-            await phase(opts, 'rolling-back');
-            bus.emit({ type: 'rollback-started', at: clock.now(), to: opts.previousTaskDefinitionArn });
+            await phase(opts, 'rolling-back', info);
+            heartbeat.setSink((waitingFor, at) => bus.emit({ type: 'rollback-progress', at, waitingFor }));
             // No signal here: a cancelled rollout still rolls back, until the runner kills us (then the
             // post step takes over from the saved phase).
             const restored = await restorePrevious({
                 driver,
                 clock,
+                heartbeat,
+                ...(guard ? { guard } : {}),
                 previousTaskDefinitionArn: opts.previousTaskDefinitionArn,
+                newTaskDefinitionArn: opts.newTaskDefinitionArn,
                 originalSettings: opts.originalSettings,
+                desiredCount: plan.desired,
+                surgePercent: Math.max(...plan.releases.map((r) => r.maximumPercent), 100),
+                floorPercent: Math.min(...plan.releases.map((r) => r.minimumHealthyPercent), 100),
+                ...(info.serviceDeploymentArn ? { serviceDeploymentArn: info.serviceDeploymentArn } : {}),
+                rolloutStartedAt: started,
                 timeoutMs: opts.rollbackTimeoutMs ?? opts.rolloutTimeoutMs,
-                surgePercent: plan.settings.maximumPercent,
-                floorPercent: plan.settings.minimumHealthyPercent,
-                onProgress: (waitingFor) => bus.emit({ type: 'rollback-progress', at: clock.now(), waitingFor }),
-                pollPolicy: policy,
+                callBoundMs: callBound,
+                onStarted: (how, words) => bus.emit({ type: 'rollback-started', at: clock.now(), to: opts.previousTaskDefinitionArn, how: words }),
                 ...(opts.random ? { random: opts.random } : {}),
             });
             rollback = { ok: restored.ok, message: restored.message, durationMs: restored.durationMs };
             settingsRestored = restored.settingsRestored;
             bus.emit({ type: 'rollback-finished', at: clock.now(), ok: restored.ok, message: restored.message });
             outcome = cancelled ? 'cancelled' : restored.ok ? 'rolled-back' : 'failed';
+            settled = restored.ok && restored.settingsRestored.ok;
+            if (restored.takenOver)
+                takenOver = true;
         }
         else {
-            settingsRestored = await putBackSettings(driver, opts.originalSettings, retry);
-            serviceLeft = await watch.describeLeft(settingsRestored.ok, superseded && opts.rollbackOnFailure
+            settingsRestored = await putBackSettings({ driver, clock, ...(guard ? { guard } : {}), original: opts.originalSettings, boundMs: callBound });
+            serviceLeft = await describeLeft(driver, settingsRestored.ok, superseded && opts.rollbackOnFailure
                 ? 'another deployment replaced ours, so there is nothing of ours to roll back and the service is left to it'
                 : 'rollback-on-failure is false, so the service is left as ECS has it');
             outcome = cancelled ? 'cancelled' : 'failed';
+            settled = settingsRestored.ok;
         }
     }
-    await phase(opts, 'finished');
-    const batches = watch.records;
+    // The lease goes when the service is where this run leaves it; otherwise the post step needs it.
+    if (settled && !takenOver && guard) {
+        await guard.release(false).catch(() => undefined);
+    }
+    if (settled)
+        await phase(opts, 'finished', info);
+    const batches = book.records;
     const finishedAt = clock.now();
     bus.emit({ type: 'rollout-finished', at: finishedAt, outcome, batches });
-    // Give listeners (log, summary, check run) a bounded moment to take the last events; the time
-    // they take is theirs, not the rollout's.
+    // Give listeners (log, summary, check run) a bounded moment to take the last events.
     await bus.flush(LISTENER_FLUSH_MS);
-    const result = { outcome, batches, settingsRestored, durationMs: finishedAt - started };
+    const result = { outcome, batches, settingsRestored, durationMs: finishedAt - started, settled };
     if (failure)
         result.failure = failure;
     if (rollback)
@@ -68349,262 +69151,165 @@ async function runRollout(opts) {
         result.serviceLeft = serviceLeft;
     return result;
 }
-class CancelledBeforeStart extends Error {
-}
-/** The state of one rollout's watch: which batch, since when, what was last said. */
-class BatchWatch {
-    opts;
-    bus;
-    started;
-    policy;
-    records = [];
-    batch = 1;
-    batchStartedAt;
-    deploymentId;
-    streaks;
-    poll = INITIAL_POLL_STATE;
-    lastKey = '';
-    lastWords = '';
-    lastSaidAt = -Infinity;
-    last;
-    lastProgress;
-    retry;
-    constructor(opts, bus, started, policy) {
-        this.opts = opts;
-        this.bus = bus;
-        this.started = started;
-        this.policy = policy;
-        this.batchStartedAt = started;
-        this.streaks = (opts.healthChecks?.urls ?? []).map((url) => ({ url, consecutiveFailures: 0 }));
-        this.retry = { clock: opts.clock, policy, onRetry: (r) => this.heartbeat(r.delayMs, r.error) };
-        if (opts.random)
-            this.retry.random = opts.random;
-        if (opts.signal)
-            this.retry.signal = opts.signal;
-    }
-    /**
-     * Before a back-off sleep: if the sleep would leave more than the heartbeat without a line, say
-     * now what the rollout waits for and that the API is being retried.
-     */
-    heartbeat(delayMs, error) {
-        const now = this.opts.clock.now();
-        if (now + delayMs - this.lastSaidAt < run_HEARTBEAT_MS)
-            return;
-        const base = this.lastProgress ?? this.initialProgress();
-        const progress = { ...base, waitingFor: retryingWords(base.waitingFor, { delayMs, error }) };
-        this.lastSaidAt = now;
-        this.bus.emit({ type: 'progress', at: now, progress });
-    }
-    initialProgress() {
-        const { plan } = this.opts;
-        const first = plan.batches[0] ?? 0;
-        return {
-            batch: 1,
-            batches: plan.batches.length,
-            newWanted: first,
-            newRunning: 0,
-            newHealthy: 0,
-            oldRemaining: plan.desired,
-            oldDraining: 0,
-            waitingFor: plan.batches.length > 0
-                ? `batch 1/${plan.batches.length}: ECS to start the rollout`
-                : 'ECS to start the rollout',
-        };
-    }
-    /** Watches batch after batch; resolves with the failure, or undefined when the rollout is complete. */
-    async run() {
-        const { clock, signal, driver } = this.opts;
-        this.startBatch(clock.now());
-        for (;;) {
-            if (signal?.aborted)
-                return this.cancelled();
-            let snapshot;
-            // The interval runs from the start of one snapshot to the start of the next, so a large
-            // fleet's slower snapshot does not stretch the detection latency.
-            const observedFrom = clock.now();
-            try {
-                snapshot = await callWithRetry('observing the service', () => driver.observe(), this.retry);
+/** Batch after batch through the one wait loop; resolves with the failure, or undefined when complete. */
+async function watchBatches(opts, parts) {
+    const { driver, clock, plan, guard } = opts;
+    const { started, bus, book, heartbeat, retry } = parts;
+    let position = { ...START, releasedAt: started };
+    let movedAt = started;
+    let drains = EMPTY_LEDGER;
+    let reasons = new Map();
+    let deploymentId;
+    let streaks = (opts.healthChecks?.urls ?? []).map((u) => ({
+        url: u.url,
+        shown: u.shown,
+        consecutiveFailures: 0,
+    }));
+    const released = [];
+    heartbeat.setSink((_words, at) => {
+        if (lastProgress)
+            bus.emit({ type: 'progress', at, progress: { ...lastProgress, waitingFor: _words } });
+    });
+    let lastProgress;
+    const context = () => ({
+        plan,
+        newTaskDefinitionArn: opts.newTaskDefinitionArn,
+        position,
+        rolloutStartedAt: started,
+        batchTimeoutMs: opts.batchTimeoutMs,
+        rolloutTimeoutMs: opts.rolloutTimeoutMs,
+        bakeMs: opts.bakeMs ?? 0,
+        overlap: opts.overlap ?? true,
+        drains,
+        seenReasons: reasons,
+        ...(deploymentId !== undefined ? { deploymentId } : {}),
+        ...(opts.healthChecks && streaks.length > 0 ? { httpChecks: { streaks, threshold: opts.healthChecks.threshold } } : {}),
+    });
+    const act = async (label, change) => {
+        await guard?.confirm();
+        await retrying(label, change, retry());
+    };
+    return watch({
+        clock,
+        heartbeat,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        deadline: () => Math.min(started + opts.rolloutTimeoutMs, movedAt + opts.batchTimeoutMs),
+        observe: () => driver.observe(),
+        calls: (s) => {
+            let live = 0;
+            let stopping = 0;
+            for (const t of s.tasks) {
+                if (t.lastStatus === 'STOPPED')
+                    continue;
+                if (t.desiredStatus === 'RUNNING')
+                    live += 1;
+                else
+                    stopping += 1;
             }
-            catch (err) {
-                // Cancelled while retrying: that is the cause, not the error it cut short.
-                if (signal?.aborted)
-                    return this.cancelled();
-                throw err;
-            }
-            if (signal?.aborted)
-                return this.cancelled();
-            this.last = snapshot;
-            this.learnDeployment(snapshot);
-            await this.probe();
-            let decision = decide(snapshot, this.context());
-            // One snapshot may finish several batches (ECS ran ahead, e.g. with maxUnavailable > 0).
-            while (decision.kind === 'batch-complete') {
-                this.note(decision.progress, snapshot.at);
-                this.endBatch(snapshot.at);
-                this.startBatch(snapshot.at);
-                decision = decide(snapshot, this.context());
-            }
-            this.note(decision.progress, snapshot.at);
-            if (decision.kind === 'rollout-complete') {
-                if (this.records.length > 0)
-                    this.endBatch(snapshot.at);
-                return undefined;
-            }
-            if (decision.kind === 'fail')
-                return decision.failure;
-            this.say(decision, snapshot.at);
-            const key = snapshotKey(snapshot);
-            this.poll = afterObservation(this.poll, key !== this.lastKey);
-            this.lastKey = key;
-            await sleepQuietly(clock, this.delay(clock.now(), observedFrom), signal);
-        }
-    }
-    errorFailure(err) {
-        const failure = {
-            batch: this.records.length > 0 ? this.batch : 0,
-            kind: 'error',
-            message: retry_errorMessage(err),
-        };
-        return failure;
-    }
-    failCurrent(at) {
-        const current = this.records[this.records.length - 1];
-        if (current?.outcome === 'in-progress') {
-            current.outcome = 'failed';
-            current.endedAt = at;
-        }
-    }
-    /** With rollback off, what the service is left as, said plainly. */
-    async describeLeft(settingsRestored, why) {
-        let snapshot = this.last;
-        try {
-            snapshot = await this.opts.driver.observe();
-        }
-        catch {
-            // Fall back to the last observation.
-        }
-        const state = snapshot ? describeServiceState(snapshot) : 'unknown (could not observe it)';
-        const pacing = settingsRestored
-            ? "ECS goes on with it under the service's own deployment settings"
-            : "ECS goes on with it under the rollout's deployment settings";
-        return `${why}: ${state}; ${pacing}.`;
-    }
-    context() {
-        const o = this.opts;
-        const ctx = {
-            plan: o.plan,
-            newTaskDefinitionArn: o.newTaskDefinitionArn,
-            previousTaskDefinitionArn: o.previousTaskDefinitionArn,
-            batch: this.batch,
-            batchStartedAt: this.batchStartedAt,
-            rolloutStartedAt: this.started,
-            batchTimeoutMs: o.batchTimeoutMs,
-            rolloutTimeoutMs: o.rolloutTimeoutMs,
-        };
-        if (this.deploymentId !== undefined)
-            ctx.deploymentId = this.deploymentId;
-        if (o.healthChecks && this.streaks.length > 0) {
-            ctx.httpChecks = { streaks: this.streaks, threshold: o.healthChecks.threshold };
-        }
-        return ctx;
-    }
-    /** Our deployment is the first PRIMARY seen with the new task definition after UpdateService. */
-    learnDeployment(snapshot) {
-        if (this.deploymentId !== undefined)
-            return;
-        const primary = snapshot.service.deployments.find((d) => d.status === 'PRIMARY');
-        if (primary?.taskDefinitionArn === this.opts.newTaskDefinitionArn)
-            this.deploymentId = primary.id;
-    }
-    /** One GET per health-check URL, together; the probe port never throws, but guard anyway. */
-    async probe() {
-        const { probe, healthChecks } = this.opts;
-        if (!probe || !healthChecks || this.streaks.length === 0)
-            return;
-        const timeout = this.opts.probeTimeoutMs ?? 5_000;
-        this.streaks = await Promise.all(this.streaks.map(async (streak) => {
-            const answer = await probe
-                .get(streak.url, timeout)
-                .catch((err) => ({ error: retry_errorMessage(err) }));
-            return nextStreak(streak, answer, healthChecks.statuses);
-        }));
-    }
-    startBatch(at) {
-        const tasks = this.opts.plan.batches[this.records.length];
-        if (this.records.length > 0)
-            this.batch += 1;
-        this.batchStartedAt = at;
-        this.poll = INITIAL_POLL_STATE;
-        if (tasks === undefined)
-            return;
-        this.records.push({ batch: this.batch, tasks, startedAt: at, outcome: 'in-progress' });
-        this.bus.emit({
-            type: 'batch-started',
-            at,
-            batch: this.batch,
-            batches: this.opts.plan.batches.length,
-            tasks,
-        });
-    }
-    endBatch(at) {
-        const record = this.records[this.records.length - 1];
-        if (!record || record.outcome !== 'in-progress')
-            return;
-        record.outcome = 'succeeded';
-        record.endedAt = at;
-        record.launchedAt ??= at;
-        record.healthyAt ??= at;
-        record.drainedAt ??= at;
-        this.bus.emit({ type: 'batch-succeeded', at, record: { ...record } });
-    }
-    /** Marks when the batch's tasks were launched, healthy and its old tasks drained. */
-    note(progress, at) {
-        const record = this.records[this.records.length - 1];
-        if (!record || record.outcome !== 'in-progress' || record.batch !== progress.batch)
-            return;
-        const oldAllowed = this.opts.plan.desired - progress.newWanted;
-        if (record.launchedAt === undefined && progress.newRunning >= progress.newWanted)
-            record.launchedAt = at;
-        if (record.healthyAt === undefined && progress.newHealthy >= progress.newWanted)
-            record.healthyAt = at;
-        if (record.drainedAt === undefined && progress.oldRemaining <= oldAllowed && progress.oldDraining === 0) {
-            record.drainedAt = at;
-        }
-    }
-    /** A progress event when the words change, and at least every 20 s while waiting. */
-    say(decision, at) {
-        this.lastProgress = decision.progress;
-        const words = decision.progress.waitingFor;
-        if (words === this.lastWords && at - this.lastSaidAt < run_HEARTBEAT_MS)
-            return;
-        this.lastWords = words;
-        this.lastSaidAt = at;
-        this.bus.emit({ type: 'progress', at, progress: decision.progress });
-    }
-    /** The poll policy's delay, cut short so a deadline or the heartbeat is never overslept. */
-    delay(now, observedFrom) {
-        const o = this.opts;
-        const deadline = Math.min(this.batchStartedAt + o.batchTimeoutMs, this.started + o.rolloutTimeoutMs);
-        const heartbeat = this.lastSaidAt + run_HEARTBEAT_MS;
-        const wanted = nextDelay(this.poll, this.policy, 0) - (now - observedFrom);
-        return Math.max(0, Math.min(wanted, deadline - now, heartbeat - now));
-    }
-    cancelled() {
-        const failure = {
-            batch: this.batch,
+            return snapshotCalls(live, stopping, s.service.targetGroupArns.length);
+        },
+        ...(opts.pace ? { pace: opts.pace } : {}),
+        ...(opts.random ? { random: opts.random } : {}),
+        onCancel: (waitingFor) => ({
+            batch: position.batch,
             kind: 'cancelled',
-            message: `the rollout was cancelled in batch ${this.batch}/${this.opts.plan.batches.length}` +
-                (this.lastWords ? ` while waiting for ${this.lastWords}` : ''),
-        };
-        return failure;
-    }
+            message: `the rollout was cancelled in batch ${Math.max(1, position.batch)}/${plan.batches.length}` +
+                (waitingFor ? ` while waiting for ${waitingFor.replace(/^batch \d+\/\d+: /, '')}` : ''),
+        }),
+        onReadFailure: (error) => ({
+            batch: position.batch,
+            kind: 'error',
+            message: `could not observe the service: ${errorMessage(error)}`,
+        }),
+        step: async (snapshot) => {
+            if (deploymentId === undefined) {
+                const primary = snapshot.service.deployments.find((d) => d.status === 'PRIMARY');
+                if (primary?.taskDefinitionArn === opts.newTaskDefinitionArn)
+                    deploymentId = primary.id;
+            }
+            reasons = noteTargetReasons(reasons, snapshot, opts.newTaskDefinitionArn);
+            drains = trackDrains(drains, snapshot, { newTaskDefinitionArn: opts.newTaskDefinitionArn, released, since: started });
+            book.noteDrains(drains);
+            if (position.stage === 'held' || position.stage === 'healthy')
+                streaks = await probe(opts, streaks, clock);
+            const d = decide(snapshot, context());
+            lastProgress = d.progress;
+            const at = snapshot.at;
+            try {
+                switch (d.kind) {
+                    case 'fail':
+                        return { done: d.failure };
+                    case 'complete':
+                        return { done: undefined };
+                    case 'release':
+                        await act('UpdateService (release)', () => driver.updateService({ settings: d.settings }));
+                        position = { batch: d.batch, stage: 'released', releasedAt: clock.now() };
+                        movedAt = position.releasedAt;
+                        released.push(plan.batches[d.batch - 1] ?? 0);
+                        book.released(d.batch, position.releasedAt);
+                        return { wait: d.progress.waitingFor, again: true };
+                    case 'hold':
+                        await act('UpdateService (hold)', () => driver.updateService({ settings: d.settings }));
+                        position = { ...position, stage: 'held', launchedAt: at };
+                        book.launched(at);
+                        return { wait: d.progress.waitingFor };
+                    case 'healthy':
+                        position = { ...position, stage: 'healthy', healthyAt: at };
+                        book.healthy(at, opts.bakeMs ?? 0);
+                        return { wait: d.progress.waitingFor, again: true };
+                    case 'pass':
+                        position = { ...position, stage: 'passed' };
+                        movedAt = at;
+                        book.passedNow(at);
+                        book.noteDrains(drains);
+                        return { wait: d.progress.waitingFor, again: true };
+                    case 'wait': {
+                        const drainEnd = predictedDrainEnd(drains, opts.deregistrationDelayMs);
+                        const wakeAt = [d.wakeAt, drainEnd].filter((t) => t !== undefined).sort((a, b) => a - b)[0];
+                        return {
+                            wait: d.progress.waitingFor,
+                            ...(d.urgent ? { urgent: true } : {}),
+                            ...(wakeAt !== undefined ? { wakeAt } : {}),
+                        };
+                    }
+                }
+            }
+            catch (error) {
+                if (error instanceof LeaseLost)
+                    return { done: takenOverFailure(error, position.batch) };
+                return {
+                    done: {
+                        batch: position.batch,
+                        kind: 'error',
+                        message: `${errorMessage(error)} (in batch ${Math.max(1, position.batch)}/${plan.batches.length})`,
+                    },
+                };
+            }
+        },
+    });
 }
-/** What counts as "something changed": task states, target states, deployments. */
-function snapshotKey(s) {
-    const tasks = s.tasks.map((t) => `${t.id}:${t.lastStatus}:${t.desiredStatus}`).sort();
-    const targets = s.targets.map((t) => `${t.targetGroupArn}:${t.id}:${t.state}`).sort();
-    const deployments = s.service.deployments.map((d) => `${d.id}:${d.status}:${d.rolloutState ?? ''}:${d.runningCount}`);
-    return [...tasks, '|', ...targets, '|', ...deployments].join(',');
+/** One GET per health-check URL, together; the probe port never throws, but guard anyway. */
+async function probe(opts, streaks, clock) {
+    const { probe: port, healthChecks } = opts;
+    if (!port || !healthChecks || streaks.length === 0)
+        return streaks;
+    const timeout = opts.probeTimeoutMs ?? 5_000;
+    return Promise.all(streaks.map(async (streak) => {
+        const answer = await port.get(streak.url, timeout).catch((err) => ({ error: errorMessage(err) }));
+        return nextStreak(streak, answer, healthChecks.statuses, clock.now());
+    }));
+}
+async function findDeployment(opts, started, retry) {
+    const found = await retrying('ListServiceDeployments', () => opts.driver.findServiceDeployment(opts.newTaskDefinitionArn, started), { ...retry, deadline: Math.min(retry.deadline, opts.clock.now() + 15_000) });
+    return found?.arn;
+}
+function takenOverFailure(error, batch) {
+    const holder = error.holder.kind === 'other' ? describeLease(error.holder.lease) : 'another run';
+    return {
+        batch,
+        kind: 'taken-over',
+        message: `another rollout took the service's lease (${holder}); this run changed nothing after that`,
+    };
 }
 /**
  * After the first UpdateService failed: does the service run the new revision anyway? When it cannot
@@ -68619,9 +69324,23 @@ async function updateWasApplied(driver, newArn) {
         return true;
     }
 }
-async function phase(opts, p) {
+/** With rollback off, what the service is left as, said plainly. */
+async function describeLeft(driver, settingsRestored, why) {
+    let state = 'unknown (could not observe it)';
     try {
-        await opts.onPhase?.(p);
+        state = describeServiceState(await driver.observe());
+    }
+    catch {
+        // Said as unknown.
+    }
+    const pacing = settingsRestored
+        ? "ECS goes on with it under the service's own deployment settings"
+        : "ECS goes on with it under the rollout's deployment settings";
+    return `${why}: ${state}; ${pacing}.`;
+}
+async function phase(opts, p, info) {
+    try {
+        await opts.onPhase?.(p, { ...info });
     }
     catch {
         // Saving state is best effort; a failure to save must not change the rollout.
@@ -68629,34 +69348,315 @@ async function phase(opts, p) {
 }
 
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/parse/result.ts
-// What every input parser returns: a value, or what was wrong and what to write instead. The
-// parsers never see the input's name; settings.ts puts name, value, problem and fix together.
-function result_ok(value) {
-    return { ok: true, value };
+;// CONCATENATED MODULE: ./src/modes/rollback.ts
+
+/**
+ * Service tags this action writes after every successful rollout (deploy or rollback), so that
+ * `rollback-to: previous` knows what was live before. ECS tag rules: key <= 128 and value <= 256
+ * characters of letters, digits, spaces and `_ . : / = + - @`, no `aws:` prefix; ARNs fit.
+ */
+const RELEASE_TAG_DEPLOYED = 'ecs-rolling-deploy:deployed';
+const RELEASE_TAG_PREVIOUS = 'ecs-rolling-deploy:previous';
+const rollback_TAG_VALUE_LIMIT = 256;
+/** The tags to put on the service after a successful rollout from `previousArn` to `deployedArn`. */
+function releaseTags(deployedArn, previousArn) {
+    return { [RELEASE_TAG_DEPLOYED]: tagValue(deployedArn), [RELEASE_TAG_PREVIOUS]: tagValue(previousArn) };
 }
-function bad(problem, fix) {
-    return { ok: false, problem, fix };
+async function resolveRollbackTarget(settings, driver) {
+    const service = await driver.describeService();
+    const current = service.taskDefinitionArn;
+    const { family, revision } = parseTaskDefinition(current);
+    const target = settings.rollbackTo;
+    let resolved;
+    let record;
+    if (target.kind === 'arn') {
+        record = await describe(driver, target.arn, `rollback-to "${target.arn}"`);
+        resolved = { arn: record.arn, how: `${taskDefinitionName(record.arn)}, as given in rollback-to` };
+    }
+    else if (target.kind === 'revision') {
+        const ref = `${family}:${target.revision}`;
+        record = await describe(driver, ref, `rollback-to "${target.revision}" (revision ${target.revision} of the service's family "${family}")`);
+        resolved = { arn: record.arn, how: `${ref}, revision ${target.revision} of the service's family` };
+    }
+    else {
+        ({ resolved, record } = await previousOf(driver, current, family, revision));
+    }
+    // DeregisterTaskDefinition docs: "you can't update an existing service to reference an INACTIVE
+    // task definition"; UpdateService would refuse it, so say so before anything changes.
+    if (record.status !== 'ACTIVE') {
+        throw new Error(`Cannot roll back ${driver.service} to ${taskDefinitionName(record.arn)}: that revision is ${record.status}, and ECS ` +
+            'does not let a service move to a deregistered task definition. Register it again, or pick another with rollback-to.');
+    }
+    if (sameTaskDefinition(record.arn, current)) {
+        throw new Error(`Nothing to roll back: ${driver.service} in ${driver.cluster} already runs ${taskDefinitionName(current)} (${resolved.how}). ` +
+            'Pick another revision with rollback-to.');
+    }
+    return resolved;
+}
+async function previousOf(driver, current, family, revision) {
+    const tags = await driver.readServiceTags();
+    const deployed = readTag(tags[RELEASE_TAG_DEPLOYED], family);
+    const previous = readTag(tags[RELEASE_TAG_PREVIOUS], family);
+    let why = `the service has no ${RELEASE_TAG_PREVIOUS} tag (no successful rollout by this action recorded yet)`;
+    if (deployed && previous) {
+        if (sameTaskDefinition(deployed, current)) {
+            const record = await describe(driver, previous, `the recorded previous task definition "${previous}"`);
+            return {
+                record,
+                resolved: {
+                    arn: record.arn,
+                    how: `${taskDefinitionName(record.arn)}, live before the last successful rollout to ${taskDefinitionName(current)} (recorded on the service)`,
+                },
+            };
+        }
+        why = `the service's record says this action last deployed ${taskDefinitionName(deployed)}, but it now runs ${taskDefinitionName(current)} (changed outside this action)`;
+    }
+    const arns = await driver.listTaskDefinitionArns(family);
+    const older = arns
+        .map((arn) => ({ arn, revision: parseTaskDefinition(arn).revision }))
+        .filter((r) => r.revision < revision)
+        .sort((a, b) => b.revision - a.revision)[0];
+    if (!older) {
+        throw new Error(`No task definition to roll back to: ${why}, and family "${family}" has no ACTIVE revision older than ${revision}. ` +
+            'Give rollback-to a revision number or an ARN.');
+    }
+    const record = await describe(driver, older.arn, `task definition "${older.arn}"`);
+    return {
+        record,
+        resolved: {
+            arn: record.arn,
+            how: `${taskDefinitionName(record.arn)}, the newest ACTIVE revision of "${family}" older than the running ${revision}`,
+            warning: `rollback-to: previous fell back to ${taskDefinitionName(record.arn)} because ${why}. Check that it is the revision you want.`,
+        },
+    };
+}
+async function describe(driver, ref, what) {
+    try {
+        return await driver.describeTaskDefinition(ref);
+    }
+    catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new Error(`Cannot roll back to ${what}: ${reason}`, { cause: error });
+    }
+}
+/** `family` and `revision` of `arn:...:task-definition/family:rev` or `family:rev`. */
+function parseTaskDefinition(ref) {
+    const name = ref.slice(ref.lastIndexOf('/') + 1);
+    const colon = name.lastIndexOf(':');
+    const revision = colon === -1 ? Number.NaN : Number(name.slice(colon + 1));
+    return { family: colon === -1 ? name : name.slice(0, colon), revision };
+}
+/** Compares by family and revision, so an ARN matches the `family:revision` a long ARN is tagged as. */
+function sameTaskDefinition(a, b) {
+    const x = parseTaskDefinition(a);
+    const y = parseTaskDefinition(b);
+    return x.family === y.family && x.revision === y.revision;
+}
+function tagValue(arn) {
+    // A family name may be up to 255 characters: then the ARN, or even family:revision, would not fit
+    // a tag; the bare revision (of the service's own family) always does. readTag undoes this.
+    if (arn.length <= rollback_TAG_VALUE_LIMIT)
+        return arn;
+    const name = taskDefinitionName(arn);
+    return name.length <= rollback_TAG_VALUE_LIMIT ? name : String(parseTaskDefinition(arn).revision);
+}
+function readTag(value, family) {
+    if (!value)
+        return undefined;
+    return /^\d+$/.test(value) ? `${family}:${value}` : value;
 }
 
+;// CONCATENATED MODULE: ./src/preflight.ts
+
+
+
+
+const preflight_CALL_BOUND_MS = 120_000;
+/**
+ * Deployments other than the PRIMARY one mean a rollout is under way (ECS keeps the ACTIVE one
+ * until its tasks are gone, per the Deployment docs). A lone PRIMARY still IN_PROGRESS is a service
+ * reaching steady state for the first time, or a rollout that just finished its last stop.
+ */
+function deploymentInProgress(service) {
+    if (service.deployments.length > 1)
+        return service.deployments;
+    return service.deployments.filter((d) => d.rolloutState === 'IN_PROGRESS');
+}
+function describeDeployments(deployments) {
+    return deployments
+        .map((d) => `${d.id} (${d.status}, ${taskDefinitionName(d.taskDefinitionArn)}, ${d.runningCount}/${d.desiredCount} running` +
+        `${d.rolloutState ? `, ${d.rolloutState}` : ''})`)
+        .join('; ');
+}
+async function preflight(opts) {
+    const { settings, driver, clock, guard, log } = opts;
+    const where = `service "${settings.service}" in cluster "${settings.cluster}"`;
+    const bound = opts.callBoundMs ?? preflight_CALL_BOUND_MS;
+    const read = (label, call) => retrying(label, call, {
+        clock,
+        deadline: clock.now() + bound,
+        onRetry: (r) => opts.heartbeat.retrying(r.delayMs, r.error, clock.now()),
+    });
+    const started = clock.now();
+    opts.heartbeat.setSink((words) => log.line(words));
+    let recorded;
+    const service = await watch({
+        clock,
+        heartbeat: opts.heartbeat,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        deadline: () => started + Math.max(bound, settings.rolloutTimeoutMs),
+        observe: async () => ({ service: await driver.describeService(), record: await guard.read() }),
+        step: ({ service: s, record }) => {
+            recorded = record.recordedSettings;
+            const busy = deploymentInProgress(s);
+            const holder = record.holder;
+            if (busy.length === 0 && holder.kind !== 'other')
+                return { done: s };
+            const rolling = busy.length > 1;
+            const other = holder.kind === 'other' ? describeLease(holder.lease, opts.serverUrl) : undefined;
+            // Another run, or a rollout by someone else: refuse unless asked to wait. A lone settling
+            // deployment is waited for (bounded), since it changes nothing we would have to undo.
+            if ((other || rolling) && !settings.waitForIdle) {
+                throw new Error(other
+                    ? `Another rollout holds ${where}: ${other}. Nothing was changed. Wait for it to finish and run again, or set wait-for-idle: true.`
+                    : `A deployment is already in progress on ${where}: ${describeDeployments(busy)}. Nothing was changed. Wait for it to finish and run again, or set wait-for-idle: true.`);
+            }
+            const bound = other || rolling ? settings.rolloutTimeoutMs : Math.min(settings.rolloutTimeoutMs, 10 * 60_000);
+            if (clock.now() - started >= bound) {
+                throw new Error(`${where[0]?.toUpperCase()}${where.slice(1)} did not become free within ${formatDuration(bound)}: ` +
+                    `${other ? `another rollout holds it (${other})` : describeDeployments(busy)}. Nothing was changed.`);
+            }
+            return {
+                wait: other
+                    ? `waiting for another rollout to finish (${other})`
+                    : `waiting for the deployment in progress to finish: ${describeDeployments(busy)}`,
+            };
+        },
+        onCancel: () => {
+            throw new Error('Cancelled while waiting for the service to become free; nothing was changed.');
+        },
+        onReadFailure: (error) => {
+            throw error;
+        },
+    });
+    // Every target group must exist: the gate reads them all.
+    const targetGroups = await read('DescribeTargetGroups', () => driver.describeTargetGroups(service.targetGroupArns));
+    const current = await read('DescribeTaskDefinition', () => driver.describeTaskDefinition(service.taskDefinitionArn));
+    if (recorded) {
+        log.warning(`${where} carries the deployment settings an earlier run recorded and did not put back ` +
+            `(maximumPercent ${recorded.maximumPercent}, minimumHealthyPercent ${recorded.minimumHealthyPercent}); ` +
+            `they are taken as the service's own, not its current ${service.settings.maximumPercent}/${service.settings.minimumHealthyPercent}.`);
+    }
+    return { service, current, targetGroups, ownSettings: recorded ?? service.settings };
+}
+
+;// CONCATENATED MODULE: ./src/secrets.ts
+// Secrets reach no channel. Every value the action must not print — the GitHub token, credentials
+// and query values in health-check and environment URLs — is registered here once: it is masked in
+// the runner's log (core.setSecret) and replaced by `***` in everything the action writes itself
+// (log lines, outputs, job summary, check runs, commit and deployment statuses, saved state),
+// because every writer goes through `redact`.
+/** Shorter values are masked by the runner but not replaced here: `***` for every `a` would garble every line. */
+const MIN_REPLACED_LENGTH = 3;
+class Redactor {
+    mask;
+    secrets = new Set();
+    pattern;
+    constructor(mask = () => undefined) {
+        this.mask = mask;
+    }
+    /** Registers a secret value. */
+    add(secret) {
+        const value = secret.trim();
+        if (value === '' || this.secrets.has(value))
+            return;
+        this.secrets.add(value);
+        this.pattern = undefined;
+        try {
+            this.mask(value);
+        }
+        catch {
+            // Masking in the log is the runner's; our own replacement still happens.
+        }
+    }
+    /** Registers the secret parts of a URL (user, password, query values) and the URL itself. */
+    addUrl(url) {
+        for (const secret of urlSecrets(url))
+            this.add(secret);
+    }
+    /** The text with every registered secret replaced by `***`. */
+    redact(text) {
+        if (this.secrets.size === 0 || text === '')
+            return text;
+        this.pattern ??= new RegExp([...this.secrets]
+            .filter((s) => s.length >= MIN_REPLACED_LENGTH)
+            // Longest first, so a secret that contains another is replaced whole.
+            .sort((a, b) => b.length - a.length)
+            .map(escapeRegExp)
+            .join('|') || '(?!)', 'g');
+        return text.replace(this.pattern, '***');
+    }
+}
+/** `https://user:pw@host/p?token=x` → `https://***@host/p?***`: safe to print. */
+function redactUrl(url) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return '<invalid URL>';
+    }
+    const auth = parsed.username || parsed.password ? '***@' : '';
+    const query = parsed.search ? '?***' : '';
+    return `${parsed.protocol}//${auth}${parsed.host}${parsed.pathname}${query}`;
+}
+/** The secret parts of a URL: password, username, every query value and the whole query string. */
+function urlSecrets(url) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return [];
+    }
+    const raw = [parsed.password, parsed.username, ...parsed.searchParams.values()];
+    if (parsed.search.length > 1)
+        raw.push(parsed.search.slice(1));
+    const out = new Set();
+    for (const value of raw) {
+        if (value === '')
+            continue;
+        out.add(value);
+        // The URL's text has it percent-encoded, a message may have it decoded: register both.
+        try {
+            out.add(decodeURIComponent(value));
+        }
+        catch {
+            // Not valid percent-encoding: the raw form is registered.
+        }
+    }
+    return [...out];
+}
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
 ;// CONCATENATED MODULE: ./src/parse/images.ts
 // Image substitutions: `container=image`, one a line, for the `images` input.
 
 /** ECS container names: up to 255 letters, numbers, underscores and hyphens (RegisterTaskDefinition). */
 const CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
-const FIX = 'write one `container=image` a line (e.g. web=123456789012.dkr.ecr.us-east-1.amazonaws.com/web:2)';
+const images_FIX = 'write one `container=image` a line (e.g. web=123456789012.dkr.ecr.us-east-1.amazonaws.com/web:2)';
 /** An image reference: no whitespace, and not empty. ECS accepts up to 255 characters. */
 function checkImage(image) {
     if (image === '')
-        return bad('has an empty image', FIX);
+        return bad('has an empty image', images_FIX);
     if (/\s/.test(image))
-        return bad(`has image "${image}" with whitespace in it`, FIX);
+        return bad(`has image "${image}" with whitespace in it`, images_FIX);
     if (image.length > 255)
-        return bad('has an image longer than 255 characters', FIX);
+        return bad('has an image longer than 255 characters', images_FIX);
     return result_ok(image);
 }
 /** Blank lines and `#` comment lines are skipped so a YAML block can be annotated. */
@@ -68670,16 +69670,16 @@ function parseImageList(text) {
         const where = `line ${index + 1}`;
         const eq = line.indexOf('=');
         if (eq < 0)
-            return bad(`${where} "${line}" has no "="`, FIX);
+            return bad(`${where} "${line}" has no "="`, images_FIX);
         const name = line.slice(0, eq).trim();
         const image = checkImage(line.slice(eq + 1).trim());
         if (!CONTAINER_NAME.test(name)) {
-            return bad(`${where} names container "${name}", not a valid ECS container name`, FIX);
+            return bad(`${where} names container "${name}", not a valid ECS container name`, images_FIX);
         }
         if (!image.ok)
             return bad(`${where} ${image.problem}`, image.fix);
         if (images.has(name))
-            return bad(`${where} names container "${name}" a second time`, FIX);
+            return bad(`${where} names container "${name}" a second time`, images_FIX);
         images.set(name, image.value);
     }
     return result_ok(images);
@@ -68874,7 +69874,6 @@ function firstInvalidOffset(text) {
 
 
 
-
 /**
  * Fields DescribeTaskDefinition returns that RegisterTaskDefinition refuses: the eight that
  * aws-actions/amazon-ecs-deploy-task-definition strips, and `deleteRequestedAt`, which the SDK's
@@ -68898,17 +69897,48 @@ class TaskDefinitionError extends Error {
         this.name = 'TaskDefinitionError';
     }
 }
+/**
+ * The largest task definition file the action reads: far above any real one (ECS allows at most 10
+ * containers per task definition, "Amazon ECS service quotas"), far below what would hurt a runner.
+ * A bigger file, or an endless one (`/dev/zero`), is refused after reading this much.
+ */
+const MAX_FILE_BYTES = 1024 * 1024;
+/** ECS service quotas: "Containers per task definition: 10" (not adjustable). */
+const MAX_CONTAINERS = 10;
+/** `path` is already resolved against GITHUB_WORKSPACE by the settings. */
 async function readTaskDefinitionFile(path) {
     let text;
     try {
-        text = await (0,promises_.readFile)(path, 'utf8');
+        text = await readBounded(path, MAX_FILE_BYTES);
     }
     catch (error) {
+        if (error instanceof TaskDefinitionError)
+            throw error;
         const code = error.code;
-        const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(error)})`;
-        throw new TaskDefinitionError(`task-definition: file "${path}" ${why} (looked for ${(0,external_node_path_.resolve)(path)}); check the path, which is relative to the workspace`);
+        const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? String(error)})`;
+        throw new TaskDefinitionError(`task-definition: file "${path}" ${why}; check the path, which is relative to the workspace (GITHUB_WORKSPACE)`);
     }
     return taskdef_parseTaskDefinition(text, path);
+}
+async function readBounded(path, limit) {
+    const file = await (0,promises_.open)(path, 'r');
+    try {
+        const buffer = Buffer.alloc(limit + 1);
+        let size = 0;
+        while (size <= limit) {
+            const { bytesRead } = await file.read(buffer, size, limit + 1 - size, null);
+            if (bytesRead === 0)
+                break;
+            size += bytesRead;
+        }
+        if (size > limit) {
+            throw new TaskDefinitionError(`task-definition: file "${path}" is larger than ${limit / 1024} KiB, which no task definition is; check that the path names the task definition JSON`);
+        }
+        return buffer.subarray(0, size).toString('utf8');
+    }
+    finally {
+        await file.close();
+    }
 }
 /** Parses a task definition file's text; `source` names it in messages. */
 function taskdef_parseTaskDefinition(text, source) {
@@ -68987,12 +70017,37 @@ function checkBody(body, source) {
     if (!Array.isArray(containers) || containers.length === 0) {
         throw new TaskDefinitionError(`task-definition: ${source} needs "containerDefinitions", a list of at least one container`);
     }
+    if (containers.length > MAX_CONTAINERS) {
+        throw new TaskDefinitionError(`task-definition: ${source} has ${containers.length} containers; ECS takes at most ${MAX_CONTAINERS} in a task definition`);
+    }
+    const seen = new Set();
     for (const [index, container] of containers.entries()) {
-        if (!isObject(container) ||
-            typeof container['name'] !== 'string' ||
-            !CONTAINER_NAME.test(container['name'])) {
+        if (!isObject(container) || typeof container['name'] !== 'string' || !CONTAINER_NAME.test(container['name'])) {
             throw new TaskDefinitionError(`task-definition: ${source} containerDefinitions[${index}] needs a "name" of letters, numbers, _ and -`);
         }
+        const name = container['name'];
+        if (seen.has(name)) {
+            throw new TaskDefinitionError(`task-definition: ${source} names container "${name}" twice; each container in a task definition needs its own name`);
+        }
+        seen.add(name);
+    }
+}
+/**
+ * What RegisterTaskDefinition would refuse about the containers once images are in place: an
+ * image missing or empty, and no essential container ("a task definition must have at least one
+ * essential container", ContainerDefinition.essential). Checked after image substitution, so an
+ * image given only by the `image` input is fine.
+ */
+function checkContainers(body, source) {
+    const list = containers(body);
+    for (const c of list) {
+        const image = c['image'];
+        if (typeof image !== 'string' || image.trim() === '') {
+            throw new TaskDefinitionError(`task-definition: ${source} container "${String(c['name'])}" has no image; give it an "image" in the file, or set container-name and image (or images)`);
+        }
+    }
+    if (list.length > 0 && list.every((c) => c['essential'] === false)) {
+        throw new TaskDefinitionError(`task-definition: ${source} has no essential container; ECS needs at least one (set "essential": true on the main container)`);
     }
 }
 function containerNames(body) {
@@ -69144,7 +70199,78 @@ function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+;// CONCATENATED MODULE: ./src/target.ts
+// What a deploy (or a rollback) would put on the service, resolved before anything changes. The one
+// answer plan mode shows and deploy acts on: both call this, so they cannot disagree about which
+// revision it is, whether it is registered, or whether the service already runs it.
+
+
+
+/** `current` is the revision the service runs now. Read-only. */
+async function resolveTarget(settings, driver, current) {
+    if (settings.mode === 'rollback') {
+        const resolved = await resolveRollbackTarget(settings, driver);
+        const record = await driver.describeTaskDefinition(resolved.arn);
+        return {
+            arn: record.arn,
+            runs: record.body,
+            unchanged: record.arn === current.arn,
+            how: `rolling back to ${resolved.how}`,
+            ...(resolved.warning ? { warning: resolved.warning } : {}),
+        };
+    }
+    const source = settings.taskDefinition;
+    if (!source)
+        throw new Error(`task-definition is required in ${settings.mode} mode`);
+    if (source.kind === 'file') {
+        const loaded = await readTaskDefinitionFile(source.path);
+        const body = substituteImages(loaded.body, settings.images);
+        checkContainers(body, source.path);
+        const unchanged = sameDefinition(body, current.body);
+        return {
+            ...(unchanged ? { arn: current.arn } : { body }),
+            runs: body,
+            unchanged,
+            how: unchanged
+                ? `${source.path} equals the running ${taskDefinitionName(current.arn)}`
+                : `${source.path}, to be registered as a new revision of "${String(body['family'])}"`,
+            ...(loaded.stripped.length > 0 ? { stripped: loaded.stripped } : {}),
+        };
+    }
+    const record = await driver.describeTaskDefinition(source.ref);
+    // DeregisterTaskDefinition docs: "you can't update an existing service to reference an INACTIVE
+    // task definition": refused here, before anything changes, in plan mode as in deploy.
+    if (record.status !== 'ACTIVE') {
+        throw new Error(`Task definition ${taskDefinitionName(record.arn)} is ${record.status}; ECS does not let a service move to it. ` +
+            'Register it again, or give another revision.');
+    }
+    if (settings.images.size > 0) {
+        const body = substituteImages(registrationBody(record.body, record.tags), settings.images);
+        checkContainers(body, taskDefinitionName(record.arn));
+        // The given revision with the same images is deployed as it is; other images make a new revision.
+        if (!sameDefinition(body, record.body)) {
+            const unchanged = sameDefinition(body, current.body);
+            return {
+                ...(unchanged ? { arn: current.arn } : { body }),
+                runs: body,
+                unchanged,
+                how: `${taskDefinitionName(record.arn)} with new images, to be registered as a new revision`,
+            };
+        }
+    }
+    return {
+        arn: record.arn,
+        runs: record.body,
+        unchanged: record.arn === current.arn,
+        how: `the registered ${taskDefinitionName(record.arn)}`,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/deploy.ts
+// The deploy (and manual rollback) main calls: preflight (no mutation) -> what to deploy (no
+// mutation) -> the service's lease -> register (skipped when a registered revision is given) ->
+// plan -> the gated rollout -> record the release on the service. Every wait is bounded; every
+// change is preceded by a saved state, so the post step can restore what this process could not.
 
 
 
@@ -69153,279 +70279,229 @@ function isObject(value) {
 
 
 
+
+
+
+
+const deploy_CALL_BOUND_MS = 120_000;
 async function deploy(opts) {
-    const { settings, driver, clock, log } = opts;
+    const { settings, driver, clock, log, guard } = opts;
     const save = opts.saveState ?? (() => undefined);
     const startedAt = clock.now();
     const notes = [];
-    save({ phase: 'preflight', startedAt });
-    // 1. Preflight: read-only.
-    const service = await preflight(opts);
-    const previousTaskDefinitionArn = service.taskDefinitionArn;
-    const current = await driver.describeTaskDefinition(previousTaskDefinitionArn);
+    const bound = opts.callBoundMs ?? deploy_CALL_BOUND_MS;
+    const retry = () => ({
+        clock,
+        deadline: clock.now() + bound,
+        onRetry: (r) => opts.heartbeat.retrying(r.delayMs, r.error, clock.now()),
+    });
+    save({ phase: 'preflight', startedAt, leaseId: opts.identity.id });
+    // 1. Preflight and the target: read-only.
+    const pre = await preflight({
+        settings,
+        driver,
+        clock,
+        guard,
+        heartbeat: opts.heartbeat,
+        log,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        callBoundMs: bound,
+        ...(opts.serverUrl ? { serverUrl: opts.serverUrl } : {}),
+    });
+    const { service, current } = pre;
+    const previousTaskDefinitionArn = current.arn;
     log.line(`service ${settings.service} in cluster ${settings.cluster}: ${service.desiredCount} tasks of ` +
         `${taskDefinitionName(previousTaskDefinitionArn)}, target groups ${service.targetGroupArns.length}, ` +
-        `deployment settings maximumPercent ${service.settings.maximumPercent} / minimumHealthyPercent ${service.settings.minimumHealthyPercent}`);
-    // 2. What to deploy, validated before any mutating call.
-    const target = await resolveTarget(opts);
+        `its own deployment settings maximumPercent ${pre.ownSettings.maximumPercent} / minimumHealthyPercent ${pre.ownSettings.minimumHealthyPercent}`);
+    const target = await resolveTarget(settings, driver, current);
+    log.line(target.how);
+    if (target.stripped)
+        log.line(`left out the read-only fields ${target.stripped.join(', ')}`);
+    if (target.warning) {
+        log.warning(target.warning);
+        notes.push(target.warning);
+    }
     const changes = imageChanges(current.body, target.runs);
-    const unchanged = target.arn === previousTaskDefinitionArn ||
-        (target.arn === undefined && target.body !== undefined && sameDefinition(target.body, current.body));
     save({
         phase: 'preflight',
         previousTaskDefinitionArn,
         desiredCount: service.desiredCount,
-        originalSettings: service.settings,
+        originalSettings: pre.ownSettings,
     });
     const base = { previousTaskDefinitionArn, imageChanges: changes, startedAt, notes };
-    if (unchanged) {
-        log.line(`the task definition equals the service's current ${taskDefinitionName(previousTaskDefinitionArn)}: ` +
-            'no new revision registered, no rollout; verifying the service is healthy on it');
-        notes.push(`Unchanged: the service already runs this task definition; health verified only.`);
+    if (target.unchanged) {
+        log.line(`the service already runs ${taskDefinitionName(previousTaskDefinitionArn)}: no new revision registered, no rollout; ` +
+            'verifying the service is healthy on it');
+        notes.push('Unchanged: the service already runs this task definition; health verified only.');
         const verified = await verifyHealthy(opts, previousTaskDefinitionArn);
         save({ phase: 'finished', newTaskDefinitionArn: previousTaskDefinitionArn });
         return {
             ...base,
             outcome: verified.ok ? 'succeeded' : 'failed',
             newTaskDefinitionArn: previousTaskDefinitionArn,
-            registered: false,
             unchanged: true,
             durationMs: clock.now() - startedAt,
-            ...(verified.ok ? {} : { failureMessage: verified.message }),
+            ...(verified.ok ? {} : { failureMessage: verified.message, stepFailure: verified.message }),
         };
     }
-    // 3. Register (the first mutating call).
-    let newTaskDefinitionArn;
-    let registered = false;
-    if (target.arn !== undefined) {
-        newTaskDefinitionArn = target.arn;
-        log.line(`deploying the registered ${taskDefinitionName(newTaskDefinitionArn)}`);
+    // 2. The lease, checked again right before it is written (the window between is one round trip).
+    const record = await guard.read();
+    if (record.holder.kind === 'other') {
+        throw new Error(`Another rollout took ${settings.service}'s lease while this one prepared: ${describeLease(record.holder.lease, opts.serverUrl)}. Nothing was changed.`);
     }
-    else {
-        const record = await driver.registerTaskDefinition(target.body ?? {});
-        newTaskDefinitionArn = record.arn;
-        registered = true;
-        log.line(`registered ${taskDefinitionName(record.arn)}`);
-    }
-    for (const change of changes) {
-        log.line(`  ${change.container}: ${change.from ?? '(new container)'} -> ${change.to ?? '(removed)'}`);
-    }
-    save({ phase: 'preflight', newTaskDefinitionArn });
-    // 4. Plan, then the gated rollout.
-    const plan = planBatches({
-        desired: service.desiredCount,
-        batchSize: settings.batchSize,
-        maxUnavailable: settings.maxUnavailable,
-        ...(service.settings.circuitBreaker ? { circuitBreaker: service.settings.circuitBreaker } : {}),
-    });
-    for (const note of plan.notes ?? []) {
-        log.warning(note);
-        notes.push(note);
-    }
-    const rollout = await runRollout({
-        driver,
-        clock,
-        plan,
-        previousTaskDefinitionArn,
-        newTaskDefinitionArn,
-        originalSettings: service.settings,
-        batchTimeoutMs: settings.batchTimeoutMs,
-        rolloutTimeoutMs: settings.rolloutTimeoutMs,
-        rollbackOnFailure: settings.rollbackOnFailure,
-        ...(settings.healthCheckUrls.length > 0
-            ? {
-                healthChecks: {
-                    urls: settings.healthCheckUrls,
-                    statuses: settings.healthCheckStatus,
-                    threshold: settings.healthCheckThreshold,
-                },
+    await guard.acquire(pre.ownSettings);
+    let handedOver = false;
+    try {
+        // 3. Register (the first change that is not the service's own record).
+        let newTaskDefinitionArn;
+        if (target.arn !== undefined) {
+            newTaskDefinitionArn = target.arn;
+        }
+        else {
+            const body = target.body ?? {};
+            const registered = await retrying('RegisterTaskDefinition', () => driver.registerTaskDefinition(body), retry());
+            newTaskDefinitionArn = registered.arn;
+            log.line(`registered ${taskDefinitionName(registered.arn)}`);
+        }
+        for (const change of changes) {
+            log.line(`  ${change.container}: ${change.from ?? '(new container)'} -> ${change.to ?? '(removed)'}`);
+        }
+        save({ phase: 'preflight', newTaskDefinitionArn });
+        // 4. Plan, then the gated rollout.
+        const plan = planBatches({
+            desired: service.desiredCount,
+            batchSize: settings.batchSize,
+            maxUnavailable: settings.maxUnavailable,
+            ...(pre.ownSettings.circuitBreaker ? { circuitBreaker: pre.ownSettings.circuitBreaker } : {}),
+        });
+        for (const note of plan.notes ?? []) {
+            log.warning(note);
+            notes.push(note);
+        }
+        const delays = pre.targetGroups.map((g) => g.deregistrationDelaySeconds * 1000);
+        handedOver = true; // from here on, runRollout releases the lease when it leaves the service settled
+        const rollout = await runRollout({
+            driver,
+            clock,
+            guard,
+            heartbeat: opts.heartbeat,
+            plan,
+            previousTaskDefinitionArn,
+            newTaskDefinitionArn,
+            originalSettings: pre.ownSettings,
+            batchTimeoutMs: settings.batchTimeoutMs,
+            rolloutTimeoutMs: settings.rolloutTimeoutMs,
+            bakeMs: settings.bakeTimeMs,
+            overlap: settings.drainOverlap,
+            rollbackOnFailure: settings.rollbackOnFailure,
+            callBoundMs: bound,
+            ...(delays.length > 0 ? { deregistrationDelayMs: Math.max(...delays) } : {}),
+            ...(settings.healthCheckUrls.length > 0
+                ? {
+                    healthChecks: {
+                        urls: settings.healthCheckUrls.map((url) => ({ url, shown: redactUrl(url) })),
+                        statuses: settings.healthCheckStatus,
+                        threshold: settings.healthCheckThreshold,
+                    },
+                }
+                : {}),
+            ...(opts.probe ? { probe: opts.probe } : {}),
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            listeners: opts.listeners ?? [],
+            onPhase: (phase, info) => save({ phase, ...(info.serviceDeploymentArn ? { serviceDeploymentArn: info.serviceDeploymentArn } : {}) }),
+        });
+        if (!rollout.settingsRestored.ok && !rollout.settingsRestored.takenOver) {
+            log.warning(rollout.settingsRestored.message);
+            notes.push(rollout.settingsRestored.message);
+        }
+        if (rollout.serviceLeft)
+            notes.push(rollout.serviceLeft);
+        // Not seen through (reads kept failing, the settings would not go back): the post step finishes it.
+        if (!rollout.settled && !rollout.settingsRestored.takenOver)
+            save({ pending: rollout.rollback ? 'restore' : 'settings' });
+        // 5. Record the release for manual rollbacks; a failure to tag is a warning, not a failed deploy.
+        if (rollout.outcome === 'succeeded') {
+            try {
+                await retrying('TagResource (release)', () => driver.tagService(releaseTags(newTaskDefinitionArn, previousTaskDefinitionArn)), retry());
             }
-            : {}),
-        ...(opts.probe ? { probe: opts.probe } : {}),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        listeners: opts.listeners ?? [],
-        onPhase: (phase) => save({ phase }),
-    });
-    if (!rollout.settingsRestored.ok) {
-        log.warning(rollout.settingsRestored.message);
-        notes.push(rollout.settingsRestored.message);
-    }
-    if (rollout.serviceLeft)
-        notes.push(rollout.serviceLeft);
-    // 5. Record the release for manual rollbacks; a failure to tag is a warning, not a failed deploy.
-    if (rollout.outcome === 'succeeded') {
-        try {
-            await driver.tagService(releaseTags(newTaskDefinitionArn, previousTaskDefinitionArn));
+            catch (error) {
+                const message = `The rollout succeeded, but recording it on the service failed (mode: rollback will fall back to the newest older revision): ${errorMessage(error)}`;
+                log.warning(message);
+                notes.push(message);
+            }
         }
-        catch (error) {
-            const message = `The rollout succeeded, but recording it on the service failed (mode: rollback will fall back to the newest older revision): ${errorMessage(error)}`;
-            log.warning(message);
-            notes.push(message);
-        }
+        const result = {
+            ...base,
+            outcome: rollout.outcome,
+            newTaskDefinitionArn,
+            unchanged: false,
+            plan,
+            rollout,
+            durationMs: clock.now() - startedAt,
+        };
+        if (rollout.failure)
+            result.failureMessage = rollout.failure.message;
+        const words = stepFailure(rollout);
+        if (words !== undefined)
+            result.stepFailure = words;
+        return result;
     }
-    const result = {
-        ...base,
-        outcome: rollout.outcome,
-        newTaskDefinitionArn,
-        registered,
-        unchanged: false,
-        plan,
-        rollout,
-        durationMs: clock.now() - startedAt,
-    };
-    if (rollout.failure)
-        result.failureMessage = rollout.failure.message;
-    const words = stepFailure(rollout);
-    if (words !== undefined)
-        result.stepFailure = words;
-    return result;
+    finally {
+        // Nothing of the service changed (registration failed): give the lease back.
+        if (!handedOver)
+            await guard.release(false).catch(() => undefined);
+    }
 }
 /** The failure, then what was done about it, in the words a reader of the failed step needs. */
 function stepFailure(rollout) {
     if (rollout.outcome === 'succeeded')
         return undefined;
     const why = rollout.failure?.message ?? `the rollout ended ${rollout.outcome}`;
-    const parts = [
-        `Rollout ${rollout.outcome === 'rolled-back' ? 'failed and was rolled back' : rollout.outcome}: ${why}`,
-    ];
+    const parts = [`Rollout ${rollout.outcome === 'rolled-back' ? 'failed and was rolled back' : rollout.outcome}: ${why}`];
     if (rollout.rollback)
         parts.push(`Rollback: ${rollout.rollback.message}`);
     else if (rollout.serviceLeft)
         parts.push(rollout.serviceLeft);
-    if (!rollout.settingsRestored.ok)
+    if (!rollout.settingsRestored.ok && !rollout.settingsRestored.takenOver)
         parts.push(rollout.settingsRestored.message);
+    if (!rollout.settled)
+        parts.push('The post step of this job will try again to finish putting the service back.');
     return parts.join('\n');
 }
-// ---------------------------------------------------------------------------------------------
-// Preflight.
-/**
- * Deployments other than the PRIMARY one mean a rollout is under way (ECS keeps the ACTIVE one
- * until its tasks are gone, per the Deployment docs). A lone PRIMARY still IN_PROGRESS is a service
- * reaching steady state for the first time, or a rollout that just finished its last stop.
- */
-function deploymentInProgress(service) {
-    if (service.deployments.length > 1)
-        return service.deployments;
-    return service.deployments.filter((d) => d.rolloutState === 'IN_PROGRESS');
-}
-function describeDeployments(deployments) {
-    return deployments
-        .map((d) => `${d.id} (${d.status}, ${taskDefinitionName(d.taskDefinitionArn)}, ${d.runningCount}/${d.desiredCount} running` +
-        `${d.rolloutState ? `, ${d.rolloutState}` : ''})`)
-        .join('; ');
-}
-async function preflight(opts) {
-    const { settings, driver, clock, log } = opts;
-    // describeService checks ACTIVE, the ECS controller and a target group, naming the fix. The
-    // SDK's own (adaptive) retries are enough for these one-off reads: its error reaches the user as is.
-    let service = await driver.describeService();
-    const started = clock.now();
-    const poll = opts.waitPollMs ?? 2_000;
-    let lastSaid = -Infinity;
-    for (;;) {
-        const busy = deploymentInProgress(service);
-        if (busy.length === 0)
-            break;
-        const rolling = busy.length > 1;
-        // A rollout by someone else: refuse, unless asked to wait. A lone settling deployment is waited
-        // for (bounded), since it changes nothing we would have to undo.
-        if (rolling && !settings.waitForIdle) {
-            throw new Error(`A deployment is already in progress on service "${settings.service}" in cluster "${settings.cluster}": ` +
-                `${describeDeployments(busy)}. Nothing was changed. Wait for it to finish and run again, or set wait-for-idle: true.`);
-        }
-        const bound = rolling ? settings.rolloutTimeoutMs : settings.batchTimeoutMs;
-        const waited = clock.now() - started;
-        if (waited >= bound) {
-            throw new Error(`Service "${settings.service}" in cluster "${settings.cluster}" did not become idle within ${Math.round(bound / 1000)} s: ` +
-                `${describeDeployments(busy)}. Nothing was changed.`);
-        }
-        if (opts.signal?.aborted)
-            throw new Error('Cancelled while waiting for the service to become idle; nothing was changed.');
-        if (clock.now() - lastSaid >= 20_000) {
-            log.line(`waiting for the deployment in progress to finish (${Math.round(waited / 1000)} s): ${describeDeployments(busy)}`);
-            lastSaid = clock.now();
-        }
-        await sleepQuietly(clock, poll, opts.signal);
-        service = await driver.describeService();
-    }
-    // Every target group must exist: the gate reads them all.
-    await driver.describeTargetGroups(service.targetGroupArns);
-    return service;
-}
-// ---------------------------------------------------------------------------------------------
-// The task definition to deploy.
-async function resolveTarget(opts) {
-    const { settings, driver, log } = opts;
-    if (settings.mode === 'rollback') {
-        const resolved = await resolveRollbackTarget(settings, driver);
-        log.line(`rolling back to ${resolved.how}`);
-        if (resolved.warning)
-            log.warning(resolved.warning);
-        const record = await driver.describeTaskDefinition(resolved.arn);
-        return { arn: record.arn, runs: record.body };
-    }
-    const source = settings.taskDefinition;
-    if (!source)
-        throw new Error('task-definition is required in deploy mode');
-    if (source.kind === 'file') {
-        const loaded = await readTaskDefinitionFile(source.path);
-        if (loaded.stripped.length > 0) {
-            log.line(`${source.path}: left out the read-only fields ${loaded.stripped.join(', ')}`);
-        }
-        const body = substituteImages(loaded.body, settings.images);
-        return { body, runs: body };
-    }
-    const record = await driver.describeTaskDefinition(source.ref);
-    if (record.status !== 'ACTIVE') {
-        throw new Error(`Task definition ${taskDefinitionName(record.arn)} is ${record.status}; ECS does not let a service move to it. ` +
-            'Register it again, or give another revision.');
-    }
-    if (settings.images.size === 0)
-        return { arn: record.arn, runs: record.body };
-    const body = substituteImages(registrationBody(record.body, record.tags), settings.images);
-    // The given revision with the same images: deploy it as it is.
-    if (sameDefinition(body, record.body))
-        return { arn: record.arn, runs: record.body };
-    return { body, runs: body };
-}
-// ---------------------------------------------------------------------------------------------
-// Unchanged definition: still verify health, bounded by batch-timeout.
+/** An unchanged definition: still verify health, bounded by batch-timeout, through the one wait loop. */
 async function verifyHealthy(opts, arn) {
     const { driver, clock, log, settings } = opts;
     const started = clock.now();
-    const retry = { clock, ...(opts.signal ? { signal: opts.signal } : {}) };
-    let lastWords = '';
-    let lastSaid = -Infinity;
-    for (;;) {
-        const snapshot = await callWithRetry('observing the service', () => driver.observe(), retry);
-        const status = restoreStatus(snapshot, arn);
-        const words = status.waitingFor.replace(/^rollback: /, '');
-        if (status.settled) {
-            log.line(`verified: ${words}`);
-            return { ok: true, message: words };
-        }
-        if (opts.signal?.aborted) {
-            return {
-                ok: false,
-                message: `Cancelled while verifying ${taskDefinitionName(arn)}: waiting for ${words}.`,
-            };
-        }
-        if (clock.now() - started >= settings.batchTimeoutMs) {
-            return {
-                ok: false,
-                message: `The service did not become healthy on ${taskDefinitionName(arn)} within ${Math.round(settings.batchTimeoutMs / 1000)} s: waiting for ${words}.`,
-            };
-        }
-        if (words !== lastWords || clock.now() - lastSaid >= 20_000) {
-            log.line(`verifying: ${words}`);
-            lastWords = words;
-            lastSaid = clock.now();
-        }
-        await sleepQuietly(clock, opts.waitPollMs ?? 2_000, opts.signal);
-    }
+    opts.heartbeat.setSink((words) => log.line(`verifying: ${words}`));
+    return watch({
+        clock,
+        heartbeat: opts.heartbeat,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        deadline: () => started + settings.batchTimeoutMs,
+        observe: () => driver.observe(),
+        step: (snapshot) => {
+            const status = restoreStatus(snapshot, arn);
+            if (status.settled) {
+                log.line(`verified: ${status.waitingFor}`);
+                return { done: { ok: true, message: status.waitingFor } };
+            }
+            if (snapshot.at - started >= settings.batchTimeoutMs) {
+                return {
+                    done: {
+                        ok: false,
+                        message: `The service did not become healthy on ${taskDefinitionName(arn)} within ${formatDuration(settings.batchTimeoutMs)}: waiting for ${status.waitingFor}.`,
+                    },
+                };
+            }
+            return { wait: status.waitingFor };
+        },
+        onCancel: (words) => ({ ok: false, message: `Cancelled while verifying ${taskDefinitionName(arn)}: waiting for ${words}.` }),
+        onReadFailure: (error) => ({ ok: false, message: `Could not verify ${taskDefinitionName(arn)}: ${errorMessage(error)}` }),
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/estimate.ts
+
 /** Without a measurement: a Fargate task typically takes tens of seconds to pull and start. */
 const DEFAULT_TASK_START_SECONDS = 30;
 /** ECS's default container stopTimeout (ContainerDefinition.stopTimeout). */
@@ -69436,17 +70512,17 @@ function estimateDuration(input) {
     const assumptions = [];
     const startSeconds = input.taskStartSeconds ?? DEFAULT_TASK_START_SECONDS;
     assumptions.push(input.taskStartSeconds !== undefined
-        ? `task start ${seconds(startSeconds)} (${input.taskStartSource ?? 'given'})`
-        : `task start ${seconds(startSeconds)} (assumed; no running task to measure)`);
+        ? `task start ${formatDuration(startSeconds * 1000)} (${input.taskStartSource ?? 'given'})`
+        : `task start ${formatDuration(startSeconds * 1000)} (assumed; no running task to measure)`);
     let healthSeconds = 0;
     let drainSeconds = 0;
     let slowest;
     let longestDrain;
     for (const tg of input.targetGroups) {
-        const h = tg.healthCheck.healthyThreshold * tg.healthCheck.intervalSeconds;
+        const h = tg.healthCheck.intervalSeconds;
         if (h > healthSeconds) {
             healthSeconds = h;
-            slowest = `${tg.name}: ${tg.healthCheck.healthyThreshold} checks × ${tg.healthCheck.intervalSeconds} s`;
+            slowest = `${tg.name}: one passing check, every ${tg.healthCheck.intervalSeconds} s`;
         }
         if (tg.deregistrationDelaySeconds > drainSeconds || longestDrain === undefined) {
             drainSeconds = Math.max(drainSeconds, tg.deregistrationDelaySeconds);
@@ -69457,28 +70533,41 @@ function estimateDuration(input) {
         assumptions.push('no target group: no health checks or draining counted');
     }
     else {
-        assumptions.push(`health checks ${seconds(healthSeconds)} (slowest group ${slowest ?? '?'})`);
-        assumptions.push(`drain ${seconds(drainSeconds)} (${longestDrain ?? '?'})`);
+        assumptions.push(`health checks ${formatDuration(healthSeconds * 1000)} (slowest group ${slowest ?? '?'})`);
+        assumptions.push(`drain ${formatDuration(drainSeconds * 1000)} (${longestDrain ?? '?'})`);
     }
     const stopSeconds = input.stopTimeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS;
-    assumptions.push(`stop up to ${seconds(stopSeconds)} (${input.stopTimeoutSeconds !== undefined ? "the task definition's stopTimeout" : "ECS's default stopTimeout"}; an app that exits on SIGTERM stops sooner)`);
+    assumptions.push(`stop up to ${formatDuration(stopSeconds * 1000)} (${input.stopTimeoutSeconds !== undefined ? "the task definition's stopTimeout" : "ECS's default stopTimeout"}; an app that exits on SIGTERM stops sooner)`);
+    const bakeSeconds = input.bakeSeconds ?? 0;
+    if (bakeSeconds > 0)
+        assumptions.push(`bake time ${formatDuration(bakeSeconds * 1000)} per batch (bake-time)`);
+    const overlap = input.overlap ?? true;
+    assumptions.push(overlap
+        ? 'drain-overlap: old tasks drain while the next batch starts, so the drain is paid about once'
+        : 'drain-overlap false: each batch waits for the previous one’s old tasks to drain and stop');
     const perBatch = {
         startSeconds,
         healthSeconds,
+        bakeSeconds,
         drainSeconds,
         stopSeconds,
-        totalSeconds: startSeconds + healthSeconds + drainSeconds + stopSeconds,
+        gateSeconds: startSeconds + healthSeconds + bakeSeconds,
     };
     const batches = input.batches.length;
-    return { perBatch, batches, totalSeconds: perBatch.totalSeconds * batches, assumptions };
+    const drains = batches === 0 ? 0 : overlap ? 1 : batches;
+    const totalSeconds = perBatch.gateSeconds * batches + (drainSeconds + stopSeconds) * drains;
+    return { perBatch, batches, overlap, totalSeconds, assumptions };
 }
 function renderEstimate(estimate) {
     if (estimate.batches === 0)
         return 'No batches: the service has no tasks to replace, so the rollout ends once ECS has switched the task definition.';
     const b = estimate.perBatch;
+    const d = (s) => formatDuration(s * 1000);
+    const gate = `start ${d(b.startSeconds)} + health checks ${d(b.healthSeconds)}${b.bakeSeconds > 0 ? ` + bake ${d(b.bakeSeconds)}` : ''}`;
+    const drains = estimate.overlap ? 'once' : `${estimate.batches} times`;
     return [
-        `About **${seconds(estimate.totalSeconds)}**: ${estimate.batches} ${estimate.batches === 1 ? 'batch' : 'batches'} × ${seconds(b.totalSeconds)} ` +
-            `(start ${seconds(b.startSeconds)} + health checks ${seconds(b.healthSeconds)} + drain ${seconds(b.drainSeconds)} + stop ${seconds(b.stopSeconds)}).`,
+        `About **${d(estimate.totalSeconds)}**: ${estimate.batches} ${estimate.batches === 1 ? 'batch' : 'batches'} × ${d(b.gateSeconds)} (${gate}), ` +
+            `plus drain ${d(b.drainSeconds)} + stop ${d(b.stopSeconds)} ${drains}.`,
         '',
         'Assumed:',
         ...estimate.assumptions.map((a) => `- ${a}`),
@@ -69486,12 +70575,15 @@ function renderEstimate(estimate) {
 }
 /**
  * The estimated rollout as a mermaid gantt (GitHub renders it): per batch the start, health checks
- * and drain, one batch after another. Times count from 0; `dateFormat X` reads seconds.
+ * and bake; the old tasks' drain beside the next batch (overlap) or before it. Times count from 0;
+ * `dateFormat X` reads seconds.
  */
 function renderEstimateGantt(estimate, service, maxBatches = 20) {
     if (estimate.batches === 0)
         return '';
     const b = estimate.perBatch;
+    const drainStop = b.drainSeconds + b.stopSeconds;
+    const step = estimate.overlap ? b.gateSeconds : b.gateSeconds + drainStop;
     const lines = [
         '```mermaid',
         'gantt',
@@ -69501,12 +70593,13 @@ function renderEstimateGantt(estimate, service, maxBatches = 20) {
     ];
     const shown = Math.min(estimate.batches, maxBatches);
     for (let i = 0; i < shown; i++) {
-        let t = i * b.totalSeconds;
+        let t = i * step;
         lines.push(`    section Batch ${i + 1}`);
         for (const [label, d] of [
             ['start tasks', b.startSeconds],
             ['health checks', b.healthSeconds],
-            ['drain and stop old', b.drainSeconds + b.stopSeconds],
+            ['bake', b.bakeSeconds],
+            ['old tasks drain and stop', drainStop],
         ]) {
             if (d <= 0)
                 continue;
@@ -69515,19 +70608,9 @@ function renderEstimateGantt(estimate, service, maxBatches = 20) {
         }
     }
     if (shown < estimate.batches)
-        lines.push(`    section ${estimate.batches - shown} more batches`, `    same again :${shown * b.totalSeconds}, ${estimate.totalSeconds}`);
+        lines.push(`    section ${estimate.batches - shown} more batches`, `    same again :${shown * step}, ${estimate.totalSeconds}`);
     lines.push('```');
     return lines.join('\n');
-}
-/** `45 s`, `3 min 20 s`, `1 h 5 min`. */
-function seconds(total) {
-    const s = Math.round(total);
-    if (s < 60)
-        return `${s} s`;
-    if (s < 3600)
-        return s % 60 === 0 ? `${s / 60} min` : `${Math.floor(s / 60)} min ${s % 60} s`;
-    const m = Math.round(s / 60);
-    return m % 60 === 0 ? `${m / 60} h` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 /**
  * The median RunTask-to-RUNNING time of the service's running tasks (createdAt → startedAt), in
@@ -69778,6 +70861,18 @@ function isRecord(value) {
 }
 
 ;// CONCATENATED MODULE: ./src/modes/plan.ts
+// Plan mode (`mode: plan`): what a deploy would do, without doing any of it. Only read calls reach
+// AWS (DescribeServices, DescribeTaskDefinition, DescribeTargetGroups + attributes, ListTasks +
+// DescribeTasks + DescribeTargetHealth for the task start measurement); nothing is registered,
+// updated or tagged.
+//
+// Usage in main.ts:
+//   const plan = await runPlan({ settings, driver, log: core });
+//   await reporter.finish('planned', plan.markdown);   // the check run concludes `neutral`
+//   await core.summary.addRaw(plan.markdown).write();
+// Pass `newTaskDefinition` when main has already built the body (file + images); otherwise runPlan
+// builds it the same way from settings.
+
 
 
 
@@ -69786,10 +70881,12 @@ async function runPlan(options) {
     const { settings, driver } = options;
     const service = await driver.describeService();
     const current = await driver.describeTaskDefinition(service.taskDefinitionArn);
-    const { body: next, registeredArn } = await newDefinition(options);
+    // The same resolution a deploy acts on (target.ts), so the plan says what a deploy would do.
+    const target = await resolveTarget({ ...settings, mode: 'deploy' }, driver, current);
+    const next = target.runs;
     const diff = diffTaskDefinitions(current.body, next);
-    const unchanged = sameDefinition(next, current.body);
-    const reuses = unchanged ? current.arn : registeredArn;
+    const unchanged = target.unchanged;
+    const reuses = target.arn;
     const plan = planBatches({
         desired: service.desiredCount,
         batchSize: settings.batchSize,
@@ -69805,6 +70902,8 @@ async function runPlan(options) {
             ? { taskStartSeconds: start.seconds, taskStartSource: start.source }
             : {}),
         ...stopTimeout(next),
+        bakeSeconds: settings.bakeTimeMs / 1000,
+        overlap: settings.drainOverlap,
     });
     const markdown = renderPlan({
         settings,
@@ -69826,22 +70925,6 @@ async function runPlan(options) {
         plan,
         estimate,
     };
-}
-async function newDefinition(options) {
-    const { settings, driver } = options;
-    if (options.newTaskDefinition)
-        return { body: options.newTaskDefinition };
-    const source = settings.taskDefinition;
-    if (!source)
-        throw new Error('task-definition is required in plan mode: a JSON file path, a family[:revision] or an ARN');
-    if (source.kind === 'file') {
-        const loaded = await readTaskDefinitionFile(source.path);
-        return { body: substituteImages(loaded.body, settings.images) };
-    }
-    const record = await driver.describeTaskDefinition(source.ref);
-    const body = substituteImages(record.body, settings.images);
-    // With image overrides a deploy registers a new revision; without, it deploys this one as is.
-    return settings.images.size > 0 ? { body } : { body, registeredArn: record.arn };
 }
 async function taskStart(driver, log) {
     try {
@@ -69870,12 +70953,12 @@ function stopTimeout(body) {
 function renderPlan(p) {
     const { settings, service, plan } = p;
     const where = `${settings.cluster}/${settings.service}`;
-    const current = plan_short(p.currentArn);
+    const current = taskDefinitionName(p.currentArn);
     let what;
     if (p.unchanged)
-        what = `The new task definition equals the running \`${current}\`: a deploy registers nothing and rolls the service onto \`${current}\` again.`;
+        what = `The new task definition equals the running \`${current}\`: a deploy registers nothing, rolls nothing, and only verifies the service is healthy on it.`;
     else if (p.reuses)
-        what = `A deploy moves the service from \`${current}\` to \`${plan_short(p.reuses)}\`.`;
+        what = `A deploy moves the service from \`${current}\` to \`${taskDefinitionName(p.reuses)}\`.`;
     else
         what = `A deploy registers a new revision of \`${String(p.diff.family.to ?? '?')}\` and moves the service from \`${current}\` to it.`;
     const own = service.settings;
@@ -69894,8 +70977,9 @@ function renderPlan(p) {
         '|---|---|---|---|---|',
         `| ${plan.desired} | ${plan.batchSize} | ${plan.maxUnavailable} | ${plan.batches.length} | ${sizes(plan.batches)} |`,
         '',
-        `During the rollout the service gets maximumPercent ${plan.settings.maximumPercent} and minimumHealthyPercent ` +
-            `${plan.settings.minimumHealthyPercent}; its own (${own.maximumPercent} / ${own.minimumHealthyPercent}) are put back at the end.`,
+        `Between batches the service is held (maximumPercent ${plan.hold.maximumPercent}, minimumHealthyPercent ${plan.hold.minimumHealthyPercent}); ` +
+            `each batch is released with maximumPercent ${plan.releases[0]?.maximumPercent ?? '—'} and minimumHealthyPercent ${plan.releases[0]?.minimumHealthyPercent ?? '—'}; ` +
+            `its own (${own.maximumPercent} / ${own.minimumHealthyPercent}) are put back at the end.`,
         ...(plan.notes ?? []).map((n) => `- ${n}`),
         '',
         '### Target groups',
@@ -69903,10 +70987,10 @@ function renderPlan(p) {
         ...(p.groups.length === 0
             ? ['The service has no target group: batches would be gated on ECS task state only.']
             : [
-                '| target group | health check | healthy after | deregistration delay |',
+                '| target group | health check | a new target is healthy after | deregistration delay |',
                 '|---|---|---|---|',
                 ...p.groups.map((g) => `| ${g.name} | ${g.healthCheck.protocol} ${g.healthCheck.path || '/'} every ${g.healthCheck.intervalSeconds} s | ` +
-                    `${g.healthCheck.healthyThreshold} passing checks | ${g.deregistrationDelaySeconds} s |`),
+                    `1 passing check (${g.healthCheck.healthyThreshold} after being unhealthy) | ${g.deregistrationDelaySeconds} s |`),
             ]),
         '',
         '### Estimated duration',
@@ -69923,8 +71007,541 @@ function sizes(batches) {
         return batches.join(', ');
     return `${batches.slice(0, 10).join(', ')}, … (${batches.length - 10} more)`;
 }
-function plan_short(arn) {
-    return arn.slice(arn.lastIndexOf('/') + 1);
+
+;// CONCATENATED MODULE: ./src/parse/choice.ts
+// Booleans and one-of-a-list inputs.
+
+/** The YAML 1.2 core-schema spellings that @actions/core's getBooleanInput accepts, and no others. */
+const TRUE = ['true', 'True', 'TRUE'];
+const FALSE = ['false', 'False', 'FALSE'];
+function parseBoolean(text) {
+    if (TRUE.includes(text))
+        return result_ok(true);
+    if (FALSE.includes(text))
+        return result_ok(false);
+    return bad('is not a boolean', 'write true or false');
+}
+function parseChoice(text, choices) {
+    const found = choices.find((c) => c === text);
+    if (found !== undefined)
+        return result_ok(found);
+    return bad('is not one of the choices', `write one of: ${choices.join(', ')}`);
+}
+
+;// CONCATENATED MODULE: ./src/parse/quantity.ts
+
+/** ECS's default quota of tasks per service; a count above it cannot mean anything. */
+const MAX_TASK_COUNT = 5000;
+/**
+ * `min` is the least count and percentage allowed: 1 for a batch size (a batch that starts nothing
+ * never ends), 0 for max-unavailable (0 keeps every old task until its replacement is healthy).
+ */
+function parseTaskQuantity(text, min) {
+    const fix = min === 1
+        ? 'write a whole number of tasks ≥ 1 (e.g. 2) or a percentage in 1%-100% (e.g. 25%)'
+        : 'write a whole number of tasks ≥ 0 (e.g. 1) or a percentage in 0%-100% (e.g. 10%)';
+    const count = /^\d+$/.exec(text);
+    if (count) {
+        const value = Number(text);
+        if (value > MAX_TASK_COUNT) {
+            return bad(`is more than ${MAX_TASK_COUNT} tasks, ECS's default quota of tasks per service`, fix);
+        }
+        if (value < min)
+            return bad('is not a task count or percentage', fix);
+        return result_ok({ kind: 'count', value });
+    }
+    const percent = /^(\d+)%$/.exec(text);
+    if (percent) {
+        const value = Number(percent[1]);
+        if (value < min || value > 100)
+            return bad('is not a task count or percentage', fix);
+        return result_ok({ kind: 'percent', value });
+    }
+    return bad('is not a task count or percentage', fix);
+}
+/** A whole number in [min, max], e.g. a threshold of consecutive failures. */
+function parseWholeNumber(text, min, max) {
+    const fix = `write a whole number from ${min} to ${max} (e.g. ${Math.min(max, Math.max(min, 3))})`;
+    if (!/^\d+$/.test(text))
+        return bad('is not a whole number', fix);
+    const value = Number(text);
+    if (value < min || value > max)
+        return bad(`is outside ${min}-${max}`, fix);
+    return result_ok(value);
+}
+
+;// CONCATENATED MODULE: ./src/parse/status.ts
+
+const status_FIX = 'write status codes from 100 to 599 as ranges or lists (e.g. 200-399, or 200,204)';
+function parseStatusRanges(text) {
+    if (text === '')
+        return bad('is empty', status_FIX);
+    const ranges = [];
+    for (const part of text.split(',').map((p) => p.trim())) {
+        const match = /^(\d{3})(?:\s*-\s*(\d{3}))?$/.exec(part);
+        if (!match)
+            return bad(`has "${part}", which is not a status code or range`, status_FIX);
+        const min = Number(match[1]);
+        const max = match[2] === undefined ? min : Number(match[2]);
+        if (min < 100 || max > 599)
+            return bad(`has "${part}", outside 100-599`, status_FIX);
+        if (min > max)
+            return bad(`has "${part}", whose start is above its end`, status_FIX);
+        ranges.push({ min, max });
+    }
+    return result_ok(ranges);
+}
+function statusMatches(ranges, status) {
+    return ranges.some((r) => status >= r.min && status <= r.max);
+}
+
+;// CONCATENATED MODULE: ./src/parse/task-definition-ref.ts
+
+/** RegisterTaskDefinition: a family has up to 255 letters, numbers, underscores and hyphens. */
+const FAMILY = '[A-Za-z0-9_-]{1,255}';
+const FAMILY_REF = new RegExp(`^${FAMILY}(?::[1-9]\\d*)?$`);
+/** arn:<partition>:ecs:<region>:<account>:task-definition/<family>:<revision> */
+const ARN = new RegExp(`^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}:task-definition/${FAMILY}:[1-9]\\d*$`);
+function isTaskDefinitionArn(text) {
+    return ARN.test(text);
+}
+/**
+ * A family name cannot hold `/`, `.` or `\`, so anything with one of them that is not an ARN is a
+ * file path (`task-definition.json`, `deploy/web`); `web` and `web:3` name registered revisions.
+ */
+function parseTaskDefinitionSource(text) {
+    const fix = 'write a JSON file path (e.g. task-definition.json), a family[:revision] (e.g. web:3) or a task definition ARN';
+    if (text.startsWith('arn:')) {
+        if (ARN.test(text))
+            return result_ok({ kind: 'registered', ref: text });
+        return bad('is not a task definition ARN', `${fix}; an ARN looks like arn:aws:ecs:us-east-1:123456789012:task-definition/web:3`);
+    }
+    if (FAMILY_REF.test(text))
+        return result_ok({ kind: 'registered', ref: text });
+    if (/[/\\.]/.test(text) && !/[\r\n]/.test(text))
+        return result_ok({ kind: 'file', path: text });
+    return bad('is neither a file path nor a family[:revision]', fix);
+}
+function parseRollbackTarget(text) {
+    const fix = "write previous, a revision number of the service's family (e.g. 41), or a task definition ARN";
+    if (text === 'previous')
+        return result_ok({ kind: 'previous' });
+    if (/^[1-9]\d*$/.test(text))
+        return result_ok({ kind: 'revision', revision: Number(text) });
+    if (ARN.test(text))
+        return result_ok({ kind: 'arn', arn: text });
+    return bad('is not previous, a revision number or a task definition ARN', fix);
+}
+
+;// CONCATENATED MODULE: ./src/parse/urls.ts
+// URL inputs: the health-check URLs (one a line) and the environment URL.
+
+const urls_FIX = 'write absolute http:// or https:// URLs, one a line (e.g. https://example.com/health)';
+function parseHttpUrl(text) {
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        return bad(`has "${redact(text)}", which is not a URL`, urls_FIX);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        return bad(`has "${redact(text)}", which is not http(s)`, urls_FIX);
+    }
+    return result_ok(text);
+}
+function parseHttpUrlList(text) {
+    const urls = [];
+    for (const line of text.split(/\r?\n/).map((l) => l.trim())) {
+        if (line === '')
+            continue;
+        const parsed = parseHttpUrl(line);
+        if (!parsed.ok)
+            return parsed;
+        urls.push(parsed.value);
+    }
+    return result_ok(urls);
+}
+/** URLs may carry credentials; a message about a bad one must not print them. */
+function redact(text) {
+    return text.replace(/\/\/[^/@\s]*@/, '//***@');
+}
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/settings.ts
+// Every input, parsed and validated once into one immutable Settings. The rest of the code never
+// calls core.getInput. Every problem is collected and reported at once, each
+// with the input's name, what was wrong and what to write instead; nothing is clamped or guessed.
+
+
+
+
+
+
+
+
+
+
+/** The action's inputs by name, as action.yml declares them. */
+const INPUT = {
+    cluster: 'cluster',
+    service: 'service',
+    taskDefinition: 'task-definition',
+    containerName: 'container-name',
+    image: 'image',
+    images: 'images',
+    batchSize: 'batch-size',
+    maxUnavailable: 'max-unavailable',
+    batchTimeout: 'batch-timeout',
+    rolloutTimeout: 'rollout-timeout',
+    healthCheckUrl: 'health-check-url',
+    healthCheckStatus: 'health-check-status',
+    healthCheckThreshold: 'health-check-threshold',
+    bakeTime: 'bake-time',
+    drainOverlap: 'drain-overlap',
+    rollbackOnFailure: 'rollback-on-failure',
+    waitForIdle: 'wait-for-idle',
+    mode: 'mode',
+    rollbackTo: 'rollback-to',
+    onCancel: 'on-cancel',
+    githubToken: 'github-token',
+    report: 'report',
+    checkName: 'check-name',
+    environment: 'environment',
+    environmentUrl: 'environment-url',
+};
+/** The action's outputs by name, as action.yml declares them. */
+const OUTPUT = {
+    taskDefinitionArn: 'task-definition-arn',
+    previousTaskDefinitionArn: 'previous-task-definition-arn',
+    outcome: 'outcome',
+    batches: 'batches',
+    durationSeconds: 'duration-seconds',
+    failureReason: 'failure-reason',
+};
+/**
+ * The defaults action.yml declares (a test keeps the two in step). A runner sets every input that
+ * has a default, whether the step names it or not, so a value equal to its default is never taken
+ * as the user's choice. They are applied here too for a run outside a runner, where an input that
+ * is not set reads as ''. github-token's runner default is `${{ github.token }}`, which has no
+ * local equivalent.
+ */
+const DEFAULTS = {
+    cluster: 'default',
+    'batch-size': '25%',
+    'max-unavailable': '0',
+    'batch-timeout': '10m',
+    'rollout-timeout': '60m',
+    'health-check-status': '200-399',
+    'health-check-threshold': '3',
+    'bake-time': '0s',
+    'drain-overlap': 'true',
+    'rollback-on-failure': 'true',
+    'wait-for-idle': 'false',
+    mode: 'deploy',
+    'rollback-to': 'previous',
+    'on-cancel': 'rollback',
+    report: 'check',
+};
+/** Every problem found in the inputs, listed in one message. */
+class SettingsError extends Error {
+    problems;
+    constructor(problems) {
+        const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+        super(`The action's inputs have ${count}:\n${problems.map((p) => `- ${p.message}`).join('\n')}`);
+        this.name = 'SettingsError';
+        this.problems = problems;
+    }
+}
+const coreInput = (name) => getInput(name);
+const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+const ARN_PREFIX = 'arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}';
+const CLUSTER_ARN = new RegExp(`^${ARN_PREFIX}:cluster/[A-Za-z0-9_-]{1,255}$`);
+/** Both service ARN formats: the old `service/<name>` and the long `service/<cluster>/<name>`. */
+const SERVICE_ARN = new RegExp(`^${ARN_PREFIX}:service/(?:[A-Za-z0-9_-]{1,255}/)?[A-Za-z0-9_-]{1,255}$`);
+/**
+ * Multi-line inputs and URLs are not quoted back whole: the problem names the line at fault, and a
+ * URL may carry credentials the parser has already redacted.
+ */
+const NOT_QUOTED = new Set([
+    'images',
+    'health-check-url',
+    'environment-url',
+]);
+/**
+ * Reads and validates every input. Throws one SettingsError listing every problem. The GitHub
+ * token is masked before anything else happens, so no later message can print it.
+ */
+function readSettings(read = coreInput, mask = core_setSecret, workspace = process.env['GITHUB_WORKSPACE'] || process.cwd()) {
+    const problems = [];
+    const raw = (name) => {
+        const value = read(name).trim();
+        return value === '' ? (DEFAULTS[name] ?? '') : value;
+    };
+    // Set, and not to its default: the runner sets every defaulted input, so only a different value
+    // is the user's choice. A rule "X is only used with Y" fires on a choice, never on a default.
+    const given = (name) => {
+        const value = read(name).trim();
+        return value !== '' && value !== DEFAULTS[name];
+    };
+    const complain = (input, message) => {
+        problems.push({ input, message: `${input}: ${message}` });
+    };
+    function take(name, parsed, fallback) {
+        if (parsed.ok)
+            return parsed.value;
+        const quoted = NOT_QUOTED.has(name) ? '' : `${JSON.stringify(raw(name))} `;
+        complain(name, `${quoted}${parsed.problem}; ${parsed.fix}`);
+        return fallback;
+    }
+    const githubToken = raw(INPUT.githubToken);
+    if (githubToken !== '')
+        mask(githubToken);
+    // URLs may carry credentials (user:password@, ?token=): masked before any message can quote them.
+    for (const name of [INPUT.healthCheckUrl, INPUT.environmentUrl]) {
+        for (const line of raw(name).split(/\r?\n/))
+            for (const secret of urlSecrets(line.trim()))
+                mask(secret);
+    }
+    const parsedMode = parseChoice(raw(INPUT.mode), ['deploy', 'rollback', 'plan']);
+    const mode = take(INPUT.mode, parsedMode, 'deploy');
+    // With a mode that is not one, the rules that depend on the mode would only add noise.
+    const modeKnown = parsedMode.ok;
+    let cluster = raw(INPUT.cluster);
+    if (!ECS_NAME.test(cluster) && !CLUSTER_ARN.test(cluster)) {
+        complain(INPUT.cluster, `${JSON.stringify(cluster)} is not a cluster name or ARN; write the cluster's name (e.g. production) or its ARN`);
+    }
+    const service = raw(INPUT.service);
+    if (service === '') {
+        complain(INPUT.service, 'is required; write the name of the ECS service to deploy (e.g. web)');
+    }
+    else if (!ECS_NAME.test(service) && !SERVICE_ARN.test(service)) {
+        complain(INPUT.service, `${JSON.stringify(service)} is not a service name or ARN; write the service's name (e.g. web) or its ARN`);
+    }
+    // A long-format service ARN names its cluster: it must be the one deployed to. With `cluster`
+    // left at its default, the ARN's cluster is the one meant.
+    const arnCluster = clusterOfServiceArn(service);
+    if (arnCluster !== undefined && clusterName(cluster) !== arnCluster) {
+        if (!given(INPUT.cluster))
+            cluster = arnCluster;
+        else
+            complain(INPUT.service, `is a service of cluster "${arnCluster}", but cluster is "${cluster}"; set cluster: ${arnCluster}, or give the ARN of the service in ${cluster}`);
+    }
+    let taskDefinition;
+    if (given(INPUT.taskDefinition)) {
+        taskDefinition = take(INPUT.taskDefinition, parseTaskDefinitionSource(raw(INPUT.taskDefinition)), undefined);
+        // A runner runs the action in GITHUB_WORKSPACE: a relative path means a file of the checkout.
+        if (taskDefinition?.kind === 'file')
+            taskDefinition = { ...taskDefinition, path: (0,external_node_path_.resolve)(workspace, taskDefinition.path) };
+    }
+    // Rollback mode uses none of the image inputs; each given one is reported once, below.
+    const images = mode === 'rollback' ? new Map() : readImages(raw, given, complain, take);
+    if (!modeKnown) {
+        // reported above
+    }
+    else if (mode === 'rollback') {
+        for (const name of [INPUT.taskDefinition, INPUT.containerName, INPUT.image, INPUT.images]) {
+            if (given(name)) {
+                complain(name, 'is not used in rollback mode, which goes back to an earlier task definition; remove it, or set mode: deploy');
+            }
+        }
+    }
+    else if (!given(INPUT.taskDefinition)) {
+        complain(INPUT.taskDefinition, `is required in ${mode} mode; write a JSON file path (e.g. task-definition.json), a family[:revision] (e.g. web:3) or a task definition ARN`);
+    }
+    const rollbackTo = take(INPUT.rollbackTo, parseRollbackTarget(raw(INPUT.rollbackTo)), {
+        kind: 'previous',
+    });
+    if (modeKnown && mode !== 'rollback' && rollbackTo.kind !== 'previous') {
+        complain(INPUT.rollbackTo, `is only used in rollback mode; remove it, or set mode: rollback`);
+    }
+    const batchSize = take(INPUT.batchSize, parseTaskQuantity(raw(INPUT.batchSize), 1), {
+        kind: 'percent',
+        value: 25,
+    });
+    const maxUnavailable = take(INPUT.maxUnavailable, parseTaskQuantity(raw(INPUT.maxUnavailable), 0), {
+        kind: 'count',
+        value: 0,
+    });
+    const batchTimeoutMs = take(INPUT.batchTimeout, parseDuration(raw(INPUT.batchTimeout)), NaN);
+    const rolloutTimeoutMs = take(INPUT.rolloutTimeout, parseDuration(raw(INPUT.rolloutTimeout)), NaN);
+    if (batchTimeoutMs > rolloutTimeoutMs) {
+        complain(INPUT.batchTimeout, `${formatDuration(batchTimeoutMs)} is longer than rollout-timeout (${formatDuration(rolloutTimeoutMs)}); write a batch-timeout no longer than rollout-timeout, or raise rollout-timeout`);
+    }
+    const healthCheckUrls = given(INPUT.healthCheckUrl)
+        ? take(INPUT.healthCheckUrl, parseHttpUrlList(raw(INPUT.healthCheckUrl)), [])
+        : [];
+    const healthCheckStatus = take(INPUT.healthCheckStatus, parseStatusRanges(raw(INPUT.healthCheckStatus)), []);
+    const healthCheckThreshold = take(INPUT.healthCheckThreshold, parseWholeNumber(raw(INPUT.healthCheckThreshold), 1, 100), 3);
+    // The target groups' own checks have their matcher in AWS; these two shape only the URL checks,
+    // so setting them without a URL would silently do nothing.
+    if (!given(INPUT.healthCheckUrl)) {
+        for (const name of [INPUT.healthCheckStatus, INPUT.healthCheckThreshold]) {
+            if (given(name)) {
+                complain(name, 'is only used with health-check-url; set health-check-url (e.g. https://example.com/health) or remove it');
+            }
+        }
+    }
+    const bakeTimeMs = take(INPUT.bakeTime, parseDuration(raw(INPUT.bakeTime), { allowZero: true }), 0);
+    if (bakeTimeMs > batchTimeoutMs) {
+        complain(INPUT.bakeTime, `${formatDuration(bakeTimeMs)} is longer than batch-timeout (${formatDuration(batchTimeoutMs)}), so no batch could pass; write a shorter bake-time, or raise batch-timeout`);
+    }
+    const drainOverlap = take(INPUT.drainOverlap, parseBoolean(raw(INPUT.drainOverlap)), true);
+    const rollbackOnFailure = take(INPUT.rollbackOnFailure, parseBoolean(raw(INPUT.rollbackOnFailure)), true);
+    const waitForIdle = take(INPUT.waitForIdle, parseBoolean(raw(INPUT.waitForIdle)), false);
+    const onCancel = take(INPUT.onCancel, parseChoice(raw(INPUT.onCancel), ['rollback', 'leave']), 'rollback');
+    const report = take(INPUT.report, parseChoice(raw(INPUT.report), ['check', 'status', 'none']), 'check');
+    const checkName = given(INPUT.checkName) ? raw(INPUT.checkName) : `ECS deploy ${cluster}/${service}`;
+    if (given(INPUT.checkName) && report === 'none') {
+        complain(INPUT.checkName, 'is not used with report: none; remove it, or set report: check');
+    }
+    const environment = given(INPUT.environment) ? raw(INPUT.environment) : undefined;
+    let environmentUrl;
+    if (given(INPUT.environmentUrl)) {
+        environmentUrl = take(INPUT.environmentUrl, parseHttpUrl(raw(INPUT.environmentUrl)), undefined);
+        if (environment === undefined) {
+            complain(INPUT.environmentUrl, 'is only used with environment; set environment (e.g. production) or remove environment-url');
+        }
+    }
+    if (problems.length > 0)
+        throw new SettingsError(problems);
+    const settings = {
+        mode,
+        cluster,
+        service,
+        ...(taskDefinition && mode !== 'rollback' ? { taskDefinition } : {}),
+        images,
+        batchSize,
+        maxUnavailable,
+        batchTimeoutMs,
+        rolloutTimeoutMs,
+        healthCheckUrls: Object.freeze(healthCheckUrls),
+        healthCheckStatus: Object.freeze(healthCheckStatus),
+        healthCheckThreshold,
+        bakeTimeMs,
+        drainOverlap,
+        rollbackOnFailure,
+        waitForIdle,
+        rollbackTo,
+        onCancel,
+        githubToken,
+        report,
+        checkName,
+        ...(environment !== undefined ? { environment } : {}),
+        ...(environmentUrl !== undefined ? { environmentUrl } : {}),
+    };
+    return Object.freeze(settings);
+}
+/** `container-name` + `image` and `images`, merged; a container named twice is an error. */
+function readImages(raw, given, complain, take) {
+    const images = given(INPUT.images)
+        ? take(INPUT.images, parseImageList(raw(INPUT.images)), new Map())
+        : new Map();
+    const name = raw(INPUT.containerName);
+    const image = raw(INPUT.image);
+    if (given(INPUT.image) && !given(INPUT.containerName)) {
+        complain(INPUT.image, 'is given without container-name; set container-name to the container whose image it is (e.g. web), or use images: web=<image>');
+    }
+    else if (given(INPUT.containerName) && !given(INPUT.image)) {
+        complain(INPUT.containerName, 'is given without image; set image (e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:2), or remove container-name');
+    }
+    else if (given(INPUT.containerName)) {
+        const checked = checkImage(image);
+        if (!CONTAINER_NAME.test(name)) {
+            complain(INPUT.containerName, `${JSON.stringify(name)} is not an ECS container name; write the name from the task definition's containerDefinitions (letters, numbers, _ and -)`);
+        }
+        else if (!checked.ok) {
+            complain(INPUT.image, `${JSON.stringify(image)} is not an image reference (${checked.problem.replace(/^has /, '')}); write an image reference without spaces, at most 255 characters (e.g. web:2)`);
+        }
+        else if (images.has(name)) {
+            complain(INPUT.images, `names container "${name}" which container-name also names; give each container's image once`);
+        }
+        else {
+            images.set(name, image);
+        }
+    }
+    return images;
+}
+/** `arn:aws:ecs:<region>:<account>:service/<cluster>/<name>` -> cluster; the old `service/<name>` form names none. */
+function clusterOfServiceArn(service) {
+    const m = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service\/([A-Za-z0-9_-]{1,255})\/[A-Za-z0-9_-]{1,255}$/.exec(service);
+    return m?.[1];
+}
+/** A cluster input's name: itself, or the name in its ARN. */
+function clusterName(cluster) {
+    const m = /:cluster\/([A-Za-z0-9_-]{1,255})$/.exec(cluster);
+    return m?.[1] ?? cluster;
+}
+
+;// CONCATENATED MODULE: ./src/outputs.ts
+
+
+class Outputs {
+    out;
+    startedAt;
+    now;
+    written = false;
+    constructor(out, startedAt, now = Date.now) {
+        this.out = out;
+        this.startedAt = startedAt;
+        this.now = now;
+    }
+    finished(outcome, result, collected, durationMs, failureMessage) {
+        this.write({
+            taskDefinitionArn: result?.newTaskDefinitionArn ?? '',
+            previousTaskDefinitionArn: result?.previousTaskDefinitionArn ?? '',
+            outcome,
+            batches: passedBatches(collected),
+            durationMs,
+            failureReason: failureMessage ?? '',
+        });
+    }
+    planned(plan, durationMs) {
+        this.write({
+            taskDefinitionArn: plan.reusesTaskDefinitionArn ?? '',
+            previousTaskDefinitionArn: plan.currentTaskDefinitionArn,
+            outcome: 'planned',
+            // Nothing ran: no batch completed (the plan's batches are in the summary).
+            batches: 0,
+            durationMs,
+            failureReason: '',
+        });
+    }
+    /** The runner is about to kill main: say so, whatever the rollback is doing. */
+    cancelled(why, phase, collected) {
+        const where = phase === 'rolling-back'
+            ? `while rolling back${collected.rollback ? ` to ${taskDefinitionName(collected.rollback.to)}` : ''}`
+            : phase === 'rolling-out'
+                ? `in the rollout${collected.to ? ` to ${taskDefinitionName(collected.to)}` : ''} after ${passedBatches(collected)} of ${collected.plan?.batches.length ?? '?'} batches`
+                : 'before the service was changed';
+        const next = phase === 'rolling-back' || phase === 'rolling-out'
+            ? 'the post step puts the previous task definition back (on-cancel: rollback) or leaves it (on-cancel: leave), and restores the service’s own deployment settings'
+            : 'nothing to undo';
+        this.write({
+            taskDefinitionArn: collected.to ?? '',
+            previousTaskDefinitionArn: collected.from ?? '',
+            outcome: 'cancelled',
+            batches: passedBatches(collected),
+            durationMs: this.now() - this.startedAt,
+            failureReason: `The job was cancelled (${why}) ${where}; ${next}.`,
+        });
+    }
+    write(values) {
+        if (this.written)
+            return;
+        this.written = true;
+        this.out.setOutput(OUTPUT.taskDefinitionArn, values.taskDefinitionArn);
+        this.out.setOutput(OUTPUT.previousTaskDefinitionArn, values.previousTaskDefinitionArn);
+        this.out.setOutput(OUTPUT.outcome, values.outcome);
+        this.out.setOutput(OUTPUT.batches, String(values.batches));
+        this.out.setOutput(OUTPUT.durationSeconds, String(Math.round(values.durationMs / 1000)));
+        this.out.setOutput(OUTPUT.failureReason, values.failureReason);
+    }
+}
+/** Batches whose verdict is in: what the `batches` output and the log's last line both count. */
+function passedBatches(collected) {
+    return collected.batches.filter((b) => b.outcome === 'succeeded').length;
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
@@ -69944,6 +71561,8 @@ const package_namespaceObject = {"rE":"0.1.0"};
 
 const USER_AGENT_NAME = 'ecs-rolling-deploy';
 const VERSION = package_namespaceObject.rE;
+const CONNECTION_TIMEOUT_MS = 5_000;
+const REQUEST_TIMEOUT_MS = 20_000;
 /**
  * AWS_REGION first, then AWS_DEFAULT_REGION. The JavaScript SDK v3 reads only AWS_REGION (and the
  * shared config file); the AWS CLI and aws-actions/configure-aws-credentials set both, and users
@@ -69965,9 +71584,124 @@ function createAwsClients(env = process.env) {
         // throttling answer — the rollout polls the same read APIs every second while a batch settles.
         retryMode: 'adaptive',
         maxAttempts: 5,
+        // AWS calls may hang: a connection must open within 5 s and an answer arrive within 20 s (the
+        // socket idle time), or the SDK gives up and retries. The engine retries again, within the
+        // bound of the phase it is in, so a hung call costs seconds, not the whole rollout.
+        requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
         customUserAgent: [[USER_AGENT_NAME, VERSION]],
     };
     return { region, ecs: new dist_cjs/* ECSClient */.Zgc(common), elbv2: new client_elastic_load_balancing_v2_dist_cjs/* ElasticLoadBalancingV2Client */.MlD(common) };
+}
+
+;// CONCATENATED MODULE: ./src/platform/errors.ts
+// AWS errors, classified at the platform boundary. Everything the driver throws is a DriverError:
+// a sentence with the context a user needs (which cluster, service, target group or task
+// definition, and what to do), AWS's code, the HTTP status or network code kept, and a kind the
+// engine retries on (throttled, transient) or not (fatal).
+
+
+/** The error codes AWS uses for "slow down" across ECS (JSON) and ELBv2 (Query). */
+const THROTTLING_CODES = new Set([
+    'ThrottlingException',
+    'Throttling',
+    'TooManyRequestsException',
+    'RequestLimitExceeded',
+    'RequestThrottled',
+    'RequestThrottledException',
+    'SlowDown',
+]);
+/** Codes AWS answers for its own faults (5xx) or a request that timed out on its side. */
+const TRANSIENT_CODES = new Set([
+    'InternalFailure',
+    'InternalError',
+    'InternalServerError',
+    'ServerException',
+    'ServiceUnavailable',
+    'ServiceUnavailableException',
+    'RequestTimeout',
+    'RequestTimeoutException',
+    'TimeoutError',
+    'RequestAbortedError',
+]);
+/**
+ * Network failures with no answer from AWS: the connection was reset, refused, dropped or timed out,
+ * or DNS failed for a moment. The SDK already retried them; they stay transient for the engine.
+ */
+const NETWORK_CODES = new Set([
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'ECONNABORTED',
+    'ETIMEDOUT',
+    'EPIPE',
+    'EAI_AGAIN',
+    'ENOTFOUND',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+    'ENETDOWN',
+    'UND_ERR_SOCKET',
+    'UND_ERR_CONNECT_TIMEOUT',
+]);
+/** Reads what an SDK (or Node) error says about itself: AWS code, HTTP status, network code. */
+function classifyAwsError(error) {
+    if (error instanceof DriverError) {
+        return withDefined({ kind: error.kind }, error.code, error.httpStatus, error.networkCode);
+    }
+    if (typeof error !== 'object' || error === null)
+        return { kind: 'fatal' };
+    const e = error;
+    const httpStatus = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
+    const networkCode = networkCodeOf(e);
+    // The SDK names an AWS error after its code; a plain `Error` has no code of AWS's.
+    const code = networkCode === undefined && typeof e.name === 'string' && e.name !== 'Error' ? e.name : undefined;
+    let kind = 'fatal';
+    if ((code !== undefined && THROTTLING_CODES.has(code)) || e.$retryable?.throttling === true || httpStatus === 429)
+        kind = 'throttled';
+    else if ((code !== undefined && TRANSIENT_CODES.has(code)) ||
+        (httpStatus !== undefined && httpStatus >= 500) ||
+        networkCode !== undefined ||
+        e.$retryable !== undefined ||
+        e.$fault === 'server')
+        kind = 'transient';
+    return withDefined({ kind }, code, httpStatus, networkCode);
+}
+function networkCodeOf(e) {
+    for (let cause = e, depth = 0; typeof cause === 'object' && cause !== null && depth < 4; depth++) {
+        const c = cause;
+        if (typeof c.code === 'string' && NETWORK_CODES.has(c.code))
+            return c.code;
+        // Node's http client says this when the server closed the socket without an answer.
+        if (typeof c.message === 'string' && /socket hang up/i.test(c.message))
+            return 'ECONNRESET';
+        cause = c.cause;
+    }
+    return undefined;
+}
+function withDefined(base, code, httpStatus, networkCode) {
+    return {
+        ...base,
+        ...(code !== undefined ? { code } : {}),
+        ...(httpStatus !== undefined ? { httpStatus } : {}),
+        ...(networkCode !== undefined ? { networkCode } : {}),
+    };
+}
+/**
+ * `<what failed>: <AWS code>: <AWS message>. <fix>`, classified. A DriverError passes through
+ * unchanged, so a clear error raised deeper is not wrapped twice.
+ */
+function driverError(error, what, fix) {
+    if (error instanceof DriverError)
+        return error;
+    const classified = classifyAwsError(error);
+    const label = classified.code ?? classified.networkCode;
+    const status = classified.httpStatus !== undefined && classified.httpStatus >= 500 ? ` (HTTP ${classified.httpStatus})` : '';
+    const detail = label ? `${label}${status}: ${errorMessage(error)}` : `${errorMessage(error)}${status}`;
+    // A fix is advice for errors a user must act on; a passing fault needs none.
+    const advice = fix && classified.kind === 'fatal' ? `. ${fix}` : '';
+    return new DriverError(`${what}: ${detail}${advice}`, { ...classified, cause: error });
+}
+/** A refusal the driver raises itself (no AWS error behind it): never retried. */
+function refusal(message, code) {
+    return new DriverError(message, { kind: 'fatal', ...(code !== undefined ? { code } : {}) });
 }
 
 ;// CONCATENATED MODULE: ./src/platform/pages.ts
@@ -69985,22 +71719,14 @@ async function allPages(page) {
     return items;
 }
 
-;// CONCATENATED MODULE: ./src/platform/observe.ts
-// One snapshot of a service, read in as few calls as AWS allows, and translated into the engine's
-// plain shapes (src/rollout/types.ts). No decision is taken here.
-//   1 DescribeServices, ListTasks pages of 100 (RUNNING and STOPPED), DescribeTasks chunks of 100,
-//   1 DescribeTargetHealth per target group of the service (in parallel).
+;// CONCATENATED MODULE: ./src/platform/shapes.ts
+// AWS's answers in the engine's plain shapes (src/rollout/types.ts), and the checks every mode needs
+// before it reads or changes a service. No decision is taken here.
 
 
-
-
-/** ListTasks and DescribeTasks take at most 100 per call (ECS API reference). */
-const TASK_PAGE_SIZE = 100;
-/** Parallel DescribeTasks calls: enough for latency, well under ECS's burst for cluster reads. */
-const DESCRIBE_TASKS_CONCURRENCY = 4;
 const ms = (date) => (date ? date.getTime() : undefined);
 /** Sets only the optional properties that have a value (exactOptionalPropertyTypes). */
-function withDefined(base, optional) {
+function shapes_withDefined(base, optional) {
     const out = { ...base };
     for (const [key, value] of Object.entries(optional))
         if (value !== undefined)
@@ -70022,16 +71748,16 @@ async function describeServiceRaw(ecs, ref) {
     }
     catch (error) {
         if (error.name === 'ClusterNotFoundException') {
-            throw wrapAwsError(error, `Cluster "${ref.cluster}" not found`, 'Check the `cluster` input (name or ARN) and that AWS_REGION is the region the cluster is in');
+            throw driverError(error, `Cluster "${ref.cluster}" not found`, 'Check the `cluster` input (name or ARN) and that AWS_REGION is the region the cluster is in');
         }
-        throw wrapAwsError(error, `DescribeServices for ${where} failed`);
+        throw driverError(error, `DescribeServices for ${where} failed`);
     }
     const service = answer.services?.[0];
     if (!service) {
         const failure = answer.failures?.[0];
-        throw new PlatformError(`Service "${ref.service}" not found in cluster "${ref.cluster}"` +
+        throw refusal(`Service "${ref.service}" not found in cluster "${ref.cluster}"` +
             (failure?.reason ? ` (ECS: ${failure.reason})` : '') +
-            '. Check the `service` and `cluster` inputs and the region; create the service before deploying to it', { code: 'ServiceNotFoundException' });
+            '. Check the `service` and `cluster` inputs and the region; create the service before deploying to it', 'ServiceNotFoundException');
     }
     return service;
 }
@@ -70043,18 +71769,18 @@ async function describeServiceRaw(ecs, ref) {
 function assertDeployableService(service, ref) {
     const where = `Service "${ref.service}" in cluster "${ref.cluster}"`;
     if (service.status && service.status !== 'ACTIVE') {
-        throw new PlatformError(`${where} is ${service.status}` +
+        throw refusal(`${where} is ${service.status}` +
             (service.status === 'DRAINING' ? ' (being deleted)' : ' (deleted)') +
-            '; only an ACTIVE service can be deployed. Recreate the service, or fix the `service` input', { code: 'ServiceNotActiveException' });
+            '; only an ACTIVE service can be deployed. Recreate the service, or fix the `service` input', 'ServiceNotActiveException');
     }
     const controller = service.deploymentController?.type ?? 'ECS';
     if (controller !== 'ECS') {
-        throw new PlatformError(`${where} uses the ${controller} deployment controller; this action paces ECS rolling updates ` +
-            'and needs deploymentController type ECS. Deploy it with CodeDeploy / its own controller, or recreate the service with the ECS controller', { code: 'UnsupportedDeploymentController' });
+        throw refusal(`${where} uses the ${controller} deployment controller; this action paces ECS rolling updates ` +
+            'and needs deploymentController type ECS. Deploy it with CodeDeploy / its own controller, or recreate the service with the ECS controller', 'UnsupportedDeploymentController');
     }
     if (targetGroupArnsOf(service).length === 0) {
-        throw new PlatformError(`${where} has no load balancer target group; the rollout gates each batch on ELBv2 target health. ` +
-            'Attach the service to a target group (loadBalancers in CreateService/UpdateService)', { code: 'NoTargetGroup' });
+        throw refusal(`${where} has no load balancer target group; the rollout gates each batch on ELBv2 target health. ` +
+            'Attach the service to a target group (loadBalancers in CreateService/UpdateService)', 'NoTargetGroup');
     }
 }
 function targetGroupArnsOf(service) {
@@ -70075,11 +71801,11 @@ function toServiceView(service) {
         taskDefinitionArn: service.taskDefinition ?? '',
         // ECS's defaults for a service created without a deploymentConfiguration (rolling update:
         // minimumHealthyPercent 100, maximumPercent 200).
-        settings: withDefined({
+        settings: shapes_withDefined({
             maximumPercent: config?.maximumPercent ?? 200,
             minimumHealthyPercent: config?.minimumHealthyPercent ?? 100,
         }, { circuitBreaker: breaker ? { enable: breaker.enable, rollback: breaker.rollback } : undefined }),
-        deployments: (service.deployments ?? []).map((d) => withDefined({
+        deployments: (service.deployments ?? []).map((d) => shapes_withDefined({
             id: d.id ?? '',
             status: d.status ?? '',
             taskDefinitionArn: d.taskDefinition ?? '',
@@ -70102,8 +71828,153 @@ function toServiceView(service) {
         deploymentController: service.deploymentController?.type ?? 'ECS',
     };
 }
-// ---------------------------------------------------------------------------------------------
-// Tasks.
+/** The awsvpc ENI attachment carries the task's private IPv4 address (the `ip` target id). */
+function taskIp(task) {
+    for (const attachment of task.attachments ?? []) {
+        if (attachment.type !== 'ElasticNetworkInterface' && attachment.type !== 'eni')
+            continue;
+        const ip = attachment.details?.find((d) => d.name === 'privateIPv4Address')?.value;
+        if (ip)
+            return ip;
+    }
+    return task.containers?.flatMap((c) => c.networkInterfaces ?? []).find((n) => n.privateIpv4Address)
+        ?.privateIpv4Address;
+}
+function toTaskView(task) {
+    const arn = task.taskArn ?? '';
+    return shapes_withDefined({
+        arn,
+        id: arn.slice(arn.lastIndexOf('/') + 1),
+        taskDefinitionArn: task.taskDefinitionArn ?? '',
+        lastStatus: task.lastStatus ?? '',
+        desiredStatus: task.desiredStatus ?? '',
+        containers: (task.containers ?? []).map((c) => shapes_withDefined({ name: c.name ?? '' }, { exitCode: c.exitCode ?? undefined, reason: c.reason, lastStatus: c.lastStatus })),
+    }, {
+        startedBy: task.startedBy,
+        ip: taskIp(task),
+        createdAt: ms(task.createdAt),
+        startedAt: ms(task.startedAt),
+        stoppedAt: ms(task.stoppedAt),
+        stoppedReason: task.stoppedReason,
+        stopCode: task.stopCode,
+    });
+}
+function toTargetView(targetGroupArn, d) {
+    return shapes_withDefined({
+        targetGroupArn,
+        id: d.Target?.Id ?? '',
+        port: d.Target?.Port ?? 0,
+        state: d.TargetHealth?.State ?? 'unavailable',
+    }, { reason: d.TargetHealth?.Reason, description: d.TargetHealth?.Description });
+}
+
+;// CONCATENATED MODULE: ./src/platform/observe.ts
+// One snapshot of a service, read in as few calls as AWS allows. The observer remembers what it saw
+// so each snapshot reads only what can have changed:
+//   1 DescribeServices;
+//   ListTasks (desiredStatus RUNNING), pages of 100;
+//   DescribeTasks, chunks of 100, for the listed tasks, the ones seen stopping (desiredStatus
+//     STOPPED, not yet STOPPED) and the ones that left the listing since the last snapshot;
+//   1 DescribeTargetHealth per target group (it has no paging: one call answers every target).
+// A task seen STOPPED never changes again, so it is described once and kept. STOPPED tasks are
+// listed only when a deployment's failedTasks count grew (a task may have started and stopped
+// between two snapshots): ECS keeps stopped tasks about an hour, and re-reading them every poll
+// would spend the account's ListTasks/DescribeTasks budget on nothing.
+
+
+
+
+
+/** ListTasks and DescribeTasks take at most 100 per call (ECS API reference). */
+const TASK_PAGE_SIZE = 100;
+/** Parallel DescribeTasks calls: enough for latency, well under ECS's burst for cluster reads. */
+const DESCRIBE_TASKS_CONCURRENCY = 4;
+class ServiceObserver {
+    clients;
+    ref;
+    now;
+    /** Tasks seen STOPPED since this observer started: final, never described again. */
+    stopped = new Map();
+    /** Tasks seen with desiredStatus STOPPED but not yet STOPPED: described every snapshot. */
+    stopping = new Set();
+    /** Tasks listed RUNNING by the last snapshot. */
+    listed = new Set();
+    /** STOPPED tasks that were there before this observer started: not ours to explain. */
+    earlierStopped = new Set();
+    failedTasksSeen = new Map();
+    first = true;
+    constructor(clients, ref, now = Date.now) {
+        this.clients = clients;
+        this.ref = ref;
+        this.now = now;
+    }
+    async observe() {
+        const { ecs, elbv2 } = this.clients;
+        const raw = await describeServiceRaw(ecs, this.ref);
+        assertDeployableService(raw, this.ref);
+        const service = toServiceView(raw);
+        const grew = service.deployments.some((d) => d.failedTasks > (this.failedTasksSeen.get(d.id) ?? 0));
+        const listStopped = this.first || grew;
+        const [running, stoppedList, targets] = await Promise.all([
+            this.list('RUNNING'),
+            listStopped ? this.list('STOPPED') : Promise.resolve([]),
+            describeTargets(elbv2, service.targetGroupArns),
+        ]);
+        if (this.first)
+            for (const arn of stoppedList)
+                this.earlierStopped.add(arn);
+        const runningSet = new Set(running);
+        const toDescribe = new Set(running);
+        for (const arn of this.stopping)
+            toDescribe.add(arn);
+        // Left the RUNNING listing since the last look: ECS set it to stop; find out why, once.
+        for (const arn of this.listed)
+            if (!runningSet.has(arn) && !this.stopped.has(arn))
+                toDescribe.add(arn);
+        for (const arn of stoppedList) {
+            if (!this.earlierStopped.has(arn) && !this.stopped.has(arn))
+                toDescribe.add(arn);
+        }
+        const described = await this.describe([...toDescribe]);
+        const live = [];
+        for (const task of described) {
+            if (task.lastStatus === 'STOPPED') {
+                this.stopped.set(task.arn, task);
+                this.stopping.delete(task.arn);
+            }
+            else {
+                if (task.desiredStatus === 'STOPPED')
+                    this.stopping.add(task.arn);
+                live.push(task);
+            }
+        }
+        // A task ECS no longer describes (MISSING) has long stopped: stop asking about it.
+        const seen = new Set(described.map((t) => t.arn));
+        for (const arn of this.stopping)
+            if (!seen.has(arn))
+                this.stopping.delete(arn);
+        this.listed = runningSet;
+        this.first = false;
+        this.failedTasksSeen = new Map(service.deployments.map((d) => [d.id, d.failedTasks]));
+        return { at: this.now(), service, tasks: [...live, ...this.stopped.values()], targets };
+    }
+    async list(desiredStatus) {
+        try {
+            return await listServiceTaskArns(this.clients.ecs, this.ref, desiredStatus);
+        }
+        catch (error) {
+            throw driverError(error, `Listing the tasks of service "${this.ref.service}" in cluster "${this.ref.cluster}" failed`);
+        }
+    }
+    async describe(arns) {
+        try {
+            return (await describeTasksChunked(this.clients.ecs, this.ref.cluster, arns)).map(toTaskView);
+        }
+        catch (error) {
+            throw driverError(error, `Describing the tasks of service "${this.ref.service}" in cluster "${this.ref.cluster}" failed`);
+        }
+    }
+}
 /** Every task ARN of the service with this desired status, page by page. */
 async function listServiceTaskArns(ecs, ref, desiredStatus) {
     return allPages(async (nextToken) => {
@@ -70137,47 +72008,6 @@ async function describeTasksChunked(ecs, cluster, arns) {
     await Promise.all(Array.from({ length: Math.min(DESCRIBE_TASKS_CONCURRENCY, chunks.length) }, worker));
     return results.flat();
 }
-/** The awsvpc ENI attachment carries the task's private IPv4 address (the `ip` target id). */
-function taskIp(task) {
-    for (const attachment of task.attachments ?? []) {
-        if (attachment.type !== 'ElasticNetworkInterface' && attachment.type !== 'eni')
-            continue;
-        const ip = attachment.details?.find((d) => d.name === 'privateIPv4Address')?.value;
-        if (ip)
-            return ip;
-    }
-    return task.containers?.flatMap((c) => c.networkInterfaces ?? []).find((n) => n.privateIpv4Address)
-        ?.privateIpv4Address;
-}
-function toTaskView(task) {
-    const arn = task.taskArn ?? '';
-    return withDefined({
-        arn,
-        id: arn.slice(arn.lastIndexOf('/') + 1),
-        taskDefinitionArn: task.taskDefinitionArn ?? '',
-        lastStatus: task.lastStatus ?? '',
-        desiredStatus: task.desiredStatus ?? '',
-        containers: (task.containers ?? []).map((c) => withDefined({ name: c.name ?? '' }, { exitCode: c.exitCode ?? undefined, reason: c.reason, lastStatus: c.lastStatus })),
-    }, {
-        startedBy: task.startedBy,
-        ip: taskIp(task),
-        createdAt: ms(task.createdAt),
-        startedAt: ms(task.startedAt),
-        stoppedAt: ms(task.stoppedAt),
-        stoppedReason: task.stoppedReason,
-        stopCode: task.stopCode,
-    });
-}
-// ---------------------------------------------------------------------------------------------
-// Target health.
-function toTargetView(targetGroupArn, d) {
-    return withDefined({
-        targetGroupArn,
-        id: d.Target?.Id ?? '',
-        port: d.Target?.Port ?? 0,
-        state: d.TargetHealth?.State ?? 'unavailable',
-    }, { reason: d.TargetHealth?.Reason, description: d.TargetHealth?.Description });
-}
 /** One DescribeTargetHealth per group (all its registered targets), the groups in parallel. */
 async function describeTargets(elbv2, targetGroupArns) {
     const perGroup = await Promise.all(targetGroupArns.map(async (arn) => {
@@ -70186,46 +72016,17 @@ async function describeTargets(elbv2, targetGroupArns) {
             return (answer.TargetHealthDescriptions ?? []).map((d) => toTargetView(arn, d));
         }
         catch (error) {
-            throw wrapAwsError(error, `DescribeTargetHealth for target group ${arn} failed`);
+            throw driverError(error, `DescribeTargetHealth for target group ${arn} failed`);
         }
     }));
     return perGroup.flat();
 }
-// ---------------------------------------------------------------------------------------------
-/**
- * One snapshot. The service is read first: its target groups name the DescribeTargetHealth calls.
- * Tasks and target health are then read together, so the snapshot spans as little time as possible.
- * STOPPED tasks are listed too, so the gate can say why a new task stopped (ECS keeps them
- * describable for about an hour).
- */
-async function observeService(clients, ref, now = Date.now) {
-    const raw = await describeServiceRaw(clients.ecs, ref);
-    assertDeployableService(raw, ref);
-    const service = toServiceView(raw);
-    const readTasks = async () => {
-        try {
-            const [running, stopped] = await Promise.all([
-                listServiceTaskArns(clients.ecs, ref, 'RUNNING'),
-                listServiceTaskArns(clients.ecs, ref, 'STOPPED'),
-            ]);
-            const arns = [...new Set([...running, ...stopped])];
-            return (await describeTasksChunked(clients.ecs, ref.cluster, arns)).map(toTaskView);
-        }
-        catch (error) {
-            throw wrapAwsError(error, `Reading the tasks of service "${ref.service}" in cluster "${ref.cluster}" failed`);
-        }
-    };
-    const [tasks, targets] = await Promise.all([
-        readTasks(),
-        describeTargets(clients.elbv2, service.targetGroupArns),
-    ]);
-    return { at: now(), service, tasks, targets };
-}
 
 ;// CONCATENATED MODULE: ./src/platform/ecs-service.ts
 // The ServiceDriver for a service with the ECS deployment controller, over the AWS SDK v3.
-// It reads and changes; it never decides (that is src/rollout). Every AWS error is wrapped with
-// what was being done and, where there is one, the fix.
+// It reads and changes; it never decides (that is src/rollout). Every AWS error leaves here as a
+// classified DriverError with what was being done and, where there is one, the fix.
+
 
 
 
@@ -70236,8 +72037,8 @@ const ecs_service_DEFAULT_DEREGISTRATION_DELAY_SECONDS = 300;
 function createEcsServiceDriver(options) {
     const { ecs, elbv2, cluster, service } = options;
     const ref = { cluster, service };
-    const now = options.now ?? Date.now;
     const where = `service "${service}" in cluster "${cluster}"`;
+    const observer = new ServiceObserver({ ecs, elbv2 }, ref, options.now ?? Date.now);
     let serviceArn;
     const describeService = async () => {
         const raw = await describeServiceRaw(ecs, ref);
@@ -70249,8 +72050,54 @@ function createEcsServiceDriver(options) {
         if (!serviceArn)
             serviceArn = (await describeServiceRaw(ecs, ref)).serviceArn;
         if (!serviceArn)
-            throw new PlatformError(`ECS returned no ARN for ${where}`);
+            throw refusal(`ECS returned no ARN for ${where}`);
         return serviceArn;
+    };
+    /** The task definition of each service revision, read once: a revision never changes. */
+    const revisionTaskDefinitions = new Map();
+    const taskDefinitionOfRevisions = async (arns) => {
+        const unknown = [...new Set(arns)].filter((arn) => !revisionTaskDefinitions.has(arn));
+        for (let i = 0; i < unknown.length; i += 20) {
+            const answer = await ecs.send(new dist_cjs/* DescribeServiceRevisionsCommand */.oF5({ serviceRevisionArns: unknown.slice(i, i + 20) }));
+            for (const revision of answer.serviceRevisions ?? []) {
+                if (revision.serviceRevisionArn && revision.taskDefinition)
+                    revisionTaskDefinitions.set(revision.serviceRevisionArn, revision.taskDefinition);
+            }
+        }
+    };
+    const toDeploymentView = (d) => {
+        const target = d.targetServiceRevision?.arn;
+        const taskDefinition = target ? revisionTaskDefinitions.get(target) : undefined;
+        const view = { arn: d.serviceDeploymentArn ?? '', status: d.status ?? '' };
+        if (d.statusReason)
+            view.statusReason = d.statusReason;
+        if (taskDefinition)
+            view.targetTaskDefinitionArn = taskDefinition;
+        if (d.createdAt)
+            view.createdAt = d.createdAt.getTime();
+        if (d.rollback) {
+            view.rollback = {
+                ...(d.rollback.reason ? { reason: d.rollback.reason } : {}),
+                ...(d.rollback.startedAt ? { startedAt: d.rollback.startedAt.getTime() } : {}),
+            };
+        }
+        if (d.deploymentCircuitBreaker) {
+            const cb = d.deploymentCircuitBreaker;
+            view.circuitBreaker = {
+                ...(cb.status ? { status: cb.status } : {}),
+                ...(cb.failureCount !== undefined ? { failureCount: cb.failureCount } : {}),
+                ...(cb.threshold !== undefined ? { threshold: cb.threshold } : {}),
+            };
+        }
+        return view;
+    };
+    const describeDeployments = async (arns) => {
+        if (arns.length === 0)
+            return [];
+        const answer = await ecs.send(new dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [...arns] }));
+        const deployments = answer.serviceDeployments ?? [];
+        await taskDefinitionOfRevisions(deployments.map((d) => d.targetServiceRevision?.arn).filter((a) => !!a));
+        return deployments.map(toDeploymentView);
     };
     return {
         cluster,
@@ -70265,11 +72112,11 @@ function createEcsServiceDriver(options) {
             try {
                 const answer = await ecs.send(new dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: taskDefinitionRef, include: ['TAGS'] }));
                 if (!answer.taskDefinition)
-                    throw new PlatformError(`ECS returned no task definition for "${taskDefinitionRef}"`);
+                    throw refusal(`ECS returned no task definition for "${taskDefinitionRef}"`);
                 return toRecord(answer.taskDefinition, answer.tags);
             }
             catch (error) {
-                throw wrapAwsError(error, `Task definition "${taskDefinitionRef}" could not be read`, 'Check that the family, revision or ARN exists in this region and account');
+                throw driverError(error, `Task definition "${taskDefinitionRef}" could not be read`, 'Check that the family, revision or ARN exists in this region and account');
             }
         },
         async listTaskDefinitionArns(family) {
@@ -70287,7 +72134,7 @@ function createEcsServiceDriver(options) {
                 });
             }
             catch (error) {
-                throw wrapAwsError(error, `Listing the revisions of task definition family "${family}" failed`);
+                throw driverError(error, `Listing the revisions of task definition family "${family}" failed`);
             }
             // familyPrefix matches by prefix ("web" also lists "web-worker"): keep the family itself.
             return arns.filter((arn) => familyOfArn(arn) === family);
@@ -70296,11 +72143,11 @@ function createEcsServiceDriver(options) {
             try {
                 const answer = await ecs.send(new dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(body));
                 if (!answer.taskDefinition)
-                    throw new PlatformError('ECS returned no task definition from RegisterTaskDefinition');
+                    throw refusal('ECS returned no task definition from RegisterTaskDefinition');
                 return toRecord(answer.taskDefinition, answer.tags);
             }
             catch (error) {
-                throw wrapAwsError(error, `Registering task definition "${String(body.family ?? '?')}" failed`, 'Check the task definition file against the RegisterTaskDefinition API (and the ecs:RegisterTaskDefinition and iam:PassRole permissions)');
+                throw driverError(error, `Registering task definition "${String(body['family'] ?? '?')}" failed`, 'Check the task definition file against the RegisterTaskDefinition API (and the ecs:RegisterTaskDefinition and iam:PassRole permissions)');
             }
         },
         async updateService(change) {
@@ -70312,28 +72159,24 @@ function createEcsServiceDriver(options) {
                     maximumPercent: change.settings.maximumPercent,
                     minimumHealthyPercent: change.settings.minimumHealthyPercent,
                     // Sent only when known, so the service's own circuit breaker is never switched off by omission.
-                    ...(change.settings.circuitBreaker
-                        ? { deploymentCircuitBreaker: change.settings.circuitBreaker }
-                        : {}),
+                    ...(change.settings.circuitBreaker ? { deploymentCircuitBreaker: change.settings.circuitBreaker } : {}),
                 };
             }
             try {
                 await ecs.send(new dist_cjs/* UpdateServiceCommand */.kZr(input));
             }
             catch (error) {
-                throw wrapAwsError(error, `UpdateService for ${where} failed`);
+                throw driverError(error, `UpdateService for ${where} failed`);
             }
         },
-        observe() {
-            return observeService({ ecs, elbv2 }, ref, now);
-        },
+        observe: () => observer.observe(),
         async readServiceTags() {
             try {
                 const answer = await ecs.send(new dist_cjs/* ListTagsForResourceCommand */.a_e({ resourceArn: await arnOfService() }));
                 return tagsToRecord(answer.tags);
             }
             catch (error) {
-                throw wrapAwsError(error, `Reading the tags of ${where} failed`);
+                throw driverError(error, `Reading the tags of ${where} failed`);
             }
         },
         async tagService(tags) {
@@ -70344,7 +72187,57 @@ function createEcsServiceDriver(options) {
                 }));
             }
             catch (error) {
-                throw wrapAwsError(error, `Tagging ${where} failed`, 'The ecs:TagResource permission is needed to record releases for manual rollbacks (and the account must use the long ARN format)');
+                throw driverError(error, `Tagging ${where} failed`, 'The action records its lease, the service’s own deployment settings and its releases as service tags: it needs ecs:TagResource and ecs:ListTagsForResource on the service (and the account must use the long ARN format)');
+            }
+        },
+        async untagService(keys) {
+            if (keys.length === 0)
+                return;
+            try {
+                await ecs.send(new dist_cjs/* UntagResourceCommand */.RP$({ resourceArn: await arnOfService(), tagKeys: [...keys] }));
+            }
+            catch (error) {
+                throw driverError(error, `Removing tags from ${where} failed`, 'The action needs ecs:UntagResource on the service');
+            }
+        },
+        async findServiceDeployment(taskDefinitionArn, since) {
+            try {
+                // ListServiceDeployments' createdAt filter; a minute of slack for clocks that disagree.
+                const briefs = await allPages(async (nextToken) => {
+                    const page = await ecs.send(new dist_cjs/* ListServiceDeploymentsCommand */.jz8({
+                        cluster,
+                        service,
+                        createdAt: { after: new Date(since - 60_000) },
+                        ...(nextToken ? { nextToken } : {}),
+                    }));
+                    return { items: page.serviceDeployments, nextToken: page.nextToken };
+                });
+                const arns = briefs
+                    .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
+                    .map((b) => b.serviceDeploymentArn)
+                    .filter((a) => !!a)
+                    .slice(0, 20);
+                const views = await describeDeployments(arns);
+                return views.find((v) => v.targetTaskDefinitionArn === taskDefinitionArn);
+            }
+            catch (error) {
+                throw driverError(error, `Listing the service deployments of ${where} failed`);
+            }
+        },
+        async describeServiceDeployment(arn) {
+            try {
+                return (await describeDeployments([arn]))[0];
+            }
+            catch (error) {
+                throw driverError(error, `Describing service deployment ${arn} failed`);
+            }
+        },
+        async rollBackServiceDeployment(arn) {
+            try {
+                await ecs.send(new dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' }));
+            }
+            catch (error) {
+                throw driverError(error, `StopServiceDeployment (ROLLBACK) of ${arn} failed`);
             }
         },
     };
@@ -70357,7 +72250,7 @@ async function describeTargetGroup(elbv2, arn, where) {
         ]);
         const group = groups.TargetGroups?.[0];
         if (!group)
-            throw new PlatformError(`Target group ${arn} not found`, { code: 'TargetGroupNotFound' });
+            throw refusal(`Target group ${arn} not found`, 'TargetGroupNotFound');
         const delay = attributes.Attributes?.find((a) => a.Key === 'deregistration_delay.timeout_seconds')?.Value;
         return {
             arn,
@@ -70379,9 +72272,9 @@ async function describeTargetGroup(elbv2, arn, where) {
     catch (error) {
         const code = error.name;
         if (code === 'TargetGroupNotFoundException' || code === 'TargetGroupNotFound') {
-            throw wrapAwsError(error, `Target group ${arn} of ${where} does not exist`, 'The service points at a deleted target group: recreate it or update the service’s loadBalancers');
+            throw driverError(error, `Target group ${arn} of ${where} does not exist`, 'The service points at a deleted target group: recreate it or update the service’s loadBalancers');
         }
-        throw wrapAwsError(error, `Describing target group ${arn} failed`);
+        throw driverError(error, `Describing target group ${arn} failed`);
     }
 }
 function toRecord(taskDefinition, tags) {
@@ -70413,46 +72306,15 @@ function familyOfArn(arn) {
 // @actions/http-client: one GET, a hard timeout, no retries (the gate's threshold counts failures,
 // a silent retry would hide them), redirects not followed (a 3xx is answered as the status it is,
 // and the caller's status ranges judge it). URLs may carry credentials in userinfo or query
-// strings: they are masked in the log and never appear in a message.
+// strings: a message here names it only in its redacted form.
 
 
 
-/** `https://user:pw@host/p?token=x` → `https://***@host/p?***`: safe to print. */
-function redactUrl(url) {
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return '<invalid URL>';
-    }
-    const auth = parsed.username || parsed.password ? '***@' : '';
-    const query = parsed.search ? '?***' : '';
-    return `${parsed.protocol}//${auth}${parsed.host}${parsed.pathname}${query}`;
-}
-/** The secret parts of a URL: password, username, and every query value. */
-function urlSecrets(url) {
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return [];
-    }
-    const secrets = [parsed.password, parsed.username, ...[...parsed.searchParams.values()]];
-    if (parsed.search.length > 1)
-        secrets.push(parsed.search.slice(1));
-    return [...new Set(secrets.map((s) => decodeURIComponent(s)).filter((s) => s.length > 0))];
-}
-function createHttpProbe(options = {}) {
-    const masked = new Set();
+
+/** The URLs' secrets were registered with the Redactor when the inputs were read (src/secrets.ts). */
+function createHttpProbe() {
     return {
         async get(url, timeoutMs) {
-            if (!masked.has(url)) {
-                masked.add(url);
-                for (const secret of urlSecrets(url))
-                    options.setSecret?.(secret);
-            }
             const client = new lib_HttpClient(`${USER_AGENT_NAME}/${VERSION}`, [], {
                 allowRedirects: false,
                 allowRetries: false,
@@ -70547,8 +72409,6 @@ function describeFailure(result) {
     return result.status === undefined ? result.message : `HTTP ${result.status}: ${result.message}`;
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
 
@@ -70826,7 +72686,7 @@ var dist_bundle_VERSION = "0.0.0-development";
 
 // pkg/dist-src/defaults.js
 var userAgent = `octokit-endpoint.js/${dist_bundle_VERSION} ${getUserAgent()}`;
-var DEFAULTS = {
+var dist_bundle_DEFAULTS = {
   method: "GET",
   baseUrl: "https://api.github.com",
   headers: {
@@ -71160,7 +73020,7 @@ function withDefaults(oldDefaults, newDefaults) {
 }
 
 // pkg/dist-src/index.js
-var endpoint = withDefaults(null, DEFAULTS);
+var endpoint = withDefaults(null, dist_bundle_DEFAULTS);
 
 
 ;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
@@ -75633,8 +77493,6 @@ function github_client_isRecord(value) {
 
 /** GitHub's limit on a check run's output.summary and output.text, each. */
 const CHECK_OUTPUT_LIMIT = 65_535;
-/** GitHub's limit on annotations per check-run request. */
-const ANNOTATIONS_PER_REQUEST = 50;
 /** GitHub's limit on a commit status or deployment status description. */
 const DESCRIPTION_LIMIT = 140;
 /**
@@ -75678,6 +77536,11 @@ function foldEvent(model, event) {
             };
         case 'batch-started':
             return { ...model, batch: event.batch, batches: event.batches };
+        case 'batch-launched':
+        case 'batch-healthy':
+        case 'batch-drained':
+            // Told by the progress lines and, at the end, the job summary's batch table.
+            return model;
         case 'progress':
             return {
                 ...model,
@@ -75727,7 +77590,7 @@ function progressSummary(model, service) {
     }
     const p = model.progress;
     if (p) {
-        lines.push('| batch | new wanted | new running | new healthy | old remaining | old draining |', '|---|---|---|---|---|---|', `| ${p.batch}/${p.batches} | ${p.newWanted} | ${p.newRunning} | ${p.newHealthy} | ${p.oldRemaining} | ${p.oldDraining} |`, '', `Waiting for: ${p.waitingFor}`);
+        lines.push('| batch | new wanted | new launched | new healthy | old remaining | old draining |', '|---|---|---|---|---|---|', `| ${p.batch}/${p.batches} | ${p.newWanted} | ${p.newLaunched} | ${p.newHealthy} | ${p.oldRemaining} | ${p.oldDraining} |`, '', `Waiting for: ${p.waitingFor}`);
     }
     if (model.done.length > 0)
         lines.push('', `Batches done: ${model.done.map((r) => r.batch).join(', ')}.`);
@@ -75879,6 +77742,7 @@ function createGithubReporter(options) {
     const progressIntervalMs = options.progressIntervalMs ?? 5_000;
     const finishWaitMs = options.finishWaitMs ?? 2 * timeoutMs + 1_000;
     const now = options.now ?? Date.now;
+    const redact = options.redact ?? ((text) => text);
     const name = settings.checkName || defaultCheckName(settings.cluster, settings.service);
     const sha = reportSha(context);
     const detailsUrl = runUrl(context);
@@ -75922,7 +77786,7 @@ function createGithubReporter(options) {
             sha,
             state,
             context: name,
-            description: cap(description, DESCRIPTION_LIMIT),
+            description: cap(redact(description), DESCRIPTION_LIMIT),
             ...(detailsUrl ? { target_url: detailsUrl } : {}),
             request: { signal },
         }));
@@ -75951,7 +77815,7 @@ function createGithubReporter(options) {
             external_id: `${settings.cluster}/${settings.service}`,
             ...(detailsUrl ? { details_url: detailsUrl } : {}),
             ...(body.conclusion ? { conclusion: body.conclusion, completed_at: stamp } : {}),
-            output: outputOf(body),
+            output: outputOf(body, redact),
             request: { signal },
         }));
         if (result.ok) {
@@ -75975,7 +77839,7 @@ function createGithubReporter(options) {
                     completed_at: new Date(now()).toISOString(),
                 }
                 : {}),
-            output: outputOf(body),
+            output: outputOf(body, redact),
             request: { signal },
         }));
     }
@@ -76048,9 +77912,9 @@ function createGithubReporter(options) {
             return;
         const created = await createDeployment(octokit, context, {
             environment: settings.environment,
-            description: `${description} ${settings.cluster}/${settings.service}`,
+            description: redact(`${description} ${settings.cluster}/${settings.service}`),
             payload: { cluster: settings.cluster, service: settings.service, mode: settings.mode },
-            ...(settings.environmentUrl ? { environmentUrl: settings.environmentUrl } : {}),
+            ...(settings.environmentUrl ? { environmentUrl: redact(settings.environmentUrl) } : {}),
         }, timeoutMs);
         if (!created.ok) {
             deployments = false;
@@ -76064,7 +77928,7 @@ function createGithubReporter(options) {
     async function deploymentStatus(state, description) {
         if (!octokit || deploymentId === undefined)
             return;
-        const result = await setDeploymentStatus(octokit, context, deploymentId, state, { description, ...(settings.environmentUrl ? { environmentUrl: settings.environmentUrl } : {}) }, timeoutMs);
+        const result = await setDeploymentStatus(octokit, context, deploymentId, state, { description: redact(description), ...(settings.environmentUrl ? { environmentUrl: redact(settings.environmentUrl) } : {}) }, timeoutMs);
         if (!result.ok)
             warnOnce(`deployment-${state}`, `Could not set the deployment status "${state}": ${describeFailure(result)}.`);
     }
@@ -76122,27 +77986,24 @@ function createGithubReporter(options) {
         },
     };
 }
-function outputOf(body) {
+function outputOf(body, redact) {
     return {
-        title: cap(body.title, 255),
-        summary: cap(body.summary, CHECK_OUTPUT_LIMIT),
-        ...(body.text ? { text: cap(body.text, CHECK_OUTPUT_LIMIT) } : {}),
+        title: cap(redact(body.title), 255),
+        summary: cap(redact(body.summary), CHECK_OUTPUT_LIMIT),
+        ...(body.text ? { text: cap(redact(body.text), CHECK_OUTPUT_LIMIT) } : {}),
         // GitHub takes at most 50 annotations per request.
-        ...(body.annotations ? { annotations: body.annotations.slice(0, 50) } : {}),
+        ...(body.annotations
+            ? {
+                annotations: body.annotations
+                    .slice(0, 50)
+                    .map((a) => ({ ...a, title: redact(a.title), message: redact(a.message) })),
+            }
+            : {}),
     };
 }
 
 ;// CONCATENATED MODULE: ./src/report/log.ts
-/** `mm:ss`, or `h:mm:ss` past an hour. */
-function formatElapsed(ms) {
-    const total = Math.max(0, Math.floor(ms / 1000));
-    const h = Math.floor(total / 3600);
-    const m = Math.floor((total % 3600) / 60);
-    const s = total % 60;
-    const two = (n) => String(n).padStart(2, '0');
-    return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${two(m)}:${two(s)}`;
-}
-const log_plural = (n, word) => `${n} ${word}${n === 1 ? '' : /(s|sh|ch|x)$/.test(word) ? 'es' : 's'}`;
+
 /** The words of a progress line, without the timestamp and the wait time. */
 function describeProgress(p) {
     const prefix = `batch ${p.batch}/${p.batches}`;
@@ -76151,23 +78012,18 @@ function describeProgress(p) {
         return waiting.startsWith('batch ') ? waiting : `${prefix}: ${waiting}`;
     const parts = [`${p.newHealthy}/${p.newWanted} new targets healthy`];
     if (p.oldDraining > 0)
-        parts.push(`${log_plural(p.oldDraining, 'old target')} draining`);
+        parts.push(`${plural(p.oldDraining, 'old task')} draining`);
     return `${prefix}: ${parts.join(', ')}`;
 }
 function createProgressLog(options) {
     const { sink } = options;
     const now = options.now ?? Date.now;
-    const heartbeatMs = options.heartbeatMs ?? 25_000;
     let startedAt = options.startedAt;
     let batchStartedAt;
     let groupOpen = false;
-    let lastLineAt = now();
-    /** What the rollout waits for now, repeated by the heartbeat: (now) => words. */
-    let waiting;
     const stamp = (at) => `[${formatElapsed(at - (startedAt ?? at))}]`;
     const write = (at, text) => {
         sink.info(`${stamp(at)} ${text}`);
-        lastLineAt = now();
     };
     const openGroup = (name) => {
         closeGroup();
@@ -76185,29 +78041,43 @@ function createProgressLog(options) {
             case 'rollout-started': {
                 startedAt ??= event.at;
                 const { plan } = event;
-                write(event.at, `rolling out ${event.to} (from ${event.from}): ${log_plural(plan.desired, 'task')} in ` +
-                    `${log_plural(plan.batches.length, 'batch')} of ${plan.batchSize} (deployment settings: ` +
-                    `maximumPercent ${plan.settings.maximumPercent}, minimumHealthyPercent ${plan.settings.minimumHealthyPercent})`);
+                const release = plan.releases[0];
+                write(event.at, `rolling out ${taskDefinitionName(event.to)} (from ${taskDefinitionName(event.from)}): ${plural(plan.desired, 'task')} in ` +
+                    `${plural(plan.batches.length, 'batch')} of up to ${plan.batchSize}; the service is held between batches ` +
+                    `(maximumPercent ${plan.hold.maximumPercent}, minimumHealthyPercent ${plan.hold.minimumHealthyPercent})` +
+                    (release
+                        ? ` and released one batch at a time (maximumPercent ${release.maximumPercent}, minimumHealthyPercent ${release.minimumHealthyPercent})`
+                        : ''));
                 break;
             }
             case 'batch-started':
                 batchStartedAt = event.at;
-                openGroup(`Batch ${event.batch}/${event.batches}: ${log_plural(event.tasks, 'task')}`);
-                write(event.at, `batch ${event.batch}/${event.batches}: starting ${log_plural(event.tasks, 'new task')}`);
-                waiting = (at) => `batch ${event.batch}/${event.batches}: waiting for ${log_plural(event.tasks, 'new task')} to start${waitedFor(at)}`;
+                openGroup(`Batch ${event.batch}/${event.batches}: ${plural(event.tasks, 'task')}`);
+                write(event.at, `batch ${event.batch}/${event.batches}: starting ${plural(event.tasks, 'new task')} (released)`);
                 break;
+            case 'batch-launched':
+                write(event.at, `batch ${event.batch}/${event.batches}: ${plural(event.tasks, 'new task')} launched; the service is held until they pass${waitedFor(event.at)}`);
+                break;
+            case 'batch-healthy':
+                if (event.bakeMs > 0)
+                    write(event.at, `batch ${event.batch}/${event.batches}: every gate passes; baking ${formatDuration(event.bakeMs)} before the next batch${waitedFor(event.at)}`);
+                break;
+            case 'batch-drained': {
+                const r = event.record;
+                const after = r.endedAt !== undefined ? ` (${formatDuration(Math.max(0, event.at - r.endedAt))} after it passed)` : '';
+                write(event.at, `batch ${r.batch}: ${plural(r.oldTasks ?? r.tasks, 'old task')} drained and stopped${after}`);
+                break;
+            }
             case 'progress': {
                 const words = describeProgress(event.progress);
                 write(event.at, `${words}${waitedFor(event.at)}`);
-                waiting = (at) => `${words}${waitedFor(at)}`;
                 break;
             }
             case 'batch-succeeded': {
                 const r = event.record;
                 const took = r.endedAt !== undefined ? ` in ${Math.round((r.endedAt - r.startedAt) / 1000)} s` : '';
-                write(event.at, `batch ${r.batch} done: ${log_plural(r.tasks, 'new task')} healthy, old ones drained${took}`);
+                write(event.at, `batch ${r.batch} passed: ${plural(r.tasks, 'new task')} healthy${took}`);
                 closeGroup();
-                waiting = undefined;
                 batchStartedAt = undefined;
                 break;
             }
@@ -76217,41 +78087,32 @@ function createProgressLog(options) {
                 for (const line of f.serviceEvents ?? [])
                     sink.info(`    ECS: ${line}`);
                 closeGroup();
-                waiting = undefined;
                 break;
             }
             case 'rollback-started':
                 batchStartedAt = event.at;
-                openGroup(`Rollback to ${event.to}`);
-                write(event.at, `rolling back to ${event.to}`);
-                waiting = (at) => `rollback: waiting for the service to run ${event.to} again${waitedFor(at)}`;
+                openGroup(`Rollback to ${taskDefinitionName(event.to)}`);
+                write(event.at, `rolling back: ${event.how}`);
                 break;
             case 'rollback-progress': {
                 // restorePrevious already words it `rollback: ...`; say it once.
                 const words = `rollback: ${event.waitingFor.replace(/^rollback:\s*/, '')}`;
                 write(event.at, `${words}${waitedFor(event.at)}`);
-                waiting = (at) => `${words}${waitedFor(at)}`;
                 break;
             }
             case 'rollback-finished':
                 write(event.at, `rollback ${event.ok ? 'finished' : 'did NOT finish'}: ${event.message}`);
                 closeGroup();
-                waiting = undefined;
                 batchStartedAt = undefined;
                 break;
-            case 'rollout-finished':
+            case 'rollout-finished': {
                 closeGroup();
-                write(event.at, `rollout ${event.outcome} after ${log_plural(event.batches.length, 'batch')}`);
-                waiting = undefined;
+                const passed = event.batches.filter((b) => b.outcome === 'succeeded').length;
+                write(event.at, `rollout ${event.outcome}: ${passed} of ${plural(event.batches.length, 'batch')} started passed`);
                 break;
+            }
         }
     };
-    const timer = (options.setInterval ?? setInterval)(() => {
-        const at = now();
-        if (waiting && at - lastLineAt >= heartbeatMs)
-            write(at, `still waiting: ${waiting(at)}`);
-    }, Math.max(1000, Math.floor(heartbeatMs / 5)));
-    timer.unref?.();
     return {
         listener: (event) => {
             try {
@@ -76262,17 +78123,157 @@ function createProgressLog(options) {
             }
         },
         line: (text) => write(now(), text),
-        close: () => {
-            (options.clearInterval ?? ((h) => clearInterval(h)))(timer);
-            closeGroup();
-        },
+        close: () => closeGroup(),
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+// Markdown for GitHub: the escaping every part of a job summary or check run needs, so that text
+// from AWS (service events, stopped reasons) renders as text and never as markup.
+function escapeHtml(value) {
+    return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+/** Prose: no raw HTML from AWS messages. */
+function markdown_text(value) {
+    return escapeHtml(value);
+}
+/** Inside backticks: a backtick would end the span early. */
+function code(value) {
+    return value.replace(/`/g, "'");
+}
+/** A table cell: `|` would start a new cell and a newline would end the row. */
+function cell(value) {
+    return escapeHtml(value).replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
+/**
+ * A code span in a table cell. Entities are not decoded inside a code span, so no HTML escaping
+ * here; GFM still reads `\|` as a pipe inside one, so the cell does not split.
+ */
+function codeCell(value) {
+    return `\`${code(value).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')}\``;
+}
+/** A fenced block whose fence is longer than any backtick run inside it. */
+function fenced(body) {
+    const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(Math.max(3, longest + 1));
+    return `${fence}text\n${body}\n${fence}`;
+}
+/** Mermaid reads `:` and `;` as syntax and `#` as an entity start in task and title text. */
+function mermaidText(value) {
+    return value.replace(/[:;#\n\r]/g, ' ');
+}
+function bytes(value) {
+    return Buffer.byteLength(value, 'utf8');
+}
+function cutToBytes(value, maxBytes) {
+    const note = '\n\n(summary cut at the size limit)\n';
+    const room = Math.max(0, maxBytes - bytes(note));
+    let cut = Buffer.from(value, 'utf8').subarray(0, room).toString('utf8');
+    // A cut inside a multi-byte character leaves U+FFFD, which may be 3 bytes: trim until it fits.
+    while (bytes(cut) > room)
+        cut = cut.slice(0, -1);
+    return cut + note;
+}
+
+;// CONCATENATED MODULE: ./src/report/summary-collect.ts
+function createSummaryCollector() {
+    const state = { batches: [] };
+    const upsert = (record) => {
+        const index = state.batches.findIndex((b) => b.batch === record.batch);
+        if (index >= 0)
+            state.batches[index] = record;
+        else
+            state.batches.push(record);
+    };
+    const listener = (event) => {
+        switch (event.type) {
+            case 'rollout-started':
+                state.plan = event.plan;
+                state.from = event.from;
+                state.to = event.to;
+                state.startedAt = event.at;
+                break;
+            case 'batch-started':
+                upsert({ batch: event.batch, tasks: event.tasks, startedAt: event.at, outcome: 'in-progress' });
+                break;
+            case 'batch-launched': {
+                const r = state.batches.find((b) => b.batch === event.batch);
+                if (r)
+                    upsert({ ...r, launchedAt: event.at });
+                break;
+            }
+            case 'batch-healthy': {
+                const r = state.batches.find((b) => b.batch === event.batch);
+                if (r)
+                    upsert({ ...r, healthyAt: r.healthyAt ?? event.at });
+                break;
+            }
+            case 'batch-succeeded':
+            case 'batch-drained':
+                upsert(event.record);
+                break;
+            case 'failed': {
+                state.failure = event.failure;
+                const open = state.batches.find((b) => b.batch === event.failure.batch && b.outcome === 'in-progress');
+                if (open)
+                    upsert({ ...open, outcome: 'failed', endedAt: event.at });
+                break;
+            }
+            case 'rollback-started':
+                state.rollback = { to: event.to, startedAt: event.at };
+                break;
+            case 'rollback-finished':
+                if (state.rollback) {
+                    state.rollback = { ...state.rollback, finishedAt: event.at, ok: event.ok, message: event.message };
+                }
+                break;
+            case 'rollout-finished':
+                state.outcome = event.outcome;
+                state.finishedAt = event.at;
+                for (const record of event.batches)
+                    upsert(record);
+                break;
+            default:
+                break;
+        }
+    };
+    return {
+        listener,
+        collected: () => ({ ...state, batches: [...state.batches].sort((a, b) => a.batch - b.batch) }),
+    };
+}
+function summaryInput(settings, result, collected, outcome, startedAt, durationMs, failureMessage) {
+    const input = {
+        cluster: settings.cluster,
+        service: settings.service,
+        outcome,
+        imageChanges: result?.imageChanges ?? [],
+        batches: collected.batches,
+        startedAt: collected.startedAt ?? result?.startedAt ?? startedAt,
+        durationMs,
+        notes: result?.notes ?? [],
+    };
+    if (result) {
+        input.previousTaskDefinitionArn = result.previousTaskDefinitionArn;
+        input.newTaskDefinitionArn = result.newTaskDefinitionArn;
+        // The summary's `registered: false` means "unchanged": nothing was registered or rolled.
+        input.registered = !result.unchanged;
+        if (result.plan)
+            input.plan = result.plan;
+    }
+    const failure = result?.rollout?.failure ??
+        collected.failure ??
+        (failureMessage ? { batch: 0, kind: 'error', message: failureMessage } : undefined);
+    if (failure)
+        input.failure = failure;
+    if (collected.rollback)
+        input.rollback = collected.rollback;
+    return input;
+}
+
 ;// CONCATENATED MODULE: ./src/report/summary.ts
-// The job summary (GITHUB_STEP_SUMMARY) and the check run's text: what happened, in markdown. Pure:
-// renderSummary turns a finished rollout into a string; createSummaryCollector gathers one from the
-// engine's events.
+
+
 
 /** GitHub refuses a step summary above 1 MiB. */
 const SUMMARY_LIMIT_BYTES = 1024 * 1024;
@@ -76326,7 +78327,7 @@ const OUTCOME_WORD = {
 };
 function header(input) {
     const target = `\`${code(input.cluster)}/${code(input.service)}\``;
-    const took = clock(input.durationMs);
+    const took = formatElapsed(input.durationMs);
     const done = input.batches.filter((b) => b.outcome === 'succeeded').length;
     const total = input.plan?.batches.length ?? input.batches.length;
     const batch = input.failure?.batch;
@@ -76359,12 +78360,12 @@ function header(input) {
             break;
     }
     const lines = [
-        `## ECS rolling deploy: ${summary_text(input.cluster)}/${summary_text(input.service)}`,
+        `## ECS rolling deploy: ${markdown_text(input.cluster)}/${markdown_text(input.service)}`,
         '',
         `**${OUTCOME_WORD[input.outcome]}.** ${sentence}`,
     ];
     for (const note of input.notes ?? [])
-        lines.push('', `> ${summary_text(note)}`);
+        lines.push('', `> ${markdown_text(note)}`);
     return lines.join('\n');
 }
 function taskDefinitions(input) {
@@ -76393,7 +78394,7 @@ function batchTable(input, rows) {
     const lines = ['### Batches', ''];
     if (input.outcome === 'planned' && input.plan) {
         const { plan } = input;
-        lines.push(`${plan.desired} tasks in ${plan.batches.length} batches of up to ${plan.batchSize} (maximumPercent ${plan.settings.maximumPercent}, minimumHealthyPercent ${plan.settings.minimumHealthyPercent}).`, '', '| Batch | Tasks |', '| ---: | ---: |', ...plan.batches.map((size, i) => `| ${i + 1} | ${size} |`));
+        lines.push(`${plan.desired} tasks in ${plan.batches.length} batches of up to ${plan.batchSize}, each released by the action and held until it passes.`, '', '| Batch | Tasks |', '| ---: | ---: |', ...plan.batches.map((size, i) => `| ${i + 1} | ${size} |`));
         return lines.join('\n');
     }
     if (input.batches.length === 0) {
@@ -76401,12 +78402,12 @@ function batchTable(input, rows) {
         return lines.join('\n');
     }
     const origin = input.startedAt ?? input.batches[0]?.startedAt ?? 0;
-    const at = (t) => (t === undefined ? '—' : `+${clock(t - origin)}`);
-    lines.push('| Batch | Tasks | Launched | Healthy | Drained | Duration | Result |', '| ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+    const at = (t) => (t === undefined ? '—' : `+${formatElapsed(t - origin)}`);
+    lines.push('| Batch | Tasks | Launched | Healthy | Passed | Old tasks drained | Result |', '| ---: | ---: | ---: | ---: | ---: | ---: | --- |');
     const shown = input.batches.slice(0, rows);
     for (const b of shown) {
-        const end = b.endedAt ?? b.drainedAt;
-        lines.push(`| ${b.batch} | ${b.tasks} | ${at(b.launchedAt)} | ${at(b.healthyAt)} | ${at(b.drainedAt)} | ${end === undefined ? '—' : clock(end - b.startedAt)} | ${b.outcome} |`);
+        const drained = b.drainedAt !== undefined ? `${b.oldTasks ?? b.tasks} at ${at(b.drainedAt)}` : b.oldTasks ? `${b.oldTasks} draining` : '—';
+        lines.push(`| ${b.batch} | ${b.tasks} | ${at(b.launchedAt)} | ${at(b.healthyAt)} | ${b.outcome === 'succeeded' ? at(b.endedAt) : '—'} | ${drained} | ${b.outcome} |`);
     }
     if (shown.length < input.batches.length) {
         lines.push('', `${input.batches.length - shown.length} more batches not shown (summary size limit).`);
@@ -76417,7 +78418,7 @@ function failureSection(input, events, allEvents) {
     const f = input.failure;
     if (!f)
         return '';
-    const lines = ['### Failure', '', summary_text(f.message), ''];
+    const lines = ['### Failure', '', markdown_text(f.message), ''];
     lines.push(`- Batch: ${f.batch === 0 ? 'before the first batch' : f.batch}`);
     lines.push(`- Kind: ${f.kind}`);
     if (f.taskArn)
@@ -76443,10 +78444,10 @@ function rollbackSection(input) {
     if (!r)
         return '';
     const result = r.ok === undefined ? 'did not finish' : r.ok ? 'succeeded' : 'failed';
-    const took = r.finishedAt === undefined ? '' : ` in ${clock(r.finishedAt - r.startedAt)}`;
+    const took = r.finishedAt === undefined ? '' : ` in ${formatElapsed(r.finishedAt - r.startedAt)}`;
     const lines = ['### Rollback', '', `Back to \`${code(taskDefinitionName(r.to))}\`: ${result}${took}.`];
     if (r.message)
-        lines.push('', summary_text(r.message));
+        lines.push('', markdown_text(r.message));
     return lines.join('\n');
 }
 /**
@@ -76457,10 +78458,12 @@ function gantt(input) {
     const bars = [];
     for (const b of input.batches) {
         const crit = b.outcome === 'failed' ? 'crit, ' : '';
+        // Launch, health checks and bake time are the batch's own; the old tasks' drain overlaps the next batch.
         const steps = [
             ['launch', b.startedAt, b.launchedAt],
             ['health checks', b.launchedAt, b.healthyAt],
-            ['drain old tasks', b.healthyAt, b.drainedAt],
+            ['bake', b.healthyAt, b.outcome === 'succeeded' && b.endedAt !== b.healthyAt ? b.endedAt : undefined],
+            ['drain old tasks', b.endedAt, b.drainedAt],
         ];
         const section = [];
         for (const [label, start, end] of steps) {
@@ -76492,604 +78495,33 @@ function gantt(input) {
         '```',
     ].join('\n');
 }
-function createSummaryCollector() {
-    const state = { batches: [] };
-    const upsert = (record) => {
-        const index = state.batches.findIndex((b) => b.batch === record.batch);
-        if (index >= 0)
-            state.batches[index] = record;
-        else
-            state.batches.push(record);
-    };
-    const listener = (event) => {
-        switch (event.type) {
-            case 'rollout-started':
-                state.plan = event.plan;
-                state.from = event.from;
-                state.to = event.to;
-                state.startedAt = event.at;
-                break;
-            case 'batch-started':
-                upsert({ batch: event.batch, tasks: event.tasks, startedAt: event.at, outcome: 'in-progress' });
-                break;
-            case 'batch-succeeded':
-                upsert(event.record);
-                break;
-            case 'failed': {
-                state.failure = event.failure;
-                const open = state.batches.find((b) => b.batch === event.failure.batch && b.outcome === 'in-progress');
-                if (open)
-                    upsert({ ...open, outcome: 'failed', endedAt: event.at });
-                break;
-            }
-            case 'rollback-started':
-                state.rollback = { to: event.to, startedAt: event.at };
-                break;
-            case 'rollback-finished':
-                if (state.rollback) {
-                    state.rollback = { ...state.rollback, finishedAt: event.at, ok: event.ok, message: event.message };
-                }
-                break;
-            case 'rollout-finished':
-                state.outcome = event.outcome;
-                state.finishedAt = event.at;
-                for (const record of event.batches)
-                    upsert(record);
-                break;
-            default:
-                break;
-        }
-    };
-    return {
-        listener,
-        collected: () => ({ ...state, batches: [...state.batches].sort((a, b) => a.batch - b.batch) }),
-    };
-}
-// ---------------------------------------------------------------------------------------------
-/** `m:ss`, or `h:mm:ss` past an hour. */
-function clock(ms) {
-    const total = Math.max(0, Math.round(ms / 1000));
-    const h = Math.floor(total / 3600);
-    const m = Math.floor((total % 3600) / 60);
-    const s = String(total % 60).padStart(2, '0');
-    return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
-}
-function escapeHtml(value) {
-    return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-/** Prose: no raw HTML from AWS messages. */
-function summary_text(value) {
-    return escapeHtml(value);
-}
-/** Inside backticks: a backtick would end the span early. */
-function code(value) {
-    return value.replace(/`/g, "'");
-}
-/** A table cell: `|` would start a new cell and a newline would end the row. */
-function cell(value) {
-    return escapeHtml(value).replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
-}
-/**
- * A code span in a table cell. Entities are not decoded inside a code span, so no HTML escaping
- * here; GFM still reads `\|` as a pipe inside one, so the cell does not split.
- */
-function codeCell(value) {
-    return `\`${code(value).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')}\``;
-}
-/** A fenced block whose fence is longer than any backtick run inside it. */
-function fenced(body) {
-    const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
-    const fence = '`'.repeat(Math.max(3, longest + 1));
-    return `${fence}text\n${body}\n${fence}`;
-}
-/** Mermaid reads `:` and `;` as syntax and `#` as an entity start in task and title text. */
-function mermaidText(value) {
-    return value.replace(/[:;#\n\r]/g, ' ');
-}
-function bytes(value) {
-    return Buffer.byteLength(value, 'utf8');
-}
-function cutToBytes(value, maxBytes) {
-    const note = '\n\n(summary cut at the size limit)\n';
-    const room = Math.max(0, maxBytes - bytes(note));
-    let cut = Buffer.from(value, 'utf8').subarray(0, room).toString('utf8');
-    // A cut inside a multi-byte character leaves U+FFFD, which may be 3 bytes: trim until it fits.
-    while (bytes(cut) > room)
-        cut = cut.slice(0, -1);
-    return cut + note;
-}
-
-;// CONCATENATED MODULE: ./src/parse/choice.ts
-// Booleans and one-of-a-list inputs.
-
-/** The YAML 1.2 core-schema spellings that @actions/core's getBooleanInput accepts, and no others. */
-const TRUE = ['true', 'True', 'TRUE'];
-const FALSE = ['false', 'False', 'FALSE'];
-function parseBoolean(text) {
-    if (TRUE.includes(text))
-        return result_ok(true);
-    if (FALSE.includes(text))
-        return result_ok(false);
-    return bad('is not a boolean', 'write true or false');
-}
-function parseChoice(text, choices) {
-    const found = choices.find((c) => c === text);
-    if (found !== undefined)
-        return result_ok(found);
-    return bad('is not one of the choices', `write one of: ${choices.join(', ')}`);
-}
-
-;// CONCATENATED MODULE: ./src/parse/duration.ts
-// Durations with units: `90s`, `10m`, `1h`, `1h30m`, `2m30s`. A bare number is refused because
-// nobody can tell whether `10` means seconds or minutes.
-
-const UNIT_MS = { h: 3_600_000, m: 60_000, s: 1_000 };
-/** Longer than any GitHub-hosted job may run (6 h) with room; also below Node's timer limit (~24.8 days). */
-const MAX_DURATION_MS = 24 * UNIT_MS.h;
-const duration_FIX = 'write a whole number with a unit, h, m or s, largest first (e.g. 90s, 10m, 1h30m), at most 24h';
-/** Parses a duration into milliseconds. */
-function parseDuration(text) {
-    if (/^\d+$/.test(text))
-        return bad('has no unit', duration_FIX);
-    const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
-    if (text === '' || !match)
-        return bad('is not a duration', duration_FIX);
-    const [, hours, minutes, seconds] = match;
-    const ms = Number(hours ?? 0) * UNIT_MS.h + Number(minutes ?? 0) * UNIT_MS.m + Number(seconds ?? 0) * UNIT_MS.s;
-    if (ms === 0)
-        return bad('is zero', duration_FIX);
-    if (ms > MAX_DURATION_MS)
-        return bad('is longer than 24h', duration_FIX);
-    return result_ok(ms);
-}
-/** `90000` -> `1m30s`: the inverse of parseDuration, for messages. */
-function duration_formatDuration(ms) {
-    let seconds = Math.round(ms / 1000);
-    const hours = Math.floor(seconds / 3600);
-    seconds -= hours * 3600;
-    const minutes = Math.floor(seconds / 60);
-    seconds -= minutes * 60;
-    const parts = [hours ? `${hours}h` : '', minutes ? `${minutes}m` : '', seconds ? `${seconds}s` : ''];
-    return parts.join('') || '0s';
-}
-
-;// CONCATENATED MODULE: ./src/parse/quantity.ts
-
-/** ECS's default quota of tasks per service; a count above it cannot mean anything. */
-const MAX_TASK_COUNT = 5000;
-/**
- * `min` is the least count and percentage allowed: 1 for a batch size (a batch that starts nothing
- * never ends), 0 for max-unavailable (0 keeps every old task until its replacement is healthy).
- */
-function parseTaskQuantity(text, min) {
-    const fix = min === 1
-        ? 'write a whole number of tasks ≥ 1 (e.g. 2) or a percentage in 1%-100% (e.g. 25%)'
-        : 'write a whole number of tasks ≥ 0 (e.g. 1) or a percentage in 0%-100% (e.g. 10%)';
-    const count = /^\d+$/.exec(text);
-    if (count) {
-        const value = Number(text);
-        if (value > MAX_TASK_COUNT) {
-            return bad(`is more than ${MAX_TASK_COUNT} tasks, ECS's default quota of tasks per service`, fix);
-        }
-        if (value < min)
-            return bad('is not a task count or percentage', fix);
-        return result_ok({ kind: 'count', value });
-    }
-    const percent = /^(\d+)%$/.exec(text);
-    if (percent) {
-        const value = Number(percent[1]);
-        if (value < min || value > 100)
-            return bad('is not a task count or percentage', fix);
-        return result_ok({ kind: 'percent', value });
-    }
-    return bad('is not a task count or percentage', fix);
-}
-/** A whole number in [min, max], e.g. a threshold of consecutive failures. */
-function parseWholeNumber(text, min, max) {
-    const fix = `write a whole number from ${min} to ${max} (e.g. ${Math.min(max, Math.max(min, 3))})`;
-    if (!/^\d+$/.test(text))
-        return bad('is not a whole number', fix);
-    const value = Number(text);
-    if (value < min || value > max)
-        return bad(`is outside ${min}-${max}`, fix);
-    return result_ok(value);
-}
-
-;// CONCATENATED MODULE: ./src/parse/status.ts
-
-const status_FIX = 'write status codes from 100 to 599 as ranges or lists (e.g. 200-399, or 200,204)';
-function parseStatusRanges(text) {
-    if (text === '')
-        return bad('is empty', status_FIX);
-    const ranges = [];
-    for (const part of text.split(',').map((p) => p.trim())) {
-        const match = /^(\d{3})(?:\s*-\s*(\d{3}))?$/.exec(part);
-        if (!match)
-            return bad(`has "${part}", which is not a status code or range`, status_FIX);
-        const min = Number(match[1]);
-        const max = match[2] === undefined ? min : Number(match[2]);
-        if (min < 100 || max > 599)
-            return bad(`has "${part}", outside 100-599`, status_FIX);
-        if (min > max)
-            return bad(`has "${part}", whose start is above its end`, status_FIX);
-        ranges.push({ min, max });
-    }
-    return result_ok(ranges);
-}
-function statusMatches(ranges, status) {
-    return ranges.some((r) => status >= r.min && status <= r.max);
-}
-
-;// CONCATENATED MODULE: ./src/parse/task-definition-ref.ts
-
-/** RegisterTaskDefinition: a family has up to 255 letters, numbers, underscores and hyphens. */
-const FAMILY = '[A-Za-z0-9_-]{1,255}';
-const FAMILY_REF = new RegExp(`^${FAMILY}(?::[1-9]\\d*)?$`);
-/** arn:<partition>:ecs:<region>:<account>:task-definition/<family>:<revision> */
-const ARN = new RegExp(`^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}:task-definition/${FAMILY}:[1-9]\\d*$`);
-function isTaskDefinitionArn(text) {
-    return ARN.test(text);
-}
-/**
- * A family name cannot hold `/`, `.` or `\`, so anything with one of them that is not an ARN is a
- * file path (`task-definition.json`, `deploy/web`); `web` and `web:3` name registered revisions.
- */
-function parseTaskDefinitionSource(text) {
-    const fix = 'write a JSON file path (e.g. task-definition.json), a family[:revision] (e.g. web:3) or a task definition ARN';
-    if (text.startsWith('arn:')) {
-        if (ARN.test(text))
-            return result_ok({ kind: 'registered', ref: text });
-        return bad('is not a task definition ARN', `${fix}; an ARN looks like arn:aws:ecs:us-east-1:123456789012:task-definition/web:3`);
-    }
-    if (FAMILY_REF.test(text))
-        return result_ok({ kind: 'registered', ref: text });
-    if (/[/\\.]/.test(text) && !/[\r\n]/.test(text))
-        return result_ok({ kind: 'file', path: text });
-    return bad('is neither a file path nor a family[:revision]', fix);
-}
-function parseRollbackTarget(text) {
-    const fix = "write previous, a revision number of the service's family (e.g. 41), or a task definition ARN";
-    if (text === 'previous')
-        return result_ok({ kind: 'previous' });
-    if (/^[1-9]\d*$/.test(text))
-        return result_ok({ kind: 'revision', revision: Number(text) });
-    if (ARN.test(text))
-        return result_ok({ kind: 'arn', arn: text });
-    return bad('is not previous, a revision number or a task definition ARN', fix);
-}
-
-;// CONCATENATED MODULE: ./src/parse/urls.ts
-// URL inputs: the health-check URLs (one a line) and the environment URL.
-
-const urls_FIX = 'write absolute http:// or https:// URLs, one a line (e.g. https://example.com/health)';
-function parseHttpUrl(text) {
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        return bad(`has "${redact(text)}", which is not a URL`, urls_FIX);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        return bad(`has "${redact(text)}", which is not http(s)`, urls_FIX);
-    }
-    return result_ok(text);
-}
-function parseHttpUrlList(text) {
-    const urls = [];
-    for (const line of text.split(/\r?\n/).map((l) => l.trim())) {
-        if (line === '')
-            continue;
-        const parsed = parseHttpUrl(line);
-        if (!parsed.ok)
-            return parsed;
-        urls.push(parsed.value);
-    }
-    return result_ok(urls);
-}
-/** URLs may carry credentials; a message about a bad one must not print them. */
-function redact(text) {
-    return text.replace(/\/\/[^/@\s]*@/, '//***@');
-}
-
-;// CONCATENATED MODULE: ./src/settings.ts
-// Every input, parsed and validated once into one immutable Settings. The rest of the code never
-// calls core.getInput. Every problem is collected and reported at once, each
-// with the input's name, what was wrong and what to write instead; nothing is clamped or guessed.
-
-
-
-
-
-
-
-
-/** The action's inputs by name, as action.yml declares them. */
-const INPUT = {
-    cluster: 'cluster',
-    service: 'service',
-    taskDefinition: 'task-definition',
-    containerName: 'container-name',
-    image: 'image',
-    images: 'images',
-    batchSize: 'batch-size',
-    maxUnavailable: 'max-unavailable',
-    batchTimeout: 'batch-timeout',
-    rolloutTimeout: 'rollout-timeout',
-    healthCheckUrl: 'health-check-url',
-    healthCheckStatus: 'health-check-status',
-    healthCheckThreshold: 'health-check-threshold',
-    rollbackOnFailure: 'rollback-on-failure',
-    waitForIdle: 'wait-for-idle',
-    mode: 'mode',
-    rollbackTo: 'rollback-to',
-    onCancel: 'on-cancel',
-    githubToken: 'github-token',
-    report: 'report',
-    checkName: 'check-name',
-    environment: 'environment',
-    environmentUrl: 'environment-url',
-};
-/** The action's outputs by name, as action.yml declares them. */
-const OUTPUT = {
-    taskDefinitionArn: 'task-definition-arn',
-    previousTaskDefinitionArn: 'previous-task-definition-arn',
-    outcome: 'outcome',
-    batches: 'batches',
-    durationSeconds: 'duration-seconds',
-    failureReason: 'failure-reason',
-};
-/**
- * The defaults action.yml declares. They are applied here too because an input that is not set
- * reads as '' when the action runs outside a runner (tests, the demo) and the runner's defaults are
- * not there. github-token's runner default is `${{ github.token }}`, which has no local equivalent.
- */
-const settings_DEFAULTS = {
-    cluster: 'default',
-    'batch-size': '25%',
-    'max-unavailable': '0',
-    'batch-timeout': '10m',
-    'rollout-timeout': '60m',
-    'health-check-status': '200-399',
-    'health-check-threshold': '3',
-    'rollback-on-failure': 'true',
-    'wait-for-idle': 'false',
-    mode: 'deploy',
-    'rollback-to': 'previous',
-    'on-cancel': 'rollback',
-    report: 'check',
-};
-/** Every problem found in the inputs, listed in one message. */
-class SettingsError extends Error {
-    problems;
-    constructor(problems) {
-        const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-        super(`The action's inputs have ${count}:\n${problems.map((p) => `- ${p.message}`).join('\n')}`);
-        this.name = 'SettingsError';
-        this.problems = problems;
-    }
-}
-const coreInput = (name) => getInput(name);
-const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
-const ARN_PREFIX = 'arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}';
-const CLUSTER_ARN = new RegExp(`^${ARN_PREFIX}:cluster/[A-Za-z0-9_-]{1,255}$`);
-/** Both service ARN formats: the old `service/<name>` and the long `service/<cluster>/<name>`. */
-const SERVICE_ARN = new RegExp(`^${ARN_PREFIX}:service/(?:[A-Za-z0-9_-]{1,255}/)?[A-Za-z0-9_-]{1,255}$`);
-/**
- * Multi-line inputs and URLs are not quoted back whole: the problem names the line at fault, and a
- * URL may carry credentials the parser has already redacted.
- */
-const NOT_QUOTED = new Set([
-    'images',
-    'health-check-url',
-    'environment-url',
-]);
-/**
- * Reads and validates every input. Throws one SettingsError listing every problem. The GitHub
- * token is masked before anything else happens, so no later message can print it.
- */
-function readSettings(read = coreInput, mask = core_setSecret) {
-    const problems = [];
-    const raw = (name) => {
-        const value = read(name).trim();
-        return value === '' ? (settings_DEFAULTS[name] ?? '') : value;
-    };
-    const given = (name) => read(name).trim() !== '';
-    const complain = (input, message) => {
-        problems.push({ input, message: `${input}: ${message}` });
-    };
-    function take(name, parsed, fallback) {
-        if (parsed.ok)
-            return parsed.value;
-        const quoted = NOT_QUOTED.has(name) ? '' : `${JSON.stringify(raw(name))} `;
-        complain(name, `${quoted}${parsed.problem}; ${parsed.fix}`);
-        return fallback;
-    }
-    const githubToken = raw(INPUT.githubToken);
-    if (githubToken !== '')
-        mask(githubToken);
-    const parsedMode = parseChoice(raw(INPUT.mode), ['deploy', 'rollback', 'plan']);
-    const mode = take(INPUT.mode, parsedMode, 'deploy');
-    // With a mode that is not one, the rules that depend on the mode would only add noise.
-    const modeKnown = parsedMode.ok;
-    const cluster = raw(INPUT.cluster);
-    if (!ECS_NAME.test(cluster) && !CLUSTER_ARN.test(cluster)) {
-        complain(INPUT.cluster, `${JSON.stringify(cluster)} is not a cluster name or ARN; write the cluster's name (e.g. production) or its ARN`);
-    }
-    const service = raw(INPUT.service);
-    if (service === '') {
-        complain(INPUT.service, 'is required; write the name of the ECS service to deploy (e.g. web)');
-    }
-    else if (!ECS_NAME.test(service) && !SERVICE_ARN.test(service)) {
-        complain(INPUT.service, `${JSON.stringify(service)} is not a service name or ARN; write the service's name (e.g. web) or its ARN`);
-    }
-    let taskDefinition;
-    if (given(INPUT.taskDefinition)) {
-        taskDefinition = take(INPUT.taskDefinition, parseTaskDefinitionSource(raw(INPUT.taskDefinition)), undefined);
-    }
-    // Rollback mode uses none of the image inputs; each given one is reported once, below.
-    const images = mode === 'rollback' ? new Map() : readImages(raw, given, complain, take);
-    if (!modeKnown) {
-        // reported above
-    }
-    else if (mode === 'rollback') {
-        for (const name of [INPUT.taskDefinition, INPUT.containerName, INPUT.image, INPUT.images]) {
-            if (given(name)) {
-                complain(name, 'is not used in rollback mode, which goes back to an earlier task definition; remove it, or set mode: deploy');
-            }
-        }
-    }
-    else if (!given(INPUT.taskDefinition)) {
-        complain(INPUT.taskDefinition, `is required in ${mode} mode; write a JSON file path (e.g. task-definition.json), a family[:revision] (e.g. web:3) or a task definition ARN`);
-    }
-    const rollbackTo = take(INPUT.rollbackTo, parseRollbackTarget(raw(INPUT.rollbackTo)), {
-        kind: 'previous',
-    });
-    if (modeKnown && mode !== 'rollback' && rollbackTo.kind !== 'previous') {
-        complain(INPUT.rollbackTo, `is only used in rollback mode; remove it, or set mode: rollback`);
-    }
-    const batchSize = take(INPUT.batchSize, parseTaskQuantity(raw(INPUT.batchSize), 1), {
-        kind: 'percent',
-        value: 25,
-    });
-    const maxUnavailable = take(INPUT.maxUnavailable, parseTaskQuantity(raw(INPUT.maxUnavailable), 0), {
-        kind: 'count',
-        value: 0,
-    });
-    const batchTimeoutMs = take(INPUT.batchTimeout, parseDuration(raw(INPUT.batchTimeout)), NaN);
-    const rolloutTimeoutMs = take(INPUT.rolloutTimeout, parseDuration(raw(INPUT.rolloutTimeout)), NaN);
-    if (batchTimeoutMs > rolloutTimeoutMs) {
-        complain(INPUT.batchTimeout, `${duration_formatDuration(batchTimeoutMs)} is longer than rollout-timeout (${duration_formatDuration(rolloutTimeoutMs)}); write a batch-timeout no longer than rollout-timeout, or raise rollout-timeout`);
-    }
-    const healthCheckUrls = given(INPUT.healthCheckUrl)
-        ? take(INPUT.healthCheckUrl, parseHttpUrlList(raw(INPUT.healthCheckUrl)), [])
-        : [];
-    const healthCheckStatus = take(INPUT.healthCheckStatus, parseStatusRanges(raw(INPUT.healthCheckStatus)), []);
-    const healthCheckThreshold = take(INPUT.healthCheckThreshold, parseWholeNumber(raw(INPUT.healthCheckThreshold), 1, 100), 3);
-    // The target groups' own checks have their matcher in AWS; these two shape only the URL checks,
-    // so setting them without a URL would silently do nothing.
-    if (!given(INPUT.healthCheckUrl)) {
-        for (const name of [INPUT.healthCheckStatus, INPUT.healthCheckThreshold]) {
-            if (given(name)) {
-                complain(name, 'is only used with health-check-url; set health-check-url (e.g. https://example.com/health) or remove it');
-            }
-        }
-    }
-    const rollbackOnFailure = take(INPUT.rollbackOnFailure, parseBoolean(raw(INPUT.rollbackOnFailure)), true);
-    const waitForIdle = take(INPUT.waitForIdle, parseBoolean(raw(INPUT.waitForIdle)), false);
-    const onCancel = take(INPUT.onCancel, parseChoice(raw(INPUT.onCancel), ['rollback', 'leave']), 'rollback');
-    const report = take(INPUT.report, parseChoice(raw(INPUT.report), ['check', 'status', 'none']), 'check');
-    const checkName = given(INPUT.checkName) ? raw(INPUT.checkName) : `ECS deploy ${cluster}/${service}`;
-    if (given(INPUT.checkName) && report === 'none') {
-        complain(INPUT.checkName, 'is not used with report: none; remove it, or set report: check');
-    }
-    const environment = given(INPUT.environment) ? raw(INPUT.environment) : undefined;
-    let environmentUrl;
-    if (given(INPUT.environmentUrl)) {
-        environmentUrl = take(INPUT.environmentUrl, parseHttpUrl(raw(INPUT.environmentUrl)), undefined);
-        if (environment === undefined) {
-            complain(INPUT.environmentUrl, 'is only used with environment; set environment (e.g. production) or remove environment-url');
-        }
-    }
-    if (problems.length > 0)
-        throw new SettingsError(problems);
-    const settings = {
-        mode,
-        cluster,
-        service,
-        ...(taskDefinition && mode !== 'rollback' ? { taskDefinition } : {}),
-        images,
-        batchSize,
-        maxUnavailable,
-        batchTimeoutMs,
-        rolloutTimeoutMs,
-        healthCheckUrls: Object.freeze(healthCheckUrls),
-        healthCheckStatus: Object.freeze(healthCheckStatus),
-        healthCheckThreshold,
-        rollbackOnFailure,
-        waitForIdle,
-        rollbackTo,
-        onCancel,
-        githubToken,
-        report,
-        checkName,
-        ...(environment !== undefined ? { environment } : {}),
-        ...(environmentUrl !== undefined ? { environmentUrl } : {}),
-    };
-    return Object.freeze(settings);
-}
-/** `container-name` + `image` and `images`, merged; a container named twice is an error. */
-function readImages(raw, given, complain, take) {
-    const images = given(INPUT.images)
-        ? take(INPUT.images, parseImageList(raw(INPUT.images)), new Map())
-        : new Map();
-    const name = raw(INPUT.containerName);
-    const image = raw(INPUT.image);
-    if (given(INPUT.image) && !given(INPUT.containerName)) {
-        complain(INPUT.image, 'is given without container-name; set container-name to the container whose image it is (e.g. web), or use images: web=<image>');
-    }
-    else if (given(INPUT.containerName) && !given(INPUT.image)) {
-        complain(INPUT.containerName, 'is given without image; set image (e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:2), or remove container-name');
-    }
-    else if (given(INPUT.containerName)) {
-        const checked = checkImage(image);
-        if (!CONTAINER_NAME.test(name)) {
-            complain(INPUT.containerName, `${JSON.stringify(name)} is not an ECS container name; write the name from the task definition's containerDefinitions (letters, numbers, _ and -)`);
-        }
-        else if (!checked.ok) {
-            complain(INPUT.image, `${JSON.stringify(image)} is not an image reference (${checked.problem.replace(/^has /, '')}); write an image reference without spaces, at most 255 characters (e.g. web:2)`);
-        }
-        else if (images.has(name)) {
-            complain(INPUT.images, `names container "${name}" which container-name also names; give each container's image once`);
-        }
-        else {
-            images.set(name, image);
-        }
-    }
-    return images;
-}
-
-;// CONCATENATED MODULE: ./src/state.ts
-const STATE_KEY = 'rollout';
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./src/main.ts
-// The `main` step. It only orchestrates: inputs -> AWS clients -> driver -> deploy (or rollback)
-// -> outputs, job summary, GitHub report. One try/catch, and exactly one core.setFailed at the end.
+;// CONCATENATED MODULE: ./src/clock.ts
+// Real time, for the action's waits (tests inject a clock of their own).
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** Real time. */
 const realClock = {
     now: () => Date.now(),
     sleep: async (ms, signal) => {
         await (0,external_node_timers_promises_namespaceObject.setTimeout)(ms, undefined, signal ? { signal } : {});
     },
 };
-const coreSink = {
-    info: (line) => info(line),
-    startGroup: (name) => startGroup(name),
-    endGroup: () => endGroup(),
-};
+
+;// CONCATENATED MODULE: ./src/state.ts
+const STATE_KEY = 'rollout';
 /** Keeps the state the post step reads, saving the whole of it (JSON under STATE_KEY) on every change. */
 class StateRecorder {
     save;
+    log;
     state;
-    constructor(save) {
+    constructor(save, log) {
         this.save = save;
+        this.log = log;
+    }
+    /** Where main was when it last saved; undefined before the inputs were read. */
+    get phase() {
+        return this.state?.phase;
     }
     begin(cluster, service, startedAt) {
         this.state = { phase: 'preflight', cluster, service, startedAt, updatedAt: startedAt };
@@ -77101,25 +78533,61 @@ class StateRecorder {
         this.state = { ...this.state, ...change, updatedAt: Date.now() };
         this.flush();
     }
+    /** Synchronous (core.saveState appends to GITHUB_STATE): safe in the last moments before an exit. */
     flush() {
+        if (!this.state)
+            return;
         try {
             this.save(JSON.stringify(this.state));
         }
         catch (error) {
-            warning(`Could not save the rollout state for the post step: ${errorMessage(error)}`);
+            this.log.warning(`Could not save the rollout state for the post step: ${error instanceof Error ? error.message : String(error)}`);
         }
     }
 }
+
+;// CONCATENATED MODULE: ./src/main.ts
+// The `main` step. It only orchestrates: inputs -> AWS clients -> driver -> deploy | rollback | plan
+// -> outputs, job summary, GitHub report. One try/catch, and exactly one setFailed at the end. Every
+// channel it writes to redacts the secrets the inputs carry (src/channels.ts).
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
 async function run() {
     const startedAt = Date.now();
-    const progress = createProgressLog({ sink: coreSink, startedAt });
-    const state = new StateRecorder((json) => saveState(STATE_KEY, json));
+    const redactor = new Redactor((secret) => core_setSecret(secret));
+    const out = createChannels(redactor);
+    const progress = createProgressLog({ sink: out, startedAt });
+    const state = new StateRecorder((json) => out.saveState('rollout', json), out);
     const collector = createSummaryCollector();
-    // The runner sends SIGINT, then SIGTERM: the first stops the rollout (which rolls back); the
-    // state is saved at every phase and once more before a forced exit, for the post step.
+    const outputs = new Outputs(out, startedAt);
+    // The runner sends SIGINT, then SIGTERM: the first stops the rollout (which rolls back). Before a
+    // forced exit the state is saved for the post step, and the outputs say the run was cancelled.
     const cancellation = installCancellation({
-        beforeExit: () => state.flush(),
-        log: { info: (m) => info(m), warning: (m) => warning(m) },
+        beforeExit: (why) => {
+            state.flush();
+            outputs.cancelled(why, state.phase, collector.collected());
+        },
+        log: out,
     });
     let settings;
     let reporter;
@@ -77128,7 +78596,7 @@ async function run() {
     let failureMessage;
     let stepFailure;
     try {
-        settings = readSettings();
+        settings = readSettings(undefined, (secret) => redactor.add(secret));
         state.begin(settings.cluster, settings.service, startedAt);
         const clients = createAwsClients();
         state.update({ region: clients.region });
@@ -77138,7 +78606,7 @@ async function run() {
             cluster: settings.cluster,
             service: settings.service,
         });
-        reporter = createReporter(settings);
+        reporter = createReporter(settings, out);
         if (reporter) {
             await reporter.start();
             state.update({
@@ -77147,23 +78615,25 @@ async function run() {
             });
         }
         if (settings.mode === 'plan') {
-            planned = await runPlan({
-                settings,
-                driver,
-                log: { info: (m) => info(m), warning: (m) => warning(m) },
-            });
+            planned = await runPlan({ settings, driver, log: out });
             state.update({ phase: 'finished' });
         }
         else {
+            const identity = runIdentity(process.env, (0,external_node_crypto_.randomBytes)(6).toString('hex'));
+            const heartbeat = new Heartbeat((words) => progress.line(words));
             result = await deploy({
                 settings,
                 driver,
+                guard: new ServiceGuard({ driver, clock: realClock, identity }),
+                identity,
                 clock: realClock,
-                log: { line: (text) => progress.line(text), warning: (text) => warning(text) },
+                heartbeat,
+                log: { line: (text) => progress.line(text), warning: (text) => out.warning(text) },
                 listeners: [progress.listener, collector.listener, ...(reporter ? [reporter.listener] : [])],
-                probe: createHttpProbe({ setSecret: (secret) => core_setSecret(secret) }),
+                probe: createHttpProbe(),
                 signal: cancellation.signal,
                 saveState: (change) => state.update(change),
+                ...(process.env['GITHUB_SERVER_URL'] ? { serverUrl: process.env['GITHUB_SERVER_URL'] } : {}),
             });
             if (result.outcome !== 'succeeded') {
                 failureMessage = result.failureMessage ?? `The rollout ended ${result.outcome}.`;
@@ -77178,35 +78648,35 @@ async function run() {
     }
     finally {
         progress.close();
-        cancellation.dispose();
     }
-    const outcome = planned ? 'planned' : (result?.outcome ?? 'failed');
+    const outcome = planned ? 'planned' : cancellation.cancelledBy && !result ? 'cancelled' : (result?.outcome ?? 'failed');
     const durationMs = result?.durationMs ?? Date.now() - startedAt;
     if (planned)
-        setPlanOutputs(planned, durationMs);
+        outputs.planned(planned, durationMs);
     else
-        setOutputs(result, outcome, durationMs, failureMessage);
+        outputs.finished(outcome, result, collector.collected(), durationMs, failureMessage);
+    cancellation.dispose();
     if (settings) {
         const markdown = planned
             ? planned.markdown
             : renderSummary(summaryInput(settings, result, collector.collected(), outcome, startedAt, durationMs, failureMessage));
-        await writeJobSummary(markdown);
+        await out.writeSummary(markdown);
         if (reporter) {
-            const failure = result?.rollout?.failure ?? (failureMessage ? preflightFailure(failureMessage) : undefined);
+            const failure = result?.rollout?.failure ?? (failureMessage ? { batch: 0, kind: 'error', message: failureMessage } : undefined);
             try {
                 await reporter.finish(outcome, markdown, failure);
                 // The post step must not re-conclude what main reported (a preflight failure is not a cancel).
                 state.update({ concluded: true });
             }
             catch (error) {
-                warning(`Could not report the outcome to GitHub: ${errorMessage(error)}`);
+                out.warning(`Could not report the outcome to GitHub: ${errorMessage(error)}`);
             }
         }
     }
     if (stepFailure !== undefined)
-        setFailed(stepFailure);
+        out.setFailed(stepFailure);
 }
-function createReporter(settings) {
+function createReporter(settings, out) {
     if (settings.report === 'none' && settings.environment === undefined)
         return undefined;
     const context = readGithubContext();
@@ -77216,70 +78686,9 @@ function createReporter(settings) {
         octokit: createOctokit(settings.githubToken, context.apiUrl),
         context,
         settings,
-        log: { info: (m) => info(m), warning: (m) => warning(m) },
+        log: out,
+        redact: out.redact,
     });
-}
-function setOutputs(result, outcome, durationMs, failureMessage) {
-    const completed = result?.rollout?.batches.filter((b) => b.outcome === 'succeeded').length ?? 0;
-    setOutput(OUTPUT.taskDefinitionArn, result?.newTaskDefinitionArn ?? '');
-    setOutput(OUTPUT.previousTaskDefinitionArn, result?.previousTaskDefinitionArn ?? '');
-    setOutput(OUTPUT.outcome, outcome);
-    setOutput(OUTPUT.batches, String(completed));
-    setOutput(OUTPUT.durationSeconds, String(Math.round(durationMs / 1000)));
-    setOutput(OUTPUT.failureReason, failureMessage ?? '');
-}
-function setPlanOutputs(planned, durationMs) {
-    setOutput(OUTPUT.taskDefinitionArn, planned.reusesTaskDefinitionArn ?? '');
-    setOutput(OUTPUT.previousTaskDefinitionArn, planned.currentTaskDefinitionArn);
-    setOutput(OUTPUT.outcome, 'planned');
-    // Nothing ran: no batch completed (the plan's batches are in the summary).
-    setOutput(OUTPUT.batches, '0');
-    setOutput(OUTPUT.durationSeconds, String(Math.round(durationMs / 1000)));
-    setOutput(OUTPUT.failureReason, '');
-}
-function preflightFailure(message) {
-    return { batch: 0, kind: 'error', message };
-}
-function summaryInput(settings, result, collected, outcome, startedAt, durationMs, failureMessage) {
-    const input = {
-        cluster: settings.cluster,
-        service: settings.service,
-        outcome,
-        imageChanges: result?.imageChanges ?? [],
-        batches: collected.batches,
-        startedAt: collected.startedAt ?? result?.startedAt ?? startedAt,
-        durationMs,
-        notes: result?.notes ?? [],
-    };
-    if (result) {
-        input.previousTaskDefinitionArn = result.previousTaskDefinitionArn;
-        input.newTaskDefinitionArn = result.newTaskDefinitionArn;
-        // The summary's `registered: false` means "unchanged"; a rollback or a given revision registers nothing either.
-        input.registered = !result.unchanged;
-        if (result.plan)
-            input.plan = result.plan;
-    }
-    const failure = result?.rollout?.failure ??
-        collected.failure ??
-        (failureMessage ? preflightFailure(failureMessage) : undefined);
-    if (failure)
-        input.failure = failure;
-    if (collected.rollback)
-        input.rollback = collected.rollback;
-    return input;
-}
-/** GITHUB_STEP_SUMMARY; outside a runner (no file) the summary is only skipped, never an error. */
-async function writeJobSummary(markdown) {
-    if (!process.env['GITHUB_STEP_SUMMARY']) {
-        info('GITHUB_STEP_SUMMARY is not set: no job summary written.');
-        return;
-    }
-    try {
-        await summary.addRaw(markdown).write();
-    }
-    catch (error) {
-        warning(`Could not write the job summary: ${errorMessage(error)}`);
-    }
 }
 
 

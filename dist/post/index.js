@@ -7509,11 +7509,11 @@ __webpack_unused_export__ = DescribeGatewayRouteCommand;
 __webpack_unused_export__ = DescribeGatewayRouteRequest$;
 __webpack_unused_export__ = DescribeGatewayRouteResponse$;
 __webpack_unused_export__ = DescribeServiceDeployments$;
-__webpack_unused_export__ = DescribeServiceDeploymentsCommand;
+exports.A6p = DescribeServiceDeploymentsCommand;
 __webpack_unused_export__ = DescribeServiceDeploymentsRequest$;
 __webpack_unused_export__ = DescribeServiceDeploymentsResponse$;
 __webpack_unused_export__ = DescribeServiceRevisions$;
-__webpack_unused_export__ = DescribeServiceRevisionsCommand;
+exports.oF5 = DescribeServiceRevisionsCommand;
 __webpack_unused_export__ = DescribeServiceRevisionsRequest$;
 __webpack_unused_export__ = DescribeServiceRevisionsResponse$;
 __webpack_unused_export__ = DescribeServices$;
@@ -7692,7 +7692,7 @@ __webpack_unused_export__ = ListGatewaysCommand;
 __webpack_unused_export__ = ListGatewaysRequest$;
 __webpack_unused_export__ = ListGatewaysResponse$;
 __webpack_unused_export__ = ListServiceDeployments$;
-__webpack_unused_export__ = ListServiceDeploymentsCommand;
+exports.jz8 = ListServiceDeploymentsCommand;
 __webpack_unused_export__ = ListServiceDeploymentsRequest$;
 __webpack_unused_export__ = ListServiceDeploymentsResponse$;
 __webpack_unused_export__ = ListServices$;
@@ -7893,7 +7893,7 @@ __webpack_unused_export__ = StartTaskCommand;
 __webpack_unused_export__ = StartTaskRequest$;
 __webpack_unused_export__ = StartTaskResponse$;
 __webpack_unused_export__ = StopServiceDeployment$;
-__webpack_unused_export__ = StopServiceDeploymentCommand;
+exports.a8L = StopServiceDeploymentCommand;
 __webpack_unused_export__ = StopServiceDeploymentRequest$;
 __webpack_unused_export__ = StopServiceDeploymentResponse$;
 __webpack_unused_export__ = StopServiceDeploymentStopType;
@@ -7954,7 +7954,7 @@ __webpack_unused_export__ = UlimitName;
 __webpack_unused_export__ = UnsupportedFeatureException;
 __webpack_unused_export__ = UnsupportedFeatureException$;
 __webpack_unused_export__ = UntagResource$;
-__webpack_unused_export__ = UntagResourceCommand;
+exports.RP$ = UntagResourceCommand;
 __webpack_unused_export__ = UntagResourceRequest$;
 __webpack_unused_export__ = UntagResourceResponse$;
 __webpack_unused_export__ = UpdateCapacityProvider$;
@@ -64218,7 +64218,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9485);
+/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8214);
 // The bundle entry for the `post` step (post-if: always()), which restores a rollout main left unfinished.
 
 await (0,_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
@@ -64228,7 +64228,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9485:
+/***/ 8214:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64237,7 +64237,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   eF: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: CANCELLED_JOB_WAIT_MS, decidePost, parseState, runPost, systemClock
+// UNUSED EXPORTS: CANCELLED_JOB_WAIT_MS, decidePost, parseState, runPost
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -64386,16 +64386,16 @@ function file_command_issueFileCommand(command, message) {
     if (!filePath) {
         throw new Error(`Unable to find environment variable for file command ${command}`);
     }
-    if (!fs.existsSync(filePath)) {
+    if (!external_fs_namespaceObject.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    fs.appendFileSync(filePath, `${toCommandValue(message)}${os.EOL}`, {
+    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
         encoding: 'utf8'
     });
 }
 function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
-    const convertedValue = toCommandValue(value);
+    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
+    const convertedValue = utils_toCommandValue(value);
     // These should realistically never happen, but just in case someone finds a
     // way to exploit uuid generation let's not allow keys or values that contain
     // the delimiter.
@@ -64405,7 +64405,7 @@ function file_command_prepareKeyValueMessage(key, value) {
     if (convertedValue.includes(delimiter)) {
         throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
     }
-    return `${key}<<${delimiter}${os.EOL}${convertedValue}${os.EOL}${delimiter}`;
+    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
 ;// CONCATENATED MODULE: external "path"
@@ -67027,10 +67027,10 @@ function getBooleanInput(name, options) {
 function setOutput(name, value) {
     const filePath = process.env['GITHUB_OUTPUT'] || '';
     if (filePath) {
-        return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
     }
-    process.stdout.write(os.EOL);
-    issueCommand('set-output', { name }, toCommandValue(value));
+    process.stdout.write(external_os_namespaceObject.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
 }
 /**
  * Enables or disables the echoing of commands into stdout for the rest of the step.
@@ -67107,13 +67107,13 @@ function info(message) {
  * @param name The name of the output group
  */
 function startGroup(name) {
-    issue('group', name);
+    command_issue('group', name);
 }
 /**
  * End an output group.
  */
 function endGroup() {
-    issue('endgroup');
+    command_issue('endgroup');
 }
 /**
  * Wrap an asynchronous function call in a group.
@@ -67149,9 +67149,9 @@ function group(name, fn) {
 function saveState(name, value) {
     const filePath = process.env['GITHUB_STATE'] || '';
     if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
     }
-    issueCommand('save-state', { name }, toCommandValue(value));
+    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
 }
 /**
  * Gets the value of an state set by this action's main execution.
@@ -67184,8 +67184,157 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/parse/result.ts
+// What every input parser returns: a value, or what was wrong and what to write instead. The
+// parsers never see the input's name; settings.ts puts name, value, problem and fix together.
+function result_ok(value) {
+    return { ok: true, value };
+}
+function bad(problem, fix) {
+    return { ok: false, problem, fix };
+}
+
+;// CONCATENATED MODULE: ./src/parse/duration.ts
+// Durations with units: `90s`, `10m`, `1h`, `1h30m`, `2m30s`. A bare number is refused because
+// nobody can tell whether `10` means seconds or minutes.
+
+const UNIT_MS = { h: 3_600_000, m: 60_000, s: 1_000 };
+/** Longer than any GitHub-hosted job may run (6 h) with room; also below Node's timer limit (~24.8 days). */
+const MAX_DURATION_MS = 24 * UNIT_MS.h;
+const FIX = 'write a whole number with a unit, h, m or s, largest first (e.g. 90s, 10m, 1h30m), at most 24h';
+/** Parses a duration into milliseconds; zero only where `allowZero` (e.g. bake-time: 0s). */
+function parseDuration(text, options = {}) {
+    if (/^\d+$/.test(text))
+        return bad('has no unit', FIX);
+    const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+    if (text === '' || !match)
+        return bad('is not a duration', FIX);
+    const [, hours, minutes, seconds] = match;
+    const ms = Number(hours ?? 0) * UNIT_MS.h + Number(minutes ?? 0) * UNIT_MS.m + Number(seconds ?? 0) * UNIT_MS.s;
+    if (ms === 0 && !options.allowZero)
+        return bad('is zero', FIX);
+    if (ms > MAX_DURATION_MS)
+        return bad('is longer than 24h', FIX);
+    return result_ok(ms);
+}
+/** `90000` -> `1m30s`: the inverse of parseDuration, for messages. */
+function formatDuration(ms) {
+    let seconds = Math.round(ms / 1000);
+    const hours = Math.floor(seconds / 3600);
+    seconds -= hours * 3600;
+    const minutes = Math.floor(seconds / 60);
+    seconds -= minutes * 60;
+    const parts = [hours ? `${hours}h` : '', minutes ? `${minutes}m` : '', seconds ? `${seconds}s` : ''];
+    return parts.join('') || '0s';
+}
+
+;// CONCATENATED MODULE: ./src/rollout/words.ts
+// The small wording helpers every part of the action shares, defined once: durations, elapsed
+// clocks, plurals, names out of ARNs, error messages.
+
+/** `mm:ss`, or `h:mm:ss` past an hour: elapsed time in log lines and tables. */
+function formatElapsed(ms) {
+    const total = Math.max(0, Math.floor(ms / 1000));
+    const h = Math.floor(total / 3600);
+    const m = Math.floor((total % 3600) / 60);
+    const s = total % 60;
+    const two = (n) => String(n).padStart(2, '0');
+    return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${two(m)}:${two(s)}`;
+}
+/** `1 task`, `2 tasks`, `3 batches`. */
+function plural(n, word) {
+    return `${n} ${n === 1 ? word : /(s|sh|ch|x)$/.test(word) ? `${word}es` : `${word}s`}`;
+}
+/** `arn:aws:ecs:…:task-definition/web:3` -> `web:3`. */
+function taskDefinitionName(arn) {
+    const i = arn.lastIndexOf('task-definition/');
+    return i < 0 ? arn : arn.slice(i + 'task-definition/'.length);
+}
+/** A task id as people read it in the console: its first 8 characters. */
+function shortId(id) {
+    return id.length > 12 ? `${id.slice(0, 8)}…` : id;
+}
+/** `arn:aws:elasticloadbalancing:…:targetgroup/web/0123` -> `web`. */
+function targetGroupName(arn) {
+    const m = /targetgroup\/([^/]+)/.exec(arn);
+    return m?.[1] ?? arn;
+}
+/** One way to turn anything thrown into a sentence. */
+function errorMessage(error) {
+    if (error instanceof Error)
+        return error.message || error.name;
+    if (typeof error === 'string')
+        return error;
+    try {
+        return JSON.stringify(error);
+    }
+    catch {
+        return String(error);
+    }
+}
+function capitalise(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+;// CONCATENATED MODULE: ./src/channels.ts
+// Every channel the action writes to, in one place, each through the one Redactor: the log,
+// outputs, the job summary and the saved state. (Check runs, commit statuses and deployment
+// statuses go through the reporter, which is given the same `redact`.) Nothing else in the action
+// calls @actions/core to write.
+
+
+
+function createChannels(redactor) {
+    const redact = (text) => redactor.redact(text);
+    return {
+        redact,
+        info: (line) => info(redact(line)),
+        warning: (line) => warning(redact(line)),
+        startGroup: (name) => startGroup(redact(name)),
+        endGroup: () => endGroup(),
+        setFailed: (message) => setFailed(redact(message)),
+        setOutput: (name, value) => setOutput(name, redact(value)),
+        saveState: (name, value) => saveState(name, redact(value)),
+        async writeSummary(markdown) {
+            if (!process.env['GITHUB_STEP_SUMMARY']) {
+                info('GITHUB_STEP_SUMMARY is not set: no job summary written.');
+                return;
+            }
+            try {
+                await summary.addRaw(redact(markdown), true).write();
+            }
+            catch (error) {
+                warning(redact(`Could not write the job summary: ${errorMessage(error)}`));
+            }
+        },
+        writeSummarySync(markdown) {
+            const file = process.env['GITHUB_STEP_SUMMARY'];
+            if (!file)
+                return;
+            try {
+                (0,external_node_fs_.appendFileSync)(file, `${redact(markdown)}\n`);
+            }
+            catch {
+                // Exiting anyway: the outputs and the saved state carry what matters.
+            }
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/clock.ts
+// Real time, for the action's waits (tests inject a clock of their own).
+
+const realClock = {
+    now: () => Date.now(),
+    sleep: async (ms, signal) => {
+        await (0,promises_namespaceObject.setTimeout)(ms, undefined, signal ? { signal } : {});
+    },
+};
+
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(212);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-elastic-load-balancing-v2/dist-cjs/index.js
@@ -67203,6 +67352,8 @@ const package_namespaceObject = {"rE":"0.1.0"};
 
 const USER_AGENT_NAME = 'ecs-rolling-deploy';
 const VERSION = package_namespaceObject.rE;
+const CONNECTION_TIMEOUT_MS = 5_000;
+const REQUEST_TIMEOUT_MS = 20_000;
 /**
  * AWS_REGION first, then AWS_DEFAULT_REGION. The JavaScript SDK v3 reads only AWS_REGION (and the
  * shared config file); the AWS CLI and aws-actions/configure-aws-credentials set both, and users
@@ -67224,72 +67375,149 @@ function createAwsClients(env = process.env) {
         // throttling answer — the rollout polls the same read APIs every second while a batch settles.
         retryMode: 'adaptive',
         maxAttempts: 5,
+        // AWS calls may hang: a connection must open within 5 s and an answer arrive within 20 s (the
+        // socket idle time), or the SDK gives up and retries. The engine retries again, within the
+        // bound of the phase it is in, so a hung call costs seconds, not the whole rollout.
+        requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
         customUserAgent: [[USER_AGENT_NAME, VERSION]],
     };
     return { region, ecs: new dist_cjs/* ECSClient */.Zgc(common), elbv2: new client_elastic_load_balancing_v2_dist_cjs/* ElasticLoadBalancingV2Client */.MlD(common) };
 }
 
-;// CONCATENATED MODULE: ./src/platform/errors.ts
-// Errors from the platform: AWS's error code and message kept, with the context a user needs to
-// act (which cluster, service, target group or task definition, and what to do about it).
-/** One way to turn anything thrown into a sentence. */
-function errorMessage(error) {
-    if (error instanceof Error)
-        return error.message || error.name;
-    if (typeof error === 'string')
-        return error;
-    try {
-        return JSON.stringify(error);
-    }
-    catch {
-        return String(error);
+;// CONCATENATED MODULE: ./src/rollout/port.ts
+/** An error from the platform: a sentence a user can act on, and how the engine should treat it. */
+class DriverError extends Error {
+    kind;
+    code;
+    httpStatus;
+    networkCode;
+    constructor(message, details) {
+        super(message, details.cause === undefined ? undefined : { cause: details.cause });
+        this.name = 'DriverError';
+        this.kind = details.kind;
+        this.code = details.code;
+        this.httpStatus = details.httpStatus;
+        this.networkCode = details.networkCode;
     }
 }
-/** AWS's error code: the SDK puts it in `name` (e.g. `ClusterNotFoundException`). */
-function awsErrorCode(error) {
-    if (error instanceof Error && error.name && error.name !== 'Error')
-        return error.name;
+/** Anything that is not a DriverError is a bug or a refusal: not worth retrying. */
+function errorKind(error) {
+    return error instanceof DriverError ? error.kind : 'fatal';
+}
+/** The AWS error code of a DriverError, if AWS answered with one. */
+function errorCode(error) {
+    return error instanceof DriverError ? error.code : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/platform/errors.ts
+// AWS errors, classified at the platform boundary. Everything the driver throws is a DriverError:
+// a sentence with the context a user needs (which cluster, service, target group or task
+// definition, and what to do), AWS's code, the HTTP status or network code kept, and a kind the
+// engine retries on (throttled, transient) or not (fatal).
+
+
+/** The error codes AWS uses for "slow down" across ECS (JSON) and ELBv2 (Query). */
+const THROTTLING_CODES = new Set([
+    'ThrottlingException',
+    'Throttling',
+    'TooManyRequestsException',
+    'RequestLimitExceeded',
+    'RequestThrottled',
+    'RequestThrottledException',
+    'SlowDown',
+]);
+/** Codes AWS answers for its own faults (5xx) or a request that timed out on its side. */
+const TRANSIENT_CODES = new Set([
+    'InternalFailure',
+    'InternalError',
+    'InternalServerError',
+    'ServerException',
+    'ServiceUnavailable',
+    'ServiceUnavailableException',
+    'RequestTimeout',
+    'RequestTimeoutException',
+    'TimeoutError',
+    'RequestAbortedError',
+]);
+/**
+ * Network failures with no answer from AWS: the connection was reset, refused, dropped or timed out,
+ * or DNS failed for a moment. The SDK already retried them; they stay transient for the engine.
+ */
+const NETWORK_CODES = new Set([
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'ECONNABORTED',
+    'ETIMEDOUT',
+    'EPIPE',
+    'EAI_AGAIN',
+    'ENOTFOUND',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+    'ENETDOWN',
+    'UND_ERR_SOCKET',
+    'UND_ERR_CONNECT_TIMEOUT',
+]);
+/** Reads what an SDK (or Node) error says about itself: AWS code, HTTP status, network code. */
+function classifyAwsError(error) {
+    if (error instanceof DriverError) {
+        return withDefined({ kind: error.kind }, error.code, error.httpStatus, error.networkCode);
+    }
+    if (typeof error !== 'object' || error === null)
+        return { kind: 'fatal' };
+    const e = error;
+    const httpStatus = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
+    const networkCode = networkCodeOf(e);
+    // The SDK names an AWS error after its code; a plain `Error` has no code of AWS's.
+    const code = networkCode === undefined && typeof e.name === 'string' && e.name !== 'Error' ? e.name : undefined;
+    let kind = 'fatal';
+    if ((code !== undefined && THROTTLING_CODES.has(code)) || e.$retryable?.throttling === true || httpStatus === 429)
+        kind = 'throttled';
+    else if ((code !== undefined && TRANSIENT_CODES.has(code)) ||
+        (httpStatus !== undefined && httpStatus >= 500) ||
+        networkCode !== undefined ||
+        e.$retryable !== undefined ||
+        e.$fault === 'server')
+        kind = 'transient';
+    return withDefined({ kind }, code, httpStatus, networkCode);
+}
+function networkCodeOf(e) {
+    for (let cause = e, depth = 0; typeof cause === 'object' && cause !== null && depth < 4; depth++) {
+        const c = cause;
+        if (typeof c.code === 'string' && NETWORK_CODES.has(c.code))
+            return c.code;
+        // Node's http client says this when the server closed the socket without an answer.
+        if (typeof c.message === 'string' && /socket hang up/i.test(c.message))
+            return 'ECONNRESET';
+        cause = c.cause;
+    }
     return undefined;
 }
-/** Throttling as the SDK classifies it: the code, or the `$retryable.throttling` marker. */
-function isThrottling(error) {
-    const code = awsErrorCode(error);
-    if (code && /^(ThrottlingException|Throttling|TooManyRequestsException|RequestLimitExceeded)$/.test(code)) {
-        return true;
-    }
-    const retryable = error?.$retryable;
-    return retryable?.throttling === true;
+function withDefined(base, code, httpStatus, networkCode) {
+    return {
+        ...base,
+        ...(code !== undefined ? { code } : {}),
+        ...(httpStatus !== undefined ? { httpStatus } : {}),
+        ...(networkCode !== undefined ? { networkCode } : {}),
+    };
 }
 /**
- * An error with AWS's code kept as its `name`, so code that tells throttling from the rest (the
- * rollout's back-off) still recognises a wrapped error. `$retryable` is copied for the same reason.
+ * `<what failed>: <AWS code>: <AWS message>. <fix>`, classified. A DriverError passes through
+ * unchanged, so a clear error raised deeper is not wrapped twice.
  */
-class PlatformError extends Error {
-    code;
-    $retryable;
-    constructor(message, options = {}) {
-        super(message, options.cause === undefined ? undefined : { cause: options.cause });
-        this.code = options.code;
-        this.name = options.code ?? 'PlatformError';
-        const retryable = options.cause
-            ?.$retryable;
-        if (retryable)
-            this.$retryable = retryable;
-    }
-}
-/**
- * `<what failed>: <AWS code>: <AWS message>. <fix>`. A PlatformError passes through unchanged, so a
- * clear error raised deeper is not wrapped twice.
- */
-function wrapAwsError(error, what, fix) {
-    if (error instanceof PlatformError)
+function driverError(error, what, fix) {
+    if (error instanceof DriverError)
         return error;
-    const code = awsErrorCode(error);
-    const detail = code ? `${code}: ${errorMessage(error)}` : errorMessage(error);
-    const options = { cause: error };
-    if (code)
-        options.code = code;
-    return new PlatformError(`${what}: ${detail}${fix ? `. ${fix}` : ''}`, options);
+    const classified = classifyAwsError(error);
+    const label = classified.code ?? classified.networkCode;
+    const status = classified.httpStatus !== undefined && classified.httpStatus >= 500 ? ` (HTTP ${classified.httpStatus})` : '';
+    const detail = label ? `${label}${status}: ${errorMessage(error)}` : `${errorMessage(error)}${status}`;
+    // A fix is advice for errors a user must act on; a passing fault needs none.
+    const advice = fix && classified.kind === 'fatal' ? `. ${fix}` : '';
+    return new DriverError(`${what}: ${detail}${advice}`, { ...classified, cause: error });
+}
+/** A refusal the driver raises itself (no AWS error behind it): never retried. */
+function refusal(message, code) {
+    return new DriverError(message, { kind: 'fatal', ...(code !== undefined ? { code } : {}) });
 }
 
 ;// CONCATENATED MODULE: ./src/platform/pages.ts
@@ -67307,22 +67535,14 @@ async function allPages(page) {
     return items;
 }
 
-;// CONCATENATED MODULE: ./src/platform/observe.ts
-// One snapshot of a service, read in as few calls as AWS allows, and translated into the engine's
-// plain shapes (src/rollout/types.ts). No decision is taken here.
-//   1 DescribeServices, ListTasks pages of 100 (RUNNING and STOPPED), DescribeTasks chunks of 100,
-//   1 DescribeTargetHealth per target group of the service (in parallel).
+;// CONCATENATED MODULE: ./src/platform/shapes.ts
+// AWS's answers in the engine's plain shapes (src/rollout/types.ts), and the checks every mode needs
+// before it reads or changes a service. No decision is taken here.
 
 
-
-
-/** ListTasks and DescribeTasks take at most 100 per call (ECS API reference). */
-const TASK_PAGE_SIZE = 100;
-/** Parallel DescribeTasks calls: enough for latency, well under ECS's burst for cluster reads. */
-const DESCRIBE_TASKS_CONCURRENCY = 4;
 const ms = (date) => (date ? date.getTime() : undefined);
 /** Sets only the optional properties that have a value (exactOptionalPropertyTypes). */
-function withDefined(base, optional) {
+function shapes_withDefined(base, optional) {
     const out = { ...base };
     for (const [key, value] of Object.entries(optional))
         if (value !== undefined)
@@ -67344,16 +67564,16 @@ async function describeServiceRaw(ecs, ref) {
     }
     catch (error) {
         if (error.name === 'ClusterNotFoundException') {
-            throw wrapAwsError(error, `Cluster "${ref.cluster}" not found`, 'Check the `cluster` input (name or ARN) and that AWS_REGION is the region the cluster is in');
+            throw driverError(error, `Cluster "${ref.cluster}" not found`, 'Check the `cluster` input (name or ARN) and that AWS_REGION is the region the cluster is in');
         }
-        throw wrapAwsError(error, `DescribeServices for ${where} failed`);
+        throw driverError(error, `DescribeServices for ${where} failed`);
     }
     const service = answer.services?.[0];
     if (!service) {
         const failure = answer.failures?.[0];
-        throw new PlatformError(`Service "${ref.service}" not found in cluster "${ref.cluster}"` +
+        throw refusal(`Service "${ref.service}" not found in cluster "${ref.cluster}"` +
             (failure?.reason ? ` (ECS: ${failure.reason})` : '') +
-            '. Check the `service` and `cluster` inputs and the region; create the service before deploying to it', { code: 'ServiceNotFoundException' });
+            '. Check the `service` and `cluster` inputs and the region; create the service before deploying to it', 'ServiceNotFoundException');
     }
     return service;
 }
@@ -67365,18 +67585,18 @@ async function describeServiceRaw(ecs, ref) {
 function assertDeployableService(service, ref) {
     const where = `Service "${ref.service}" in cluster "${ref.cluster}"`;
     if (service.status && service.status !== 'ACTIVE') {
-        throw new PlatformError(`${where} is ${service.status}` +
+        throw refusal(`${where} is ${service.status}` +
             (service.status === 'DRAINING' ? ' (being deleted)' : ' (deleted)') +
-            '; only an ACTIVE service can be deployed. Recreate the service, or fix the `service` input', { code: 'ServiceNotActiveException' });
+            '; only an ACTIVE service can be deployed. Recreate the service, or fix the `service` input', 'ServiceNotActiveException');
     }
     const controller = service.deploymentController?.type ?? 'ECS';
     if (controller !== 'ECS') {
-        throw new PlatformError(`${where} uses the ${controller} deployment controller; this action paces ECS rolling updates ` +
-            'and needs deploymentController type ECS. Deploy it with CodeDeploy / its own controller, or recreate the service with the ECS controller', { code: 'UnsupportedDeploymentController' });
+        throw refusal(`${where} uses the ${controller} deployment controller; this action paces ECS rolling updates ` +
+            'and needs deploymentController type ECS. Deploy it with CodeDeploy / its own controller, or recreate the service with the ECS controller', 'UnsupportedDeploymentController');
     }
     if (targetGroupArnsOf(service).length === 0) {
-        throw new PlatformError(`${where} has no load balancer target group; the rollout gates each batch on ELBv2 target health. ` +
-            'Attach the service to a target group (loadBalancers in CreateService/UpdateService)', { code: 'NoTargetGroup' });
+        throw refusal(`${where} has no load balancer target group; the rollout gates each batch on ELBv2 target health. ` +
+            'Attach the service to a target group (loadBalancers in CreateService/UpdateService)', 'NoTargetGroup');
     }
 }
 function targetGroupArnsOf(service) {
@@ -67397,11 +67617,11 @@ function toServiceView(service) {
         taskDefinitionArn: service.taskDefinition ?? '',
         // ECS's defaults for a service created without a deploymentConfiguration (rolling update:
         // minimumHealthyPercent 100, maximumPercent 200).
-        settings: withDefined({
+        settings: shapes_withDefined({
             maximumPercent: config?.maximumPercent ?? 200,
             minimumHealthyPercent: config?.minimumHealthyPercent ?? 100,
         }, { circuitBreaker: breaker ? { enable: breaker.enable, rollback: breaker.rollback } : undefined }),
-        deployments: (service.deployments ?? []).map((d) => withDefined({
+        deployments: (service.deployments ?? []).map((d) => shapes_withDefined({
             id: d.id ?? '',
             status: d.status ?? '',
             taskDefinitionArn: d.taskDefinition ?? '',
@@ -67424,8 +67644,153 @@ function toServiceView(service) {
         deploymentController: service.deploymentController?.type ?? 'ECS',
     };
 }
-// ---------------------------------------------------------------------------------------------
-// Tasks.
+/** The awsvpc ENI attachment carries the task's private IPv4 address (the `ip` target id). */
+function taskIp(task) {
+    for (const attachment of task.attachments ?? []) {
+        if (attachment.type !== 'ElasticNetworkInterface' && attachment.type !== 'eni')
+            continue;
+        const ip = attachment.details?.find((d) => d.name === 'privateIPv4Address')?.value;
+        if (ip)
+            return ip;
+    }
+    return task.containers?.flatMap((c) => c.networkInterfaces ?? []).find((n) => n.privateIpv4Address)
+        ?.privateIpv4Address;
+}
+function toTaskView(task) {
+    const arn = task.taskArn ?? '';
+    return shapes_withDefined({
+        arn,
+        id: arn.slice(arn.lastIndexOf('/') + 1),
+        taskDefinitionArn: task.taskDefinitionArn ?? '',
+        lastStatus: task.lastStatus ?? '',
+        desiredStatus: task.desiredStatus ?? '',
+        containers: (task.containers ?? []).map((c) => shapes_withDefined({ name: c.name ?? '' }, { exitCode: c.exitCode ?? undefined, reason: c.reason, lastStatus: c.lastStatus })),
+    }, {
+        startedBy: task.startedBy,
+        ip: taskIp(task),
+        createdAt: ms(task.createdAt),
+        startedAt: ms(task.startedAt),
+        stoppedAt: ms(task.stoppedAt),
+        stoppedReason: task.stoppedReason,
+        stopCode: task.stopCode,
+    });
+}
+function toTargetView(targetGroupArn, d) {
+    return shapes_withDefined({
+        targetGroupArn,
+        id: d.Target?.Id ?? '',
+        port: d.Target?.Port ?? 0,
+        state: d.TargetHealth?.State ?? 'unavailable',
+    }, { reason: d.TargetHealth?.Reason, description: d.TargetHealth?.Description });
+}
+
+;// CONCATENATED MODULE: ./src/platform/observe.ts
+// One snapshot of a service, read in as few calls as AWS allows. The observer remembers what it saw
+// so each snapshot reads only what can have changed:
+//   1 DescribeServices;
+//   ListTasks (desiredStatus RUNNING), pages of 100;
+//   DescribeTasks, chunks of 100, for the listed tasks, the ones seen stopping (desiredStatus
+//     STOPPED, not yet STOPPED) and the ones that left the listing since the last snapshot;
+//   1 DescribeTargetHealth per target group (it has no paging: one call answers every target).
+// A task seen STOPPED never changes again, so it is described once and kept. STOPPED tasks are
+// listed only when a deployment's failedTasks count grew (a task may have started and stopped
+// between two snapshots): ECS keeps stopped tasks about an hour, and re-reading them every poll
+// would spend the account's ListTasks/DescribeTasks budget on nothing.
+
+
+
+
+
+/** ListTasks and DescribeTasks take at most 100 per call (ECS API reference). */
+const TASK_PAGE_SIZE = 100;
+/** Parallel DescribeTasks calls: enough for latency, well under ECS's burst for cluster reads. */
+const DESCRIBE_TASKS_CONCURRENCY = 4;
+class ServiceObserver {
+    clients;
+    ref;
+    now;
+    /** Tasks seen STOPPED since this observer started: final, never described again. */
+    stopped = new Map();
+    /** Tasks seen with desiredStatus STOPPED but not yet STOPPED: described every snapshot. */
+    stopping = new Set();
+    /** Tasks listed RUNNING by the last snapshot. */
+    listed = new Set();
+    /** STOPPED tasks that were there before this observer started: not ours to explain. */
+    earlierStopped = new Set();
+    failedTasksSeen = new Map();
+    first = true;
+    constructor(clients, ref, now = Date.now) {
+        this.clients = clients;
+        this.ref = ref;
+        this.now = now;
+    }
+    async observe() {
+        const { ecs, elbv2 } = this.clients;
+        const raw = await describeServiceRaw(ecs, this.ref);
+        assertDeployableService(raw, this.ref);
+        const service = toServiceView(raw);
+        const grew = service.deployments.some((d) => d.failedTasks > (this.failedTasksSeen.get(d.id) ?? 0));
+        const listStopped = this.first || grew;
+        const [running, stoppedList, targets] = await Promise.all([
+            this.list('RUNNING'),
+            listStopped ? this.list('STOPPED') : Promise.resolve([]),
+            describeTargets(elbv2, service.targetGroupArns),
+        ]);
+        if (this.first)
+            for (const arn of stoppedList)
+                this.earlierStopped.add(arn);
+        const runningSet = new Set(running);
+        const toDescribe = new Set(running);
+        for (const arn of this.stopping)
+            toDescribe.add(arn);
+        // Left the RUNNING listing since the last look: ECS set it to stop; find out why, once.
+        for (const arn of this.listed)
+            if (!runningSet.has(arn) && !this.stopped.has(arn))
+                toDescribe.add(arn);
+        for (const arn of stoppedList) {
+            if (!this.earlierStopped.has(arn) && !this.stopped.has(arn))
+                toDescribe.add(arn);
+        }
+        const described = await this.describe([...toDescribe]);
+        const live = [];
+        for (const task of described) {
+            if (task.lastStatus === 'STOPPED') {
+                this.stopped.set(task.arn, task);
+                this.stopping.delete(task.arn);
+            }
+            else {
+                if (task.desiredStatus === 'STOPPED')
+                    this.stopping.add(task.arn);
+                live.push(task);
+            }
+        }
+        // A task ECS no longer describes (MISSING) has long stopped: stop asking about it.
+        const seen = new Set(described.map((t) => t.arn));
+        for (const arn of this.stopping)
+            if (!seen.has(arn))
+                this.stopping.delete(arn);
+        this.listed = runningSet;
+        this.first = false;
+        this.failedTasksSeen = new Map(service.deployments.map((d) => [d.id, d.failedTasks]));
+        return { at: this.now(), service, tasks: [...live, ...this.stopped.values()], targets };
+    }
+    async list(desiredStatus) {
+        try {
+            return await listServiceTaskArns(this.clients.ecs, this.ref, desiredStatus);
+        }
+        catch (error) {
+            throw driverError(error, `Listing the tasks of service "${this.ref.service}" in cluster "${this.ref.cluster}" failed`);
+        }
+    }
+    async describe(arns) {
+        try {
+            return (await describeTasksChunked(this.clients.ecs, this.ref.cluster, arns)).map(toTaskView);
+        }
+        catch (error) {
+            throw driverError(error, `Describing the tasks of service "${this.ref.service}" in cluster "${this.ref.cluster}" failed`);
+        }
+    }
+}
 /** Every task ARN of the service with this desired status, page by page. */
 async function listServiceTaskArns(ecs, ref, desiredStatus) {
     return allPages(async (nextToken) => {
@@ -67459,47 +67824,6 @@ async function describeTasksChunked(ecs, cluster, arns) {
     await Promise.all(Array.from({ length: Math.min(DESCRIBE_TASKS_CONCURRENCY, chunks.length) }, worker));
     return results.flat();
 }
-/** The awsvpc ENI attachment carries the task's private IPv4 address (the `ip` target id). */
-function taskIp(task) {
-    for (const attachment of task.attachments ?? []) {
-        if (attachment.type !== 'ElasticNetworkInterface' && attachment.type !== 'eni')
-            continue;
-        const ip = attachment.details?.find((d) => d.name === 'privateIPv4Address')?.value;
-        if (ip)
-            return ip;
-    }
-    return task.containers?.flatMap((c) => c.networkInterfaces ?? []).find((n) => n.privateIpv4Address)
-        ?.privateIpv4Address;
-}
-function toTaskView(task) {
-    const arn = task.taskArn ?? '';
-    return withDefined({
-        arn,
-        id: arn.slice(arn.lastIndexOf('/') + 1),
-        taskDefinitionArn: task.taskDefinitionArn ?? '',
-        lastStatus: task.lastStatus ?? '',
-        desiredStatus: task.desiredStatus ?? '',
-        containers: (task.containers ?? []).map((c) => withDefined({ name: c.name ?? '' }, { exitCode: c.exitCode ?? undefined, reason: c.reason, lastStatus: c.lastStatus })),
-    }, {
-        startedBy: task.startedBy,
-        ip: taskIp(task),
-        createdAt: ms(task.createdAt),
-        startedAt: ms(task.startedAt),
-        stoppedAt: ms(task.stoppedAt),
-        stoppedReason: task.stoppedReason,
-        stopCode: task.stopCode,
-    });
-}
-// ---------------------------------------------------------------------------------------------
-// Target health.
-function toTargetView(targetGroupArn, d) {
-    return withDefined({
-        targetGroupArn,
-        id: d.Target?.Id ?? '',
-        port: d.Target?.Port ?? 0,
-        state: d.TargetHealth?.State ?? 'unavailable',
-    }, { reason: d.TargetHealth?.Reason, description: d.TargetHealth?.Description });
-}
 /** One DescribeTargetHealth per group (all its registered targets), the groups in parallel. */
 async function describeTargets(elbv2, targetGroupArns) {
     const perGroup = await Promise.all(targetGroupArns.map(async (arn) => {
@@ -67508,46 +67832,17 @@ async function describeTargets(elbv2, targetGroupArns) {
             return (answer.TargetHealthDescriptions ?? []).map((d) => toTargetView(arn, d));
         }
         catch (error) {
-            throw wrapAwsError(error, `DescribeTargetHealth for target group ${arn} failed`);
+            throw driverError(error, `DescribeTargetHealth for target group ${arn} failed`);
         }
     }));
     return perGroup.flat();
 }
-// ---------------------------------------------------------------------------------------------
-/**
- * One snapshot. The service is read first: its target groups name the DescribeTargetHealth calls.
- * Tasks and target health are then read together, so the snapshot spans as little time as possible.
- * STOPPED tasks are listed too, so the gate can say why a new task stopped (ECS keeps them
- * describable for about an hour).
- */
-async function observeService(clients, ref, now = Date.now) {
-    const raw = await describeServiceRaw(clients.ecs, ref);
-    assertDeployableService(raw, ref);
-    const service = toServiceView(raw);
-    const readTasks = async () => {
-        try {
-            const [running, stopped] = await Promise.all([
-                listServiceTaskArns(clients.ecs, ref, 'RUNNING'),
-                listServiceTaskArns(clients.ecs, ref, 'STOPPED'),
-            ]);
-            const arns = [...new Set([...running, ...stopped])];
-            return (await describeTasksChunked(clients.ecs, ref.cluster, arns)).map(toTaskView);
-        }
-        catch (error) {
-            throw wrapAwsError(error, `Reading the tasks of service "${ref.service}" in cluster "${ref.cluster}" failed`);
-        }
-    };
-    const [tasks, targets] = await Promise.all([
-        readTasks(),
-        describeTargets(clients.elbv2, service.targetGroupArns),
-    ]);
-    return { at: now(), service, tasks, targets };
-}
 
 ;// CONCATENATED MODULE: ./src/platform/ecs-service.ts
 // The ServiceDriver for a service with the ECS deployment controller, over the AWS SDK v3.
-// It reads and changes; it never decides (that is src/rollout). Every AWS error is wrapped with
-// what was being done and, where there is one, the fix.
+// It reads and changes; it never decides (that is src/rollout). Every AWS error leaves here as a
+// classified DriverError with what was being done and, where there is one, the fix.
+
 
 
 
@@ -67558,8 +67853,8 @@ const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 300;
 function createEcsServiceDriver(options) {
     const { ecs, elbv2, cluster, service } = options;
     const ref = { cluster, service };
-    const now = options.now ?? Date.now;
     const where = `service "${service}" in cluster "${cluster}"`;
+    const observer = new ServiceObserver({ ecs, elbv2 }, ref, options.now ?? Date.now);
     let serviceArn;
     const describeService = async () => {
         const raw = await describeServiceRaw(ecs, ref);
@@ -67571,8 +67866,54 @@ function createEcsServiceDriver(options) {
         if (!serviceArn)
             serviceArn = (await describeServiceRaw(ecs, ref)).serviceArn;
         if (!serviceArn)
-            throw new PlatformError(`ECS returned no ARN for ${where}`);
+            throw refusal(`ECS returned no ARN for ${where}`);
         return serviceArn;
+    };
+    /** The task definition of each service revision, read once: a revision never changes. */
+    const revisionTaskDefinitions = new Map();
+    const taskDefinitionOfRevisions = async (arns) => {
+        const unknown = [...new Set(arns)].filter((arn) => !revisionTaskDefinitions.has(arn));
+        for (let i = 0; i < unknown.length; i += 20) {
+            const answer = await ecs.send(new dist_cjs/* DescribeServiceRevisionsCommand */.oF5({ serviceRevisionArns: unknown.slice(i, i + 20) }));
+            for (const revision of answer.serviceRevisions ?? []) {
+                if (revision.serviceRevisionArn && revision.taskDefinition)
+                    revisionTaskDefinitions.set(revision.serviceRevisionArn, revision.taskDefinition);
+            }
+        }
+    };
+    const toDeploymentView = (d) => {
+        const target = d.targetServiceRevision?.arn;
+        const taskDefinition = target ? revisionTaskDefinitions.get(target) : undefined;
+        const view = { arn: d.serviceDeploymentArn ?? '', status: d.status ?? '' };
+        if (d.statusReason)
+            view.statusReason = d.statusReason;
+        if (taskDefinition)
+            view.targetTaskDefinitionArn = taskDefinition;
+        if (d.createdAt)
+            view.createdAt = d.createdAt.getTime();
+        if (d.rollback) {
+            view.rollback = {
+                ...(d.rollback.reason ? { reason: d.rollback.reason } : {}),
+                ...(d.rollback.startedAt ? { startedAt: d.rollback.startedAt.getTime() } : {}),
+            };
+        }
+        if (d.deploymentCircuitBreaker) {
+            const cb = d.deploymentCircuitBreaker;
+            view.circuitBreaker = {
+                ...(cb.status ? { status: cb.status } : {}),
+                ...(cb.failureCount !== undefined ? { failureCount: cb.failureCount } : {}),
+                ...(cb.threshold !== undefined ? { threshold: cb.threshold } : {}),
+            };
+        }
+        return view;
+    };
+    const describeDeployments = async (arns) => {
+        if (arns.length === 0)
+            return [];
+        const answer = await ecs.send(new dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [...arns] }));
+        const deployments = answer.serviceDeployments ?? [];
+        await taskDefinitionOfRevisions(deployments.map((d) => d.targetServiceRevision?.arn).filter((a) => !!a));
+        return deployments.map(toDeploymentView);
     };
     return {
         cluster,
@@ -67587,11 +67928,11 @@ function createEcsServiceDriver(options) {
             try {
                 const answer = await ecs.send(new dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: taskDefinitionRef, include: ['TAGS'] }));
                 if (!answer.taskDefinition)
-                    throw new PlatformError(`ECS returned no task definition for "${taskDefinitionRef}"`);
+                    throw refusal(`ECS returned no task definition for "${taskDefinitionRef}"`);
                 return toRecord(answer.taskDefinition, answer.tags);
             }
             catch (error) {
-                throw wrapAwsError(error, `Task definition "${taskDefinitionRef}" could not be read`, 'Check that the family, revision or ARN exists in this region and account');
+                throw driverError(error, `Task definition "${taskDefinitionRef}" could not be read`, 'Check that the family, revision or ARN exists in this region and account');
             }
         },
         async listTaskDefinitionArns(family) {
@@ -67609,7 +67950,7 @@ function createEcsServiceDriver(options) {
                 });
             }
             catch (error) {
-                throw wrapAwsError(error, `Listing the revisions of task definition family "${family}" failed`);
+                throw driverError(error, `Listing the revisions of task definition family "${family}" failed`);
             }
             // familyPrefix matches by prefix ("web" also lists "web-worker"): keep the family itself.
             return arns.filter((arn) => familyOfArn(arn) === family);
@@ -67618,11 +67959,11 @@ function createEcsServiceDriver(options) {
             try {
                 const answer = await ecs.send(new dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(body));
                 if (!answer.taskDefinition)
-                    throw new PlatformError('ECS returned no task definition from RegisterTaskDefinition');
+                    throw refusal('ECS returned no task definition from RegisterTaskDefinition');
                 return toRecord(answer.taskDefinition, answer.tags);
             }
             catch (error) {
-                throw wrapAwsError(error, `Registering task definition "${String(body.family ?? '?')}" failed`, 'Check the task definition file against the RegisterTaskDefinition API (and the ecs:RegisterTaskDefinition and iam:PassRole permissions)');
+                throw driverError(error, `Registering task definition "${String(body['family'] ?? '?')}" failed`, 'Check the task definition file against the RegisterTaskDefinition API (and the ecs:RegisterTaskDefinition and iam:PassRole permissions)');
             }
         },
         async updateService(change) {
@@ -67634,28 +67975,24 @@ function createEcsServiceDriver(options) {
                     maximumPercent: change.settings.maximumPercent,
                     minimumHealthyPercent: change.settings.minimumHealthyPercent,
                     // Sent only when known, so the service's own circuit breaker is never switched off by omission.
-                    ...(change.settings.circuitBreaker
-                        ? { deploymentCircuitBreaker: change.settings.circuitBreaker }
-                        : {}),
+                    ...(change.settings.circuitBreaker ? { deploymentCircuitBreaker: change.settings.circuitBreaker } : {}),
                 };
             }
             try {
                 await ecs.send(new dist_cjs/* UpdateServiceCommand */.kZr(input));
             }
             catch (error) {
-                throw wrapAwsError(error, `UpdateService for ${where} failed`);
+                throw driverError(error, `UpdateService for ${where} failed`);
             }
         },
-        observe() {
-            return observeService({ ecs, elbv2 }, ref, now);
-        },
+        observe: () => observer.observe(),
         async readServiceTags() {
             try {
                 const answer = await ecs.send(new dist_cjs/* ListTagsForResourceCommand */.a_e({ resourceArn: await arnOfService() }));
                 return tagsToRecord(answer.tags);
             }
             catch (error) {
-                throw wrapAwsError(error, `Reading the tags of ${where} failed`);
+                throw driverError(error, `Reading the tags of ${where} failed`);
             }
         },
         async tagService(tags) {
@@ -67666,7 +68003,57 @@ function createEcsServiceDriver(options) {
                 }));
             }
             catch (error) {
-                throw wrapAwsError(error, `Tagging ${where} failed`, 'The ecs:TagResource permission is needed to record releases for manual rollbacks (and the account must use the long ARN format)');
+                throw driverError(error, `Tagging ${where} failed`, 'The action records its lease, the service’s own deployment settings and its releases as service tags: it needs ecs:TagResource and ecs:ListTagsForResource on the service (and the account must use the long ARN format)');
+            }
+        },
+        async untagService(keys) {
+            if (keys.length === 0)
+                return;
+            try {
+                await ecs.send(new dist_cjs/* UntagResourceCommand */.RP$({ resourceArn: await arnOfService(), tagKeys: [...keys] }));
+            }
+            catch (error) {
+                throw driverError(error, `Removing tags from ${where} failed`, 'The action needs ecs:UntagResource on the service');
+            }
+        },
+        async findServiceDeployment(taskDefinitionArn, since) {
+            try {
+                // ListServiceDeployments' createdAt filter; a minute of slack for clocks that disagree.
+                const briefs = await allPages(async (nextToken) => {
+                    const page = await ecs.send(new dist_cjs/* ListServiceDeploymentsCommand */.jz8({
+                        cluster,
+                        service,
+                        createdAt: { after: new Date(since - 60_000) },
+                        ...(nextToken ? { nextToken } : {}),
+                    }));
+                    return { items: page.serviceDeployments, nextToken: page.nextToken };
+                });
+                const arns = briefs
+                    .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
+                    .map((b) => b.serviceDeploymentArn)
+                    .filter((a) => !!a)
+                    .slice(0, 20);
+                const views = await describeDeployments(arns);
+                return views.find((v) => v.targetTaskDefinitionArn === taskDefinitionArn);
+            }
+            catch (error) {
+                throw driverError(error, `Listing the service deployments of ${where} failed`);
+            }
+        },
+        async describeServiceDeployment(arn) {
+            try {
+                return (await describeDeployments([arn]))[0];
+            }
+            catch (error) {
+                throw driverError(error, `Describing service deployment ${arn} failed`);
+            }
+        },
+        async rollBackServiceDeployment(arn) {
+            try {
+                await ecs.send(new dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' }));
+            }
+            catch (error) {
+                throw driverError(error, `StopServiceDeployment (ROLLBACK) of ${arn} failed`);
             }
         },
     };
@@ -67679,7 +68066,7 @@ async function describeTargetGroup(elbv2, arn, where) {
         ]);
         const group = groups.TargetGroups?.[0];
         if (!group)
-            throw new PlatformError(`Target group ${arn} not found`, { code: 'TargetGroupNotFound' });
+            throw refusal(`Target group ${arn} not found`, 'TargetGroupNotFound');
         const delay = attributes.Attributes?.find((a) => a.Key === 'deregistration_delay.timeout_seconds')?.Value;
         return {
             arn,
@@ -67701,9 +68088,9 @@ async function describeTargetGroup(elbv2, arn, where) {
     catch (error) {
         const code = error.name;
         if (code === 'TargetGroupNotFoundException' || code === 'TargetGroupNotFound') {
-            throw wrapAwsError(error, `Target group ${arn} of ${where} does not exist`, 'The service points at a deleted target group: recreate it or update the service’s loadBalancers');
+            throw driverError(error, `Target group ${arn} of ${where} does not exist`, 'The service points at a deleted target group: recreate it or update the service’s loadBalancers');
         }
-        throw wrapAwsError(error, `Describing target group ${arn} failed`);
+        throw driverError(error, `Describing target group ${arn} failed`);
     }
 }
 function toRecord(taskDefinition, tags) {
@@ -67730,358 +68117,84 @@ function familyOfArn(arn) {
     return colon === -1 ? name : name.slice(0, colon);
 }
 
-;// CONCATENATED MODULE: ./src/rollout/gates.ts
-/** Target states in which ELB no longer sends traffic because health checks failed. */
-const UNHEALTHY_STATES = new Set(['unhealthy', 'unhealthy.draining']);
+;// CONCATENATED MODULE: ./src/post-decision.ts
 /**
- * A task of the new revision that ECS stopped or is stopping since the rollout began. Our rollout
- * never scales in, so any such task means the new version failed: its essential container exited,
- * or ECS stopped it for failing ELB health checks (ECS sets desiredStatus STOPPED and
- * stoppedReason first, lastStatus follows).
+ * The most the post step waits for the restore. GitHub's workflow-cancellation docs: "After the 5
+ * minute cancellation timeout period, the server will forcibly terminate all jobs and steps marked
+ * for cancellation that are still running." Post must have put the settings back and reported
+ * before then; ECS goes on moving the service back after the wait ends either way.
  */
-function gates_taskStoppedGate(snapshot, ctx) {
-    const stopped = snapshot.tasks.find((t) => t.taskDefinitionArn === ctx.newTaskDefinitionArn &&
-        (t.lastStatus === 'STOPPED' || t.desiredStatus === 'STOPPED') &&
-        // ECS keeps stopped tasks visible for a while; ignore ones from an earlier attempt.
-        (t.stoppedAt === undefined || t.stoppedAt >= ctx.rolloutStartedAt));
-    if (!stopped)
+const CANCELLED_JOB_WAIT_MS = 4.5 * 60_000;
+/** Parses what main saved; undefined when there is nothing (main never started) or it is unreadable. */
+function parseState(raw) {
+    if (raw.trim() === '')
         return undefined;
-    const reason = stopped.stoppedReason ?? (stopped.lastStatus === 'STOPPED' ? 'no reason given' : 'being stopped');
-    const exits = containerExits(stopped);
-    const elb = elbFailureOf(snapshot.service, stopped.id, ctx.rolloutStartedAt);
-    const failure = {
-        batch: ctx.batch,
-        kind: 'task-stopped',
-        message: `${batchLabel(ctx)}: task ${shortId(stopped.id)} stopped: ${shortenTargetGroups(reason)}` +
-            (exits ? ` (${exits})` : '') +
-            (elb ? `; ELB said: ${elb}` : ''),
-        taskArn: stopped.arn,
-        serviceEvents: eventsSince(snapshot.service, ctx.rolloutStartedAt),
-    };
-    if (stopped.stopCode)
-        failure.reasonCode = stopped.stopCode;
-    return failure;
-}
-/**
- * When ECS stops a task for failing ELB health checks, its target is already draining and has lost
- * its reason code; ECS's service event keeps it: `(service web) (task 3f2a…) (port 8080) is
- * unhealthy in (target-group arn:…) due to (reason Health checks failed with these codes: [500]).`
- */
-function elbFailureOf(service, taskId, since) {
-    const pattern = /is unhealthy in \(target-group ([^)]+)\) due to \(reason (.*)\)\.?$/;
-    const event = service.events.find((e) => e.createdAt >= since && e.message.includes(`(task ${taskId})`) && pattern.test(e.message));
-    const m = event ? pattern.exec(event.message) : null;
-    if (!m)
+    try {
+        const value = JSON.parse(raw);
+        if (typeof value !== 'object' || value === null)
+            return undefined;
+        const state = value;
+        if (typeof state.phase !== 'string' ||
+            typeof state.cluster !== 'string' ||
+            typeof state.service !== 'string') {
+            return undefined;
+        }
+        return value;
+    }
+    catch {
         return undefined;
-    return `unhealthy in target group ${targetGroupName(m[1] ?? '')} (${m[2]})`;
-}
-/** `(target-group arn:aws:elasticloadbalancing:…:targetgroup/web/0123)` reads better as `web`. */
-function shortenTargetGroups(text) {
-    return text.replace(/arn:aws[\w-]*:elasticloadbalancing:[^\s)]*targetgroup\/([^/\s)]+)\/[^\s)]+/g, '$1');
-}
-/** A target of a running new task that ELB marks unhealthy, in any target group of the service. */
-function gates_targetHealthGate(snapshot, ctx) {
-    const groups = new Set(snapshot.service.targetGroupArns);
-    for (const task of snapshot.tasks) {
-        if (task.taskDefinitionArn !== ctx.newTaskDefinitionArn || task.ip === undefined)
-            continue;
-        const bad = snapshot.targets.find((t) => groups.has(t.targetGroupArn) && t.id === task.ip && UNHEALTHY_STATES.has(t.state));
-        if (!bad)
-            continue;
-        const why = [bad.reason, bad.description].filter(Boolean).join(': ');
-        const failure = {
-            batch: ctx.batch,
-            kind: 'target-unhealthy',
-            message: `${batchLabel(ctx)}: target ${bad.id}:${bad.port} of task ${shortId(task.id)} is ${bad.state} ` +
-                `in target group ${targetGroupName(bad.targetGroupArn)}${why ? ` (${why})` : ''}`,
-            taskArn: task.arn,
-            target: { targetGroupArn: bad.targetGroupArn, id: bad.id, port: bad.port },
-            serviceEvents: eventsSince(snapshot.service, ctx.rolloutStartedAt),
-        };
-        if (bad.reason)
-            failure.reasonCode = bad.reason;
-        return failure;
     }
-    return undefined;
 }
-/** An HTTP check URL that failed `threshold` times in a row. */
-function gates_httpCheckGate(streaks, threshold, ctx, service) {
-    const failing = streaks.find((s) => s.consecutiveFailures >= threshold);
-    if (!failing)
-        return undefined;
-    const failure = {
-        batch: ctx.batch,
-        kind: 'http-check',
-        message: `${batchLabel(ctx)}: health check ${failing.url} failed ${failing.consecutiveFailures} times in a row` +
-            (failing.last ? ` (last: ${failing.last})` : ''),
-    };
-    if (service)
-        failure.serviceEvents = eventsSince(service, ctx.rolloutStartedAt);
-    return failure;
-}
-/** The batch or the whole rollout ran past its bound; says what was still awaited. */
-function gates_timeoutGate(at, t, ctx, service) {
-    let failure;
-    if (at - ctx.rolloutStartedAt >= t.rolloutTimeoutMs) {
-        failure = {
-            batch: ctx.batch,
-            kind: 'rollout-timeout',
-            message: `rollout timed out after ${formatDuration(t.rolloutTimeoutMs)} in ${batchLabel(ctx)}, waiting for ${t.waitingFor}`,
-        };
+function decidePost(state, onCancel) {
+    if (!state)
+        return { kind: 'nothing', reason: 'main saved no rollout state (it did not start a rollout)' };
+    const where = `${state.cluster}/${state.service}`;
+    if (state.phase === 'finished')
+        return { kind: 'nothing', reason: `main finished the rollout of ${where}` };
+    if (state.phase === 'preflight' && state.concluded) {
+        return { kind: 'nothing', reason: `main stopped before it changed ${where} and reported why` };
     }
-    else if (at - t.batchStartedAt >= t.batchTimeoutMs) {
-        failure = {
-            batch: ctx.batch,
-            kind: 'batch-timeout',
-            message: `${batchLabel(ctx)} timed out after ${formatDuration(t.batchTimeoutMs)}, waiting for ${t.waitingFor}`,
-        };
+    if (state.phase === 'preflight') {
+        return { kind: 'conclude', reason: `main stopped before it changed ${where}: the service is untouched` };
     }
-    if (failure && service)
-        failure.serviceEvents = eventsSince(service, ctx.rolloutStartedAt);
-    return failure;
-}
-/**
- * Our deployment is no longer the one ECS works on. Models two documented behaviours: the
- * deployment circuit breaker marks a deployment rolloutState FAILED (and, with rollback, makes a
- * new PRIMARY deployment of the last completed task definition); and any later UpdateService makes
- * a new PRIMARY deployment, turning ours ACTIVE.
- */
-function gates_deploymentGate(snapshot, ctx) {
-    const { service } = snapshot;
-    const ours = service.deployments.find((d) => ctx.deploymentId !== undefined
-        ? d.id === ctx.deploymentId
-        : d.taskDefinitionArn === ctx.newTaskDefinitionArn &&
-            (d.createdAt === undefined || d.createdAt >= ctx.rolloutStartedAt));
-    const primary = service.deployments.find((d) => d.status === 'PRIMARY');
-    const events = eventsSince(service, ctx.rolloutStartedAt);
-    if (ours?.rolloutState === 'FAILED') {
-        const rolledBack = primary !== undefined && primary.id !== ours.id;
+    const stage = state.phase === 'rolling-back' ? 'in the rollback' : 'in the rollout';
+    // Main finished, but could not confirm all of it: finish that, whatever on-cancel says (no cancel).
+    if (state.pending === 'settings') {
         return {
-            batch: ctx.batch,
-            kind: 'ecs-rollback',
-            message: `${batchLabel(ctx)}: ECS's deployment circuit breaker failed deployment ${ours.id}` +
-                (ours.rolloutStateReason ? ` (${ours.rolloutStateReason})` : '') +
-                (rolledBack ? ` and rolled the service back to ${primary.taskDefinitionArn}` : ''),
-            serviceEvents: events,
+            kind: 'leave',
+            ...(state.originalSettings ? { originalSettings: state.originalSettings } : {}),
+            reason: `main finished the rollout of ${where} but could not put back the service's own deployment settings`,
         };
     }
-    if (ctx.deploymentId !== undefined && primary !== undefined && primary.id !== ctx.deploymentId) {
+    if (state.pending === 'restore' && state.previousTaskDefinitionArn && state.originalSettings) {
         return {
-            batch: ctx.batch,
-            kind: 'superseded',
-            message: `${batchLabel(ctx)}: another deployment (${primary.id}, ${primary.taskDefinitionArn}) replaced ours ` +
-                `(${ctx.deploymentId}): someone else updated the service`,
-            serviceEvents: events,
+            kind: 'restore',
+            previousTaskDefinitionArn: state.previousTaskDefinitionArn,
+            originalSettings: state.originalSettings,
+            reason: `main rolled ${where} back but could not confirm the service is back on its previous task definition`,
         };
     }
-    return undefined;
-}
-/** Is this HTTP answer healthy? Any status inside one of the inclusive ranges. */
-function statusAccepted(status, ranges) {
-    return status !== undefined && ranges.some((r) => status >= r.min && status <= r.max);
-}
-/** The streak after one more answer: reset on success, one more on failure. */
-function nextStreak(streak, answer, ranges) {
-    if (statusAccepted(answer.status, ranges))
-        return { url: streak.url, consecutiveFailures: 0 };
-    const last = answer.error ?? (answer.status !== undefined ? `status ${answer.status}` : 'no answer');
-    return { url: streak.url, consecutiveFailures: streak.consecutiveFailures + 1, last };
-}
-/** Service events ECS wrote since `since`, oldest first (ECS lists them newest first). */
-function eventsSince(service, since) {
-    return service.events
-        .filter((e) => e.createdAt >= since)
-        .sort((a, b) => a.createdAt - b.createdAt)
-        .map((e) => e.message);
-}
-/** `Essential container in task exited` alone says little: add each container's exit code and reason. */
-function containerExits(task) {
-    return task.containers
-        .filter((c) => c.exitCode !== undefined || c.reason !== undefined)
-        .map((c) => [c.name, c.exitCode !== undefined ? `exit ${c.exitCode}` : undefined, c.reason]
-        .filter(Boolean)
-        .join(' '))
-        .join(', ');
-}
-function shortId(id) {
-    return id.length > 12 ? `${id.slice(0, 8)}…` : id;
-}
-/** `arn:aws:elasticloadbalancing:…:targetgroup/web/0123` -> `web`. */
-function targetGroupName(arn) {
-    const m = /targetgroup\/([^/]+)/.exec(arn);
-    return m?.[1] ?? arn;
-}
-function formatDuration(ms) {
-    const s = Math.round(ms / 1000);
-    if (s < 60)
-        return `${s}s`;
-    const m = Math.floor(s / 60);
-    return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
-}
-function batchLabel(ctx) {
-    return ctx.batch === 0 ? 'before the first batch' : `batch ${ctx.batch}/${ctx.batches}`;
-}
-
-;// CONCATENATED MODULE: ./src/rollout/decide.ts
-// The rolling step as a pure decision: (snapshot, plan, where we are) -> wait, batch-complete,
-// rollout-complete or fail. The loop in run.ts is the only place that waits or acts.
-
-/**
- * Batch k is done when min(b1 + … + bk, N) new tasks are RUNNING with a `healthy` target in every
- * target group of the service, and as many old tasks have left their target groups and STOPPED.
- * ECS counts a draining task as running, so it starts the next batch only once these old tasks
- * have stopped; waiting for them is waiting for ECS. The rollout is complete after the last batch
- * when all N tasks run the new task definition with healthy targets, no old task is left, and the
- * PRIMARY deployment is ours. Gates come first: a real cause beats a timeout.
- */
-function decide(snapshot, ctx) {
-    const observed = observe(snapshot, ctx);
-    const { progress } = observed;
-    const gateCtx = {
-        batch: ctx.batch,
-        batches: ctx.plan.batches.length,
-        newTaskDefinitionArn: ctx.newTaskDefinitionArn,
-        rolloutStartedAt: ctx.rolloutStartedAt,
-    };
-    if (ctx.deploymentId !== undefined)
-        gateCtx.deploymentId = ctx.deploymentId;
-    // A target's reason code says more than the stoppedReason of the task ECS stops for it.
-    const failure = deploymentGate(snapshot, gateCtx) ??
-        targetHealthGate(snapshot, gateCtx) ??
-        taskStoppedGate(snapshot, gateCtx) ??
-        (ctx.httpChecks
-            ? httpCheckGate(ctx.httpChecks.streaks, ctx.httpChecks.threshold, gateCtx, snapshot.service)
-            : undefined);
-    if (failure)
-        return { kind: 'fail', failure, progress };
-    const batchDone = progress.newHealthy >= progress.newWanted && observed.oldToStop === 0 && observed.lingeringTargets === 0;
-    const last = ctx.batch >= ctx.plan.batches.length;
-    if (batchDone && !last)
-        return { kind: 'batch-complete', progress };
-    if (batchDone && last && observed.primaryIsOurs && progress.oldRemaining === 0) {
-        return { kind: 'rollout-complete', progress };
+    if (onCancel === 'leave') {
+        return {
+            kind: 'leave',
+            ...(state.originalSettings ? { originalSettings: state.originalSettings } : {}),
+            reason: `main stopped ${stage} of ${where}; on-cancel is leave`,
+        };
     }
-    const late = timeoutGate(snapshot.at, {
-        batchStartedAt: ctx.batchStartedAt,
-        batchTimeoutMs: ctx.batchTimeoutMs,
-        rolloutTimeoutMs: ctx.rolloutTimeoutMs,
-        waitingFor: progress.waitingFor,
-    }, gateCtx, snapshot.service);
-    if (late)
-        return { kind: 'fail', failure: late, progress };
-    return { kind: 'wait', progress };
-}
-/** Counts new and old tasks and targets against what batch `ctx.batch` wants. */
-function observe(snapshot, ctx) {
-    const { plan } = ctx;
-    const n = plan.desired;
-    const batches = plan.batches.length;
-    const newWanted = Math.min(plan.batches.slice(0, ctx.batch).reduce((a, b) => a + b, 0), n);
-    const groups = snapshot.service.targetGroupArns;
-    const live = snapshot.tasks.filter((t) => t.lastStatus !== 'STOPPED');
-    const isNew = (t) => t.taskDefinitionArn === ctx.newTaskDefinitionArn;
-    const newRunning = live.filter((t) => isNew(t) && t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING');
-    const newHealthy = newRunning.filter((t) => healthyInEveryGroup(t, snapshot, groups)).length;
-    const old = live.filter((t) => !isNew(t));
-    const oldIps = new Set(old.map((t) => t.ip).filter((ip) => ip !== undefined));
-    const newIps = new Set(live
-        .filter(isNew)
-        .map((t) => t.ip)
-        .filter((ip) => ip !== undefined));
-    const inGroups = snapshot.targets.filter((t) => groups.includes(t.targetGroupArn));
-    const oldDraining = inGroups.filter((t) => oldIps.has(t.id) && t.state === 'draining').length;
-    // A target of no live task (its task stopped) is an old target still leaving its group.
-    // `unused` is ELB's word for "not registered", so it is not lingering.
-    const lingeringTargets = inGroups.filter((t) => !oldIps.has(t.id) && !newIps.has(t.id) && t.state !== 'unused').length;
-    const oldToStop = Math.max(0, old.length - (n - newWanted));
-    const primary = snapshot.service.deployments.find((d) => d.status === 'PRIMARY');
-    const primaryIsOurs = primary !== undefined &&
-        primary.taskDefinitionArn === ctx.newTaskDefinitionArn &&
-        (ctx.deploymentId === undefined || primary.id === ctx.deploymentId);
-    const batchSize = plan.batches[ctx.batch - 1] ?? 0;
-    const before = newWanted - batchSize;
-    const batchHealthy = clamp(newHealthy - before, 0, batchSize);
-    const parts = [];
-    if (batches > 0)
-        parts.push(`${batchHealthy}/${batchSize} new targets healthy`);
-    if (newRunning.length < newWanted)
-        parts.push(`${Math.max(0, newWanted - newRunning.length)} new tasks to start`);
-    if (oldDraining > 0)
-        parts.push(`${oldDraining} old ${plural(oldDraining, 'target')} draining`);
-    const drainingIps = new Set(inGroups.filter((t) => oldIps.has(t.id) && t.state === 'draining').map((t) => t.id));
-    const stopping = oldToStop - drainingIps.size;
-    if (stopping > 0)
-        parts.push(`${stopping} old ${plural(stopping, 'task')} to stop`);
-    if (lingeringTargets > 0)
-        parts.push(`${lingeringTargets} old ${plural(lingeringTargets, 'target')} to leave`);
-    if (!primaryIsOurs)
-        parts.push('ECS to make the new deployment PRIMARY');
-    const label = batches > 0 ? `batch ${ctx.batch}/${batches}` : 'no tasks to replace';
-    const waitingFor = `${label}: ${parts.length > 0 ? parts.join(', ') : 'done'}`;
+    if (!state.previousTaskDefinitionArn || !state.originalSettings) {
+        // Without them there is nothing safe to go back to; the user must look.
+        return {
+            kind: 'leave',
+            ...(state.originalSettings ? { originalSettings: state.originalSettings } : {}),
+            reason: `main stopped ${stage} of ${where} but did not record the previous task definition, so there is nothing to roll back to`,
+        };
+    }
     return {
-        progress: {
-            batch: ctx.batch,
-            batches,
-            newWanted,
-            newRunning: newRunning.length,
-            newHealthy,
-            oldRemaining: old.length,
-            oldDraining,
-            waitingFor,
-        },
-        oldToStop,
-        lingeringTargets,
-        primaryIsOurs,
+        kind: 'restore',
+        previousTaskDefinitionArn: state.previousTaskDefinitionArn,
+        originalSettings: state.originalSettings,
+        reason: `main stopped ${stage} of ${where}; on-cancel is rollback`,
     };
-}
-/**
- * Healthy in every target group of the service. With no target group (not a case preflight lets
- * through), RUNNING is the best ECS offers. Targets are matched by the task's IP (`ip` targets).
- */
-function healthyInEveryGroup(task, snapshot, groups) {
-    if (groups.length === 0)
-        return true;
-    if (task.ip === undefined)
-        return false;
-    return groups.every((g) => snapshot.targets.some((t) => t.targetGroupArn === g && t.id === task.ip && t.state === 'healthy'));
-}
-function plural(n, word) {
-    return n === 1 ? word : `${word}s`;
-}
-function clamp(v, lo, hi) {
-    return Math.min(Math.max(v, lo), hi);
-}
-
-;// CONCATENATED MODULE: ./src/rollout/describe-state.ts
-// Says in words what state a service is in, for messages a user acts on after a failed or
-// unfinished rollback: which deployments, how many tasks of which revision, how many healthy.
-
-/** `arn:aws:ecs:…:task-definition/web:3` -> `web:3`. */
-function taskDefinitionName(arn) {
-    const i = arn.lastIndexOf('task-definition/');
-    return i < 0 ? arn : arn.slice(i + 'task-definition/'.length);
-}
-function describeServiceState(snapshot) {
-    const { service } = snapshot;
-    const deployments = service.deployments
-        .map((d) => `${d.status} ${taskDefinitionName(d.taskDefinitionArn)}${d.rolloutState ? ` (${d.rolloutState})` : ''}`)
-        .join(', ');
-    const byRevision = new Map();
-    for (const t of snapshot.tasks) {
-        if (t.lastStatus === 'STOPPED')
-            continue;
-        const name = taskDefinitionName(t.taskDefinitionArn);
-        const entry = byRevision.get(name) ?? { live: 0, healthy: 0 };
-        entry.live += 1;
-        if (t.lastStatus === 'RUNNING' && healthyInEveryGroup(t, snapshot, service.targetGroupArns))
-            entry.healthy += 1;
-        byRevision.set(name, entry);
-    }
-    const tasks = [...byRevision.entries()]
-        .map(([name, c]) => `${c.live} of ${name} (${c.healthy} healthy)`)
-        .join(', ');
-    return (`service ${service.name} (desired ${service.desiredCount}): deployments ${deployments || 'none'}; ` +
-        `tasks ${tasks || 'none'}`);
 }
 
 ;// CONCATENATED MODULE: ./src/report/github-call.ts
@@ -68132,8 +68245,6 @@ function describeFailure(result) {
     return result.status === undefined ? result.message : `HTTP ${result.status}: ${result.message}`;
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
 
@@ -73218,8 +73329,6 @@ function isRecord(value) {
 
 /** GitHub's limit on a check run's output.summary and output.text, each. */
 const CHECK_OUTPUT_LIMIT = 65_535;
-/** GitHub's limit on annotations per check-run request. */
-const ANNOTATIONS_PER_REQUEST = 50;
 /** GitHub's limit on a commit status or deployment status description. */
 const DESCRIPTION_LIMIT = 140;
 /**
@@ -73263,6 +73372,11 @@ function foldEvent(model, event) {
             };
         case 'batch-started':
             return { ...model, batch: event.batch, batches: event.batches };
+        case 'batch-launched':
+        case 'batch-healthy':
+        case 'batch-drained':
+            // Told by the progress lines and, at the end, the job summary's batch table.
+            return model;
         case 'progress':
             return {
                 ...model,
@@ -73312,7 +73426,7 @@ function progressSummary(model, service) {
     }
     const p = model.progress;
     if (p) {
-        lines.push('| batch | new wanted | new running | new healthy | old remaining | old draining |', '|---|---|---|---|---|---|', `| ${p.batch}/${p.batches} | ${p.newWanted} | ${p.newRunning} | ${p.newHealthy} | ${p.oldRemaining} | ${p.oldDraining} |`, '', `Waiting for: ${p.waitingFor}`);
+        lines.push('| batch | new wanted | new launched | new healthy | old remaining | old draining |', '|---|---|---|---|---|---|', `| ${p.batch}/${p.batches} | ${p.newWanted} | ${p.newLaunched} | ${p.newHealthy} | ${p.oldRemaining} | ${p.oldDraining} |`, '', `Waiting for: ${p.waitingFor}`);
     }
     if (model.done.length > 0)
         lines.push('', `Batches done: ${model.done.map((r) => r.batch).join(', ')}.`);
@@ -73464,6 +73578,7 @@ function createGithubReporter(options) {
     const progressIntervalMs = options.progressIntervalMs ?? 5_000;
     const finishWaitMs = options.finishWaitMs ?? 2 * timeoutMs + 1_000;
     const now = options.now ?? Date.now;
+    const redact = options.redact ?? ((text) => text);
     const name = settings.checkName || defaultCheckName(settings.cluster, settings.service);
     const sha = reportSha(context);
     const detailsUrl = runUrl(context);
@@ -73507,7 +73622,7 @@ function createGithubReporter(options) {
             sha,
             state,
             context: name,
-            description: cap(description, DESCRIPTION_LIMIT),
+            description: cap(redact(description), DESCRIPTION_LIMIT),
             ...(detailsUrl ? { target_url: detailsUrl } : {}),
             request: { signal },
         }));
@@ -73536,7 +73651,7 @@ function createGithubReporter(options) {
             external_id: `${settings.cluster}/${settings.service}`,
             ...(detailsUrl ? { details_url: detailsUrl } : {}),
             ...(body.conclusion ? { conclusion: body.conclusion, completed_at: stamp } : {}),
-            output: outputOf(body),
+            output: outputOf(body, redact),
             request: { signal },
         }));
         if (result.ok) {
@@ -73560,7 +73675,7 @@ function createGithubReporter(options) {
                     completed_at: new Date(now()).toISOString(),
                 }
                 : {}),
-            output: outputOf(body),
+            output: outputOf(body, redact),
             request: { signal },
         }));
     }
@@ -73633,9 +73748,9 @@ function createGithubReporter(options) {
             return;
         const created = await createDeployment(octokit, context, {
             environment: settings.environment,
-            description: `${description} ${settings.cluster}/${settings.service}`,
+            description: redact(`${description} ${settings.cluster}/${settings.service}`),
             payload: { cluster: settings.cluster, service: settings.service, mode: settings.mode },
-            ...(settings.environmentUrl ? { environmentUrl: settings.environmentUrl } : {}),
+            ...(settings.environmentUrl ? { environmentUrl: redact(settings.environmentUrl) } : {}),
         }, timeoutMs);
         if (!created.ok) {
             deployments = false;
@@ -73649,7 +73764,7 @@ function createGithubReporter(options) {
     async function deploymentStatus(state, description) {
         if (!octokit || deploymentId === undefined)
             return;
-        const result = await setDeploymentStatus(octokit, context, deploymentId, state, { description, ...(settings.environmentUrl ? { environmentUrl: settings.environmentUrl } : {}) }, timeoutMs);
+        const result = await setDeploymentStatus(octokit, context, deploymentId, state, { description: redact(description), ...(settings.environmentUrl ? { environmentUrl: redact(settings.environmentUrl) } : {}) }, timeoutMs);
         if (!result.ok)
             warnOnce(`deployment-${state}`, `Could not set the deployment status "${state}": ${describeFailure(result)}.`);
     }
@@ -73707,115 +73822,131 @@ function createGithubReporter(options) {
         },
     };
 }
-function outputOf(body) {
+function outputOf(body, redact) {
     return {
-        title: cap(body.title, 255),
-        summary: cap(body.summary, CHECK_OUTPUT_LIMIT),
-        ...(body.text ? { text: cap(body.text, CHECK_OUTPUT_LIMIT) } : {}),
+        title: cap(redact(body.title), 255),
+        summary: cap(redact(body.summary), CHECK_OUTPUT_LIMIT),
+        ...(body.text ? { text: cap(redact(body.text), CHECK_OUTPUT_LIMIT) } : {}),
         // GitHub takes at most 50 annotations per request.
-        ...(body.annotations ? { annotations: body.annotations.slice(0, 50) } : {}),
+        ...(body.annotations
+            ? {
+                annotations: body.annotations
+                    .slice(0, 50)
+                    .map((a) => ({ ...a, title: redact(a.title), message: redact(a.message) })),
+            }
+            : {}),
     };
 }
 
-;// CONCATENATED MODULE: ./src/rollout/poll.ts
-// How long to wait before the next observation. Pure policy: the loop feeds it what happened and
-// a random number; it answers with a delay.
-//
-// - Settling (something changed in the last `settlePolls` observations): a snapshot starts every
-//   `fastMs` (800 ms), so a healthy target or a stopped task is seen within a second even counting
-//   the time the snapshot itself takes.
-// - Quiet: the interval grows by half each unchanged poll, up to `slowMs`.
-// - Throttled or a transient error: full-jitter exponential back-off (a random delay in
-//   [0, min(maxBackoffMs, baseBackoffMs * 2^errors)]), on top of the SDK's own retries; after
-//   `maxConsecutiveErrors` failures in a row the loop gives up.
-const DEFAULT_POLL_POLICY = {
-    fastMs: 800,
-    slowMs: 5000,
-    settlePolls: 3,
-    baseBackoffMs: 500,
-    maxBackoffMs: 20_000,
-    maxConsecutiveErrors: 8,
-};
-const INITIAL_POLL_STATE = { unchangedPolls: 0, consecutiveErrors: 0 };
-/** After a successful observation: did it change anything? */
-function afterObservation(state, changed) {
-    return { unchangedPolls: changed ? 0 : state.unchangedPolls + 1, consecutiveErrors: 0 };
+;// CONCATENATED MODULE: ./src/rollout/lease.ts
+const LEASE_TAG = 'ecs-rolling-deploy:lease';
+const OWN_SETTINGS_TAG = 'ecs-rolling-deploy:settings';
+const TAG_VALUE_LIMIT = 256;
+function formatLease(lease) {
+    const head = `id=${lease.id} until=${Math.floor(lease.until / 1000)} run=`;
+    const run = sanitise(lease.run).slice(0, TAG_VALUE_LIMIT - head.length);
+    return head + run;
 }
-/** After a failed observation. */
-function afterError(state) {
-    return { unchangedPolls: state.unchangedPolls, consecutiveErrors: state.consecutiveErrors + 1 };
+function parseLease(value) {
+    if (!value)
+        return undefined;
+    const m = /^id=(\S+) until=(\d+) run=(.*)$/.exec(value);
+    if (!m)
+        return undefined;
+    return { id: m[1] ?? '', until: Number(m[2]) * 1000, run: m[3] ?? '' };
 }
-/** True once the loop should stop retrying and fail. */
-function tooManyErrors(state, policy) {
-    return state.consecutiveErrors >= policy.maxConsecutiveErrors;
+/** Who holds the service now. An expired lease, or one that cannot be read, holds nothing. */
+function leaseHolder(tags, now, ourId) {
+    const lease = parseLease(tags[LEASE_TAG]);
+    if (!lease)
+        return { kind: 'free' };
+    if (lease.id === ourId)
+        return { kind: 'ours', lease };
+    if (lease.until <= now)
+        return { kind: 'free', expired: lease };
+    return { kind: 'other', lease };
 }
-/** The delay before the next observation; `random` in [0, 1). */
-function nextDelay(state, policy, random) {
-    if (state.consecutiveErrors > 0) {
-        const cap = Math.min(policy.maxBackoffMs, policy.baseBackoffMs * 2 ** (state.consecutiveErrors - 1));
-        return Math.floor(random * cap);
-    }
-    if (state.unchangedPolls < policy.settlePolls)
-        return policy.fastMs;
-    const grown = policy.fastMs * 1.5 ** (state.unchangedPolls - policy.settlePolls + 1);
-    return Math.min(policy.slowMs, Math.round(grown));
+/** `run owner/repo/actions/runs/12/attempts/1 (https://github.com/…), until 10:32:05 UTC`. */
+function describeLease(lease, serverUrl = 'https://github.com') {
+    const until = new Date(lease.until).toISOString().slice(11, 19);
+    const url = /^[^/\s]+\/[^/\s]+\/actions\/runs\/\d+/.test(lease.run) ? ` (${serverUrl}/${lease.run})` : '';
+    return `run ${lease.run}${url}, until ${until} UTC`;
 }
-const THROTTLING_NAMES = new Set([
-    'ThrottlingException',
-    'Throttling',
-    'TooManyRequestsException',
-    'RequestLimitExceeded',
-    'RequestThrottled',
-]);
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
-/**
- * Throttling: AWS's throttling error names, or the SDK's `$retryable.throttling`. Transient: the
- * SDK marks it `$retryable`, a 5xx, a timeout or a dropped connection. Anything else (access denied,
- * service not found, a validation error) is fatal: retrying would not help.
- */
-function classifyError(err) {
-    if (typeof err !== 'object' || err === null)
-        return 'fatal';
-    const e = err;
-    if (typeof e.name === 'string' && THROTTLING_NAMES.has(e.name))
-        return 'throttling';
-    if (e.$retryable?.throttling === true)
-        return 'throttling';
-    if (e.$retryable !== undefined)
-        return 'transient';
-    const status = e.$metadata?.httpStatusCode;
-    if (status !== undefined && status >= 500)
-        return 'transient';
-    if (e.name === 'TimeoutError')
-        return 'transient';
-    if (typeof e.code === 'string' && TRANSIENT_CODES.has(e.code))
-        return 'transient';
-    return 'fatal';
+/** `max=200 min=50 breaker=on rollback=on`, or without the breaker when the service has none. */
+function formatOwnSettings(settings) {
+    const cb = settings.circuitBreaker;
+    return (`max=${settings.maximumPercent} min=${settings.minimumHealthyPercent}` +
+        (cb ? ` breaker=${cb.enable ? 'on' : 'off'} rollback=${cb.rollback ? 'on' : 'off'}` : ''));
+}
+function parseOwnSettings(value) {
+    if (!value)
+        return undefined;
+    const m = /^max=(\d+) min=(\d+)(?: breaker=(on|off) rollback=(on|off))?$/.exec(value);
+    if (!m)
+        return undefined;
+    const settings = { maximumPercent: Number(m[1]), minimumHealthyPercent: Number(m[2]) };
+    if (m[3] !== undefined)
+        settings.circuitBreaker = { enable: m[3] === 'on', rollback: m[4] === 'on' };
+    return settings;
+}
+/** The identity of this run, from the runner's environment. */
+function runIdentity(env, id) {
+    const repo = env['GITHUB_REPOSITORY'];
+    const runId = env['GITHUB_RUN_ID'];
+    const attempt = env['GITHUB_RUN_ATTEMPT'] ?? '1';
+    const run = repo && runId ? `${repo}/actions/runs/${runId}/attempts/${attempt}` : 'local';
+    return { id, run };
+}
+/** Characters ECS does not take in a tag value become `_`. */
+function sanitise(text) {
+    return text.replace(/[^\p{L}\p{N}\p{Z}_.:/=+\-@]/gu, '_');
 }
 
 ;// CONCATENATED MODULE: ./src/rollout/retry.ts
-// Calls the driver, retrying throttling and transient errors with full-jitter exponential back-off
-// (poll.ts), on top of the SDK's own retries. Fatal errors and too many in a row are thrown.
+// Calls the driver, retrying what the driver classified as throttled or transient with full-jitter
+// exponential back-off (on top of the SDK's own retries), until the call succeeds, the error is
+// fatal, or the next attempt would start past the phase's deadline. Every phase has its own bound:
+// a burst of 5xx costs seconds, not the safety of the rollout.
 
 
-async function callWithRetry(label, call, opts) {
-    const policy = opts.policy ?? DEFAULT_POLL_POLICY;
+const DEFAULT_BACKOFF = { baseMs: 500, maxMs: 20_000 };
+/** The error a retried call gives up with: what was attempted, how long, and the last error. */
+class RetryExhausted extends Error {
+    attempts;
+    last;
+    constructor(message, attempts, last) {
+        super(message, { cause: last });
+        this.attempts = attempts;
+        this.last = last;
+        this.name = 'RetryExhausted';
+    }
+}
+/** Full jitter: a random delay in [0, min(max, base * 2^(attempt-1))). */
+function backoffDelay(attempt, policy, random) {
+    const cap = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
+    return Math.floor(random * cap);
+}
+async function retrying(label, call, opts) {
+    const policy = opts.backoff ?? DEFAULT_BACKOFF;
     const random = opts.random ?? Math.random;
-    let state = INITIAL_POLL_STATE;
-    for (;;) {
+    const started = opts.clock.now();
+    for (let attempt = 1;; attempt++) {
         try {
             return await call();
         }
-        catch (err) {
-            const kind = classifyError(err);
-            state = afterError(state);
-            if (kind === 'fatal' || tooManyErrors(state, policy) || opts.signal?.aborted) {
-                const times = state.consecutiveErrors > 1 ? ` (${state.consecutiveErrors} attempts)` : '';
-                throw new Error(`${label} failed${times}: ${retry_errorMessage(err)}`, { cause: err });
+        catch (error) {
+            const kind = errorKind(error);
+            if (kind === 'fatal')
+                throw error;
+            // Never sleep for nothing: with no time left, say how long it kept failing.
+            const delayMs = Math.max(backoffDelay(attempt, policy, random()), Math.min(250, policy.baseMs));
+            const now = opts.clock.now();
+            if (now + delayMs > opts.deadline || opts.signal?.aborted) {
+                const times = attempt > 1 ? `${attempt} attempts over ${formatDuration(now - started)}` : '1 attempt';
+                throw new RetryExhausted(`${label} kept failing (${times}): ${messageOf(error)}`, attempt, error);
             }
-            const delayMs = nextDelay(state, policy, random());
             try {
-                opts.onRetry?.({ attempt: state.consecutiveErrors, delayMs, error: err });
+                opts.onRetry?.({ attempt, delayMs, error });
             }
             catch {
                 // A progress callback must not change the retry.
@@ -73826,7 +73957,7 @@ async function callWithRetry(label, call, opts) {
 }
 /** Sleeps; an abort ends the sleep early instead of throwing (callers check the signal). */
 async function sleepQuietly(clock, ms, signal) {
-    if (signal?.aborted)
+    if (signal?.aborted || ms <= 0)
         return;
     try {
         await clock.sleep(ms, signal);
@@ -73835,26 +73966,191 @@ async function sleepQuietly(clock, ms, signal) {
         // Aborted: the caller looks at signal.aborted.
     }
 }
-function retry_errorMessage(err) {
-    if (err instanceof Error)
-        return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
-    return String(err);
+function messageOf(error) {
+    return error instanceof Error ? error.message || error.name : String(error);
 }
 /** What a caller waits for, and why it waits longer: `… (AWS is throttling API calls; retrying in 8s)`. */
 function retryingWords(waitingFor, retry) {
-    const why = classifyError(retry.error) === 'throttling'
+    const why = errorKind(retry.error) === 'throttled'
         ? 'AWS is throttling API calls'
-        : `AWS call failed (${retry_errorMessage(retry.error)})`;
+        : `an AWS call failed: ${messageOf(retry.error)}`;
     return `${waitingFor} (${why}; retrying in ${formatDuration(retry.delayMs)})`;
 }
 
+;// CONCATENATED MODULE: ./src/rollout/guard.ts
+// One rollout of a service at a time. Before it changes the service, a run takes the service's
+// lease (a tag naming the run, with an expiry), and records the service's own deployment settings
+// beside it. Right before every change after that it reads the lease back: a run whose lease is
+// gone (another run took the service over after it expired) changes nothing more.
+//
+// Tags are not compare-and-swap, so two runs that start together can both write a lease; the last
+// write wins and the other run sees it at its read-back. The read-back comes at least `settleMs`
+// after the write, longer than a run takes from reading the tags to writing its own, so a second
+// run that read "free" before our write has written by then. What is left is the window between
+// the last read-back and the first UpdateService: one API round trip.
+
+
+/** The lease was taken by another run: this one must not change the service any more. */
+class LeaseLost extends Error {
+    holder;
+    constructor(holder) {
+        super('the service’s lease is no longer this run’s');
+        this.holder = holder;
+        this.name = 'LeaseLost';
+    }
+}
+const LEASE_TTL_MS = 5 * 60_000;
+class ServiceGuard {
+    opts;
+    ttlMs;
+    renewAfterMs;
+    recheckAfterMs;
+    settleMs;
+    callBoundMs;
+    acquiredAt;
+    confirmedAt = Number.NEGATIVE_INFINITY;
+    renewedAt = Number.NEGATIVE_INFINITY;
+    lost;
+    constructor(opts) {
+        this.opts = opts;
+        this.ttlMs = opts.ttlMs ?? LEASE_TTL_MS;
+        this.renewAfterMs = opts.renewAfterMs ?? 60_000;
+        this.recheckAfterMs = opts.recheckAfterMs ?? 5_000;
+        this.settleMs = opts.settleMs ?? 2_000;
+        this.callBoundMs = opts.callBoundMs ?? 120_000;
+    }
+    get identity() {
+        return this.opts.identity;
+    }
+    /** Who holds the service, and the settings an unfinished earlier run left recorded on it. */
+    async read() {
+        const tags = await this.call('ListTagsForResource', () => this.opts.driver.readServiceTags());
+        const recorded = parseOwnSettings(tags[OWN_SETTINGS_TAG]);
+        return {
+            holder: leaseHolder(tags, this.opts.clock.now(), this.opts.identity.id),
+            ...(recorded ? { recordedSettings: recorded } : {}),
+            tags,
+        };
+    }
+    /** Writes our lease and the service's own settings, in one TagResource. */
+    async acquire(ownSettings) {
+        const now = this.opts.clock.now();
+        await this.call('TagResource (lease)', () => this.opts.driver.tagService({
+            [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
+            [OWN_SETTINGS_TAG]: formatOwnSettings(ownSettings),
+        }));
+        this.acquiredAt = this.opts.clock.now();
+        this.renewedAt = this.acquiredAt;
+    }
+    /** Takes up a lease main wrote (the post step, with the identity main saved). */
+    adopt() {
+        this.acquiredAt = Number.NEGATIVE_INFINITY;
+    }
+    /**
+     * Right before a change to the service: the lease must still be ours. Throws LeaseLost when it is
+     * not; renews it when it is getting old.
+     */
+    async confirm() {
+        if (this.lost)
+            throw new LeaseLost(this.lost);
+        const { clock } = this.opts;
+        if (this.acquiredAt !== undefined && clock.now() < this.acquiredAt + this.settleMs)
+            await sleepQuietly(clock, this.acquiredAt + this.settleMs - clock.now());
+        if (clock.now() - this.confirmedAt >= this.recheckAfterMs) {
+            const { holder } = await this.read();
+            if (holder.kind !== 'ours') {
+                // A lease that expired but nobody took is still free for us to take back.
+                if (holder.kind === 'other') {
+                    this.lost = holder;
+                    throw new LeaseLost(holder);
+                }
+                this.renewedAt = Number.NEGATIVE_INFINITY;
+            }
+            this.confirmedAt = clock.now();
+        }
+        if (clock.now() - this.renewedAt >= this.renewAfterMs) {
+            const now = clock.now();
+            await this.call('TagResource (lease renewal)', () => this.opts.driver.tagService({ [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }) }));
+            this.renewedAt = now;
+        }
+    }
+    /** Whether another run has taken the service over (as far as this run has seen). */
+    get takenOver() {
+        return this.lost;
+    }
+    /**
+     * Gives the service back: removes our lease, and the recorded settings unless they must stay
+     * (they were not put back). Does nothing to a lease that is not ours.
+     */
+    async release(keepRecordedSettings) {
+        if (this.lost)
+            return;
+        const { holder } = await this.read();
+        // Another run's lease: the recorded settings are its record now too.
+        if (holder.kind === 'other')
+            return;
+        const keys = keepRecordedSettings ? [LEASE_TAG] : [LEASE_TAG, OWN_SETTINGS_TAG];
+        await this.call('UntagResource', () => this.opts.driver.untagService(keys));
+    }
+    call(label, fn) {
+        return retrying(label, fn, {
+            clock: this.opts.clock,
+            deadline: this.opts.clock.now() + this.callBoundMs,
+            ...(this.opts.random ? { random: this.opts.random } : {}),
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/rollout/snapshot-index.ts
+const cache = new WeakMap();
+function indexOf(snapshot) {
+    const known = cache.get(snapshot);
+    if (known)
+        return known;
+    const groups = snapshot.service.targetGroupArns;
+    const inGroups = new Set(groups);
+    const byKey = new Map();
+    const byIp = new Map();
+    for (const t of snapshot.targets) {
+        if (!inGroups.has(t.targetGroupArn))
+            continue;
+        byKey.set(`${t.targetGroupArn}|${t.id}`, t);
+        const list = byIp.get(t.id);
+        if (list)
+            list.push(t);
+        else
+            byIp.set(t.id, [t]);
+    }
+    const liveIps = new Set();
+    for (const task of snapshot.tasks)
+        if (task.lastStatus !== 'STOPPED' && task.ip)
+            liveIps.add(task.ip);
+    const index = {
+        groups,
+        target: (group, ip) => byKey.get(`${group}|${ip}`),
+        targetsOf: (ip) => byIp.get(ip) ?? [],
+        healthy(task) {
+            if (task.lastStatus !== 'RUNNING' || task.desiredStatus !== 'RUNNING')
+                return false;
+            // With no target group (not a case preflight lets through), RUNNING is the best ECS offers.
+            if (groups.length === 0)
+                return true;
+            const ip = task.ip;
+            if (ip === undefined)
+                return false;
+            return groups.every((g) => byKey.get(`${g}|${ip}`)?.state === 'healthy');
+        },
+        liveIps,
+    };
+    cache.set(snapshot, index);
+    return index;
+}
+
 ;// CONCATENATED MODULE: ./src/rollout/restore.ts
+// Pure rules of putting a service back on its previous task definition: when it is back, and the
+// deployment settings ECS gets to do it.
 
 
-
-
-
-const HEARTBEAT_MS = 20_000;
 /**
  * Done when the PRIMARY deployment runs the previous revision, exactly desiredCount tasks are
  * live, all of that revision and RUNNING with a healthy target in every target group, and no
@@ -73862,31 +74158,44 @@ const HEARTBEAT_MS = 20_000;
  */
 function restoreStatus(snapshot, previousArn) {
     const { service } = snapshot;
-    const groups = service.targetGroupArns;
+    const index = indexOf(snapshot);
     const prevName = taskDefinitionName(previousArn);
     const primary = service.deployments.find((d) => d.status === 'PRIMARY');
-    const live = snapshot.tasks.filter((t) => t.lastStatus !== 'STOPPED');
-    const others = live.filter((t) => t.taskDefinitionArn !== previousArn);
-    const prev = live.filter((t) => t.taskDefinitionArn === previousArn);
-    const healthy = prev.filter((t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING' && healthyInEveryGroup(t, snapshot, groups)).length;
-    const liveIps = new Set(live.map((t) => t.ip));
-    const lingering = snapshot.targets.filter((t) => groups.includes(t.targetGroupArn) && !liveIps.has(t.id) && t.state !== 'unused').length;
+    let others = 0;
+    let prev = 0;
+    let healthy = 0;
+    for (const t of snapshot.tasks) {
+        if (t.lastStatus === 'STOPPED')
+            continue;
+        if (t.taskDefinitionArn !== previousArn) {
+            others += 1;
+            continue;
+        }
+        prev += 1;
+        if (index.healthy(t))
+            healthy += 1;
+    }
+    let lingering = 0;
+    for (const t of snapshot.targets) {
+        if (index.groups.includes(t.targetGroupArn) && !index.liveIps.has(t.id) && t.state !== 'unused')
+            lingering += 1;
+    }
     const desired = service.desiredCount;
     const parts = [`${healthy}/${desired} tasks of ${prevName} healthy`];
     if (primary?.taskDefinitionArn !== previousArn)
         parts.push(`ECS to make ${prevName} PRIMARY`);
-    if (others.length > 0)
-        parts.push(`${others.length} ${restore_plural(others.length, 'task')} of other revisions to stop`);
-    if (prev.length > desired)
-        parts.push(`${prev.length - desired} extra ${restore_plural(prev.length - desired, 'task')} of ${prevName} to stop`);
+    if (others > 0)
+        parts.push(`${plural(others, 'task')} of other revisions to stop`);
+    if (prev > desired)
+        parts.push(`${plural(prev - desired, 'extra task')} of ${prevName} to stop`);
     if (lingering > 0)
-        parts.push(`${lingering} ${restore_plural(lingering, 'target')} to drain`);
+        parts.push(`${plural(lingering, 'target')} to drain`);
     const settled = primary?.taskDefinitionArn === previousArn &&
-        others.length === 0 &&
-        prev.length === desired &&
+        others === 0 &&
+        prev === desired &&
         healthy === desired &&
         lingering === 0;
-    return { settled, waitingFor: `rollback: ${parts.join(', ')}` };
+    return { settled, waitingFor: parts.join(', '), healthy };
 }
 /**
  * The settings the restore runs under: never a lower floor than the service's own or the rollout's
@@ -73903,88 +74212,415 @@ function restoreSettings(original, desired, surgePercent, floorPercent) {
         settings.circuitBreaker = { ...original.circuitBreaker };
     return settings;
 }
-async function restorePrevious(opts) {
-    const { driver, clock, previousTaskDefinitionArn: prevArn } = opts;
-    const policy = opts.pollPolicy ?? DEFAULT_POLL_POLICY;
-    const started = clock.now();
-    const prevName = taskDefinitionName(prevArn);
-    let last;
-    let ok = false;
-    let problem = '';
-    // What was last said, and when: a long back-off on throttling still gets a line every 20 s.
-    let lastWords = `rollback: UpdateService to ${prevName}`;
-    let lastSaidAt = clock.now();
-    const onRetry = (r) => {
-        const now = clock.now();
-        if (now + r.delayMs - lastSaidAt < HEARTBEAT_MS)
-            return;
-        lastSaidAt = now;
-        safely(() => opts.onProgress?.(retryingWords(lastWords, r)));
+/** ECS service deployment states in which a ROLLBACK has been asked for or is done. */
+const ROLLBACK_STATES = new Set([
+    'ROLLBACK_REQUESTED',
+    'ROLLBACK_IN_PROGRESS',
+    'ROLLBACK_SUCCESSFUL',
+    'ROLLBACK_FAILED',
+]);
+/** States in which StopServiceDeployment can still stop (roll back) a deployment. */
+const STOPPABLE_STATES = new Set(['PENDING', 'IN_PROGRESS']);
+
+;// CONCATENATED MODULE: ./src/rollout/pace.ts
+// How long to wait before the next observation. Pure policy.
+//
+// - Every change is to be noticed within a second: a snapshot starts every `fastMs` (800 ms,
+//   counted from the start of the last one, so a slow snapshot does not stretch the latency).
+// - Right after a batch is released the action must hold the service again as soon as ECS has
+//   launched the batch, before the new tasks turn healthy: then it looks every `urgentMs`.
+// - A change the action can predict (a drain ends when the target group's deregistration delay
+//   has passed, a bake time when it is over) wakes it then, if that comes before the next look.
+// - One rollout never spends more than half of the account's sustained API budget on its
+//   snapshots (the rest belongs to every other tool in the account): a large fleet's snapshot
+//   costs many ListTasks/DescribeTasks pages, so its interval stretches accordingly.
+const DEFAULT_PACE = { fastMs: 800, urgentMs: 200, heartbeatMs: 20_000 };
+/**
+ * Calls per second the action allows itself, per bucket: half of AWS's sustained rates ("Request
+ * throttling for the Amazon ECS API": DescribeServices, ListTasks, DescribeTasks about 20/s;
+ * ELBv2 Describe* 10/s, "Quotas for your Application Load Balancers").
+ */
+const HALF_API_BUDGET = {
+    describeServices: 10,
+    listTasks: 10,
+    describeTasks: 10,
+    elbDescribe: 5,
+};
+/** The shortest interval that keeps every bucket within the budget. */
+function budgetIntervalMs(calls, budget = HALF_API_BUDGET) {
+    const seconds = Math.max(calls.describeServices / budget.describeServices, calls.listTasks / budget.listTasks, calls.describeTasks / budget.describeTasks, calls.elbDescribe / budget.elbDescribe);
+    return Math.ceil(seconds * 1000);
+}
+/** What a snapshot of `live` tasks (and `stopping` ones being watched) in `groups` target groups costs. */
+function snapshotCalls(live, stopping, groups) {
+    return {
+        describeServices: 1,
+        listTasks: Math.max(1, Math.ceil(live / 100)),
+        describeTasks: Math.ceil((live + stopping) / 100),
+        elbDescribe: groups,
     };
-    const retry = { clock, policy, onRetry, ...(opts.random ? { random: opts.random } : {}) };
-    let observedFrom = clock.now();
-    try {
-        last = await callWithRetry('DescribeServices', () => driver.observe(), retry);
-        const primary = last.service.deployments.find((d) => d.status === 'PRIMARY');
-        // ECS's circuit breaker may already be rolling back to this revision: then only the settings change.
-        const alreadyPrimary = primary?.taskDefinitionArn === prevArn && primary.rolloutState !== 'FAILED';
-        const settings = restoreSettings(opts.originalSettings, last.service.desiredCount, opts.surgePercent, opts.floorPercent);
-        await callWithRetry('UpdateService', () => driver.updateService(alreadyPrimary ? { settings } : { taskDefinitionArn: prevArn, settings }), retry);
-        let poll = INITIAL_POLL_STATE;
-        for (;;) {
-            const status = restoreStatus(last, prevArn);
-            if (status.settled) {
-                ok = true;
-                break;
-            }
-            const changed = status.waitingFor !== lastWords;
-            if (changed || last.at - lastSaidAt >= HEARTBEAT_MS) {
-                safely(() => opts.onProgress?.(status.waitingFor));
-                lastSaidAt = last.at;
-            }
-            if (opts.signal?.aborted) {
-                problem = `the wait was cancelled, waiting for ${status.waitingFor}`;
-                break;
-            }
-            if (last.at - started >= opts.timeoutMs) {
-                problem = `it did not settle within ${formatDuration(opts.timeoutMs)}, waiting for ${status.waitingFor}`;
-                break;
-            }
-            poll = afterObservation(poll, changed);
-            lastWords = status.waitingFor;
-            const now = clock.now();
-            // Measured from the start of the last snapshot, as in the rollout loop.
-            const untilNext = Math.min(nextDelay(poll, policy, 0) - (now - observedFrom), started + opts.timeoutMs - now, lastSaidAt + HEARTBEAT_MS - now);
-            await sleepQuietly(clock, Math.max(0, untilNext), opts.signal);
-            observedFrom = clock.now();
-            last = await callWithRetry('DescribeServices', () => driver.observe(), retry);
+}
+/** The delay before the next snapshot starts. */
+function nextPollDelay(input, policy = DEFAULT_PACE) {
+    const floor = input.calls ? budgetIntervalMs(input.calls) : 0;
+    const wanted = Math.max(input.urgent ? policy.urgentMs : policy.fastMs, floor);
+    let at = input.observedFrom + wanted;
+    // A predicted change wakes a budget-stretched loop early (one early look does not break the
+    // budget on average), but never sooner than the fast pace.
+    if (input.wakeAt !== undefined && input.wakeAt > input.now && input.wakeAt < at)
+        at = Math.max(input.wakeAt, input.observedFrom + policy.fastMs);
+    return Math.max(0, at - input.now);
+}
+
+;// CONCATENATED MODULE: ./src/rollout/watch.ts
+// The one place the action waits. Every phase that waits for the service — preflight (a deployment
+// in progress, another run's lease), each batch of the rollout, the restore, the health check of
+// an unchanged task definition — is a `watch`: observe, take one step (decide, maybe act), say
+// what it waits for, sleep, again. One heartbeat per run says what is awaited at least every 20 s,
+// also while AWS calls are being retried.
+
+
+
+
+/** Says what the run waits for: when the words change, and at least every `everyMs`. */
+class Heartbeat {
+    everyMs;
+    lastWords = '';
+    lastSaidAt = Number.NEGATIVE_INFINITY;
+    sink;
+    constructor(sink, everyMs = DEFAULT_PACE.heartbeatMs) {
+        this.everyMs = everyMs;
+        this.sink = sink;
+    }
+    /** Where the lines go in the current phase (rollout progress, rollback progress, a log line). */
+    setSink(sink) {
+        this.sink = sink;
+        this.lastWords = '';
+    }
+    get words() {
+        return this.lastWords;
+    }
+    say(words, at) {
+        if (words === this.lastWords && at - this.lastSaidAt < this.everyMs)
+            return;
+        this.emit(words, at);
+        this.lastWords = words;
+    }
+    /** Before a back-off sleep: a line now if the sleep would leave more than a heartbeat silent. */
+    retrying(delayMs, error, at) {
+        if (at + delayMs - this.lastSaidAt < this.everyMs)
+            return;
+        this.emit(retryingWords(this.lastWords || 'AWS', { delayMs, error }), at);
+    }
+    /** When the next line is due, for a caller that sleeps. */
+    dueAt() {
+        return this.lastSaidAt + this.everyMs;
+    }
+    emit(words, at) {
+        this.lastSaidAt = at;
+        try {
+            this.sink(words, at);
+        }
+        catch {
+            // Saying where we are must never change where we are.
         }
     }
-    catch (err) {
-        problem = retry_errorMessage(err);
-    }
-    // The service's own settings go back in every case: after a failed restore too, so ECS paces
-    // whatever it still does the way the service owner configured it.
-    const settingsRestored = await putBackSettings(driver, opts.originalSettings, retry);
-    const durationMs = clock.now() - started;
-    const message = ok
-        ? `rolled back to ${prevName}: all ${last?.service.desiredCount ?? 0} tasks healthy on it (${formatDuration(durationMs)})`
-        : `rollback to ${prevName} failed: ${problem}. Service state: ${last ? describeServiceState(last) : 'unknown (could not observe it)'}`;
-    return { ok, message, durationMs, settingsRestored };
 }
-/** UpdateService with the service's own deployment settings; says what happened either way. */
-async function putBackSettings(driver, original, retry) {
-    const words = `maximumPercent ${original.maximumPercent}, minimumHealthyPercent ${original.minimumHealthyPercent}`;
+async function watch(w) {
+    const { clock, heartbeat } = w;
+    const random = w.random ?? Math.random;
+    let failures = 0;
+    let failingSince;
+    for (;;) {
+        if (w.signal?.aborted && w.onCancel)
+            return w.onCancel(heartbeat.words);
+        const observedFrom = clock.now();
+        let observed;
+        try {
+            observed = await w.observe();
+            failures = 0;
+            failingSince = undefined;
+        }
+        catch (error) {
+            if (errorKind(error) === 'fatal')
+                return w.onReadFailure(error, heartbeat.words);
+            failures += 1;
+            failingSince ??= observedFrom;
+            const now = clock.now();
+            const delay = Math.max(250, backoffDelay(failures, DEFAULT_BACKOFF, random()));
+            if (now + delay > w.deadline()) {
+                const message = `observing the service kept failing for ${formatDuration(now - failingSince)} (${failures} attempts): ${error instanceof Error ? error.message : String(error)}`;
+                return w.onReadFailure(new RetryExhausted(message, failures, error), heartbeat.words);
+            }
+            heartbeat.retrying(delay, error, now);
+            await sleepQuietly(clock, delay, w.onCancel ? w.signal : undefined);
+            continue;
+        }
+        const step = await w.step(observed, clock.now());
+        if ('done' in step)
+            return step.done;
+        const now = clock.now();
+        heartbeat.say(step.wait, now);
+        if (step.again)
+            continue;
+        const delay = nextPollDelay({
+            now,
+            observedFrom,
+            ...(step.urgent ? { urgent: true } : {}),
+            ...(step.wakeAt !== undefined ? { wakeAt: step.wakeAt } : {}),
+            ...(w.calls ? { calls: w.calls(observed) } : {}),
+        }, w.pace ?? DEFAULT_PACE);
+        await sleepQuietly(clock, Math.min(delay, Math.max(0, heartbeat.dueAt() - now)), w.onCancel ? w.signal : undefined);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/rollout/describe-state.ts
+// Says in words what state a service is in, for messages a user acts on after a failed or
+// unfinished rollback: which deployments, how many tasks of which revision, how many healthy.
+
+
+function describeServiceState(snapshot) {
+    const { service } = snapshot;
+    const index = indexOf(snapshot);
+    const deployments = service.deployments
+        .map((d) => `${d.status} ${taskDefinitionName(d.taskDefinitionArn)}${d.rolloutState ? ` (${d.rolloutState})` : ''}`)
+        .join(', ');
+    const byRevision = new Map();
+    for (const t of snapshot.tasks) {
+        if (t.lastStatus === 'STOPPED')
+            continue;
+        const name = taskDefinitionName(t.taskDefinitionArn);
+        const entry = byRevision.get(name) ?? { live: 0, healthy: 0 };
+        entry.live += 1;
+        if (index.healthy(t))
+            entry.healthy += 1;
+        byRevision.set(name, entry);
+    }
+    const tasks = [...byRevision.entries()].map(([name, c]) => `${c.live} of ${name} (${c.healthy} healthy)`).join(', ');
+    return (`service ${service.name} (desired ${service.desiredCount}): deployments ${deployments || 'none'}; ` +
+        `tasks ${tasks || 'none'}`);
+}
+
+;// CONCATENATED MODULE: ./src/rollout/restore-run.ts
+
+
+
+
+
+
+
+const CALL_BOUND_MS = 120_000;
+async function restorePrevious(opts) {
+    const { driver, clock, guard } = opts;
+    const started = clock.now();
+    const prevName = taskDefinitionName(opts.previousTaskDefinitionArn);
+    const bound = opts.callBoundMs ?? CALL_BOUND_MS;
+    const retry = () => ({
+        clock,
+        deadline: clock.now() + bound,
+        ...(opts.random ? { random: opts.random } : {}),
+    });
+    const settings = restoreSettings(opts.originalSettings, opts.desiredCount, opts.surgePercent, opts.floorPercent);
+    const notes = [];
+    const finish = async (result) => {
+        // The service's own settings go back in every case, after a failed restore too, so ECS paces
+        // whatever it still does the way the service owner configured it.
+        const settingsRestored = result.takenOver
+            ? takenOverSettings()
+            : await putBackSettings({ driver, clock, ...(guard ? { guard } : {}), original: opts.originalSettings, boundMs: bound });
+        return { ...result, durationMs: clock.now() - started, settingsRestored };
+    };
     try {
-        await callWithRetry('UpdateService (deployment settings)', () => driver.updateService({ settings: original }), retry);
+        // 1. Room to move back: held at 100/100 ECS could neither start a previous-revision task nor stop a new one.
+        try {
+            await guard?.confirm();
+            await retrying('UpdateService (rollback settings)', () => driver.updateService({ settings }), retry());
+        }
+        catch (error) {
+            if (error instanceof LeaseLost)
+                throw error;
+            notes.push(`could not set the rollback's deployment settings (${errorMessage(error)})`);
+        }
+        // 2. Ask ECS to roll back.
+        let how = 'none';
+        let deployment;
+        const tried = await rollBackDeployment(opts, retry, notes);
+        how = tried.how;
+        deployment = tried.deployment;
+        if (how === 'none') {
+            try {
+                await guard?.confirm();
+                await retrying('UpdateService (previous task definition)', () => driver.updateService({ taskDefinitionArn: opts.previousTaskDefinitionArn, settings }), retry());
+                how = 'update-service';
+            }
+            catch (error) {
+                if (error instanceof LeaseLost)
+                    throw error;
+                return await finish({
+                    ok: false,
+                    confirmed: false,
+                    how,
+                    message: `rollback to ${prevName} could not be started: ${[...notes, errorMessage(error)].join('; ')}`,
+                });
+            }
+        }
+        safely(() => opts.onStarted?.(how, how === 'stop-deployment'
+            ? `StopServiceDeployment (ROLLBACK): ECS returns to ${prevName}, keeping its running tasks`
+            : `UpdateService back to ${prevName}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`));
+        // 3. Wait until the service is back.
+        let last;
+        const deploymentArn = deployment?.arn;
+        const outcome = await watch({
+            clock,
+            heartbeat: opts.heartbeat,
+            deadline: () => started + opts.timeoutMs,
+            observe: async () => {
+                const snapshot = await driver.observe();
+                let d;
+                if (how === 'stop-deployment' && deploymentArn) {
+                    // What ECS says of its rollback is a nicety on top of what the action sees itself.
+                    d = await driver.describeServiceDeployment(deploymentArn).catch(() => undefined);
+                }
+                return d ? { snapshot, deployment: d } : { snapshot };
+            },
+            step: ({ snapshot, deployment: d }) => {
+                last = snapshot;
+                if (d)
+                    deployment = d;
+                const status = restoreStatus(snapshot, opts.previousTaskDefinitionArn);
+                if (d?.status === 'ROLLBACK_FAILED') {
+                    return {
+                        done: {
+                            ok: false,
+                            confirmed: true,
+                            how,
+                            message: `ECS's rollback of ${deploymentArn} failed${d.statusReason ? `: ${d.statusReason}` : ''}. Service state: ${describeServiceState(snapshot)}`,
+                        },
+                    };
+                }
+                const ecsDone = how !== 'stop-deployment' || !d || d.status === 'ROLLBACK_SUCCESSFUL';
+                if (status.settled && ecsDone) {
+                    return {
+                        done: {
+                            ok: true,
+                            confirmed: true,
+                            how,
+                            message: `rolled back to ${prevName}: all ${snapshot.service.desiredCount} tasks healthy on it (${formatDuration(clock.now() - started)})`,
+                        },
+                    };
+                }
+                if (snapshot.at - started >= opts.timeoutMs) {
+                    return {
+                        done: {
+                            ok: false,
+                            confirmed: true,
+                            how,
+                            message: `rollback to ${prevName} did not settle within ${formatDuration(opts.timeoutMs)}, waiting for ${status.waitingFor}. Service state: ${describeServiceState(snapshot)}`,
+                        },
+                    };
+                }
+                const ecsWords = d && !ecsDone ? `; ECS: ${d.status}` : '';
+                return { wait: `rollback: ${status.waitingFor}${ecsWords}` };
+            },
+            onReadFailure: (error) => ({
+                ok: false,
+                confirmed: false,
+                how,
+                message: `rollback to ${prevName} was asked of ECS (${how}), but the action could not confirm it: ${errorMessage(error)}. ` +
+                    `Last seen: ${last ? describeServiceState(last) : 'nothing'}`,
+            }),
+        });
+        return await finish({ ...outcome, ...(deployment ? { serviceDeployment: deployment } : {}) });
+    }
+    catch (error) {
+        if (error instanceof LeaseLost) {
+            return finish({
+                ok: false,
+                confirmed: false,
+                how: 'none',
+                takenOver: true,
+                message: 'another run took the service’s lease, so this run changed nothing more: the service is that run’s now',
+            });
+        }
+        throw error;
+    }
+}
+/**
+ * StopServiceDeployment (ROLLBACK) on the rollout's service deployment; `none` (with why in
+ * `notes`) when ECS has none to stop or refuses, so the caller falls back to UpdateService.
+ */
+async function rollBackDeployment(opts, retry, notes) {
+    const { driver, guard } = opts;
+    let deployment;
+    try {
+        if (opts.serviceDeploymentArn) {
+            deployment = await retrying('DescribeServiceDeployments', () => driver.describeServiceDeployment(opts.serviceDeploymentArn ?? ''), retry());
+        }
+        else if (opts.newTaskDefinitionArn) {
+            const target = opts.newTaskDefinitionArn;
+            deployment = await retrying('ListServiceDeployments', () => driver.findServiceDeployment(target, opts.rolloutStartedAt), retry());
+        }
+    }
+    catch (error) {
+        notes.push(`the rollout's service deployment could not be read (${refusalWords(error)})`);
+        return { how: 'none' };
+    }
+    if (!deployment) {
+        notes.push('ECS lists no service deployment for the rollout');
+        return { how: 'none' };
+    }
+    // ECS (its circuit breaker) or an earlier attempt already rolls it back: follow that.
+    if (ROLLBACK_STATES.has(deployment.status))
+        return { how: 'stop-deployment', deployment };
+    if (!STOPPABLE_STATES.has(deployment.status)) {
+        notes.push(`the rollout's service deployment is ${deployment.status}, which StopServiceDeployment cannot roll back`);
+        return { how: 'none', deployment };
+    }
+    try {
+        await guard?.confirm();
+        await retrying('StopServiceDeployment', () => driver.rollBackServiceDeployment(deployment.arn), retry());
+        return { how: 'stop-deployment', deployment };
+    }
+    catch (error) {
+        if (error instanceof LeaseLost)
+            throw error;
+        notes.push(`StopServiceDeployment was refused (${refusalWords(error)})`);
+        return { how: 'none', deployment };
+    }
+}
+function refusalWords(error) {
+    const code = errorCode(error);
+    const message = errorMessage(error);
+    return code && !message.includes(code) ? `${code}: ${message}` : message;
+}
+/** UpdateService with the service's own deployment settings, retried within a bound; says what happened. */
+async function putBackSettings(opts) {
+    const o = opts.original;
+    const words = `maximumPercent ${o.maximumPercent}, minimumHealthyPercent ${o.minimumHealthyPercent}`;
+    try {
+        await opts.guard?.confirm();
+        await retrying('UpdateService (deployment settings)', () => opts.driver.updateService({ settings: o }), {
+            clock: opts.clock,
+            deadline: opts.clock.now() + (opts.boundMs ?? CALL_BOUND_MS),
+            ...(opts.random ? { random: opts.random } : {}),
+        });
         return { ok: true, message: `restored the service's deployment settings (${words})` };
     }
-    catch (err) {
+    catch (error) {
+        if (error instanceof LeaseLost)
+            return takenOverSettings();
         return {
             ok: false,
-            message: `could not restore the service's deployment settings (${words}): ${retry_errorMessage(err)}`,
+            message: `could not restore the service's deployment settings (${words}): ${errorMessage(error)}`,
         };
     }
+}
+function takenOverSettings() {
+    return {
+        ok: false,
+        takenOver: true,
+        message: 'left the deployment settings alone: another run holds the service now',
+    };
 }
 function safely(f) {
     try {
@@ -73994,18 +74630,97 @@ function safely(f) {
         // A progress callback must not break the restore.
     }
 }
-function restore_plural(n, word) {
-    return n === 1 ? word : `${word}s`;
-}
 
-;// CONCATENATED MODULE: ./src/parse/result.ts
-// What every input parser returns: a value, or what was wrong and what to write instead. The
-// parsers never see the input's name; settings.ts puts name, value, problem and fix together.
-function result_ok(value) {
-    return { ok: true, value };
+
+;// CONCATENATED MODULE: ./src/secrets.ts
+// Secrets reach no channel. Every value the action must not print — the GitHub token, credentials
+// and query values in health-check and environment URLs — is registered here once: it is masked in
+// the runner's log (core.setSecret) and replaced by `***` in everything the action writes itself
+// (log lines, outputs, job summary, check runs, commit and deployment statuses, saved state),
+// because every writer goes through `redact`.
+/** Shorter values are masked by the runner but not replaced here: `***` for every `a` would garble every line. */
+const MIN_REPLACED_LENGTH = 3;
+class Redactor {
+    mask;
+    secrets = new Set();
+    pattern;
+    constructor(mask = () => undefined) {
+        this.mask = mask;
+    }
+    /** Registers a secret value. */
+    add(secret) {
+        const value = secret.trim();
+        if (value === '' || this.secrets.has(value))
+            return;
+        this.secrets.add(value);
+        this.pattern = undefined;
+        try {
+            this.mask(value);
+        }
+        catch {
+            // Masking in the log is the runner's; our own replacement still happens.
+        }
+    }
+    /** Registers the secret parts of a URL (user, password, query values) and the URL itself. */
+    addUrl(url) {
+        for (const secret of urlSecrets(url))
+            this.add(secret);
+    }
+    /** The text with every registered secret replaced by `***`. */
+    redact(text) {
+        if (this.secrets.size === 0 || text === '')
+            return text;
+        this.pattern ??= new RegExp([...this.secrets]
+            .filter((s) => s.length >= MIN_REPLACED_LENGTH)
+            // Longest first, so a secret that contains another is replaced whole.
+            .sort((a, b) => b.length - a.length)
+            .map(escapeRegExp)
+            .join('|') || '(?!)', 'g');
+        return text.replace(this.pattern, '***');
+    }
 }
-function bad(problem, fix) {
-    return { ok: false, problem, fix };
+/** `https://user:pw@host/p?token=x` → `https://***@host/p?***`: safe to print. */
+function redactUrl(url) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return '<invalid URL>';
+    }
+    const auth = parsed.username || parsed.password ? '***@' : '';
+    const query = parsed.search ? '?***' : '';
+    return `${parsed.protocol}//${auth}${parsed.host}${parsed.pathname}${query}`;
+}
+/** The secret parts of a URL: password, username, every query value and the whole query string. */
+function urlSecrets(url) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return [];
+    }
+    const raw = [parsed.password, parsed.username, ...parsed.searchParams.values()];
+    if (parsed.search.length > 1)
+        raw.push(parsed.search.slice(1));
+    const out = new Set();
+    for (const value of raw) {
+        if (value === '')
+            continue;
+        out.add(value);
+        // The URL's text has it percent-encoded, a message may have it decoded: register both.
+        try {
+            out.add(decodeURIComponent(value));
+        }
+        catch {
+            // Not valid percent-encoding: the raw form is registered.
+        }
+    }
+    return [...out];
+}
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 ;// CONCATENATED MODULE: ./src/parse/choice.ts
@@ -74026,40 +74741,6 @@ function parseChoice(text, choices) {
     if (found !== undefined)
         return result_ok(found);
     return bad('is not one of the choices', `write one of: ${choices.join(', ')}`);
-}
-
-;// CONCATENATED MODULE: ./src/parse/duration.ts
-// Durations with units: `90s`, `10m`, `1h`, `1h30m`, `2m30s`. A bare number is refused because
-// nobody can tell whether `10` means seconds or minutes.
-
-const UNIT_MS = { h: 3_600_000, m: 60_000, s: 1_000 };
-/** Longer than any GitHub-hosted job may run (6 h) with room; also below Node's timer limit (~24.8 days). */
-const MAX_DURATION_MS = 24 * UNIT_MS.h;
-const FIX = 'write a whole number with a unit, h, m or s, largest first (e.g. 90s, 10m, 1h30m), at most 24h';
-/** Parses a duration into milliseconds. */
-function parseDuration(text) {
-    if (/^\d+$/.test(text))
-        return bad('has no unit', FIX);
-    const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
-    if (text === '' || !match)
-        return bad('is not a duration', FIX);
-    const [, hours, minutes, seconds] = match;
-    const ms = Number(hours ?? 0) * UNIT_MS.h + Number(minutes ?? 0) * UNIT_MS.m + Number(seconds ?? 0) * UNIT_MS.s;
-    if (ms === 0)
-        return bad('is zero', FIX);
-    if (ms > MAX_DURATION_MS)
-        return bad('is longer than 24h', FIX);
-    return result_ok(ms);
-}
-/** `90000` -> `1m30s`: the inverse of parseDuration, for messages. */
-function duration_formatDuration(ms) {
-    let seconds = Math.round(ms / 1000);
-    const hours = Math.floor(seconds / 3600);
-    seconds -= hours * 3600;
-    const minutes = Math.floor(seconds / 60);
-    seconds -= minutes * 60;
-    const parts = [hours ? `${hours}h` : '', minutes ? `${minutes}m` : '', seconds ? `${seconds}s` : ''];
-    return parts.join('') || '0s';
 }
 
 ;// CONCATENATED MODULE: ./src/parse/images.ts
@@ -74243,10 +74924,14 @@ function redact(text) {
     return text.replace(/\/\/[^/@\s]*@/, '//***@');
 }
 
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/settings.ts
 // Every input, parsed and validated once into one immutable Settings. The rest of the code never
 // calls core.getInput. Every problem is collected and reported at once, each
 // with the input's name, what was wrong and what to write instead; nothing is clamped or guessed.
+
+
 
 
 
@@ -74270,6 +74955,8 @@ const INPUT = {
     healthCheckUrl: 'health-check-url',
     healthCheckStatus: 'health-check-status',
     healthCheckThreshold: 'health-check-threshold',
+    bakeTime: 'bake-time',
+    drainOverlap: 'drain-overlap',
     rollbackOnFailure: 'rollback-on-failure',
     waitForIdle: 'wait-for-idle',
     mode: 'mode',
@@ -74291,9 +74978,11 @@ const OUTPUT = {
     failureReason: 'failure-reason',
 };
 /**
- * The defaults action.yml declares. They are applied here too because an input that is not set
- * reads as '' when the action runs outside a runner (tests, the demo) and the runner's defaults are
- * not there. github-token's runner default is `${{ github.token }}`, which has no local equivalent.
+ * The defaults action.yml declares (a test keeps the two in step). A runner sets every input that
+ * has a default, whether the step names it or not, so a value equal to its default is never taken
+ * as the user's choice. They are applied here too for a run outside a runner, where an input that
+ * is not set reads as ''. github-token's runner default is `${{ github.token }}`, which has no
+ * local equivalent.
  */
 const settings_DEFAULTS = {
     cluster: 'default',
@@ -74303,6 +74992,8 @@ const settings_DEFAULTS = {
     'rollout-timeout': '60m',
     'health-check-status': '200-399',
     'health-check-threshold': '3',
+    'bake-time': '0s',
+    'drain-overlap': 'true',
     'rollback-on-failure': 'true',
     'wait-for-idle': 'false',
     mode: 'deploy',
@@ -74339,13 +75030,18 @@ const NOT_QUOTED = new Set([
  * Reads and validates every input. Throws one SettingsError listing every problem. The GitHub
  * token is masked before anything else happens, so no later message can print it.
  */
-function readSettings(read = coreInput, mask = core_setSecret) {
+function readSettings(read = coreInput, mask = core_setSecret, workspace = process.env['GITHUB_WORKSPACE'] || process.cwd()) {
     const problems = [];
     const raw = (name) => {
         const value = read(name).trim();
         return value === '' ? (settings_DEFAULTS[name] ?? '') : value;
     };
-    const given = (name) => read(name).trim() !== '';
+    // Set, and not to its default: the runner sets every defaulted input, so only a different value
+    // is the user's choice. A rule "X is only used with Y" fires on a choice, never on a default.
+    const given = (name) => {
+        const value = read(name).trim();
+        return value !== '' && value !== settings_DEFAULTS[name];
+    };
     const complain = (input, message) => {
         problems.push({ input, message: `${input}: ${message}` });
     };
@@ -74359,11 +75055,17 @@ function readSettings(read = coreInput, mask = core_setSecret) {
     const githubToken = raw(INPUT.githubToken);
     if (githubToken !== '')
         mask(githubToken);
+    // URLs may carry credentials (user:password@, ?token=): masked before any message can quote them.
+    for (const name of [INPUT.healthCheckUrl, INPUT.environmentUrl]) {
+        for (const line of raw(name).split(/\r?\n/))
+            for (const secret of urlSecrets(line.trim()))
+                mask(secret);
+    }
     const parsedMode = parseChoice(raw(INPUT.mode), ['deploy', 'rollback', 'plan']);
     const mode = take(INPUT.mode, parsedMode, 'deploy');
     // With a mode that is not one, the rules that depend on the mode would only add noise.
     const modeKnown = parsedMode.ok;
-    const cluster = raw(INPUT.cluster);
+    let cluster = raw(INPUT.cluster);
     if (!ECS_NAME.test(cluster) && !CLUSTER_ARN.test(cluster)) {
         complain(INPUT.cluster, `${JSON.stringify(cluster)} is not a cluster name or ARN; write the cluster's name (e.g. production) or its ARN`);
     }
@@ -74374,9 +75076,21 @@ function readSettings(read = coreInput, mask = core_setSecret) {
     else if (!ECS_NAME.test(service) && !SERVICE_ARN.test(service)) {
         complain(INPUT.service, `${JSON.stringify(service)} is not a service name or ARN; write the service's name (e.g. web) or its ARN`);
     }
+    // A long-format service ARN names its cluster: it must be the one deployed to. With `cluster`
+    // left at its default, the ARN's cluster is the one meant.
+    const arnCluster = clusterOfServiceArn(service);
+    if (arnCluster !== undefined && clusterName(cluster) !== arnCluster) {
+        if (!given(INPUT.cluster))
+            cluster = arnCluster;
+        else
+            complain(INPUT.service, `is a service of cluster "${arnCluster}", but cluster is "${cluster}"; set cluster: ${arnCluster}, or give the ARN of the service in ${cluster}`);
+    }
     let taskDefinition;
     if (given(INPUT.taskDefinition)) {
         taskDefinition = take(INPUT.taskDefinition, parseTaskDefinitionSource(raw(INPUT.taskDefinition)), undefined);
+        // A runner runs the action in GITHUB_WORKSPACE: a relative path means a file of the checkout.
+        if (taskDefinition?.kind === 'file')
+            taskDefinition = { ...taskDefinition, path: (0,external_node_path_.resolve)(workspace, taskDefinition.path) };
     }
     // Rollback mode uses none of the image inputs; each given one is reported once, below.
     const images = mode === 'rollback' ? new Map() : readImages(raw, given, complain, take);
@@ -74410,7 +75124,7 @@ function readSettings(read = coreInput, mask = core_setSecret) {
     const batchTimeoutMs = take(INPUT.batchTimeout, parseDuration(raw(INPUT.batchTimeout)), NaN);
     const rolloutTimeoutMs = take(INPUT.rolloutTimeout, parseDuration(raw(INPUT.rolloutTimeout)), NaN);
     if (batchTimeoutMs > rolloutTimeoutMs) {
-        complain(INPUT.batchTimeout, `${duration_formatDuration(batchTimeoutMs)} is longer than rollout-timeout (${duration_formatDuration(rolloutTimeoutMs)}); write a batch-timeout no longer than rollout-timeout, or raise rollout-timeout`);
+        complain(INPUT.batchTimeout, `${formatDuration(batchTimeoutMs)} is longer than rollout-timeout (${formatDuration(rolloutTimeoutMs)}); write a batch-timeout no longer than rollout-timeout, or raise rollout-timeout`);
     }
     const healthCheckUrls = given(INPUT.healthCheckUrl)
         ? take(INPUT.healthCheckUrl, parseHttpUrlList(raw(INPUT.healthCheckUrl)), [])
@@ -74426,6 +75140,11 @@ function readSettings(read = coreInput, mask = core_setSecret) {
             }
         }
     }
+    const bakeTimeMs = take(INPUT.bakeTime, parseDuration(raw(INPUT.bakeTime), { allowZero: true }), 0);
+    if (bakeTimeMs > batchTimeoutMs) {
+        complain(INPUT.bakeTime, `${formatDuration(bakeTimeMs)} is longer than batch-timeout (${formatDuration(batchTimeoutMs)}), so no batch could pass; write a shorter bake-time, or raise batch-timeout`);
+    }
+    const drainOverlap = take(INPUT.drainOverlap, parseBoolean(raw(INPUT.drainOverlap)), true);
     const rollbackOnFailure = take(INPUT.rollbackOnFailure, parseBoolean(raw(INPUT.rollbackOnFailure)), true);
     const waitForIdle = take(INPUT.waitForIdle, parseBoolean(raw(INPUT.waitForIdle)), false);
     const onCancel = take(INPUT.onCancel, parseChoice(raw(INPUT.onCancel), ['rollback', 'leave']), 'rollback');
@@ -74457,6 +75176,8 @@ function readSettings(read = coreInput, mask = core_setSecret) {
         healthCheckUrls: Object.freeze(healthCheckUrls),
         healthCheckStatus: Object.freeze(healthCheckStatus),
         healthCheckThreshold,
+        bakeTimeMs,
+        drainOverlap,
         rollbackOnFailure,
         waitForIdle,
         rollbackTo,
@@ -74499,18 +75220,63 @@ function readImages(raw, given, complain, take) {
     }
     return images;
 }
+/** `arn:aws:ecs:<region>:<account>:service/<cluster>/<name>` -> cluster; the old `service/<name>` form names none. */
+function clusterOfServiceArn(service) {
+    const m = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service\/([A-Za-z0-9_-]{1,255})\/[A-Za-z0-9_-]{1,255}$/.exec(service);
+    return m?.[1];
+}
+/** A cluster input's name: itself, or the name in its ARN. */
+function clusterName(cluster) {
+    const m = /:cluster\/([A-Za-z0-9_-]{1,255})$/.exec(cluster);
+    return m?.[1] ?? cluster;
+}
 
 ;// CONCATENATED MODULE: ./src/state.ts
 const STATE_KEY = 'rollout';
+/** Keeps the state the post step reads, saving the whole of it (JSON under STATE_KEY) on every change. */
+class StateRecorder {
+    save;
+    log;
+    state;
+    constructor(save, log) {
+        this.save = save;
+        this.log = log;
+    }
+    /** Where main was when it last saved; undefined before the inputs were read. */
+    get phase() {
+        return this.state?.phase;
+    }
+    begin(cluster, service, startedAt) {
+        this.state = { phase: 'preflight', cluster, service, startedAt, updatedAt: startedAt };
+        this.flush();
+    }
+    update(change) {
+        if (!this.state)
+            return;
+        this.state = { ...this.state, ...change, updatedAt: Date.now() };
+        this.flush();
+    }
+    /** Synchronous (core.saveState appends to GITHUB_STATE): safe in the last moments before an exit. */
+    flush() {
+        if (!this.state)
+            return;
+        try {
+            this.save(JSON.stringify(this.state));
+        }
+        catch (error) {
+            this.log.warning(`Could not save the rollout state for the post step: ${error instanceof Error ? error.message : String(error)}`);
+        }
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/post.ts
-// The post step (`post-if: always()`): finds a rollout that main left unfinished (the job was
-// cancelled, timed out or main crashed) and, by `on-cancel`, puts the service back on the previous
-// task definition with the same health gate as a failed rollout, then concludes the check run and
-// the deployment as `cancelled`.
+// The post step (`post-if: always()`): finishes what main left unfinished — a cancelled or crashed
+// rollout, a rollback main could not see through, settings it could not put back — through the
+// same restore path main uses (rollout/restore-run.ts), under the same lease, then concludes the
+// check run and the deployment.
 //
 // Usage: src/entry/post.ts calls `run()`. Tests call `runPost(deps)` with a fake driver and reporter.
-// The decision is the pure `decidePost(state, onCancel)`.
+// The decision is the pure `decidePost(state, onCancel)` (post-decision.ts).
 
 
 
@@ -74522,70 +75288,15 @@ const STATE_KEY = 'rollout';
 
 
 
-/**
- * The most the post step waits for the restore. GitHub's workflow-cancellation docs: "After the 5
- * minute cancellation timeout period, the server will forcibly terminate all jobs and steps marked
- * for cancellation that are still running." Post must have put the settings back and reported
- * before then; ECS goes on moving the service back after the wait ends either way.
- */
-const CANCELLED_JOB_WAIT_MS = 4.5 * 60_000;
-/** Parses what main saved; undefined when there is nothing (main never started) or it is unreadable. */
-function parseState(raw) {
-    if (raw.trim() === '')
-        return undefined;
-    try {
-        const value = JSON.parse(raw);
-        if (typeof value !== 'object' || value === null)
-            return undefined;
-        const state = value;
-        if (typeof state.phase !== 'string' ||
-            typeof state.cluster !== 'string' ||
-            typeof state.service !== 'string') {
-            return undefined;
-        }
-        return value;
-    }
-    catch {
-        return undefined;
-    }
-}
-function decidePost(state, onCancel) {
-    if (!state)
-        return { kind: 'nothing', reason: 'main saved no rollout state (it did not start a rollout)' };
-    const where = `${state.cluster}/${state.service}`;
-    if (state.phase === 'finished')
-        return { kind: 'nothing', reason: `main finished the rollout of ${where}` };
-    if (state.phase === 'preflight' && state.concluded) {
-        return { kind: 'nothing', reason: `main stopped before it changed ${where} and reported why` };
-    }
-    if (state.phase === 'preflight') {
-        return { kind: 'conclude', reason: `main stopped before it changed ${where}: the service is untouched` };
-    }
-    const stage = state.phase === 'rolling-back' ? 'in the rollback' : 'in the rollout';
-    if (onCancel === 'leave') {
-        return {
-            kind: 'leave',
-            ...(state.originalSettings ? { originalSettings: state.originalSettings } : {}),
-            reason: `main stopped ${stage} of ${where}; on-cancel is leave`,
-        };
-    }
-    if (!state.previousTaskDefinitionArn || !state.originalSettings) {
-        // Without them there is nothing safe to go back to; the user must look.
-        return {
-            kind: 'leave',
-            ...(state.originalSettings ? { originalSettings: state.originalSettings } : {}),
-            reason: `main stopped ${stage} of ${where} but did not record the previous task definition, so there is nothing to roll back to`,
-        };
-    }
-    return {
-        kind: 'restore',
-        previousTaskDefinitionArn: state.previousTaskDefinitionArn,
-        originalSettings: state.originalSettings,
-        reason: `main stopped ${stage} of ${where}; on-cancel is rollback`,
-    };
-}
+
+
+
+
+
+
+
 async function runPost(deps) {
-    const { state, settings, log } = deps;
+    const { state, settings, log, clock } = deps;
     const decision = decidePost(state, settings.onCancel);
     if (decision.kind === 'nothing' || !state) {
         log.info(`Nothing to do: ${decision.reason}.`);
@@ -74594,7 +75305,8 @@ async function runPost(deps) {
     log.warning(`${capitalise(decision.reason)}.`);
     // What main concluded stays concluded: post only reports a run that main could not finish.
     const reporter = state.concluded ? undefined : deps.reporter?.(state);
-    const lines = [`### ${state.service}: rollout cancelled`, '', `${capitalise(decision.reason)}.`];
+    const title = state.pending ? 'finishing the rollout' : 'rollout cancelled';
+    const lines = [`### ${state.service}: ${title}`, '', `${capitalise(decision.reason)}.`];
     let result = { decision, summary: '', failed: false };
     let driver;
     let driverProblem = '';
@@ -74603,9 +75315,14 @@ async function runPost(deps) {
             driver = deps.driver(state);
         }
         catch (err) {
-            driverProblem = err instanceof Error ? err.message : String(err);
+            driverProblem = errorMessage(err);
         }
     }
+    // Main's lease, taken up under main's identity: post acts only while it is still this run's.
+    const guard = driver && state.leaseId
+        ? new ServiceGuard({ driver, clock, identity: runIdentity(deps.env ?? process.env, state.leaseId) })
+        : undefined;
+    guard?.adopt();
     if (decision.kind === 'restore' && !driver) {
         const message = `could not reach ECS to roll back ${state.service}: ${driverProblem}`;
         log.warning(capitalise(message));
@@ -74615,62 +75332,59 @@ async function runPost(deps) {
     else if (decision.kind === 'restore' && driver) {
         const prev = taskDefinitionName(decision.previousTaskDefinitionArn);
         log.info(`Rolling ${state.service} back to ${prev}, waiting for every task of it to be healthy in its target groups…`);
-        reporter?.listener({
-            type: 'rollback-started',
-            at: deps.clock.now(),
-            to: decision.previousTaskDefinitionArn,
+        const heartbeat = new Heartbeat((waitingFor, at) => {
+            log.info(waitingFor);
+            reporter?.listener({ type: 'rollback-progress', at, waitingFor });
         });
         const restore = await restorePrevious({
             driver,
-            clock: deps.clock,
+            clock,
+            heartbeat,
+            ...(guard ? { guard } : {}),
             previousTaskDefinitionArn: decision.previousTaskDefinitionArn,
+            ...(state.newTaskDefinitionArn ? { newTaskDefinitionArn: state.newTaskDefinitionArn } : {}),
             originalSettings: decision.originalSettings,
+            desiredCount: state.desiredCount ?? 0,
+            ...(state.serviceDeploymentArn ? { serviceDeploymentArn: state.serviceDeploymentArn } : {}),
+            rolloutStartedAt: state.startedAt,
             timeoutMs: Math.min(settings.rolloutTimeoutMs, CANCELLED_JOB_WAIT_MS),
-            onProgress: (waitingFor) => {
-                log.info(waitingFor);
-                reporter?.listener({ type: 'rollback-progress', at: deps.clock.now(), waitingFor });
-            },
-            ...(deps.signal ? { signal: deps.signal } : {}),
+            callBoundMs: 60_000,
+            onStarted: (_how, words) => reporter?.listener({ type: 'rollback-started', at: clock.now(), to: decision.previousTaskDefinitionArn, how: words }),
         });
-        reporter?.listener({
-            type: 'rollback-finished',
-            at: deps.clock.now(),
-            ok: restore.ok,
-            message: restore.message,
-        });
+        reporter?.listener({ type: 'rollback-finished', at: clock.now(), ok: restore.ok, message: restore.message });
         (restore.ok ? log.info : log.warning)(capitalise(restore.message));
         (restore.settingsRestored.ok ? log.info : log.warning)(capitalise(restore.settingsRestored.message));
         lines.push('', `- ${capitalise(restore.message)}.`, `- ${capitalise(restore.settingsRestored.message)}.`);
+        const failed = !restore.takenOver && (!restore.ok || !restore.settingsRestored.ok);
         result = {
             decision,
             restore,
             settingsRestored: restore.settingsRestored,
             summary: '',
-            failed: !restore.ok || !restore.settingsRestored.ok,
-            ...(!restore.ok
-                ? { problem: restore.message }
-                : !restore.settingsRestored.ok
-                    ? { problem: restore.settingsRestored.message }
-                    : {}),
+            failed,
+            ...(failed ? { problem: !restore.ok ? restore.message : restore.settingsRestored.message } : {}),
         };
+        if (!failed && !restore.takenOver)
+            await releaseLease(guard, log);
     }
     else if (decision.kind === 'leave') {
-        const to = state.newTaskDefinitionArn
-            ? taskDefinitionName(state.newTaskDefinitionArn)
-            : 'the new revision';
-        lines.push('', `- Left the service as it is: ECS goes on with its deployment of ${to}, without this action's health gate.`);
+        const to = state.newTaskDefinitionArn ? taskDefinitionName(state.newTaskDefinitionArn) : 'the new revision';
+        if (!state.pending)
+            lines.push('', `- Left the service as it is: ECS goes on with its deployment of ${to}, without this action's health gate.`);
         if (decision.originalSettings && !driver) {
             lines.push(`- Could not reach ECS to put back the service's deployment settings: ${driverProblem}.`);
+            result = { decision, summary: '', failed: true, problem: driverProblem };
         }
         else if (decision.originalSettings && driver) {
             // The pacing settings were the action's, for its batches; the service owner's go back so
             // ECS finishes (and later deployments run) the way the service was configured.
-            const settingsRestored = await putBackSettings(driver, decision.originalSettings, {
-                clock: deps.clock,
-            });
+            const settingsRestored = await putBackSettings({ driver, clock, ...(guard ? { guard } : {}), original: decision.originalSettings, boundMs: 60_000 });
             (settingsRestored.ok ? log.info : log.warning)(capitalise(settingsRestored.message));
             lines.push(`- ${capitalise(settingsRestored.message)}.`);
-            result = { decision, settingsRestored, summary: '', failed: false };
+            const failed = !settingsRestored.ok && !settingsRestored.takenOver;
+            result = { decision, settingsRestored, summary: '', failed, ...(failed ? { problem: settingsRestored.message } : {}) };
+            if (settingsRestored.ok)
+                await releaseLease(guard, log);
         }
         else {
             lines.push('- The service keeps the deployment settings it has now (main did not record its own).');
@@ -74680,28 +75394,25 @@ async function runPost(deps) {
         lines.push('', '- Nothing to restore.');
     }
     const summary = lines.join('\n');
-    if (reporter) {
-        await reporter.finish('cancelled', summary);
-    }
+    if (reporter)
+        await reporter.finish(state.pending ? (result.failed ? 'failed' : 'rolled-back') : 'cancelled', summary);
     return { ...result, summary };
 }
-function capitalise(text) {
-    return text.charAt(0).toUpperCase() + text.slice(1);
+async function releaseLease(guard, log) {
+    try {
+        await guard?.release(false);
+    }
+    catch (error) {
+        log.warning(`Could not remove the rollout's lease from the service (it expires by itself): ${errorMessage(error)}`);
+    }
 }
-/** Real time, for the restore's waits. */
-const systemClock = {
-    now: () => Date.now(),
-    sleep: async (ms, signal) => {
-        await (0,promises_namespaceObject.setTimeout)(ms, undefined, signal ? { signal } : {});
-    },
-};
 /**
  * The inputs the post step uses. When the inputs do not parse (main then failed before it changed
  * anything, so there is rarely work), the defaults of action.yml stand in rather than failing post.
  */
-function postSettings(state) {
+function postSettings(state, mask) {
     try {
-        return readSettings();
+        return readSettings(undefined, mask);
     }
     catch {
         const timeout = parseDuration(settings_DEFAULTS['rollout-timeout'] ?? '60m');
@@ -74720,10 +75431,14 @@ function postSettings(state) {
     }
 }
 async function run() {
+    const redactor = new Redactor((secret) => core_setSecret(secret));
+    const out = createChannels(redactor);
     try {
         const state = parseState(getState(STATE_KEY));
-        const settings = postSettings(state);
+        const settings = postSettings(state, (secret) => redactor.add(secret));
         const token = getInput('github-token').trim();
+        if (token)
+            redactor.add(token);
         // The post step can be cancelled too; stop waiting then, with the settings still put back.
         const controller = new AbortController();
         const onSignal = () => controller.abort();
@@ -74735,12 +75450,7 @@ async function run() {
             driver: (s) => {
                 const env = s.region && !process.env['AWS_REGION'] ? { ...process.env, AWS_REGION: s.region } : process.env;
                 const clients = createAwsClients(env);
-                return createEcsServiceDriver({
-                    ecs: clients.ecs,
-                    elbv2: clients.elbv2,
-                    cluster: s.cluster,
-                    service: s.service,
-                });
+                return createEcsServiceDriver({ ecs: clients.ecs, elbv2: clients.elbv2, cluster: s.cluster, service: s.service });
             },
             reporter: (s) => {
                 if (!token || settings.report === 'none')
@@ -74749,38 +75459,30 @@ async function run() {
                     octokit: createOctokit(token),
                     context: readGithubContext(),
                     settings: { ...settings, cluster: s.cluster, service: s.service },
-                    log: { info: info, warning: warning },
+                    log: out,
+                    redact: out.redact,
                     resume: {
                         ...(s.checkRunId !== undefined ? { checkRunId: s.checkRunId } : {}),
                         ...(s.deploymentId !== undefined ? { deploymentId: s.deploymentId } : {}),
                     },
                 });
             },
-            log: { info: info, warning: warning },
-            clock: systemClock,
+            log: out,
+            clock: realClock,
             signal: controller.signal,
         });
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
-        if (result.summary && !process.env['GITHUB_STEP_SUMMARY']) {
-            info('GITHUB_STEP_SUMMARY is not set: no job summary written.');
-        }
-        else if (result.summary) {
-            try {
-                await summary.addRaw(result.summary, true).write();
-            }
-            catch (err) {
-                warning(`Could not write the job summary: ${err instanceof Error ? err.message : String(err)}`);
-            }
-        }
+        if (result.summary)
+            await out.writeSummary(result.summary);
         if (result.failed) {
-            setFailed(`The post step could not put ${state?.service ?? 'the service'} back as it was: ${result.problem ?? 'see the warnings above'}`);
+            out.setFailed(`The post step could not put ${state?.service ?? 'the service'} back as it was: ${result.problem ?? 'see the warnings above'}`);
         }
     }
     catch (err) {
         // Only a failure to restore fails the post step; anything else here (reading state, building
         // clients) is reported and the job's own result stands.
-        warning(`Post step: ${err instanceof Error ? err.message : String(err)}`);
+        out.warning(`Post step: ${errorMessage(err)}`);
     }
 }
 

@@ -9,10 +9,12 @@
 //   await core.summary.addRaw(plan.markdown).write();
 // Pass `newTaskDefinition` when main has already built the body (file + images); otherwise runPlan
 // builds it the same way from settings.
-import type { ServiceDriver, TargetGroupFacts } from '../platform/service-driver.js';
 import { planBatches } from '../rollout/plan.js';
+import type { ServiceDriver, TargetGroupFacts } from '../rollout/port.js';
 import type { BatchPlan, ServiceView } from '../rollout/types.js';
+import { taskDefinitionName } from '../rollout/words.js';
 import type { Settings } from '../settings.js';
+import { resolveTarget } from '../target.js';
 import {
   estimateDuration,
   measuredTaskStartSeconds,
@@ -20,24 +22,25 @@ import {
   renderEstimateGantt,
   type Estimate,
 } from '../estimate.js';
-import {
-  readTaskDefinitionFile,
-  sameDefinition,
-  substituteImages,
-  type TaskDefinitionBody,
-} from '../taskdef.js';
 import { diffTaskDefinitions, renderTaskDefinitionDiff, type TaskDefinitionDiff } from '../taskdef-diff.js';
 
 export type PlanSettings = Pick<
   Settings,
-  'cluster' | 'service' | 'taskDefinition' | 'images' | 'batchSize' | 'maxUnavailable'
+  | 'mode'
+  | 'cluster'
+  | 'service'
+  | 'taskDefinition'
+  | 'images'
+  | 'rollbackTo'
+  | 'batchSize'
+  | 'maxUnavailable'
+  | 'bakeTimeMs'
+  | 'drainOverlap'
 >;
 
 export interface RunPlanOptions {
   settings: PlanSettings;
   driver: ServiceDriver;
-  /** The body a deploy would register; built from settings when absent. */
-  newTaskDefinition?: TaskDefinitionBody;
   log?: { info(message: string): void; warning(message: string): void };
 }
 
@@ -55,10 +58,12 @@ export async function runPlan(options: RunPlanOptions): Promise<PlanResult> {
   const { settings, driver } = options;
   const service = await driver.describeService();
   const current = await driver.describeTaskDefinition(service.taskDefinitionArn);
-  const { body: next, registeredArn } = await newDefinition(options);
+  // The same resolution a deploy acts on (target.ts), so the plan says what a deploy would do.
+  const target = await resolveTarget({ ...settings, mode: 'deploy' }, driver, current);
+  const next = target.runs;
   const diff = diffTaskDefinitions(current.body, next);
-  const unchanged = sameDefinition(next, current.body);
-  const reuses = unchanged ? current.arn : registeredArn;
+  const unchanged = target.unchanged;
+  const reuses = target.arn;
 
   const plan = planBatches({
     desired: service.desiredCount,
@@ -76,6 +81,8 @@ export async function runPlan(options: RunPlanOptions): Promise<PlanResult> {
       ? { taskStartSeconds: start.seconds, taskStartSource: start.source }
       : {}),
     ...stopTimeout(next),
+    bakeSeconds: settings.bakeTimeMs / 1000,
+    overlap: settings.drainOverlap,
   });
 
   const markdown = renderPlan({
@@ -100,26 +107,6 @@ export async function runPlan(options: RunPlanOptions): Promise<PlanResult> {
   };
 }
 
-async function newDefinition(
-  options: RunPlanOptions,
-): Promise<{ body: TaskDefinitionBody; registeredArn?: string }> {
-  const { settings, driver } = options;
-  if (options.newTaskDefinition) return { body: options.newTaskDefinition };
-  const source = settings.taskDefinition;
-  if (!source)
-    throw new Error(
-      'task-definition is required in plan mode: a JSON file path, a family[:revision] or an ARN',
-    );
-  if (source.kind === 'file') {
-    const loaded = await readTaskDefinitionFile(source.path);
-    return { body: substituteImages(loaded.body, settings.images) };
-  }
-  const record = await driver.describeTaskDefinition(source.ref);
-  const body = substituteImages(record.body, settings.images);
-  // With image overrides a deploy registers a new revision; without, it deploys this one as is.
-  return settings.images.size > 0 ? { body } : { body, registeredArn: record.arn };
-}
-
 async function taskStart(
   driver: ServiceDriver,
   log: RunPlanOptions['log'],
@@ -139,7 +126,7 @@ async function taskStart(
   }
 }
 
-function stopTimeout(body: TaskDefinitionBody): { stopTimeoutSeconds?: number } {
+function stopTimeout(body: Record<string, unknown>): { stopTimeoutSeconds?: number } {
   const containers = Array.isArray(body['containerDefinitions'])
     ? (body['containerDefinitions'] as unknown[])
     : [];
@@ -164,11 +151,11 @@ function renderPlan(p: {
 }): string {
   const { settings, service, plan } = p;
   const where = `${settings.cluster}/${settings.service}`;
-  const current = short(p.currentArn);
+  const current = taskDefinitionName(p.currentArn);
   let what: string;
   if (p.unchanged)
-    what = `The new task definition equals the running \`${current}\`: a deploy registers nothing and rolls the service onto \`${current}\` again.`;
-  else if (p.reuses) what = `A deploy moves the service from \`${current}\` to \`${short(p.reuses)}\`.`;
+    what = `The new task definition equals the running \`${current}\`: a deploy registers nothing, rolls nothing, and only verifies the service is healthy on it.`;
+  else if (p.reuses) what = `A deploy moves the service from \`${current}\` to \`${taskDefinitionName(p.reuses)}\`.`;
   else
     what = `A deploy registers a new revision of \`${String(p.diff.family.to ?? '?')}\` and moves the service from \`${current}\` to it.`;
 
@@ -188,8 +175,9 @@ function renderPlan(p: {
     '|---|---|---|---|---|',
     `| ${plan.desired} | ${plan.batchSize} | ${plan.maxUnavailable} | ${plan.batches.length} | ${sizes(plan.batches)} |`,
     '',
-    `During the rollout the service gets maximumPercent ${plan.settings.maximumPercent} and minimumHealthyPercent ` +
-      `${plan.settings.minimumHealthyPercent}; its own (${own.maximumPercent} / ${own.minimumHealthyPercent}) are put back at the end.`,
+    `Between batches the service is held (maximumPercent ${plan.hold.maximumPercent}, minimumHealthyPercent ${plan.hold.minimumHealthyPercent}); ` +
+      `each batch is released with maximumPercent ${plan.releases[0]?.maximumPercent ?? '—'} and minimumHealthyPercent ${plan.releases[0]?.minimumHealthyPercent ?? '—'}; ` +
+      `its own (${own.maximumPercent} / ${own.minimumHealthyPercent}) are put back at the end.`,
     ...(plan.notes ?? []).map((n) => `- ${n}`),
     '',
     '### Target groups',
@@ -197,12 +185,12 @@ function renderPlan(p: {
     ...(p.groups.length === 0
       ? ['The service has no target group: batches would be gated on ECS task state only.']
       : [
-          '| target group | health check | healthy after | deregistration delay |',
+          '| target group | health check | a new target is healthy after | deregistration delay |',
           '|---|---|---|---|',
           ...p.groups.map(
             (g) =>
               `| ${g.name} | ${g.healthCheck.protocol} ${g.healthCheck.path || '/'} every ${g.healthCheck.intervalSeconds} s | ` +
-              `${g.healthCheck.healthyThreshold} passing checks | ${g.deregistrationDelaySeconds} s |`,
+              `1 passing check (${g.healthCheck.healthyThreshold} after being unhealthy) | ${g.deregistrationDelaySeconds} s |`,
           ),
         ]),
     '',
@@ -220,6 +208,4 @@ function sizes(batches: readonly number[]): string {
   return `${batches.slice(0, 10).join(', ')}, … (${batches.length - 10} more)`;
 }
 
-function short(arn: string): string {
-  return arn.slice(arn.lastIndexOf('/') + 1);
-}
+

@@ -1,6 +1,7 @@
 // Manual rollback (`mode: rollback`): which task definition to go back to. Read-only: every check
 // happens before main changes anything, and main then runs the same gated batches as a deploy.
-import type { ServiceDriver, TaskDefinitionRecord } from '../platform/service-driver.js';
+import type { ServiceDriver, TaskDefinitionRecord } from '../rollout/port.js';
+import { taskDefinitionName } from '../rollout/words.js';
 import type { Settings } from '../settings.js';
 
 /**
@@ -38,7 +39,7 @@ export async function resolveRollbackTarget(
   let record: TaskDefinitionRecord;
   if (target.kind === 'arn') {
     record = await describe(driver, target.arn, `rollback-to "${target.arn}"`);
-    resolved = { arn: record.arn, how: `${short(record.arn)}, as given in rollback-to` };
+    resolved = { arn: record.arn, how: `${taskDefinitionName(record.arn)}, as given in rollback-to` };
   } else if (target.kind === 'revision') {
     const ref = `${family}:${target.revision}`;
     record = await describe(
@@ -55,13 +56,13 @@ export async function resolveRollbackTarget(
   // task definition"; UpdateService would refuse it, so say so before anything changes.
   if (record.status !== 'ACTIVE') {
     throw new Error(
-      `Cannot roll back ${driver.service} to ${short(record.arn)}: that revision is ${record.status}, and ECS ` +
+      `Cannot roll back ${driver.service} to ${taskDefinitionName(record.arn)}: that revision is ${record.status}, and ECS ` +
         'does not let a service move to a deregistered task definition. Register it again, or pick another with rollback-to.',
     );
   }
   if (sameTaskDefinition(record.arn, current)) {
     throw new Error(
-      `Nothing to roll back: ${driver.service} in ${driver.cluster} already runs ${short(current)} (${resolved.how}). ` +
+      `Nothing to roll back: ${driver.service} in ${driver.cluster} already runs ${taskDefinitionName(current)} (${resolved.how}). ` +
         'Pick another revision with rollback-to.',
     );
   }
@@ -85,11 +86,11 @@ async function previousOf(
         record,
         resolved: {
           arn: record.arn,
-          how: `${short(record.arn)}, live before the last successful rollout to ${short(current)} (recorded on the service)`,
+          how: `${taskDefinitionName(record.arn)}, live before the last successful rollout to ${taskDefinitionName(current)} (recorded on the service)`,
         },
       };
     }
-    why = `the service's record says this action last deployed ${short(deployed)}, but it now runs ${short(current)} (changed outside this action)`;
+    why = `the service's record says this action last deployed ${taskDefinitionName(deployed)}, but it now runs ${taskDefinitionName(current)} (changed outside this action)`;
   }
 
   const arns = await driver.listTaskDefinitionArns(family);
@@ -108,8 +109,8 @@ async function previousOf(
     record,
     resolved: {
       arn: record.arn,
-      how: `${short(record.arn)}, the newest ACTIVE revision of "${family}" older than the running ${revision}`,
-      warning: `rollback-to: previous fell back to ${short(record.arn)} because ${why}. Check that it is the revision you want.`,
+      how: `${taskDefinitionName(record.arn)}, the newest ACTIVE revision of "${family}" older than the running ${revision}`,
+      warning: `rollback-to: previous fell back to ${taskDefinitionName(record.arn)} because ${why}. Check that it is the revision you want.`,
     },
   };
 }
@@ -138,15 +139,12 @@ function sameTaskDefinition(a: string, b: string): boolean {
   return x.family === y.family && x.revision === y.revision;
 }
 
-function short(ref: string): string {
-  return ref.slice(ref.lastIndexOf('/') + 1);
-}
 
 function tagValue(arn: string): string {
   // A family name may be up to 255 characters: then the ARN, or even family:revision, would not fit
   // a tag; the bare revision (of the service's own family) always does. readTag undoes this.
   if (arn.length <= TAG_VALUE_LIMIT) return arn;
-  const name = short(arn);
+  const name = taskDefinitionName(arn);
   return name.length <= TAG_VALUE_LIMIT ? name : String(parseTaskDefinition(arn).revision);
 }
 

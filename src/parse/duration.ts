@@ -9,15 +9,15 @@ export const MAX_DURATION_MS = 24 * UNIT_MS.h;
 
 const FIX = 'write a whole number with a unit, h, m or s, largest first (e.g. 90s, 10m, 1h30m), at most 24h';
 
-/** Parses a duration into milliseconds. */
-export function parseDuration(text: string): Parsed<number> {
+/** Parses a duration into milliseconds; zero only where `allowZero` (e.g. bake-time: 0s). */
+export function parseDuration(text: string, options: { allowZero?: boolean } = {}): Parsed<number> {
   if (/^\d+$/.test(text)) return bad('has no unit', FIX);
   const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
   if (text === '' || !match) return bad('is not a duration', FIX);
   const [, hours, minutes, seconds] = match;
   const ms =
     Number(hours ?? 0) * UNIT_MS.h + Number(minutes ?? 0) * UNIT_MS.m + Number(seconds ?? 0) * UNIT_MS.s;
-  if (ms === 0) return bad('is zero', FIX);
+  if (ms === 0 && !options.allowZero) return bad('is zero', FIX);
   if (ms > MAX_DURATION_MS) return bad('is longer than 24h', FIX);
   return ok(ms);
 }

@@ -10,6 +10,9 @@ import packageJson from '../../package.json' with { type: 'json' };
 export const USER_AGENT_NAME = 'ecs-rolling-deploy';
 export const VERSION: string = packageJson.version;
 
+export const CONNECTION_TIMEOUT_MS = 5_000;
+export const REQUEST_TIMEOUT_MS = 20_000;
+
 export interface AwsClients {
   region: string;
   ecs: ECSClient;
@@ -40,6 +43,10 @@ export function createAwsClients(env: NodeJS.ProcessEnv = process.env): AwsClien
     // throttling answer — the rollout polls the same read APIs every second while a batch settles.
     retryMode: 'adaptive',
     maxAttempts: 5,
+    // AWS calls may hang: a connection must open within 5 s and an answer arrive within 20 s (the
+    // socket idle time), or the SDK gives up and retries. The engine retries again, within the
+    // bound of the phase it is in, so a hung call costs seconds, not the whole rollout.
+    requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
     customUserAgent: [[USER_AGENT_NAME, VERSION]] as [string, string][],
   };
   return { region, ecs: new ECSClient(common), elbv2: new ElasticLoadBalancingV2Client(common) };

@@ -1,60 +1,139 @@
-// Errors from the platform: AWS's error code and message kept, with the context a user needs to
-// act (which cluster, service, target group or task definition, and what to do about it).
+// AWS errors, classified at the platform boundary. Everything the driver throws is a DriverError:
+// a sentence with the context a user needs (which cluster, service, target group or task
+// definition, and what to do), AWS's code, the HTTP status or network code kept, and a kind the
+// engine retries on (throttled, transient) or not (fatal).
+import { DriverError, type ErrorKind } from '../rollout/port.js';
+import { errorMessage } from '../rollout/words.js';
 
-/** One way to turn anything thrown into a sentence. */
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  if (typeof error === 'string') return error;
-  try {
-    return JSON.stringify(error);
-  } catch {
-    return String(error);
-  }
+/** The error codes AWS uses for "slow down" across ECS (JSON) and ELBv2 (Query). */
+const THROTTLING_CODES = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+]);
+
+/** Codes AWS answers for its own faults (5xx) or a request that timed out on its side. */
+const TRANSIENT_CODES = new Set([
+  'InternalFailure',
+  'InternalError',
+  'InternalServerError',
+  'ServerException',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  'RequestAbortedError',
+]);
+
+/**
+ * Network failures with no answer from AWS: the connection was reset, refused, dropped or timed out,
+ * or DNS failed for a moment. The SDK already retried them; they stay transient for the engine.
+ */
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+interface AwsErrorLike {
+  name?: unknown;
+  code?: unknown;
+  message?: unknown;
+  $retryable?: { throttling?: boolean };
+  $metadata?: { httpStatusCode?: number };
+  $fault?: unknown;
+  cause?: unknown;
 }
 
-/** AWS's error code: the SDK puts it in `name` (e.g. `ClusterNotFoundException`). */
-export function awsErrorCode(error: unknown): string | undefined {
-  if (error instanceof Error && error.name && error.name !== 'Error') return error.name;
+export interface Classified {
+  kind: ErrorKind;
+  code?: string;
+  httpStatus?: number;
+  networkCode?: string;
+}
+
+/** Reads what an SDK (or Node) error says about itself: AWS code, HTTP status, network code. */
+export function classifyAwsError(error: unknown): Classified {
+  if (error instanceof DriverError) {
+    return withDefined({ kind: error.kind }, error.code, error.httpStatus, error.networkCode);
+  }
+  if (typeof error !== 'object' || error === null) return { kind: 'fatal' };
+  const e = error as AwsErrorLike;
+  const httpStatus = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
+  const networkCode = networkCodeOf(e);
+  // The SDK names an AWS error after its code; a plain `Error` has no code of AWS's.
+  const code =
+    networkCode === undefined && typeof e.name === 'string' && e.name !== 'Error' ? e.name : undefined;
+
+  let kind: ErrorKind = 'fatal';
+  if ((code !== undefined && THROTTLING_CODES.has(code)) || e.$retryable?.throttling === true || httpStatus === 429)
+    kind = 'throttled';
+  else if (
+    (code !== undefined && TRANSIENT_CODES.has(code)) ||
+    (httpStatus !== undefined && httpStatus >= 500) ||
+    networkCode !== undefined ||
+    e.$retryable !== undefined ||
+    e.$fault === 'server'
+  )
+    kind = 'transient';
+  return withDefined({ kind }, code, httpStatus, networkCode);
+}
+
+function networkCodeOf(e: AwsErrorLike): string | undefined {
+  for (let cause: unknown = e, depth = 0; typeof cause === 'object' && cause !== null && depth < 4; depth++) {
+    const c = cause as AwsErrorLike;
+    if (typeof c.code === 'string' && NETWORK_CODES.has(c.code)) return c.code;
+    // Node's http client says this when the server closed the socket without an answer.
+    if (typeof c.message === 'string' && /socket hang up/i.test(c.message)) return 'ECONNRESET';
+    cause = c.cause;
+  }
   return undefined;
 }
 
-/** Throttling as the SDK classifies it: the code, or the `$retryable.throttling` marker. */
-export function isThrottling(error: unknown): boolean {
-  const code = awsErrorCode(error);
-  if (code && /^(ThrottlingException|Throttling|TooManyRequestsException|RequestLimitExceeded)$/.test(code)) {
-    return true;
-  }
-  const retryable = (error as { $retryable?: { throttling?: boolean } } | null)?.$retryable;
-  return retryable?.throttling === true;
+function withDefined(
+  base: { kind: ErrorKind },
+  code: string | undefined,
+  httpStatus: number | undefined,
+  networkCode: string | undefined,
+): Classified {
+  return {
+    ...base,
+    ...(code !== undefined ? { code } : {}),
+    ...(httpStatus !== undefined ? { httpStatus } : {}),
+    ...(networkCode !== undefined ? { networkCode } : {}),
+  };
 }
 
 /**
- * An error with AWS's code kept as its `name`, so code that tells throttling from the rest (the
- * rollout's back-off) still recognises a wrapped error. `$retryable` is copied for the same reason.
+ * `<what failed>: <AWS code>: <AWS message>. <fix>`, classified. A DriverError passes through
+ * unchanged, so a clear error raised deeper is not wrapped twice.
  */
-export class PlatformError extends Error {
-  readonly code: string | undefined;
-  readonly $retryable?: { throttling?: boolean };
-
-  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = options.code;
-    this.name = options.code ?? 'PlatformError';
-    const retryable = (options.cause as { $retryable?: { throttling?: boolean } } | null | undefined)
-      ?.$retryable;
-    if (retryable) this.$retryable = retryable;
-  }
+export function driverError(error: unknown, what: string, fix?: string): DriverError {
+  if (error instanceof DriverError) return error;
+  const classified = classifyAwsError(error);
+  const label = classified.code ?? classified.networkCode;
+  const status = classified.httpStatus !== undefined && classified.httpStatus >= 500 ? ` (HTTP ${classified.httpStatus})` : '';
+  const detail = label ? `${label}${status}: ${errorMessage(error)}` : `${errorMessage(error)}${status}`;
+  // A fix is advice for errors a user must act on; a passing fault needs none.
+  const advice = fix && classified.kind === 'fatal' ? `. ${fix}` : '';
+  return new DriverError(`${what}: ${detail}${advice}`, { ...classified, cause: error });
 }
 
-/**
- * `<what failed>: <AWS code>: <AWS message>. <fix>`. A PlatformError passes through unchanged, so a
- * clear error raised deeper is not wrapped twice.
- */
-export function wrapAwsError(error: unknown, what: string, fix?: string): PlatformError {
-  if (error instanceof PlatformError) return error;
-  const code = awsErrorCode(error);
-  const detail = code ? `${code}: ${errorMessage(error)}` : errorMessage(error);
-  const options: { code?: string; cause?: unknown } = { cause: error };
-  if (code) options.code = code;
-  return new PlatformError(`${what}: ${detail}${fix ? `. ${fix}` : ''}`, options);
+/** A refusal the driver raises itself (no AWS error behind it): never retried. */
+export function refusal(message: string, code?: string): DriverError {
+  return new DriverError(message, { kind: 'fatal', ...(code !== undefined ? { code } : {}) });
 }

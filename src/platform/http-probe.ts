@@ -2,10 +2,11 @@
 // @actions/http-client: one GET, a hard timeout, no retries (the gate's threshold counts failures,
 // a silent retry would hide them), redirects not followed (a 3xx is answered as the status it is,
 // and the caller's status ranges judge it). URLs may carry credentials in userinfo or query
-// strings: they are masked in the log and never appear in a message.
+// strings: a message here names it only in its redacted form.
 import { HttpClient } from '@actions/http-client';
 import { USER_AGENT_NAME, VERSION } from './aws.js';
-import { errorMessage } from './errors.js';
+import { redactUrl, urlSecrets } from '../secrets.js';
+import { errorMessage } from '../rollout/words.js';
 
 export interface ProbeAnswer {
   status?: number;
@@ -17,45 +18,10 @@ export interface HttpProbeImpl {
   get(url: string, timeoutMs: number): Promise<ProbeAnswer>;
 }
 
-/** `https://user:pw@host/p?token=x` → `https://***@host/p?***`: safe to print. */
-export function redactUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return '<invalid URL>';
-  }
-  const auth = parsed.username || parsed.password ? '***@' : '';
-  const query = parsed.search ? '?***' : '';
-  return `${parsed.protocol}//${auth}${parsed.host}${parsed.pathname}${query}`;
-}
-
-/** The secret parts of a URL: password, username, and every query value. */
-export function urlSecrets(url: string): string[] {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return [];
-  }
-  const secrets = [parsed.password, parsed.username, ...[...parsed.searchParams.values()]];
-  if (parsed.search.length > 1) secrets.push(parsed.search.slice(1));
-  return [...new Set(secrets.map((s) => decodeURIComponent(s)).filter((s) => s.length > 0))];
-}
-
-export interface HttpProbeOptions {
-  /** core.setSecret: called once for each secret part of each URL probed. */
-  setSecret?: (secret: string) => void;
-}
-
-export function createHttpProbe(options: HttpProbeOptions = {}): HttpProbeImpl {
-  const masked = new Set<string>();
+/** The URLs' secrets were registered with the Redactor when the inputs were read (src/secrets.ts). */
+export function createHttpProbe(): HttpProbeImpl {
   return {
     async get(url: string, timeoutMs: number): Promise<ProbeAnswer> {
-      if (!masked.has(url)) {
-        masked.add(url);
-        for (const secret of urlSecrets(url)) options.setSecret?.(secret);
-      }
       const client = new HttpClient(`${USER_AGENT_NAME}/${VERSION}`, [], {
         allowRedirects: false,
         allowRetries: false,

@@ -1,169 +1,132 @@
-// One snapshot of a service, read in as few calls as AWS allows, and translated into the engine's
-// plain shapes (src/rollout/types.ts). No decision is taken here.
-//   1 DescribeServices, ListTasks pages of 100 (RUNNING and STOPPED), DescribeTasks chunks of 100,
-//   1 DescribeTargetHealth per target group of the service (in parallel).
+// One snapshot of a service, read in as few calls as AWS allows. The observer remembers what it saw
+// so each snapshot reads only what can have changed:
+//   1 DescribeServices;
+//   ListTasks (desiredStatus RUNNING), pages of 100;
+//   DescribeTasks, chunks of 100, for the listed tasks, the ones seen stopping (desiredStatus
+//     STOPPED, not yet STOPPED) and the ones that left the listing since the last snapshot;
+//   1 DescribeTargetHealth per target group (it has no paging: one call answers every target).
+// A task seen STOPPED never changes again, so it is described once and kept. STOPPED tasks are
+// listed only when a deployment's failedTasks count grew (a task may have started and stopped
+// between two snapshots): ECS keeps stopped tasks about an hour, and re-reading them every poll
+// would spend the account's ListTasks/DescribeTasks budget on nothing.
 import {
-  DescribeServicesCommand,
   DescribeTasksCommand,
   ListTasksCommand,
   type DesiredStatus,
   type ECSClient,
-  type Service,
   type Task,
 } from '@aws-sdk/client-ecs';
 import {
   DescribeTargetHealthCommand,
   type ElasticLoadBalancingV2Client,
-  type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { ServiceView, Snapshot, TargetView, TaskView } from '../rollout/types.js';
-import { PlatformError, wrapAwsError } from './errors.js';
+import type { Snapshot, TargetView, TaskView } from '../rollout/types.js';
+import { driverError } from './errors.js';
 import { allPages } from './pages.js';
+import {
+  assertDeployableService,
+  describeServiceRaw,
+  toServiceView,
+  toTargetView,
+  toTaskView,
+  type ServiceRef,
+} from './shapes.js';
 
 /** ListTasks and DescribeTasks take at most 100 per call (ECS API reference). */
 export const TASK_PAGE_SIZE = 100;
 /** Parallel DescribeTasks calls: enough for latency, well under ECS's burst for cluster reads. */
 const DESCRIBE_TASKS_CONCURRENCY = 4;
 
-export interface ServiceRef {
-  cluster: string;
-  service: string;
+export interface ObserverClients {
+  ecs: ECSClient;
+  elbv2: ElasticLoadBalancingV2Client;
 }
 
-const ms = (date: Date | undefined): number | undefined => (date ? date.getTime() : undefined);
+export class ServiceObserver {
+  /** Tasks seen STOPPED since this observer started: final, never described again. */
+  private readonly stopped = new Map<string, TaskView>();
+  /** Tasks seen with desiredStatus STOPPED but not yet STOPPED: described every snapshot. */
+  private readonly stopping = new Set<string>();
+  /** Tasks listed RUNNING by the last snapshot. */
+  private listed = new Set<string>();
+  /** STOPPED tasks that were there before this observer started: not ours to explain. */
+  private readonly earlierStopped = new Set<string>();
+  private failedTasksSeen = new Map<string, number>();
+  private first = true;
 
-/** Sets only the optional properties that have a value (exactOptionalPropertyTypes). */
-function withDefined<T extends object>(base: T, optional: Record<string, unknown>): T {
-  const out = { ...base } as Record<string, unknown>;
-  for (const [key, value] of Object.entries(optional)) if (value !== undefined) out[key] = value;
-  return out as T;
-}
+  constructor(
+    private readonly clients: ObserverClients,
+    private readonly ref: ServiceRef,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-// ---------------------------------------------------------------------------------------------
-// DescribeServices, with the errors a user can act on.
+  async observe(): Promise<Snapshot> {
+    const { ecs, elbv2 } = this.clients;
+    const raw = await describeServiceRaw(ecs, this.ref);
+    assertDeployableService(raw, this.ref);
+    const service = toServiceView(raw);
 
-/**
- * DescribeServices for one service. ECS answers an unknown cluster with ClusterNotFoundException,
- * and an unknown service not with an error but with a `failures` entry (reason MISSING); a deleted
- * service is still returned for a while with status INACTIVE, a service being deleted DRAINING.
- */
-export async function describeServiceRaw(ecs: ECSClient, ref: ServiceRef): Promise<Service> {
-  const where = `service "${ref.service}" in cluster "${ref.cluster}"`;
-  let answer;
-  try {
-    answer = await ecs.send(new DescribeServicesCommand({ cluster: ref.cluster, services: [ref.service] }));
-  } catch (error) {
-    if ((error as Error).name === 'ClusterNotFoundException') {
-      throw wrapAwsError(
+    const grew = service.deployments.some((d) => d.failedTasks > (this.failedTasksSeen.get(d.id) ?? 0));
+    const listStopped = this.first || grew;
+    const [running, stoppedList, targets] = await Promise.all([
+      this.list('RUNNING'),
+      listStopped ? this.list('STOPPED') : Promise.resolve([] as string[]),
+      describeTargets(elbv2, service.targetGroupArns),
+    ]);
+    if (this.first) for (const arn of stoppedList) this.earlierStopped.add(arn);
+
+    const runningSet = new Set(running);
+    const toDescribe = new Set<string>(running);
+    for (const arn of this.stopping) toDescribe.add(arn);
+    // Left the RUNNING listing since the last look: ECS set it to stop; find out why, once.
+    for (const arn of this.listed) if (!runningSet.has(arn) && !this.stopped.has(arn)) toDescribe.add(arn);
+    for (const arn of stoppedList) {
+      if (!this.earlierStopped.has(arn) && !this.stopped.has(arn)) toDescribe.add(arn);
+    }
+
+    const described = await this.describe([...toDescribe]);
+    const live: TaskView[] = [];
+    for (const task of described) {
+      if (task.lastStatus === 'STOPPED') {
+        this.stopped.set(task.arn, task);
+        this.stopping.delete(task.arn);
+      } else {
+        if (task.desiredStatus === 'STOPPED') this.stopping.add(task.arn);
+        live.push(task);
+      }
+    }
+    // A task ECS no longer describes (MISSING) has long stopped: stop asking about it.
+    const seen = new Set(described.map((t) => t.arn));
+    for (const arn of this.stopping) if (!seen.has(arn)) this.stopping.delete(arn);
+
+    this.listed = runningSet;
+    this.first = false;
+    this.failedTasksSeen = new Map(service.deployments.map((d) => [d.id, d.failedTasks]));
+    return { at: this.now(), service, tasks: [...live, ...this.stopped.values()], targets };
+  }
+
+  private async list(desiredStatus: DesiredStatus): Promise<string[]> {
+    try {
+      return await listServiceTaskArns(this.clients.ecs, this.ref, desiredStatus);
+    } catch (error) {
+      throw driverError(
         error,
-        `Cluster "${ref.cluster}" not found`,
-        'Check the `cluster` input (name or ARN) and that AWS_REGION is the region the cluster is in',
+        `Listing the tasks of service "${this.ref.service}" in cluster "${this.ref.cluster}" failed`,
       );
     }
-    throw wrapAwsError(error, `DescribeServices for ${where} failed`);
   }
-  const service = answer.services?.[0];
-  if (!service) {
-    const failure = answer.failures?.[0];
-    throw new PlatformError(
-      `Service "${ref.service}" not found in cluster "${ref.cluster}"` +
-        (failure?.reason ? ` (ECS: ${failure.reason})` : '') +
-        '. Check the `service` and `cluster` inputs and the region; create the service before deploying to it',
-      { code: 'ServiceNotFoundException' },
-    );
-  }
-  return service;
-}
 
-/**
- * The checks every mode needs before it reads or changes a service: ACTIVE, the ECS deployment
- * controller (the rolling update this action paces; CODE_DEPLOY and EXTERNAL services deploy through
- * task sets instead) and at least one load-balancer target group to gate on.
- */
-export function assertDeployableService(service: Service, ref: ServiceRef): void {
-  const where = `Service "${ref.service}" in cluster "${ref.cluster}"`;
-  if (service.status && service.status !== 'ACTIVE') {
-    throw new PlatformError(
-      `${where} is ${service.status}` +
-        (service.status === 'DRAINING' ? ' (being deleted)' : ' (deleted)') +
-        '; only an ACTIVE service can be deployed. Recreate the service, or fix the `service` input',
-      { code: 'ServiceNotActiveException' },
-    );
-  }
-  const controller = service.deploymentController?.type ?? 'ECS';
-  if (controller !== 'ECS') {
-    throw new PlatformError(
-      `${where} uses the ${controller} deployment controller; this action paces ECS rolling updates ` +
-        'and needs deploymentController type ECS. Deploy it with CodeDeploy / its own controller, or recreate the service with the ECS controller',
-      { code: 'UnsupportedDeploymentController' },
-    );
-  }
-  if (targetGroupArnsOf(service).length === 0) {
-    throw new PlatformError(
-      `${where} has no load balancer target group; the rollout gates each batch on ELBv2 target health. ` +
-        'Attach the service to a target group (loadBalancers in CreateService/UpdateService)',
-      { code: 'NoTargetGroup' },
-    );
+  private async describe(arns: readonly string[]): Promise<TaskView[]> {
+    try {
+      return (await describeTasksChunked(this.clients.ecs, this.ref.cluster, arns)).map(toTaskView);
+    } catch (error) {
+      throw driverError(
+        error,
+        `Describing the tasks of service "${this.ref.service}" in cluster "${this.ref.cluster}" failed`,
+      );
+    }
   }
 }
-
-export function targetGroupArnsOf(service: Service): string[] {
-  const arns = (service.loadBalancers ?? []).map((lb) => lb.targetGroupArn).filter((a): a is string => !!a);
-  return [...new Set(arns)];
-}
-
-export function toServiceView(service: Service): ServiceView {
-  const config = service.deploymentConfiguration;
-  const breaker = config?.deploymentCircuitBreaker;
-  return {
-    arn: service.serviceArn ?? '',
-    name: service.serviceName ?? '',
-    clusterArn: service.clusterArn ?? '',
-    status: service.status ?? '',
-    desiredCount: service.desiredCount ?? 0,
-    runningCount: service.runningCount ?? 0,
-    pendingCount: service.pendingCount ?? 0,
-    taskDefinitionArn: service.taskDefinition ?? '',
-    // ECS's defaults for a service created without a deploymentConfiguration (rolling update:
-    // minimumHealthyPercent 100, maximumPercent 200).
-    settings: withDefined(
-      {
-        maximumPercent: config?.maximumPercent ?? 200,
-        minimumHealthyPercent: config?.minimumHealthyPercent ?? 100,
-      },
-      { circuitBreaker: breaker ? { enable: breaker.enable, rollback: breaker.rollback } : undefined },
-    ),
-    deployments: (service.deployments ?? []).map((d) =>
-      withDefined(
-        {
-          id: d.id ?? '',
-          status: d.status ?? '',
-          taskDefinitionArn: d.taskDefinition ?? '',
-          desiredCount: d.desiredCount ?? 0,
-          pendingCount: d.pendingCount ?? 0,
-          runningCount: d.runningCount ?? 0,
-          failedTasks: d.failedTasks ?? 0,
-        },
-        {
-          rolloutState: d.rolloutState,
-          rolloutStateReason: d.rolloutStateReason,
-          createdAt: ms(d.createdAt),
-          updatedAt: ms(d.updatedAt),
-        },
-      ),
-    ),
-    events: (service.events ?? []).map((e) => ({
-      id: e.id ?? '',
-      createdAt: ms(e.createdAt) ?? 0,
-      message: e.message ?? '',
-    })),
-    targetGroupArns: targetGroupArnsOf(service),
-    deploymentController: service.deploymentController?.type ?? 'ECS',
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Tasks.
 
 /** Every task ARN of the service with this desired status, page by page. */
 export async function listServiceTaskArns(
@@ -196,7 +159,7 @@ export async function describeTasksChunked(
 ): Promise<Task[]> {
   const chunks: string[][] = [];
   for (let i = 0; i < arns.length; i += TASK_PAGE_SIZE) chunks.push(arns.slice(i, i + TASK_PAGE_SIZE));
-  const results: Task[][] = new Array<Task[]>(chunks.length);
+  const results = new Array<Task[]>(chunks.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < chunks.length) {
@@ -207,60 +170,6 @@ export async function describeTasksChunked(
   };
   await Promise.all(Array.from({ length: Math.min(DESCRIBE_TASKS_CONCURRENCY, chunks.length) }, worker));
   return results.flat();
-}
-
-/** The awsvpc ENI attachment carries the task's private IPv4 address (the `ip` target id). */
-export function taskIp(task: Task): string | undefined {
-  for (const attachment of task.attachments ?? []) {
-    if (attachment.type !== 'ElasticNetworkInterface' && attachment.type !== 'eni') continue;
-    const ip = attachment.details?.find((d) => d.name === 'privateIPv4Address')?.value;
-    if (ip) return ip;
-  }
-  return task.containers?.flatMap((c) => c.networkInterfaces ?? []).find((n) => n.privateIpv4Address)
-    ?.privateIpv4Address;
-}
-
-export function toTaskView(task: Task): TaskView {
-  const arn = task.taskArn ?? '';
-  return withDefined(
-    {
-      arn,
-      id: arn.slice(arn.lastIndexOf('/') + 1),
-      taskDefinitionArn: task.taskDefinitionArn ?? '',
-      lastStatus: task.lastStatus ?? '',
-      desiredStatus: task.desiredStatus ?? '',
-      containers: (task.containers ?? []).map((c) =>
-        withDefined(
-          { name: c.name ?? '' },
-          { exitCode: c.exitCode ?? undefined, reason: c.reason, lastStatus: c.lastStatus },
-        ),
-      ),
-    },
-    {
-      startedBy: task.startedBy,
-      ip: taskIp(task),
-      createdAt: ms(task.createdAt),
-      startedAt: ms(task.startedAt),
-      stoppedAt: ms(task.stoppedAt),
-      stoppedReason: task.stoppedReason,
-      stopCode: task.stopCode,
-    },
-  );
-}
-
-// ---------------------------------------------------------------------------------------------
-// Target health.
-
-export function toTargetView(targetGroupArn: string, d: TargetHealthDescription): TargetView {
-  return withDefined(
-    {
-      targetGroupArn,
-      id: d.Target?.Id ?? '',
-      port: d.Target?.Port ?? 0,
-      state: d.TargetHealth?.State ?? 'unavailable',
-    },
-    { reason: d.TargetHealth?.Reason, description: d.TargetHealth?.Description },
-  );
 }
 
 /** One DescribeTargetHealth per group (all its registered targets), the groups in parallel. */
@@ -274,47 +183,9 @@ export async function describeTargets(
         const answer = await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
         return (answer.TargetHealthDescriptions ?? []).map((d) => toTargetView(arn, d));
       } catch (error) {
-        throw wrapAwsError(error, `DescribeTargetHealth for target group ${arn} failed`);
+        throw driverError(error, `DescribeTargetHealth for target group ${arn} failed`);
       }
     }),
   );
   return perGroup.flat();
-}
-
-// ---------------------------------------------------------------------------------------------
-
-/**
- * One snapshot. The service is read first: its target groups name the DescribeTargetHealth calls.
- * Tasks and target health are then read together, so the snapshot spans as little time as possible.
- * STOPPED tasks are listed too, so the gate can say why a new task stopped (ECS keeps them
- * describable for about an hour).
- */
-export async function observeService(
-  clients: { ecs: ECSClient; elbv2: ElasticLoadBalancingV2Client },
-  ref: ServiceRef,
-  now: () => number = Date.now,
-): Promise<Snapshot> {
-  const raw = await describeServiceRaw(clients.ecs, ref);
-  assertDeployableService(raw, ref);
-  const service = toServiceView(raw);
-  const readTasks = async (): Promise<TaskView[]> => {
-    try {
-      const [running, stopped] = await Promise.all([
-        listServiceTaskArns(clients.ecs, ref, 'RUNNING'),
-        listServiceTaskArns(clients.ecs, ref, 'STOPPED'),
-      ]);
-      const arns = [...new Set([...running, ...stopped])];
-      return (await describeTasksChunked(clients.ecs, ref.cluster, arns)).map(toTaskView);
-    } catch (error) {
-      throw wrapAwsError(
-        error,
-        `Reading the tasks of service "${ref.service}" in cluster "${ref.cluster}" failed`,
-      );
-    }
-  };
-  const [tasks, targets] = await Promise.all([
-    readTasks(),
-    describeTargets(clients.elbv2, service.targetGroupArns),
-  ]);
-  return { at: now(), service, tasks, targets };
 }

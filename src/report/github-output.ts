@@ -1,5 +1,5 @@
 // Pure: what the check run, commit status and deployment status say, from the rollout's events.
-import { taskDefinitionName } from '../rollout/describe-state.js';
+import { taskDefinitionName } from '../rollout/words.js';
 import type {
   BatchPlan,
   BatchProgress,
@@ -11,8 +11,6 @@ import type {
 
 /** GitHub's limit on a check run's output.summary and output.text, each. */
 export const CHECK_OUTPUT_LIMIT = 65_535;
-/** GitHub's limit on annotations per check-run request. */
-export const ANNOTATIONS_PER_REQUEST = 50;
 /** GitHub's limit on a commit status or deployment status description. */
 export const DESCRIPTION_LIMIT = 140;
 
@@ -85,6 +83,11 @@ export function foldEvent(model: ProgressModel, event: RolloutEvent): ProgressMo
       };
     case 'batch-started':
       return { ...model, batch: event.batch, batches: event.batches };
+    case 'batch-launched':
+    case 'batch-healthy':
+    case 'batch-drained':
+      // Told by the progress lines and, at the end, the job summary's batch table.
+      return model;
     case 'progress':
       return {
         ...model,
@@ -139,9 +142,9 @@ export function progressSummary(model: ProgressModel, service: string): string {
   const p = model.progress;
   if (p) {
     lines.push(
-      '| batch | new wanted | new running | new healthy | old remaining | old draining |',
+      '| batch | new wanted | new launched | new healthy | old remaining | old draining |',
       '|---|---|---|---|---|---|',
-      `| ${p.batch}/${p.batches} | ${p.newWanted} | ${p.newRunning} | ${p.newHealthy} | ${p.oldRemaining} | ${p.oldDraining} |`,
+      `| ${p.batch}/${p.batches} | ${p.newWanted} | ${p.newLaunched} | ${p.newHealthy} | ${p.oldRemaining} | ${p.oldDraining} |`,
       '',
       `Waiting for: ${p.waitingFor}`,
     );

@@ -2,7 +2,7 @@
 // one, a commit status), and a GitHub deployment for the environment. Every call is queued off the
 // rollout's critical path, has a short time limit, and turns its errors into warnings: reporting
 // never fails, slows or blocks a deployment.
-import { taskDefinitionName } from '../rollout/describe-state.js';
+import { taskDefinitionName } from '../rollout/words.js';
 import type { RolloutFailure, RolloutListener } from '../rollout/types.js';
 import type { Settings } from '../settings.js';
 import { callGithub, describeFailure, isPermissionDenied, type CallResult } from './github-call.js';
@@ -51,6 +51,8 @@ export interface GithubReporterOptions {
   progressIntervalMs?: number;
   /** The most `finish` waits for GitHub before it lets the action end. */
   finishWaitMs?: number;
+  /** Every text sent to GitHub goes through it (the action's one Redactor; src/secrets.ts). */
+  redact?: (text: string) => string;
   now?: () => number;
 }
 
@@ -78,6 +80,7 @@ export function createGithubReporter(options: GithubReporterOptions): GithubRepo
   const progressIntervalMs = options.progressIntervalMs ?? 5_000;
   const finishWaitMs = options.finishWaitMs ?? 2 * timeoutMs + 1_000;
   const now = options.now ?? Date.now;
+  const redact = options.redact ?? ((text: string): string => text);
   const name = settings.checkName || defaultCheckName(settings.cluster, settings.service);
   const sha = reportSha(context);
   const detailsUrl = runUrl(context);
@@ -128,7 +131,7 @@ export function createGithubReporter(options: GithubReporterOptions): GithubRepo
         sha,
         state,
         context: name,
-        description: cap(description, DESCRIPTION_LIMIT),
+        description: cap(redact(description), DESCRIPTION_LIMIT),
         ...(detailsUrl ? { target_url: detailsUrl } : {}),
         request: { signal },
       }),
@@ -170,7 +173,7 @@ export function createGithubReporter(options: GithubReporterOptions): GithubRepo
         external_id: `${settings.cluster}/${settings.service}`,
         ...(detailsUrl ? { details_url: detailsUrl } : {}),
         ...(body.conclusion ? { conclusion: body.conclusion, completed_at: stamp } : {}),
-        output: outputOf(body),
+        output: outputOf(body, redact),
         request: { signal },
       }),
     );
@@ -205,7 +208,7 @@ export function createGithubReporter(options: GithubReporterOptions): GithubRepo
               completed_at: new Date(now()).toISOString(),
             }
           : {}),
-        output: outputOf(body),
+        output: outputOf(body, redact),
         request: { signal },
       }),
     );
@@ -284,9 +287,9 @@ export function createGithubReporter(options: GithubReporterOptions): GithubRepo
       context,
       {
         environment: settings.environment,
-        description: `${description} ${settings.cluster}/${settings.service}`,
+        description: redact(`${description} ${settings.cluster}/${settings.service}`),
         payload: { cluster: settings.cluster, service: settings.service, mode: settings.mode },
-        ...(settings.environmentUrl ? { environmentUrl: settings.environmentUrl } : {}),
+        ...(settings.environmentUrl ? { environmentUrl: redact(settings.environmentUrl) } : {}),
       },
       timeoutMs,
     );
@@ -313,7 +316,7 @@ export function createGithubReporter(options: GithubReporterOptions): GithubRepo
       context,
       deploymentId,
       state,
-      { description, ...(settings.environmentUrl ? { environmentUrl: settings.environmentUrl } : {}) },
+      { description: redact(description), ...(settings.environmentUrl ? { environmentUrl: redact(settings.environmentUrl) } : {}) },
       timeoutMs,
     );
     if (!result.ok)
@@ -381,17 +384,26 @@ export function createGithubReporter(options: GithubReporterOptions): GithubRepo
   };
 }
 
-function outputOf(body: {
-  title: string;
-  summary: string;
-  text?: string;
-  annotations?: ReturnType<typeof failureAnnotation>[];
-}): { title: string; summary: string; text?: string; annotations?: ReturnType<typeof failureAnnotation>[] } {
+function outputOf(
+  body: {
+    title: string;
+    summary: string;
+    text?: string;
+    annotations?: ReturnType<typeof failureAnnotation>[];
+  },
+  redact: (text: string) => string,
+): { title: string; summary: string; text?: string; annotations?: ReturnType<typeof failureAnnotation>[] } {
   return {
-    title: cap(body.title, 255),
-    summary: cap(body.summary, CHECK_OUTPUT_LIMIT),
-    ...(body.text ? { text: cap(body.text, CHECK_OUTPUT_LIMIT) } : {}),
+    title: cap(redact(body.title), 255),
+    summary: cap(redact(body.summary), CHECK_OUTPUT_LIMIT),
+    ...(body.text ? { text: cap(redact(body.text), CHECK_OUTPUT_LIMIT) } : {}),
     // GitHub takes at most 50 annotations per request.
-    ...(body.annotations ? { annotations: body.annotations.slice(0, 50) } : {}),
+    ...(body.annotations
+      ? {
+          annotations: body.annotations
+            .slice(0, 50)
+            .map((a) => ({ ...a, title: redact(a.title), message: redact(a.message) })),
+        }
+      : {}),
   };
 }

@@ -1,8 +1,11 @@
 // The job summary (GITHUB_STEP_SUMMARY) and the check run's text: what happened, in markdown. Pure:
 // renderSummary turns a finished rollout into a string; createSummaryCollector gathers one from the
 // engine's events.
-import { taskDefinitionName } from '../rollout/describe-state.js';
-import type { BatchPlan, BatchRecord, Outcome, RolloutFailure, RolloutListener } from '../rollout/types.js';
+import type { BatchPlan, BatchRecord, Outcome, RolloutFailure } from '../rollout/types.js';
+import { formatElapsed, taskDefinitionName } from '../rollout/words.js';
+import { bytes, cell, code, codeCell, cutToBytes, fenced, mermaidText, text } from './markdown.js';
+
+export { createSummaryCollector, summaryInput, type CollectedRollout } from './summary-collect.js';
 import type { ImageChange } from '../taskdef.js';
 
 /** GitHub refuses a step summary above 1 MiB. */
@@ -92,7 +95,7 @@ const OUTCOME_WORD: Record<SummaryInput['outcome'], string> = {
 
 function header(input: SummaryInput): string {
   const target = `\`${code(input.cluster)}/${code(input.service)}\``;
-  const took = clock(input.durationMs);
+  const took = formatElapsed(input.durationMs);
   const done = input.batches.filter((b) => b.outcome === 'succeeded').length;
   const total = input.plan?.batches.length ?? input.batches.length;
   const batch = input.failure?.batch;
@@ -163,7 +166,7 @@ function batchTable(input: SummaryInput, rows: number): string {
   if (input.outcome === 'planned' && input.plan) {
     const { plan } = input;
     lines.push(
-      `${plan.desired} tasks in ${plan.batches.length} batches of up to ${plan.batchSize} (maximumPercent ${plan.settings.maximumPercent}, minimumHealthyPercent ${plan.settings.minimumHealthyPercent}).`,
+      `${plan.desired} tasks in ${plan.batches.length} batches of up to ${plan.batchSize}, each released by the action and held until it passes.`,
       '',
       '| Batch | Tasks |',
       '| ---: | ---: |',
@@ -176,16 +179,16 @@ function batchTable(input: SummaryInput, rows: number): string {
     return lines.join('\n');
   }
   const origin = input.startedAt ?? input.batches[0]?.startedAt ?? 0;
-  const at = (t: number | undefined): string => (t === undefined ? '—' : `+${clock(t - origin)}`);
+  const at = (t: number | undefined): string => (t === undefined ? '—' : `+${formatElapsed(t - origin)}`);
   lines.push(
-    '| Batch | Tasks | Launched | Healthy | Drained | Duration | Result |',
+    '| Batch | Tasks | Launched | Healthy | Passed | Old tasks drained | Result |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   );
   const shown = input.batches.slice(0, rows);
   for (const b of shown) {
-    const end = b.endedAt ?? b.drainedAt;
+    const drained = b.drainedAt !== undefined ? `${b.oldTasks ?? b.tasks} at ${at(b.drainedAt)}` : b.oldTasks ? `${b.oldTasks} draining` : '—';
     lines.push(
-      `| ${b.batch} | ${b.tasks} | ${at(b.launchedAt)} | ${at(b.healthyAt)} | ${at(b.drainedAt)} | ${end === undefined ? '—' : clock(end - b.startedAt)} | ${b.outcome} |`,
+      `| ${b.batch} | ${b.tasks} | ${at(b.launchedAt)} | ${at(b.healthyAt)} | ${b.outcome === 'succeeded' ? at(b.endedAt) : '—'} | ${drained} | ${b.outcome} |`,
     );
   }
   if (shown.length < input.batches.length) {
@@ -221,7 +224,7 @@ function rollbackSection(input: SummaryInput): string {
   const r = input.rollback;
   if (!r) return '';
   const result = r.ok === undefined ? 'did not finish' : r.ok ? 'succeeded' : 'failed';
-  const took = r.finishedAt === undefined ? '' : ` in ${clock(r.finishedAt - r.startedAt)}`;
+  const took = r.finishedAt === undefined ? '' : ` in ${formatElapsed(r.finishedAt - r.startedAt)}`;
   const lines = ['### Rollback', '', `Back to \`${code(taskDefinitionName(r.to))}\`: ${result}${took}.`];
   if (r.message) lines.push('', text(r.message));
   return lines.join('\n');
@@ -235,10 +238,12 @@ function gantt(input: SummaryInput): string {
   const bars: string[] = [];
   for (const b of input.batches) {
     const crit = b.outcome === 'failed' ? 'crit, ' : '';
+    // Launch, health checks and bake time are the batch's own; the old tasks' drain overlaps the next batch.
     const steps: [string, number | undefined, number | undefined][] = [
       ['launch', b.startedAt, b.launchedAt],
       ['health checks', b.launchedAt, b.healthyAt],
-      ['drain old tasks', b.healthyAt, b.drainedAt],
+      ['bake', b.healthyAt, b.outcome === 'succeeded' && b.endedAt !== b.healthyAt ? b.endedAt : undefined],
+      ['drain old tasks', b.endedAt, b.drainedAt],
     ];
     const section: string[] = [];
     for (const [label, start, end] of steps) {
@@ -270,132 +275,3 @@ function gantt(input: SummaryInput): string {
   ].join('\n');
 }
 
-// ---------------------------------------------------------------------------------------------
-
-/** Collects what renderSummary needs from the engine's events. */
-export interface CollectedRollout {
-  plan?: BatchPlan;
-  from?: string;
-  to?: string;
-  startedAt?: number;
-  finishedAt?: number;
-  outcome?: Outcome;
-  batches: BatchRecord[];
-  failure?: RolloutFailure;
-  rollback?: RollbackRecord;
-}
-
-export function createSummaryCollector(): { listener: RolloutListener; collected(): CollectedRollout } {
-  const state: CollectedRollout = { batches: [] };
-  const upsert = (record: BatchRecord): void => {
-    const index = state.batches.findIndex((b) => b.batch === record.batch);
-    if (index >= 0) state.batches[index] = record;
-    else state.batches.push(record);
-  };
-  const listener: RolloutListener = (event) => {
-    switch (event.type) {
-      case 'rollout-started':
-        state.plan = event.plan;
-        state.from = event.from;
-        state.to = event.to;
-        state.startedAt = event.at;
-        break;
-      case 'batch-started':
-        upsert({ batch: event.batch, tasks: event.tasks, startedAt: event.at, outcome: 'in-progress' });
-        break;
-      case 'batch-succeeded':
-        upsert(event.record);
-        break;
-      case 'failed': {
-        state.failure = event.failure;
-        const open = state.batches.find(
-          (b) => b.batch === event.failure.batch && b.outcome === 'in-progress',
-        );
-        if (open) upsert({ ...open, outcome: 'failed', endedAt: event.at });
-        break;
-      }
-      case 'rollback-started':
-        state.rollback = { to: event.to, startedAt: event.at };
-        break;
-      case 'rollback-finished':
-        if (state.rollback) {
-          state.rollback = { ...state.rollback, finishedAt: event.at, ok: event.ok, message: event.message };
-        }
-        break;
-      case 'rollout-finished':
-        state.outcome = event.outcome;
-        state.finishedAt = event.at;
-        for (const record of event.batches) upsert(record);
-        break;
-      default:
-        break;
-    }
-  };
-  return {
-    listener,
-    collected: () => ({ ...state, batches: [...state.batches].sort((a, b) => a.batch - b.batch) }),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-
-/** `m:ss`, or `h:mm:ss` past an hour. */
-function clock(ms: number): string {
-  const total = Math.max(0, Math.round(ms / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = String(total % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
-}
-
-function escapeHtml(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** Prose: no raw HTML from AWS messages. */
-function text(value: string): string {
-  return escapeHtml(value);
-}
-
-/** Inside backticks: a backtick would end the span early. */
-function code(value: string): string {
-  return value.replace(/`/g, "'");
-}
-
-/** A table cell: `|` would start a new cell and a newline would end the row. */
-export function cell(value: string): string {
-  return escapeHtml(value).replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
-}
-
-/**
- * A code span in a table cell. Entities are not decoded inside a code span, so no HTML escaping
- * here; GFM still reads `\|` as a pipe inside one, so the cell does not split.
- */
-function codeCell(value: string): string {
-  return `\`${code(value).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')}\``;
-}
-
-/** A fenced block whose fence is longer than any backtick run inside it. */
-function fenced(body: string): string {
-  const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = '`'.repeat(Math.max(3, longest + 1));
-  return `${fence}text\n${body}\n${fence}`;
-}
-
-/** Mermaid reads `:` and `;` as syntax and `#` as an entity start in task and title text. */
-function mermaidText(value: string): string {
-  return value.replace(/[:;#\n\r]/g, ' ');
-}
-
-function bytes(value: string): number {
-  return Buffer.byteLength(value, 'utf8');
-}
-
-function cutToBytes(value: string, maxBytes: number): string {
-  const note = '\n\n(summary cut at the size limit)\n';
-  const room = Math.max(0, maxBytes - bytes(note));
-  let cut = Buffer.from(value, 'utf8').subarray(0, room).toString('utf8');
-  // A cut inside a multi-byte character leaves U+FFFD, which may be 3 bytes: trim until it fits.
-  while (bytes(cut) > room) cut = cut.slice(0, -1);
-  return cut + note;
-}

@@ -1,6 +1,8 @@
 // Health verdicts with reasons. Pure: each gate reads one snapshot (or the HTTP-check streaks, or
 // the time) and returns a RolloutFailure worded for the user, or undefined when it passes.
+import { indexOf } from './snapshot-index.js';
 import type { HttpCheckStreak, RolloutFailure, ServiceView, Snapshot, TaskView } from './types.js';
+import { formatDuration, shortId, targetGroupName } from './words.js';
 
 export interface GateContext {
   /** 1-based batch being watched (0 before the first). */
@@ -10,6 +12,14 @@ export interface GateContext {
   rolloutStartedAt: number;
   /** Our deployment's id, once seen as PRIMARY. */
   deploymentId?: string;
+  /**
+   * The last unhealthy reason the action itself saw for each new task's target (by IP): when ECS
+   * stops a task for failing ELB health checks its target is already draining and has lost its
+   * reason code, and the service event that keeps it can scroll out of the 100 ECS returns.
+   */
+  seenReasons?: ReadonlyMap<string, string>;
+  /** Words that say when the failure happened, e.g. `during the bake time`. */
+  during?: string;
 }
 
 /** Target states in which ELB no longer sends traffic because health checks failed. */
@@ -33,12 +43,13 @@ export function taskStoppedGate(snapshot: Snapshot, ctx: GateContext): RolloutFa
   const reason =
     stopped.stoppedReason ?? (stopped.lastStatus === 'STOPPED' ? 'no reason given' : 'being stopped');
   const exits = containerExits(stopped);
-  const elb = elbFailureOf(snapshot.service, stopped.id, ctx.rolloutStartedAt);
+  const seen = stopped.ip !== undefined ? ctx.seenReasons?.get(stopped.ip) : undefined;
+  const elb = seen ?? elbFailureOf(snapshot.service, stopped.id, ctx.rolloutStartedAt);
   const failure: RolloutFailure = {
     batch: ctx.batch,
     kind: 'task-stopped',
     message:
-      `${batchLabel(ctx)}: task ${shortId(stopped.id)} stopped: ${shortenTargetGroups(reason)}` +
+      `${batchLabel(ctx)}: task ${shortId(stopped.id)} stopped${ctx.during ? ` ${ctx.during}` : ''}: ${shortenTargetGroups(reason)}` +
       (exits ? ` (${exits})` : '') +
       (elb ? `; ELB said: ${elb}` : ''),
     taskArn: stopped.arn,
@@ -68,14 +79,12 @@ function shortenTargetGroups(text: string): string {
   return text.replace(/arn:aws[\w-]*:elasticloadbalancing:[^\s)]*targetgroup\/([^/\s)]+)\/[^\s)]+/g, '$1');
 }
 
-/** A target of a running new task that ELB marks unhealthy, in any target group of the service. */
+/** A target of a new task that ELB marks unhealthy, in any target group of the service. */
 export function targetHealthGate(snapshot: Snapshot, ctx: GateContext): RolloutFailure | undefined {
-  const groups = new Set(snapshot.service.targetGroupArns);
+  const index = indexOf(snapshot);
   for (const task of snapshot.tasks) {
     if (task.taskDefinitionArn !== ctx.newTaskDefinitionArn || task.ip === undefined) continue;
-    const bad = snapshot.targets.find(
-      (t) => groups.has(t.targetGroupArn) && t.id === task.ip && UNHEALTHY_STATES.has(t.state),
-    );
+    const bad = index.targetsOf(task.ip).find((t) => UNHEALTHY_STATES.has(t.state));
     if (!bad) continue;
     const why = [bad.reason, bad.description].filter(Boolean).join(': ');
     const failure: RolloutFailure = {
@@ -83,7 +92,7 @@ export function targetHealthGate(snapshot: Snapshot, ctx: GateContext): RolloutF
       kind: 'target-unhealthy',
       message:
         `${batchLabel(ctx)}: target ${bad.id}:${bad.port} of task ${shortId(task.id)} is ${bad.state} ` +
-        `in target group ${targetGroupName(bad.targetGroupArn)}${why ? ` (${why})` : ''}`,
+        `in target group ${targetGroupName(bad.targetGroupArn)}${ctx.during ? ` ${ctx.during}` : ''}${why ? ` (${why})` : ''}`,
       taskArn: task.arn,
       target: { targetGroupArn: bad.targetGroupArn, id: bad.id, port: bad.port },
       serviceEvents: eventsSince(snapshot.service, ctx.rolloutStartedAt),
@@ -92,6 +101,31 @@ export function targetHealthGate(snapshot: Snapshot, ctx: GateContext): RolloutF
     return failure;
   }
   return undefined;
+}
+
+/**
+ * Folds what the action saw of the new tasks' targets into the reasons it keeps: the latest
+ * non-healthy reason per IP (`Target.ResponseCodeMismatch: Health checks failed with these codes:
+ * [500]`). Pure: returns the same map when nothing new was seen.
+ */
+export function noteTargetReasons(
+  seen: ReadonlyMap<string, string>,
+  snapshot: Snapshot,
+  newTaskDefinitionArn: string,
+): ReadonlyMap<string, string> {
+  const index = indexOf(snapshot);
+  let next: Map<string, string> | undefined;
+  for (const task of snapshot.tasks) {
+    if (task.taskDefinitionArn !== newTaskDefinitionArn || task.ip === undefined) continue;
+    for (const t of index.targetsOf(task.ip)) {
+      if (!UNHEALTHY_STATES.has(t.state) || !(t.reason || t.description)) continue;
+      const words = `unhealthy in target group ${targetGroupName(t.targetGroupArn)} (${[t.reason, t.description].filter(Boolean).join(': ')})`;
+      if (seen.get(task.ip) === words) continue;
+      next ??= new Map(seen);
+      next.set(task.ip, words);
+    }
+  }
+  return next ?? seen;
 }
 
 /** An HTTP check URL that failed `threshold` times in a row. */
@@ -107,7 +141,7 @@ export function httpCheckGate(
     batch: ctx.batch,
     kind: 'http-check',
     message:
-      `${batchLabel(ctx)}: health check ${failing.url} failed ${failing.consecutiveFailures} times in a row` +
+      `${batchLabel(ctx)}: health check ${failing.shown} failed ${failing.consecutiveFailures} times in a row` +
       (failing.last ? ` (last: ${failing.last})` : ''),
   };
   if (service) failure.serviceEvents = eventsSince(service, ctx.rolloutStartedAt);
@@ -188,15 +222,17 @@ export function statusAccepted(
   return status !== undefined && ranges.some((r) => status >= r.min && status <= r.max);
 }
 
-/** The streak after one more answer: reset on success, one more on failure. */
+/** The streak after one more answer at `at`: reset on success, one more on failure. */
 export function nextStreak(
   streak: HttpCheckStreak,
   answer: { status?: number; error?: string },
   ranges: readonly { min: number; max: number }[],
+  at: number,
 ): HttpCheckStreak {
-  if (statusAccepted(answer.status, ranges)) return { url: streak.url, consecutiveFailures: 0 };
+  const base = { url: streak.url, shown: streak.shown, checkedAt: at };
+  if (statusAccepted(answer.status, ranges)) return { ...base, consecutiveFailures: 0, passed: true };
   const last = answer.error ?? (answer.status !== undefined ? `status ${answer.status}` : 'no answer');
-  return { url: streak.url, consecutiveFailures: streak.consecutiveFailures + 1, last };
+  return { ...base, consecutiveFailures: streak.consecutiveFailures + 1, passed: false, last };
 }
 
 /** Service events ECS wrote since `since`, oldest first (ECS lists them newest first). */
@@ -219,23 +255,9 @@ export function containerExits(task: TaskView): string {
     .join(', ');
 }
 
-export function shortId(id: string): string {
-  return id.length > 12 ? `${id.slice(0, 8)}…` : id;
-}
 
-/** `arn:aws:elasticloadbalancing:…:targetgroup/web/0123` -> `web`. */
-export function targetGroupName(arn: string): string {
-  const m = /targetgroup\/([^/]+)/.exec(arn);
-  return m?.[1] ?? arn;
-}
 
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
-}
 
-function batchLabel(ctx: GateContext): string {
+export function batchLabel(ctx: Pick<GateContext, 'batch' | 'batches'>): string {
   return ctx.batch === 0 ? 'before the first batch' : `batch ${ctx.batch}/${ctx.batches}`;
 }

@@ -1,11 +1,21 @@
-// Cuts a rollout of N tasks into batches and finds the ECS deployment settings that make ECS move in
-// exactly those steps. Pure.
+// Cuts a rollout of N tasks into batches and finds the ECS deployment settings that hold the service
+// between batches and release exactly one batch at a time. Pure.
 //
-// ECS's documented rounding (DeploymentConfiguration, rolling update):
-//   - maximumPercent caps RUNNING + PENDING tasks at floor(N * maximumPercent / 100);
-//   - minimumHealthyPercent keeps at least ceil(N * minimumHealthyPercent / 100) tasks RUNNING.
-// ECS counts a draining task as running, so with a surge of b it starts the next b new tasks only
-// once the previous b old ones have stopped: one batch at a time.
+// ECS's documented rounding (API reference, DeploymentConfiguration, rolling update):
+//   - maximumPercent caps the service's tasks "in the RUNNING or PENDING state" at floor(N * max / 100);
+//   - minimumHealthyPercent keeps at least ceil(N * min / 100) tasks RUNNING (healthy, with a load
+//     balancer).
+// A deploymentConfiguration change applies to the deployment in flight, so the action paces ECS by
+// changing it between batches:
+//   hold      maximumPercent 100, minimumHealthyPercent 100: the cap is N, so ECS starts nothing
+//             while N tasks are meant to run; the floor is N, so it stops a healthy task only when
+//             a healthy new one stands in for it.
+//   release k maximumPercent for N + s_k, minimumHealthyPercent for N - u_k, where the batch's b_k
+//             new tasks are s_k started beside the old ones (surge) plus u_k started in place of
+//             old ones stopped first (u_k = min(max-unavailable, b_k)). ECS launches b_k: s_k at
+//             once, and u_k as it stops the u_k old ones. Whether a task that is being stopped
+//             (draining) still counts toward the cap is not documented; either way no more than
+//             b_k start, because the cap is counted from the N tasks meant to run.
 import type { BatchPlan, DeploymentSettings, TaskQuantity } from './types.js';
 
 export interface PlanInput {
@@ -17,62 +27,43 @@ export interface PlanInput {
 
 /**
  * Batch size b: a count, or a percent of N rounded UP; at least 1, at most N.
- * Unavailable u: a count, or a percent of N rounded DOWN; at most N.
- * maximumPercent = 100 + ceil(100 * b / N): the smallest percent whose floor gives N + b tasks.
- * minimumHealthyPercent = the largest percent whose ceil keeps exactly N - u tasks healthy.
+ * Unavailable u: a count, or a percent of N rounded DOWN, at most b (a batch replaces b old tasks).
  *
- * Worked rows (repeated by __tests__/plan.test.ts):
+ * Worked rows (repeated by __tests__/plan.test.ts); release = max% / min% of a full batch:
  *
- *   N    batch  unavail  ->  b   u   max%  min%  batches            note
- *   6    2      0           2   0   134   100   [2,2,2]
- *   5    2      0           2   0   140   100   [2,2,1]            last batch short
- *   1    25%    0           1   0   200   100   [1]                percent rounds up to 1
- *   4    25%    0           1   0   125   100   [1,1,1,1]
- *   3    10     0           3   0   200   100   [3]                b >= N: one batch of N
- *   10   30%    10%         3   1   130   90    [3,3,3,1]
- *   7    1      1           1   1   115   85    [1,1,1,1,1,1,1]    ceil(7*0.85) = 6 = N - u
- *   500  10%    0           50  0   110   100   [50 x 10]
- *   250  1      0           2   0   101   100   [2 x 125]          1% of 250 is 2.5 tasks: surge 2
- *   300  1      1           3   0   101   100   [3 x 100]          1% is 3 tasks; min 99% keeps 297: u 0
- *   0    25%    0           0   0   200   100   []                 nothing to replace
+ *   N    batch  unavail  ->  b   u   release   last release  batches            note
+ *   6    2      0           2   0   134/100                 [2,2,2]
+ *   5    2      0           2   0   140/100   120/100       [2,2,1]            last batch short
+ *   1    25%    0           1   0   200/100                 [1]                percent rounds up to 1
+ *   4    25%    0           1   0   125/100                 [1,1,1,1]
+ *   3    10     0           3   0   200/100                 [3]                b >= N: one batch of N
+ *   10   30%    10%         3   1   120/90    100/90        [3,3,3,1]          2 beside, 1 in place
+ *   7    1      1           1   1   100/85                  [1,1,1,1,1,1,1]    stop first, then start
+ *   500  10%    0           50  0   110/100                 [50 x 10]
+ *   250  1      0           2   0   101/100                 [2 x 125]          1% of 250 is 2.5 tasks
+ *   300  1      1           3   0   101/100                 [3 x 100]          min 99% keeps 297: u 0
+ *   0    25%    0           0   0                           []                 nothing to replace
+ * Hold is 100/100 in every row.
  *
- * Exactness: for N <= 100 one percent is at most one task, so the surge is exactly b and the
- * healthy floor exactly N - u. For N > 100 a percent step is N/100 tasks: the surge is then the
- * smallest ECS allows that is >= b (batches use that surge, since it is what ECS will do), and the
- * unavailability the largest ECS allows that is <= u (never more than asked). `notes` says so.
- *
- * With u > 0 ECS may stop u old tasks while it starts b new ones, so a batch can finish early or
- * two batches at once; decide.ts counts at-least, so that only makes the rollout faster.
- *
- * N = 0: no batches; the settings are ECS's defaults. The caller still updates the task definition
- * (ECS starts nothing) and the rollout is complete as soon as the new deployment is PRIMARY with
- * no old task left: decide.ts returns rollout-complete for a plan with no batches in that state.
+ * Exactness: for N <= 100 one percent is at most one task, so the surge and the floor are exact.
+ * For N > 100 a percent step is N/100 tasks: the surge is the smallest ECS allows that is >= what
+ * was asked (batches use it, since it is what ECS will do), the unavailability the largest ECS
+ * allows that is <= u (never more than asked). `notes` says so.
  */
 export function planBatches(input: PlanInput): BatchPlan {
   const { desired: n } = input;
-  if (!Number.isInteger(n) || n < 0)
-    throw new RangeError(`desired count must be a whole number >= 0, got ${n}`);
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`desired count must be a whole number >= 0, got ${n}`);
   checkQuantity('batch size', input.batchSize);
   checkQuantity('max unavailable', input.maxUnavailable);
-  const cb = input.circuitBreaker;
+  const withBreaker = (s: DeploymentSettings): DeploymentSettings =>
+    input.circuitBreaker ? { ...s, circuitBreaker: { ...input.circuitBreaker } } : s;
+  const hold = withBreaker({ maximumPercent: 100, minimumHealthyPercent: 100 });
 
-  if (n === 0) {
-    const settings: DeploymentSettings = { maximumPercent: 200, minimumHealthyPercent: 100 };
-    if (cb) settings.circuitBreaker = { ...cb };
-    return { desired: 0, batchSize: 0, maxUnavailable: 0, batches: [], settings };
-  }
+  if (n === 0) return { desired: 0, batchSize: 0, maxUnavailable: 0, batches: [], hold, releases: [] };
 
-  const requestedB = clamp(resolveQuantity(input.batchSize, n, 'up'), 1, n);
-  const requestedU = clamp(resolveQuantity(input.maxUnavailable, n, 'down'), 0, n);
   const notes: string[] = [];
-
-  const maximumPercent = 100 + Math.ceil((100 * requestedB) / n);
-  const surge = Math.min(ecsMaxTasks(n, maximumPercent) - n, n);
-  if (surge !== requestedB) {
-    notes.push(
-      `ECS rounds ${maximumPercent}% of ${n} tasks down to ${n + surge}: batches of ${surge} instead of ${requestedB}`,
-    );
-  }
+  const requestedB = clamp(resolveQuantity(input.batchSize, n, 'up'), 1, n);
+  const requestedU = Math.min(clamp(resolveQuantity(input.maxUnavailable, n, 'down'), 0, n), requestedB);
 
   const minimumHealthyPercent = minimumHealthyFor(n, n - requestedU);
   const unavailable = n - ecsMinHealthy(n, minimumHealthyPercent);
@@ -82,15 +73,36 @@ export function planBatches(input: PlanInput): BatchPlan {
         `at most ${unavailable} unavailable instead of ${requestedU}`,
     );
   }
+  const surge = ecsSurge(n, requestedB - unavailable);
+  const batchSize = Math.min(n, surge.tasks + unavailable);
+  if (batchSize !== requestedB) {
+    notes.push(
+      `ECS rounds ${surge.maximumPercent}% of ${n} tasks down to ${n + surge.tasks}: batches of ${batchSize} instead of ${requestedB}`,
+    );
+  }
 
   const batches: number[] = [];
-  for (let left = n; left > 0; left -= surge) batches.push(Math.min(surge, left));
-
-  const settings: DeploymentSettings = { maximumPercent, minimumHealthyPercent };
-  if (cb) settings.circuitBreaker = { ...cb };
-  const plan: BatchPlan = { desired: n, batchSize: surge, maxUnavailable: unavailable, batches, settings };
+  for (let left = n; left > 0; left -= batchSize) batches.push(Math.min(batchSize, left));
+  const releases = batches.map((b) => withBreaker(releaseSettings(n, b, unavailable)));
+  const plan: BatchPlan = { desired: n, batchSize, maxUnavailable: unavailable, batches, hold, releases };
   if (notes.length > 0) plan.notes = notes;
   return plan;
+}
+
+/** The settings that let ECS start `b` new tasks of a service of `n`, `u` of them in place of old ones. */
+export function releaseSettings(n: number, b: number, u: number): DeploymentSettings {
+  const inPlace = Math.min(u, b);
+  return {
+    maximumPercent: ecsSurge(n, b - inPlace).maximumPercent,
+    minimumHealthyPercent: minimumHealthyFor(n, n - inPlace),
+  };
+}
+
+/** The smallest maximumPercent that lets `tasks` start beside n, and how many it really lets start. */
+export function ecsSurge(n: number, tasks: number): { maximumPercent: number; tasks: number } {
+  if (tasks <= 0) return { maximumPercent: 100, tasks: 0 };
+  const maximumPercent = Math.ceil((100 * (n + tasks)) / n);
+  return { maximumPercent, tasks: ecsMaxTasks(n, maximumPercent) - n };
 }
 
 /** A count as is; a percent of n rounded as asked (surge up, unavailability down, as Kubernetes does). */

@@ -1,47 +1,67 @@
-// Calls the driver, retrying throttling and transient errors with full-jitter exponential back-off
-// (poll.ts), on top of the SDK's own retries. Fatal errors and too many in a row are thrown.
-import {
-  afterError,
-  classifyError,
-  DEFAULT_POLL_POLICY,
-  INITIAL_POLL_STATE,
-  nextDelay,
-  tooManyErrors,
-  type PollPolicy,
-} from './poll.js';
-import { formatDuration } from './gates.js';
+// Calls the driver, retrying what the driver classified as throttled or transient with full-jitter
+// exponential back-off (on top of the SDK's own retries), until the call succeeds, the error is
+// fatal, or the next attempt would start past the phase's deadline. Every phase has its own bound:
+// a burst of 5xx costs seconds, not the safety of the rollout.
+import { errorKind } from './port.js';
+import { formatDuration } from './words.js';
 import type { Clock } from './types.js';
+
+export interface BackoffPolicy {
+  baseMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 20_000 };
 
 export interface RetryOptions {
   clock: Clock;
-  policy?: PollPolicy;
+  /** Absolute time (clock.now() scale) after which no new attempt starts. */
+  deadline: number;
+  backoff?: BackoffPolicy;
   random?: () => number;
+  /** Stops retrying (the last error is thrown); the call in flight is not cut short. */
   signal?: AbortSignal;
   /** Told before each back-off sleep, so a caller can say what it is doing during a long one. */
   onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
 }
 
-export async function callWithRetry<T>(
-  label: string,
-  call: () => Promise<T>,
-  opts: RetryOptions,
-): Promise<T> {
-  const policy = opts.policy ?? DEFAULT_POLL_POLICY;
+/** The error a retried call gives up with: what was attempted, how long, and the last error. */
+export class RetryExhausted extends Error {
+  constructor(
+    message: string,
+    readonly attempts: number,
+    readonly last: unknown,
+  ) {
+    super(message, { cause: last });
+    this.name = 'RetryExhausted';
+  }
+}
+
+/** Full jitter: a random delay in [0, min(max, base * 2^(attempt-1))). */
+export function backoffDelay(attempt: number, policy: BackoffPolicy, random: number): number {
+  const cap = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.floor(random * cap);
+}
+
+export async function retrying<T>(label: string, call: () => Promise<T>, opts: RetryOptions): Promise<T> {
+  const policy = opts.backoff ?? DEFAULT_BACKOFF;
   const random = opts.random ?? Math.random;
-  let state = INITIAL_POLL_STATE;
-  for (;;) {
+  const started = opts.clock.now();
+  for (let attempt = 1; ; attempt++) {
     try {
       return await call();
-    } catch (err) {
-      const kind = classifyError(err);
-      state = afterError(state);
-      if (kind === 'fatal' || tooManyErrors(state, policy) || opts.signal?.aborted) {
-        const times = state.consecutiveErrors > 1 ? ` (${state.consecutiveErrors} attempts)` : '';
-        throw new Error(`${label} failed${times}: ${errorMessage(err)}`, { cause: err });
+    } catch (error) {
+      const kind = errorKind(error);
+      if (kind === 'fatal') throw error;
+      // Never sleep for nothing: with no time left, say how long it kept failing.
+      const delayMs = Math.max(backoffDelay(attempt, policy, random()), Math.min(250, policy.baseMs));
+      const now = opts.clock.now();
+      if (now + delayMs > opts.deadline || opts.signal?.aborted) {
+        const times = attempt > 1 ? `${attempt} attempts over ${formatDuration(now - started)}` : '1 attempt';
+        throw new RetryExhausted(`${label} kept failing (${times}): ${messageOf(error)}`, attempt, error);
       }
-      const delayMs = nextDelay(state, policy, random());
       try {
-        opts.onRetry?.({ attempt: state.consecutiveErrors, delayMs, error: err });
+        opts.onRetry?.({ attempt, delayMs, error });
       } catch {
         // A progress callback must not change the retry.
       }
@@ -52,7 +72,7 @@ export async function callWithRetry<T>(
 
 /** Sleeps; an abort ends the sleep early instead of throwing (callers check the signal). */
 export async function sleepQuietly(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return;
+  if (signal?.aborted || ms <= 0) return;
   try {
     await clock.sleep(ms, signal);
   } catch {
@@ -60,17 +80,15 @@ export async function sleepQuietly(clock: Clock, ms: number, signal?: AbortSigna
   }
 }
 
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error)
-    return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
-  return String(err);
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message || error.name : String(error);
 }
 
 /** What a caller waits for, and why it waits longer: `… (AWS is throttling API calls; retrying in 8s)`. */
 export function retryingWords(waitingFor: string, retry: { delayMs: number; error: unknown }): string {
   const why =
-    classifyError(retry.error) === 'throttling'
+    errorKind(retry.error) === 'throttled'
       ? 'AWS is throttling API calls'
-      : `AWS call failed (${errorMessage(retry.error)})`;
+      : `an AWS call failed: ${messageOf(retry.error)}`;
   return `${waitingFor} (${why}; retrying in ${formatDuration(retry.delayMs)})`;
 }

@@ -12,17 +12,22 @@ export interface DeploymentSettings {
   circuitBreaker?: { enable: boolean; rollback: boolean };
 }
 
-/** The pure result of plan.ts: how a rollout of `desired` tasks is cut into batches. */
+/** The pure result of plan.ts: how a rollout of `desired` tasks is cut into batches, and paced. */
 export interface BatchPlan {
   desired: number;
-  /** New tasks started per batch (the surge). */
+  /** New tasks started per batch (the last may be smaller). */
   batchSize: number;
-  /** Old tasks that may be stopped before their replacements are healthy. */
+  /** Of each batch's old tasks, how many may stop before their replacements are healthy. */
   maxUnavailable: number;
-  /** Sizes of the batches in order; they add up to `desired` (the last may be short). */
+  /** Sizes of the batches in order; they add up to `desired`. */
   batches: number[];
-  /** What UpdateService is given to make ECS move in these steps. */
-  settings: DeploymentSettings;
+  /**
+   * Settings under which ECS can neither start a task (the count is at the cap) nor stop a healthy
+   * one below the desired count: the service waits here between batches.
+   */
+  hold: DeploymentSettings;
+  /** Per batch: the settings that let ECS start exactly that batch's tasks. */
+  releases: DeploymentSettings[];
   /** Where ECS's percent rounding could not give exactly what was asked, in words (additive). */
   notes?: string[];
 }
@@ -134,6 +139,8 @@ export interface RolloutFailure {
     | 'rollout-timeout'
     | 'ecs-rollback'
     | 'superseded'
+    | 'taken-over'
+    | 'bake'
     | 'cancelled'
     | 'error';
   /** One sentence: what went wrong, naming the task, target, reason code or stoppedReason. */
@@ -151,9 +158,13 @@ export interface BatchProgress {
   batches: number;
   /** New tasks wanted by the end of this batch (cumulative). */
   newWanted: number;
+  /** New tasks ECS has launched so far (any state short of stopped). */
+  newLaunched: number;
   newRunning: number;
   newHealthy: number;
+  /** Old tasks ECS still means to run. */
   oldRemaining: number;
+  /** Old tasks ECS is stopping: deregistered, draining their connections, or in their stop timeout. */
   oldDraining: number;
   /** What the engine waits for, in words (for the log line). */
   waitingFor: string;
@@ -162,11 +173,18 @@ export interface BatchProgress {
 export interface BatchRecord {
   batch: number;
   tasks: number;
+  /** When the action released the batch (settings that let ECS start its tasks). */
   startedAt: number;
+  /** When its tasks were seen launched, and the service held again. */
   launchedAt?: number;
+  /** When every gate first passed (bake time starts here). */
   healthyAt?: number;
-  drainedAt?: number;
+  /** The verdict: every gate passed through the bake time. */
   endedAt?: number;
+  /** Old tasks ECS stopped while this batch was the current one. */
+  oldTasks?: number;
+  /** When those old tasks were all seen drained (targets gone) and stopped. */
+  drainedAt?: number;
   outcome: 'succeeded' | 'failed' | 'in-progress';
 }
 
@@ -175,10 +193,13 @@ export type Outcome = 'succeeded' | 'rolled-back' | 'failed' | 'cancelled';
 export type RolloutEvent =
   | { type: 'rollout-started'; at: number; plan: BatchPlan; from: string; to: string }
   | { type: 'batch-started'; at: number; batch: number; batches: number; tasks: number }
+  | { type: 'batch-launched'; at: number; batch: number; batches: number; tasks: number }
+  | { type: 'batch-healthy'; at: number; batch: number; batches: number; bakeMs: number }
   | { type: 'progress'; at: number; progress: BatchProgress }
   | { type: 'batch-succeeded'; at: number; record: BatchRecord }
+  | { type: 'batch-drained'; at: number; record: BatchRecord }
   | { type: 'failed'; at: number; failure: RolloutFailure }
-  | { type: 'rollback-started'; at: number; to: string }
+  | { type: 'rollback-started'; at: number; to: string; how: string }
   | { type: 'rollback-progress'; at: number; waitingFor: string }
   | { type: 'rollback-finished'; at: number; ok: boolean; message: string }
   | { type: 'rollout-finished'; at: number; outcome: Outcome; batches: BatchRecord[] };
@@ -205,8 +226,14 @@ export interface HttpProbe {
 
 /** Consecutive failed HTTP checks of one URL while a batch settles. */
 export interface HttpCheckStreak {
+  /** The URL as the user gave it: it may carry credentials, so never put it in a message. */
   url: string;
+  /** The URL as it may be shown: credentials and query values replaced by `***`. */
+  shown: string;
   consecutiveFailures: number;
+  /** When the last check answered, and whether it passed. */
+  checkedAt?: number;
+  passed?: boolean;
   /** The last answer in words: `status 503`, `connect ECONNREFUSED`. */
   last?: string;
 }
@@ -218,8 +245,13 @@ export interface RolloutResult {
   failure?: RolloutFailure;
   rollback?: { ok: boolean; message: string; durationMs: number };
   /** Whether the service's own deployment settings were put back, and what was done. */
-  settingsRestored: { ok: boolean; message: string };
+  settingsRestored: { ok: boolean; message: string; takenOver?: boolean };
   durationMs: number;
   /** With rollback off after a failure: the state the service is left in, said plainly. */
   serviceLeft?: string;
+  /**
+   * False when the action could not confirm the service is back where it should be (reads kept
+   * failing, or the settings could not be put back): main leaves the post step to finish it.
+   */
+  settled: boolean;
 }

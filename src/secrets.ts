@@ -1,0 +1,89 @@
+// Secrets reach no channel. Every value the action must not print — the GitHub token, credentials
+// and query values in health-check and environment URLs — is registered here once: it is masked in
+// the runner's log (core.setSecret) and replaced by `***` in everything the action writes itself
+// (log lines, outputs, job summary, check runs, commit and deployment statuses, saved state),
+// because every writer goes through `redact`.
+
+/** Shorter values are masked by the runner but not replaced here: `***` for every `a` would garble every line. */
+const MIN_REPLACED_LENGTH = 3;
+
+export class Redactor {
+  private readonly secrets = new Set<string>();
+  private pattern: RegExp | undefined;
+
+  constructor(private readonly mask: (secret: string) => void = () => undefined) {}
+
+  /** Registers a secret value. */
+  add(secret: string): void {
+    const value = secret.trim();
+    if (value === '' || this.secrets.has(value)) return;
+    this.secrets.add(value);
+    this.pattern = undefined;
+    try {
+      this.mask(value);
+    } catch {
+      // Masking in the log is the runner's; our own replacement still happens.
+    }
+  }
+
+  /** Registers the secret parts of a URL (user, password, query values) and the URL itself. */
+  addUrl(url: string): void {
+    for (const secret of urlSecrets(url)) this.add(secret);
+  }
+
+  /** The text with every registered secret replaced by `***`. */
+  redact(text: string): string {
+    if (this.secrets.size === 0 || text === '') return text;
+    this.pattern ??= new RegExp(
+      [...this.secrets]
+        .filter((s) => s.length >= MIN_REPLACED_LENGTH)
+        // Longest first, so a secret that contains another is replaced whole.
+        .sort((a, b) => b.length - a.length)
+        .map(escapeRegExp)
+        .join('|') || '(?!)',
+      'g',
+    );
+    return text.replace(this.pattern, '***');
+  }
+}
+
+/** `https://user:pw@host/p?token=x` → `https://***@host/p?***`: safe to print. */
+export function redactUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return '<invalid URL>';
+  }
+  const auth = parsed.username || parsed.password ? '***@' : '';
+  const query = parsed.search ? '?***' : '';
+  return `${parsed.protocol}//${auth}${parsed.host}${parsed.pathname}${query}`;
+}
+
+/** The secret parts of a URL: password, username, every query value and the whole query string. */
+export function urlSecrets(url: string): string[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [];
+  }
+  const raw = [parsed.password, parsed.username, ...parsed.searchParams.values()];
+  if (parsed.search.length > 1) raw.push(parsed.search.slice(1));
+  const out = new Set<string>();
+  for (const value of raw) {
+    if (value === '') continue;
+    out.add(value);
+    // The URL's text has it percent-encoded, a message may have it decoded: register both.
+    try {
+      out.add(decodeURIComponent(value));
+    } catch {
+      // Not valid percent-encoding: the raw form is registered.
+    }
+  }
+  return [...out];
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
