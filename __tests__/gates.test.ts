@@ -3,17 +3,16 @@ import {
   containerExits,
   deploymentGate,
   eventsSince,
-  formatDuration,
   httpCheckGate,
   nextStreak,
-  shortId,
+  noteTargetReasons,
   statusAccepted,
-  targetGroupName,
   targetHealthGate,
   taskStoppedGate,
   timeoutGate,
   type GateContext,
 } from '../src/rollout/gates.js';
+import { formatDuration, shortId, targetGroupName } from '../src/rollout/words.js';
 import type { HttpCheckStreak } from '../src/rollout/types.js';
 import { fresh, NEW, old, OLD, snapshot, T0, TG1, TG2 } from './helpers/fake-service.js';
 import { expectWith } from './helpers/expect-with.js';
@@ -25,6 +24,39 @@ const events = [
   { createdAt: T0 + 1_000, message: '(service web) has started 2 tasks: (task a) (task b).' },
   { createdAt: T0 + 9_000, message: '(service web) has stopped 1 running tasks: (task a).' },
 ];
+
+describe('noteTargetReasons: the reason code the action saw itself', () => {
+  const reason = { reason: 'Target.ResponseCodeMismatch', description: 'Health checks failed with these codes: [500]' };
+  it('keeps the last unhealthy reason of each NEW task, by IP, and nothing of old tasks', () => {
+    const s = snapshot({ tasks: [...fresh(1, { target: 'unhealthy' }), ...old(1, { target: 'unhealthy' })], targetReason: reason });
+    const seen = noteTargetReasons(new Map(), s, NEW);
+    expect([...seen.entries()]).toEqual([
+      ['10.1.0.1', 'unhealthy in target group web (Target.ResponseCodeMismatch: Health checks failed with these codes: [500])'],
+    ]);
+  });
+
+  it('returns the same map when nothing new was seen', () => {
+    const s = snapshot({ tasks: fresh(2) });
+    const seen = new Map([['10.1.0.9', 'x']]);
+    expect(noteTargetReasons(seen, s, NEW)).toBe(seen);
+  });
+
+  it('taskStoppedGate uses it when the service event that kept the reason has scrolled away', () => {
+    const s = snapshot({
+      tasks: fresh(1, {
+        lastStatus: 'STOPPED',
+        desiredStatus: 'STOPPED',
+        target: undefined,
+        stoppedAt: T0 + 5_000,
+        stoppedReason: `Task failed ELB health checks in (target-group ${TG1})`,
+      }),
+    });
+    const seen = new Map([['10.1.0.1', 'unhealthy in target group web (Target.ResponseCodeMismatch: Health checks failed with these codes: [500])']]);
+    const f = taskStoppedGate(s, { ...ctx, seenReasons: seen });
+    expect(f?.message).toContain('ELB said: unhealthy in target group web (Target.ResponseCodeMismatch: Health checks failed with these codes: [500])');
+    expect(taskStoppedGate(s, ctx)?.message).not.toContain('ELB said');
+  });
+});
 
 describe('taskStoppedGate', () => {
   it('names the batch, the task, its stoppedReason, stop code and each container exit', () => {
@@ -225,35 +257,41 @@ describe('HTTP checks', () => {
     ).toBe(false);
   });
 
-  it('a streak counts consecutive failures and resets on success', () => {
-    let s: HttpCheckStreak = { url: 'http://lb/health', consecutiveFailures: 0 };
-    s = nextStreak(s, { status: 503 }, ranges);
-    expect(s).toEqual({ url: 'http://lb/health', consecutiveFailures: 1, last: 'status 503' });
-    s = nextStreak(s, { error: 'connect ECONNREFUSED 127.0.0.1:80' }, ranges);
+  it('a streak counts consecutive failures, resets on success, and says when it last checked', () => {
+    const shown = 'http://***@lb/health';
+    let s: HttpCheckStreak = { url: 'http://u:pw@lb/health', shown, consecutiveFailures: 0 };
+    s = nextStreak(s, { status: 503 }, ranges, T0 + 1);
     expect(s).toEqual({
-      url: 'http://lb/health',
-      consecutiveFailures: 2,
-      last: 'connect ECONNREFUSED 127.0.0.1:80',
+      url: 'http://u:pw@lb/health',
+      shown,
+      consecutiveFailures: 1,
+      passed: false,
+      checkedAt: T0 + 1,
+      last: 'status 503',
     });
-    s = nextStreak(s, {}, ranges);
+    s = nextStreak(s, { error: 'connect ECONNREFUSED 127.0.0.1:80' }, ranges, T0 + 2);
+    expect(s).toMatchObject({ consecutiveFailures: 2, passed: false, last: 'connect ECONNREFUSED 127.0.0.1:80' });
+    s = nextStreak(s, {}, ranges, T0 + 3);
     expect(s.last).toBe('no answer');
-    s = nextStreak(s, { status: 200 }, ranges);
-    expect(s).toEqual({ url: 'http://lb/health', consecutiveFailures: 0 });
+    s = nextStreak(s, { status: 200 }, ranges, T0 + 4);
+    expect(s).toEqual({ url: 'http://u:pw@lb/health', shown, consecutiveFailures: 0, passed: true, checkedAt: T0 + 4 });
   });
 
-  it('fails at the threshold, naming the URL and the last answer', () => {
-    const streaks = [
-      { url: 'http://lb/ok', consecutiveFailures: 1 },
-      { url: 'http://lb/health', consecutiveFailures: 3, last: 'status 502' },
+  it('fails at the threshold, naming the URL as it may be shown (never with its credentials) and the last answer', () => {
+    const streaks: HttpCheckStreak[] = [
+      { url: 'http://lb/ok', shown: 'http://lb/ok', consecutiveFailures: 1 },
+      { url: 'http://u:pw@lb/health?token=t0k', shown: 'http://***@lb/health?***', consecutiveFailures: 3, last: 'status 502' },
     ];
     expect(httpCheckGate(streaks, 4, ctx)).toBeUndefined();
     const s = snapshot({ tasks: [], events });
-    expect(httpCheckGate(streaks, 3, ctx, s.service)).toEqual({
+    const failure = httpCheckGate(streaks, 3, ctx, s.service);
+    expect(failure).toEqual({
       batch: 2,
       kind: 'http-check',
-      message: 'batch 2/3: health check http://lb/health failed 3 times in a row (last: status 502)',
+      message: 'batch 2/3: health check http://***@lb/health?*** failed 3 times in a row (last: status 502)',
       serviceEvents: [events[1]!.message, events[2]!.message],
     });
+    expect(JSON.stringify(failure)).not.toMatch(/pw|t0k/);
   });
 });
 
@@ -403,6 +441,7 @@ describe('wording helpers', () => {
     [45_000, '45s'],
     [60_000, '1m'],
     [90_000, '1m30s'],
-    [3_600_000, '60m'],
+    [3_600_000, '1h'],
+    [5_400_000, '1h30m'],
   ])('formatDuration(%i)', (ms, words) => expect(formatDuration(ms)).toBe(words));
 });

@@ -15,31 +15,31 @@ const q = (s: string): TaskQuantity => (s.endsWith('%') ? pct(Number(s.slice(0, 
 const repeat = (size: number, times: number): number[] => Array.from({ length: times }, () => size);
 
 describe('planBatches: the worked rows of the doc comment', () => {
-  // N, batch, unavailable -> b, u, max%, min%, batches
-  const rows: [number, string, string, number, number, number, number, number[]][] = [
-    [6, '2', '0', 2, 0, 134, 100, [2, 2, 2]],
-    [5, '2', '0', 2, 0, 140, 100, [2, 2, 1]],
-    [1, '25%', '0', 1, 0, 200, 100, [1]],
-    [4, '25%', '0', 1, 0, 125, 100, [1, 1, 1, 1]],
-    [3, '10', '0', 3, 0, 200, 100, [3]],
-    [10, '30%', '10%', 3, 1, 130, 90, [3, 3, 3, 1]],
-    [7, '1', '1', 1, 1, 115, 85, repeat(1, 7)],
-    [500, '10%', '0', 50, 0, 110, 100, repeat(50, 10)],
-    [250, '1', '0', 2, 0, 101, 100, repeat(2, 125)],
-    [300, '1', '1', 3, 0, 101, 100, repeat(3, 100)],
-    [0, '25%', '0', 0, 0, 200, 100, []],
+  // N, batch, unavailable -> b, u, release max%/min% (full batch), last release, batches
+  const rows: [number, string, string, number, number, string, string | undefined, number[]][] = [
+    [6, '2', '0', 2, 0, '134/100', undefined, [2, 2, 2]],
+    [5, '2', '0', 2, 0, '140/100', '120/100', [2, 2, 1]],
+    [1, '25%', '0', 1, 0, '200/100', undefined, [1]],
+    [4, '25%', '0', 1, 0, '125/100', undefined, [1, 1, 1, 1]],
+    [3, '10', '0', 3, 0, '200/100', undefined, [3]],
+    [10, '30%', '10%', 3, 1, '120/90', '100/90', [3, 3, 3, 1]],
+    [7, '1', '1', 1, 1, '100/85', undefined, repeat(1, 7)],
+    [500, '10%', '0', 50, 0, '110/100', undefined, repeat(50, 10)],
+    [250, '1', '0', 2, 0, '101/100', undefined, repeat(2, 125)],
+    [300, '1', '1', 3, 0, '101/100', undefined, repeat(3, 100)],
+    [0, '25%', '0', 0, 0, '', undefined, []],
   ];
+  const words = (s: { maximumPercent: number; minimumHealthyPercent: number } | undefined): string =>
+    s ? `${s.maximumPercent}/${s.minimumHealthyPercent}` : '';
   it.each(rows)(
-    'N=%i batch=%s unavailable=%s -> b=%i u=%i max=%i%% min=%i%%',
-    (n, batch, unavail, b, u, max, min, batches) => {
+    'N=%i batch=%s unavailable=%s -> b=%i u=%i release %s',
+    (n, batch, unavail, b, u, release, last, batches) => {
       const plan = planBatches({ desired: n, batchSize: q(batch), maxUnavailable: q(unavail) });
-      expect(plan).toMatchObject({
-        desired: n,
-        batchSize: b,
-        maxUnavailable: u,
-        batches,
-        settings: { maximumPercent: max, minimumHealthyPercent: min },
-      });
+      expect(plan).toMatchObject({ desired: n, batchSize: b, maxUnavailable: u, batches });
+      expect(words(plan.releases[0])).toBe(release);
+      expect(words(plan.releases.at(-1))).toBe(last ?? release);
+      expect(plan.releases).toHaveLength(batches.length);
+      expect(plan.hold).toEqual({ maximumPercent: 100, minimumHealthyPercent: 100 });
     },
   );
 
@@ -48,75 +48,88 @@ describe('planBatches: the worked rows of the doc comment', () => {
       'ECS rounds 101% of 250 tasks down to 252: batches of 2 instead of 1',
     ]);
     expect(planBatches({ desired: 300, batchSize: count(1), maxUnavailable: count(1) }).notes).toEqual([
-      'ECS rounds 101% of 300 tasks down to 303: batches of 3 instead of 1',
       'ECS rounds 100% of 300 tasks up to 300: at most 0 unavailable instead of 1',
+      'ECS rounds 101% of 300 tasks down to 303: batches of 3 instead of 1',
     ]);
     expect(planBatches({ desired: 6, batchSize: count(2), maxUnavailable: count(0) }).notes).toBeUndefined();
   });
 });
 
-describe('planBatches: ECS rounding gives exactly the plan', () => {
+/**
+ * What ECS may do under one release, in either reading of maximumPercent (a task being stopped
+ * counted or not): it starts tasks only while the tasks it counts stay within the cap, and stops
+ * old ones only while the healthy count stays at or above the floor. From N healthy tasks meant to
+ * run, the most it can start is the surge plus the old tasks it may stop first.
+ */
+function mostStarted(n: number, release: { maximumPercent: number; minimumHealthyPercent: number }): number {
+  const surge = ecsMax(n, release.maximumPercent) - n;
+  const stopFirst = n - ecsMin(n, release.minimumHealthyPercent);
+  return surge + stopFirst;
+}
+
+describe('planBatches: each release lets ECS start exactly its batch, in either reading', () => {
   const quantities = (n: number): TaskQuantity[] => [
     ...[1, 2, 3, 5, 7, 10, n, n + 3].map(count),
     ...[1, 5, 10, 20, 25, 33, 34, 50, 99, 100, 150].map(pct),
   ];
 
-  it('for every N up to 100: surge exactly b, healthy floor exactly N - u, batches add up to N', () => {
+  it('for every N up to 100: a release starts exactly b_k, stops first at most u, and the hold starts and stops nothing', () => {
+    const problems: string[] = [];
+    const check = (ok: boolean, what: string): void => {
+      if (!ok) problems.push(what);
+    };
     for (let n = 1; n <= 100; n++) {
       for (const batch of quantities(n)) {
         for (const unavailable of [count(0), count(1), count(2), pct(10), pct(25), pct(50), pct(100)]) {
           const plan = planBatches({ desired: n, batchSize: batch, maxUnavailable: unavailable });
           const b = Math.min(n, Math.max(1, resolveQuantity(batch, n, 'up')));
-          const u = Math.min(n, resolveQuantity(unavailable, n, 'down'));
+          const u = Math.min(b, n, resolveQuantity(unavailable, n, 'down'));
           const where = `N=${n} batch=${JSON.stringify(batch)} unavailable=${JSON.stringify(unavailable)}`;
-          expectWith(plan.batchSize, where).toBe(b);
-          expectWith(plan.maxUnavailable, where).toBe(u);
-          expectWith(ecsMax(n, plan.settings.maximumPercent) - n, where).toBe(b);
-          expectWith(ecsMin(n, plan.settings.minimumHealthyPercent), where).toBe(n - u);
-          expectWith(plan.settings.maximumPercent, where).toBeLessThanOrEqual(200);
-          expectWith(plan.settings.minimumHealthyPercent, where).toBeGreaterThanOrEqual(0);
-          // The largest such percent: one more would keep an extra task (when not already 100).
-          if (plan.settings.minimumHealthyPercent < 100) {
-            expectWith(ecsMin(n, plan.settings.minimumHealthyPercent + 1), where).toBeGreaterThan(n - u);
-          }
-          // The smallest such maximum: one less would cut the surge.
-          expectWith(ecsMax(n, plan.settings.maximumPercent - 1) - n, where).toBeLessThan(b);
-          expectWith(
-            plan.batches.reduce((a, x) => a + x, 0),
-            where,
-          ).toBe(n);
-          expectWith(
-            plan.batches.slice(0, -1).every((x) => x === b),
-            where,
-          ).toBe(true);
-          expectWith(plan.batches.at(-1), where).toBeGreaterThan(0);
-          expectWith(plan.batches.at(-1), where).toBeLessThanOrEqual(b);
-          expectWith(plan.notes, where).toBeUndefined();
+          check(plan.batchSize === b, `${where}: batchSize ${plan.batchSize}, want ${b}`);
+          check(plan.maxUnavailable === u, `${where}: maxUnavailable ${plan.maxUnavailable}, want ${u}`);
+          check(ecsMax(n, plan.hold.maximumPercent) === n, `${where}: the hold lets ECS start tasks`);
+          check(ecsMin(n, plan.hold.minimumHealthyPercent) === n, `${where}: the hold lets ECS stop healthy tasks`);
+          plan.batches.forEach((size, i) => {
+            const release = plan.releases[i];
+            const at = `${where} batch ${i + 1}`;
+            if (!release) return check(false, `${at}: no release`);
+            check(mostStarted(n, release) === size, `${at}: ECS may start ${mostStarted(n, release)}, not ${size}`);
+            // Capacity: never fewer healthy than N minus what the batch may stop first.
+            check(ecsMin(n, release.minimumHealthyPercent) === n - Math.min(u, size), `${at}: floor ${release.minimumHealthyPercent}%`);
+            // The smallest maximum that does it: one less would start fewer.
+            if (release.maximumPercent > 100)
+              check(ecsMax(n, release.maximumPercent - 1) < ecsMax(n, release.maximumPercent), `${at}: maximumPercent not the smallest`);
+          });
+          check(plan.batches.reduce((a, x) => a + x, 0) === n, `${where}: batches do not add up to N`);
+          check(plan.batches.slice(0, -1).every((x) => x === b), `${where}: a batch other than the last is not b`);
+          check(plan.notes === undefined, `${where}: notes ${JSON.stringify(plan.notes)}`);
         }
       }
     }
+    expect(problems).toEqual([]);
   });
 
-  it('for large N: the surge is the smallest ECS allows >= b, the unavailability the largest <= u', () => {
+  it('for large N: a full release starts exactly the batch ECS can give (>= b), never stopping first more than u', () => {
     for (const n of [101, 150, 199, 250, 333, 500, 999, 1000]) {
       for (const batch of quantities(n)) {
         for (const unavailable of [count(0), count(1), count(3), pct(10)]) {
           const plan = planBatches({ desired: n, batchSize: batch, maxUnavailable: unavailable });
           const b = Math.min(n, Math.max(1, resolveQuantity(batch, n, 'up')));
-          const u = Math.min(n, resolveQuantity(unavailable, n, 'down'));
+          const u = Math.min(b, n, resolveQuantity(unavailable, n, 'down'));
           const where = `N=${n} batch=${JSON.stringify(batch)} unavailable=${JSON.stringify(unavailable)}`;
-          const surge = ecsMax(n, plan.settings.maximumPercent) - n;
-          expectWith(surge, where).toBe(plan.batchSize);
-          expectWith(surge, where).toBeGreaterThanOrEqual(b);
-          expectWith(ecsMax(n, plan.settings.maximumPercent - 1) - n, where).toBeLessThan(b);
-          const kept = ecsMin(n, plan.settings.minimumHealthyPercent);
-          expectWith(n - kept, where).toBe(plan.maxUnavailable);
+          const full = plan.releases[0];
+          if (!full) throw new Error(`${where}: no release`);
+          expectWith(Math.min(mostStarted(n, full), n), where).toBe(plan.batchSize);
+          expectWith(plan.batchSize, where).toBeGreaterThanOrEqual(b);
+          expectWith(n - ecsMin(n, full.minimumHealthyPercent), where).toBe(plan.maxUnavailable);
           expectWith(plan.maxUnavailable, where).toBeLessThanOrEqual(u);
-          expectWith(
-            plan.batches.reduce((a, x) => a + x, 0),
-            where,
-          ).toBe(n);
-          expectWith(plan.notes !== undefined, where).toBe(surge !== b || plan.maxUnavailable !== u);
+          // The last, shorter batch: ECS starts no more than the tasks still missing.
+          const lastSize = plan.batches.at(-1) ?? 0;
+          const last = plan.releases.at(-1);
+          if (!last) throw new Error(`${where}: no last release`);
+          expectWith(mostStarted(n, last), where).toBeGreaterThanOrEqual(lastSize);
+          expectWith(plan.batches.reduce((a, x) => a + x, 0), where).toBe(n);
+          expectWith(plan.notes !== undefined, where).toBe(plan.batchSize !== b || plan.maxUnavailable !== u);
         }
       }
     }
@@ -124,7 +137,7 @@ describe('planBatches: ECS rounding gives exactly the plan', () => {
 });
 
 describe('planBatches: edges', () => {
-  it('N = 0: no batches, ECS defaults, the circuit breaker kept', () => {
+  it('N = 0: no batches, no releases; the hold keeps the circuit breaker', () => {
     const plan = planBatches({
       desired: 0,
       batchSize: pct(25),
@@ -132,8 +145,9 @@ describe('planBatches: edges', () => {
       circuitBreaker: { enable: true, rollback: false },
     });
     expect(plan.batches).toEqual([]);
-    expect(plan.settings).toEqual({
-      maximumPercent: 200,
+    expect(plan.releases).toEqual([]);
+    expect(plan.hold).toEqual({
+      maximumPercent: 100,
       minimumHealthyPercent: 100,
       circuitBreaker: { enable: true, rollback: false },
     });
@@ -142,20 +156,16 @@ describe('planBatches: edges', () => {
   it('N = 1: one batch of one, surge 100%', () => {
     expect(planBatches({ desired: 1, batchSize: count(1), maxUnavailable: count(0) })).toMatchObject({
       batches: [1],
-      settings: { maximumPercent: 200, minimumHealthyPercent: 100 },
+      releases: [{ maximumPercent: 200, minimumHealthyPercent: 100 }],
     });
   });
 
   it('batch size 0 or 0% still moves one task at a time', () => {
-    expect(planBatches({ desired: 4, batchSize: count(0), maxUnavailable: count(0) }).batches).toEqual([
-      1, 1, 1, 1,
-    ]);
-    expect(planBatches({ desired: 4, batchSize: pct(0), maxUnavailable: count(0) }).batches).toEqual([
-      1, 1, 1, 1,
-    ]);
+    expect(planBatches({ desired: 4, batchSize: count(0), maxUnavailable: count(0) }).batches).toEqual([1, 1, 1, 1]);
+    expect(planBatches({ desired: 4, batchSize: pct(0), maxUnavailable: count(0) }).batches).toEqual([1, 1, 1, 1]);
   });
 
-  it('percent of small N rounds the batch up and the unavailability down', () => {
+  it('percent of small N rounds the batch up and the unavailability down, and u never exceeds b', () => {
     expect(planBatches({ desired: 3, batchSize: pct(10), maxUnavailable: pct(50) })).toMatchObject({
       batchSize: 1,
       maxUnavailable: 1,
@@ -163,16 +173,16 @@ describe('planBatches: edges', () => {
     // 30% of 10 is 3, not 4 (float noise: 10 * 30 / 100).
     expect(planBatches({ desired: 10, batchSize: pct(30), maxUnavailable: count(0) }).batchSize).toBe(3);
     expect(planBatches({ desired: 7, batchSize: pct(30), maxUnavailable: count(0) }).batchSize).toBe(3);
+    expect(planBatches({ desired: 10, batchSize: count(2), maxUnavailable: count(5) }).maxUnavailable).toBe(2);
   });
 
-  it('max unavailable of all tasks: minimumHealthyPercent 0', () => {
-    expect(planBatches({ desired: 4, batchSize: count(4), maxUnavailable: pct(100) }).settings).toEqual({
-      maximumPercent: 200,
-      minimumHealthyPercent: 0,
-    });
+  it('max unavailable of a whole batch: stop first, start after, no surge', () => {
+    expect(planBatches({ desired: 4, batchSize: count(4), maxUnavailable: pct(100) }).releases).toEqual([
+      { maximumPercent: 100, minimumHealthyPercent: 0 },
+    ]);
   });
 
-  it('copies the circuit breaker so the caller cannot change the plan through it', () => {
+  it('copies the circuit breaker into every setting, so the caller cannot change the plan through it', () => {
     const cb = { enable: true, rollback: true };
     const plan = planBatches({
       desired: 4,
@@ -181,7 +191,8 @@ describe('planBatches: edges', () => {
       circuitBreaker: cb,
     });
     cb.enable = false;
-    expect(plan.settings.circuitBreaker).toEqual({ enable: true, rollback: true });
+    expect(plan.hold.circuitBreaker).toEqual({ enable: true, rollback: true });
+    for (const r of plan.releases) expect(r.circuitBreaker).toEqual({ enable: true, rollback: true });
   });
 
   it.each([

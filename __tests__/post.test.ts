@@ -5,16 +5,14 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { installCancellation } from '../src/cancellation.js';
 import { decidePost, parseState, run, runPost, type PostDeps, type PostSettings } from '../src/post.js';
-import type { ServiceDriver } from '../src/platform/service-driver.js';
 import { createGithubReporter } from '../src/report/github.js';
 import { createOctokit, readGithubContext } from '../src/report/github-client.js';
-import type { Clock, DeploymentSettings, Snapshot, TaskView, TargetView } from '../src/rollout/types.js';
+import type { Clock, DeploymentSettings } from '../src/rollout/types.js';
+import { FakeClock, FakeService, NEW, OLD, T0 } from './helpers/fake-service.js';
+import { formatLease, LEASE_TAG } from '../src/rollout/lease.js';
 import type { RolloutState } from '../src/state.js';
 import { githubEnv, HEAD_SHA, startFakeGithub, type FakeGithub } from './helpers/fake-github.js';
 
-const OLD = 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:11';
-const NEW = 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:12';
-const TG = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/0123456789abcdef';
 const OWN: DeploymentSettings = { maximumPercent: 200, minimumHealthyPercent: 100 };
 const PACED: DeploymentSettings = { maximumPercent: 150, minimumHealthyPercent: 100 };
 
@@ -26,128 +24,33 @@ function state(overrides: Partial<RolloutState> = {}): RolloutState {
     region: 'us-east-1',
     previousTaskDefinitionArn: OLD,
     newTaskDefinitionArn: NEW,
-    desiredCount: 2,
+    desiredCount: 4,
     originalSettings: OWN,
     checkRunId: 4242,
     deploymentId: 5151,
-    startedAt: 1_700_000_000_000,
-    updatedAt: 1_700_000_060_000,
+    startedAt: T0,
+    updatedAt: T0 + 60_000,
     ...overrides,
   };
 }
 
-/** Time that moves only when someone sleeps: the restore's waits cost nothing. */
-function fakeClock(): Clock {
-  let t = 1_700_000_100_000;
-  return {
-    now: () => t,
-    sleep: async (ms) => {
-      t += ms;
-    },
-  };
-}
-
 /**
- * A service caught mid-batch: 2 old tasks and 1 new one. After UpdateService to the previous
- * revision it takes two observations to settle (one to start, one to drain the new task), unless
- * `stuck`, when the previous revision never becomes healthy.
+ * A service caught mid-rollout (the simulated ECS of helpers/fake-service.ts): some tasks of the
+ * new revision, some of the previous, under the rollout's settings. `stuck`: the previous revision
+ * can no longer start (its tasks never become healthy again).
  */
-function fakeDriver(clock: Clock, opts: { stuck?: boolean } = {}) {
-  const updates: { taskDefinitionArn?: string; settings?: DeploymentSettings }[] = [];
-  let primary = NEW;
-  let settings = PACED;
-  let stepsSinceRevert = 0;
-  const task = (id: string, td: string, ip: string): TaskView => ({
-    arn: `arn:aws:ecs:us-east-1:000000000000:task/prod/${id}`,
-    id,
-    taskDefinitionArn: td,
-    lastStatus: 'RUNNING',
-    desiredStatus: 'RUNNING',
-    ip,
-    containers: [],
-  });
-  const target = (ip: string, state: string): TargetView => ({
-    targetGroupArn: TG,
-    id: ip,
-    port: 8080,
-    state,
-  });
-  const snapshot = (): Snapshot => {
-    let tasks = [task('a', OLD, '127.0.1.1'), task('b', OLD, '127.0.1.2'), task('c', NEW, '127.0.1.3')];
-    let targets = [
-      target('127.0.1.1', 'healthy'),
-      target('127.0.1.2', 'healthy'),
-      target('127.0.1.3', 'healthy'),
-    ];
-    if (primary === OLD) {
-      stepsSinceRevert += 1;
-      if (stepsSinceRevert >= 2 && !opts.stuck) {
-        tasks = tasks.slice(0, 2);
-        targets = targets.slice(0, 2);
-      } else {
-        targets = [
-          target('127.0.1.1', opts.stuck ? 'unhealthy' : 'healthy'),
-          ...targets.slice(1, 2),
-          target('127.0.1.3', 'draining'),
-        ];
-      }
-    }
-    return {
-      at: clock.now(),
-      service: {
-        arn: 'arn:aws:ecs:us-east-1:000000000000:service/prod/web',
-        name: 'web',
-        clusterArn: 'arn:aws:ecs:us-east-1:000000000000:cluster/prod',
-        status: 'ACTIVE',
-        desiredCount: 2,
-        runningCount: tasks.length,
-        pendingCount: 0,
-        taskDefinitionArn: primary,
-        settings,
-        deployments: [
-          {
-            id: 'ecs-svc/2',
-            status: 'PRIMARY',
-            taskDefinitionArn: primary,
-            desiredCount: 2,
-            pendingCount: 0,
-            runningCount: 1,
-            failedTasks: 0,
-            rolloutState: 'IN_PROGRESS',
-          },
-        ],
-        events: [],
-        targetGroupArns: [TG],
-        deploymentController: 'ECS',
-      },
-      tasks,
-      targets,
-    };
-  };
-  const driver: ServiceDriver = {
-    cluster: 'prod',
-    service: 'web',
-    describeService: async () => snapshot().service,
-    describeTargetGroups: async () => [],
-    describeTaskDefinition: async () => {
-      throw new Error('not used by the post step');
-    },
-    listTaskDefinitionArns: async () => [],
-    registerTaskDefinition: async () => {
-      throw new Error('the post step must not register task definitions');
-    },
-    updateService: async (change) => {
-      updates.push(change);
-      if (change.taskDefinitionArn) primary = change.taskDefinitionArn;
-      if (change.settings) settings = change.settings;
-    },
-    observe: async () => snapshot(),
-    readServiceTags: async () => ({}),
-    tagService: async () => {
-      throw new Error('the post step must not tag the service');
-    },
-  };
-  return { driver, updates, settings: () => settings, primary: () => primary };
+function halfReplaced(opts: { stuck?: boolean } = {}): {
+  clock: FakeClock;
+  fake: FakeService;
+  updates: () => FakeService['updates'];
+} {
+  const clock = new FakeClock();
+  const fake = new FakeService({ clock, desired: 4, settings: PACED });
+  void fake.updateService({ taskDefinitionArn: NEW, settings: PACED });
+  fake.runUntil(T0 + 20_000);
+  if (opts.stuck) fake.behaviors[OLD] = { startMs: 60 * 60_000 };
+  const before = fake.updates.length;
+  return { clock, fake, updates: () => fake.updates.slice(before) };
 }
 
 const settings = (overrides: Partial<PostSettings> = {}): PostSettings => ({
@@ -237,7 +140,7 @@ describe('parseState', () => {
 
 describe('runPost', () => {
   it('with nothing to do says so in one line and calls neither ECS nor GitHub', async () => {
-    const clock = fakeClock();
+    const { clock, fake } = halfReplaced();
     let built = 0;
     const result = await runPost(
       deps({
@@ -245,7 +148,7 @@ describe('runPost', () => {
         state: state({ phase: 'finished' }),
         driver: () => {
           built += 1;
-          return fakeDriver(clock).driver;
+          return fake;
         },
       }),
     );
@@ -256,47 +159,98 @@ describe('runPost', () => {
     expect(gh.requests).toEqual([]);
   });
 
-  it('rolls a cancelled rollout back with the health gate, restores the settings and concludes the check cancelled', async () => {
-    const clock = fakeClock();
-    const fake = fakeDriver(clock);
-    const result = await runPost(deps({ clock, driver: () => fake.driver }));
+  it('rolls a cancelled rollout back through the same restore path (StopServiceDeployment, keeping the previous tasks), restores the settings and concludes the check cancelled', async () => {
+    const { clock, fake, updates } = halfReplaced();
+    const oldStopsBefore = fake.stops.filter((x) => x.td === OLD).length;
+    const result = await runPost(deps({ clock, driver: () => fake }));
 
     expect(result.failed).toBe(false);
-    expect(result.restore?.ok).toBe(true);
-    // First the previous revision (with room to surge), last the service's own settings.
-    expect(fake.updates[0]?.taskDefinitionArn).toBe(OLD);
-    expect(fake.updates.at(-1)).toEqual({ settings: OWN });
-    expect(fake.primary()).toBe(OLD);
-    expect(fake.settings()).toEqual(OWN);
-    expect(result.summary).toMatch(/rolled back to web:11/i);
+    expect(result.restore).toMatchObject({ ok: true, how: 'stop-deployment' });
+    expect(fake.callCounts.rollBackServiceDeployment).toBe(1);
+    expect(fake.stops.filter((x) => x.td === OLD).length).toBe(oldStopsBefore);
+    // First room to move back, last the service's own settings; never UpdateService to a task definition.
+    expect(updates()[0]?.settings).toMatchObject({ minimumHealthyPercent: 100 });
+    expect(updates().every((u) => u.taskDefinitionArn === undefined)).toBe(true);
+    expect(updates().at(-1)).toMatchObject({ settings: OWN });
+    expect(fake.primaryTaskDefinition()).toBe(OLD);
+    expect(fake.liveTasks().every((t) => t.td === OLD)).toBe(true);
+    expect(fake.settings).toEqual(OWN);
+    expect(result.summary).toMatch(/rolled back to web:1/i);
 
     const patches = gh.find('PATCH', /\/repos\/acme\/shop\/check-runs\/4242$/);
     const last = patches.at(-1)?.body;
     expect(last).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
-    expect(JSON.stringify(last)).toMatch(/rolled back to web:11/i);
+    expect(JSON.stringify(last)).toMatch(/rolled back to web:1/i);
     // The conclusion goes to the run main created, never a new one on another commit.
     expect(gh.find('POST', /\/check-runs$/)).toEqual([]);
     const statuses = gh.find('POST', /\/deployments\/5151\/statuses$/);
     expect(statuses.at(-1)?.body).toMatchObject({ state: 'error' });
   });
 
-  it('fails when the previous revision never becomes healthy, still putting the settings back', async () => {
-    const clock = fakeClock();
-    const fake = fakeDriver(clock, { stuck: true });
+  it('acts under main’s lease and gives it back; leaves a service another run holds alone', async () => {
+    const ours = halfReplaced();
+    ours.fake.tags.set(
+      LEASE_TAG,
+      formatLease({ id: 'main0001', run: 'octo/web/actions/runs/1/attempts/1', until: T0 + 300_000 }),
+    );
+    const result = await runPost(
+      deps({ clock: ours.clock, driver: () => ours.fake, state: state({ leaseId: 'main0001' }) }),
+    );
+    expect(result.restore?.ok).toBe(true);
+    expect(ours.fake.tags.has(LEASE_TAG)).toBe(false);
+
+    const theirs = halfReplaced();
+    theirs.fake.tags.set(
+      LEASE_TAG,
+      formatLease({ id: 'other001', run: 'octo/web/actions/runs/2/attempts/1', until: T0 + 3_600_000 }),
+    );
+    const left = await runPost(
+      deps({ clock: theirs.clock, driver: () => theirs.fake, state: state({ leaseId: 'main0001' }) }),
+    );
+    expect(left.restore?.takenOver).toBe(true);
+    expect(left.failed).toBe(false);
+    expect(theirs.updates()).toEqual([]);
+    expect(theirs.fake.callCounts.rollBackServiceDeployment).toBe(0);
+  });
+
+  it('finishes a restore main could not see through, whatever on-cancel says', async () => {
+    const { clock, fake } = halfReplaced();
+    const result = await runPost(
+      deps({
+        clock,
+        driver: () => fake,
+        settings: settings({ onCancel: 'leave' }),
+        state: state({ phase: 'rolling-back', pending: 'restore' }),
+      }),
+    );
+    expect(result.restore?.ok).toBe(true);
+    expect(fake.primaryTaskDefinition()).toBe(OLD);
+  });
+
+  it('puts back the settings main could not put back after a rollout that succeeded', async () => {
+    const { clock, fake, updates } = halfReplaced();
+    const result = await runPost(deps({ clock, driver: () => fake, state: state({ pending: 'settings' }) }));
+    expect(result.failed).toBe(false);
+    expect(updates()).toEqual([expect.objectContaining({ settings: OWN })]);
+    expect(fake.primaryTaskDefinition()).toBe(NEW);
+  });
+
+  it('fails when the previous revision never becomes healthy, still putting the settings back, within the cancel window', async () => {
+    const { clock, fake } = halfReplaced({ stuck: true });
     // rollout-timeout is 60 min, but GitHub terminates a cancelled job's steps 5 min after the cancel.
     const result = await runPost(
-      deps({ clock, driver: () => fake.driver, settings: settings({ rolloutTimeoutMs: 60 * 60_000 }) }),
+      deps({ clock, driver: () => fake, settings: settings({ rolloutTimeoutMs: 60 * 60_000 }) }),
     );
     expect(result.failed).toBe(true);
     expect(result.restore?.ok).toBe(false);
     expect(result.restore?.message).toMatch(/did not settle within 4m30s/);
     expect(result.restore?.durationMs).toBeLessThan(5 * 60_000);
-    expect(fake.settings()).toEqual(OWN);
+    expect(fake.settings).toEqual(OWN);
     expect(gh.find('PATCH', /check-runs\/4242$/).at(-1)?.body).toMatchObject({ conclusion: 'cancelled' });
   });
 
   it('fails when it cannot even build the ECS client it needs to restore', async () => {
-    const clock = fakeClock();
+    const { clock } = halfReplaced();
     const result = await runPost(
       deps({
         clock,
@@ -311,38 +265,29 @@ describe('runPost', () => {
   });
 
   it('with on-cancel: leave keeps the new revision and puts back only the service’s own settings', async () => {
-    const clock = fakeClock();
-    const fake = fakeDriver(clock);
+    const { clock, fake, updates } = halfReplaced();
     const result = await runPost(
-      deps({ clock, driver: () => fake.driver, settings: settings({ onCancel: 'leave' }) }),
+      deps({ clock, driver: () => fake, settings: settings({ onCancel: 'leave' }) }),
     );
     expect(result.failed).toBe(false);
-    expect(fake.updates).toEqual([{ settings: OWN }]);
-    expect(fake.primary()).toBe(NEW);
+    expect(updates()).toEqual([expect.objectContaining({ settings: OWN })]);
+    expect(fake.primaryTaskDefinition()).toBe(NEW);
     expect(result.summary).toMatch(/Left the service as it is/);
     expect(gh.find('PATCH', /check-runs\/4242$/).at(-1)?.body).toMatchObject({ conclusion: 'cancelled' });
   });
 
   it('after a cancel in preflight concludes the check without touching the service', async () => {
-    const clock = fakeClock();
-    const fake = fakeDriver(clock);
-    const result = await runPost(
-      deps({ clock, driver: () => fake.driver, state: state({ phase: 'preflight' }) }),
-    );
+    const { clock, fake, updates } = halfReplaced();
+    const result = await runPost(deps({ clock, driver: () => fake, state: state({ phase: 'preflight' }) }));
     expect(result.failed).toBe(false);
-    expect(fake.updates).toEqual([]);
+    expect(updates()).toEqual([]);
     expect(gh.find('PATCH', /check-runs\/4242$/).at(-1)?.body).toMatchObject({ conclusion: 'cancelled' });
   });
 
   it('creates a concluded check on the PR head when main never got to create one', async () => {
-    const clock = fakeClock();
-    const fake = fakeDriver(clock);
+    const { clock, fake } = halfReplaced();
     await runPost(
-      deps({
-        clock,
-        driver: () => fake.driver,
-        state: state({ checkRunId: undefined as unknown as number }),
-      }),
+      deps({ clock, driver: () => fake, state: state({ checkRunId: undefined as unknown as number }) }),
     );
     const created = gh.find('POST', /\/check-runs$/);
     expect(created).toHaveLength(1);
@@ -354,11 +299,8 @@ describe('runPost', () => {
   });
 
   it('restores but leaves the check run as main concluded it', async () => {
-    const clock = fakeClock();
-    const fake = fakeDriver(clock);
-    const result = await runPost(
-      deps({ clock, driver: () => fake.driver, state: state({ concluded: true }) }),
-    );
+    const { clock, fake } = halfReplaced();
+    const result = await runPost(deps({ clock, driver: () => fake, state: state({ concluded: true }) }));
     expect(result.restore?.ok).toBe(true);
     expect(gh.requests).toEqual([]);
   });
@@ -366,9 +308,8 @@ describe('runPost', () => {
   it('a GitHub that fails does not fail the post step', async () => {
     gh.route('PATCH', /check-runs/, { status: 500 });
     gh.route('POST', /statuses$/, { status: 500 });
-    const clock = fakeClock();
-    const fake = fakeDriver(clock);
-    const result = await runPost(deps({ clock, driver: () => fake.driver }));
+    const { clock, fake } = halfReplaced();
+    const result = await runPost(deps({ clock, driver: () => fake }));
     expect(result.failed).toBe(false);
     expect(result.restore?.ok).toBe(true);
     expect(logs.warning.some((w) => /Could not conclude the check run/.test(w))).toBe(true);

@@ -9,7 +9,14 @@ import type { ServiceDriver } from './rollout/port.js';
 import { restoreStatus } from './rollout/restore.js';
 import { retrying } from './rollout/retry.js';
 import { runRollout, type PhaseInfo, type RunPhase } from './rollout/rollout.js';
-import type { BatchPlan, Clock, HttpProbe, RolloutListener, RolloutResult, Snapshot } from './rollout/types.js';
+import type {
+  BatchPlan,
+  Clock,
+  HttpProbe,
+  RolloutListener,
+  RolloutResult,
+  Snapshot,
+} from './rollout/types.js';
 import { watch, type Heartbeat } from './rollout/watch.js';
 import { errorMessage, formatDuration, taskDefinitionName } from './rollout/words.js';
 import { releaseTags } from './modes/rollback.js';
@@ -147,7 +154,11 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       newTaskDefinitionArn = target.arn;
     } else {
       const body = target.body ?? {};
-      const registered = await retrying('RegisterTaskDefinition', () => driver.registerTaskDefinition(body), retry());
+      const registered = await retrying(
+        'RegisterTaskDefinition',
+        () => driver.registerTaskDefinition(body),
+        retry(),
+      );
       newTaskDefinitionArn = registered.arn;
       log.line(`registered ${taskDefinitionName(registered.arn)}`);
     }
@@ -198,7 +209,10 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       ...(opts.signal ? { signal: opts.signal } : {}),
       listeners: opts.listeners ?? [],
       onPhase: (phase: RunPhase, info: PhaseInfo) =>
-        save({ phase, ...(info.serviceDeploymentArn ? { serviceDeploymentArn: info.serviceDeploymentArn } : {}) }),
+        save({
+          phase,
+          ...(info.serviceDeploymentArn ? { serviceDeploymentArn: info.serviceDeploymentArn } : {}),
+        }),
     });
     if (!rollout.settingsRestored.ok && !rollout.settingsRestored.takenOver) {
       log.warning(rollout.settingsRestored.message);
@@ -206,12 +220,17 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     }
     if (rollout.serviceLeft) notes.push(rollout.serviceLeft);
     // Not seen through (reads kept failing, the settings would not go back): the post step finishes it.
-    if (!rollout.settled && !rollout.settingsRestored.takenOver) save({ pending: rollout.rollback ? 'restore' : 'settings' });
+    if (!rollout.settled && !rollout.settingsRestored.takenOver)
+      save({ pending: rollout.rollback ? 'restore' : 'settings' });
 
     // 5. Record the release for manual rollbacks; a failure to tag is a warning, not a failed deploy.
     if (rollout.outcome === 'succeeded') {
       try {
-        await retrying('TagResource (release)', () => driver.tagService(releaseTags(newTaskDefinitionArn, previousTaskDefinitionArn)), retry());
+        await retrying(
+          'TagResource (release)',
+          () => driver.tagService(releaseTags(newTaskDefinitionArn, previousTaskDefinitionArn)),
+          retry(),
+        );
       } catch (error) {
         const message = `The rollout succeeded, but recording it on the service failed (mode: rollback will fall back to the newest older revision): ${errorMessage(error)}`;
         log.warning(message);
@@ -242,11 +261,15 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
 export function stepFailure(rollout: RolloutResult): string | undefined {
   if (rollout.outcome === 'succeeded') return undefined;
   const why = rollout.failure?.message ?? `the rollout ended ${rollout.outcome}`;
-  const parts = [`Rollout ${rollout.outcome === 'rolled-back' ? 'failed and was rolled back' : rollout.outcome}: ${why}`];
+  const parts = [
+    `Rollout ${rollout.outcome === 'rolled-back' ? 'failed and was rolled back' : rollout.outcome}: ${why}`,
+  ];
   if (rollout.rollback) parts.push(`Rollback: ${rollout.rollback.message}`);
   else if (rollout.serviceLeft) parts.push(rollout.serviceLeft);
-  if (!rollout.settingsRestored.ok && !rollout.settingsRestored.takenOver) parts.push(rollout.settingsRestored.message);
-  if (!rollout.settled) parts.push('The post step of this job will try again to finish putting the service back.');
+  if (!rollout.settingsRestored.ok && !rollout.settingsRestored.takenOver)
+    parts.push(rollout.settingsRestored.message);
+  if (!rollout.settled)
+    parts.push('The post step of this job will try again to finish putting the service back.');
   return parts.join('\n');
 }
 
@@ -277,7 +300,13 @@ async function verifyHealthy(opts: DeployOptions, arn: string): Promise<{ ok: bo
       }
       return { wait: status.waitingFor };
     },
-    onCancel: (words) => ({ ok: false, message: `Cancelled while verifying ${taskDefinitionName(arn)}: waiting for ${words}.` }),
-    onReadFailure: (error) => ({ ok: false, message: `Could not verify ${taskDefinitionName(arn)}: ${errorMessage(error)}` }),
+    onCancel: (words) => ({
+      ok: false,
+      message: `Cancelled while verifying ${taskDefinitionName(arn)}: waiting for ${words}.`,
+    }),
+    onReadFailure: (error) => ({
+      ok: false,
+      message: `Could not verify ${taskDefinitionName(arn)}: ${errorMessage(error)}`,
+    }),
   });
 }

@@ -88,7 +88,9 @@ export function estimateDuration(input: EstimateInput): Estimate {
   if (input.targetGroups.length === 0) {
     assumptions.push('no target group: no health checks or draining counted');
   } else {
-    assumptions.push(`health checks ${formatDuration(healthSeconds * 1000)} (slowest group ${slowest ?? '?'})`);
+    assumptions.push(
+      `health checks ${formatDuration(healthSeconds * 1000)} (slowest group ${slowest ?? '?'})`,
+    );
     assumptions.push(`drain ${formatDuration(drainSeconds * 1000)} (${longestDrain ?? '?'})`);
   }
 
@@ -98,7 +100,8 @@ export function estimateDuration(input: EstimateInput): Estimate {
   );
 
   const bakeSeconds = input.bakeSeconds ?? 0;
-  if (bakeSeconds > 0) assumptions.push(`bake time ${formatDuration(bakeSeconds * 1000)} per batch (bake-time)`);
+  if (bakeSeconds > 0)
+    assumptions.push(`bake time ${formatDuration(bakeSeconds * 1000)} per batch (bake-time)`);
   const overlap = input.overlap ?? true;
   assumptions.push(
     overlap
@@ -168,7 +171,10 @@ export function renderEstimateGantt(estimate: Estimate, service: string, maxBatc
     }
   }
   if (shown < estimate.batches)
-    lines.push(`    section ${estimate.batches - shown} more batches`, `    same again :${shown * step}, ${estimate.totalSeconds}`);
+    lines.push(
+      `    section ${estimate.batches - shown} more batches`,
+      `    same again :${shown * step}, ${estimate.totalSeconds}`,
+    );
   lines.push('```');
   return lines.join('\n');
 }

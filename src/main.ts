@@ -102,7 +102,11 @@ export async function run(): Promise<void> {
     progress.close();
   }
 
-  const outcome = planned ? 'planned' : cancellation.cancelledBy && !result ? 'cancelled' : (result?.outcome ?? 'failed');
+  const outcome = planned
+    ? 'planned'
+    : cancellation.cancelledBy && !result
+      ? 'cancelled'
+      : (result?.outcome ?? 'failed');
   const durationMs = result?.durationMs ?? Date.now() - startedAt;
   if (planned) outputs.planned(planned, durationMs);
   else outputs.finished(outcome, result, collector.collected(), durationMs, failureMessage);
@@ -111,11 +115,22 @@ export async function run(): Promise<void> {
   if (settings) {
     const markdown = planned
       ? planned.markdown
-      : renderSummary(summaryInput(settings, result, collector.collected(), outcome, startedAt, durationMs, failureMessage));
+      : renderSummary(
+          summaryInput(
+            settings,
+            result,
+            collector.collected(),
+            outcome,
+            startedAt,
+            durationMs,
+            failureMessage,
+          ),
+        );
     await out.writeSummary(markdown);
     if (reporter) {
       const failure: RolloutFailure | undefined =
-        result?.rollout?.failure ?? (failureMessage ? { batch: 0, kind: 'error', message: failureMessage } : undefined);
+        result?.rollout?.failure ??
+        (failureMessage ? { batch: 0, kind: 'error', message: failureMessage } : undefined);
       try {
         await reporter.finish(outcome, markdown, failure);
         // The post step must not re-conclude what main reported (a preflight failure is not a cancel).

@@ -92,4 +92,3 @@ export function decidePost(state: RolloutState | undefined, onCancel: 'rollback'
     reason: `main stopped ${stage} of ${where}; on-cancel is rollback`,
   };
 }
-

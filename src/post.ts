@@ -17,7 +17,12 @@ import { createOctokit, readGithubContext } from './report/github-client.js';
 import { ServiceGuard } from './rollout/guard.js';
 import { runIdentity } from './rollout/lease.js';
 import type { ServiceDriver } from './rollout/port.js';
-import { putBackSettings, restorePrevious, type RestoreResult, type SettingsResult } from './rollout/restore-run.js';
+import {
+  putBackSettings,
+  restorePrevious,
+  type RestoreResult,
+  type SettingsResult,
+} from './rollout/restore-run.js';
 import type { Clock, RolloutListener } from './rollout/types.js';
 import { Heartbeat } from './rollout/watch.js';
 import { capitalise, errorMessage, taskDefinitionName } from './rollout/words.js';
@@ -105,7 +110,9 @@ export async function runPost(deps: PostDeps): Promise<PostResult> {
     result = { decision, summary: '', failed: true, problem: message };
   } else if (decision.kind === 'restore' && driver) {
     const prev = taskDefinitionName(decision.previousTaskDefinitionArn);
-    log.info(`Rolling ${state.service} back to ${prev}, waiting for every task of it to be healthy in its target groups…`);
+    log.info(
+      `Rolling ${state.service} back to ${prev}, waiting for every task of it to be healthy in its target groups…`,
+    );
     const heartbeat = new Heartbeat((waitingFor, at) => {
       log.info(waitingFor);
       reporter?.listener({ type: 'rollback-progress', at, waitingFor });
@@ -124,9 +131,19 @@ export async function runPost(deps: PostDeps): Promise<PostResult> {
       timeoutMs: Math.min(settings.rolloutTimeoutMs, CANCELLED_JOB_WAIT_MS),
       callBoundMs: 60_000,
       onStarted: (_how, words) =>
-        reporter?.listener({ type: 'rollback-started', at: clock.now(), to: decision.previousTaskDefinitionArn, how: words }),
+        reporter?.listener({
+          type: 'rollback-started',
+          at: clock.now(),
+          to: decision.previousTaskDefinitionArn,
+          how: words,
+        }),
     });
-    reporter?.listener({ type: 'rollback-finished', at: clock.now(), ok: restore.ok, message: restore.message });
+    reporter?.listener({
+      type: 'rollback-finished',
+      at: clock.now(),
+      ok: restore.ok,
+      message: restore.message,
+    });
     (restore.ok ? log.info : log.warning)(capitalise(restore.message));
     (restore.settingsRestored.ok ? log.info : log.warning)(capitalise(restore.settingsRestored.message));
     lines.push('', `- ${capitalise(restore.message)}.`, `- ${capitalise(restore.settingsRestored.message)}.`);
@@ -141,20 +158,37 @@ export async function runPost(deps: PostDeps): Promise<PostResult> {
     };
     if (!failed && !restore.takenOver) await releaseLease(guard, log);
   } else if (decision.kind === 'leave') {
-    const to = state.newTaskDefinitionArn ? taskDefinitionName(state.newTaskDefinitionArn) : 'the new revision';
+    const to = state.newTaskDefinitionArn
+      ? taskDefinitionName(state.newTaskDefinitionArn)
+      : 'the new revision';
     if (!state.pending)
-      lines.push('', `- Left the service as it is: ECS goes on with its deployment of ${to}, without this action's health gate.`);
+      lines.push(
+        '',
+        `- Left the service as it is: ECS goes on with its deployment of ${to}, without this action's health gate.`,
+      );
     if (decision.originalSettings && !driver) {
       lines.push(`- Could not reach ECS to put back the service's deployment settings: ${driverProblem}.`);
       result = { decision, summary: '', failed: true, problem: driverProblem };
     } else if (decision.originalSettings && driver) {
       // The pacing settings were the action's, for its batches; the service owner's go back so
       // ECS finishes (and later deployments run) the way the service was configured.
-      const settingsRestored = await putBackSettings({ driver, clock, ...(guard ? { guard } : {}), original: decision.originalSettings, boundMs: 60_000 });
+      const settingsRestored = await putBackSettings({
+        driver,
+        clock,
+        ...(guard ? { guard } : {}),
+        original: decision.originalSettings,
+        boundMs: 60_000,
+      });
       (settingsRestored.ok ? log.info : log.warning)(capitalise(settingsRestored.message));
       lines.push(`- ${capitalise(settingsRestored.message)}.`);
       const failed = !settingsRestored.ok && !settingsRestored.takenOver;
-      result = { decision, settingsRestored, summary: '', failed, ...(failed ? { problem: settingsRestored.message } : {}) };
+      result = {
+        decision,
+        settingsRestored,
+        summary: '',
+        failed,
+        ...(failed ? { problem: settingsRestored.message } : {}),
+      };
       if (settingsRestored.ok) await releaseLease(guard, log);
     } else {
       lines.push('- The service keeps the deployment settings it has now (main did not record its own).');
@@ -164,7 +198,8 @@ export async function runPost(deps: PostDeps): Promise<PostResult> {
   }
 
   const summary = lines.join('\n');
-  if (reporter) await reporter.finish(state.pending ? (result.failed ? 'failed' : 'rolled-back') : 'cancelled', summary);
+  if (reporter)
+    await reporter.finish(state.pending ? (result.failed ? 'failed' : 'rolled-back') : 'cancelled', summary);
   return { ...result, summary };
 }
 
@@ -172,7 +207,9 @@ async function releaseLease(guard: ServiceGuard | undefined, log: PostLog): Prom
   try {
     await guard?.release(false);
   } catch (error) {
-    log.warning(`Could not remove the rollout's lease from the service (it expires by itself): ${errorMessage(error)}`);
+    log.warning(
+      `Could not remove the rollout's lease from the service (it expires by itself): ${errorMessage(error)}`,
+    );
   }
 }
 
@@ -218,9 +255,15 @@ export async function run(): Promise<void> {
       state,
       settings,
       driver: (s) => {
-        const env = s.region && !process.env['AWS_REGION'] ? { ...process.env, AWS_REGION: s.region } : process.env;
+        const env =
+          s.region && !process.env['AWS_REGION'] ? { ...process.env, AWS_REGION: s.region } : process.env;
         const clients = createAwsClients(env);
-        return createEcsServiceDriver({ ecs: clients.ecs, elbv2: clients.elbv2, cluster: s.cluster, service: s.service });
+        return createEcsServiceDriver({
+          ecs: clients.ecs,
+          elbv2: clients.elbv2,
+          cluster: s.cluster,
+          service: s.service,
+        });
       },
       reporter: (s) => {
         if (!token || settings.report === 'none') return undefined;

@@ -71,7 +71,10 @@ export async function preflight(opts: PreflightOptions): Promise<Preflight> {
   const started = clock.now();
   opts.heartbeat.setSink((words) => log.line(words));
   let recorded: DeploymentSettings | undefined;
-  const service = await watch<{ service: ServiceView; record: Awaited<ReturnType<ServiceGuard['read']>> }, ServiceView>({
+  const service = await watch<
+    { service: ServiceView; record: Awaited<ReturnType<ServiceGuard['read']>> },
+    ServiceView
+  >({
     clock,
     heartbeat: opts.heartbeat,
     ...(opts.signal ? { signal: opts.signal } : {}),
@@ -93,7 +96,8 @@ export async function preflight(opts: PreflightOptions): Promise<Preflight> {
             : `A deployment is already in progress on ${where}: ${describeDeployments(busy)}. Nothing was changed. Wait for it to finish and run again, or set wait-for-idle: true.`,
         );
       }
-      const bound = other || rolling ? settings.rolloutTimeoutMs : Math.min(settings.rolloutTimeoutMs, 10 * 60_000);
+      const bound =
+        other || rolling ? settings.rolloutTimeoutMs : Math.min(settings.rolloutTimeoutMs, 10 * 60_000);
       if (clock.now() - started >= bound) {
         throw new Error(
           `${where[0]?.toUpperCase()}${where.slice(1)} did not become free within ${formatDuration(bound)}: ` +
@@ -115,8 +119,12 @@ export async function preflight(opts: PreflightOptions): Promise<Preflight> {
   });
 
   // Every target group must exist: the gate reads them all.
-  const targetGroups = await read('DescribeTargetGroups', () => driver.describeTargetGroups(service.targetGroupArns));
-  const current = await read('DescribeTaskDefinition', () => driver.describeTaskDefinition(service.taskDefinitionArn));
+  const targetGroups = await read('DescribeTargetGroups', () =>
+    driver.describeTargetGroups(service.targetGroupArns),
+  );
+  const current = await read('DescribeTaskDefinition', () =>
+    driver.describeTaskDefinition(service.taskDefinitionArn),
+  );
   if (recorded) {
     log.warning(
       `${where} carries the deployment settings an earlier run recorded and did not put back ` +

@@ -245,7 +245,8 @@ export function readSettings(
       undefined,
     );
     // A runner runs the action in GITHUB_WORKSPACE: a relative path means a file of the checkout.
-    if (taskDefinition?.kind === 'file') taskDefinition = { ...taskDefinition, path: resolve(workspace, taskDefinition.path) };
+    if (taskDefinition?.kind === 'file')
+      taskDefinition = { ...taskDefinition, path: resolve(workspace, taskDefinition.path) };
   }
 
   // Rollback mode uses none of the image inputs; each given one is reported once, below.
@@ -436,7 +437,10 @@ function readImages(
 
 /** `arn:aws:ecs:<region>:<account>:service/<cluster>/<name>` -> cluster; the old `service/<name>` form names none. */
 export function clusterOfServiceArn(service: string): string | undefined {
-  const m = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service\/([A-Za-z0-9_-]{1,255})\/[A-Za-z0-9_-]{1,255}$/.exec(service);
+  const m =
+    /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service\/([A-Za-z0-9_-]{1,255})\/[A-Za-z0-9_-]{1,255}$/.exec(
+      service,
+    );
   return m?.[1];
 }
 

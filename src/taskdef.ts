@@ -59,7 +59,11 @@ export async function readTaskDefinitionFile(path: string): Promise<LoadedTaskDe
     if (error instanceof TaskDefinitionError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const why =
-      code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? String(error)})`;
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : `cannot be read (${code ?? String(error)})`;
     throw new TaskDefinitionError(
       `task-definition: file "${path}" ${why}; check the path, which is relative to the workspace (GITHUB_WORKSPACE)`,
     );
@@ -182,7 +186,11 @@ function checkBody(body: TaskDefinitionBody, source: string): void {
   }
   const seen = new Set<string>();
   for (const [index, container] of containers.entries()) {
-    if (!isObject(container) || typeof container['name'] !== 'string' || !CONTAINER_NAME.test(container['name'])) {
+    if (
+      !isObject(container) ||
+      typeof container['name'] !== 'string' ||
+      !CONTAINER_NAME.test(container['name'])
+    ) {
       throw new TaskDefinitionError(
         `task-definition: ${source} containerDefinitions[${index}] needs a "name" of letters, numbers, _ and -`,
       );

@@ -35,7 +35,9 @@ export interface ActionInputSpec {
 
 /** The inputs action.yml declares, by name. */
 export function actionInputs(actionYmlPath = join(repoRoot, 'action.yml')): Record<string, ActionInputSpec> {
-  const parsed = parseYaml(readFileSync(actionYmlPath, 'utf8')) as { inputs?: Record<string, ActionInputSpec> };
+  const parsed = parseYaml(readFileSync(actionYmlPath, 'utf8')) as {
+    inputs?: Record<string, ActionInputSpec>;
+  };
   return parsed.inputs ?? {};
 }
 
@@ -122,7 +124,11 @@ export function parseCommandFile(text: string): Record<string, string> {
 }
 
 /** The runner's own environment for one step: files, workspace and the workflow run's context. */
-export function runnerEnv(workDir: string, workspace: string, entry: 'main' | 'post'): Record<string, string> {
+export function runnerEnv(
+  workDir: string,
+  workspace: string,
+  entry: 'main' | 'post',
+): Record<string, string> {
   const files = runnerFiles(workDir, entry);
   return {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
@@ -158,7 +164,10 @@ export function runnerEnv(workDir: string, workspace: string, entry: 'main' | 'p
   };
 }
 
-function runnerFiles(workDir: string, entry: 'main' | 'post'): Record<'output' | 'state' | 'summary' | 'env' | 'path', string> {
+function runnerFiles(
+  workDir: string,
+  entry: 'main' | 'post',
+): Record<'output' | 'state' | 'summary' | 'env' | 'path', string> {
   return {
     output: join(workDir, `output-${entry}`),
     state: join(workDir, `state-${entry}`),

@@ -1,21 +1,26 @@
 // An in-memory ServiceDriver for the engine's tests: one ECS service behind one or more ELBv2
 // target groups, simulated step by step on a fake clock. It models the documented ECS rolling
 // update ("Deploy Amazon ECS services by replacing tasks"):
-//   - maximumPercent caps live tasks (RUNNING + PENDING, draining ones included) at floor(N*max/100);
+//   - maximumPercent caps the tasks meant to run (RUNNING + PENDING) at floor(N*max/100); whether a
+//     draining task counts too is not documented: `drainingCounts` chooses (default: it does not);
 //   - minimumHealthyPercent keeps ceil(N*min/100) tasks healthy (RUNNING, healthy in every group);
 //     unhealthy old tasks may go at once, healthy ones only above that floor;
 //   - a stopped task is first deregistered (target `draining` for the deregistration delay, still
 //     RUNNING), then STOPPING, then STOPPED; a RUNNING task's target goes `initial` -> `healthy`;
 //   - ECS stops a task whose target is `unhealthy` (failed ELB health checks) and replaces it;
 //   - the deployment circuit breaker (threshold 0.5 x N, clamped to 3..200) fails the deployment
-//     and, with rollback, makes the last COMPLETED task definition PRIMARY again.
+//     and, with rollback, makes the last COMPLETED task definition PRIMARY again;
+//   - service deployments (ListServiceDeployments, StopServiceDeployment ROLLBACK): a rollback makes
+//     the source deployment PRIMARY again, keeping its running tasks.
 // Time moves only when the code under test sleeps on the FakeClock; the service catches up with
 // the clock on every call. Also builders for hand-made snapshots (decide and gates tests).
-import type {
-  ServiceDriver,
-  TargetGroupFacts,
-  TaskDefinitionRecord,
-} from '../../src/platform/service-driver.js';
+import {
+  DriverError,
+  type ServiceDeploymentView,
+  type ServiceDriver,
+  type TargetGroupFacts,
+  type TaskDefinitionRecord,
+} from '../../src/rollout/port.js';
 import type {
   Clock,
   DeploymentSettings,
@@ -96,6 +101,10 @@ export interface FakeServiceOptions {
    * (true) or replaces them like any older deployment's (false, what the emulator does).
    */
   adoptSameRevision?: boolean;
+  /** Whether a task being stopped still counts toward maximumPercent (undocumented; default false). */
+  drainingCounts?: boolean;
+  /** How StopServiceDeployment answers: it works, the caller may not (AccessDenied), or it fails its rollback. */
+  stopDeployment?: 'works' | 'denied' | 'rollback-fails';
   tickMs?: number;
 }
 
@@ -128,9 +137,23 @@ interface TaskRec {
 
 interface DeploymentRec extends DeploymentView {
   createdAt: number;
+  /** The service deployment that brought it: ARN and status (ECS since 2024). */
+  serviceDeploymentArn: string;
+  sdStatus: string;
+  /** For a rolled-back one: the deployment it returns to. */
+  rollbackTo?: string;
 }
 
-export type FakeOp = 'observe' | 'updateService' | 'describeService';
+export type FakeOp =
+  | 'observe'
+  | 'updateService'
+  | 'describeService'
+  | 'readServiceTags'
+  | 'tagService'
+  | 'untagService'
+  | 'findServiceDeployment'
+  | 'describeServiceDeployment'
+  | 'rollBackServiceDeployment';
 
 export interface UpdateCall {
   at: number;
@@ -138,22 +161,35 @@ export interface UpdateCall {
   settings?: DeploymentSettings;
 }
 
-/** An error shaped like the SDK's ThrottlingException. */
-export function throttlingError(): Error {
-  const e = new Error('Rate exceeded') as Error & { $retryable: { throttling: boolean }; $metadata: object };
-  e.name = 'ThrottlingException';
-  e.$retryable = { throttling: true };
-  e.$metadata = { httpStatusCode: 400 };
-  return e;
+/** What the platform throws for AWS's ThrottlingException. */
+export function throttlingError(): DriverError {
+  return new DriverError('ThrottlingException: Rate exceeded', {
+    kind: 'throttled',
+    code: 'ThrottlingException',
+    httpStatus: 400,
+  });
 }
 
-export function accessDenied(): Error {
-  const e = new Error('User is not authorized to perform: ecs:DescribeServices') as Error & {
-    $metadata: object;
-  };
-  e.name = 'AccessDeniedException';
-  e.$metadata = { httpStatusCode: 400 };
-  return e;
+/** What the platform throws for a 500 InternalFailure. */
+export function serverError(): DriverError {
+  return new DriverError('InternalFailure (HTTP 500): We encountered an internal error', {
+    kind: 'transient',
+    code: 'InternalFailure',
+    httpStatus: 500,
+  });
+}
+
+/** What the platform throws for a connection dropped without an answer. */
+export function networkError(): DriverError {
+  return new DriverError('ECONNRESET: socket hang up', { kind: 'transient', networkCode: 'ECONNRESET' });
+}
+
+export function accessDenied(what = 'ecs:DescribeServices'): DriverError {
+  return new DriverError(`AccessDeniedException: User is not authorized to perform: ${what}`, {
+    kind: 'fatal',
+    code: 'AccessDeniedException',
+    httpStatus: 400,
+  });
 }
 
 export class FakeService implements ServiceDriver {
@@ -161,19 +197,39 @@ export class FakeService implements ServiceDriver {
   readonly service = 'web';
   readonly clock: FakeClock;
   readonly updates: UpdateCall[] = [];
-  readonly callCounts: Record<FakeOp, number> = { observe: 0, updateService: 0, describeService: 0 };
+  readonly callCounts: Record<FakeOp, number> = {
+    observe: 0,
+    updateService: 0,
+    describeService: 0,
+    readServiceTags: 0,
+    tagService: 0,
+    untagService: 0,
+    findServiceDeployment: 0,
+    describeServiceDeployment: 0,
+    rollBackServiceDeployment: 0,
+  };
+  /** The service's tags. */
+  readonly tags = new Map<string, string>();
+  /** Tasks launched, by revision, in order: what a test counts per batch. */
+  readonly launches: { td: string; at: number }[] = [];
   /** Every task ECS decided to stop: its revision, when, and why. */
   readonly stops: { td: string; at: number; reason: string }[] = [];
   settings: DeploymentSettings;
   desired: number;
-  /** Lowest count of ECS-healthy tasks and highest count of live tasks seen on any tick. */
+  /**
+   * Lowest count of ECS-healthy tasks, highest count of live tasks (not STOPPED, draining ones
+   * included) and of tasks meant to run (desiredStatus RUNNING) seen on any tick.
+   */
   minHealthySeen = Infinity;
   maxLiveSeen = 0;
+  maxUpSeen = 0;
   readonly behaviors: Record<string, Behavior>;
   private readonly opts: FakeServiceOptions;
   private readonly groups: string[];
   private readonly tasks: TaskRec[] = [];
   private deployments: DeploymentRec[] = [];
+  /** Every deployment ever made, newest first, kept after ECS drops it from the service. */
+  private allDeployments: DeploymentRec[] = [];
   private events: { id: string; createdAt: number; message: string }[] = [];
   private lastCompletedTd: string | undefined;
   private simTime: number;
@@ -182,7 +238,15 @@ export class FakeService implements ServiceDriver {
     observe: [],
     updateService: [],
     describeService: [],
+    readServiceTags: [],
+    tagService: [],
+    untagService: [],
+    findServiceDeployment: [],
+    describeServiceDeployment: [],
+    rollBackServiceDeployment: [],
   };
+  /** Ops that fail every time, until cleared. */
+  private readonly down = new Map<FakeOp, () => unknown>();
   private readonly hooks: { at: number; run: () => void }[] = [];
 
   constructor(opts: FakeServiceOptions) {
@@ -203,6 +267,7 @@ export class FakeService implements ServiceDriver {
       t.startedAt = this.simTime;
       for (const g of this.groups) t.targets.set(g, { state: 'healthy', since: this.simTime });
     }
+    this.launches.length = 0;
   }
 
   // ---- test controls --------------------------------------------------------------------------
@@ -210,6 +275,24 @@ export class FakeService implements ServiceDriver {
   /** The next calls of `op` fail with these errors, one each, in order. */
   fail(op: FakeOp, ...errors: unknown[]): void {
     this.faults[op].push(...errors);
+  }
+
+  /** Every call of `op` fails (with a fresh error each time) until `restore(op)`. */
+  breakOp(op: FakeOp, error: () => unknown): void {
+    this.down.set(op, error);
+  }
+
+  restore(op: FakeOp): void {
+    this.down.delete(op);
+  }
+
+  /** The service deployment records, newest first (as ListServiceDeployments would list them). */
+  serviceDeployments(): { arn: string; td: string; status: string }[] {
+    return this.allDeployments.map((d) => ({
+      arn: d.serviceDeploymentArn,
+      td: d.taskDefinitionArn,
+      status: d.sdStatus,
+    }));
   }
 
   /** Runs `run` once the simulation reaches fake time `at`. */
@@ -344,10 +427,68 @@ export class FakeService implements ServiceDriver {
   }
 
   async readServiceTags(): Promise<Record<string, string>> {
-    return {};
+    this.call('readServiceTags');
+    return Object.fromEntries(this.tags);
   }
 
-  async tagService(): Promise<void> {}
+  async tagService(tags: Record<string, string>): Promise<void> {
+    this.call('tagService');
+    for (const [k, v] of Object.entries(tags)) this.tags.set(k, v);
+  }
+
+  async untagService(keys: readonly string[]): Promise<void> {
+    this.call('untagService');
+    for (const k of keys) this.tags.delete(k);
+  }
+
+  async findServiceDeployment(td: string, since: number): Promise<ServiceDeploymentView | undefined> {
+    this.call('findServiceDeployment');
+    const d = this.allDeployments.find((x) => x.taskDefinitionArn === td && x.createdAt >= since - 60_000);
+    return d ? this.deploymentView(d) : undefined;
+  }
+
+  async describeServiceDeployment(arn: string): Promise<ServiceDeploymentView | undefined> {
+    this.call('describeServiceDeployment');
+    const d = this.allDeployments.find((x) => x.serviceDeploymentArn === arn);
+    return d ? this.deploymentView(d) : undefined;
+  }
+
+  async rollBackServiceDeployment(arn: string): Promise<void> {
+    this.call('rollBackServiceDeployment');
+    if (this.opts.stopDeployment === 'denied') throw accessDenied('ecs:StopServiceDeployment');
+    const d = this.allDeployments.find((x) => x.serviceDeploymentArn === arn);
+    if (!d || !['PENDING', 'IN_PROGRESS'].includes(d.sdStatus))
+      throw new DriverError(`ConflictException: service deployment ${arn} cannot be stopped`, {
+        kind: 'fatal',
+        code: 'ConflictException',
+      });
+    // "Uses the last successful service revision": the source deployment is PRIMARY again and keeps its tasks.
+    const source = this.deployments.find((x) => x !== d && x.taskDefinitionArn === this.lastCompletedTd);
+    d.sdStatus = 'ROLLBACK_IN_PROGRESS';
+    d.status = 'ACTIVE';
+    if (source) {
+      d.rollbackTo = source.id;
+      source.status = 'PRIMARY';
+      source.rolloutState = 'IN_PROGRESS';
+      this.deployments = [source, ...this.deployments.filter((x) => x !== source)];
+    } else if (this.lastCompletedTd) {
+      const revived = this.newDeployment(this.lastCompletedTd, 'IN_PROGRESS');
+      d.rollbackTo = revived.id;
+    }
+    this.event(`(service web) rolling back deployment ${d.id}.`);
+  }
+
+  private deploymentView(d: DeploymentRec): ServiceDeploymentView {
+    return {
+      arn: d.serviceDeploymentArn,
+      status: d.sdStatus,
+      targetTaskDefinitionArn: d.taskDefinitionArn,
+      createdAt: d.createdAt,
+      ...(d.sdStatus.startsWith('ROLLBACK')
+        ? { rollback: { reason: 'StopServiceDeployment', startedAt: d.updatedAt ?? d.createdAt } }
+        : {}),
+    };
+  }
 
   // ---- the simulation ---------------------------------------------------------------------------
 
@@ -356,6 +497,8 @@ export class FakeService implements ServiceDriver {
     this.callCounts[op] += 1;
     const fault = this.faults[op].shift();
     if (fault !== undefined) throw fault;
+    const broken = this.down.get(op);
+    if (broken) throw broken();
   }
 
   private view(): ServiceView {
@@ -485,6 +628,8 @@ export class FakeService implements ServiceDriver {
     const healthy = this.tasks.filter((t) => this.ecsHealthy(t)).length;
     this.minHealthySeen = Math.min(this.minHealthySeen, healthy);
     this.maxLiveSeen = Math.max(this.maxLiveSeen, live);
+    const up = this.tasks.filter((t) => t.lastStatus !== 'STOPPED' && t.desiredStatus === 'RUNNING').length;
+    this.maxUpSeen = Math.max(this.maxUpSeen, up);
   }
 
   private markUnhealthy(t: TaskRec, g: string, now: number): void {
@@ -516,7 +661,10 @@ export class FakeService implements ServiceDriver {
       this.lastCompletedTd !== primary.taskDefinitionArn
     ) {
       primary.status = 'ACTIVE';
-      this.newDeployment(this.lastCompletedTd, 'IN_PROGRESS');
+      const revived = this.newDeployment(this.lastCompletedTd, 'IN_PROGRESS');
+      // Recorded as ECS records a circuit-breaker rollback: on the failed service deployment.
+      primary.sdStatus = 'ROLLBACK_IN_PROGRESS';
+      primary.rollbackTo = revived.id;
     }
   }
 
@@ -541,8 +689,10 @@ export class FakeService implements ServiceDriver {
         healthy -= 1;
       }
     }
-    const live = this.tasks.filter((t) => t.lastStatus !== 'STOPPED').length;
-    const launch = mayLaunch ? Math.max(0, Math.min(n - mine.length, maxTasks - live)) : 0;
+    const counted = this.tasks.filter(
+      (t) => t.lastStatus !== 'STOPPED' && (this.opts.drainingCounts || t.desiredStatus === 'RUNNING'),
+    ).length;
+    const launch = mayLaunch ? Math.max(0, Math.min(n - mine.length, maxTasks - counted)) : 0;
     const started: string[] = [];
     for (let i = 0; i < launch; i++) started.push(this.launch(primary, primary.taskDefinitionArn).id);
     if (started.length > 0)
@@ -563,6 +713,12 @@ export class FakeService implements ServiceDriver {
     const primary = this.deployments[0];
     if (!primary || primary.rolloutState !== 'IN_PROGRESS') return;
     const mine = live.filter((t) => t.deploymentId === primary.id);
+    const rolledBack = this.allDeployments.filter(
+      (d) => d.sdStatus === 'ROLLBACK_IN_PROGRESS' && d.rollbackTo === primary.id,
+    );
+    if (this.opts.stopDeployment === 'rollback-fails') {
+      for (const d of rolledBack) d.sdStatus = 'ROLLBACK_FAILED';
+    }
     if (
       this.deployments.length === 1 &&
       live.length === this.desired &&
@@ -570,6 +726,9 @@ export class FakeService implements ServiceDriver {
       mine.every((t) => this.ecsHealthy(t))
     ) {
       primary.rolloutState = 'COMPLETED';
+      primary.sdStatus = 'SUCCESSFUL';
+      for (const d of rolledBack)
+        if (d.sdStatus === 'ROLLBACK_IN_PROGRESS') d.sdStatus = 'ROLLBACK_SUCCESSFUL';
       primary.rolloutStateReason = `ECS deployment ${primary.id} completed.`;
       this.lastCompletedTd = primary.taskDefinitionArn;
       this.event(`(service web) (deployment ${primary.id}) deployment completed.`);
@@ -601,6 +760,7 @@ export class FakeService implements ServiceDriver {
       targets: new Map(),
     };
     this.tasks.push(t);
+    this.launches.push({ td, at: this.simTime });
     return t;
   }
 
@@ -617,8 +777,13 @@ export class FakeService implements ServiceDriver {
       rolloutState,
       createdAt: this.simTime,
       updatedAt: this.simTime,
+      serviceDeploymentArn: `arn:aws:ecs:us-east-1:000000000000:service-deployment/prod/web/sd${this.seq}`,
+      sdStatus: rolloutState === 'COMPLETED' ? 'SUCCESSFUL' : 'IN_PROGRESS',
     };
+    for (const old of this.deployments)
+      if (old.sdStatus === 'IN_PROGRESS' || old.sdStatus === 'PENDING') old.sdStatus = 'STOPPED';
     this.deployments.unshift(d);
+    this.allDeployments.unshift(d);
     return d;
   }
 

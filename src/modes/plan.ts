@@ -155,7 +155,8 @@ function renderPlan(p: {
   let what: string;
   if (p.unchanged)
     what = `The new task definition equals the running \`${current}\`: a deploy registers nothing, rolls nothing, and only verifies the service is healthy on it.`;
-  else if (p.reuses) what = `A deploy moves the service from \`${current}\` to \`${taskDefinitionName(p.reuses)}\`.`;
+  else if (p.reuses)
+    what = `A deploy moves the service from \`${current}\` to \`${taskDefinitionName(p.reuses)}\`.`;
   else
     what = `A deploy registers a new revision of \`${String(p.diff.family.to ?? '?')}\` and moves the service from \`${current}\` to it.`;
 
@@ -207,5 +208,3 @@ function sizes(batches: readonly number[]): string {
   if (batches.length <= 12) return batches.join(', ');
   return `${batches.slice(0, 10).join(', ')}, … (${batches.length - 10} more)`;
 }
-
-

@@ -139,7 +139,6 @@ function sameTaskDefinition(a: string, b: string): boolean {
   return x.family === y.family && x.revision === y.revision;
 }
 
-
 function tagValue(arn: string): string {
   // A family name may be up to 255 characters: then the ARN, or even family:revision, would not fit
   // a tag; the bare revision (of the service's own family) always does. readTag undoes this.

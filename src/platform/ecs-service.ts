@@ -110,7 +110,9 @@ export function createEcsServiceDriver(options: EcsServiceDriverOptions): Servic
 
   const describeDeployments = async (arns: readonly string[]): Promise<ServiceDeploymentView[]> => {
     if (arns.length === 0) return [];
-    const answer = await ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [...arns] }));
+    const answer = await ecs.send(
+      new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [...arns] }),
+    );
     const deployments = answer.serviceDeployments ?? [];
     await taskDefinitionOfRevisions(
       deployments.map((d) => d.targetServiceRevision?.arn).filter((a): a is string => !!a),
@@ -134,7 +136,8 @@ export function createEcsServiceDriver(options: EcsServiceDriverOptions): Servic
         const answer = await ecs.send(
           new DescribeTaskDefinitionCommand({ taskDefinition: taskDefinitionRef, include: ['TAGS'] }),
         );
-        if (!answer.taskDefinition) throw refusal(`ECS returned no task definition for "${taskDefinitionRef}"`);
+        if (!answer.taskDefinition)
+          throw refusal(`ECS returned no task definition for "${taskDefinitionRef}"`);
         return toRecord(answer.taskDefinition, answer.tags);
       } catch (error) {
         throw driverError(
@@ -172,7 +175,8 @@ export function createEcsServiceDriver(options: EcsServiceDriverOptions): Servic
         const answer = await ecs.send(
           new RegisterTaskDefinitionCommand(body as unknown as RegisterTaskDefinitionCommandInput),
         );
-        if (!answer.taskDefinition) throw refusal('ECS returned no task definition from RegisterTaskDefinition');
+        if (!answer.taskDefinition)
+          throw refusal('ECS returned no task definition from RegisterTaskDefinition');
         return toRecord(answer.taskDefinition, answer.tags);
       } catch (error) {
         throw driverError(
@@ -183,7 +187,10 @@ export function createEcsServiceDriver(options: EcsServiceDriverOptions): Servic
       }
     },
 
-    async updateService(change: { taskDefinitionArn?: string; settings?: DeploymentSettings }): Promise<void> {
+    async updateService(change: {
+      taskDefinitionArn?: string;
+      settings?: DeploymentSettings;
+    }): Promise<void> {
       const input: UpdateServiceCommandInput = { cluster, service };
       if (change.taskDefinitionArn) input.taskDefinition = change.taskDefinitionArn;
       if (change.settings) {
@@ -191,7 +198,9 @@ export function createEcsServiceDriver(options: EcsServiceDriverOptions): Servic
           maximumPercent: change.settings.maximumPercent,
           minimumHealthyPercent: change.settings.minimumHealthyPercent,
           // Sent only when known, so the service's own circuit breaker is never switched off by omission.
-          ...(change.settings.circuitBreaker ? { deploymentCircuitBreaker: change.settings.circuitBreaker } : {}),
+          ...(change.settings.circuitBreaker
+            ? { deploymentCircuitBreaker: change.settings.circuitBreaker }
+            : {}),
         };
       }
       try {
@@ -234,11 +243,18 @@ export function createEcsServiceDriver(options: EcsServiceDriverOptions): Servic
       try {
         await ecs.send(new UntagResourceCommand({ resourceArn: await arnOfService(), tagKeys: [...keys] }));
       } catch (error) {
-        throw driverError(error, `Removing tags from ${where} failed`, 'The action needs ecs:UntagResource on the service');
+        throw driverError(
+          error,
+          `Removing tags from ${where} failed`,
+          'The action needs ecs:UntagResource on the service',
+        );
       }
     },
 
-    async findServiceDeployment(taskDefinitionArn: string, since: number): Promise<ServiceDeploymentView | undefined> {
+    async findServiceDeployment(
+      taskDefinitionArn: string,
+      since: number,
+    ): Promise<ServiceDeploymentView | undefined> {
       try {
         // ListServiceDeployments' createdAt filter; a minute of slack for clocks that disagree.
         const briefs = await allPages(async (nextToken) => {

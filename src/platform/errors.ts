@@ -80,7 +80,11 @@ export function classifyAwsError(error: unknown): Classified {
     networkCode === undefined && typeof e.name === 'string' && e.name !== 'Error' ? e.name : undefined;
 
   let kind: ErrorKind = 'fatal';
-  if ((code !== undefined && THROTTLING_CODES.has(code)) || e.$retryable?.throttling === true || httpStatus === 429)
+  if (
+    (code !== undefined && THROTTLING_CODES.has(code)) ||
+    e.$retryable?.throttling === true ||
+    httpStatus === 429
+  )
     kind = 'throttled';
   else if (
     (code !== undefined && TRANSIENT_CODES.has(code)) ||
@@ -126,7 +130,10 @@ export function driverError(error: unknown, what: string, fix?: string): DriverE
   if (error instanceof DriverError) return error;
   const classified = classifyAwsError(error);
   const label = classified.code ?? classified.networkCode;
-  const status = classified.httpStatus !== undefined && classified.httpStatus >= 500 ? ` (HTTP ${classified.httpStatus})` : '';
+  const status =
+    classified.httpStatus !== undefined && classified.httpStatus >= 500
+      ? ` (HTTP ${classified.httpStatus})`
+      : '';
   const detail = label ? `${label}${status}: ${errorMessage(error)}` : `${errorMessage(error)}${status}`;
   // A fix is advice for errors a user must act on; a passing fault needs none.
   const advice = fix && classified.kind === 'fatal' ? `. ${fix}` : '';

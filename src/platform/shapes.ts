@@ -192,4 +192,3 @@ export function toTargetView(targetGroupArn: string, d: TargetHealthDescription)
     { reason: d.TargetHealth?.Reason, description: d.TargetHealth?.Description },
   );
 }
-

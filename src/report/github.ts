@@ -316,7 +316,10 @@ export function createGithubReporter(options: GithubReporterOptions): GithubRepo
       context,
       deploymentId,
       state,
-      { description: redact(description), ...(settings.environmentUrl ? { environmentUrl: redact(settings.environmentUrl) } : {}) },
+      {
+        description: redact(description),
+        ...(settings.environmentUrl ? { environmentUrl: redact(settings.environmentUrl) } : {}),
+      },
       timeoutMs,
     );
     if (!result.ok)

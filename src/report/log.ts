@@ -85,7 +85,10 @@ export function createProgressLog(options: ProgressLogOptions): ProgressLog {
       case 'batch-started':
         batchStartedAt = event.at;
         openGroup(`Batch ${event.batch}/${event.batches}: ${plural(event.tasks, 'task')}`);
-        write(event.at, `batch ${event.batch}/${event.batches}: starting ${plural(event.tasks, 'new task')} (released)`);
+        write(
+          event.at,
+          `batch ${event.batch}/${event.batches}: starting ${plural(event.tasks, 'new task')} (released)`,
+        );
         break;
       case 'batch-launched':
         write(
@@ -102,8 +105,14 @@ export function createProgressLog(options: ProgressLogOptions): ProgressLog {
         break;
       case 'batch-drained': {
         const r = event.record;
-        const after = r.endedAt !== undefined ? ` (${formatDuration(Math.max(0, event.at - r.endedAt))} after it passed)` : '';
-        write(event.at, `batch ${r.batch}: ${plural(r.oldTasks ?? r.tasks, 'old task')} drained and stopped${after}`);
+        const after =
+          r.endedAt !== undefined
+            ? ` (${formatDuration(Math.max(0, event.at - r.endedAt))} after it passed)`
+            : '';
+        write(
+          event.at,
+          `batch ${r.batch}: ${plural(r.oldTasks ?? r.tasks, 'old task')} drained and stopped${after}`,
+        );
         break;
       }
       case 'progress': {
@@ -145,7 +154,10 @@ export function createProgressLog(options: ProgressLogOptions): ProgressLog {
       case 'rollout-finished': {
         closeGroup();
         const passed = event.batches.filter((b) => b.outcome === 'succeeded').length;
-        write(event.at, `rollout ${event.outcome}: ${passed} of ${plural(planned ?? event.batches.length, 'batch')} passed`);
+        write(
+          event.at,
+          `rollout ${event.outcome}: ${passed} of ${plural(planned ?? event.batches.length, 'batch')} passed`,
+        );
         break;
       }
     }

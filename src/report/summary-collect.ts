@@ -81,7 +81,6 @@ export function createSummaryCollector(): { listener: RolloutListener; collected
   };
 }
 
-
 export function summaryInput(
   settings: Pick<Settings, 'cluster' | 'service'>,
   result: DeployResult | undefined,

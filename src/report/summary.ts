@@ -186,7 +186,12 @@ function batchTable(input: SummaryInput, rows: number): string {
   );
   const shown = input.batches.slice(0, rows);
   for (const b of shown) {
-    const drained = b.drainedAt !== undefined ? `${b.oldTasks ?? b.tasks} at ${at(b.drainedAt)}` : b.oldTasks ? `${b.oldTasks} draining` : '—';
+    const drained =
+      b.drainedAt !== undefined
+        ? `${b.oldTasks ?? b.tasks} at ${at(b.drainedAt)}`
+        : b.oldTasks
+          ? `${b.oldTasks} draining`
+          : '—';
     lines.push(
       `| ${b.batch} | ${b.tasks} | ${at(b.launchedAt)} | ${at(b.healthyAt)} | ${b.outcome === 'succeeded' ? at(b.endedAt) : '—'} | ${drained} | ${b.outcome} |`,
     );
@@ -274,4 +279,3 @@ function gantt(input: SummaryInput): string {
     '```',
   ].join('\n');
 }
-

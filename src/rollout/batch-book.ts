@@ -32,7 +32,13 @@ export class BatchBook {
     const r = this.current;
     if (!r || r.launchedAt !== undefined) return;
     r.launchedAt = at;
-    this.bus.emit({ type: 'batch-launched', at, batch: r.batch, batches: this.plan.batches.length, tasks: r.tasks });
+    this.bus.emit({
+      type: 'batch-launched',
+      at,
+      batch: r.batch,
+      batches: this.plan.batches.length,
+      tasks: r.tasks,
+    });
   }
 
   healthy(at: number, bakeMs: number): void {

@@ -98,7 +98,9 @@ export function decide(snapshot: Snapshot, ctx: DecideContext): Decision {
 
   // A target's reason code says more than the stoppedReason of the task ECS stops for it.
   const gate =
-    deploymentGate(snapshot, gateCtx) ?? targetHealthGate(snapshot, gateCtx) ?? taskStoppedGate(snapshot, gateCtx);
+    deploymentGate(snapshot, gateCtx) ??
+    targetHealthGate(snapshot, gateCtx) ??
+    taskStoppedGate(snapshot, gateCtx);
   if (gate) return fail(gate);
   // HTTP checks judge a batch once its tasks are up: before that they would judge the old version.
   if (ctx.httpChecks && k > 0 && position.stage !== 'released') {
@@ -117,11 +119,11 @@ export function decide(snapshot: Snapshot, ctx: DecideContext): Decision {
 
   switch (position.stage) {
     case 'released':
-      if (progress.newLaunched >= progress.newWanted)
-        return { kind: 'hold', settings: plan.hold, progress };
+      if (progress.newLaunched >= progress.newWanted) return { kind: 'hold', settings: plan.hold, progress };
       return { kind: 'wait', progress, urgent: true };
     case 'held':
-      if (allGreen(progress, ctx, position)) return ctx.bakeMs > 0 ? { kind: 'healthy', progress } : { kind: 'pass', progress };
+      if (allGreen(progress, ctx, position))
+        return ctx.bakeMs > 0 ? { kind: 'healthy', progress } : { kind: 'pass', progress };
       return { kind: 'wait', progress };
     case 'healthy': {
       // Target health is a gate of its own (an unhealthy target failed above); a task that left
@@ -243,7 +245,11 @@ export function observe(snapshot: Snapshot, ctx: DecideContext): Observed {
     primary.taskDefinitionArn === ctx.newTaskDefinitionArn &&
     (ctx.deploymentId === undefined || primary.id === ctx.deploymentId);
 
-  const waitingFor = words(ctx, { newWanted, newLaunched, newHealthy, oldDraining, lingeringTargets, primaryIsOurs }, snapshot.at);
+  const waitingFor = words(
+    ctx,
+    { newWanted, newLaunched, newHealthy, oldDraining, lingeringTargets, primaryIsOurs },
+    snapshot.at,
+  );
   return {
     progress: {
       batch: k,
@@ -275,8 +281,12 @@ function words(
 ): string {
   const { plan, position } = ctx;
   const batches = plan.batches.length;
-  if (batches === 0) return c.primaryIsOurs ? 'no tasks to replace: done' : 'no tasks to replace: ECS to make the new deployment PRIMARY';
-  if (position.batch === 0) return `starting: batch 1/${batches} of ${plural(plan.batches[0] ?? 0, 'task')} next`;
+  if (batches === 0)
+    return c.primaryIsOurs
+      ? 'no tasks to replace: done'
+      : 'no tasks to replace: ECS to make the new deployment PRIMARY';
+  if (position.batch === 0)
+    return `starting: batch 1/${batches} of ${plural(plan.batches[0] ?? 0, 'task')} next`;
   const label = `batch ${position.batch}/${batches}`;
   const size = plan.batches[Math.max(0, position.batch - 1)] ?? 0;
   const before = c.newWanted - size;
@@ -284,7 +294,9 @@ function words(
   const draining = c.oldDraining > 0 ? `${plural(c.oldDraining, 'old task')} draining` : undefined;
   switch (position.stage) {
     case 'released':
-      parts.push(`ECS to start ${plural(size, 'new task')} (${Math.max(0, c.newLaunched - before)}/${size} launched)`);
+      parts.push(
+        `ECS to start ${plural(size, 'new task')} (${Math.max(0, c.newLaunched - before)}/${size} launched)`,
+      );
       break;
     case 'held':
       parts.push(`${Math.max(0, Math.min(size, c.newHealthy - before))}/${size} new tasks healthy`);
@@ -292,7 +304,9 @@ function words(
       break;
     case 'healthy': {
       const left = (position.healthyAt ?? at) + ctx.bakeMs - at;
-      parts.push(`all ${size} new tasks healthy; baking ${formatDuration(ctx.bakeMs)} (${formatDuration(Math.max(0, left))} left)`);
+      parts.push(
+        `all ${size} new tasks healthy; baking ${formatDuration(ctx.bakeMs)} (${formatDuration(Math.max(0, left))} left)`,
+      );
       break;
     }
     case 'passed': {
@@ -300,7 +314,9 @@ function words(
       const drains = unfinished(ctx.drains);
       if (last) {
         if (drains.count > 0 || c.oldDraining > 0)
-          parts.push(`the last ${plural(Math.max(drains.count, c.oldDraining), 'old task')} to drain and stop`);
+          parts.push(
+            `the last ${plural(Math.max(drains.count, c.oldDraining), 'old task')} to drain and stop`,
+          );
         if (c.lingeringTargets > 0) parts.push(`${plural(c.lingeringTargets, 'old target')} to leave`);
         if (c.newHealthy < plan.desired) parts.push(`${c.newHealthy}/${plan.desired} new tasks healthy`);
         if (!c.primaryIsOurs) parts.push('ECS to make the new deployment PRIMARY');

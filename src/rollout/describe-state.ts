@@ -8,7 +8,10 @@ export function describeServiceState(snapshot: Snapshot): string {
   const { service } = snapshot;
   const index = indexOf(snapshot);
   const deployments = service.deployments
-    .map((d) => `${d.status} ${taskDefinitionName(d.taskDefinitionArn)}${d.rolloutState ? ` (${d.rolloutState})` : ''}`)
+    .map(
+      (d) =>
+        `${d.status} ${taskDefinitionName(d.taskDefinitionArn)}${d.rolloutState ? ` (${d.rolloutState})` : ''}`,
+    )
     .join(', ');
   const byRevision = new Map<string, { live: number; healthy: number }>();
   for (const t of snapshot.tasks) {
@@ -19,7 +22,9 @@ export function describeServiceState(snapshot: Snapshot): string {
     if (index.healthy(t)) entry.healthy += 1;
     byRevision.set(name, entry);
   }
-  const tasks = [...byRevision.entries()].map(([name, c]) => `${c.live} of ${name} (${c.healthy} healthy)`).join(', ');
+  const tasks = [...byRevision.entries()]
+    .map(([name, c]) => `${c.live} of ${name} (${c.healthy} healthy)`)
+    .join(', ');
   return (
     `service ${service.name} (desired ${service.desiredCount}): deployments ${deployments || 'none'}; ` +
     `tasks ${tasks || 'none'}`

@@ -67,7 +67,8 @@ export function trackDrains(ledger: DrainLedger, snapshot: Snapshot, ctx: DrainC
       record = { ...record };
     }
     const targets = task.ip !== undefined ? index.targetsOf(task.ip) : [];
-    if (record.drainingSeenAt === undefined && targets.some((t) => t.state === 'draining')) record.drainingSeenAt = at;
+    if (record.drainingSeenAt === undefined && targets.some((t) => t.state === 'draining'))
+      record.drainingSeenAt = at;
     if (record.goneAt === undefined && targets.every((t) => t.state === 'unused')) record.goneAt = at;
     if (record.stoppedAt === undefined && task.lastStatus === 'STOPPED') {
       record.stoppedAt = at;
@@ -86,17 +87,22 @@ export function finished(r: DrainRecord): boolean {
 export function batchDrain(ledger: DrainLedger, batch: number): { tasks: number; doneAt?: number } {
   let tasks = 0;
   let doneAt = 0;
+  let open = false;
   for (const r of ledger.tasks.values()) {
     if (r.batch !== batch) continue;
     tasks += 1;
-    if (!finished(r)) return { tasks };
-    doneAt = Math.max(doneAt, r.stoppedAt ?? 0, r.goneAt ?? 0);
+    if (!finished(r)) open = true;
+    else doneAt = Math.max(doneAt, r.stoppedAt ?? 0, r.goneAt ?? 0);
   }
-  return tasks > 0 ? { tasks, doneAt } : { tasks };
+  return tasks > 0 && !open ? { tasks, doneAt } : { tasks };
 }
 
 /** Old tasks told to stop that have not finished; the oldest of them, for the drain's time limit. */
-export function unfinished(ledger: DrainLedger): { count: number; draining: number; oldestStopSeenAt?: number } {
+export function unfinished(ledger: DrainLedger): {
+  count: number;
+  draining: number;
+  oldestStopSeenAt?: number;
+} {
   let count = 0;
   let draining = 0;
   let oldest: number | undefined;
@@ -113,7 +119,10 @@ export function unfinished(ledger: DrainLedger): { count: number; draining: numb
  * When the first unfinished drain should end: it was seen draining at `drainingSeenAt`, and ELB
  * ends a drain after the target group's deregistration delay (ECS then stops the task).
  */
-export function predictedDrainEnd(ledger: DrainLedger, deregistrationDelayMs: number | undefined): number | undefined {
+export function predictedDrainEnd(
+  ledger: DrainLedger,
+  deregistrationDelayMs: number | undefined,
+): number | undefined {
   if (deregistrationDelayMs === undefined) return undefined;
   let first: number | undefined;
   for (const r of ledger.tasks.values()) {

@@ -255,9 +255,6 @@ export function containerExits(task: TaskView): string {
     .join(', ');
 }
 
-
-
-
 export function batchLabel(ctx: Pick<GateContext, 'batch' | 'batches'>): string {
   return ctx.batch === 0 ? 'before the first batch' : `batch ${ctx.batch}/${ctx.batches}`;
 }

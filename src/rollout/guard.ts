@@ -8,7 +8,14 @@
 // after the write, longer than a run takes from reading the tags to writing its own, so a second
 // run that read "free" before our write has written by then. What is left is the window between
 // the last read-back and the first UpdateService: one API round trip.
-import { formatLease, leaseHolder, LEASE_TAG, OWN_SETTINGS_TAG, formatOwnSettings, parseOwnSettings } from './lease.js';
+import {
+  formatLease,
+  leaseHolder,
+  LEASE_TAG,
+  OWN_SETTINGS_TAG,
+  formatOwnSettings,
+  parseOwnSettings,
+} from './lease.js';
 import type { LeaseHolder, RunIdentity } from './lease.js';
 import type { ServiceDriver } from './port.js';
 import { retrying, sleepQuietly } from './retry.js';
@@ -122,7 +129,9 @@ export class ServiceGuard {
     if (clock.now() - this.renewedAt >= this.renewAfterMs) {
       const now = clock.now();
       await this.call('TagResource (lease renewal)', () =>
-        this.opts.driver.tagService({ [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }) }),
+        this.opts.driver.tagService({
+          [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
+        }),
       );
       this.renewedAt = now;
     }

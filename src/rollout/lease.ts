@@ -38,9 +38,7 @@ export function parseLease(value: string | undefined): Lease | undefined {
 }
 
 export type LeaseHolder =
-  | { kind: 'free'; expired?: Lease }
-  | { kind: 'ours'; lease: Lease }
-  | { kind: 'other'; lease: Lease };
+  { kind: 'free'; expired?: Lease } | { kind: 'ours'; lease: Lease } | { kind: 'other'; lease: Lease };
 
 /** Who holds the service now. An expired lease, or one that cannot be read, holds nothing. */
 export function leaseHolder(tags: Readonly<Record<string, string>>, now: number, ourId: string): LeaseHolder {

@@ -52,7 +52,8 @@ export interface PlanInput {
  */
 export function planBatches(input: PlanInput): BatchPlan {
   const { desired: n } = input;
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`desired count must be a whole number >= 0, got ${n}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new RangeError(`desired count must be a whole number >= 0, got ${n}`);
   checkQuantity('batch size', input.batchSize);
   checkQuantity('max unavailable', input.maxUnavailable);
   const withBreaker = (s: DeploymentSettings): DeploymentSettings =>
@@ -91,11 +92,11 @@ export function planBatches(input: PlanInput): BatchPlan {
 
 /** The settings that let ECS start `b` new tasks of a service of `n`, `u` of them in place of old ones. */
 export function releaseSettings(n: number, b: number, u: number): DeploymentSettings {
-  const inPlace = Math.min(u, b);
-  return {
-    maximumPercent: ecsSurge(n, b - inPlace).maximumPercent,
-    minimumHealthyPercent: minimumHealthyFor(n, n - inPlace),
-  };
+  // The floor first: ECS's rounding may keep more healthy than asked (n > 100), and then the
+  // surge must make up what may not be stopped first.
+  const minimumHealthyPercent = minimumHealthyFor(n, n - Math.min(u, b));
+  const inPlace = n - ecsMinHealthy(n, minimumHealthyPercent);
+  return { maximumPercent: ecsSurge(n, b - inPlace).maximumPercent, minimumHealthyPercent };
 }
 
 /** The smallest maximumPercent that lets `tasks` start beside n, and how many it really lets start. */

@@ -83,7 +83,12 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
     deadline: clock.now() + bound,
     ...(opts.random ? { random: opts.random } : {}),
   });
-  const settings = restoreSettings(opts.originalSettings, opts.desiredCount, opts.surgePercent, opts.floorPercent);
+  const settings = restoreSettings(
+    opts.originalSettings,
+    opts.desiredCount,
+    opts.surgePercent,
+    opts.floorPercent,
+  );
   const notes: string[] = [];
   const finish = async (
     result: Omit<RestoreResult, 'durationMs' | 'settingsRestored'>,
@@ -92,7 +97,13 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
     // whatever it still does the way the service owner configured it.
     const settingsRestored = result.takenOver
       ? takenOverSettings()
-      : await putBackSettings({ driver, clock, ...(guard ? { guard } : {}), original: opts.originalSettings, boundMs: bound });
+      : await putBackSettings({
+          driver,
+          clock,
+          ...(guard ? { guard } : {}),
+          original: opts.originalSettings,
+          boundMs: bound,
+        });
     return { ...result, durationMs: clock.now() - started, settingsRestored };
   };
 
@@ -143,7 +154,10 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
     // 3. Wait until the service is back.
     let last: Snapshot | undefined;
     const deploymentArn = deployment?.arn;
-    const outcome = await watch<{ snapshot: Snapshot; deployment?: ServiceDeploymentView }, Omit<RestoreResult, 'durationMs' | 'settingsRestored'>>({
+    const outcome = await watch<
+      { snapshot: Snapshot; deployment?: ServiceDeploymentView },
+      Omit<RestoreResult, 'durationMs' | 'settingsRestored'>
+    >({
       clock,
       heartbeat: opts.heartbeat,
       deadline: () => started + opts.timeoutMs,
@@ -211,7 +225,8 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
         confirmed: false,
         how: 'none',
         takenOver: true,
-        message: 'another run took the service’s lease, so this run changed nothing more: the service is that run’s now',
+        message:
+          'another run took the service’s lease, so this run changed nothing more: the service is that run’s now',
       });
     }
     throw error;
@@ -255,7 +270,9 @@ async function rollBackDeployment(
   // ECS (its circuit breaker) or an earlier attempt already rolls it back: follow that.
   if (ROLLBACK_STATES.has(deployment.status)) return { how: 'stop-deployment', deployment };
   if (!STOPPABLE_STATES.has(deployment.status)) {
-    notes.push(`the rollout's service deployment is ${deployment.status}, which StopServiceDeployment cannot roll back`);
+    notes.push(
+      `the rollout's service deployment is ${deployment.status}, which StopServiceDeployment cannot roll back`,
+    );
     return { how: 'none', deployment };
   }
   try {

@@ -35,7 +35,8 @@ export function restoreStatus(snapshot: Snapshot, previousArn: string): RestoreS
   }
   let lingering = 0;
   for (const t of snapshot.targets) {
-    if (index.groups.includes(t.targetGroupArn) && !index.liveIps.has(t.id) && t.state !== 'unused') lingering += 1;
+    if (index.groups.includes(t.targetGroupArn) && !index.liveIps.has(t.id) && t.state !== 'unused')
+      lingering += 1;
   }
   const desired = service.desiredCount;
 

@@ -96,7 +96,13 @@ export async function runRollout(opts: RunRolloutOptions): Promise<RolloutResult
     onRetry: (r) => heartbeat.retrying(r.delayMs, r.error, clock.now()),
   });
 
-  bus.emit({ type: 'rollout-started', at: started, plan, from: opts.previousTaskDefinitionArn, to: opts.newTaskDefinitionArn });
+  bus.emit({
+    type: 'rollout-started',
+    at: started,
+    plan,
+    from: opts.previousTaskDefinitionArn,
+    to: opts.newTaskDefinitionArn,
+  });
   await phase(opts, 'rolling-out', info);
 
   let failure: RolloutFailure | undefined;
@@ -139,7 +145,13 @@ export async function runRollout(opts: RunRolloutOptions): Promise<RolloutResult
   let settled = true;
   const cancelled = failure?.kind === 'cancelled';
   if (!failure) {
-    settingsRestored = await putBackSettings({ driver, clock, ...(guard ? { guard } : {}), original: opts.originalSettings, boundMs: callBound });
+    settingsRestored = await putBackSettings({
+      driver,
+      clock,
+      ...(guard ? { guard } : {}),
+      original: opts.originalSettings,
+      boundMs: callBound,
+    });
     if (settingsRestored.ok) outcome = 'succeeded';
     else {
       // Never `succeeded` with the pacing settings left on the service: the next deployment would run under them.
@@ -157,13 +169,20 @@ export async function runRollout(opts: RunRolloutOptions): Promise<RolloutResult
     bus.emit({ type: 'failed', at: clock.now(), failure });
     const superseded = failure.kind === 'superseded';
     if (takenOver) {
-      settingsRestored = { ok: false, takenOver: true, message: 'left the service alone: another run holds it now' };
+      settingsRestored = {
+        ok: false,
+        takenOver: true,
+        message: 'left the service alone: another run holds it now',
+      };
       serviceLeft = 'Another run took the service over; this run changed nothing after that.';
       outcome = cancelled ? 'cancelled' : 'failed';
     } else if (!serviceChanged) {
       // The first UpdateService failed (or never ran), and ECS applies an UpdateService whole or
       // not at all: the service still runs its previous revision under its own settings.
-      settingsRestored = { ok: true, message: 'the service was not changed, so its deployment settings are as they were' };
+      settingsRestored = {
+        ok: true,
+        message: 'the service was not changed, so its deployment settings are as they were',
+      };
       serviceLeft = `The service was not changed: it still runs ${taskDefinitionName(opts.previousTaskDefinitionArn)} under its own deployment settings.`;
       outcome = cancelled ? 'cancelled' : 'failed';
     } else if (opts.rollbackOnFailure && !superseded) {
@@ -186,7 +205,13 @@ export async function runRollout(opts: RunRolloutOptions): Promise<RolloutResult
         rolloutStartedAt: started,
         timeoutMs: opts.rollbackTimeoutMs ?? opts.rolloutTimeoutMs,
         callBoundMs: callBound,
-        onStarted: (how, words) => bus.emit({ type: 'rollback-started', at: clock.now(), to: opts.previousTaskDefinitionArn, how: words }),
+        onStarted: (how, words) =>
+          bus.emit({
+            type: 'rollback-started',
+            at: clock.now(),
+            to: opts.previousTaskDefinitionArn,
+            how: words,
+          }),
         ...(opts.random ? { random: opts.random } : {}),
       });
       rollback = { ok: restored.ok, message: restored.message, durationMs: restored.durationMs };
@@ -196,7 +221,13 @@ export async function runRollout(opts: RunRolloutOptions): Promise<RolloutResult
       settled = restored.ok && restored.settingsRestored.ok;
       if (restored.takenOver) takenOver = true;
     } else {
-      settingsRestored = await putBackSettings({ driver, clock, ...(guard ? { guard } : {}), original: opts.originalSettings, boundMs: callBound });
+      settingsRestored = await putBackSettings({
+        driver,
+        clock,
+        ...(guard ? { guard } : {}),
+        original: opts.originalSettings,
+        boundMs: callBound,
+      });
       serviceLeft = await describeLeft(
         driver,
         settingsRestored.ok,
@@ -220,7 +251,13 @@ export async function runRollout(opts: RunRolloutOptions): Promise<RolloutResult
   // Give listeners (log, summary, check run) a bounded moment to take the last events.
   await bus.flush(LISTENER_FLUSH_MS);
 
-  const result: RolloutResult = { outcome, batches, settingsRestored, durationMs: finishedAt - started, settled };
+  const result: RolloutResult = {
+    outcome,
+    batches,
+    settingsRestored,
+    durationMs: finishedAt - started,
+    settled,
+  };
   if (failure) result.failure = failure;
   if (rollback) result.rollback = rollback;
   if (serviceLeft) result.serviceLeft = serviceLeft;
@@ -267,7 +304,9 @@ async function watchBatches(opts: RunRolloutOptions, parts: LoopParts): Promise<
     drains,
     seenReasons: reasons,
     ...(deploymentId !== undefined ? { deploymentId } : {}),
-    ...(opts.healthChecks && streaks.length > 0 ? { httpChecks: { streaks, threshold: opts.healthChecks.threshold } } : {}),
+    ...(opts.healthChecks && streaks.length > 0
+      ? { httpChecks: { streaks, threshold: opts.healthChecks.threshold } }
+      : {}),
   });
 
   const act = async (label: string, change: () => Promise<void>): Promise<void> => {
@@ -311,9 +350,14 @@ async function watchBatches(opts: RunRolloutOptions, parts: LoopParts): Promise<
         if (primary?.taskDefinitionArn === opts.newTaskDefinitionArn) deploymentId = primary.id;
       }
       reasons = noteTargetReasons(reasons, snapshot, opts.newTaskDefinitionArn);
-      drains = trackDrains(drains, snapshot, { newTaskDefinitionArn: opts.newTaskDefinitionArn, released, since: started });
+      drains = trackDrains(drains, snapshot, {
+        newTaskDefinitionArn: opts.newTaskDefinitionArn,
+        released,
+        since: started,
+      });
       book.noteDrains(drains);
-      if (position.stage === 'held' || position.stage === 'healthy') streaks = await probe(opts, streaks, clock);
+      if (position.stage === 'held' || position.stage === 'healthy')
+        streaks = await probe(opts, streaks, clock);
 
       const d = decide(snapshot, context());
       lastProgress = d.progress;
@@ -348,7 +392,9 @@ async function watchBatches(opts: RunRolloutOptions, parts: LoopParts): Promise<
             return { wait: d.progress.waitingFor, again: true };
           case 'wait': {
             const drainEnd = predictedDrainEnd(drains, opts.deregistrationDelayMs);
-            const wakeAt = [d.wakeAt, drainEnd].filter((t): t is number => t !== undefined).sort((a, b) => a - b)[0];
+            const wakeAt = [d.wakeAt, drainEnd]
+              .filter((t): t is number => t !== undefined)
+              .sort((a, b) => a - b)[0];
             return {
               wait: d.progress.waitingFor,
               ...(d.urgent ? { urgent: true } : {}),
@@ -371,13 +417,19 @@ async function watchBatches(opts: RunRolloutOptions, parts: LoopParts): Promise<
 }
 
 /** One GET per health-check URL, together; the probe port never throws, but guard anyway. */
-async function probe(opts: RunRolloutOptions, streaks: HttpCheckStreak[], clock: Clock): Promise<HttpCheckStreak[]> {
+async function probe(
+  opts: RunRolloutOptions,
+  streaks: HttpCheckStreak[],
+  clock: Clock,
+): Promise<HttpCheckStreak[]> {
   const { probe: port, healthChecks } = opts;
   if (!port || !healthChecks || streaks.length === 0) return streaks;
   const timeout = opts.probeTimeoutMs ?? 5_000;
   return Promise.all(
     streaks.map(async (streak) => {
-      const answer = await port.get(streak.url, timeout).catch((err: unknown) => ({ error: errorMessage(err) }));
+      const answer = await port
+        .get(streak.url, timeout)
+        .catch((err: unknown) => ({ error: errorMessage(err) }));
       return nextStreak(streak, answer, healthChecks.statuses, clock.now());
     }),
   );

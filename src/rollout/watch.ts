@@ -136,6 +136,10 @@ export async function watch<O, R>(w: WatchOptions<O, R>): Promise<R> {
       },
       w.pace ?? DEFAULT_PACE,
     );
-    await sleepQuietly(clock, Math.min(delay, Math.max(0, heartbeat.dueAt() - now)), w.onCancel ? w.signal : undefined);
+    await sleepQuietly(
+      clock,
+      Math.min(delay, Math.max(0, heartbeat.dueAt() - now)),
+      w.onCancel ? w.signal : undefined,
+    );
   }
 }

@@ -1,0 +1,86 @@
+import { describe, expect, it } from '@jest/globals';
+import { LeaseLost, ServiceGuard } from '../src/rollout/guard.js';
+import { formatLease, LEASE_TAG, OWN_SETTINGS_TAG } from '../src/rollout/lease.js';
+import { FakeClock, FakeService, serverError, T0 } from './helpers/fake-service.js';
+
+const us = { id: 'run00001', run: 'o/r/actions/runs/1/attempts/1' };
+const them = { id: 'run00002', run: 'o/r/actions/runs/2/attempts/1' };
+const OWN = { maximumPercent: 200, minimumHealthyPercent: 50 };
+
+function two(): { clock: FakeClock; fake: FakeService; a: ServiceGuard; b: ServiceGuard } {
+  const clock = new FakeClock();
+  const fake = new FakeService({ clock, desired: 2 });
+  return {
+    clock,
+    fake,
+    a: new ServiceGuard({ driver: fake, clock, identity: us }),
+    b: new ServiceGuard({ driver: fake, clock, identity: them }),
+  };
+}
+
+describe('ServiceGuard: one rollout of a service at a time', () => {
+  it('acquire writes the lease and the service’s own settings in one TagResource', async () => {
+    const { fake, a } = two();
+    await a.acquire(OWN);
+    expect(fake.callCounts.tagService).toBe(1);
+    expect(fake.tags.get(LEASE_TAG)).toMatch(
+      /^id=run00001 until=\d+ run=o\/r\/actions\/runs\/1\/attempts\/1$/,
+    );
+    expect(fake.tags.get(OWN_SETTINGS_TAG)).toBe('max=200 min=50');
+    expect((await a.read()).recordedSettings).toEqual(OWN);
+  });
+
+  it('two runs that write together: the last write wins; the other sees it at its read-back, after the settle time', async () => {
+    const { clock, a, b } = two();
+    await a.acquire(OWN);
+    await b.acquire(OWN);
+    const started = clock.now();
+    await expect(a.confirm()).rejects.toBeInstanceOf(LeaseLost);
+    // The read-back waited out the settle time (2 s) after the write.
+    expect(clock.now() - started).toBeGreaterThanOrEqual(2_000);
+    await expect(b.confirm()).resolves.toBeUndefined();
+    // Once lost, always lost: no second read needed to refuse.
+    await expect(a.confirm()).rejects.toBeInstanceOf(LeaseLost);
+    expect(a.takenOver?.kind).toBe('other');
+  });
+
+  it('renews the lease when it gets old, so a live run keeps the service', async () => {
+    const { clock, fake, a } = two();
+    await a.acquire(OWN);
+    const first = fake.tags.get(LEASE_TAG);
+    clock.t += 61_000;
+    await a.confirm();
+    expect(fake.tags.get(LEASE_TAG)).not.toBe(first);
+  });
+
+  it('an expired lease of another run is nobody’s: a run may take it', async () => {
+    const { clock, fake, a } = two();
+    fake.tags.set(LEASE_TAG, formatLease({ ...them, until: T0 - 1 }));
+    expect((await a.read()).holder.kind).toBe('free');
+    await a.acquire(OWN);
+    clock.t += 3_000;
+    await expect(a.confirm()).resolves.toBeUndefined();
+  });
+
+  it('release removes our lease and the recorded settings (or keeps the settings when asked), and never another run’s', async () => {
+    const { fake, a, b } = two();
+    await a.acquire(OWN);
+    await a.release(true);
+    expect(fake.tags.has(LEASE_TAG)).toBe(false);
+    expect(fake.tags.get(OWN_SETTINGS_TAG)).toBe('max=200 min=50');
+    await a.acquire(OWN);
+    await a.release(false);
+    expect(fake.tags.has(OWN_SETTINGS_TAG)).toBe(false);
+    await b.acquire(OWN);
+    await a.release(false);
+    expect(fake.tags.get(LEASE_TAG)).toMatch(/^id=run00002/);
+  });
+
+  it('its calls ride out 500s within their bound', async () => {
+    const { fake, a } = two();
+    fake.fail('tagService', serverError(), serverError());
+    fake.fail('readServiceTags', serverError());
+    await a.acquire(OWN);
+    expect((await a.read()).holder.kind).toBe('ours');
+  });
+});
