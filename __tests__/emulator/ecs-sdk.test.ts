@@ -33,6 +33,7 @@ import {
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { countsTowardMaximum } from '../../emulator/src/ecs/rolling.js';
 import { startEmulator } from '../../emulator/src/index.js';
 import type { Emulator } from '../../emulator/src/index.js';
 import { createScenario } from '../../emulator/src/scenario.js';
@@ -308,7 +309,8 @@ describe('a rolling update over real task processes and health checks', () => {
             new DescribeTargetHealthCommand({ TargetGroupArn: info.targetGroupArns[0]! }),
           );
           samples.push({
-            live: ecsState.tasks.filter((t) => t.lastStatus !== 'STOPPED').length,
+            // The default reading of maximumPercent: RUNNING and PENDING tasks, not draining ones.
+            live: ecsState.tasks.filter((t) => countsTowardMaximum(t.lastStatus, false)).length,
             healthy: TargetHealthDescriptions.filter((d) => d.TargetHealth?.State === 'healthy').length,
           });
           const { services = [] } = await ecs.send(

@@ -5,7 +5,8 @@ import { startEmulator, DEFAULT_TIME_SCALE } from './index.js';
 import type { Emulator, EmulatorOptions } from './index.js';
 
 const USAGE = `usage: npm run emulator -- [--port 4566] [--host 127.0.0.1] [--region us-east-1]
-       [--seed demo] [--time-scale ${DEFAULT_TIME_SCALE}] [--runtime process|in-process] [--throttle] [--quiet]`;
+       [--seed demo] [--time-scale ${DEFAULT_TIME_SCALE}] [--runtime process|in-process] [--throttle] [--quiet]
+       [--draining-counts-toward-maximum]`;
 
 function parseCli(args: string[]): EmulatorOptions & { quiet: boolean } {
   const { values } = parseArgs({
@@ -20,6 +21,7 @@ function parseCli(args: string[]): EmulatorOptions & { quiet: boolean } {
       runtime: { type: 'string', default: 'process' },
       throttle: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      'draining-counts-toward-maximum': { type: 'boolean', default: false },
     },
   });
   const port = Number(values.port);
@@ -37,6 +39,7 @@ function parseCli(args: string[]): EmulatorOptions & { quiet: boolean } {
     taskRuntime: values.runtime,
     throttling: values.throttle,
     quiet: values.quiet,
+    drainingCountsTowardMaximum: values['draining-counts-toward-maximum'],
   };
   if (values['time-scale'] !== undefined) {
     const scale = Number(values['time-scale']);

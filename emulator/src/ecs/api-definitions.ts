@@ -11,13 +11,13 @@ import {
   optObjectList,
   optString,
   optStringList,
-  page,
   reqString,
   RESOURCE_NAME,
   tagsOf,
   wantsTags,
 } from './input.js';
 import type { Input } from './input.js';
+import { keyedPage } from './pagination.js';
 import { taskDefinitionShape } from './shapes.js';
 import type { TaskDefinitionRecord } from './store.js';
 
@@ -67,19 +67,20 @@ export function definitionHandlers(api: ApiContext): Record<string, Handler> {
         throw invalid(`status must be one of [ACTIVE, INACTIVE, DELETE_IN_PROGRESS].`);
       const sort = optString(input, 'sort') ?? 'ASC';
       if (sort !== 'ASC' && sort !== 'DESC') throw invalid('sort must be one of [ASC, DESC].');
-      const matching = [...store.taskDefinitions.values()]
-        .filter(
+      // By family, then revision (API reference, `sort`: ASC or DESC).
+      const { items, nextToken } = keyedPage({
+        operation: 'ListTaskDefinitions',
+        items: [...store.taskDefinitions.values()].filter(
           (d) =>
             d.region === ctx.region && d.status === status && (family === undefined || d.family === family),
-        )
-        .sort((a, b) => (a.family === b.family ? a.revision - b.revision : a.family < b.family ? -1 : 1));
-      if (sort === 'DESC') matching.reverse();
-      return page(
-        matching.map((d) => d.arn),
-        optInt(input, 'maxResults'),
-        optString(input, 'nextToken'),
-        'taskDefinitionArns',
-      );
+        ),
+        key: (d) => [d.family, d.revision],
+        descending: sort === 'DESC',
+        maxResults: optInt(input, 'maxResults'),
+        defaultMaxResults: 100,
+        nextToken: optString(input, 'nextToken'),
+      });
+      return { taskDefinitionArns: items.map((d) => d.arn), nextToken };
     },
 
     DeregisterTaskDefinition(input, ctx) {
