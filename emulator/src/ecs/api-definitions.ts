@@ -21,6 +21,14 @@ import { keyedPage } from './pagination.js';
 import { taskDefinitionShape } from './shapes.js';
 import type { TaskDefinitionRecord } from './store.js';
 
+/**
+ * A task definition is at most 64 KiB. awsdocs/amazon-ecs-developer-guide#149 (merged into the
+ * service quotas page) gives ECS's answer to a larger one, with its CloudTrail record:
+ * ClientException "Actual length: '66420'. Max allowed length is '65536' bytes." The emulator
+ * measures the request's JSON without `tags` (how AWS counts is not published).
+ */
+const MAX_TASK_DEFINITION_BYTES = 65_536;
+
 export function definitionHandlers(api: ApiContext): Record<string, Handler> {
   const { store, clock } = api;
   return {
@@ -31,6 +39,12 @@ export function definitionHandlers(api: ApiContext): Record<string, Handler> {
           'Family contains invalid characters. Up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed.',
         );
       }
+      const { tags: _tags, ...definitionInput } = input;
+      const length = Buffer.byteLength(JSON.stringify(definitionInput));
+      if (length > MAX_TASK_DEFINITION_BYTES)
+        throw client(
+          `Actual length: '${length}'. Max allowed length is '${MAX_TASK_DEFINITION_BYTES}' bytes.`,
+        );
       const body = normalizeBody(input);
       const tags = tagsOf(input) ?? [];
       const key = `${ctx.region}/${family}`;
