@@ -78,7 +78,7 @@ describe('rollingStep, the worked rows of its comment', () => {
 describe('rollingStep', () => {
   const base = { desired: 4, maximumPercent: 200, minimumHealthyPercent: 100, mayLaunch: true };
 
-  it('launches up to maximumPercent counting every live task, draining ones included', () => {
+  it('launches up to maximumPercent, counting the tasks it is given as counted (liveCount)', () => {
     expect(
       rollingStep({ ...base, liveCount: 4, primary: [], old: tasks('o', [true, true, true, true]) }),
     ).toEqual({ launch: 4, stop: [] });
@@ -94,7 +94,7 @@ describe('rollingStep', () => {
       launch: 2,
       stop: [],
     });
-    // Two old tasks still draining (live, no longer wanted): no room for more yet.
+    // Two old tasks still draining, counted (drainingCountsTowardMaximum): no room for more yet.
     expect(
       rollingStep({
         ...base,

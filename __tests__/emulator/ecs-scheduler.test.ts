@@ -133,7 +133,9 @@ describe('rolling update', () => {
           healthy: s.tasks.filter((t) => healthy(x, t)).length,
         }),
       );
-      expect(samples.length).toBeGreaterThan(20);
+      // Enough samples to watch the rollout (without counting draining tasks a batch does not wait
+      // for the drain, so the rollout is short); the peak below is the proof that they caught it.
+      expect(samples.length).toBeGreaterThanOrEqual(10);
       for (const sample of samples) {
         expect(sample.live).toBeLessThanOrEqual(maxTasks);
         expect(sample.healthy).toBeGreaterThanOrEqual(minHealthy);

@@ -41,8 +41,9 @@ export function findCluster(api: ApiContext, input: Input, ctx: RequestContext):
  * The name a service or task is known by in `cluster`, or undefined when `nameOrArn` is an ARN
  * that names another cluster or region. ECS resolves a service ARN only in the cluster the request
  * names (the `cluster` parameter, `default` when absent): a service ARN of another cluster is not
- * found there. Reported by users (aws-sdk-core-ruby#221): DescribeServices with a service ARN and
- * no `cluster` answers a `MISSING` failure for that ARN. The old ARN format without the cluster
+ * found there. Reported by users (aws-sdk-core-ruby#221): DescribeServices with the ARN of a
+ * service of another cluster, and no `cluster`, answers a `MISSING` failure for that ARN. The old
+ * ARN format without the cluster
  * (`service/<name>`) is looked up by name in the given cluster.
  */
 function nameIn(cluster: ClusterRecord, nameOrArn: string, type: 'service' | 'task'): string | undefined {

@@ -130,7 +130,10 @@ export function revisionCounts(store: EcsStore, service: ServiceRecord, revision
   };
 }
 
-/** The deployment's failed-task count as the circuit breaker reads it, and its threshold. */
+/**
+ * The deployment's failed-task count as the circuit breaker reads it, and its threshold. The count
+ * is also kept on the record, which outlives its ECS deployment (dropped once its tasks are gone).
+ */
 function breakerCounts(
   service: ServiceRecord,
   record: ServiceDeploymentRecord,
