@@ -95,6 +95,28 @@ describe('clusters', () => {
     expect(list.clusterArns).toEqual([`${ARN_PREFIX}:cluster/demo`]);
   });
 
+  it('ListClusters pages by position: a cluster created behind the position appears on a later page', async () => {
+    for (const name of ['b', 'd']) await h.ok('CreateCluster', { clusterName: name });
+    const first = await h.ok<{ clusterArns: string[]; nextToken?: string }>('ListClusters', {
+      maxResults: 2,
+    });
+    expect(first.clusterArns).toEqual([`${ARN_PREFIX}:cluster/b`, `${ARN_PREFIX}:cluster/d`]);
+    await h.ok('CreateCluster', { clusterName: 'a' }); // before the position: not on the next page
+    await h.ok('CreateCluster', { clusterName: 'e' }); // after it
+    const second = await h.ok<{ clusterArns: string[]; nextToken?: string }>('ListClusters', {
+      maxResults: 2,
+      nextToken: first.nextToken,
+    });
+    expect(second.clusterArns).toEqual([`${ARN_PREFIX}:cluster/demo`, `${ARN_PREFIX}:cluster/e`]);
+    expect(second.nextToken).toBeUndefined();
+    await expectError(
+      'ListClusters',
+      { nextToken: 'nonsense' },
+      'InvalidParameterException',
+      /Invalid nextToken/,
+    );
+  });
+
   it('answers ClusterNotFoundException for an unknown cluster', async () => {
     await expectError(
       'DescribeServices',
