@@ -149,6 +149,43 @@ interface CliResult {
     }
   });
 
+  it('ecs list-service-deployments, describe-service-deployments and describe-service-revisions', async () => {
+    const { serviceDeployments } = await awsJson<{
+      serviceDeployments: {
+        serviceDeploymentArn: string;
+        status: string;
+        targetServiceRevisionArn: string;
+      }[];
+    }>([
+      'ecs',
+      'list-service-deployments',
+      '--cluster',
+      'awscli',
+      '--service',
+      'web',
+      '--status',
+      'SUCCESSFUL',
+    ]);
+    expect(serviceDeployments.map((d) => d.status)).toEqual(['SUCCESSFUL']);
+    const [deployment] = serviceDeployments;
+    const described = await awsJson<{
+      serviceDeployments: { targetServiceRevision: { runningTaskCount: number }; finishedAt: string }[];
+    }>([
+      'ecs',
+      'describe-service-deployments',
+      '--service-deployment-arns',
+      deployment!.serviceDeploymentArn,
+    ]);
+    expect(described.serviceDeployments[0]!.targetServiceRevision.runningTaskCount).toBe(2);
+    const revisions = await awsJson<{ serviceRevisions: { taskDefinition: string }[] }>([
+      'ecs',
+      'describe-service-revisions',
+      '--service-revision-arns',
+      deployment!.targetServiceRevisionArn,
+    ]);
+    expect(revisions.serviceRevisions[0]!.taskDefinition).toMatch(/:task-definition\/awscli-web:1$/);
+  });
+
   it('elbv2 describe-target-groups and describe-target-health: both tasks healthy', async () => {
     const groups = await awsJson<{
       TargetGroups: { TargetGroupArn: string; TargetType: string; HealthCheckPath: string }[];

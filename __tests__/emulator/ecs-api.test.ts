@@ -95,6 +95,28 @@ describe('clusters', () => {
     expect(list.clusterArns).toEqual([`${ARN_PREFIX}:cluster/demo`]);
   });
 
+  it('ListClusters pages by position: a cluster created behind the position appears on a later page', async () => {
+    for (const name of ['b', 'd']) await h.ok('CreateCluster', { clusterName: name });
+    const first = await h.ok<{ clusterArns: string[]; nextToken?: string }>('ListClusters', {
+      maxResults: 2,
+    });
+    expect(first.clusterArns).toEqual([`${ARN_PREFIX}:cluster/b`, `${ARN_PREFIX}:cluster/d`]);
+    await h.ok('CreateCluster', { clusterName: 'a' }); // before the position: not on the next page
+    await h.ok('CreateCluster', { clusterName: 'e' }); // after it
+    const second = await h.ok<{ clusterArns: string[]; nextToken?: string }>('ListClusters', {
+      maxResults: 2,
+      nextToken: first.nextToken,
+    });
+    expect(second.clusterArns).toEqual([`${ARN_PREFIX}:cluster/demo`, `${ARN_PREFIX}:cluster/e`]);
+    expect(second.nextToken).toBeUndefined();
+    await expectError(
+      'ListClusters',
+      { nextToken: 'nonsense' },
+      'InvalidParameterException',
+      /Invalid nextToken/,
+    );
+  });
+
   it('answers ClusterNotFoundException for an unknown cluster', async () => {
     await expectError(
       'DescribeServices',
@@ -403,6 +425,50 @@ describe('services', () => {
     await expectError('DescribeServices', { cluster: 'demo', services: [] }, 'InvalidParameterException');
   });
 
+  it('a service ARN resolves only in the cluster the request names (long and old ARN formats)', async () => {
+    await h.ok('CreateCluster', { clusterName: 'other' });
+    await h.ok('CreateService', serviceInput('web:1', { cluster: 'other' }));
+    const otherArn = `${ARN_PREFIX}:service/other/web`;
+    // In its own cluster, by either ARN format or by name.
+    for (const given of [otherArn, `${ARN_PREFIX}:service/web`, 'web']) {
+      const ok = await h.ok<{ services: { serviceArn: string }[] }>('DescribeServices', {
+        cluster: 'other',
+        services: [given],
+      });
+      expect(ok.services.map((s) => s.serviceArn)).toEqual([otherArn]);
+    }
+    // Named with another cluster: not found there, even though the ARN names a service that exists.
+    const described = await h.ok<{ services: unknown[]; failures: unknown[] }>('DescribeServices', {
+      cluster: 'demo',
+      services: [otherArn],
+    });
+    expect(described).toEqual({ services: [], failures: [{ arn: otherArn, reason: 'MISSING' }] });
+    await expectError(
+      'UpdateService',
+      { cluster: 'demo', service: otherArn, desiredCount: 2 },
+      'ServiceNotFoundException',
+    );
+    await expectError('ListTasks', { cluster: 'demo', serviceName: otherArn }, 'ServiceNotFoundException');
+    await expectError(
+      'ListServiceDeployments',
+      { cluster: 'demo', service: otherArn },
+      'ServiceNotFoundException',
+    );
+    // Nothing changed in the other cluster.
+    const other = await h.ok<{ services: { desiredCount: number }[] }>('DescribeServices', {
+      cluster: 'other',
+      services: ['web'],
+    });
+    expect(other.services[0]!.desiredCount).toBe(4);
+    // Another region's ARN is not found either.
+    const elsewhere = otherArn.replace('us-east-1', 'eu-west-1');
+    const again = await h.ok<{ failures: unknown[] }>('DescribeServices', {
+      cluster: 'other',
+      services: [elsewhere],
+    });
+    expect(again.failures).toEqual([{ arn: elsewhere, reason: 'MISSING' }]);
+  });
+
   it('UpdateService makes a new PRIMARY deployment on a new task definition or forceNewDeployment, not otherwise', async () => {
     await h.ok('CreateService', serviceInput('web:1'));
     await h.ok('RegisterTaskDefinition', webTaskDefinition('2'));
@@ -560,6 +626,22 @@ describe('tasks', () => {
       5000,
       'three RUNNING tasks',
     );
+
+  it('a task ARN resolves only in the cluster the request names', async () => {
+    const arns = await running();
+    await h.ok('CreateCluster', { clusterName: 'other' });
+    const described = await h.ok<{ tasks: unknown[]; failures: unknown[] }>('DescribeTasks', {
+      cluster: 'other',
+      tasks: [arns[0]],
+    });
+    expect(described).toEqual({ tasks: [], failures: [{ arn: arns[0], reason: 'MISSING' }] });
+    await expectError('StopTask', { cluster: 'other', task: arns[0] }, 'InvalidParameterException');
+    const still = await h.ok<{ tasks: { desiredStatus: string }[] }>('DescribeTasks', {
+      cluster: 'demo',
+      tasks: [arns[0]],
+    });
+    expect(still.tasks[0]!.desiredStatus).toBe('RUNNING');
+  });
 
   it('DescribeTasks returns the Task shape with the awsvpc attachment', async () => {
     const arns = await running();

@@ -265,12 +265,31 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export function harness(options: { scale?: number; healthInterval?: number } = {}): Harness {
+export interface HarnessOptions {
+  scale?: number;
+  healthInterval?: number;
+  /** TG_ARN's deregistration delay in AWS seconds (default 3). */
+  deregistrationDelaySeconds?: number;
+  drainingCountsTowardMaximum?: boolean;
+}
+
+export function harness(options: HarnessOptions = {}): Harness {
   const clock = createClock(options.scale ?? 0.02);
   const runtime = fakeRuntime(clock);
   const targets = fakeTargets(clock, runtime, options.healthInterval ?? 1);
-  targets.addGroup(TG_ARN);
-  const ecs = createEcs({ clock, log: () => undefined, runtime, targets });
+  targets.addGroup(
+    TG_ARN,
+    options.deregistrationDelaySeconds === undefined
+      ? {}
+      : { deregistrationDelaySeconds: options.deregistrationDelaySeconds },
+  );
+  const ecs = createEcs({
+    clock,
+    log: () => undefined,
+    runtime,
+    targets,
+    drainingCountsTowardMaximum: options.drainingCountsTowardMaximum ?? false,
+  });
   let n = 0;
   const call: Harness['call'] = async (operation, input, region = 'us-east-1') => {
     const ctx: RequestContext = { region, accountId: '000000000000', requestId: `req-${++n}` };

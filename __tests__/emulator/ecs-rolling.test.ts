@@ -3,6 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   circuitBreakerThreshold,
+  countsTowardMaximum,
   failingToStop,
   maxTaskCount,
   minHealthyCount,
@@ -29,10 +30,55 @@ describe('rounding', () => {
   });
 });
 
+describe('countsTowardMaximum (the two readings of maximumPercent)', () => {
+  const lifecycle = [
+    'PROVISIONING',
+    'PENDING',
+    'ACTIVATING',
+    'RUNNING',
+    'DEACTIVATING',
+    'STOPPING',
+    'DEPROVISIONING',
+    'STOPPED',
+  ];
+  it('API reference reading (default): only tasks on their way up or RUNNING count', () => {
+    expect(lifecycle.filter((s) => countsTowardMaximum(s, false))).toEqual([
+      'PROVISIONING',
+      'PENDING',
+      'ACTIVATING',
+      'RUNNING',
+    ]);
+  });
+  it('draining counts: every task not yet STOPPED counts', () => {
+    expect(lifecycle.filter((s) => countsTowardMaximum(s, true))).toEqual(lifecycle.slice(0, 7));
+  });
+});
+
+describe('rollingStep, the worked rows of its comment', () => {
+  const step = { desired: 4, minimumHealthyPercent: 100, mayLaunch: true };
+  const fourOld = tasks('o', [true, true, true, true]);
+  // 2 new and 2 old healthy, plus 2 old draining (no longer wanted, so in neither list).
+  const mid = { primary: tasks('p', [true, true]), old: tasks('o', [true, true]) };
+  const counted = (states: string[], draining: boolean): number =>
+    states.filter((s) => countsTowardMaximum(s, draining)).length;
+  const midStates = ['RUNNING', 'RUNNING', 'RUNNING', 'RUNNING', 'DEACTIVATING', 'DEACTIVATING'];
+  const rows = [
+    { max: 200, input: { liveCount: 4, primary: [], old: fourOld }, launch: 4 },
+    { max: 150, input: { liveCount: 4, primary: [], old: fourOld }, launch: 2 },
+    { max: 150, input: { liveCount: counted(midStates, true), ...mid }, launch: 0 },
+    { max: 150, input: { liveCount: counted(midStates, false), ...mid }, launch: 2 },
+  ];
+  for (const { max, input, launch } of rows) {
+    it(`maximum ${max}%, ${input.liveCount} counted, ${input.primary.length} new: launch ${launch}`, () => {
+      expect(rollingStep({ ...step, maximumPercent: max, ...input }).launch).toBe(launch);
+    });
+  }
+});
+
 describe('rollingStep', () => {
   const base = { desired: 4, maximumPercent: 200, minimumHealthyPercent: 100, mayLaunch: true };
 
-  it('launches up to maximumPercent counting every live task, draining ones included', () => {
+  it('launches up to maximumPercent, counting the tasks it is given as counted (liveCount)', () => {
     expect(
       rollingStep({ ...base, liveCount: 4, primary: [], old: tasks('o', [true, true, true, true]) }),
     ).toEqual({ launch: 4, stop: [] });
@@ -48,7 +94,7 @@ describe('rollingStep', () => {
       launch: 2,
       stop: [],
     });
-    // Two old tasks still draining (live, no longer wanted): no room for more yet.
+    // Two old tasks still draining, counted (drainingCountsTowardMaximum): no room for more yet.
     expect(
       rollingStep({
         ...base,
@@ -115,7 +161,7 @@ describe('failingToStop (tasks that failed ELB health checks)', () => {
     maximumPercent: 200,
     minimumHealthyPercent: 100,
     liveCount: 6,
-    upCount: 6,
+    stoppingCount: 0,
     healthy: 0,
     running: 6,
     missing: 6,
@@ -127,17 +173,19 @@ describe('failingToStop (tasks that failed ELB health checks)', () => {
   it('stops none while there is room to start replacements first, then one per healthy replacement', () => {
     expect(failingToStop(all)).toEqual([]);
     // Six replacements in flight, none healthy yet.
-    expect(failingToStop({ ...all, liveCount: 12, upCount: 12, missing: 0, starting: 6 })).toEqual([]);
+    expect(failingToStop({ ...all, liveCount: 12, missing: 0, starting: 6 })).toEqual([]);
     // Two of them healthy: two unhealthy tasks go.
-    expect(
-      failingToStop({ ...all, liveCount: 12, upCount: 12, healthy: 2, missing: 0, starting: 4 }),
-    ).toEqual(['f0', 'f1']);
+    expect(failingToStop({ ...all, liveCount: 12, healthy: 2, missing: 0, starting: 4 })).toEqual([
+      'f0',
+      'f1',
+    ]);
   });
 
   it('healthy tasks of any deployment stand in for failing ones (a failing new version during a rollout)', () => {
-    expect(
-      failingToStop({ ...all, desired: 4, healthy: 4, liveCount: 8, upCount: 8, failing: ['n0', 'n1'] }),
-    ).toEqual(['n0', 'n1']);
+    expect(failingToStop({ ...all, desired: 4, healthy: 4, liveCount: 8, failing: ['n0', 'n1'] })).toEqual([
+      'n0',
+      'n1',
+    ]);
   });
 
   it('with no room under maximumPercent: one at a time, keeping minimumHealthyPercent RUNNING', () => {
@@ -147,20 +195,21 @@ describe('failingToStop (tasks that failed ELB health checks)', () => {
       maximumPercent: 100,
       minimumHealthyPercent: 50,
       liveCount: 2,
-      upCount: 2,
+      stoppingCount: 0,
     };
     const two = { ...full, running: 2, missing: 2, failing: ['f0', 'f1'] };
     expect(failingToStop(two)).toEqual(['f0']);
-    // f0 still draining (live, no longer up): wait for it, one by one.
-    expect(
-      failingToStop({ ...two, liveCount: 3, upCount: 1, running: 1, missing: 2, failing: ['f1'] }),
-    ).toEqual([]);
+    // f0 still on its way down: if it counts toward the maximum (2), wait for it, one by one; if it
+    // does not (1), there is room to start a replacement first.
+    for (const liveCount of [1, 2])
+      expect(
+        failingToStop({ ...two, liveCount, stoppingCount: 1, running: 1, missing: 2, failing: ['f1'] }),
+      ).toEqual([]);
     // A replacement in flight: the last one waits for it to be healthy.
     expect(
       failingToStop({
         ...two,
         liveCount: 2,
-        upCount: 2,
         running: 2,
         missing: 1,
         starting: 1,

@@ -3,7 +3,8 @@
 // draining before SIGTERM, ELB health check failures, the circuit breaker, stop reasons.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { harness, serviceInput, TG_ARN, until, webTaskDefinition } from './ecs-fakes.js';
-import type { Harness } from './ecs-fakes.js';
+import type { Harness, HarnessOptions } from './ecs-fakes.js';
+import { countsTowardMaximum } from '../../emulator/src/ecs/rolling.js';
 
 interface TaskView {
   taskArn: string;
@@ -54,8 +55,9 @@ async function setUp(
   desiredCount: number,
   deploymentConfiguration: Record<string, unknown>,
   extra: Record<string, unknown> = {},
+  options: HarnessOptions = {},
 ): Promise<Harness> {
-  const x = harness();
+  const x = harness(options);
   h = x;
   await x.ok('CreateCluster', { clusterName: 'demo' });
   await x.ok('RegisterTaskDefinition', webTaskDefinition('1'));
@@ -104,9 +106,19 @@ describe('rolling update', () => {
     { min: 100, max: 125, desired: 4 },
     { min: 0, max: 100, desired: 3 },
   ];
-  for (const { min, max, desired } of cases) {
-    it(`min ${min}% / max ${max}% of ${desired}: limits hold at every sampled moment, and the batch uses its room`, async () => {
-      const x = await setUp(desired, { minimumHealthyPercent: min, maximumPercent: max });
+  // Both readings of maximumPercent (rolling.ts, countsTowardMaximum): the limit holds for the
+  // tasks that reading counts.
+  const runs = [false, true].flatMap((draining) => cases.map((c) => ({ ...c, draining })));
+  for (const { min, max, desired, draining } of runs) {
+    it(`min ${min}% / max ${max}% of ${desired}, draining ${draining ? 'counts' : 'does not count'}: limits hold at every sampled moment, and the batch uses its room`, async () => {
+      const x = await setUp(
+        desired,
+        { minimumHealthyPercent: min, maximumPercent: max },
+        {},
+        {
+          drainingCountsTowardMaximum: draining,
+        },
+      );
       await x.ok('RegisterTaskDefinition', webTaskDefinition('2'));
       const maxTasks = Math.floor((desired * max) / 100);
       const minHealthy = Math.ceil((desired * min) / 100);
@@ -117,11 +129,13 @@ describe('rolling update', () => {
           await steady(x, 'web:2');
         },
         (s) => ({
-          live: s.tasks.filter((t) => t.lastStatus !== 'STOPPED').length,
+          live: s.tasks.filter((t) => countsTowardMaximum(t.lastStatus, draining)).length,
           healthy: s.tasks.filter((t) => healthy(x, t)).length,
         }),
       );
-      expect(samples.length).toBeGreaterThan(20);
+      // Enough samples to watch the rollout (without counting draining tasks a batch does not wait
+      // for the drain, so the rollout is short); the peak below is the proof that they caught it.
+      expect(samples.length).toBeGreaterThanOrEqual(10);
       for (const sample of samples) {
         expect(sample.live).toBeLessThanOrEqual(maxTasks);
         expect(sample.healthy).toBeGreaterThanOrEqual(minHealthy);
@@ -221,6 +235,61 @@ describe('rolling update', () => {
     const d = service(x).deployments;
     expect(d).toHaveLength(1);
     expect(d[0]!.runningCount).toBe(1);
+  });
+});
+
+describe('maximumPercent and tasks being stopped (EmulatorOptions.drainingCountsTowardMaximum)', () => {
+  // desired 4, maximum 150% (6 tasks), minimum 100%, a 30 AWS s (600 ms) deregistration delay: the
+  // first two new tasks start at once; once healthy, two old ones are told to stop and drain. Whether
+  // the next two new tasks wait for that drain is what the switch decides.
+  async function rollWithDrain(draining: boolean): Promise<{
+    peakNotStopped: number;
+    secondBatchStartedAt: number;
+    firstDrainsEndedAt: number;
+  }> {
+    const x = await setUp(
+      4,
+      { minimumHealthyPercent: 100, maximumPercent: 150 },
+      {},
+      { deregistrationDelaySeconds: 30, drainingCountsTowardMaximum: draining },
+    );
+    expect((x.ecs.state() as { settings: unknown }).settings).toEqual({
+      drainingCountsTowardMaximum: draining,
+    });
+    await x.ok('RegisterTaskDefinition', webTaskDefinition('2'));
+    const samples = await sampled(
+      x,
+      async () => {
+        await x.ok('UpdateService', { cluster: 'demo', service: 'web', taskDefinition: 'web:2' });
+        await steady(x, 'web:2', 20_000);
+      },
+      (st) => st.tasks.filter((t) => t.lastStatus !== 'STOPPED').length,
+    );
+    const started = [...x.runtime.tasks.values()]
+      .filter((t) => t.spec.taskDefinition === 'web:2')
+      .map((t) => t.startedAt)
+      .sort((a, b) => a - b);
+    expect(started).toHaveLength(4);
+    const drains = [...x.targets.drains].sort((a, b) => a.startedAt - b.startedAt);
+    expect(drains).toHaveLength(4);
+    return {
+      peakNotStopped: Math.max(...samples),
+      secondBatchStartedAt: started[2]!,
+      firstDrainsEndedAt: Math.min(drains[0]!.endedAt!, drains[1]!.endedAt!),
+    };
+  }
+
+  it("not counted (default, the API reference's words): the next tasks start as soon as old ones are told to stop", async () => {
+    const run = await rollWithDrain(false);
+    expect(run.secondBatchStartedAt).toBeLessThan(run.firstDrainsEndedAt);
+    // 4 new running or starting, 4 old draining at once.
+    expect(run.peakNotStopped).toBe(8);
+  });
+
+  it('counted: the next tasks wait until the tasks being replaced have drained and stopped', async () => {
+    const run = await rollWithDrain(true);
+    expect(run.secondBatchStartedAt).toBeGreaterThanOrEqual(run.firstDrainsEndedAt);
+    expect(run.peakNotStopped).toBe(6);
   });
 });
 

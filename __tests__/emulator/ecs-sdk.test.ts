@@ -5,6 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   ClientException,
   ClusterNotFoundException,
+  ConflictException,
+  DescribeServiceDeploymentsCommand,
+  DescribeServiceRevisionsCommand,
+  ListServiceDeploymentsCommand,
+  ServiceDeploymentNotFoundException,
+  StopServiceDeploymentCommand,
   CreateClusterCommand,
   CreateServiceCommand,
   DeleteServiceCommand,
@@ -33,6 +39,7 @@ import {
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { countsTowardMaximum } from '../../emulator/src/ecs/rolling.js';
 import { startEmulator } from '../../emulator/src/index.js';
 import type { Emulator } from '../../emulator/src/index.js';
 import { createScenario } from '../../emulator/src/scenario.js';
@@ -223,6 +230,89 @@ describe('ECS through the real SDK (in-process tasks)', () => {
     expect(services?.[0]?.status).toMatch(/^(DRAINING|INACTIVE)$/);
   });
 
+  it("service deployments: list, describe, revisions and a ROLLBACK stop, in the SDK's shapes and exceptions", async () => {
+    await ecs.send(new CreateClusterCommand({ clusterName: 'deploys' }));
+    const family = (tag: string): RegisterTaskDefinitionCommandInput => ({
+      ...taskDefinition(tag),
+      family: 'deploy',
+    });
+    await ecs.send(new RegisterTaskDefinitionCommand(family('1')));
+    await ecs.send(new RegisterTaskDefinitionCommand(family('slow-start-1000')));
+    await ecs.send(
+      new CreateServiceCommand({
+        cluster: 'deploys',
+        serviceName: 'svc',
+        taskDefinition: 'deploy:1',
+        desiredCount: 2,
+        launchType: 'FARGATE',
+        networkConfiguration: network,
+      }),
+    );
+    const list = (status?: 'SUCCESSFUL' | 'IN_PROGRESS', after?: Date) =>
+      ecs.send(
+        new ListServiceDeploymentsCommand({
+          cluster: 'deploys',
+          service: 'svc',
+          ...(status ? { status: [status] } : {}),
+          ...(after ? { createdAt: { after } } : {}),
+        }),
+      );
+    const [first] = await until(
+      async () => {
+        const { serviceDeployments = [] } = await list('SUCCESSFUL');
+        return serviceDeployments.length === 1 ? serviceDeployments : undefined;
+      },
+      20_000,
+      'the first service deployment SUCCESSFUL',
+    );
+    expect(first!.createdAt).toBeInstanceOf(Date);
+    expect(first!.finishedAt).toBeInstanceOf(Date);
+
+    await ecs.send(
+      new UpdateServiceCommand({ cluster: 'deploys', service: 'svc', taskDefinition: 'deploy:2' }),
+    );
+    const { serviceDeployments: newer = [] } = await list(undefined, first!.createdAt);
+    expect(newer).toHaveLength(1);
+    const arn = newer[0]!.serviceDeploymentArn!;
+    const { serviceDeployments: [described] = [] } = await ecs.send(
+      new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [arn] }),
+    );
+    expect(described!.sourceServiceRevisions?.[0]?.arn).toBe(first!.targetServiceRevisionArn);
+    expect(described!.targetServiceRevision?.requestedTaskCount).toBe(2);
+    const { serviceRevisions = [] } = await ecs.send(
+      new DescribeServiceRevisionsCommand({ serviceRevisionArns: [newer[0]!.targetServiceRevisionArn!] }),
+    );
+    expect(serviceRevisions[0]!.taskDefinition).toBe(
+      'arn:aws:ecs:us-east-1:000000000000:task-definition/deploy:2',
+    );
+    expect(serviceRevisions[0]!.createdAt).toBeInstanceOf(Date);
+
+    expect(
+      (await ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' })))
+        .serviceDeploymentArn,
+    ).toBe(arn);
+    const rolledBack = await until(
+      async () => {
+        const { serviceDeployments = [] } = await ecs.send(
+          new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [arn] }),
+        );
+        return serviceDeployments[0]?.status === 'ROLLBACK_SUCCESSFUL' ? serviceDeployments[0] : undefined;
+      },
+      20_000,
+      'ROLLBACK_SUCCESSFUL',
+    );
+    expect(rolledBack.rollback?.startedAt).toBeInstanceOf(Date);
+    expect(rolledBack.rollback?.serviceRevisionArn).toBe(first!.targetServiceRevisionArn);
+    await expect(
+      ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: arn })),
+    ).rejects.toBeInstanceOf(ConflictException);
+    await expect(
+      ecs.send(
+        new StopServiceDeploymentCommand({ serviceDeploymentArn: arn.replace(/[^/]+$/, 'x'.repeat(21)) }),
+      ),
+    ).rejects.toBeInstanceOf(ServiceDeploymentNotFoundException);
+  });
+
   it('raises the typed exceptions the SDK raises against AWS', async () => {
     await ecs.send(new CreateClusterCommand({ clusterName: 'errors' }));
     const attempt = async (send: () => Promise<unknown>): Promise<unknown> =>
@@ -308,7 +398,8 @@ describe('a rolling update over real task processes and health checks', () => {
             new DescribeTargetHealthCommand({ TargetGroupArn: info.targetGroupArns[0]! }),
           );
           samples.push({
-            live: ecsState.tasks.filter((t) => t.lastStatus !== 'STOPPED').length,
+            // The default reading of maximumPercent: RUNNING and PENDING tasks, not draining ones.
+            live: ecsState.tasks.filter((t) => countsTowardMaximum(t.lastStatus, false)).length,
             healthy: TargetHealthDescriptions.filter((d) => d.TargetHealth?.State === 'healthy').length,
           });
           const { services = [] } = await ecs.send(

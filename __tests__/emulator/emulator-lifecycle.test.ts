@@ -7,7 +7,12 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ECSClient, DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import {
+  ECSClient,
+  DescribeClustersCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+} from '@aws-sdk/client-ecs';
 import {
   ElasticLoadBalancingV2Client,
   DescribeTargetGroupsCommand,
@@ -234,6 +239,52 @@ describe('emulator CLI', () => {
     const exit = await Promise.race([cli.exited, sleep(30_000).then(() => 'timeout' as const)]);
     expect(exit).toEqual({ code: 2, signal: null });
     expect(cli.stderr()).toMatch(/--seed knows only "demo"[\s\S]*usage: npm run emulator/);
+    expect(cli.lines).toEqual([]);
+  });
+
+  it('--fault (repeatable) sets fault rules at start and --draining-counts-toward-maximum the ECS reading; both show over HTTP', async () => {
+    const port = await freePort();
+    const rules = [
+      { operation: 'DescribeClusters', service: 'ecs', error: { code: 'ServerException', httpStatus: 503 } },
+      { operation: 'DescribeTargetGroups', latencyMs: 1, times: 5 },
+    ];
+    const cli = startCli([
+      '--port',
+      String(port),
+      '--time-scale',
+      TIME_SCALE,
+      '--draining-counts-toward-maximum',
+      ...rules.flatMap((rule) => ['--fault', JSON.stringify(rule)]),
+    ]);
+    const [ready] = await cli.waitForLines(1, 30_000);
+    const endpoint = READY_LINE.exec(ready ?? '')?.[1] as string;
+    const listed = (await (await fetch(`${endpoint}/_emulator/faults`)).json()) as { rules: unknown[] };
+    expect(listed.rules).toEqual(rules);
+    const state = (await (await fetch(`${endpoint}/_emulator/state`)).json()) as {
+      ecs: { settings: unknown };
+    };
+    expect(state.ecs.settings).toEqual({ drainingCountsTowardMaximum: true });
+    const { ecs, elbv2 } = clients(endpoint);
+    try {
+      const failed = await ecs.send(new DescribeClustersCommand({})).catch((e: Error) => e);
+      expect((failed as Error).name).toBe('ServerException');
+      expect((failed as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBe(503);
+    } finally {
+      ecs.destroy();
+      elbv2.destroy();
+    }
+    cli.child.kill('SIGTERM');
+    expect(await Promise.race([cli.exited, sleep(15_000).then(() => 'timeout' as const)])).toEqual({
+      code: 0,
+      signal: null,
+    });
+  });
+
+  it('refuses a --fault that is not a valid rule, naming what is wrong, with exit code 2', async () => {
+    const cli = startCli(['--fault', '{"operation":"DescribeServices","rate":2,"drop":true}']);
+    const exit = await Promise.race([cli.exited, sleep(30_000).then(() => 'timeout' as const)]);
+    expect(exit).toEqual({ code: 2, signal: null });
+    expect(cli.stderr()).toMatch(/--fault .*fault rate must be within 0\.\.1[\s\S]*usage: npm run emulator/);
     expect(cli.lines).toEqual([]);
   });
 

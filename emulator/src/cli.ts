@@ -1,11 +1,13 @@
 // `npm run emulator`: start the emulator on 127.0.0.1:4566 (or --port), optionally seed the demo,
 // print the endpoint once ready, and stop cleanly (every task process killed) on SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
+import { parseFaultRule } from './faults.js';
 import { startEmulator, DEFAULT_TIME_SCALE } from './index.js';
-import type { Emulator, EmulatorOptions } from './index.js';
+import type { Emulator, EmulatorOptions, FaultRule } from './index.js';
 
 const USAGE = `usage: npm run emulator -- [--port 4566] [--host 127.0.0.1] [--region us-east-1]
-       [--seed demo] [--time-scale ${DEFAULT_TIME_SCALE}] [--runtime process|in-process] [--throttle] [--quiet]`;
+       [--seed demo] [--time-scale ${DEFAULT_TIME_SCALE}] [--runtime process|in-process] [--throttle] [--quiet]
+       [--draining-counts-toward-maximum] [--fault '<fault rule JSON>' ...]`;
 
 function parseCli(args: string[]): EmulatorOptions & { quiet: boolean } {
   const { values } = parseArgs({
@@ -20,6 +22,8 @@ function parseCli(args: string[]): EmulatorOptions & { quiet: boolean } {
       runtime: { type: 'string', default: 'process' },
       throttle: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      'draining-counts-toward-maximum': { type: 'boolean', default: false },
+      fault: { type: 'string', multiple: true },
     },
   });
   const port = Number(values.port);
@@ -37,6 +41,7 @@ function parseCli(args: string[]): EmulatorOptions & { quiet: boolean } {
     taskRuntime: values.runtime,
     throttling: values.throttle,
     quiet: values.quiet,
+    drainingCountsTowardMaximum: values['draining-counts-toward-maximum'],
   };
   if (values['time-scale'] !== undefined) {
     const scale = Number(values['time-scale']);
@@ -45,7 +50,25 @@ function parseCli(args: string[]): EmulatorOptions & { quiet: boolean } {
     options.timeScale = scale;
   }
   if (values.seed === 'demo') options.seed = 'demo';
+  if (values.fault) options.faults = values.fault.map(faultOption);
   return options;
+}
+
+/** One `--fault` value: a FaultRule as JSON, as `POST /_emulator/faults` takes it. */
+function faultOption(text: string): FaultRule {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error(
+      `--fault takes a fault rule as JSON, e.g. '{"operation":"*","latencyMs":300}'; got ${text}`,
+    );
+  }
+  try {
+    return parseFaultRule(value);
+  } catch (error) {
+    throw new Error(`--fault ${text}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 async function main(): Promise<void> {

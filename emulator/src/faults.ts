@@ -30,6 +30,7 @@ export interface FaultDecision {
 export interface FaultInjector {
   add(rule: FaultRule): void;
   clear(): void;
+  /** The rules in force, in the order added; `times` is what is left of a rule's firings. */
   rules(): FaultRule[];
   decide(service: ServiceProtocol['service'], operation: string): FaultDecision;
 }
@@ -50,7 +51,8 @@ export function createFaultInjector(
     clear() {
       active = [];
     },
-    rules: () => active.map((a) => ({ ...a.rule })),
+    rules: () =>
+      active.map((a) => (a.rule.times === undefined ? { ...a.rule } : { ...a.rule, times: a.left })),
     decide(service, operation) {
       const decision: FaultDecision = { latencyMs: 0, drop: false };
       for (const entry of active) {
@@ -87,4 +89,83 @@ function validate(rule: FaultRule): void {
   if (!rule.error && !rule.drop && !rule.latencyMs) {
     throw new TypeError(`fault rule for ${rule.operation} does nothing: give error, latencyMs or drop`);
   }
+}
+
+const RULE_KEYS = new Set(['operation', 'service', 'rate', 'error', 'latencyMs', 'drop', 'times']);
+const ERROR_KEYS = new Set(['code', 'message', 'httpStatus']);
+
+/**
+ * A FaultRule from untrusted JSON (`POST /_emulator/faults`, `--fault`): every field checked for
+ * its type and range, unknown fields refused, so a typo is an error rather than a rule that
+ * silently does something else. Throws TypeError or RangeError naming the field.
+ */
+export function parseFaultRule(value: unknown): FaultRule {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new TypeError('a fault rule is a JSON object');
+  const given = value as Record<string, unknown>;
+  for (const key of Object.keys(given))
+    if (!RULE_KEYS.has(key))
+      throw new TypeError(`unknown fault rule field "${key}" (known: ${[...RULE_KEYS].join(', ')})`);
+  const { operation, service, rate, error, latencyMs, drop, times } = given;
+  if (typeof operation !== 'string' || operation === '')
+    throw new TypeError('fault rule needs an operation (a name such as "DescribeServices", or "*")');
+  const rule: FaultRule = { operation };
+  if (service !== undefined) {
+    if (service !== 'ecs' && service !== 'elbv2')
+      throw new TypeError('fault service must be "ecs" or "elbv2"');
+    rule.service = service;
+  }
+  if (rate !== undefined) {
+    if (typeof rate !== 'number') throw new TypeError('fault rate must be a number within 0..1');
+    rule.rate = rate;
+  }
+  if (latencyMs !== undefined) {
+    if (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs))
+      throw new TypeError('fault latencyMs must be a number of milliseconds');
+    rule.latencyMs = latencyMs;
+  }
+  if (drop !== undefined) {
+    if (typeof drop !== 'boolean') throw new TypeError('fault drop must be true or false');
+    rule.drop = drop;
+  }
+  if (times !== undefined) {
+    if (typeof times !== 'number' || !Number.isInteger(times) || times < 1)
+      throw new RangeError('fault times must be a whole number of at least 1');
+    rule.times = times;
+  }
+  if (error !== undefined) rule.error = parseFaultError(error);
+  validate(rule);
+  return rule;
+}
+
+function parseFaultError(value: unknown): NonNullable<FaultRule['error']> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new TypeError(
+      'fault error must be an object: { "code": "...", "httpStatus": 500, "message": "..." }',
+    );
+  const given = value as Record<string, unknown>;
+  for (const key of Object.keys(given))
+    if (!ERROR_KEYS.has(key))
+      throw new TypeError(`unknown fault error field "${key}" (known: ${[...ERROR_KEYS].join(', ')})`);
+  const { code, message, httpStatus } = given;
+  if (typeof code !== 'string' || code === '')
+    throw new TypeError(
+      'fault error needs a code, the AWS error code to answer (e.g. "ThrottlingException")',
+    );
+  const error: NonNullable<FaultRule['error']> = { code };
+  if (message !== undefined) {
+    if (typeof message !== 'string') throw new TypeError('fault error message must be a string');
+    error.message = message;
+  }
+  if (httpStatus !== undefined) {
+    if (
+      typeof httpStatus !== 'number' ||
+      !Number.isInteger(httpStatus) ||
+      httpStatus < 400 ||
+      httpStatus > 599
+    )
+      throw new RangeError('fault error httpStatus must be an HTTP error status, 400..599');
+    error.httpStatus = httpStatus;
+  }
+  return error;
 }

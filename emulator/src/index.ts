@@ -44,6 +44,12 @@ export interface EmulatorOptions {
   /** true = AWS_THROTTLE_DEFAULTS; an object = those limits; false/absent = no throttling. */
   throttling?: boolean | ThrottleConfig;
   faults?: FaultRule[];
+  /**
+   * Whether a task ECS is stopping (DEACTIVATING while its targets drain, STOPPING) counts toward
+   * maximumPercent. Default false: the API reference counts tasks "in the RUNNING or PENDING
+   * state". AWS does not document it either way (see emulator/README.md).
+   */
+  drainingCountsTowardMaximum?: boolean;
   seed?: 'demo';
   log?: Log;
 }
@@ -113,7 +119,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     runtime = await createTaskRuntime(options.taskRuntime ?? 'process', { clock, log });
     const elbv2Part = await createElbv2({ clock, log });
     elbv2 = elbv2Part;
-    const ecsPart = await createEcs({ clock, log, runtime, targets: elbv2Part.targets });
+    const ecsPart = await createEcs({
+      clock,
+      log,
+      runtime,
+      targets: elbv2Part.targets,
+      drainingCountsTowardMaximum: options.drainingCountsTowardMaximum ?? false,
+    });
     ecs = ecsPart;
     const state = (): { ecs: unknown; elbv2: unknown } => ({
       ecs: ecsPart.state(),

@@ -16,14 +16,22 @@ import type {
 } from './contracts.js';
 import type { Throttler } from './throttle.js';
 import type { FaultInjector } from './faults.js';
+import { answerFaultAdmin, FAULTS_PATH } from './fault-admin.js';
 import type { CallLog } from './call-log.js';
 import { isMutating } from './call-log.js';
 
 export const ACCOUNT_ID = '000000000000';
 const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
 const ELBV2_XMLNS = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
-/** AWS rejects bodies this large long before; we only guard the emulator's memory. */
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/**
+ * The largest request body the endpoint reads. AWS's front end answers a longer one with HTTP 413
+ * and a plain-text `HTTP content length exceeded <limit> bytes.` (no JSON or XML error document,
+ * `Connection: close`), as users report for Step Functions, a JSON service, at 1,049,600 bytes
+ * (aws/aws-sdk-js-v3#4184) and for SQS, a Query service, at 1,662,976 (aws/aws-sdk-js#479). ECS's
+ * and ELBv2's own figures are not published; both use the JSON service's here. (A task definition
+ * over 64 KiB is refused earlier, by RegisterTaskDefinition itself.)
+ */
+export const MAX_REQUEST_BODY_BYTES = 1_049_600;
 
 /** Read-only views served under `/_emulator/` for tools that only know the endpoint. */
 export interface Inspection {
@@ -88,13 +96,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
 async function handle(req: IncomingMessage, res: ServerResponse, options: ServerOptions): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://emulator');
+  if (url.pathname === FAULTS_PATH && options.faults) {
+    const read = await readBody(req);
+    send(res, answerFaultAdmin(req.method, read.tooLarge ? '' : read.body, options.faults));
+    return;
+  }
   if (req.method === 'GET' && url.pathname.startsWith('/_emulator/')) {
     answerInspection(url.pathname, res, options);
     return;
   }
 
   const headers = flattenHeaders(req);
-  let body = await readBody(req);
+  const read = await readBody(req);
+  if (read.tooLarge) {
+    answerTooLarge(res, options, headers);
+    return;
+  }
+  let body = read.body;
   // The Query protocol also accepts its parameters in a GET query string.
   if (body === '' && url.search.length > 1) body = url.search.slice(1);
 
@@ -286,15 +304,49 @@ function flattenHeaders(req: IncomingMessage): Record<string, string | undefined
   return flat;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+/**
+ * The whole body, or `tooLarge` past MAX_REQUEST_BODY_BYTES. An over-large body is still read to
+ * its end (and dropped), so the client, still sending, reads the 413 rather than a reset connection.
+ */
+async function readBody(req: IncomingMessage): Promise<{ body: string; tooLarge: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new Error(`request body over ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
+    if (size <= MAX_REQUEST_BODY_BYTES) chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  if (size > MAX_REQUEST_BODY_BYTES) return { body: '', tooLarge: true };
+  return { body: Buffer.concat(chunks).toString('utf8'), tooLarge: false };
+}
+
+/**
+ * AWS's front-end answer to a body over the limit (see MAX_REQUEST_BODY_BYTES), before any
+ * throttling, fault or handler. Logged when the operation can be named without the body (ECS's
+ * `X-Amz-Target`; an ELBv2 Query action is in the body, so it is not logged).
+ */
+function answerTooLarge(
+  res: ServerResponse,
+  options: ServerOptions,
+  headers: Record<string, string | undefined>,
+): void {
+  const status = 413;
+  const claimed = claim(options.protocols, headers, '');
+  if (claimed) {
+    options.calls?.record({
+      time: Date.now(),
+      service: claimed.protocol.service,
+      operation: claimed.operation,
+      params: {},
+      status,
+      errorCode: 'RequestEntityTooLarge',
+      mutating: isMutating(claimed.operation),
+    });
+  }
+  send(res, {
+    status,
+    headers: { 'content-type': 'text; charset=utf-8', connection: 'close' },
+    body: `HTTP content length exceeded ${MAX_REQUEST_BODY_BYTES} bytes.`,
+  });
 }
 
 function sleep(ms: number): Promise<void> {

@@ -11,12 +11,12 @@ import {
   optObjectList,
   optString,
   optStringList,
-  page,
   reqString,
   RESOURCE_NAME,
   tagsOf,
   wantsTags,
 } from './input.js';
+import { keyedPage } from './pagination.js';
 import { clusterShape } from './shapes.js';
 import type { ClusterRecord, Tag } from './store.js';
 
@@ -65,10 +65,15 @@ export function clusterHandlers(api: ApiContext): Record<string, Handler> {
     },
 
     ListClusters(input, ctx) {
-      const all = [...store.clusters.values()]
-        .filter((c) => c.region === ctx.region && c.status === 'ACTIVE')
-        .map((c) => c.arn);
-      return page(all, optInt(input, 'maxResults'), optString(input, 'nextToken'), 'clusterArns');
+      const { items, nextToken } = keyedPage({
+        operation: 'ListClusters',
+        items: [...store.clusters.values()].filter((c) => c.region === ctx.region && c.status === 'ACTIVE'),
+        key: (c) => [c.arn],
+        maxResults: optInt(input, 'maxResults'),
+        defaultMaxResults: 100,
+        nextToken: optString(input, 'nextToken'),
+      });
+      return { clusterArns: items.map((c) => c.arn), nextToken };
     },
 
     TagResource(input, ctx) {

@@ -2,7 +2,15 @@
 // hooks, and the lookups that turn a request's names or ARNs into records (with ECS's errors).
 import { AwsError } from '../contracts.js';
 import type { Clock, RequestContext, TargetRegistry } from '../contracts.js';
-import { clusterArn, nameOf, regionOfArn, serviceArn, taskArn, taskDefinitionArn } from './arns.js';
+import {
+  clusterArn,
+  nameOf,
+  parseEcsArn,
+  regionOfArn,
+  serviceArn,
+  taskArn,
+  taskDefinitionArn,
+} from './arns.js';
 import { client, invalid, optString, RESOURCE_NAME } from './input.js';
 import type { Input } from './input.js';
 import type { ClusterRecord, EcsStore, ServiceRecord, TaskDefinitionRecord, TaskRecord } from './store.js';
@@ -29,12 +37,32 @@ export function findCluster(api: ApiContext, input: Input, ctx: RequestContext):
   return cluster;
 }
 
+/**
+ * The name a service or task is known by in `cluster`, or undefined when `nameOrArn` is an ARN
+ * that names another cluster or region. ECS resolves a service ARN only in the cluster the request
+ * names (the `cluster` parameter, `default` when absent): a service ARN of another cluster is not
+ * found there. Reported by users (aws-sdk-core-ruby#221): DescribeServices with the ARN of a
+ * service of another cluster, and no `cluster`, answers a `MISSING` failure for that ARN. The old
+ * ARN format without the cluster
+ * (`service/<name>`) is looked up by name in the given cluster.
+ */
+function nameIn(cluster: ClusterRecord, nameOrArn: string, type: 'service' | 'task'): string | undefined {
+  if (!nameOrArn.startsWith('arn:')) return nameOrArn;
+  const parsed = parseEcsArn(nameOrArn, type);
+  if (!parsed || parsed.region !== cluster.region) return undefined;
+  if (parsed.cluster !== undefined && parsed.cluster !== cluster.name) return undefined;
+  return parsed.name;
+}
+
 export function findService(
   api: ApiContext,
   cluster: ClusterRecord,
   nameOrArn: string,
 ): ServiceRecord | undefined {
-  return api.store.services.get(serviceArn(cluster.region, cluster.name, nameOf(nameOrArn)));
+  const name = nameIn(cluster, nameOrArn, 'service');
+  return name === undefined
+    ? undefined
+    : api.store.services.get(serviceArn(cluster.region, cluster.name, name));
 }
 
 export function requireService(api: ApiContext, cluster: ClusterRecord, nameOrArn: string): ServiceRecord {
@@ -64,8 +92,10 @@ export function describeEach<R>(
   return { found, failures };
 }
 
+/** A task id or ARN, resolved in `cluster` only (as services are, above). */
 export function findTask(api: ApiContext, cluster: ClusterRecord, idOrArn: string): TaskRecord | undefined {
-  return api.store.tasks.get(taskArn(cluster.region, cluster.name, nameOf(idOrArn)));
+  const id = nameIn(cluster, idOrArn, 'task');
+  return id === undefined ? undefined : api.store.tasks.get(taskArn(cluster.region, cluster.name, id));
 }
 
 /** `family` (latest ACTIVE revision), `family:revision`, or the task definition's ARN. */

@@ -11,15 +11,23 @@ import {
   optObjectList,
   optString,
   optStringList,
-  page,
   reqString,
   RESOURCE_NAME,
   tagsOf,
   wantsTags,
 } from './input.js';
 import type { Input } from './input.js';
+import { keyedPage } from './pagination.js';
 import { taskDefinitionShape } from './shapes.js';
 import type { TaskDefinitionRecord } from './store.js';
+
+/**
+ * A task definition is at most 64 KiB. awsdocs/amazon-ecs-developer-guide#149 (merged into the
+ * service quotas page) gives ECS's answer to a larger one, with its CloudTrail record:
+ * ClientException "Actual length: '66420'. Max allowed length is '65536' bytes." The emulator
+ * measures the request's JSON without `tags` (how AWS counts is not published).
+ */
+const MAX_TASK_DEFINITION_BYTES = 65_536;
 
 export function definitionHandlers(api: ApiContext): Record<string, Handler> {
   const { store, clock } = api;
@@ -31,6 +39,12 @@ export function definitionHandlers(api: ApiContext): Record<string, Handler> {
           'Family contains invalid characters. Up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed.',
         );
       }
+      const { tags: _tags, ...definitionInput } = input;
+      const length = Buffer.byteLength(JSON.stringify(definitionInput));
+      if (length > MAX_TASK_DEFINITION_BYTES)
+        throw client(
+          `Actual length: '${length}'. Max allowed length is '${MAX_TASK_DEFINITION_BYTES}' bytes.`,
+        );
       const body = normalizeBody(input);
       const tags = tagsOf(input) ?? [];
       const key = `${ctx.region}/${family}`;
@@ -67,19 +81,20 @@ export function definitionHandlers(api: ApiContext): Record<string, Handler> {
         throw invalid(`status must be one of [ACTIVE, INACTIVE, DELETE_IN_PROGRESS].`);
       const sort = optString(input, 'sort') ?? 'ASC';
       if (sort !== 'ASC' && sort !== 'DESC') throw invalid('sort must be one of [ASC, DESC].');
-      const matching = [...store.taskDefinitions.values()]
-        .filter(
+      // By family, then revision (API reference, `sort`: ASC or DESC).
+      const { items, nextToken } = keyedPage({
+        operation: 'ListTaskDefinitions',
+        items: [...store.taskDefinitions.values()].filter(
           (d) =>
             d.region === ctx.region && d.status === status && (family === undefined || d.family === family),
-        )
-        .sort((a, b) => (a.family === b.family ? a.revision - b.revision : a.family < b.family ? -1 : 1));
-      if (sort === 'DESC') matching.reverse();
-      return page(
-        matching.map((d) => d.arn),
-        optInt(input, 'maxResults'),
-        optString(input, 'nextToken'),
-        'taskDefinitionArns',
-      );
+        ),
+        key: (d) => [d.family, d.revision],
+        descending: sort === 'DESC',
+        maxResults: optInt(input, 'maxResults'),
+        defaultMaxResults: 100,
+        nextToken: optString(input, 'nextToken'),
+      });
+      return { taskDefinitionArns: items.map((d) => d.arn), nextToken };
     },
 
     DeregisterTaskDefinition(input, ctx) {

@@ -22,14 +22,15 @@ import {
   optObjectList,
   optString,
   optStringList,
-  page,
   reqString,
   RESOURCE_NAME,
   tagsOf,
   wantsTags,
 } from './input.js';
 import type { Input } from './input.js';
-import { newDeployment } from './scheduler.js';
+import { newDeployment } from './deployments.js';
+import { keyedPage } from './pagination.js';
+import { createRevision, startServiceDeployment } from './service-deployments.js';
 import { serviceShape } from './shapes.js';
 import type {
   DeploymentConfiguration,
@@ -100,7 +101,7 @@ export function serviceHandlers(api: ApiContext): Record<string, Handler> {
           undefined,
         ),
         createdAt: now,
-        deployments: [newDeployment(definition.arn, desiredCount, now)],
+        deployments: [],
         events: [],
         tags: tagsOf(input) ?? [],
         propagateTags,
@@ -111,6 +112,12 @@ export function serviceHandlers(api: ApiContext): Record<string, Handler> {
       if (launchType === 'FARGATE') service.platformVersion = optString(input, 'platformVersion') ?? 'LATEST';
       if (networkConfiguration) service.networkConfiguration = networkConfiguration;
       if (grace !== undefined) service.healthCheckGracePeriodSeconds = grace;
+      // Its first deployment, service revision and service deployment (page "View service history
+      // using Amazon ECS service deployments": creating a service starts a service deployment).
+      const revision = createRevision(store, service, definition, now);
+      const first = newDeployment(definition.arn, revision.arn, desiredCount, now);
+      service.deployments = [first];
+      startServiceDeployment(store, service, first, now);
       // A deleted (INACTIVE) service of the same name is replaced by the new one.
       store.services.delete(arn);
       store.services.set(arn, service);
@@ -162,8 +169,15 @@ export function serviceHandlers(api: ApiContext): Record<string, Handler> {
       // Naming the task definition an older, still ACTIVE deployment runs does not revive that
       // deployment: ECS starts a fresh copy and replaces the old tasks too (as reported by users in
       // aws/containers-roadmap#117: a second copy of the old task definition is deployed).
+      // Settings alone (desiredCount, deploymentConfiguration, grace period) start no deployment and
+      // create no service revision: they apply to the deployment in progress, which the scheduler
+      // reads them from on every reconcile.
       if (force || (definition && definition.arn !== primary?.taskDefinitionArn)) {
-        const next = newDeployment(definition?.arn ?? service.taskDefinitionArn, service.desiredCount, now);
+        const deployed = definition ?? store.taskDefinitions.get(service.taskDefinitionArn);
+        if (!deployed) throw client('TaskDefinition not found.');
+        // Page "Amazon ECS service revisions": a new revision whenever an update starts a deployment.
+        const revision = createRevision(store, service, deployed, now);
+        const next = newDeployment(deployed.arn, revision.arn, service.desiredCount, now);
         for (const d of service.deployments) {
           if (d.status === 'PRIMARY') {
             d.status = 'ACTIVE';
@@ -173,6 +187,7 @@ export function serviceHandlers(api: ApiContext): Record<string, Handler> {
         service.deployments.unshift(next);
         service.taskDefinitionArn = next.taskDefinitionArn;
         service.steady = false;
+        startServiceDeployment(store, service, next, now);
       }
       api.poke();
       return { service: serviceShape(service, store, true) };
@@ -212,10 +227,18 @@ export function serviceHandlers(api: ApiContext): Record<string, Handler> {
 
     ListServices(input, ctx) {
       const cluster = findCluster(api, input, ctx);
-      const arns = [...store.services.values()]
-        .filter((s) => s.clusterArn === cluster.arn && s.status !== 'INACTIVE')
-        .map((s) => s.arn);
-      return page(arns, optInt(input, 'maxResults'), optString(input, 'nextToken'), 'serviceArns');
+      const { items, nextToken } = keyedPage({
+        operation: 'ListServices',
+        items: [...store.services.values()].filter(
+          (s) => s.clusterArn === cluster.arn && s.status !== 'INACTIVE',
+        ),
+        key: (s) => [s.createdAt, s.arn],
+        maxResults: optInt(input, 'maxResults'),
+        // API reference, ListServices maxResults: "ListServices returns up to 10 results" without it.
+        defaultMaxResults: 10,
+        nextToken: optString(input, 'nextToken'),
+      });
+      return { serviceArns: items.map((s) => s.arn), nextToken };
     },
   };
 }

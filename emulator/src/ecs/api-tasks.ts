@@ -3,7 +3,8 @@
 import { taskArn } from './arns.js';
 import { describeEach, findCluster, findTask, requireService } from './api-context.js';
 import type { ApiContext, Handler } from './api-context.js';
-import { invalid, optInt, optString, optStringList, page, reqString, wantsTags } from './input.js';
+import { invalid, optInt, optString, optStringList, reqString, wantsTags } from './input.js';
+import { keyedPage } from './pagination.js';
 import { taskShape } from './shapes.js';
 
 export function taskHandlers(api: ApiContext): Record<string, Handler> {
@@ -21,18 +22,25 @@ export function taskHandlers(api: ApiContext): Record<string, Handler> {
       const desiredStatus = optString(input, 'desiredStatus') ?? 'RUNNING';
       if (!['RUNNING', 'PENDING', 'STOPPED'].includes(desiredStatus))
         throw invalid('desiredStatus should be one of [RUNNING, PENDING, STOPPED].');
-      const arns = [...store.tasks.values()]
-        .filter(
-          (t) =>
-            t.clusterArn === cluster.arn &&
-            t.desiredStatus === desiredStatus &&
-            (service === undefined || t.serviceArn === service.arn) &&
-            (family === undefined || t.family === family) &&
-            (startedBy === undefined || t.startedBy === startedBy) &&
-            (launchType === undefined || t.launchType === launchType),
-        )
-        .map((t) => t.arn);
-      return page(arns, optInt(input, 'maxResults'), optString(input, 'nextToken'), 'taskArns');
+      const matching = [...store.tasks.values()].filter(
+        (t) =>
+          t.clusterArn === cluster.arn &&
+          t.desiredStatus === desiredStatus &&
+          (service === undefined || t.serviceArn === service.arn) &&
+          (family === undefined || t.family === family) &&
+          (startedBy === undefined || t.startedBy === startedBy) &&
+          (launchType === undefined || t.launchType === launchType),
+      );
+      // In start order; a task that leaves the list between pages moves no other (pagination.ts).
+      const { items, nextToken } = keyedPage({
+        operation: 'ListTasks',
+        items: matching,
+        key: (t) => [t.createdAt, t.arn],
+        maxResults: optInt(input, 'maxResults'),
+        defaultMaxResults: 100,
+        nextToken: optString(input, 'nextToken'),
+      });
+      return { taskArns: items.map((t) => t.arn), nextToken };
     },
 
     DescribeTasks(input, ctx) {

@@ -4,6 +4,7 @@ import type { RequestContext } from '../contracts.js';
 import type { ApiContext, Handler } from './api-context.js';
 import { clusterHandlers } from './api-clusters.js';
 import { definitionHandlers } from './api-definitions.js';
+import { deploymentHandlers } from './api-deployments.js';
 import { serviceHandlers } from './api-services.js';
 import { taskHandlers } from './api-tasks.js';
 import type { Input } from './input.js';
@@ -20,6 +21,7 @@ export function createEcsApi(context: ApiContext): EcsApi {
       ...clusterHandlers(context),
       ...definitionHandlers(context),
       ...serviceHandlers(context),
+      ...deploymentHandlers(context),
       ...taskHandlers(context),
     }),
   );

@@ -14,16 +14,35 @@ export const taskArn = (region: string, cluster: string, id: string): string =>
   `${prefix(region)}:task/${cluster}/${id}`;
 export const taskDefinitionArn = (region: string, family: string, revision: number): string =>
   `${prefix(region)}:task-definition/${family}:${revision}`;
+/**
+ * Service deployments and revisions (ECS developer guide "View service history using Amazon ECS
+ * service deployments", and the ListServiceDeployments example in "Stopping Amazon ECS service
+ * deployments"): `service-deployment/<cluster>/<service>/NCWGC2ZR-taawPAYrIaU5`,
+ * `service-revision/<cluster>/<service>/4980306466373577095`.
+ */
+export const serviceDeploymentArn = (region: string, cluster: string, service: string, id: string): string =>
+  `${prefix(region)}:service-deployment/${cluster}/${service}/${id}`;
+export const serviceRevisionArn = (region: string, cluster: string, service: string, id: string): string =>
+  `${prefix(region)}:service-revision/${cluster}/${service}/${id}`;
 
 /** Task IDs are 32 lowercase hex digits. */
 export const newTaskId = (): string => randomBytes(16).toString('hex');
 
-/** Deployment IDs look like `ecs-svc/` + 19 digits. */
-export function newDeploymentId(): string {
+/** 19 decimal digits, not starting with 0. */
+function nineteenDigits(): string {
   let digits = String(1 + Math.floor(Math.random() * 9));
   while (digits.length < 19) digits += String(Math.floor(Math.random() * 10));
-  return `ecs-svc/${digits}`;
+  return digits;
 }
+
+/** Deployment IDs look like `ecs-svc/` + 19 digits. */
+export const newDeploymentId = (): string => `ecs-svc/${nineteenDigits()}`;
+
+/** Service revision IDs are 19 digits (`.../service-revision/c/s/4980306466373577095`). */
+export const newServiceRevisionId = nineteenDigits;
+
+/** Service deployment IDs are 21 URL-safe base64 characters (`NCWGC2ZR-taawPAYrIaU5`). */
+export const newServiceDeploymentId = (): string => randomBytes(16).toString('base64url').slice(0, 21);
 
 /** The last path segment of an ARN (`.../cluster/web` -> `web`), or the input when it is a bare name. */
 export function nameOf(arnOrName: string): string {
@@ -35,6 +54,23 @@ export function nameOf(arnOrName: string): string {
 /** `arn:aws:ecs:<region>:...` -> region, or undefined for a bare name. */
 export function regionOfArn(arn: string): string | undefined {
   return arn.startsWith('arn:') ? arn.split(':')[3] : undefined;
+}
+
+/**
+ * An ECS ARN of the given resource type, split: region, the cluster segment when the ARN has one
+ * (the long format `service/<cluster>/<name>`; undefined for the old `service/<name>`), and the
+ * resource name or id. undefined when `arn` is not such an ARN.
+ */
+export function parseEcsArn(
+  arn: string,
+  type: 'service' | 'task',
+): { region: string; cluster?: string; name: string } | undefined {
+  const match = /^arn:aws[a-z-]*:ecs:([a-z0-9-]+):\d{12}:([a-z-]+)\/(.+)$/.exec(arn);
+  if (!match || match[2] !== type) return undefined;
+  const parts = match[3]!.split('/');
+  if (parts.length === 1) return { region: match[1]!, name: parts[0]! };
+  if (parts.length === 2) return { region: match[1]!, cluster: parts[0]!, name: parts[1]! };
+  return undefined;
 }
 
 /** For `task/<cluster>/<id>` and `service/<cluster>/<name>` ARNs: the cluster name. */

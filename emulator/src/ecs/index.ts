@@ -3,6 +3,7 @@
 import { randomInt } from 'node:crypto';
 import type { Clock, EcsPart, Log, TargetRegistry, TaskRuntime } from '../contracts.js';
 import { createEcsApi } from './api.js';
+import { deploymentShape } from './api-deployments.js';
 import { createIpAllocator } from './ips.js';
 import { createEcsProtocol } from './protocol.js';
 import { createScheduler } from './scheduler.js';
@@ -16,6 +17,8 @@ export interface EcsDeps {
   log: Log;
   runtime: TaskRuntime;
   targets: TargetRegistry;
+  /** Whether a task ECS is stopping counts toward maximumPercent (rolling.ts); default false. */
+  drainingCountsTowardMaximum?: boolean;
 }
 
 let lastBlock = randomInt(1, 255);
@@ -34,12 +37,14 @@ export function createEcs(deps: EcsDeps): EcsPart {
   // across processes, and never the same block twice in a row within one process.
   const ips = createIpAllocator(nextAddressBlock());
   const lifecycle = createTaskLifecycle({ ...deps, store, ips, poke });
+  const drainingCountsTowardMaximum = deps.drainingCountsTowardMaximum ?? false;
   const running = createScheduler({
     clock: deps.clock,
     log: deps.log,
     targets: deps.targets,
     store,
     lifecycle,
+    drainingCountsTowardMaximum,
   });
   holder.scheduler = running;
   // ECS registers and deregisters targets itself and reacts to their health (page "Service load
@@ -51,10 +56,12 @@ export function createEcs(deps: EcsDeps): EcsPart {
   return {
     protocol: createEcsProtocol(api),
     state: () => ({
+      settings: { drainingCountsTowardMaximum },
       clusters: [...store.clusters.values()].map((c) => clusterShape(c, store, true)),
       taskDefinitions: [...store.taskDefinitions.values()].map(taskDefinitionShape),
       services: [...store.services.values()].map((s) => serviceShape(s, store, true)),
       tasks: [...store.tasks.values()].map((t) => ({ ...taskShape(t, true), privateIPv4Address: t.ip })),
+      serviceDeployments: [...store.serviceDeployments.values()].map((r) => deploymentShape(store, r)),
     }),
     async stop() {
       if (stopped) return;

@@ -81,39 +81,6 @@ export function tagsOf(input: Input, key = 'tags'): { key: string; value: string
   });
 }
 
-/** Opaque pagination tokens: base64 of the offset, as good as AWS's for a client that treats them opaquely. */
-export const encodeToken = (offset: number): string =>
-  Buffer.from(JSON.stringify({ o: offset })).toString('base64');
-
-export function decodeToken(token: string | undefined): number {
-  if (token === undefined || token === '') return 0;
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { o?: unknown };
-    if (typeof parsed.o === 'number' && Number.isInteger(parsed.o) && parsed.o >= 0) return parsed.o;
-  } catch {
-    // fall through
-  }
-  throw invalid('Invalid nextToken.');
-}
-
-/** One page of a list: `maxResults` (1..100, default 100) and an opaque `nextToken`. */
-export function page<T>(
-  all: T[],
-  maxResults: number | undefined,
-  nextToken: string | undefined,
-  key: string,
-): Record<string, unknown> {
-  if (maxResults !== undefined && (maxResults < 1 || maxResults > 100)) {
-    throw invalid('maxResults must be between 1 and 100.');
-  }
-  const start = decodeToken(nextToken);
-  const size = maxResults ?? 100;
-  const items = all.slice(start, start + size);
-  const out: Record<string, unknown> = { [key]: items };
-  if (start + size < all.length) out['nextToken'] = encodeToken(start + size);
-  return out;
-}
-
 /** Describe* calls return resource tags only when asked with `include: ["TAGS"]`. */
 export function wantsTags(input: Input): boolean {
   return (optStringList(input, 'include') ?? []).includes('TAGS');

@@ -22,6 +22,8 @@ const KEY_PARAMS = [
   'resourceArn',
   'startedBy',
   'desiredStatus',
+  'serviceDeploymentArn',
+  'stopType',
 ];
 
 export function createEcsProtocol(api: EcsApi): ServiceProtocol {
@@ -60,7 +62,7 @@ export function createEcsProtocol(api: EcsApi): ServiceProtocol {
         if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
           params[key] = String(value);
       }
-      for (const key of ['services', 'tasks', 'clusters']) {
+      for (const key of ['services', 'tasks', 'clusters', 'serviceDeploymentArns', 'serviceRevisionArns']) {
         const value = record[key];
         if (Array.isArray(value)) params[key] = value.map(String).join(',');
       }

@@ -20,11 +20,30 @@ export const minHealthyCount = (desired: number, minimumHealthyPercent: number):
 export const circuitBreakerThreshold = (desired: number): number =>
   Math.min(200, Math.max(3, Math.ceil(0.5 * desired)));
 
+/**
+ * Whether a task in `lastStatus` counts toward maximumPercent. The API reference
+ * (DeploymentConfiguration, maximumPercent) says "an upper limit on the number of your service's
+ * tasks that are allowed in the RUNNING or PENDING state"; no AWS document says whether a task
+ * ECS is stopping (DEACTIVATING while its targets drain, then STOPPING, DEPROVISIONING) still
+ * counts. Unconfirmed, so both readings are modelled (EmulatorOptions.drainingCountsTowardMaximum):
+ *
+ * - `drainingCounts` false (the default, the API reference's words): only tasks on their way up or
+ *   RUNNING count (PROVISIONING, PENDING, ACTIVATING, RUNNING); ECS may start the next tasks as soon
+ *   as old ones are told to stop.
+ * - `drainingCounts` true: every task not yet STOPPED counts, so the next tasks wait for the drain
+ *   (the group's deregistration delay) of the ones being replaced.
+ */
+export function countsTowardMaximum(lastStatus: string, drainingCounts: boolean): boolean {
+  if (lastStatus === 'STOPPED') return false;
+  return drainingCounts || UP_STATES.has(lastStatus);
+}
+const UP_STATES: ReadonlySet<string> = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING']);
+
 export interface RollingInput {
   desired: number;
   maximumPercent: number;
   minimumHealthyPercent: number;
-  /** Every task of the service not yet STOPPED, draining and stopping ones included. */
+  /** Tasks of the service that count toward maximumPercent (countsTowardMaximum). */
   liveCount: number;
   /** Tasks of the PRIMARY deployment that ECS still wants running. */
   primary: { arn: string; healthy: boolean }[];
@@ -41,15 +60,18 @@ export interface RollingDecision {
 }
 
 /**
- * One step of the rolling update. Launch while every live task plus the new one stays within
- * maximumPercent; stop old tasks only while the healthy count stays at or above
- * minimumHealthyPercent (unhealthy old tasks cost nothing to stop, so they go first).
+ * One step of the rolling update. Launch while the tasks counted toward maximumPercent
+ * (`liveCount`, see countsTowardMaximum) plus the new one stay within it; stop old tasks only while
+ * the healthy count stays at or above minimumHealthyPercent (unhealthy old tasks cost nothing to
+ * stop, so they go first).
  *
- * Draining tasks count toward maximumPercent. The API reference (DeploymentConfiguration) counts
- * tasks "in the RUNNING or PENDING state"; a task being stopped is still the service's until its
- * targets are gone (page "Amazon ECS task lifecycle": DEACTIVATING is where the target group
- * deregistration happens, before STOPPING), so ECS does not start the next batch on its room: every
- * task not yet STOPPED counts. This is why a long deregistration delay slows every rolling deployment.
+ * Worked rows (desired 4, minimum 100%; ecs-rolling.test.ts repeats them):
+ *
+ * | maximum | tasks                                   | counted   | launch |
+ * | 200%    | 4 old healthy                           | 4         | 4      |
+ * | 150%    | 4 old healthy                           | 4         | 2      |
+ * | 150%    | 2 new + 2 old healthy, 2 old draining   | 6 (draining counts) | 0 |
+ * | 150%    | the same                                | 4 (it does not)     | 2 |
  */
 export function rollingStep(input: RollingInput): RollingDecision {
   const maxTasks = maxTaskCount(input.desired, input.maximumPercent);
@@ -82,10 +104,10 @@ export interface FailingInput {
   desired: number;
   maximumPercent: number;
   minimumHealthyPercent: number;
-  /** Every task of the service not yet STOPPED, draining and stopping ones included. */
+  /** Tasks of the service that count toward maximumPercent (countsTowardMaximum). */
   liveCount: number;
-  /** Tasks ECS still wants running (failing ones included). */
-  upCount: number;
+  /** Tasks ECS has told to stop that are not STOPPED yet (draining, stopping). */
+  stoppingCount: number;
   /** Healthy tasks that are not failing and that this step does not stop, every deployment. */
   healthy: number;
   /** Tasks ECS still wants running that are in RUNNING, failing ones included. */
@@ -125,7 +147,7 @@ export function failingToStop(input: FailingInput): string[] {
   if (covered > 0) return input.failing.slice(0, covered);
 
   const noRoom = maxTaskCount(input.desired, input.maximumPercent) - input.liveCount <= 0;
-  const oneByOne = input.liveCount === input.upCount;
+  const oneByOne = input.stoppingCount === 0;
   const floor = minHealthyCount(input.desired, input.minimumHealthyPercent);
   if (
     input.failing.length > 0 &&

@@ -4,10 +4,16 @@
 // deployments, and mark COMPLETED / steady state. It reacts every ~75 ms of real time, and at once
 // when a task or a target changes.
 import type { Clock, Log, TargetRegistry } from '../contracts.js';
-import { newDeploymentId } from './arns.js';
+import { reviveLastCompleted } from './deployments.js';
 import { addEvent, taskList } from './events.js';
-import { circuitBreakerThreshold, failingToStop, rollingStep } from './rolling.js';
-import type { DeploymentRecord, EcsStore, ServiceRecord, TaskRecord } from './store.js';
+import { circuitBreakerThreshold, countsTowardMaximum, failingToStop, rollingStep } from './rolling.js';
+import {
+  beginServiceDeployments,
+  breakerTripped,
+  deploymentCompleted,
+  forgetService,
+} from './service-deployments.js';
+import type { EcsStore, ServiceRecord, TaskRecord } from './store.js';
 import type { TaskLifecycle } from './tasks.js';
 
 export interface SchedulerDeps {
@@ -16,6 +22,8 @@ export interface SchedulerDeps {
   targets: TargetRegistry;
   store: EcsStore;
   lifecycle: TaskLifecycle;
+  /** Whether a task ECS is stopping counts toward maximumPercent (see rolling.ts, countsTowardMaximum). */
+  drainingCountsTowardMaximum: boolean;
 }
 
 export interface Scheduler {
@@ -24,27 +32,8 @@ export interface Scheduler {
   stop(): void;
 }
 
-const TICK_REAL_MS = 75;
-
-export function newDeployment(
-  taskDefinitionArn: string,
-  desiredCount: number,
-  now: number,
-  reason?: string,
-): DeploymentRecord {
-  const id = newDeploymentId();
-  return {
-    id,
-    status: 'PRIMARY',
-    taskDefinitionArn,
-    desiredCount,
-    failedTasks: 0,
-    rolloutState: 'IN_PROGRESS',
-    rolloutStateReason: reason ?? `ECS deployment ${id} in progress.`,
-    createdAt: now,
-    updatedAt: now,
-  };
-}
+/** Real milliseconds between reconciles when nothing pokes the scheduler. */
+export const TICK_REAL_MS = 75;
 
 /** A task counts healthy when RUNNING and healthy in every target group of its service. */
 export function isTaskHealthy(task: TaskRecord, service: ServiceRecord, targets: TargetRegistry): boolean {
@@ -85,6 +74,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const tasks = [...store.tasks.values()].filter((t) => t.serviceArn === service.arn);
     const primary = service.deployments[0];
     if (!primary) return;
+    beginServiceDeployments(store, service, now);
 
     const failing = elbFailures(service, tasks, now);
     tripCircuitBreaker(service, now);
@@ -92,7 +82,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
 
     const desired = service.status === 'ACTIVE' ? service.desiredCount : 0;
     const up = tasks.filter((t) => t.desiredStatus === 'RUNNING');
-    const live = tasks.filter((t) => t.lastStatus !== 'STOPPED');
+    const counted = tasks.filter((t) => countsTowardMaximum(t.lastStatus, deps.drainingCountsTowardMaximum));
+    const stoppingCount = tasks.filter(
+      (t) => t.desiredStatus === 'STOPPED' && t.lastStatus !== 'STOPPED',
+    ).length;
     // A failing task is neither one the deployment keeps nor one it replaces by rolling: it is
     // replaced start-first (failingToStop), so the rolling arithmetic sees only the others.
     const kept = up.filter((t) => !failing.has(t.arn));
@@ -108,7 +101,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       desired,
       maximumPercent: service.deploymentConfiguration.maximumPercent,
       minimumHealthyPercent: service.deploymentConfiguration.minimumHealthyPercent,
-      liveCount: live.length,
+      liveCount: counted.length,
       primary: primaryKept.map(view),
       old: kept.filter((t) => t.deploymentId !== current.id).map(view),
       mayLaunch,
@@ -118,8 +111,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       desired,
       maximumPercent: service.deploymentConfiguration.maximumPercent,
       minimumHealthyPercent: service.deploymentConfiguration.minimumHealthyPercent,
-      liveCount: live.length,
-      upCount: up.length,
+      liveCount: counted.length,
+      stoppingCount,
       healthy: kept.filter((t) => healthyOf.get(t.arn) === true && !stopping.has(t.arn)).length,
       running: up.filter((t) => t.lastStatus === 'RUNNING' && !stopping.has(t.arn)).length,
       missing: Math.max(0, desired - primaryKept.filter((t) => !stopping.has(t.arn)).length),
@@ -224,7 +217,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   /**
    * Page "How the Amazon ECS deployment circuit breaker detects failures": once the PRIMARY
    * deployment's failed tasks reach the threshold it becomes FAILED and stops launching; with
-   * rollback on, the service goes back to the most recent COMPLETED deployment's task definition.
+   * rollback on, the service goes back to the most recent COMPLETED deployment (deployments.ts,
+   * reviveLastCompleted). Its service deployment records the trip (service-deployments.ts).
    */
   function tripCircuitBreaker(service: ServiceRecord, now: number): void {
     const primary = service.deployments[0]!;
@@ -236,25 +230,15 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     primary.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
     primary.updatedAt = now;
     addEvent(service, `(deployment ${primary.id}) deployment failed: tasks failed to start.`, now);
-    const target = service.lastCompleted;
-    if (!breaker.rollback || !target || target.id === primary.id) return;
-
-    // The page: "When the rollback starts, the deployment changes from a COMPLETED to IN_PROGRESS".
-    // If that deployment is still listed it becomes PRIMARY again; if it is gone, a deployment with
-    // its task definition takes its place.
-    const reason = `ECS deployment circuit breaker: rolling back to deploymentId ${target.id}.`;
-    const existing = service.deployments.find((d) => d.id === target.id);
-    const rollback = existing ?? newDeployment(target.taskDefinitionArn, service.desiredCount, now, reason);
-    rollback.status = 'PRIMARY';
-    rollback.rolloutState = 'IN_PROGRESS';
-    rollback.rolloutStateReason = reason;
-    rollback.desiredCount = service.desiredCount;
-    rollback.updatedAt = now;
-    primary.status = 'ACTIVE';
-    service.deployments = [rollback, ...service.deployments.filter((d) => d !== rollback)];
-    service.taskDefinitionArn = rollback.taskDefinitionArn;
-    service.steady = false;
-    addEvent(service, `rolling back to deployment ${rollback.id}.`, now);
+    const revived = breaker.rollback
+      ? reviveLastCompleted(
+          service,
+          now,
+          (id) => `ECS deployment circuit breaker: rolling back to deploymentId ${id}.`,
+        )
+      : undefined;
+    breakerTripped(store, service, primary, revived, now);
+    if (revived) addEvent(service, `rolling back to deployment ${revived.id}.`, now);
   }
 
   function settleDeployments(service: ServiceRecord, now: number): void {
@@ -273,7 +257,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     primary.desiredCount = service.status === 'ACTIVE' ? service.desiredCount : 0;
 
     if (service.status === 'DRAINING') {
-      if (live.length === 0) service.status = 'INACTIVE';
+      if (live.length === 0) {
+        service.status = 'INACTIVE';
+        forgetService(store, service);
+      }
       return;
     }
 
@@ -287,7 +274,12 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       primary.rolloutState = 'COMPLETED';
       primary.rolloutStateReason = `ECS deployment ${primary.id} completed.`;
       primary.updatedAt = now;
-      service.lastCompleted = { id: primary.id, taskDefinitionArn: primary.taskDefinitionArn };
+      service.lastCompleted = {
+        id: primary.id,
+        taskDefinitionArn: primary.taskDefinitionArn,
+        serviceRevisionArn: primary.serviceRevisionArn,
+      };
+      deploymentCompleted(store, service, primary, now);
       addEvent(service, `(deployment ${primary.id}) deployment completed.`, now);
     }
     const steady = settled && primary.rolloutState === 'COMPLETED';

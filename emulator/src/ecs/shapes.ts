@@ -3,6 +3,7 @@
 // omits when unset are left undefined so JSON.stringify drops them.
 import type { ClusterRecord, EcsStore, ServiceRecord, TaskDefinitionRecord, TaskRecord } from './store.js';
 import { seconds } from './input.js';
+import { revisionCounts, serviceDeploymentsOf } from './service-deployments.js';
 
 const PENDING_STATES = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
 
@@ -97,6 +98,11 @@ export function serviceShape(
     }),
     events: service.events.map((e) => ({ id: e.id, createdAt: seconds(e.createdAt), message: e.message })),
     createdAt: seconds(service.createdAt),
+    // The newest service deployment, and the revisions the service runs (API reference, Service).
+    currentServiceDeployment: serviceDeploymentsOf(store, service)[0]?.arn,
+    currentServiceRevisions: [...new Set(service.deployments.map((d) => d.serviceRevisionArn))].map((arn) =>
+      revisionCounts(store, service, arn),
+    ),
     placementConstraints: [],
     placementStrategy: [],
     networkConfiguration: service.networkConfiguration,

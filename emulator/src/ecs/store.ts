@@ -1,6 +1,7 @@
 // The ECS part's state: clusters, task definitions, services with their deployments and events, and
 // tasks. Plain records; api.ts shapes them into AWS's output, scheduler.ts and tasks.ts change them.
 import type { TaskHandle } from '../contracts.js';
+import type { ServiceDeploymentRecord, ServiceRevisionRecord } from './service-deployments.js';
 
 export interface Tag {
   key: string;
@@ -47,6 +48,8 @@ export interface DeploymentRecord {
   id: string;
   status: 'PRIMARY' | 'ACTIVE' | 'INACTIVE';
   taskDefinitionArn: string;
+  /** The service revision this deployment runs (a rollback runs an earlier one: no new revision). */
+  serviceRevisionArn: string;
   desiredCount: number;
   failedTasks: number;
   rolloutState: RolloutState;
@@ -84,8 +87,8 @@ export interface ServiceRecord {
   propagateTags: string;
   enableECSManagedTags: boolean;
   enableExecuteCommand: boolean;
-  /** The last deployment that reached COMPLETED: what the circuit breaker rolls back to. */
-  lastCompleted?: { id: string; taskDefinitionArn: string };
+  /** The last deployment that reached COMPLETED: what a rollback (circuit breaker or StopServiceDeployment) goes back to. */
+  lastCompleted?: { id: string; taskDefinitionArn: string; serviceRevisionArn: string };
   /** Whether the last "steady state" event still describes the service (so it is said once). */
   steady: boolean;
 }
@@ -124,6 +127,8 @@ export interface TaskRecord {
   serviceArn?: string;
   serviceName?: string;
   deploymentId?: string;
+  /** The service revision of the deployment that started it. */
+  serviceRevisionArn?: string;
   taskDefinitionArn: string;
   family: string;
   revision: number;
@@ -162,6 +167,10 @@ export interface EcsStore {
   services: Map<string, ServiceRecord>;
   /** Keyed by ARN, in start order. */
   tasks: Map<string, TaskRecord>;
+  /** Service deployments (ListServiceDeployments), keyed by ARN, in creation order. */
+  serviceDeployments: Map<string, ServiceDeploymentRecord>;
+  /** Service revisions (DescribeServiceRevisions), keyed by ARN. */
+  serviceRevisions: Map<string, ServiceRevisionRecord>;
 }
 
 export function createStore(): EcsStore {
@@ -171,5 +180,7 @@ export function createStore(): EcsStore {
     revisions: new Map(),
     services: new Map(),
     tasks: new Map(),
+    serviceDeployments: new Map(),
+    serviceRevisions: new Map(),
   };
 }

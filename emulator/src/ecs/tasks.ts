@@ -118,6 +118,7 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
       serviceArn: service.arn,
       serviceName: service.name,
       deploymentId: deployment.id,
+      serviceRevisionArn: deployment.serviceRevisionArn,
       taskDefinitionArn: definition.arn,
       family: definition.family,
       revision: definition.revision,
