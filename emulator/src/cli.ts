@@ -5,7 +5,8 @@ import { startEmulator, DEFAULT_TIME_SCALE } from './index.js';
 import type { Emulator, EmulatorOptions } from './index.js';
 
 const USAGE = `usage: npm run emulator -- [--port 4566] [--host 127.0.0.1] [--region us-east-1]
-       [--seed demo] [--time-scale ${DEFAULT_TIME_SCALE}] [--runtime process|in-process] [--throttle] [--quiet]`;
+       [--seed demo] [--time-scale ${DEFAULT_TIME_SCALE}] [--runtime process|in-process] [--throttle]
+       [--record-wire] [--quiet]`;
 
 function parseCli(args: string[]): EmulatorOptions & { quiet: boolean } {
   const { values } = parseArgs({
@@ -19,6 +20,7 @@ function parseCli(args: string[]): EmulatorOptions & { quiet: boolean } {
       'time-scale': { type: 'string' },
       runtime: { type: 'string', default: 'process' },
       throttle: { type: 'boolean', default: false },
+      'record-wire': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
     },
   });
@@ -36,6 +38,7 @@ function parseCli(args: string[]): EmulatorOptions & { quiet: boolean } {
     region: values.region,
     taskRuntime: values.runtime,
     throttling: values.throttle,
+    recordWire: values['record-wire'],
     quiet: values.quiet,
   };
   if (values['time-scale'] !== undefined) {

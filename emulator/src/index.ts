@@ -46,6 +46,11 @@ export interface EmulatorOptions {
   faults?: FaultRule[];
   seed?: 'demo';
   log?: Log;
+  /**
+   * Keep every call's request and response bodies in the call log (`CallRecord.wire`), so a test
+   * can check them against AWS's service models. Off by default: it keeps every body.
+   */
+  recordWire?: boolean;
 }
 
 export interface Emulator {
@@ -127,6 +132,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       throttler,
       faults,
       calls: callLog,
+      recordWire: options.recordWire ?? false,
       inspection: { listeners: () => elbv2Part.listeners(), state, calls: () => callLog.all() },
       log,
     });
