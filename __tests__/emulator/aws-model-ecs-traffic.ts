@@ -9,15 +9,19 @@ import {
   DeleteServiceCommand,
   DeregisterTaskDefinitionCommand,
   DescribeClustersCommand,
+  DescribeServiceDeploymentsCommand,
+  DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ListClustersCommand,
+  ListServiceDeploymentsCommand,
   ListServicesCommand,
   ListTagsForResourceCommand,
   ListTaskDefinitionsCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
+  StopServiceDeploymentCommand,
   StopTaskCommand,
   TagResourceCommand,
   UntagResourceCommand,
@@ -93,7 +97,16 @@ export function richTaskDefinition(family: string, tag: string): RegisterTaskDef
   };
 }
 
-export async function driveEcs(emulator: Emulator, ecs: ECSClient): Promise<void> {
+/**
+ * `served`: the ECS operations the emulator serves (aws-model-served.ts). The service-deployment
+ * operations are driven only where they are served, so this traffic fits an emulator with or
+ * without them.
+ */
+export async function driveEcs(
+  emulator: Emulator,
+  ecs: ECSClient,
+  served: ReadonlySet<string>,
+): Promise<void> {
   const attempt = async (send: () => Promise<unknown>): Promise<void> => {
     // Errors are part of the traffic; what they look like on the wire is checked afterwards.
     await send().catch(() => undefined);
@@ -225,6 +238,8 @@ export async function driveEcs(emulator: Emulator, ecs: ECSClient): Promise<void
     60_000,
   );
 
+  if (served.has('ListServiceDeployments')) await driveServiceDeployments(ecs);
+
   // Tasks, running and stopped.
   await ecs.send(new ListServicesCommand({ cluster: 'model', maxResults: 1 }));
   const running = await ecs.send(
@@ -314,4 +329,65 @@ export async function driveEcs(emulator: Emulator, ecs: ECSClient): Promise<void
   await attempt(() => ecs.send(new DescribeClustersCommand({ clusters: ['model'] })));
   await attempt(() => ecs.send(new DescribeClustersCommand({ clusters: ['model'] })));
   emulator.setThrottling(false);
+}
+
+/**
+ * Service deployments (ECS API reference: ListServiceDeployments, DescribeServiceDeployments,
+ * DescribeServiceRevisions, StopServiceDeployment): a deployment stopped with ROLLBACK while its
+ * tasks start slowly, described through its states, its revisions, and the errors.
+ */
+async function driveServiceDeployments(ecs: ECSClient): Promise<void> {
+  const attempt = async (send: () => Promise<unknown>): Promise<void> => {
+    await send().catch(() => undefined);
+  };
+  const slow = await ecs.send(
+    new RegisterTaskDefinitionCommand(richTaskDefinition('model-web', 'slow-start-60')),
+  );
+  await ecs.send(
+    new UpdateServiceCommand({
+      cluster: 'model',
+      service: 'web',
+      taskDefinition: slow.taskDefinition?.taskDefinitionArn,
+    }),
+  );
+  const listed = await ecs.send(
+    new ListServiceDeploymentsCommand({ cluster: 'model', service: 'web', maxResults: 1 }),
+  );
+  await ecs.send(
+    new ListServiceDeploymentsCommand({
+      cluster: 'model',
+      service: 'web',
+      status: ['SUCCESSFUL', 'ROLLBACK_SUCCESSFUL'],
+      nextToken: listed.nextToken,
+    }),
+  );
+  const newest = listed.serviceDeployments?.[0]?.serviceDeploymentArn ?? '';
+  await attempt(() =>
+    ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: newest, stopType: 'ROLLBACK' })),
+  );
+  const all = await ecs.send(new ListServiceDeploymentsCommand({ cluster: 'model', service: 'web' }));
+  const arns = (all.serviceDeployments ?? []).map((d) => d.serviceDeploymentArn ?? '').slice(0, 20);
+  const described = await ecs.send(
+    new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [...arns, `${newest}0`] }),
+  );
+  const revisions = new Set<string>();
+  for (const d of described.serviceDeployments ?? []) {
+    for (const r of [...(d.sourceServiceRevisions ?? []), d.targetServiceRevision])
+      if (r?.arn) revisions.add(r.arn);
+  }
+  await ecs.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: [...revisions].slice(0, 20) }));
+  await waitFor(
+    'the stopped deployment to roll back',
+    async () => {
+      const out = await ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [newest] }));
+      const status = out.serviceDeployments?.[0]?.status;
+      return status === 'ROLLBACK_SUCCESSFUL' || status === 'ROLLBACK_FAILED' ? true : undefined;
+    },
+    60_000,
+  );
+  await attempt(() => ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: newest })));
+  await attempt(() =>
+    ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: newest.replace(/[^/]+$/, 'missing') })),
+  );
+  await attempt(() => ecs.send(new ListServiceDeploymentsCommand({ cluster: 'model', service: 'missing' })));
 }
