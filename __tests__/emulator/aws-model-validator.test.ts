@@ -30,7 +30,7 @@ function miniModel(protocol: 'json' | 'query'): ServiceModel {
         name: 'PutThing',
         input: { shape: 'PutThingInput' },
         output: { shape: 'PutThingOutput', resultWrapper: 'PutThingResult' },
-        errors: [{ shape: 'ThingNotFound' }],
+        errors: [{ shape: 'ThingNotFound' }, { shape: 'Broken' }],
       },
     },
     shapes: {
@@ -76,6 +76,12 @@ function miniModel(protocol: 'json' | 'query'): ServiceModel {
         members: { message: { shape: 'Name' } },
         exception: true,
         error: { code: 'ThingNotFound', httpStatusCode: 404, senderFault: true },
+      },
+      Broken: {
+        type: 'structure',
+        members: {},
+        exception: true,
+        error: { code: 'Broken', httpStatusCode: 503 },
       },
       OtherError: {
         type: 'structure',
@@ -260,6 +266,8 @@ describe('validator on the Query protocol (mini model)', () => {
       '<RequestId>r-2</RequestId></ErrorResponse>';
     expect(check(404, form('Name=a'), error('ThingNotFound'))).toEqual([]);
     expect(check(400, form('Name=a'), error('Throttling'))).toEqual([]);
+    expect(check(503, form('Name=a'), error('Broken', 'Receiver'))).toEqual([]);
+    expect(at(check(503, form('Name=a'), error('Broken')))).toEqual(['error $.Error.Type']);
     expect(at(check(400, form('Name=a'), error('ThingNotFound', 'Receiver')))).toEqual([
       'error $',
       'error $.Error.Type',

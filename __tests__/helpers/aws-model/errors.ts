@@ -76,8 +76,13 @@ export function knownError(
   if (modelled) {
     const [shapeName, shape] = modelled;
     const declared = (operation.errors ?? []).some((e) => e.shape === shapeName);
-    const serverFault = shape.fault === true || shape.error?.senderFault === false;
     const expected = shape.error?.httpStatusCode;
+    // JSON models mark a server fault `fault: true`; Query models `senderFault: false`, or leave
+    // senderFault out and give a 5xx status.
+    const serverFault =
+      shape.fault === true ||
+      shape.error?.senderFault === false ||
+      (shape.error?.senderFault === undefined && expected !== undefined && expected >= 500);
     return {
       code,
       shape,
