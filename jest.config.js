@@ -1,8 +1,9 @@
 // jest in native ESM mode, as actions/typescript-action runs it: the @actions packages are ESM-only,
 // so ts-jest emits ESM (useESM) and node runs it with --experimental-vm-modules (package.json scripts).
-// Three groups: `unit` never touches the network; `emulator` starts the local ECS + ELBv2; `e2e`
+// Four groups: `unit` never touches the network; `emulator` starts the local ECS + ELBv2; `e2e`
 // runs the bundled dist/ as a child process against the emulator (`npm test` runs it one file at a
-// time, after a fresh build). Each group's per-test timeout is set by its setup file.
+// time, after a fresh build); `records` checks the emulator calls a run dumped against AWS's models.
+// Each group's per-test timeout is set by its setup file.
 const transform = {
   '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
 };
@@ -35,6 +36,13 @@ export default {
       displayName: 'e2e',
       testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'],
       setupFilesAfterEnv: ['<rootDir>/__tests__/setup/e2e.ts'],
+    },
+    {
+      // Validates the emulator calls an earlier run dumped to .tmp/e2e-calls/ against AWS's models.
+      ...common,
+      displayName: 'records',
+      testMatch: ['<rootDir>/__tests__/records/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/__tests__/setup/records.ts'],
     },
   ],
 };

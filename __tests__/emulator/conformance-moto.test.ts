@@ -2,6 +2,8 @@
 // moto.server`, an independent model of the AWS APIs built from botocore's service definitions) and
 // against the emulator; the response SHAPES (keys and value types, recursively) must agree. moto
 // records state but runs no task and checks no health, so values and behaviour are never compared.
+// A second opinion: AWS's own service models are the primary oracle for the wire (aws-model.test.ts);
+// this still catches a member the emulator leaves out that the models do not require.
 // Skipped, with a message, where moto is not installed.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';

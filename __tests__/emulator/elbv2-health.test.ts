@@ -49,13 +49,22 @@ describe('ELBv2 target health checks', () => {
   const reached = (id: string, state: string): Promise<Change> =>
     waitFor(`${id} ${state}`, () => changes.find((c) => c.id === id && c.view.state === state));
 
-  it('a target that answers 200 goes initial (registration, initial checks) -> healthy', async () => {
-    const { targetGroupArn } = await setupGroup(h, { name: 'hc-ok' });
+  it('a target that answers 200 goes initial (registration, initial checks) -> healthy after ONE check', async () => {
+    // ALB User Guide, "Health checks for Application Load Balancer target groups": "After your target
+    // is registered, it must pass one health check to be considered healthy". HealthyThresholdCount
+    // (10 here, the maximum) counts only from unhealthy back to healthy. Checks every 30 AWS s (1.5 s
+    // real) with a 20 s timeout, so a slow answer on a loaded machine neither times out nor lets a
+    // second check in before the verdict.
+    const { targetGroupArn } = await setupGroup(h, {
+      name: 'hc-ok',
+      healthCheck: { intervalSeconds: 30, timeoutSeconds: 20, healthy: 10 },
+    });
     const t = await target('127.0.0.11');
     await h.client.send(
       new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: [{ Id: t.ip, Port: t.port }] }),
     );
-    await reached(t.ip, 'healthy');
+    const healthy = await reached(t.ip, 'healthy');
+    expect(healthy.checks).toBe(1);
     expect(states(t.ip)).toEqual([
       'initial:Elb.RegistrationInProgress',
       'initial:Elb.InitialHealthChecking',

@@ -33,6 +33,11 @@ describe('target health rules', () => {
     expect(first?.view).toEqual({ state: 'healthy' });
   });
 
+  it('a new target that failed fewer than UnhealthyThresholdCount checks is healthy on its first pass', () => {
+    const states = run(checkingStarted(registered()), [code(500), ok]).map((r) => r.view.state);
+    expect(states).toEqual(['initial', 'healthy']);
+  });
+
   it('UnhealthyThresholdCount consecutive failures make it unhealthy; a success in between resets the count', () => {
     const states = run(checkingStarted(registered()), [ok, code(500), ok, code(500), code(503)]).map(
       (r) => r.view.state,

@@ -7,7 +7,7 @@ import type { Emulator, EmulatorOptions, FaultRule } from './index.js';
 
 const USAGE = `usage: npm run emulator -- [--port 4566] [--host 127.0.0.1] [--region us-east-1]
        [--seed demo] [--time-scale ${DEFAULT_TIME_SCALE}] [--runtime process|in-process] [--throttle] [--quiet]
-       [--draining-counts-toward-maximum] [--fault '<fault rule JSON>' ...]`;
+       [--draining-counts-toward-maximum] [--record-wire] [--fault '<fault rule JSON>' ...]`;
 
 function parseCli(args: string[]): EmulatorOptions & { quiet: boolean } {
   const { values } = parseArgs({
@@ -21,6 +21,7 @@ function parseCli(args: string[]): EmulatorOptions & { quiet: boolean } {
       'time-scale': { type: 'string' },
       runtime: { type: 'string', default: 'process' },
       throttle: { type: 'boolean', default: false },
+      'record-wire': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       'draining-counts-toward-maximum': { type: 'boolean', default: false },
       fault: { type: 'string', multiple: true },
@@ -40,6 +41,7 @@ function parseCli(args: string[]): EmulatorOptions & { quiet: boolean } {
     region: values.region,
     taskRuntime: values.runtime,
     throttling: values.throttle,
+    recordWire: values['record-wire'],
     quiet: values.quiet,
     drainingCountsTowardMaximum: values['draining-counts-toward-maximum'],
   };

@@ -49,7 +49,7 @@ export interface RequestContext {
  * One AWS service on the shared endpoint. The server finds the service (ECS: `X-Amz-Target`
  * header; ELBv2: form body with `Action=`), applies throttling and faults, logs the call, then:
  * parse -> invoke -> serialize, or serializeError for an AwsError (any other error is a 500
- * InternalFailure / InternalError).
+ * InternalFailure).
  */
 export interface ServiceProtocol {
   readonly service: 'ecs' | 'elbv2';
@@ -80,6 +80,22 @@ export interface CallRecord {
   errorCode?: string;
   /** True for operations that change state (Create*, Register*, Update*, ...). */
   mutating: boolean;
+  /** Only with the emulator's `recordWire` option: the bodies as they crossed the wire. */
+  wire?: WireCapture;
+}
+
+/**
+ * One call's bodies, kept so tests can check the emulator's traffic against AWS's own service
+ * models (ECS JSON 1.1 bodies; ELBv2 form-encoded requests and XML answers). Off by default: a long
+ * run would keep every body it ever answered.
+ */
+export interface WireCapture {
+  /** The request body as received (a Query request sent as GET: its query string). */
+  request: string;
+  /** The answer's body as sent (its status is the record's `status`); absent for a dropped connection. */
+  response?: string;
+  /** The answer was an error a test injected (fault injection), not one the emulator chose. */
+  injected?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

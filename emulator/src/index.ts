@@ -24,10 +24,10 @@ export type { ScenarioSpec, ScenarioInfo } from './scenario.js';
 
 /**
  * Real seconds per AWS second unless told otherwise: ten times faster than AWS. With the demo
- * seed's target group (health check every 5 s, 2 checks to healthy, 20 s deregistration delay) a
- * batch of the demo's rolling update takes about 35 AWS seconds, 3.5 s real; the 6-task rollout
- * finishes in well under a minute, while a health check timeout (4 s AWS, 0.4 s real) still leaves a
- * loaded 2-core machine room to answer.
+ * seed's target group (health check every 5 s, a new target healthy on its first passing check,
+ * 20 s deregistration delay) a batch of the demo's rolling update takes about 35 AWS seconds, 3.5 s
+ * real; the 6-task rollout finishes in well under a minute, while a health check timeout (4 s AWS,
+ * 0.4 s real) still leaves a loaded 2-core machine room to answer.
  */
 export const DEFAULT_TIME_SCALE = 0.1;
 
@@ -52,6 +52,11 @@ export interface EmulatorOptions {
   drainingCountsTowardMaximum?: boolean;
   seed?: 'demo';
   log?: Log;
+  /**
+   * Keep every call's request and response bodies in the call log (`CallRecord.wire`), so a test
+   * can check them against AWS's service models. Off by default: it keeps every body.
+   */
+  recordWire?: boolean;
 }
 
 export interface Emulator {
@@ -139,6 +144,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       throttler,
       faults,
       calls: callLog,
+      recordWire: options.recordWire ?? false,
       inspection: { listeners: () => elbv2Part.listeners(), state, calls: () => callLog.all() },
       log,
     });

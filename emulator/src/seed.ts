@@ -10,9 +10,10 @@ import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 export type DemoInfo = ScenarioInfo;
 
 /**
- * Health check every 5 s (ALB's minimum), healthy after 2, unhealthy after 3, and a 20 s
- * deregistration delay instead of AWS's 300 s default: with the default time scale (0.1) a batch
- * takes a few real seconds, yet draining is long enough to watch.
+ * Health check every 5 s (ALB's minimum), healthy again after 2 (a new target: after its first
+ * passing check), unhealthy after 3, and a 20 s deregistration delay instead of AWS's 300 s
+ * default: with the default time scale (0.1) a batch takes a few real seconds, yet draining is long
+ * enough to watch.
  */
 export const DEMO_TARGET_GROUP = {
   healthCheck: {

@@ -50,6 +50,8 @@ export interface ServerOptions {
   throttler?: Throttler;
   faults?: FaultInjector;
   calls?: CallLog;
+  /** Keep each call's request and response bodies in its call record (`CallRecord.wire`). */
+  recordWire?: boolean;
   inspection?: Inspection;
   log?: Log;
 }
@@ -128,16 +130,26 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Server
     return;
   }
   const { protocol, operation } = claimed;
-  const record = (status: number, params: Record<string, string>, errorCode?: string): void => {
+  const record = (
+    answer: HttpAnswer | undefined,
+    params: Record<string, string>,
+    errorCode?: string,
+    injected = false,
+  ): void => {
     const call: CallRecord = {
       time,
       service: protocol.service,
       operation,
       params,
-      status,
+      status: answer?.status ?? 0,
       mutating: isMutating(operation),
     };
     if (errorCode !== undefined) call.errorCode = errorCode;
+    if (options.recordWire) {
+      call.wire = { request: body };
+      if (answer) call.wire.response = answer.body;
+      if (injected) call.wire.injected = true;
+    }
     options.calls?.record(call);
   };
 
@@ -160,7 +172,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Server
       400,
     );
     const answer = protocol.serializeError(error, ctx);
-    record(answer.status, params, error.code);
+    record(answer, params, error.code);
     send(res, answer);
     return;
   }
@@ -168,13 +180,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Server
   const fault = options.faults?.decide(protocol.service, operation);
   if (fault && fault.latencyMs > 0) await sleep(fault.latencyMs);
   if (fault?.drop) {
-    record(0, params, 'ConnectionDropped');
+    record(undefined, params, 'ConnectionDropped', true);
     req.socket.destroy();
     return;
   }
   if (fault?.error) {
     const answer = protocol.serializeError(fault.error, ctx);
-    record(answer.status, params, fault.error.code);
+    record(answer, params, fault.error.code, true);
     send(res, answer);
     return;
   }
@@ -190,7 +202,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Server
     errorCode = awsError.code;
     answer = protocol.serializeError(awsError, ctx);
   }
-  record(answer.status, params, errorCode);
+  record(answer, params, errorCode);
   send(res, withRequestId(answer, ctx));
 }
 
@@ -236,11 +248,8 @@ function internalError(service: ServiceProtocol['service'], error: unknown, log:
   log?.(
     `emulator: ${service} handler failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
   );
-  return new AwsError(
-    service === 'ecs' ? 'InternalFailure' : 'InternalError',
-    'We encountered an internal error. Please try again.',
-    500,
-  );
+  // Both services' "Common Errors" pages name it InternalFailure (HTTP 500).
+  return new AwsError('InternalFailure', 'We encountered an internal error. Please try again.', 500);
 }
 
 function answerInspection(path: string, res: ServerResponse, options: ServerOptions): void {

@@ -22,7 +22,6 @@ import {
   newListenerArn,
   newLoadBalancerIdentity,
   newTargetGroupArn,
-  page,
 } from './store.js';
 import type {
   Elbv2Store,
@@ -32,6 +31,8 @@ import type {
   LoadBalancer,
   TargetGroup,
 } from './store.js';
+import { byPosition, bySequence, pageAfter } from './paging.js';
+import type { Keyed } from './paging.js';
 import { parseHttpCodeMatcher } from './target-health.js';
 import { keyOf } from './targets.js';
 import type { TargetEntry, Targets } from './targets.js';
@@ -57,9 +58,13 @@ function validation(message: string): AwsError {
 }
 
 /** Describe* PageSize: "The maximum number of results to return with this call", 1-400. */
-function pageOf<T>(input: QueryTree, items: T[]): { items: T[]; nextMarker?: string } {
+function pageOf<T>(
+  operation: string,
+  input: QueryTree,
+  entries: Keyed<T>[],
+): { items: T[]; nextMarker?: string } {
   const pageSize = optInt(input, 'PageSize', 1, 400) ?? 400;
-  return page(items, optString(input, 'Marker'), pageSize);
+  return pageAfter(operation, entries, optString(input, 'Marker'), pageSize);
 }
 
 function withMarker(result: XmlObject, nextMarker: string | undefined): XmlObject {
@@ -235,6 +240,7 @@ export function createHandlers(deps: ApiDeps): Record<string, Handler> {
       }
       const identity = newLoadBalancerIdentity(ctx.region, name);
       const lb: LoadBalancer = {
+        seq: store.nextSeq(),
         arn: identity.arn,
         id: identity.id,
         dnsName: scheme === 'internal' ? `internal-${identity.dnsName}` : identity.dnsName,
@@ -259,12 +265,12 @@ export function createHandlers(deps: ApiDeps): Record<string, Handler> {
       const names = stringList(input, 'Names');
       if (arns.length > 0 && names.length > 0)
         throw validation('Load balancer names and load balancer ARNs cannot be specified at the same time');
-      let found: LoadBalancer[];
-      if (arns.length > 0) found = arns.map(loadBalancerByArn);
+      let found: Keyed<LoadBalancer>[];
+      if (arns.length > 0) found = byPosition(arns.map(loadBalancerByArn));
       else if (names.length > 0) {
-        found = byNames(store.loadBalancers.values(), names, ctx.region, notFound.loadBalancer);
-      } else found = [...store.loadBalancers.values()].filter((lb) => lb.region === ctx.region);
-      const { items, nextMarker } = pageOf(input, found);
+        found = byPosition(byNames(store.loadBalancers.values(), names, ctx.region, notFound.loadBalancer));
+      } else found = bySequence([...store.loadBalancers.values()].filter((lb) => lb.region === ctx.region));
+      const { items, nextMarker } = pageOf('DescribeLoadBalancers', input, found);
       return withMarker({ LoadBalancers: items.map(loadBalancerXml) }, nextMarker);
     },
 
@@ -333,6 +339,7 @@ export function createHandlers(deps: ApiDeps): Record<string, Handler> {
         return { TargetGroups: [targetGroupXml(existing)] };
       }
       const group: TargetGroup = {
+        seq: store.nextSeq(),
         arn: newTargetGroupArn(ctx.region, name),
         name,
         region: ctx.region,
@@ -358,16 +365,40 @@ export function createHandlers(deps: ApiDeps): Record<string, Handler> {
       const given = [lbArn !== undefined, arns.length > 0, names.length > 0].filter(Boolean).length;
       if (given > 1)
         throw validation('Only one of LoadBalancerArn, TargetGroupArns or Names can be specified');
-      let found: TargetGroup[];
+      let found: Keyed<TargetGroup>[];
       if (lbArn !== undefined) {
         loadBalancerByArn(lbArn);
-        found = [...store.targetGroups.values()].filter((g) => g.loadBalancerArns.includes(lbArn));
-      } else if (arns.length > 0) found = arns.map(groupByArn);
+        found = bySequence(
+          [...store.targetGroups.values()].filter((g) => g.loadBalancerArns.includes(lbArn)),
+        );
+      } else if (arns.length > 0) found = byPosition(arns.map(groupByArn));
       else if (names.length > 0) {
-        found = byNames(store.targetGroups.values(), names, ctx.region, notFound.targetGroup);
-      } else found = [...store.targetGroups.values()].filter((g) => g.region === ctx.region);
-      const { items, nextMarker } = pageOf(input, found);
+        found = byPosition(byNames(store.targetGroups.values(), names, ctx.region, notFound.targetGroup));
+      } else found = bySequence([...store.targetGroups.values()].filter((g) => g.region === ctx.region));
+      const { items, nextMarker } = pageOf('DescribeTargetGroups', input, found);
       return withMarker({ TargetGroups: items.map(targetGroupXml) }, nextMarker);
+    },
+
+    /**
+     * DeleteTargetGroup: "You can delete a target group if it is not referenced by any actions"
+     * (else ResourceInUse); "Deleting a target group also deletes any associated health checks".
+     * An unknown ARN succeeds: the operation declares no TargetGroupNotFound error.
+     */
+    DeleteTargetGroup(input) {
+      const arn = reqString(input, 'TargetGroupArn');
+      if (!store.targetGroups.has(arn)) return {};
+      const inUse = [...store.listeners.values()].some((l) =>
+        l.forward.some((f) => f.targetGroupArn === arn),
+      );
+      if (inUse) {
+        throw new AwsError(
+          'ResourceInUse',
+          `Target group '${arn}' is currently in use by a listener or a rule`,
+        );
+      }
+      targets.forgetGroup(arn);
+      store.targetGroups.delete(arn);
+      return {};
     },
 
     DescribeTargetGroupAttributes(input) {
@@ -441,6 +472,7 @@ export function createHandlers(deps: ApiDeps): Record<string, Handler> {
       }
       const action = actions[0] as QueryTree;
       const listener: Listener = {
+        seq: store.nextSeq(),
         arn: newListenerArn(lb),
         loadBalancerArn: lb.arn,
         port,
@@ -470,18 +502,20 @@ export function createHandlers(deps: ApiDeps): Record<string, Handler> {
         throw validation('You must specify either listener ARNs or a load balancer ARN');
       if (lbArn !== undefined && arns.length > 0)
         throw validation('Listener ARNs and a load balancer ARN cannot be specified at the same time');
-      let found: Listener[];
+      let found: Keyed<Listener>[];
       if (lbArn !== undefined) {
         loadBalancerByArn(lbArn);
-        found = [...store.listeners.values()].filter((l) => l.loadBalancerArn === lbArn);
+        found = bySequence([...store.listeners.values()].filter((l) => l.loadBalancerArn === lbArn));
       } else {
-        found = arns.map((arn) => {
-          const listener = store.listeners.get(arn);
-          if (!listener) throw notFound.listener();
-          return listener;
-        });
+        found = byPosition(
+          arns.map((arn) => {
+            const listener = store.listeners.get(arn);
+            if (!listener) throw notFound.listener();
+            return listener;
+          }),
+        );
       }
-      const { items, nextMarker } = pageOf(input, found);
+      const { items, nextMarker } = pageOf('DescribeListeners', input, found);
       return withMarker({ Listeners: items.map(listenerXml) }, nextMarker);
     },
 
@@ -500,6 +534,13 @@ export function createHandlers(deps: ApiDeps): Record<string, Handler> {
           'InvalidTarget',
           `The following targets are not valid ${what}: ${invalid.map((r) => r.id).join(', ')}`,
         );
+      }
+      // The quota counts every registered target, draining ones included (they are still in the
+      // group until the delay ends); registering one already there adds nothing. All or nothing.
+      const registered = new Set(targets.list(group.arn).map((e) => keyOf(e.ref)));
+      const added = refs.filter((r) => !registered.has(keyOf(r))).length;
+      if (registered.size + added > TARGETS_PER_TARGET_GROUP) {
+        throw new AwsError('TooManyTargets', "You've reached the limit on the number of targets.");
       }
       targets.register(group.arn, refs);
       return {};
@@ -551,6 +592,14 @@ export function createHandlers(deps: ApiDeps): Record<string, Handler> {
 }
 
 export const DEFAULT_VPC_ID = 'vpc-0e0e0e0e0e0e0e0e0';
+
+/**
+ * "Targets per Target Group per Region (instances or IP addresses)": 1,000 by default (ALB User
+ * Guide, "Quotas for your Application Load Balancers"; adjustable in AWS, fixed here). RegisterTargets
+ * beyond it answers TooManyTargets, "You've reached the limit on the number of targets." (API
+ * reference, RegisterTargets errors). The ECS scheduler's own registrations are not limited.
+ */
+export const TARGETS_PER_TARGET_GROUP = 1000;
 
 function notRegisteredRecord(
   targets: Targets,

@@ -7,7 +7,12 @@
 // Targets and their health live in targets.ts; listeners' proxies in listener-proxy.ts.
 import { randomBytes } from 'node:crypto';
 
-export interface LoadBalancer {
+/** Creation order within the store: the stable key Describe* pages by (paging.ts). */
+interface Sequenced {
+  seq: number;
+}
+
+export interface LoadBalancer extends Sequenced {
   arn: string;
   name: string;
   region: string;
@@ -35,7 +40,7 @@ export interface HealthCheckSettings {
   matcher: string;
 }
 
-export interface TargetGroup {
+export interface TargetGroup extends Sequenced {
   arn: string;
   name: string;
   region: string;
@@ -56,7 +61,7 @@ export interface ForwardTarget {
   weight: number;
 }
 
-export interface Listener {
+export interface Listener extends Sequenced {
   arn: string;
   loadBalancerArn: string;
   port: number;
@@ -80,10 +85,18 @@ export interface Elbv2Store {
   loadBalancers: Map<string, LoadBalancer>;
   targetGroups: Map<string, TargetGroup>;
   listeners: Map<string, Listener>;
+  /** The next creation sequence number; never reused, so a deleted item's key stays unique. */
+  nextSeq(): number;
 }
 
 export function createStore(): Elbv2Store {
-  return { loadBalancers: new Map(), targetGroups: new Map(), listeners: new Map() };
+  let seq = 0;
+  return {
+    loadBalancers: new Map(),
+    targetGroups: new Map(),
+    listeners: new Map(),
+    nextSeq: () => ++seq,
+  };
 }
 
 export function loadBalancerArn(region: string, name: string, id: string): string {
@@ -162,19 +175,4 @@ function intIn(min: number, max: number): (value: string) => boolean {
 
 export function deregistrationDelaySeconds(group: TargetGroup): number {
   return Number(group.attributes.get('deregistration_delay.timeout_seconds') ?? '300');
-}
-
-/** A page of `items` after the opaque `marker`, and the marker of the next page if any. */
-export function page<T>(
-  items: T[],
-  marker: string | undefined,
-  pageSize: number,
-): { items: T[]; nextMarker?: string } {
-  const start = marker === undefined ? 0 : Number(Buffer.from(marker, 'base64').toString('utf8'));
-  if (!Number.isInteger(start) || start < 0) return { items: [] };
-  const end = start + pageSize;
-  const slice = items.slice(start, end);
-  return end < items.length
-    ? { items: slice, nextMarker: Buffer.from(String(end)).toString('base64') }
-    : { items: slice };
 }

@@ -50,6 +50,8 @@ export interface Targets extends TargetRegistry {
   list(targetGroupArn: string): TargetEntry[];
   /** A listener now forwards to this group: its registered targets start being health-checked. */
   groupInUse(targetGroupArn: string): void;
+  /** The group is deleted: its checks and drains stop and its targets are forgotten, unreported. */
+  forgetGroup(targetGroupArn: string): void;
   stop(): void;
 }
 
@@ -235,6 +237,11 @@ export function createTargets(deps: { store: Elbv2Store; clock: Clock; log: Log 
           startChecking(group, target);
         }
       }
+    },
+
+    forgetGroup(arn) {
+      for (const target of groups.get(arn)?.values() ?? []) quiesce(target);
+      groups.delete(arn);
     },
 
     stop() {
