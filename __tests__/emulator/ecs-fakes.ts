@@ -271,6 +271,8 @@ export interface HarnessOptions {
   /** TG_ARN's deregistration delay in AWS seconds (default 3). */
   deregistrationDelaySeconds?: number;
   drainingCountsTowardMaximum?: boolean;
+  /** AWS seconds from launch to the containers starting (emulator/src/ecs/tasks.ts). */
+  taskStartSeconds?: number;
 }
 
 export function harness(options: HarnessOptions = {}): Harness {
@@ -289,6 +291,7 @@ export function harness(options: HarnessOptions = {}): Harness {
     runtime,
     targets,
     drainingCountsTowardMaximum: options.drainingCountsTowardMaximum ?? false,
+    ...(options.taskStartSeconds !== undefined ? { taskStartSeconds: options.taskStartSeconds } : {}),
   });
   let n = 0;
   const call: Harness['call'] = async (operation, input, region = 'us-east-1') => {

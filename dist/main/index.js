@@ -67468,11 +67468,11 @@ function planBatches(input) {
 }
 /** The settings that let ECS start `b` new tasks of a service of `n`, `u` of them in place of old ones. */
 function releaseSettings(n, b, u) {
-    const inPlace = Math.min(u, b);
-    return {
-        maximumPercent: ecsSurge(n, b - inPlace).maximumPercent,
-        minimumHealthyPercent: minimumHealthyFor(n, n - inPlace),
-    };
+    // The floor first: ECS's rounding may keep more healthy than asked (n > 100), and then the
+    // surge must make up what may not be stopped first.
+    const minimumHealthyPercent = minimumHealthyFor(n, n - Math.min(u, b));
+    const inPlace = n - ecsMinHealthy(n, minimumHealthyPercent);
+    return { maximumPercent: ecsSurge(n, b - inPlace).maximumPercent, minimumHealthyPercent };
 }
 /** The smallest maximumPercent that lets `tasks` start beside n, and how many it really lets start. */
 function ecsSurge(n, tasks) {
@@ -67868,15 +67868,17 @@ function finished(r) {
 function batchDrain(ledger, batch) {
     let tasks = 0;
     let doneAt = 0;
+    let open = false;
     for (const r of ledger.tasks.values()) {
         if (r.batch !== batch)
             continue;
         tasks += 1;
         if (!finished(r))
-            return { tasks };
-        doneAt = Math.max(doneAt, r.stoppedAt ?? 0, r.goneAt ?? 0);
+            open = true;
+        else
+            doneAt = Math.max(doneAt, r.stoppedAt ?? 0, r.goneAt ?? 0);
     }
-    return tasks > 0 ? { tasks, doneAt } : { tasks };
+    return tasks > 0 && !open ? { tasks, doneAt } : { tasks };
 }
 /** Old tasks told to stop that have not finished; the oldest of them, for the drain's time limit. */
 function unfinished(ledger) {
@@ -67940,7 +67942,13 @@ class BatchBook {
         if (!r || r.launchedAt !== undefined)
             return;
         r.launchedAt = at;
-        this.bus.emit({ type: 'batch-launched', at, batch: r.batch, batches: this.plan.batches.length, tasks: r.tasks });
+        this.bus.emit({
+            type: 'batch-launched',
+            at,
+            batch: r.batch,
+            batches: this.plan.batches.length,
+            tasks: r.tasks,
+        });
     }
     healthy(at, bakeMs) {
         const r = this.current;
@@ -68219,7 +68227,9 @@ function decide(snapshot, ctx) {
     };
     const fail = (failure) => ({ kind: 'fail', failure, progress });
     // A target's reason code says more than the stoppedReason of the task ECS stops for it.
-    const gate = deploymentGate(snapshot, gateCtx) ?? targetHealthGate(snapshot, gateCtx) ?? taskStoppedGate(snapshot, gateCtx);
+    const gate = deploymentGate(snapshot, gateCtx) ??
+        targetHealthGate(snapshot, gateCtx) ??
+        taskStoppedGate(snapshot, gateCtx);
     if (gate)
         return fail(gate);
     // HTTP checks judge a batch once its tasks are up: before that they would judge the old version.
@@ -68374,8 +68384,12 @@ function words(ctx, c, at) {
     const { plan, position } = ctx;
     const batches = plan.batches.length;
     if (batches === 0)
-        return c.primaryIsOurs ? 'no tasks to replace: done' : 'no tasks to replace: ECS to make the new deployment PRIMARY';
-    const label = `batch ${Math.max(1, position.batch)}/${batches}`;
+        return c.primaryIsOurs
+            ? 'no tasks to replace: done'
+            : 'no tasks to replace: ECS to make the new deployment PRIMARY';
+    if (position.batch === 0)
+        return `starting: batch 1/${batches} of ${plural(plan.batches[0] ?? 0, 'task')} next`;
+    const label = `batch ${position.batch}/${batches}`;
     const size = plan.batches[Math.max(0, position.batch - 1)] ?? 0;
     const before = c.newWanted - size;
     const parts = [];
@@ -68439,7 +68453,9 @@ function describeServiceState(snapshot) {
             entry.healthy += 1;
         byRevision.set(name, entry);
     }
-    const tasks = [...byRevision.entries()].map(([name, c]) => `${c.live} of ${name} (${c.healthy} healthy)`).join(', ');
+    const tasks = [...byRevision.entries()]
+        .map(([name, c]) => `${c.live} of ${name} (${c.healthy} healthy)`)
+        .join(', ');
     return (`service ${service.name} (desired ${service.desiredCount}): deployments ${deployments || 'none'}; ` +
         `tasks ${tasks || 'none'}`);
 }
@@ -68570,7 +68586,9 @@ class ServiceGuard {
         }
         if (clock.now() - this.renewedAt >= this.renewAfterMs) {
             const now = clock.now();
-            await this.call('TagResource (lease renewal)', () => this.opts.driver.tagService({ [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }) }));
+            await this.call('TagResource (lease renewal)', () => this.opts.driver.tagService({
+                [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
+            }));
             this.renewedAt = now;
         }
     }
@@ -68738,10 +68756,11 @@ async function watch(w) {
         const step = await w.step(observed, clock.now());
         if ('done' in step)
             return step.done;
-        const now = clock.now();
-        heartbeat.say(step.wait, now);
+        // The step changed something: what it waits for now is said after the next look.
         if (step.again)
             continue;
+        const now = clock.now();
+        heartbeat.say(step.wait, now);
         const delay = nextPollDelay({
             now,
             observedFrom,
@@ -68779,7 +68798,13 @@ async function restorePrevious(opts) {
         // whatever it still does the way the service owner configured it.
         const settingsRestored = result.takenOver
             ? takenOverSettings()
-            : await putBackSettings({ driver, clock, ...(guard ? { guard } : {}), original: opts.originalSettings, boundMs: bound });
+            : await putBackSettings({
+                driver,
+                clock,
+                ...(guard ? { guard } : {}),
+                original: opts.originalSettings,
+                boundMs: bound,
+            });
         return { ...result, durationMs: clock.now() - started, settingsRestored };
     };
     try {
@@ -69019,7 +69044,13 @@ async function runRollout(opts) {
         ...(opts.random ? { random: opts.random } : {}),
         onRetry: (r) => heartbeat.retrying(r.delayMs, r.error, clock.now()),
     });
-    bus.emit({ type: 'rollout-started', at: started, plan, from: opts.previousTaskDefinitionArn, to: opts.newTaskDefinitionArn });
+    bus.emit({
+        type: 'rollout-started',
+        at: started,
+        plan,
+        from: opts.previousTaskDefinitionArn,
+        to: opts.newTaskDefinitionArn,
+    });
     await phase(opts, 'rolling-out', info);
     let failure;
     let serviceChanged = false;
@@ -69060,7 +69091,13 @@ async function runRollout(opts) {
     let settled = true;
     const cancelled = failure?.kind === 'cancelled';
     if (!failure) {
-        settingsRestored = await putBackSettings({ driver, clock, ...(guard ? { guard } : {}), original: opts.originalSettings, boundMs: callBound });
+        settingsRestored = await putBackSettings({
+            driver,
+            clock,
+            ...(guard ? { guard } : {}),
+            original: opts.originalSettings,
+            boundMs: callBound,
+        });
         if (settingsRestored.ok)
             outcome = 'succeeded';
         else {
@@ -69080,14 +69117,21 @@ async function runRollout(opts) {
         bus.emit({ type: 'failed', at: clock.now(), failure });
         const superseded = failure.kind === 'superseded';
         if (takenOver) {
-            settingsRestored = { ok: false, takenOver: true, message: 'left the service alone: another run holds it now' };
+            settingsRestored = {
+                ok: false,
+                takenOver: true,
+                message: 'left the service alone: another run holds it now',
+            };
             serviceLeft = 'Another run took the service over; this run changed nothing after that.';
             outcome = cancelled ? 'cancelled' : 'failed';
         }
         else if (!serviceChanged) {
             // The first UpdateService failed (or never ran), and ECS applies an UpdateService whole or
             // not at all: the service still runs its previous revision under its own settings.
-            settingsRestored = { ok: true, message: 'the service was not changed, so its deployment settings are as they were' };
+            settingsRestored = {
+                ok: true,
+                message: 'the service was not changed, so its deployment settings are as they were',
+            };
             serviceLeft = `The service was not changed: it still runs ${taskDefinitionName(opts.previousTaskDefinitionArn)} under its own deployment settings.`;
             outcome = cancelled ? 'cancelled' : 'failed';
         }
@@ -69111,7 +69155,12 @@ async function runRollout(opts) {
                 rolloutStartedAt: started,
                 timeoutMs: opts.rollbackTimeoutMs ?? opts.rolloutTimeoutMs,
                 callBoundMs: callBound,
-                onStarted: (how, words) => bus.emit({ type: 'rollback-started', at: clock.now(), to: opts.previousTaskDefinitionArn, how: words }),
+                onStarted: (how, words) => bus.emit({
+                    type: 'rollback-started',
+                    at: clock.now(),
+                    to: opts.previousTaskDefinitionArn,
+                    how: words,
+                }),
                 ...(opts.random ? { random: opts.random } : {}),
             });
             rollback = { ok: restored.ok, message: restored.message, durationMs: restored.durationMs };
@@ -69123,7 +69172,13 @@ async function runRollout(opts) {
                 takenOver = true;
         }
         else {
-            settingsRestored = await putBackSettings({ driver, clock, ...(guard ? { guard } : {}), original: opts.originalSettings, boundMs: callBound });
+            settingsRestored = await putBackSettings({
+                driver,
+                clock,
+                ...(guard ? { guard } : {}),
+                original: opts.originalSettings,
+                boundMs: callBound,
+            });
             serviceLeft = await describeLeft(driver, settingsRestored.ok, superseded && opts.rollbackOnFailure
                 ? 'another deployment replaced ours, so there is nothing of ours to roll back and the service is left to it'
                 : 'rollback-on-failure is false, so the service is left as ECS has it');
@@ -69142,7 +69197,13 @@ async function runRollout(opts) {
     bus.emit({ type: 'rollout-finished', at: finishedAt, outcome, batches });
     // Give listeners (log, summary, check run) a bounded moment to take the last events.
     await bus.flush(LISTENER_FLUSH_MS);
-    const result = { outcome, batches, settingsRestored, durationMs: finishedAt - started, settled };
+    const result = {
+        outcome,
+        batches,
+        settingsRestored,
+        durationMs: finishedAt - started,
+        settled,
+    };
     if (failure)
         result.failure = failure;
     if (rollback)
@@ -69183,7 +69244,9 @@ async function watchBatches(opts, parts) {
         drains,
         seenReasons: reasons,
         ...(deploymentId !== undefined ? { deploymentId } : {}),
-        ...(opts.healthChecks && streaks.length > 0 ? { httpChecks: { streaks, threshold: opts.healthChecks.threshold } } : {}),
+        ...(opts.healthChecks && streaks.length > 0
+            ? { httpChecks: { streaks, threshold: opts.healthChecks.threshold } }
+            : {}),
     });
     const act = async (label, change) => {
         await guard?.confirm();
@@ -69228,7 +69291,11 @@ async function watchBatches(opts, parts) {
                     deploymentId = primary.id;
             }
             reasons = noteTargetReasons(reasons, snapshot, opts.newTaskDefinitionArn);
-            drains = trackDrains(drains, snapshot, { newTaskDefinitionArn: opts.newTaskDefinitionArn, released, since: started });
+            drains = trackDrains(drains, snapshot, {
+                newTaskDefinitionArn: opts.newTaskDefinitionArn,
+                released,
+                since: started,
+            });
             book.noteDrains(drains);
             if (position.stage === 'held' || position.stage === 'healthy')
                 streaks = await probe(opts, streaks, clock);
@@ -69252,7 +69319,7 @@ async function watchBatches(opts, parts) {
                         await act('UpdateService (hold)', () => driver.updateService({ settings: d.settings }));
                         position = { ...position, stage: 'held', launchedAt: at };
                         book.launched(at);
-                        return { wait: d.progress.waitingFor };
+                        return { wait: d.progress.waitingFor, again: true };
                     case 'healthy':
                         position = { ...position, stage: 'healthy', healthyAt: at };
                         book.healthy(at, opts.bakeMs ?? 0);
@@ -69265,7 +69332,9 @@ async function watchBatches(opts, parts) {
                         return { wait: d.progress.waitingFor, again: true };
                     case 'wait': {
                         const drainEnd = predictedDrainEnd(drains, opts.deregistrationDelayMs);
-                        const wakeAt = [d.wakeAt, drainEnd].filter((t) => t !== undefined).sort((a, b) => a - b)[0];
+                        const wakeAt = [d.wakeAt, drainEnd]
+                            .filter((t) => t !== undefined)
+                            .sort((a, b) => a - b)[0];
                         return {
                             wait: d.progress.waitingFor,
                             ...(d.urgent ? { urgent: true } : {}),
@@ -69295,7 +69364,9 @@ async function probe(opts, streaks, clock) {
         return streaks;
     const timeout = opts.probeTimeoutMs ?? 5_000;
     return Promise.all(streaks.map(async (streak) => {
-        const answer = await port.get(streak.url, timeout).catch((err) => ({ error: errorMessage(err) }));
+        const answer = await port
+            .get(streak.url, timeout)
+            .catch((err) => ({ error: errorMessage(err) }));
         return nextStreak(streak, answer, healthChecks.statuses, clock.now());
     }));
 }
@@ -69915,7 +69986,11 @@ async function readTaskDefinitionFile(path) {
         if (error instanceof TaskDefinitionError)
             throw error;
         const code = error.code;
-        const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? String(error)})`;
+        const why = code === 'ENOENT'
+            ? 'does not exist'
+            : code === 'EISDIR'
+                ? 'is a directory'
+                : `cannot be read (${code ?? String(error)})`;
         throw new TaskDefinitionError(`task-definition: file "${path}" ${why}; check the path, which is relative to the workspace (GITHUB_WORKSPACE)`);
     }
     return taskdef_parseTaskDefinition(text, path);
@@ -70022,7 +70097,9 @@ function checkBody(body, source) {
     }
     const seen = new Set();
     for (const [index, container] of containers.entries()) {
-        if (!isObject(container) || typeof container['name'] !== 'string' || !CONTAINER_NAME.test(container['name'])) {
+        if (!isObject(container) ||
+            typeof container['name'] !== 'string' ||
+            !CONTAINER_NAME.test(container['name'])) {
             throw new TaskDefinitionError(`task-definition: ${source} containerDefinitions[${index}] needs a "name" of letters, numbers, _ and -`);
         }
         const name = container['name'];
@@ -70408,7 +70485,10 @@ async function deploy(opts) {
             ...(opts.probe ? { probe: opts.probe } : {}),
             ...(opts.signal ? { signal: opts.signal } : {}),
             listeners: opts.listeners ?? [],
-            onPhase: (phase, info) => save({ phase, ...(info.serviceDeploymentArn ? { serviceDeploymentArn: info.serviceDeploymentArn } : {}) }),
+            onPhase: (phase, info) => save({
+                phase,
+                ...(info.serviceDeploymentArn ? { serviceDeploymentArn: info.serviceDeploymentArn } : {}),
+            }),
         });
         if (!rollout.settingsRestored.ok && !rollout.settingsRestored.takenOver) {
             log.warning(rollout.settingsRestored.message);
@@ -70457,7 +70537,9 @@ function stepFailure(rollout) {
     if (rollout.outcome === 'succeeded')
         return undefined;
     const why = rollout.failure?.message ?? `the rollout ended ${rollout.outcome}`;
-    const parts = [`Rollout ${rollout.outcome === 'rolled-back' ? 'failed and was rolled back' : rollout.outcome}: ${why}`];
+    const parts = [
+        `Rollout ${rollout.outcome === 'rolled-back' ? 'failed and was rolled back' : rollout.outcome}: ${why}`,
+    ];
     if (rollout.rollback)
         parts.push(`Rollback: ${rollout.rollback.message}`);
     else if (rollout.serviceLeft)
@@ -70495,8 +70577,14 @@ async function verifyHealthy(opts, arn) {
             }
             return { wait: status.waitingFor };
         },
-        onCancel: (words) => ({ ok: false, message: `Cancelled while verifying ${taskDefinitionName(arn)}: waiting for ${words}.` }),
-        onReadFailure: (error) => ({ ok: false, message: `Could not verify ${taskDefinitionName(arn)}: ${errorMessage(error)}` }),
+        onCancel: (words) => ({
+            ok: false,
+            message: `Cancelled while verifying ${taskDefinitionName(arn)}: waiting for ${words}.`,
+        }),
+        onReadFailure: (error) => ({
+            ok: false,
+            message: `Could not verify ${taskDefinitionName(arn)}: ${errorMessage(error)}`,
+        }),
     });
 }
 
@@ -71654,7 +71742,9 @@ function classifyAwsError(error) {
     // The SDK names an AWS error after its code; a plain `Error` has no code of AWS's.
     const code = networkCode === undefined && typeof e.name === 'string' && e.name !== 'Error' ? e.name : undefined;
     let kind = 'fatal';
-    if ((code !== undefined && THROTTLING_CODES.has(code)) || e.$retryable?.throttling === true || httpStatus === 429)
+    if ((code !== undefined && THROTTLING_CODES.has(code)) ||
+        e.$retryable?.throttling === true ||
+        httpStatus === 429)
         kind = 'throttled';
     else if ((code !== undefined && TRANSIENT_CODES.has(code)) ||
         (httpStatus !== undefined && httpStatus >= 500) ||
@@ -71693,7 +71783,9 @@ function driverError(error, what, fix) {
         return error;
     const classified = classifyAwsError(error);
     const label = classified.code ?? classified.networkCode;
-    const status = classified.httpStatus !== undefined && classified.httpStatus >= 500 ? ` (HTTP ${classified.httpStatus})` : '';
+    const status = classified.httpStatus !== undefined && classified.httpStatus >= 500
+        ? ` (HTTP ${classified.httpStatus})`
+        : '';
     const detail = label ? `${label}${status}: ${errorMessage(error)}` : `${errorMessage(error)}${status}`;
     // A fix is advice for errors a user must act on; a passing fault needs none.
     const advice = fix && classified.kind === 'fatal' ? `. ${fix}` : '';
@@ -72159,7 +72251,9 @@ function createEcsServiceDriver(options) {
                     maximumPercent: change.settings.maximumPercent,
                     minimumHealthyPercent: change.settings.minimumHealthyPercent,
                     // Sent only when known, so the service's own circuit breaker is never switched off by omission.
-                    ...(change.settings.circuitBreaker ? { deploymentCircuitBreaker: change.settings.circuitBreaker } : {}),
+                    ...(change.settings.circuitBreaker
+                        ? { deploymentCircuitBreaker: change.settings.circuitBreaker }
+                        : {}),
                 };
             }
             try {
@@ -77928,7 +78022,10 @@ function createGithubReporter(options) {
     async function deploymentStatus(state, description) {
         if (!octokit || deploymentId === undefined)
             return;
-        const result = await setDeploymentStatus(octokit, context, deploymentId, state, { description: redact(description), ...(settings.environmentUrl ? { environmentUrl: redact(settings.environmentUrl) } : {}) }, timeoutMs);
+        const result = await setDeploymentStatus(octokit, context, deploymentId, state, {
+            description: redact(description),
+            ...(settings.environmentUrl ? { environmentUrl: redact(settings.environmentUrl) } : {}),
+        }, timeoutMs);
         if (!result.ok)
             warnOnce(`deployment-${state}`, `Could not set the deployment status "${state}": ${describeFailure(result)}.`);
     }
@@ -78020,6 +78117,7 @@ function createProgressLog(options) {
     const now = options.now ?? Date.now;
     let startedAt = options.startedAt;
     let batchStartedAt;
+    let planned;
     let groupOpen = false;
     const stamp = (at) => `[${formatElapsed(at - (startedAt ?? at))}]`;
     const write = (at, text) => {
@@ -78041,6 +78139,7 @@ function createProgressLog(options) {
             case 'rollout-started': {
                 startedAt ??= event.at;
                 const { plan } = event;
+                planned = plan.batches.length;
                 const release = plan.releases[0];
                 write(event.at, `rolling out ${taskDefinitionName(event.to)} (from ${taskDefinitionName(event.from)}): ${plural(plan.desired, 'task')} in ` +
                     `${plural(plan.batches.length, 'batch')} of up to ${plan.batchSize}; the service is held between batches ` +
@@ -78064,7 +78163,9 @@ function createProgressLog(options) {
                 break;
             case 'batch-drained': {
                 const r = event.record;
-                const after = r.endedAt !== undefined ? ` (${formatDuration(Math.max(0, event.at - r.endedAt))} after it passed)` : '';
+                const after = r.endedAt !== undefined
+                    ? ` (${formatDuration(Math.max(0, event.at - r.endedAt))} after it passed)`
+                    : '';
                 write(event.at, `batch ${r.batch}: ${plural(r.oldTasks ?? r.tasks, 'old task')} drained and stopped${after}`);
                 break;
             }
@@ -78108,7 +78209,7 @@ function createProgressLog(options) {
             case 'rollout-finished': {
                 closeGroup();
                 const passed = event.batches.filter((b) => b.outcome === 'succeeded').length;
-                write(event.at, `rollout ${event.outcome}: ${passed} of ${plural(event.batches.length, 'batch')} started passed`);
+                write(event.at, `rollout ${event.outcome}: ${passed} of ${plural(planned ?? event.batches.length, 'batch')} passed`);
                 break;
             }
         }
@@ -78406,7 +78507,11 @@ function batchTable(input, rows) {
     lines.push('| Batch | Tasks | Launched | Healthy | Passed | Old tasks drained | Result |', '| ---: | ---: | ---: | ---: | ---: | ---: | --- |');
     const shown = input.batches.slice(0, rows);
     for (const b of shown) {
-        const drained = b.drainedAt !== undefined ? `${b.oldTasks ?? b.tasks} at ${at(b.drainedAt)}` : b.oldTasks ? `${b.oldTasks} draining` : '—';
+        const drained = b.drainedAt !== undefined
+            ? `${b.oldTasks ?? b.tasks} at ${at(b.drainedAt)}`
+            : b.oldTasks
+                ? `${b.oldTasks} draining`
+                : '—';
         lines.push(`| ${b.batch} | ${b.tasks} | ${at(b.launchedAt)} | ${at(b.healthyAt)} | ${b.outcome === 'succeeded' ? at(b.endedAt) : '—'} | ${drained} | ${b.outcome} |`);
     }
     if (shown.length < input.batches.length) {
@@ -78649,7 +78754,11 @@ async function run() {
     finally {
         progress.close();
     }
-    const outcome = planned ? 'planned' : cancellation.cancelledBy && !result ? 'cancelled' : (result?.outcome ?? 'failed');
+    const outcome = planned
+        ? 'planned'
+        : cancellation.cancelledBy && !result
+            ? 'cancelled'
+            : (result?.outcome ?? 'failed');
     const durationMs = result?.durationMs ?? Date.now() - startedAt;
     if (planned)
         outputs.planned(planned, durationMs);
@@ -78662,7 +78771,8 @@ async function run() {
             : renderSummary(summaryInput(settings, result, collector.collected(), outcome, startedAt, durationMs, failureMessage));
         await out.writeSummary(markdown);
         if (reporter) {
-            const failure = result?.rollout?.failure ?? (failureMessage ? { batch: 0, kind: 'error', message: failureMessage } : undefined);
+            const failure = result?.rollout?.failure ??
+                (failureMessage ? { batch: 0, kind: 'error', message: failureMessage } : undefined);
             try {
                 await reporter.finish(outcome, markdown, failure);
                 // The post step must not re-conclude what main reported (a preflight failure is not a cancel).

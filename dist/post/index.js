@@ -67470,7 +67470,9 @@ function classifyAwsError(error) {
     // The SDK names an AWS error after its code; a plain `Error` has no code of AWS's.
     const code = networkCode === undefined && typeof e.name === 'string' && e.name !== 'Error' ? e.name : undefined;
     let kind = 'fatal';
-    if ((code !== undefined && THROTTLING_CODES.has(code)) || e.$retryable?.throttling === true || httpStatus === 429)
+    if ((code !== undefined && THROTTLING_CODES.has(code)) ||
+        e.$retryable?.throttling === true ||
+        httpStatus === 429)
         kind = 'throttled';
     else if ((code !== undefined && TRANSIENT_CODES.has(code)) ||
         (httpStatus !== undefined && httpStatus >= 500) ||
@@ -67509,7 +67511,9 @@ function driverError(error, what, fix) {
         return error;
     const classified = classifyAwsError(error);
     const label = classified.code ?? classified.networkCode;
-    const status = classified.httpStatus !== undefined && classified.httpStatus >= 500 ? ` (HTTP ${classified.httpStatus})` : '';
+    const status = classified.httpStatus !== undefined && classified.httpStatus >= 500
+        ? ` (HTTP ${classified.httpStatus})`
+        : '';
     const detail = label ? `${label}${status}: ${errorMessage(error)}` : `${errorMessage(error)}${status}`;
     // A fix is advice for errors a user must act on; a passing fault needs none.
     const advice = fix && classified.kind === 'fatal' ? `. ${fix}` : '';
@@ -67975,7 +67979,9 @@ function createEcsServiceDriver(options) {
                     maximumPercent: change.settings.maximumPercent,
                     minimumHealthyPercent: change.settings.minimumHealthyPercent,
                     // Sent only when known, so the service's own circuit breaker is never switched off by omission.
-                    ...(change.settings.circuitBreaker ? { deploymentCircuitBreaker: change.settings.circuitBreaker } : {}),
+                    ...(change.settings.circuitBreaker
+                        ? { deploymentCircuitBreaker: change.settings.circuitBreaker }
+                        : {}),
                 };
             }
             try {
@@ -73764,7 +73770,10 @@ function createGithubReporter(options) {
     async function deploymentStatus(state, description) {
         if (!octokit || deploymentId === undefined)
             return;
-        const result = await setDeploymentStatus(octokit, context, deploymentId, state, { description: redact(description), ...(settings.environmentUrl ? { environmentUrl: redact(settings.environmentUrl) } : {}) }, timeoutMs);
+        const result = await setDeploymentStatus(octokit, context, deploymentId, state, {
+            description: redact(description),
+            ...(settings.environmentUrl ? { environmentUrl: redact(settings.environmentUrl) } : {}),
+        }, timeoutMs);
         if (!result.ok)
             warnOnce(`deployment-${state}`, `Could not set the deployment status "${state}": ${describeFailure(result)}.`);
     }
@@ -74070,7 +74079,9 @@ class ServiceGuard {
         }
         if (clock.now() - this.renewedAt >= this.renewAfterMs) {
             const now = clock.now();
-            await this.call('TagResource (lease renewal)', () => this.opts.driver.tagService({ [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }) }));
+            await this.call('TagResource (lease renewal)', () => this.opts.driver.tagService({
+                [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
+            }));
             this.renewedAt = now;
         }
     }
@@ -74359,10 +74370,11 @@ async function watch(w) {
         const step = await w.step(observed, clock.now());
         if ('done' in step)
             return step.done;
-        const now = clock.now();
-        heartbeat.say(step.wait, now);
+        // The step changed something: what it waits for now is said after the next look.
         if (step.again)
             continue;
+        const now = clock.now();
+        heartbeat.say(step.wait, now);
         const delay = nextPollDelay({
             now,
             observedFrom,
@@ -74396,7 +74408,9 @@ function describeServiceState(snapshot) {
             entry.healthy += 1;
         byRevision.set(name, entry);
     }
-    const tasks = [...byRevision.entries()].map(([name, c]) => `${c.live} of ${name} (${c.healthy} healthy)`).join(', ');
+    const tasks = [...byRevision.entries()]
+        .map(([name, c]) => `${c.live} of ${name} (${c.healthy} healthy)`)
+        .join(', ');
     return (`service ${service.name} (desired ${service.desiredCount}): deployments ${deployments || 'none'}; ` +
         `tasks ${tasks || 'none'}`);
 }
@@ -74427,7 +74441,13 @@ async function restorePrevious(opts) {
         // whatever it still does the way the service owner configured it.
         const settingsRestored = result.takenOver
             ? takenOverSettings()
-            : await putBackSettings({ driver, clock, ...(guard ? { guard } : {}), original: opts.originalSettings, boundMs: bound });
+            : await putBackSettings({
+                driver,
+                clock,
+                ...(guard ? { guard } : {}),
+                original: opts.originalSettings,
+                boundMs: bound,
+            });
         return { ...result, durationMs: clock.now() - started, settingsRestored };
     };
     try {
@@ -75349,9 +75369,19 @@ async function runPost(deps) {
             rolloutStartedAt: state.startedAt,
             timeoutMs: Math.min(settings.rolloutTimeoutMs, CANCELLED_JOB_WAIT_MS),
             callBoundMs: 60_000,
-            onStarted: (_how, words) => reporter?.listener({ type: 'rollback-started', at: clock.now(), to: decision.previousTaskDefinitionArn, how: words }),
+            onStarted: (_how, words) => reporter?.listener({
+                type: 'rollback-started',
+                at: clock.now(),
+                to: decision.previousTaskDefinitionArn,
+                how: words,
+            }),
         });
-        reporter?.listener({ type: 'rollback-finished', at: clock.now(), ok: restore.ok, message: restore.message });
+        reporter?.listener({
+            type: 'rollback-finished',
+            at: clock.now(),
+            ok: restore.ok,
+            message: restore.message,
+        });
         (restore.ok ? log.info : log.warning)(capitalise(restore.message));
         (restore.settingsRestored.ok ? log.info : log.warning)(capitalise(restore.settingsRestored.message));
         lines.push('', `- ${capitalise(restore.message)}.`, `- ${capitalise(restore.settingsRestored.message)}.`);
@@ -75368,7 +75398,9 @@ async function runPost(deps) {
             await releaseLease(guard, log);
     }
     else if (decision.kind === 'leave') {
-        const to = state.newTaskDefinitionArn ? taskDefinitionName(state.newTaskDefinitionArn) : 'the new revision';
+        const to = state.newTaskDefinitionArn
+            ? taskDefinitionName(state.newTaskDefinitionArn)
+            : 'the new revision';
         if (!state.pending)
             lines.push('', `- Left the service as it is: ECS goes on with its deployment of ${to}, without this action's health gate.`);
         if (decision.originalSettings && !driver) {
@@ -75378,11 +75410,23 @@ async function runPost(deps) {
         else if (decision.originalSettings && driver) {
             // The pacing settings were the action's, for its batches; the service owner's go back so
             // ECS finishes (and later deployments run) the way the service was configured.
-            const settingsRestored = await putBackSettings({ driver, clock, ...(guard ? { guard } : {}), original: decision.originalSettings, boundMs: 60_000 });
+            const settingsRestored = await putBackSettings({
+                driver,
+                clock,
+                ...(guard ? { guard } : {}),
+                original: decision.originalSettings,
+                boundMs: 60_000,
+            });
             (settingsRestored.ok ? log.info : log.warning)(capitalise(settingsRestored.message));
             lines.push(`- ${capitalise(settingsRestored.message)}.`);
             const failed = !settingsRestored.ok && !settingsRestored.takenOver;
-            result = { decision, settingsRestored, summary: '', failed, ...(failed ? { problem: settingsRestored.message } : {}) };
+            result = {
+                decision,
+                settingsRestored,
+                summary: '',
+                failed,
+                ...(failed ? { problem: settingsRestored.message } : {}),
+            };
             if (settingsRestored.ok)
                 await releaseLease(guard, log);
         }
@@ -75450,7 +75494,12 @@ async function run() {
             driver: (s) => {
                 const env = s.region && !process.env['AWS_REGION'] ? { ...process.env, AWS_REGION: s.region } : process.env;
                 const clients = createAwsClients(env);
-                return createEcsServiceDriver({ ecs: clients.ecs, elbv2: clients.elbv2, cluster: s.cluster, service: s.service });
+                return createEcsServiceDriver({
+                    ecs: clients.ecs,
+                    elbv2: clients.elbv2,
+                    cluster: s.cluster,
+                    service: s.service,
+                });
             },
             reporter: (s) => {
                 if (!token || settings.report === 'none')

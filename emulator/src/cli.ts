@@ -7,7 +7,7 @@ import type { Emulator, EmulatorOptions, FaultRule } from './index.js';
 
 const USAGE = `usage: npm run emulator -- [--port 4566] [--host 127.0.0.1] [--region us-east-1]
        [--seed demo] [--time-scale ${DEFAULT_TIME_SCALE}] [--runtime process|in-process] [--throttle] [--quiet]
-       [--draining-counts-toward-maximum] [--record-wire] [--fault '<fault rule JSON>' ...]`;
+       [--draining-counts-toward-maximum] [--task-start-seconds <s>] [--record-wire] [--fault '<fault rule JSON>' ...]`;
 
 function parseCli(args: string[]): EmulatorOptions & { quiet: boolean } {
   const { values } = parseArgs({
@@ -24,6 +24,7 @@ function parseCli(args: string[]): EmulatorOptions & { quiet: boolean } {
       'record-wire': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       'draining-counts-toward-maximum': { type: 'boolean', default: false },
+      'task-start-seconds': { type: 'string' },
       fault: { type: 'string', multiple: true },
     },
   });
@@ -44,6 +45,9 @@ function parseCli(args: string[]): EmulatorOptions & { quiet: boolean } {
     recordWire: values['record-wire'],
     quiet: values.quiet,
     drainingCountsTowardMaximum: values['draining-counts-toward-maximum'],
+    ...(values['task-start-seconds'] !== undefined
+      ? { taskStartSeconds: startSeconds(values['task-start-seconds']) }
+      : {}),
   };
   if (values['time-scale'] !== undefined) {
     const scale = Number(values['time-scale']);
@@ -120,3 +124,10 @@ main().catch((error: unknown) => {
   );
   process.exit(1);
 });
+
+function startSeconds(text: string): number {
+  const value = Number(text);
+  if (!(value >= 0) || !Number.isFinite(value))
+    throw new Error(`--task-start-seconds must be a number >= 0, got ${text}`);
+  return value;
+}

@@ -50,6 +50,11 @@ export interface EmulatorOptions {
    * state". AWS does not document it either way (see emulator/README.md).
    */
   drainingCountsTowardMaximum?: boolean;
+  /**
+   * AWS seconds from a task's launch to its containers starting (PROVISIONING, then PENDING while
+   * the image is pulled); DEFAULT_TASK_START_SECONDS unless given. 0: at once.
+   */
+  taskStartSeconds?: number;
   seed?: 'demo';
   log?: Log;
   /**
@@ -130,6 +135,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       runtime,
       targets: elbv2Part.targets,
       drainingCountsTowardMaximum: options.drainingCountsTowardMaximum ?? false,
+      ...(options.taskStartSeconds !== undefined ? { taskStartSeconds: options.taskStartSeconds } : {}),
     });
     ecs = ecsPart;
     const state = (): { ecs: unknown; elbv2: unknown } => ({

@@ -19,6 +19,8 @@ export interface EcsDeps {
   targets: TargetRegistry;
   /** Whether a task ECS is stopping counts toward maximumPercent (rolling.ts); default false. */
   drainingCountsTowardMaximum?: boolean;
+  /** AWS seconds from a task's launch to its containers starting (tasks.ts). */
+  taskStartSeconds?: number;
 }
 
 let lastBlock = randomInt(1, 255);

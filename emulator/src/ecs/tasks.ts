@@ -29,7 +29,15 @@ export interface TaskLifecycleDeps {
   ips: IpAllocator;
   /** Something changed that the scheduler may want to react to. */
   poke: () => void;
+  /** AWS seconds from launch to the containers starting (ENI, image pull); see DEFAULT_TASK_START_SECONDS. */
+  taskStartSeconds?: number;
 }
+
+/**
+ * A modest Fargate start (provisioning and an image pull from a nearby registry): AWS publishes no
+ * figure; users see tens of seconds. Tests that need instant starts pass 0.
+ */
+export const DEFAULT_TASK_START_SECONDS = 4;
 
 export interface TaskLifecycle {
   launch(service: ServiceRecord, deployment: DeploymentRecord, definition: TaskDefinitionRecord): TaskRecord;
@@ -153,9 +161,35 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
     if (typeof body['memory'] === 'string') task.memory = body['memory'];
     store.tasks.set(task.arn, task);
 
-    // PROVISIONING (the awsvpc ENI) is instant here; PENDING lasts until every app listens.
+    // Page "Amazon ECS task lifecycle": PROVISIONING (the awsvpc ENI is attached), then PENDING
+    // (the image is pulled), then the containers start. On Fargate that takes tens of seconds
+    // (AWS publishes no figure); the emulator spends `taskStartSeconds` (half provisioning, half
+    // pulling) before it starts the task's processes, and PENDING lasts until every app listens.
+    const startSeconds = deps.taskStartSeconds ?? DEFAULT_TASK_START_SECONDS;
+    if (startSeconds <= 0) {
+      startContainers(task, definition, specs);
+      return task;
+    }
+    clock.after(startSeconds / 2, () =>
+      guard(`pulling the image of task ${id}`, () => {
+        if (task.desiredStatus !== 'RUNNING' || task.lastStatus !== 'PROVISIONING') return;
+        task.lastStatus = 'PENDING';
+        task.pullStartedAt = clock.now();
+        deps.poke();
+      }),
+    );
+    clock.after(startSeconds, () =>
+      guard(`starting task ${id}`, () => startContainers(task, definition, specs)),
+    );
+    return task;
+  }
+
+  function startContainers(task: TaskRecord, definition: TaskDefinitionRecord, specs: ContainerSpec[]): void {
+    // Stopped before its containers started: nothing to run, nothing to drain.
+    if (task.desiredStatus !== 'RUNNING') return;
+    const id = task.id;
     task.lastStatus = 'PENDING';
-    task.pullStartedAt = now;
+    task.pullStartedAt ??= clock.now();
     try {
       task.handle = deps.runtime.start({
         taskArn: task.arn,
@@ -169,14 +203,14 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
       deps.log(`ecs: task ${id} failed to start: ${error instanceof Error ? error.message : String(error)}`);
       countFailure(task);
       stop(task, 'Task failed to start', 'TaskFailedToStart');
-      return task;
+      return;
     }
     task.handle.onExit((exit) => guard(`container exit of task ${id}`, () => containerExited(task, exit)));
     task.handle.listening.then(
       () => guard(`activating task ${id}`, () => activate(task)),
       () => undefined, // the container's exit, reported through onExit, stops the task
     );
-    return task;
+    deps.poke();
   }
 
   function activate(task: TaskRecord): void {
