@@ -362,14 +362,12 @@ describe('service tags', () => {
 
   it('a refused TagResource is fatal and names the permissions', async () => {
     ecsMock.on(DescribeServicesCommand).resolves({ services: [service()] });
-    ecsMock
-      .on(TagResourceCommand)
-      .rejects(
-        new AccessDeniedException({
-          message: 'not authorized to perform ecs:TagResource',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    ecsMock.on(TagResourceCommand).rejects(
+      new AccessDeniedException({
+        message: 'not authorized to perform ecs:TagResource',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     const error = await driverErrorOf(driver.tagService({ a: '1' }));
     expect(error).toMatchObject({ kind: 'fatal', code: 'AccessDeniedException' });
     expect(error.message).toMatch(

@@ -549,14 +549,12 @@ describe('ServiceObserver: errors leave as classified DriverErrors', () => {
   });
 
   it('a deleted target group: fatal', async () => {
-    elbMock
-      .on(DescribeTargetHealthCommand)
-      .rejects(
-        new TargetGroupNotFoundException({
-          message: 'One or more target groups not found',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    elbMock.on(DescribeTargetHealthCommand).rejects(
+      new TargetGroupNotFoundException({
+        message: 'One or more target groups not found',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     const error = await rejection(new ServiceObserver(clients, ref));
     expect(error).toMatchObject({ kind: 'fatal', code: 'TargetGroupNotFoundException' });
   });
