@@ -3,7 +3,13 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DescribeClustersCommand } from '@aws-sdk/client-ecs';
 import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { createAwsClients, regionFromEnv, VERSION } from '../src/platform/aws.js';
+import {
+  CONNECTION_TIMEOUT_MS,
+  REQUEST_TIMEOUT_MS,
+  createAwsClients,
+  regionFromEnv,
+  VERSION,
+} from '../src/platform/aws.js';
 
 describe('regionFromEnv', () => {
   it('prefers AWS_REGION, falls back to AWS_DEFAULT_REGION', () => {
@@ -87,6 +93,18 @@ describe('createAwsClients against the standard endpoint variables', () => {
       ((await strategy()) as { mode?: unknown }).mode;
     expect(await modeOf(clients.ecs.config.retryStrategy)).toBe('adaptive');
     expect(await modeOf(clients.elbv2.config.retryStrategy)).toBe('adaptive');
+    // A hung call costs seconds: both clients' HTTP handlers carry the connection and request timeouts
+    // (the handler resolves its settings on its first request, made above).
+    expect([CONNECTION_TIMEOUT_MS, REQUEST_TIMEOUT_MS]).toEqual([5_000, 20_000]);
+    for (const client of [clients.ecs, clients.elbv2]) {
+      const handler = client.config.requestHandler as unknown as {
+        httpHandlerConfigs(): Record<string, unknown>;
+      };
+      expect(handler.httpHandlerConfigs()).toMatchObject({
+        connectionTimeout: CONNECTION_TIMEOUT_MS,
+        requestTimeout: REQUEST_TIMEOUT_MS,
+      });
+    }
     clients.ecs.destroy();
     clients.elbv2.destroy();
   });

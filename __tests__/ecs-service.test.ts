@@ -1,16 +1,29 @@
 import { describe, it, expect, beforeEach } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
+  AccessDeniedException,
   ClusterNotFoundException,
+  ConflictException,
+  DescribeServiceDeploymentsCommand,
+  DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   ECSClient,
+  ECSServiceException,
+  InvalidParameterException,
+  ListServiceDeploymentsCommand,
   ListTagsForResourceCommand,
   ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
+  ServerException,
+  ServiceDeploymentNotFoundException,
+  StopServiceDeploymentCommand,
   TagResourceCommand,
+  UntagResourceCommand,
   UpdateServiceCommand,
   type Service,
+  type ServiceDeployment,
+  type ServiceDeploymentBrief,
 } from '@aws-sdk/client-ecs';
 import {
   DescribeTargetGroupAttributesCommand,
@@ -19,15 +32,29 @@ import {
   TargetGroupNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createEcsServiceDriver, familyOfArn } from '../src/platform/ecs-service.js';
+import { DriverError, type ServiceDriver } from '../src/rollout/port.js';
 
 const ecsMock = mockClient(ECSClient);
 const elbMock = mockClient(ElasticLoadBalancingV2Client);
-const driver = createEcsServiceDriver({
-  ecs: new ECSClient({ region: 'us-east-1' }),
-  elbv2: new ElasticLoadBalancingV2Client({ region: 'us-east-1' }),
-  cluster: 'prod',
-  service: 'web',
-});
+/** A fresh driver per test: it remembers the service ARN and the service revisions it has read. */
+let driver: ServiceDriver;
+const newDriver = (): ServiceDriver =>
+  createEcsServiceDriver({
+    ecs: new ECSClient({ region: 'us-east-1' }),
+    elbv2: new ElasticLoadBalancingV2Client({ region: 'us-east-1' }),
+    cluster: 'prod',
+    service: 'web',
+  });
+
+/** The rejection of `promise`, which must be a DriverError. */
+async function driverErrorOf(promise: Promise<unknown>): Promise<DriverError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DriverError);
+  return error as DriverError;
+}
 const SERVICE_ARN = 'arn:aws:ecs:us-east-1:000000000000:service/prod/web';
 const TG = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/1';
 
@@ -45,26 +72,45 @@ const service = (overrides: Partial<Service> = {}): Service => ({
 beforeEach(() => {
   ecsMock.reset();
   elbMock.reset();
+  driver = newDriver();
 });
 
 describe('describeService: clear errors naming cluster, service and fix', () => {
-  it('cluster not found keeps the AWS code and message', async () => {
+  it('cluster not found keeps the AWS code and message, fatal', async () => {
     ecsMock
       .on(DescribeServicesCommand)
-      .rejects(new ClusterNotFoundException({ message: 'Cluster not found.', $metadata: {} }));
-    const error = (await driver.describeService().catch((e: unknown) => e)) as Error;
-    expect(error.name).toBe('ClusterNotFoundException');
+      .rejects(
+        new ClusterNotFoundException({ message: 'Cluster not found.', $metadata: { httpStatusCode: 400 } }),
+      );
+    const error = await driverErrorOf(driver.describeService());
+    expect(error).toMatchObject({ kind: 'fatal', code: 'ClusterNotFoundException', httpStatus: 400 });
     expect(error.message).toMatch(
       /^Cluster "prod" not found: ClusterNotFoundException: Cluster not found\..*`cluster` input/,
     );
   });
 
-  it('service missing (ECS answers with a failure, not an error)', async () => {
+  it('service missing (ECS answers with a failure, not an error): a fatal refusal', async () => {
     ecsMock
       .on(DescribeServicesCommand)
       .resolves({ services: [], failures: [{ arn: SERVICE_ARN, reason: 'MISSING' }] });
-    await expect(driver.describeService()).rejects.toThrow(
-      /Service "web" not found in cluster "prod" \(ECS: MISSING\).*`service`/,
+    const error = await driverErrorOf(driver.describeService());
+    expect(error).toMatchObject({ kind: 'fatal', code: 'ServiceNotFoundException' });
+    expect(error.message).toMatch(/Service "web" not found in cluster "prod" \(ECS: MISSING\).*`service`/);
+  });
+
+  it('a throttled DescribeServices is throttled, with no fix appended', async () => {
+    ecsMock.on(DescribeServicesCommand).rejects(
+      new ECSServiceException({
+        name: 'ThrottlingException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'Rate exceeded',
+      }),
+    );
+    const error = await driverErrorOf(driver.describeService());
+    expect(error).toMatchObject({ kind: 'throttled', code: 'ThrottlingException' });
+    expect(error.message).toBe(
+      'DescribeServices for service "web" in cluster "prod" failed: ThrottlingException: Rate exceeded',
     );
   });
 
@@ -261,5 +307,333 @@ describe('updateService and tags', () => {
     expect(ecsMock.commandCalls(ListTagsForResourceCommand)[0]!.args[0].input).toEqual({
       resourceArn: SERVICE_ARN,
     });
+  });
+});
+
+describe('errors of the writes are classified', () => {
+  it('a refused registration is fatal and says what to check', async () => {
+    ecsMock
+      .on(RegisterTaskDefinitionCommand)
+      .rejects(
+        new InvalidParameterException({ message: 'Invalid memory', $metadata: { httpStatusCode: 400 } }),
+      );
+    const error = await driverErrorOf(driver.registerTaskDefinition({ family: 'web' }));
+    expect(error).toMatchObject({ kind: 'fatal', code: 'InvalidParameterException' });
+    expect(error.message).toMatch(
+      /^Registering task definition "web" failed: InvalidParameterException: Invalid memory\. Check the task definition file/,
+    );
+  });
+
+  it('an UpdateService answered 500 is transient and keeps the status', async () => {
+    ecsMock
+      .on(UpdateServiceCommand)
+      .rejects(new ServerException({ message: 'Internal error', $metadata: { httpStatusCode: 500 } }));
+    const error = await driverErrorOf(driver.updateService({ taskDefinitionArn: 'td:2' }));
+    expect(error).toMatchObject({ kind: 'transient', code: 'ServerException', httpStatus: 500 });
+    expect(error.message).toBe(
+      'UpdateService for service "web" in cluster "prod" failed: ServerException (HTTP 500): Internal error',
+    );
+  });
+});
+
+describe('service tags', () => {
+  it('reads the service ARN once: describeService already knows it', async () => {
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [service()] });
+    ecsMock.on(ListTagsForResourceCommand).resolves({ tags: [{ key: 'a', value: '1' }, { key: 'b' }] });
+    await driver.describeService();
+    expect(await driver.readServiceTags()).toEqual({ a: '1', b: '' });
+    expect(await driver.readServiceTags()).toEqual({ a: '1', b: '' });
+    expect(ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(1);
+  });
+
+  it('removes tags by key from the service ARN', async () => {
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [service()] });
+    ecsMock.on(UntagResourceCommand).resolves({});
+    await driver.untagService(['ecs-rolling-deploy:lease', 'ecs-rolling-deploy:settings']);
+    expect(ecsMock.commandCalls(UntagResourceCommand).map((c) => c.args[0].input)).toEqual([
+      { resourceArn: SERVICE_ARN, tagKeys: ['ecs-rolling-deploy:lease', 'ecs-rolling-deploy:settings'] },
+    ]);
+  });
+
+  it('removing no tag calls nothing', async () => {
+    await driver.untagService([]);
+    expect(ecsMock.calls()).toHaveLength(0);
+  });
+
+  it('a refused TagResource is fatal and names the permissions', async () => {
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [service()] });
+    ecsMock.on(TagResourceCommand).rejects(
+      new AccessDeniedException({
+        message: 'not authorized to perform ecs:TagResource',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    const error = await driverErrorOf(driver.tagService({ a: '1' }));
+    expect(error).toMatchObject({ kind: 'fatal', code: 'AccessDeniedException' });
+    expect(error.message).toMatch(
+      /^Tagging service "web" in cluster "prod" failed: AccessDeniedException: not authorized to perform ecs:TagResource\. .*ecs:TagResource and ecs:ListTagsForResource/,
+    );
+  });
+
+  it('a refused UntagResource is fatal and names the permission', async () => {
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [service()] });
+    ecsMock
+      .on(UntagResourceCommand)
+      .rejects(new AccessDeniedException({ message: 'not authorized', $metadata: { httpStatusCode: 400 } }));
+    const error = await driverErrorOf(driver.untagService(['k']));
+    expect(error.message).toBe(
+      'Removing tags from service "web" in cluster "prod" failed: AccessDeniedException: not authorized. The action needs ecs:UntagResource on the service',
+    );
+  });
+
+  it('a throttled ListTagsForResource is throttled', async () => {
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [service()] });
+    ecsMock.on(ListTagsForResourceCommand).rejects(
+      new ECSServiceException({
+        name: 'ThrottlingException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'Rate exceeded',
+      }),
+    );
+    const error = await driverErrorOf(driver.readServiceTags());
+    expect(error).toMatchObject({ kind: 'throttled', code: 'ThrottlingException' });
+    expect(error.message).toMatch(/^Reading the tags of service "web" in cluster "prod" failed/);
+  });
+});
+
+describe('service deployments', () => {
+  const ACCOUNT = 'arn:aws:ecs:us-east-1:000000000000';
+  const TD = (revision: number): string => `${ACCOUNT}:task-definition/web:${revision}`;
+  const deploymentArn = (id: string): string => `${ACCOUNT}:service-deployment/prod/web/${id}`;
+  const revisionArn = (id: string): string => `${ACCOUNT}:service-revision/prod/web/${id}`;
+  const T0 = 1_800_000_000_000;
+
+  /** ListServiceDeployments' brief of a deployment created `offset` ms after T0. */
+  const brief = (id: string, offset: number): ServiceDeploymentBrief => ({
+    serviceDeploymentArn: deploymentArn(id),
+    createdAt: new Date(T0 + offset),
+    status: 'IN_PROGRESS',
+    targetServiceRevisionArn: revisionArn(id),
+  });
+
+  const full = (
+    id: string,
+    offset: number,
+    overrides: Partial<ServiceDeployment> = {},
+  ): ServiceDeployment => ({
+    serviceDeploymentArn: deploymentArn(id),
+    createdAt: new Date(T0 + offset),
+    status: 'IN_PROGRESS',
+    targetServiceRevision: { arn: revisionArn(id), requestedTaskCount: 2, runningTaskCount: 1 },
+    ...overrides,
+  });
+
+  /** Deployments by id: when each was created and which task definition its target revision runs. */
+  function stubDeployments(deployments: { id: string; offset: number; taskDefinition: string }[]): void {
+    ecsMock.on(ListServiceDeploymentsCommand).resolves({
+      serviceDeployments: deployments.map((d) => brief(d.id, d.offset)),
+    });
+    ecsMock.on(DescribeServiceDeploymentsCommand).callsFake((input: { serviceDeploymentArns: string[] }) =>
+      Promise.resolve({
+        // Oldest first: the driver must not rely on the order ECS answers in.
+        serviceDeployments: deployments
+          .filter((d) => input.serviceDeploymentArns.includes(deploymentArn(d.id)))
+          .sort((a, b) => a.offset - b.offset)
+          .map((d) => full(d.id, d.offset)),
+      }),
+    );
+    ecsMock.on(DescribeServiceRevisionsCommand).callsFake((input: { serviceRevisionArns: string[] }) =>
+      Promise.resolve({
+        serviceRevisions: deployments
+          .filter((d) => input.serviceRevisionArns.includes(revisionArn(d.id)))
+          .map((d) => ({ serviceRevisionArn: revisionArn(d.id), taskDefinition: d.taskDefinition })),
+      }),
+    );
+  }
+
+  it('findServiceDeployment: the newest deployment created since the rollout whose target revision runs the task definition', async () => {
+    stubDeployments([
+      { id: 'a', offset: 1_000, taskDefinition: TD(2) },
+      { id: 'b', offset: 5_000, taskDefinition: TD(2) },
+      { id: 'c', offset: 9_000, taskDefinition: TD(3) },
+    ]);
+    const found = await driver.findServiceDeployment(TD(2), T0);
+    expect(found).toEqual({
+      arn: deploymentArn('b'),
+      status: 'IN_PROGRESS',
+      targetTaskDefinitionArn: TD(2),
+      createdAt: T0 + 5_000,
+    });
+    // Created since the rollout began, with a minute of slack for clocks that disagree.
+    expect(ecsMock.commandCalls(ListServiceDeploymentsCommand)[0]?.args[0].input).toEqual({
+      cluster: 'prod',
+      service: 'web',
+      createdAt: { after: new Date(T0 - 60_000) },
+    });
+  });
+
+  it('findServiceDeployment: undefined when no deployment runs it, or none is listed', async () => {
+    stubDeployments([{ id: 'a', offset: 0, taskDefinition: TD(2) }]);
+    expect(await driver.findServiceDeployment(TD(7), T0)).toBeUndefined();
+    ecsMock.reset();
+    ecsMock.on(ListServiceDeploymentsCommand).resolves({ serviceDeployments: [] });
+    expect(await newDriver().findServiceDeployment(TD(7), T0)).toBeUndefined();
+    expect(ecsMock.commandCalls(DescribeServiceDeploymentsCommand)).toHaveLength(0);
+  });
+
+  it('findServiceDeployment: follows every page, describes the 20 newest, reads each revision once', async () => {
+    const many = Array.from({ length: 25 }, (_, i) => ({
+      id: `d${i}`,
+      offset: i * 1000,
+      taskDefinition: TD(i),
+    }));
+    stubDeployments(many);
+    ecsMock
+      .on(ListServiceDeploymentsCommand)
+      .resolvesOnce({
+        serviceDeployments: many.slice(0, 10).map((d) => brief(d.id, d.offset)),
+        nextToken: 'p2',
+      })
+      .resolvesOnce({ serviceDeployments: many.slice(10).map((d) => brief(d.id, d.offset)) })
+      .resolves({ serviceDeployments: many.map((d) => brief(d.id, d.offset)) });
+
+    expect((await driver.findServiceDeployment(TD(24), T0))?.arn).toBe(deploymentArn('d24'));
+    const lists = ecsMock.commandCalls(ListServiceDeploymentsCommand).map((c) => c.args[0].input);
+    expect(lists.map((l) => l.nextToken)).toEqual([undefined, 'p2']);
+    const described = ecsMock
+      .commandCalls(DescribeServiceDeploymentsCommand)
+      .map((c) => c.args[0].input.serviceDeploymentArns);
+    expect(described).toEqual([
+      many
+        .slice(5)
+        .reverse()
+        .map((d) => deploymentArn(d.id)),
+    ]);
+    const revisions = ecsMock
+      .commandCalls(DescribeServiceRevisionsCommand)
+      .map((c) => c.args[0].input.serviceRevisionArns ?? []);
+    expect(revisions.map((r) => r.length)).toEqual([20]);
+
+    // A revision never changes: asked again, the driver reads none of them again.
+    expect((await driver.findServiceDeployment(TD(5), T0))?.arn).toBe(deploymentArn('d5'));
+    expect(ecsMock.commandCalls(DescribeServiceRevisionsCommand)).toHaveLength(1);
+  });
+
+  it('findServiceDeployment: a refusal is fatal, a throttle throttled, both naming the service', async () => {
+    ecsMock
+      .on(ListServiceDeploymentsCommand)
+      .rejectsOnce(
+        new AccessDeniedException({ message: 'not authorized', $metadata: { httpStatusCode: 400 } }),
+      )
+      .rejectsOnce(
+        new ECSServiceException({
+          name: 'ThrottlingException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+          message: 'Rate exceeded',
+        }),
+      );
+    const denied = await driverErrorOf(driver.findServiceDeployment(TD(2), T0));
+    expect(denied).toMatchObject({ kind: 'fatal', code: 'AccessDeniedException' });
+    expect(denied.message).toBe(
+      'Listing the service deployments of service "web" in cluster "prod" failed: AccessDeniedException: not authorized',
+    );
+    const throttled = await driverErrorOf(driver.findServiceDeployment(TD(2), T0));
+    expect(throttled).toMatchObject({ kind: 'throttled', code: 'ThrottlingException' });
+  });
+
+  it('describeServiceDeployment: status, reason, target task definition, rollback and circuit breaker', async () => {
+    ecsMock.on(DescribeServiceDeploymentsCommand).resolves({
+      serviceDeployments: [
+        full('a', 0, {
+          status: 'ROLLBACK_IN_PROGRESS',
+          statusReason: 'Service deployment rolled back because the circuit breaker threshold was exceeded.',
+          rollback: {
+            reason: 'Circuit breaker threshold exceeded',
+            startedAt: new Date(T0 + 30_000),
+            serviceRevisionArn: revisionArn('old'),
+          },
+          deploymentCircuitBreaker: { status: 'TRIGGERED', failureCount: 3, threshold: 3 },
+        }),
+      ],
+    });
+    ecsMock
+      .on(DescribeServiceRevisionsCommand)
+      .resolves({ serviceRevisions: [{ serviceRevisionArn: revisionArn('a'), taskDefinition: TD(2) }] });
+    expect(await driver.describeServiceDeployment(deploymentArn('a'))).toEqual({
+      arn: deploymentArn('a'),
+      status: 'ROLLBACK_IN_PROGRESS',
+      statusReason: 'Service deployment rolled back because the circuit breaker threshold was exceeded.',
+      targetTaskDefinitionArn: TD(2),
+      createdAt: T0,
+      rollback: { reason: 'Circuit breaker threshold exceeded', startedAt: T0 + 30_000 },
+      circuitBreaker: { status: 'TRIGGERED', failureCount: 3, threshold: 3 },
+    });
+    expect(ecsMock.commandCalls(DescribeServiceDeploymentsCommand)[0]?.args[0].input).toEqual({
+      serviceDeploymentArns: [deploymentArn('a')],
+    });
+  });
+
+  it('describeServiceDeployment: only what ECS said; undefined for one it does not know', async () => {
+    ecsMock
+      .on(DescribeServiceDeploymentsCommand)
+      .resolvesOnce({
+        serviceDeployments: [{ serviceDeploymentArn: deploymentArn('a'), status: 'SUCCESSFUL' }],
+      })
+      .resolvesOnce({ serviceDeployments: [], failures: [{ arn: deploymentArn('x'), reason: 'MISSING' }] });
+    expect(await driver.describeServiceDeployment(deploymentArn('a'))).toEqual({
+      arn: deploymentArn('a'),
+      status: 'SUCCESSFUL',
+    });
+    expect(ecsMock.commandCalls(DescribeServiceRevisionsCommand)).toHaveLength(0);
+    expect(await driver.describeServiceDeployment(deploymentArn('x'))).toBeUndefined();
+  });
+
+  it('describeServiceDeployment: errors are classified and name the deployment', async () => {
+    ecsMock
+      .on(DescribeServiceDeploymentsCommand)
+      .rejects(new ServerException({ message: 'Internal error', $metadata: { httpStatusCode: 503 } }));
+    const error = await driverErrorOf(driver.describeServiceDeployment(deploymentArn('a')));
+    expect(error).toMatchObject({ kind: 'transient', httpStatus: 503 });
+    expect(error.message).toBe(
+      `Describing service deployment ${deploymentArn('a')} failed: ServerException (HTTP 503): Internal error`,
+    );
+  });
+
+  it('rollBackServiceDeployment: StopServiceDeployment with stopType ROLLBACK', async () => {
+    ecsMock.on(StopServiceDeploymentCommand).resolves({ serviceDeploymentArn: deploymentArn('a') });
+    await driver.rollBackServiceDeployment(deploymentArn('a'));
+    expect(ecsMock.commandCalls(StopServiceDeploymentCommand).map((c) => c.args[0].input)).toEqual([
+      { serviceDeploymentArn: deploymentArn('a'), stopType: 'ROLLBACK' },
+    ]);
+  });
+
+  it.each([
+    [
+      'a deployment ECS no longer has',
+      new ServiceDeploymentNotFoundException({ message: 'not found', $metadata: { httpStatusCode: 400 } }),
+      { kind: 'fatal', code: 'ServiceDeploymentNotFoundException' },
+    ],
+    [
+      'a deployment that cannot be stopped now',
+      new ConflictException({
+        message: 'The service deployment is not in a stoppable state',
+        $metadata: { httpStatusCode: 400 },
+      }),
+      { kind: 'fatal', code: 'ConflictException' },
+    ],
+    [
+      'a 500',
+      new ServerException({ message: 'Internal error', $metadata: { httpStatusCode: 500 } }),
+      { kind: 'transient', code: 'ServerException', httpStatus: 500 },
+    ],
+  ])('rollBackServiceDeployment: %s is classified', async (_label, rejection, expected) => {
+    ecsMock.on(StopServiceDeploymentCommand).rejects(rejection);
+    const error = await driverErrorOf(driver.rollBackServiceDeployment(deploymentArn('a')));
+    expect(error).toMatchObject(expected);
+    expect(error.message).toMatch(
+      new RegExp(`^StopServiceDeployment \\(ROLLBACK\\) of ${deploymentArn('a')} failed: ${expected.code}`),
+    );
   });
 });

@@ -7,16 +7,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
+  DescribeServiceDeploymentsCommand,
+  DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
+  ListServiceDeploymentsCommand,
+  ListTagsForResourceCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
+  StopServiceDeploymentCommand,
   TagResourceCommand,
+  UntagResourceCommand,
   UpdateServiceCommand,
   type Deployment,
   type Service,
+  type ServiceDeployment,
+  type Tag,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import {
@@ -26,6 +34,7 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { run } from '../src/main.js';
+import { runnerInputs } from '../tools/run-action.js';
 
 const ecsMock = mockClient(ECSClient);
 const elbMock = mockClient(ElasticLoadBalancingV2Client);
@@ -34,7 +43,15 @@ const ACCOUNT = 'arn:aws:ecs:us-east-1:000000000000';
 const TD1 = `${ACCOUNT}:task-definition/web:1`;
 const TD2 = `${ACCOUNT}:task-definition/web:2`;
 const TG = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/1';
-const MUTATING = [RegisterTaskDefinitionCommand, UpdateServiceCommand, TagResourceCommand] as const;
+const MUTATING = [
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  StopServiceDeploymentCommand,
+] as const;
+const LEASE_TAG = 'ecs-rolling-deploy:lease';
+const SETTINGS_TAG = 'ecs-rolling-deploy:settings';
 
 const registered: TaskDefinition = {
   taskDefinitionArn: TD1,
@@ -84,10 +101,17 @@ const deployment = (
   rolloutState: rolloutState as Deployment['rolloutState'],
 });
 
-/** A stateful service: UpdateService with a task definition makes a new PRIMARY, as ECS does. */
-function fakeService(initial: { deployments?: Deployment[] } = {}): void {
+/**
+ * A stateful service, as ECS keeps it: UpdateService with a task definition makes a new PRIMARY
+ * deployment and a service deployment (ListServiceDeployments / DescribeServiceDeployments /
+ * DescribeServiceRevisions), StopServiceDeployment ROLLBACK puts the previous revision back as
+ * PRIMARY, and the service's tags are kept. The new revision never starts a task (a batch times out).
+ */
+function fakeService(initial: { deployments?: Deployment[] } = {}): { tags: Map<string, string> } {
   let primary = TD1;
   let deployments = initial.deployments ?? [deployment('ecs-svc/1', 'PRIMARY', TD1, 'COMPLETED')];
+  const serviceDeployments: ServiceDeployment[] = [];
+  const tags = new Map<string, string>();
   const service = (): Service => ({
     serviceArn: `${ACCOUNT}:service/prod/web`,
     serviceName: 'web',
@@ -107,13 +131,62 @@ function fakeService(initial: { deployments?: Deployment[] } = {}): void {
   ecsMock.on(UpdateServiceCommand).callsFake((input: { taskDefinition?: string }) => {
     if (input.taskDefinition && input.taskDefinition !== primary) {
       const old = deployments.find((d) => d.status === 'PRIMARY');
+      const id = `ecs-svc/${deployments.length + 2}`;
       deployments = [
-        deployment(`ecs-svc/${deployments.length + 2}`, 'PRIMARY', input.taskDefinition, 'IN_PROGRESS'),
+        deployment(id, 'PRIMARY', input.taskDefinition, 'IN_PROGRESS'),
         ...(old && input.taskDefinition !== TD1 ? [{ ...old, status: 'ACTIVE' }] : []),
       ];
+      serviceDeployments.push({
+        serviceDeploymentArn: `${ACCOUNT}:service-deployment/prod/web/${id.slice('ecs-svc/'.length)}`,
+        createdAt: new Date(),
+        status: 'IN_PROGRESS',
+        targetServiceRevision: {
+          arn: `${ACCOUNT}:service-revision/prod/web/${input.taskDefinition.slice(-1)}`,
+        },
+      });
       primary = input.taskDefinition;
     }
     return { service: service() };
+  });
+  ecsMock.on(ListServiceDeploymentsCommand).callsFake(() => ({
+    serviceDeployments: serviceDeployments.map((d) => ({
+      serviceDeploymentArn: d.serviceDeploymentArn,
+      createdAt: d.createdAt,
+      status: d.status,
+    })),
+  }));
+  ecsMock.on(DescribeServiceDeploymentsCommand).callsFake((input: { serviceDeploymentArns: string[] }) => ({
+    serviceDeployments: serviceDeployments.filter((d) =>
+      input.serviceDeploymentArns.includes(d.serviceDeploymentArn ?? ''),
+    ),
+  }));
+  ecsMock.on(DescribeServiceRevisionsCommand).callsFake((input: { serviceRevisionArns: string[] }) => ({
+    serviceRevisions: input.serviceRevisionArns.map((arn) => ({
+      serviceRevisionArn: arn,
+      taskDefinition: `${ACCOUNT}:task-definition/web:${arn.slice(-1)}`,
+    })),
+  }));
+  ecsMock
+    .on(StopServiceDeploymentCommand)
+    .callsFake((input: { serviceDeploymentArn: string; stopType: string }) => {
+      const stopped = serviceDeployments.find((d) => d.serviceDeploymentArn === input.serviceDeploymentArn);
+      if (!stopped || input.stopType !== 'ROLLBACK') throw new Error('unexpected StopServiceDeployment');
+      // ECS goes back to the last successful revision, keeping its running tasks.
+      stopped.status = 'ROLLBACK_SUCCESSFUL';
+      primary = TD1;
+      deployments = [deployment('ecs-svc/1', 'PRIMARY', TD1, 'COMPLETED')];
+      return { serviceDeploymentArn: input.serviceDeploymentArn };
+    });
+  ecsMock.on(ListTagsForResourceCommand).callsFake(() => ({
+    tags: [...tags].map(([key, value]): Tag => ({ key, value })),
+  }));
+  ecsMock.on(TagResourceCommand).callsFake((input: { tags: Tag[] }) => {
+    for (const tag of input.tags) tags.set(tag.key ?? '', tag.value ?? '');
+    return {};
+  });
+  ecsMock.on(UntagResourceCommand).callsFake((input: { tagKeys: string[] }) => {
+    for (const key of input.tagKeys) tags.delete(key);
+    return {};
   });
   ecsMock.on(DescribeTaskDefinitionCommand).callsFake((input: { taskDefinition: string }) => {
     if (input.taskDefinition === TD2)
@@ -142,7 +215,6 @@ function fakeService(initial: { deployments?: Deployment[] } = {}): void {
     .resolves({ taskArns: tasks.map((t) => t.taskArn) });
   ecsMock.on(ListTasksCommand, { desiredStatus: 'STOPPED' }).resolves({ taskArns: [] });
   ecsMock.on(DescribeTasksCommand).resolves({ tasks });
-  ecsMock.on(TagResourceCommand).resolves({});
   elbMock.on(DescribeTargetGroupsCommand).resolves({
     TargetGroups: [{ TargetGroupArn: TG, TargetGroupName: 'web', TargetType: 'ip' }],
   });
@@ -153,6 +225,7 @@ function fakeService(initial: { deployments?: Deployment[] } = {}): void {
       TargetHealth: { State: 'healthy' },
     })),
   });
+  return { tags };
 }
 
 let dir: string;
@@ -192,8 +265,9 @@ afterEach(() => {
   process.exitCode = undefined;
 });
 
+/** The step's `with:`, as a runner sets it: every action.yml default too (tools/run-action.ts). */
 function inputs(values: Record<string, string>): void {
-  for (const [name, value] of Object.entries(values)) process.env[`INPUT_${name.toUpperCase()}`] = value;
+  Object.assign(process.env, runnerInputs(values));
 }
 
 /** Reads a runner command file (`name<<delimiter\nvalue\ndelimiter`). */
@@ -308,8 +382,8 @@ describe('run: unchanged task definition', () => {
 });
 
 describe('run: a rollout that fails is rolled back', () => {
-  it('registers, rolls out, times out the batch, rolls back, saves each phase, fails the step once', async () => {
-    fakeService();
+  it('takes the lease, registers, rolls out held, times out the batch, rolls ECS back, saves each phase, fails the step once', async () => {
+    const { tags } = fakeService();
     inputs({
       service: 'web',
       cluster: 'prod',
@@ -322,37 +396,69 @@ describe('run: a rollout that fails is rolled back', () => {
     await run();
 
     const names = ecsMock.calls().map((c) => c.args[0].constructor.name);
-    const firstMutation = names.findIndex((n) => n === 'RegisterTaskDefinitionCommand');
+    const firstMutation = names.findIndex((n) => MUTATING.some((command) => command.name === n));
     // Everything read and validated before the first change.
-    expect(names.slice(0, firstMutation)).toContain('DescribeTaskDefinitionCommand');
-    expect(sentMutating()[0]).toBe('RegisterTaskDefinitionCommand');
+    expect(names.slice(0, firstMutation)).toEqual(
+      expect.arrayContaining([
+        'DescribeServicesCommand',
+        'ListTagsForResourceCommand',
+        'DescribeTaskDefinitionCommand',
+      ]),
+    );
+    // The lease (with the service's own settings beside it) before anything else changes.
+    expect(sentMutating().slice(0, 2)).toEqual(['TagResourceCommand', 'RegisterTaskDefinitionCommand']);
+    const lease = ecsMock.commandCalls(TagResourceCommand)[0]?.args[0].input.tags ?? [];
+    expect(lease.map((t) => t.key).sort()).toEqual([LEASE_TAG, SETTINGS_TAG]);
+    expect(lease.find((t) => t.key === SETTINGS_TAG)?.value).toBe('max=200 min=100');
     const registeredBody = ecsMock.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input;
     expect(registeredBody?.containerDefinitions?.[0]?.image).toBe('web:2');
+
     const updates = ecsMock.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input);
-    expect(updates[0]).toMatchObject({
+    // Start held (ECS moves nothing), then release batch 1 of 2: one task beside the two.
+    expect(updates[0]).toEqual({
+      cluster: 'prod',
+      service: 'web',
       taskDefinition: TD2,
+      deploymentConfiguration: { maximumPercent: 100, minimumHealthyPercent: 100 },
+    });
+    expect(updates[1]).toEqual({
+      cluster: 'prod',
+      service: 'web',
       deploymentConfiguration: { maximumPercent: 150, minimumHealthyPercent: 100 },
     });
-    expect(updates.some((u) => u.taskDefinition === TD1)).toBe(true);
-    // The service's own settings go back last.
-    expect(updates.at(-1)).toMatchObject({
+    // ECS's own rollback of the rollout's service deployment: the previous revision keeps its tasks,
+    // so no UpdateService back to it.
+    expect(ecsMock.commandCalls(StopServiceDeploymentCommand).map((c) => c.args[0].input)).toEqual([
+      { serviceDeploymentArn: `${ACCOUNT}:service-deployment/prod/web/3`, stopType: 'ROLLBACK' },
+    ]);
+    expect(updates.some((u) => u.taskDefinition === TD1)).toBe(false);
+    // The service's own settings go back last, and the lease is given back.
+    expect(updates.at(-1)).toEqual({
+      cluster: 'prod',
+      service: 'web',
       deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 100 },
     });
-    expect(ecsMock.commandCalls(TagResourceCommand)).toHaveLength(0);
+    expect(sentMutating().at(-1)).toBe('UntagResourceCommand');
+    expect([...tags.keys()]).toEqual([]);
+    // A failed rollout records no release.
+    expect(ecsMock.commandCalls(TagResourceCommand)).toHaveLength(1);
 
     const outputs = commandFile('GITHUB_OUTPUT');
     expect(outputs).toMatchObject({
       outcome: 'rolled-back',
       'task-definition-arn': TD2,
       'previous-task-definition-arn': TD1,
+      batches: '0',
     });
-    expect(outputs['failure-reason']).toMatch(/batch 1.*timed out/i);
+    expect(outputs['failure-reason']).toMatch(/^batch 1\/2 timed out after 1s, waiting for/);
+    // Written once: the runner's output file has each output one time.
+    expect(readFileSync(process.env['GITHUB_OUTPUT'] ?? '', 'utf8').match(/^outcome<</gm)).toHaveLength(1);
     expect(process.exitCode).toBe(1);
     // One error annotation, setFailed's: the failure, then what became of the service.
     const failed = errorsOf();
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatch(
-      /^::error::Rollout failed and was rolled back: .*timed out.*%0ARollback: rolled back to web:1/,
+      /^::error::Rollout failed and was rolled back: batch 1\/2 timed out.*%0ARollback: rolled back to web:1/,
     );
 
     const state = JSON.parse(commandFile('GITHUB_STATE')['rollout'] ?? '{}') as Record<string, unknown>;
@@ -364,7 +470,9 @@ describe('run: a rollout that fails is rolled back', () => {
       previousTaskDefinitionArn: TD1,
       newTaskDefinitionArn: TD2,
       originalSettings: { maximumPercent: 200, minimumHealthyPercent: 100 },
+      serviceDeploymentArn: `${ACCOUNT}:service-deployment/prod/web/3`,
     });
+    expect(state['pending']).toBeUndefined();
     const phases = readFileSync(process.env['GITHUB_STATE'] ?? '', 'utf8').match(/"phase":"[a-z-]+"/g) ?? [];
     expect([...new Set(phases)]).toEqual([
       '"phase":"preflight"',

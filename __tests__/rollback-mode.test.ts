@@ -5,9 +5,10 @@ import {
   releaseTags,
   resolveRollbackTarget,
 } from '../src/modes/rollback.js';
-import type { ServiceDriver, TaskDefinitionRecord } from '../src/platform/service-driver.js';
+import type { ServiceDriver, TaskDefinitionRecord } from '../src/rollout/port.js';
 import type { ServiceView } from '../src/rollout/types.js';
 import type { RollbackTarget } from '../src/settings.js';
+import { resolveTarget } from '../src/target.js';
 
 const arn = (rev: number, family = 'web') =>
   `arn:aws:ecs:us-east-1:000000000000:task-definition/${family}:${rev}`;
@@ -41,7 +42,7 @@ function fakeDriver(world: World): ServiceDriver & { calls: string[] } {
     targetGroupArns: [],
     deploymentController: 'ECS',
   };
-  const mutation = (name: string) => () => {
+  const mutation = (name: string) => (): Promise<never> => {
     calls.push(name);
     throw new Error(`${name} must not be called while resolving a rollback target`);
   };
@@ -67,6 +68,10 @@ function fakeDriver(world: World): ServiceDriver & { calls: string[] } {
     observe: mutation('observe'),
     readServiceTags: async () => (calls.push('readServiceTags'), world.tags),
     tagService: mutation('tagService'),
+    untagService: mutation('untagService'),
+    findServiceDeployment: mutation('findServiceDeployment'),
+    describeServiceDeployment: mutation('describeServiceDeployment'),
+    rollBackServiceDeployment: mutation('rollBackServiceDeployment'),
   };
 }
 
@@ -175,5 +180,25 @@ describe('resolveRollbackTarget', () => {
   it('refuses when there is no record and no older revision', async () => {
     const world = { running: arn(1), revisions: revisions(1, 2), tags: {} };
     await expect(resolve({ kind: 'previous' }, world)).rejects.toThrow(/no ACTIVE revision older than 1/);
+  });
+});
+
+describe('resolveTarget in rollback mode (what main deploys)', () => {
+  it('deploys the resolved revision as it is: nothing registered, the warning passed on', async () => {
+    const world: World = { running: arn(12), revisions: revisions(10, 11, 12), tags: {} };
+    const driver = fakeDriver(world);
+    const current = await driver.describeTaskDefinition(arn(12));
+    const target = await resolveTarget(
+      { mode: 'rollback', images: new Map(), rollbackTo: { kind: 'previous' } },
+      driver,
+      current,
+    );
+    expect(target).toMatchObject({ arn: arn(11), unchanged: false });
+    expect(target.body).toBeUndefined();
+    expect(target.how).toMatch(
+      /^rolling back to web:11, the newest ACTIVE revision of "web" older than the running 12/,
+    );
+    expect(target.warning).toMatch(/fell back to web:11/);
+    expect(driver.calls.filter((c) => /register|update|tag/.test(c))).toEqual([]);
   });
 });

@@ -12,11 +12,14 @@ import {
   readSettings,
   type Settings,
 } from '../src/settings.js';
+import { RUNNER_TOKEN, actionInputs, inputVariable, runnerInputs } from '../tools/run-action.js';
 import { expectWith } from './helpers/expect-with.js';
 
 type Inputs = Record<string, string>;
 
 const BASE: Inputs = { service: 'web', 'task-definition': 'task-definition.json' };
+/** The workspace readSettings resolves task definition paths against (GITHUB_WORKSPACE on a runner). */
+const WORKSPACE = '/home/runner/work/web/web';
 
 /** A reader that answers by name, as the runner does: anything not given reads as ''. */
 function reader(inputs: Inputs, seen?: Set<string>): (name: string) => string {
@@ -27,13 +30,22 @@ function reader(inputs: Inputs, seen?: Set<string>): (name: string) => string {
 }
 
 function settings(inputs: Inputs, mask: (s: string) => void = () => {}): Settings {
-  return readSettings(reader({ ...BASE, ...inputs }), mask);
+  return readSettings(reader({ ...BASE, ...inputs }), mask, WORKSPACE);
+}
+
+/**
+ * A reader over the INPUT_* variables a runner sets for a step with this `with:`: every input
+ * action.yml declares with a default is set, named or not (tools/run-action.ts).
+ */
+function runnerReader(withInputs: Inputs): (name: string) => string {
+  const env = runnerInputs(withInputs);
+  return (name) => env[inputVariable(name)] ?? '';
 }
 
 /** The SettingsError readSettings throws for these inputs (BASE underneath unless `bare`). */
 function problems(inputs: Inputs, bare = false): SettingsError {
   try {
-    readSettings(reader(bare ? inputs : { ...BASE, ...inputs }), () => {});
+    readSettings(reader(bare ? inputs : { ...BASE, ...inputs }), () => {}, WORKSPACE);
   } catch (error) {
     expect(error).toBeInstanceOf(SettingsError);
     return error as SettingsError;
@@ -54,7 +66,7 @@ describe('readSettings: defaults', () => {
       mode: 'deploy',
       cluster: 'default',
       service: 'web',
-      taskDefinition: { kind: 'file', path: 'task-definition.json' },
+      taskDefinition: { kind: 'file', path: `${WORKSPACE}/task-definition.json` },
       images: new Map(),
       batchSize: { kind: 'percent', value: 25 },
       maxUnavailable: { kind: 'count', value: 0 },
@@ -63,6 +75,8 @@ describe('readSettings: defaults', () => {
       healthCheckUrls: [],
       healthCheckStatus: [{ min: 200, max: 399 }],
       healthCheckThreshold: 3,
+      bakeTimeMs: 0,
+      drainOverlap: true,
       rollbackOnFailure: true,
       waitForIdle: false,
       rollbackTo: { kind: 'previous' },
@@ -102,7 +116,15 @@ describe('readSettings: each input', () => {
     [{ 'task-definition': 'web' }, { taskDefinition: { kind: 'registered', ref: 'web' } }],
     [
       { 'task-definition': './deploy/td.json' },
-      { taskDefinition: { kind: 'file', path: './deploy/td.json' } },
+      { taskDefinition: { kind: 'file', path: `${WORKSPACE}/deploy/td.json` } },
+    ],
+    [
+      { 'task-definition': 'deploy/../td.json' },
+      { taskDefinition: { kind: 'file', path: `${WORKSPACE}/td.json` } },
+    ],
+    [
+      { 'task-definition': '/etc/ecs/td.json' },
+      { taskDefinition: { kind: 'file', path: '/etc/ecs/td.json' } },
     ],
     [{ 'container-name': 'web', image: 'demo/web:2' }, { images: new Map([['web', 'demo/web:2']]) }],
     [
@@ -154,18 +176,28 @@ describe('readSettings: each input', () => {
       { environment: 'production', environmentUrl: 'https://web.example.com' },
     ],
     [{ 'github-token': 'ghs_abc' }, { githubToken: 'ghs_abc' }],
+    [{ 'bake-time': '0s' }, { bakeTimeMs: 0 }],
+    [{ 'bake-time': '2m30s' }, { bakeTimeMs: 150_000 }],
+    [{ 'bake-time': '9m59s' }, { bakeTimeMs: 599_000 }],
+    [{ 'drain-overlap': 'false' }, { drainOverlap: false }],
+    [{ 'drain-overlap': 'True' }, { drainOverlap: true }],
   ])('%j gives %j', (inputs, expected) => {
     expect(settings(inputs)).toMatchObject(expected);
   });
 
   it('reads rollback mode without a task definition', () => {
-    const s = readSettings(reader({ service: 'web', mode: 'rollback', 'rollback-to': '41' }), () => {});
+    const s = readSettings(
+      reader({ service: 'web', mode: 'rollback', 'rollback-to': '41' }),
+      () => {},
+      WORKSPACE,
+    );
     expect(s.mode).toBe('rollback');
     expect(s.rollbackTo).toEqual({ kind: 'revision', revision: 41 });
     expect(s).not.toHaveProperty('taskDefinition');
     const arn = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:40';
     expect(
-      readSettings(reader({ service: 'web', mode: 'rollback', 'rollback-to': arn }), () => {}).rollbackTo,
+      readSettings(reader({ service: 'web', mode: 'rollback', 'rollback-to': arn }), () => {}, WORKSPACE)
+        .rollbackTo,
     ).toEqual({ kind: 'arn', arn });
   });
 
@@ -289,6 +321,18 @@ describe('readSettings: each input', () => {
       { environment: 'production', 'environment-url': 'web.example.com' },
       'environment-url',
       /^environment-url: has "web.example.com", which is not a URL/,
+    ],
+    [
+      { 'bake-time': '30' },
+      'bake-time',
+      /^bake-time: "30" has no unit; write a whole number with a unit, h, m or s/,
+    ],
+    [{ 'bake-time': '0' }, 'bake-time', /^bake-time: "0" has no unit/],
+    [{ 'bake-time': 'soon' }, 'bake-time', /^bake-time: "soon" is not a duration/],
+    [
+      { 'drain-overlap': 'yes' },
+      'drain-overlap',
+      /^drain-overlap: "yes" is not a boolean; write true or false$/,
     ],
   ])('%j is refused, naming %s and the fix', (inputs, input, message) => {
     const p = problem(inputs);
@@ -419,6 +463,21 @@ describe('readSettings: cross-field rules', () => {
       /^health-check-status: is only used with health-check-url/,
     ],
     [
+      'bake-time longer than batch-timeout',
+      { 'bake-time': '11m' },
+      false,
+      'bake-time',
+      /^bake-time: 11m is not shorter than batch-timeout \(10m\), which includes it, so no batch could pass; write a shorter bake-time, or raise batch-timeout$/,
+    ],
+    [
+      // The batch timeout counts from the release; the bake time starts once the batch is healthy.
+      'bake-time as long as batch-timeout',
+      { 'bake-time': '90s', 'batch-timeout': '90s' },
+      false,
+      'bake-time',
+      /^bake-time: 1m30s is not shorter than batch-timeout \(1m30s\)/,
+    ],
+    [
       'check-name with report none',
       { report: 'none', 'check-name': 'deploy' },
       false,
@@ -527,6 +586,207 @@ describe('readSettings: the GitHub token', () => {
   });
 });
 
+describe('readSettings: every default set, as a runner sets them', () => {
+  // A runner sets INPUT_<NAME> for every input action.yml gives a default, whether the step's `with:`
+  // names it or not. A rule "X is only used with Y" must not fire on X's default.
+  const step: Inputs = { service: 'web', cluster: 'prod', 'task-definition': 'task-definition.json' };
+
+  it('the runner does set them: health-check-status, health-check-threshold, bake-time, drain-overlap ...', () => {
+    const read = runnerReader(step);
+    expect(read('health-check-status')).toBe('200-399');
+    expect(read('health-check-threshold')).toBe('3');
+    expect(read('bake-time')).toBe('0s');
+    expect(read('drain-overlap')).toBe('true');
+    expect(read('rollback-to')).toBe('previous');
+    expect(read('github-token')).toBe(RUNNER_TOKEN);
+    expect(read('health-check-url')).toBe('');
+  });
+
+  it('passes with only service, cluster and task-definition given, and reads as the defaults', () => {
+    const s = readSettings(runnerReader(step), () => {}, WORKSPACE);
+    expect(s).toEqual({ ...settings({ cluster: 'prod' }), githubToken: RUNNER_TOKEN });
+    expect(s.healthCheckUrls).toEqual([]);
+  });
+
+  it('passes in every mode with nothing else given', () => {
+    expect(readSettings(runnerReader({ ...step, mode: 'plan' }), () => {}, WORKSPACE).mode).toBe('plan');
+    const { 'task-definition': _unused, ...withoutTaskDefinition } = step;
+    expect(
+      readSettings(runnerReader({ ...withoutTaskDefinition, mode: 'rollback' }), () => {}, WORKSPACE).mode,
+    ).toBe('rollback');
+  });
+
+  it('passes through @actions/core with the INPUT_* variables a runner sets', () => {
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, runnerInputs(step));
+      expect(readSettings(coreInput, () => {}, WORKSPACE)).toMatchObject({
+        service: 'web',
+        cluster: 'prod',
+        bakeTimeMs: 0,
+      });
+    } finally {
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    }
+  });
+
+  it.each<[Inputs, string]>([
+    [{ 'health-check-status': '200' }, 'health-check-status'],
+    [{ 'health-check-threshold': '5' }, 'health-check-threshold'],
+  ])('a non-default %j without health-check-url is still refused', (inputs, input) => {
+    let error: unknown;
+    try {
+      readSettings(runnerReader({ ...step, ...inputs }), () => {}, WORKSPACE);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SettingsError);
+    expect((error as SettingsError).problems).toEqual([
+      {
+        input,
+        message: `${input}: is only used with health-check-url; set health-check-url (e.g. https://example.com/health) or remove it`,
+      },
+    ]);
+  });
+
+  it('a value written out equal to its default is taken as the default, not as a choice', () => {
+    const s = readSettings(
+      reader({
+        ...step,
+        'health-check-status': '200-399',
+        'health-check-threshold': '3',
+        'rollback-to': 'previous',
+      }),
+      () => {},
+      WORKSPACE,
+    );
+    expect(s.healthCheckStatus).toEqual([{ min: 200, max: 399 }]);
+  });
+});
+
+describe('readSettings: a service ARN names its cluster', () => {
+  const inProduction = 'arn:aws:ecs:eu-west-1:123456789012:service/production/web';
+
+  it('refuses a service of another cluster, naming both and the fix', () => {
+    expect(problem({ service: inProduction, cluster: 'staging' })).toEqual({
+      input: 'service',
+      message:
+        'service: is a service of cluster "production", but cluster is "staging"; set cluster: production, or give the ARN of the service in staging',
+    });
+  });
+
+  it('refuses a cluster ARN of another cluster', () => {
+    expect(
+      problem({ service: inProduction, cluster: 'arn:aws:ecs:eu-west-1:123456789012:cluster/staging' }).input,
+    ).toBe('service');
+  });
+
+  it('takes a cluster that is the same, by name or by ARN', () => {
+    expect(settings({ service: inProduction, cluster: 'production' }).cluster).toBe('production');
+    const clusterArn = 'arn:aws:ecs:eu-west-1:123456789012:cluster/production';
+    expect(settings({ service: inProduction, cluster: clusterArn }).cluster).toBe(clusterArn);
+  });
+
+  it('infers the cluster when cluster is left at its default, set by the runner or not', () => {
+    expect(settings({ service: inProduction })).toMatchObject({
+      cluster: 'production',
+      checkName: `ECS deploy production/${inProduction}`,
+    });
+    expect(
+      readSettings(runnerReader({ service: inProduction, 'task-definition': 'web:3' }), () => {}, WORKSPACE)
+        .cluster,
+    ).toBe('production');
+  });
+
+  it('an old-format service ARN names no cluster: the cluster input stands', () => {
+    expect(
+      settings({ service: 'arn:aws:ecs:eu-west-1:123456789012:service/web', cluster: 'staging' }).cluster,
+    ).toBe('staging');
+  });
+});
+
+describe('readSettings: a task definition file is a file of the workspace', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+  });
+
+  it('resolves a relative path against the workspace argument, not the working directory', () => {
+    const s = readSettings(reader({ ...BASE, 'task-definition': 'ops/td.json' }), () => {}, '/srv/checkout');
+    expect(s.taskDefinition).toEqual({ kind: 'file', path: '/srv/checkout/ops/td.json' });
+  });
+
+  it('takes GITHUB_WORKSPACE when no workspace is passed', () => {
+    process.env['GITHUB_WORKSPACE'] = '/home/runner/work/app/app';
+    const s = readSettings(reader({ ...BASE, 'task-definition': 'td.json' }), () => {});
+    expect(s.taskDefinition).toEqual({ kind: 'file', path: '/home/runner/work/app/app/td.json' });
+  });
+
+  it('leaves a registered revision alone', () => {
+    expect(settings({ 'task-definition': 'web:3' }).taskDefinition).toEqual({
+      kind: 'registered',
+      ref: 'web:3',
+    });
+  });
+});
+
+describe('readSettings: secrets are masked before anything can print them', () => {
+  it('passes the token and every credential of the URL inputs to mask', () => {
+    const masked: string[] = [];
+    readSettings(
+      reader({
+        ...BASE,
+        'github-token': 'ghs_token123',
+        'health-check-url':
+          'https://probe:pa%24%24word@web.example.com/health?token=t0ken-value\nhttps://ok.example/ready',
+        environment: 'production',
+        'environment-url': 'https://deployer:s3cret-pass@web.example.com/',
+      }),
+      (secret) => masked.push(secret),
+      WORKSPACE,
+    );
+    expect(masked).toEqual(
+      expect.arrayContaining([
+        'ghs_token123',
+        'probe',
+        'pa%24%24word',
+        'pa$$word',
+        't0ken-value',
+        'token=t0ken-value',
+        'deployer',
+        's3cret-pass',
+      ]),
+    );
+    // The token first: before any message could be built.
+    expect(masked[0]).toBe('ghs_token123');
+    // A URL without credentials has nothing to mask.
+    expect(masked.some((m) => m.includes('ok.example'))).toBe(false);
+  });
+
+  it('masks the credentials of a URL input even when the inputs are refused', () => {
+    const masked: string[] = [];
+    expect(() =>
+      readSettings(
+        reader({ ...BASE, 'batch-size': '0', 'health-check-url': 'https://u:hunter22@web.example.com/' }),
+        (secret) => masked.push(secret),
+        WORKSPACE,
+      ),
+    ).toThrow(SettingsError);
+    expect(masked).toContain('hunter22');
+  });
+
+  it('the runner’s token (github-token’s default) is masked', () => {
+    const masked: string[] = [];
+    readSettings(
+      runnerReader({ service: 'web', 'task-definition': 'web:3' }),
+      (secret) => masked.push(secret),
+      WORKSPACE,
+    );
+    expect(masked).toEqual([RUNNER_TOKEN]);
+  });
+});
+
 describe('readSettings with the runner', () => {
   const saved = { ...process.env };
   afterEach(() => {
@@ -591,6 +851,18 @@ describe('action.yml is in step with readSettings', () => {
     }
     expect(action.inputs['batch-size']?.default).toBe('25%');
     expect(action.inputs['cluster']?.default).toBe('default');
+    expect(action.inputs['bake-time']?.default).toBe('0s');
+    expect(action.inputs['drain-overlap']?.default).toBe('true');
+    // Every default readSettings knows is one action.yml declares.
+    for (const name of Object.keys(DEFAULTS)) expectWith(action.inputs[name]?.default, name).toBeDefined();
+  });
+
+  it('every default action.yml declares passes readSettings as it stands', () => {
+    // The same defaults through the harness's reading of action.yml (tools/run-action.ts).
+    expect(Object.keys(actionInputs()).sort()).toEqual(Object.keys(action.inputs).sort());
+    for (const [name, value] of Object.entries(DEFAULTS)) {
+      expectWith(runnerReader({})(name), name).toBe(value);
+    }
   });
 
   it('marks only service required, and says credentials are never inputs', () => {

@@ -4,9 +4,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it, expect } from '@jest/globals';
+import type { ServiceDriver, TaskDefinitionRecord } from '../src/rollout/port.js';
+import { resolveTarget } from '../src/target.js';
 import {
+  MAX_CONTAINERS,
+  MAX_FILE_BYTES,
   READ_ONLY_FIELDS,
   TaskDefinitionError,
+  checkContainers,
   containerNames,
   imageChanges,
   parseTaskDefinition,
@@ -261,17 +266,203 @@ describe('readTaskDefinitionFile', () => {
     await expect(readTaskDefinitionFile(path)).rejects.toThrow(`${path}:3:3 is not valid JSON`);
   });
 
-  it('says where it looked when the file is missing', async () => {
+  it('says which file is missing, and that paths are relative to the workspace', async () => {
     const path = join(dir, 'missing.json');
     await expect(readTaskDefinitionFile(path)).rejects.toThrow(
-      new RegExp(
-        `task-definition: file ".*missing\\.json" does not exist \\(looked for .*missing\\.json\\); check the path`,
-      ),
+      `task-definition: file "${path}" does not exist; check the path, which is relative to the workspace (GITHUB_WORKSPACE)`,
     );
   });
 
-  it('says why a directory cannot be read', async () => {
-    await expect(readTaskDefinitionFile(dir)).rejects.toThrow(/cannot be read \(EISDIR\)/);
+  it('says a directory is a directory', async () => {
+    await expect(readTaskDefinitionFile(dir)).rejects.toThrow(
+      `task-definition: file "${dir}" is a directory;`,
+    );
+  });
+
+  it('reads a file of exactly the size limit', async () => {
+    const path = join(dir, 'padded.json');
+    const json = '{"family": "web", "containerDefinitions": [{"name": "web", "image": "web:1"}]}';
+    await writeFile(path, json + ' '.repeat(MAX_FILE_BYTES - json.length));
+    expect((await readTaskDefinitionFile(path)).body['family']).toBe('web');
+  });
+
+  it('refuses a file over 1 MiB without parsing it, and says why', async () => {
+    const path = join(dir, 'huge.json');
+    await writeFile(path, `{"family": "web", "pad": "${'x'.repeat(MAX_FILE_BYTES)}"}`);
+    await expect(readTaskDefinitionFile(path)).rejects.toThrow(
+      `task-definition: file "${path}" is larger than 1024 KiB, which no task definition is; check that the path names the task definition JSON`,
+    );
+  });
+
+  it('refuses an endless character device (/dev/zero) after reading 1 MiB of it', async () => {
+    const error = await readTaskDefinitionFile('/dev/zero').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TaskDefinitionError);
+    expect((error as Error).message).toMatch(/^task-definition: file "\/dev\/zero" is larger than 1024 KiB/);
+  });
+});
+
+describe('parseTaskDefinition: what ECS would refuse', () => {
+  const containers = (n: number): { name: string; image: string }[] =>
+    Array.from({ length: n }, (_, i) => ({ name: `c${i}`, image: `img:${i}` }));
+
+  it('refuses a container name given twice, naming it', () => {
+    const text = JSON.stringify({
+      family: 'web',
+      containerDefinitions: [
+        { name: 'web', image: 'a' },
+        { name: 'envoy', image: 'b' },
+        { name: 'web', image: 'c' },
+      ],
+    });
+    expect(thrown(() => parseTaskDefinition(text, 'td.json')).message).toBe(
+      'task-definition: td.json names container "web" twice; each container in a task definition needs its own name',
+    );
+  });
+
+  it(`takes ${MAX_CONTAINERS} containers and refuses ${MAX_CONTAINERS + 1}`, () => {
+    expect(MAX_CONTAINERS).toBe(10);
+    const ten = JSON.stringify({ family: 'web', containerDefinitions: containers(10) });
+    expect(containerNames(parseTaskDefinition(ten, 'td.json').body)).toHaveLength(10);
+    const eleven = JSON.stringify({ family: 'web', containerDefinitions: containers(11) });
+    expect(thrown(() => parseTaskDefinition(eleven, 'td.json')).message).toBe(
+      'task-definition: td.json has 11 containers; ECS takes at most 10 in a task definition',
+    );
+  });
+});
+
+describe('checkContainers: once the images are in place', () => {
+  const body = (...list: Record<string, unknown>[]): TaskDefinitionBody => ({
+    family: 'web',
+    containerDefinitions: list,
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['missing', { name: 'web' }],
+    ['empty', { name: 'web', image: '' }],
+    ['blank', { name: 'web', image: '   ' }],
+    ['not a string', { name: 'web', image: 42 }],
+  ])('refuses an image that is %s, naming the container and the inputs that give one', (_what, container) => {
+    expect(
+      thrown(() => checkContainers(body({ name: 'envoy', image: 'envoy:1' }, container), 'td.json')).message,
+    ).toBe(
+      'task-definition: td.json container "web" has no image; give it an "image" in the file, or set container-name and image (or images)',
+    );
+  });
+
+  it('refuses a definition whose every container is non-essential', () => {
+    expect(
+      thrown(() =>
+        checkContainers(
+          body(
+            { name: 'web', image: 'a', essential: false },
+            { name: 'envoy', image: 'b', essential: false },
+          ),
+          'td.json',
+        ),
+      ).message,
+    ).toBe(
+      'task-definition: td.json has no essential container; ECS needs at least one (set "essential": true on the main container)',
+    );
+  });
+
+  it('takes a container that leaves essential unset as essential (ECS’s default)', () => {
+    expect(() =>
+      checkContainers(
+        body({ name: 'web', image: 'a' }, { name: 'envoy', image: 'b', essential: false }),
+        'td.json',
+      ),
+    ).not.toThrow();
+  });
+
+  it('takes an image given only by the image input, once substituted', () => {
+    const fromFile = body({ name: 'web', essential: true });
+    expect(() => checkContainers(fromFile, 'td.json')).toThrow(TaskDefinitionError);
+    expect(() =>
+      checkContainers(substituteImages(fromFile, new Map([['web', 'web:2']])), 'td.json'),
+    ).not.toThrow();
+  });
+});
+
+describe('a refused file costs no AWS call', () => {
+  /** A driver any call of which fails the test: the file is judged before AWS is asked anything. */
+  const untouchable = new Proxy({} as ServiceDriver, {
+    get: (_target, property) => {
+      if (property === 'then') return undefined;
+      throw new Error(`the driver was used (${String(property)}) for a file that is refused locally`);
+    },
+  });
+  const current: TaskDefinitionRecord = {
+    arn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:7',
+    family: 'web',
+    revision: 7,
+    status: 'ACTIVE',
+    body: registered(),
+    tags: {},
+  };
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'taskdef-local-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each<[string, string, RegExp]>([
+    [
+      'duplicate names',
+      JSON.stringify({
+        family: 'web',
+        containerDefinitions: [
+          { name: 'a', image: 'x' },
+          { name: 'a', image: 'y' },
+        ],
+      }),
+      /names container "a" twice/,
+    ],
+    [
+      'too many containers',
+      JSON.stringify({
+        family: 'web',
+        containerDefinitions: Array.from({ length: 11 }, (_, i) => ({ name: `c${i}`, image: 'x' })),
+      }),
+      /has 11 containers/,
+    ],
+    [
+      'no image',
+      JSON.stringify({ family: 'web', containerDefinitions: [{ name: 'web' }] }),
+      /container "web" has no image/,
+    ],
+    [
+      'no essential container',
+      JSON.stringify({
+        family: 'web',
+        containerDefinitions: [{ name: 'web', image: 'x', essential: false }],
+      }),
+      /no essential container/,
+    ],
+  ])('%s', async (_what, text, message) => {
+    const path = join(dir, `${Math.random().toString(36).slice(2)}.json`);
+    await writeFile(path, text);
+    const settings = {
+      mode: 'deploy' as const,
+      taskDefinition: { kind: 'file' as const, path },
+      images: new Map<string, string>(),
+      rollbackTo: { kind: 'previous' as const },
+    };
+    await expect(resolveTarget(settings, untouchable, current)).rejects.toThrow(message);
+  });
+
+  it('/dev/zero', async () => {
+    const settings = {
+      mode: 'deploy' as const,
+      taskDefinition: { kind: 'file' as const, path: '/dev/zero' },
+      images: new Map<string, string>(),
+      rollbackTo: { kind: 'previous' as const },
+    };
+    await expect(resolveTarget(settings, untouchable, current)).rejects.toThrow(/larger than 1024 KiB/);
   });
 });
 

@@ -26,7 +26,7 @@ export class Redactor {
     }
   }
 
-  /** Registers the secret parts of a URL (user, password, query values) and the URL itself. */
+  /** Registers the secret parts of a URL: user, password, query values and the whole query. */
   addUrl(url: string): void {
     for (const secret of urlSecrets(url)) this.add(secret);
   }
@@ -68,8 +68,14 @@ export function urlSecrets(url: string): string[] {
   } catch {
     return [];
   }
-  const raw = [parsed.password, parsed.username, ...parsed.searchParams.values()];
-  if (parsed.search.length > 1) raw.push(parsed.search.slice(1));
+  const query = parsed.search.slice(1);
+  // searchParams decodes its values (`a%2Fb` -> `a/b`); the URL's text has them as written.
+  const written = query
+    .split('&')
+    .filter((pair) => pair.includes('='))
+    .map((pair) => pair.slice(pair.indexOf('=') + 1));
+  const raw = [parsed.password, parsed.username, ...parsed.searchParams.values(), ...written];
+  if (query !== '') raw.push(query);
   const out = new Set<string>();
   for (const value of raw) {
     if (value === '') continue;

@@ -322,10 +322,12 @@ export function readSettings(
   }
 
   const bakeTimeMs = take(INPUT.bakeTime, parseDuration(raw(INPUT.bakeTime), { allowZero: true }), 0);
-  if (bakeTimeMs > batchTimeoutMs) {
+  // batch-timeout counts from the batch's release and includes the bake time, which starts only once
+  // the batch is healthy: a bake time as long as the batch timeout can never pass either.
+  if (bakeTimeMs >= batchTimeoutMs) {
     complain(
       INPUT.bakeTime,
-      `${formatDuration(bakeTimeMs)} is longer than batch-timeout (${formatDuration(batchTimeoutMs)}), so no batch could pass; write a shorter bake-time, or raise batch-timeout`,
+      `${formatDuration(bakeTimeMs)} is not shorter than batch-timeout (${formatDuration(batchTimeoutMs)}), which includes it, so no batch could pass; write a shorter bake-time, or raise batch-timeout`,
     );
   }
   const drainOverlap = take(INPUT.drainOverlap, parseBoolean(raw(INPUT.drainOverlap)), true);

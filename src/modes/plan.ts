@@ -7,8 +7,7 @@
 //   const plan = await runPlan({ settings, driver, log: core });
 //   await reporter.finish('planned', plan.markdown);   // the check run concludes `neutral`
 //   await core.summary.addRaw(plan.markdown).write();
-// Pass `newTaskDefinition` when main has already built the body (file + images); otherwise runPlan
-// builds it the same way from settings.
+// What a deploy would deploy is resolved by resolveTarget (src/target.ts), the same call deploy makes.
 import { planBatches } from '../rollout/plan.js';
 import type { ServiceDriver, TargetGroupFacts } from '../rollout/port.js';
 import type { BatchPlan, ServiceView } from '../rollout/types.js';

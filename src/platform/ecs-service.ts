@@ -273,8 +273,12 @@ export function createEcsServiceDriver(options: EcsServiceDriverOptions): Servic
           .map((b) => b.serviceDeploymentArn)
           .filter((a): a is string => !!a)
           .slice(0, 20);
-        const views = await describeDeployments(arns);
-        return views.find((v) => v.targetTaskDefinitionArn === taskDefinitionArn);
+        // DescribeServiceDeployments does not promise to answer in the order asked: newest first
+        // is the listing's order, so the newest match wins whatever order ECS answers in.
+        const views = new Map((await describeDeployments(arns)).map((v) => [v.arn, v]));
+        return arns
+          .map((arn) => views.get(arn))
+          .find((v) => v !== undefined && v.targetTaskDefinitionArn === taskDefinitionArn);
       } catch (error) {
         throw driverError(error, `Listing the service deployments of ${where} failed`);
       }
