@@ -6,6 +6,12 @@
 
 /** Shorter values are masked by the runner but not replaced here: `***` for every `a` would garble every line. */
 const MIN_REPLACED_LENGTH = 3;
+/**
+ * URL parts shorter than this (`?debug=1`, `?verbose=true`) are not registered at all: masked, they
+ * would hide every `1` or `true` in the job's log. The action prints a URL only in its redacted
+ * form (`redactUrl`: no userinfo, no query), so they never reach a channel either way.
+ */
+const MIN_URL_SECRET_LENGTH = 5;
 
 export class Redactor {
   private readonly secrets = new Set<string>();
@@ -74,7 +80,15 @@ export function urlSecrets(url: string): string[] {
     .split('&')
     .filter((pair) => pair.includes('='))
     .map((pair) => pair.slice(pair.indexOf('=') + 1));
-  const raw = [parsed.password, parsed.username, ...parsed.searchParams.values(), ...written];
+  // A password is a secret however short (a 1- or 2-character one is still left to the runner's
+  // masking alone: replacing it here would garble every line); a user name or a query value only
+  // from MIN_URL_SECRET_LENGTH up.
+  const raw = [
+    ...(parsed.password.length >= MIN_REPLACED_LENGTH ? [parsed.password] : []),
+    ...[parsed.username, ...parsed.searchParams.values(), ...written].filter(
+      (v) => v.length >= MIN_URL_SECRET_LENGTH,
+    ),
+  ];
   if (query !== '') raw.push(query);
   const out = new Set<string>();
   for (const value of raw) {

@@ -75,9 +75,12 @@ export function classifyAwsError(error: unknown): Classified {
   const e = error as AwsErrorLike;
   const httpStatus = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
   const networkCode = networkCodeOf(e);
-  // The SDK names an AWS error after its code; a plain `Error` has no code of AWS's.
-  const code =
-    networkCode === undefined && typeof e.name === 'string' && e.name !== 'Error' ? e.name : undefined;
+  // The SDK names an AWS error after its code and marks it with $metadata / $fault; a JavaScript
+  // error (TypeError, a plain Error) carries no code of AWS's.
+  const fromAws = '$metadata' in e || '$fault' in e || '$retryable' in e;
+  const named = typeof e.name === 'string' && e.name !== 'Error' ? e.name : undefined;
+  const known = named !== undefined && (THROTTLING_CODES.has(named) || TRANSIENT_CODES.has(named));
+  const code = networkCode === undefined && (fromAws || known) ? named : undefined;
 
   let kind: ErrorKind = 'fatal';
   if (
