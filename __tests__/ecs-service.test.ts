@@ -1,6 +1,7 @@
 import { describe, it, expect, beforeEach } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
+  ClientException,
   AccessDeniedException,
   ClusterNotFoundException,
   ConflictException,
@@ -222,7 +223,12 @@ describe('task definitions', () => {
   it('an unknown task definition names the reference', async () => {
     ecsMock
       .on(DescribeTaskDefinitionCommand)
-      .rejects(Object.assign(new Error('Unable to describe task definition.'), { name: 'ClientException' }));
+      .rejects(
+        new ClientException({
+          message: 'Unable to describe task definition.',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
     await expect(driver.describeTaskDefinition('web:99')).rejects.toThrow(
       'Task definition "web:99" could not be read: ClientException: Unable to describe task definition.',
     );
