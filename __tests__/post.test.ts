@@ -11,6 +11,7 @@ import { createOctokit, readGithubContext } from '../src/report/github-client.js
 import type { Clock, DeploymentSettings, Snapshot, TaskView, TargetView } from '../src/rollout/types.js';
 import type { RolloutState } from '../src/state.js';
 import { githubEnv, HEAD_SHA, startFakeGithub, type FakeGithub } from './helpers/fake-github.js';
+import { within } from './helpers/eventually.js';
 
 const OLD = 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:11';
 const NEW = 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:12';
@@ -418,14 +419,20 @@ describe('installCancellation', () => {
   it('exits by itself within the grace period when only SIGINT comes', async () => {
     const proc = fakeProcess();
     const order: string[] = [];
+    let exited!: () => void;
+    const exit = new Promise<void>((resolve) => (exited = resolve));
     installCancellation({
       process: proc,
-      exit: (code) => order.push(`exit ${code}`),
+      exit: (code) => {
+        order.push(`exit ${code}`);
+        exited();
+      },
       beforeExit: () => order.push('save'),
       graceMs: 20,
     });
     proc.emit('SIGINT');
-    await new Promise((r) => setTimeout(r, 100));
+    expect(order).toEqual([]); // SIGINT alone does not end it at once: the rollout may restore first
+    await within('the exit at the end of a 20 ms grace period', exit);
     expect(order).toEqual(['save', 'exit 1']);
   });
 

@@ -56,6 +56,7 @@ export function createEcs(deps: EcsDeps): EcsPart {
       services: [...store.services.values()].map((s) => serviceShape(s, store, true)),
       tasks: [...store.tasks.values()].map((t) => ({ ...taskShape(t, true), privateIPv4Address: t.ip })),
     }),
+    onSchedulerPass: (listener) => running.onPass(listener),
     async stop() {
       if (stopped) return;
       stopped = true;
