@@ -35,6 +35,9 @@ export default {
       displayName: 'e2e',
       testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'],
       setupFilesAfterEnv: ['<rootDir>/__tests__/setup/e2e.ts'],
+      // Prints once which node runs dist/ (tools/node-runtime.ts), with a warning when it is not
+      // the action's runtime.
+      globalSetup: '<rootDir>/__tests__/setup/e2e-global.ts',
     },
   ],
 };

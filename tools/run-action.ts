@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeForDist } from './node-runtime.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -93,7 +94,11 @@ export function startAction(options: ActionRunOptions): RunningAction {
 
   const script = join(repoRoot, 'dist', entry, 'index.js');
   if (!existsSync(script)) throw new Error(`${script} does not exist: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [script], { env, cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(nodeForDist().path, [script], {
+    env,
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   let pending = '';
