@@ -36,6 +36,9 @@ export default {
       displayName: 'e2e',
       testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'],
       setupFilesAfterEnv: ['<rootDir>/__tests__/setup/e2e.ts'],
+      // Prints once which node runs dist/ (tools/node-runtime.ts), with a warning when it is not
+      // the action's runtime.
+      globalSetup: '<rootDir>/__tests__/setup/e2e-global.ts',
     },
     {
       // Validates the emulator calls an earlier run dumped to .tmp/e2e-calls/ against AWS's models.

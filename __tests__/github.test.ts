@@ -15,6 +15,7 @@ import {
   type EventKind,
   type FakeGithub,
 } from './helpers/fake-github.js';
+import { eventually } from './helpers/eventually.js';
 
 const OLD = 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:11';
 const NEW = 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:12';
@@ -94,9 +95,9 @@ function emitRollout(listener: (e: RolloutEvent) => void | Promise<void>): void 
   for (const e of events) expect(listener(e)).toBeUndefined(); // returns at once, never a promise to wait on
 }
 
-async function settle(): Promise<void> {
-  await new Promise((r) => setTimeout(r, 150));
-}
+/** Check-run PATCHes that carry progress (not the conclusion). */
+const progressUpdates = (): ReturnType<FakeGithub['find']> =>
+  gh.find('PATCH', /\/check-runs\/\d+$/).filter((u) => u.body['conclusion'] === undefined);
 
 describe('check run', () => {
   it('is created in_progress on the pushed commit, updated with progress, and concluded success with the summary', async () => {
@@ -104,7 +105,8 @@ describe('check run', () => {
     await r.start();
     expect(typeof r.checkRunId).toBe('number');
     emitRollout(r.listener);
-    await settle();
+    // finish() drops progress not yet sent: wait until GitHub has the progress update.
+    await eventually('a progress update of the check run', () => progressUpdates().length > 0);
     await r.finish('succeeded', '## Deployed web:12\n| batch | tasks |');
 
     const creates = gh.find('POST', /\/repos\/acme\/shop\/check-runs$/);
@@ -131,15 +133,30 @@ describe('check run', () => {
     expect(warnings).toEqual([]);
   });
 
-  it('throttles progress: no update sooner than the interval after the last one', async () => {
-    const r = reporter('push', {}, { progressIntervalMs: 60_000 });
-    await r.start();
+  it('throttles progress: no update sooner than the interval after the last one, by its own clock', async () => {
+    // The reporter's clock moves only when the test moves it; every read of it is counted.
+    let clock = 0;
+    let reads = 0;
+    const now = (): number => {
+      reads++;
+      return clock;
+    };
+    const r = reporter('push', {}, { progressIntervalMs: 20, now });
+    await r.start(); // the create is the last update, at 0
     emitRollout(r.listener);
     emitRollout(r.listener);
-    await settle();
+    // A throttled update waits on a timer and then reads the clock again. Three such re-checks with
+    // the clock short of the interval are the window: nothing may have been sent in it.
+    const before = reads;
+    await eventually('three re-checks of the progress throttle', () => reads >= before + 3);
     expect(gh.find('PATCH', /check-runs/)).toHaveLength(0);
+
+    clock = 20; // the interval has passed: the next re-check sends one update, with the latest state
+    await eventually('the held progress update', () => progressUpdates().length > 0);
+    expect(progressUpdates()).toHaveLength(1);
+    expect(JSON.stringify(progressUpdates()[0]?.body)).toContain('Batch 2/2');
     await r.finish('succeeded', 'done');
-    expect(gh.find('PATCH', /check-runs/)).toHaveLength(1);
+    expect(gh.find('PATCH', /check-runs/)).toHaveLength(2);
   });
 
   it('attaches to the pull request head SHA, never the merge commit', async () => {
@@ -247,10 +264,11 @@ describe('fallbacks', () => {
     const r = reporter('pull_request');
     await r.start();
     emitRollout(r.listener);
-    await settle();
+    // The start's pending status, then the progress one (finish() would drop it unsent).
+    await eventually('the progress status', () => gh.find('POST', /\/statuses\//).length >= 2);
     await r.finish('rolled-back', 'summary', failure);
     const statuses = gh.find('POST', /\/statuses\//);
-    expect(statuses.length).toBeGreaterThanOrEqual(2);
+    expect(statuses.map((s) => s.body['state'])).toEqual(['pending', 'pending', 'failure']);
     for (const s of statuses) {
       expect(s.path).toBe(`/repos/acme/shop/statuses/${HEAD_SHA}`);
       expect(s.body['context']).toBe('ECS deploy prod/web');
@@ -274,9 +292,8 @@ describe('fallbacks', () => {
       body: { message: 'Resource not accessible by integration' },
     });
     const r = reporter('pull_request');
-    await r.start();
+    await r.start(); // both denials are in: from here on nothing is sent, progress nor conclusion
     emitRollout(r.listener);
-    await settle();
     await r.finish('succeeded', 'ok');
     expect(gh.find('POST', /statuses\//)).toHaveLength(1);
     expect(warnings).toHaveLength(2);
@@ -317,10 +334,14 @@ describe('fallbacks', () => {
 });
 
 describe('deployments', () => {
+  const inProgressDeployments = (): number =>
+    gh.find('POST', /\/deployments\/\d+\/statuses$/).filter((s) => s.body['state'] === 'in_progress').length;
+
   it('opens a deployment for the commit, in_progress then success with auto_inactive, log and environment URLs', async () => {
     const r = reporter('push', { environment: 'production', environmentUrl: 'https://shop.example.com' });
     await r.start();
-    await settle();
+    // The deployment is opened after the check run, off start()'s promise: wait until it is in progress.
+    await eventually('the in_progress deployment status', () => inProgressDeployments() > 0);
     await r.finish('succeeded', 'ok');
     const deployments = gh.find('POST', /\/deployments$/);
     expect(deployments).toHaveLength(1);
@@ -344,7 +365,7 @@ describe('deployments', () => {
   it('marks the deployment failed on a rollback, for the PR head', async () => {
     const r = reporter('pull_request', { environment: 'staging' });
     await r.start();
-    await settle();
+    await eventually('the in_progress deployment status', () => inProgressDeployments() > 0);
     await r.finish('rolled-back', 'rolled back', failure);
     expect(gh.find('POST', /\/deployments$/)[0]?.body['ref']).toBe(HEAD_SHA);
     expect(gh.find('POST', /\/deployments\/\d+\/statuses$/).map((s) => s.body['state'])).toEqual([
@@ -360,7 +381,7 @@ describe('deployments', () => {
     });
     const r = reporter('push', { environment: 'production' });
     await r.start();
-    await settle();
+    await eventually('the refused deployment to be warned about', () => warnings.length > 0);
     await r.finish('succeeded', 'ok');
     expect(gh.find('POST', /\/deployments\/\d+\/statuses$/)).toHaveLength(0);
     expect(gh.find('PATCH', /check-runs/).at(-1)?.body['conclusion']).toBe('success');

@@ -12,6 +12,7 @@ import { FakeClock, FakeService, NEW, OLD, T0 } from './helpers/fake-service.js'
 import { formatLease, LEASE_TAG } from '../src/rollout/lease.js';
 import type { RolloutState } from '../src/state.js';
 import { githubEnv, HEAD_SHA, startFakeGithub, type FakeGithub } from './helpers/fake-github.js';
+import { within } from './helpers/eventually.js';
 
 const OWN: DeploymentSettings = { maximumPercent: 200, minimumHealthyPercent: 100 };
 const PACED: DeploymentSettings = { maximumPercent: 150, minimumHealthyPercent: 100 };
@@ -359,14 +360,20 @@ describe('installCancellation', () => {
   it('exits by itself within the grace period when only SIGINT comes', async () => {
     const proc = fakeProcess();
     const order: string[] = [];
+    let exited!: () => void;
+    const exit = new Promise<void>((resolve) => (exited = resolve));
     installCancellation({
       process: proc,
-      exit: (code) => order.push(`exit ${code}`),
+      exit: (code) => {
+        order.push(`exit ${code}`);
+        exited();
+      },
       beforeExit: () => order.push('save'),
       graceMs: 20,
     });
     proc.emit('SIGINT');
-    await new Promise((r) => setTimeout(r, 100));
+    expect(order).toEqual([]); // SIGINT alone does not end it at once: the rollout may restore first
+    await within('the exit at the end of a 20 ms grace period', exit);
     expect(order).toEqual(['save', 'exit 1']);
   });
 
@@ -417,11 +424,8 @@ describe('installCancellation', () => {
       expect(await until(() => out.includes('aborted'), 5_000)).toBe(true);
       expect(child.exitCode).toBeNull();
       child.kill('SIGTERM');
-      const code = await Promise.race([
-        exited,
-        new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5_000)),
-      ]);
-      expect(code).toBe(1);
+      // Bounded by a timer that is cleared: one left pending kept jest alive 5 s after the last test.
+      expect(await within('the child to exit after SIGTERM', exited)).toBe(1);
       expect(readFileSync(saved, 'utf8')).toBe('rolling-back');
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

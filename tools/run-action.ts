@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { actionNode } from './node-runtime.js';
+import { nodeForDist } from './node-runtime.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -192,7 +192,7 @@ export function startAction(options: ActionRunOptions): RunningAction {
 
   const script = join(repoRoot, 'dist', entry, 'index.js');
   if (!existsSync(script)) throw new Error(`${script} does not exist: run \`npm run build\` first`);
-  const node = actionNode();
+  const node = nodeForDist();
   const child = spawn(node.path, [script], { env, cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -92,8 +92,9 @@ describe('deploy', () => {
         'batch 3 done',
       ]);
 
-      // Outside view while it ran: ECS paced it in steps of 2 (never more than 6 + 2 tasks meant to
-      // run) and never let the healthy targets drop below 6.
+      // Every state the service went through while it ran (recorded at each scheduler pass and
+      // health transition, not sampled): ECS paced it in steps of 2 (never more than 6 + 2 tasks
+      // meant to run) and never let the healthy targets drop below 6.
       expect(samples.length).toBeGreaterThan(10);
       expect(Math.max(...samples.map((s) => s.live))).toBeLessThanOrEqual(8);
       expect(Math.min(...samples.map((s) => s.healthy))).toBeGreaterThanOrEqual(6);

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DescribeServicesCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import type { DeploymentConfiguration, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startEmulator, createScenario } from '../../emulator/src/index.js';
@@ -90,6 +90,9 @@ export interface HarnessOptions {
   scenario?: Partial<ScenarioSpec>;
 }
 
+/** The emulator behind each harness's scenario, so a watcher given only `info` can subscribe to it. */
+const emulators = new WeakMap<ScenarioInfo, Emulator>();
+
 /** Starts an emulator and a steady service of `desiredCount` healthy `web:1` tasks behind an ALB. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   requireDist();
@@ -134,6 +137,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       report: 'none',
       ...extra,
     });
+    emulators.set(info, emulator);
     return { emulator, info, dir, taskDefinitionFile, inputs, env, stop };
   } catch (error) {
     await stop();
@@ -407,44 +411,39 @@ export interface Sample {
 }
 
 /**
- * Samples the service every `everyMs` until stopped. Each figure comes from one API call, so it is
- * a consistent view of that one thing.
+ * Records the service after every change the emulator makes (each ECS scheduler pass, where tasks
+ * are launched and stopped, and each target health transition: Emulator.onChange), until stopped.
+ * Nothing is sampled, so nothing is missed: the maximum and minimum over the samples are the
+ * maximum and minimum the service went through, however slowly a loaded machine ran the rollout.
  */
-export function startSampler(info: ScenarioInfo, everyMs = 150): { stop(): Promise<Sample[]> } {
-  const { ecs, elbv2 } = emulatorClients(info.endpoint, info.region);
-  const samples: Sample[] = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      try {
-        const { taskArns = [] } = await ecs.send(
-          new ListTasksCommand({
-            cluster: info.cluster,
-            serviceName: info.service,
-            desiredStatus: 'RUNNING',
-          }),
-        );
-        const { TargetHealthDescriptions = [] } = await elbv2.send(
-          new DescribeTargetHealthCommand({ TargetGroupArn: info.targetGroupArns[0] }),
-        );
-        samples.push({
-          at: Date.now(),
-          live: taskArns.length,
-          healthy: TargetHealthDescriptions.filter((d) => d.TargetHealth?.State === 'healthy').length,
-        });
-      } catch {
-        // A missed sample is only a gap; the emulator's answers are asserted elsewhere.
-      }
-      await sleep(everyMs);
-    }
-  })();
+export function startSampler(info: ScenarioInfo): { stop(): Promise<Sample[]> } {
+  const emulator = emulators.get(info);
+  if (!emulator) throw new Error('startSampler: this scenario was not started by startHarness');
+  const group = `service:${info.service}`;
+  const [targetGroupArn] = info.targetGroupArns;
+  const take = (): Sample => {
+    const { ecs, elbv2 } = emulator.state() as {
+      ecs: { tasks: { clusterArn: string; group: string; desiredStatus: string }[] };
+      elbv2: { targetGroups: { arn: string; targets: { state: string }[] }[] };
+    };
+    return {
+      at: Date.now(),
+      live: ecs.tasks.filter(
+        (t) =>
+          t.clusterArn.endsWith(`/${info.cluster}`) && t.group === group && t.desiredStatus === 'RUNNING',
+      ).length,
+      healthy:
+        elbv2.targetGroups.find((g) => g.arn === targetGroupArn)?.targets.filter((t) => t.state === 'healthy')
+          .length ?? 0,
+    };
+  };
+  const samples: Sample[] = [take()];
+  const unsubscribe = emulator.onChange(() => samples.push(take()));
   return {
-    async stop() {
-      running = false;
-      await loop;
-      ecs.destroy();
-      elbv2.destroy();
-      return samples;
+    stop() {
+      unsubscribe();
+      samples.push(take());
+      return Promise.resolve(samples);
     },
   };
 }

@@ -73,6 +73,8 @@ export function fakeRuntime(clock: Clock): FakeRuntime {
       });
       listening.catch(() => undefined);
       return {
+        // These in-memory "apps" run, stop handling included, from the moment they exist.
+        started: Promise.resolve(),
         listening,
         onExit: (listener) => exitListeners.get(spec.taskId)!.push(listener),
         stop: () =>

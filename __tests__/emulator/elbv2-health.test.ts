@@ -2,11 +2,13 @@
 // by the emulator's target groups, observed through TargetRegistry.onChange and DescribeTargetHealth.
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
   DeregisterTargetsCommand,
   DescribeTargetHealthCommand,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { startHarness, setupGroup, startTarget, waitFor } from './elbv2-harness.js';
+import { startHarness, setupGroup, startTarget, SUBNETS, waitFor } from './elbv2-harness.js';
 import type { FakeTarget, Harness } from './elbv2-harness.js';
 import type { TargetHealthView } from '../../emulator/src/contracts.js';
 
@@ -184,16 +186,42 @@ describe('ELBv2 target health checks', () => {
 
   it('checks start only once a listener forwards to the group', async () => {
     const { targetGroupArn } = await setupGroup(h, { name: 'hc-unused', listener: false });
+    // A twin group with a listener, same interval, its target registered just after: its checks
+    // are the clock. Once the emulator has checked it twice (registration, then one interval), the
+    // unused group's target, registered first, would have been checked too if it were checked at all.
+    const twin = await setupGroup(h, { name: 'hc-twin' });
     const t = await target('127.0.0.17');
+    const clock = await target('127.0.0.20');
     await h.client.send(
       new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: [{ Id: t.ip, Port: t.port }] }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 400)); // more than one interval
+    await h.client.send(
+      new RegisterTargetsCommand({
+        TargetGroupArn: twin.targetGroupArn,
+        Targets: [{ Id: clock.ip, Port: clock.port }],
+      }),
+    );
+    await waitFor('two health checks of the twin group', () => (clock.healthChecks >= 2 ? true : undefined));
     expect(t.healthChecks).toBe(0);
     expect(h.elbv2.targets.health(targetGroupArn, { id: t.ip, port: t.port })).toMatchObject({
       state: 'unused',
       reason: 'Target.NotInUse',
     });
+
+    // Then a listener forwards to it: checks start and the target becomes healthy.
+    const lb = await h.client.send(
+      new CreateLoadBalancerCommand({ Name: 'hc-unused-alb', Subnets: SUBNETS }),
+    );
+    await h.client.send(
+      new CreateListenerCommand({
+        LoadBalancerArn: lb.LoadBalancers?.[0]?.LoadBalancerArn ?? '',
+        Protocol: 'HTTP',
+        Port: 80,
+        DefaultActions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }],
+      }),
+    );
+    await reached(t.ip, 'healthy');
+    expect(t.healthChecks).toBeGreaterThanOrEqual(1);
   });
 
   it('deregistering drains for deregistration_delay, without checks, then the target is gone', async () => {

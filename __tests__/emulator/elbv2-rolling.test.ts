@@ -89,8 +89,11 @@ describe('ELBv2 listener during a scheduler-driven rolling update', () => {
         },
         90_000,
       );
-      // A little more load on the new tasks alone.
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // A little more load on the new tasks alone: ten more requests served by revision 2.
+      const servedByV2 = traffic.snapshot().byTaskDefinition['roll:2'] ?? 0;
+      await waitFor('ten more requests served by roll:2 after the rollout', () =>
+        (traffic.snapshot().byTaskDefinition['roll:2'] ?? 0) >= servedByV2 + 10 ? true : undefined,
+      );
     } finally {
       ecs.destroy();
     }

@@ -45,7 +45,7 @@ afterEach(async () => {
     const tree = descendants(cli.child.pid as number);
     cli.child.kill('SIGKILL');
     for (const p of tree) killQuietly(p.pid);
-    await Promise.race([cli.exited, sleep(5000)]);
+    await exitOrTimeout(cli, 5000);
   }
 });
 
@@ -169,6 +169,23 @@ async function until(what: string, check: () => boolean, timeoutMs: number): Pro
   }
 }
 
+/**
+ * The CLI's exit, or 'timeout' after `ms`. The timer is cleared either way: one left pending kept
+ * jest's process alive for up to 30 s after the last test.
+ */
+async function exitOrTimeout(
+  cli: RunningCli,
+  ms: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+  try {
+    return await Promise.race([cli.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -228,7 +245,7 @@ describe('emulator CLI', () => {
     }
 
     cli.child.kill('SIGTERM');
-    const exit = await Promise.race([cli.exited, sleep(15_000).then(() => 'timeout' as const)]);
+    const exit = await exitOrTimeout(cli, 15_000);
     expect(exit).toEqual({ code: 0, signal: null });
     expect(cli.lines).toEqual([ready]);
     expect(await refused(`${endpoint}/_emulator/health`)).toBe(true);
@@ -236,7 +253,7 @@ describe('emulator CLI', () => {
 
   it('refuses a bad option value with the usage and exit code 2, before starting anything', async () => {
     const cli = startCli(['--seed', 'nonsense']);
-    const exit = await Promise.race([cli.exited, sleep(30_000).then(() => 'timeout' as const)]);
+    const exit = await exitOrTimeout(cli, 30_000);
     expect(exit).toEqual({ code: 2, signal: null });
     expect(cli.stderr()).toMatch(/--seed knows only "demo"[\s\S]*usage: npm run emulator/);
     expect(cli.lines).toEqual([]);
@@ -342,7 +359,7 @@ describe('emulator CLI', () => {
     expect(tasks).toHaveLength(6);
 
     cli.child.kill('SIGTERM');
-    const exit = await Promise.race([cli.exited, sleep(20_000).then(() => 'timeout' as const)]);
+    const exit = await exitOrTimeout(cli, 20_000);
     expect(exit).not.toBe('timeout');
     await until('every task process to exit', () => tasks.every((t) => !alive(t.pid)), 5000);
     expect(cli.lines).toHaveLength(2);

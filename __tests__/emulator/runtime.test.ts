@@ -76,6 +76,39 @@ function get(url: string, timeoutMs = 5000): Promise<Answer> {
   });
 }
 
+/**
+ * A request the app holds (`/slow`): `received` resolves at the app's interim 102 Processing, i.e.
+ * once the app has the request in hand; `answer` settles with the final answer or the error.
+ */
+function heldRequest(url: string, timeoutMs = 15_000): { received: Promise<void>; answer: Promise<Answer> } {
+  let onReceived!: () => void;
+  let onNoInterim!: (error: Error) => void;
+  const received = new Promise<void>((resolve, reject) => {
+    onReceived = resolve;
+    onNoInterim = reject;
+  });
+  const answer = new Promise<Answer>((resolve, reject) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('error', reject);
+    });
+    req.on('information', (info) => {
+      if (info.statusCode === 102) onReceived();
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms: ${url}`)));
+    req.on('error', reject);
+  });
+  // An answer (or error) before any 102 means the app never held the request: say so at once.
+  answer.then(
+    () => onNoInterim(new Error(`${url} answered without a 102 Processing first`)),
+    (error: Error) => onNoInterim(error),
+  );
+  return { received, answer };
+}
+
 async function refused(url: string): Promise<boolean> {
   try {
     await get(url, 1000);
@@ -85,15 +118,14 @@ async function refused(url: string): Promise<boolean> {
   }
 }
 
+/** Polls `check` every 20 ms until it holds; throws after `timeoutMs`. */
 async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Live task-app child pids of `ppid` (a zombie left for a non-reaping init counts as gone). */
 function childPids(ppid: number): number[] {
@@ -236,17 +268,26 @@ describe.each(['process', 'in-process'] as const)('%s task runtime', (kind) => {
     const spec = task('web:slow-start-15'); // 15 AWS s = 300 ms
     const began = Date.now();
     const handle = start(spec);
-    await sleep(150);
-    expect(await refused(`${base(spec)}/health`)).toBe(true);
+    // Probe from the start until it answers. A stalled machine can only make it answer later, never
+    // sooner, so "refused at first, and no answer before 300 ms" holds however loaded it is.
+    const probes: { afterMs: number; refused: boolean }[] = [];
+    await until('the slow-starting app to answer', async () => {
+      const wasRefused = await refused(`${base(spec)}/health`);
+      probes.push({ afterMs: Date.now() - began, refused: wasRefused });
+      return !wasRefused;
+    });
+    expect(probes[0]?.refused).toBe(true);
+    expect(probes.find((p) => !p.refused)?.afterMs).toBeGreaterThanOrEqual(290);
     await handle.listening;
     expect(Date.now() - began).toBeGreaterThanOrEqual(290);
     expect((await get(`${base(spec)}/health`)).status).toBe(200);
   });
 
   it('stopped during its slow start: exits 0 without ever listening', async () => {
-    const spec = task('web:slow-start-500');
+    const spec = task('web:slow-start-500'); // 10 s real: the stop lands inside it
     const handle = start(spec);
-    await sleep(100);
+    // Running with its SIGTERM handler in place: stopped now, it is in its slow start, not booting.
+    await handle.started;
     expect(await handle.stop()).toEqual([{ containerName: 'web', exitCode: 0 }]);
     await expect(handle.listening).rejects.toThrow(/before listening/);
   });
@@ -277,14 +318,16 @@ describe.each(['process', 'in-process'] as const)('%s task runtime', (kind) => {
   });
 
   it('SIGTERM: stops accepting, finishes the in-flight request, exits 0', async () => {
-    const spec = task('web:3');
+    // The request ends 300 ms after the app has it; SIGKILL would come 2.4 s after the stop: a wide
+    // margin, so only an app that does not finish its work gracefully can fail this.
+    const spec = task('web:3', { stopTimeoutSeconds: 120 });
     const handle = start(spec);
     await handle.listening;
-    const inFlight = get(`${base(spec)}/slow?ms=600`);
-    await sleep(100); // let the request reach the app
+    const inFlight = heldRequest(`${base(spec)}/slow?ms=300`);
+    await inFlight.received; // the app holds it: in flight when SIGTERM comes
     const stopped = handle.stop();
     await until('new connections to be refused', () => refused(`${base(spec)}/health`), 3000);
-    const answer = await inFlight;
+    const answer = await inFlight.answer;
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body)).toMatchObject({ taskId: spec.taskId });
     expect(await stopped).toEqual([{ containerName: 'web', exitCode: 0 }]);
@@ -294,11 +337,12 @@ describe.each(['process', 'in-process'] as const)('%s task runtime', (kind) => {
     const spec = task('web:3', { stopTimeoutSeconds: 10 }); // 200 ms
     const handle = start(spec);
     await handle.listening;
-    const inFlight = get(`${base(spec)}/slow?ms=10000`).then(
+    const held = heldRequest(`${base(spec)}/slow?ms=10000`);
+    const inFlight = held.answer.then(
       () => 'answered',
       (error: NodeJS.ErrnoException) => error.code ?? error.message,
     );
-    await sleep(100);
+    await held.received;
     expect(await handle.stop()).toEqual([
       { containerName: 'web', exitCode: 137, reason: 'SIGKILL after stop timeout' },
     ]);
@@ -309,11 +353,12 @@ describe.each(['process', 'in-process'] as const)('%s task runtime', (kind) => {
     const spec = task('web:3');
     const handle = start(spec);
     await handle.listening;
-    const inFlight = get(`${base(spec)}/slow?ms=10000`).then(
+    const held = heldRequest(`${base(spec)}/slow?ms=10000`);
+    const inFlight = held.answer.then(
       () => 'answered',
       () => 'dropped',
     );
-    await sleep(100);
+    await held.received;
     const exits: ContainerExit[] = [];
     handle.onExit((exit) => exits.push(exit));
     handle.kill();

@@ -191,6 +191,12 @@ export interface ContainerExit {
 }
 
 export interface TaskHandle {
+  /**
+   * Resolves once every container runs with its stop handling in place (a process: its SIGTERM
+   * handler), before any slow start ends; rejects if one exits first. A test hook: the scheduler
+   * does not use it; a test awaits it to stop a task during its slow start, not during boot.
+   */
+  readonly started: Promise<void>;
   /** Resolves once every container with a port listens (after any slow start); rejects if one exits first. */
   readonly listening: Promise<void>;
   /** Each container's exit, once. */
@@ -241,5 +247,7 @@ export interface EcsPart {
   protocol: ServiceProtocol;
   /** JSON-able view of clusters, task definitions, services (with deployments), tasks. */
   state(): unknown;
+  /** Test hook: `listener` runs after every scheduler pass (see Scheduler.onPass); returns the unsubscribe. */
+  onSchedulerPass(listener: () => void): () => void;
   stop(): Promise<void>;
 }

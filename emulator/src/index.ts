@@ -77,6 +77,12 @@ export interface Emulator {
   clearFaults(): void;
   setThrottling(throttling: boolean | ThrottleConfig): void;
   listeners(): ListenerEndpoint[];
+  /**
+   * Test hook: `listener` runs after every ECS scheduler pass (when tasks are launched and stopped)
+   * and every ELBv2 target health transition, so an observer that reads state() there sees every
+   * state a rollout passes through instead of sampling some of them. Returns the unsubscribe.
+   */
+  onChange(listener: () => void): () => void;
   /** What the demo seed made, when `seed: 'demo'`. */
   readonly demo?: DemoInfo;
   /** Closes the server, ECS, ELBv2 and the task runtime: no task process outlives it. */
@@ -155,6 +161,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       log,
     });
     const endpoint = server.endpoint;
+    const changeListeners = new Set<() => void>();
+    const changed = (): void => {
+      for (const listener of changeListeners) listener();
+    };
+    ecsPart.onSchedulerPass(changed);
+    elbv2Part.targets.onChange(changed);
     const emulator: Emulator = {
       endpoint,
       region,
@@ -166,6 +178,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       clearFaults: () => faults.clear(),
       setThrottling: (throttling) => throttler.configure(throttleConfig(throttling)),
       listeners: () => elbv2Part.listeners(),
+      onChange(listener) {
+        changeListeners.add(listener);
+        return () => changeListeners.delete(listener);
+      },
       stop,
     };
     // The seed's own calls are setup, not something a test should find in the log.

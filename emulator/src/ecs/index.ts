@@ -65,6 +65,7 @@ export function createEcs(deps: EcsDeps): EcsPart {
       tasks: [...store.tasks.values()].map((t) => ({ ...taskShape(t, true), privateIPv4Address: t.ip })),
       serviceDeployments: [...store.serviceDeployments.values()].map((r) => deploymentShape(store, r)),
     }),
+    onSchedulerPass: (listener) => running.onPass(listener),
     async stop() {
       if (stopped) return;
       stopped = true;

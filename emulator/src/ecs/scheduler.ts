@@ -29,6 +29,12 @@ export interface SchedulerDeps {
 export interface Scheduler {
   /** Run a reconcile soon (coalesced). */
   poke(): void;
+  /**
+   * Calls `listener` after every pass (every service reconciled once). A test hook: a pass is when
+   * the scheduler launches and stops tasks, so "nothing launched after N passes" is a window the
+   * scheduler defines, and an observer sees every state it leaves. Returns the unsubscribe.
+   */
+  onPass(listener: () => void): () => void;
   stop(): void;
 }
 
@@ -51,6 +57,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   let stopped = false;
   /** Tasks whose unhealthy event has been posted, so it is posted once per task. */
   const reported = new Set<string>();
+  const passListeners = new Set<() => void>();
 
   const tick = (): void => {
     scheduled = undefined;
@@ -65,6 +72,15 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       deps.log(
         `ecs: scheduler tick failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
       );
+    }
+    for (const listener of passListeners) {
+      try {
+        listener();
+      } catch (error) {
+        deps.log(
+          `ecs: a scheduler pass listener threw: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
     }
   };
   const timer = clock.every(TICK_REAL_MS / 1000 / clock.scale, tick);
@@ -290,6 +306,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   return {
     poke() {
       if (!stopped && scheduled === undefined) scheduled = setImmediate(tick);
+    },
+    onPass(listener) {
+      passListeners.add(listener);
+      return () => passListeners.delete(listener);
     },
     stop() {
       stopped = true;

@@ -11,6 +11,12 @@ export interface ContainerEnd {
 }
 
 export interface ContainerRun {
+  /**
+   * Resolves once the container runs with its SIGTERM handler in place (before any slow start
+   * ends); rejects if it ends first. Nothing in the emulator waits on it: a test does, to stop a
+   * container in its slow start rather than while its process is still booting.
+   */
+  readonly started: Promise<void>;
   /** Resolves once the app listens (an idle container: once it runs); rejects if it ends first. */
   readonly ready: Promise<void>;
   /** Resolves once, when the container has ended. */

@@ -15,14 +15,18 @@ export function runContainerInProcess(launch: ContainerLaunch, label: string): C
     endedBeforeListening: endedEarly,
   } = containerEnding(label, (deliver) => setImmediate(deliver));
 
+  // Inside this process a container runs, with its stop handling in place, from the moment it exists.
+  const started = Promise.resolve();
+
   if (launch.crashOnStart) {
     end({ exitCode: 1 });
-    return { ready: endedEarly(), ended, terminate: () => {}, kill: () => {} };
+    return { started: endedEarly(), ready: endedEarly(), ended, terminate: () => {}, kill: () => {} };
   }
 
   if (!launch.app) {
     // A container without a port: nothing to serve, it just runs until stopped.
     return {
+      started,
       ready: Promise.resolve(),
       ended,
       terminate: () => end({ exitCode: 0 }),
@@ -44,6 +48,7 @@ export function runContainerInProcess(launch: ContainerLaunch, label: string): C
     endedEarly(),
   ]);
   return {
+    started,
     ready,
     ended,
     terminate: () => {

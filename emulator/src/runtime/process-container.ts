@@ -31,13 +31,19 @@ export function spawnContainer(
 
   const { ended, end, hasEnded, endedBeforeListening } = containerEnding(label);
 
-  const ready = new Promise<void>((resolve, reject) => {
-    child.on('message', (message: unknown) => {
-      if (typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'ready')
-        resolve();
+  /** Resolves at the child's IPC message `type` ('started', 'ready'); rejects if it ends first. */
+  const told = (type: string): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      child.on('message', (message: unknown) => {
+        if (typeof message === 'object' && message !== null && (message as { type?: unknown }).type === type)
+          resolve();
+      });
+      endedBeforeListening().catch(reject);
     });
-    endedBeforeListening().catch(reject);
-  });
+  const started = told('started');
+  const ready = told('ready');
+  // Nothing may have to await `started`; an unawaited rejection must not take the emulator down.
+  started.catch(() => {});
 
   child.on('exit', (code, signal) => {
     const exitCode = code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : null);
@@ -56,6 +62,7 @@ export function spawnContainer(
   };
   return {
     pid: child.pid,
+    started,
     ready,
     ended,
     terminate: () => signal('SIGTERM'),

@@ -5,8 +5,9 @@
 // Answers: a path containing "health" answers 200 `ok`, or 500 `unhealthy` per the behaviour; any
 // other path answers 200 with a JSON body naming the task definition, revision, task id and
 // container, or 500 for the fraction `errorRate`. `/slow?ms=N` holds the request N ms first (tests
-// use it to keep a request in flight across SIGTERM). Every answer carries `x-task-definition` and
-// `x-task-id`.
+// use it to keep a request in flight across SIGTERM), after an interim `102 Processing` sent the
+// moment the app has the request, so a client can tell that it is in flight rather than guess with a
+// sleep. Every answer carries `x-task-definition` and `x-task-id`.
 //
 // Test-only control path: `POST /_emulator/health/fail` makes the health path answer 500 from then
 // on, `POST /_emulator/health/pass` puts it back to what the behaviour says. It exists only so an
@@ -64,8 +65,11 @@ export function createTaskApp(config, deps = {}) {
     };
     const slowMs = path === '/slow' ? slowMsOf(req.url) : 0;
     const timer = slowMs > 0 ? setTimeout(answer, slowMs) : undefined;
-    if (timer) pending.add(timer);
-    else answer();
+    if (timer) {
+      pending.add(timer);
+      // Interim answer (Node's client emits 'information'): "the app holds your request now".
+      res.writeProcessing();
+    } else answer();
   });
 
   function send(res, status, contentType, body) {

@@ -1,6 +1,7 @@
 // Entry of one container run as a real child process by the 'process' runtime. Reads its settings
 // from EMULATOR_TASK_CHILD (JSON: { crashOnStart, app } where app is a TaskAppConfig, or null for a
-// container without a port), tells the parent over IPC when it listens, and follows the container
+// container without a port), tells the parent over IPC when it runs ('started': its SIGTERM handler
+// is in place) and when it listens ('ready'), and follows the container
 // contract ECS relies on: SIGTERM -> stop accepting, finish in-flight requests, exit 0. The parent
 // sends SIGKILL itself when the stop timeout passes.
 import process from 'node:process';
@@ -25,12 +26,14 @@ if (!settings.app) {
     clearInterval(idle);
     process.exit(0);
   });
+  process.send?.({ type: 'started' });
   process.send?.({ type: 'ready' });
 } else {
   const app = createTaskApp(settings.app);
   process.on('SIGTERM', () => {
     app.close().then(() => process.exit(0));
   });
+  process.send?.({ type: 'started' });
   app.listening.then(
     (listened) => {
       if (listened) process.send?.({ type: 'ready' });

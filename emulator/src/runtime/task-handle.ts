@@ -30,9 +30,11 @@ export function createTaskHandle(spec: TaskSpec, runs: ContainerRun[], clock: Cl
   const listeners: Array<(exit: ContainerExit) => void> = [];
   let stopping: Promise<ContainerExit[]> | undefined;
 
+  const started = Promise.all(runs.map((run) => run.started)).then(() => undefined);
   const listening = Promise.all(runs.map((run) => run.ready)).then(() => undefined);
-  // The scheduler may never await `listening` (it learns of a crash through onExit); a rejection
-  // nobody handles must not take the emulator down.
+  // The scheduler may never await `started` or `listening` (it learns of a crash through onExit); a
+  // rejection nobody handles must not take the emulator down.
+  started.catch(() => {});
   listening.catch(() => {});
 
   const ended = Promise.all(
@@ -58,6 +60,7 @@ export function createTaskHandle(spec: TaskSpec, runs: ContainerRun[], clock: Cl
   );
 
   const handle: RunningTask = {
+    started,
     listening,
     ended,
     onExit(listener) {

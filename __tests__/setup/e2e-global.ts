@@ -1,0 +1,20 @@
+// Once per run of the `e2e` group (jest globalSetup): say which node runs dist/, and warn, loudly and
+// as a GitHub annotation, when it is not the action's runtime (tools/node-runtime.ts decides).
+// jest loads this file with node's own ESM loader, outside its module map (no `.js` -> `.ts`), so
+// the tool is imported through tsx, as `npm run` scripts run the tools.
+import { tsImport } from 'tsx/esm/api';
+import type * as NodeRuntimeModule from '../../tools/node-runtime.js';
+
+export default async function announceDistNode(): Promise<void> {
+  const { actionNodeMajor, nodeForDist } = (await tsImport(
+    '../../tools/node-runtime.ts',
+    import.meta.url,
+  )) as typeof NodeRuntimeModule;
+  const node = nodeForDist();
+  process.stdout.write(
+    `\ne2e: dist/ runs on Node ${node.version} (${node.path}); action.yml runs it on node${actionNodeMajor()}; ` +
+      `the tests themselves run on ${process.version}.\n`,
+  );
+  if (node.warning)
+    process.stdout.write(`::warning title=e2e tests dist/ on another node::${node.warning}\n`);
+}
