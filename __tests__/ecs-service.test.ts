@@ -221,14 +221,12 @@ describe('task definitions', () => {
   });
 
   it('an unknown task definition names the reference', async () => {
-    ecsMock
-      .on(DescribeTaskDefinitionCommand)
-      .rejects(
-        new ClientException({
-          message: 'Unable to describe task definition.',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    ecsMock.on(DescribeTaskDefinitionCommand).rejects(
+      new ClientException({
+        message: 'Unable to describe task definition.',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     await expect(driver.describeTaskDefinition('web:99')).rejects.toThrow(
       'Task definition "web:99" could not be read: ClientException: Unable to describe task definition.',
     );

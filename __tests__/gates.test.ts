@@ -26,12 +26,21 @@ const events = [
 ];
 
 describe('noteTargetReasons: the reason code the action saw itself', () => {
-  const reason = { reason: 'Target.ResponseCodeMismatch', description: 'Health checks failed with these codes: [500]' };
+  const reason = {
+    reason: 'Target.ResponseCodeMismatch',
+    description: 'Health checks failed with these codes: [500]',
+  };
   it('keeps the last unhealthy reason of each NEW task, by IP, and nothing of old tasks', () => {
-    const s = snapshot({ tasks: [...fresh(1, { target: 'unhealthy' }), ...old(1, { target: 'unhealthy' })], targetReason: reason });
+    const s = snapshot({
+      tasks: [...fresh(1, { target: 'unhealthy' }), ...old(1, { target: 'unhealthy' })],
+      targetReason: reason,
+    });
     const seen = noteTargetReasons(new Map(), s, NEW);
     expect([...seen.entries()]).toEqual([
-      ['10.1.0.1', 'unhealthy in target group web (Target.ResponseCodeMismatch: Health checks failed with these codes: [500])'],
+      [
+        '10.1.0.1',
+        'unhealthy in target group web (Target.ResponseCodeMismatch: Health checks failed with these codes: [500])',
+      ],
     ]);
   });
 
@@ -51,9 +60,16 @@ describe('noteTargetReasons: the reason code the action saw itself', () => {
         stoppedReason: `Task failed ELB health checks in (target-group ${TG1})`,
       }),
     });
-    const seen = new Map([['10.1.0.1', 'unhealthy in target group web (Target.ResponseCodeMismatch: Health checks failed with these codes: [500])']]);
+    const seen = new Map([
+      [
+        '10.1.0.1',
+        'unhealthy in target group web (Target.ResponseCodeMismatch: Health checks failed with these codes: [500])',
+      ],
+    ]);
     const f = taskStoppedGate(s, { ...ctx, seenReasons: seen });
-    expect(f?.message).toContain('ELB said: unhealthy in target group web (Target.ResponseCodeMismatch: Health checks failed with these codes: [500])');
+    expect(f?.message).toContain(
+      'ELB said: unhealthy in target group web (Target.ResponseCodeMismatch: Health checks failed with these codes: [500])',
+    );
     expect(taskStoppedGate(s, ctx)?.message).not.toContain('ELB said');
   });
 });
@@ -270,17 +286,32 @@ describe('HTTP checks', () => {
       last: 'status 503',
     });
     s = nextStreak(s, { error: 'connect ECONNREFUSED 127.0.0.1:80' }, ranges, T0 + 2);
-    expect(s).toMatchObject({ consecutiveFailures: 2, passed: false, last: 'connect ECONNREFUSED 127.0.0.1:80' });
+    expect(s).toMatchObject({
+      consecutiveFailures: 2,
+      passed: false,
+      last: 'connect ECONNREFUSED 127.0.0.1:80',
+    });
     s = nextStreak(s, {}, ranges, T0 + 3);
     expect(s.last).toBe('no answer');
     s = nextStreak(s, { status: 200 }, ranges, T0 + 4);
-    expect(s).toEqual({ url: 'http://u:pw@lb/health', shown, consecutiveFailures: 0, passed: true, checkedAt: T0 + 4 });
+    expect(s).toEqual({
+      url: 'http://u:pw@lb/health',
+      shown,
+      consecutiveFailures: 0,
+      passed: true,
+      checkedAt: T0 + 4,
+    });
   });
 
   it('fails at the threshold, naming the URL as it may be shown (never with its credentials) and the last answer', () => {
     const streaks: HttpCheckStreak[] = [
       { url: 'http://lb/ok', shown: 'http://lb/ok', consecutiveFailures: 1 },
-      { url: 'http://u:pw@lb/health?token=t0k', shown: 'http://***@lb/health?***', consecutiveFailures: 3, last: 'status 502' },
+      {
+        url: 'http://u:pw@lb/health?token=t0k',
+        shown: 'http://***@lb/health?***',
+        consecutiveFailures: 3,
+        last: 'status 502',
+      },
     ];
     expect(httpCheckGate(streaks, 4, ctx)).toBeUndefined();
     const s = snapshot({ tasks: [], events });

@@ -88,20 +88,35 @@ describe('planBatches: each release lets ECS start exactly its batch, in either 
           check(plan.batchSize === b, `${where}: batchSize ${plan.batchSize}, want ${b}`);
           check(plan.maxUnavailable === u, `${where}: maxUnavailable ${plan.maxUnavailable}, want ${u}`);
           check(ecsMax(n, plan.hold.maximumPercent) === n, `${where}: the hold lets ECS start tasks`);
-          check(ecsMin(n, plan.hold.minimumHealthyPercent) === n, `${where}: the hold lets ECS stop healthy tasks`);
+          check(
+            ecsMin(n, plan.hold.minimumHealthyPercent) === n,
+            `${where}: the hold lets ECS stop healthy tasks`,
+          );
           plan.batches.forEach((size, i) => {
             const release = plan.releases[i];
             const at = `${where} batch ${i + 1}`;
             if (!release) return check(false, `${at}: no release`);
-            check(mostStarted(n, release) === size, `${at}: ECS may start ${mostStarted(n, release)}, not ${size}`);
+            check(
+              mostStarted(n, release) === size,
+              `${at}: ECS may start ${mostStarted(n, release)}, not ${size}`,
+            );
             // Capacity: never fewer healthy than N minus what the batch may stop first.
-            check(ecsMin(n, release.minimumHealthyPercent) === n - Math.min(u, size), `${at}: floor ${release.minimumHealthyPercent}%`);
+            check(
+              ecsMin(n, release.minimumHealthyPercent) === n - Math.min(u, size),
+              `${at}: floor ${release.minimumHealthyPercent}%`,
+            );
             // The smallest maximum that does it: one less would start fewer.
             if (release.maximumPercent > 100)
-              check(ecsMax(n, release.maximumPercent - 1) < ecsMax(n, release.maximumPercent), `${at}: maximumPercent not the smallest`);
+              check(
+                ecsMax(n, release.maximumPercent - 1) < ecsMax(n, release.maximumPercent),
+                `${at}: maximumPercent not the smallest`,
+              );
           });
           check(plan.batches.reduce((a, x) => a + x, 0) === n, `${where}: batches do not add up to N`);
-          check(plan.batches.slice(0, -1).every((x) => x === b), `${where}: a batch other than the last is not b`);
+          check(
+            plan.batches.slice(0, -1).every((x) => x === b),
+            `${where}: a batch other than the last is not b`,
+          );
           check(plan.notes === undefined, `${where}: notes ${JSON.stringify(plan.notes)}`);
         }
       }
@@ -128,7 +143,10 @@ describe('planBatches: each release lets ECS start exactly its batch, in either 
           const last = plan.releases.at(-1);
           if (!last) throw new Error(`${where}: no last release`);
           expectWith(mostStarted(n, last), where).toBeGreaterThanOrEqual(lastSize);
-          expectWith(plan.batches.reduce((a, x) => a + x, 0), where).toBe(n);
+          expectWith(
+            plan.batches.reduce((a, x) => a + x, 0),
+            where,
+          ).toBe(n);
           expectWith(plan.notes !== undefined, where).toBe(plan.batchSize !== b || plan.maxUnavailable !== u);
         }
       }
@@ -161,8 +179,12 @@ describe('planBatches: edges', () => {
   });
 
   it('batch size 0 or 0% still moves one task at a time', () => {
-    expect(planBatches({ desired: 4, batchSize: count(0), maxUnavailable: count(0) }).batches).toEqual([1, 1, 1, 1]);
-    expect(planBatches({ desired: 4, batchSize: pct(0), maxUnavailable: count(0) }).batches).toEqual([1, 1, 1, 1]);
+    expect(planBatches({ desired: 4, batchSize: count(0), maxUnavailable: count(0) }).batches).toEqual([
+      1, 1, 1, 1,
+    ]);
+    expect(planBatches({ desired: 4, batchSize: pct(0), maxUnavailable: count(0) }).batches).toEqual([
+      1, 1, 1, 1,
+    ]);
   });
 
   it('percent of small N rounds the batch up and the unavailability down, and u never exceeds b', () => {
@@ -173,7 +195,9 @@ describe('planBatches: edges', () => {
     // 30% of 10 is 3, not 4 (float noise: 10 * 30 / 100).
     expect(planBatches({ desired: 10, batchSize: pct(30), maxUnavailable: count(0) }).batchSize).toBe(3);
     expect(planBatches({ desired: 7, batchSize: pct(30), maxUnavailable: count(0) }).batchSize).toBe(3);
-    expect(planBatches({ desired: 10, batchSize: count(2), maxUnavailable: count(5) }).maxUnavailable).toBe(2);
+    expect(planBatches({ desired: 10, batchSize: count(2), maxUnavailable: count(5) }).maxUnavailable).toBe(
+      2,
+    );
   });
 
   it('max unavailable of a whole batch: stop first, start after, no surge', () => {

@@ -1,6 +1,7 @@
 // Shared by the end-to-end tests: each test starts its own emulator and scenario, runs the BUNDLED
 // action (dist/main, dist/post) as a runner would, and then inspects the service through the real
 // AWS SDK, the same view a user has in AWS. Every wait here is bounded; every emulator is stopped.
+import { expect } from '@jest/globals';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,16 +14,29 @@ import type { Emulator, EmulatorOptions, ScenarioInfo, ScenarioSpec } from '../.
 import { describeServiceTasks, emulatorClients } from '../../emulator/src/scenario.js';
 import type { CallRecord } from '../../emulator/src/contracts.js';
 import { startAction, runAction } from '../../tools/run-action.js';
+import { writeCallRecords } from '../helpers/aws-model/index.js';
 import type { ActionRun, ActionRunOptions, RunningAction } from '../../tools/run-action.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 /**
- * Real seconds per AWS second. With the health check below (every 5 s, 2 checks to healthy) and a
- * 10 s deregistration delay, a batch settles in about 1.5 real seconds, while the health check's
- * 4 s timeout (200 ms real) still leaves a busy 2-core machine room to answer.
+ * Real seconds per AWS second. With a 10 s task start, the health check below (every 5 s; a new
+ * target is healthy after one passing check) and a 10 s deregistration delay, a batch passes in
+ * about a real second, while the health check's 4 s timeout (200 ms real) still leaves a busy
+ * 2-core machine room to answer.
  */
 export const TIME_SCALE = 0.05;
+
+/**
+ * AWS seconds from a task's launch to its containers starting (Fargate's provisioning and image
+ * pull). Besides being realistic, it is the window in which the action, having released a batch,
+ * sees it launched and holds the service again (500 ms real here; tens of seconds on AWS).
+ */
+export const TASK_START_SECONDS = 10;
+
+/** Where every harness's emulator calls go, for the `records` checks run after the e2e group. */
+export const CALLS_DIR = join(repoRoot, '.tmp', 'e2e-calls');
+let dumped = 0;
 
 export const HEALTH_CHECK = {
   intervalSeconds: 5,
@@ -96,10 +110,24 @@ const emulators = new WeakMap<ScenarioInfo, Emulator>();
 /** Starts an emulator and a steady service of `desiredCount` healthy `web:1` tasks behind an ALB. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   requireDist();
-  const emulator = await startEmulator({ port: 0, timeScale: TIME_SCALE, ...options.emulator });
+  const emulator = await startEmulator({
+    port: 0,
+    timeScale: TIME_SCALE,
+    taskStartSeconds: TASK_START_SECONDS,
+    recordWire: true,
+    ...options.emulator,
+  });
   const dir = mkdtempSync(join(tmpdir(), 'ecs-rolling-deploy-e2e-'));
+  let dumpedHere = false;
   const stop = async (): Promise<void> => {
     try {
+      // Every call of the run, checked against AWS's models (and the README's IAM policy) by the
+      // `records` group after the e2e group.
+      if (!dumpedHere) {
+        dumpedHere = true;
+        const test = (expect.getState().testPath ?? 'e2e').replace(/^.*\//, '').replace(/\.test\.ts$/, '');
+        writeCallRecords(CALLS_DIR, `${test}-${process.pid}-${++dumped}`, emulator.calls());
+      }
       await emulator.stop();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -122,13 +150,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     });
     // The scenario's own setup calls are not what a test asserts on.
     emulator.clearCalls();
+    // The step names it relative to the workspace (GITHUB_WORKSPACE), as a workflow does.
     const taskDefinitionFile = join(dir, 'task-definition.json');
     writeFileSync(taskDefinitionFile, JSON.stringify(definition, null, 2));
     const env = { AWS_ENDPOINT_URL: emulator.endpoint, AWS_REGION: emulator.region };
     const inputs = (extra: Record<string, string> = {}): Record<string, string> => ({
       cluster: info.cluster,
       service: info.service,
-      'task-definition': taskDefinitionFile,
+      'task-definition': 'task-definition.json',
       'container-name': CONTAINER,
       'batch-size': '2',
       'batch-timeout': '60s',
@@ -185,7 +214,13 @@ function actionOptions(
   inputs: Record<string, string>,
   options: Partial<ActionRunOptions>,
 ): ActionRunOptions {
-  return { inputs, timeoutMs: RUN_TIMEOUT_MS, ...options, env: { ...h.env, ...options.env } };
+  return {
+    inputs,
+    timeoutMs: RUN_TIMEOUT_MS,
+    workspace: h.dir,
+    ...options,
+    env: { ...h.env, ...options.env },
+  };
 }
 
 /**

@@ -2,10 +2,14 @@
 // as a GitHub annotation, when it is not the action's runtime (tools/node-runtime.ts decides).
 // jest loads this file with node's own ESM loader, outside its module map (no `.js` -> `.ts`), so
 // the tool is imported through tsx, as `npm run` scripts run the tools.
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import type * as NodeRuntimeModule from '../../tools/node-runtime.js';
 
 export default async function announceDistNode(): Promise<void> {
+  // The calls a previous run dumped are not this run's: the `records` group checks this run's only.
+  rmSync(fileURLToPath(new URL('../../.tmp/e2e-calls/', import.meta.url)), { recursive: true, force: true });
   const { actionNodeMajor, nodeForDist } = (await tsImport(
     '../../tools/node-runtime.ts',
     import.meta.url,

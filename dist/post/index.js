@@ -67467,8 +67467,12 @@ function classifyAwsError(error) {
     const e = error;
     const httpStatus = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
     const networkCode = networkCodeOf(e);
-    // The SDK names an AWS error after its code; a plain `Error` has no code of AWS's.
-    const code = networkCode === undefined && typeof e.name === 'string' && e.name !== 'Error' ? e.name : undefined;
+    // The SDK names an AWS error after its code and marks it with $metadata / $fault; a JavaScript
+    // error (TypeError, a plain Error) carries no code of AWS's.
+    const fromAws = '$metadata' in e || '$fault' in e || '$retryable' in e;
+    const named = typeof e.name === 'string' && e.name !== 'Error' ? e.name : undefined;
+    const known = named !== undefined && (THROTTLING_CODES.has(named) || TRANSIENT_CODES.has(named));
+    const code = networkCode === undefined && (fromAws || known) ? named : undefined;
     let kind = 'fatal';
     if ((code !== undefined && THROTTLING_CODES.has(code)) ||
         e.$retryable?.throttling === true ||
@@ -68039,8 +68043,12 @@ function createEcsServiceDriver(options) {
                     .map((b) => b.serviceDeploymentArn)
                     .filter((a) => !!a)
                     .slice(0, 20);
-                const views = await describeDeployments(arns);
-                return views.find((v) => v.targetTaskDefinitionArn === taskDefinitionArn);
+                // DescribeServiceDeployments does not promise to answer in the order asked: newest first
+                // is the listing's order, so the newest match wins whatever order ECS answers in.
+                const views = new Map((await describeDeployments(arns)).map((v) => [v.arn, v]));
+                return arns
+                    .map((arn) => views.get(arn))
+                    .find((v) => v !== undefined && v.targetTaskDefinitionArn === taskDefinitionArn);
             }
             catch (error) {
                 throw driverError(error, `Listing the service deployments of ${where} failed`);
@@ -74660,6 +74668,12 @@ function safely(f) {
 // because every writer goes through `redact`.
 /** Shorter values are masked by the runner but not replaced here: `***` for every `a` would garble every line. */
 const MIN_REPLACED_LENGTH = 3;
+/**
+ * URL parts shorter than this (`?debug=1`, `?verbose=true`) are not registered at all: masked, they
+ * would hide every `1` or `true` in the job's log. The action prints a URL only in its redacted
+ * form (`redactUrl`: no userinfo, no query), so they never reach a channel either way.
+ */
+const MIN_URL_SECRET_LENGTH = 5;
 class Redactor {
     mask;
     secrets = new Set();
@@ -74681,7 +74695,7 @@ class Redactor {
             // Masking in the log is the runner's; our own replacement still happens.
         }
     }
-    /** Registers the secret parts of a URL (user, password, query values) and the URL itself. */
+    /** Registers the secret parts of a URL: user, password, query values and the whole query. */
     addUrl(url) {
         for (const secret of urlSecrets(url))
             this.add(secret);
@@ -74721,9 +74735,21 @@ function urlSecrets(url) {
     catch {
         return [];
     }
-    const raw = [parsed.password, parsed.username, ...parsed.searchParams.values()];
-    if (parsed.search.length > 1)
-        raw.push(parsed.search.slice(1));
+    const query = parsed.search.slice(1);
+    // searchParams decodes its values (`a%2Fb` -> `a/b`); the URL's text has them as written.
+    const written = query
+        .split('&')
+        .filter((pair) => pair.includes('='))
+        .map((pair) => pair.slice(pair.indexOf('=') + 1));
+    // A password is a secret however short (a 1- or 2-character one is still left to the runner's
+    // masking alone: replacing it here would garble every line); a user name or a query value only
+    // from MIN_URL_SECRET_LENGTH up.
+    const raw = [
+        ...(parsed.password.length >= MIN_REPLACED_LENGTH ? [parsed.password] : []),
+        ...[parsed.username, ...parsed.searchParams.values(), ...written].filter((v) => v.length >= MIN_URL_SECRET_LENGTH),
+    ];
+    if (query !== '')
+        raw.push(query);
     const out = new Set();
     for (const value of raw) {
         if (value === '')
@@ -75080,6 +75106,8 @@ function readSettings(read = coreInput, mask = core_setSecret, workspace = proce
         for (const line of raw(name).split(/\r?\n/))
             for (const secret of urlSecrets(line.trim()))
                 mask(secret);
+        // (urlSecrets leaves out values too short to be secrets, such as ?debug=1: masking `1` or `true`
+        // would hide it in every line of the job's log. The action never prints a URL's query anyway.)
     }
     const parsedMode = parseChoice(raw(INPUT.mode), ['deploy', 'rollback', 'plan']);
     const mode = take(INPUT.mode, parsedMode, 'deploy');
@@ -75161,8 +75189,10 @@ function readSettings(read = coreInput, mask = core_setSecret, workspace = proce
         }
     }
     const bakeTimeMs = take(INPUT.bakeTime, parseDuration(raw(INPUT.bakeTime), { allowZero: true }), 0);
-    if (bakeTimeMs > batchTimeoutMs) {
-        complain(INPUT.bakeTime, `${formatDuration(bakeTimeMs)} is longer than batch-timeout (${formatDuration(batchTimeoutMs)}), so no batch could pass; write a shorter bake-time, or raise batch-timeout`);
+    // batch-timeout counts from the batch's release and includes the bake time, which starts only once
+    // the batch is healthy: a bake time as long as the batch timeout can never pass either.
+    if (bakeTimeMs >= batchTimeoutMs) {
+        complain(INPUT.bakeTime, `${formatDuration(bakeTimeMs)} is not shorter than batch-timeout (${formatDuration(batchTimeoutMs)}), which includes it, so no batch could pass; write a shorter bake-time, or raise batch-timeout`);
     }
     const drainOverlap = take(INPUT.drainOverlap, parseBoolean(raw(INPUT.drainOverlap)), true);
     const rollbackOnFailure = take(INPUT.rollbackOnFailure, parseBoolean(raw(INPUT.rollbackOnFailure)), true);

@@ -80,6 +80,11 @@ export interface CallRecord {
   errorCode?: string;
   /** True for operations that change state (Create*, Register*, Update*, ...). */
   mutating: boolean;
+  /**
+   * The caller's User-Agent (the SDK's, with its app id: this action's clients say
+   * `ecs-rolling-deploy/<version>`), so a test can tell the action's calls from its own.
+   */
+  userAgent?: string;
   /** Only with the emulator's `recordWire` option: the bodies as they crossed the wire. */
   wire?: WireCapture;
 }

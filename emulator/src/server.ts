@@ -145,6 +145,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Server
       mutating: isMutating(operation),
     };
     if (errorCode !== undefined) call.errorCode = errorCode;
+    const agent = headers['x-amz-user-agent'] ?? headers['user-agent'];
+    if (agent !== undefined) call.userAgent = agent;
     if (options.recordWire) {
       call.wire = { request: body };
       if (answer) call.wire.response = answer.body;
