@@ -428,6 +428,46 @@ describe('runRollout: failures and the restore', () => {
     expectSettingsRestored(s, result);
   });
 
+  it('the restore holds the service before it asks ECS to roll back: no task of the failed revision starts after the failure', async () => {
+    const probe: HttpProbe = { get: async () => ({ status: 500 }) };
+    const s = setup(
+      6,
+      2,
+      {},
+      {
+        probe,
+        healthChecks: {
+          urls: [{ url: 'http://lb/x', shown: 'http://lb/x' }],
+          statuses: [{ min: 200, max: 299 }],
+          threshold: 1,
+        },
+      },
+      { deregistrationDelayMs: 0 },
+    );
+    const result = await runRollout(s.opts);
+    expect(result.outcome).toBe('rolled-back');
+    const failedAt = of(s.events, 'failed')[0]!.at;
+    expect(s.fake.launches.filter((l) => l.td === NEW && l.at > failedAt)).toEqual([]);
+    // Hold, then StopServiceDeployment, then room to move back.
+    // Held (100/100) from the failure until ECS is asked to roll back; room to move back only after.
+    const after = s.fake.updates.filter((u) => u.at >= failedAt);
+    const firstRoom = after.findIndex((u) => (u.settings?.maximumPercent ?? 0) > 100);
+    expect(firstRoom).toBeGreaterThan(0);
+    for (const u of after.slice(0, firstRoom)) {
+      expect(u.settings).toMatchObject({ maximumPercent: 100, minimumHealthyPercent: 100 });
+    }
+    // …and ECS asked between the two: the last update before StopServiceDeployment holds, the one after makes room.
+    const order = s.fake.callOrder;
+    const updatesBeforeStop = order
+      .slice(0, order.indexOf('rollBackServiceDeployment'))
+      .filter((op) => op === 'updateService').length;
+    expect(updatesBeforeStop).toBeGreaterThan(0);
+    expect(s.fake.updates[updatesBeforeStop - 1]?.settings).toMatchObject({ maximumPercent: 100 });
+    expect(s.fake.updates[updatesBeforeStop]?.settings?.maximumPercent).toBeGreaterThan(100);
+    expect(result.rollback?.message).toMatch(/rolled back to web:1/);
+    expectAllOn(s.fake, OLD, 6);
+  });
+
   it('StopServiceDeployment refused (AccessDenied): falls back to UpdateService, saying why', async () => {
     const s = setup(6, 2, { [NEW]: { crashAfterMs: 2_000 } }, {}, { stopDeployment: 'denied' });
     const result = await runRollout(s.opts);

@@ -228,8 +228,14 @@ function actionOptions(
  * action is killed first, so a failed step never leaves it running to its own time-out.
  */
 export async function whileRunning(action: RunningAction, during: () => Promise<void>): Promise<ActionRun> {
+  // An action that ends before the test's step is done (bad input, a crash) fails the test at once,
+  // with what the run said, instead of leaving the step to wait out its own bound.
+  const endedEarly = action.done.then((run) => {
+    throw new Error(`the action ended before the test's step was done\n${describeRun(run)}`);
+  });
+  endedEarly.catch(() => undefined);
   try {
-    await during();
+    await Promise.race([during(), endedEarly]);
   } catch (error) {
     action.child.kill('SIGKILL');
     await action.done;
@@ -521,6 +527,8 @@ export function lineWatcher(): {
             ),
           );
         }, timeoutMs);
+        // A test that failed another way does not wait for this bound to end.
+        timer.unref();
         waiters.push(waiter);
       });
     },
@@ -553,4 +561,136 @@ const THROTTLING_CODES = new Set(['ThrottlingException', 'Throttling']);
 
 export function throttledCalls(calls: CallRecord[]): CallRecord[] {
   return calls.filter((c) => c.errorCode !== undefined && THROTTLING_CODES.has(c.errorCode));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pace of a rollout, from outside: every change the emulator makes, and the action's settings.
+
+export interface PaceSample {
+  at: number;
+  /** Tasks ECS means to run (desiredStatus RUNNING, not STOPPED): what maximumPercent bounds. */
+  up: number;
+  /** Tasks not STOPPED, draining and stopping ones included. */
+  live: number;
+  /** Tasks RUNNING and healthy in the first target group. */
+  healthy: number;
+}
+
+export interface PaceRecord {
+  samples: PaceSample[];
+  /** When each task of `taskDefinitionArn` was first seen, by ARN. */
+  launched: Map<string, number>;
+}
+
+/**
+ * Records the service at every change the emulator makes (Emulator.onChange), and when each task of
+ * `taskDefinitionArn` first appeared. Nothing is sampled on a timer, so nothing is missed.
+ */
+export function startPaceWatch(
+  h: Harness,
+  taskDefinitionArn: () => string | undefined,
+): { stop(): PaceRecord } {
+  const group = `service:${h.info.service}`;
+  const [targetGroupArn] = h.info.targetGroupArns;
+  const launched = new Map<string, number>();
+  const samples: PaceSample[] = [];
+  const take = (): void => {
+    const { ecs, elbv2 } = h.emulator.state() as {
+      ecs: {
+        tasks: {
+          taskArn: string;
+          taskDefinitionArn: string;
+          group: string;
+          desiredStatus: string;
+          lastStatus: string;
+          privateIPv4Address: string;
+        }[];
+      };
+      elbv2: { targetGroups: { arn: string; targets: { id: string; state: string }[] }[] };
+    };
+    const tasks = ecs.tasks.filter((t) => t.group === group);
+    const healthyIps = new Set(
+      (elbv2.targetGroups.find((g) => g.arn === targetGroupArn)?.targets ?? [])
+        .filter((t) => t.state === 'healthy')
+        .map((t) => t.id),
+    );
+    const arn = taskDefinitionArn();
+    for (const t of tasks)
+      if (arn !== undefined && t.taskDefinitionArn === arn && !launched.has(t.taskArn))
+        launched.set(t.taskArn, Date.now());
+    samples.push({
+      at: Date.now(),
+      up: tasks.filter((t) => t.desiredStatus === 'RUNNING' && t.lastStatus !== 'STOPPED').length,
+      live: tasks.filter((t) => t.lastStatus !== 'STOPPED').length,
+      healthy: tasks.filter(
+        (t) =>
+          t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING' && healthyIps.has(t.privateIPv4Address),
+      ).length,
+    });
+  };
+  take();
+  const unsubscribe = h.emulator.onChange(take);
+  return {
+    stop() {
+      unsubscribe();
+      take();
+      return { samples, launched };
+    },
+  };
+}
+
+/** The deployment settings the action sent with each UpdateService, in order, with when (ms). */
+export function settingsSent(
+  calls: CallRecord[],
+): { at: number; maximumPercent?: number; minimumHealthyPercent?: number; taskDefinition?: string }[] {
+  return calls
+    .filter((c) => c.operation === 'UpdateService' && c.status === 200 && c.wire?.request)
+    .map((c) => {
+      const body = JSON.parse(c.wire?.request ?? '{}') as {
+        taskDefinition?: string;
+        deploymentConfiguration?: { maximumPercent?: number; minimumHealthyPercent?: number };
+      };
+      return {
+        at: c.time,
+        ...(body.deploymentConfiguration?.maximumPercent !== undefined
+          ? { maximumPercent: body.deploymentConfiguration.maximumPercent }
+          : {}),
+        ...(body.deploymentConfiguration?.minimumHealthyPercent !== undefined
+          ? { minimumHealthyPercent: body.deploymentConfiguration.minimumHealthyPercent }
+          : {}),
+        ...(body.taskDefinition !== undefined ? { taskDefinition: body.taskDefinition } : {}),
+      };
+    });
+}
+
+/**
+ * When the action released the service: settings above 100% (no task definition) that it held
+ * again right after (100/100). The final put-back of the service's own settings is not one.
+ */
+export function releaseTimes(calls: CallRecord[]): number[] {
+  const sent = settingsSent(calls);
+  return sent
+    .filter((s, i) => {
+      const next = sent[i + 1];
+      return (
+        s.taskDefinition === undefined &&
+        (s.maximumPercent ?? 0) > 100 &&
+        next?.maximumPercent === 100 &&
+        next.minimumHealthyPercent === 100
+      );
+    })
+    .map((s) => s.at);
+}
+
+/**
+ * New-revision tasks launched in each release window: from a release to the next release. The
+ * action promises no more than the batch's size.
+ */
+export function launchedPerRelease(calls: CallRecord[], launched: Map<string, number>): number[] {
+  const releases = releaseTimes(calls);
+  const times = [...launched.values()];
+  return releases.map((from, i) => {
+    const to = releases[i + 1] ?? Number.POSITIVE_INFINITY;
+    return times.filter((t) => t >= from && t < to).length;
+  });
 }

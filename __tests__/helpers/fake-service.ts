@@ -197,6 +197,8 @@ export class FakeService implements ServiceDriver {
   readonly service = 'web';
   readonly clock: FakeClock;
   readonly updates: UpdateCall[] = [];
+  /** Every call in the order it was made, to check what was asked before what. */
+  readonly callOrder: FakeOp[] = [];
   readonly callCounts: Record<FakeOp, number> = {
     observe: 0,
     updateService: 0,
@@ -495,6 +497,7 @@ export class FakeService implements ServiceDriver {
   private call(op: FakeOp): void {
     this.advance();
     this.callCounts[op] += 1;
+    this.callOrder.push(op);
     const fault = this.faults[op].shift();
     if (fault !== undefined) throw fault;
     const broken = this.down.get(op);

@@ -108,22 +108,41 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
   };
 
   try {
-    // 1. Room to move back: held at 100/100 ECS could neither start a previous-revision task nor stop a new one.
+    // 1. Hold first: while the failed revision is still PRIMARY, settings with room to surge would
+    // let ECS start more of its tasks (the rollout may have failed right after a release).
     try {
       await guard?.confirm();
-      await retrying('UpdateService (rollback settings)', () => driver.updateService({ settings }), retry());
+      await retrying(
+        'UpdateService (hold)',
+        () => driver.updateService({ settings: holdSettings(opts.originalSettings) }),
+        retry(),
+      );
     } catch (error) {
       if (error instanceof LeaseLost) throw error;
-      notes.push(`could not set the rollback's deployment settings (${errorMessage(error)})`);
+      notes.push(`could not hold the service first (${errorMessage(error)})`);
     }
 
-    // 2. Ask ECS to roll back.
+    // 2. Ask ECS to roll back: StopServiceDeployment, or UpdateService to the previous revision.
+    // 3. Then room to move back: held at 100/100 ECS could neither start a previous-revision task
+    //    nor stop a new one. With UpdateService both go in one call.
     let how: RestoreHow = 'none';
     let deployment: ServiceDeploymentView | undefined;
     const tried = await rollBackDeployment(opts, retry, notes);
     how = tried.how;
     deployment = tried.deployment;
-    if (how === 'none') {
+    if (how === 'stop-deployment') {
+      try {
+        await guard?.confirm();
+        await retrying(
+          'UpdateService (rollback settings)',
+          () => driver.updateService({ settings }),
+          retry(),
+        );
+      } catch (error) {
+        if (error instanceof LeaseLost) throw error;
+        notes.push(`could not set the rollback's deployment settings (${errorMessage(error)})`);
+      }
+    } else {
       try {
         await guard?.confirm();
         await retrying(
@@ -151,7 +170,7 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
       ),
     );
 
-    // 3. Wait until the service is back.
+    // 4. Wait until the service is back.
     let last: Snapshot | undefined;
     const deploymentArn = deployment?.arn;
     const outcome = await watch<
@@ -284,6 +303,15 @@ async function rollBackDeployment(
     notes.push(`StopServiceDeployment was refused (${refusalWords(error)})`);
     return { how: 'none', deployment };
   }
+}
+
+/** ECS can neither start a task nor stop a healthy one: the service's own circuit breaker kept. */
+function holdSettings(original: DeploymentSettings): DeploymentSettings {
+  return {
+    maximumPercent: 100,
+    minimumHealthyPercent: 100,
+    ...(original.circuitBreaker ? { circuitBreaker: { ...original.circuitBreaker } } : {}),
+  };
 }
 
 function refusalWords(error: unknown): string {
