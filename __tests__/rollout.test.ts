@@ -474,7 +474,7 @@ describe('runRollout: failures and the restore', () => {
     expect(result.outcome).toBe('rolled-back');
     const how = of(s.events, 'rollback-started')[0]?.how ?? '';
     expect(how).toMatch(
-      /^UpdateService back to web:1 \(StopServiceDeployment was refused \(AccessDeniedException: .*ecs:StopServiceDeployment\)\)$/,
+      /^UpdateService back to web:1, a new deployment that replaces its tasks \(ECS refused StopServiceDeployment: AccessDeniedException: .*ecs:StopServiceDeployment\)$/,
     );
     expect(s.fake.updates.some((u) => u.taskDefinitionArn === OLD)).toBe(true);
     expectAllOn(s.fake, OLD, 6);

@@ -230,12 +230,15 @@ function actionOptions(
 export async function whileRunning(action: RunningAction, during: () => Promise<void>): Promise<ActionRun> {
   // An action that ends before the test's step is done (bad input, a crash) fails the test at once,
   // with what the run said, instead of leaving the step to wait out its own bound.
-  const endedEarly = action.done.then((run) => {
+  const step = during();
+  const endedEarly = action.done.then(async (run) => {
+    // A signal the test sent itself is part of its step.
+    if (action.child.killed) return step;
     throw new Error(`the action ended before the test's step was done\n${describeRun(run)}`);
   });
   endedEarly.catch(() => undefined);
   try {
-    await Promise.race([during(), endedEarly]);
+    await Promise.race([step, endedEarly]);
   } catch (error) {
     action.child.kill('SIGKILL');
     await action.done;
@@ -580,6 +583,8 @@ export interface PaceRecord {
   samples: PaceSample[];
   /** When each task of `taskDefinitionArn` was first seen, by ARN. */
   launched: Map<string, number>;
+  /** Every task of the service: its revision, when it was first seen, when ECS was first seen to stop it. */
+  tasks: Map<string, { taskDefinitionArn: string; seenAt: number; stopAt?: number }>;
 }
 
 /**
@@ -593,6 +598,7 @@ export function startPaceWatch(
   const group = `service:${h.info.service}`;
   const [targetGroupArn] = h.info.targetGroupArns;
   const launched = new Map<string, number>();
+  const seen: PaceRecord['tasks'] = new Map();
   const samples: PaceSample[] = [];
   const take = (): void => {
     const { ecs, elbv2 } = h.emulator.state() as {
@@ -615,9 +621,13 @@ export function startPaceWatch(
         .map((t) => t.id),
     );
     const arn = taskDefinitionArn();
-    for (const t of tasks)
+    for (const t of tasks) {
       if (arn !== undefined && t.taskDefinitionArn === arn && !launched.has(t.taskArn))
         launched.set(t.taskArn, Date.now());
+      const known = seen.get(t.taskArn) ?? { taskDefinitionArn: t.taskDefinitionArn, seenAt: Date.now() };
+      if (known.stopAt === undefined && t.desiredStatus === 'STOPPED') known.stopAt = Date.now();
+      seen.set(t.taskArn, known);
+    }
     samples.push({
       at: Date.now(),
       up: tasks.filter((t) => t.desiredStatus === 'RUNNING' && t.lastStatus !== 'STOPPED').length,
@@ -634,7 +644,7 @@ export function startPaceWatch(
     stop() {
       unsubscribe();
       take();
-      return { samples, launched };
+      return { samples, launched, tasks: seen };
     },
   };
 }

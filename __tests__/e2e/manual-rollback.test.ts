@@ -5,9 +5,11 @@ import {
   ORIGINAL_DEPLOYMENT_CONFIGURATION,
   deploy,
   describeRun,
+  launchedPerRelease,
   mutatingCalls,
   observeFleet,
   startHarness,
+  startPaceWatch,
   steadyProblems,
 } from './helpers.js';
 import { expectWith } from '../helpers/expect-with.js';
@@ -22,12 +24,17 @@ describe('mode: rollback', () => {
 
       h.emulator.clearCalls();
       const { 'task-definition': _t, 'container-name': _c, ...base } = h.inputs();
+      const watch = startPaceWatch(h, () => h.info.taskDefinitionArn);
       const run = await deploy(h, { ...base, mode: 'rollback', 'rollback-to': 'previous' });
+      const pace = watch.stop();
       expectWith(run.exitCode, describeRun(run)).toBe(0);
       expect(run.outputs['outcome']).toBe('succeeded');
       expect(run.outputs['task-definition-arn']).toBe(h.info.taskDefinitionArn);
       expect(run.outputs['previous-task-definition-arn']).toBe(v2);
       expect(run.outputs['batches']).toBe('2');
+      // Held batch by batch like a deploy: two releases, each launching no more than its 2 tasks.
+      expect(launchedPerRelease(h.emulator.calls(), pace.launched)).toEqual([2, 2]);
+      expect(Math.min(...pace.samples.map((s) => s.healthy))).toBeGreaterThanOrEqual(4);
       // Going back registers nothing: web:1 already exists.
       expect(mutatingCalls(h.emulator.calls()).filter((c) => c.includes('RegisterTaskDefinition'))).toEqual(
         [],

@@ -56,9 +56,7 @@ async function expectRolledBack(h: Harness, run: ActionRun): Promise<string> {
 /**
  * Runs the action while sampling the service from outside. "The previous revision is left as it
  * was" is checked as what users feel: its healthy capacity never drops below the desired count.
- * (Task identities do change: UpdateService back to the previous task definition makes a new
- * deployment, and ECS replaces even the old deployment's tasks with fresh copies, as AWS does;
- * aws/containers-roadmap#117.)
+ * (That the rollback keeps the very same previous tasks is restore.test.ts's business.)
  */
 async function deployWatched(
   h: Harness,

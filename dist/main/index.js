@@ -68857,7 +68857,7 @@ async function restorePrevious(opts) {
         }
         safely(() => opts.onStarted?.(how, how === 'stop-deployment'
             ? `StopServiceDeployment (ROLLBACK): ECS returns to ${prevName}, keeping its running tasks`
-            : `UpdateService back to ${prevName}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`));
+            : `UpdateService back to ${prevName}, a new deployment that replaces its tasks${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`));
         // 4. Wait until the service is back.
         let last;
         const deploymentArn = deployment?.arn;
@@ -68975,7 +68975,7 @@ async function rollBackDeployment(opts, retry, notes) {
     catch (error) {
         if (error instanceof LeaseLost)
             throw error;
-        notes.push(`StopServiceDeployment was refused (${refusalWords(error)})`);
+        notes.push(`ECS refused StopServiceDeployment: ${refusalWords(error)}`);
         return { how: 'none', deployment };
     }
 }
@@ -68987,10 +68987,11 @@ function holdSettings(original) {
         ...(original.circuitBreaker ? { circuitBreaker: { ...original.circuitBreaker } } : {}),
     };
 }
+/** What AWS said (code and its own message), without the driver's account of which call it was. */
 function refusalWords(error) {
     const code = errorCode(error);
-    const message = errorMessage(error);
-    return code && !message.includes(code) ? `${code}: ${message}` : message;
+    const said = error instanceof Error && error.cause !== undefined ? errorMessage(error.cause) : errorMessage(error);
+    return code && !said.includes(code) ? `${code}: ${said}` : said;
 }
 /** UpdateService with the service's own deployment settings, retried within a bound; says what happened. */
 async function putBackSettings(opts) {

@@ -166,7 +166,7 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
         how,
         how === 'stop-deployment'
           ? `StopServiceDeployment (ROLLBACK): ECS returns to ${prevName}, keeping its running tasks`
-          : `UpdateService back to ${prevName}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`,
+          : `UpdateService back to ${prevName}, a new deployment that replaces its tasks${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`,
       ),
     );
 
@@ -300,7 +300,7 @@ async function rollBackDeployment(
     return { how: 'stop-deployment', deployment };
   } catch (error) {
     if (error instanceof LeaseLost) throw error;
-    notes.push(`StopServiceDeployment was refused (${refusalWords(error)})`);
+    notes.push(`ECS refused StopServiceDeployment: ${refusalWords(error)}`);
     return { how: 'none', deployment };
   }
 }
@@ -314,10 +314,12 @@ function holdSettings(original: DeploymentSettings): DeploymentSettings {
   };
 }
 
+/** What AWS said (code and its own message), without the driver's account of which call it was. */
 function refusalWords(error: unknown): string {
   const code = errorCode(error);
-  const message = errorMessage(error);
-  return code && !message.includes(code) ? `${code}: ${message}` : message;
+  const said =
+    error instanceof Error && error.cause !== undefined ? errorMessage(error.cause) : errorMessage(error);
+  return code && !said.includes(code) ? `${code}: ${said}` : said;
 }
 
 /** UpdateService with the service's own deployment settings, retried within a bound; says what happened. */
