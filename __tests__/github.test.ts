@@ -1,11 +1,16 @@
+// The GitHub reporter against a local fake of the REST API (loopback; it records every request):
+// the check run, its fallbacks (commit status, nothing), the deployment, progress throttling, and
+// that no secret reaches GitHub. Waits are on what was observed — the reporter's queue drained, or
+// the fake having received a request — each with a bound, never a sleep.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import {
   createGithubReporter,
+  type GithubReporter,
   type GithubReporterOptions,
   type ReporterSettings,
 } from '../src/report/github.js';
 import { createOctokit, readGithubContext } from '../src/report/github-client.js';
-import type { BatchPlan, RolloutEvent, RolloutFailure } from '../src/rollout/types.js';
+import type { BatchPlan, BatchProgress, RolloutEvent, RolloutFailure } from '../src/rollout/types.js';
 import {
   githubEnv,
   HEAD_SHA,
@@ -14,8 +19,8 @@ import {
   startFakeGithub,
   type EventKind,
   type FakeGithub,
+  type RecordedRequest,
 } from './helpers/fake-github.js';
-import { eventually } from './helpers/eventually.js';
 
 const OLD = 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:11';
 const NEW = 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:12';
@@ -24,7 +29,11 @@ const plan: BatchPlan = {
   batchSize: 2,
   maxUnavailable: 0,
   batches: [2, 2],
-  settings: { maximumPercent: 150, minimumHealthyPercent: 100 },
+  hold: { maximumPercent: 100, minimumHealthyPercent: 100 },
+  releases: [
+    { maximumPercent: 150, minimumHealthyPercent: 100 },
+    { maximumPercent: 150, minimumHealthyPercent: 100 },
+  ],
 };
 const failure: RolloutFailure = {
   batch: 2,
@@ -32,6 +41,8 @@ const failure: RolloutFailure = {
   message: 'Target 127.0.1.7:8080 is unhealthy (Target.ResponseCodeMismatch) in web-tg',
   reasonCode: 'Target.ResponseCodeMismatch',
 };
+/** The bound on every wait for the reporter's queue or a request: generous, never slept. */
+const BOUND_MS = 5_000;
 
 let gh: FakeGithub;
 let warnings: string[];
@@ -48,7 +59,7 @@ function reporter(
   event: EventKind,
   overrides: Partial<ReporterSettings> = {},
   extra: Partial<GithubReporterOptions> = {},
-) {
+): GithubReporter {
   const env = githubEnv(event, gh.url);
   const settings: ReporterSettings = {
     mode: 'deploy',
@@ -69,35 +80,61 @@ function reporter(
   });
 }
 
-/** Feeds a two-batch rollout to the listener, as runRollout would. */
-function emitRollout(listener: (e: RolloutEvent) => void | Promise<void>): void {
-  const at = Date.now();
-  const events: RolloutEvent[] = [
-    { type: 'rollout-started', at, plan, from: OLD, to: NEW },
-    { type: 'batch-started', at, batch: 1, batches: 2, tasks: 2 },
-    {
-      type: 'progress',
-      at,
-      progress: {
-        batch: 1,
-        batches: 2,
-        newWanted: 2,
-        newRunning: 2,
-        newHealthy: 1,
-        oldRemaining: 4,
-        oldDraining: 0,
-        waitingFor: '1 new target to become healthy',
-      },
-    },
-    { type: 'batch-succeeded', at, record: { batch: 1, tasks: 2, startedAt: at, outcome: 'succeeded' } },
-    { type: 'batch-started', at, batch: 2, batches: 2, tasks: 2 },
-  ];
-  for (const e of events) expect(listener(e)).toBeUndefined(); // returns at once, never a promise to wait on
+/** Every GitHub call queued so far has answered. */
+async function idle(r: GithubReporter): Promise<void> {
+  expect(await r.idle(BOUND_MS)).toBe(true);
 }
 
-/** Check-run PATCHes that carry progress (not the conclusion). */
-const progressUpdates = (): ReturnType<FakeGithub['find']> =>
-  gh.find('PATCH', /\/check-runs\/\d+$/).filter((u) => u.body['conclusion'] === undefined);
+const progress = (overrides: Partial<BatchProgress> = {}): BatchProgress => ({
+  batch: 1,
+  batches: 2,
+  newWanted: 2,
+  newLaunched: 2,
+  newRunning: 2,
+  newHealthy: 1,
+  oldRemaining: 4,
+  oldDraining: 0,
+  waitingFor: 'batch 1/2: 1/2 new tasks healthy',
+  ...overrides,
+});
+
+/** Gives events to the listener as runRollout would: it returns at once, never a promise to wait on. */
+function emit(listener: (e: RolloutEvent) => void | Promise<void>, events: RolloutEvent[]): void {
+  for (const e of events) expect(listener(e)).toBeUndefined();
+}
+
+/** A two-batch rollout up to the release of batch 2. */
+function emitRollout(listener: (e: RolloutEvent) => void | Promise<void>): void {
+  const at = Date.now();
+  emit(listener, [
+    { type: 'rollout-started', at, plan, from: OLD, to: NEW },
+    { type: 'batch-started', at, batch: 1, batches: 2, tasks: 2 },
+    { type: 'batch-launched', at, batch: 1, batches: 2, tasks: 2 },
+    { type: 'progress', at, progress: progress() },
+    { type: 'batch-healthy', at, batch: 1, batches: 2, bakeMs: 0 },
+    {
+      type: 'batch-succeeded',
+      at,
+      record: {
+        batch: 1,
+        tasks: 2,
+        startedAt: at,
+        launchedAt: at,
+        healthyAt: at,
+        endedAt: at,
+        outcome: 'succeeded',
+      },
+    },
+    { type: 'batch-started', at, batch: 2, batches: 2, tasks: 2 },
+  ]);
+}
+
+type CheckBody = {
+  status?: string;
+  conclusion?: string;
+  output: { title: string; summary: string; annotations?: { title: string; message: string }[] };
+};
+const checkBody = (req: RecordedRequest | undefined): CheckBody => req?.body as CheckBody;
 
 describe('check run', () => {
   it('is created in_progress on the pushed commit, updated with progress, and concluded success with the summary', async () => {
@@ -105,8 +142,7 @@ describe('check run', () => {
     await r.start();
     expect(typeof r.checkRunId).toBe('number');
     emitRollout(r.listener);
-    // finish() drops progress not yet sent: wait until GitHub has the progress update.
-    await eventually('a progress update of the check run', () => progressUpdates().length > 0);
+    await idle(r);
     await r.finish('succeeded', '## Deployed web:12\n| batch | tasks |');
 
     const creates = gh.find('POST', /\/repos\/acme\/shop\/check-runs$/);
@@ -120,12 +156,13 @@ describe('check run', () => {
     expect(creates[0]?.authorization).toBe('token ghs_faketoken');
     const updates = gh.find('PATCH', new RegExp(`/check-runs/${r.checkRunId}$`));
     expect(updates.length).toBeGreaterThanOrEqual(2);
-    expect(updates.slice(0, -1).some((u) => JSON.stringify(u.body).includes('Batch'))).toBe(true);
-    const last = updates.at(-1)?.body;
-    expect(last).toMatchObject({
+    // Progress coalesces to the newest state: batch 2 released.
+    expect(checkBody(updates.at(-2)).output.title).toBe('Batch 2/2');
+    expect(checkBody(updates.at(-2)).output.summary).toContain('Batches done: 1.');
+    expect(updates.at(-1)?.body).toMatchObject({
       status: 'completed',
       conclusion: 'success',
-      output: { summary: '## Deployed web:12\n| batch | tasks |' },
+      output: { title: 'web: deployed', summary: '## Deployed web:12\n| batch | tasks |' },
     });
     // Order: the create comes before every update, the conclusion is the last request.
     expect(gh.requests[0]?.method).toBe('POST');
@@ -133,30 +170,43 @@ describe('check run', () => {
     expect(warnings).toEqual([]);
   });
 
-  it('throttles progress: no update sooner than the interval after the last one, by its own clock', async () => {
-    // The reporter's clock moves only when the test moves it; every read of it is counted.
-    let clock = 0;
-    let reads = 0;
-    const now = (): number => {
-      reads++;
-      return clock;
-    };
-    const r = reporter('push', {}, { progressIntervalMs: 20, now });
-    await r.start(); // the create is the last update, at 0
-    emitRollout(r.listener);
-    emitRollout(r.listener);
-    // A throttled update waits on a timer and then reads the clock again. Three such re-checks with
-    // the clock short of the interval are the window: nothing may have been sent in it.
-    const before = reads;
-    await eventually('three re-checks of the progress throttle', () => reads >= before + 3);
-    expect(gh.find('PATCH', /check-runs/)).toHaveLength(0);
+  it('titles progress in the engine`s words, naming the batch once', async () => {
+    const r = reporter('push');
+    await r.start();
+    const at = Date.now();
+    emit(r.listener, [
+      { type: 'rollout-started', at, plan, from: OLD, to: NEW },
+      { type: 'batch-started', at, batch: 1, batches: 2, tasks: 2 },
+      { type: 'progress', at, progress: progress() },
+    ]);
+    const update = await gh.waitFor('PATCH', /check-runs\/\d+$/, BOUND_MS);
+    expect(checkBody(update).output.title).toBe('Batch 1/2: 1/2 new tasks healthy');
+    expect(checkBody(update).output.summary).toContain('| 1/2 | 2 | 2 | 1 | 4 | 0 |');
+    expect(checkBody(update).output.summary).toContain('Waiting for: batch 1/2: 1/2 new tasks healthy');
+    await r.finish('succeeded', 'ok');
+  });
 
-    clock = 20; // the interval has passed: the next re-check sends one update, with the latest state
-    await eventually('the held progress update', () => progressUpdates().length > 0);
-    expect(progressUpdates()).toHaveLength(1);
-    expect(JSON.stringify(progressUpdates()[0]?.body)).toContain('Batch 2/2');
+  it('throttles progress: no update sooner than the interval after the last one', async () => {
+    const r = reporter('push', {}, { progressIntervalMs: 60_000 });
+    await r.start();
+    emitRollout(r.listener);
+    emitRollout(r.listener);
+    // Were progress not held back, it would be queued now and sent before the queue drains.
+    await idle(r);
+    expect(gh.find('PATCH', /check-runs/)).toHaveLength(0);
     await r.finish('succeeded', 'done');
-    expect(gh.find('PATCH', /check-runs/)).toHaveLength(2);
+    expect(gh.find('PATCH', /check-runs/)).toHaveLength(1);
+  });
+
+  it('sends the newest progress, once, when the interval has passed', async () => {
+    const r = reporter('push', {}, { progressIntervalMs: 200 });
+    await r.start();
+    emitRollout(r.listener);
+    const update = await gh.waitFor('PATCH', /check-runs\/\d+$/, BOUND_MS);
+    expect(checkBody(update).output.title).toBe('Batch 2/2');
+    await idle(r);
+    expect(gh.find('PATCH', /check-runs/)).toHaveLength(1);
+    await r.finish('succeeded', 'done');
   });
 
   it('attaches to the pull request head SHA, never the merge commit', async () => {
@@ -182,6 +232,7 @@ describe('check run', () => {
       path: '.github/workflows/deploy.yml',
       annotation_level: 'failure',
       start_line: 1,
+      title: 'Rollout failed in batch 2 (target-unhealthy)',
     });
     expect(String(last.output.annotations[0]?.['message'])).toContain('Target.ResponseCodeMismatch');
     expect(gh.find('POST', /check-runs$/)[0]?.body['name']).toBe('Deploy web');
@@ -207,7 +258,7 @@ describe('check run', () => {
     const r = reporter('push');
     await r.start();
     await r.finish('succeeded', 'x'.repeat(100_000));
-    const summary = (gh.find('PATCH', /check-runs/).at(-1)?.body['output'] as { summary: string }).summary;
+    const summary = checkBody(gh.find('PATCH', /check-runs/).at(-1)).output.summary;
     expect(summary.length).toBeLessThanOrEqual(65_535);
     expect(summary).toContain('cut to fit');
   });
@@ -250,6 +301,7 @@ describe('check run', () => {
     const r = reporter('push', { report: 'none' });
     await r.start();
     emitRollout(r.listener);
+    await idle(r);
     await r.finish('succeeded', 'ok');
     expect(gh.requests).toHaveLength(0);
   });
@@ -264,8 +316,7 @@ describe('fallbacks', () => {
     const r = reporter('pull_request');
     await r.start();
     emitRollout(r.listener);
-    // The start's pending status, then the progress one (finish() would drop it unsent).
-    await eventually('the progress status', () => gh.find('POST', /\/statuses\//).length >= 2);
+    await idle(r);
     await r.finish('rolled-back', 'summary', failure);
     const statuses = gh.find('POST', /\/statuses\//);
     expect(statuses.map((s) => s.body['state'])).toEqual(['pending', 'pending', 'failure']);
@@ -275,8 +326,11 @@ describe('fallbacks', () => {
       expect(String(s.body['description']).length).toBeLessThanOrEqual(140);
       expect(s.body['target_url']).toBe('https://github.com/acme/shop/actions/runs/7001234567');
     }
-    expect(statuses[0]?.body['state']).toBe('pending');
-    expect(statuses.at(-1)?.body['state']).toBe('failure');
+    expect(statuses.map((s) => s.body['description'])).toEqual([
+      'Deploying',
+      'Batch 2/2',
+      `web: failed and rolled back: ${failure.message}`,
+    ]);
     expect(gh.find('POST', /check-runs$/)).toHaveLength(1);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('commit status');
@@ -292,8 +346,9 @@ describe('fallbacks', () => {
       body: { message: 'Resource not accessible by integration' },
     });
     const r = reporter('pull_request');
-    await r.start(); // both denials are in: from here on nothing is sent, progress nor conclusion
+    await r.start();
     emitRollout(r.listener);
+    await idle(r);
     await r.finish('succeeded', 'ok');
     expect(gh.find('POST', /statuses\//)).toHaveLength(1);
     expect(warnings).toHaveLength(2);
@@ -306,6 +361,26 @@ describe('fallbacks', () => {
     await r.finish('cancelled', 'cancelled');
     expect(gh.find('POST', /check-runs/)).toHaveLength(0);
     expect(gh.find('POST', /statuses\//).map((s) => s.body['state'])).toEqual(['pending', 'error']);
+  });
+
+  it('says a failure before the first batch in words, not as batch 0', async () => {
+    const r = reporter('push', { report: 'status' });
+    await r.start();
+    emit(r.listener, [
+      {
+        type: 'failed',
+        at: Date.now(),
+        failure: { batch: 0, kind: 'error', message: 'UpdateService was refused' },
+      },
+    ]);
+    const status = await gh.waitFor(
+      'POST',
+      /statuses\//,
+      BOUND_MS,
+      (s) => s.body['description'] !== 'Deploying',
+    );
+    expect(status.body['description']).toBe('Failed before the first batch: UpdateService was refused');
+    await r.finish('failed', 'failed');
   });
 
   it('turns 500s into warnings; nothing throws', async () => {
@@ -327,21 +402,16 @@ describe('fallbacks', () => {
     await r.start();
     emitRollout(r.listener);
     await r.finish('succeeded', 'ok');
-    // Generous bounds (start <= one call's limit, finish <= finishWaitMs), not a speed claim.
-    expect(Date.now() - t0).toBeLessThan(300 + 1_000 + 2_000);
+    // Generous bounds (start <= two calls' limits, finish <= finishWaitMs), not a speed claim.
+    expect(Date.now() - t0).toBeLessThan(2 * 300 + 1_000 + 2_000);
     expect(warnings.some((w) => w.includes('300 ms') || w.includes('did not answer'))).toBe(true);
   });
 });
 
 describe('deployments', () => {
-  const inProgressDeployments = (): number =>
-    gh.find('POST', /\/deployments\/\d+\/statuses$/).filter((s) => s.body['state'] === 'in_progress').length;
-
   it('opens a deployment for the commit, in_progress then success with auto_inactive, log and environment URLs', async () => {
     const r = reporter('push', { environment: 'production', environmentUrl: 'https://shop.example.com' });
     await r.start();
-    // The deployment is opened after the check run, off start()'s promise: wait until it is in progress.
-    await eventually('the in_progress deployment status', () => inProgressDeployments() > 0);
     await r.finish('succeeded', 'ok');
     const deployments = gh.find('POST', /\/deployments$/);
     expect(deployments).toHaveLength(1);
@@ -350,6 +420,7 @@ describe('deployments', () => {
       environment: 'production',
       auto_merge: false,
       required_contexts: [],
+      description: 'Deploying prod/web',
     });
     const id = r.deploymentId;
     const statuses = gh.find('POST', new RegExp(`/deployments/${id}/statuses$`));
@@ -362,10 +433,25 @@ describe('deployments', () => {
     expect(statuses[0]?.body['auto_inactive']).toBeUndefined();
   });
 
+  it('knows the deployment id when start resolves, and a finish right after still concludes it', async () => {
+    // Main saves the ids right after start() for the post step, and a preflight failure may finish at once.
+    const r = reporter('push', { environment: 'production' });
+    await r.start();
+    expect(typeof r.deploymentId).toBe('number');
+    await r.finish('failed', 'preflight failed', {
+      batch: 0,
+      kind: 'error',
+      message: 'service web is DRAINING',
+    });
+    expect(gh.find('POST', /\/deployments\/\d+\/statuses$/).map((s) => s.body['state'])).toEqual([
+      'in_progress',
+      'failure',
+    ]);
+  });
+
   it('marks the deployment failed on a rollback, for the PR head', async () => {
     const r = reporter('pull_request', { environment: 'staging' });
     await r.start();
-    await eventually('the in_progress deployment status', () => inProgressDeployments() > 0);
     await r.finish('rolled-back', 'rolled back', failure);
     expect(gh.find('POST', /\/deployments$/)[0]?.body['ref']).toBe(HEAD_SHA);
     expect(gh.find('POST', /\/deployments\/\d+\/statuses$/).map((s) => s.body['state'])).toEqual([
@@ -381,11 +467,208 @@ describe('deployments', () => {
     });
     const r = reporter('push', { environment: 'production' });
     await r.start();
-    await eventually('the refused deployment to be warned about', () => warnings.length > 0);
+    expect(r.deploymentId).toBeUndefined();
     await r.finish('succeeded', 'ok');
     expect(gh.find('POST', /\/deployments\/\d+\/statuses$/)).toHaveLength(0);
     expect(gh.find('PATCH', /check-runs/).at(-1)?.body['conclusion']).toBe('success');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('deployments: write');
+  });
+});
+
+describe('secrets reach no GitHub channel', () => {
+  const SECRET = 'hunter2-S3CR3T-9f8e';
+  const redact = (text: string): string => text.split(SECRET).join('***');
+  const withSecret: RolloutFailure = {
+    batch: 2,
+    kind: 'http-check',
+    message: `GET https://shop.example.com/health?token=${SECRET} answered 503 three times`,
+    taskArn: `arn:aws:ecs:us-east-1:000000000000:task/prod/${SECRET}`,
+    reasonCode: SECRET,
+  };
+
+  /** A rollout whose progress and rollback words carry the secret, as an AWS error message might. */
+  function emitSecretRollout(r: GithubReporter): void {
+    const at = Date.now();
+    emit(r.listener, [
+      { type: 'rollout-started', at, plan, from: OLD, to: NEW },
+      { type: 'batch-started', at, batch: 1, batches: 2, tasks: 2 },
+      {
+        type: 'progress',
+        at,
+        progress: progress({ waitingFor: `batch 1/2: the check of ?token=${SECRET} to pass` }),
+      },
+    ]);
+  }
+  function emitSecretRollback(r: GithubReporter): void {
+    const at = Date.now();
+    emit(r.listener, [
+      { type: 'failed', at, failure: withSecret },
+      { type: 'rollback-started', at, to: OLD, how: `UpdateService back to web:11 (${SECRET})` },
+      { type: 'rollback-progress', at, waitingFor: `rollback: ${SECRET} 2/4 tasks of web:11 healthy` },
+    ]);
+  }
+
+  function expectNoSecret(): void {
+    expect(gh.requests.length).toBeGreaterThan(0);
+    for (const req of gh.requests) expect(JSON.stringify(req.body)).not.toContain(SECRET);
+  }
+
+  it('check run create, progress updates, conclusion and annotation; deployment description and environment_url', async () => {
+    const r = reporter(
+      'push',
+      { environment: 'production', environmentUrl: `https://shop.example.com/?token=${SECRET}` },
+      { redact },
+    );
+    await r.start(`Deploying (${SECRET})`);
+    emitSecretRollout(r);
+    const progressUpdate = await gh.waitFor('PATCH', /check-runs\/\d+$/, BOUND_MS, (req) =>
+      checkBody(req).output.title.startsWith('Batch 1/2'),
+    );
+    await idle(r);
+    emitSecretRollback(r);
+    const rollbackUpdate = await gh.waitFor('PATCH', /check-runs\/\d+$/, BOUND_MS, (req) =>
+      checkBody(req).output.title.startsWith('Rolling back'),
+    );
+    await idle(r);
+    await r.finish('rolled-back', `## Rolled back\n\nThe check of ?token=${SECRET} failed.`, withSecret);
+
+    expectNoSecret();
+    // Each text carried the secret and was redacted, not dropped: the test would see a leak.
+    const create = checkBody(gh.find('POST', /check-runs$/)[0]);
+    expect(create.output.title).toBe('Deploying (***)');
+    expect(create.output.summary).toBe('Deploying (***) prod/web…');
+    expect(checkBody(progressUpdate).output.title).toBe('Batch 1/2: the check of ?token=*** to pass');
+    expect(checkBody(progressUpdate).output.summary).toContain(
+      'Waiting for: batch 1/2: the check of ?token=*** to pass',
+    );
+    expect(checkBody(rollbackUpdate).output.title).toBe(
+      'Rolling back to web:11: rollback: *** 2/4 tasks of web:11 healthy',
+    );
+    expect(checkBody(rollbackUpdate).output.summary).toContain(
+      '**Failed** at batch 2: GET https://shop.example.com/health?token=***',
+    );
+    const conclusion = checkBody(gh.find('PATCH', /check-runs\/\d+$/).at(-1));
+    expect(conclusion.conclusion).toBe('failure');
+    expect(conclusion.output.summary).toBe('## Rolled back\n\nThe check of ?token=*** failed.');
+    expect(conclusion.output.annotations?.[0]?.message).toBe(
+      'GET https://shop.example.com/health?token=*** answered 503 three times\nReason: ***\nTask: arn:aws:ecs:us-east-1:000000000000:task/prod/***',
+    );
+    expect(gh.find('POST', /\/deployments$/)[0]?.body['description']).toBe('Deploying (***) prod/web');
+    const statuses = gh.find('POST', /\/deployments\/\d+\/statuses$/);
+    expect(statuses.map((s) => [s.body['state'], s.body['description'], s.body['environment_url']])).toEqual([
+      ['in_progress', 'Deploying (***)', 'https://shop.example.com/?token=***'],
+      [
+        'failure',
+        `web: failed and rolled back: GET https://shop.example.com/health?token=*** answered 503 three times`,
+        'https://shop.example.com/?token=***',
+      ],
+    ]);
+  });
+
+  it('commit status descriptions: on create, progress and conclusion', async () => {
+    gh.route('POST', /check-runs$/, {
+      status: 403,
+      body: { message: 'Resource not accessible by integration' },
+    });
+    const r = reporter('pull_request', {}, { redact });
+    await r.start(`Deploying (${SECRET})`);
+    emitSecretRollout(r);
+    await idle(r);
+    emitSecretRollback(r);
+    await idle(r);
+    await r.finish('rolled-back', 'summary', withSecret);
+
+    expectNoSecret();
+    const descriptions = gh.find('POST', /\/statuses\//).map((s) => s.body['description']);
+    expect(descriptions).toEqual([
+      'Deploying (***)',
+      'Batch 1/2: the check of ?token=*** to pass',
+      'Rolling back to web:11: rollback: *** 2/4 tasks of web:11 healthy',
+      'web: failed and rolled back: GET https://shop.example.com/health?token=*** answered 503 three times',
+    ]);
+  });
+
+  it('a check run created completed, when the first create did not get through', async () => {
+    let calls = 0;
+    gh.route('POST', /check-runs$/, () =>
+      ++calls === 1 ? { status: 502, body: { message: 'Bad Gateway' } } : { status: 201, body: { id: 5 } },
+    );
+    const r = reporter('push', {}, { redact });
+    await r.start(`Deploying (${SECRET})`);
+    await r.finish('failed', `## Failed: ${SECRET}`, withSecret);
+
+    expectNoSecret();
+    const created = checkBody(gh.find('POST', /check-runs$/)[1]);
+    expect(created.status).toBe('completed');
+    expect(created.output.summary).toBe('## Failed: ***');
+    expect(created.output.annotations?.[0]?.message).toContain('Reason: ***');
+  });
+
+  it('cuts to GitHub`s limits only after redacting, so no part of a secret is left at the cut', async () => {
+    const r = reporter('push', {}, { redact });
+    await r.start();
+    // The secret over and over, far past the limit even once redacted: a cut made before redacting
+    // would split one and leave its start.
+    const summary = `${SECRET}.`.repeat(20_000);
+    await r.finish('succeeded', summary);
+    const sent = checkBody(gh.find('PATCH', /check-runs\/\d+$/).at(-1)).output.summary;
+    expect(sent.length).toBeLessThanOrEqual(65_535);
+    expect(sent).toContain('cut to fit');
+    expect(sent.startsWith('***.***.')).toBe(true);
+    expect(sent).not.toContain(SECRET.slice(0, 4));
+  });
+
+  it('every text field goes through redact exactly once, also the ones the action words itself', async () => {
+    // A redact that marks what it was given: a field sent without it, or through it twice, shows.
+    const mark = (text: string): string => `«${text}»`;
+    const once = /^«[^«»]*»$/s;
+    const r = reporter(
+      'push',
+      { environment: 'production', environmentUrl: 'https://shop.example.com' },
+      { redact: mark },
+    );
+    await r.start();
+    emitRollout(r.listener);
+    await idle(r);
+    await r.finish('rolled-back', 'Rolled back', {
+      batch: 2,
+      kind: 'target-unhealthy',
+      message: 'unhealthy',
+    });
+
+    const checks = [...gh.find('POST', /check-runs$/), ...gh.find('PATCH', /check-runs\/\d+$/)].map(
+      checkBody,
+    );
+    expect(checks.length).toBeGreaterThanOrEqual(3); // create, progress, conclusion
+    for (const c of checks) {
+      expect(c.output.title).toMatch(once);
+      expect(c.output.summary).toMatch(once);
+    }
+    const annotations = checks.at(-1)?.output.annotations ?? [];
+    expect(annotations).toHaveLength(1);
+    for (const a of annotations) {
+      expect(a.title).toMatch(once);
+      expect(a.message).toMatch(once);
+    }
+    const deploymentBodies = [
+      ...gh.find('POST', /\/deployments$/),
+      ...gh.find('POST', /\/deployments\/\d+\/statuses$/),
+    ];
+    expect(deploymentBodies).toHaveLength(3);
+    for (const d of deploymentBodies) expect(d.body['description']).toMatch(once);
+    for (const d of deploymentBodies.slice(1)) expect(d.body['environment_url']).toMatch(once);
+  });
+
+  it('every commit status description goes through redact exactly once', async () => {
+    const mark = (text: string): string => `«${text}»`;
+    const r = reporter('push', { report: 'status' }, { redact: mark });
+    await r.start();
+    emitRollout(r.listener);
+    await idle(r);
+    await r.finish('failed', 'Failed', { batch: 2, kind: 'target-unhealthy', message: 'unhealthy' });
+    const descriptions = gh.find('POST', /\/statuses\//).map((s) => String(s.body['description']));
+    expect(descriptions).toHaveLength(3); // pending, progress, failure
+    for (const d of descriptions) expect(d).toMatch(/^«[^«»]*»$/);
   });
 });

@@ -105,7 +105,6 @@ function longestSilence(events: RolloutEvent[]): number {
   return worst;
 }
 
-const types = (events: RolloutEvent[]): string[] => events.map((e) => e.type);
 const of = <T extends RolloutEvent['type']>(
   events: RolloutEvent[],
   type: T,

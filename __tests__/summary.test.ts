@@ -1,16 +1,14 @@
-// The job summary: outcome first, previous -> new with image changes, the batch table, the failure
-// with its service events, the rollback, the mermaid gantt; escaping and the size cap. No snapshots:
-// each test asserts the lines a reader relies on.
+// The job summary: outcome first, previous -> new with image changes, the batch table (launched,
+// healthy, passed, old tasks drained), the failure with its service events, the rollback, the
+// mermaid gantt (launch, health checks, bake, drain); escaping and the size cap; and the collector
+// that folds the engine's events into what is rendered. No snapshots: each test asserts the lines a
+// reader relies on.
 import { describe, it, expect } from '@jest/globals';
-import {
-  SUMMARY_LIMIT_BYTES,
-  cell,
-  createSummaryCollector,
-  renderSummary,
-  type SummaryInput,
-} from '../src/report/summary.js';
-import { taskDefinitionName } from '../src/rollout/describe-state.js';
+import { cell } from '../src/report/markdown.js';
+import { SUMMARY_LIMIT_BYTES, renderSummary, type SummaryInput } from '../src/report/summary.js';
+import { createSummaryCollector } from '../src/report/summary-collect.js';
 import type { BatchPlan, BatchRecord, RolloutFailure } from '../src/rollout/types.js';
+import { taskDefinitionName } from '../src/rollout/words.js';
 
 const T0 = 1_700_000_000_000;
 const s = (seconds: number): number => T0 + seconds * 1000;
@@ -23,21 +21,31 @@ const plan: BatchPlan = {
   batchSize: 2,
   maxUnavailable: 0,
   batches: [2, 2, 2],
-  settings: { maximumPercent: 134, minimumHealthyPercent: 100 },
+  hold: { maximumPercent: 100, minimumHealthyPercent: 100 },
+  releases: [
+    { maximumPercent: 134, minimumHealthyPercent: 100 },
+    { maximumPercent: 134, minimumHealthyPercent: 100 },
+    { maximumPercent: 134, minimumHealthyPercent: 100 },
+  ],
 };
 
-const batch = (n: number, start: number): BatchRecord => ({
+/**
+ * A batch that passed: released at `start`, launched 5 s later, every gate green at +20 s, the
+ * verdict after `bake` more seconds; its 2 old tasks drained 15 s after the new ones were healthy.
+ */
+const batch = (n: number, start: number, bake = 0): BatchRecord => ({
   batch: n,
   tasks: 2,
   startedAt: s(start),
   launchedAt: s(start + 5),
   healthyAt: s(start + 20),
+  endedAt: s(start + 20 + bake),
+  oldTasks: 2,
   drainedAt: s(start + 35),
-  endedAt: s(start + 35),
   outcome: 'succeeded',
 });
 
-/** A batch whose new tasks launched but failed their health checks 15 s after it began. */
+/** A batch whose new tasks launched but failed their health checks 15 s after its release. */
 const failedBatch = (n: number, start: number): BatchRecord => ({
   batch: n,
   tasks: 2,
@@ -62,9 +70,10 @@ const succeeded = (overrides: Partial<SummaryInput> = {}): SummaryInput => ({
   registered: true,
   imageChanges: [{ container: 'web', from: 'demo/web:1', to: 'demo/web:2' }],
   plan,
-  batches: [batch(1, 0), batch(2, 35), batch(3, 70)],
+  // With overlap each batch is released at the previous one's verdict, while its old tasks drain.
+  batches: [batch(1, 0), batch(2, 20), batch(3, 40)],
   startedAt: T0,
-  durationMs: 105_000,
+  durationMs: 75_000,
   ...overrides,
 });
 
@@ -84,10 +93,10 @@ const failure: RolloutFailure = {
 const rolledBack = (overrides: Partial<SummaryInput> = {}): SummaryInput =>
   succeeded({
     outcome: 'rolled-back',
-    batches: [batch(1, 0), failedBatch(2, 35)],
+    batches: [batch(1, 0), failedBatch(2, 20)],
     failure,
-    rollback: { to: ARN(6), startedAt: s(50), finishedAt: s(80), ok: true, message: 'all 6 tasks run web:6' },
-    durationMs: 80_000,
+    rollback: { to: ARN(6), startedAt: s(36), finishedAt: s(66), ok: true, message: 'all 6 tasks run web:6' },
+    durationMs: 66_000,
     ...overrides,
   });
 
@@ -111,7 +120,7 @@ describe('renderSummary: a successful rollout', () => {
     expect(lines(text).slice(0, 3)).toEqual([
       '## ECS rolling deploy: default/web',
       '',
-      '**Succeeded.** `default/web` runs the new task definition: 3 of 3 batches done in 1:45.',
+      '**Succeeded.** `default/web` runs the new task definition: 3 of 3 batches done in 01:15.',
     ]);
   });
 
@@ -122,18 +131,30 @@ describe('renderSummary: a successful rollout', () => {
     expect(td).toContain('| web | `demo/web:1` | `demo/web:2` |');
   });
 
-  it('has a row per batch: tasks, launched, healthy, drained (from the start) and duration', () => {
+  it('has a row per batch: launched, healthy, passed and its old tasks drained, counted from the start', () => {
     const table = section(text, 'Batches').filter((l) => l.startsWith('|'));
     expect(table).toEqual([
-      '| Batch | Tasks | Launched | Healthy | Drained | Duration | Result |',
+      '| Batch | Tasks | Launched | Healthy | Passed | Old tasks drained | Result |',
       '| ---: | ---: | ---: | ---: | ---: | ---: | --- |',
-      '| 1 | 2 | +0:05 | +0:20 | +0:35 | 0:35 | succeeded |',
-      '| 2 | 2 | +0:40 | +0:55 | +1:10 | 0:35 | succeeded |',
-      '| 3 | 2 | +1:15 | +1:30 | +1:45 | 0:35 | succeeded |',
+      '| 1 | 2 | +00:05 | +00:20 | +00:20 | 2 at +00:35 | succeeded |',
+      '| 2 | 2 | +00:25 | +00:40 | +00:40 | 2 at +00:55 | succeeded |',
+      '| 3 | 2 | +00:45 | +01:00 | +01:00 | 2 at +01:15 | succeeded |',
     ]);
   });
 
-  it('draws a mermaid gantt: per batch launch, health checks, drain', () => {
+  it('shows old tasks still draining, and the verdict after a bake time', () => {
+    const table = section(
+      renderSummary(
+        succeeded({ batches: [batch(1, 0, 30), { ...without(batch(2, 50), 'drainedAt'), oldTasks: 1 }] }),
+      ),
+      'Batches',
+    );
+    // Healthy at +00:20, passed after the 30 s bake; the old tasks drained during the bake.
+    expect(table).toContain('| 1 | 2 | +00:05 | +00:20 | +00:50 | 2 at +00:35 | succeeded |');
+    expect(table).toContain('| 2 | 2 | +00:55 | +01:10 | +01:10 | 1 draining | succeeded |');
+  });
+
+  it('draws a mermaid gantt: per batch launch, health checks and the drain of its old tasks', () => {
     const chart = section(text, 'Timeline');
     expect(chart.slice(1, 6)).toEqual([
       '```mermaid',
@@ -142,13 +163,36 @@ describe('renderSummary: a successful rollout', () => {
       '    dateFormat x',
       '    axisFormat %H:%M:%S',
     ]);
-    expect(chart).toContain('    section Batch 1');
-    expect(chart).toContain(`    launch :${s(0)}, ${s(5)}`);
-    expect(chart).toContain(`    health checks :${s(5)}, ${s(20)}`);
-    expect(chart).toContain(`    drain old tasks :${s(20)}, ${s(35)}`);
-    expect(chart).toContain(`    drain old tasks :${s(90)}, ${s(105)}`);
+    const batch1 = chart.slice(
+      chart.indexOf('    section Batch 1') + 1,
+      chart.indexOf('    section Batch 2'),
+    );
+    expect(batch1).toEqual([
+      `    launch :${s(0)}, ${s(5)}`,
+      `    health checks :${s(5)}, ${s(20)}`,
+      // The old tasks go as the new ones turn healthy, and drain while the next batch runs.
+      `    drain old tasks :${s(20)}, ${s(35)}`,
+    ]);
+    expect(chart).toContain(`    drain old tasks :${s(60)}, ${s(75)}`);
+    // No bake time: no bake bar.
+    expect(chart.filter((l) => l.includes('bake'))).toEqual([]);
     expect(chart.filter((l) => l.includes(':crit'))).toEqual([]);
     expect(chart.filter((l) => l !== '').at(-1)).toBe('```');
+  });
+
+  it('draws the bake time, with the drain overlapping it', () => {
+    const chart = section(renderSummary(succeeded({ batches: [batch(1, 0, 30)] })), 'Timeline');
+    expect(chart).toContain(`    bake :${s(20)}, ${s(50)}`);
+    expect(chart).toContain(`    drain old tasks :${s(20)}, ${s(35)}`);
+  });
+
+  it('starts the drain at the release when old tasks were stopped before the new ones were healthy', () => {
+    // max-unavailable: the old tasks are stopped first, and were gone before the new ones passed.
+    const chart = section(
+      renderSummary(succeeded({ batches: [{ ...batch(1, 0), drainedAt: s(12) }] })),
+      'Timeline',
+    );
+    expect(chart).toContain(`    drain old tasks :${s(0)}, ${s(12)}`);
   });
 
   it('has no failure or rollback section', () => {
@@ -166,12 +210,12 @@ describe('renderSummary: a rolled-back rollout', () => {
 
   it('says it failed and what was put back', () => {
     expect(lines(text)[2]).toBe(
-      '**Rolled back.** The rollout of `default/web` failed in batch 2 and the previous task definition was put back (1:20 in all).',
+      '**Rolled back.** The rollout of `default/web` failed in batch 2 and the previous task definition was put back (01:06 in all).',
     );
   });
 
-  it('marks the failed batch in the table, with no drain time', () => {
-    expect(section(text, 'Batches')).toContain('| 2 | 2 | +0:40 | — | — | 0:15 | failed |');
+  it('marks the failed batch in the table: launched, never healthy, no verdict, no drain', () => {
+    expect(section(text, 'Batches')).toContain('| 2 | 2 | +00:25 | — | — | — | failed |');
   });
 
   it('gives the failure with its reason, task, target and the service events', () => {
@@ -190,18 +234,19 @@ describe('renderSummary: a rolled-back rollout', () => {
   it('gives the rollback, and draws it in the gantt', () => {
     expect(section(text, 'Rollback')).toEqual([
       '',
-      'Back to `web:6`: succeeded in 0:30.',
+      'Back to `web:6`: succeeded in 00:30.',
       '',
       'all 6 tasks run web:6',
       '',
     ]);
     const chart = section(text, 'Timeline');
     expect(chart).toContain('    section Rollback');
-    expect(chart).toContain(`    restore previous :crit, ${s(50)}, ${s(80)}`);
+    expect(chart).toContain(`    restore previous :crit, ${s(36)}, ${s(66)}`);
     // The failed batch is marked, and ends where it failed.
-    expect(chart).toContain(`    launch :crit, ${s(35)}, ${s(40)}`);
-    expect(chart).toContain(`    health checks :crit, ${s(40)}, ${s(50)}`);
+    expect(chart).toContain(`    launch :crit, ${s(20)}, ${s(25)}`);
+    expect(chart).toContain(`    health checks :crit, ${s(25)}, ${s(35)}`);
     expect(chart.filter((l) => l.startsWith('    drain old tasks'))).toHaveLength(1);
+    expect(chart.filter((l) => l.startsWith('    bake'))).toHaveLength(0);
   });
 
   it('says a failure before the first batch in words', () => {
@@ -231,17 +276,25 @@ describe('renderSummary: a rolled-back rollout', () => {
         rollback: { to: ARN(6), startedAt: s(50), finishedAt: s(70), ok: false },
       }),
     );
-    expect(section(failed, 'Rollback')).toContain('Back to `web:6`: failed in 0:20.');
+    expect(section(failed, 'Rollback')).toContain('Back to `web:6`: failed in 00:20.');
   });
 });
 
 describe('renderSummary: other outcomes', () => {
-  it('failed with rollback-on-failure false says the service was left as ECS has it', () => {
-    const text = renderSummary(without(rolledBack({ outcome: 'failed' }), 'rollback'));
-    expect(lines(text)[2]).toBe(
-      '**Failed.** The rollout of `default/web` failed in batch 2; the service was left as ECS has it (rollback-on-failure is false).',
-    );
+  it('failed without a rollback says the previous definition was not put back, and the engine`s why below', () => {
+    const left =
+      'rollback-on-failure is false, so the service is left as ECS has it: service web (desired 6): deployments PRIMARY web:7; ' +
+      "tasks 6 of web:7 (4 healthy); ECS goes on with it under the service's own deployment settings.";
+    const text = renderSummary(without(rolledBack({ outcome: 'failed', notes: [left] }), 'rollback'));
+    expect(lines(text).slice(2, 5)).toEqual([
+      '**Failed.** The rollout of `default/web` failed in batch 2; the previous task definition was not put back.',
+      '',
+      `> ${left}`,
+    ]);
     expect(text).not.toContain('### Rollback');
+    // The same words when another deployment replaced ours: the header claims no cause it does not know.
+    const superseded = renderSummary(without(rolledBack({ outcome: 'failed' }), 'rollback'));
+    expect(superseded).not.toContain('rollback-on-failure');
   });
 
   it('a failure before any batch says no task was replaced, not that rollback was off', () => {
@@ -269,16 +322,16 @@ describe('renderSummary: other outcomes', () => {
         batches: [
           batch(1, 0),
           {
-            ...without(batch(2, 35), 'healthyAt', 'drainedAt', 'endedAt'),
+            ...without(batch(2, 20), 'healthyAt', 'drainedAt', 'endedAt', 'oldTasks'),
             outcome: 'in-progress',
           },
         ],
       }),
     );
     expect(lines(text)[2]).toBe(
-      '**Cancelled.** The rollout of `default/web` was cancelled after 1 of 3 batches (1:45).',
+      '**Cancelled.** The rollout of `default/web` was cancelled after 1 of 3 batches (01:15).',
     );
-    expect(section(text, 'Batches')).toContain('| 2 | 2 | +0:40 | — | — | — | in-progress |');
+    expect(section(text, 'Batches')).toContain('| 2 | 2 | +00:25 | — | — | — | in-progress |');
   });
 
   it('planned shows the batches the plan would run and changes nothing', () => {
@@ -287,7 +340,9 @@ describe('renderSummary: other outcomes', () => {
     );
     expect(lines(text)[2]).toBe('**Planned.** Plan for `default/web`: nothing was changed.');
     const b = section(text, 'Batches');
-    expect(b).toContain('6 tasks in 3 batches of up to 2 (maximumPercent 134, minimumHealthyPercent 100).');
+    expect(b).toContain(
+      '6 tasks in 3 batches of up to 2, each released by the action and held until it passes.',
+    );
     expect(b.filter((l) => /^\| \d/.test(l))).toEqual(['| 1 | 2 |', '| 2 | 2 |', '| 3 | 2 |']);
     expect(section(text, 'Task definition')).toContain('`web:6` → none');
     expect(text).not.toContain('```mermaid');
@@ -396,7 +451,7 @@ describe('renderSummary: the size cap', () => {
   });
 
   it('drops the chart, then table rows, when events alone are not enough', () => {
-    const batches = Array.from({ length: 200 }, (_, i) => batch(i + 1, i * 35));
+    const batches = Array.from({ length: 200 }, (_, i) => batch(i + 1, i * 20));
     const full = renderSummary(succeeded({ batches }));
     const noChart = renderSummary(succeeded({ batches }), { maxBytes: full.indexOf('### Timeline') + 10 });
     expect(noChart).not.toContain('```mermaid');
@@ -429,26 +484,32 @@ describe('createSummaryCollector', () => {
     const record1 = batch(1, 0);
     await listener({ type: 'rollout-started', at: T0, plan, from: ARN(6), to: ARN(7) });
     await listener({ type: 'batch-started', at: s(0), batch: 1, batches: 3, tasks: 2 });
-    await listener({ type: 'batch-succeeded', at: s(35), record: record1 });
-    await listener({ type: 'batch-started', at: s(35), batch: 2, batches: 3, tasks: 2 });
-    await listener({ type: 'failed', at: s(50), failure });
-    await listener({ type: 'rollback-started', at: s(50), to: ARN(6) });
-    await listener({ type: 'rollback-finished', at: s(80), ok: true, message: 'restored' });
-    await listener({ type: 'rollout-finished', at: s(80), outcome: 'rolled-back', batches: [record1] });
+    await listener({ type: 'batch-succeeded', at: s(20), record: without(record1, 'drainedAt') });
+    await listener({ type: 'batch-started', at: s(20), batch: 2, batches: 3, tasks: 2 });
+    await listener({ type: 'batch-drained', at: s(35), record: record1 });
+    await listener({ type: 'failed', at: s(35), failure });
+    await listener({
+      type: 'rollback-started',
+      at: s(36),
+      to: ARN(6),
+      how: 'StopServiceDeployment (ROLLBACK)',
+    });
+    await listener({ type: 'rollback-finished', at: s(66), ok: true, message: 'restored' });
+    await listener({ type: 'rollout-finished', at: s(66), outcome: 'rolled-back', batches: [record1] });
     const c = collected();
     expect(c).toMatchObject({
       plan,
       from: ARN(6),
       to: ARN(7),
       startedAt: T0,
-      finishedAt: s(80),
+      finishedAt: s(66),
       outcome: 'rolled-back',
       failure,
-      rollback: { to: ARN(6), startedAt: s(50), finishedAt: s(80), ok: true, message: 'restored' },
+      rollback: { to: ARN(6), startedAt: s(36), finishedAt: s(66), ok: true, message: 'restored' },
     });
     expect(c.batches).toEqual([
       record1,
-      { batch: 2, tasks: 2, startedAt: s(35), outcome: 'failed', endedAt: s(50) },
+      { batch: 2, tasks: 2, startedAt: s(20), outcome: 'failed', endedAt: s(35) },
     ]);
     const text = renderSummary({
       cluster: 'default',
@@ -463,6 +524,81 @@ describe('createSummaryCollector', () => {
       ...(c.startedAt !== undefined ? { startedAt: c.startedAt } : {}),
       durationMs: (c.finishedAt ?? T0) - T0,
     });
-    expect(section(text, 'Batches')).toContain('| 2 | 2 | — | — | — | 0:15 | failed |');
+    expect(section(text, 'Batches')).toContain(
+      '| 1 | 2 | +00:05 | +00:20 | +00:20 | 2 at +00:35 | succeeded |',
+    );
+    expect(section(text, 'Batches')).toContain('| 2 | 2 | — | — | — | — | failed |');
+  });
+
+  it('folds batch-launched, batch-healthy and batch-drained into the batch`s row as they come', async () => {
+    const { listener, collected } = createSummaryCollector();
+    await listener({ type: 'rollout-started', at: T0, plan, from: ARN(6), to: ARN(7) });
+    await listener({ type: 'batch-started', at: s(1), batch: 1, batches: 3, tasks: 2 });
+    await listener({ type: 'batch-launched', at: s(5), batch: 1, batches: 3, tasks: 2 });
+    expect(collected().batches).toEqual([
+      { batch: 1, tasks: 2, startedAt: s(1), launchedAt: s(5), outcome: 'in-progress' },
+    ]);
+    await listener({ type: 'batch-healthy', at: s(20), batch: 1, batches: 3, bakeMs: 30_000 });
+    // A second word of health keeps the first time: the bake time counts from it.
+    await listener({ type: 'batch-healthy', at: s(25), batch: 1, batches: 3, bakeMs: 30_000 });
+    expect(collected().batches[0]).toMatchObject({
+      launchedAt: s(5),
+      healthyAt: s(20),
+      outcome: 'in-progress',
+    });
+    // An event for a batch never started changes nothing.
+    await listener({ type: 'batch-launched', at: s(6), batch: 2, batches: 3, tasks: 2 });
+    expect(collected().batches).toHaveLength(1);
+    const verdict: BatchRecord = {
+      batch: 1,
+      tasks: 2,
+      startedAt: s(1),
+      launchedAt: s(5),
+      healthyAt: s(20),
+      endedAt: s(50),
+      oldTasks: 1,
+      outcome: 'succeeded',
+    };
+    await listener({ type: 'batch-succeeded', at: s(50), record: verdict });
+    expect(collected().batches[0]).toEqual(verdict);
+    await listener({
+      type: 'batch-drained',
+      at: s(65),
+      record: { ...verdict, oldTasks: 2, drainedAt: s(65) },
+    });
+    expect(collected().batches[0]).toEqual({ ...verdict, oldTasks: 2, drainedAt: s(65) });
+  });
+
+  it('records a rollback that could not be started (no rollback-started), so the summary does not say it was off', async () => {
+    const { listener, collected } = createSummaryCollector();
+    await listener({ type: 'rollout-started', at: T0, plan, from: ARN(6), to: ARN(7) });
+    await listener({ type: 'batch-started', at: s(1), batch: 1, batches: 3, tasks: 2 });
+    await listener({ type: 'failed', at: s(30), failure: { ...failure, batch: 1 } });
+    await listener({
+      type: 'rollback-finished',
+      at: s(31),
+      ok: false,
+      message: 'rollback to web:6 could not be started: AccessDeniedException',
+    });
+    const c = collected();
+    expect(c.rollback).toEqual({
+      to: ARN(6),
+      startedAt: s(31),
+      finishedAt: s(31),
+      ok: false,
+      message: 'rollback to web:6 could not be started: AccessDeniedException',
+    });
+    const text = renderSummary({
+      cluster: 'default',
+      service: 'web',
+      outcome: 'failed',
+      imageChanges: [],
+      batches: c.batches,
+      ...(c.failure ? { failure: c.failure } : {}),
+      ...(c.rollback ? { rollback: c.rollback } : {}),
+      durationMs: 31_000,
+    });
+    expect(lines(text)[2]).toContain('and so did putting the previous task definition back');
+    expect(section(text, 'Rollback')).toContain('Back to `web:6`: failed in 00:00.');
   });
 });

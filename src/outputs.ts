@@ -4,7 +4,7 @@
 import type { Channels } from './channels.js';
 import type { DeployResult } from './deploy.js';
 import type { PlanResult } from './modes/plan.js';
-import type { CollectedRollout } from './report/summary.js';
+import type { CollectedRollout } from './report/summary-collect.js';
 import type { RolloutPhase } from './state.js';
 import { OUTPUT } from './settings.js';
 import { taskDefinitionName } from './rollout/words.js';

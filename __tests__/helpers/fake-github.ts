@@ -22,6 +22,16 @@ export interface FakeGithub {
   requests: RecordedRequest[];
   /** Requests whose method and path match, in order. */
   find(method: string, pathPattern: RegExp): RecordedRequest[];
+  /**
+   * The first request (already recorded or still to come) whose method and path match and that
+   * `accept` takes; rejects, saying what it waited for, when none came within `timeoutMs`.
+   */
+  waitFor(
+    method: string,
+    pathPattern: RegExp,
+    timeoutMs: number,
+    accept?: (req: RecordedRequest) => boolean,
+  ): Promise<RecordedRequest>;
   /** Routes are tried newest first; the default GitHub-like answers come last. */
   route(method: string, pathPattern: RegExp, answer: Answer | ((req: RecordedRequest) => Answer)): void;
   close(): Promise<void>;
@@ -30,6 +40,8 @@ export interface FakeGithub {
 export async function startFakeGithub(): Promise<FakeGithub> {
   const requests: RecordedRequest[] = [];
   const routes: Route[] = [];
+  /** Called with every request as it is recorded. */
+  const watchers = new Set<(req: RecordedRequest) => void>();
   let nextId = 1000;
 
   const defaults: Route = (req) => {
@@ -60,6 +72,7 @@ export async function startFakeGithub(): Promise<FakeGithub> {
       };
       if (req.headers.authorization) recorded.authorization = req.headers.authorization;
       requests.push(recorded);
+      for (const watcher of [...watchers]) watcher(recorded);
       let answer: Answer | undefined;
       for (const r of [...routes].reverse()) {
         answer = r(recorded);
@@ -78,6 +91,29 @@ export async function startFakeGithub(): Promise<FakeGithub> {
     url: `http://127.0.0.1:${port}`,
     requests,
     find: (method, pattern) => requests.filter((r) => r.method === method && pattern.test(r.path)),
+    waitFor(method, pattern, timeoutMs, accept = () => true) {
+      const matches = (r: RecordedRequest): boolean =>
+        r.method === method && pattern.test(r.path) && accept(r);
+      const seen = requests.find(matches);
+      if (seen) return Promise.resolve(seen);
+      return new Promise<RecordedRequest>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          watchers.delete(watcher);
+          reject(
+            new Error(
+              `no ${method} ${pattern} request within ${timeoutMs} ms (${requests.length} requests seen)`,
+            ),
+          );
+        }, timeoutMs);
+        const watcher = (r: RecordedRequest): void => {
+          if (!matches(r)) return;
+          clearTimeout(timer);
+          watchers.delete(watcher);
+          resolve(r);
+        };
+        watchers.add(watcher);
+      });
+    },
     route(method, pattern, answer) {
       routes.push((req) =>
         req.method === method && pattern.test(req.path)

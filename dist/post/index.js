@@ -64218,7 +64218,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8214);
+/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4875);
 // The bundle entry for the `post` step (post-if: always()), which restores a rollout main left unfinished.
 
 await (0,_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
@@ -64228,7 +64228,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8214:
+/***/ 4875:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -67220,7 +67220,7 @@ function parseDuration(text, options = {}) {
     return result_ok(ms);
 }
 /** `90000` -> `1m30s`: the inverse of parseDuration, for messages. */
-function formatDuration(ms) {
+function duration_formatDuration(ms) {
     let seconds = Math.round(ms / 1000);
     const hours = Math.floor(seconds / 3600);
     seconds -= hours * 3600;
@@ -67235,7 +67235,7 @@ function formatDuration(ms) {
 // clocks, plurals, names out of ARNs, error messages.
 
 /** `mm:ss`, or `h:mm:ss` past an hour: elapsed time in log lines and tables. */
-function formatElapsed(ms) {
+function words_formatElapsed(ms) {
     const total = Math.max(0, Math.floor(ms / 1000));
     const h = Math.floor(total / 3600);
     const m = Math.floor((total % 3600) / 60);
@@ -67244,11 +67244,11 @@ function formatElapsed(ms) {
     return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${two(m)}:${two(s)}`;
 }
 /** `1 task`, `2 tasks`, `3 batches`. */
-function plural(n, word) {
+function words_plural(n, word) {
     return `${n} ${n === 1 ? word : /(s|sh|ch|x)$/.test(word) ? `${word}es` : `${word}s`}`;
 }
 /** `arn:aws:ecs:…:task-definition/web:3` -> `web:3`. */
-function taskDefinitionName(arn) {
+function words_taskDefinitionName(arn) {
     const i = arn.lastIndexOf('task-definition/');
     return i < 0 ? arn : arn.slice(i + 'task-definition/'.length);
 }
@@ -68257,6 +68257,487 @@ function isPermissionDenied(result) {
 }
 function describeFailure(result) {
     return result.status === undefined ? result.message : `HTTP ${result.status}: ${result.message}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/log.ts
+
+/** The words of a progress line, without the timestamp and the wait time. */
+function describeProgress(p) {
+    const prefix = `batch ${p.batch}/${p.batches}`;
+    const waiting = p.waitingFor.trim();
+    if (waiting)
+        return waiting.startsWith('batch ') ? waiting : `${prefix}: ${waiting}`;
+    const parts = [`${p.newHealthy}/${p.newWanted} new tasks healthy`];
+    if (p.oldDraining > 0)
+        parts.push(`${words_plural(p.oldDraining, 'old task')} draining`);
+    return `${prefix}: ${parts.join(', ')}`;
+}
+function createProgressLog(options) {
+    const { sink } = options;
+    const now = options.now ?? Date.now;
+    let startedAt = options.startedAt;
+    let batchStartedAt;
+    let planned;
+    let groupOpen = false;
+    const stamp = (at) => `[${formatElapsed(at - (startedAt ?? at))}]`;
+    const write = (at, text) => {
+        sink.info(`${stamp(at)} ${text}`);
+    };
+    const openGroup = (name) => {
+        closeGroup();
+        sink.startGroup(name);
+        groupOpen = true;
+    };
+    const closeGroup = () => {
+        if (groupOpen)
+            sink.endGroup();
+        groupOpen = false;
+    };
+    const label = (batch) => `batch ${batch}${planned !== undefined ? `/${planned}` : ''}`;
+    const waitedFor = (at) => batchStartedAt === undefined ? '' : ` (${Math.max(0, Math.round((at - batchStartedAt) / 1000))} s)`;
+    const handle = (event) => {
+        switch (event.type) {
+            case 'rollout-started': {
+                startedAt ??= event.at;
+                const { plan } = event;
+                planned = plan.batches.length;
+                const release = plan.releases[0];
+                write(event.at, `rolling out ${taskDefinitionName(event.to)} (from ${taskDefinitionName(event.from)}): ${plural(plan.desired, 'task')} in ` +
+                    `${plural(plan.batches.length, 'batch')} of up to ${plan.batchSize}; the service is held between batches ` +
+                    `(maximumPercent ${plan.hold.maximumPercent}, minimumHealthyPercent ${plan.hold.minimumHealthyPercent})` +
+                    (release
+                        ? ` and released one batch at a time (maximumPercent ${release.maximumPercent}, minimumHealthyPercent ${release.minimumHealthyPercent})`
+                        : ''));
+                break;
+            }
+            case 'batch-started':
+                batchStartedAt = event.at;
+                openGroup(`Batch ${event.batch}/${event.batches}: ${plural(event.tasks, 'task')}`);
+                write(event.at, `batch ${event.batch}/${event.batches}: starting ${plural(event.tasks, 'new task')}`);
+                break;
+            case 'batch-launched':
+                write(event.at, `batch ${event.batch}/${event.batches}: ${plural(event.tasks, 'new task')} launched; the service is held until they pass${waitedFor(event.at)}`);
+                break;
+            case 'batch-healthy':
+                if (event.bakeMs > 0)
+                    write(event.at, `batch ${event.batch}/${event.batches}: every gate passes; baking ${formatDuration(event.bakeMs)} before the next batch${waitedFor(event.at)}`);
+                break;
+            case 'batch-drained': {
+                const r = event.record;
+                const after = r.endedAt !== undefined
+                    ? ` (${formatDuration(Math.max(0, event.at - r.endedAt))} after it passed)`
+                    : '';
+                write(event.at, `${label(r.batch)}: ${plural(r.oldTasks ?? r.tasks, 'old task')} drained and stopped${after}`);
+                break;
+            }
+            case 'progress': {
+                const words = describeProgress(event.progress);
+                write(event.at, `${words}${waitedFor(event.at)}`);
+                break;
+            }
+            case 'batch-succeeded': {
+                const r = event.record;
+                const took = r.endedAt !== undefined ? ` in ${Math.round((r.endedAt - r.startedAt) / 1000)} s` : '';
+                write(event.at, `${label(r.batch)} passed: ${plural(r.tasks, 'new task')} healthy${took}`);
+                closeGroup();
+                batchStartedAt = undefined;
+                break;
+            }
+            case 'failed': {
+                const f = event.failure;
+                write(event.at, `FAILED${f.batch > 0 ? ` in batch ${f.batch}` : ''}: ${f.message}`);
+                for (const line of f.serviceEvents ?? [])
+                    sink.info(`    ECS: ${line}`);
+                closeGroup();
+                break;
+            }
+            case 'rollback-started':
+                batchStartedAt = event.at;
+                openGroup(`Rollback to ${taskDefinitionName(event.to)}`);
+                write(event.at, `rolling back: ${event.how}`);
+                break;
+            case 'rollback-progress': {
+                // restorePrevious already words it `rollback: ...`; say it once.
+                const words = `rollback: ${event.waitingFor.replace(/^rollback:\s*/, '')}`;
+                write(event.at, `${words}${waitedFor(event.at)}`);
+                break;
+            }
+            case 'rollback-finished':
+                write(event.at, `rollback ${event.ok ? 'finished' : 'did NOT finish'}: ${event.message}`);
+                closeGroup();
+                batchStartedAt = undefined;
+                break;
+            case 'rollout-finished': {
+                closeGroup();
+                const passed = event.batches.filter((b) => b.outcome === 'succeeded').length;
+                write(event.at, `rollout ${event.outcome}: ${passed} of ${plural(planned ?? event.batches.length, 'batch')} passed`);
+                break;
+            }
+        }
+    };
+    return {
+        listener: (event) => {
+            try {
+                handle(event);
+            }
+            catch {
+                // The log must never break a rollout.
+            }
+        },
+        line: (text) => write(now(), text),
+        close: () => closeGroup(),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+// Markdown for GitHub: the escaping every part of a job summary or check run needs, so that text
+// from AWS (service events, stopped reasons) renders as text and never as markup.
+function escapeHtml(value) {
+    return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+/** Prose: no raw HTML from AWS messages. */
+function markdown_text(value) {
+    return escapeHtml(value);
+}
+/** Inside backticks: a backtick would end the span early. */
+function code(value) {
+    return value.replace(/`/g, "'");
+}
+/** A table cell: `|` would start a new cell and a newline would end the row. */
+function cell(value) {
+    return escapeHtml(value).replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
+/**
+ * A code span in a table cell. Entities are not decoded inside a code span, so no HTML escaping
+ * here; GFM still reads `\|` as a pipe inside one, so the cell does not split.
+ */
+function codeCell(value) {
+    return `\`${code(value).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')}\``;
+}
+/** A fenced block whose fence is longer than any backtick run inside it. */
+function fenced(body) {
+    const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(Math.max(3, longest + 1));
+    return `${fence}text\n${body}\n${fence}`;
+}
+/** Mermaid reads `:` and `;` as syntax and `#` as an entity start in task and title text. */
+function mermaidText(value) {
+    return value.replace(/[:;#\n\r]/g, ' ');
+}
+function bytes(value) {
+    return Buffer.byteLength(value, 'utf8');
+}
+function cutToBytes(value, maxBytes) {
+    const note = '\n\n(summary cut at the size limit)\n';
+    const room = Math.max(0, maxBytes - bytes(note));
+    let cut = Buffer.from(value, 'utf8').subarray(0, room).toString('utf8');
+    // A cut inside a multi-byte character leaves U+FFFD, which may be 3 bytes: trim until it fits.
+    while (bytes(cut) > room)
+        cut = cut.slice(0, -1);
+    return cut + note;
+}
+
+;// CONCATENATED MODULE: ./src/report/github-output.ts
+// Pure: what the check run, commit status and deployment status say, from the rollout's events, and
+// GitHub's limits on each. The texts here are raw: the senders (github-check.ts,
+// github-deployment.ts) redact them first and cut them to the limits after, so a cut never leaves
+// half a secret.
+
+
+
+/** GitHub's limit on a check run's output.summary and output.text, each. */
+const CHECK_OUTPUT_LIMIT = 65_535;
+/** GitHub's limit on a commit status or deployment status description. */
+const DESCRIPTION_LIMIT = 140;
+/** GitHub's limit on a check run's title and an annotation's title. */
+const TITLE_LIMIT = 255;
+/** GitHub's limit on an annotation's message. */
+const ANNOTATION_MESSAGE_LIMIT = 64 * 1024 - 1;
+/** GitHub takes at most this many annotations per check-run request. */
+const ANNOTATIONS_PER_REQUEST = 50;
+/**
+ * How each outcome reads on every GitHub surface, in one table. Commit statuses have no
+ * `cancelled` or `neutral`: a cancel is an `error`, a plan a `success`; a deployment status has no
+ * `success` for a plan, so it is an `error` there (nothing was deployed).
+ */
+const OUTCOME_ON_GITHUB = {
+    succeeded: { check: 'success', commit: 'success', deployment: 'success', words: 'deployed' },
+    'rolled-back': {
+        check: 'failure',
+        commit: 'failure',
+        deployment: 'failure',
+        words: 'failed and rolled back',
+    },
+    failed: { check: 'failure', commit: 'failure', deployment: 'failure', words: 'failed' },
+    cancelled: { check: 'cancelled', commit: 'error', deployment: 'error', words: 'cancelled' },
+    planned: { check: 'neutral', commit: 'success', deployment: 'error', words: 'planned (nothing changed)' },
+};
+function checkConclusion(outcome) {
+    return OUTCOME_ON_GITHUB[outcome].check;
+}
+function commitState(outcome) {
+    return OUTCOME_ON_GITHUB[outcome].commit;
+}
+function deploymentState(outcome) {
+    return OUTCOME_ON_GITHUB[outcome].deployment;
+}
+function outcomeWords(outcome) {
+    return OUTCOME_ON_GITHUB[outcome].words;
+}
+function foldEvent(model, event) {
+    switch (event.type) {
+        case 'rollout-started':
+            return {
+                ...model,
+                plan: event.plan,
+                from: event.from,
+                to: event.to,
+                batches: event.plan.batches.length,
+            };
+        case 'batch-started':
+            return { ...model, batch: event.batch, batches: event.batches };
+        case 'batch-launched':
+        case 'batch-healthy':
+        case 'batch-drained':
+            // Told by the progress lines and, at the end, the job summary's batch table.
+            return model;
+        case 'progress':
+            return {
+                ...model,
+                progress: event.progress,
+                batch: event.progress.batch,
+                batches: event.progress.batches,
+            };
+        case 'batch-succeeded':
+            return { ...model, done: [...model.done.filter((r) => r.batch !== event.record.batch), event.record] };
+        case 'failed':
+            return { ...model, failure: event.failure };
+        case 'rollback-started':
+            return { ...model, rollback: { to: event.to } };
+        case 'rollback-progress':
+            return { ...model, rollback: { to: model.rollback?.to ?? '', waitingFor: event.waitingFor } };
+        case 'rollback-finished':
+            return {
+                ...model,
+                rollback: { to: model.rollback?.to ?? '', finished: { ok: event.ok, message: event.message } },
+            };
+        case 'rollout-finished':
+            return { ...model, done: event.batches.filter((r) => r.outcome === 'succeeded') };
+    }
+}
+/** The short line a status or a title can carry. */
+function progressLine(model) {
+    if (model.rollback) {
+        if (model.rollback.finished)
+            return `Rollback ${model.rollback.finished.ok ? 'finished' : 'failed'}: ${model.rollback.finished.message}`;
+        return `Rolling back to ${words_taskDefinitionName(model.rollback.to)}${model.rollback.waitingFor ? `: ${model.rollback.waitingFor}` : ''}`;
+    }
+    if (model.failure) {
+        const where = model.failure.batch > 0 ? `Batch ${model.failure.batch} failed` : 'Failed before the first batch';
+        return `${where}: ${model.failure.message}`;
+    }
+    if (model.batch !== undefined && model.batches !== undefined) {
+        // The engine's words already name the batch (`batch 2/3: 1/2 new tasks healthy`): say it once.
+        if (model.progress?.batch === model.batch)
+            return capitalise(describeProgress(model.progress));
+        return `Batch ${model.batch}/${model.batches}`;
+    }
+    return 'Starting';
+}
+function progressSummary(model, service) {
+    const lines = [
+        `Rolling out **${service}**${model.to ? ` to \`${words_taskDefinitionName(model.to)}\`` : ''}${model.from ? ` (from \`${words_taskDefinitionName(model.from)}\`)` : ''}.`,
+        '',
+    ];
+    if (model.plan) {
+        lines.push(`${model.plan.desired} tasks in ${model.plan.batches.length} batches of up to ${model.plan.batchSize}.`, '');
+    }
+    const p = model.progress;
+    if (p) {
+        lines.push('| batch | new wanted | new launched | new healthy | old remaining | old draining |', '|---|---|---|---|---|---|', `| ${p.batch}/${p.batches} | ${p.newWanted} | ${p.newLaunched} | ${p.newHealthy} | ${p.oldRemaining} | ${p.oldDraining} |`, '', `Waiting for: ${markdown_text(p.waitingFor)}`);
+    }
+    if (model.done.length > 0)
+        lines.push('', `Batches done: ${model.done.map((r) => r.batch).join(', ')}.`);
+    if (model.failure) {
+        const where = model.failure.batch > 0 ? `at batch ${model.failure.batch}` : 'before the first batch';
+        lines.push('', `**Failed** ${where}: ${markdown_text(model.failure.message)}`);
+    }
+    if (model.rollback)
+        lines.push('', markdown_text(progressLine({ done: [], rollback: model.rollback })));
+    return lines.join('\n');
+}
+/** An annotation for the failure; GitHub requires a path, so it points at the workflow file. */
+function failureAnnotation(failure, path) {
+    const where = failure.batch > 0 ? `in batch ${failure.batch}` : 'before the first batch';
+    return {
+        path,
+        start_line: 1,
+        end_line: 1,
+        annotation_level: 'failure',
+        title: `Rollout failed ${where} (${failure.kind})`,
+        message: [
+            failure.message,
+            ...(failure.reasonCode ? [`Reason: ${failure.reasonCode}`] : []),
+            ...(failure.taskArn ? [`Task: ${failure.taskArn}`] : []),
+        ].join('\n'),
+    };
+}
+/** Cuts text to GitHub's limit, saying so at the end rather than losing the fact silently. */
+function cap(text, limit) {
+    if (text.length <= limit)
+        return text;
+    const note = '\n\n… (cut to fit GitHub’s limit; the job summary has it all)';
+    if (limit <= note.length)
+        return text.slice(0, limit);
+    return text.slice(0, limit - note.length) + note;
+}
+
+;// CONCATENATED MODULE: ./src/report/github-check.ts
+// The commit's report: a check run on the commit the workflow ran for; where the token may not
+// create one (a pull request from a fork, a job without `checks: write`), a commit status in its
+// place; and nothing once statuses are refused too (the job summary is then the only report).
+// Every text goes through `redact` before it is cut to GitHub's limits (cutting first could leave
+// half a secret), and every failure is a warning said once: reporting never fails a deployment.
+
+
+class CommitReport {
+    o;
+    current;
+    id;
+    constructor(o) {
+        this.o = o;
+        this.current = o.sink;
+        this.id = o.checkRunId;
+    }
+    get sink() {
+        return this.current;
+    }
+    /** Known once the create call answered. */
+    get checkRunId() {
+        return this.id;
+    }
+    /** The first report: a check run in progress, or a pending status. */
+    async open(output) {
+        if (this.current === 'check')
+            await this.create('in_progress', output);
+        // Also right after the check run was refused: the status takes its place at once.
+        if (this.current === 'status')
+            await this.status('pending', output.title);
+    }
+    /** Progress: the check run's title and summary, or the pending status's description. */
+    async progress(output) {
+        if (this.current === 'check' && this.id !== undefined) {
+            const result = await this.update(this.id, output);
+            if (!result.ok)
+                this.o.warn('progress', `Could not update the check run: ${describeFailure(result)}. The rollout goes on.`);
+        }
+        else if (this.current === 'status') {
+            await this.status('pending', output.title);
+        }
+    }
+    /**
+     * The conclusion: the check run completed (created completed when the first create never got
+     * through), or the final status. `line` is what a status's short description carries.
+     */
+    async conclude(outcome, output, line) {
+        if (this.current === 'check') {
+            if (this.id !== undefined) {
+                const result = await this.update(this.id, output, outcome);
+                if (!result.ok)
+                    this.o.warn('conclude', `Could not conclude the check run: ${describeFailure(result)}.`);
+            }
+            else {
+                await this.create('completed', output, outcome);
+            }
+        }
+        if (this.current === 'status')
+            await this.status(commitState(outcome), line);
+    }
+    async create(status, output, outcome) {
+        const { octokit, context } = this.o;
+        const stamp = new Date(this.o.now()).toISOString();
+        const result = await callGithub(this.o.timeoutMs, (signal) => octokit.rest.checks.create({
+            owner: context.owner,
+            repo: context.repo,
+            name: this.o.name,
+            head_sha: this.o.sha,
+            status,
+            started_at: stamp,
+            external_id: this.o.externalId,
+            ...(this.o.detailsUrl ? { details_url: this.o.detailsUrl } : {}),
+            ...(outcome ? { conclusion: checkConclusion(outcome), completed_at: stamp } : {}),
+            output: this.redacted(output),
+            request: { signal },
+        }));
+        if (result.ok) {
+            this.id = result.value.data.id;
+            return;
+        }
+        if (isPermissionDenied(result)) {
+            this.o.warn('check-denied', `Cannot create a check run (${describeFailure(result)}); reporting with a commit status instead. ` +
+                'Give the job `checks: write` (a pull request from a fork never gets it).');
+            this.current = 'status';
+        }
+        else {
+            this.o.warn('check-create', `Could not create a check run: ${describeFailure(result)}. The rollout goes on.`);
+        }
+    }
+    update(id, output, outcome) {
+        const { octokit, context } = this.o;
+        return callGithub(this.o.timeoutMs, (signal) => octokit.rest.checks.update({
+            owner: context.owner,
+            repo: context.repo,
+            check_run_id: id,
+            ...(outcome
+                ? {
+                    status: 'completed',
+                    conclusion: checkConclusion(outcome),
+                    completed_at: new Date(this.o.now()).toISOString(),
+                }
+                : {}),
+            output: this.redacted(output),
+            request: { signal },
+        }));
+    }
+    async status(state, description) {
+        const { octokit, context } = this.o;
+        const result = await callGithub(this.o.timeoutMs, (signal) => octokit.rest.repos.createCommitStatus({
+            owner: context.owner,
+            repo: context.repo,
+            sha: this.o.sha,
+            state,
+            context: this.o.name,
+            description: cap(this.o.redact(description), DESCRIPTION_LIMIT),
+            ...(this.o.detailsUrl ? { target_url: this.o.detailsUrl } : {}),
+            request: { signal },
+        }));
+        if (result.ok)
+            return;
+        if (isPermissionDenied(result)) {
+            this.o.warn('status-denied', `Cannot create a commit status either (${describeFailure(result)}); the job summary is the only report. ` +
+                'Give the job `statuses: write`.');
+            this.current = 'off';
+        }
+        else {
+            this.o.warn(`status-${state}`, `Could not set the commit status: ${describeFailure(result)}. The rollout goes on.`);
+        }
+    }
+    redacted(output) {
+        const { redact } = this.o;
+        return {
+            title: cap(redact(output.title), TITLE_LIMIT),
+            summary: cap(redact(output.summary), CHECK_OUTPUT_LIMIT),
+            ...(output.annotations
+                ? {
+                    annotations: output.annotations.slice(0, ANNOTATIONS_PER_REQUEST).map((a) => ({
+                        ...a,
+                        title: cap(redact(a.title), TITLE_LIMIT),
+                        message: cap(redact(a.message), ANNOTATION_MESSAGE_LIMIT),
+                    })),
+                }
+                : {}),
+        };
+    }
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
@@ -73338,152 +73819,49 @@ function isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-;// CONCATENATED MODULE: ./src/report/github-output.ts
-// Pure: what the check run, commit status and deployment status say, from the rollout's events.
-
-/** GitHub's limit on a check run's output.summary and output.text, each. */
-const CHECK_OUTPUT_LIMIT = 65_535;
-/** GitHub's limit on a commit status or deployment status description. */
-const DESCRIPTION_LIMIT = 140;
-/**
- * How each outcome reads on every GitHub surface, in one table. Commit statuses have no
- * `cancelled` or `neutral`: a cancel is an `error`, a plan a `success`; a deployment status has no
- * `success` for a plan, so it is an `error` there (nothing was deployed).
- */
-const OUTCOME_ON_GITHUB = {
-    succeeded: { check: 'success', commit: 'success', deployment: 'success', words: 'deployed' },
-    'rolled-back': {
-        check: 'failure',
-        commit: 'failure',
-        deployment: 'failure',
-        words: 'failed and rolled back',
-    },
-    failed: { check: 'failure', commit: 'failure', deployment: 'failure', words: 'failed' },
-    cancelled: { check: 'cancelled', commit: 'error', deployment: 'error', words: 'cancelled' },
-    planned: { check: 'neutral', commit: 'success', deployment: 'error', words: 'planned (nothing changed)' },
-};
-function checkConclusion(outcome) {
-    return OUTCOME_ON_GITHUB[outcome].check;
-}
-function commitState(outcome) {
-    return OUTCOME_ON_GITHUB[outcome].commit;
-}
-function deploymentState(outcome) {
-    return OUTCOME_ON_GITHUB[outcome].deployment;
-}
-function outcomeWords(outcome) {
-    return OUTCOME_ON_GITHUB[outcome].words;
-}
-function foldEvent(model, event) {
-    switch (event.type) {
-        case 'rollout-started':
-            return {
-                ...model,
-                plan: event.plan,
-                from: event.from,
-                to: event.to,
-                batches: event.plan.batches.length,
-            };
-        case 'batch-started':
-            return { ...model, batch: event.batch, batches: event.batches };
-        case 'batch-launched':
-        case 'batch-healthy':
-        case 'batch-drained':
-            // Told by the progress lines and, at the end, the job summary's batch table.
-            return model;
-        case 'progress':
-            return {
-                ...model,
-                progress: event.progress,
-                batch: event.progress.batch,
-                batches: event.progress.batches,
-            };
-        case 'batch-succeeded':
-            return { ...model, done: [...model.done.filter((r) => r.batch !== event.record.batch), event.record] };
-        case 'failed':
-            return { ...model, failure: event.failure };
-        case 'rollback-started':
-            return { ...model, rollback: { to: event.to } };
-        case 'rollback-progress':
-            return { ...model, rollback: { to: model.rollback?.to ?? '', waitingFor: event.waitingFor } };
-        case 'rollback-finished':
-            return {
-                ...model,
-                rollback: { to: model.rollback?.to ?? '', finished: { ok: event.ok, message: event.message } },
-            };
-        case 'rollout-finished':
-            return { ...model, done: event.batches.filter((r) => r.outcome === 'succeeded') };
-    }
-}
-/** The short line a status or a title can carry. */
-function progressLine(model) {
-    if (model.rollback) {
-        if (model.rollback.finished)
-            return `Rollback ${model.rollback.finished.ok ? 'finished' : 'failed'}: ${model.rollback.finished.message}`;
-        return `Rolling back to ${taskDefinitionName(model.rollback.to)}${model.rollback.waitingFor ? `: ${model.rollback.waitingFor}` : ''}`;
-    }
-    if (model.failure)
-        return `Batch ${model.failure.batch} failed: ${model.failure.message}`;
-    if (model.batch !== undefined && model.batches !== undefined) {
-        const waiting = model.progress?.batch === model.batch ? `: ${model.progress.waitingFor}` : '';
-        return `Batch ${model.batch}/${model.batches}${waiting}`;
-    }
-    return 'Starting';
-}
-function progressSummary(model, service) {
-    const lines = [
-        `Rolling out **${service}**${model.to ? ` to \`${taskDefinitionName(model.to)}\`` : ''}${model.from ? ` (from \`${taskDefinitionName(model.from)}\`)` : ''}.`,
-        '',
-    ];
-    if (model.plan) {
-        lines.push(`${model.plan.desired} tasks in ${model.plan.batches.length} batches of up to ${model.plan.batchSize}.`, '');
-    }
-    const p = model.progress;
-    if (p) {
-        lines.push('| batch | new wanted | new launched | new healthy | old remaining | old draining |', '|---|---|---|---|---|---|', `| ${p.batch}/${p.batches} | ${p.newWanted} | ${p.newLaunched} | ${p.newHealthy} | ${p.oldRemaining} | ${p.oldDraining} |`, '', `Waiting for: ${p.waitingFor}`);
-    }
-    if (model.done.length > 0)
-        lines.push('', `Batches done: ${model.done.map((r) => r.batch).join(', ')}.`);
-    if (model.failure)
-        lines.push('', `**Failed** at batch ${model.failure.batch}: ${model.failure.message}`);
-    if (model.rollback)
-        lines.push('', progressLine({ done: [], rollback: model.rollback }));
-    return cap(lines.join('\n'), CHECK_OUTPUT_LIMIT);
-}
-/** An annotation for the failure; GitHub requires a path, so it points at the workflow file. */
-function failureAnnotation(failure, path) {
-    const where = failure.batch > 0 ? `batch ${failure.batch}` : 'before the first batch';
-    return {
-        path,
-        start_line: 1,
-        end_line: 1,
-        annotation_level: 'failure',
-        title: cap(`Rollout failed ${where} (${failure.kind})`, 255),
-        message: cap([
-            failure.message,
-            ...(failure.reasonCode ? [`Reason: ${failure.reasonCode}`] : []),
-            ...(failure.taskArn ? [`Task: ${failure.taskArn}`] : []),
-        ].join('\n'), 64 * 1024 - 1),
-    };
-}
-/** Cuts text to GitHub's limit, saying so at the end rather than losing the fact silently. */
-function cap(text, limit) {
-    if (text.length <= limit)
-        return text;
-    const note = '\n\n… (cut to fit GitHub’s limit; the job summary has it all)';
-    if (limit <= note.length)
-        return text.slice(0, limit);
-    return text.slice(0, limit - note.length) + note;
-}
-
 ;// CONCATENATED MODULE: ./src/report/github-deployment.ts
 // GitHub Deployments for an environment: one deployment per rollout, statuses in_progress -> final.
 // Models the REST API as documented: `auto_merge: false` and `required_contexts: []` so the call
 // neither merges the default branch in nor waits on other checks; `auto_inactive` on the success
-// status marks the environment's earlier successful deployments inactive.
+// status marks the environment's earlier successful deployments inactive. EnvironmentDeployment
+// keeps the one deployment's id, redacts every text it sends, and turns failures into warnings.
 
 
 
+/** The rollout's one deployment: created once, then its statuses (none when it was not created). */
+class EnvironmentDeployment {
+    o;
+    deploymentId;
+    constructor(o) {
+        this.o = o;
+        this.deploymentId = o.deploymentId;
+    }
+    get id() {
+        return this.deploymentId;
+    }
+    async create(description) {
+        if (this.deploymentId !== undefined)
+            return;
+        const created = await createDeployment(this.o.octokit, this.o.context, { environment: this.o.environment, description: this.o.redact(description), payload: this.o.payload }, this.o.timeoutMs);
+        if (created.ok) {
+            this.deploymentId = created.value;
+            return;
+        }
+        const hint = isPermissionDenied(created) ? ' Give the job `deployments: write`.' : '';
+        this.o.warn('deployment', `Could not create a GitHub deployment for "${this.o.environment}": ${describeFailure(created)}.${hint}`);
+    }
+    async status(state, description) {
+        if (this.deploymentId === undefined)
+            return;
+        const { environmentUrl } = this.o;
+        const result = await setDeploymentStatus(this.o.octokit, this.o.context, this.deploymentId, state, {
+            description: this.o.redact(description),
+            ...(environmentUrl ? { environmentUrl: this.o.redact(environmentUrl) } : {}),
+        }, this.o.timeoutMs);
+        if (!result.ok)
+            this.o.warn(`deployment-${state}`, `Could not set the deployment status "${state}": ${describeFailure(result)}.`);
+    }
+}
 async function createDeployment(octokit, context, request, timeoutMs) {
     const created = await callGithub(timeoutMs, (signal) => octokit.rest.repos.createDeployment({
         owner: context.owner,
@@ -73529,34 +73907,14 @@ async function setDeploymentStatus(octokit, context, deploymentId, state, detail
 
 ;// CONCATENATED MODULE: ./src/report/github-queue.ts
 // Runs the reporter's GitHub calls one at a time, off the rollout's critical path: the rollout pushes
-// work and goes on; only `drain` (at the end) waits, and never longer than it is told.
+// work and goes on; only `drain` waits, and never longer than it is told.
 class ReportQueue {
     tail = Promise.resolve();
-    pending = 0;
-    generation = 0;
     /** Runs `task` after every task pushed before it; its errors are swallowed (tasks log their own). */
     push(task) {
-        const generation = this.generation;
-        this.pending += 1;
-        this.tail = this.tail
-            .then(async () => {
-            // Tasks pushed before a `discard()` are dropped unstarted.
-            if (generation === this.generation)
-                await task();
-        })
-            .catch(() => undefined)
-            .finally(() => {
-            this.pending -= 1;
-        });
+        this.tail = this.tail.then(task).catch(() => undefined);
     }
-    /** Drops every task that has not started yet (the one running finishes or times out by itself). */
-    discard() {
-        this.generation += 1;
-    }
-    get size() {
-        return this.pending;
-    }
-    /** Resolves true when every pushed task has run, false when `maxMs` passed first. */
+    /** Resolves true when every task pushed so far has run, false when `maxMs` passed first. */
     async drain(maxMs) {
         let timer;
         const expired = new Promise((resolve) => {
@@ -73573,10 +73931,12 @@ class ReportQueue {
 }
 
 ;// CONCATENATED MODULE: ./src/report/github.ts
-// Reports a rollout where teams look: a check run on the commit (or, when the token may not create
-// one, a commit status), and a GitHub deployment for the environment. Every call is queued off the
-// rollout's critical path, has a short time limit, and turns its errors into warnings: reporting
-// never fails, slows or blocks a deployment.
+// Reports a rollout where teams look: the commit's report (a check run, or a commit status where the
+// token may not create one: github-check.ts) and a GitHub deployment for the environment
+// (github-deployment.ts). This module composes them: it folds the engine's events into what they
+// say, throttles progress updates, and queues every call off the rollout's critical path. Each call
+// has a short time limit and turns its errors into warnings: reporting never fails, slows or blocks
+// a deployment. Every text sent goes through `redact` (src/secrets.ts).
 
 
 
@@ -73593,126 +73953,67 @@ function createGithubReporter(options) {
     const finishWaitMs = options.finishWaitMs ?? 2 * timeoutMs + 1_000;
     const now = options.now ?? Date.now;
     const redact = options.redact ?? ((text) => text);
-    const name = settings.checkName || defaultCheckName(settings.cluster, settings.service);
     const sha = reportSha(context);
-    const detailsUrl = runUrl(context);
     const queue = new ReportQueue();
     const warned = new Set();
-    let sink = !octokit || !context.owner || !sha ? 'off' : settings.report === 'none' ? 'off' : settings.report;
-    let checkRunId = options.resume?.checkRunId;
-    let deploymentId = options.resume?.deploymentId;
+    const warn = (key, message) => {
+        if (warned.has(key))
+            return;
+        warned.add(key);
+        log.warning(message);
+    };
+    const detailsUrl = runUrl(context);
+    const commit = octokit && context.owner && sha && settings.report !== 'none'
+        ? new CommitReport({
+            octokit,
+            context,
+            sha,
+            name: settings.checkName || defaultCheckName(settings.cluster, settings.service),
+            externalId: `${settings.cluster}/${settings.service}`,
+            ...(detailsUrl ? { detailsUrl } : {}),
+            sink: settings.report,
+            ...(options.resume?.checkRunId !== undefined ? { checkRunId: options.resume.checkRunId } : {}),
+            timeoutMs,
+            redact,
+            warn,
+            now,
+        })
+        : undefined;
+    if (octokit && settings.report !== 'none' && !commit) {
+        warn('context', 'GitHub reporting is off: GITHUB_REPOSITORY or the commit SHA is not set.');
+    }
     // Deployments describe a change to an environment; a plan changes nothing.
-    let deployments = Boolean(octokit && context.owner && settings.environment && settings.mode !== 'plan');
+    const deployment = octokit && context.owner && settings.environment && settings.mode !== 'plan'
+        ? new EnvironmentDeployment({
+            octokit,
+            context,
+            environment: settings.environment,
+            ...(settings.environmentUrl ? { environmentUrl: settings.environmentUrl } : {}),
+            payload: { cluster: settings.cluster, service: settings.service, mode: settings.mode },
+            ...(options.resume?.deploymentId !== undefined
+                ? { deploymentId: options.resume.deploymentId }
+                : {}),
+            timeoutMs,
+            redact,
+            warn,
+        })
+        : undefined;
     let model = { done: [] };
     let lastProgressAt = Number.NEGATIVE_INFINITY;
     let progressQueued = false;
     let progressTimer;
     let finished = false;
-    if (octokit && settings.report !== 'none' && sink === 'off') {
-        warnOnce('context', 'GitHub reporting is off: GITHUB_REPOSITORY or the commit SHA is not set.');
-    }
-    function warnOnce(key, message) {
-        if (warned.has(key))
-            return;
-        warned.add(key);
-        log.warning(message);
-    }
-    function statusFallback(result, what) {
-        if (isPermissionDenied(result)) {
-            warnOnce('check-denied', `Cannot ${what} (${describeFailure(result)}); reporting with a commit status instead. ` +
-                'Give the job `checks: write` (a pull request from a fork never gets it).');
-            sink = 'status';
-        }
-        else {
-            warnOnce(`check-${what}`, `Could not ${what}: ${describeFailure(result)}. The rollout goes on.`);
-        }
-    }
-    async function postStatus(state, description) {
-        if (!octokit)
-            return;
-        const result = await callGithub(timeoutMs, (signal) => octokit.rest.repos.createCommitStatus({
-            owner: context.owner,
-            repo: context.repo,
-            sha,
-            state,
-            context: name,
-            description: cap(redact(description), DESCRIPTION_LIMIT),
-            ...(detailsUrl ? { target_url: detailsUrl } : {}),
-            request: { signal },
-        }));
-        if (result.ok)
-            return;
-        if (isPermissionDenied(result)) {
-            warnOnce('status-denied', `Cannot create a commit status either (${describeFailure(result)}); the job summary is the only report. ` +
-                'Give the job `statuses: write`.');
-            sink = 'off';
-        }
-        else {
-            warnOnce(`status-${state}`, `Could not set the commit status: ${describeFailure(result)}. The rollout goes on.`);
-        }
-    }
-    async function createCheck(body) {
-        if (!octokit)
-            return false;
-        const stamp = new Date(now()).toISOString();
-        const result = await callGithub(timeoutMs, (signal) => octokit.rest.checks.create({
-            owner: context.owner,
-            repo: context.repo,
-            name,
-            head_sha: sha,
-            status: body.status,
-            started_at: stamp,
-            external_id: `${settings.cluster}/${settings.service}`,
-            ...(detailsUrl ? { details_url: detailsUrl } : {}),
-            ...(body.conclusion ? { conclusion: body.conclusion, completed_at: stamp } : {}),
-            output: outputOf(body, redact),
-            request: { signal },
-        }));
-        if (result.ok) {
-            checkRunId = result.value.data.id;
-            return true;
-        }
-        statusFallback(result, 'create a check run');
-        return false;
-    }
-    async function updateCheck(id, body) {
-        if (!octokit)
-            return { ok: false, message: 'no token', timedOut: false };
-        return callGithub(timeoutMs, (signal) => octokit.rest.checks.update({
-            owner: context.owner,
-            repo: context.repo,
-            check_run_id: id,
-            ...(body.conclusion
-                ? {
-                    status: 'completed',
-                    conclusion: body.conclusion,
-                    completed_at: new Date(now()).toISOString(),
-                }
-                : {}),
-            output: outputOf(body, redact),
-            request: { signal },
-        }));
-    }
     async function sendProgress() {
         progressQueued = false;
-        if (finished)
+        // Progress nobody will read any more must not delay the conclusion.
+        if (finished || !commit)
             return;
         lastProgressAt = now();
-        const line = progressLine(model);
-        if (sink === 'check' && checkRunId !== undefined) {
-            const result = await updateCheck(checkRunId, {
-                title: line,
-                summary: progressSummary(model, settings.service),
-            });
-            if (!result.ok)
-                warnOnce('progress', `Could not update the check run: ${describeFailure(result)}. The rollout goes on.`);
-        }
-        else if (sink === 'status') {
-            await postStatus('pending', line);
-        }
+        await commit.progress({ title: progressLine(model), summary: progressSummary(model, settings.service) });
     }
+    /** At most one progress update per interval, and at most one queued: it sends the newest model. */
     function requestProgress() {
-        if (finished || sink === 'off' || progressQueued || progressTimer)
+        if (finished || !commit || commit.sink === 'off' || progressQueued || progressTimer)
             return;
         const wait = lastProgressAt + progressIntervalMs - now();
         if (wait > 0) {
@@ -73733,96 +74034,54 @@ function createGithubReporter(options) {
     function start(description) {
         const what = description ??
             (settings.mode === 'rollback' ? 'Rolling back' : settings.mode === 'plan' ? 'Planning' : 'Deploying');
-        let created;
-        const done = new Promise((resolve) => (created = resolve));
         lastProgressAt = now();
-        queue.push(async () => {
+        const opened = new Promise((resolve) => queue.push(async () => {
             try {
-                if (sink === 'check') {
-                    await createCheck({
-                        status: 'in_progress',
-                        title: what,
-                        summary: `${what} ${settings.cluster}/${settings.service}…`,
-                    });
-                }
-                if (sink === 'status')
-                    await postStatus('pending', what);
+                await commit?.open({ title: what, summary: `${what} ${settings.cluster}/${settings.service}…` });
             }
             finally {
-                created();
+                resolve();
             }
+        }));
+        const created = new Promise((resolve) => {
+            if (!deployment || deployment.id !== undefined)
+                return resolve();
+            queue.push(async () => {
+                try {
+                    await deployment.create(`${what} ${settings.cluster}/${settings.service}`);
+                }
+                finally {
+                    resolve();
+                }
+            });
+            // Off start's wait: the id is what the post step needs.
+            queue.push(() => deployment.status('in_progress', what));
         });
-        if (deployments && deploymentId === undefined)
-            queue.push(() => openDeployment(what));
-        // Bounded by the call's own time limit; main may also go on without awaiting.
-        return done;
-    }
-    async function openDeployment(description) {
-        if (!octokit || !settings.environment)
-            return;
-        const created = await createDeployment(octokit, context, {
-            environment: settings.environment,
-            description: redact(`${description} ${settings.cluster}/${settings.service}`),
-            payload: { cluster: settings.cluster, service: settings.service, mode: settings.mode },
-            ...(settings.environmentUrl ? { environmentUrl: redact(settings.environmentUrl) } : {}),
-        }, timeoutMs);
-        if (!created.ok) {
-            deployments = false;
-            const hint = isPermissionDenied(created) ? ' Give the job `deployments: write`.' : '';
-            warnOnce('deployment', `Could not create a GitHub deployment for "${settings.environment}": ${describeFailure(created)}.${hint}`);
-            return;
-        }
-        deploymentId = created.value;
-        await deploymentStatus('in_progress', description);
-    }
-    async function deploymentStatus(state, description) {
-        if (!octokit || deploymentId === undefined)
-            return;
-        const result = await setDeploymentStatus(octokit, context, deploymentId, state, {
-            description: redact(description),
-            ...(settings.environmentUrl ? { environmentUrl: redact(settings.environmentUrl) } : {}),
-        }, timeoutMs);
-        if (!result.ok)
-            warnOnce(`deployment-${state}`, `Could not set the deployment status "${state}": ${describeFailure(result)}.`);
+        return Promise.all([opened, created]).then(() => undefined);
     }
     async function finish(outcome, summaryMarkdown, failure) {
         finished = true;
         if (progressTimer)
             clearTimeout(progressTimer);
         progressTimer = undefined;
-        // Progress nobody will read any more must not delay the conclusion.
-        queue.discard();
         const title = `${settings.service}: ${outcomeWords(outcome)}`;
         const line = failure
             ? `${title}: ${failure.message}`
             : model.to
-                ? `${title} (${taskDefinitionName(model.to)})`
+                ? `${title} (${words_taskDefinitionName(model.to)})`
                 : title;
-        const body = {
-            conclusion: checkConclusion(outcome),
-            title: cap(title, 255),
+        const output = {
+            title,
             summary: summaryMarkdown || line,
             // A cancel is not a fault in the code or the deployment: no failure annotation for it.
             ...(failure && (outcome === 'failed' || outcome === 'rolled-back')
                 ? { annotations: [failureAnnotation(failure, annotationPath(context))] }
                 : {}),
         };
-        queue.push(async () => {
-            if (sink === 'check') {
-                if (checkRunId !== undefined) {
-                    const result = await updateCheck(checkRunId, body);
-                    if (!result.ok)
-                        warnOnce('conclude', `Could not conclude the check run: ${describeFailure(result)}.`);
-                }
-                else {
-                    await createCheck({ status: 'completed', ...body });
-                }
-            }
-            if (sink === 'status')
-                await postStatus(commitState(outcome), line);
-        });
-        if (deployments)
-            queue.push(() => deploymentStatus(deploymentState(outcome), line));
+        if (commit)
+            queue.push(() => commit.conclude(outcome, output, line));
+        if (deployment)
+            queue.push(() => deployment.status(deploymentState(outcome), line));
         const drained = await queue.drain(finishWaitMs);
         if (!drained)
             log.warning(`GitHub did not answer within ${Math.round(finishWaitMs / 1000)} s; the check run may not show the outcome.`);
@@ -73831,27 +74090,13 @@ function createGithubReporter(options) {
         listener,
         start,
         finish,
+        idle: (maxMs) => queue.drain(maxMs),
         get checkRunId() {
-            return checkRunId;
+            return commit?.checkRunId;
         },
         get deploymentId() {
-            return deploymentId;
+            return deployment?.id;
         },
-    };
-}
-function outputOf(body, redact) {
-    return {
-        title: cap(redact(body.title), 255),
-        summary: cap(redact(body.summary), CHECK_OUTPUT_LIMIT),
-        ...(body.text ? { text: cap(redact(body.text), CHECK_OUTPUT_LIMIT) } : {}),
-        // GitHub takes at most 50 annotations per request.
-        ...(body.annotations
-            ? {
-                annotations: body.annotations
-                    .slice(0, 50)
-                    .map((a) => ({ ...a, title: redact(a.title), message: redact(a.message) })),
-            }
-            : {}),
     };
 }
 
@@ -73959,7 +74204,7 @@ async function retrying(label, call, opts) {
             const delayMs = Math.max(backoffDelay(attempt, policy, random()), Math.min(250, policy.baseMs));
             const now = opts.clock.now();
             if (now + delayMs > opts.deadline || opts.signal?.aborted) {
-                const times = attempt > 1 ? `${attempt} attempts over ${formatDuration(now - started)}` : '1 attempt';
+                const times = attempt > 1 ? `${attempt} attempts over ${duration_formatDuration(now - started)}` : '1 attempt';
                 throw new RetryExhausted(`${label} kept failing (${times}): ${messageOf(error)}`, attempt, error);
             }
             try {
@@ -73991,7 +74236,7 @@ function retryingWords(waitingFor, retry) {
     const why = errorKind(retry.error) === 'throttled'
         ? 'AWS is throttling API calls'
         : `an AWS call failed: ${messageOf(retry.error)}`;
-    return `${waitingFor} (${why}; retrying in ${formatDuration(retry.delayMs)})`;
+    return `${waitingFor} (${why}; retrying in ${duration_formatDuration(retry.delayMs)})`;
 }
 
 ;// CONCATENATED MODULE: ./src/rollout/guard.ts
@@ -74178,7 +74423,7 @@ function indexOf(snapshot) {
 function restoreStatus(snapshot, previousArn) {
     const { service } = snapshot;
     const index = indexOf(snapshot);
-    const prevName = taskDefinitionName(previousArn);
+    const prevName = words_taskDefinitionName(previousArn);
     const primary = service.deployments.find((d) => d.status === 'PRIMARY');
     let others = 0;
     let prev = 0;
@@ -74204,11 +74449,11 @@ function restoreStatus(snapshot, previousArn) {
     if (primary?.taskDefinitionArn !== previousArn)
         parts.push(`ECS to make ${prevName} PRIMARY`);
     if (others > 0)
-        parts.push(`${plural(others, 'task')} of other revisions to stop`);
+        parts.push(`${words_plural(others, 'task')} of other revisions to stop`);
     if (prev > desired)
-        parts.push(`${plural(prev - desired, 'extra task')} of ${prevName} to stop`);
+        parts.push(`${words_plural(prev - desired, 'extra task')} of ${prevName} to stop`);
     if (lingering > 0)
-        parts.push(`${plural(lingering, 'target')} to drain`);
+        parts.push(`${words_plural(lingering, 'target')} to drain`);
     const settled = primary?.taskDefinitionArn === previousArn &&
         others === 0 &&
         prev === desired &&
@@ -74368,7 +74613,7 @@ async function watch(w) {
             const now = clock.now();
             const delay = Math.max(250, backoffDelay(failures, DEFAULT_BACKOFF, random()));
             if (now + delay > w.deadline()) {
-                const message = `observing the service kept failing for ${formatDuration(now - failingSince)} (${failures} attempts): ${error instanceof Error ? error.message : String(error)}`;
+                const message = `observing the service kept failing for ${duration_formatDuration(now - failingSince)} (${failures} attempts): ${error instanceof Error ? error.message : String(error)}`;
                 return w.onReadFailure(new RetryExhausted(message, failures, error), heartbeat.words);
             }
             heartbeat.retrying(delay, error, now);
@@ -74403,13 +74648,13 @@ function describeServiceState(snapshot) {
     const { service } = snapshot;
     const index = indexOf(snapshot);
     const deployments = service.deployments
-        .map((d) => `${d.status} ${taskDefinitionName(d.taskDefinitionArn)}${d.rolloutState ? ` (${d.rolloutState})` : ''}`)
+        .map((d) => `${d.status} ${words_taskDefinitionName(d.taskDefinitionArn)}${d.rolloutState ? ` (${d.rolloutState})` : ''}`)
         .join(', ');
     const byRevision = new Map();
     for (const t of snapshot.tasks) {
         if (t.lastStatus === 'STOPPED')
             continue;
-        const name = taskDefinitionName(t.taskDefinitionArn);
+        const name = words_taskDefinitionName(t.taskDefinitionArn);
         const entry = byRevision.get(name) ?? { live: 0, healthy: 0 };
         entry.live += 1;
         if (index.healthy(t))
@@ -74435,7 +74680,7 @@ const CALL_BOUND_MS = 120_000;
 async function restorePrevious(opts) {
     const { driver, clock, guard } = opts;
     const started = clock.now();
-    const prevName = taskDefinitionName(opts.previousTaskDefinitionArn);
+    const prevName = words_taskDefinitionName(opts.previousTaskDefinitionArn);
     const bound = opts.callBoundMs ?? CALL_BOUND_MS;
     const retry = () => ({
         clock,
@@ -74547,7 +74792,7 @@ async function restorePrevious(opts) {
                             ok: true,
                             confirmed: true,
                             how,
-                            message: `rolled back to ${prevName}: all ${snapshot.service.desiredCount} tasks healthy on it (${formatDuration(clock.now() - started)})`,
+                            message: `rolled back to ${prevName}: all ${snapshot.service.desiredCount} tasks healthy on it (${duration_formatDuration(clock.now() - started)})`,
                         },
                     };
                 }
@@ -74557,7 +74802,7 @@ async function restorePrevious(opts) {
                             ok: false,
                             confirmed: true,
                             how,
-                            message: `rollback to ${prevName} did not settle within ${formatDuration(opts.timeoutMs)}, waiting for ${status.waitingFor}. Service state: ${describeServiceState(snapshot)}`,
+                            message: `rollback to ${prevName} did not settle within ${duration_formatDuration(opts.timeoutMs)}, waiting for ${status.waitingFor}. Service state: ${describeServiceState(snapshot)}`,
                         },
                     };
                 }
@@ -75195,7 +75440,7 @@ function readSettings(read = coreInput, mask = core_setSecret, workspace = proce
     const batchTimeoutMs = take(INPUT.batchTimeout, parseDuration(raw(INPUT.batchTimeout)), NaN);
     const rolloutTimeoutMs = take(INPUT.rolloutTimeout, parseDuration(raw(INPUT.rolloutTimeout)), NaN);
     if (batchTimeoutMs > rolloutTimeoutMs) {
-        complain(INPUT.batchTimeout, `${formatDuration(batchTimeoutMs)} is longer than rollout-timeout (${formatDuration(rolloutTimeoutMs)}); write a batch-timeout no longer than rollout-timeout, or raise rollout-timeout`);
+        complain(INPUT.batchTimeout, `${duration_formatDuration(batchTimeoutMs)} is longer than rollout-timeout (${duration_formatDuration(rolloutTimeoutMs)}); write a batch-timeout no longer than rollout-timeout, or raise rollout-timeout`);
     }
     const healthCheckUrls = given(INPUT.healthCheckUrl)
         ? take(INPUT.healthCheckUrl, parseHttpUrlList(raw(INPUT.healthCheckUrl)), [])
@@ -75215,7 +75460,7 @@ function readSettings(read = coreInput, mask = core_setSecret, workspace = proce
     // batch-timeout counts from the batch's release and includes the bake time, which starts only once
     // the batch is healthy: a bake time as long as the batch timeout can never pass either.
     if (bakeTimeMs >= batchTimeoutMs) {
-        complain(INPUT.bakeTime, `${formatDuration(bakeTimeMs)} is not shorter than batch-timeout (${formatDuration(batchTimeoutMs)}), which includes it, so no batch could pass; write a shorter bake-time, or raise batch-timeout`);
+        complain(INPUT.bakeTime, `${duration_formatDuration(bakeTimeMs)} is not shorter than batch-timeout (${duration_formatDuration(batchTimeoutMs)}), which includes it, so no batch could pass; write a shorter bake-time, or raise batch-timeout`);
     }
     const drainOverlap = take(INPUT.drainOverlap, parseBoolean(raw(INPUT.drainOverlap)), true);
     const rollbackOnFailure = take(INPUT.rollbackOnFailure, parseBoolean(raw(INPUT.rollbackOnFailure)), true);
@@ -75403,7 +75648,7 @@ async function runPost(deps) {
         result = { decision, summary: '', failed: true, problem: message };
     }
     else if (decision.kind === 'restore' && driver) {
-        const prev = taskDefinitionName(decision.previousTaskDefinitionArn);
+        const prev = words_taskDefinitionName(decision.previousTaskDefinitionArn);
         log.info(`Rolling ${state.service} back to ${prev}, waiting for every task of it to be healthy in its target groups…`);
         const heartbeat = new Heartbeat((waitingFor, at) => {
             log.info(waitingFor);
@@ -75452,7 +75697,7 @@ async function runPost(deps) {
     }
     else if (decision.kind === 'leave') {
         const to = state.newTaskDefinitionArn
-            ? taskDefinitionName(state.newTaskDefinitionArn)
+            ? words_taskDefinitionName(state.newTaskDefinitionArn)
             : 'the new revision';
         if (!state.pending)
             lines.push('', `- Left the service as it is: ECS goes on with its deployment of ${to}, without this action's health gate.`);

@@ -1,5 +1,10 @@
-// Pure: what the check run, commit status and deployment status say, from the rollout's events.
-import { taskDefinitionName } from '../rollout/words.js';
+// Pure: what the check run, commit status and deployment status say, from the rollout's events, and
+// GitHub's limits on each. The texts here are raw: the senders (github-check.ts,
+// github-deployment.ts) redact them first and cut them to the limits after, so a cut never leaves
+// half a secret.
+import { capitalise, taskDefinitionName } from '../rollout/words.js';
+import { describeProgress } from './log.js';
+import { text } from './markdown.js';
 import type {
   BatchPlan,
   BatchProgress,
@@ -13,6 +18,12 @@ import type {
 export const CHECK_OUTPUT_LIMIT = 65_535;
 /** GitHub's limit on a commit status or deployment status description. */
 export const DESCRIPTION_LIMIT = 140;
+/** GitHub's limit on a check run's title and an annotation's title. */
+export const TITLE_LIMIT = 255;
+/** GitHub's limit on an annotation's message. */
+export const ANNOTATION_MESSAGE_LIMIT = 64 * 1024 - 1;
+/** GitHub takes at most this many annotations per check-run request. */
+export const ANNOTATIONS_PER_REQUEST = 50;
 
 /** What the reporter is told at the end; `planned` is plan mode (nothing changed). */
 export type ReportOutcome = Outcome | 'planned';
@@ -120,10 +131,15 @@ export function progressLine(model: ProgressModel): string {
       return `Rollback ${model.rollback.finished.ok ? 'finished' : 'failed'}: ${model.rollback.finished.message}`;
     return `Rolling back to ${taskDefinitionName(model.rollback.to)}${model.rollback.waitingFor ? `: ${model.rollback.waitingFor}` : ''}`;
   }
-  if (model.failure) return `Batch ${model.failure.batch} failed: ${model.failure.message}`;
+  if (model.failure) {
+    const where =
+      model.failure.batch > 0 ? `Batch ${model.failure.batch} failed` : 'Failed before the first batch';
+    return `${where}: ${model.failure.message}`;
+  }
   if (model.batch !== undefined && model.batches !== undefined) {
-    const waiting = model.progress?.batch === model.batch ? `: ${model.progress.waitingFor}` : '';
-    return `Batch ${model.batch}/${model.batches}${waiting}`;
+    // The engine's words already name the batch (`batch 2/3: 1/2 new tasks healthy`): say it once.
+    if (model.progress?.batch === model.batch) return capitalise(describeProgress(model.progress));
+    return `Batch ${model.batch}/${model.batches}`;
   }
   return 'Starting';
 }
@@ -146,32 +162,32 @@ export function progressSummary(model: ProgressModel, service: string): string {
       '|---|---|---|---|---|---|',
       `| ${p.batch}/${p.batches} | ${p.newWanted} | ${p.newLaunched} | ${p.newHealthy} | ${p.oldRemaining} | ${p.oldDraining} |`,
       '',
-      `Waiting for: ${p.waitingFor}`,
+      `Waiting for: ${text(p.waitingFor)}`,
     );
   }
   if (model.done.length > 0) lines.push('', `Batches done: ${model.done.map((r) => r.batch).join(', ')}.`);
-  if (model.failure) lines.push('', `**Failed** at batch ${model.failure.batch}: ${model.failure.message}`);
-  if (model.rollback) lines.push('', progressLine({ done: [], rollback: model.rollback }));
-  return cap(lines.join('\n'), CHECK_OUTPUT_LIMIT);
+  if (model.failure) {
+    const where = model.failure.batch > 0 ? `at batch ${model.failure.batch}` : 'before the first batch';
+    lines.push('', `**Failed** ${where}: ${text(model.failure.message)}`);
+  }
+  if (model.rollback) lines.push('', text(progressLine({ done: [], rollback: model.rollback })));
+  return lines.join('\n');
 }
 
 /** An annotation for the failure; GitHub requires a path, so it points at the workflow file. */
 export function failureAnnotation(failure: RolloutFailure, path: string): CheckAnnotation {
-  const where = failure.batch > 0 ? `batch ${failure.batch}` : 'before the first batch';
+  const where = failure.batch > 0 ? `in batch ${failure.batch}` : 'before the first batch';
   return {
     path,
     start_line: 1,
     end_line: 1,
     annotation_level: 'failure',
-    title: cap(`Rollout failed ${where} (${failure.kind})`, 255),
-    message: cap(
-      [
-        failure.message,
-        ...(failure.reasonCode ? [`Reason: ${failure.reasonCode}`] : []),
-        ...(failure.taskArn ? [`Task: ${failure.taskArn}`] : []),
-      ].join('\n'),
-      64 * 1024 - 1,
-    ),
+    title: `Rollout failed ${where} (${failure.kind})`,
+    message: [
+      failure.message,
+      ...(failure.reasonCode ? [`Reason: ${failure.reasonCode}`] : []),
+      ...(failure.taskArn ? [`Task: ${failure.taskArn}`] : []),
+    ].join('\n'),
   };
 }
 

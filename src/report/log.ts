@@ -1,13 +1,18 @@
 // The progress log: a RolloutListener that writes one timestamped line per event and groups each
-// batch (core.startGroup). The engine's one heartbeat (rollout/watch.ts) sends a progress event at
-// least every 20 s while it waits, so the log never goes 30 s without saying what it waits for.
+// batch (core.startGroup). A batch reads: released (`starting 2 new tasks`), launched (the service
+// held again), baking (only with a bake time), passed (the verdict), and, once its old tasks have
+// drained and stopped, drained (with overlap that line comes during the next batch). The engine's
+// one heartbeat (rollout/watch.ts) sends a progress event at least every 20 s while it waits, so
+// the log never goes 30 s without saying what it waits for. The last line counts the batches whose
+// verdict is in, as the `batches` output does.
 // `[00:42] batch 2/3: 1/2 new tasks healthy, 2 old tasks draining (12 s)`
 import type { BatchProgress, RolloutEvent, RolloutListener } from '../rollout/types.js';
 import { formatDuration, formatElapsed, plural, taskDefinitionName } from '../rollout/words.js';
 
 /**
- * Where lines go: the action's channels, an array in tests. No error annotations here: the step's one annotation is main's core.setFailed, which already
- * carries the failure and what became of the service; a second one would say it twice.
+ * Where lines go: the action's channels, an array in tests. No error annotations here: the step's
+ * one annotation is main's core.setFailed, which already carries the failure and what became of
+ * the service; a second one would say it twice.
  */
 export interface LogSink {
   info(line: string): void;
@@ -35,7 +40,7 @@ export function describeProgress(p: BatchProgress): string {
   const prefix = `batch ${p.batch}/${p.batches}`;
   const waiting = p.waitingFor.trim();
   if (waiting) return waiting.startsWith('batch ') ? waiting : `${prefix}: ${waiting}`;
-  const parts = [`${p.newHealthy}/${p.newWanted} new targets healthy`];
+  const parts = [`${p.newHealthy}/${p.newWanted} new tasks healthy`];
   if (p.oldDraining > 0) parts.push(`${plural(p.oldDraining, 'old task')} draining`);
   return `${prefix}: ${parts.join(', ')}`;
 }
@@ -61,6 +66,7 @@ export function createProgressLog(options: ProgressLogOptions): ProgressLog {
     if (groupOpen) sink.endGroup();
     groupOpen = false;
   };
+  const label = (batch: number): string => `batch ${batch}${planned !== undefined ? `/${planned}` : ''}`;
   const waitedFor = (at: number): string =>
     batchStartedAt === undefined ? '' : ` (${Math.max(0, Math.round((at - batchStartedAt) / 1000))} s)`;
 
@@ -85,10 +91,7 @@ export function createProgressLog(options: ProgressLogOptions): ProgressLog {
       case 'batch-started':
         batchStartedAt = event.at;
         openGroup(`Batch ${event.batch}/${event.batches}: ${plural(event.tasks, 'task')}`);
-        write(
-          event.at,
-          `batch ${event.batch}/${event.batches}: starting ${plural(event.tasks, 'new task')} (released)`,
-        );
+        write(event.at, `batch ${event.batch}/${event.batches}: starting ${plural(event.tasks, 'new task')}`);
         break;
       case 'batch-launched':
         write(
@@ -111,7 +114,7 @@ export function createProgressLog(options: ProgressLogOptions): ProgressLog {
             : '';
         write(
           event.at,
-          `batch ${r.batch}: ${plural(r.oldTasks ?? r.tasks, 'old task')} drained and stopped${after}`,
+          `${label(r.batch)}: ${plural(r.oldTasks ?? r.tasks, 'old task')} drained and stopped${after}`,
         );
         break;
       }
@@ -123,7 +126,7 @@ export function createProgressLog(options: ProgressLogOptions): ProgressLog {
       case 'batch-succeeded': {
         const r = event.record;
         const took = r.endedAt !== undefined ? ` in ${Math.round((r.endedAt - r.startedAt) / 1000)} s` : '';
-        write(event.at, `batch ${r.batch} passed: ${plural(r.tasks, 'new task')} healthy${took}`);
+        write(event.at, `${label(r.batch)} passed: ${plural(r.tasks, 'new task')} healthy${took}`);
         closeGroup();
         batchStartedAt = undefined;
         break;

@@ -1,5 +1,6 @@
-// Collects what the job summary needs from the engine's events, and puts it together with what
-// main knows (settings, the deploy's result) into one SummaryInput.
+// Collects the rollout from the engine's events: what the job summary renders, and what the outputs
+// count (outputs.ts: the `batches` output is the batches whose verdict is in). summaryInput puts it
+// together with what main knows (settings, the deploy's result) into one SummaryInput.
 import type { DeployResult } from '../deploy.js';
 import type { BatchPlan, BatchRecord, Outcome, RolloutFailure, RolloutListener } from '../rollout/types.js';
 import type { Settings } from '../settings.js';
@@ -61,11 +62,14 @@ export function createSummaryCollector(): { listener: RolloutListener; collected
       case 'rollback-started':
         state.rollback = { to: event.to, startedAt: event.at };
         break;
-      case 'rollback-finished':
-        if (state.rollback) {
-          state.rollback = { ...state.rollback, finishedAt: event.at, ok: event.ok, message: event.message };
-        }
+      case 'rollback-finished': {
+        // A rollback that could not be started ends without a rollback-started: it was still tried.
+        const rollback =
+          state.rollback ?? (state.from !== undefined ? { to: state.from, startedAt: event.at } : undefined);
+        if (rollback)
+          state.rollback = { ...rollback, finishedAt: event.at, ok: event.ok, message: event.message };
         break;
+      }
       case 'rollout-finished':
         state.outcome = event.outcome;
         state.finishedAt = event.at;
@@ -81,6 +85,7 @@ export function createSummaryCollector(): { listener: RolloutListener; collected
   };
 }
 
+/** The summary's input: what main knows (settings, the deploy's result) with what was collected. */
 export function summaryInput(
   settings: Pick<Settings, 'cluster' | 'service'>,
   result: DeployResult | undefined,

@@ -1,12 +1,11 @@
-// The job summary (GITHUB_STEP_SUMMARY) and the check run's text: what happened, in markdown. Pure:
-// renderSummary turns a finished rollout into a string; createSummaryCollector gathers one from the
-// engine's events.
+// The job summary (GITHUB_STEP_SUMMARY) and the check run's conclusion: what happened, in markdown.
+// A pure renderer: renderSummary turns a finished rollout into a string within GitHub's size limit.
+// What it renders is gathered from the engine's events by summary-collect.ts; the escaping is
+// markdown.ts's.
 import type { BatchPlan, BatchRecord, Outcome, RolloutFailure } from '../rollout/types.js';
 import { formatElapsed, taskDefinitionName } from '../rollout/words.js';
-import { bytes, cell, code, codeCell, cutToBytes, fenced, mermaidText, text } from './markdown.js';
-
-export { createSummaryCollector, summaryInput, type CollectedRollout } from './summary-collect.js';
 import type { ImageChange } from '../taskdef.js';
+import { bytes, cell, code, codeCell, cutToBytes, fenced, mermaidText, text } from './markdown.js';
 
 /** GitHub refuses a step summary above 1 MiB. */
 export const SUMMARY_LIMIT_BYTES = 1024 * 1024;
@@ -115,7 +114,9 @@ function header(input: SummaryInput): string {
         // Preflight, registration or the first UpdateService: no task of the service was replaced.
         sentence = `The rollout of ${target} failed${where}; no task was replaced.`;
       } else {
-        sentence = `The rollout of ${target} failed${where}; the service was left as ECS has it (rollback-on-failure is false).`;
+        // Why (rollback-on-failure false, another deployment took over, settings not put back) and
+        // what the service is left as are the engine's words, in the notes below.
+        sentence = `The rollout of ${target} failed${where}; the previous task definition was not put back.`;
       }
       break;
     case 'cancelled':
@@ -236,19 +237,21 @@ function rollbackSection(input: SummaryInput): string {
 }
 
 /**
- * A mermaid gantt, which GitHub renders in markdown: per batch the launch, the health checks and
- * the drain of the old tasks; then the rollback. `dateFormat x` reads milliseconds since the epoch.
+ * A mermaid gantt, which GitHub renders in markdown: per batch the launch, the health checks, the
+ * bake time and the drain of the batch's old tasks; then the rollback. `dateFormat x` reads
+ * milliseconds since the epoch.
  */
 function gantt(input: SummaryInput): string {
   const bars: string[] = [];
   for (const b of input.batches) {
     const crit = b.outcome === 'failed' ? 'crit, ' : '';
-    // Launch, health checks and bake time are the batch's own; the old tasks' drain overlaps the next batch.
+    // Launch, health checks and bake time are the batch's own; the drain of its old tasks may
+    // overlap the bake and the next batch.
     const steps: [string, number | undefined, number | undefined][] = [
       ['launch', b.startedAt, b.launchedAt],
       ['health checks', b.launchedAt, b.healthyAt],
       ['bake', b.healthyAt, b.outcome === 'succeeded' && b.endedAt !== b.healthyAt ? b.endedAt : undefined],
-      ['drain old tasks', b.endedAt, b.drainedAt],
+      ['drain old tasks', drainStart(b), b.drainedAt],
     ];
     const section: string[] = [];
     for (const [label, start, end] of steps) {
@@ -278,4 +281,15 @@ function gantt(input: SummaryInput): string {
     ...bars,
     '```',
   ].join('\n');
+}
+
+/**
+ * When a batch's old tasks began to go. The record does not say; held at minimumHealthyPercent 100,
+ * ECS stops an old task only as a new one turns healthy, so by the time all were healthy at the
+ * latest. Old tasks drained before that were stopped first, at the release (max-unavailable).
+ */
+function drainStart(b: BatchRecord): number | undefined {
+  if (b.drainedAt === undefined) return undefined;
+  const healthy = b.healthyAt ?? b.endedAt;
+  return healthy !== undefined && healthy <= b.drainedAt ? healthy : b.startedAt;
 }
