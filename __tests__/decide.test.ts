@@ -63,7 +63,7 @@ describe('decide: one batch, released -> held -> passed (N=6, batches of 2)', ()
       batch: 1,
       settings: { maximumPercent: 134, minimumHealthyPercent: 100 },
     });
-    expect(d.progress.waitingFor).toBe('starting: batch 1/3 of 2 tasks next');
+    expect(d.progress.waitingFor).toBe('about to be released (2 new tasks)');
   });
 
   it('released, nothing launched yet: wait, looking again soon', () => {

@@ -27,7 +27,7 @@ describe('trackDrains: each old task seen told to stop, draining, gone and stopp
       [2],
     );
     expect(unfinished(l)).toEqual({ count: 2, draining: 2, oldestStopSeenAt: T0 + 1_000 });
-    expect(batchDrain(l, 1)).toEqual({ tasks: 2 });
+    expect(batchDrain(l, 1)).toEqual({ tasks: 2, startedAt: T0 + 1_000 });
     l = track(
       l,
       {
@@ -58,7 +58,7 @@ describe('trackDrains: each old task seen told to stop, draining, gone and stopp
       [2],
     );
     expect(unfinished(l)).toEqual({ count: 0, draining: 0 });
-    expect(batchDrain(l, 1)).toEqual({ tasks: 2, doneAt: T0 + 11_000 });
+    expect(batchDrain(l, 1)).toEqual({ tasks: 2, startedAt: T0 + 1_000, doneAt: T0 + 11_000 });
     const records = [...l.tasks.values()];
     expect(records.map((r) => [r.batch, r.stopSeenAt, r.drainingSeenAt, r.goneAt, r.stoppedAt])).toEqual([
       [1, T0 + 1_000, T0 + 1_000, T0 + 9_000, T0 + 11_000],

@@ -74,6 +74,7 @@ function reporter(
     context: readGithubContext(env),
     settings,
     log: { info: () => undefined, warning: (m) => warnings.push(m) },
+    redact: (text) => text,
     timeoutMs: 1_000,
     progressIntervalMs: 0,
     ...extra,

@@ -88,6 +88,7 @@ function deps(over: Partial<PostDeps> & { clock: Clock; driver: PostDeps['driver
         context: readGithubContext(githubEnv('pull_request', gh.url)),
         settings: s,
         log: { info: () => undefined, warning: (m) => logs.warning.push(m) },
+        redact: (text) => text,
         resume: {
           ...(st.checkRunId ? { checkRunId: st.checkRunId } : {}),
           ...(st.deploymentId ? { deploymentId: st.deploymentId } : {}),

@@ -182,6 +182,9 @@ describe('runRollout: each batch released, held, and passed on its verdict', () 
       expect(b.healthyAt).toBeGreaterThanOrEqual(b.launchedAt!);
       expect(b.endedAt).toBeGreaterThanOrEqual(b.healthyAt!);
       expect(b.oldTasks).toBe(2);
+      // Held at 100% healthy, ECS stops an old task only once a new one is healthy.
+      expect(b.drainStartedAt).toBeGreaterThanOrEqual(b.launchedAt!);
+      expect(b.drainedAt).toBeGreaterThan(b.drainStartedAt!);
       expect(b.drainedAt).toBeGreaterThan(b.endedAt!);
     }
     // A batch is released only on the previous one's verdict.

@@ -41,6 +41,7 @@ const batch = (n: number, start: number, bake = 0): BatchRecord => ({
   healthyAt: s(start + 20),
   endedAt: s(start + 20 + bake),
   oldTasks: 2,
+  drainStartedAt: s(start + 20),
   drainedAt: s(start + 35),
   outcome: 'succeeded',
 });
@@ -186,10 +187,10 @@ describe('renderSummary: a successful rollout', () => {
     expect(chart).toContain(`    drain old tasks :${s(20)}, ${s(35)}`);
   });
 
-  it('starts the drain at the release when old tasks were stopped before the new ones were healthy', () => {
+  it('draws the drain from when its old tasks were seen told to stop, before the new ones were healthy too', () => {
     // max-unavailable: the old tasks are stopped first, and were gone before the new ones passed.
     const chart = section(
-      renderSummary(succeeded({ batches: [{ ...batch(1, 0), drainedAt: s(12) }] })),
+      renderSummary(succeeded({ batches: [{ ...batch(1, 0), drainStartedAt: s(0), drainedAt: s(12) }] })),
       'Timeline',
     );
     expect(chart).toContain(`    drain old tasks :${s(0)}, ${s(12)}`);

@@ -11,7 +11,7 @@ import { Outputs } from './outputs.js';
 import { createAwsClients } from './platform/aws.js';
 import { createEcsServiceDriver } from './platform/ecs-service.js';
 import { createHttpProbe } from './platform/http-probe.js';
-import { createGithubReporter, type GithubReporter } from './report/github.js';
+import { createGithubReporter, reportsToGithub, type GithubReporter } from './report/github.js';
 import { createOctokit, readGithubContext } from './report/github-client.js';
 import { createProgressLog } from './report/log.js';
 import { renderSummary } from './report/summary.js';
@@ -146,7 +146,7 @@ export async function run(): Promise<void> {
 }
 
 function createReporter(settings: Settings, out: Channels): GithubReporter | undefined {
-  if (settings.report === 'none' && settings.environment === undefined) return undefined;
+  if (!reportsToGithub(settings)) return undefined;
   const context = readGithubContext();
   if (!settings.githubToken || !context.owner) return undefined;
   return createGithubReporter({

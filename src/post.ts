@@ -12,7 +12,7 @@ import { parseDuration } from './parse/duration.js';
 import { createAwsClients } from './platform/aws.js';
 import { createEcsServiceDriver } from './platform/ecs-service.js';
 import { CANCELLED_JOB_WAIT_MS, decidePost, parseState, type PostDecision } from './post-decision.js';
-import { createGithubReporter, type ReporterSettings } from './report/github.js';
+import { createGithubReporter, reportsToGithub, type ReporterSettings } from './report/github.js';
 import { createOctokit, readGithubContext } from './report/github-client.js';
 import { ServiceGuard } from './rollout/guard.js';
 import { runIdentity } from './rollout/lease.js';
@@ -266,7 +266,7 @@ export async function run(): Promise<void> {
         });
       },
       reporter: (s) => {
-        if (!token || settings.report === 'none') return undefined;
+        if (!token || !reportsToGithub(settings)) return undefined;
         return createGithubReporter({
           octokit: createOctokit(token),
           context: readGithubContext(),

@@ -201,8 +201,8 @@ export function readSettings(
   // URLs may carry credentials (user:password@, ?token=): masked before any message can quote them.
   for (const name of [INPUT.healthCheckUrl, INPUT.environmentUrl] as const) {
     for (const line of raw(name).split(/\r?\n/)) for (const secret of urlSecrets(line.trim())) mask(secret);
-  // (urlSecrets leaves out values too short to be secrets, such as ?debug=1: masking `1` or `true`
-  // would hide it in every line of the job's log. The action never prints a URL's query anyway.)
+    // (urlSecrets leaves out values too short to be secrets, such as ?debug=1: masking `1` or `true`
+    // would hide it in every line of the job's log. The action never prints a URL's query anyway.)
   }
 
   const parsedMode = parseChoice(raw(INPUT.mode), ['deploy', 'rollback', 'plan'] as const);

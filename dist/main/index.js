@@ -67868,17 +67868,20 @@ function finished(r) {
 function batchDrain(ledger, batch) {
     let tasks = 0;
     let doneAt = 0;
+    let startedAt;
     let open = false;
     for (const r of ledger.tasks.values()) {
         if (r.batch !== batch)
             continue;
         tasks += 1;
+        startedAt = Math.min(startedAt ?? r.stopSeenAt, r.stopSeenAt);
         if (!finished(r))
             open = true;
         else
             doneAt = Math.max(doneAt, r.stoppedAt ?? 0, r.goneAt ?? 0);
     }
-    return tasks > 0 && !open ? { tasks, doneAt } : { tasks };
+    const started = startedAt !== undefined ? { startedAt } : {};
+    return tasks > 0 && !open ? { tasks, ...started, doneAt } : { tasks, ...started };
 }
 /** Old tasks told to stop that have not finished; the oldest of them, for the drain's time limit. */
 function unfinished(ledger) {
@@ -67981,6 +67984,8 @@ class BatchBook {
                 continue;
             const d = batchDrain(ledger, r.batch);
             r.oldTasks = d.tasks;
+            if (d.startedAt !== undefined)
+                r.drainStartedAt = d.startedAt;
             if (d.doneAt === undefined || d.tasks < r.tasks)
                 continue;
             this.drained.add(r.batch);
@@ -68388,7 +68393,7 @@ function words(ctx, c, at) {
             ? 'no tasks to replace: done'
             : 'no tasks to replace: ECS to make the new deployment PRIMARY';
     if (position.batch === 0)
-        return `starting: batch 1/${batches} of ${plural(plan.batches[0] ?? 0, 'task')} next`;
+        return `about to be released (${plural(plan.batches[0] ?? 0, 'new task')})`;
     const label = `batch ${position.batch}/${batches}`;
     const size = plan.batches[Math.max(0, position.batch - 1)] ?? 0;
     const before = c.newWanted - size;
@@ -68847,6 +68852,8 @@ async function restorePrevious(opts) {
             catch (error) {
                 if (error instanceof LeaseLost)
                     throw error;
+                // Said as a start too, so every reader sees a rollback begin before it ends.
+                safely(() => opts.onStarted?.('none', `ECS could not be asked to return to ${prevName}`));
                 return await finish({
                     ok: false,
                     confirmed: false,
@@ -69215,7 +69222,8 @@ async function runRollout(opts) {
     }
     if (settled)
         await phase(opts, 'finished', info);
-    const batches = book.records;
+    // Copies: the book keeps changing its own records in place.
+    const batches = book.records.map((r) => ({ ...r }));
     const finishedAt = clock.now();
     bus.emit({ type: 'rollout-finished', at: finishedAt, outcome, batches });
     // Give listeners (log, summary, check run) a bounded moment to take the last events.
@@ -78239,6 +78247,10 @@ class ReportQueue {
 
 
 
+/** Whether anything is reported on GitHub: a check run or status, or a deployment. Main and post agree. */
+function reportsToGithub(settings) {
+    return settings.report !== 'none' || settings.environment !== undefined;
+}
 function defaultCheckName(cluster, service) {
     return `ECS deploy ${cluster}/${service}`;
 }
@@ -78248,7 +78260,7 @@ function createGithubReporter(options) {
     const progressIntervalMs = options.progressIntervalMs ?? 5_000;
     const finishWaitMs = options.finishWaitMs ?? 2 * timeoutMs + 1_000;
     const now = options.now ?? Date.now;
-    const redact = options.redact ?? ((text) => text);
+    const { redact } = options;
     const sha = reportSha(context);
     const queue = new ReportQueue();
     const warned = new Set();
@@ -78595,7 +78607,7 @@ function gantt(input) {
             ['launch', b.startedAt, b.launchedAt],
             ['health checks', b.launchedAt, b.healthyAt],
             ['bake', b.healthyAt, b.outcome === 'succeeded' && b.endedAt !== b.healthyAt ? b.endedAt : undefined],
-            ['drain old tasks', drainStart(b), b.drainedAt],
+            ['drain old tasks', b.drainedAt !== undefined ? b.drainStartedAt : undefined, b.drainedAt],
         ];
         const section = [];
         for (const [label, start, end] of steps) {
@@ -78626,17 +78638,6 @@ function gantt(input) {
         ...bars,
         '```',
     ].join('\n');
-}
-/**
- * When a batch's old tasks began to go. The record does not say; held at minimumHealthyPercent 100,
- * ECS stops an old task only as a new one turns healthy, so by the time all were healthy at the
- * latest. Old tasks drained before that were stopped first, at the release (max-unavailable).
- */
-function drainStart(b) {
-    if (b.drainedAt === undefined)
-        return undefined;
-    const healthy = b.healthyAt ?? b.endedAt;
-    return healthy !== undefined && healthy <= b.drainedAt ? healthy : b.startedAt;
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary-collect.ts
@@ -78925,7 +78926,7 @@ async function run() {
         out.setFailed(stepFailure);
 }
 function createReporter(settings, out) {
-    if (settings.report === 'none' && settings.environment === undefined)
+    if (!reportsToGithub(settings))
         return undefined;
     const context = readGithubContext();
     if (!settings.githubToken || !context.owner)

@@ -73943,6 +73943,10 @@ class ReportQueue {
 
 
 
+/** Whether anything is reported on GitHub: a check run or status, or a deployment. Main and post agree. */
+function reportsToGithub(settings) {
+    return settings.report !== 'none' || settings.environment !== undefined;
+}
 function defaultCheckName(cluster, service) {
     return `ECS deploy ${cluster}/${service}`;
 }
@@ -73952,7 +73956,7 @@ function createGithubReporter(options) {
     const progressIntervalMs = options.progressIntervalMs ?? 5_000;
     const finishWaitMs = options.finishWaitMs ?? 2 * timeoutMs + 1_000;
     const now = options.now ?? Date.now;
-    const redact = options.redact ?? ((text) => text);
+    const { redact } = options;
     const sha = reportSha(context);
     const queue = new ReportQueue();
     const warned = new Set();
@@ -74743,6 +74747,8 @@ async function restorePrevious(opts) {
             catch (error) {
                 if (error instanceof LeaseLost)
                     throw error;
+                // Said as a start too, so every reader sees a rollback begin before it ends.
+                safely(() => opts.onStarted?.('none', `ECS could not be asked to return to ${prevName}`));
                 return await finish({
                     ok: false,
                     confirmed: false,
@@ -75800,7 +75806,7 @@ async function run() {
                 });
             },
             reporter: (s) => {
-                if (!token || settings.report === 'none')
+                if (!token || !reportsToGithub(settings))
                     return undefined;
                 return createGithubReporter({
                     octokit: createOctokit(token),

@@ -34,6 +34,11 @@ export type ReporterSettings = Pick<
   'mode' | 'cluster' | 'service' | 'report' | 'checkName' | 'environment' | 'environmentUrl'
 >;
 
+/** Whether anything is reported on GitHub: a check run or status, or a deployment. Main and post agree. */
+export function reportsToGithub(settings: Pick<ReporterSettings, 'report' | 'environment'>): boolean {
+  return settings.report !== 'none' || settings.environment !== undefined;
+}
+
 export interface GithubReporterOptions {
   /** undefined when there is no token: only the job summary reports then. */
   octokit: Octokit | undefined;
@@ -49,7 +54,7 @@ export interface GithubReporterOptions {
   /** The most `finish` waits for GitHub before it lets the action end. */
   finishWaitMs?: number;
   /** Every text sent to GitHub goes through it (the action's one Redactor; src/secrets.ts). */
-  redact?: (text: string) => string;
+  redact: (text: string) => string;
   now?: () => number;
 }
 
@@ -83,7 +88,7 @@ export function createGithubReporter(options: GithubReporterOptions): GithubRepo
   const progressIntervalMs = options.progressIntervalMs ?? 5_000;
   const finishWaitMs = options.finishWaitMs ?? 2 * timeoutMs + 1_000;
   const now = options.now ?? Date.now;
-  const redact = options.redact ?? ((text: string): string => text);
+  const { redact } = options;
   const sha = reportSha(context);
   const queue = new ReportQueue();
   const warned = new Set<string>();

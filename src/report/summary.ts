@@ -251,7 +251,7 @@ function gantt(input: SummaryInput): string {
       ['launch', b.startedAt, b.launchedAt],
       ['health checks', b.launchedAt, b.healthyAt],
       ['bake', b.healthyAt, b.outcome === 'succeeded' && b.endedAt !== b.healthyAt ? b.endedAt : undefined],
-      ['drain old tasks', drainStart(b), b.drainedAt],
+      ['drain old tasks', b.drainedAt !== undefined ? b.drainStartedAt : undefined, b.drainedAt],
     ];
     const section: string[] = [];
     for (const [label, start, end] of steps) {
@@ -281,15 +281,4 @@ function gantt(input: SummaryInput): string {
     ...bars,
     '```',
   ].join('\n');
-}
-
-/**
- * When a batch's old tasks began to go. The record does not say; held at minimumHealthyPercent 100,
- * ECS stops an old task only as a new one turns healthy, so by the time all were healthy at the
- * latest. Old tasks drained before that were stopped first, at the release (max-unavailable).
- */
-function drainStart(b: BatchRecord): number | undefined {
-  if (b.drainedAt === undefined) return undefined;
-  const healthy = b.healthyAt ?? b.endedAt;
-  return healthy !== undefined && healthy <= b.drainedAt ? healthy : b.startedAt;
 }

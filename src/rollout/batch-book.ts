@@ -72,6 +72,7 @@ export class BatchBook {
       if (this.drained.has(r.batch)) continue;
       const d = batchDrain(ledger, r.batch);
       r.oldTasks = d.tasks;
+      if (d.startedAt !== undefined) r.drainStartedAt = d.startedAt;
       if (d.doneAt === undefined || d.tasks < r.tasks) continue;
       this.drained.add(r.batch);
       r.drainedAt = d.doneAt;

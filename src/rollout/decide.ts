@@ -285,8 +285,7 @@ function words(
     return c.primaryIsOurs
       ? 'no tasks to replace: done'
       : 'no tasks to replace: ECS to make the new deployment PRIMARY';
-  if (position.batch === 0)
-    return `starting: batch 1/${batches} of ${plural(plan.batches[0] ?? 0, 'task')} next`;
+  if (position.batch === 0) return `about to be released (${plural(plan.batches[0] ?? 0, 'new task')})`;
   const label = `batch ${position.batch}/${batches}`;
   const size = plan.batches[Math.max(0, position.batch - 1)] ?? 0;
   const before = c.newWanted - size;

@@ -84,17 +84,23 @@ export function finished(r: DrainRecord): boolean {
 }
 
 /** Old tasks of `batch` and when the last of them finished (undefined while any is unfinished). */
-export function batchDrain(ledger: DrainLedger, batch: number): { tasks: number; doneAt?: number } {
+export function batchDrain(
+  ledger: DrainLedger,
+  batch: number,
+): { tasks: number; startedAt?: number; doneAt?: number } {
   let tasks = 0;
   let doneAt = 0;
+  let startedAt: number | undefined;
   let open = false;
   for (const r of ledger.tasks.values()) {
     if (r.batch !== batch) continue;
     tasks += 1;
+    startedAt = Math.min(startedAt ?? r.stopSeenAt, r.stopSeenAt);
     if (!finished(r)) open = true;
     else doneAt = Math.max(doneAt, r.stoppedAt ?? 0, r.goneAt ?? 0);
   }
-  return tasks > 0 && !open ? { tasks, doneAt } : { tasks };
+  const started = startedAt !== undefined ? { startedAt } : {};
+  return tasks > 0 && !open ? { tasks, ...started, doneAt } : { tasks, ...started };
 }
 
 /** Old tasks told to stop that have not finished; the oldest of them, for the drain's time limit. */

@@ -153,6 +153,8 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
         how = 'update-service';
       } catch (error) {
         if (error instanceof LeaseLost) throw error;
+        // Said as a start too, so every reader sees a rollback begin before it ends.
+        safely(() => opts.onStarted?.('none', `ECS could not be asked to return to ${prevName}`));
         return await finish({
           ok: false,
           confirmed: false,

@@ -245,7 +245,8 @@ export async function runRollout(opts: RunRolloutOptions): Promise<RolloutResult
     await guard.release(false).catch(() => undefined);
   }
   if (settled) await phase(opts, 'finished', info);
-  const batches = book.records;
+  // Copies: the book keeps changing its own records in place.
+  const batches = book.records.map((r) => ({ ...r }));
   const finishedAt = clock.now();
   bus.emit({ type: 'rollout-finished', at: finishedAt, outcome, batches });
   // Give listeners (log, summary, check run) a bounded moment to take the last events.

@@ -183,6 +183,8 @@ export interface BatchRecord {
   endedAt?: number;
   /** Old tasks ECS stopped while this batch was the current one. */
   oldTasks?: number;
+  /** When the first of them was seen told to stop (its drain began). */
+  drainStartedAt?: number;
   /** When those old tasks were all seen drained (targets gone) and stopped. */
   drainedAt?: number;
   outcome: 'succeeded' | 'failed' | 'in-progress';
