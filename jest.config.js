@@ -2,7 +2,8 @@
 // so ts-jest emits ESM (useESM) and node runs it with --experimental-vm-modules (package.json scripts).
 // Four groups: `unit` never touches the network; `emulator` starts the local ECS + ELBv2; `e2e`
 // runs the bundled dist/ as a child process against the emulator (`npm test` runs it one file at a
-// time, after a fresh build); `records` checks the emulator calls a run dumped against AWS's models.
+// time, after a fresh build); `records` checks the emulator calls a run dumped against AWS's models
+// and against the README's IAM policies.
 // Each group's per-test timeout is set by its setup file.
 const transform = {
   '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
@@ -41,7 +42,8 @@ export default {
       globalSetup: '<rootDir>/__tests__/setup/e2e-global.ts',
     },
     {
-      // Validates the emulator calls an earlier run dumped to .tmp/e2e-calls/ against AWS's models.
+      // Validates the emulator calls an earlier run dumped to .tmp/e2e-calls/ against AWS's models and
+      // the README's IAM policies (which also run plan mode against an emulator of their own).
       ...common,
       displayName: 'records',
       testMatch: ['<rootDir>/__tests__/records/**/*.test.ts'],
