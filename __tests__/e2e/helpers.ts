@@ -554,6 +554,23 @@ export async function setTaskHealth(ip: string, port: number, health: 'fail' | '
 // ---------------------------------------------------------------------------------------------
 // The call log.
 
+/**
+ * Makes the oldest `count` running tasks of the new revision fail their health checks (a version
+ * that turns bad after it passed): returns how many it found, for the caller to check.
+ */
+export async function failOldestNewTasks(h: Harness, count: number): Promise<number> {
+  const fleet = await observeFleet(h.info);
+  const oldest = fleet.tasks
+    .filter(
+      (t) =>
+        t.taskDefinitionArn !== h.info.taskDefinitionArn && t.lastStatus === 'RUNNING' && t.ip !== undefined,
+    )
+    .sort((a, b) => (a.createdAt ?? 0) - (b.createdAt ?? 0))
+    .slice(0, count);
+  await Promise.all(oldest.map((t) => setTaskHealth(t.ip ?? '', CONTAINER_PORT, 'fail')));
+  return oldest.length;
+}
+
 export function mutatingCalls(calls: CallRecord[]): string[] {
   return calls
     .filter((c) => c.mutating)

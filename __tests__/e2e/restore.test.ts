@@ -8,6 +8,7 @@ import {
   CONTAINER_PORT,
   ORIGINAL_DEPLOYMENT_CONFIGURATION,
   describeRun,
+  failOldestNewTasks,
   lineWatcher,
   observeFleet,
   runPost,
@@ -124,18 +125,7 @@ describe('the restore keeps the previous tasks', () => {
       const run = await whileRunning(action, async () => {
         await watcher.waitFor(/batch 3\/3: starting/, 60_000);
         // Batches 1 and 2 passed; their four new tasks now fail their health checks.
-        const fleet = await observeFleet(h.info);
-        const replaced = fleet.tasks
-          .filter(
-            (t) =>
-              t.taskDefinitionArn !== h.info.taskDefinitionArn &&
-              t.lastStatus === 'RUNNING' &&
-              t.ip !== undefined,
-          )
-          .sort((a, b) => (a.createdAt ?? 0) - (b.createdAt ?? 0))
-          .slice(0, 4);
-        expect(replaced).toHaveLength(4);
-        await Promise.all(replaced.map((t) => setTaskHealth(t.ip ?? '', CONTAINER_PORT, 'fail')));
+        expect(await failOldestNewTasks(h, 4)).toBe(4);
       });
       const pace = watch.stop();
       expectWith(run.outputs['outcome'], describeRun(run)).toBe('rolled-back');

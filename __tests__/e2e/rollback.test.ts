@@ -5,14 +5,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it, expect } from '@jest/globals';
 import {
-  CONTAINER_PORT,
   ORIGINAL_DEPLOYMENT_CONFIGURATION,
   deploy,
   describeRun,
+  failOldestNewTasks,
   lineWatcher,
   notStopped,
   observeFleet,
-  setTaskHealth,
   startDeploy,
   startHarness,
   startSampler,
@@ -172,18 +171,7 @@ describe('automatic rollback', () => {
           // Batches 1 and 2 are done: their four new tasks serve traffic. Now their health fails.
           // (Only theirs: ECS may already have started batch 3's tasks, since draining old tasks
           // do not count against maximumPercent; those stay healthy and keep serving.)
-          const fleet = await observeFleet(h.info);
-          const replaced = fleet.tasks
-            .filter(
-              (t) =>
-                t.taskDefinitionArn !== h.info.taskDefinitionArn &&
-                t.lastStatus === 'RUNNING' &&
-                t.ip !== undefined,
-            )
-            .sort((a, b) => (a.createdAt ?? 0) - (b.createdAt ?? 0))
-            .slice(0, 4);
-          expect(replaced).toHaveLength(4);
-          await Promise.all(replaced.map((t) => setTaskHealth(t.ip ?? '', CONTAINER_PORT, 'fail')));
+          expect(await failOldestNewTasks(h, 4)).toBe(4);
         });
       } finally {
         load = await traffic.stop();

@@ -69114,6 +69114,13 @@ async function runRollout(opts) {
             serviceChanged = await updateWasApplied(driver, opts.newTaskDefinitionArn);
         }
     }
+    const putBack = () => putBackSettings({
+        driver,
+        clock,
+        ...(guard ? { guard } : {}),
+        original: opts.originalSettings,
+        boundMs: callBound,
+    });
     let outcome;
     let rollback;
     let settingsRestored;
@@ -69121,13 +69128,7 @@ async function runRollout(opts) {
     let settled = true;
     const cancelled = failure?.kind === 'cancelled';
     if (!failure) {
-        settingsRestored = await putBackSettings({
-            driver,
-            clock,
-            ...(guard ? { guard } : {}),
-            original: opts.originalSettings,
-            boundMs: callBound,
-        });
+        settingsRestored = await putBack();
         if (settingsRestored.ok)
             outcome = 'succeeded';
         else {
@@ -69202,13 +69203,7 @@ async function runRollout(opts) {
                 takenOver = true;
         }
         else {
-            settingsRestored = await putBackSettings({
-                driver,
-                clock,
-                ...(guard ? { guard } : {}),
-                original: opts.originalSettings,
-                boundMs: callBound,
-            });
+            settingsRestored = await putBack();
             serviceLeft = await describeLeft(driver, settingsRestored.ok, superseded && opts.rollbackOnFailure
                 ? 'another deployment replaced ours, so there is nothing of ours to roll back and the service is left to it'
                 : 'rollback-on-failure is false, so the service is left as ECS has it');

@@ -138,6 +138,14 @@ export async function runRollout(opts: RunRolloutOptions): Promise<RolloutResult
     }
   }
 
+  const putBack = (): Promise<SettingsResult> =>
+    putBackSettings({
+      driver,
+      clock,
+      ...(guard ? { guard } : {}),
+      original: opts.originalSettings,
+      boundMs: callBound,
+    });
   let outcome: Outcome;
   let rollback: RolloutResult['rollback'];
   let settingsRestored: SettingsResult;
@@ -145,13 +153,7 @@ export async function runRollout(opts: RunRolloutOptions): Promise<RolloutResult
   let settled = true;
   const cancelled = failure?.kind === 'cancelled';
   if (!failure) {
-    settingsRestored = await putBackSettings({
-      driver,
-      clock,
-      ...(guard ? { guard } : {}),
-      original: opts.originalSettings,
-      boundMs: callBound,
-    });
+    settingsRestored = await putBack();
     if (settingsRestored.ok) outcome = 'succeeded';
     else {
       // Never `succeeded` with the pacing settings left on the service: the next deployment would run under them.
@@ -221,13 +223,7 @@ export async function runRollout(opts: RunRolloutOptions): Promise<RolloutResult
       settled = restored.ok && restored.settingsRestored.ok;
       if (restored.takenOver) takenOver = true;
     } else {
-      settingsRestored = await putBackSettings({
-        driver,
-        clock,
-        ...(guard ? { guard } : {}),
-        original: opts.originalSettings,
-        boundMs: callBound,
-      });
+      settingsRestored = await putBack();
       serviceLeft = await describeLeft(
         driver,
         settingsRestored.ok,
