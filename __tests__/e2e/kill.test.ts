@@ -7,11 +7,18 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, expect } from '@jest/globals';
-import type { CallRecord } from '../../emulator/src/contracts.js';
 import type { ActionRun } from '../../tools/run-action.js';
 import { eventually } from '../helpers/eventually.js';
 import { expectWith } from '../helpers/expect-with.js';
-import { describeRun, lineWatcher, runPost, startDeploy, startHarness, whileRunning } from './helpers.js';
+import {
+  describeRun,
+  lineWatcher,
+  mutatingCalls,
+  runPost,
+  startDeploy,
+  startHarness,
+  whileRunning,
+} from './helpers.js';
 import type { Harness } from './helpers.js';
 import {
   byAction,
@@ -72,9 +79,6 @@ async function killThenPost(
   return { main, post, inputs, postAt };
 }
 
-const mutating = (calls: CallRecord[]): string[] =>
-  calls.filter((c) => c.mutating).map((c) => `${c.operation} ${JSON.stringify(c.params)}`);
-
 /** Until the emulator has taken up every armed fault rule: the faulted call has arrived. */
 async function whenFaultsTaken(h: Harness, what: string): Promise<void> {
   const deadline = Date.now() + 30_000;
@@ -108,7 +112,7 @@ describe('SIGKILL of main, then the post step', () => {
           /main stopped before it changed e2e\/web: the service is untouched/i,
         );
         // Nobody changed anything: the post step only read the service's tags for a lease of main's.
-        expect(mutating(h.emulator.calls())).toEqual([]);
+        expect(mutatingCalls(h.emulator.calls())).toEqual([]);
         expect(callsSince(h, postAt).map((c) => c.operation)).toContain('ListTagsForResource');
         await expectServiceOn(h, h.info.taskDefinitionArn, 2, describeRun(post));
       } finally {
@@ -132,8 +136,9 @@ describe('SIGKILL of main, then the post step', () => {
           await whenFaultsTaken(h, 'main to register the task definition');
         });
         expectWith(savedState(main).phase, JSON.stringify(main.state)).toBe('preflight');
-        // Main changed nothing of the service but its lease.
+        // Main changed nothing of the service but its lease, which the post step took off again.
         expect(h.emulator.calls().filter((c) => c.operation === 'UpdateService')).toEqual([]);
+        expectWith(post.stdout, describeRun(post)).toMatch(/Gave back the lease main had taken/);
         await expectServiceOn(h, h.info.taskDefinitionArn, 2, describeRun(post));
       } finally {
         await h.stop();
@@ -142,19 +147,26 @@ describe('SIGKILL of main, then the post step', () => {
   );
 
   it.concurrent(
-    'right after registering (before the first UpdateService): the service ends as it was',
+    'after registering, its first UpdateService not yet through: the service ends as it was',
     async () => {
       const h = await startHarness({ desiredCount: 2 });
       try {
-        // Main waits a moment after taking the lease before its first change (rollout/guard.ts): the
-        // kill lands in that wait.
-        const { post } = await killThenPost(h, { image: 'public.ecr.aws/demo/web:2' }, ({ waitForLine }) =>
-          waitForLine(/registered web:2/),
+        // Every UpdateService is dropped unanswered (and not applied) until the kill: main is past
+        // registration and trying to start the rollout.
+        h.emulator.injectFault({ service: 'ecs', operation: 'UpdateService', drop: true });
+        const { post } = await killThenPost(h, { image: 'public.ecr.aws/demo/web:2' }, ({ since }) =>
+          whenCall(h, since, 'the first UpdateService', (c) => c.operation === 'UpdateService'),
         );
+        expectWith(post.stdout, describeRun(post)).toMatch(/Rolled back to web:1/);
         // The service never pointed at web:2: neither main nor the post step moved it there.
         const toNew = h.emulator
           .calls()
-          .filter((c) => c.operation === 'UpdateService' && c.params['taskDefinition']?.endsWith('/web:2'));
+          .filter(
+            (c) =>
+              c.operation === 'UpdateService' &&
+              c.status === 200 &&
+              c.params['taskDefinition']?.endsWith('/web:2'),
+          );
         expect(toNew).toEqual([]);
         await expectServiceOn(h, h.info.taskDefinitionArn, 2, describeRun(post));
       } finally {

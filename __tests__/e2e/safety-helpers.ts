@@ -161,17 +161,6 @@ export async function faultRules(h: Harness): Promise<FaultRule[]> {
   return body.rules;
 }
 
-/** Adds a fault rule through the emulator's HTTP control endpoint, as a person replaying a run would. */
-export async function postFault(h: Harness, rule: FaultRule): Promise<void> {
-  const response = await fetch(`${h.emulator.endpoint}/_emulator/faults`, {
-    method: 'POST',
-    body: JSON.stringify(rule),
-    signal: AbortSignal.timeout(5_000),
-  });
-  if (response.status !== 200)
-    throw new Error(`POST /_emulator/faults answered ${response.status}: ${await response.text()}`);
-}
-
 /** The JSON main saved for the post step (GITHUB_STATE `rollout`). */
 export interface SavedState {
   phase?: string;
