@@ -371,6 +371,18 @@ describe('plan mode and deploy agree on the target (both resolve it with resolve
     expect(plan.error).toMatch(/container "web" has no image/);
     expect(deploy).toEqual(plan);
   });
+
+  it('plan mode reads the file before it calls AWS: a file ECS would refuse costs no call', async () => {
+    const { driver, calls } = readOnlyDriver(4);
+    const path = fileOf({
+      family: 'web',
+      containerDefinitions: [{ name: 'web', essential: false, image: 'a' }],
+    });
+    await expect(
+      runPlan({ driver, settings: settings({ taskDefinition: { kind: 'file', path } }) }),
+    ).rejects.toThrow(/has no essential container/);
+    expect(calls).toEqual([]);
+  });
 });
 
 describe('estimateDuration', () => {

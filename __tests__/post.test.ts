@@ -9,7 +9,7 @@ import { createGithubReporter } from '../src/report/github.js';
 import { createOctokit, readGithubContext } from '../src/report/github-client.js';
 import type { Clock, DeploymentSettings } from '../src/rollout/types.js';
 import { FakeClock, FakeService, NEW, OLD, T0 } from './helpers/fake-service.js';
-import { formatLease, LEASE_TAG } from '../src/rollout/lease.js';
+import { formatLease, formatOwnSettings, LEASE_TAG, OWN_SETTINGS_TAG } from '../src/rollout/lease.js';
 import type { RolloutState } from '../src/state.js';
 import { githubEnv, HEAD_SHA, startFakeGithub, type FakeGithub } from './helpers/fake-github.js';
 import { within } from './helpers/eventually.js';
@@ -284,6 +284,42 @@ describe('runPost', () => {
     expect(result.failed).toBe(false);
     expect(updates()).toEqual([]);
     expect(gh.find('PATCH', /check-runs\/4242$/).at(-1)?.body).toMatchObject({ conclusion: 'cancelled' });
+  });
+
+  it('after a kill between taking the lease and the first change, gives the lease back and changes nothing else', async () => {
+    const lease = formatLease({
+      id: 'main0001',
+      run: 'octo/web/actions/runs/1/attempts/1',
+      until: T0 + 300_000,
+    });
+    const preflight = state({ phase: 'preflight', leaseId: 'main0001' });
+    // The record equals the live settings: it says nothing, and goes with the lease.
+    const clock = new FakeClock();
+    const fake = new FakeService({ clock, desired: 4, settings: OWN });
+    fake.tags.set(LEASE_TAG, lease);
+    fake.tags.set(OWN_SETTINGS_TAG, formatOwnSettings(OWN));
+    expect((await runPost(deps({ clock, driver: () => fake, state: preflight }))).failed).toBe(false);
+    expect([...fake.tags.keys()]).toEqual([]);
+    expect(fake.updates).toEqual([]);
+
+    // Live settings that differ (an earlier run's pacing values): the record of the own ones stays.
+    const paced = new FakeService({ clock, desired: 4, settings: PACED });
+    paced.tags.set(LEASE_TAG, lease);
+    paced.tags.set(OWN_SETTINGS_TAG, formatOwnSettings(OWN));
+    await runPost(deps({ clock, driver: () => paced, state: preflight }));
+    expect([...paced.tags.keys()]).toEqual([OWN_SETTINGS_TAG]);
+
+    // Another run's lease, or none: nothing is removed.
+    const theirs = new FakeService({ clock, desired: 4, settings: OWN });
+    const other = formatLease({
+      id: 'other001',
+      run: 'octo/web/actions/runs/2/attempts/1',
+      until: T0 + 300_000,
+    });
+    theirs.tags.set(LEASE_TAG, other);
+    await runPost(deps({ clock, driver: () => theirs, state: preflight }));
+    expect(theirs.tags.get(LEASE_TAG)).toBe(other);
+    expect(theirs.callCounts.untagService).toBe(0);
   });
 
   it('creates a concluded check on the PR head when main never got to create one', async () => {

@@ -3,8 +3,8 @@
 // plan -> the gated rollout -> record the release on the service. Every wait is bounded; every
 // change is preceded by a saved state, so the post step can restore what this process could not.
 import { planBatches } from './rollout/plan.js';
-import type { ServiceGuard } from './rollout/guard.js';
-import { describeLease, type RunIdentity } from './rollout/lease.js';
+import { LeaseLost, type ServiceGuard } from './rollout/guard.js';
+import { describeLease, type Lease, type RunIdentity } from './rollout/lease.js';
 import type { ServiceDriver } from './rollout/port.js';
 import { restoreStatus } from './rollout/restore.js';
 import { retrying } from './rollout/retry.js';
@@ -12,6 +12,7 @@ import { runRollout, type PhaseInfo, type RunPhase } from './rollout/rollout.js'
 import type {
   BatchPlan,
   Clock,
+  DeploymentSettings,
   HttpProbe,
   RolloutListener,
   RolloutResult,
@@ -24,7 +25,7 @@ import { preflight } from './preflight.js';
 import { redactUrl } from './secrets.js';
 import type { Settings } from './settings.js';
 import type { RolloutState } from './state.js';
-import { resolveTarget } from './target.js';
+import { loadTargetFile, resolveTarget } from './target.js';
 import { imageChanges, type ImageChange } from './taskdef.js';
 
 export interface DeployLog {
@@ -85,67 +86,93 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   });
   save({ phase: 'preflight', startedAt, leaseId: opts.identity.id });
 
+  // 0. The task definition file, before any AWS call: a file ECS would refuse is an input error.
+  const file = await loadTargetFile(settings);
+
   // 1. Preflight and the target: read-only.
-  const pre = await preflight({
-    settings,
-    driver,
-    clock,
-    guard,
-    heartbeat: opts.heartbeat,
-    log,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    callBoundMs: bound,
-    ...(opts.serverUrl ? { serverUrl: opts.serverUrl } : {}),
-  });
-  const { service, current } = pre;
-  const previousTaskDefinitionArn = current.arn;
-  log.line(
-    `service ${settings.service} in cluster ${settings.cluster}: ${service.desiredCount} tasks of ` +
-      `${taskDefinitionName(previousTaskDefinitionArn)}, target groups ${service.targetGroupArns.length}, ` +
-      `its own deployment settings maximumPercent ${pre.ownSettings.maximumPercent} / minimumHealthyPercent ${pre.ownSettings.minimumHealthyPercent}`,
-  );
-  const target = await resolveTarget(settings, driver, current);
-  log.line(target.how);
-  if (target.stripped) log.line(`left out the read-only fields ${target.stripped.join(', ')}`);
-  if (target.warning) {
-    log.warning(target.warning);
-    notes.push(target.warning);
-  }
-  const changes = imageChanges(current.body, target.runs);
-  save({
-    phase: 'preflight',
-    previousTaskDefinitionArn,
-    desiredCount: service.desiredCount,
-    originalSettings: pre.ownSettings,
-  });
-  const base = { previousTaskDefinitionArn, imageChanges: changes, startedAt, notes };
-
-  if (target.unchanged) {
+  const prepare = async (): Promise<Prepared | { result: DeployResult }> => {
+    const pre = await preflight({
+      settings,
+      driver,
+      clock,
+      guard,
+      heartbeat: opts.heartbeat,
+      log,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      callBoundMs: bound,
+      ...(opts.serverUrl ? { serverUrl: opts.serverUrl } : {}),
+    });
+    const { service, current } = pre;
+    const previousTaskDefinitionArn = current.arn;
     log.line(
-      `the service already runs ${taskDefinitionName(previousTaskDefinitionArn)}: no new revision registered, no rollout; ` +
-        'verifying the service is healthy on it',
+      `service ${settings.service} in cluster ${settings.cluster}: ${service.desiredCount} tasks of ` +
+        `${taskDefinitionName(previousTaskDefinitionArn)}, target groups ${service.targetGroupArns.length}, ` +
+        `its own deployment settings maximumPercent ${pre.ownSettings.maximumPercent} / minimumHealthyPercent ${pre.ownSettings.minimumHealthyPercent}`,
     );
-    notes.push('Unchanged: the service already runs this task definition; health verified only.');
-    const verified = await verifyHealthy(opts, previousTaskDefinitionArn);
-    save({ phase: 'finished', newTaskDefinitionArn: previousTaskDefinitionArn });
-    return {
-      ...base,
-      outcome: verified.ok ? 'succeeded' : 'failed',
-      newTaskDefinitionArn: previousTaskDefinitionArn,
-      unchanged: true,
-      durationMs: clock.now() - startedAt,
-      ...(verified.ok ? {} : { failureMessage: verified.message, stepFailure: verified.message }),
-    };
-  }
+    const target = await resolveTarget(settings, driver, current, file);
+    log.line(target.how);
+    if (target.stripped) log.line(`left out the read-only fields ${target.stripped.join(', ')}`);
+    if (target.warning) {
+      log.warning(target.warning);
+      notes.push(target.warning);
+    }
+    const changes = imageChanges(current.body, target.runs);
+    save({
+      phase: 'preflight',
+      previousTaskDefinitionArn,
+      desiredCount: service.desiredCount,
+      originalSettings: pre.ownSettings,
+    });
+    const base = { previousTaskDefinitionArn, imageChanges: changes, startedAt, notes };
 
-  // 2. The lease, checked again right before it is written (the window between is one round trip).
-  const record = await guard.read();
-  if (record.holder.kind === 'other') {
-    throw new Error(
-      `Another rollout took ${settings.service}'s lease while this one prepared: ${describeLease(record.holder.lease, opts.serverUrl)}. Nothing was changed.`,
-    );
+    if (target.unchanged) {
+      log.line(
+        `the service already runs ${taskDefinitionName(previousTaskDefinitionArn)}: no new revision registered, no rollout; ` +
+          'verifying the service is healthy on it',
+      );
+      notes.push('Unchanged: the service already runs this task definition; health verified only.');
+      const verified = await verifyHealthy(opts, previousTaskDefinitionArn);
+      save({ phase: 'finished', newTaskDefinitionArn: previousTaskDefinitionArn });
+      return {
+        result: {
+          ...base,
+          outcome: verified.ok ? 'succeeded' : 'failed',
+          newTaskDefinitionArn: previousTaskDefinitionArn,
+          unchanged: true,
+          durationMs: clock.now() - startedAt,
+          ...(verified.ok ? {} : { failureMessage: verified.message, stepFailure: verified.message }),
+        },
+      };
+    }
+    return { pre, target, changes, base };
+  };
+
+  // 2. The lease. Two runs that start together can both find the service free and both write one;
+  // the read-back after the guard's settle time tells the one that lost, before it changes anything
+  // (before it even registers). It refuses, or with wait-for-idle goes back to waiting for the
+  // other run to finish, within rollout-timeout.
+  let prepared: Prepared;
+  for (;;) {
+    const p = await prepare();
+    if ('result' in p) return p.result;
+    const other = await takeLease(guard, p.pre.ownSettings);
+    if (!other) {
+      prepared = p;
+      break;
+    }
+    const taken = `Another rollout took ${settings.service}'s lease as this one started: ${describeLease(other, opts.serverUrl)}.`;
+    if (!settings.waitForIdle || clock.now() - startedAt >= settings.rolloutTimeoutMs) {
+      throw new Error(
+        `${taken} Nothing was changed. Wait for it to finish and run again${settings.waitForIdle ? '' : ', or set wait-for-idle: true'}.`,
+      );
+    }
+    log.line(`${taken} Waiting for it to finish (wait-for-idle).`);
+    notes.length = 0;
+    guard.restart();
   }
-  await guard.acquire(pre.ownSettings);
+  const { pre, target, changes, base } = prepared;
+  const { service } = pre;
+  const { previousTaskDefinitionArn } = base;
   let handedOver = false;
   try {
     // 3. Register (the first change that is not the service's own record).
@@ -254,6 +281,34 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   } finally {
     // Nothing of the service changed (registration failed): give the lease back.
     if (!handedOver) await guard.release(false).catch(() => undefined);
+  }
+}
+
+interface Prepared {
+  pre: Awaited<ReturnType<typeof preflight>>;
+  target: Awaited<ReturnType<typeof resolveTarget>>;
+  changes: ImageChange[];
+  base: {
+    previousTaskDefinitionArn: string;
+    imageChanges: ImageChange[];
+    startedAt: number;
+    notes: string[];
+  };
+}
+
+/** Takes the service's lease and confirms it; returns the other run's lease when that run holds it. */
+async function takeLease(guard: ServiceGuard, own: DeploymentSettings): Promise<Lease | undefined> {
+  const record = await guard.read();
+  if (record.holder.kind === 'other') return record.holder.lease;
+  await guard.acquire(own);
+  try {
+    await guard.confirm();
+    return undefined;
+  } catch (error) {
+    if (error instanceof LeaseLost && error.holder.kind === 'other') return error.holder.lease;
+    // Could not confirm it (the tags kept failing to read): the lease must not outlive this run.
+    await guard.release(false).catch(() => undefined);
+    throw error;
   }
 }
 

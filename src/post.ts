@@ -15,7 +15,7 @@ import { CANCELLED_JOB_WAIT_MS, decidePost, parseState, type PostDecision } from
 import { createGithubReporter, reportsToGithub, type ReporterSettings } from './report/github.js';
 import { createOctokit, readGithubContext } from './report/github-client.js';
 import { ServiceGuard } from './rollout/guard.js';
-import { runIdentity } from './rollout/lease.js';
+import { formatOwnSettings, runIdentity } from './rollout/lease.js';
 import type { ServiceDriver } from './rollout/port.js';
 import {
   putBackSettings,
@@ -89,7 +89,8 @@ export async function runPost(deps: PostDeps): Promise<PostResult> {
 
   let driver: ServiceDriver | undefined;
   let driverProblem = '';
-  if (decision.kind !== 'conclude') {
+  // A `conclude` touches the service only to give back the lease main may have taken before it stopped.
+  if (decision.kind !== 'conclude' || state.leaseId) {
     try {
       driver = deps.driver(state);
     } catch (err) {
@@ -195,6 +196,8 @@ export async function runPost(deps: PostDeps): Promise<PostResult> {
     }
   } else {
     lines.push('', '- Nothing to restore.');
+    const given = guard && driver ? await giveBackLease(guard, driver, log) : undefined;
+    if (given) lines.push(`- ${given}`);
   }
 
   const summary = lines.join('\n');
@@ -210,6 +213,34 @@ async function releaseLease(guard: ServiceGuard | undefined, log: PostLog): Prom
     log.warning(
       `Could not remove the rollout's lease from the service (it expires by itself): ${errorMessage(error)}`,
     );
+  }
+}
+
+/**
+ * Main stopped after it took the service's lease but before it changed the service (killed while it
+ * registered the task definition, say): give the lease back, or every run of the service would be
+ * refused until it expires. The settings record goes with it unless the service's live settings
+ * differ from it: then it still names the service's own (an earlier run left its pacing values on).
+ */
+async function giveBackLease(
+  guard: ServiceGuard,
+  driver: ServiceDriver,
+  log: PostLog,
+): Promise<string | undefined> {
+  try {
+    const record = await guard.read();
+    if (record.holder.kind !== 'ours') return undefined;
+    const live = (await driver.describeService()).settings;
+    const recorded = record.recordedSettings;
+    await guard.release(recorded !== undefined && formatOwnSettings(recorded) !== formatOwnSettings(live));
+    const message = 'Gave back the lease main had taken on the service.';
+    log.info(message);
+    return message;
+  } catch (error) {
+    log.warning(
+      `Could not remove the lease main had taken on the service (it expires by itself): ${errorMessage(error)}`,
+    );
+    return undefined;
   }
 }
 

@@ -32,11 +32,33 @@ export interface Target {
 
 export type TargetSettings = Pick<Settings, 'mode' | 'taskDefinition' | 'images' | 'rollbackTo'>;
 
-/** `current` is the revision the service runs now. Read-only. */
+/** A task definition file as it would be registered: read, its images substituted, its containers checked. */
+export interface TargetFile {
+  path: string;
+  body: TaskDefinitionBody;
+  stripped: string[];
+}
+
+/**
+ * The task definition file of a deploy (or plan), checked before AWS sees anything: a file ECS
+ * would refuse (duplicate container names, an empty image, no essential container, too large, not
+ * JSON) is an input error with no AWS call made. undefined when the target is not a file.
+ */
+export async function loadTargetFile(settings: TargetSettings): Promise<TargetFile | undefined> {
+  const source = settings.taskDefinition;
+  if (settings.mode === 'rollback' || source?.kind !== 'file') return undefined;
+  const loaded = await readTaskDefinitionFile(source.path);
+  const body = substituteImages(loaded.body, settings.images);
+  checkContainers(body, source.path);
+  return { path: source.path, body, stripped: loaded.stripped };
+}
+
+/** `current` is the revision the service runs now; `file`, the target file when already loaded. Read-only. */
 export async function resolveTarget(
   settings: TargetSettings,
   driver: ServiceDriver,
   current: TaskDefinitionRecord,
+  file?: TargetFile,
 ): Promise<Target> {
   if (settings.mode === 'rollback') {
     const resolved = await resolveRollbackTarget(settings, driver);
@@ -52,9 +74,9 @@ export async function resolveTarget(
   const source = settings.taskDefinition;
   if (!source) throw new Error(`task-definition is required in ${settings.mode} mode`);
   if (source.kind === 'file') {
-    const loaded = await readTaskDefinitionFile(source.path);
-    const body = substituteImages(loaded.body, settings.images);
-    checkContainers(body, source.path);
+    const loaded = file ?? (await loadTargetFile(settings));
+    if (!loaded) throw new Error(`task-definition: ${source.path} could not be read`);
+    const { body } = loaded;
     const unchanged = sameDefinition(body, current.body);
     return {
       ...(unchanged ? { arn: current.arn } : { body }),

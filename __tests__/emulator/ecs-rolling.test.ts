@@ -1,5 +1,6 @@
 // The rolling update's arithmetic (emulator/src/ecs/rolling.ts) and the task address allocator, as
 // tables: ECS's rounding, the circuit breaker threshold, and one step's launch/stop decision.
+import { createServer } from 'node:net';
 import { describe, expect, it } from '@jest/globals';
 import {
   circuitBreakerThreshold,
@@ -10,6 +11,7 @@ import {
   rollingStep,
 } from '../../emulator/src/ecs/rolling.js';
 import { createIpAllocator } from '../../emulator/src/ecs/ips.js';
+import { CLAIM_PORT, claimAddressBlock } from '../../emulator/src/ecs/address-block.js';
 
 const tasks = (prefix: string, healthy: boolean[]): { arn: string; healthy: boolean }[] =>
   healthy.map((h, i) => ({ arn: `${prefix}${i}`, healthy: h }));
@@ -234,5 +236,21 @@ describe('task addresses', () => {
       expect(ip.endsWith('.0') || ip.endsWith('.255')).toBe(false);
     }
     expect(taken).toContain('127.0.2.1');
+  });
+
+  it('each emulator claims a 127.N block no other emulator holds, in this process or another', async () => {
+    const first = await claimAddressBlock();
+    // Someone else (another process, as far as the OS is concerned) holds the block after it.
+    const next = (first.block % 254) + 1;
+    const other = createServer();
+    await new Promise<void>((resolve) => other.listen(CLAIM_PORT, `127.${next}.0.1`, resolve));
+    const second = await claimAddressBlock();
+    try {
+      expect(second.block).not.toBe(first.block);
+      expect(second.block).not.toBe(next);
+    } finally {
+      await Promise.all([first.release(), second.release()]);
+      await new Promise((closed) => other.close(closed));
+    }
   });
 });

@@ -145,7 +145,9 @@ describe('emulator server', () => {
     await ecs.send(new DescribeClustersCommand({ clusters: ['missing'] })).catch(() => undefined);
     await elbv2.send(new DescribeTargetGroupsCommand({ Names: ['web'] }));
     const log = callLog.all();
-    expect(log.map(({ time: _time, ...rest }) => rest)).toEqual([
+    // Each names its caller: the SDK's whole agent, as it sends it in User-Agent.
+    for (const call of log) expect(call.userAgent).toMatch(/^aws-sdk-js\/\S+ .*lang\/js/);
+    expect(log.map(({ time: _time, userAgent: _agent, ...rest }) => rest)).toEqual([
       {
         service: 'ecs',
         operation: 'CreateCluster',

@@ -67582,6 +67582,243 @@ function sanitise(text) {
     return text.replace(/[^\p{L}\p{N}\p{Z}_.:/=+\-@]/gu, '_');
 }
 
+;// CONCATENATED MODULE: ./src/rollout/port.ts
+/** An error from the platform: a sentence a user can act on, and how the engine should treat it. */
+class DriverError extends Error {
+    kind;
+    code;
+    httpStatus;
+    networkCode;
+    constructor(message, details) {
+        super(message, details.cause === undefined ? undefined : { cause: details.cause });
+        this.name = 'DriverError';
+        this.kind = details.kind;
+        this.code = details.code;
+        this.httpStatus = details.httpStatus;
+        this.networkCode = details.networkCode;
+    }
+}
+/** Anything that is not a DriverError is a bug or a refusal: not worth retrying. */
+function errorKind(error) {
+    return error instanceof DriverError ? error.kind : 'fatal';
+}
+/** The AWS error code of a DriverError, if AWS answered with one. */
+function errorCode(error) {
+    return error instanceof DriverError ? error.code : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/rollout/retry.ts
+// Calls the driver, retrying what the driver classified as throttled or transient with full-jitter
+// exponential back-off (on top of the SDK's own retries), until the call succeeds, the error is
+// fatal, or the next attempt would start past the phase's deadline. Every phase has its own bound:
+// a burst of 5xx costs seconds, not the safety of the rollout.
+
+
+const DEFAULT_BACKOFF = { baseMs: 500, maxMs: 20_000 };
+/** The error a retried call gives up with: what was attempted, how long, and the last error. */
+class RetryExhausted extends Error {
+    attempts;
+    last;
+    constructor(message, attempts, last) {
+        super(message, { cause: last });
+        this.attempts = attempts;
+        this.last = last;
+        this.name = 'RetryExhausted';
+    }
+}
+/** Full jitter: a random delay in [0, min(max, base * 2^(attempt-1))). */
+function backoffDelay(attempt, policy, random) {
+    const cap = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
+    return Math.floor(random * cap);
+}
+async function retrying(label, call, opts) {
+    const policy = opts.backoff ?? DEFAULT_BACKOFF;
+    const random = opts.random ?? Math.random;
+    const started = opts.clock.now();
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await call();
+        }
+        catch (error) {
+            const kind = errorKind(error);
+            if (kind === 'fatal')
+                throw error;
+            // Never sleep for nothing: with no time left, say how long it kept failing.
+            const delayMs = Math.max(backoffDelay(attempt, policy, random()), Math.min(250, policy.baseMs));
+            const now = opts.clock.now();
+            if (now + delayMs > opts.deadline || opts.signal?.aborted) {
+                const times = attempt > 1 ? `${attempt} attempts over ${formatDuration(now - started)}` : '1 attempt';
+                throw new RetryExhausted(`${label} kept failing (${times}): ${messageOf(error)}`, attempt, error);
+            }
+            try {
+                opts.onRetry?.({ attempt, delayMs, error });
+            }
+            catch {
+                // A progress callback must not change the retry.
+            }
+            await sleepQuietly(opts.clock, delayMs, opts.signal);
+        }
+    }
+}
+/** Sleeps; an abort ends the sleep early instead of throwing (callers check the signal). */
+async function sleepQuietly(clock, ms, signal) {
+    if (signal?.aborted || ms <= 0)
+        return;
+    try {
+        await clock.sleep(ms, signal);
+    }
+    catch {
+        // Aborted: the caller looks at signal.aborted.
+    }
+}
+function messageOf(error) {
+    return error instanceof Error ? error.message || error.name : String(error);
+}
+/** What a caller waits for, and why it waits longer: `… (AWS is throttling API calls; retrying in 8s)`. */
+function retryingWords(waitingFor, retry) {
+    const why = errorKind(retry.error) === 'throttled'
+        ? 'AWS is throttling API calls'
+        : `an AWS call failed: ${messageOf(retry.error)}`;
+    return `${waitingFor} (${why}; retrying in ${formatDuration(retry.delayMs)})`;
+}
+
+;// CONCATENATED MODULE: ./src/rollout/guard.ts
+// One rollout of a service at a time. Before it changes the service, a run takes the service's
+// lease (a tag naming the run, with an expiry), and records the service's own deployment settings
+// beside it. Right before every change after that it reads the lease back: a run whose lease is
+// gone (another run took the service over after it expired) changes nothing more.
+//
+// Tags are not compare-and-swap, so two runs that start together can both write a lease; the last
+// write wins and the other run sees it at its read-back. The read-back comes at least `settleMs`
+// after the write, longer than a run takes from reading the tags to writing its own, so a second
+// run that read "free" before our write has written by then. What is left is the window between
+// the last read-back and the first UpdateService: one API round trip.
+
+
+/** The lease was taken by another run: this one must not change the service any more. */
+class LeaseLost extends Error {
+    holder;
+    constructor(holder) {
+        super('the service’s lease is no longer this run’s');
+        this.holder = holder;
+        this.name = 'LeaseLost';
+    }
+}
+const LEASE_TTL_MS = 5 * 60_000;
+class ServiceGuard {
+    opts;
+    ttlMs;
+    renewAfterMs;
+    recheckAfterMs;
+    settleMs;
+    callBoundMs;
+    acquiredAt;
+    confirmedAt = Number.NEGATIVE_INFINITY;
+    renewedAt = Number.NEGATIVE_INFINITY;
+    lost;
+    constructor(opts) {
+        this.opts = opts;
+        this.ttlMs = opts.ttlMs ?? LEASE_TTL_MS;
+        this.renewAfterMs = opts.renewAfterMs ?? 60_000;
+        this.recheckAfterMs = opts.recheckAfterMs ?? 5_000;
+        this.settleMs = opts.settleMs ?? 2_000;
+        this.callBoundMs = opts.callBoundMs ?? 120_000;
+    }
+    get identity() {
+        return this.opts.identity;
+    }
+    /** Who holds the service, and the settings an unfinished earlier run left recorded on it. */
+    async read() {
+        const tags = await this.call('ListTagsForResource', () => this.opts.driver.readServiceTags());
+        const recorded = parseOwnSettings(tags[OWN_SETTINGS_TAG]);
+        return {
+            holder: leaseHolder(tags, this.opts.clock.now(), this.opts.identity.id),
+            ...(recorded ? { recordedSettings: recorded } : {}),
+            tags,
+        };
+    }
+    /** Writes our lease and the service's own settings, in one TagResource. */
+    async acquire(ownSettings) {
+        const now = this.opts.clock.now();
+        await this.call('TagResource (lease)', () => this.opts.driver.tagService({
+            [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
+            [OWN_SETTINGS_TAG]: formatOwnSettings(ownSettings),
+        }));
+        this.acquiredAt = this.opts.clock.now();
+        this.renewedAt = this.acquiredAt;
+    }
+    /** Takes up a lease main wrote (the post step, with the identity main saved). */
+    adopt() {
+        this.acquiredAt = Number.NEGATIVE_INFINITY;
+    }
+    /**
+     * Right before a change to the service: the lease must still be ours. Throws LeaseLost when it is
+     * not; renews it when it is getting old.
+     */
+    async confirm() {
+        if (this.lost)
+            throw new LeaseLost(this.lost);
+        const { clock } = this.opts;
+        if (this.acquiredAt !== undefined && clock.now() < this.acquiredAt + this.settleMs)
+            await sleepQuietly(clock, this.acquiredAt + this.settleMs - clock.now());
+        if (clock.now() - this.confirmedAt >= this.recheckAfterMs) {
+            const { holder } = await this.read();
+            if (holder.kind !== 'ours') {
+                // A lease that expired but nobody took is still free for us to take back.
+                if (holder.kind === 'other') {
+                    this.lost = holder;
+                    throw new LeaseLost(holder);
+                }
+                this.renewedAt = Number.NEGATIVE_INFINITY;
+            }
+            this.confirmedAt = clock.now();
+        }
+        if (clock.now() - this.renewedAt >= this.renewAfterMs) {
+            const now = clock.now();
+            await this.call('TagResource (lease renewal)', () => this.opts.driver.tagService({
+                [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
+            }));
+            this.renewedAt = now;
+        }
+    }
+    /**
+     * Starts over after losing the lease before this run changed anything (two runs started together
+     * and the other one's write came last): with wait-for-idle the run waits for that one and takes
+     * the lease again afterwards.
+     */
+    restart() {
+        this.lost = undefined;
+        this.acquiredAt = undefined;
+        this.confirmedAt = Number.NEGATIVE_INFINITY;
+        this.renewedAt = Number.NEGATIVE_INFINITY;
+    }
+    /** Whether another run has taken the service over (as far as this run has seen). */
+    get takenOver() {
+        return this.lost;
+    }
+    /**
+     * Gives the service back: removes our lease, and the recorded settings unless they must stay
+     * (they were not put back). Does nothing to a lease that is not ours.
+     */
+    async release(keepRecordedSettings) {
+        if (this.lost)
+            return;
+        const { holder } = await this.read();
+        // Another run's lease: the recorded settings are its record now too.
+        if (holder.kind === 'other')
+            return;
+        const keys = keepRecordedSettings ? [LEASE_TAG] : [LEASE_TAG, OWN_SETTINGS_TAG];
+        await this.call('UntagResource', () => this.opts.driver.untagService(keys));
+    }
+    call(label, fn) {
+        return retrying(label, fn, {
+            clock: this.opts.clock,
+            deadline: this.opts.clock.now() + this.callBoundMs,
+            ...(this.opts.random ? { random: this.opts.random } : {}),
+        });
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/rollout/snapshot-index.ts
 const cache = new WeakMap();
 function indexOf(snapshot) {
@@ -67702,106 +67939,6 @@ const ROLLBACK_STATES = new Set([
 ]);
 /** States in which StopServiceDeployment can still stop (roll back) a deployment. */
 const STOPPABLE_STATES = new Set(['PENDING', 'IN_PROGRESS']);
-
-;// CONCATENATED MODULE: ./src/rollout/port.ts
-/** An error from the platform: a sentence a user can act on, and how the engine should treat it. */
-class DriverError extends Error {
-    kind;
-    code;
-    httpStatus;
-    networkCode;
-    constructor(message, details) {
-        super(message, details.cause === undefined ? undefined : { cause: details.cause });
-        this.name = 'DriverError';
-        this.kind = details.kind;
-        this.code = details.code;
-        this.httpStatus = details.httpStatus;
-        this.networkCode = details.networkCode;
-    }
-}
-/** Anything that is not a DriverError is a bug or a refusal: not worth retrying. */
-function errorKind(error) {
-    return error instanceof DriverError ? error.kind : 'fatal';
-}
-/** The AWS error code of a DriverError, if AWS answered with one. */
-function errorCode(error) {
-    return error instanceof DriverError ? error.code : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/rollout/retry.ts
-// Calls the driver, retrying what the driver classified as throttled or transient with full-jitter
-// exponential back-off (on top of the SDK's own retries), until the call succeeds, the error is
-// fatal, or the next attempt would start past the phase's deadline. Every phase has its own bound:
-// a burst of 5xx costs seconds, not the safety of the rollout.
-
-
-const DEFAULT_BACKOFF = { baseMs: 500, maxMs: 20_000 };
-/** The error a retried call gives up with: what was attempted, how long, and the last error. */
-class RetryExhausted extends Error {
-    attempts;
-    last;
-    constructor(message, attempts, last) {
-        super(message, { cause: last });
-        this.attempts = attempts;
-        this.last = last;
-        this.name = 'RetryExhausted';
-    }
-}
-/** Full jitter: a random delay in [0, min(max, base * 2^(attempt-1))). */
-function backoffDelay(attempt, policy, random) {
-    const cap = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
-    return Math.floor(random * cap);
-}
-async function retrying(label, call, opts) {
-    const policy = opts.backoff ?? DEFAULT_BACKOFF;
-    const random = opts.random ?? Math.random;
-    const started = opts.clock.now();
-    for (let attempt = 1;; attempt++) {
-        try {
-            return await call();
-        }
-        catch (error) {
-            const kind = errorKind(error);
-            if (kind === 'fatal')
-                throw error;
-            // Never sleep for nothing: with no time left, say how long it kept failing.
-            const delayMs = Math.max(backoffDelay(attempt, policy, random()), Math.min(250, policy.baseMs));
-            const now = opts.clock.now();
-            if (now + delayMs > opts.deadline || opts.signal?.aborted) {
-                const times = attempt > 1 ? `${attempt} attempts over ${formatDuration(now - started)}` : '1 attempt';
-                throw new RetryExhausted(`${label} kept failing (${times}): ${messageOf(error)}`, attempt, error);
-            }
-            try {
-                opts.onRetry?.({ attempt, delayMs, error });
-            }
-            catch {
-                // A progress callback must not change the retry.
-            }
-            await sleepQuietly(opts.clock, delayMs, opts.signal);
-        }
-    }
-}
-/** Sleeps; an abort ends the sleep early instead of throwing (callers check the signal). */
-async function sleepQuietly(clock, ms, signal) {
-    if (signal?.aborted || ms <= 0)
-        return;
-    try {
-        await clock.sleep(ms, signal);
-    }
-    catch {
-        // Aborted: the caller looks at signal.aborted.
-    }
-}
-function messageOf(error) {
-    return error instanceof Error ? error.message || error.name : String(error);
-}
-/** What a caller waits for, and why it waits longer: `… (AWS is throttling API calls; retrying in 8s)`. */
-function retryingWords(waitingFor, retry) {
-    const why = errorKind(retry.error) === 'throttled'
-        ? 'AWS is throttling API calls'
-        : `an AWS call failed: ${messageOf(retry.error)}`;
-    return `${waitingFor} (${why}; retrying in ${formatDuration(retry.delayMs)})`;
-}
 
 ;// CONCATENATED MODULE: ./src/rollout/drains.ts
 // Follows the old tasks ECS stops during the rollout, per batch: each is seen told to stop, its
@@ -68495,132 +68632,6 @@ class EventFanout {
             this.clock.sleep(timeoutMs, ac.signal).catch(() => undefined),
         ]);
         ac.abort();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/rollout/guard.ts
-// One rollout of a service at a time. Before it changes the service, a run takes the service's
-// lease (a tag naming the run, with an expiry), and records the service's own deployment settings
-// beside it. Right before every change after that it reads the lease back: a run whose lease is
-// gone (another run took the service over after it expired) changes nothing more.
-//
-// Tags are not compare-and-swap, so two runs that start together can both write a lease; the last
-// write wins and the other run sees it at its read-back. The read-back comes at least `settleMs`
-// after the write, longer than a run takes from reading the tags to writing its own, so a second
-// run that read "free" before our write has written by then. What is left is the window between
-// the last read-back and the first UpdateService: one API round trip.
-
-
-/** The lease was taken by another run: this one must not change the service any more. */
-class LeaseLost extends Error {
-    holder;
-    constructor(holder) {
-        super('the service’s lease is no longer this run’s');
-        this.holder = holder;
-        this.name = 'LeaseLost';
-    }
-}
-const LEASE_TTL_MS = 5 * 60_000;
-class ServiceGuard {
-    opts;
-    ttlMs;
-    renewAfterMs;
-    recheckAfterMs;
-    settleMs;
-    callBoundMs;
-    acquiredAt;
-    confirmedAt = Number.NEGATIVE_INFINITY;
-    renewedAt = Number.NEGATIVE_INFINITY;
-    lost;
-    constructor(opts) {
-        this.opts = opts;
-        this.ttlMs = opts.ttlMs ?? LEASE_TTL_MS;
-        this.renewAfterMs = opts.renewAfterMs ?? 60_000;
-        this.recheckAfterMs = opts.recheckAfterMs ?? 5_000;
-        this.settleMs = opts.settleMs ?? 2_000;
-        this.callBoundMs = opts.callBoundMs ?? 120_000;
-    }
-    get identity() {
-        return this.opts.identity;
-    }
-    /** Who holds the service, and the settings an unfinished earlier run left recorded on it. */
-    async read() {
-        const tags = await this.call('ListTagsForResource', () => this.opts.driver.readServiceTags());
-        const recorded = parseOwnSettings(tags[OWN_SETTINGS_TAG]);
-        return {
-            holder: leaseHolder(tags, this.opts.clock.now(), this.opts.identity.id),
-            ...(recorded ? { recordedSettings: recorded } : {}),
-            tags,
-        };
-    }
-    /** Writes our lease and the service's own settings, in one TagResource. */
-    async acquire(ownSettings) {
-        const now = this.opts.clock.now();
-        await this.call('TagResource (lease)', () => this.opts.driver.tagService({
-            [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
-            [OWN_SETTINGS_TAG]: formatOwnSettings(ownSettings),
-        }));
-        this.acquiredAt = this.opts.clock.now();
-        this.renewedAt = this.acquiredAt;
-    }
-    /** Takes up a lease main wrote (the post step, with the identity main saved). */
-    adopt() {
-        this.acquiredAt = Number.NEGATIVE_INFINITY;
-    }
-    /**
-     * Right before a change to the service: the lease must still be ours. Throws LeaseLost when it is
-     * not; renews it when it is getting old.
-     */
-    async confirm() {
-        if (this.lost)
-            throw new LeaseLost(this.lost);
-        const { clock } = this.opts;
-        if (this.acquiredAt !== undefined && clock.now() < this.acquiredAt + this.settleMs)
-            await sleepQuietly(clock, this.acquiredAt + this.settleMs - clock.now());
-        if (clock.now() - this.confirmedAt >= this.recheckAfterMs) {
-            const { holder } = await this.read();
-            if (holder.kind !== 'ours') {
-                // A lease that expired but nobody took is still free for us to take back.
-                if (holder.kind === 'other') {
-                    this.lost = holder;
-                    throw new LeaseLost(holder);
-                }
-                this.renewedAt = Number.NEGATIVE_INFINITY;
-            }
-            this.confirmedAt = clock.now();
-        }
-        if (clock.now() - this.renewedAt >= this.renewAfterMs) {
-            const now = clock.now();
-            await this.call('TagResource (lease renewal)', () => this.opts.driver.tagService({
-                [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
-            }));
-            this.renewedAt = now;
-        }
-    }
-    /** Whether another run has taken the service over (as far as this run has seen). */
-    get takenOver() {
-        return this.lost;
-    }
-    /**
-     * Gives the service back: removes our lease, and the recorded settings unless they must stay
-     * (they were not put back). Does nothing to a lease that is not ours.
-     */
-    async release(keepRecordedSettings) {
-        if (this.lost)
-            return;
-        const { holder } = await this.read();
-        // Another run's lease: the recorded settings are its record now too.
-        if (holder.kind === 'other')
-            return;
-        const keys = keepRecordedSettings ? [LEASE_TAG] : [LEASE_TAG, OWN_SETTINGS_TAG];
-        await this.call('UntagResource', () => this.opts.driver.untagService(keys));
-    }
-    call(label, fn) {
-        return retrying(label, fn, {
-            clock: this.opts.clock,
-            deadline: this.opts.clock.now() + this.callBoundMs,
-            ...(this.opts.random ? { random: this.opts.random } : {}),
-        });
     }
 }
 
@@ -70327,8 +70338,22 @@ function isObject(value) {
 
 
 
-/** `current` is the revision the service runs now. Read-only. */
-async function resolveTarget(settings, driver, current) {
+/**
+ * The task definition file of a deploy (or plan), checked before AWS sees anything: a file ECS
+ * would refuse (duplicate container names, an empty image, no essential container, too large, not
+ * JSON) is an input error with no AWS call made. undefined when the target is not a file.
+ */
+async function loadTargetFile(settings) {
+    const source = settings.taskDefinition;
+    if (settings.mode === 'rollback' || source?.kind !== 'file')
+        return undefined;
+    const loaded = await readTaskDefinitionFile(source.path);
+    const body = substituteImages(loaded.body, settings.images);
+    checkContainers(body, source.path);
+    return { path: source.path, body, stripped: loaded.stripped };
+}
+/** `current` is the revision the service runs now; `file`, the target file when already loaded. Read-only. */
+async function resolveTarget(settings, driver, current, file) {
     if (settings.mode === 'rollback') {
         const resolved = await resolveRollbackTarget(settings, driver);
         const record = await driver.describeTaskDefinition(resolved.arn);
@@ -70344,9 +70369,10 @@ async function resolveTarget(settings, driver, current) {
     if (!source)
         throw new Error(`task-definition is required in ${settings.mode} mode`);
     if (source.kind === 'file') {
-        const loaded = await readTaskDefinitionFile(source.path);
-        const body = substituteImages(loaded.body, settings.images);
-        checkContainers(body, source.path);
+        const loaded = file ?? (await loadTargetFile(settings));
+        if (!loaded)
+            throw new Error(`task-definition: ${source.path} could not be read`);
+        const { body } = loaded;
         const unchanged = sameDefinition(body, current.body);
         return {
             ...(unchanged ? { arn: current.arn } : { body }),
@@ -70404,6 +70430,7 @@ async function resolveTarget(settings, driver, current) {
 
 
 
+
 const deploy_CALL_BOUND_MS = 120_000;
 async function deploy(opts) {
     const { settings, driver, clock, log, guard } = opts;
@@ -70417,60 +70444,86 @@ async function deploy(opts) {
         onRetry: (r) => opts.heartbeat.retrying(r.delayMs, r.error, clock.now()),
     });
     save({ phase: 'preflight', startedAt, leaseId: opts.identity.id });
+    // 0. The task definition file, before any AWS call: a file ECS would refuse is an input error.
+    const file = await loadTargetFile(settings);
     // 1. Preflight and the target: read-only.
-    const pre = await preflight({
-        settings,
-        driver,
-        clock,
-        guard,
-        heartbeat: opts.heartbeat,
-        log,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        callBoundMs: bound,
-        ...(opts.serverUrl ? { serverUrl: opts.serverUrl } : {}),
-    });
-    const { service, current } = pre;
-    const previousTaskDefinitionArn = current.arn;
-    log.line(`service ${settings.service} in cluster ${settings.cluster}: ${service.desiredCount} tasks of ` +
-        `${taskDefinitionName(previousTaskDefinitionArn)}, target groups ${service.targetGroupArns.length}, ` +
-        `its own deployment settings maximumPercent ${pre.ownSettings.maximumPercent} / minimumHealthyPercent ${pre.ownSettings.minimumHealthyPercent}`);
-    const target = await resolveTarget(settings, driver, current);
-    log.line(target.how);
-    if (target.stripped)
-        log.line(`left out the read-only fields ${target.stripped.join(', ')}`);
-    if (target.warning) {
-        log.warning(target.warning);
-        notes.push(target.warning);
+    const prepare = async () => {
+        const pre = await preflight({
+            settings,
+            driver,
+            clock,
+            guard,
+            heartbeat: opts.heartbeat,
+            log,
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            callBoundMs: bound,
+            ...(opts.serverUrl ? { serverUrl: opts.serverUrl } : {}),
+        });
+        const { service, current } = pre;
+        const previousTaskDefinitionArn = current.arn;
+        log.line(`service ${settings.service} in cluster ${settings.cluster}: ${service.desiredCount} tasks of ` +
+            `${taskDefinitionName(previousTaskDefinitionArn)}, target groups ${service.targetGroupArns.length}, ` +
+            `its own deployment settings maximumPercent ${pre.ownSettings.maximumPercent} / minimumHealthyPercent ${pre.ownSettings.minimumHealthyPercent}`);
+        const target = await resolveTarget(settings, driver, current, file);
+        log.line(target.how);
+        if (target.stripped)
+            log.line(`left out the read-only fields ${target.stripped.join(', ')}`);
+        if (target.warning) {
+            log.warning(target.warning);
+            notes.push(target.warning);
+        }
+        const changes = imageChanges(current.body, target.runs);
+        save({
+            phase: 'preflight',
+            previousTaskDefinitionArn,
+            desiredCount: service.desiredCount,
+            originalSettings: pre.ownSettings,
+        });
+        const base = { previousTaskDefinitionArn, imageChanges: changes, startedAt, notes };
+        if (target.unchanged) {
+            log.line(`the service already runs ${taskDefinitionName(previousTaskDefinitionArn)}: no new revision registered, no rollout; ` +
+                'verifying the service is healthy on it');
+            notes.push('Unchanged: the service already runs this task definition; health verified only.');
+            const verified = await verifyHealthy(opts, previousTaskDefinitionArn);
+            save({ phase: 'finished', newTaskDefinitionArn: previousTaskDefinitionArn });
+            return {
+                result: {
+                    ...base,
+                    outcome: verified.ok ? 'succeeded' : 'failed',
+                    newTaskDefinitionArn: previousTaskDefinitionArn,
+                    unchanged: true,
+                    durationMs: clock.now() - startedAt,
+                    ...(verified.ok ? {} : { failureMessage: verified.message, stepFailure: verified.message }),
+                },
+            };
+        }
+        return { pre, target, changes, base };
+    };
+    // 2. The lease. Two runs that start together can both find the service free and both write one;
+    // the read-back after the guard's settle time tells the one that lost, before it changes anything
+    // (before it even registers). It refuses, or with wait-for-idle goes back to waiting for the
+    // other run to finish, within rollout-timeout.
+    let prepared;
+    for (;;) {
+        const p = await prepare();
+        if ('result' in p)
+            return p.result;
+        const other = await takeLease(guard, p.pre.ownSettings);
+        if (!other) {
+            prepared = p;
+            break;
+        }
+        const taken = `Another rollout took ${settings.service}'s lease as this one started: ${describeLease(other, opts.serverUrl)}.`;
+        if (!settings.waitForIdle || clock.now() - startedAt >= settings.rolloutTimeoutMs) {
+            throw new Error(`${taken} Nothing was changed. Wait for it to finish and run again${settings.waitForIdle ? '' : ', or set wait-for-idle: true'}.`);
+        }
+        log.line(`${taken} Waiting for it to finish (wait-for-idle).`);
+        notes.length = 0;
+        guard.restart();
     }
-    const changes = imageChanges(current.body, target.runs);
-    save({
-        phase: 'preflight',
-        previousTaskDefinitionArn,
-        desiredCount: service.desiredCount,
-        originalSettings: pre.ownSettings,
-    });
-    const base = { previousTaskDefinitionArn, imageChanges: changes, startedAt, notes };
-    if (target.unchanged) {
-        log.line(`the service already runs ${taskDefinitionName(previousTaskDefinitionArn)}: no new revision registered, no rollout; ` +
-            'verifying the service is healthy on it');
-        notes.push('Unchanged: the service already runs this task definition; health verified only.');
-        const verified = await verifyHealthy(opts, previousTaskDefinitionArn);
-        save({ phase: 'finished', newTaskDefinitionArn: previousTaskDefinitionArn });
-        return {
-            ...base,
-            outcome: verified.ok ? 'succeeded' : 'failed',
-            newTaskDefinitionArn: previousTaskDefinitionArn,
-            unchanged: true,
-            durationMs: clock.now() - startedAt,
-            ...(verified.ok ? {} : { failureMessage: verified.message, stepFailure: verified.message }),
-        };
-    }
-    // 2. The lease, checked again right before it is written (the window between is one round trip).
-    const record = await guard.read();
-    if (record.holder.kind === 'other') {
-        throw new Error(`Another rollout took ${settings.service}'s lease while this one prepared: ${describeLease(record.holder.lease, opts.serverUrl)}. Nothing was changed.`);
-    }
-    await guard.acquire(pre.ownSettings);
+    const { pre, target, changes, base } = prepared;
+    const { service } = pre;
+    const { previousTaskDefinitionArn } = base;
     let handedOver = false;
     try {
         // 3. Register (the first change that is not the service's own record).
@@ -70574,6 +70627,24 @@ async function deploy(opts) {
         // Nothing of the service changed (registration failed): give the lease back.
         if (!handedOver)
             await guard.release(false).catch(() => undefined);
+    }
+}
+/** Takes the service's lease and confirms it; returns the other run's lease when that run holds it. */
+async function takeLease(guard, own) {
+    const record = await guard.read();
+    if (record.holder.kind === 'other')
+        return record.holder.lease;
+    await guard.acquire(own);
+    try {
+        await guard.confirm();
+        return undefined;
+    }
+    catch (error) {
+        if (error instanceof LeaseLost && error.holder.kind === 'other')
+            return error.holder.lease;
+        // Could not confirm it (the tags kept failing to read): the lease must not outlive this run.
+        await guard.release(false).catch(() => undefined);
+        throw error;
     }
 }
 /** The failure, then what was done about it, in the words a reader of the failed step needs. */
@@ -71010,10 +71081,12 @@ function isRecord(value) {
 
 async function runPlan(options) {
     const { settings, driver } = options;
+    // The file first, as a deploy reads it: a file ECS would refuse is refused before any AWS call.
+    const file = await loadTargetFile({ ...settings, mode: 'deploy' });
     const service = await driver.describeService();
     const current = await driver.describeTaskDefinition(service.taskDefinitionArn);
     // The same resolution a deploy acts on (target.ts), so the plan says what a deploy would do.
-    const target = await resolveTarget({ ...settings, mode: 'deploy' }, driver, current);
+    const target = await resolveTarget({ ...settings, mode: 'deploy' }, driver, current, file);
     const next = target.runs;
     const diff = diffTaskDefinitions(current.body, next);
     const unchanged = target.unchanged;

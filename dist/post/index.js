@@ -74342,6 +74342,17 @@ class ServiceGuard {
             this.renewedAt = now;
         }
     }
+    /**
+     * Starts over after losing the lease before this run changed anything (two runs started together
+     * and the other one's write came last): with wait-for-idle the run waits for that one and takes
+     * the lease again afterwards.
+     */
+    restart() {
+        this.lost = undefined;
+        this.acquiredAt = undefined;
+        this.confirmedAt = Number.NEGATIVE_INFINITY;
+        this.renewedAt = Number.NEGATIVE_INFINITY;
+    }
     /** Whether another run has taken the service over (as far as this run has seen). */
     get takenOver() {
         return this.lost;
@@ -75634,7 +75645,8 @@ async function runPost(deps) {
     let result = { decision, summary: '', failed: false };
     let driver;
     let driverProblem = '';
-    if (decision.kind !== 'conclude') {
+    // A `conclude` touches the service only to give back the lease main may have taken before it stopped.
+    if (decision.kind !== 'conclude' || state.leaseId) {
         try {
             driver = deps.driver(state);
         }
@@ -75740,6 +75752,9 @@ async function runPost(deps) {
     }
     else {
         lines.push('', '- Nothing to restore.');
+        const given = guard && driver ? await giveBackLease(guard, driver, log) : undefined;
+        if (given)
+            lines.push(`- ${given}`);
     }
     const summary = lines.join('\n');
     if (reporter)
@@ -75752,6 +75767,29 @@ async function releaseLease(guard, log) {
     }
     catch (error) {
         log.warning(`Could not remove the rollout's lease from the service (it expires by itself): ${errorMessage(error)}`);
+    }
+}
+/**
+ * Main stopped after it took the service's lease but before it changed the service (killed while it
+ * registered the task definition, say): give the lease back, or every run of the service would be
+ * refused until it expires. The settings record goes with it unless the service's live settings
+ * differ from it: then it still names the service's own (an earlier run left its pacing values on).
+ */
+async function giveBackLease(guard, driver, log) {
+    try {
+        const record = await guard.read();
+        if (record.holder.kind !== 'ours')
+            return undefined;
+        const live = (await driver.describeService()).settings;
+        const recorded = record.recordedSettings;
+        await guard.release(recorded !== undefined && formatOwnSettings(recorded) !== formatOwnSettings(live));
+        const message = 'Gave back the lease main had taken on the service.';
+        log.info(message);
+        return message;
+    }
+    catch (error) {
+        log.warning(`Could not remove the lease main had taken on the service (it expires by itself): ${errorMessage(error)}`);
+        return undefined;
     }
 }
 /**

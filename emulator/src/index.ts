@@ -12,6 +12,7 @@ import type { CallRecord, EcsPart, Elbv2Part, ListenerEndpoint, Log, TaskRuntime
 import { createTaskRuntime } from './runtime/index.js';
 import { createElbv2 } from './elbv2/index.js';
 import { createEcs } from './ecs/index.js';
+import { claimAddressBlock, type AddressBlock } from './ecs/address-block.js';
 import { seedDemo } from './seed.js';
 import type { DemoInfo } from './seed.js';
 
@@ -103,6 +104,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   // Built one by one so that a failure half-way still stops what was already started.
   let runtime: TaskRuntime | undefined;
+  let addresses: AddressBlock | undefined;
   let elbv2: Elbv2Part | undefined;
   let ecs: EcsPart | undefined;
   let server: RunningServer | undefined;
@@ -116,6 +118,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         () => ecs?.stop(),
         () => elbv2?.stop(),
         () => runtime?.shutdown(),
+        // Only once no task holds an address of the block may another emulator take it.
+        () => addresses?.release(),
         () => clock.dispose(),
       ];
       const failures: unknown[] = [];
@@ -135,10 +139,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     runtime = await createTaskRuntime(options.taskRuntime ?? 'process', { clock, log });
     const elbv2Part = await createElbv2({ clock, log });
     elbv2 = elbv2Part;
+    addresses = await claimAddressBlock();
     const ecsPart = await createEcs({
       clock,
       log,
       runtime,
+      addressBlock: addresses.block,
       targets: elbv2Part.targets,
       drainingCountsTowardMaximum: options.drainingCountsTowardMaximum ?? false,
       ...(options.taskStartSeconds !== undefined ? { taskStartSeconds: options.taskStartSeconds } : {}),

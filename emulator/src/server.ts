@@ -145,7 +145,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Server
       mutating: isMutating(operation),
     };
     if (errorCode !== undefined) call.errorCode = errorCode;
-    const agent = headers['x-amz-user-agent'] ?? headers['user-agent'];
+    // The JavaScript SDK in Node sends its whole agent (with the app id, AWS_SDK_UA_APP_ID) in
+    // User-Agent and only its name and the custom agent in X-Amz-User-Agent; the CLI sends User-Agent.
+    const agent = headers['user-agent'] ?? headers['x-amz-user-agent'];
     if (agent !== undefined) call.userAgent = agent;
     if (options.recordWire) {
       call.wire = { request: body };

@@ -13,7 +13,7 @@ import type { ServiceDriver, TargetGroupFacts } from '../rollout/port.js';
 import type { BatchPlan, ServiceView } from '../rollout/types.js';
 import { taskDefinitionName } from '../rollout/words.js';
 import type { Settings } from '../settings.js';
-import { resolveTarget } from '../target.js';
+import { loadTargetFile, resolveTarget } from '../target.js';
 import {
   estimateDuration,
   measuredTaskStartSeconds,
@@ -55,10 +55,12 @@ export interface PlanResult {
 
 export async function runPlan(options: RunPlanOptions): Promise<PlanResult> {
   const { settings, driver } = options;
+  // The file first, as a deploy reads it: a file ECS would refuse is refused before any AWS call.
+  const file = await loadTargetFile({ ...settings, mode: 'deploy' });
   const service = await driver.describeService();
   const current = await driver.describeTaskDefinition(service.taskDefinitionArn);
   // The same resolution a deploy acts on (target.ts), so the plan says what a deploy would do.
-  const target = await resolveTarget({ ...settings, mode: 'deploy' }, driver, current);
+  const target = await resolveTarget({ ...settings, mode: 'deploy' }, driver, current, file);
   const next = target.runs;
   const diff = diffTaskDefinitions(current.body, next);
   const unchanged = target.unchanged;

@@ -137,6 +137,18 @@ export class ServiceGuard {
     }
   }
 
+  /**
+   * Starts over after losing the lease before this run changed anything (two runs started together
+   * and the other one's write came last): with wait-for-idle the run waits for that one and takes
+   * the lease again afterwards.
+   */
+  restart(): void {
+    this.lost = undefined;
+    this.acquiredAt = undefined;
+    this.confirmedAt = Number.NEGATIVE_INFINITY;
+    this.renewedAt = Number.NEGATIVE_INFINITY;
+  }
+
   /** Whether another run has taken the service over (as far as this run has seen). */
   get takenOver(): LeaseHolder | undefined {
     return this.lost;

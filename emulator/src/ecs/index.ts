@@ -21,6 +21,8 @@ export interface EcsDeps {
   drainingCountsTowardMaximum?: boolean;
   /** AWS seconds from a task's launch to its containers starting (tasks.ts). */
   taskStartSeconds?: number;
+  /** N of the 127.N.x.y block this emulator claimed (address-block.ts); one of its own otherwise. */
+  addressBlock?: number;
 }
 
 let lastBlock = randomInt(1, 255);
@@ -35,9 +37,10 @@ export function createEcs(deps: EcsDeps): EcsPart {
   const holder: { scheduler?: Scheduler } = {};
   const poke = (): void => holder.scheduler?.poke();
   // A 127.N.x.y block per emulator: emulators running side by side on one machine (test files in
-  // parallel, a demo) would otherwise hand out the same address and fail with EADDRINUSE. Random
-  // across processes, and never the same block twice in a row within one process.
-  const ips = createIpAllocator(nextAddressBlock());
+  // parallel, a demo) would otherwise hand out the same address and fail with EADDRINUSE.
+  // startEmulator claims one no other emulator holds (address-block.ts); without a claim, random
+  // across processes and never the same block twice in a row within one process.
+  const ips = createIpAllocator(deps.addressBlock ?? nextAddressBlock());
   const lifecycle = createTaskLifecycle({ ...deps, store, ips, poke });
   const drainingCountsTowardMaximum = deps.drainingCountsTowardMaximum ?? false;
   const running = createScheduler({
