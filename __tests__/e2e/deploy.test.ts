@@ -81,15 +81,15 @@ describe('deploy', () => {
       // The log tells the batches apart, and each one ended before the next began.
       expect(batchesStarted(watcher.lines)).toEqual([1, 2, 3]);
       const order = watcher.lines
-        .filter((l) => /batch \d+\/\d+: starting|batch \d+ passed/.test(l))
-        .map((l) => /batch (\d+)(?:\/\d+: starting| passed)/.exec(l)?.[0]);
+        .filter((l) => /batch \d+\/\d+(?:: starting| passed(?=:))/.test(l))
+        .map((l) => /batch \d+\/\d+(?:: starting| passed(?=:))/.exec(l)?.[0]);
       expect(order).toEqual([
         'batch 1/3: starting',
-        'batch 1 passed',
+        'batch 1/3 passed',
         'batch 2/3: starting',
-        'batch 2 passed',
+        'batch 2/3 passed',
         'batch 3/3: starting',
-        'batch 3 passed',
+        'batch 3/3 passed',
       ]);
 
       // Every state the service went through while it ran (recorded at each scheduler pass and

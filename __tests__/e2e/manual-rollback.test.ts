@@ -67,7 +67,9 @@ describe('mode: rollback', () => {
       );
       const notYet = await waitUntil(async () => {
         const fleet = await observeFleet(h.info);
-        return steadyProblems(fleet, v2, 2, h.info.targetGroupArns);
+        // Until ECS drops web:1's deployment the service is not idle, and the action would refuse.
+        const deployments = fleet.deployments.length > 1 ? [`${fleet.deployments.length} deployments`] : [];
+        return [...steadyProblems(fleet, v2, 2, h.info.targetGroupArns), ...deployments];
       }, 30_000);
       expect(notYet).toEqual([]);
       h.emulator.clearCalls();

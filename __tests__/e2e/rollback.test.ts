@@ -178,7 +178,7 @@ describe('automatic rollback', () => {
       }
       const reason = await expectRolledBack(h, run);
       expect(reason).toMatch(/batch 3\b/);
-      expect(watcher.lines.some((l) => /batch 2 passed/.test(l))).toBe(true);
+      expect(watcher.lines.some((l) => /batch 2\/3 passed/.test(l))).toBe(true);
 
       // Zero downtime across the rollout and the rollback, and both revisions served.
       expect(load.sent).toBeGreaterThan(50);
