@@ -840,7 +840,8 @@ describe('runRollout: the lease', () => {
     s.opts.listeners = [
       ...(s.opts.listeners ?? []),
       (e) => {
-        if (e.type === 'batch-succeeded' && e.record.batch === 1) {
+        // Taken over while batch 1 is held; the next change would be batch 2's release.
+        if (e.type === 'batch-launched' && e.batch === 1) {
           takenAt = s.fake.updates.length;
           s.fake.tags.set(
             LEASE_TAG,
@@ -882,6 +883,25 @@ describe('runRollout: how often it looks', () => {
     // The longest gap is one fast interval (a slow snapshot does not stretch it) or a retry: none here.
     expect(Math.max(...gaps)).toBeLessThanOrEqual(DEFAULT_PACE.fastMs);
     expect(gaps.filter((g) => g === DEFAULT_PACE.urgentMs + 100 || g === 300).length).toBeGreaterThan(0);
+  });
+
+  it('never looks again at once after a change: no two snapshots closer than the urgent pace, and a pass and the next release come from one snapshot', async () => {
+    const s = setup(
+      6,
+      2,
+      { [NEW]: { startMs: 2_000, healthyAfterMs: 3_000 } },
+      {},
+      { deregistrationDelayMs: 5_000 },
+    );
+    const timed = timeSnapshots(s, 0);
+    const result = await runRollout({ ...s.opts, driver: timed.driver });
+    expect(result.outcome).toBe('succeeded');
+    const gaps = timed.starts.slice(1).map((t, i) => t - timed.starts[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(DEFAULT_PACE.urgentMs);
+    // Batch k's verdict and batch k+1's release are one moment: the same snapshot decided both.
+    const passed = of(s.events, 'batch-succeeded');
+    const releases = of(s.events, 'batch-started');
+    for (let k = 1; k < releases.length; k++) expect(releases[k]!.at).toBe(passed[k - 1]!.at);
   });
 
   it('during a long drain it still looks every 800 ms: the end of a drain is seen within a second', async () => {

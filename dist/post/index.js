@@ -74638,9 +74638,6 @@ async function watch(w) {
         const step = await w.step(observed, clock.now());
         if ('done' in step)
             return step.done;
-        // The step changed something: what it waits for now is said after the next look.
-        if (step.again)
-            continue;
         const now = clock.now();
         heartbeat.say(step.wait, now);
         const delay = nextPollDelay({

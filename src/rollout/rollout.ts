@@ -356,47 +356,53 @@ async function watchBatches(opts: RunRolloutOptions, parts: LoopParts): Promise<
       if (position.stage === 'held' || position.stage === 'healthy')
         streaks = await probe(opts, streaks, clock);
 
-      const d = decide(snapshot, context());
-      lastProgress = d.progress;
       const at = snapshot.at;
       try {
-        switch (d.kind) {
-          case 'fail':
-            return { done: d.failure };
-          case 'complete':
-            return { done: undefined };
-          case 'release':
-            await act('UpdateService (release)', () => driver.updateService({ settings: d.settings }));
-            position = { batch: d.batch, stage: 'released', releasedAt: clock.now() };
-            movedAt = position.releasedAt;
-            released.push(plan.batches[d.batch - 1] ?? 0);
-            book.released(d.batch, position.releasedAt);
-            return { wait: d.progress.waitingFor, again: true };
-          case 'hold':
-            await act('UpdateService (hold)', () => driver.updateService({ settings: d.settings }));
-            position = { ...position, stage: 'held', launchedAt: at };
-            book.launched(at);
-            return { wait: d.progress.waitingFor, again: true };
-          case 'healthy':
-            position = { ...position, stage: 'healthy', healthyAt: at };
-            book.healthy(at, opts.bakeMs ?? 0);
-            return { wait: d.progress.waitingFor, again: true };
-          case 'pass':
-            position = { ...position, stage: 'passed' };
-            movedAt = at;
-            book.passedNow(at);
-            book.noteDrains(drains);
-            return { wait: d.progress.waitingFor, again: true };
-          case 'wait': {
-            const drainEnd = predictedDrainEnd(drains, opts.deregistrationDelayMs);
-            const wakeAt = [d.wakeAt, drainEnd]
-              .filter((t): t is number => t !== undefined)
-              .sort((a, b) => a - b)[0];
-            return {
-              wait: d.progress.waitingFor,
-              ...(d.urgent ? { urgent: true } : {}),
-              ...(wakeAt !== undefined ? { wakeAt } : {}),
-            };
+        // A verdict that changes only the action's own position (healthy, passed) is decided on
+        // again from the same snapshot, so a pass and the next release come together. A change to
+        // the service is followed by a look at the loop's pace, within the API budget: right after
+        // a release, urgently (the batch must be held again before its tasks turn healthy).
+        for (;;) {
+          const d = decide(snapshot, context());
+          lastProgress = d.progress;
+          switch (d.kind) {
+            case 'fail':
+              return { done: d.failure };
+            case 'complete':
+              return { done: undefined };
+            case 'release':
+              await act('UpdateService (release)', () => driver.updateService({ settings: d.settings }));
+              position = { batch: d.batch, stage: 'released', releasedAt: clock.now() };
+              movedAt = position.releasedAt;
+              released.push(plan.batches[d.batch - 1] ?? 0);
+              book.released(d.batch, position.releasedAt);
+              return { wait: d.progress.waitingFor, urgent: true };
+            case 'hold':
+              await act('UpdateService (hold)', () => driver.updateService({ settings: d.settings }));
+              position = { ...position, stage: 'held', launchedAt: at };
+              book.launched(at);
+              return { wait: d.progress.waitingFor };
+            case 'healthy':
+              position = { ...position, stage: 'healthy', healthyAt: at };
+              book.healthy(at, opts.bakeMs ?? 0);
+              continue;
+            case 'pass':
+              position = { ...position, stage: 'passed' };
+              movedAt = at;
+              book.passedNow(at);
+              book.noteDrains(drains);
+              continue;
+            case 'wait': {
+              const drainEnd = predictedDrainEnd(drains, opts.deregistrationDelayMs);
+              const wakeAt = [d.wakeAt, drainEnd]
+                .filter((t): t is number => t !== undefined)
+                .sort((a, b) => a - b)[0];
+              return {
+                wait: d.progress.waitingFor,
+                ...(d.urgent ? { urgent: true } : {}),
+                ...(wakeAt !== undefined ? { wakeAt } : {}),
+              };
+            }
           }
         }
       } catch (error) {

@@ -66,8 +66,6 @@ export type WatchStep<R> =
       wait: string;
       /** Look again soon (right after a release). */
       urgent?: boolean;
-      /** Look again at once: the step just changed something. */
-      again?: boolean;
       /** A predicted change (drain end, bake end), absolute. */
       wakeAt?: number;
     };
@@ -122,8 +120,6 @@ export async function watch<O, R>(w: WatchOptions<O, R>): Promise<R> {
 
     const step = await w.step(observed, clock.now());
     if ('done' in step) return step.done;
-    // The step changed something: what it waits for now is said after the next look.
-    if (step.again) continue;
     const now = clock.now();
     heartbeat.say(step.wait, now);
     const delay = nextPollDelay(
