@@ -1,277 +1,314 @@
-// `npm run bench`: the action against ECS's own rolling update (what the official deploy action
-// relies on: UpdateService, then wait for the service to be stable, with the deployment circuit
-// breaker set to roll back). Same emulator settings, same service, same version, one run each, in
-// fresh emulators. It prints what was measured and the ratios; it asserts nothing about speed.
+// `npm run bench`: this action against ECS's own rolling update, every row measured in this one run,
+// each on a fresh emulator and service (6 tasks of the demo's web:1, batch size 2). It prints what it
+// measured and ratios between rows of the same run; it asserts nothing.
 //
-// For each version it measures, with one observer polling the service through the SDK for both:
-// - time until the service is back to one deployment, on one task definition, at its desired count
-//   with every target healthy (AWS seconds: real seconds / time scale);
-// - how many tasks of the new version were launched (ListTasks RUNNING + STOPPED, DescribeTasks);
-// - the most tasks running at once, and the fewest healthy targets, while it ran;
-// - failed requests of a steady load through the listener.
-// BENCH_VERBOSE=1 also prints the action's own log lines, stamped in AWS seconds.
-import {
-  DescribeServicesCommand,
-  RegisterTaskDefinitionCommand,
-  UpdateServiceCommand,
-} from '@aws-sdk/client-ecs';
-import type { ECSClient, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
-import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startEmulator } from '../emulator/src/index.js';
-import { createScenario, describeServiceTasks, emulatorClients } from '../emulator/src/scenario.js';
-import { DEMO_TASK_DEFINITION } from '../emulator/src/seed.js';
-import type { ScenarioInfo } from '../emulator/src/scenario.js';
-import { runAction } from '../tools/run-action.js';
-import { startTraffic } from '../tools/traffic.js';
+// Healthy version (web:2):
+//   action         this action, defaults (drain-overlap on)
+//   overlap-off    this action, drain-overlap: false
+//   ecs-same       ECS alone at the action's surge: UpdateService max 100 + ceil(100 b / N) = 134, min 100
+//   ecs-200        ECS alone at 200/100 (ECS's default)
+//   floor          ECS alone at 100 + 2 ceil(100 b / N) = 168/100: two batches in flight, which is what
+//                  the action reaches at best with overlap (batch k+1 launching while batch k drains)
+// Broken versions, until the service is back on healthy previous-revision tasks with nothing new left:
+//   unhealthy-*    web:unhealthy (its /health answers 500)   crash-*   web:crash (exits at start)
+//   *-action       this action (restore by StopServiceDeployment)
+//   *-cb           ECS alone, UpdateService at 200/100 with the circuit breaker (enable, rollback), as
+//                  the official deploy action leaves it to ECS
+//
+// Sets: demo          the demo's profile at time scale 0.1, every row;
+//       demo-1x       the same at time scale 1 (the action's 800 ms poll is real time, as on AWS):
+//                     action, floor, unhealthy-action, unhealthy-cb;
+//       aws           AWS's defaults at time scale 0.05, every row;
+//       aws-draining  the same, draining tasks counted toward maximumPercent: action, ecs-same, floor.
+// About 11 minutes on 2 cores, the build included.
+// Options: --sets demo,aws,...  --quick (= --sets demo, about a minute)  --full (every row in
+//          every set, about 17 minutes)  --rows action,floor,... (these rows in each chosen set)
+//          --scale <s> (time scale of the demo and aws sets)  --repeat <n> (median of n runs per
+//          row)  --verbose (the action's log, stamped in AWS seconds)
+import { execFileSync } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { nodeForDist } from '../tools/node-runtime.js';
+import { measureRow, stopEverything, type Measure, type RowSpec } from './measure.js';
+import { BATCH, DESIRED, PROFILES, describeProfile, type Profile } from './profiles.js';
 
-const TIME_SCALE = 0.05;
-const DESIRED = 8;
-const BASE_IMAGE = 'public.ecr.aws/demo/web:1';
+const HEALTHY = 'public.ecr.aws/demo/web:2';
+const UNHEALTHY = 'public.ecr.aws/demo/web:unhealthy';
+const CRASH = 'public.ecr.aws/demo/web:crash';
+const SURGE = 100 + Math.ceil((100 * BATCH) / DESIRED);
+const FLOOR = 100 + 2 * Math.ceil((100 * BATCH) / DESIRED);
 
-interface Version {
-  name: string;
-  image: string;
-}
-
-const versions: Version[] = [
-  { name: 'healthy', image: 'public.ecr.aws/demo/web:2' },
-  { name: 'health check fails', image: 'public.ecr.aws/demo/web:unhealthy' },
-  { name: 'crashes at start', image: 'public.ecr.aws/demo/web:crash' },
+const ROWS: RowSpec[] = [
+  {
+    id: 'action',
+    label: 'action, defaults (overlap on)',
+    method: { kind: 'action', overlap: true },
+    image: HEALTHY,
+    expect: 'new',
+  },
+  {
+    id: 'overlap-off',
+    label: 'action, drain-overlap: false',
+    method: { kind: 'action', overlap: false },
+    image: HEALTHY,
+    expect: 'new',
+  },
+  {
+    id: 'ecs-same',
+    label: `ECS alone ${SURGE}/100 (same surge)`,
+    method: { kind: 'ecs', maximumPercent: SURGE, circuitBreaker: false },
+    image: HEALTHY,
+    expect: 'new',
+  },
+  {
+    id: 'ecs-200',
+    label: 'ECS alone 200/100',
+    method: { kind: 'ecs', maximumPercent: 200, circuitBreaker: false },
+    image: HEALTHY,
+    expect: 'new',
+  },
+  {
+    id: 'floor',
+    label: `ECS alone ${FLOOR}/100 (pipelined floor)`,
+    method: { kind: 'ecs', maximumPercent: FLOOR, circuitBreaker: false },
+    image: HEALTHY,
+    expect: 'new',
+  },
+  {
+    id: 'unhealthy-action',
+    label: 'health check fails: action',
+    method: { kind: 'action', overlap: true },
+    image: UNHEALTHY,
+    expect: 'previous',
+  },
+  {
+    id: 'unhealthy-cb',
+    label: 'health check fails: ECS 200/100 + circuit breaker',
+    method: { kind: 'ecs', maximumPercent: 200, circuitBreaker: true },
+    image: UNHEALTHY,
+    expect: 'previous',
+  },
+  {
+    id: 'crash-action',
+    label: 'crashes at start: action',
+    method: { kind: 'action', overlap: true },
+    image: CRASH,
+    expect: 'previous',
+  },
+  {
+    id: 'crash-cb',
+    label: 'crashes at start: ECS 200/100 + circuit breaker',
+    method: { kind: 'ecs', maximumPercent: 200, circuitBreaker: true },
+    image: CRASH,
+    expect: 'previous',
+  },
 ];
+const ALL = ROWS.map((r) => r.id);
 
-interface Measure {
-  settledAwsSeconds: number | null;
-  newTasksLaunched: number;
-  maxTasks: number;
-  minHealthy: number;
-  failedRequests: number;
-  requests: number;
-  finalTaskDefinition: string;
+interface RowSet {
+  id: string;
+  profile: Profile;
+  /** Rows of the default run. */
+  rows: string[];
+  /** Rows with --full. */
+  full: string[];
 }
 
-type Method = 'action' | 'ecs';
+const HEALTHY_ROWS = ['action', 'overlap-off', 'ecs-same', 'ecs-200', 'floor'];
+
+function rowSets(scale: number | undefined): RowSet[] {
+  const demo = { ...PROFILES.demo, timeScale: scale ?? 0.1, drainingCountsTowardMaximum: false };
+  const aws = { ...PROFILES.aws, timeScale: scale ?? 0.05, drainingCountsTowardMaximum: false };
+  return [
+    { id: 'demo', profile: demo, rows: ALL, full: ALL },
+    // Real time, so the action's own 800 ms poll pace (not scaled) weighs what it would on AWS.
+    {
+      id: 'demo-1x',
+      profile: { ...demo, timeScale: 1 },
+      rows: ['action', 'floor', 'unhealthy-action', 'unhealthy-cb'],
+      full: ALL,
+    },
+    { id: 'aws', profile: aws, rows: ALL, full: ALL },
+    {
+      id: 'aws-draining',
+      profile: { ...aws, drainingCountsTowardMaximum: true },
+      rows: ['action', 'ecs-same', 'floor'],
+      full: HEALTHY_ROWS,
+    },
+  ];
+}
 
 async function main(): Promise<void> {
-  const rows: Array<{ version: string; action: Measure; ecs: Measure }> = [];
-  for (const version of versions) {
-    const action = await measure('action', version);
-    const ecs = await measure('ecs', version);
-    rows.push({ version: version.name, action, ecs });
-  }
-  const aws = (s: number | null): string => (s === null ? 'not settled' : `${s.toFixed(0)} s`);
-  const ratio = (a: number | null, b: number | null): string =>
-    a === null || b === null || a === 0 ? '-' : `${(b / a).toFixed(2)}x`;
+  const { values } = parseArgs({
+    options: {
+      sets: { type: 'string' },
+      rows: { type: 'string' },
+      scale: { type: 'string' },
+      repeat: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      full: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+    },
+  });
+  const scale = values.scale !== undefined ? Number(values.scale) : undefined;
+  if (scale !== undefined && !(scale > 0 && scale <= 1))
+    throw new Error(`--scale must be in (0, 1], got ${values.scale}`);
+  const repeat = Number(values.repeat ?? 1);
+  if (!Number.isInteger(repeat) || repeat < 1)
+    throw new Error(`--repeat must be a whole number >= 1, got ${values.repeat}`);
+  const wantedSets = (values.quick ? 'demo' : (values.sets ?? 'demo,demo-1x,aws,aws-draining')).split(',');
+  const wantedRows = values.rows?.split(',');
+  const sets = rowSets(scale).filter((s) => wantedSets.includes(s.id));
+  for (const id of [...wantedSets, ...(wantedRows ?? [])])
+    if (!sets.some((s) => s.id === id) && !ALL.includes(id)) throw new Error(`unknown set or row "${id}"`);
+
+  const began = Date.now();
   console.log(
-    `\n${DESIRED} tasks, time scale ${TIME_SCALE} (figures in AWS seconds = real / scale), one run each.`,
+    `ecs-rolling-deploy benchmark, ${new Date().toISOString().slice(0, 10)}: ${DESIRED} tasks, batch size ${BATCH}; ` +
+      `node ${process.version} (dist/ on ${nodeForDist().version}), ${availableParallelism()} cores; commit ${commit()}; ${load()}`,
   );
   console.log(
-    'action: this action, batch-size 25%; ecs: UpdateService + wait for steady state, circuit breaker with rollback.\n',
+    `Figures are AWS seconds (real seconds / time scale); ${repeat === 1 ? 'one run' : `median of ${repeat} runs (min-max)`} per row, each on a fresh emulator.`,
   );
-  console.log(
-    '| version | method | settled after | new-version tasks launched | most tasks at once | fewest healthy | failed requests | final task definition |',
-  );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const row of rows) {
-    for (const method of ['action', 'ecs'] as const) {
-      const m = row[method];
-      console.log(
-        `| ${row.version} | ${method} | ${aws(m.settledAwsSeconds)} | ${m.newTasksLaunched} | ${m.maxTasks} | ${m.minHealthy} | ${m.failedRequests}/${m.requests} | ${m.finalTaskDefinition} |`,
-      );
+  for (const set of sets) {
+    // --rows names rows to run in every chosen set, whether the set runs them by default or not.
+    const chosen = wantedRows ?? (values.full ? set.full : set.rows);
+    const rows = ROWS.filter((r) => chosen.includes(r.id));
+    if (rows.length === 0) continue;
+    console.log(`\n## ${set.id}\n${describeProfile(set.profile)}\n`);
+    const measured = new Map<string, Measured>();
+    for (const row of rows) {
+      const runs: Measure[] = [];
+      for (let i = 0; i < repeat; i++) {
+        const t = Date.now();
+        runs.push(await measureRow(set.profile, row, values.verbose));
+        if (values.verbose) console.log(`  ${row.id}: ${((Date.now() - t) / 1000).toFixed(0)} s real`);
+      }
+      measured.set(row.id, medianRun(runs));
     }
+    printTable(rows, measured);
+    printRatios(set, measured);
   }
-  console.log('\nRatios (ecs / action; above 1 means the action took less):');
+  console.log(`\nbench finished in ${((Date.now() - began) / 1000).toFixed(0)} s real; ${load()}`);
+}
+
+// The machine's load says how much else competed for the cores (timings are real-time scaled).
+const load = (): string =>
+  `load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`;
+
+function commit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The run with the median settled time (its other columns with it), and the spread of all runs. */
+interface Measured extends Measure {
+  spread?: [number, number];
+}
+
+function medianRun(runs: Measure[]): Measured {
+  const sorted = [...runs].sort(
+    (a, b) => (a.settledSeconds ?? Number.POSITIVE_INFINITY) - (b.settledSeconds ?? Number.POSITIVE_INFINITY),
+  );
+  const median = sorted[Math.floor((sorted.length - 1) / 2)] as Measure;
+  const low = sorted[0]?.settledSeconds;
+  const high = sorted.at(-1)?.settledSeconds;
+  return runs.length > 1 && low != null && high != null ? { ...median, spread: [low, high] } : median;
+}
+
+const secs = (s: number | null | undefined): string => (s === null || s === undefined ? '-' : s.toFixed(0));
+const settled = (m: Measured): string =>
+  m.settledSeconds === null
+    ? 'not settled'
+    : `${secs(m.settledSeconds)}${m.spread ? ` (${secs(m.spread[0])}-${secs(m.spread[1])})` : ''}`;
+
+function printTable(rows: RowSpec[], measured: ReadonlyMap<string, Measured>): void {
+  console.log(
+    '| row | settled (AWS s) | action step (AWS s) | new-version tasks launched | previous tasks replaced | previous tasks launched | peak tasks | fewest healthy | outcome |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const row of rows) {
+    const m = measured.get(row.id);
+    if (!m) continue;
     console.log(
-      `- ${row.version}: time to settle ${ratio(row.action.settledAwsSeconds, row.ecs.settledAwsSeconds)}, new-version tasks launched ${ratio(row.action.newTasksLaunched, row.ecs.newTasksLaunched)}`,
+      `| ${row.label} | ${settled(m)} | ${secs(m.stepSeconds)} | ` +
+        `${m.newLaunched} | ${m.previousReplaced} | ${m.previousLaunched} | ${m.peakTasks} | ${m.fewestHealthy} | ${m.outcome} |`,
     );
   }
 }
 
-async function measure(method: Method, version: Version): Promise<Measure> {
-  const emulator = await startEmulator({ timeScale: TIME_SCALE });
-  const work = mkdtempSync(join(tmpdir(), 'ecs-rolling-bench-'));
-  try {
-    const scenario = await createScenario(emulator.endpoint, {
-      cluster: 'bench',
-      service: 'web',
-      desiredCount: DESIRED,
-      healthCheck: { intervalSeconds: 5, timeoutSeconds: 4, healthyThreshold: 2, unhealthyThreshold: 3 },
-      deregistrationDelaySeconds: 20,
-      healthCheckGracePeriodSeconds: 0,
-      deploymentConfiguration: {
-        minimumHealthyPercent: 100,
-        maximumPercent: 200,
-        deploymentCircuitBreaker: { enable: true, rollback: true },
-      },
-      taskDefinition: taskDefinition(BASE_IMAGE),
-      waitForSteadyState: true,
-    });
-    const { ecs, elbv2 } = emulatorClients(emulator.endpoint, emulator.region);
-    const traffic = startTraffic(scenario.listenerUrl, { ratePerSecond: 20, maxDurationMs: 10 * 60_000 });
-    const observer = observe(ecs, elbv2, scenario);
-    const started = Date.now();
-    let settledAt: number | null;
-    if (method === 'action') {
-      const file = join(work, 'task-definition.json');
-      writeFileSync(file, JSON.stringify(taskDefinition(BASE_IMAGE)));
-      await runAction({
-        workDir: work,
-        inputs: {
-          cluster: scenario.cluster,
-          service: scenario.service,
-          'task-definition': file,
-          'container-name': scenario.containerName,
-          image: version.image,
-          'batch-size': '25%',
-          'batch-timeout': '10m',
-          report: 'none',
-        },
-        env: { AWS_ENDPOINT_URL: emulator.endpoint, AWS_REGION: emulator.region },
-        timeoutMs: 8 * 60_000,
-        ...(process.env['BENCH_VERBOSE']
-          ? {
-              onLine: (line: string) =>
-                console.log(
-                  `  ${((Date.now() - started) / 1000 / TIME_SCALE).toFixed(0).padStart(4)} s | ${line}`,
-                ),
-            }
-          : {}),
-      });
-      settledAt = await observer.settledAfter(started, 60_000);
-    } else {
-      const registered = await register(ecs, version.image);
-      await ecs.send(
-        new UpdateServiceCommand({
-          cluster: scenario.cluster,
-          service: scenario.service,
-          taskDefinition: registered,
-        }),
+function printRatios(set: RowSet, measured: ReadonlyMap<string, Measured>): void {
+  const time = (id: string): number | null => measured.get(id)?.settledSeconds ?? null;
+  const ratio = (a: string, b: string): number | null => {
+    const x = time(a);
+    const y = time(b);
+    return x === null || y === null || y === 0 ? null : x / y;
+  };
+  const lines: string[] = [];
+  const show = (words: string, a: string, b: string): number | null => {
+    const r = ratio(a, b);
+    if (measured.has(a) && measured.has(b))
+      lines.push(`- ${words}: ${r === null ? '-' : `${r.toFixed(2)}x`}`);
+    return r;
+  };
+  const floor = show('action / pipelined floor', 'action', 'floor');
+  show('action / ECS same surge', 'action', 'ecs-same');
+  const ecs200 = show('action / ECS 200/100', 'action', 'ecs-200');
+  show('overlap-off / pipelined floor', 'overlap-off', 'floor');
+  const broken = [
+    { words: 'health check fails', action: 'unhealthy-action', cb: 'unhealthy-cb' },
+    { words: 'crashes at start', action: 'crash-action', cb: 'crash-cb' },
+  ].map((b) => ({ ...b, ratio: show(`${b.words}: action / circuit breaker`, b.action, b.cb) }));
+  if (lines.length > 0) console.log(`\nRatios (time to settled, same run):\n${lines.join('\n')}`);
+
+  // The issue's targets, reported as measured (not asserted).
+  const targets: string[] = [];
+  const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+  if (set.profile.timeScale === 1 && floor !== null)
+    targets.push(
+      `- healthy rollout <= 1.05x the pipelined floor at time scale 1: ${floor.toFixed(2)}x, ${met(floor <= 1.05)}`,
+    );
+  if (set.profile.name === 'aws' && ecs200 !== null)
+    targets.push(
+      `- healthy rollout <= 1.5x ECS alone at 200/100: ${ecs200.toFixed(2)}x, ${met(ecs200 <= 1.5)}`,
+    );
+  for (const { words, action: id, ratio: r } of broken) {
+    const action = measured.get(id);
+    if (!action) continue;
+    if (r !== null)
+      targets.push(
+        `- ${words}: back to healthy previous in <= 0.5x the circuit breaker: ${r.toFixed(2)}x, ${met(r <= 0.5)}`,
       );
-      settledAt = await observer.settledAfter(started, 8 * 60_000);
-    }
-    const report = await traffic.stop();
-    await observer.stop();
-    const launched = await newVersionTasks(ecs, scenario);
-    return {
-      settledAwsSeconds: settledAt === null ? null : (settledAt - started) / 1000 / TIME_SCALE,
-      newTasksLaunched: launched,
-      maxTasks: observer.maxTasks(),
-      minHealthy: observer.minHealthy(),
-      failedRequests: report.failed,
-      requests: report.sent,
-      finalTaskDefinition: (await currentTaskDefinition(ecs, scenario)).split('/').pop() ?? '?',
-    };
-  } finally {
-    await emulator.stop();
-    rmSync(work, { recursive: true, force: true });
+    targets.push(
+      `- ${words}: 0 previous-revision tasks replaced: ${action.previousReplaced}, ${met(action.previousReplaced === 0)}`,
+    );
+    targets.push(
+      `- ${words}: at most ${BATCH} new-version tasks launched: ${action.newLaunched}, ${met(action.newLaunched <= BATCH)}`,
+    );
   }
+  if (targets.length > 0) console.log(`\nIssue targets (reported, not asserted):\n${targets.join('\n')}`);
 }
 
-/** The demo's web task definition (emulator/src/seed.ts) with `image`, and a 10 s stop timeout. */
-function taskDefinition(image: string): RegisterTaskDefinitionCommandInput {
-  return {
-    ...DEMO_TASK_DEFINITION,
-    containerDefinitions: (DEMO_TASK_DEFINITION.containerDefinitions ?? []).map((c) => ({
-      ...c,
-      image,
-      stopTimeout: 10,
-    })),
-  };
-}
-
-async function register(ecs: ECSClient, image: string): Promise<string> {
-  const answer = await ecs.send(new RegisterTaskDefinitionCommand(taskDefinition(image)));
-  const arn = answer.taskDefinition?.taskDefinitionArn;
-  if (!arn) throw new Error('RegisterTaskDefinition returned no ARN');
-  return arn;
-}
-
-async function currentTaskDefinition(ecs: ECSClient, scenario: ScenarioInfo): Promise<string> {
-  const answer = await ecs.send(
-    new DescribeServicesCommand({ cluster: scenario.cluster, services: [scenario.service] }),
-  );
-  return answer.services?.[0]?.taskDefinition ?? '?';
-}
-
-async function newVersionTasks(ecs: ECSClient, scenario: ScenarioInfo): Promise<number> {
-  const tasks = await describeServiceTasks(ecs, scenario.cluster, scenario.service);
-  return tasks.filter((t) => t.taskDefinitionArn !== scenario.taskDefinitionArn).length;
-}
-
-/** One observer for both methods: polls the service and the target groups every 100 ms real. */
-function observe(ecs: ECSClient, elbv2: ElasticLoadBalancingV2Client, scenario: ScenarioInfo) {
-  let maxTasks = 0;
-  let minHealthy = Number.POSITIVE_INFINITY;
-  let changed = false;
-  let settledSince: number | null = null;
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      try {
-        const [services, health] = await Promise.all([
-          ecs.send(new DescribeServicesCommand({ cluster: scenario.cluster, services: [scenario.service] })),
-          Promise.all(
-            scenario.targetGroupArns.map((arn) =>
-              elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })),
-            ),
-          ),
-        ]);
-        const service = services.services?.[0];
-        const deployments = service?.deployments ?? [];
-        const running = deployments.reduce(
-          (sum, d) => sum + (d.runningCount ?? 0) + (d.pendingCount ?? 0),
-          0,
-        );
-        const healthy = Math.min(
-          ...health.map(
-            (h) =>
-              (h.TargetHealthDescriptions ?? []).filter((d) => d.TargetHealth?.State === 'healthy').length,
-          ),
-        );
-        maxTasks = Math.max(maxTasks, running);
-        minHealthy = Math.min(minHealthy, healthy);
-        if (deployments.length > 1 || service?.taskDefinition !== scenario.taskDefinitionArn) changed = true;
-        const steady =
-          changed &&
-          deployments.length === 1 &&
-          deployments[0]?.rolloutState === 'COMPLETED' &&
-          deployments[0]?.runningCount === DESIRED &&
-          healthy === DESIRED &&
-          health.every((h) => (h.TargetHealthDescriptions ?? []).length === DESIRED);
-        if (steady) settledSince ??= Date.now();
-        else settledSince = null;
-      } catch {
-        // A throttled or failed read is just a missed sample.
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  return {
-    async settledAfter(since: number, boundMs: number): Promise<number | null> {
-      while (Date.now() - since < boundMs) {
-        if (settledSince !== null) return settledSince;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      return null;
-    },
-    maxTasks: () => maxTasks,
-    minHealthy: () => (Number.isFinite(minHealthy) ? minHealthy : 0),
-    /** Ends the polling and waits for the sample in flight. */
-    async stop(): Promise<void> {
-      stopped = true;
-      await loop;
-    },
-  };
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error(`\n${signal}: stopping every emulator, task and action process...`);
+    void stopEverything().finally(() => process.exit(130));
+  });
 }
 
 main().then(
   () => process.exit(0),
-  (error: unknown) => {
+  async (error: unknown) => {
     console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    await stopEverything();
     process.exit(1);
   },
 );
