@@ -70,7 +70,12 @@ let current: ChildProcess | undefined;
 function npmRun(script: string, log: string): Promise<{ ok: boolean; summary: string }> {
   return new Promise((done, fail) => {
     const out = createWriteStream(log);
-    const child = spawn('npm', ['run', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so a signal reaches jest and everything jest started, not only npm.
+    const child = spawn('npm', ['run', script], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     current = child;
     let tail = '';
     const keep = (chunk: Buffer): void => {
@@ -100,6 +105,24 @@ async function main(): Promise<number> {
     `[stress] ${cpus().length} cores; one kept busy by a second process; ${runs} runs of unit, emulator, e2e`,
   );
 
+  // Installed before the first child starts: a signal at any moment stops the npm run in
+  // progress (its whole process group) and the burner, if it is running yet.
+  const started: { burner?: ChildProcess } = {};
+  const stopOnSignal = (signal: NodeJS.Signals): void => {
+    if (current?.pid !== undefined) {
+      try {
+        process.kill(-current.pid, signal);
+      } catch {
+        // the group is already gone
+      }
+    }
+    void (started.burner ? stopBurner(started.burner) : Promise.resolve()).then(() =>
+      process.exit(signal === 'SIGINT' ? 130 : 143),
+    );
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+
   const build = await npmRun('build', join(logDir, 'build.log'));
   if (!build.ok) {
     console.log(`[stress] npm run build failed: see ${join(logDir, 'build.log')}`);
@@ -107,12 +130,7 @@ async function main(): Promise<number> {
   }
 
   const burner = startBurner();
-  const stopOnSignal = (signal: NodeJS.Signals): void => {
-    current?.kill(signal); // npm passes it on to jest
-    void stopBurner(burner).then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  process.once('SIGINT', stopOnSignal);
-  process.once('SIGTERM', stopOnSignal);
+  started.burner = burner;
   const results: { run: number; ok: boolean; seconds: number; groups: GroupResult[] }[] = [];
   try {
     for (let run = 1; run <= runs; run++) {
