@@ -78,13 +78,16 @@ export function createFaultInjector(
   };
 }
 
+/** The longest latency a rule may add (5 minutes): every wait in the emulator has a bound. */
+export const MAX_FAULT_LATENCY_MS = 300_000;
+
 function validate(rule: FaultRule): void {
   if (!rule.operation) throw new TypeError('fault rule needs an operation (or "*")');
   if (rule.rate !== undefined && !(rule.rate >= 0 && rule.rate <= 1)) {
     throw new RangeError(`fault rate must be within 0..1, got ${rule.rate}`);
   }
-  if (rule.latencyMs !== undefined && !(rule.latencyMs >= 0)) {
-    throw new RangeError(`fault latencyMs must be >= 0, got ${rule.latencyMs}`);
+  if (rule.latencyMs !== undefined && !(rule.latencyMs >= 0 && rule.latencyMs <= MAX_FAULT_LATENCY_MS)) {
+    throw new RangeError(`fault latencyMs must be within 0..${MAX_FAULT_LATENCY_MS}, got ${rule.latencyMs}`);
   }
   if (!rule.error && !rule.drop && !rule.latencyMs) {
     throw new TypeError(`fault rule for ${rule.operation} does nothing: give error, latencyMs or drop`);

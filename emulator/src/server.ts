@@ -66,8 +66,11 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? (() => undefined);
+  // Fault latencies under way: close() ends them, so no timer outlives the server and no handler
+  // wakes up against a stopped emulator.
+  const delays = new Set<() => void>();
   const server = createServer((req, res) => {
-    handle(req, res, options).catch((error: unknown) => {
+    handle(req, res, options, delays).catch((error: unknown) => {
       log(
         `emulator: request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
       );
@@ -89,6 +92,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        for (const end of [...delays]) end();
         server.close(() => resolve());
         // SDK clients keep connections alive; without this close() waits for their idle timeout.
         server.closeAllConnections();
@@ -96,7 +100,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: ServerOptions): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ServerOptions,
+  delays: Set<() => void>,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://emulator');
   if (url.pathname === FAULTS_PATH && options.faults) {
     const read = await readBody(req);
@@ -182,7 +191,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Server
   }
 
   const fault = options.faults?.decide(protocol.service, operation);
-  if (fault && fault.latencyMs > 0) await sleep(fault.latencyMs);
+  if (fault && fault.latencyMs > 0 && !(await delay(fault.latencyMs, delays))) {
+    req.socket.destroy();
+    return;
+  }
   if (fault?.drop) {
     record(undefined, params, 'ConnectionDropped', true);
     req.socket.destroy();
@@ -362,6 +374,18 @@ function answerTooLarge(
   });
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`; false when the server closed first. */
+function delay(ms: number, delays: Set<() => void>): Promise<boolean> {
+  return new Promise((resolve) => {
+    const end = (): void => {
+      clearTimeout(timer);
+      delays.delete(end);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      delays.delete(end);
+      resolve(true);
+    }, ms);
+    delays.add(end);
+  });
 }

@@ -4,7 +4,7 @@
 // "Stopping Amazon ECS service deployments", "Amazon ECS service revisions". The records and their
 // states are service-deployments.ts's; the rollback's move on the ECS deployments is deployments.ts's.
 import { AwsError } from '../contracts.js';
-import { findCluster, requireService } from './api-context.js';
+import { describeEach, findCluster, requireService } from './api-context.js';
 import type { ApiContext, Handler } from './api-context.js';
 import { reviveLastCompleted } from './deployments.js';
 import { addEvent } from './events.js';
@@ -60,17 +60,24 @@ export function deploymentHandlers(api: ApiContext): Record<string, Handler> {
 
     DescribeServiceDeployments(input) {
       const arns = describedArns(input, 'serviceDeploymentArns');
-      return describe(
+      const { found, failures } = describeEach(
         arns,
         (arn) => store.serviceDeployments.get(arn),
         (r) => deploymentShape(store, r),
-        'serviceDeployments',
+        (arn) => arn,
       );
+      return { serviceDeployments: found, failures };
     },
 
     DescribeServiceRevisions(input) {
       const arns = describedArns(input, 'serviceRevisionArns');
-      return describe(arns, (arn) => store.serviceRevisions.get(arn), revisionShape, 'serviceRevisions');
+      const { found, failures } = describeEach(
+        arns,
+        (arn) => store.serviceRevisions.get(arn),
+        revisionShape,
+        (arn) => arn,
+      );
+      return { serviceRevisions: found, failures };
     },
 
     /**
@@ -131,23 +138,6 @@ function describedArns(input: Input, key: string): string[] {
   if (!arns || arns.length === 0) throw invalid(`${key} can not be empty.`);
   if (arns.length > MAX_DESCRIBE) throw invalid(`${key} can have at most ${MAX_DESCRIBE} items.`);
   return arns;
-}
-
-/** Each ARN found is described; each one not found is a `failures` entry with reason MISSING. */
-function describe<R>(
-  arns: string[],
-  find: (arn: string) => R | undefined,
-  shape: (record: R) => unknown,
-  key: string,
-): Record<string, unknown> {
-  const found: unknown[] = [];
-  const failures: { arn: string; reason: 'MISSING' }[] = [];
-  for (const arn of arns) {
-    const record = find(arn);
-    if (record === undefined) failures.push({ arn, reason: 'MISSING' });
-    else found.push(shape(record));
-  }
-  return { [key]: found, failures };
 }
 
 /** ListServiceDeployments `createdAt`: `before` / `after`, epoch seconds on the wire; in ms here. */

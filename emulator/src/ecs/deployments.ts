@@ -54,6 +54,13 @@ export function reviveLastCompleted(
   const target = service.lastCompleted;
   const primary = service.deployments[0];
   if (!target || !primary || target.id === primary.id) return undefined;
+  // The primary is already a copy of the last completed deployment (an earlier rollback made it
+  // when the original was gone): rolling back again would only start another copy, forever.
+  if (
+    primary.serviceRevisionArn === target.serviceRevisionArn &&
+    primary.taskDefinitionArn === target.taskDefinitionArn
+  )
+    return undefined;
   const revived =
     service.deployments.find((d) => d.id === target.id) ??
     newDeployment(target.taskDefinitionArn, target.serviceRevisionArn, service.desiredCount, now);

@@ -185,8 +185,9 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
   }
 
   function startContainers(task: TaskRecord, definition: TaskDefinitionRecord, specs: ContainerSpec[]): void {
-    // Stopped before its containers started: nothing to run, nothing to drain.
-    if (task.desiredStatus !== 'RUNNING') return;
+    // Stopped before its containers started: nothing to run, nothing to drain. After killAll (the
+    // emulator stopping) a start timer still due must start no process.
+    if (task.desiredStatus !== 'RUNNING' || killed) return;
     const id = task.id;
     task.lastStatus = 'PENDING';
     task.pullStartedAt ??= clock.now();
@@ -259,6 +260,8 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
       deployment.updatedAt = clock.now();
     }
   }
+
+  let killed = false;
 
   function stop(task: TaskRecord, reason: string, stopCode: string): void {
     stopMany([task], reason, stopCode);
@@ -350,6 +353,7 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
   }
 
   function killAll(): void {
+    killed = true;
     for (const task of store.tasks.values()) {
       if (task.handle && task.lastStatus !== 'STOPPED') {
         try {
