@@ -76,7 +76,7 @@ describe('Redactor', () => {
     expect(r.redact('s3cret-value')).toBe('***');
   });
 
-  it('addUrl registers the URL’s credentials and query, in the forms a message may show them', () => {
+  it('addUrl registers the URL’s credentials and credential query values, in the forms a message may show them', () => {
     const { redactor: r, masked } = redactor();
     r.addUrl('https://probe:pa%24%24word@web.example.com/health?token=t0k%2Fen&v=2');
     expect(masked).toEqual(
@@ -86,17 +86,29 @@ describe('Redactor', () => {
         'pa$$word',
         't0k%2Fen',
         't0k/en',
-        'token=t0k%2Fen&v=2',
+        'token=t0k%2Fen',
+        'token=t0k/en',
       ]),
     );
     // `v=2`: a value that short is not masked (it would hide every `2` in the job's log).
     expect(masked).not.toContain('2');
     expect(r.redact('GET https://probe:pa%24%24word@web.example.com/health?token=t0k%2Fen&v=2 failed')).toBe(
-      'GET https://***:***@web.example.com/health?*** failed',
+      'GET https://***:***@web.example.com/health?***&v=2 failed',
     );
     // The decoded password, as a library may quote it, and each query value on its own.
     expect(r.redact('password pa$$word')).toBe('password ***');
     expect(r.redact('token t0k/en, or t0k%2Fen')).toBe('token ***, or ***');
+  });
+
+  it('leaves ARNs, regions and names alone when a URL names them in its query (the state the post step reads, the outputs)', () => {
+    const { redactor: r } = redactor();
+    r.addUrl(
+      'https://us-east-1.console.aws.amazon.com/ecs/v2/clusters/demo/services/web-api?region=us-east-1&service=web-api',
+    );
+    const state =
+      '{"region":"us-east-1","service":"web-api","previousTaskDefinitionArn":"arn:aws:ecs:us-east-1:123456789012:task-definition/web:2"}';
+    expect(r.redact(state)).toBe(state);
+    expect(r.redact('https://app.example.com/?v=2')).toBe('https://app.example.com/?v=2');
   });
 
   it('addUrl registers nothing for a URL without credentials or query, or one that is not a URL', () => {
@@ -118,9 +130,14 @@ describe('urlSecrets', () => {
     ['https://us%20er:p%40ss@web.example.com/', ['p%40ss', 'p@ss', 'us%20er', 'us er']],
     ['https://web.example.com/?token=abc', ['token=abc']],
     ['https://web.example.com/?token=abcdef', ['abcdef', 'token=abcdef']],
-    ['https://web.example.com/?a=x+y+z', ['x y z', 'x+y+z', 'a=x+y+z']],
+    ['https://web.example.com/?auth=x+y+z', ['x y z', 'x+y+z', 'auth=x+y+z']],
+    // Values that name things are not secrets: masked, they would garble ARNs, regions and names.
+    ['https://console.example.com/services/web?region=us-east-1&service=web-api&v=2', []],
+    ['https://web.example.com/?X-Amz-Signature=0a1b2c3d4e', ['0a1b2c3d4e', 'X-Amz-Signature=0a1b2c3d4e']],
+    // A value that looks generated is a secret whatever its key.
+    ['https://web.example.com/?id=AbC123dEf456GhI789', ['AbC123dEf456GhI789', 'id=AbC123dEf456GhI789']],
     ['https://web.example.com/?sig=a%2Fb%3D', ['a/b=', 'a%2Fb%3D', 'sig=a%2Fb%3D', 'sig=a/b=']],
-    ['https://web.example.com/?verbose', ['verbose']],
+    ['https://web.example.com/?verbose', []],
     ['not a url', []],
     ['', []],
   ])('%s', (url, secrets) => {
@@ -131,7 +148,9 @@ describe('urlSecrets', () => {
     expect(urlSecrets('https://u:100%25@web.example.com/')).toEqual(
       expect.arrayContaining(['100%25', '100%']),
     );
-    expect(urlSecrets('https://web.example.com/?t=%E0%A4%A')).toEqual(expect.arrayContaining(['%E0%A4%A']));
+    expect(urlSecrets('https://web.example.com/?token=%E0%A4%A')).toEqual(
+      expect.arrayContaining(['%E0%A4%A']),
+    );
   });
 });
 

@@ -1,5 +1,5 @@
 // Secrets reach no channel. Every value the action must not print — the GitHub token, credentials
-// and query values in health-check and environment URLs — is registered here once: it is masked in
+// and credential query values in health-check and environment URLs — is registered here once: it is masked in
 // the runner's log (core.setSecret) and replaced by `***` in everything the action writes itself
 // (log lines, outputs, job summary, check runs, commit and deployment statuses, saved state),
 // because every writer goes through `redact`.
@@ -32,7 +32,7 @@ export class Redactor {
     }
   }
 
-  /** Registers the secret parts of a URL: user, password, query values and the whole query. */
+  /** Registers the secret parts of a URL (urlSecrets). */
   addUrl(url: string): void {
     for (const secret of urlSecrets(url)) this.add(secret);
   }
@@ -66,7 +66,23 @@ export function redactUrl(url: string): string {
   return `${parsed.protocol}//${auth}${parsed.host}${parsed.pathname}${query}`;
 }
 
-/** The secret parts of a URL: password, username, every query value and the whole query string. */
+/**
+ * Query keys that name a credential (`?token=`, `?api_key=`, `?X-Amz-Signature=`, `?password=`).
+ * Only these values, and values that look generated (below), are secrets: registering every query
+ * value would turn `?region=us-east-1` or `?service=web-api` into `***` in every line of the log, in
+ * the ARNs of the outputs and of the state the post step restores from.
+ */
+const CREDENTIAL_KEY = /token|secret|key|pass|pwd|auth|sig|credential|session|code|jwt|bearer|cookie/i;
+
+/** A value that looks generated rather than named: long, with letters and digits. */
+function looksGenerated(value: string): boolean {
+  return value.length >= 16 && /[A-Za-z]/.test(value) && /\d/.test(value);
+}
+
+/**
+ * The secret parts of a URL: password, username, and each query value whose key names a credential
+ * or that looks generated, with its `key=value` pair (so a short one is hidden in the URL's text).
+ */
 export function urlSecrets(url: string): string[] {
   let parsed: URL;
   try {
@@ -74,34 +90,43 @@ export function urlSecrets(url: string): string[] {
   } catch {
     return [];
   }
-  const query = parsed.search.slice(1);
-  // searchParams decodes its values (`a%2Fb` -> `a/b`); the URL's text has them as written.
-  const written = query
-    .split('&')
-    .filter((pair) => pair.includes('='))
-    .map((pair) => pair.slice(pair.indexOf('=') + 1));
   // A password is a secret however short (a 1- or 2-character one is still left to the runner's
   // masking alone: replacing it here would garble every line); a user name or a query value only
   // from MIN_URL_SECRET_LENGTH up.
   const raw = [
     ...(parsed.password.length >= MIN_REPLACED_LENGTH ? [parsed.password] : []),
-    ...[parsed.username, ...parsed.searchParams.values(), ...written].filter(
-      (v) => v.length >= MIN_URL_SECRET_LENGTH,
-    ),
+    ...(parsed.username.length >= MIN_URL_SECRET_LENGTH ? [parsed.username] : []),
   ];
-  if (query !== '') raw.push(query);
+  // The URL's text has its pairs as written (percent-encoded); searchParams would decode them.
+  for (const pair of parsed.search.slice(1).split('&')) {
+    const at = pair.indexOf('=');
+    if (at <= 0) continue;
+    const key = safeDecode(pair.slice(0, at));
+    const value = pair.slice(at + 1);
+    if (!CREDENTIAL_KEY.test(key) && !looksGenerated(safeDecode(value))) continue;
+    if (value === '') continue;
+    raw.push(pair);
+    if (value.length >= MIN_URL_SECRET_LENGTH) raw.push(value);
+    // `+` is a space in a query value, as URLSearchParams reads it.
+    const spaced = value.replace(/\+/g, ' ');
+    if (spaced !== value && spaced.length >= MIN_URL_SECRET_LENGTH) raw.push(spaced);
+  }
   const out = new Set<string>();
   for (const value of raw) {
-    if (value === '') continue;
     out.add(value);
     // The URL's text has it percent-encoded, a message may have it decoded: register both.
-    try {
-      out.add(decodeURIComponent(value));
-    } catch {
-      // Not valid percent-encoding: the raw form is registered.
-    }
+    out.add(safeDecode(value));
   }
   return [...out];
+}
+
+/** Percent-decoded; as written when it is not valid percent-encoding. */
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 function escapeRegExp(text: string): string {
