@@ -53,6 +53,35 @@ describe('ServiceGuard: one rollout of a service at a time', () => {
     expect(fake.tags.get(LEASE_TAG)).not.toBe(first);
   });
 
+  it('keepAlive renews the lease during a long wait with no change, so it never lapses while the run lives', async () => {
+    const { clock, fake, a, b } = two();
+    await a.acquire(OWN);
+    await a.confirm();
+    const tagsBefore = fake.callCounts.tagService;
+    // Looks every few seconds for 12 minutes (a long bake or drain): no change, so no confirm().
+    for (let t = 0; t < 12 * 60_000; t += 5_000) {
+      clock.t += 5_000;
+      await a.keepAlive();
+      expect((await b.read()).holder.kind).toBe('other');
+    }
+    // Renewed about once a minute, not at every look.
+    expect(fake.callCounts.tagService - tagsBefore).toBeGreaterThanOrEqual(11);
+    expect(fake.callCounts.tagService - tagsBefore).toBeLessThanOrEqual(13);
+  });
+
+  it('keepAlive never throws: a renewal that fails waits for the next look; a takeover it finds is reported by the next confirm', async () => {
+    const { clock, fake, a } = two();
+    await a.acquire(OWN);
+    clock.t += 61_000;
+    fake.breakOp('readServiceTags', serverError);
+    await expect(a.keepAlive()).resolves.toBeUndefined();
+    fake.restore('readServiceTags');
+    fake.tags.set(LEASE_TAG, formatLease({ ...them, until: clock.now() + 300_000 }));
+    await expect(a.keepAlive()).resolves.toBeUndefined();
+    expect(a.takenOver?.kind).toBe('other');
+    await expect(a.confirm()).rejects.toBeInstanceOf(LeaseLost);
+  });
+
   it('an expired lease of another run is nobody’s: a run may take it', async () => {
     const { clock, fake, a } = two();
     fake.tags.set(LEASE_TAG, formatLease({ ...them, until: T0 - 1 }));

@@ -36,6 +36,9 @@ export interface GuardOptions {
   random?: () => number;
 }
 
+/** How long a renewal between changes may retry before it waits for the next look. */
+const KEEP_ALIVE_BOUND_MS = 10_000;
+
 /** The lease was taken by another run: this one must not change the service any more. */
 export class LeaseLost extends Error {
   constructor(readonly holder: LeaseHolder) {
@@ -138,6 +141,43 @@ export class ServiceGuard {
   }
 
   /**
+   * Between changes, at each look: renews the lease once it is due, so a wait longer than the
+   * lease's life (a long bake time, a 300 s drain, a slow restore) does not let it lapse while this
+   * run still owns the service. Never throws and never waits long: a renewal that fails is tried at
+   * the next look, and a takeover it finds is what the next change's confirm() reports.
+   */
+  async keepAlive(): Promise<void> {
+    const { clock } = this.opts;
+    if (this.lost || this.acquiredAt === undefined || clock.now() - this.renewedAt < this.renewAfterMs)
+      return;
+    try {
+      const tags = await this.call(
+        'ListTagsForResource',
+        () => this.opts.driver.readServiceTags(),
+        KEEP_ALIVE_BOUND_MS,
+      );
+      const holder = leaseHolder(tags, clock.now(), this.opts.identity.id);
+      if (holder.kind === 'other') {
+        this.lost = holder;
+        return;
+      }
+      const now = clock.now();
+      await this.call(
+        'TagResource (lease renewal)',
+        () =>
+          this.opts.driver.tagService({
+            [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
+          }),
+        KEEP_ALIVE_BOUND_MS,
+      );
+      this.renewedAt = now;
+      this.confirmedAt = now;
+    } catch {
+      // Tried again at the next look; the lease has minutes left.
+    }
+  }
+
+  /**
    * Starts over after losing the lease before this run changed anything (two runs started together
    * and the other one's write came last): with wait-for-idle the run waits for that one and takes
    * the lease again afterwards.
@@ -167,10 +207,10 @@ export class ServiceGuard {
     await this.call('UntagResource', () => this.opts.driver.untagService(keys));
   }
 
-  private call<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  private call<T>(label: string, fn: () => Promise<T>, boundMs: number = this.callBoundMs): Promise<T> {
     return retrying(label, fn, {
       clock: this.opts.clock,
-      deadline: this.opts.clock.now() + this.callBoundMs,
+      deadline: this.opts.clock.now() + boundMs,
       ...(this.opts.random ? { random: this.opts.random } : {}),
     });
   }

@@ -191,7 +191,7 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
         }
         return d ? { snapshot, deployment: d } : { snapshot };
       },
-      step: ({ snapshot, deployment: d }) => {
+      step: async ({ snapshot, deployment: d }) => {
         last = snapshot;
         if (d) deployment = d;
         const status = restoreStatus(snapshot, opts.previousTaskDefinitionArn);
@@ -227,6 +227,7 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
           };
         }
         const ecsWords = d && !ecsDone ? `; ECS: ${d.status}` : '';
+        await guard?.keepAlive();
         return { wait: `rollback: ${status.waitingFor}${ecsWords}` };
       },
       onReadFailure: (error) => ({

@@ -393,6 +393,7 @@ async function watchBatches(opts: RunRolloutOptions, parts: LoopParts): Promise<
               book.noteDrains(drains);
               continue;
             case 'wait': {
+              await guard?.keepAlive();
               const drainEnd = predictedDrainEnd(drains, opts.deregistrationDelayMs);
               const wakeAt = [d.wakeAt, drainEnd]
                 .filter((t): t is number => t !== undefined)
