@@ -67695,6 +67695,8 @@ function retryingWords(waitingFor, retry) {
 // the last read-back and the first UpdateService: one API round trip.
 
 
+/** How long a renewal between changes may retry before it waits for the next look. */
+const KEEP_ALIVE_BOUND_MS = 10_000;
 /** The lease was taken by another run: this one must not change the service any more. */
 class LeaseLost extends Error {
     holder;
@@ -67782,6 +67784,34 @@ class ServiceGuard {
         }
     }
     /**
+     * Between changes, at each look: renews the lease once it is due, so a wait longer than the
+     * lease's life (a long bake time, a 300 s drain, a slow restore) does not let it lapse while this
+     * run still owns the service. Never throws and never waits long: a renewal that fails is tried at
+     * the next look, and a takeover it finds is what the next change's confirm() reports.
+     */
+    async keepAlive() {
+        const { clock } = this.opts;
+        if (this.lost || this.acquiredAt === undefined || clock.now() - this.renewedAt < this.renewAfterMs)
+            return;
+        try {
+            const tags = await this.call('ListTagsForResource', () => this.opts.driver.readServiceTags(), KEEP_ALIVE_BOUND_MS);
+            const holder = leaseHolder(tags, clock.now(), this.opts.identity.id);
+            if (holder.kind === 'other') {
+                this.lost = holder;
+                return;
+            }
+            const now = clock.now();
+            await this.call('TagResource (lease renewal)', () => this.opts.driver.tagService({
+                [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
+            }), KEEP_ALIVE_BOUND_MS);
+            this.renewedAt = now;
+            this.confirmedAt = now;
+        }
+        catch {
+            // Tried again at the next look; the lease has minutes left.
+        }
+    }
+    /**
      * Starts over after losing the lease before this run changed anything (two runs started together
      * and the other one's write came last): with wait-for-idle the run waits for that one and takes
      * the lease again afterwards.
@@ -67810,10 +67840,10 @@ class ServiceGuard {
         const keys = keepRecordedSettings ? [LEASE_TAG] : [LEASE_TAG, OWN_SETTINGS_TAG];
         await this.call('UntagResource', () => this.opts.driver.untagService(keys));
     }
-    call(label, fn) {
+    call(label, fn, boundMs = this.callBoundMs) {
         return retrying(label, fn, {
             clock: this.opts.clock,
-            deadline: this.opts.clock.now() + this.callBoundMs,
+            deadline: this.opts.clock.now() + boundMs,
             ...(this.opts.random ? { random: this.opts.random } : {}),
         });
     }
@@ -68889,7 +68919,7 @@ async function restorePrevious(opts) {
                 }
                 return d ? { snapshot, deployment: d } : { snapshot };
             },
-            step: ({ snapshot, deployment: d }) => {
+            step: async ({ snapshot, deployment: d }) => {
                 last = snapshot;
                 if (d)
                     deployment = d;
@@ -68926,6 +68956,7 @@ async function restorePrevious(opts) {
                     };
                 }
                 const ecsWords = d && !ecsDone ? `; ECS: ${d.status}` : '';
+                await guard?.keepAlive();
                 return { wait: `rollback: ${status.waitingFor}${ecsWords}` };
             },
             onReadFailure: (error) => ({
@@ -69370,6 +69401,7 @@ async function watchBatches(opts, parts) {
                             book.noteDrains(drains);
                             continue;
                         case 'wait': {
+                            await guard?.keepAlive();
                             const drainEnd = predictedDrainEnd(drains, opts.deregistrationDelayMs);
                             const wakeAt = [d.wakeAt, drainEnd]
                                 .filter((t) => t !== undefined)
@@ -69663,7 +69695,7 @@ async function preflight(opts) {
 
 ;// CONCATENATED MODULE: ./src/secrets.ts
 // Secrets reach no channel. Every value the action must not print — the GitHub token, credentials
-// and query values in health-check and environment URLs — is registered here once: it is masked in
+// and credential query values in health-check and environment URLs — is registered here once: it is masked in
 // the runner's log (core.setSecret) and replaced by `***` in everything the action writes itself
 // (log lines, outputs, job summary, check runs, commit and deployment statuses, saved state),
 // because every writer goes through `redact`.
@@ -69696,7 +69728,7 @@ class Redactor {
             // Masking in the log is the runner's; our own replacement still happens.
         }
     }
-    /** Registers the secret parts of a URL: user, password, query values and the whole query. */
+    /** Registers the secret parts of a URL (urlSecrets). */
     addUrl(url) {
         for (const secret of urlSecrets(url))
             this.add(secret);
@@ -69727,7 +69759,21 @@ function redactUrl(url) {
     const query = parsed.search ? '?***' : '';
     return `${parsed.protocol}//${auth}${parsed.host}${parsed.pathname}${query}`;
 }
-/** The secret parts of a URL: password, username, every query value and the whole query string. */
+/**
+ * Query keys that name a credential (`?token=`, `?api_key=`, `?X-Amz-Signature=`, `?password=`).
+ * Only these values, and values that look generated (below), are secrets: registering every query
+ * value would turn `?region=us-east-1` or `?service=web-api` into `***` in every line of the log, in
+ * the ARNs of the outputs and of the state the post step restores from.
+ */
+const CREDENTIAL_KEY = /token|secret|key|pass|pwd|auth|sig|credential|session|code|jwt|bearer|cookie/i;
+/** A value that looks generated rather than named: long, with letters and digits. */
+function looksGenerated(value) {
+    return value.length >= 16 && /[A-Za-z]/.test(value) && /\d/.test(value);
+}
+/**
+ * The secret parts of a URL: password, username, and each query value whose key names a credential
+ * or that looks generated, with its `key=value` pair (so a short one is hidden in the URL's text).
+ */
 function urlSecrets(url) {
     let parsed;
     try {
@@ -69736,35 +69782,48 @@ function urlSecrets(url) {
     catch {
         return [];
     }
-    const query = parsed.search.slice(1);
-    // searchParams decodes its values (`a%2Fb` -> `a/b`); the URL's text has them as written.
-    const written = query
-        .split('&')
-        .filter((pair) => pair.includes('='))
-        .map((pair) => pair.slice(pair.indexOf('=') + 1));
     // A password is a secret however short (a 1- or 2-character one is still left to the runner's
     // masking alone: replacing it here would garble every line); a user name or a query value only
     // from MIN_URL_SECRET_LENGTH up.
     const raw = [
         ...(parsed.password.length >= MIN_REPLACED_LENGTH ? [parsed.password] : []),
-        ...[parsed.username, ...parsed.searchParams.values(), ...written].filter((v) => v.length >= MIN_URL_SECRET_LENGTH),
+        ...(parsed.username.length >= MIN_URL_SECRET_LENGTH ? [parsed.username] : []),
     ];
-    if (query !== '')
-        raw.push(query);
-    const out = new Set();
-    for (const value of raw) {
+    // The URL's text has its pairs as written (percent-encoded); searchParams would decode them.
+    for (const pair of parsed.search.slice(1).split('&')) {
+        const at = pair.indexOf('=');
+        if (at <= 0)
+            continue;
+        const key = safeDecode(pair.slice(0, at));
+        const value = pair.slice(at + 1);
+        if (!CREDENTIAL_KEY.test(key) && !looksGenerated(safeDecode(value)))
+            continue;
         if (value === '')
             continue;
+        raw.push(pair);
+        if (value.length >= MIN_URL_SECRET_LENGTH)
+            raw.push(value);
+        // `+` is a space in a query value, as URLSearchParams reads it.
+        const spaced = value.replace(/\+/g, ' ');
+        if (spaced !== value && spaced.length >= MIN_URL_SECRET_LENGTH)
+            raw.push(spaced);
+    }
+    const out = new Set();
+    for (const value of raw) {
         out.add(value);
         // The URL's text has it percent-encoded, a message may have it decoded: register both.
-        try {
-            out.add(decodeURIComponent(value));
-        }
-        catch {
-            // Not valid percent-encoding: the raw form is registered.
-        }
+        out.add(safeDecode(value));
     }
     return [...out];
+}
+/** Percent-decoded; as written when it is not valid percent-encoding. */
+function safeDecode(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
 }
 function escapeRegExp(text) {
     return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
