@@ -674,6 +674,29 @@ describe('runRollout: AWS failing in every phase', () => {
     },
   );
 
+  it('reads failing right after a release: the service is held blind, so ECS starts no more than the batch; released again once seen short', async () => {
+    const s = setup(6, 2);
+    let broken = false;
+    s.opts.listeners = [
+      ...(s.opts.listeners ?? []),
+      (e) => {
+        // From the first release on, nothing can be read for 90 s (batch timeout 10 min).
+        if (e.type !== 'batch-started' || broken) return;
+        broken = true;
+        s.fake.breakOp('observe', networkError);
+        s.fake.at(s.clock.now() + 90_000, () => s.fake.restore('observe'));
+      },
+    ];
+    const result = await runRollout(s.opts);
+    expect(result.outcome).toBe('succeeded');
+    // Unseen for 90 s, ECS still launched only the batch: held at the first failed read.
+    expect(launchedPerBatch(s)).toEqual([2, 2, 2]);
+    expect(s.fake.maxUpSeen).toBe(8);
+    expect(s.fake.minHealthySeen).toBe(6);
+    expectAllOn(s.fake, NEW, 6);
+    expectSettingsRestored(s, result);
+  });
+
   it('reads that keep failing past the batch bound: the restore is still asked for, settings put back, and left for the post step', async () => {
     const s = setup(6, 2, {}, { batchTimeoutMs: 60_000, rollbackTimeoutMs: 60_000 });
     s.fake.at(T0 + 8_000, () => s.fake.breakOp('observe', networkError));
