@@ -33,6 +33,9 @@ import { STATE_KEY, type RolloutState } from './state.js';
 export { CANCELLED_JOB_WAIT_MS, decidePost, parseState, type PostDecision };
 
 /** What the post step needs from the inputs. */
+/** How long one lease call (read, renew, give back) may retry in the post step. */
+const POST_LEASE_CALL_BOUND_MS = 15_000;
+
 export type PostSettings = Pick<Settings, 'onCancel' | 'rolloutTimeoutMs'> & ReporterSettings;
 
 export interface PostReporter {
@@ -100,7 +103,13 @@ export async function runPost(deps: PostDeps): Promise<PostResult> {
   // Main's lease, taken up under main's identity: post acts only while it is still this run's.
   const guard =
     driver && state.leaseId
-      ? new ServiceGuard({ driver, clock, identity: runIdentity(deps.env ?? process.env, state.leaseId) })
+      ? new ServiceGuard({
+          driver,
+          clock,
+          identity: runIdentity(deps.env ?? process.env, state.leaseId),
+          // The post step has 4.5 min in all before GitHub's kill; a lease call must not eat 2 of them.
+          callBoundMs: POST_LEASE_CALL_BOUND_MS,
+        })
       : undefined;
   guard?.adopt();
 
