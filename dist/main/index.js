@@ -69098,6 +69098,8 @@ function safely(f) {
 
 const LISTENER_FLUSH_MS = 2_000;
 const rollout_CALL_BOUND_MS = 120_000;
+/** How long a blind hold (reads failing while released) may retry before the next read tries again. */
+const BLIND_HOLD_BOUND_MS = 10_000;
 async function runRollout(opts) {
     const { driver, clock, plan, guard } = opts;
     const started = clock.now();
@@ -69150,7 +69152,7 @@ async function runRollout(opts) {
         else {
             failure = { batch: 0, kind: 'error', message: errorMessage(error) };
             // A failed first UpdateService may still have been applied (its answer lost on the way back).
-            serviceChanged = await updateWasApplied(driver, opts.newTaskDefinitionArn);
+            serviceChanged ||= await updateWasApplied(driver, opts.newTaskDefinitionArn);
         }
     }
     const putBack = () => putBackSettings({
@@ -69317,12 +69319,40 @@ async function watchBatches(opts, parts) {
         await guard?.confirm();
         await retrying(label, change, retry());
     };
+    // Released, the service is not held: if the action cannot see the batch launch, ECS would go on
+    // past the batch (stop old tasks as new ones turn healthy, start more) with no gate. So a read
+    // that fails while released holds the service at once, blind (holding is always safe); once the
+    // action sees again, a batch still short of its tasks is released again.
+    let heldBlind = false;
+    const holdBlind = async () => {
+        if (position.stage !== 'released' || heldBlind)
+            return;
+        try {
+            await guard?.confirm();
+            await retrying('UpdateService (hold)', () => driver.updateService({ settings: plan.hold }), {
+                ...retry(),
+                deadline: clock.now() + BLIND_HOLD_BOUND_MS,
+            });
+            heldBlind = true;
+        }
+        catch {
+            // The next failed read tries again; a lost lease is reported at the next change.
+        }
+    };
     return watch({
         clock,
         heartbeat,
         ...(opts.signal ? { signal: opts.signal } : {}),
         deadline: () => Math.min(started + opts.rolloutTimeoutMs, movedAt + opts.batchTimeoutMs),
-        observe: () => driver.observe(),
+        observe: async () => {
+            try {
+                return await driver.observe();
+            }
+            catch (error) {
+                await holdBlind();
+                throw error;
+            }
+        },
         calls: (s) => {
             let live = 0;
             let stopping = 0;
@@ -69387,6 +69417,7 @@ async function watchBatches(opts, parts) {
                             return { wait: d.progress.waitingFor, urgent: true };
                         case 'hold':
                             await act('UpdateService (hold)', () => driver.updateService({ settings: d.settings }));
+                            heldBlind = false;
                             position = { ...position, stage: 'held', launchedAt: at };
                             book.launched(at);
                             return { wait: d.progress.waitingFor };
@@ -69401,6 +69432,13 @@ async function watchBatches(opts, parts) {
                             book.noteDrains(drains);
                             continue;
                         case 'wait': {
+                            if (heldBlind && position.stage === 'released') {
+                                // Held while the action could not see: the batch is short of its tasks, release it again.
+                                const settings = plan.releases[position.batch - 1] ?? plan.hold;
+                                await act('UpdateService (release)', () => driver.updateService({ settings }));
+                                heldBlind = false;
+                                return { wait: d.progress.waitingFor, urgent: true };
+                            }
                             await guard?.keepAlive();
                             const drainEnd = predictedDrainEnd(drains, opts.deregistrationDelayMs);
                             const wakeAt = [d.wakeAt, drainEnd]

@@ -75685,6 +75685,9 @@ class StateRecorder {
 
 
 
+/** What the post step needs from the inputs. */
+/** How long one lease call (read, renew, give back) may retry in the post step. */
+const POST_LEASE_CALL_BOUND_MS = 15_000;
 async function runPost(deps) {
     const { state, settings, log, clock } = deps;
     const decision = decidePost(state, settings.onCancel);
@@ -75711,7 +75714,13 @@ async function runPost(deps) {
     }
     // Main's lease, taken up under main's identity: post acts only while it is still this run's.
     const guard = driver && state.leaseId
-        ? new ServiceGuard({ driver, clock, identity: runIdentity(deps.env ?? process.env, state.leaseId) })
+        ? new ServiceGuard({
+            driver,
+            clock,
+            identity: runIdentity(deps.env ?? process.env, state.leaseId),
+            // The post step has 4.5 min in all before GitHub's kill; a lease call must not eat 2 of them.
+            callBoundMs: POST_LEASE_CALL_BOUND_MS,
+        })
         : undefined;
     guard?.adopt();
     if (decision.kind === 'restore' && !driver) {
