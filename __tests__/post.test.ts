@@ -251,6 +251,27 @@ describe('runPost', () => {
     expect(gh.find('PATCH', /check-runs\/4242$/).at(-1)?.body).toMatchObject({ conclusion: 'cancelled' });
   });
 
+  it('signalled while it waits for the rollback: stops waiting, still puts the settings back, and says so', async () => {
+    const { clock, fake } = halfReplaced({ stuck: true });
+    const controller = new AbortController();
+    const signalAt = clock.now() + 30_000;
+    fake.at(signalAt, () => controller.abort());
+    const result = await runPost(
+      deps({
+        clock,
+        driver: () => fake,
+        signal: controller.signal,
+        settings: settings({ rolloutTimeoutMs: 60 * 60_000 }),
+      }),
+    );
+    expect(result.failed).toBe(true);
+    expect(result.restore?.ok).toBe(false);
+    expect(result.restore?.message).toMatch(/the step was stopped while it waited for/);
+    // Stopped at the signal, not at the 4.5 min bound: there is time left to put the settings back.
+    expect(clock.now() - signalAt).toBeLessThan(10_000);
+    expect(fake.settings).toEqual(OWN);
+  });
+
   it('fails when it cannot even build the ECS client it needs to restore', async () => {
     const { clock } = halfReplaced();
     const result = await runPost(

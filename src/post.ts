@@ -140,6 +140,7 @@ export async function runPost(deps: PostDeps): Promise<PostResult> {
       rolloutStartedAt: state.startedAt,
       timeoutMs: Math.min(settings.rolloutTimeoutMs, CANCELLED_JOB_WAIT_MS),
       callBoundMs: 60_000,
+      ...(deps.signal ? { signal: deps.signal } : {}),
       onStarted: (_how, words) =>
         reporter?.listener({
           type: 'rollback-started',

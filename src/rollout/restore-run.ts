@@ -46,6 +46,12 @@ export interface RestoreOptions {
   onProgress?: (waitingFor: string, at: number) => void;
   /** Told how the restore goes about it, once it has asked ECS. */
   onStarted?: (how: RestoreHow, words: string) => void;
+  /**
+   * Stops the wait (not the asking): the post step's, when the runner signals it before its kill,
+   * so that the settings are still put back. Main's restore runs after its own cancellation and
+   * takes none.
+   */
+  signal?: AbortSignal;
   random?: () => number;
 }
 
@@ -181,6 +187,13 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
     >({
       clock,
       heartbeat: opts.heartbeat,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onCancel: (waitingFor) => ({
+        ok: false,
+        confirmed: false,
+        how,
+        message: `rollback to ${prevName} was asked of ECS (${how}); the step was stopped while it waited for ${waitingFor || 'it'}`,
+      }),
       deadline: () => started + opts.timeoutMs,
       observe: async () => {
         const snapshot = await driver.observe();
