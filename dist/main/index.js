@@ -68909,6 +68909,13 @@ async function restorePrevious(opts) {
         const outcome = await watch({
             clock,
             heartbeat: opts.heartbeat,
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            onCancel: (waitingFor) => ({
+                ok: false,
+                confirmed: false,
+                how,
+                message: `rollback to ${prevName} was asked of ECS (${how}); the step was stopped while it waited for ${waitingFor || 'it'}`,
+            }),
             deadline: () => started + opts.timeoutMs,
             observe: async () => {
                 const snapshot = await driver.observe();

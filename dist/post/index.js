@@ -74804,6 +74804,13 @@ async function restorePrevious(opts) {
         const outcome = await watch({
             clock,
             heartbeat: opts.heartbeat,
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            onCancel: (waitingFor) => ({
+                ok: false,
+                confirmed: false,
+                how,
+                message: `rollback to ${prevName} was asked of ECS (${how}); the step was stopped while it waited for ${waitingFor || 'it'}`,
+            }),
             deadline: () => started + opts.timeoutMs,
             observe: async () => {
                 const snapshot = await driver.observe();
@@ -75749,6 +75756,7 @@ async function runPost(deps) {
             rolloutStartedAt: state.startedAt,
             timeoutMs: Math.min(settings.rolloutTimeoutMs, CANCELLED_JOB_WAIT_MS),
             callBoundMs: 60_000,
+            ...(deps.signal ? { signal: deps.signal } : {}),
             onStarted: (_how, words) => reporter?.listener({
                 type: 'rollback-started',
                 at: clock.now(),
