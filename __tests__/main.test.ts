@@ -338,6 +338,25 @@ describe('run: bad inputs change nothing', () => {
     expect(commandFile('GITHUB_OUTPUT')['failure-reason']).toMatch(/No container named "api".*"web"/);
   });
 
+  it('a service behind an instance target group is refused in preflight, naming the group, with nothing changed', async () => {
+    fakeService({});
+    elbMock.on(DescribeTargetGroupsCommand).resolves({
+      TargetGroups: [{ TargetGroupArn: TG, TargetGroupName: 'web', TargetType: 'instance' }],
+    });
+    inputs({
+      service: 'web',
+      cluster: 'prod',
+      'task-definition': taskDefinitionFile(fileBody),
+      'container-name': 'web',
+      image: 'web:3',
+    });
+    await run();
+    expect(sentMutating()).toEqual([]);
+    expect(commandFile('GITHUB_OUTPUT')['failure-reason']).toMatch(
+      /target group web of target type instance: .*needs target type ip.*Nothing was changed/,
+    );
+  });
+
   it('a rollout already in progress is refused, naming it, with nothing changed', async () => {
     fakeService({
       deployments: [

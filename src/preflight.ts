@@ -8,7 +8,7 @@ import type { ServiceDriver, TargetGroupFacts, TaskDefinitionRecord } from './ro
 import { retrying } from './rollout/retry.js';
 import type { Clock, DeploymentSettings, DeploymentView, ServiceView } from './rollout/types.js';
 import { watch, type Heartbeat } from './rollout/watch.js';
-import { formatDuration, taskDefinitionName } from './rollout/words.js';
+import { capitalise, formatDuration, taskDefinitionName } from './rollout/words.js';
 import type { Settings } from './settings.js';
 
 export interface PreflightOptions {
@@ -96,11 +96,11 @@ export async function preflight(opts: PreflightOptions): Promise<Preflight> {
             : `A deployment is already in progress on ${where}: ${describeDeployments(busy)}. Nothing was changed. Wait for it to finish and run again, or set wait-for-idle: true.`,
         );
       }
-      const bound =
+      const freeWithin =
         other || rolling ? settings.rolloutTimeoutMs : Math.min(settings.rolloutTimeoutMs, 10 * 60_000);
-      if (clock.now() - started >= bound) {
+      if (clock.now() - started >= freeWithin) {
         throw new Error(
-          `${where[0]?.toUpperCase()}${where.slice(1)} did not become free within ${formatDuration(bound)}: ` +
+          `${capitalise(where)} did not become free within ${formatDuration(freeWithin)}: ` +
             `${other ? `another rollout holds it (${other})` : describeDeployments(busy)}. Nothing was changed.`,
         );
       }
@@ -122,6 +122,15 @@ export async function preflight(opts: PreflightOptions): Promise<Preflight> {
   const targetGroups = await read('DescribeTargetGroups', () =>
     driver.describeTargetGroups(service.targetGroupArns),
   );
+  // The gate follows each task's own target by its awsvpc IP address: an `instance` (bridge/host
+  // network) or other target type would never show a new task healthy, and every batch would time out.
+  const notIp = targetGroups.filter((g) => g.targetType !== 'ip');
+  if (notIp.length > 0) {
+    throw new Error(
+      `${capitalise(where)} is behind ${notIp.map((g) => `target group ${g.name} of target type ${g.targetType || 'unknown'}`).join(', ')}: ` +
+        'this action follows each task by its own target, so it needs target type ip (awsvpc network mode, as on Fargate). Nothing was changed.',
+    );
+  }
   const current = await read('DescribeTaskDefinition', () =>
     driver.describeTaskDefinition(service.taskDefinitionArn),
   );
