@@ -69709,9 +69709,9 @@ async function preflight(opts) {
                     ? `Another rollout holds ${where}: ${other}. Nothing was changed. Wait for it to finish and run again, or set wait-for-idle: true.`
                     : `A deployment is already in progress on ${where}: ${describeDeployments(busy)}. Nothing was changed. Wait for it to finish and run again, or set wait-for-idle: true.`);
             }
-            const bound = other || rolling ? settings.rolloutTimeoutMs : Math.min(settings.rolloutTimeoutMs, 10 * 60_000);
-            if (clock.now() - started >= bound) {
-                throw new Error(`${where[0]?.toUpperCase()}${where.slice(1)} did not become free within ${formatDuration(bound)}: ` +
+            const freeWithin = other || rolling ? settings.rolloutTimeoutMs : Math.min(settings.rolloutTimeoutMs, 10 * 60_000);
+            if (clock.now() - started >= freeWithin) {
+                throw new Error(`${capitalise(where)} did not become free within ${formatDuration(freeWithin)}: ` +
                     `${other ? `another rollout holds it (${other})` : describeDeployments(busy)}. Nothing was changed.`);
             }
             return {
@@ -69729,6 +69729,13 @@ async function preflight(opts) {
     });
     // Every target group must exist: the gate reads them all.
     const targetGroups = await read('DescribeTargetGroups', () => driver.describeTargetGroups(service.targetGroupArns));
+    // The gate follows each task's own target by its awsvpc IP address: an `instance` (bridge/host
+    // network) or other target type would never show a new task healthy, and every batch would time out.
+    const notIp = targetGroups.filter((g) => g.targetType !== 'ip');
+    if (notIp.length > 0) {
+        throw new Error(`${capitalise(where)} is behind ${notIp.map((g) => `target group ${g.name} of target type ${g.targetType || 'unknown'}`).join(', ')}: ` +
+            'this action follows each task by its own target, so it needs target type ip (awsvpc network mode, as on Fargate). Nothing was changed.');
+    }
     const current = await read('DescribeTaskDefinition', () => driver.describeTaskDefinition(service.taskDefinitionArn));
     if (recorded) {
         log.warning(`${where} carries the deployment settings an earlier run recorded and did not put back ` +
