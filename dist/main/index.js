@@ -70707,9 +70707,10 @@ async function deploy(opts) {
         }
         if (rollout.serviceLeft)
             notes.push(rollout.serviceLeft);
-        // Not seen through (reads kept failing, the settings would not go back): the post step finishes it.
+        // Not seen through (reads kept failing, the settings would not go back): the post step finishes
+        // it. A rollback that was confirmed needs only the settings, not another restore.
         if (!rollout.settled && !rollout.settingsRestored.takenOver)
-            save({ pending: rollout.rollback ? 'restore' : 'settings' });
+            save({ pending: rollout.rollback && !rollout.rollback.ok ? 'restore' : 'settings' });
         // 5. Record the release for manual rollbacks; a failure to tag is a warning, not a failed deploy.
         if (rollout.outcome === 'succeeded') {
             try {
