@@ -1,9 +1,10 @@
 // jest in native ESM mode, as actions/typescript-action runs it: the @actions packages are ESM-only,
 // so ts-jest emits ESM (useESM) and node runs it with --experimental-vm-modules (package.json scripts).
 // Four groups: `unit` never touches the network; `emulator` starts the local ECS + ELBv2; `e2e`
-// runs the bundled dist/ as a child process against the emulator (`npm test` runs it one file at a
-// time, after a fresh build); `records` checks the emulator calls a run dumped against AWS's models
-// and against the README's IAM policies.
+// runs the bundled dist/ as a child process against the emulator (`npm test` runs two files at a
+// time, after a fresh build; so does `emulator`, whose files mostly wait on the emulator's scaled
+// clock: 108 s on one worker, 65 s on two on the 2-core machine); `records` checks the emulator
+// calls a run dumped against AWS's models and against the IAM policies of docs/iam.md.
 // Each group's per-test timeout is set by its setup file.
 const transform = {
   '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
@@ -43,7 +44,7 @@ export default {
     },
     {
       // Validates the emulator calls an earlier run dumped to .tmp/e2e-calls/ against AWS's models and
-      // the README's IAM policies (which also run plan mode against an emulator of their own).
+      // the IAM policies of docs/iam.md (which also run plan mode against an emulator of their own).
       ...common,
       displayName: 'records',
       testMatch: ['<rootDir>/__tests__/records/**/*.test.ts'],

@@ -1,9 +1,10 @@
 import { describe, it, expect } from '@jest/globals';
-import { decide, START, type DecideContext, type Position } from '../src/rollout/decide.js';
+import { decide, type DecideContext } from '../src/rollout/decide.js';
 import { EMPTY_LEDGER, trackDrains, type DrainLedger } from '../src/rollout/drains.js';
 import { planBatches } from '../src/rollout/plan.js';
 import type { BatchPlan, HttpCheckStreak } from '../src/rollout/types.js';
 import { fresh, NEW, old, snapshot, T0, TG1, TG2, type SnapshotSpec } from './helpers/fake-service.js';
+import { START, type Position } from '../src/rollout/progress.js';
 
 const plan = (n: number, b: number, u = 0): BatchPlan =>
   planBatches({
@@ -111,6 +112,28 @@ describe('decide: one batch, released -> held -> passed (N=6, batches of 2)', ()
     const d = decide(snapshot({ at: T0 + 3_000, tasks }), ctx({ plan: p }));
     expect(d).toMatchObject({ kind: 'wait', progress: { waitingFor: words } });
   });
+
+  it.each<[string, SnapshotSpec['tasks'], boolean]>([
+    ['starting (PENDING)', [...old(6), ...fresh(2, { lastStatus: 'PENDING', target: undefined })], false],
+    [
+      'one RUNNING, one starting',
+      [
+        ...old(6),
+        ...fresh(1, { target: 'initial' }),
+        ...fresh(1, { lastStatus: 'PENDING', target: undefined }, 2),
+      ],
+      false,
+    ],
+    ['every new task RUNNING, targets initial', [...old(6), ...fresh(2, { target: 'initial' })], true],
+    ['one healthy, one initial', [...old(6), ...fresh(1), ...fresh(1, { target: 'initial' }, 2)], true],
+  ])(
+    'held, %s: the verdict is due with the next health check only once every new task runs (urgent: %s)',
+    (_name, tasks, urgent) => {
+      const d = decide(snapshot({ at: T0 + 3_000, tasks }), ctx({ plan: p }));
+      expect(d.kind).toBe('wait');
+      expect(d.kind === 'wait' && d.urgent === true).toBe(urgent);
+    },
+  );
 
   it('held, every new task healthy, no bake time: the batch passes', () => {
     const d = decide(snapshot({ at: T0 + 5_000, tasks: [...old(6), ...fresh(2)] }), ctx({ plan: p }));

@@ -9,12 +9,14 @@ import {
   DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
   ECSClient,
   ECSServiceException,
   InvalidParameterException,
   ListServiceDeploymentsCommand,
   ListTagsForResourceCommand,
   ListTaskDefinitionsCommand,
+  ListTasksCommand,
   RegisterTaskDefinitionCommand,
   ServerException,
   ServiceDeploymentNotFoundException,
@@ -22,6 +24,7 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
   UpdateServiceCommand,
+  type DeploymentConfiguration,
   type Service,
   type ServiceDeployment,
   type ServiceDeploymentBrief,
@@ -29,11 +32,14 @@ import {
 import {
   DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
   TargetGroupNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { createEcsServiceDriver, familyOfArn } from '../src/platform/ecs-service.js';
+import { mergeDeploymentConfiguration } from '../src/platform/deployment-configuration.js';
+import { createEcsServiceDriver } from '../src/platform/ecs-service.js';
 import { DriverError, type ServiceDriver } from '../src/rollout/port.js';
+import { familyOfArn } from '../src/platform/task-definitions.js';
 
 const ecsMock = mockClient(ECSClient);
 const elbMock = mockClient(ElasticLoadBalancingV2Client);
@@ -132,11 +138,10 @@ describe('describeService: clear errors naming cluster, service and fix', () => 
     );
   });
 
-  it('a service without a target group is refused', async () => {
+  it('a service without a target group (a queue worker) is described, with no target groups', async () => {
     ecsMock.on(DescribeServicesCommand).resolves({ services: [service({ loadBalancers: [] })] });
-    await expect(driver.describeService()).rejects.toThrow(
-      /has no load balancer target group.*Attach the service/,
-    );
+    const view = await driver.describeService();
+    expect(view.targetGroupArns).toEqual([]);
   });
 
   it('an ACTIVE ECS service with a target group is described', async () => {
@@ -265,7 +270,18 @@ describe('task definitions', () => {
 });
 
 describe('updateService and tags', () => {
-  it('sends the task definition and the deployment settings, circuit breaker only when known', async () => {
+  it('sends the task definition and the deployment settings; a driver that has read nothing reads the service first', async () => {
+    ecsMock.on(DescribeServicesCommand).resolves({
+      services: [
+        service({
+          deploymentConfiguration: {
+            maximumPercent: 200,
+            minimumHealthyPercent: 50,
+            deploymentCircuitBreaker: { enable: false, rollback: false },
+          },
+        }),
+      ],
+    });
     ecsMock.on(UpdateServiceCommand).resolves({});
     await driver.updateService({
       taskDefinitionArn: 'td:2',
@@ -278,12 +294,18 @@ describe('updateService and tags', () => {
         circuitBreaker: { enable: true, rollback: true },
       },
     });
+    // One read, before the first change: the second change merges with what it remembered.
+    expect(ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(1);
     const [first, second] = ecsMock.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input);
     expect(first).toEqual({
       cluster: 'prod',
       service: 'web',
       taskDefinition: 'td:2',
-      deploymentConfiguration: { maximumPercent: 134, minimumHealthyPercent: 100 },
+      deploymentConfiguration: {
+        maximumPercent: 134,
+        minimumHealthyPercent: 100,
+        deploymentCircuitBreaker: { enable: false, rollback: false },
+      },
     });
     expect(second).toEqual({
       cluster: 'prod',
@@ -293,6 +315,17 @@ describe('updateService and tags', () => {
         minimumHealthyPercent: 50,
         deploymentCircuitBreaker: { enable: true, rollback: true },
       },
+    });
+  });
+
+  it('a task definition alone sends no deploymentConfiguration and reads nothing', async () => {
+    ecsMock.on(UpdateServiceCommand).resolves({});
+    await driver.updateService({ taskDefinitionArn: 'td:2' });
+    expect(ecsMock.commandCalls(DescribeServicesCommand)).toHaveLength(0);
+    expect(ecsMock.commandCalls(UpdateServiceCommand)[0]!.args[0].input).toEqual({
+      cluster: 'prod',
+      service: 'web',
+      taskDefinition: 'td:2',
     });
   });
 
@@ -310,6 +343,120 @@ describe('updateService and tags', () => {
     });
     expect(ecsMock.commandCalls(ListTagsForResourceCommand)[0]!.args[0].input).toEqual({
       resourceArn: SERVICE_ARN,
+    });
+  });
+});
+
+/**
+ * A service with every member of deploymentConfiguration set, nested members included (and one the
+ * driver has no code for, earlySuccessCriteria): what "kept whole" is checked against.
+ */
+const WHOLE: DeploymentConfiguration = {
+  maximumPercent: 200,
+  minimumHealthyPercent: 50,
+  deploymentCircuitBreaker: {
+    enable: true,
+    rollback: false,
+    resetOnHealthyTask: false,
+    thresholdConfiguration: { type: 'COUNT', value: 4 },
+  },
+  alarms: { alarmNames: ['web-5xx', 'web-latency'], enable: true, rollback: true },
+  strategy: 'ROLLING',
+  bakeTimeInMinutes: 7,
+  lifecycleHooks: [
+    {
+      targetType: 'AWS_LAMBDA',
+      hookTargetArn: 'arn:aws:lambda:us-east-1:000000000000:function:smoke',
+      roleArn: 'arn:aws:iam::000000000000:role/ecs-hooks',
+      lifecycleStages: ['POST_SCALE_UP'],
+      hookDetails: { suite: 'smoke' },
+      timeoutConfiguration: { timeoutInMinutes: 30, action: 'ROLLBACK' },
+    },
+  ],
+  earlySuccessCriteria: { enable: false },
+};
+
+describe('updateService keeps the service’s whole deploymentConfiguration', () => {
+  const sentConfigurations = (): (DeploymentConfiguration | undefined)[] =>
+    ecsMock.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input.deploymentConfiguration);
+
+  it('only the two percents change; every other member goes back as DescribeServices gave it', async () => {
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [service({ deploymentConfiguration: WHOLE })] });
+    ecsMock.on(UpdateServiceCommand).resolves({});
+    await driver.describeService();
+    await driver.updateService({
+      taskDefinitionArn: 'td:2',
+      settings: {
+        maximumPercent: 100,
+        minimumHealthyPercent: 100,
+        circuitBreaker: { enable: true, rollback: false },
+      },
+    });
+    await driver.updateService({ settings: { maximumPercent: 133, minimumHealthyPercent: 100 } });
+    await driver.updateService({
+      settings: {
+        maximumPercent: 200,
+        minimumHealthyPercent: 50,
+        circuitBreaker: { enable: true, rollback: false },
+      },
+    });
+    const [hold, release, back] = sentConfigurations();
+    expect(hold).toEqual({ ...WHOLE, maximumPercent: 100, minimumHealthyPercent: 100 });
+    expect(release).toEqual({ ...WHOLE, maximumPercent: 133, minimumHealthyPercent: 100 });
+    expect(back).toEqual(WHOLE);
+  });
+
+  it('the breaker given by the engine sets enable/rollback only: its threshold and reset stay', async () => {
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [service({ deploymentConfiguration: WHOLE })] });
+    ecsMock.on(UpdateServiceCommand).resolves({});
+    await driver.updateService({
+      settings: {
+        maximumPercent: 200,
+        minimumHealthyPercent: 50,
+        circuitBreaker: { enable: true, rollback: true },
+      },
+    });
+    expect(sentConfigurations()[0]?.deploymentCircuitBreaker).toEqual({
+      enable: true,
+      rollback: true,
+      resetOnHealthyTask: false,
+      thresholdConfiguration: { type: 'COUNT', value: 4 },
+    });
+  });
+
+  it('each observe refreshes what is sent back: a member changed by someone else is not undone', async () => {
+    const changed: DeploymentConfiguration = {
+      ...WHOLE,
+      alarms: { alarmNames: ['web-5xx'], enable: false, rollback: false },
+    };
+    ecsMock
+      .on(DescribeServicesCommand)
+      .resolvesOnce({ services: [service({ deploymentConfiguration: WHOLE })] })
+      .resolves({ services: [service({ deploymentConfiguration: changed })] });
+    ecsMock.on(ListTasksCommand).resolves({ taskArns: [] });
+    ecsMock.on(DescribeTasksCommand).resolves({ tasks: [] });
+    elbMock.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [] });
+    ecsMock.on(UpdateServiceCommand).resolves({});
+    await driver.describeService();
+    await driver.observe();
+    await driver.updateService({ settings: { maximumPercent: 100, minimumHealthyPercent: 100 } });
+    expect(sentConfigurations()[0]).toEqual({ ...changed, maximumPercent: 100, minimumHealthyPercent: 100 });
+  });
+
+  it('mergeDeploymentConfiguration leaves what it was given untouched', () => {
+    const current = structuredClone(WHOLE);
+    const merged = mergeDeploymentConfiguration(current, {
+      maximumPercent: 150,
+      minimumHealthyPercent: 100,
+      circuitBreaker: { enable: false, rollback: false },
+    });
+    expect(current).toEqual(WHOLE);
+    expect(merged.lifecycleHooks).not.toBe(current.lifecycleHooks);
+    expect(merged).toEqual({
+      ...WHOLE,
+      maximumPercent: 150,
+      minimumHealthyPercent: 100,
+      deploymentCircuitBreaker: { ...WHOLE.deploymentCircuitBreaker, enable: false, rollback: false },
     });
   });
 });

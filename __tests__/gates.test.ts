@@ -1,21 +1,14 @@
 import { describe, it, expect } from '@jest/globals';
-import {
-  containerExits,
-  deploymentGate,
-  eventsSince,
-  httpCheckGate,
-  nextStreak,
-  noteTargetReasons,
-  statusAccepted,
-  targetHealthGate,
-  taskStoppedGate,
-  timeoutGate,
-  type GateContext,
-} from '../src/rollout/gates.js';
 import { formatDuration, shortId, targetGroupName } from '../src/rollout/words.js';
 import type { HttpCheckStreak } from '../src/rollout/types.js';
 import { fresh, NEW, old, OLD, snapshot, T0, TG1, TG2 } from './helpers/fake-service.js';
 import { expectWith } from './helpers/expect-with.js';
+import { containerExits, eventsSince, type GateContext } from '../src/rollout/gates/context.js';
+import { taskStoppedGate } from '../src/rollout/gates/task-stopped.js';
+import { containerHealthGate } from '../src/rollout/gates/container-health.js';
+import { noteTargetReasons, targetHealthGate } from '../src/rollout/gates/target-health.js';
+import { httpCheckGate, nextStreak, statusAccepted } from '../src/rollout/gates/http-checks.js';
+import { deploymentGate, timeoutGate } from '../src/rollout/gates/deployment.js';
 
 const ctx: GateContext = { batch: 2, batches: 3, newTaskDefinitionArn: NEW, rolloutStartedAt: T0 };
 const LONG_ID = '3f2a9c1e5b7d4e0f8a6b2c4d6e8f0a1b';
@@ -381,6 +374,26 @@ describe('deploymentGate', () => {
     });
   });
 
+  it("ECS's deployment alarms failed our deployment: the reason names them, not the breaker", () => {
+    const s = snapshot({
+      tasks: [],
+      deployments: [
+        { id: 'ecs-svc/back', status: 'PRIMARY', taskDefinitionArn: OLD, rolloutState: 'IN_PROGRESS' },
+        {
+          id: 'ecs-svc/ours',
+          status: 'ACTIVE',
+          taskDefinitionArn: NEW,
+          rolloutState: 'FAILED',
+          rolloutStateReason: 'ECS deployment ecs-svc/ours failed: alarm detected (web-5xx).',
+        },
+      ],
+    });
+    expect(deploymentGate(s, { ...ctx, deploymentId: 'ecs-svc/ours' })?.message).toBe(
+      'batch 2/3: ECS failed deployment ecs-svc/ours ' +
+        `(ECS deployment ecs-svc/ours failed: alarm detected (web-5xx).) and rolled the service back to ${OLD}`,
+    );
+  });
+
   it('a failed deployment without rollback, found by task definition before its id is known', () => {
     const s = snapshot({
       tasks: [],
@@ -475,4 +488,110 @@ describe('wording helpers', () => {
     [3_600_000, '1h'],
     [5_400_000, '1h30m'],
   ])('formatDuration(%i)', (ms, words) => expect(formatDuration(ms)).toBe(words));
+});
+
+describe('containerHealthGate: an ECS container health check that failed on a new task', () => {
+  type Over = NonNullable<Parameters<typeof fresh>[1]>;
+  const worker = (over: Over): ReturnType<typeof snapshot> =>
+    snapshot({ groups: [], tasks: fresh(1, { target: undefined, ...over }) });
+  const checks: GateContext = { ...ctx, containerChecks: ['app'] };
+  const rows: [string, Over, GateContext, string | undefined][] = [
+    [
+      'every checked container HEALTHY',
+      { healthStatus: 'HEALTHY', containers: [{ name: 'app', healthStatus: 'HEALTHY' }] },
+      checks,
+      undefined,
+    ],
+    [
+      'still UNKNOWN (being evaluated)',
+      { healthStatus: 'UNKNOWN', containers: [{ name: 'app', healthStatus: 'UNKNOWN' }] },
+      checks,
+      undefined,
+    ],
+    [
+      'a checked container UNHEALTHY, task still RUNNING',
+      { healthStatus: 'UNHEALTHY', containers: [{ name: 'app', healthStatus: 'UNHEALTHY' }] },
+      checks,
+      'batch 2/3: container app of task n1 is UNHEALTHY (its ECS container health check failed)',
+    ],
+    [
+      'a container without a check (a sidecar ECS ignores) UNHEALTHY',
+      {
+        healthStatus: 'HEALTHY',
+        containers: [
+          { name: 'app', healthStatus: 'HEALTHY' },
+          { name: 'log', healthStatus: 'UNHEALTHY' },
+        ],
+      },
+      checks,
+      undefined,
+    ],
+    [
+      'checks unknown to the engine: the task UNHEALTHY names its UNHEALTHY container',
+      {
+        healthStatus: 'UNHEALTHY',
+        containers: [
+          { name: 'app', healthStatus: 'UNHEALTHY' },
+          { name: 'log', healthStatus: 'UNKNOWN' },
+        ],
+      },
+      ctx,
+      'batch 2/3: container app of task n1 is UNHEALTHY (its ECS container health check failed)',
+    ],
+    [
+      'stopped by ECS for it: the stoppedReason and the exit code follow',
+      {
+        lastStatus: 'STOPPED',
+        desiredStatus: 'STOPPED',
+        stoppedAt: T0 + 5_000,
+        stoppedReason: 'Task failed container health checks',
+        stopCode: 'ServiceSchedulerInitiated',
+        healthStatus: 'UNHEALTHY',
+        containers: [{ name: 'app', healthStatus: 'UNHEALTHY', exitCode: 143, lastStatus: 'STOPPED' }],
+      },
+      checks,
+      'batch 2/3: container app of task n1 is UNHEALTHY (its ECS container health check failed); task stopped: Task failed container health checks (app exit 143)',
+    ],
+    [
+      'a task stopped before the rollout began is an earlier attempt',
+      {
+        lastStatus: 'STOPPED',
+        desiredStatus: 'STOPPED',
+        stoppedAt: T0 - 5_000,
+        healthStatus: 'UNHEALTHY',
+        containers: [{ name: 'app', healthStatus: 'UNHEALTHY' }],
+      },
+      checks,
+      undefined,
+    ],
+  ];
+  it.each(rows)('%s', (_name, over, gateCtx, message) => {
+    const f = containerHealthGate(worker(over), gateCtx);
+    expect(f?.message).toBe(message);
+    if (message)
+      expect(f).toMatchObject({
+        kind: 'container-unhealthy',
+        batch: 2,
+        taskArn: expect.stringContaining('/n1'),
+      });
+  });
+
+  it('an old task UNHEALTHY is not the new version’s failure', () => {
+    const s = snapshot({
+      groups: [],
+      tasks: old(1, {
+        target: undefined,
+        healthStatus: 'UNHEALTHY',
+        containers: [{ name: 'app', healthStatus: 'UNHEALTHY' }],
+      }),
+    });
+    expect(containerHealthGate(s, checks)).toBeUndefined();
+  });
+
+  it('says when, during the bake time', () => {
+    const s = worker({ healthStatus: 'UNHEALTHY', containers: [{ name: 'app', healthStatus: 'UNHEALTHY' }] });
+    expect(containerHealthGate(s, { ...checks, during: 'during the bake time' })?.message).toContain(
+      'is UNHEALTHY during the bake time',
+    );
+  });
 });

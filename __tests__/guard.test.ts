@@ -113,3 +113,45 @@ describe('ServiceGuard: one rollout of a service at a time', () => {
     expect((await a.read()).holder.kind).toBe('ours');
   });
 });
+
+describe('ServiceGuard.prepareChange: the read-back ahead of a change that is due', () => {
+  it('reads the lease between looks when the change’s confirmation would be stale, so confirm() then reads nothing', async () => {
+    const { clock, fake, a } = two();
+    await a.acquire(OWN);
+    await a.confirm();
+    // Just confirmed: nothing to do ahead of time.
+    const reads = (): number => fake.callCounts.readServiceTags ?? 0;
+    const before = reads();
+    await a.prepareChange();
+    expect(reads()).toBe(before);
+    // 3 s later the confirmation would be stale within the next 2.5 s: read now.
+    clock.t += 3_000;
+    await a.prepareChange();
+    expect(reads()).toBe(before + 1);
+    // The change comes a moment later: confirm() trusts that read.
+    clock.t += 1_000;
+    await a.confirm();
+    expect(reads()).toBe(before + 1);
+  });
+
+  it('a takeover it finds is reported by the next confirm(), without another read; it never throws', async () => {
+    const { clock, fake, a } = two();
+    await a.acquire(OWN);
+    await a.confirm();
+    clock.t += 4_000;
+    fake.tags.set(LEASE_TAG, formatLease({ ...them, until: clock.now() + 60_000 }));
+    await expect(a.prepareChange()).resolves.toBeUndefined();
+    const reads = fake.callCounts.readServiceTags ?? 0;
+    await expect(a.confirm()).rejects.toBeInstanceOf(LeaseLost);
+    expect(fake.callCounts.readServiceTags ?? 0).toBe(reads);
+  });
+
+  it('does nothing before the settle time is over, or for a guard that holds no lease', async () => {
+    const { fake, a, b } = two();
+    await b.prepareChange();
+    await a.acquire(OWN);
+    const reads = fake.callCounts.readServiceTags ?? 0;
+    await a.prepareChange();
+    expect(fake.callCounts.readServiceTags ?? 0).toBe(reads);
+  });
+});

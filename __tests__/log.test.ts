@@ -107,6 +107,27 @@ describe('createProgressLog: a batch, event by event', () => {
     ]);
   });
 
+  it('with a batch schedule, the start line names each batch and its own release', () => {
+    const { sink, lines } = recorder();
+    const log = createProgressLog({ sink, now: () => 0 });
+    const scheduled: BatchPlan = {
+      ...plan,
+      batchSize: 3,
+      batches: [1, 3, 2],
+      releases: [
+        { maximumPercent: 117, minimumHealthyPercent: 100 },
+        { maximumPercent: 150, minimumHealthyPercent: 100 },
+        { maximumPercent: 134, minimumHealthyPercent: 100 },
+      ],
+    };
+    log.listener({ type: 'rollout-started', at: 0, plan: scheduled, from: OLD, to: NEW });
+    expect(lines).toEqual([
+      '[00:00] rolling out web:2 (from web:1): 6 tasks in 3 batches of up to 3; the service is held between batches ' +
+        '(maximumPercent 100, minimumHealthyPercent 100) and released one batch at a time (batches of 1, 3, 2, ' +
+        'each with its own maximumPercent/minimumHealthyPercent: 117/100, 150/100, 134/100)',
+    ]);
+  });
+
   it('writes release, launched, progress, bake and passed lines in one group, with the time since the release', () => {
     const { sink, lines } = recorder();
     const log = createProgressLog({ sink, now: () => 0 });

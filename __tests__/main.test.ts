@@ -22,6 +22,8 @@ import {
   UntagResourceCommand,
   UpdateServiceCommand,
   type Deployment,
+  type DeploymentConfiguration,
+  type DeploymentStrategy,
   type Service,
   type ServiceDeployment,
   type Tag,
@@ -107,7 +109,9 @@ const deployment = (
  * DescribeServiceRevisions), StopServiceDeployment ROLLBACK puts the previous revision back as
  * PRIMARY, and the service's tags are kept. The new revision never starts a task (a batch times out).
  */
-function fakeService(initial: { deployments?: Deployment[] } = {}): { tags: Map<string, string> } {
+function fakeService(
+  initial: { deployments?: Deployment[]; deploymentConfiguration?: DeploymentConfiguration } = {},
+): { tags: Map<string, string> } {
   let primary = TD1;
   let deployments = initial.deployments ?? [deployment('ecs-svc/1', 'PRIMARY', TD1, 'COMPLETED')];
   const serviceDeployments: ServiceDeployment[] = [];
@@ -121,7 +125,10 @@ function fakeService(initial: { deployments?: Deployment[] } = {}): { tags: Map<
     runningCount: 2,
     pendingCount: 0,
     taskDefinition: primary,
-    deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 100 },
+    deploymentConfiguration: initial.deploymentConfiguration ?? {
+      maximumPercent: 200,
+      minimumHealthyPercent: 100,
+    },
     deploymentController: { type: 'ECS' },
     loadBalancers: [{ targetGroupArn: TG, containerName: 'web', containerPort: 8080 }],
     deployments,
@@ -338,24 +345,54 @@ describe('run: bad inputs change nothing', () => {
     expect(commandFile('GITHUB_OUTPUT')['failure-reason']).toMatch(/No container named "api".*"web"/);
   });
 
-  it('a service behind an instance target group is refused in preflight, naming the group, with nothing changed', async () => {
-    fakeService({});
-    elbMock.on(DescribeTargetGroupsCommand).resolves({
-      TargetGroups: [{ TargetGroupArn: TG, TargetGroupName: 'web', TargetType: 'instance' }],
-    });
-    inputs({
-      service: 'web',
-      cluster: 'prod',
-      'task-definition': taskDefinitionFile(fileBody),
-      'container-name': 'web',
-      image: 'web:3',
-    });
-    await run();
-    expect(sentMutating()).toEqual([]);
-    expect(commandFile('GITHUB_OUTPUT')['failure-reason']).toMatch(
-      /target group web of target type instance: .*needs target type ip.*Nothing was changed/,
-    );
-  });
+  it.each(['lambda', 'alb'] as const)(
+    'a service behind a %s target group is refused in preflight, naming the group, with nothing changed',
+    async (type) => {
+      fakeService({});
+      elbMock.on(DescribeTargetGroupsCommand).resolves({
+        TargetGroups: [{ TargetGroupArn: TG, TargetGroupName: 'web', TargetType: type }],
+      });
+      inputs({
+        service: 'web',
+        cluster: 'prod',
+        'task-definition': taskDefinitionFile(fileBody),
+        'container-name': 'web',
+        image: 'web:3',
+      });
+      await run();
+      expect(sentMutating()).toEqual([]);
+      expect(commandFile('GITHUB_OUTPUT')['failure-reason']).toMatch(
+        new RegExp(
+          `target group web of target type ${type}: .*needs target type ip .*or instance .*Nothing was changed`,
+        ),
+      );
+    },
+  );
+
+  it.each<DeploymentStrategy>(['BLUE_GREEN', 'LINEAR', 'CANARY'])(
+    'a service with the %s deployment strategy is refused in preflight, saying why and what to do, with nothing changed',
+    async (strategy) => {
+      fakeService({ deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 100, strategy } });
+      inputs({
+        service: 'web',
+        cluster: 'prod',
+        'task-definition': taskDefinitionFile(fileBody),
+        'container-name': 'web',
+        image: 'web:3',
+      });
+      await run();
+      expect(sentMutating()).toEqual([]);
+      const reason = commandFile('GITHUB_OUTPUT')['failure-reason'] ?? '';
+      expect(reason).toContain(`uses the ${strategy} deployment strategy`);
+      expect(reason).toMatch(/ECS itself .* shifts traffic between two target groups/);
+      expect(reason).toMatch(/Nothing was changed/);
+      expect(reason).toMatch(
+        new RegExp(`ECS's own ${strategy} deployment.*switch the service to the ROLLING strategy`),
+      );
+      // Refused at the first read: not even the task definition was looked at.
+      expect(ecsMock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
+    },
+  );
 
   it('a rollout already in progress is refused, naming it, with nothing changed', async () => {
     fakeService({

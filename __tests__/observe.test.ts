@@ -21,10 +21,11 @@ import {
   TargetGroupNotFoundException,
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ServiceObserver, TASK_PAGE_SIZE } from '../src/platform/observe.js';
+import { ServiceObserver } from '../src/platform/observe.js';
 import { taskIp, toServiceView, toTaskView } from '../src/platform/shapes.js';
 import { DriverError } from '../src/rollout/port.js';
-import type { Snapshot } from '../src/rollout/types.js';
+import type { Snapshot } from '../src/rollout/snapshot.js';
+import { TASK_PAGE_SIZE } from '../src/platform/task-reads.js';
 
 const ecsMock = mockClient(ECSClient);
 const elbMock = mockClient(ElasticLoadBalancingV2Client);

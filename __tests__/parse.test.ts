@@ -4,7 +4,13 @@ import { describe, it, expect } from '@jest/globals';
 import { parseBoolean, parseChoice } from '../src/parse/choice.js';
 import { formatDuration, parseDuration } from '../src/parse/duration.js';
 import { checkImage, parseImageList } from '../src/parse/images.js';
-import { MAX_TASK_COUNT, parseTaskQuantity, parseWholeNumber } from '../src/parse/quantity.js';
+import {
+  MAX_TASK_COUNT,
+  formatTaskSchedule,
+  parseTaskQuantity,
+  parseTaskSchedule,
+  parseWholeNumber,
+} from '../src/parse/quantity.js';
 import type { Parsed } from '../src/parse/result.js';
 import { parseStatusRanges, statusMatches } from '../src/parse/status.js';
 import {
@@ -388,5 +394,32 @@ describe('parseRollbackTarget', () => {
     const bad = failure(parseRollbackTarget(text));
     expect(bad.problem).toBe('is not previous, a revision number or a task definition ARN');
     expect(bad.fix).toContain("write previous, a revision number of the service's family (e.g. 41)");
+  });
+});
+
+describe('parseTaskSchedule', () => {
+  it.each<[string, string]>([
+    ['25%', '25%'],
+    ['2', '2'],
+    ['1, 25%, 50%', '1, 25%, 50%'],
+    ['1,50%', '1, 50%'],
+    ['  10% ,  100% ', '10%, 100%'],
+  ])('%j reads as %j', (text, shown) => {
+    const parsed = parseTaskSchedule(text.trim());
+    if (!parsed.ok) throw new Error(parsed.problem);
+    expect(formatTaskSchedule(parsed.value)).toBe(shown);
+  });
+
+  it.each<[string, string]>([
+    ['1, x', 'step 2 ("x") is not a task count or percentage'],
+    ['1,,2', 'step 2 is empty'],
+    [',1', 'step 1 is empty'],
+    ['1, 101%', 'step 2 ("101%") is not a task count or percentage'],
+    ['1, 6000', 'step 2 ("6000") is more than 5000 tasks'],
+    ['0', 'is not a task count or percentage'],
+  ])('%j: %s', (text, problem) => {
+    const parsed = parseTaskSchedule(text);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.problem).toContain(problem);
   });
 });

@@ -1,5 +1,5 @@
 // Plan mode (src/modes/plan.ts) over a read-only fake driver: what a deploy would do, said without
-// doing any of it; the target it names is the one a deploy acts on (src/target.ts); and the
+// doing any of it; the target it names is the one a deploy acts on (src/modes/target.ts); and the
 // duration estimate (src/estimate.ts).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,8 +13,8 @@ import {
 } from '../src/estimate.js';
 import { runPlan, type PlanSettings } from '../src/modes/plan.js';
 import type { ServiceDriver, TargetGroupFacts, TaskDefinitionRecord } from '../src/rollout/port.js';
-import type { ServiceView, Snapshot } from '../src/rollout/types.js';
-import { resolveTarget } from '../src/target.js';
+import type { ServiceView, Snapshot } from '../src/rollout/snapshot.js';
+import { resolveTarget } from '../src/modes/target.js';
 
 const TD11 = 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:11';
 const TD9 = 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:9';
@@ -234,6 +234,30 @@ describe('runPlan', () => {
     expect(md).toContain('```mermaid\ngantt');
   });
 
+  it('a schedule: shows the steps, each batch with its own release, and the estimate for its batches', async () => {
+    const { driver, calls } = readOnlyDriver(6);
+    const result = await runPlan({
+      driver,
+      settings: settings({
+        batchSize: { kind: 'count', value: 1 },
+        batchSchedule: [
+          { kind: 'count', value: 1 },
+          { kind: 'percent', value: 50 },
+        ],
+      }),
+    });
+    expect(calls.filter((c) => MUTATIONS.test(c))).toEqual([]);
+    expect(result.plan.batches).toEqual([1, 3, 2]);
+    const md = result.markdown;
+    expect(md).toContain('| 6 | 1, 50% (schedule: the last step repeats) | 0 | 3 | 1, 3, 2 |');
+    expect(md).toContain(
+      'each batch is released with its own maximumPercent / minimumHealthyPercent, in order: 117 / 100, 150 / 100, 134 / 100;',
+    );
+    // Three gate times (14 s start + 30 s checks) and one drain (60 s) + stop (ECS's default 30 s).
+    expect(result.estimate.totalSeconds).toBe(3 * 44 + 90);
+    expect(md).toContain('About **3m42s**: 3 batches × 44s');
+  });
+
   it('with bake-time and without drain-overlap: the bake per batch, the drain per batch', async () => {
     const { driver } = readOnlyDriver(6);
     const result = await runPlan({ driver, settings: settings({ bakeTimeMs: 60_000, drainOverlap: false }) });
@@ -246,12 +270,62 @@ describe('runPlan', () => {
     );
   });
 
+  it('a worker (no target group): gated on container health checks, estimated with their interval', async () => {
+    const { driver } = readOnlyDriver(4);
+    const view = await driver.describeService();
+    const worker: ServiceDriver = {
+      ...driver,
+      describeService: async () => ({ ...view, targetGroupArns: [] }),
+    };
+    const checked = fileOf({
+      ...body11,
+      containerDefinitions: [
+        {
+          ...body11.containerDefinitions[0],
+          image: 'acme/web:2',
+          healthCheck: {
+            command: ['CMD-SHELL', 'curl -f http://localhost:8080/health || exit 1'],
+            interval: 15,
+          },
+        },
+      ],
+    });
+    const result = await runPlan({
+      driver: worker,
+      settings: settings({ taskDefinition: { kind: 'file', path: checked } }),
+    });
+    expect(result.markdown).toContain(
+      'The service has no target group (a worker): each batch is gated on its tasks being RUNNING and their container health checks (web) reporting HEALTHY.',
+    );
+    expect(result.estimate.perBatch).toMatchObject({ healthSeconds: 15, drainSeconds: 0 });
+
+    const bare = fileOf({
+      ...body11,
+      containerDefinitions: [{ ...body11.containerDefinitions[0], image: 'acme/web:2' }],
+    });
+    const unchecked = await runPlan({
+      driver: worker,
+      settings: settings({ taskDefinition: { kind: 'file', path: bare } }),
+    });
+    expect(unchecked.markdown).toContain('Add a container healthCheck for a real gate.');
+  });
+
   it('deploying an already registered revision says which one, and that it registers nothing', async () => {
     const { driver, calls } = readOnlyDriver(4);
     const result = await runPlan({ driver, settings: settings() });
     expect(result.reusesTaskDefinitionArn).toBe(TD9);
     expect(result.markdown).toContain('moves the service from `web:11` to `web:9`');
     expect(calls.filter((c) => MUTATIONS.test(c))).toEqual([]);
+  });
+
+  it('a CANARY service: the plan says a deploy would refuse it, and reads nothing more', async () => {
+    const { driver, calls } = readOnlyDriver(4);
+    const base = driver.describeService;
+    driver.describeService = async () => ({ ...(await base()), deploymentStrategy: 'CANARY' });
+    await expect(runPlan({ driver, settings: settings() })).rejects.toThrow(
+      /uses the CANARY deployment strategy.*switch the service to the ROLLING strategy/,
+    );
+    expect(calls).toEqual(['describeService']);
   });
 
   it('an unchanged task definition is said to be unchanged', async () => {
@@ -265,6 +339,19 @@ describe('runPlan', () => {
     expect(result.markdown).toContain(
       'equals the running `web:11`: a deploy registers nothing, rolls nothing',
     );
+  });
+
+  it('says a deploy would refuse a target group that routes to no task, and not an instance one', async () => {
+    const { driver } = readOnlyDriver(6);
+    const lambda = { ...group('fn', 2, 30, 60), targetType: 'lambda' };
+    const instance = { ...group('bridge', 2, 30, 60), targetType: 'instance' };
+    driver.describeTargetGroups = () => Promise.resolve([instance, lambda]);
+    const result = await runPlan({
+      driver,
+      settings: settings({ taskDefinition: { kind: 'file', path: fileOf(body11) } }),
+    });
+    expect(result.markdown).toContain('**A deploy would refuse target group fn**: its target type lambda');
+    expect(result.markdown).not.toContain('refuse target group bridge');
   });
 
   it('a failed task measurement falls back to an assumed start time, with a warning', async () => {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import { planBatches, resolveQuantity } from '../src/rollout/plan.js';
-import type { TaskQuantity } from '../src/rollout/types.js';
 import { expectWith } from './helpers/expect-with.js';
+import type { TaskQuantity } from '../src/parse/quantity.js';
 
 // ECS's own rounding, written out here independently of plan.ts: maximumPercent caps RUNNING +
 // PENDING tasks rounded DOWN, minimumHealthyPercent keeps RUNNING tasks rounded UP
@@ -227,5 +227,109 @@ describe('planBatches: edges', () => {
     [{ desired: 4, batchSize: pct(Number.NaN), maxUnavailable: count(0) }, /batch size/],
   ])('refuses nonsense: %j', (input, message) => {
     expect(() => planBatches(input)).toThrow(message);
+  });
+});
+
+describe('planBatches: a schedule (batch-size: 1, 25%, 50%), the worked rows of the doc comment', () => {
+  const steps = (s: string): TaskQuantity[] => s.split(',').map((x) => q(x.trim()));
+  const words = (r: { maximumPercent: number; minimumHealthyPercent: number }): string =>
+    `${r.maximumPercent}/${r.minimumHealthyPercent}`;
+  // N, schedule, unavailable -> batches, releases
+  const rows: [number, string, string, number[], string][] = [
+    [6, '1, 50%', '0', [1, 3, 2], '117/100 150/100 134/100'],
+    [20, '1, 25%, 50%', '0', [1, 5, 10, 4], '105/100 125/100 150/100 120/100'],
+    [100, '1, 25%, 50%', '0', [1, 25, 50, 24], '101/100 125/100 150/100 124/100'],
+    [20, '10%, 100%', '0', [2, 18], '110/100 190/100'],
+    [6, '10%, 100%', '0', [1, 5], '117/100 184/100'],
+    [10, '1, 50%', '10%', [1, 5, 4], '100/90 140/90 130/90'],
+    [1, '10%, 100%', '0', [1], '200/100'],
+  ];
+  it.each(rows)('N=%i schedule %s unavailable=%s -> %j', (n, schedule, unavail, batches, releases) => {
+    const plan = planBatches({
+      desired: n,
+      batchSize: count(99),
+      schedule: steps(schedule),
+      maxUnavailable: q(unavail),
+    });
+    expect(plan.batches).toEqual(batches);
+    expect(plan.releases.map(words).join(' ')).toBe(releases);
+    expect(plan.batchSize).toBe(Math.max(...batches));
+    expect(plan.hold).toEqual({ maximumPercent: 100, minimumHealthyPercent: 100 });
+    expect(plan.notes).toBeUndefined();
+  });
+
+  it('a schedule of one step plans exactly as that batch size; an empty schedule falls back to batchSize', () => {
+    for (const n of [1, 4, 6, 20, 250, 300]) {
+      for (const size of [count(1), count(2), pct(25), pct(100)]) {
+        const one = planBatches({ desired: n, batchSize: size, maxUnavailable: count(1) });
+        expect(
+          planBatches({ desired: n, batchSize: count(7), schedule: [size], maxUnavailable: count(1) }),
+        ).toEqual(one);
+        expect(planBatches({ desired: n, batchSize: size, schedule: [], maxUnavailable: count(1) })).toEqual(
+          one,
+        );
+      }
+    }
+  });
+
+  it('for every N up to 100: the first batch is the first step (its blast radius), each release starts exactly its batch, and no release lets ECS start more than its step asked', () => {
+    const schedules = ['1, 25%, 50%', '1, 50%', '10%, 100%', '2, 5', '50%, 1', '1, 2, 3, 100%'].map(steps);
+    const problems: string[] = [];
+    for (let n = 1; n <= 100; n++) {
+      for (const schedule of schedules) {
+        for (const unavailable of [count(0), count(1), pct(10), pct(50)]) {
+          const plan = planBatches({
+            desired: n,
+            batchSize: count(1),
+            schedule,
+            maxUnavailable: unavailable,
+          });
+          const where = `N=${n} schedule=${JSON.stringify(schedule)} unavailable=${JSON.stringify(unavailable)}`;
+          const asked = (k: number): number =>
+            Math.min(n, Math.max(1, resolveQuantity(schedule[Math.min(k, schedule.length - 1)]!, n, 'up')));
+          const u = Math.min(n, resolveQuantity(unavailable, n, 'down'));
+          if (plan.batches[0] !== asked(0)) problems.push(`${where}: first batch ${plan.batches[0]}`);
+          if (plan.batches.reduce((a, x) => a + x, 0) !== n) problems.push(`${where}: batches do not add up`);
+          plan.batches.forEach((size, k) => {
+            const release = plan.releases[k];
+            if (!release) {
+              problems.push(`${where} batch ${k + 1}: no release`);
+              return;
+            }
+            if (mostStarted(n, release) !== size)
+              problems.push(`${where} batch ${k + 1}: ECS may start ${mostStarted(n, release)}, not ${size}`);
+            if (size > asked(k)) problems.push(`${where} batch ${k + 1}: ${size} > step ${asked(k)}`);
+            // The last batch may be cut short; every other takes its step whole.
+            if (k < plan.batches.length - 1 && size !== asked(k))
+              problems.push(`${where} batch ${k + 1}: ${size}, step ${asked(k)}`);
+            if (ecsMin(n, release.minimumHealthyPercent) !== n - Math.min(u, size))
+              problems.push(`${where} batch ${k + 1}: floor ${release.minimumHealthyPercent}%`);
+          });
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('large N: rounding notes are said once per distinct problem, not per step', () => {
+    const plan = planBatches({
+      desired: 250,
+      batchSize: count(1),
+      schedule: [count(1), count(1), pct(50)],
+      maxUnavailable: count(0),
+    });
+    expect(plan.notes).toEqual(['ECS rounds 101% of 250 tasks down to 252: batches of 2 instead of 1']);
+    expect(plan.batches.slice(0, 3)).toEqual([2, 2, 125]);
+  });
+
+  it('refuses a step that is not a quantity', () => {
+    expect(() =>
+      planBatches({
+        desired: 4,
+        batchSize: count(1),
+        schedule: [count(1), count(1.5)],
+        maxUnavailable: count(0),
+      }),
+    ).toThrow(/batch size must be a whole number of tasks, got 1.5/);
   });
 });

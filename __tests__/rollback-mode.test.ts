@@ -6,9 +6,9 @@ import {
   resolveRollbackTarget,
 } from '../src/modes/rollback.js';
 import type { ServiceDriver, TaskDefinitionRecord } from '../src/rollout/port.js';
-import type { ServiceView } from '../src/rollout/types.js';
-import type { RollbackTarget } from '../src/settings.js';
-import { resolveTarget } from '../src/target.js';
+import type { ServiceView } from '../src/rollout/snapshot.js';
+import type { RollbackTarget } from '../src/parse/task-definition-ref.js';
+import { resolveTarget } from '../src/modes/target.js';
 
 const arn = (rev: number, family = 'web') =>
   `arn:aws:ecs:us-east-1:000000000000:task-definition/${family}:${rev}`;

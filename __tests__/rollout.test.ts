@@ -11,6 +11,7 @@ import { restorePrevious } from '../src/rollout/restore-run.js';
 import { runRollout, type RunPhase, type RunRolloutOptions } from '../src/rollout/rollout.js';
 import type { DeploymentSettings, HttpProbe, RolloutEvent, RolloutResult } from '../src/rollout/types.js';
 import { Heartbeat } from '../src/rollout/watch.js';
+import { expectWith } from './helpers/expect-with.js';
 import {
   accessDenied,
   FakeClock,
@@ -925,6 +926,31 @@ describe('runRollout: how often it looks', () => {
     const passed = of(s.events, 'batch-succeeded');
     const releases = of(s.events, 'batch-started');
     for (let k = 1; k < releases.length; k++) expect(releases[k]!.at).toBe(passed[k - 1]!.at);
+  });
+
+  it('once every new task of a batch runs, it looks at the urgent pace: the next release follows the verdict within one urgent interval', async () => {
+    // Timings off the 200 ms grid, so the verdict falls between two looks.
+    const startMs = 2_050;
+    const healthyAfterMs = 3_130;
+    const s = setup(6, 2, { [NEW]: { startMs, healthyAfterMs } }, {}, { deregistrationDelayMs: 5_000 });
+    const timed = timeSnapshots(s, 0);
+    const result = await runRollout({ ...s.opts, driver: timed.driver });
+    expect(result.outcome).toBe('succeeded');
+    const releases = of(s.events, 'batch-started').map((e) => e.at);
+    expect(releases).toHaveLength(3);
+    for (let k = 1; k < releases.length; k++) {
+      // Batch k's tasks, launched after its release, turn healthy startMs + healthyAfterMs later.
+      const launched = s.fake.launches.filter(
+        (l) => l.td === NEW && l.at >= releases[k - 1]! && l.at < releases[k]!,
+      );
+      const healthyAt = Math.max(...launched.map((l) => l.at)) + startMs + healthyAfterMs;
+      const gap = releases[k]! - healthyAt;
+      expectWith(
+        gap,
+        `batch ${k + 1} released ${gap} ms after batch ${k} turned healthy`,
+      ).toBeLessThanOrEqual(DEFAULT_PACE.urgentMs);
+      expect(gap).toBeGreaterThanOrEqual(0);
+    }
   });
 
   it('during a long drain it still looks every 800 ms: the end of a drain is seen within a second', async () => {

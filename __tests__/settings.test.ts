@@ -3,17 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, it, expect, jest } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
-import {
-  DEFAULTS,
-  INPUT,
-  OUTPUT,
-  SettingsError,
-  coreInput,
-  readSettings,
-  type Settings,
-} from '../src/settings.js';
+import { SettingsError, coreInput, readSettings, type Settings } from '../src/settings.js';
 import { RUNNER_TOKEN, actionInputs, inputVariable, runnerInputs } from '../tools/run-action.js';
 import { expectWith } from './helpers/expect-with.js';
+import { DEFAULTS, INPUT, OUTPUT } from '../src/settings/inputs.js';
 
 type Inputs = Record<string, string>;
 
@@ -66,9 +59,17 @@ describe('readSettings: defaults', () => {
       mode: 'deploy',
       cluster: 'default',
       service: 'web',
+      services: [
+        { service: 'web', taskDefinition: { kind: 'file', path: `${WORKSPACE}/task-definition.json` } },
+      ],
+      onPartialFailure: 'rollback-all',
       taskDefinition: { kind: 'file', path: `${WORKSPACE}/task-definition.json` },
       images: new Map(),
-      batchSize: { kind: 'percent', value: 25 },
+      batchSize: { kind: 'percent', value: 10 },
+      batchSchedule: [
+        { kind: 'percent', value: 10 },
+        { kind: 'percent', value: 100 },
+      ],
       maxUnavailable: { kind: 'count', value: 0 },
       batchTimeoutMs: 10 * 60_000,
       rolloutTimeoutMs: 60 * 60_000,
@@ -84,6 +85,9 @@ describe('readSettings: defaults', () => {
       githubToken: '',
       report: 'check',
       checkName: 'ECS deploy default/web',
+      alarms: [],
+      useServiceAlarms: true,
+      ignoreAlarmsAtStart: false,
     });
   });
 
@@ -139,6 +143,30 @@ describe('readSettings: each input', () => {
     ],
     [{ 'batch-size': '2' }, { batchSize: { kind: 'count', value: 2 } }],
     [{ 'batch-size': '100%' }, { batchSize: { kind: 'percent', value: 100 } }],
+    [
+      { 'batch-size': '2' },
+      { batchSize: { kind: 'count', value: 2 }, batchSchedule: [{ kind: 'count', value: 2 }] },
+    ],
+    [
+      { 'batch-size': '1, 25%, 50%' },
+      {
+        batchSize: { kind: 'count', value: 1 },
+        batchSchedule: [
+          { kind: 'count', value: 1 },
+          { kind: 'percent', value: 25 },
+          { kind: 'percent', value: 50 },
+        ],
+      },
+    ],
+    [
+      { 'batch-size': '1,50%' },
+      {
+        batchSchedule: [
+          { kind: 'count', value: 1 },
+          { kind: 'percent', value: 50 },
+        ],
+      },
+    ],
     [{ 'max-unavailable': '1' }, { maxUnavailable: { kind: 'count', value: 1 } }],
     [{ 'max-unavailable': '10%' }, { maxUnavailable: { kind: 'percent', value: 10 } }],
     [{ 'batch-timeout': '90s' }, { batchTimeoutMs: 90_000 }],
@@ -232,6 +260,24 @@ describe('readSettings: each input', () => {
     [{ 'batch-size': '150%' }, 'batch-size', /"150%" is not a task count/],
     [{ 'batch-size': '1.5' }, 'batch-size', /"1.5" is not a task count/],
     [{ 'batch-size': '6000' }, 'batch-size', /"6000" is more than 5000 tasks/],
+    [
+      { 'batch-size': '1, 25%, 150%' },
+      'batch-size',
+      /^batch-size: "1, 25%, 150%" step 3 \("150%"\) is not a task count or percentage; write a batch size \(e\.g\. 2 or 25%\) or a schedule of sizes separated by commas, the last repeating \(e\.g\. 1, 25%, 50%\)$/,
+    ],
+    [
+      { 'batch-size': '1, , 50%' },
+      'batch-size',
+      /^batch-size: "1, , 50%" step 2 is empty; write a batch size/,
+    ],
+    [{ 'batch-size': '1, 0' }, 'batch-size', /step 2 \("0"\) is not a task count or percentage/],
+    [{ 'batch-size': '1; 50%' }, 'batch-size', /"1; 50%" is not a task count or percentage/],
+    [{ 'batch-size': '1, 25%,' }, 'batch-size', /step 3 is empty/],
+    [
+      { 'batch-size': Array.from({ length: 21 }, () => '1').join(',') },
+      'batch-size',
+      /has 21 steps, more than 20/,
+    ],
     [
       { 'max-unavailable': '-1' },
       'max-unavailable',
@@ -849,7 +895,7 @@ describe('action.yml is in step with readSettings', () => {
       else if (ours !== undefined) expectWith(input.default, name).toBe(ours);
       else expectWith(input.default ?? '', name).toBe('');
     }
-    expect(action.inputs['batch-size']?.default).toBe('25%');
+    expect(action.inputs['batch-size']?.default).toBe('10%, 100%');
     expect(action.inputs['cluster']?.default).toBe('default');
     expect(action.inputs['bake-time']?.default).toBe('0s');
     expect(action.inputs['drain-overlap']?.default).toBe('true');
@@ -880,6 +926,7 @@ describe('action.yml is in step with readSettings', () => {
         'batches',
         'duration-seconds',
         'failure-reason',
+        'services',
       ].sort(),
     );
     expect(Object.values(OUTPUT).sort()).toEqual(Object.keys(action.outputs).sort());

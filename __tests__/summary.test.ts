@@ -5,10 +5,11 @@
 // reader relies on.
 import { describe, it, expect } from '@jest/globals';
 import { cell } from '../src/report/markdown.js';
-import { SUMMARY_LIMIT_BYTES, renderSummary, type SummaryInput } from '../src/report/summary.js';
+import { SUMMARY_LIMIT_BYTES, renderSummary } from '../src/report/summary.js';
 import { createSummaryCollector } from '../src/report/summary-collect.js';
 import type { BatchPlan, BatchRecord, RolloutFailure } from '../src/rollout/types.js';
 import { taskDefinitionName } from '../src/rollout/words.js';
+import type { SummaryInput } from '../src/report/summary-input.js';
 
 const T0 = 1_700_000_000_000;
 const s = (seconds: number): number => T0 + seconds * 1000;

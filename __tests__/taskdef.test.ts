@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it, expect } from '@jest/globals';
 import type { ServiceDriver, TaskDefinitionRecord } from '../src/rollout/port.js';
-import { resolveTarget } from '../src/target.js';
+import { resolveTarget } from '../src/modes/target.js';
 import {
   MAX_CONTAINERS,
   MAX_FILE_BYTES,
@@ -13,15 +13,14 @@ import {
   TaskDefinitionError,
   checkContainers,
   containerNames,
-  imageChanges,
   parseTaskDefinition,
   readTaskDefinitionFile,
   registrationBody,
-  sameDefinition,
   stripReadOnly,
   substituteImages,
   type TaskDefinitionBody,
 } from '../src/taskdef.js';
+import { imageChanges, sameDefinition } from '../src/taskdef-compare.js';
 
 /** What a person writes: the repository's example, with a sidecar. */
 const written = (): TaskDefinitionBody => ({

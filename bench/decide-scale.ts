@@ -6,11 +6,12 @@
 // STOPPED tasks of an earlier deploy (ECS keeps them about an hour). Each timing is on a fresh
 // snapshot object, so the per-snapshot index (snapshot-index.ts, cached per object) is rebuilt as it
 // is for every real snapshot. Median of RUNS runs after WARMUP; nothing asserted.
-import { decide, START, type DecideContext } from '../src/rollout/decide.js';
+import { decide, type DecideContext } from '../src/rollout/decide.js';
 import { EMPTY_LEDGER, trackDrains } from '../src/rollout/drains.js';
 import { planBatches } from '../src/rollout/plan.js';
 import { restoreStatus } from '../src/rollout/restore.js';
-import type { Snapshot, TargetView, TaskView } from '../src/rollout/types.js';
+import type { Snapshot, TargetView, TaskView } from '../src/rollout/snapshot.js';
+import { START } from '../src/rollout/progress.js';
 
 const RUNS = 15;
 const WARMUP = 3;

@@ -52,7 +52,7 @@ export interface Cancellation {
  * Exits 1 s before the runner's SIGTERM would come: SIGTERM arrives 7.5 s after SIGINT and the kill
  * 2.5 s after that, so the backstop sits inside the window with time to save state.
  */
-export const DEFAULT_GRACE_MS = 8_000;
+const DEFAULT_GRACE_MS = 8_000;
 
 export function installCancellation(options: CancellationOptions = {}): Cancellation {
   const source: SignalSource = options.process ?? process;

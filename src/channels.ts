@@ -2,7 +2,6 @@
 // outputs, the job summary and the saved state. (Check runs, commit statuses and deployment
 // statuses go through the reporter, which is given the same `redact`.) Nothing else in the action
 // calls @actions/core to write.
-import { appendFileSync } from 'node:fs';
 import * as core from '@actions/core';
 import type { Redactor } from './secrets.js';
 import { errorMessage } from './rollout/words.js';
@@ -19,8 +18,6 @@ export interface Channels {
   saveState(name: string, value: string): void;
   /** GITHUB_STEP_SUMMARY; outside a runner (no file) the summary is only skipped, never an error. */
   writeSummary(markdown: string): Promise<void>;
-  /** The same, synchronously: for the last moments before a forced exit. */
-  writeSummarySync(markdown: string): void;
 }
 
 export function createChannels(redactor: Redactor): Channels {
@@ -43,15 +40,6 @@ export function createChannels(redactor: Redactor): Channels {
         await core.summary.addRaw(redact(markdown), true).write();
       } catch (error) {
         core.warning(redact(`Could not write the job summary: ${errorMessage(error)}`));
-      }
-    },
-    writeSummarySync(markdown) {
-      const file = process.env['GITHUB_STEP_SUMMARY'];
-      if (!file) return;
-      try {
-        appendFileSync(file, `${redact(markdown)}\n`);
-      } catch {
-        // Exiting anyway: the outputs and the saved state carry what matters.
       }
     },
   };

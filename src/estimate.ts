@@ -9,6 +9,9 @@
 //                  your target is registered, it must pass one health check to be considered
 //                  healthy", ALB User Guide); checks run every HealthCheckIntervalSeconds, so about
 //                  one interval (the slowest target group decides);
+//                  A container health check (ECS, the container's healthCheck) reports HEALTHY after
+//                  its first passing check, which runs one `interval` (30 s by default) after the
+//                  container starts; the slower of the two decides;
 //   bake time      the action's own wait with every gate passing (bake-time);
 //   drain          ECS deregisters the old targets and waits for the deregistration delay
 //                  (deregistration_delay.timeout_seconds, 300 s by default) before it stops them;
@@ -28,6 +31,8 @@ export interface EstimateInput {
   taskStartSeconds?: number;
   /** Where taskStartSeconds came from, in words. */
   taskStartSource?: string;
+  /** The new task definition's containers with an ECS health check (container-checks.ts). */
+  containerChecks?: readonly { name: string; intervalSeconds: number }[];
   /** The longest container stopTimeout of the new task definition, when it sets one. */
   stopTimeoutSeconds?: number;
   bakeSeconds?: number;
@@ -85,12 +90,20 @@ export function estimateDuration(input: EstimateInput): Estimate {
       longestDrain = `${tg.name}: deregistration delay ${tg.deregistrationDelaySeconds} s`;
     }
   }
+  for (const check of input.containerChecks ?? []) {
+    if (check.intervalSeconds > healthSeconds) {
+      healthSeconds = check.intervalSeconds;
+      slowest = `container ${check.name}: its first health check runs ${check.intervalSeconds} s after it starts`;
+    }
+  }
   if (input.targetGroups.length === 0) {
-    assumptions.push('no target group: no health checks or draining counted');
-  } else {
     assumptions.push(
-      `health checks ${formatDuration(healthSeconds * 1000)} (slowest group ${slowest ?? '?'})`,
+      (input.containerChecks ?? []).length > 0
+        ? `no target group: container health checks ${formatDuration(healthSeconds * 1000)} (${slowest ?? '?'}), no draining counted`
+        : 'no target group and no container health check: no health checks or draining counted',
     );
+  } else {
+    assumptions.push(`health checks ${formatDuration(healthSeconds * 1000)} (slowest: ${slowest ?? '?'})`);
     assumptions.push(`drain ${formatDuration(drainSeconds * 1000)} (${longestDrain ?? '?'})`);
   }
 

@@ -2,21 +2,59 @@
 // forces an exit first, right before it (outcome `cancelled` and a failure-reason saying where the
 // run was and that the post step finishes). A workflow's `if:` on an output then always has one.
 import type { Channels } from './channels.js';
-import type { DeployResult } from './deploy.js';
+import type { DeployResult } from './modes/deploy-result.js';
 import type { PlanResult } from './modes/plan.js';
 import type { CollectedRollout } from './report/summary-collect.js';
 import type { RolloutPhase } from './state.js';
-import { OUTPUT } from './settings.js';
 import { taskDefinitionName } from './rollout/words.js';
+import { OUTPUT } from './settings/inputs.js';
+
+/** One entry of the `services` output (JSON array, one per service in the order given). */
+export interface ServiceOutput {
+  service: string;
+  cluster: string;
+  outcome: string;
+  taskDefinitionArn: string;
+  previousTaskDefinitionArn: string;
+  failureReason?: string;
+}
 
 export class Outputs {
   private written = false;
+  private target: { cluster: string; service: string } | undefined;
 
   constructor(
     private readonly out: Pick<Channels, 'setOutput'>,
     private readonly startedAt: number,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** The one service of the step, once the inputs are read: its `services` entry is written too. */
+  forService(cluster: string, service: string): void {
+    this.target = { cluster, service };
+  }
+
+  /** Several services: the step's outputs (see action.yml) and one `services` entry per service. */
+  finishedMany(values: {
+    outcome: string;
+    services: readonly ServiceOutput[];
+    batches: number;
+    durationMs: number;
+    failureReason: string;
+  }): void {
+    const first = values.services[0];
+    this.write(
+      {
+        taskDefinitionArn: first?.taskDefinitionArn ?? '',
+        previousTaskDefinitionArn: first?.previousTaskDefinitionArn ?? '',
+        outcome: values.outcome,
+        batches: values.batches,
+        durationMs: values.durationMs,
+        failureReason: values.failureReason,
+      },
+      values.services,
+    );
+  }
 
   finished(
     outcome: string,
@@ -69,15 +107,32 @@ export class Outputs {
     });
   }
 
-  private write(values: {
-    taskDefinitionArn: string;
-    previousTaskDefinitionArn: string;
-    outcome: string;
-    batches: number;
-    durationMs: number;
-    failureReason: string;
-  }): void {
+  private write(
+    values: {
+      taskDefinitionArn: string;
+      previousTaskDefinitionArn: string;
+      outcome: string;
+      batches: number;
+      durationMs: number;
+      failureReason: string;
+    },
+    services?: readonly ServiceOutput[],
+  ): void {
     if (this.written) return;
+    const entries =
+      services ??
+      (this.target
+        ? [
+            serviceOutput({
+              ...this.target,
+              outcome: values.outcome,
+              taskDefinitionArn: values.taskDefinitionArn,
+              previousTaskDefinitionArn: values.previousTaskDefinitionArn,
+              failureReason: values.failureReason,
+            }),
+          ]
+        : undefined);
+    if (entries) this.out.setOutput(OUTPUT.services, JSON.stringify(entries));
     this.written = true;
     this.out.setOutput(OUTPUT.taskDefinitionArn, values.taskDefinitionArn);
     this.out.setOutput(OUTPUT.previousTaskDefinitionArn, values.previousTaskDefinitionArn);
@@ -91,4 +146,10 @@ export class Outputs {
 /** Batches whose verdict is in: what the `batches` output and the log's last line both count. */
 export function passedBatches(collected: CollectedRollout): number {
   return collected.batches.filter((b) => b.outcome === 'succeeded').length;
+}
+
+/** A `services` entry; failureReason only when there is one. */
+export function serviceOutput(entry: ServiceOutput): ServiceOutput {
+  const { failureReason, ...rest } = entry;
+  return failureReason ? { ...rest, failureReason } : rest;
 }

@@ -3,6 +3,8 @@
 import type { DeploymentSettings } from './rollout/types.js';
 
 export const STATE_KEY = 'rollout';
+/** With several services: a JSON array of RolloutState, one per service in the order given. */
+export const MANY_STATE_KEY = 'rollouts';
 
 /**
  * Where main was when it last saved. The post step acts only on a rollout that main left in
@@ -41,6 +43,14 @@ export interface RolloutState {
    * its own, not that it was cancelled.
    */
   concluded?: boolean;
+  /**
+   * Set (additive, several services) once this service's own rollout ended: `succeeded` tells the
+   * post step a finished service it must still put back when another one was left unfinished and
+   * on-partial-failure is rollback-all.
+   */
+  outcome?: string;
+  /** The pre-deploy task, once RunTask started it: the post step stops it if main could not. */
+  preDeployTaskArn?: string;
   startedAt: number;
   updatedAt: number;
 }
@@ -80,5 +90,38 @@ export class StateRecorder {
         `Could not save the rollout state for the post step: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
+  }
+}
+
+/**
+ * Several services: one StateRecorder per service, all saved together as one JSON array under
+ * MANY_STATE_KEY on every change of any of them.
+ */
+export class ManyStateRecorder {
+  readonly services: StateRecorder[];
+  private readonly saved: string[];
+
+  constructor(
+    count: number,
+    private readonly save: (json: string) => void,
+    log: { warning(message: string): void },
+  ) {
+    this.saved = Array.from({ length: count }, () => 'null');
+    this.services = this.saved.map(
+      (_, index) =>
+        new StateRecorder((json) => {
+          this.saved[index] = json;
+          this.save(`[${this.saved.join(',')}]`);
+        }, log),
+    );
+  }
+
+  /** Applies one change to every service's state (the check run's ids, `concluded`). */
+  updateAll(change: Partial<RolloutState>): void {
+    for (const recorder of this.services) recorder.update(change);
+  }
+
+  flush(): void {
+    for (const recorder of this.services) recorder.flush();
   }
 }

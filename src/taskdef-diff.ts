@@ -6,7 +6,8 @@
 // Values that may be secret are never copied into the diff: for `environment` only the names of
 // the variables that were added, removed or changed; for `secrets` (whose `valueFrom` names a
 // Secrets Manager secret or SSM parameter) only the names, and whether the reference changed.
-import { asRegistered, imageChanges, type ImageChange, type TaskDefinitionBody } from './taskdef.js';
+import type { TaskDefinitionBody } from './taskdef.js';
+import { asRegistered, imageChanges, type ImageChange } from './taskdef-compare.js';
 
 export interface KeyChanges {
   added: string[];

@@ -17,6 +17,11 @@ export interface TrafficReport {
   failed: number;
   /** Requests answered, by the `x-task-definition` header of the task that served them. */
   byTaskDefinition: Record<string, number>;
+  /**
+   * Requests sent again because the kept-alive connection they were given had just been closed by
+   * the listener (ECONNRESET before any answer), as a browser does (RFC 9112 section 9.3.1).
+   */
+  resentOnStaleConnection: number;
   /** The first few failures, with status or error, for the message of a failing assertion. */
   failures: string[];
   durationMs: number;
@@ -38,6 +43,7 @@ export function startTraffic(url: string, options: TrafficOptions): Traffic {
     sent: 0,
     succeeded: 0,
     failed: 0,
+    resentOnStaleConnection: 0,
     byTaskDefinition: {},
     failures: [],
     durationMs: 0,
@@ -51,8 +57,17 @@ export function startTraffic(url: string, options: TrafficOptions): Traffic {
 
   const fire = (): void => {
     report.sent++;
-    const request = new Promise<void>((done) => {
-      const req = http.get(target, { agent, timeout: options.requestTimeoutMs ?? 5000 }, (res) => {
+    const request = new Promise<void>((done) => send(done, true));
+    inFlight.add(request);
+    void request.then(() => inFlight.delete(request));
+  };
+
+  /** `mayResend` false: the one resend, on a connection of its own. */
+  function send(done: () => void, mayResend: boolean): void {
+    const req = http.get(
+      target,
+      { agent: mayResend ? agent : false, timeout: options.requestTimeoutMs ?? 5000 },
+      (res) => {
         res.resume();
         res.on('end', () => {
           const status = res.statusCode ?? 0;
@@ -69,16 +84,22 @@ export function startTraffic(url: string, options: TrafficOptions): Traffic {
           fail(`response error: ${error.message}`);
           done();
         });
-      });
-      req.on('timeout', () => req.destroy(new Error('request timed out')));
-      req.on('error', (error) => {
-        fail(`request error: ${error.message}`);
-        done();
-      });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('request timed out')));
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      // The listener closes a connection idle past its keep-alive timeout; a request the agent
+      // put on it at that moment is reset unanswered. That is the client's race, not the
+      // service's failure (Node's http docs, request.reusedSocket): send it once more, fresh.
+      if (mayResend && req.reusedSocket && error.code === 'ECONNRESET') {
+        report.resentOnStaleConnection++;
+        send(done, false);
+        return;
+      }
+      fail(`request error: ${error.message}`);
+      done();
     });
-    inFlight.add(request);
-    void request.then(() => inFlight.delete(request));
-  };
+  }
 
   const interval = setInterval(fire, Math.max(1, Math.round(1000 / options.ratePerSecond)));
   const bound = setTimeout(() => clearInterval(interval), options.maxDurationMs ?? 10 * 60_000);

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { DescribeContainerInstancesCommand, DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import type { DeploymentConfiguration, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startEmulator, createScenario } from '../../emulator/src/index.js';
@@ -102,6 +102,8 @@ export interface HarnessOptions {
   targetGroups?: number;
   emulator?: EmulatorOptions;
   scenario?: Partial<ScenarioSpec>;
+  /** The service's task definition, also written as the action's file (default: `web:1` above). */
+  taskDefinition?: RegisterTaskDefinitionCommandInput;
 }
 
 /** The emulator behind each harness's scenario, so a watcher given only `info` can subscribe to it. */
@@ -121,7 +123,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let dumpedHere = false;
   const stop = async (): Promise<void> => {
     try {
-      // Every call of the run, checked against AWS's models (and the README's IAM policy) by the
+      // Every call of the run, checked against AWS's models (and docs/iam.md's IAM policy) by the
       // `records` group after the e2e group.
       if (!dumpedHere) {
         dumpedHere = true;
@@ -134,7 +136,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     }
   };
   try {
-    const definition = taskDefinition('public.ecr.aws/demo/web:1');
+    const definition = options.taskDefinition ?? taskDefinition('public.ecr.aws/demo/web:1');
     const info = await createScenario(emulator.endpoint, {
       cluster: 'e2e',
       service: 'web',
@@ -152,7 +154,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     emulator.clearCalls();
     // The step names it relative to the workspace (GITHUB_WORKSPACE), as a workflow does.
     const taskDefinitionFile = join(dir, 'task-definition.json');
-    writeFileSync(taskDefinitionFile, JSON.stringify(definition, null, 2));
+    writeFileSync(
+      taskDefinitionFile,
+      JSON.stringify(options.scenario?.taskDefinition ?? definition, null, 2),
+    );
     const env = { AWS_ENDPOINT_URL: emulator.endpoint, AWS_REGION: emulator.region };
     const inputs = (extra: Record<string, string> = {}): Record<string, string> => ({
       cluster: info.cluster,
@@ -172,6 +177,35 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     await stop();
     throw error;
   }
+}
+
+/**
+ * A second service on the harness's emulator, in the same cluster, behind its own load balancer and
+ * target group (named after it), with its own task definition family and file in the harness's
+ * folder. The returned harness shares the emulator: stop the first one only.
+ */
+export async function addService(
+  h: Harness,
+  options: { service: string; family: string; desiredCount?: number; scenario?: Partial<ScenarioSpec> },
+): Promise<Harness> {
+  const definition = taskDefinition('public.ecr.aws/demo/web:1', options.family);
+  const info = await createScenario(h.emulator.endpoint, {
+    cluster: h.info.cluster,
+    service: options.service,
+    desiredCount: options.desiredCount ?? 4,
+    taskDefinition: definition,
+    healthCheck: HEALTH_CHECK,
+    deregistrationDelaySeconds: DEREGISTRATION_DELAY_SECONDS,
+    deploymentConfiguration: ORIGINAL_DEPLOYMENT_CONFIGURATION,
+    waitForSteadyState: true,
+    waitTimeoutMs: 60_000,
+    ...options.scenario,
+  });
+  h.emulator.clearCalls();
+  const taskDefinitionFile = join(h.dir, `${options.family}.json`);
+  writeFileSync(taskDefinitionFile, JSON.stringify(definition, null, 2));
+  emulators.set(info, h.emulator);
+  return { ...h, info, taskDefinitionFile };
 }
 
 export function requireDist(): void {
@@ -281,6 +315,8 @@ export interface TaskSeen {
   lastStatus: string;
   desiredStatus: string;
   ip?: string;
+  /** Bridge and host tasks (EC2 launch type): `instance-id:host-port`, their target in `instance` groups. */
+  instanceTarget?: string;
   /** ms since the epoch. */
   createdAt?: number;
   stoppedReason?: string;
@@ -318,7 +354,24 @@ export async function observeFleet(info: ScenarioInfo): Promise<FleetView> {
     const service = services?.[0];
     if (!service) throw new Error(`DescribeServices found no service ${info.service}`);
     const tasks: TaskSeen[] = [];
-    for (const t of await describeServiceTasks(ecs, info.cluster, info.service)) {
+    const described = await describeServiceTasks(ecs, info.cluster, info.service);
+    const instanceArns = [
+      ...new Set(described.flatMap((t) => (t.containerInstanceArn ? [t.containerInstanceArn] : []))),
+    ];
+    const ec2Ids = new Map<string, string>();
+    for (let i = 0; i < instanceArns.length; i += 100) {
+      const { containerInstances = [] } = await ecs.send(
+        new DescribeContainerInstancesCommand({
+          cluster: info.cluster,
+          containerInstances: instanceArns.slice(i, i + 100),
+        }),
+      );
+      for (const ci of containerInstances) ec2Ids.set(ci.containerInstanceArn ?? '', ci.ec2InstanceId ?? '');
+    }
+    for (const t of described) {
+      const hostPort = t.containers?.[0]?.networkBindings?.[0]?.hostPort;
+      const ec2Id = t.containerInstanceArn ? ec2Ids.get(t.containerInstanceArn) : undefined;
+      const instanceTarget = ec2Id && hostPort !== undefined ? `${ec2Id}:${hostPort}` : undefined;
       const ip =
         t.attachments?.flatMap((a) => a.details ?? []).find((d) => d.name === 'privateIPv4Address')?.value ??
         t.containers?.[0]?.networkInterfaces?.[0]?.privateIpv4Address;
@@ -328,6 +381,7 @@ export async function observeFleet(info: ScenarioInfo): Promise<FleetView> {
         lastStatus: t.lastStatus ?? '',
         desiredStatus: t.desiredStatus ?? '',
         ...(ip ? { ip } : {}),
+        ...(instanceTarget ? { instanceTarget } : {}),
         ...(t.createdAt ? { createdAt: t.createdAt.getTime() } : {}),
         ...(t.stoppedReason ? { stoppedReason: t.stoppedReason } : {}),
       });
@@ -402,14 +456,28 @@ export function steadyProblems(
     );
   const running = live.filter((t) => t.taskDefinitionArn === taskDefinitionArn && t.lastStatus === 'RUNNING');
   if (running.length !== desired) problems.push(`${running.length} task(s) RUNNING on it, not ${desired}`);
+  // A task's target: its IP in an `ip` group, `instance-id:host-port` in an `instance` group.
+  const targetOf = (t: TaskSeen): string | undefined => t.instanceTarget ?? t.ip;
   for (const group of targetGroupArns) {
     const healthy = new Set(
-      fleet.targets.filter((t) => t.targetGroupArn === group && t.state === 'healthy').map((t) => t.id),
+      fleet.targets
+        .filter((t) => t.targetGroupArn === group && t.state === 'healthy')
+        .map((t) => (t.id.startsWith('i-') ? `${t.id}:${t.port}` : t.id)),
     );
-    const unhealthyRunning = running.filter((t) => !t.ip || !healthy.has(t.ip));
-    if (unhealthyRunning.length > 0)
-      problems.push(`${unhealthyRunning.length} running task(s) not healthy in ${group}`);
-    const foreign = [...healthy].filter((ip) => !running.some((t) => t.ip === ip));
+    const unhealthyRunning = running.filter((t) => !targetOf(t) || !healthy.has(targetOf(t) ?? ''));
+    if (unhealthyRunning.length > 0) {
+      // What the group says of each, so a failure tells a flapping check from a missing target.
+      const seen = unhealthyRunning.map((t) => {
+        const target = fleet.targets.find(
+          (x) =>
+            x.targetGroupArn === group &&
+            (x.id.startsWith('i-') ? `${x.id}:${x.port}` : x.id) === targetOf(t),
+        );
+        return `${targetOf(t) ?? t.arn} ${target ? `${target.state}${target.reason ? ` ${target.reason}` : ''}` : 'not registered'}`;
+      });
+      problems.push(`${unhealthyRunning.length} running task(s) not healthy in ${group}: ${seen.join(', ')}`);
+    }
+    const foreign = [...healthy].filter((ip) => !running.some((t) => targetOf(t) === ip));
     if (foreign.length > 0)
       problems.push(`healthy targets in ${group} that are not running tasks of it: ${foreign.join(', ')}`);
   }

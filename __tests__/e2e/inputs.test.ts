@@ -53,11 +53,11 @@ describe('a step that names only what it must', () => {
     });
     // The runner set the defaults the step did not name.
     expect(run.env['INPUT_HEALTH-CHECK-STATUS']).toBe('200-399');
-    expect(run.env['INPUT_BATCH-SIZE']).toBe('25%');
+    expect(run.env['INPUT_BATCH-SIZE']).toBe('10%, 100%');
     expect(run.env['INPUT_HEALTH-CHECK-URL']).toBeUndefined();
     expectOutcome(run, 0, 'succeeded');
     expectWith(run.stdout, describeRun(run)).not.toMatch(/health-check-status/);
-    // 25% of 2 tasks: two batches of one.
+    // The default schedule 10%, 100% on 2 tasks: 10% rounds up to one task, then the other one.
     expect(run.outputs['batches']).toBe('2');
     await expectServiceOn(h, run.outputs['task-definition-arn'] ?? '', 2, describeRun(run));
   });

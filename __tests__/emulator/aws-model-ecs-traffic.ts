@@ -9,19 +9,23 @@ import {
   DeleteServiceCommand,
   DeregisterTaskDefinitionCommand,
   DescribeClustersCommand,
+  DescribeContainerInstancesCommand,
   DescribeServiceDeploymentsCommand,
   DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ListClustersCommand,
+  ListContainerInstancesCommand,
   ListServiceDeploymentsCommand,
   ListServicesCommand,
   ListTagsForResourceCommand,
   ListTaskDefinitionsCommand,
   ListTasksCommand,
+  RegisterContainerInstanceCommand,
   RegisterTaskDefinitionCommand,
   StopServiceDeploymentCommand,
+  RunTaskCommand,
   StopTaskCommand,
   TagResourceCommand,
   UntagResourceCommand,
@@ -163,6 +167,20 @@ export async function driveEcs(
         minimumHealthyPercent: 50,
         maximumPercent: 200,
         deploymentCircuitBreaker: { enable: true, rollback: true },
+        // Every other member the model has, so its requests and answers are checked too.
+        alarms: { alarmNames: ['rich-5xx'], enable: true, rollback: false },
+        strategy: 'ROLLING',
+        bakeTimeInMinutes: 3,
+        lifecycleHooks: [
+          {
+            targetType: 'AWS_LAMBDA',
+            hookTargetArn: 'arn:aws:lambda:us-east-1:000000000000:function:smoke',
+            roleArn: 'arn:aws:iam::000000000000:role/ecs-hooks',
+            lifecycleStages: ['POST_SCALE_UP'],
+            hookDetails: { suite: 'smoke' },
+            timeoutConfiguration: { timeoutInMinutes: 30, action: 'ROLLBACK' },
+          },
+        ],
       },
       networkConfiguration: {
         awsvpcConfiguration: {
@@ -264,6 +282,53 @@ export async function driveEcs(
   if (richTask)
     await ecs.send(new StopTaskCommand({ cluster: 'model', task: richTask, reason: 'model check' }));
 
+  // A one-off task (RunTask) with a command override that exits 3, described once it has stopped,
+  // and one stopped while it runs; the errors of a bad override and a reused clientToken.
+  const oneOff = {
+    cluster: 'model',
+    taskDefinition: rev2.taskDefinition?.taskDefinitionArn,
+    launchType: 'FARGATE' as const,
+    startedBy: 'model/one-off',
+    networkConfiguration: { awsvpcConfiguration: { subnets: SUBNETS, securityGroups: SECURITY_GROUPS } },
+  };
+  const ran = await ecs.send(
+    new RunTaskCommand({
+      ...oneOff,
+      clientToken: 'model-token',
+      overrides: {
+        containerOverrides: [{ name: 'web', command: ['migrate', '--exit', '3', '--sleep', '1'] }],
+      },
+    }),
+  );
+  const ranArn = ran.tasks?.[0]?.taskArn ?? '';
+  await waitFor(
+    'the one-off task to stop',
+    async () =>
+      (await ecs.send(new DescribeTasksCommand({ cluster: 'model', tasks: [ranArn] }))).tasks?.[0]
+        ?.lastStatus === 'STOPPED'
+        ? true
+        : undefined,
+    30_000,
+  );
+  const longRun = await ecs.send(
+    new RunTaskCommand({
+      ...oneOff,
+      overrides: { containerOverrides: [{ name: 'web', command: ['migrate', '--sleep', '600'] }] },
+    }),
+  );
+  await ecs.send(
+    new StopTaskCommand({ cluster: 'model', task: longRun.tasks?.[0]?.taskArn ?? '', reason: 'model check' }),
+  );
+  await attempt(() =>
+    ecs.send(
+      new RunTaskCommand({
+        ...oneOff,
+        overrides: { containerOverrides: [{ name: 'nope', command: ['x'] }] },
+      }),
+    ),
+  );
+  await attempt(() => ecs.send(new RunTaskCommand({ ...oneOff, clientToken: 'model-token', count: 2 })));
+
   // Tags on a cluster, a service and a task definition.
   for (const resourceArn of [clusterArn, richArn, rev1Arn]) {
     await ecs.send(
@@ -324,11 +389,80 @@ export async function driveEcs(
       }),
     ),
   );
+  if (served.has('DescribeContainerInstances')) await driveContainerInstances(emulator, ecs, attempt);
+
   // Throttled: one token, no refill to speak of.
   emulator.setThrottling({ 'ecs:DescribeClusters': { burst: 1, perSecond: 0.001 } });
   await attempt(() => ecs.send(new DescribeClustersCommand({ clusters: ['model'] })));
   await attempt(() => ecs.send(new DescribeClustersCommand({ clusters: ['model'] })));
   emulator.setThrottling(false);
+}
+
+/**
+ * Container instances and the EC2 launch type (ECS API reference: RegisterContainerInstance,
+ * ListContainerInstances, DescribeContainerInstances; DescribeTasks with networkBindings): a bridge
+ * service on two instances, described, and the errors.
+ */
+async function driveContainerInstances(
+  emulator: Emulator,
+  ecs: ECSClient,
+  attempt: (send: () => Promise<unknown>) => Promise<void>,
+): Promise<void> {
+  const scenario = await createScenario(emulator.endpoint, {
+    cluster: 'model-ec2',
+    service: 'bridge',
+    desiredCount: 2,
+    ec2: { instances: 2 },
+    taskDefinition: {
+      family: 'model-bridge',
+      networkMode: 'bridge',
+      requiresCompatibilities: ['EC2'],
+      containerDefinitions: [
+        {
+          name: 'web',
+          image: 'public.ecr.aws/demo/web:1',
+          memory: 128,
+          portMappings: [{ containerPort: 8080, hostPort: 0, protocol: 'tcp' }],
+        },
+      ],
+    },
+    waitForSteadyState: true,
+    waitTimeoutMs: 60_000,
+  });
+  await ecs.send(
+    new RegisterContainerInstanceCommand({
+      cluster: 'model-ec2',
+      attributes: [{ name: 'stack', value: 'model' }],
+    }),
+  );
+  const listed = await ecs.send(
+    new ListContainerInstancesCommand({ cluster: 'model-ec2', status: 'ACTIVE', maxResults: 2 }),
+  );
+  await ecs.send(new ListContainerInstancesCommand({ cluster: 'model-ec2', nextToken: listed.nextToken }));
+  await ecs.send(
+    new DescribeContainerInstancesCommand({
+      cluster: 'model-ec2',
+      containerInstances: [
+        ...(scenario.containerInstanceArns ?? []),
+        'arn:aws:ecs:us-east-1:000000000000:container-instance/model-ec2/0000',
+      ],
+      include: ['TAGS'],
+    }),
+  );
+  const tasks = await ecs.send(new ListTasksCommand({ cluster: 'model-ec2', serviceName: 'bridge' }));
+  await ecs.send(new DescribeTasksCommand({ cluster: 'model-ec2', tasks: tasks.taskArns ?? [] }));
+  await attempt(() =>
+    ecs.send(new DescribeContainerInstancesCommand({ cluster: 'model-ec2', containerInstances: [] })),
+  );
+  await attempt(() => ecs.send(new ListContainerInstancesCommand({ cluster: 'model-missing' })));
+  await attempt(() =>
+    ecs.send(
+      new RegisterContainerInstanceCommand({
+        cluster: 'model-ec2',
+        instanceIdentityDocument: '{"instanceId":"x"}',
+      }),
+    ),
+  );
 }
 
 /**

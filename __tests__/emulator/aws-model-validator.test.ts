@@ -96,7 +96,7 @@ function miniModel(protocol: 'json' | 'query'): ServiceModel {
 /** Both mini models in the place validateCallRecords reads them from. */
 function models(protocol: 'json' | 'query'): AwsModels {
   const model = miniModel(protocol);
-  return { ecs: model, elbv2: model, dataDir: '(test)', botocoreVersion: '(test)' };
+  return { ecs: model, elbv2: model, cloudwatch: model, dataDir: '(test)', botocoreVersion: '(test)' };
 }
 
 function record(

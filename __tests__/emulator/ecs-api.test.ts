@@ -518,6 +518,8 @@ describe('services', () => {
       maximumPercent: 150,
       minimumHealthyPercent: 100,
       deploymentCircuitBreaker: { enable: true, rollback: true },
+      strategy: 'ROLLING',
+      bakeTimeInMinutes: 0,
     });
   });
 

@@ -69,6 +69,8 @@ describe('service deployments through a rollout', () => {
       deploymentCircuitBreaker: { enable: false, rollback: false },
       maximumPercent: 200,
       minimumHealthyPercent: 100,
+      strategy: 'ROLLING',
+      bakeTimeInMinutes: 0,
     });
     expect(described.alarms).toEqual({ status: 'DISABLED' });
 

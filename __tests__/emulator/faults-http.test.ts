@@ -86,7 +86,7 @@ describe('POST, GET, DELETE /_emulator/faults', () => {
       [JSON.stringify({ operation: 'X', drop: true, rate: 2 }), /0\.\.1/],
       [JSON.stringify({ operation: 'X' }), /does nothing/],
       [JSON.stringify({ operation: 'X', drop: 'yes' }), /drop must be true or false/],
-      [JSON.stringify({ operation: 'X', drop: true, service: 'sqs' }), /"ecs" or "elbv2"/],
+      [JSON.stringify({ operation: 'X', drop: true, service: 'sqs' }), /"ecs", "elbv2" or "cloudwatch"/],
       [JSON.stringify({ operation: 'X', drop: true, times: 0 }), /times must be a whole number/],
       [JSON.stringify({ operation: 'X', error: { httpStatus: 500 } }), /error needs a code/],
       [JSON.stringify({ operation: 'X', error: { code: 'E', httpStatus: 200 } }), /400\.\.599/],

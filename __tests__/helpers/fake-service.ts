@@ -21,15 +21,14 @@ import {
   type TargetGroupFacts,
   type TaskDefinitionRecord,
 } from '../../src/rollout/port.js';
+import type { Clock, DeploymentSettings } from '../../src/rollout/types.js';
 import type {
-  Clock,
-  DeploymentSettings,
   DeploymentView,
   ServiceView,
   Snapshot,
   TargetView,
   TaskView,
-} from '../../src/rollout/types.js';
+} from '../../src/rollout/snapshot.js';
 
 export const T0 = 1_700_000_000_000;
 export const TG1 = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/1111';
@@ -683,6 +682,13 @@ export class FakeService implements ServiceDriver {
     const older = up.filter((t) => t.deploymentId !== primary.id);
     let healthy = up.filter((t) => this.ecsHealthy(t)).length;
     const mayLaunch = primary.rolloutState !== 'FAILED';
+    // A lowered desired count (scale-in): surplus tasks of the primary go, not-yet-healthy ones first.
+    const surplus = [...mine].sort((a, b) => Number(this.ecsHealthy(a)) - Number(this.ecsHealthy(b)));
+    for (const t of surplus.slice(0, Math.max(0, mine.length - n))) {
+      if (this.ecsHealthy(t)) healthy -= 1;
+      this.stopTask(t, this.scaling(primary), 'ServiceSchedulerInitiated');
+      mine.splice(mine.indexOf(t), 1);
+    }
     if (mayLaunch) {
       for (const t of older.filter((x) => !this.ecsHealthy(x)))
         this.stopTask(t, this.scaling(primary), 'ServiceSchedulerInitiated');
@@ -810,6 +816,8 @@ export interface TaskSpec {
   stoppedReason?: string;
   stopCode?: string;
   containers?: TaskView['containers'];
+  /** The task's ECS healthStatus (container health checks); undefined: not reported. */
+  healthStatus?: string;
 }
 
 export interface SnapshotSpec {
@@ -876,6 +884,7 @@ export function snapshot(spec: SnapshotSpec): Snapshot {
     if (s.stoppedAt !== undefined) t.stoppedAt = s.stoppedAt;
     if (s.stoppedReason !== undefined) t.stoppedReason = s.stoppedReason;
     if (s.stopCode !== undefined) t.stopCode = s.stopCode;
+    if (s.healthStatus !== undefined) t.healthStatus = s.healthStatus;
     tasks.push(t);
     if (s.target === undefined) continue;
     for (const g of groups) {

@@ -844,6 +844,3070 @@ class DecodedURL extends URL {
 
 /***/ }),
 
+/***/ 4085:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+var __webpack_unused_export__;
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
+__webpack_unused_export__ = $Command;
+__webpack_unused_export__ = Client;
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_CONFIG_OPTIONS, NODE_DISABLE_REQUEST_COMPRESSION_CONFIG_OPTIONS, resolveCompressionConfig, getCompressionPlugin } = __nccwpck_require__(190);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { defaultProvider } = __nccwpck_require__(5861);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsJson1_0Protocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
+
+const defaultCloudWatchHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    return {
+        operation: getSmithyContext(context).operation,
+        region: await normalizeProvider(config.region)() || (() => {
+            throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
+        })(),
+    };
+};
+function createAwsAuthSigv4HttpAuthOption(authParameters) {
+    return {
+        schemeId: "aws.auth#sigv4",
+        signingProperties: {
+            name: "monitoring",
+            region: authParameters.region,
+        },
+        propertiesExtractor: (config, context) => ({
+            signingProperties: {
+                config,
+                context,
+            },
+        }),
+    };
+}
+const defaultCloudWatchHttpAuthSchemeProvider = (authParameters) => {
+    const options = [];
+    switch (authParameters.operation) {
+        default: {
+            options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
+        }
+    }
+    return options;
+};
+const resolveHttpAuthSchemeConfig = (config) => {
+    const config_0 = resolveAwsSdkSigV4Config(config);
+    return Object.assign(config_0, {
+        authSchemePreference: normalizeProvider(config.authSchemePreference ?? []),
+    });
+};
+
+const resolveClientEndpointParameters = (options) => {
+    return Object.assign(options, {
+        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options.useFipsEndpoint ?? false,
+        defaultSigningName: "monitoring",
+    });
+};
+const commonParams = {
+    UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
+    Endpoint: { type: "builtInParams", name: "endpoint" },
+    Region: { type: "builtInParams", name: "region" },
+    UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
+};
+
+var version = "3.1163.0";
+var packageInfo = {
+	version: version};
+
+const k = "ref";
+const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "getAttr", g = { [k]: "Endpoint" }, h = { [k]: d }, i = {}, j = [{ [k]: "Region" }];
+const _data = {
+    conditions: [
+        [c, [g]],
+        [c, j],
+        ["aws.partition", j, d],
+        [e, [{ [k]: "UseFIPS" }, b]],
+        [e, [{ [k]: "UseDualStack" }, b]],
+        ["stringEquals", [{ fn: f, argv: [h, "name"] }, "aws-us-gov"]],
+        [e, [{ fn: f, argv: [h, "supportsFIPS"] }, b]],
+        [e, [{ fn: f, argv: [h, "supportsDualStack"] }, b]]
+    ],
+    results: [
+        [a],
+        [a, "Invalid Configuration: FIPS and custom endpoint are not supported"],
+        [a, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
+        [g, i],
+        ["https://monitoring.{Region}.{PartitionResult#dnsSuffix}", i],
+        ["https://monitoring.{Region}.{PartitionResult#dualStackDnsSuffix}", i],
+        ["https://monitoring-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", i],
+        [a, "FIPS and DualStack are enabled, but this partition does not support one or both"],
+        ["https://monitoring-fips.{Region}.{PartitionResult#dnsSuffix}", i],
+        [a, "FIPS is enabled but this partition does not support FIPS"],
+        [a, "DualStack is enabled but this partition does not support DualStack"],
+        [a, "Invalid Configuration: Missing Region"]
+    ]
+};
+const root = 2;
+const r = 100_000_000;
+const nodes = new Int32Array([
+    -1, 1, -1,
+    0, 14, 3,
+    1, 4, r + 11,
+    2, 5, r + 11,
+    3, 8, 6,
+    4, 7, r + 4,
+    7, r + 5, r + 10,
+    4, 11, 9,
+    5, r + 4, 10,
+    6, r + 8, r + 9,
+    5, r + 5, 12,
+    6, 13, r + 7,
+    7, r + 6, r + 7,
+    3, r + 1, 15,
+    4, r + 2, r + 3,
+]);
+const bdd = BinaryDecisionDiagram.from(nodes, root, _data.conditions, _data.results);
+
+const cache = new EndpointCache({
+    size: 50,
+    params: ["Endpoint", "Region", "UseDualStack", "UseFIPS"],
+});
+const defaultEndpointResolver = (endpointParams, context = {}) => {
+    return cache.get(endpointParams, () => decideEndpoint(bdd, {
+        endpointParams: endpointParams,
+        logger: context.logger,
+    }));
+};
+customEndpointFunctions.aws = awsEndpointFunctions;
+
+class CloudWatchServiceException extends ServiceException {
+    static shapeId = "smithy.ts.sdk.synthetic.com.amazonaws.cloudwatch#CloudWatchServiceException";
+    constructor(options) {
+        super(options);
+        Object.setPrototypeOf(this, CloudWatchServiceException.prototype);
+    }
+}
+
+class ConflictException extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#ConflictException";
+    name = "ConflictException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ConflictException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ConflictException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class KmsAccessDeniedException extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#KmsAccessDeniedException";
+    name = "KmsAccessDeniedException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "KmsAccessDeniedException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, KmsAccessDeniedException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class KmsKeyDisabledException extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#KmsKeyDisabledException";
+    name = "KmsKeyDisabledException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "KmsKeyDisabledException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, KmsKeyDisabledException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class KmsKeyNotFoundException extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#KmsKeyNotFoundException";
+    name = "KmsKeyNotFoundException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "KmsKeyNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, KmsKeyNotFoundException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class ResourceNotFoundException extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#ResourceNotFoundException";
+    name = "ResourceNotFoundException";
+    $fault = "client";
+    ResourceType;
+    ResourceId;
+    Message;
+    constructor(opts) {
+        super({
+            name: "ResourceNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceNotFoundException.prototype);
+        this.ResourceType = opts.ResourceType;
+        this.ResourceId = opts.ResourceId;
+        this.Message = opts.Message;
+    }
+}
+class ConcurrentModificationException extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#ConcurrentModificationException";
+    name = "ConcurrentModificationException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ConcurrentModificationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ConcurrentModificationException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class DashboardInvalidInputError extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#DashboardInvalidInputError";
+    name = "DashboardInvalidInputError";
+    $fault = "client";
+    dashboardValidationMessages;
+    constructor(opts) {
+        super({
+            name: "DashboardInvalidInputError",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, DashboardInvalidInputError.prototype);
+        this.dashboardValidationMessages = opts.dashboardValidationMessages;
+    }
+}
+class DashboardNotFoundError extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#DashboardNotFoundError";
+    name = "DashboardNotFoundError";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "DashboardNotFoundError",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, DashboardNotFoundError.prototype);
+    }
+}
+class ResourceConflict extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#ResourceConflict";
+    name = "ResourceConflict";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ResourceConflict",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceConflict.prototype);
+    }
+}
+class ResourceNotFound extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#ResourceNotFound";
+    name = "ResourceNotFound";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ResourceNotFound",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceNotFound.prototype);
+    }
+}
+class InternalServiceFault extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#InternalServiceFault";
+    name = "InternalServiceFault";
+    $fault = "server";
+    Message;
+    constructor(opts) {
+        super({
+            name: "InternalServiceFault",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InternalServiceFault.prototype);
+        this.Message = opts.Message;
+    }
+}
+class InvalidParameterCombinationException extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#InvalidParameterCombinationException";
+    name = "InvalidParameterCombinationException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidParameterCombinationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidParameterCombinationException.prototype);
+    }
+}
+class InvalidParameterValueException extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#InvalidParameterValueException";
+    name = "InvalidParameterValueException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidParameterValueException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidParameterValueException.prototype);
+    }
+}
+class MissingRequiredParameterException extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#MissingRequiredParameterException";
+    name = "MissingRequiredParameterException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "MissingRequiredParameterException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, MissingRequiredParameterException.prototype);
+    }
+}
+class InvalidNextToken extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#InvalidNextToken";
+    name = "InvalidNextToken";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidNextToken",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidNextToken.prototype);
+    }
+}
+class LimitExceededException extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#LimitExceededException";
+    name = "LimitExceededException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "LimitExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, LimitExceededException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class LimitExceededFault extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#LimitExceededFault";
+    name = "LimitExceededFault";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "LimitExceededFault",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, LimitExceededFault.prototype);
+    }
+}
+class InvalidFormatFault extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#InvalidFormatFault";
+    name = "InvalidFormatFault";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidFormatFault",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidFormatFault.prototype);
+    }
+}
+class ValidationException extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#ValidationException";
+    name = "ValidationException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ValidationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ValidationException.prototype);
+    }
+}
+
+const _A = "Average";
+const _AA = "AlarmActions";
+const _AAV = "ApproximateAggregateValue";
+const _AAl = "AlarmArn";
+const _AC = "ActionConfiguration";
+const _ACA = "AlarmContributorAttributes";
+const _ACI = "AlarmContributorId";
+const _ACUT = "AlarmConfigurationUpdatedTimestamp";
+const _ACl = "AlarmContributor";
+const _ACla = "AlarmContributors";
+const _AD = "AnomalyDetector";
+const _ADC = "AnomalyDetectorConfiguration";
+const _ADETR = "AnomalyDetectorExcludedTimeRanges";
+const _ADI = "AnomalyDetectorId";
+const _ADIn = "AnomalyDetectorIds";
+const _ADKK = "AssociateDatasetKmsKey";
+const _ADKKI = "AssociateDatasetKmsKeyInput";
+const _ADKKO = "AssociateDatasetKmsKeyOutput";
+const _ADT = "AnomalyDetectorTypes";
+const _ADl = "AlarmDescription";
+const _ADn = "AnomalyDetectors";
+const _AE = "ActionsEnabled";
+const _AEg = "AggregationExpression";
+const _AHI = "AlarmHistoryItem";
+const _AHIl = "AlarmHistoryItems";
+const _AI = "AccountId";
+const _ALLC = "ActionLogLineCount";
+const _ALLRA = "ActionLogLineRoleArn";
+const _AMRA = "AlarmMuteRuleArn";
+const _AMRN = "AlarmMuteRuleName";
+const _AMRS = "AlarmMuteRuleSummary";
+const _AMRSl = "AlarmMuteRuleSummaries";
+const _AN = "AlarmName";
+const _ANP = "AlarmNamePrefix";
+const _ANl = "AlarmNames";
+const _AOTL = "ApplyOnTransformedLogs";
+const _AP = "ActionPrefix";
+const _APQLC = "AlarmPromQLCriteria";
+const _AR = "AlarmRule";
+const _AS = "AdaptationSpeed";
+const _ASB = "ActionsSuppressedBy";
+const _ASEP = "ActionsSuppressorExtensionPeriod";
+const _ASR = "ActionsSuppressedReason";
+const _ASWP = "ActionsSuppressorWaitPeriod";
+const _ASc = "ActionsSuppressor";
+const _ASd = "AdditionalStatistics";
+const _ASg = "AggregationStatistic";
+const _AT = "AlarmType";
+const _ATP = "AlarmTagsPropagation";
+const _ATl = "AlarmTypes";
+const _AUC = "ApproximateUniqueCount";
+const _AV = "AggregateValue";
+const _AVp = "ApproximateValue";
+const _Ar = "Arn";
+const _At = "Attributes";
+const _BF = "BatchFailures";
+const _C = "Configuration";
+const _CA = "ContributorAttributes";
+const _CAo = "CompositeAlarm";
+const _CAom = "CompositeAlarms";
+const _CAr = "CreatedAt";
+const _CD = "CreationDate";
+const _CE = "ConflictException";
+const _CI = "ContributorId";
+const _CME = "ConcurrentModificationException";
+const _CO = "ComparisonOperator";
+const _COAN = "ChildrenOfAlarmName";
+const _CRMC = "CreateResourceMetricsConfiguration";
+const _CRMCI = "CreateResourceMetricsConfigurationInput";
+const _CRMCO = "CreateResourceMetricsConfigurationOutput";
+const _Co = "Contributors";
+const _Cod = "Code";
+const _Cou = "Counts";
+const _D = "Dimensions";
+const _DA = "DashboardArn";
+const _DAA = "DisableAlarmActions";
+const _DAAI = "DisableAlarmActionsInput";
+const _DAC = "DescribeAlarmContributors";
+const _DACI = "DescribeAlarmContributorsInput";
+const _DACO = "DescribeAlarmContributorsOutput";
+const _DAD = "DeleteAnomalyDetector";
+const _DADI = "DeleteAnomalyDetectorInput";
+const _DADIe = "DescribeAnomalyDetectorsInput";
+const _DADO = "DeleteAnomalyDetectorOutput";
+const _DADOe = "DescribeAnomalyDetectorsOutput";
+const _DADe = "DescribeAnomalyDetectors";
+const _DAFM = "DescribeAlarmsForMetric";
+const _DAFMI = "DescribeAlarmsForMetricInput";
+const _DAFMO = "DescribeAlarmsForMetricOutput";
+const _DAH = "DescribeAlarmHistory";
+const _DAHI = "DescribeAlarmHistoryInput";
+const _DAHO = "DescribeAlarmHistoryOutput";
+const _DAI = "DeleteAlarmsInput";
+const _DAIe = "DescribeAlarmsInput";
+const _DAMR = "DeleteAlarmMuteRule";
+const _DAMRI = "DeleteAlarmMuteRuleInput";
+const _DAO = "DescribeAlarmsOutput";
+const _DAe = "DeleteAlarms";
+const _DAes = "DescribeAlarms";
+const _DB = "DashboardBody";
+const _DD = "DeleteDashboards";
+const _DDI = "DeleteDashboardsInput";
+const _DDKK = "DisassociateDatasetKmsKey";
+const _DDKKI = "DisassociateDatasetKmsKeyInput";
+const _DDKKO = "DisassociateDatasetKmsKeyOutput";
+const _DDO = "DeleteDashboardsOutput";
+const _DE = "DashboardEntry";
+const _DEa = "DashboardEntries";
+const _DF = "DimensionFilter";
+const _DFi = "DimensionFilters";
+const _DI = "DatasetIdentifier";
+const _DIIE = "DashboardInvalidInputError";
+const _DIR = "DeleteInsightRules";
+const _DIRI = "DeleteInsightRulesInput";
+const _DIRIe = "DescribeInsightRulesInput";
+const _DIRIi = "DisableInsightRulesInput";
+const _DIRO = "DeleteInsightRulesOutput";
+const _DIROe = "DescribeInsightRulesOutput";
+const _DIROi = "DisableInsightRulesOutput";
+const _DIRe = "DescribeInsightRules";
+const _DIRi = "DisableInsightRules";
+const _DIa = "DatasetId";
+const _DMS = "DeleteMetricStream";
+const _DMSI = "DeleteMetricStreamInput";
+const _DMSO = "DeleteMetricStreamOutput";
+const _DN = "DashboardName";
+const _DNFE = "DashboardNotFoundError";
+const _DNP = "DashboardNamePrefix";
+const _DNa = "DashboardNames";
+const _DP = "DataPath";
+const _DRMC = "DeleteResourceMetricsConfiguration";
+const _DRMCI = "DeleteResourceMetricsConfigurationInput";
+const _DRMCO = "DeleteResourceMetricsConfigurationOutput";
+const _DTA = "DatapointsToAlarm";
+const _DVM = "DashboardValidationMessage";
+const _DVMa = "DashboardValidationMessages";
+const _Da = "Datapoint";
+const _Dat = "Datapoints";
+const _De = "Description";
+const _Def = "Definition";
+const _Di = "Dimension";
+const _Du = "Duration";
+const _E = "Enabled";
+const _EAA = "EnableAlarmActions";
+const _EAAI = "EnableAlarmActionsInput";
+const _EC = "EvaluationCriteria";
+const _ED = "ExpireDate";
+const _EDn = "EndDate";
+const _EF = "ExcludeFilters";
+const _EI = "EvaluationInterval";
+const _EIR = "EnableInsightRules";
+const _EIRI = "EnableInsightRulesInput";
+const _EIRO = "EnableInsightRulesOutput";
+const _ELSCP = "EvaluateLowSampleCountPercentile";
+const _EMD = "EntityMetricData";
+const _EMDL = "EntityMetricDataList";
+const _EP = "EvaluationPeriods";
+const _ES = "ExtendedStatistics";
+const _ESv = "EvaluationState";
+const _ESx = "ExtendedStatistic";
+const _ET = "EndTime";
+const _ETK = "ExcludedTagKeys";
+const _ETO = "EndTimeOffset";
+const _ETR = "ExcludedTimeRanges";
+const _ETx = "ExceptionType";
+const _EW = "EvaluationWindow";
+const _En = "Entity";
+const _Ent = "Entries";
+const _Ex = "Expression";
+const _F = "Failures";
+const _FA = "FirehoseArn";
+const _FC = "FailureCode";
+const _FD = "FailureDescription";
+const _FR = "FailureResource";
+const _GAMR = "GetAlarmMuteRule";
+const _GAMRI = "GetAlarmMuteRuleInput";
+const _GAMRO = "GetAlarmMuteRuleOutput";
+const _GD = "GetDashboard";
+const _GDI = "GetDashboardInput";
+const _GDIe = "GetDatasetInput";
+const _GDO = "GetDashboardOutput";
+const _GDOe = "GetDatasetOutput";
+const _GDe = "GetDataset";
+const _GIRR = "GetInsightRuleReport";
+const _GIRRI = "GetInsightRuleReportInput";
+const _GIRRO = "GetInsightRuleReportOutput";
+const _GMD = "GetMetricData";
+const _GMDI = "GetMetricDataInput";
+const _GMDO = "GetMetricDataOutput";
+const _GMS = "GetMetricStatistics";
+const _GMSI = "GetMetricStatisticsInput";
+const _GMSIe = "GetMetricStreamInput";
+const _GMSO = "GetMetricStatisticsOutput";
+const _GMSOe = "GetMetricStreamOutput";
+const _GMSe = "GetMetricStream";
+const _GMWI = "GetMetricWidgetImage";
+const _GMWII = "GetMetricWidgetImageInput";
+const _GMWIO = "GetMetricWidgetImageOutput";
+const _GOTE = "GetOTelEnrichment";
+const _GOTEI = "GetOTelEnrichmentInput";
+const _GOTEO = "GetOTelEnrichmentOutput";
+const _GRMC = "GetResourceMetricsConfiguration";
+const _GRMCI = "GetResourceMetricsConfigurationInput";
+const _GRMCO = "GetResourceMetricsConfigurationOutput";
+const _HD = "HistoryData";
+const _HIT = "HistoryItemType";
+const _HS = "HistorySummary";
+const _I = "Id";
+const _IDA = "InsufficientDataActions";
+const _IF = "IncludeFilters";
+const _IFF = "InvalidFormatFault";
+const _ILA = "IncludeLinkedAccounts";
+const _ILAM = "IncludeLinkedAccountsMetrics";
+const _IM = "IncludeMetrics";
+const _INT = "InvalidNextToken";
+const _IPCE = "InvalidParameterCombinationException";
+const _IPVE = "InvalidParameterValueException";
+const _IR = "InsightRules";
+const _IRC = "InsightRuleContributor";
+const _IRCD = "InsightRuleContributorDatapoint";
+const _IRCDn = "InsightRuleContributorDatapoints";
+const _IRCn = "InsightRuleContributors";
+const _IRMD = "InsightRuleMetricDatapoint";
+const _IRMDn = "InsightRuleMetricDatapoints";
+const _IRn = "InsightRule";
+const _ISF = "InternalServiceFault";
+const _ITK = "IncludedTagKeys";
+const _K = "Keys";
+const _KA = "KeyAttributes";
+const _KADE = "KmsAccessDeniedException";
+const _KKA = "KmsKeyArn";
+const _KKDE = "KmsKeyDisabledException";
+const _KKNFE = "KmsKeyNotFoundException";
+const _KL = "KeyLabels";
+const _Ke = "Key";
+const _L = "Label";
+const _LA = "LogAlarms";
+const _LAMR = "ListAlarmMuteRules";
+const _LAMRI = "ListAlarmMuteRulesInput";
+const _LAMRO = "ListAlarmMuteRulesOutput";
+const _LAo = "LogAlarm";
+const _LD = "ListDashboards";
+const _LDI = "ListDashboardsInput";
+const _LDO = "ListDashboardsOutput";
+const _LEE = "LimitExceededException";
+const _LEF = "LimitExceededFault";
+const _LGI = "LogGroupIdentifiers";
+const _LM = "LastModified";
+const _LMI = "ListMetricsInput";
+const _LMIR = "ListManagedInsightRules";
+const _LMIRI = "ListManagedInsightRulesInput";
+const _LMIRO = "ListManagedInsightRulesOutput";
+const _LMO = "ListMetricsOutput";
+const _LMS = "ListMetricStreams";
+const _LMSI = "ListMetricStreamsInput";
+const _LMSO = "ListMetricStreamsOutput";
+const _LMi = "ListMetrics";
+const _LO = "LabelOptions";
+const _LTFR = "ListTagsForResource";
+const _LTFRI = "ListTagsForResourceInput";
+const _LTFRO = "ListTagsForResourceOutput";
+const _LUD = "LastUpdateDate";
+const _LUT = "LastUpdatedTimestamp";
+const _M = "Message";
+const _MA = "MetricAlarms";
+const _MAe = "MetricAlarm";
+const _MC = "MetricCharacteristics";
+const _MCC = "MaxContributorCount";
+const _MCV = "MaxContributorValue";
+const _MD = "MetricData";
+const _MDQ = "MetricDataQueries";
+const _MDQe = "MetricDataQuery";
+const _MDR = "MetricDataResults";
+const _MDRM = "MetricDataResultMessages";
+const _MDRe = "MetricDataResult";
+const _MDa = "MaxDatapoints";
+const _MDe = "MetricDatapoints";
+const _MDes = "MessageData";
+const _MDet = "MetricDatum";
+const _MMAD = "MetricMathAnomalyDetector";
+const _MN = "MetricName";
+const _MNe = "MetricNames";
+const _MR = "MaxRecords";
+const _MRD = "ManagedRuleDescription";
+const _MRDa = "ManagedRuleDescriptions";
+const _MRPE = "MissingRequiredParameterException";
+const _MRS = "ManagedRuleState";
+const _MRa = "MaxResults";
+const _MRan = "ManagedRule";
+const _MRana = "ManagedRules";
+const _MS = "MetricSelections";
+const _MSE = "MetricStreamEntry";
+const _MSEe = "MetricStreamEntries";
+const _MSF = "MetricStreamFilter";
+const _MSFe = "MetricStreamFilters";
+const _MSSC = "MetricStreamStatisticsConfiguration";
+const _MSSCe = "MetricStreamStatisticsConfigurations";
+const _MSSIM = "MetricStreamStatisticsIncludeMetrics";
+const _MSSM = "MetricStreamStatisticsMetric";
+const _MSe = "MetricStat";
+const _MT = "MuteType";
+const _MTe = "MetricTimezone";
+const _MTu = "MuteTargets";
+const _MW = "MetricWidget";
+const _MWI = "MetricWidgetImage";
+const _Ma = "Maximum";
+const _Me = "Metrics";
+const _Mes = "Messages";
+const _Met = "Metric";
+const _Mi = "Minimum";
+const _N = "Namespace";
+const _NT = "NextToken";
+const _Na = "Name";
+const _Nam = "Names";
+const _OA = "OwningAccount";
+const _OAw = "OwningAccounts";
+const _OB = "OrderBy";
+const _OF = "OutputFormat";
+const _OFS = "OutlierFilteringStrength";
+const _OKA = "OKActions";
+const _OSEAWUPE = "OnlyStartEvaluatingAfterWarmUpPeriodEnds";
+const _OTEMS = "OTelEnrichmentMetricSelector";
+const _OTEMSL = "OTelEnrichmentMetricSelectorList";
+const _P = "Period";
+const _PAD = "PutAnomalyDetector";
+const _PADI = "PutAnomalyDetectorInput";
+const _PADO = "PutAnomalyDetectorOutput";
+const _PAMR = "PutAlarmMuteRule";
+const _PAMRI = "PutAlarmMuteRuleInput";
+const _PCA = "PutCompositeAlarm";
+const _PCAI = "PutCompositeAlarmInput";
+const _PD = "PutDashboard";
+const _PDI = "PutDashboardInput";
+const _PDO = "PutDashboardOutput";
+const _PF = "PartialFailure";
+const _PIR = "PutInsightRule";
+const _PIRI = "PutInsightRuleInput";
+const _PIRO = "PutInsightRuleOutput";
+const _PLA = "PutLogAlarm";
+const _PLAI = "PutLogAlarmInput";
+const _PMA = "PutMetricAlarm";
+const _PMAI = "PutMetricAlarmInput";
+const _PMD = "PutMetricData";
+const _PMDI = "PutMetricDataInput";
+const _PMIR = "PutManagedInsightRules";
+const _PMIRI = "PutManagedInsightRulesInput";
+const _PMIRO = "PutManagedInsightRulesOutput";
+const _PMS = "PutMetricStream";
+const _PMSI = "PutMetricStreamInput";
+const _PMSO = "PutMetricStreamOutput";
+const _POAN = "ParentsOfAlarmName";
+const _PP = "PendingPeriod";
+const _PQLC = "PromQLCriteria";
+const _PS = "PeriodicSpikes";
+const _Q = "Query";
+const _QARN = "QueryARN";
+const _QRTA = "QueryResultsToAlarm";
+const _QRTE = "QueryResultsToEvaluate";
+const _QS = "QueryString";
+const _R = "Rule";
+const _RA = "ResourceArn";
+const _RARN = "ResourceARN";
+const _RAe = "RecentlyActive";
+const _RAo = "RoleArn";
+const _RC = "ResourceConflict";
+const _RD = "ReturnData";
+const _RDu = "RuleDefinition";
+const _RI = "ResourceId";
+const _RMC = "ResourceMetricsConfiguration";
+const _RMS = "ResourceMetricSelection";
+const _RMSL = "ResourceMetricSelectionList";
+const _RN = "RuleNames";
+const _RNF = "ResourceNotFound";
+const _RNFE = "ResourceNotFoundException";
+const _RNu = "RuleName";
+const _RP = "RecoveryPeriod";
+const _RS = "RuleState";
+const _RT = "ResourceType";
+const _Ra = "Range";
+const _S = "Status";
+const _SAS = "SetAlarmState";
+const _SASI = "SetAlarmStateInput";
+const _SB = "ScanBy";
+const _SC = "SampleCount";
+const _SCc = "ScheduleConfiguration";
+const _SCt = "StatisticsConfigurations";
+const _SCta = "StatusCode";
+const _SD = "StartDate";
+const _SE = "ScheduleExpression";
+const _SEV = "StrictEntityValidation";
+const _SMAD = "SingleMetricAnomalyDetector";
+const _SMS = "StartMetricStreams";
+const _SMSI = "StartMetricStreamsInput";
+const _SMSIt = "StopMetricStreamsInput";
+const _SMSO = "StartMetricStreamsOutput";
+const _SMSOt = "StopMetricStreamsOutput";
+const _SMSt = "StopMetricStreams";
+const _SOTE = "StartOTelEnrichment";
+const _SOTEI = "StartOTelEnrichmentInput";
+const _SOTEIt = "StopOTelEnrichmentInput";
+const _SOTEO = "StartOTelEnrichmentOutput";
+const _SOTEOt = "StopOTelEnrichmentOutput";
+const _SOTEt = "StopOTelEnrichment";
+const _SQC = "ScheduledQueryConfiguration";
+const _SQRARN = "ScheduledQueryRoleARN";
+const _SR = "StateReason";
+const _SRD = "StateReasonData";
+const _SRt = "StorageResolution";
+const _SS = "StatisticSet";
+const _ST = "StartTime";
+const _STO = "StartTimeOffset";
+const _STT = "StateTransitionedTimestamp";
+const _SUT = "StateUpdatedTimestamp";
+const _SV = "StateValue";
+const _SVt = "StatisticValues";
+const _SW = "SlidingWindow";
+const _Sc = "Schema";
+const _Sch = "Schedule";
+const _Si = "Size";
+const _St = "Stat";
+const _Sta = "Statistic";
+const _Stat = "Statistics";
+const _State = "State";
+const _Statu = "Statuses";
+const _Su = "Sum";
+const _T = "Timestamp";
+const _TK = "TagKeys";
+const _TL = "TagList";
+const _TMD = "TreatMissingData";
+const _TMI = "ThresholdMetricId";
+const _TN = "TemplateName";
+const _TR = "TagResource";
+const _TRI = "TagResourceInput";
+const _TRO = "TagResourceOutput";
+const _Ta = "Tags";
+const _Tag = "Tag";
+const _Th = "Threshold";
+const _Ti = "Timezone";
+const _Tim = "Timestamps";
+const _U = "Unit";
+const _UA = "UpdatedAt";
+const _UC = "UniqueContributors";
+const _UOTE = "UpdateOTelEnrichment";
+const _UOTEI = "UpdateOTelEnrichmentInput";
+const _UOTEO = "UpdateOTelEnrichmentOutput";
+const _UR = "UntagResource";
+const _URI = "UntagResourceInput";
+const _URMC = "UpdateResourceMetricsConfiguration";
+const _URMCI = "UpdateResourceMetricsConfigurationInput";
+const _URMCO = "UpdateResourceMetricsConfigurationOutput";
+const _URO = "UntagResourceOutput";
+const _V = "Value";
+const _VE = "ValidationException";
+const _Va = "Values";
+const _WCW = "WallClockWindow";
+const _WUC = "WarmUpConfiguration";
+const _WUPDIM = "WarmUpPeriodDurationInMinutes";
+const _aQE = "awsQueryError";
+const _c = "client";
+const _dVM = "dashboardValidationMessages";
+const _e = "error";
+const _hE = "httpError";
+const _m = "message";
+const _s = "smithy.ts.sdk.synthetic.com.amazonaws.cloudwatch";
+const _se = "server";
+const n0 = "com.amazonaws.cloudwatch";
+const _s_registry = new TypeRegistry(_s);
+var CloudWatchServiceException$ = [-3, _s, "CloudWatchServiceException", 0, [], []];
+_s_registry.registerError(CloudWatchServiceException$, CloudWatchServiceException);
+const n0_registry = new TypeRegistry(n0);
+var ConcurrentModificationException$ = [-3, n0, _CME,
+    { [_aQE]: [`ConcurrentModificationException`, 429], [_e]: _c, [_hE]: 429 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(ConcurrentModificationException$, ConcurrentModificationException);
+var ConflictException$ = [-3, n0, _CE,
+    { [_e]: _c, [_hE]: 409 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(ConflictException$, ConflictException);
+var DashboardInvalidInputError$ = [-3, n0, _DIIE,
+    { [_aQE]: [`InvalidParameterInput`, 400], [_e]: _c, [_hE]: 400 },
+    [_m, _dVM],
+    [0, () => DashboardValidationMessages]
+];
+n0_registry.registerError(DashboardInvalidInputError$, DashboardInvalidInputError);
+var DashboardNotFoundError$ = [-3, n0, _DNFE,
+    { [_aQE]: [`ResourceNotFound`, 404], [_e]: _c, [_hE]: 404 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(DashboardNotFoundError$, DashboardNotFoundError);
+var InternalServiceFault$ = [-3, n0, _ISF,
+    { [_aQE]: [`InternalServiceError`, 500], [_e]: _se, [_hE]: 500 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(InternalServiceFault$, InternalServiceFault);
+var InvalidFormatFault$ = [-3, n0, _IFF,
+    { [_aQE]: [`InvalidFormat`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidFormatFault$, InvalidFormatFault);
+var InvalidNextToken$ = [-3, n0, _INT,
+    { [_aQE]: [`InvalidNextToken`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidNextToken$, InvalidNextToken);
+var InvalidParameterCombinationException$ = [-3, n0, _IPCE,
+    { [_aQE]: [`InvalidParameterCombination`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidParameterCombinationException$, InvalidParameterCombinationException);
+var InvalidParameterValueException$ = [-3, n0, _IPVE,
+    { [_aQE]: [`InvalidParameterValue`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidParameterValueException$, InvalidParameterValueException);
+var KmsAccessDeniedException$ = [-3, n0, _KADE,
+    { [_e]: _c },
+    [_M],
+    [0], 1
+];
+n0_registry.registerError(KmsAccessDeniedException$, KmsAccessDeniedException);
+var KmsKeyDisabledException$ = [-3, n0, _KKDE,
+    { [_e]: _c },
+    [_M],
+    [0], 1
+];
+n0_registry.registerError(KmsKeyDisabledException$, KmsKeyDisabledException);
+var KmsKeyNotFoundException$ = [-3, n0, _KKNFE,
+    { [_e]: _c },
+    [_M],
+    [0], 1
+];
+n0_registry.registerError(KmsKeyNotFoundException$, KmsKeyNotFoundException);
+var LimitExceededException$ = [-3, n0, _LEE,
+    { [_aQE]: [`LimitExceededException`, 400], [_e]: _c, [_hE]: 400 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(LimitExceededException$, LimitExceededException);
+var LimitExceededFault$ = [-3, n0, _LEF,
+    { [_aQE]: [`LimitExceeded`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(LimitExceededFault$, LimitExceededFault);
+var MissingRequiredParameterException$ = [-3, n0, _MRPE,
+    { [_aQE]: [`MissingParameter`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(MissingRequiredParameterException$, MissingRequiredParameterException);
+var ResourceConflict$ = [-3, n0, _RC,
+    { [_aQE]: [`ResourceConflict`, 409], [_e]: _c, [_hE]: 409 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ResourceConflict$, ResourceConflict);
+var ResourceNotFound$ = [-3, n0, _RNF,
+    { [_aQE]: [`ResourceNotFound`, 404], [_e]: _c, [_hE]: 404 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ResourceNotFound$, ResourceNotFound);
+var ResourceNotFoundException$ = [-3, n0, _RNFE,
+    { [_aQE]: [`ResourceNotFoundException`, 404], [_e]: _c, [_hE]: 404 },
+    [_RT, _RI, _M],
+    [0, 0, 0]
+];
+n0_registry.registerError(ResourceNotFoundException$, ResourceNotFoundException);
+var ValidationException$ = [-3, n0, _VE,
+    { [_aQE]: [`ValidationError`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ValidationException$, ValidationException);
+const errorTypeRegistries = [
+    _s_registry,
+    n0_registry,
+];
+var ActionConfiguration$ = [3, n0, _AC,
+    0,
+    [_ATP],
+    [() => AlarmTagsPropagation$]
+];
+var AlarmContributor$ = [3, n0, _ACl,
+    0,
+    [_CI, _CA, _SR, _STT],
+    [0, 128 | 0, 0, 4], 3
+];
+var AlarmHistoryItem$ = [3, n0, _AHI,
+    0,
+    [_AN, _ACI, _AT, _T, _HIT, _HS, _HD, _ACA],
+    [0, 0, 0, 4, 0, 0, 0, 128 | 0]
+];
+var AlarmMuteRuleSummary$ = [3, n0, _AMRS,
+    0,
+    [_AMRA, _ED, _S, _MT, _LUT],
+    [0, 4, 0, 0, 4]
+];
+var AlarmPromQLCriteria$ = [3, n0, _APQLC,
+    0,
+    [_Q, _PP, _RP],
+    [0, 1, 1], 1
+];
+var AlarmTagsPropagation$ = [3, n0, _ATP,
+    0,
+    [_E, _ITK, _ETK],
+    [2, 64 | 0, 64 | 0], 1
+];
+var AnomalyDetector$ = [3, n0, _AD,
+    0,
+    [_ADI, _N, _MN, _D, _St, _C, _SV, _MC, _SMAD, _MMAD],
+    [0, 0, 0, () => Dimensions, 0, () => AnomalyDetectorConfiguration$, 0, () => MetricCharacteristics$, () => SingleMetricAnomalyDetector$, () => MetricMathAnomalyDetector$]
+];
+var AnomalyDetectorConfiguration$ = [3, n0, _ADC,
+    0,
+    [_ETR, _MTe, _AS, _OFS],
+    [() => AnomalyDetectorExcludedTimeRanges, 0, 0, 0]
+];
+var AssociateDatasetKmsKeyInput$ = [3, n0, _ADKKI,
+    0,
+    [_DI, _KKA],
+    [0, 0], 2
+];
+var AssociateDatasetKmsKeyOutput$ = [3, n0, _ADKKO,
+    0,
+    [],
+    []
+];
+var CompositeAlarm$ = [3, n0, _CAo,
+    0,
+    [_AE, _AA, _AAl, _ACUT, _ADl, _AN, _AR, _IDA, _OKA, _SR, _SRD, _SUT, _SV, _STT, _ASB, _ASR, _ASc, _ASWP, _ASEP, _AC],
+    [2, 64 | 0, 0, 4, 0, 0, 0, 64 | 0, 64 | 0, 0, 0, 4, 0, 4, 0, 0, 0, 1, 1, () => ActionConfiguration$]
+];
+var CreateResourceMetricsConfigurationInput$ = [3, n0, _CRMCI,
+    0,
+    [_RA, _MS],
+    [0, () => ResourceMetricSelectionList], 1
+];
+var CreateResourceMetricsConfigurationOutput$ = [3, n0, _CRMCO,
+    0,
+    [_RMC],
+    [() => ResourceMetricsConfiguration$], 1
+];
+var DashboardEntry$ = [3, n0, _DE,
+    0,
+    [_DN, _DA, _LM, _Si],
+    [0, 0, 4, 1]
+];
+var DashboardValidationMessage$ = [3, n0, _DVM,
+    0,
+    [_DP, _M],
+    [0, 0]
+];
+var Datapoint$ = [3, n0, _Da,
+    0,
+    [_T, _SC, _A, _Su, _Mi, _Ma, _U, _ES],
+    [4, 1, 1, 1, 1, 1, 0, 128 | 1]
+];
+var DeleteAlarmMuteRuleInput$ = [3, n0, _DAMRI,
+    0,
+    [_AMRN],
+    [0], 1
+];
+var DeleteAlarmsInput$ = [3, n0, _DAI,
+    0,
+    [_ANl],
+    [64 | 0], 1
+];
+var DeleteAnomalyDetectorInput$ = [3, n0, _DADI,
+    0,
+    [_ADI, _N, _MN, _D, _St, _SMAD, _MMAD],
+    [0, 0, 0, () => Dimensions, 0, () => SingleMetricAnomalyDetector$, () => MetricMathAnomalyDetector$]
+];
+var DeleteAnomalyDetectorOutput$ = [3, n0, _DADO,
+    0,
+    [],
+    []
+];
+var DeleteDashboardsInput$ = [3, n0, _DDI,
+    0,
+    [_DNa],
+    [64 | 0], 1
+];
+var DeleteDashboardsOutput$ = [3, n0, _DDO,
+    0,
+    [],
+    []
+];
+var DeleteInsightRulesInput$ = [3, n0, _DIRI,
+    0,
+    [_RN],
+    [64 | 0], 1
+];
+var DeleteInsightRulesOutput$ = [3, n0, _DIRO,
+    0,
+    [_F],
+    [() => BatchFailures]
+];
+var DeleteMetricStreamInput$ = [3, n0, _DMSI,
+    0,
+    [_Na],
+    [0], 1
+];
+var DeleteMetricStreamOutput$ = [3, n0, _DMSO,
+    0,
+    [],
+    []
+];
+var DeleteResourceMetricsConfigurationInput$ = [3, n0, _DRMCI,
+    0,
+    [_RA],
+    [0], 1
+];
+var DeleteResourceMetricsConfigurationOutput$ = [3, n0, _DRMCO,
+    0,
+    [],
+    []
+];
+var DescribeAlarmContributorsInput$ = [3, n0, _DACI,
+    0,
+    [_AN, _NT],
+    [0, 0], 1
+];
+var DescribeAlarmContributorsOutput$ = [3, n0, _DACO,
+    0,
+    [_ACla, _NT],
+    [() => AlarmContributors, 0], 1
+];
+var DescribeAlarmHistoryInput$ = [3, n0, _DAHI,
+    0,
+    [_AN, _ACI, _ATl, _HIT, _SD, _EDn, _MR, _NT, _SB],
+    [0, 0, 64 | 0, 0, 4, 4, 1, 0, 0]
+];
+var DescribeAlarmHistoryOutput$ = [3, n0, _DAHO,
+    0,
+    [_AHIl, _NT],
+    [() => AlarmHistoryItems, 0]
+];
+var DescribeAlarmsForMetricInput$ = [3, n0, _DAFMI,
+    0,
+    [_MN, _N, _Sta, _ESx, _D, _P, _U],
+    [0, 0, 0, 0, () => Dimensions, 1, 0], 2
+];
+var DescribeAlarmsForMetricOutput$ = [3, n0, _DAFMO,
+    0,
+    [_MA],
+    [() => MetricAlarms]
+];
+var DescribeAlarmsInput$ = [3, n0, _DAIe,
+    0,
+    [_ANl, _ANP, _ATl, _COAN, _POAN, _SV, _AP, _MR, _NT],
+    [64 | 0, 0, 64 | 0, 0, 0, 0, 0, 1, 0]
+];
+var DescribeAlarmsOutput$ = [3, n0, _DAO,
+    0,
+    [_CAom, _MA, _LA, _NT],
+    [() => CompositeAlarms, () => MetricAlarms, () => LogAlarms, 0]
+];
+var DescribeAnomalyDetectorsInput$ = [3, n0, _DADIe,
+    0,
+    [_ADIn, _NT, _MRa, _N, _MN, _D, _ADT],
+    [64 | 0, 0, 1, 0, 0, () => Dimensions, 64 | 0]
+];
+var DescribeAnomalyDetectorsOutput$ = [3, n0, _DADOe,
+    0,
+    [_ADn, _NT],
+    [() => AnomalyDetectors, 0]
+];
+var DescribeInsightRulesInput$ = [3, n0, _DIRIe,
+    0,
+    [_NT, _MRa],
+    [0, 1]
+];
+var DescribeInsightRulesOutput$ = [3, n0, _DIROe,
+    0,
+    [_NT, _IR],
+    [0, () => InsightRules]
+];
+var Dimension$ = [3, n0, _Di,
+    0,
+    [_Na, _V],
+    [0, 0], 2
+];
+var DimensionFilter$ = [3, n0, _DF,
+    0,
+    [_Na, _V],
+    [0, 0], 1
+];
+var DisableAlarmActionsInput$ = [3, n0, _DAAI,
+    0,
+    [_ANl],
+    [64 | 0], 1
+];
+var DisableInsightRulesInput$ = [3, n0, _DIRIi,
+    0,
+    [_RN],
+    [64 | 0], 1
+];
+var DisableInsightRulesOutput$ = [3, n0, _DIROi,
+    0,
+    [_F],
+    [() => BatchFailures]
+];
+var DisassociateDatasetKmsKeyInput$ = [3, n0, _DDKKI,
+    0,
+    [_DI],
+    [0], 1
+];
+var DisassociateDatasetKmsKeyOutput$ = [3, n0, _DDKKO,
+    0,
+    [],
+    []
+];
+var EnableAlarmActionsInput$ = [3, n0, _EAAI,
+    0,
+    [_ANl],
+    [64 | 0], 1
+];
+var EnableInsightRulesInput$ = [3, n0, _EIRI,
+    0,
+    [_RN],
+    [64 | 0], 1
+];
+var EnableInsightRulesOutput$ = [3, n0, _EIRO,
+    0,
+    [_F],
+    [() => BatchFailures]
+];
+var Entity$ = [3, n0, _En,
+    0,
+    [_KA, _At],
+    [128 | 0, 128 | 0]
+];
+var EntityMetricData$ = [3, n0, _EMD,
+    0,
+    [_En, _MD],
+    [() => Entity$, () => MetricData]
+];
+var GetAlarmMuteRuleInput$ = [3, n0, _GAMRI,
+    0,
+    [_AMRN],
+    [0], 1
+];
+var GetAlarmMuteRuleOutput$ = [3, n0, _GAMRO,
+    0,
+    [_Na, _AMRA, _De, _R, _MTu, _SD, _ED, _S, _LUT, _MT],
+    [0, 0, 0, () => Rule$, () => MuteTargets$, 4, 4, 0, 4, 0]
+];
+var GetDashboardInput$ = [3, n0, _GDI,
+    0,
+    [_DN],
+    [0], 1
+];
+var GetDashboardOutput$ = [3, n0, _GDO,
+    0,
+    [_DA, _DB, _DN],
+    [0, 0, 0]
+];
+var GetDatasetInput$ = [3, n0, _GDIe,
+    0,
+    [_DI],
+    [0], 1
+];
+var GetDatasetOutput$ = [3, n0, _GDOe,
+    0,
+    [_DIa, _Ar, _KKA],
+    [0, 0, 0], 2
+];
+var GetInsightRuleReportInput$ = [3, n0, _GIRRI,
+    0,
+    [_RNu, _ST, _ET, _P, _MCC, _Me, _OB],
+    [0, 4, 4, 1, 1, 64 | 0, 0], 4
+];
+var GetInsightRuleReportOutput$ = [3, n0, _GIRRO,
+    0,
+    [_KL, _ASg, _AV, _AUC, _Co, _MDe],
+    [64 | 0, 0, 1, 1, () => InsightRuleContributors, () => InsightRuleMetricDatapoints]
+];
+var GetMetricDataInput$ = [3, n0, _GMDI,
+    0,
+    [_MDQ, _ST, _ET, _NT, _SB, _MDa, _LO],
+    [() => MetricDataQueries, 4, 4, 0, 0, 1, () => LabelOptions$], 3
+];
+var GetMetricDataOutput$ = [3, n0, _GMDO,
+    0,
+    [_MDR, _NT, _Mes],
+    [() => MetricDataResults, 0, () => MetricDataResultMessages]
+];
+var GetMetricStatisticsInput$ = [3, n0, _GMSI,
+    0,
+    [_N, _MN, _ST, _ET, _P, _D, _Stat, _ES, _U],
+    [0, 0, 4, 4, 1, () => Dimensions, 64 | 0, 64 | 0, 0], 5
+];
+var GetMetricStatisticsOutput$ = [3, n0, _GMSO,
+    0,
+    [_L, _Dat],
+    [0, () => Datapoints]
+];
+var GetMetricStreamInput$ = [3, n0, _GMSIe,
+    0,
+    [_Na],
+    [0], 1
+];
+var GetMetricStreamOutput$ = [3, n0, _GMSOe,
+    0,
+    [_Ar, _Na, _IF, _EF, _FA, _RAo, _State, _CD, _LUD, _OF, _SCt, _ILAM],
+    [0, 0, () => MetricStreamFilters, () => MetricStreamFilters, 0, 0, 0, 4, 4, 0, () => MetricStreamStatisticsConfigurations, 2]
+];
+var GetMetricWidgetImageInput$ = [3, n0, _GMWII,
+    0,
+    [_MW, _OF],
+    [0, 0], 1
+];
+var GetMetricWidgetImageOutput$ = [3, n0, _GMWIO,
+    0,
+    [_MWI],
+    [21]
+];
+var GetOTelEnrichmentInput$ = [3, n0, _GOTEI,
+    0,
+    [],
+    []
+];
+var GetOTelEnrichmentOutput$ = [3, n0, _GOTEO,
+    0,
+    [_S, _IF, _EF, _CAr, _UA],
+    [0, () => OTelEnrichmentMetricSelectorList, () => OTelEnrichmentMetricSelectorList, 4, 4], 1
+];
+var GetResourceMetricsConfigurationInput$ = [3, n0, _GRMCI,
+    0,
+    [_RA],
+    [0], 1
+];
+var GetResourceMetricsConfigurationOutput$ = [3, n0, _GRMCO,
+    0,
+    [_RMC],
+    [() => ResourceMetricsConfiguration$], 1
+];
+var InsightRule$ = [3, n0, _IRn,
+    0,
+    [_Na, _State, _Sc, _Def, _MRan, _AOTL],
+    [0, 0, 0, 0, 2, 2], 4
+];
+var InsightRuleContributor$ = [3, n0, _IRC,
+    0,
+    [_K, _AAV, _Dat],
+    [64 | 0, 1, () => InsightRuleContributorDatapoints], 3
+];
+var InsightRuleContributorDatapoint$ = [3, n0, _IRCD,
+    0,
+    [_T, _AVp],
+    [4, 1], 2
+];
+var InsightRuleMetricDatapoint$ = [3, n0, _IRMD,
+    0,
+    [_T, _UC, _MCV, _SC, _A, _Su, _Mi, _Ma],
+    [4, 1, 1, 1, 1, 1, 1, 1], 1
+];
+var LabelOptions$ = [3, n0, _LO,
+    0,
+    [_Ti],
+    [0]
+];
+var ListAlarmMuteRulesInput$ = [3, n0, _LAMRI,
+    0,
+    [_AN, _Statu, _MR, _NT],
+    [0, 64 | 0, 1, 0]
+];
+var ListAlarmMuteRulesOutput$ = [3, n0, _LAMRO,
+    0,
+    [_AMRSl, _NT],
+    [() => AlarmMuteRuleSummaries, 0]
+];
+var ListDashboardsInput$ = [3, n0, _LDI,
+    0,
+    [_DNP, _NT],
+    [0, 0]
+];
+var ListDashboardsOutput$ = [3, n0, _LDO,
+    0,
+    [_DEa, _NT],
+    [() => DashboardEntries, 0]
+];
+var ListManagedInsightRulesInput$ = [3, n0, _LMIRI,
+    0,
+    [_RARN, _NT, _MRa],
+    [0, 0, 1], 1
+];
+var ListManagedInsightRulesOutput$ = [3, n0, _LMIRO,
+    0,
+    [_MRana, _NT],
+    [() => ManagedRuleDescriptions, 0]
+];
+var ListMetricsInput$ = [3, n0, _LMI,
+    0,
+    [_N, _MN, _D, _NT, _RAe, _ILA, _OA],
+    [0, 0, () => DimensionFilters, 0, 0, 2, 0]
+];
+var ListMetricsOutput$ = [3, n0, _LMO,
+    0,
+    [_Me, _NT, _OAw],
+    [() => Metrics, 0, 64 | 0]
+];
+var ListMetricStreamsInput$ = [3, n0, _LMSI,
+    0,
+    [_NT, _MRa],
+    [0, 1]
+];
+var ListMetricStreamsOutput$ = [3, n0, _LMSO,
+    0,
+    [_NT, _Ent],
+    [0, () => MetricStreamEntries]
+];
+var ListTagsForResourceInput$ = [3, n0, _LTFRI,
+    0,
+    [_RARN],
+    [0], 1
+];
+var ListTagsForResourceOutput$ = [3, n0, _LTFRO,
+    0,
+    [_Ta],
+    [() => TagList]
+];
+var LogAlarm$ = [3, n0, _LAo,
+    0,
+    [_AN, _AAl, _ADl, _ACUT, _AE, _OKA, _AA, _IDA, _SV, _SR, _SRD, _SUT, _SQC, _QRTE, _QRTA, _Th, _CO, _TMD, _STT, _ESv, _ALLC, _ALLRA, _WUC, _AC],
+    [0, 0, 0, 4, 2, 64 | 0, 64 | 0, 64 | 0, 0, 0, 0, 4, () => ScheduledQueryConfiguration$, 1, 1, 1, 0, 0, 4, 0, 1, 0, () => WarmUpConfiguration$, () => ActionConfiguration$]
+];
+var ManagedRule$ = [3, n0, _MRan,
+    0,
+    [_TN, _RARN, _Ta],
+    [0, 0, () => TagList], 2
+];
+var ManagedRuleDescription$ = [3, n0, _MRD,
+    0,
+    [_TN, _RARN, _RS],
+    [0, 0, () => ManagedRuleState$]
+];
+var ManagedRuleState$ = [3, n0, _MRS,
+    0,
+    [_RNu, _State],
+    [0, 0], 2
+];
+var MessageData$ = [3, n0, _MDes,
+    0,
+    [_Cod, _V],
+    [0, 0]
+];
+var Metric$ = [3, n0, _Met,
+    0,
+    [_N, _MN, _D],
+    [0, 0, () => Dimensions]
+];
+var MetricAlarm$ = [3, n0, _MAe,
+    0,
+    [_AN, _AAl, _ADl, _ACUT, _AE, _OKA, _AA, _IDA, _SV, _SR, _SRD, _SUT, _MN, _N, _Sta, _ESx, _D, _P, _U, _EP, _DTA, _Th, _CO, _TMD, _ELSCP, _Me, _TMI, _ESv, _STT, _EW, _WUC, _EC, _EI, _AC],
+    [0, 0, 0, 4, 2, 64 | 0, 64 | 0, 64 | 0, 0, 0, 0, 4, 0, 0, 0, 0, () => Dimensions, 1, 0, 1, 1, 1, 0, 0, 0, () => MetricDataQueries, 0, 0, 4, () => EvaluationWindow$, () => WarmUpConfiguration$, () => EvaluationCriteria$, 1, () => ActionConfiguration$]
+];
+var MetricCharacteristics$ = [3, n0, _MC,
+    0,
+    [_PS],
+    [2]
+];
+var MetricDataQuery$ = [3, n0, _MDQe,
+    0,
+    [_I, _MSe, _Ex, _L, _RD, _P, _AI],
+    [0, () => MetricStat$, 0, 0, 2, 1, 0], 1
+];
+var MetricDataResult$ = [3, n0, _MDRe,
+    0,
+    [_I, _L, _Tim, _Va, _SCta, _Mes],
+    [0, 0, 64 | 4, 64 | 1, 0, () => MetricDataResultMessages]
+];
+var MetricDatum$ = [3, n0, _MDet,
+    0,
+    [_MN, _D, _T, _V, _SVt, _Va, _Cou, _U, _SRt],
+    [0, () => Dimensions, 4, 1, () => StatisticSet$, 64 | 1, 64 | 1, 0, 1], 1
+];
+var MetricMathAnomalyDetector$ = [3, n0, _MMAD,
+    0,
+    [_MDQ],
+    [() => MetricDataQueries]
+];
+var MetricStat$ = [3, n0, _MSe,
+    0,
+    [_Met, _P, _St, _U],
+    [() => Metric$, 1, 0, 0], 3
+];
+var MetricStreamEntry$ = [3, n0, _MSE,
+    0,
+    [_Ar, _CD, _LUD, _Na, _FA, _State, _OF],
+    [0, 4, 4, 0, 0, 0, 0]
+];
+var MetricStreamFilter$ = [3, n0, _MSF,
+    0,
+    [_N, _MNe],
+    [0, 64 | 0]
+];
+var MetricStreamStatisticsConfiguration$ = [3, n0, _MSSC,
+    0,
+    [_IM, _ASd],
+    [() => MetricStreamStatisticsIncludeMetrics, 64 | 0], 2
+];
+var MetricStreamStatisticsMetric$ = [3, n0, _MSSM,
+    0,
+    [_N, _MN],
+    [0, 0], 2
+];
+var MuteTargets$ = [3, n0, _MTu,
+    0,
+    [_ANl],
+    [64 | 0], 1
+];
+var OTelEnrichmentMetricSelector$ = [3, n0, _OTEMS,
+    0,
+    [_N, _MNe],
+    [0, 64 | 0], 1
+];
+var PartialFailure$ = [3, n0, _PF,
+    0,
+    [_FR, _ETx, _FC, _FD],
+    [0, 0, 0, 0]
+];
+var PutAlarmMuteRuleInput$ = [3, n0, _PAMRI,
+    0,
+    [_Na, _R, _De, _MTu, _Ta, _SD, _ED],
+    [0, () => Rule$, 0, () => MuteTargets$, () => TagList, 4, 4], 2
+];
+var PutAnomalyDetectorInput$ = [3, n0, _PADI,
+    0,
+    [_N, _MN, _D, _St, _C, _MC, _SMAD, _MMAD],
+    [0, 0, () => Dimensions, 0, () => AnomalyDetectorConfiguration$, () => MetricCharacteristics$, () => SingleMetricAnomalyDetector$, () => MetricMathAnomalyDetector$]
+];
+var PutAnomalyDetectorOutput$ = [3, n0, _PADO,
+    0,
+    [_ADI],
+    [0]
+];
+var PutCompositeAlarmInput$ = [3, n0, _PCAI,
+    0,
+    [_AN, _AR, _AE, _AA, _ADl, _IDA, _OKA, _Ta, _ASc, _ASWP, _ASEP, _AC],
+    [0, 0, 2, 64 | 0, 0, 64 | 0, 64 | 0, () => TagList, 0, 1, 1, () => ActionConfiguration$], 2
+];
+var PutDashboardInput$ = [3, n0, _PDI,
+    0,
+    [_DN, _DB, _Ta],
+    [0, 0, () => TagList], 2
+];
+var PutDashboardOutput$ = [3, n0, _PDO,
+    0,
+    [_DVMa],
+    [() => DashboardValidationMessages]
+];
+var PutInsightRuleInput$ = [3, n0, _PIRI,
+    0,
+    [_RNu, _RDu, _RS, _Ta, _AOTL],
+    [0, 0, 0, () => TagList, 2], 2
+];
+var PutInsightRuleOutput$ = [3, n0, _PIRO,
+    0,
+    [],
+    []
+];
+var PutLogAlarmInput$ = [3, n0, _PLAI,
+    0,
+    [_AN, _SQC, _QRTE, _QRTA, _Th, _CO, _ADl, _ALLC, _ALLRA, _AE, _OKA, _AA, _IDA, _TMD, _Ta, _WUC, _AC],
+    [0, () => ScheduledQueryConfiguration$, 1, 1, 1, 0, 0, 1, 0, 2, 64 | 0, 64 | 0, 64 | 0, 0, () => TagList, () => WarmUpConfiguration$, () => ActionConfiguration$], 6
+];
+var PutManagedInsightRulesInput$ = [3, n0, _PMIRI,
+    0,
+    [_MRana],
+    [() => ManagedRules], 1
+];
+var PutManagedInsightRulesOutput$ = [3, n0, _PMIRO,
+    0,
+    [_F],
+    [() => BatchFailures]
+];
+var PutMetricAlarmInput$ = [3, n0, _PMAI,
+    0,
+    [_AN, _ADl, _AE, _OKA, _AA, _IDA, _MN, _N, _Sta, _ESx, _D, _P, _U, _EP, _DTA, _Th, _CO, _TMD, _ELSCP, _Me, _Ta, _TMI, _EW, _WUC, _EC, _EI, _AC],
+    [0, 0, 2, 64 | 0, 64 | 0, 64 | 0, 0, 0, 0, 0, () => Dimensions, 1, 0, 1, 1, 1, 0, 0, 0, () => MetricDataQueries, () => TagList, 0, () => EvaluationWindow$, () => WarmUpConfiguration$, () => EvaluationCriteria$, 1, () => ActionConfiguration$], 1
+];
+var PutMetricDataInput$ = [3, n0, _PMDI,
+    0,
+    [_N, _MD, _EMD, _SEV],
+    [0, () => MetricData, () => EntityMetricDataList, 2], 1
+];
+var PutMetricStreamInput$ = [3, n0, _PMSI,
+    0,
+    [_Na, _FA, _RAo, _OF, _IF, _EF, _Ta, _SCt, _ILAM],
+    [0, 0, 0, 0, () => MetricStreamFilters, () => MetricStreamFilters, () => TagList, () => MetricStreamStatisticsConfigurations, 2], 4
+];
+var PutMetricStreamOutput$ = [3, n0, _PMSO,
+    0,
+    [_Ar],
+    [0]
+];
+var Range$ = [3, n0, _Ra,
+    0,
+    [_ST, _ET],
+    [4, 4], 2
+];
+var ResourceMetricsConfiguration$ = [3, n0, _RMC,
+    0,
+    [_RA, _CAr, _UA, _MS],
+    [0, 4, 4, () => ResourceMetricSelectionList], 3
+];
+var ResourceMetricSelection$ = [3, n0, _RMS,
+    0,
+    [_IM],
+    [64 | 0], 1
+];
+var Rule$ = [3, n0, _R,
+    0,
+    [_Sch],
+    [() => Schedule$], 1
+];
+var Schedule$ = [3, n0, _Sch,
+    0,
+    [_Ex, _Du, _Ti],
+    [0, 0, 0], 2
+];
+var ScheduleConfiguration$ = [3, n0, _SCc,
+    0,
+    [_SE, _STO, _ETO],
+    [0, 1, 1], 2
+];
+var ScheduledQueryConfiguration$ = [3, n0, _SQC,
+    0,
+    [_QS, _SQRARN, _SCc, _AEg, _LGI, _QARN, _Ta],
+    [0, 0, () => ScheduleConfiguration$, 0, 64 | 0, 0, () => TagList], 4
+];
+var SetAlarmStateInput$ = [3, n0, _SASI,
+    0,
+    [_AN, _SV, _SR, _SRD],
+    [0, 0, 0, 0], 3
+];
+var SingleMetricAnomalyDetector$ = [3, n0, _SMAD,
+    0,
+    [_AI, _N, _MN, _D, _St],
+    [0, 0, 0, () => Dimensions, 0]
+];
+var SlidingWindow$ = [3, n0, _SW,
+    0,
+    [],
+    []
+];
+var StartMetricStreamsInput$ = [3, n0, _SMSI,
+    0,
+    [_Nam],
+    [64 | 0], 1
+];
+var StartMetricStreamsOutput$ = [3, n0, _SMSO,
+    0,
+    [],
+    []
+];
+var StartOTelEnrichmentInput$ = [3, n0, _SOTEI,
+    0,
+    [_IF, _EF],
+    [() => OTelEnrichmentMetricSelectorList, () => OTelEnrichmentMetricSelectorList]
+];
+var StartOTelEnrichmentOutput$ = [3, n0, _SOTEO,
+    0,
+    [_IF, _EF, _CAr, _UA],
+    [() => OTelEnrichmentMetricSelectorList, () => OTelEnrichmentMetricSelectorList, 4, 4]
+];
+var StatisticSet$ = [3, n0, _SS,
+    0,
+    [_SC, _Su, _Mi, _Ma],
+    [1, 1, 1, 1], 4
+];
+var StopMetricStreamsInput$ = [3, n0, _SMSIt,
+    0,
+    [_Nam],
+    [64 | 0], 1
+];
+var StopMetricStreamsOutput$ = [3, n0, _SMSOt,
+    0,
+    [],
+    []
+];
+var StopOTelEnrichmentInput$ = [3, n0, _SOTEIt,
+    0,
+    [],
+    []
+];
+var StopOTelEnrichmentOutput$ = [3, n0, _SOTEOt,
+    0,
+    [],
+    []
+];
+var Tag$ = [3, n0, _Tag,
+    0,
+    [_Ke, _V],
+    [0, 0], 2
+];
+var TagResourceInput$ = [3, n0, _TRI,
+    0,
+    [_RARN, _Ta],
+    [0, () => TagList], 2
+];
+var TagResourceOutput$ = [3, n0, _TRO,
+    0,
+    [],
+    []
+];
+var UntagResourceInput$ = [3, n0, _URI,
+    0,
+    [_RARN, _TK],
+    [0, 64 | 0], 2
+];
+var UntagResourceOutput$ = [3, n0, _URO,
+    0,
+    [],
+    []
+];
+var UpdateOTelEnrichmentInput$ = [3, n0, _UOTEI,
+    0,
+    [_IF, _EF],
+    [() => OTelEnrichmentMetricSelectorList, () => OTelEnrichmentMetricSelectorList]
+];
+var UpdateOTelEnrichmentOutput$ = [3, n0, _UOTEO,
+    0,
+    [_IF, _EF, _CAr, _UA],
+    [() => OTelEnrichmentMetricSelectorList, () => OTelEnrichmentMetricSelectorList, 4, 4]
+];
+var UpdateResourceMetricsConfigurationInput$ = [3, n0, _URMCI,
+    0,
+    [_RA, _MS],
+    [0, () => ResourceMetricSelectionList], 1
+];
+var UpdateResourceMetricsConfigurationOutput$ = [3, n0, _URMCO,
+    0,
+    [_RMC],
+    [() => ResourceMetricsConfiguration$], 1
+];
+var WallClockWindow$ = [3, n0, _WCW,
+    0,
+    [_Ti],
+    [0]
+];
+var WarmUpConfiguration$ = [3, n0, _WUC,
+    0,
+    [_WUPDIM, _OSEAWUPE],
+    [1, 2], 1
+];
+var __Unit = "unit";
+var AlarmContributors = [1, n0, _ACla,
+    0, () => AlarmContributor$
+];
+var AlarmHistoryItems = [1, n0, _AHIl,
+    0, () => AlarmHistoryItem$
+];
+var AlarmMuteRuleSummaries = [1, n0, _AMRSl,
+    0, () => AlarmMuteRuleSummary$
+];
+var AnomalyDetectorExcludedTimeRanges = [1, n0, _ADETR,
+    0, () => Range$
+];
+var AnomalyDetectors = [1, n0, _ADn,
+    0, () => AnomalyDetector$
+];
+var BatchFailures = [1, n0, _BF,
+    0, () => PartialFailure$
+];
+var CompositeAlarms = [1, n0, _CAom,
+    0, () => CompositeAlarm$
+];
+var DashboardEntries = [1, n0, _DEa,
+    0, () => DashboardEntry$
+];
+var DashboardValidationMessages = [1, n0, _DVMa,
+    0, () => DashboardValidationMessage$
+];
+var Datapoints = [1, n0, _Dat,
+    0, () => Datapoint$
+];
+var DimensionFilters = [1, n0, _DFi,
+    0, () => DimensionFilter$
+];
+var Dimensions = [1, n0, _D,
+    0, () => Dimension$
+];
+var EntityMetricDataList = [1, n0, _EMDL,
+    0, () => EntityMetricData$
+];
+var InsightRuleContributorDatapoints = [1, n0, _IRCDn,
+    0, () => InsightRuleContributorDatapoint$
+];
+var InsightRuleContributors = [1, n0, _IRCn,
+    0, () => InsightRuleContributor$
+];
+var InsightRuleMetricDatapoints = [1, n0, _IRMDn,
+    0, () => InsightRuleMetricDatapoint$
+];
+var InsightRules = [1, n0, _IR,
+    0, () => InsightRule$
+];
+var LogAlarms = [1, n0, _LA,
+    0, () => LogAlarm$
+];
+var ManagedRuleDescriptions = [1, n0, _MRDa,
+    0, () => ManagedRuleDescription$
+];
+var ManagedRules = [1, n0, _MRana,
+    0, () => ManagedRule$
+];
+var MetricAlarms = [1, n0, _MA,
+    0, () => MetricAlarm$
+];
+var MetricData = [1, n0, _MD,
+    0, () => MetricDatum$
+];
+var MetricDataQueries = [1, n0, _MDQ,
+    0, () => MetricDataQuery$
+];
+var MetricDataResultMessages = [1, n0, _MDRM,
+    0, () => MessageData$
+];
+var MetricDataResults = [1, n0, _MDR,
+    0, () => MetricDataResult$
+];
+var Metrics = [1, n0, _Me,
+    0, () => Metric$
+];
+var MetricStreamEntries = [1, n0, _MSEe,
+    0, () => MetricStreamEntry$
+];
+var MetricStreamFilters = [1, n0, _MSFe,
+    0, () => MetricStreamFilter$
+];
+var MetricStreamStatisticsConfigurations = [1, n0, _MSSCe,
+    0, () => MetricStreamStatisticsConfiguration$
+];
+var MetricStreamStatisticsIncludeMetrics = [1, n0, _MSSIM,
+    0, () => MetricStreamStatisticsMetric$
+];
+var OTelEnrichmentMetricSelectorList = [1, n0, _OTEMSL,
+    0, () => OTelEnrichmentMetricSelector$
+];
+var ResourceMetricSelectionList = [1, n0, _RMSL,
+    0, () => ResourceMetricSelection$
+];
+var TagList = [1, n0, _TL,
+    0, () => Tag$
+];
+var EvaluationCriteria$ = [4, n0, _EC,
+    0,
+    [_PQLC],
+    [() => AlarmPromQLCriteria$]
+];
+var EvaluationWindow$ = [4, n0, _EW,
+    0,
+    [_WCW, _SW],
+    [() => WallClockWindow$, () => SlidingWindow$]
+];
+var AssociateDatasetKmsKey$ = [9, n0, _ADKK,
+    0, () => AssociateDatasetKmsKeyInput$, () => AssociateDatasetKmsKeyOutput$
+];
+var CreateResourceMetricsConfiguration$ = [9, n0, _CRMC,
+    0, () => CreateResourceMetricsConfigurationInput$, () => CreateResourceMetricsConfigurationOutput$
+];
+var DeleteAlarmMuteRule$ = [9, n0, _DAMR,
+    0, () => DeleteAlarmMuteRuleInput$, () => __Unit
+];
+var DeleteAlarms$ = [9, n0, _DAe,
+    0, () => DeleteAlarmsInput$, () => __Unit
+];
+var DeleteAnomalyDetector$ = [9, n0, _DAD,
+    0, () => DeleteAnomalyDetectorInput$, () => DeleteAnomalyDetectorOutput$
+];
+var DeleteDashboards$ = [9, n0, _DD,
+    0, () => DeleteDashboardsInput$, () => DeleteDashboardsOutput$
+];
+var DeleteInsightRules$ = [9, n0, _DIR,
+    0, () => DeleteInsightRulesInput$, () => DeleteInsightRulesOutput$
+];
+var DeleteMetricStream$ = [9, n0, _DMS,
+    0, () => DeleteMetricStreamInput$, () => DeleteMetricStreamOutput$
+];
+var DeleteResourceMetricsConfiguration$ = [9, n0, _DRMC,
+    0, () => DeleteResourceMetricsConfigurationInput$, () => DeleteResourceMetricsConfigurationOutput$
+];
+var DescribeAlarmContributors$ = [9, n0, _DAC,
+    0, () => DescribeAlarmContributorsInput$, () => DescribeAlarmContributorsOutput$
+];
+var DescribeAlarmHistory$ = [9, n0, _DAH,
+    0, () => DescribeAlarmHistoryInput$, () => DescribeAlarmHistoryOutput$
+];
+var DescribeAlarms$ = [9, n0, _DAes,
+    0, () => DescribeAlarmsInput$, () => DescribeAlarmsOutput$
+];
+var DescribeAlarmsForMetric$ = [9, n0, _DAFM,
+    0, () => DescribeAlarmsForMetricInput$, () => DescribeAlarmsForMetricOutput$
+];
+var DescribeAnomalyDetectors$ = [9, n0, _DADe,
+    0, () => DescribeAnomalyDetectorsInput$, () => DescribeAnomalyDetectorsOutput$
+];
+var DescribeInsightRules$ = [9, n0, _DIRe,
+    0, () => DescribeInsightRulesInput$, () => DescribeInsightRulesOutput$
+];
+var DisableAlarmActions$ = [9, n0, _DAA,
+    0, () => DisableAlarmActionsInput$, () => __Unit
+];
+var DisableInsightRules$ = [9, n0, _DIRi,
+    0, () => DisableInsightRulesInput$, () => DisableInsightRulesOutput$
+];
+var DisassociateDatasetKmsKey$ = [9, n0, _DDKK,
+    2, () => DisassociateDatasetKmsKeyInput$, () => DisassociateDatasetKmsKeyOutput$
+];
+var EnableAlarmActions$ = [9, n0, _EAA,
+    0, () => EnableAlarmActionsInput$, () => __Unit
+];
+var EnableInsightRules$ = [9, n0, _EIR,
+    0, () => EnableInsightRulesInput$, () => EnableInsightRulesOutput$
+];
+var GetAlarmMuteRule$ = [9, n0, _GAMR,
+    0, () => GetAlarmMuteRuleInput$, () => GetAlarmMuteRuleOutput$
+];
+var GetDashboard$ = [9, n0, _GD,
+    0, () => GetDashboardInput$, () => GetDashboardOutput$
+];
+var GetDataset$ = [9, n0, _GDe,
+    0, () => GetDatasetInput$, () => GetDatasetOutput$
+];
+var GetInsightRuleReport$ = [9, n0, _GIRR,
+    0, () => GetInsightRuleReportInput$, () => GetInsightRuleReportOutput$
+];
+var GetMetricData$ = [9, n0, _GMD,
+    0, () => GetMetricDataInput$, () => GetMetricDataOutput$
+];
+var GetMetricStatistics$ = [9, n0, _GMS,
+    0, () => GetMetricStatisticsInput$, () => GetMetricStatisticsOutput$
+];
+var GetMetricStream$ = [9, n0, _GMSe,
+    0, () => GetMetricStreamInput$, () => GetMetricStreamOutput$
+];
+var GetMetricWidgetImage$ = [9, n0, _GMWI,
+    0, () => GetMetricWidgetImageInput$, () => GetMetricWidgetImageOutput$
+];
+var GetOTelEnrichment$ = [9, n0, _GOTE,
+    0, () => GetOTelEnrichmentInput$, () => GetOTelEnrichmentOutput$
+];
+var GetResourceMetricsConfiguration$ = [9, n0, _GRMC,
+    0, () => GetResourceMetricsConfigurationInput$, () => GetResourceMetricsConfigurationOutput$
+];
+var ListAlarmMuteRules$ = [9, n0, _LAMR,
+    0, () => ListAlarmMuteRulesInput$, () => ListAlarmMuteRulesOutput$
+];
+var ListDashboards$ = [9, n0, _LD,
+    0, () => ListDashboardsInput$, () => ListDashboardsOutput$
+];
+var ListManagedInsightRules$ = [9, n0, _LMIR,
+    0, () => ListManagedInsightRulesInput$, () => ListManagedInsightRulesOutput$
+];
+var ListMetrics$ = [9, n0, _LMi,
+    0, () => ListMetricsInput$, () => ListMetricsOutput$
+];
+var ListMetricStreams$ = [9, n0, _LMS,
+    0, () => ListMetricStreamsInput$, () => ListMetricStreamsOutput$
+];
+var ListTagsForResource$ = [9, n0, _LTFR,
+    0, () => ListTagsForResourceInput$, () => ListTagsForResourceOutput$
+];
+var PutAlarmMuteRule$ = [9, n0, _PAMR,
+    0, () => PutAlarmMuteRuleInput$, () => __Unit
+];
+var PutAnomalyDetector$ = [9, n0, _PAD,
+    0, () => PutAnomalyDetectorInput$, () => PutAnomalyDetectorOutput$
+];
+var PutCompositeAlarm$ = [9, n0, _PCA,
+    0, () => PutCompositeAlarmInput$, () => __Unit
+];
+var PutDashboard$ = [9, n0, _PD,
+    0, () => PutDashboardInput$, () => PutDashboardOutput$
+];
+var PutInsightRule$ = [9, n0, _PIR,
+    0, () => PutInsightRuleInput$, () => PutInsightRuleOutput$
+];
+var PutLogAlarm$ = [9, n0, _PLA,
+    0, () => PutLogAlarmInput$, () => __Unit
+];
+var PutManagedInsightRules$ = [9, n0, _PMIR,
+    0, () => PutManagedInsightRulesInput$, () => PutManagedInsightRulesOutput$
+];
+var PutMetricAlarm$ = [9, n0, _PMA,
+    0, () => PutMetricAlarmInput$, () => __Unit
+];
+var PutMetricData$ = [9, n0, _PMD,
+    0, () => PutMetricDataInput$, () => __Unit
+];
+var PutMetricStream$ = [9, n0, _PMS,
+    0, () => PutMetricStreamInput$, () => PutMetricStreamOutput$
+];
+var SetAlarmState$ = [9, n0, _SAS,
+    0, () => SetAlarmStateInput$, () => __Unit
+];
+var StartMetricStreams$ = [9, n0, _SMS,
+    0, () => StartMetricStreamsInput$, () => StartMetricStreamsOutput$
+];
+var StartOTelEnrichment$ = [9, n0, _SOTE,
+    0, () => StartOTelEnrichmentInput$, () => StartOTelEnrichmentOutput$
+];
+var StopMetricStreams$ = [9, n0, _SMSt,
+    0, () => StopMetricStreamsInput$, () => StopMetricStreamsOutput$
+];
+var StopOTelEnrichment$ = [9, n0, _SOTEt,
+    0, () => StopOTelEnrichmentInput$, () => StopOTelEnrichmentOutput$
+];
+var TagResource$ = [9, n0, _TR,
+    0, () => TagResourceInput$, () => TagResourceOutput$
+];
+var UntagResource$ = [9, n0, _UR,
+    0, () => UntagResourceInput$, () => UntagResourceOutput$
+];
+var UpdateOTelEnrichment$ = [9, n0, _UOTE,
+    0, () => UpdateOTelEnrichmentInput$, () => UpdateOTelEnrichmentOutput$
+];
+var UpdateResourceMetricsConfiguration$ = [9, n0, _URMC,
+    0, () => UpdateResourceMetricsConfigurationInput$, () => UpdateResourceMetricsConfigurationOutput$
+];
+
+const getRuntimeConfig$1 = (config) => {
+    return {
+        apiVersion: "2010-08-01",
+        base64Decoder: config?.base64Decoder ?? fromBase64,
+        base64Encoder: config?.base64Encoder ?? toBase64,
+        disableHostPrefix: config?.disableHostPrefix ?? false,
+        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver,
+        extensions: config?.extensions ?? [],
+        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultCloudWatchHttpAuthSchemeProvider,
+        httpAuthSchemes: config?.httpAuthSchemes ?? [
+            {
+                schemeId: "aws.auth#sigv4",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
+                signer: new AwsSdkSigV4Signer(),
+            },
+        ],
+        logger: config?.logger ?? new NoOpLogger(),
+        protocol: config?.protocol ?? AwsJson1_0Protocol,
+        protocolSettings: config?.protocolSettings ?? {
+            defaultNamespace: "com.amazonaws.cloudwatch",
+            errorTypeRegistries,
+            xmlNamespace: "http://monitoring.amazonaws.com/doc/2010-08-01/",
+            version: "2010-08-01",
+            serviceTarget: "GraniteServiceVersion20100801",
+            awsQueryCompatible: true,
+        },
+        serviceId: config?.serviceId ?? "CloudWatch",
+        sha256: config?.sha256 ?? Sha256,
+        urlParser: config?.urlParser ?? parseUrl,
+        utf8Decoder: config?.utf8Decoder ?? fromUtf8,
+        utf8Encoder: config?.utf8Encoder ?? toUtf8,
+    };
+};
+
+const getRuntimeConfig = (config) => {
+    emitWarningIfUnsupportedVersion(process.version);
+    const defaultsMode = resolveDefaultsModeConfig(config);
+    const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode);
+    const clientSharedValues = getRuntimeConfig$1(config);
+    emitWarningIfUnsupportedVersion$1(process.version);
+    const loaderConfig = {
+        profile: config?.profile,
+        logger: clientSharedValues.logger,
+    };
+    return {
+        ...clientSharedValues,
+        ...config,
+        runtime: "node",
+        defaultsMode,
+        authSchemePreference: config?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
+        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength,
+        credentialDefaultProvider: config?.credentialDefaultProvider ?? defaultProvider,
+        defaultSocketTimeout: getDefaultSocketTimeout(config?.requestHandler, 900_000),
+        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
+        disableRequestCompression: config?.disableRequestCompression ?? loadConfig(NODE_DISABLE_REQUEST_COMPRESSION_CONFIG_OPTIONS, config),
+        maxAttempts: config?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config),
+        region: config?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
+        requestHandler: NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
+        requestMinCompressionSizeBytes: config?.requestMinCompressionSizeBytes ?? loadConfig(NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_CONFIG_OPTIONS, config),
+        retryMode: config?.retryMode ??
+            loadConfig({
+                ...NODE_RETRY_MODE_CONFIG_OPTIONS,
+                default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE,
+            }, config),
+        streamCollector: config?.streamCollector ?? streamCollector,
+        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        userAgentAppId: config?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig),
+    };
+};
+
+const getHttpAuthExtensionConfiguration = (runtimeConfig) => {
+    const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
+    let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
+    let _credentials = runtimeConfig.credentials;
+    return {
+        setHttpAuthScheme(httpAuthScheme) {
+            const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
+            if (index === -1) {
+                _httpAuthSchemes.push(httpAuthScheme);
+            }
+            else {
+                _httpAuthSchemes.splice(index, 1, httpAuthScheme);
+            }
+        },
+        httpAuthSchemes() {
+            return _httpAuthSchemes;
+        },
+        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
+            _httpAuthSchemeProvider = httpAuthSchemeProvider;
+        },
+        httpAuthSchemeProvider() {
+            return _httpAuthSchemeProvider;
+        },
+        setCredentials(credentials) {
+            _credentials = credentials;
+        },
+        credentials() {
+            return _credentials;
+        },
+    };
+};
+const resolveHttpAuthRuntimeConfig = (config) => {
+    return {
+        httpAuthSchemes: config.httpAuthSchemes(),
+        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
+        credentials: config.credentials(),
+    };
+};
+
+const resolveRuntimeExtensions = (runtimeConfig, extensions) => {
+    const extensionConfiguration = Object.assign(getAwsRegionExtensionConfiguration(runtimeConfig), getDefaultExtensionConfiguration(runtimeConfig), getHttpHandlerExtensionConfiguration(runtimeConfig), getHttpAuthExtensionConfiguration(runtimeConfig));
+    extensions.forEach((extension) => extension.configure(extensionConfiguration));
+    return Object.assign(runtimeConfig, resolveAwsRegionExtensionConfiguration(extensionConfiguration), resolveDefaultRuntimeConfig(extensionConfiguration), resolveHttpHandlerRuntimeConfig(extensionConfiguration), resolveHttpAuthRuntimeConfig(extensionConfiguration));
+};
+
+class CloudWatchClient extends Client {
+    config;
+    constructor(...[configuration]) {
+        const _config_0 = getRuntimeConfig(configuration || {});
+        super(_config_0);
+        this.initConfig = _config_0;
+        const _config_1 = resolveClientEndpointParameters(_config_0);
+        const _config_2 = resolveUserAgentConfig(_config_1);
+        const _config_3 = resolveRetryConfig(_config_2);
+        const _config_4 = resolveRegionConfig(_config_3);
+        const _config_5 = resolveHostHeaderConfig(_config_4);
+        const _config_6 = resolveEndpointConfig(_config_5);
+        const _config_7 = resolveHttpAuthSchemeConfig(_config_6);
+        const _config_8 = resolveCompressionConfig(_config_7);
+        const _config_9 = resolveRuntimeExtensions(_config_8, configuration?.extensions || []);
+        this.config = _config_9;
+        this.middlewareStack.use(getSchemaSerdePlugin(this.config));
+        this.middlewareStack.use(getUserAgentPlugin(this.config));
+        this.middlewareStack.use(getRetryPlugin(this.config));
+        this.middlewareStack.use(getContentLengthPlugin(this.config));
+        this.middlewareStack.use(getHostHeaderPlugin(this.config));
+        this.middlewareStack.use(getLoggerPlugin(this.config));
+        this.middlewareStack.use(getRecursionDetectionPlugin(this.config));
+        this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin(this.config, {
+            httpAuthSchemeParametersProvider: defaultCloudWatchHttpAuthSchemeParametersProvider,
+            identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig({
+                "aws.auth#sigv4": config.credentials,
+            }),
+        }));
+        this.middlewareStack.use(getHttpSigningPlugin(this.config));
+    }
+    destroy() {
+        super.destroy();
+    }
+}
+
+const command = makeBuilder(commonParams, "GraniteServiceVersion20100801", "CloudWatchClient", getEndpointPlugin);
+const _ep0 = {};
+const _mw0 = (Command, cs, config, o) => [];
+const _mw1 = (Command, cs, config, o) => [
+    getCompressionPlugin(config, {
+        encodings: ["gzip"],
+    }),
+];
+
+class AssociateDatasetKmsKeyCommand extends command(_ep0, _mw0, "AssociateDatasetKmsKey", AssociateDatasetKmsKey$) {
+}
+
+class CreateResourceMetricsConfigurationCommand extends command(_ep0, _mw0, "CreateResourceMetricsConfiguration", CreateResourceMetricsConfiguration$) {
+}
+
+class DeleteAlarmMuteRuleCommand extends command(_ep0, _mw0, "DeleteAlarmMuteRule", DeleteAlarmMuteRule$) {
+}
+
+class DeleteAlarmsCommand extends command(_ep0, _mw0, "DeleteAlarms", DeleteAlarms$) {
+}
+
+class DeleteAnomalyDetectorCommand extends command(_ep0, _mw0, "DeleteAnomalyDetector", DeleteAnomalyDetector$) {
+}
+
+class DeleteDashboardsCommand extends command(_ep0, _mw0, "DeleteDashboards", DeleteDashboards$) {
+}
+
+class DeleteInsightRulesCommand extends command(_ep0, _mw0, "DeleteInsightRules", DeleteInsightRules$) {
+}
+
+class DeleteMetricStreamCommand extends command(_ep0, _mw0, "DeleteMetricStream", DeleteMetricStream$) {
+}
+
+class DeleteResourceMetricsConfigurationCommand extends command(_ep0, _mw0, "DeleteResourceMetricsConfiguration", DeleteResourceMetricsConfiguration$) {
+}
+
+class DescribeAlarmContributorsCommand extends command(_ep0, _mw0, "DescribeAlarmContributors", DescribeAlarmContributors$) {
+}
+
+class DescribeAlarmHistoryCommand extends command(_ep0, _mw0, "DescribeAlarmHistory", DescribeAlarmHistory$) {
+}
+
+class DescribeAlarmsCommand extends command(_ep0, _mw0, "DescribeAlarms", DescribeAlarms$) {
+}
+
+class DescribeAlarmsForMetricCommand extends command(_ep0, _mw0, "DescribeAlarmsForMetric", DescribeAlarmsForMetric$) {
+}
+
+class DescribeAnomalyDetectorsCommand extends command(_ep0, _mw0, "DescribeAnomalyDetectors", DescribeAnomalyDetectors$) {
+}
+
+class DescribeInsightRulesCommand extends command(_ep0, _mw0, "DescribeInsightRules", DescribeInsightRules$) {
+}
+
+class DisableAlarmActionsCommand extends command(_ep0, _mw0, "DisableAlarmActions", DisableAlarmActions$) {
+}
+
+class DisableInsightRulesCommand extends command(_ep0, _mw0, "DisableInsightRules", DisableInsightRules$) {
+}
+
+class DisassociateDatasetKmsKeyCommand extends command(_ep0, _mw0, "DisassociateDatasetKmsKey", DisassociateDatasetKmsKey$) {
+}
+
+class EnableAlarmActionsCommand extends command(_ep0, _mw0, "EnableAlarmActions", EnableAlarmActions$) {
+}
+
+class EnableInsightRulesCommand extends command(_ep0, _mw0, "EnableInsightRules", EnableInsightRules$) {
+}
+
+class GetAlarmMuteRuleCommand extends command(_ep0, _mw0, "GetAlarmMuteRule", GetAlarmMuteRule$) {
+}
+
+class GetDashboardCommand extends command(_ep0, _mw0, "GetDashboard", GetDashboard$) {
+}
+
+class GetDatasetCommand extends command(_ep0, _mw0, "GetDataset", GetDataset$) {
+}
+
+class GetInsightRuleReportCommand extends command(_ep0, _mw0, "GetInsightRuleReport", GetInsightRuleReport$) {
+}
+
+class GetMetricDataCommand extends command(_ep0, _mw0, "GetMetricData", GetMetricData$) {
+}
+
+class GetMetricStatisticsCommand extends command(_ep0, _mw0, "GetMetricStatistics", GetMetricStatistics$) {
+}
+
+class GetMetricStreamCommand extends command(_ep0, _mw0, "GetMetricStream", GetMetricStream$) {
+}
+
+class GetMetricWidgetImageCommand extends command(_ep0, _mw0, "GetMetricWidgetImage", GetMetricWidgetImage$) {
+}
+
+class GetOTelEnrichmentCommand extends command(_ep0, _mw0, "GetOTelEnrichment", GetOTelEnrichment$) {
+}
+
+class GetResourceMetricsConfigurationCommand extends command(_ep0, _mw0, "GetResourceMetricsConfiguration", GetResourceMetricsConfiguration$) {
+}
+
+class ListAlarmMuteRulesCommand extends command(_ep0, _mw0, "ListAlarmMuteRules", ListAlarmMuteRules$) {
+}
+
+class ListDashboardsCommand extends command(_ep0, _mw0, "ListDashboards", ListDashboards$) {
+}
+
+class ListManagedInsightRulesCommand extends command(_ep0, _mw0, "ListManagedInsightRules", ListManagedInsightRules$) {
+}
+
+class ListMetricsCommand extends command(_ep0, _mw0, "ListMetrics", ListMetrics$) {
+}
+
+class ListMetricStreamsCommand extends command(_ep0, _mw0, "ListMetricStreams", ListMetricStreams$) {
+}
+
+class ListTagsForResourceCommand extends command(_ep0, _mw0, "ListTagsForResource", ListTagsForResource$) {
+}
+
+class PutAlarmMuteRuleCommand extends command(_ep0, _mw0, "PutAlarmMuteRule", PutAlarmMuteRule$) {
+}
+
+class PutAnomalyDetectorCommand extends command(_ep0, _mw0, "PutAnomalyDetector", PutAnomalyDetector$) {
+}
+
+class PutCompositeAlarmCommand extends command(_ep0, _mw0, "PutCompositeAlarm", PutCompositeAlarm$) {
+}
+
+class PutDashboardCommand extends command(_ep0, _mw0, "PutDashboard", PutDashboard$) {
+}
+
+class PutInsightRuleCommand extends command(_ep0, _mw0, "PutInsightRule", PutInsightRule$) {
+}
+
+class PutLogAlarmCommand extends command(_ep0, _mw0, "PutLogAlarm", PutLogAlarm$) {
+}
+
+class PutManagedInsightRulesCommand extends command(_ep0, _mw0, "PutManagedInsightRules", PutManagedInsightRules$) {
+}
+
+class PutMetricAlarmCommand extends command(_ep0, _mw0, "PutMetricAlarm", PutMetricAlarm$) {
+}
+
+class PutMetricDataCommand extends command(_ep0, _mw1, "PutMetricData", PutMetricData$) {
+}
+
+class PutMetricStreamCommand extends command(_ep0, _mw0, "PutMetricStream", PutMetricStream$) {
+}
+
+class SetAlarmStateCommand extends command(_ep0, _mw0, "SetAlarmState", SetAlarmState$) {
+}
+
+class StartMetricStreamsCommand extends command(_ep0, _mw0, "StartMetricStreams", StartMetricStreams$) {
+}
+
+class StartOTelEnrichmentCommand extends command(_ep0, _mw0, "StartOTelEnrichment", StartOTelEnrichment$) {
+}
+
+class StopMetricStreamsCommand extends command(_ep0, _mw0, "StopMetricStreams", StopMetricStreams$) {
+}
+
+class StopOTelEnrichmentCommand extends command(_ep0, _mw0, "StopOTelEnrichment", StopOTelEnrichment$) {
+}
+
+class TagResourceCommand extends command(_ep0, _mw0, "TagResource", TagResource$) {
+}
+
+class UntagResourceCommand extends command(_ep0, _mw0, "UntagResource", UntagResource$) {
+}
+
+class UpdateOTelEnrichmentCommand extends command(_ep0, _mw0, "UpdateOTelEnrichment", UpdateOTelEnrichment$) {
+}
+
+class UpdateResourceMetricsConfigurationCommand extends command(_ep0, _mw0, "UpdateResourceMetricsConfiguration", UpdateResourceMetricsConfiguration$) {
+}
+
+const paginateDescribeAlarmHistory = createPaginator(CloudWatchClient, DescribeAlarmHistoryCommand, "NextToken", "NextToken", "MaxRecords");
+
+const paginateDescribeAlarms = createPaginator(CloudWatchClient, DescribeAlarmsCommand, "NextToken", "NextToken", "MaxRecords");
+
+const paginateDescribeAnomalyDetectors = createPaginator(CloudWatchClient, DescribeAnomalyDetectorsCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateDescribeInsightRules = createPaginator(CloudWatchClient, DescribeInsightRulesCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateGetMetricData = createPaginator(CloudWatchClient, GetMetricDataCommand, "NextToken", "NextToken", "MaxDatapoints");
+
+const paginateListAlarmMuteRules = createPaginator(CloudWatchClient, ListAlarmMuteRulesCommand, "NextToken", "NextToken", "MaxRecords");
+
+const paginateListDashboards = createPaginator(CloudWatchClient, ListDashboardsCommand, "NextToken", "NextToken", "");
+
+const paginateListManagedInsightRules = createPaginator(CloudWatchClient, ListManagedInsightRulesCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateListMetrics = createPaginator(CloudWatchClient, ListMetricsCommand, "NextToken", "NextToken", "");
+
+const paginateListMetricStreams = createPaginator(CloudWatchClient, ListMetricStreamsCommand, "NextToken", "NextToken", "MaxResults");
+
+const checkState$3 = async (client, input) => {
+    let reason;
+    try {
+        let result = await client.send(new DescribeAlarmsCommand(input));
+        reason = result;
+        try {
+            const returnComparator = () => {
+                let flat_1 = [].concat(...result.MetricAlarms);
+                return (flat_1.length > 0);
+            };
+            if (returnComparator() == true) {
+                return { state: WaiterState.SUCCESS, reason };
+            }
+        }
+        catch (e) { }
+    }
+    catch (exception) {
+        reason = exception;
+    }
+    return { state: WaiterState.RETRY, reason };
+};
+const waitForAlarmExists = async (params, input) => {
+    const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+    return createWaiter({ ...serviceDefaults, ...params }, input, checkState$3);
+};
+const waitUntilAlarmExists = async (params, input) => {
+    const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+    const result = await createWaiter({ ...serviceDefaults, ...params }, input, checkState$3);
+    return checkExceptions(result);
+};
+
+const checkState$2 = async (client, input) => {
+    let reason;
+    try {
+        let result = await client.send(new GetAlarmMuteRuleCommand(input));
+        reason = result;
+        return { state: WaiterState.SUCCESS, reason };
+    }
+    catch (exception) {
+        reason = exception;
+        if (exception.name === "ResourceNotFoundException") {
+            return { state: WaiterState.RETRY, reason };
+        }
+    }
+    return { state: WaiterState.RETRY, reason };
+};
+const waitForAlarmMuteRuleExists = async (params, input) => {
+    const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+    return createWaiter({ ...serviceDefaults, ...params }, input, checkState$2);
+};
+const waitUntilAlarmMuteRuleExists = async (params, input) => {
+    const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+    const result = await createWaiter({ ...serviceDefaults, ...params }, input, checkState$2);
+    return checkExceptions(result);
+};
+
+const checkState$1 = async (client, input) => {
+    let reason;
+    try {
+        let result = await client.send(new DescribeAlarmsCommand(input));
+        reason = result;
+        try {
+            const returnComparator = () => {
+                let flat_1 = [].concat(...result.CompositeAlarms);
+                return (flat_1.length > 0);
+            };
+            if (returnComparator() == true) {
+                return { state: WaiterState.SUCCESS, reason };
+            }
+        }
+        catch (e) { }
+    }
+    catch (exception) {
+        reason = exception;
+    }
+    return { state: WaiterState.RETRY, reason };
+};
+const waitForCompositeAlarmExists = async (params, input) => {
+    const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+    return createWaiter({ ...serviceDefaults, ...params }, input, checkState$1);
+};
+const waitUntilCompositeAlarmExists = async (params, input) => {
+    const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+    const result = await createWaiter({ ...serviceDefaults, ...params }, input, checkState$1);
+    return checkExceptions(result);
+};
+
+const checkState = async (client, input) => {
+    let reason;
+    try {
+        let result = await client.send(new DescribeAlarmsCommand(input));
+        reason = result;
+        try {
+            const returnComparator = () => {
+                let flat_1 = [].concat(...result.LogAlarms);
+                return (flat_1.length > 0);
+            };
+            if (returnComparator() == true) {
+                return { state: WaiterState.SUCCESS, reason };
+            }
+        }
+        catch (e) { }
+    }
+    catch (exception) {
+        reason = exception;
+    }
+    return { state: WaiterState.RETRY, reason };
+};
+const waitForLogAlarmExists = async (params, input) => {
+    const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+    return createWaiter({ ...serviceDefaults, ...params }, input, checkState);
+};
+const waitUntilLogAlarmExists = async (params, input) => {
+    const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+    const result = await createWaiter({ ...serviceDefaults, ...params }, input, checkState);
+    return checkExceptions(result);
+};
+
+const commands = {
+    AssociateDatasetKmsKeyCommand,
+    CreateResourceMetricsConfigurationCommand,
+    DeleteAlarmMuteRuleCommand,
+    DeleteAlarmsCommand,
+    DeleteAnomalyDetectorCommand,
+    DeleteDashboardsCommand,
+    DeleteInsightRulesCommand,
+    DeleteMetricStreamCommand,
+    DeleteResourceMetricsConfigurationCommand,
+    DescribeAlarmContributorsCommand,
+    DescribeAlarmHistoryCommand,
+    DescribeAlarmsCommand,
+    DescribeAlarmsForMetricCommand,
+    DescribeAnomalyDetectorsCommand,
+    DescribeInsightRulesCommand,
+    DisableAlarmActionsCommand,
+    DisableInsightRulesCommand,
+    DisassociateDatasetKmsKeyCommand,
+    EnableAlarmActionsCommand,
+    EnableInsightRulesCommand,
+    GetAlarmMuteRuleCommand,
+    GetDashboardCommand,
+    GetDatasetCommand,
+    GetInsightRuleReportCommand,
+    GetMetricDataCommand,
+    GetMetricStatisticsCommand,
+    GetMetricStreamCommand,
+    GetMetricWidgetImageCommand,
+    GetOTelEnrichmentCommand,
+    GetResourceMetricsConfigurationCommand,
+    ListAlarmMuteRulesCommand,
+    ListDashboardsCommand,
+    ListManagedInsightRulesCommand,
+    ListMetricsCommand,
+    ListMetricStreamsCommand,
+    ListTagsForResourceCommand,
+    PutAlarmMuteRuleCommand,
+    PutAnomalyDetectorCommand,
+    PutCompositeAlarmCommand,
+    PutDashboardCommand,
+    PutInsightRuleCommand,
+    PutLogAlarmCommand,
+    PutManagedInsightRulesCommand,
+    PutMetricAlarmCommand,
+    PutMetricDataCommand,
+    PutMetricStreamCommand,
+    SetAlarmStateCommand,
+    StartMetricStreamsCommand,
+    StartOTelEnrichmentCommand,
+    StopMetricStreamsCommand,
+    StopOTelEnrichmentCommand,
+    TagResourceCommand,
+    UntagResourceCommand,
+    UpdateOTelEnrichmentCommand,
+    UpdateResourceMetricsConfigurationCommand,
+};
+const paginators = {
+    paginateDescribeAlarmHistory,
+    paginateDescribeAlarms,
+    paginateDescribeAnomalyDetectors,
+    paginateDescribeInsightRules,
+    paginateGetMetricData,
+    paginateListAlarmMuteRules,
+    paginateListDashboards,
+    paginateListManagedInsightRules,
+    paginateListMetrics,
+    paginateListMetricStreams,
+};
+const waiters = {
+    waitUntilAlarmExists,
+    waitUntilCompositeAlarmExists,
+    waitUntilLogAlarmExists,
+    waitUntilAlarmMuteRuleExists,
+};
+class CloudWatch extends CloudWatchClient {
+}
+createAggregatedClient(commands, CloudWatch, { paginators, waiters });
+
+const ActionsSuppressedBy = {
+    Alarm: "Alarm",
+    ExtensionPeriod: "ExtensionPeriod",
+    WaitPeriod: "WaitPeriod",
+};
+const AlarmType = {
+    CompositeAlarm: "CompositeAlarm",
+    LogAlarm: "LogAlarm",
+    MetricAlarm: "MetricAlarm",
+};
+const HistoryItemType = {
+    Action: "Action",
+    AlarmContributorAction: "AlarmContributorAction",
+    AlarmContributorStateUpdate: "AlarmContributorStateUpdate",
+    ConfigurationUpdate: "ConfigurationUpdate",
+    StateUpdate: "StateUpdate",
+};
+const AlarmMuteRuleStatus = {
+    ACTIVE: "ACTIVE",
+    EXPIRED: "EXPIRED",
+    SCHEDULED: "SCHEDULED",
+};
+const AnomalyDetectorAdaptationSpeed = {
+    FAST: "FAST",
+    NORMAL: "NORMAL",
+    SLOW: "SLOW",
+};
+const AnomalyDetectorOutlierFilteringStrength = {
+    MINIMAL: "MINIMAL",
+    MODERATE: "MODERATE",
+    STRICT: "STRICT",
+};
+const StandardUnit = {
+    Bits: "Bits",
+    Bits_Second: "Bits/Second",
+    Bytes: "Bytes",
+    Bytes_Second: "Bytes/Second",
+    Count: "Count",
+    Count_Second: "Count/Second",
+    Gigabits: "Gigabits",
+    Gigabits_Second: "Gigabits/Second",
+    Gigabytes: "Gigabytes",
+    Gigabytes_Second: "Gigabytes/Second",
+    Kilobits: "Kilobits",
+    Kilobits_Second: "Kilobits/Second",
+    Kilobytes: "Kilobytes",
+    Kilobytes_Second: "Kilobytes/Second",
+    Megabits: "Megabits",
+    Megabits_Second: "Megabits/Second",
+    Megabytes: "Megabytes",
+    Megabytes_Second: "Megabytes/Second",
+    Microseconds: "Microseconds",
+    Milliseconds: "Milliseconds",
+    None: "None",
+    Percent: "Percent",
+    Seconds: "Seconds",
+    Terabits: "Terabits",
+    Terabits_Second: "Terabits/Second",
+    Terabytes: "Terabytes",
+    Terabytes_Second: "Terabytes/Second",
+};
+const AnomalyDetectorStateValue = {
+    PENDING_TRAINING: "PENDING_TRAINING",
+    TRAINED: "TRAINED",
+    TRAINED_INSUFFICIENT_DATA: "TRAINED_INSUFFICIENT_DATA",
+};
+const AnomalyDetectorType = {
+    METRIC_MATH: "METRIC_MATH",
+    SINGLE_METRIC: "SINGLE_METRIC",
+};
+const ComparisonOperator = {
+    GreaterThanOrEqualToThreshold: "GreaterThanOrEqualToThreshold",
+    GreaterThanThreshold: "GreaterThanThreshold",
+    GreaterThanUpperThreshold: "GreaterThanUpperThreshold",
+    LessThanLowerOrGreaterThanUpperThreshold: "LessThanLowerOrGreaterThanUpperThreshold",
+    LessThanLowerThreshold: "LessThanLowerThreshold",
+    LessThanOrEqualToThreshold: "LessThanOrEqualToThreshold",
+    LessThanThreshold: "LessThanThreshold",
+};
+const StateValue = {
+    ALARM: "ALARM",
+    INSUFFICIENT_DATA: "INSUFFICIENT_DATA",
+    OK: "OK",
+};
+const ScanBy = {
+    TIMESTAMP_ASCENDING: "TimestampAscending",
+    TIMESTAMP_DESCENDING: "TimestampDescending",
+};
+const EvaluationState = {
+    EVALUATION_ERROR: "EVALUATION_ERROR",
+    EVALUATION_FAILURE: "EVALUATION_FAILURE",
+    PARTIAL_DATA: "PARTIAL_DATA",
+};
+const Statistic = {
+    Average: "Average",
+    Maximum: "Maximum",
+    Minimum: "Minimum",
+    SampleCount: "SampleCount",
+    Sum: "Sum",
+};
+const StatusCode = {
+    COMPLETE: "Complete",
+    FORBIDDEN: "Forbidden",
+    INTERNAL_ERROR: "InternalError",
+    PARTIAL_DATA: "PartialData",
+};
+const MetricStreamOutputFormat = {
+    JSON: "json",
+    OPEN_TELEMETRY_0_7: "opentelemetry0.7",
+    OPEN_TELEMETRY_1_0: "opentelemetry1.0",
+};
+const OTelEnrichmentStatus = {
+    RUNNING: "Running",
+    STOPPED: "Stopped",
+};
+const RecentlyActive = {
+    PT3H: "PT3H",
+};
+
+__webpack_unused_export__ = ActionConfiguration$;
+__webpack_unused_export__ = ActionsSuppressedBy;
+__webpack_unused_export__ = AlarmContributor$;
+__webpack_unused_export__ = AlarmHistoryItem$;
+__webpack_unused_export__ = AlarmMuteRuleStatus;
+__webpack_unused_export__ = AlarmMuteRuleSummary$;
+__webpack_unused_export__ = AlarmPromQLCriteria$;
+__webpack_unused_export__ = AlarmTagsPropagation$;
+__webpack_unused_export__ = AlarmType;
+__webpack_unused_export__ = AnomalyDetector$;
+__webpack_unused_export__ = AnomalyDetectorAdaptationSpeed;
+__webpack_unused_export__ = AnomalyDetectorConfiguration$;
+__webpack_unused_export__ = AnomalyDetectorOutlierFilteringStrength;
+__webpack_unused_export__ = AnomalyDetectorStateValue;
+__webpack_unused_export__ = AnomalyDetectorType;
+__webpack_unused_export__ = AssociateDatasetKmsKey$;
+__webpack_unused_export__ = AssociateDatasetKmsKeyCommand;
+__webpack_unused_export__ = AssociateDatasetKmsKeyInput$;
+__webpack_unused_export__ = AssociateDatasetKmsKeyOutput$;
+__webpack_unused_export__ = CloudWatch;
+exports.WBn = CloudWatchClient;
+__webpack_unused_export__ = CloudWatchServiceException;
+__webpack_unused_export__ = CloudWatchServiceException$;
+__webpack_unused_export__ = ComparisonOperator;
+__webpack_unused_export__ = CompositeAlarm$;
+__webpack_unused_export__ = ConcurrentModificationException;
+__webpack_unused_export__ = ConcurrentModificationException$;
+__webpack_unused_export__ = ConflictException;
+__webpack_unused_export__ = ConflictException$;
+__webpack_unused_export__ = CreateResourceMetricsConfiguration$;
+__webpack_unused_export__ = CreateResourceMetricsConfigurationCommand;
+__webpack_unused_export__ = CreateResourceMetricsConfigurationInput$;
+__webpack_unused_export__ = CreateResourceMetricsConfigurationOutput$;
+__webpack_unused_export__ = DashboardEntry$;
+__webpack_unused_export__ = DashboardInvalidInputError;
+__webpack_unused_export__ = DashboardInvalidInputError$;
+__webpack_unused_export__ = DashboardNotFoundError;
+__webpack_unused_export__ = DashboardNotFoundError$;
+__webpack_unused_export__ = DashboardValidationMessage$;
+__webpack_unused_export__ = Datapoint$;
+__webpack_unused_export__ = DeleteAlarmMuteRule$;
+__webpack_unused_export__ = DeleteAlarmMuteRuleCommand;
+__webpack_unused_export__ = DeleteAlarmMuteRuleInput$;
+__webpack_unused_export__ = DeleteAlarms$;
+__webpack_unused_export__ = DeleteAlarmsCommand;
+__webpack_unused_export__ = DeleteAlarmsInput$;
+__webpack_unused_export__ = DeleteAnomalyDetector$;
+__webpack_unused_export__ = DeleteAnomalyDetectorCommand;
+__webpack_unused_export__ = DeleteAnomalyDetectorInput$;
+__webpack_unused_export__ = DeleteAnomalyDetectorOutput$;
+__webpack_unused_export__ = DeleteDashboards$;
+__webpack_unused_export__ = DeleteDashboardsCommand;
+__webpack_unused_export__ = DeleteDashboardsInput$;
+__webpack_unused_export__ = DeleteDashboardsOutput$;
+__webpack_unused_export__ = DeleteInsightRules$;
+__webpack_unused_export__ = DeleteInsightRulesCommand;
+__webpack_unused_export__ = DeleteInsightRulesInput$;
+__webpack_unused_export__ = DeleteInsightRulesOutput$;
+__webpack_unused_export__ = DeleteMetricStream$;
+__webpack_unused_export__ = DeleteMetricStreamCommand;
+__webpack_unused_export__ = DeleteMetricStreamInput$;
+__webpack_unused_export__ = DeleteMetricStreamOutput$;
+__webpack_unused_export__ = DeleteResourceMetricsConfiguration$;
+__webpack_unused_export__ = DeleteResourceMetricsConfigurationCommand;
+__webpack_unused_export__ = DeleteResourceMetricsConfigurationInput$;
+__webpack_unused_export__ = DeleteResourceMetricsConfigurationOutput$;
+__webpack_unused_export__ = DescribeAlarmContributors$;
+__webpack_unused_export__ = DescribeAlarmContributorsCommand;
+__webpack_unused_export__ = DescribeAlarmContributorsInput$;
+__webpack_unused_export__ = DescribeAlarmContributorsOutput$;
+__webpack_unused_export__ = DescribeAlarmHistory$;
+__webpack_unused_export__ = DescribeAlarmHistoryCommand;
+__webpack_unused_export__ = DescribeAlarmHistoryInput$;
+__webpack_unused_export__ = DescribeAlarmHistoryOutput$;
+__webpack_unused_export__ = DescribeAlarms$;
+exports.zWD = DescribeAlarmsCommand;
+__webpack_unused_export__ = DescribeAlarmsForMetric$;
+__webpack_unused_export__ = DescribeAlarmsForMetricCommand;
+__webpack_unused_export__ = DescribeAlarmsForMetricInput$;
+__webpack_unused_export__ = DescribeAlarmsForMetricOutput$;
+__webpack_unused_export__ = DescribeAlarmsInput$;
+__webpack_unused_export__ = DescribeAlarmsOutput$;
+__webpack_unused_export__ = DescribeAnomalyDetectors$;
+__webpack_unused_export__ = DescribeAnomalyDetectorsCommand;
+__webpack_unused_export__ = DescribeAnomalyDetectorsInput$;
+__webpack_unused_export__ = DescribeAnomalyDetectorsOutput$;
+__webpack_unused_export__ = DescribeInsightRules$;
+__webpack_unused_export__ = DescribeInsightRulesCommand;
+__webpack_unused_export__ = DescribeInsightRulesInput$;
+__webpack_unused_export__ = DescribeInsightRulesOutput$;
+__webpack_unused_export__ = Dimension$;
+__webpack_unused_export__ = DimensionFilter$;
+__webpack_unused_export__ = DisableAlarmActions$;
+__webpack_unused_export__ = DisableAlarmActionsCommand;
+__webpack_unused_export__ = DisableAlarmActionsInput$;
+__webpack_unused_export__ = DisableInsightRules$;
+__webpack_unused_export__ = DisableInsightRulesCommand;
+__webpack_unused_export__ = DisableInsightRulesInput$;
+__webpack_unused_export__ = DisableInsightRulesOutput$;
+__webpack_unused_export__ = DisassociateDatasetKmsKey$;
+__webpack_unused_export__ = DisassociateDatasetKmsKeyCommand;
+__webpack_unused_export__ = DisassociateDatasetKmsKeyInput$;
+__webpack_unused_export__ = DisassociateDatasetKmsKeyOutput$;
+__webpack_unused_export__ = EnableAlarmActions$;
+__webpack_unused_export__ = EnableAlarmActionsCommand;
+__webpack_unused_export__ = EnableAlarmActionsInput$;
+__webpack_unused_export__ = EnableInsightRules$;
+__webpack_unused_export__ = EnableInsightRulesCommand;
+__webpack_unused_export__ = EnableInsightRulesInput$;
+__webpack_unused_export__ = EnableInsightRulesOutput$;
+__webpack_unused_export__ = Entity$;
+__webpack_unused_export__ = EntityMetricData$;
+__webpack_unused_export__ = EvaluationCriteria$;
+__webpack_unused_export__ = EvaluationState;
+__webpack_unused_export__ = EvaluationWindow$;
+__webpack_unused_export__ = GetAlarmMuteRule$;
+__webpack_unused_export__ = GetAlarmMuteRuleCommand;
+__webpack_unused_export__ = GetAlarmMuteRuleInput$;
+__webpack_unused_export__ = GetAlarmMuteRuleOutput$;
+__webpack_unused_export__ = GetDashboard$;
+__webpack_unused_export__ = GetDashboardCommand;
+__webpack_unused_export__ = GetDashboardInput$;
+__webpack_unused_export__ = GetDashboardOutput$;
+__webpack_unused_export__ = GetDataset$;
+__webpack_unused_export__ = GetDatasetCommand;
+__webpack_unused_export__ = GetDatasetInput$;
+__webpack_unused_export__ = GetDatasetOutput$;
+__webpack_unused_export__ = GetInsightRuleReport$;
+__webpack_unused_export__ = GetInsightRuleReportCommand;
+__webpack_unused_export__ = GetInsightRuleReportInput$;
+__webpack_unused_export__ = GetInsightRuleReportOutput$;
+__webpack_unused_export__ = GetMetricData$;
+__webpack_unused_export__ = GetMetricDataCommand;
+__webpack_unused_export__ = GetMetricDataInput$;
+__webpack_unused_export__ = GetMetricDataOutput$;
+__webpack_unused_export__ = GetMetricStatistics$;
+__webpack_unused_export__ = GetMetricStatisticsCommand;
+__webpack_unused_export__ = GetMetricStatisticsInput$;
+__webpack_unused_export__ = GetMetricStatisticsOutput$;
+__webpack_unused_export__ = GetMetricStream$;
+__webpack_unused_export__ = GetMetricStreamCommand;
+__webpack_unused_export__ = GetMetricStreamInput$;
+__webpack_unused_export__ = GetMetricStreamOutput$;
+__webpack_unused_export__ = GetMetricWidgetImage$;
+__webpack_unused_export__ = GetMetricWidgetImageCommand;
+__webpack_unused_export__ = GetMetricWidgetImageInput$;
+__webpack_unused_export__ = GetMetricWidgetImageOutput$;
+__webpack_unused_export__ = GetOTelEnrichment$;
+__webpack_unused_export__ = GetOTelEnrichmentCommand;
+__webpack_unused_export__ = GetOTelEnrichmentInput$;
+__webpack_unused_export__ = GetOTelEnrichmentOutput$;
+__webpack_unused_export__ = GetResourceMetricsConfiguration$;
+__webpack_unused_export__ = GetResourceMetricsConfigurationCommand;
+__webpack_unused_export__ = GetResourceMetricsConfigurationInput$;
+__webpack_unused_export__ = GetResourceMetricsConfigurationOutput$;
+__webpack_unused_export__ = HistoryItemType;
+__webpack_unused_export__ = InsightRule$;
+__webpack_unused_export__ = InsightRuleContributor$;
+__webpack_unused_export__ = InsightRuleContributorDatapoint$;
+__webpack_unused_export__ = InsightRuleMetricDatapoint$;
+__webpack_unused_export__ = InternalServiceFault;
+__webpack_unused_export__ = InternalServiceFault$;
+__webpack_unused_export__ = InvalidFormatFault;
+__webpack_unused_export__ = InvalidFormatFault$;
+__webpack_unused_export__ = InvalidNextToken;
+__webpack_unused_export__ = InvalidNextToken$;
+__webpack_unused_export__ = InvalidParameterCombinationException;
+__webpack_unused_export__ = InvalidParameterCombinationException$;
+__webpack_unused_export__ = InvalidParameterValueException;
+__webpack_unused_export__ = InvalidParameterValueException$;
+__webpack_unused_export__ = KmsAccessDeniedException;
+__webpack_unused_export__ = KmsAccessDeniedException$;
+__webpack_unused_export__ = KmsKeyDisabledException;
+__webpack_unused_export__ = KmsKeyDisabledException$;
+__webpack_unused_export__ = KmsKeyNotFoundException;
+__webpack_unused_export__ = KmsKeyNotFoundException$;
+__webpack_unused_export__ = LabelOptions$;
+__webpack_unused_export__ = LimitExceededException;
+__webpack_unused_export__ = LimitExceededException$;
+__webpack_unused_export__ = LimitExceededFault;
+__webpack_unused_export__ = LimitExceededFault$;
+__webpack_unused_export__ = ListAlarmMuteRules$;
+__webpack_unused_export__ = ListAlarmMuteRulesCommand;
+__webpack_unused_export__ = ListAlarmMuteRulesInput$;
+__webpack_unused_export__ = ListAlarmMuteRulesOutput$;
+__webpack_unused_export__ = ListDashboards$;
+__webpack_unused_export__ = ListDashboardsCommand;
+__webpack_unused_export__ = ListDashboardsInput$;
+__webpack_unused_export__ = ListDashboardsOutput$;
+__webpack_unused_export__ = ListManagedInsightRules$;
+__webpack_unused_export__ = ListManagedInsightRulesCommand;
+__webpack_unused_export__ = ListManagedInsightRulesInput$;
+__webpack_unused_export__ = ListManagedInsightRulesOutput$;
+__webpack_unused_export__ = ListMetricStreams$;
+__webpack_unused_export__ = ListMetricStreamsCommand;
+__webpack_unused_export__ = ListMetricStreamsInput$;
+__webpack_unused_export__ = ListMetricStreamsOutput$;
+__webpack_unused_export__ = ListMetrics$;
+__webpack_unused_export__ = ListMetricsCommand;
+__webpack_unused_export__ = ListMetricsInput$;
+__webpack_unused_export__ = ListMetricsOutput$;
+__webpack_unused_export__ = ListTagsForResource$;
+__webpack_unused_export__ = ListTagsForResourceCommand;
+__webpack_unused_export__ = ListTagsForResourceInput$;
+__webpack_unused_export__ = ListTagsForResourceOutput$;
+__webpack_unused_export__ = LogAlarm$;
+__webpack_unused_export__ = ManagedRule$;
+__webpack_unused_export__ = ManagedRuleDescription$;
+__webpack_unused_export__ = ManagedRuleState$;
+__webpack_unused_export__ = MessageData$;
+__webpack_unused_export__ = Metric$;
+__webpack_unused_export__ = MetricAlarm$;
+__webpack_unused_export__ = MetricCharacteristics$;
+__webpack_unused_export__ = MetricDataQuery$;
+__webpack_unused_export__ = MetricDataResult$;
+__webpack_unused_export__ = MetricDatum$;
+__webpack_unused_export__ = MetricMathAnomalyDetector$;
+__webpack_unused_export__ = MetricStat$;
+__webpack_unused_export__ = MetricStreamEntry$;
+__webpack_unused_export__ = MetricStreamFilter$;
+__webpack_unused_export__ = MetricStreamOutputFormat;
+__webpack_unused_export__ = MetricStreamStatisticsConfiguration$;
+__webpack_unused_export__ = MetricStreamStatisticsMetric$;
+__webpack_unused_export__ = MissingRequiredParameterException;
+__webpack_unused_export__ = MissingRequiredParameterException$;
+__webpack_unused_export__ = MuteTargets$;
+__webpack_unused_export__ = OTelEnrichmentMetricSelector$;
+__webpack_unused_export__ = OTelEnrichmentStatus;
+__webpack_unused_export__ = PartialFailure$;
+__webpack_unused_export__ = PutAlarmMuteRule$;
+__webpack_unused_export__ = PutAlarmMuteRuleCommand;
+__webpack_unused_export__ = PutAlarmMuteRuleInput$;
+__webpack_unused_export__ = PutAnomalyDetector$;
+__webpack_unused_export__ = PutAnomalyDetectorCommand;
+__webpack_unused_export__ = PutAnomalyDetectorInput$;
+__webpack_unused_export__ = PutAnomalyDetectorOutput$;
+__webpack_unused_export__ = PutCompositeAlarm$;
+__webpack_unused_export__ = PutCompositeAlarmCommand;
+__webpack_unused_export__ = PutCompositeAlarmInput$;
+__webpack_unused_export__ = PutDashboard$;
+__webpack_unused_export__ = PutDashboardCommand;
+__webpack_unused_export__ = PutDashboardInput$;
+__webpack_unused_export__ = PutDashboardOutput$;
+__webpack_unused_export__ = PutInsightRule$;
+__webpack_unused_export__ = PutInsightRuleCommand;
+__webpack_unused_export__ = PutInsightRuleInput$;
+__webpack_unused_export__ = PutInsightRuleOutput$;
+__webpack_unused_export__ = PutLogAlarm$;
+__webpack_unused_export__ = PutLogAlarmCommand;
+__webpack_unused_export__ = PutLogAlarmInput$;
+__webpack_unused_export__ = PutManagedInsightRules$;
+__webpack_unused_export__ = PutManagedInsightRulesCommand;
+__webpack_unused_export__ = PutManagedInsightRulesInput$;
+__webpack_unused_export__ = PutManagedInsightRulesOutput$;
+__webpack_unused_export__ = PutMetricAlarm$;
+__webpack_unused_export__ = PutMetricAlarmCommand;
+__webpack_unused_export__ = PutMetricAlarmInput$;
+__webpack_unused_export__ = PutMetricData$;
+__webpack_unused_export__ = PutMetricDataCommand;
+__webpack_unused_export__ = PutMetricDataInput$;
+__webpack_unused_export__ = PutMetricStream$;
+__webpack_unused_export__ = PutMetricStreamCommand;
+__webpack_unused_export__ = PutMetricStreamInput$;
+__webpack_unused_export__ = PutMetricStreamOutput$;
+__webpack_unused_export__ = Range$;
+__webpack_unused_export__ = RecentlyActive;
+__webpack_unused_export__ = ResourceConflict;
+__webpack_unused_export__ = ResourceConflict$;
+__webpack_unused_export__ = ResourceMetricSelection$;
+__webpack_unused_export__ = ResourceMetricsConfiguration$;
+__webpack_unused_export__ = ResourceNotFound;
+__webpack_unused_export__ = ResourceNotFound$;
+__webpack_unused_export__ = ResourceNotFoundException;
+__webpack_unused_export__ = ResourceNotFoundException$;
+__webpack_unused_export__ = Rule$;
+__webpack_unused_export__ = ScanBy;
+__webpack_unused_export__ = Schedule$;
+__webpack_unused_export__ = ScheduleConfiguration$;
+__webpack_unused_export__ = ScheduledQueryConfiguration$;
+__webpack_unused_export__ = SetAlarmState$;
+__webpack_unused_export__ = SetAlarmStateCommand;
+__webpack_unused_export__ = SetAlarmStateInput$;
+__webpack_unused_export__ = SingleMetricAnomalyDetector$;
+__webpack_unused_export__ = SlidingWindow$;
+__webpack_unused_export__ = StandardUnit;
+__webpack_unused_export__ = StartMetricStreams$;
+__webpack_unused_export__ = StartMetricStreamsCommand;
+__webpack_unused_export__ = StartMetricStreamsInput$;
+__webpack_unused_export__ = StartMetricStreamsOutput$;
+__webpack_unused_export__ = StartOTelEnrichment$;
+__webpack_unused_export__ = StartOTelEnrichmentCommand;
+__webpack_unused_export__ = StartOTelEnrichmentInput$;
+__webpack_unused_export__ = StartOTelEnrichmentOutput$;
+__webpack_unused_export__ = StateValue;
+__webpack_unused_export__ = Statistic;
+__webpack_unused_export__ = StatisticSet$;
+__webpack_unused_export__ = StatusCode;
+__webpack_unused_export__ = StopMetricStreams$;
+__webpack_unused_export__ = StopMetricStreamsCommand;
+__webpack_unused_export__ = StopMetricStreamsInput$;
+__webpack_unused_export__ = StopMetricStreamsOutput$;
+__webpack_unused_export__ = StopOTelEnrichment$;
+__webpack_unused_export__ = StopOTelEnrichmentCommand;
+__webpack_unused_export__ = StopOTelEnrichmentInput$;
+__webpack_unused_export__ = StopOTelEnrichmentOutput$;
+__webpack_unused_export__ = Tag$;
+__webpack_unused_export__ = TagResource$;
+__webpack_unused_export__ = TagResourceCommand;
+__webpack_unused_export__ = TagResourceInput$;
+__webpack_unused_export__ = TagResourceOutput$;
+__webpack_unused_export__ = UntagResource$;
+__webpack_unused_export__ = UntagResourceCommand;
+__webpack_unused_export__ = UntagResourceInput$;
+__webpack_unused_export__ = UntagResourceOutput$;
+__webpack_unused_export__ = UpdateOTelEnrichment$;
+__webpack_unused_export__ = UpdateOTelEnrichmentCommand;
+__webpack_unused_export__ = UpdateOTelEnrichmentInput$;
+__webpack_unused_export__ = UpdateOTelEnrichmentOutput$;
+__webpack_unused_export__ = UpdateResourceMetricsConfiguration$;
+__webpack_unused_export__ = UpdateResourceMetricsConfigurationCommand;
+__webpack_unused_export__ = UpdateResourceMetricsConfigurationInput$;
+__webpack_unused_export__ = UpdateResourceMetricsConfigurationOutput$;
+__webpack_unused_export__ = ValidationException;
+__webpack_unused_export__ = ValidationException$;
+__webpack_unused_export__ = WallClockWindow$;
+__webpack_unused_export__ = WarmUpConfiguration$;
+__webpack_unused_export__ = errorTypeRegistries;
+__webpack_unused_export__ = paginateDescribeAlarmHistory;
+__webpack_unused_export__ = paginateDescribeAlarms;
+__webpack_unused_export__ = paginateDescribeAnomalyDetectors;
+__webpack_unused_export__ = paginateDescribeInsightRules;
+__webpack_unused_export__ = paginateGetMetricData;
+__webpack_unused_export__ = paginateListAlarmMuteRules;
+__webpack_unused_export__ = paginateListDashboards;
+__webpack_unused_export__ = paginateListManagedInsightRules;
+__webpack_unused_export__ = paginateListMetricStreams;
+__webpack_unused_export__ = paginateListMetrics;
+__webpack_unused_export__ = waitForAlarmExists;
+__webpack_unused_export__ = waitForAlarmMuteRuleExists;
+__webpack_unused_export__ = waitForCompositeAlarmExists;
+__webpack_unused_export__ = waitForLogAlarmExists;
+__webpack_unused_export__ = waitUntilAlarmExists;
+__webpack_unused_export__ = waitUntilAlarmMuteRuleExists;
+__webpack_unused_export__ = waitUntilCompositeAlarmExists;
+__webpack_unused_export__ = waitUntilLogAlarmExists;
+
+
+/***/ }),
+
 /***/ 212:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -7459,7 +10523,7 @@ __webpack_unused_export__ = DeregisterContainerInstanceCommand;
 __webpack_unused_export__ = DeregisterContainerInstanceRequest$;
 __webpack_unused_export__ = DeregisterContainerInstanceResponse$;
 __webpack_unused_export__ = DeregisterTaskDefinition$;
-__webpack_unused_export__ = DeregisterTaskDefinitionCommand;
+exports.sjB = DeregisterTaskDefinitionCommand;
 __webpack_unused_export__ = DeregisterTaskDefinitionRequest$;
 __webpack_unused_export__ = DeregisterTaskDefinitionResponse$;
 __webpack_unused_export__ = DescribeCapacityProviders$;
@@ -7471,7 +10535,7 @@ __webpack_unused_export__ = DescribeClustersCommand;
 __webpack_unused_export__ = DescribeClustersRequest$;
 __webpack_unused_export__ = DescribeClustersResponse$;
 __webpack_unused_export__ = DescribeContainerInstances$;
-__webpack_unused_export__ = DescribeContainerInstancesCommand;
+exports.QUW = DescribeContainerInstancesCommand;
 __webpack_unused_export__ = DescribeContainerInstancesRequest$;
 __webpack_unused_export__ = DescribeContainerInstancesResponse$;
 __webpack_unused_export__ = DescribeDaemon$;
@@ -7700,7 +10764,7 @@ __webpack_unused_export__ = ListServicesByNamespace$;
 __webpack_unused_export__ = ListServicesByNamespaceCommand;
 __webpack_unused_export__ = ListServicesByNamespaceRequest$;
 __webpack_unused_export__ = ListServicesByNamespaceResponse$;
-__webpack_unused_export__ = ListServicesCommand;
+exports.qde = ListServicesCommand;
 __webpack_unused_export__ = ListServicesRequest$;
 __webpack_unused_export__ = ListServicesResponse$;
 __webpack_unused_export__ = ListTagsForResource$;
@@ -7828,7 +10892,7 @@ __webpack_unused_export__ = ResourceRequirement$;
 __webpack_unused_export__ = ResourceType;
 __webpack_unused_export__ = Rollback$;
 __webpack_unused_export__ = RunTask$;
-__webpack_unused_export__ = RunTaskCommand;
+exports._eD = RunTaskCommand;
 __webpack_unused_export__ = RunTaskRequest$;
 __webpack_unused_export__ = RunTaskResponse$;
 __webpack_unused_export__ = RuntimePlatform$;
@@ -7898,7 +10962,7 @@ __webpack_unused_export__ = StopServiceDeploymentRequest$;
 __webpack_unused_export__ = StopServiceDeploymentResponse$;
 __webpack_unused_export__ = StopServiceDeploymentStopType;
 __webpack_unused_export__ = StopTask$;
-__webpack_unused_export__ = StopTaskCommand;
+exports.PP1 = StopTaskCommand;
 __webpack_unused_export__ = StopTaskRequest$;
 __webpack_unused_export__ = StopTaskResponse$;
 __webpack_unused_export__ = SubmitAttachmentStateChanges$;
@@ -15337,7 +18401,7 @@ const isWebIdentityProfile = (arg) => Boolean(arg) &&
     typeof arg.role_arn === "string" &&
     ["undefined", "string"].indexOf(typeof arg.role_session_name) > -1;
 const resolveWebIdentityCredentials = async (profile, options, callerClientConfig) => {
-    const { fromTokenFile } = __nccwpck_require__(9956);
+    const { fromTokenFile } = __nccwpck_require__(7575);
     const credentials = await fromTokenFile({
         webIdentityTokenFile: profile.web_identity_token_file,
         roleArn: profile.role_arn,
@@ -15840,7 +18904,7 @@ const defaultProvider = (init = {}) => memoizeChain([
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromTokenFile");
-        const { fromTokenFile } = __nccwpck_require__(9956);
+        const { fromTokenFile } = __nccwpck_require__(7575);
         return fromTokenFile(init)(awsIdentityProperties);
     },
     async () => {
@@ -16156,7 +19220,7 @@ exports.SSOClient = SSOClient;
 
 /***/ }),
 
-/***/ 9956:
+/***/ 7575:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { setCredentialFeature } = __nccwpck_require__(5152);
@@ -34195,6 +37259,176 @@ exports.fromInstanceMetadata = fromInstanceMetadata;
 exports.getInstanceMetadataEndpoint = getInstanceMetadataEndpoint;
 exports.httpRequest = httpRequest;
 exports.providerConfigFromInit = providerConfigFromInit;
+
+
+/***/ }),
+
+/***/ 9456:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { createGzip } = __nccwpck_require__(8522);
+exports.compressStream = async (body) => body.pipe(createGzip());
+
+
+/***/ }),
+
+/***/ 6097:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { promisify } = __nccwpck_require__(7975);
+const { gzip } = __nccwpck_require__(8522);
+const { toUint8Array } = __nccwpck_require__(2430);
+const gzipAsync = promisify(gzip);
+exports.compressString = async (body) => {
+    try {
+        const compressedBuffer = await gzipAsync(toUint8Array(body || ""));
+        return toUint8Array(compressedBuffer);
+    }
+    catch (err) {
+        throw new Error("Failure during compression: " + err.message);
+    }
+};
+
+
+/***/ }),
+
+/***/ 190:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { booleanSelector, SelectorType, numberSelector } = __nccwpck_require__(7291);
+const { setFeature } = __nccwpck_require__(402);
+const { HttpRequest } = __nccwpck_require__(3422);
+const { compressStream } = __nccwpck_require__(9456);
+const { compressString } = __nccwpck_require__(6097);
+const { isArrayBuffer } = __nccwpck_require__(2430);
+const { normalizeProvider } = __nccwpck_require__(2658);
+
+const NODE_DISABLE_REQUEST_COMPRESSION_ENV_NAME = "AWS_DISABLE_REQUEST_COMPRESSION";
+const NODE_DISABLE_REQUEST_COMPRESSION_INI_NAME = "disable_request_compression";
+const DEFAULT_DISABLE_REQUEST_COMPRESSION = false;
+const NODE_DISABLE_REQUEST_COMPRESSION_CONFIG_OPTIONS = {
+    environmentVariableSelector: (env) => booleanSelector(env, NODE_DISABLE_REQUEST_COMPRESSION_ENV_NAME, SelectorType.ENV),
+    configFileSelector: (profile) => booleanSelector(profile, NODE_DISABLE_REQUEST_COMPRESSION_INI_NAME, SelectorType.CONFIG),
+    default: DEFAULT_DISABLE_REQUEST_COMPRESSION,
+};
+
+const NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_ENV_NAME = "AWS_REQUEST_MIN_COMPRESSION_SIZE_BYTES";
+const NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_INI_NAME = "request_min_compression_size_bytes";
+const DEFAULT_NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES = 10240;
+const NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_CONFIG_OPTIONS = {
+    environmentVariableSelector: (env) => numberSelector(env, NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_ENV_NAME, SelectorType.ENV),
+    configFileSelector: (profile) => numberSelector(profile, NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_INI_NAME, SelectorType.CONFIG),
+    default: DEFAULT_NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES,
+};
+
+var CompressionAlgorithm;
+(function (CompressionAlgorithm) {
+    CompressionAlgorithm["GZIP"] = "gzip";
+})(CompressionAlgorithm || (CompressionAlgorithm = {}));
+const CLIENT_SUPPORTED_ALGORITHMS = [CompressionAlgorithm.GZIP];
+
+const isStreaming = (body) => body !== undefined && typeof body !== "string" && !ArrayBuffer.isView(body) && !isArrayBuffer(body);
+
+const compressionMiddleware = (config, middlewareConfig) => (next, context) => async (args) => {
+    if (!HttpRequest.isInstance(args.request)) {
+        return next(args);
+    }
+    const disableRequestCompression = await config.disableRequestCompression();
+    if (disableRequestCompression) {
+        return next(args);
+    }
+    const { request } = args;
+    const { body, headers } = request;
+    const { encodings, streamRequiresLength } = middlewareConfig;
+    let updatedBody = body;
+    let updatedHeaders = headers;
+    for (const algorithm of encodings) {
+        if (CLIENT_SUPPORTED_ALGORITHMS.includes(algorithm)) {
+            let isRequestCompressed = false;
+            if (isStreaming(body)) {
+                if (!streamRequiresLength) {
+                    updatedBody = await compressStream(body);
+                    isRequestCompressed = true;
+                }
+                else {
+                    throw new Error("Compression is not supported for streaming blobs that require a length.");
+                }
+            }
+            else {
+                const bodyLength = config.bodyLengthChecker(body);
+                const requestMinCompressionSizeBytes = await config.requestMinCompressionSizeBytes();
+                if (bodyLength && bodyLength >= requestMinCompressionSizeBytes) {
+                    updatedBody = await compressString(body);
+                    isRequestCompressed = true;
+                }
+            }
+            if (isRequestCompressed) {
+                if (headers["content-encoding"]) {
+                    updatedHeaders = {
+                        ...headers,
+                        "content-encoding": `${headers["content-encoding"]}, ${algorithm}`,
+                    };
+                }
+                else {
+                    updatedHeaders = { ...headers, "content-encoding": algorithm };
+                }
+                if (updatedHeaders["content-encoding"].includes("gzip")) {
+                    setFeature(context, "GZIP_REQUEST_COMPRESSION", "L");
+                }
+                break;
+            }
+        }
+    }
+    return next({
+        ...args,
+        request: {
+            ...request,
+            body: updatedBody,
+            headers: updatedHeaders,
+        },
+    });
+};
+const compressionMiddlewareOptions = {
+    name: "compressionMiddleware",
+    step: "build",
+    tags: ["REQUEST_BODY_COMPRESSION", "GZIP"],
+    override: true,
+    priority: "high",
+};
+
+const getCompressionPlugin = (config, middlewareConfig) => ({
+    applyToStack: (clientStack) => {
+        clientStack.add(compressionMiddleware(config, middlewareConfig), compressionMiddlewareOptions);
+    },
+});
+
+const resolveCompressionConfig = (input) => {
+    const { disableRequestCompression, requestMinCompressionSizeBytes: _requestMinCompressionSizeBytes } = input;
+    return Object.assign(input, {
+        disableRequestCompression: normalizeProvider(disableRequestCompression),
+        requestMinCompressionSizeBytes: async () => {
+            const requestMinCompressionSizeBytes = await normalizeProvider(_requestMinCompressionSizeBytes)();
+            if (requestMinCompressionSizeBytes < 0 || requestMinCompressionSizeBytes > 10485760) {
+                throw new RangeError("The value for requestMinCompressionSizeBytes must be between 0 and 10485760 inclusive. " +
+                    `The provided value ${requestMinCompressionSizeBytes} is outside this range."`);
+            }
+            return requestMinCompressionSizeBytes;
+        },
+    });
+};
+
+exports.DEFAULT_DISABLE_REQUEST_COMPRESSION = DEFAULT_DISABLE_REQUEST_COMPRESSION;
+exports.DEFAULT_NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES = DEFAULT_NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES;
+exports.NODE_DISABLE_REQUEST_COMPRESSION_CONFIG_OPTIONS = NODE_DISABLE_REQUEST_COMPRESSION_CONFIG_OPTIONS;
+exports.NODE_DISABLE_REQUEST_COMPRESSION_ENV_NAME = NODE_DISABLE_REQUEST_COMPRESSION_ENV_NAME;
+exports.NODE_DISABLE_REQUEST_COMPRESSION_INI_NAME = NODE_DISABLE_REQUEST_COMPRESSION_INI_NAME;
+exports.NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_CONFIG_OPTIONS = NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_CONFIG_OPTIONS;
+exports.NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_ENV_NAME = NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_ENV_NAME;
+exports.NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_INI_NAME = NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_INI_NAME;
+exports.compressionMiddleware = compressionMiddleware;
+exports.compressionMiddlewareOptions = compressionMiddlewareOptions;
+exports.getCompressionPlugin = getCompressionPlugin;
+exports.resolveCompressionConfig = resolveCompressionConfig;
 
 
 /***/ }),
@@ -64218,7 +67452,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6048);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9956);
 // The bundle entry for the `main` step: no logic here, so `run()` stays importable by tests.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -64228,7 +67462,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6048:
+/***/ 9956:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64237,177 +67471,6325 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
+;// CONCATENATED MODULE: ./src/cancellation.ts
+// Turns the runner's cancellation signals into an AbortSignal for the rollout, and makes sure the
+// main step's state is saved before the runner kills the process.
+//
+// When a job is cancelled (or times out) the runner sends SIGINT to the step's process, SIGTERM
+// 7.5 s later and kills the process tree 2.5 s after that. Node's default SIGINT/SIGTERM handlers
+// exit at once, which would leave the service mid-batch with the action's pacing settings and no
+// record for the post step. With these handlers:
+//   1st SIGINT  -> `signal` aborts: runRollout stops waiting and (rollback-on-failure) starts its
+//                  rollback; main saves state at each phase change as usual.
+//   SIGTERM, a 2nd SIGINT, or `graceMs` after the first signal
+//              -> `beforeExit()` (synchronous: save state) and exit, before the SIGKILL. The post
+//                 step then finishes the rollback from the saved phase.
+//
+// Usage in main.ts:
+//   const cancellation = installCancellation({ beforeExit: () => saveState(...), log: core });
+//   try { await runRollout({ ..., signal: cancellation.signal }); } finally { cancellation.dispose(); }
+//   if (cancellation.cancelledBy) ... // outcome is 'cancelled'
 /**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
+ * Exits 1 s before the runner's SIGTERM would come: SIGTERM arrives 7.5 s after SIGINT and the kill
+ * 2.5 s after that, so the backstop sits inside the window with time to save state.
  */
-function utils_toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
-}
-/**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
- */
-function utils_toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
+const DEFAULT_GRACE_MS = 8_000;
+function installCancellation(options = {}) {
+    const source = options.process ?? process;
+    const exit = options.exit ?? ((code) => process.exit(code));
+    const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+    const exitCode = options.exitCode ?? 1;
+    const controller = new AbortController();
+    let cancelledBy;
+    let timer;
+    let exiting = false;
+    const forceExit = (why) => {
+        if (exiting)
+            return;
+        exiting = true;
+        options.log?.warning(`${why}: saving the rollout's state and exiting; the post step takes over from here.`);
+        try {
+            options.beforeExit?.(why);
+        }
+        catch (err) {
+            options.log?.warning(`Could not save state before exiting: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        dispose();
+        exit(exitCode);
+    };
+    const onSignal = (name) => {
+        if (cancelledBy === undefined) {
+            cancelledBy = name;
+            options.log?.warning(`Received ${name} (the job was cancelled or timed out): stopping the rollout. ` +
+                'It rolls back now if it can; the post step finishes what is left.');
+            controller.abort(new Error(`cancelled by ${name}`));
+            if (name === 'SIGTERM') {
+                forceExit('Received SIGTERM');
+                return;
+            }
+            timer = setTimeout(() => forceExit(`Still running ${Math.round(graceMs / 1000)} s after ${name}`), graceMs);
+            timer.unref();
+            return;
+        }
+        forceExit(name === cancelledBy ? `Received ${name} again` : `Received ${name} after ${cancelledBy}`);
+    };
+    const onInt = () => onSignal('SIGINT');
+    const onTerm = () => onSignal('SIGTERM');
+    source.on('SIGINT', onInt);
+    source.on('SIGTERM', onTerm);
+    function dispose() {
+        if (timer)
+            clearTimeout(timer);
+        timer = undefined;
+        source.off('SIGINT', onInt);
+        source.off('SIGTERM', onTerm);
     }
     return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
+        signal: controller.signal,
+        get cancelledBy() {
+            return cancelledBy;
+        },
+        dispose,
     };
 }
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/clock.ts
+// Real time, for the action's waits (tests inject a clock of their own).
+
+const realClock = {
+    now: () => Date.now(),
+    sleep: async (ms, signal) => {
+        await (0,promises_namespaceObject.setTimeout)(ms, undefined, signal ? { signal } : {});
+    },
+};
+
+;// CONCATENATED MODULE: ./src/rollout/lease.ts
+const LEASE_TAG = 'ecs-rolling-deploy:lease';
+const OWN_SETTINGS_TAG = 'ecs-rolling-deploy:settings';
+const TAG_VALUE_LIMIT = 256;
+function formatLease(lease) {
+    const head = `id=${lease.id} until=${Math.floor(lease.until / 1000)} run=`;
+    const run = sanitise(lease.run).slice(0, TAG_VALUE_LIMIT - head.length);
+    return head + run;
+}
+function parseLease(value) {
+    if (!value)
+        return undefined;
+    const m = /^id=(\S+) until=(\d+) run=(.*)$/.exec(value);
+    if (!m)
+        return undefined;
+    return { id: m[1] ?? '', until: Number(m[2]) * 1000, run: m[3] ?? '' };
+}
+/** Who holds the service now. An expired lease, or one that cannot be read, holds nothing. */
+function leaseHolder(tags, now, ourId) {
+    const lease = parseLease(tags[LEASE_TAG]);
+    if (!lease)
+        return { kind: 'free' };
+    if (lease.id === ourId)
+        return { kind: 'ours', lease };
+    if (lease.until <= now)
+        return { kind: 'free', expired: lease };
+    return { kind: 'other', lease };
+}
+/** `run owner/repo/actions/runs/12/attempts/1 (https://github.com/…), until 10:32:05 UTC`. */
+function describeLease(lease, serverUrl = 'https://github.com') {
+    const until = new Date(lease.until).toISOString().slice(11, 19);
+    const url = /^[^/\s]+\/[^/\s]+\/actions\/runs\/\d+/.test(lease.run) ? ` (${serverUrl}/${lease.run})` : '';
+    return `run ${lease.run}${url}, until ${until} UTC`;
+}
+/** `max=200 min=50 breaker=on rollback=on`, or without the breaker when the service has none. */
+function formatOwnSettings(settings) {
+    const cb = settings.circuitBreaker;
+    return (`max=${settings.maximumPercent} min=${settings.minimumHealthyPercent}` +
+        (cb ? ` breaker=${cb.enable ? 'on' : 'off'} rollback=${cb.rollback ? 'on' : 'off'}` : ''));
+}
+function parseOwnSettings(value) {
+    if (!value)
+        return undefined;
+    const m = /^max=(\d+) min=(\d+)(?: breaker=(on|off) rollback=(on|off))?$/.exec(value);
+    if (!m)
+        return undefined;
+    const settings = { maximumPercent: Number(m[1]), minimumHealthyPercent: Number(m[2]) };
+    if (m[3] !== undefined)
+        settings.circuitBreaker = { enable: m[3] === 'on', rollback: m[4] === 'on' };
+    return settings;
+}
+/** The identity of this run, from the runner's environment. */
+function runIdentity(env, id) {
+    const repo = env['GITHUB_REPOSITORY'];
+    const runId = env['GITHUB_RUN_ID'];
+    const attempt = env['GITHUB_RUN_ATTEMPT'] ?? '1';
+    const run = repo && runId ? `${repo}/actions/runs/${runId}/attempts/${attempt}` : 'local';
+    return { id, run };
+}
+/** Characters ECS does not take in a tag value become `_`. */
+function sanitise(text) {
+    return text.replace(/[^\p{L}\p{N}\p{Z}_.:/=+\-@]/gu, '_');
+}
+
+;// CONCATENATED MODULE: ./src/rollout/plan.ts
+/**
+ * Batch size b: a count, or a percent of N rounded UP; at least 1, at most N.
+ * Unavailable u: a count, or a percent of N rounded DOWN, at most b (a batch replaces b old tasks).
+ *
+ * Worked rows (repeated by __tests__/plan.test.ts); release = max% / min% of a full batch:
+ *
+ *   N    batch  unavail  ->  b   u   release   last release  batches            note
+ *   6    2      0           2   0   134/100                 [2,2,2]
+ *   5    2      0           2   0   140/100   120/100       [2,2,1]            last batch short
+ *   1    25%    0           1   0   200/100                 [1]                percent rounds up to 1
+ *   4    25%    0           1   0   125/100                 [1,1,1,1]
+ *   3    10     0           3   0   200/100                 [3]                b >= N: one batch of N
+ *   10   30%    10%         3   1   120/90    100/90        [3,3,3,1]          2 beside, 1 in place
+ *   7    1      1           1   1   100/85                  [1,1,1,1,1,1,1]    stop first, then start
+ *   500  10%    0           50  0   110/100                 [50 x 10]
+ *   250  1      0           2   0   101/100                 [2 x 125]          1% of 250 is 2.5 tasks
+ *   300  1      1           3   0   101/100                 [3 x 100]          min 99% keeps 297: u 0
+ *   0    25%    0           0   0                           []                 nothing to replace
+ * Hold is 100/100 in every row.
+ *
+ * A schedule (`batch-size: 1, 50%`): batch k takes step k's size, the last step repeats, and each
+ * step resolves as above (b_k against N, u_k = min(unavailable, b_k)); a batch never exceeds the
+ * tasks still to replace. Each release is that batch's own, so the surge grows with the batches and
+ * is never more than the step asked for; the first batch is the first step's size (its blast
+ * radius). `batchSize` is then the largest batch.
+ *
+ *   N    schedule        unavail  ->  batches         releases                       note
+ *   6    1, 50%          0            [1,3,2]         117/100 150/100 134/100        last step repeats, cut short
+ *   20   1, 25%, 50%     0            [1,5,10,4]      105/100 125/100 150/100 120/100
+ *   100  1, 25%, 50%     0            [1,25,50,24]    101/100 125/100 150/100 124/100
+ *   20   10%, 100%       0            [2,18]          110/100 190/100                 the default: canary, then the rest
+ *   6    10%, 100%       0            [1,5]           117/100 184/100
+ *   10   1, 50%          10%          [1,5,4]         100/90  140/90  130/90          u = min(1, b_k)
+ *   1    10%, 100%       0            [1]             200/100                        one task: one batch
+ *
+ * Exactness: for N <= 100 one percent is at most one task, so the surge and the floor are exact.
+ * For N > 100 a percent step is N/100 tasks: the surge is the smallest ECS allows that is >= what
+ * was asked (batches use it, since it is what ECS will do), the unavailability the largest ECS
+ * allows that is <= u (never more than asked). `notes` says so.
+ */
+function planBatches(input) {
+    const { desired: n } = input;
+    if (!Number.isInteger(n) || n < 0)
+        throw new RangeError(`desired count must be a whole number >= 0, got ${n}`);
+    const steps = input.schedule && input.schedule.length > 0 ? input.schedule : [input.batchSize];
+    for (const step of steps)
+        checkQuantity('batch size', step);
+    checkQuantity('max unavailable', input.maxUnavailable);
+    const withBreaker = (s) => input.circuitBreaker ? { ...s, circuitBreaker: { ...input.circuitBreaker } } : s;
+    const hold = withBreaker({ maximumPercent: 100, minimumHealthyPercent: 100 });
+    if (n === 0)
+        return { desired: 0, batchSize: 0, maxUnavailable: 0, batches: [], hold, releases: [] };
+    const notes = [];
+    const note = (text) => {
+        if (!notes.includes(text))
+            notes.push(text);
+    };
+    const unavailableAsked = clamp(resolveQuantity(input.maxUnavailable, n, 'down'), 0, n);
+    // Each step as ECS will run it: its batch size and how many of it start in place of old tasks.
+    const resolved = steps.map((step) => resolveStep(n, step, unavailableAsked, note));
+    const batches = [];
+    const releases = [];
+    for (let left = n, k = 0; left > 0; k += 1) {
+        const step = resolved[Math.min(k, resolved.length - 1)];
+        const b = Math.min(step.batchSize, left);
+        batches.push(b);
+        releases.push(withBreaker(releaseSettings(n, b, step.unavailable)));
+        left -= b;
+    }
+    const batchSize = Math.max(...batches);
+    const maxUnavailable = Math.max(...resolved.map((s) => s.unavailable));
+    const plan = { desired: n, batchSize, maxUnavailable, batches, hold, releases };
+    if (notes.length > 0)
+        plan.notes = notes;
+    return plan;
+}
+/** One step of the schedule: b (a count, or a percent of n rounded UP, 1..n) and u <= b, as ECS rounds them. */
+function resolveStep(n, step, unavailableAsked, note) {
+    const requestedB = clamp(resolveQuantity(step, n, 'up'), 1, n);
+    const requestedU = Math.min(unavailableAsked, requestedB);
+    const minimumHealthyPercent = minimumHealthyFor(n, n - requestedU);
+    const unavailable = n - ecsMinHealthy(n, minimumHealthyPercent);
+    if (unavailable !== requestedU) {
+        note(`ECS rounds ${minimumHealthyPercent}% of ${n} tasks up to ${n - unavailable}: ` +
+            `at most ${unavailable} unavailable instead of ${requestedU}`);
+    }
+    const surge = ecsSurge(n, requestedB - unavailable);
+    const batchSize = Math.min(n, surge.tasks + unavailable);
+    if (batchSize !== requestedB) {
+        note(`ECS rounds ${surge.maximumPercent}% of ${n} tasks down to ${n + surge.tasks}: batches of ${batchSize} instead of ${requestedB}`);
+    }
+    return { batchSize, unavailable };
+}
+/** The settings that let ECS start `b` new tasks of a service of `n`, `u` of them in place of old ones. */
+function releaseSettings(n, b, u) {
+    // The floor first: ECS's rounding may keep more healthy than asked (n > 100), and then the
+    // surge must make up what may not be stopped first.
+    const minimumHealthyPercent = minimumHealthyFor(n, n - Math.min(u, b));
+    const inPlace = n - ecsMinHealthy(n, minimumHealthyPercent);
+    return { maximumPercent: ecsSurge(n, b - inPlace).maximumPercent, minimumHealthyPercent };
+}
+/** The smallest maximumPercent that lets `tasks` start beside n, and how many it really lets start. */
+function ecsSurge(n, tasks) {
+    if (tasks <= 0)
+        return { maximumPercent: 100, tasks: 0 };
+    const maximumPercent = Math.ceil((100 * (n + tasks)) / n);
+    return { maximumPercent, tasks: ecsMaxTasks(n, maximumPercent) - n };
+}
+/** A count as is; a percent of n rounded as asked (surge up, unavailability down, as Kubernetes does). */
+function resolveQuantity(q, n, rounding) {
+    if (q.kind === 'count')
+        return q.value;
+    // Round away float noise first (e.g. 7 * 0.3 * 100) so 30% of 10 is 3, not 4.
+    const exact = Math.round(((n * q.value) / 100) * 1e9) / 1e9;
+    return rounding === 'up' ? Math.ceil(exact) : Math.floor(exact);
+}
+/** Tasks ECS allows RUNNING + PENDING: maximumPercent of N, rounded down. */
+function ecsMaxTasks(n, maximumPercent) {
+    return Math.floor((n * maximumPercent) / 100);
+}
+/** Tasks ECS keeps RUNNING: minimumHealthyPercent of N, rounded up. */
+function ecsMinHealthy(n, minimumHealthyPercent) {
+    return Math.ceil((n * minimumHealthyPercent) / 100);
+}
+/**
+ * The largest percent whose ECS rounding keeps exactly `healthy` of n tasks; when no percent gives
+ * exactly that (n > 100), the smallest one that keeps at least that many (never fewer than asked).
+ */
+function minimumHealthyFor(n, healthy) {
+    if (healthy >= n)
+        return 100;
+    const largest = Math.floor((100 * healthy) / n);
+    return ecsMinHealthy(n, largest) >= healthy ? largest : largest + 1;
+}
+function checkQuantity(name, q) {
+    if (!Number.isFinite(q.value) || q.value < 0)
+        throw new RangeError(`${name} must be >= 0, got ${q.value}`);
+    if (q.kind === 'count' && !Number.isInteger(q.value)) {
+        throw new RangeError(`${name} must be a whole number of tasks, got ${q.value}`);
+    }
+}
+function clamp(v, lo, hi) {
+    return Math.min(Math.max(v, lo), hi);
+}
+
+;// CONCATENATED MODULE: ./src/rollout/snapshot-index.ts
+/**
+ * How a target is named to people and in the reasons the gates keep: `10.0.3.7` for an `ip` target
+ * (its port adds nothing: one task per IP), `i-0abc…:32768` for an `instance` one.
+ */
+function addressKey(address) {
+    return address.port === undefined ? address.id : `${address.id}:${address.port}`;
+}
+const cache = new WeakMap();
+function indexOf(snapshot) {
+    const known = cache.get(snapshot);
+    if (known)
+        return known;
+    const groups = snapshot.service.targetGroupArns;
+    const inGroups = new Set(groups);
+    // `group|id` finds an `ip` target; `group|id|port` any target (an `instance` one needs the port).
+    const byId = new Map();
+    const byIdPort = new Map();
+    const byIp = new Map();
+    for (const t of snapshot.targets) {
+        if (!inGroups.has(t.targetGroupArn))
+            continue;
+        byId.set(`${t.targetGroupArn}|${t.id}`, t);
+        byIdPort.set(`${t.targetGroupArn}|${t.id}|${t.port}`, t);
+        const list = byIp.get(t.id);
+        if (list)
+            list.push(t);
+        else
+            byIp.set(t.id, [t]);
+    }
+    const keyOf = (a) => a.port === undefined ? `${a.targetGroupArn}|${a.id}` : `${a.targetGroupArn}|${a.id}|${a.port}`;
+    const addressesOf = (task) => {
+        if (task.targets)
+            return task.targets;
+        const ip = task.ip;
+        return ip === undefined ? [] : groups.map((g) => ({ targetGroupArn: g, id: ip }));
+    };
+    const targetAt = (a) => a.port === undefined ? byId.get(keyOf(a)) : byIdPort.get(keyOf(a));
+    const liveIps = new Set();
+    const liveKeys = new Set();
+    for (const task of snapshot.tasks) {
+        if (task.lastStatus === 'STOPPED')
+            continue;
+        if (task.ip)
+            liveIps.add(task.ip);
+        for (const a of addressesOf(task))
+            liveKeys.add(keyOf(a));
+    }
+    const index = {
+        groups,
+        target: (group, ip) => byId.get(`${group}|${ip}`),
+        targetsOf: (ip) => byIp.get(ip) ?? [],
+        addressesOf,
+        targetAt,
+        targetsOfTask(task) {
+            const found = [];
+            for (const a of addressesOf(task)) {
+                const t = targetAt(a);
+                if (t)
+                    found.push(t);
+            }
+            return found;
+        },
+        healthy(task, containerChecks) {
+            if (task.lastStatus !== 'RUNNING' || task.desiredStatus !== 'RUNNING')
+                return false;
+            if (!containersHealthy(task, containerChecks))
+                return false;
+            // With no target group (a queue worker), RUNNING and the container health checks are what ECS offers.
+            if (groups.length === 0)
+                return true;
+            const addresses = addressesOf(task);
+            return groups.every((g) => addresses.some((a) => a.targetGroupArn === g && targetAt(a)?.state === 'healthy'));
+        },
+        liveIps,
+        isLive: (t) => liveKeys.has(`${t.targetGroupArn}|${t.id}`) || liveKeys.has(`${t.targetGroupArn}|${t.id}|${t.port}`),
+    };
+    cache.set(snapshot, index);
+    return index;
+}
+/**
+ * Every container named in `checked` (the revision's containers with an ECS health check) reports
+ * HEALTHY, and so does the task (ECS: the task is HEALTHY only when all such essential containers
+ * are). UNKNOWN means still being evaluated: not yet healthy. No names: nothing to wait for.
+ */
+function containersHealthy(task, checked) {
+    if (!checked || checked.length === 0)
+        return true;
+    if (task.healthStatus !== undefined && task.healthStatus !== 'HEALTHY')
+        return false;
+    return checked.every((name) => task.containers.find((c) => c.name === name)?.healthStatus === 'HEALTHY');
+}
+
+;// CONCATENATED MODULE: ./src/rollout/drains.ts
+// Follows the old tasks ECS stops during the rollout, per batch: each is seen told to stop, its
+// targets draining (ELB sends it no new request, in-flight ones finish), its targets gone, and the
+// task STOPPED. Pure: a fold over snapshots.
+//
+// With overlap (the default) batch k+1 is released while batch k's old tasks still drain, so the
+// deregistration delay is paid about once per rollout; each drain is still followed to its end
+// and reported with the batch whose new tasks replaced it.
+
+const EMPTY_LEDGER = { tasks: new Map() };
+/**
+ * An old task seen told to stop is put with the earliest released batch that has not yet had as
+ * many old tasks stopped as it has new ones: ECS stops old tasks in step with the new ones turning
+ * healthy, and may do so a moment after the action has moved on to the next batch.
+ */
+function trackDrains(ledger, snapshot, ctx) {
+    const index = indexOf(snapshot);
+    const at = snapshot.at;
+    const next = new Map(ledger.tasks);
+    const perBatch = new Map();
+    for (const r of next.values())
+        perBatch.set(r.batch, (perBatch.get(r.batch) ?? 0) + 1);
+    const batchFor = () => {
+        for (let i = 0; i < ctx.released.length; i++) {
+            if ((perBatch.get(i + 1) ?? 0) < (ctx.released[i] ?? 0))
+                return i + 1;
+        }
+        return Math.max(1, ctx.released.length);
+    };
+    for (const task of snapshot.tasks) {
+        if (task.taskDefinitionArn === ctx.newTaskDefinitionArn || task.desiredStatus !== 'STOPPED')
+            continue;
+        let record = next.get(task.arn);
+        if (!record) {
+            if (task.stoppedAt !== undefined && task.stoppedAt < ctx.since)
+                continue;
+            if (ctx.released.length === 0)
+                continue;
+            const batch = batchFor();
+            perBatch.set(batch, (perBatch.get(batch) ?? 0) + 1);
+            record = { taskArn: task.arn, batch, stopSeenAt: at, ...(task.ip ? { ip: task.ip } : {}) };
+        }
+        else {
+            record = { ...record };
+        }
+        const targets = index.targetsOfTask(task);
+        if (record.drainingSeenAt === undefined && targets.some((t) => t.state === 'draining'))
+            record.drainingSeenAt = at;
+        if (record.goneAt === undefined && targets.every((t) => t.state === 'unused'))
+            record.goneAt = at;
+        if (record.stoppedAt === undefined && task.lastStatus === 'STOPPED') {
+            record.stoppedAt = at;
+            record.goneAt ??= at;
+        }
+        next.set(task.arn, record);
+    }
+    return { tasks: next };
+}
+function finished(r) {
+    return r.stoppedAt !== undefined && r.goneAt !== undefined;
+}
+/** Old tasks of `batch` and when the last of them finished (undefined while any is unfinished). */
+function batchDrain(ledger, batch) {
+    let tasks = 0;
+    let doneAt = 0;
+    let startedAt;
+    let open = false;
+    for (const r of ledger.tasks.values()) {
+        if (r.batch !== batch)
+            continue;
+        tasks += 1;
+        startedAt = Math.min(startedAt ?? r.stopSeenAt, r.stopSeenAt);
+        if (!finished(r))
+            open = true;
+        else
+            doneAt = Math.max(doneAt, r.stoppedAt ?? 0, r.goneAt ?? 0);
+    }
+    const started = startedAt !== undefined ? { startedAt } : {};
+    return tasks > 0 && !open ? { tasks, ...started, doneAt } : { tasks, ...started };
+}
+/** Old tasks told to stop that have not finished; the oldest of them, for the drain's time limit. */
+function unfinished(ledger) {
+    let count = 0;
+    let draining = 0;
+    let oldest;
+    for (const r of ledger.tasks.values()) {
+        if (finished(r))
+            continue;
+        count += 1;
+        if (r.drainingSeenAt !== undefined && r.goneAt === undefined)
+            draining += 1;
+        oldest = oldest === undefined ? r.stopSeenAt : Math.min(oldest, r.stopSeenAt);
+    }
+    return { count, draining, ...(oldest !== undefined ? { oldestStopSeenAt: oldest } : {}) };
+}
+/**
+ * When the first unfinished drain should end: it was seen draining at `drainingSeenAt`, and ELB
+ * ends a drain after the target group's deregistration delay (ECS then stops the task).
+ */
+function predictedDrainEnd(ledger, deregistrationDelayMs) {
+    if (deregistrationDelayMs === undefined)
+        return undefined;
+    let first;
+    for (const r of ledger.tasks.values()) {
+        if (r.goneAt !== undefined || r.drainingSeenAt === undefined)
+            continue;
+        const end = r.drainingSeenAt + deregistrationDelayMs;
+        first = first === undefined ? end : Math.min(first, end);
+    }
+    return first;
+}
+
+;// CONCATENATED MODULE: ./src/rollout/batch-book.ts
+// The record of each batch as the rollout moves it along (released, launched, healthy, passed,
+// drained), and the events that tell the log, the job summary and the check run about it.
+
+class BatchBook {
+    plan;
+    bus;
+    records = [];
+    drained = new Set();
+    constructor(plan, bus) {
+        this.plan = plan;
+        this.bus = bus;
+    }
+    /** The desired count changed: later batches (and the count of batches) follow the new plan. */
+    replanned(plan, from, batch, at) {
+        this.plan = plan;
+        const current = this.current;
+        // The batch in flight may have been cut by a scale-in: its record says what it now starts.
+        if (current?.outcome === 'in-progress' && current.batch === batch)
+            current.tasks = plan.batches[batch - 1] ?? current.tasks;
+        this.bus.emit({ type: 'replanned', at, plan, from, batch });
+    }
+    get current() {
+        return this.records[this.records.length - 1];
+    }
+    /** Batches whose verdict is in. */
+    get passed() {
+        return this.records.filter((r) => r.outcome === 'succeeded').length;
+    }
+    released(batch, at) {
+        const tasks = this.plan.batches[batch - 1] ?? 0;
+        this.records.push({ batch, tasks, startedAt: at, outcome: 'in-progress' });
+        this.bus.emit({ type: 'batch-started', at, batch, batches: this.plan.batches.length, tasks });
+    }
+    launched(at) {
+        const r = this.current;
+        if (!r || r.launchedAt !== undefined)
+            return;
+        r.launchedAt = at;
+        this.bus.emit({
+            type: 'batch-launched',
+            at,
+            batch: r.batch,
+            batches: this.plan.batches.length,
+            tasks: r.tasks,
+        });
+    }
+    healthy(at, bakeMs) {
+        const r = this.current;
+        if (!r)
+            return;
+        r.healthyAt ??= at;
+        this.bus.emit({ type: 'batch-healthy', at, batch: r.batch, batches: this.plan.batches.length, bakeMs });
+    }
+    passedNow(at) {
+        const r = this.current;
+        if (!r || r.outcome !== 'in-progress')
+            return;
+        r.launchedAt ??= at;
+        r.healthyAt ??= at;
+        r.endedAt = at;
+        r.outcome = 'succeeded';
+        this.bus.emit({ type: 'batch-succeeded', at, record: { ...r } });
+    }
+    failCurrent(at) {
+        const r = this.current;
+        if (r?.outcome === 'in-progress') {
+            r.outcome = 'failed';
+            r.endedAt = at;
+        }
+    }
+    /** Notes the batches whose old tasks have all drained and stopped, once each. */
+    noteDrains(ledger) {
+        for (const r of this.records) {
+            if (this.drained.has(r.batch))
+                continue;
+            const d = batchDrain(ledger, r.batch);
+            r.oldTasks = d.tasks;
+            if (d.startedAt !== undefined)
+                r.drainStartedAt = d.startedAt;
+            if (d.doneAt === undefined || d.tasks < r.tasks)
+                continue;
+            this.drained.add(r.batch);
+            r.drainedAt = d.doneAt;
+            this.bus.emit({ type: 'batch-drained', at: d.doneAt, record: { ...r } });
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/rollout/gates/context.ts
+/** Service events ECS wrote since `since`, oldest first (ECS lists them newest first). */
+function eventsSince(service, since) {
+    return service.events
+        .filter((e) => e.createdAt >= since)
+        .sort((a, b) => a.createdAt - b.createdAt)
+        .map((e) => e.message);
+}
+/** `Essential container in task exited` alone says little: add each container's exit code and reason. */
+function containerExits(task) {
+    return task.containers
+        .filter((c) => c.exitCode !== undefined || c.reason !== undefined)
+        .map((c) => [c.name, c.exitCode !== undefined ? `exit ${c.exitCode}` : undefined, c.reason]
+        .filter(Boolean)
+        .join(' '))
+        .join(', ');
+}
+function batchLabel(ctx) {
+    return ctx.batch === 0 ? 'before the first batch' : `batch ${ctx.batch}/${ctx.batches}`;
+}
+
+;// CONCATENATED MODULE: ./src/rollout/gates/alarms.ts
+
+/**
+ * A CloudWatch alarm the rollout gates on is in ALARM: what users feel (5xx, latency) that target
+ * health cannot see. `ignored` holds the alarms that were already in ALARM when the rollout began
+ * and that the user chose to ignore (ignore-alarms-at-start) until they leave ALARM once
+ * (releaseIgnoredAlarms). The reason names the alarm, what it watches, and CloudWatch's own
+ * StateReason, which gives the datapoints and the threshold.
+ */
+function alarmGate(snapshot, ignored, ctx) {
+    const firing = (snapshot.alarms ?? []).find((a) => a.state === 'ALARM' && !ignored.has(a.name));
+    if (!firing)
+        return undefined;
+    return {
+        batch: ctx.batch,
+        kind: 'alarm',
+        message: `${batchLabel(ctx)}: CloudWatch alarm ${describeAlarm(firing)} is in ALARM${ctx.during ? ` ${ctx.during}` : ''}${firing.stateReason ? `: ${firing.stateReason}` : ''}`,
+        alarmName: firing.name,
+        serviceEvents: eventsSince(snapshot.service, ctx.rolloutStartedAt),
+    };
+}
+/** `"web-5xx" (AWS/ApplicationELB HTTPCode_Target_5XX_Count, TargetGroup=targetgroup/web/0123…)`. */
+function describeAlarm(alarm) {
+    const name = JSON.stringify(alarm.name);
+    if (alarm.metric) {
+        const dims = alarm.metric.dimensions.map((d) => `${d.name}=${d.value}`).join(', ');
+        return `${name} (${alarm.metric.namespace} ${alarm.metric.name}${dims ? `, ${dims}` : ''})`;
+    }
+    if (alarm.rule)
+        return `${name} (composite: ${alarm.rule})`;
+    return name;
+}
+/**
+ * The alarms still ignored after one more look: an ignored alarm seen out of ALARM (OK or
+ * INSUFFICIENT_DATA) has recovered, and gates the rollout from then on. Pure: returns the same set
+ * when nothing changed.
+ */
+function releaseIgnoredAlarms(ignored, alarms) {
+    if (ignored.size === 0 || !alarms)
+        return ignored;
+    const recovered = alarms.filter((a) => ignored.has(a.name) && a.state !== 'ALARM').map((a) => a.name);
+    if (recovered.length === 0)
+        return ignored;
+    const next = new Set(ignored);
+    for (const name of recovered)
+        next.delete(name);
+    return next;
+}
+
+;// CONCATENATED MODULE: ./src/parse/result.ts
+// What every input parser returns: a value, or what was wrong and what to write instead. The
+// parsers never see the input's name; settings.ts puts name, value, problem and fix together.
+function result_ok(value) {
+    return { ok: true, value };
+}
+function bad(problem, fix) {
+    return { ok: false, problem, fix };
+}
+
+;// CONCATENATED MODULE: ./src/parse/duration.ts
+// Durations with units: `90s`, `10m`, `1h`, `1h30m`, `2m30s`. A bare number is refused because
+// nobody can tell whether `10` means seconds or minutes.
+
+const UNIT_MS = { h: 3_600_000, m: 60_000, s: 1_000 };
+/** Longer than any GitHub-hosted job may run (6 h) with room; also below Node's timer limit (~24.8 days). */
+const MAX_DURATION_MS = 24 * UNIT_MS.h;
+const FIX = 'write a whole number with a unit, h, m or s, largest first (e.g. 90s, 10m, 1h30m), at most 24h';
+/** Parses a duration into milliseconds; zero only where `allowZero` (e.g. bake-time: 0s). */
+function parseDuration(text, options = {}) {
+    if (/^\d+$/.test(text))
+        return bad('has no unit', FIX);
+    const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+    if (text === '' || !match)
+        return bad('is not a duration', FIX);
+    const [, hours, minutes, seconds] = match;
+    const ms = Number(hours ?? 0) * UNIT_MS.h + Number(minutes ?? 0) * UNIT_MS.m + Number(seconds ?? 0) * UNIT_MS.s;
+    if (ms === 0 && !options.allowZero)
+        return bad('is zero', FIX);
+    if (ms > MAX_DURATION_MS)
+        return bad('is longer than 24h', FIX);
+    return result_ok(ms);
+}
+/** `90000` -> `1m30s`: the inverse of parseDuration, for messages. */
+function formatDuration(ms) {
+    let seconds = Math.round(ms / 1000);
+    const hours = Math.floor(seconds / 3600);
+    seconds -= hours * 3600;
+    const minutes = Math.floor(seconds / 60);
+    seconds -= minutes * 60;
+    const parts = [hours ? `${hours}h` : '', minutes ? `${minutes}m` : '', seconds ? `${seconds}s` : ''];
+    return parts.join('') || '0s';
+}
+
+;// CONCATENATED MODULE: ./src/rollout/words.ts
+// The small wording helpers every part of the action shares, defined once: durations, elapsed
+// clocks, plurals, names out of ARNs, error messages.
+
+/** `mm:ss`, or `h:mm:ss` past an hour: elapsed time in log lines and tables. */
+function formatElapsed(ms) {
+    const total = Math.max(0, Math.floor(ms / 1000));
+    const h = Math.floor(total / 3600);
+    const m = Math.floor((total % 3600) / 60);
+    const s = total % 60;
+    const two = (n) => String(n).padStart(2, '0');
+    return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${two(m)}:${two(s)}`;
+}
+/** `1 task`, `2 tasks`, `3 batches`. */
+function plural(n, word) {
+    return `${n} ${n === 1 ? word : /(s|sh|ch|x)$/.test(word) ? `${word}es` : `${word}s`}`;
+}
+/** `arn:aws:ecs:…:task-definition/web:3` -> `web:3`. */
+function taskDefinitionName(arn) {
+    const i = arn.lastIndexOf('task-definition/');
+    return i < 0 ? arn : arn.slice(i + 'task-definition/'.length);
+}
+/** A task id as people read it in the console: its first 8 characters. */
+function shortId(id) {
+    return id.length > 12 ? `${id.slice(0, 8)}…` : id;
+}
+/** `arn:aws:elasticloadbalancing:…:targetgroup/web/0123` -> `web`. */
+function targetGroupName(arn) {
+    const m = /targetgroup\/([^/]+)/.exec(arn);
+    return m?.[1] ?? arn;
+}
+/** One way to turn anything thrown into a sentence. */
+function errorMessage(error) {
+    if (error instanceof Error)
+        return error.message || error.name;
+    if (typeof error === 'string')
+        return error;
+    try {
+        return JSON.stringify(error);
+    }
+    catch {
+        return String(error);
+    }
+}
+function capitalise(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+;// CONCATENATED MODULE: ./src/rollout/gates/container-health.ts
 
 
 /**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
+ * A container of a new task whose ECS container health check failed (healthStatus UNHEALTHY): ECS
+ * stops such a service task and starts another ("if the task reports as unhealthy then the task will
+ * be stopped and the service scheduler will replace it", API reference HealthCheck), so the batch
+ * fails at once, naming the container and, once ECS has stopped the task, its stoppedReason and
+ * each container's exit code. Checked before taskStoppedGate: the container says more than
+ * `Task failed container health checks`.
  */
-function command_issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
-}
-function command_issue(name, message = '') {
-    command_issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
+function containerHealthGate(snapshot, ctx) {
+    for (const task of snapshot.tasks) {
+        if (task.taskDefinitionArn !== ctx.newTaskDefinitionArn)
+            continue;
+        if (task.stoppedAt !== undefined && task.stoppedAt < ctx.rolloutStartedAt)
+            continue;
+        const judged = (name) => ctx.containerChecks ? ctx.containerChecks.includes(name) : task.healthStatus === 'UNHEALTHY';
+        const bad = task.containers.filter((c) => c.healthStatus === 'UNHEALTHY' && judged(c.name));
+        if (bad.length === 0)
+            continue;
+        const stopping = task.lastStatus === 'STOPPED' || task.desiredStatus === 'STOPPED';
+        const exits = containerExits(task);
+        const names = bad.map((c) => c.name).join(', ');
+        const failure = {
+            batch: ctx.batch,
+            kind: 'container-unhealthy',
+            message: `${batchLabel(ctx)}: container ${names} of task ${shortId(task.id)} is UNHEALTHY${ctx.during ? ` ${ctx.during}` : ''} ` +
+                `(its ECS container health check failed)` +
+                (stopping ? `; task stopped: ${task.stoppedReason ?? 'being stopped'}` : '') +
+                (exits ? ` (${exits})` : ''),
+            taskArn: task.arn,
+            serviceEvents: eventsSince(snapshot.service, ctx.rolloutStartedAt),
+        };
+        if (task.stopCode)
+            failure.reasonCode = task.stopCode;
+        return failure;
     }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/rollout/gates/deployment.ts
+
+
+/** The batch or the whole rollout ran past its bound; says what was still awaited. */
+function timeoutGate(at, t, ctx, service) {
+    let failure;
+    if (at - ctx.rolloutStartedAt >= t.rolloutTimeoutMs) {
+        failure = {
+            batch: ctx.batch,
+            kind: 'rollout-timeout',
+            message: `rollout timed out after ${formatDuration(t.rolloutTimeoutMs)} in ${batchLabel(ctx)}, waiting for ${t.waitingFor}`,
+        };
+    }
+    else if (at - t.batchStartedAt >= t.batchTimeoutMs) {
+        failure = {
+            batch: ctx.batch,
+            kind: 'batch-timeout',
+            message: `${batchLabel(ctx)} timed out after ${formatDuration(t.batchTimeoutMs)}, waiting for ${t.waitingFor}`,
+        };
+    }
+    if (failure && service)
+        failure.serviceEvents = eventsSince(service, ctx.rolloutStartedAt);
+    return failure;
+}
+/**
+ * Our deployment is no longer the one ECS works on. Models two documented behaviours: the
+ * deployment circuit breaker marks a deployment rolloutState FAILED (and, with rollback, makes a
+ * new PRIMARY deployment of the last completed task definition); and any later UpdateService makes
+ * a new PRIMARY deployment, turning ours ACTIVE.
+ */
+function deploymentGate(snapshot, ctx) {
+    const { service } = snapshot;
+    const ours = service.deployments.find((d) => ctx.deploymentId !== undefined
+        ? d.id === ctx.deploymentId
+        : d.taskDefinitionArn === ctx.newTaskDefinitionArn &&
+            (d.createdAt === undefined || d.createdAt >= ctx.rolloutStartedAt));
+    const primary = service.deployments.find((d) => d.status === 'PRIMARY');
+    const events = eventsSince(service, ctx.rolloutStartedAt);
+    if (ours?.rolloutState === 'FAILED') {
+        const rolledBack = primary !== undefined && primary.id !== ours.id;
+        // The breaker's reason starts "ECS deployment circuit breaker:" (page "How the Amazon ECS
+        // deployment circuit breaker detects failures"); another reason is ECS's deployment alarms
+        // (page "How CloudWatch alarms detect Amazon ECS deployment failures"), named by the reason.
+        const reason = ours.rolloutStateReason;
+        const who = reason !== undefined && !reason.startsWith('ECS deployment circuit breaker')
+            ? 'ECS'
+            : "ECS's deployment circuit breaker";
+        return {
+            batch: ctx.batch,
+            kind: 'ecs-rollback',
+            message: `${batchLabel(ctx)}: ${who} failed deployment ${ours.id}` +
+                (ours.rolloutStateReason ? ` (${ours.rolloutStateReason})` : '') +
+                (rolledBack ? ` and rolled the service back to ${primary.taskDefinitionArn}` : ''),
+            serviceEvents: events,
+        };
+    }
+    if (ctx.deploymentId !== undefined && primary !== undefined && primary.id !== ctx.deploymentId) {
+        return {
+            batch: ctx.batch,
+            kind: 'superseded',
+            message: `${batchLabel(ctx)}: another deployment (${primary.id}, ${primary.taskDefinitionArn}) replaced ours ` +
+                `(${ctx.deploymentId}): someone else updated the service`,
+            serviceEvents: events,
+        };
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/parse/status.ts
+// HTTP status codes that count as healthy: `200-399`, `200,204`, `200-299,304`, the way ELBv2's
+// health check matcher accepts "200,202" and "200-299".
+
+const status_FIX = 'write status codes from 100 to 599 as ranges or lists (e.g. 200-399, or 200,204)';
+function parseStatusRanges(text) {
+    if (text === '')
+        return bad('is empty', status_FIX);
+    const ranges = [];
+    for (const part of text.split(',').map((p) => p.trim())) {
+        const match = /^(\d{3})(?:\s*-\s*(\d{3}))?$/.exec(part);
+        if (!match)
+            return bad(`has "${part}", which is not a status code or range`, status_FIX);
+        const min = Number(match[1]);
+        const max = match[2] === undefined ? min : Number(match[2]);
+        if (min < 100 || max > 599)
+            return bad(`has "${part}", outside 100-599`, status_FIX);
+        if (min > max)
+            return bad(`has "${part}", whose start is above its end`, status_FIX);
+        ranges.push({ min, max });
+    }
+    return result_ok(ranges);
+}
+function statusMatches(ranges, status) {
+    return ranges.some((r) => status >= r.min && status <= r.max);
+}
+
+;// CONCATENATED MODULE: ./src/rollout/gates/http-checks.ts
+// The extra HTTP checks (health-check-url): a streak of failed answers per URL.
+
+
+/** An HTTP check URL that failed `threshold` times in a row. */
+function httpCheckGate(streaks, threshold, ctx, service) {
+    const failing = streaks.find((s) => s.consecutiveFailures >= threshold);
+    if (!failing)
+        return undefined;
+    const failure = {
+        batch: ctx.batch,
+        kind: 'http-check',
+        message: `${batchLabel(ctx)}: health check ${failing.shown} failed ${failing.consecutiveFailures} times in a row` +
+            (failing.last ? ` (last: ${failing.last})` : ''),
+    };
+    if (service)
+        failure.serviceEvents = eventsSince(service, ctx.rolloutStartedAt);
+    return failure;
+}
+/** Is this HTTP answer healthy? Any status inside one of the inclusive ranges. */
+function statusAccepted(status, ranges) {
+    return status !== undefined && statusMatches(ranges, status);
+}
+/** The streak after one more answer at `at`: reset on success, one more on failure. */
+function nextStreak(streak, answer, ranges, at) {
+    const base = { url: streak.url, shown: streak.shown, checkedAt: at };
+    if (statusAccepted(answer.status, ranges))
+        return { ...base, consecutiveFailures: 0, passed: true };
+    const last = answer.error ?? (answer.status !== undefined ? `status ${answer.status}` : 'no answer');
+    return { ...base, consecutiveFailures: streak.consecutiveFailures + 1, passed: false, last };
+}
+
+;// CONCATENATED MODULE: ./src/rollout/gates/target-health.ts
+// A new task's target that ELB marks unhealthy, and the reasons the action saw while it could.
+
+
+
+/** Target states in which ELB no longer sends traffic because health checks failed. */
+const UNHEALTHY_STATES = new Set(['unhealthy', 'unhealthy.draining']);
+/** A target of a new task that ELB marks unhealthy, in any target group of the service. */
+function targetHealthGate(snapshot, ctx) {
+    const index = indexOf(snapshot);
+    for (const task of snapshot.tasks) {
+        if (task.taskDefinitionArn !== ctx.newTaskDefinitionArn)
+            continue;
+        const bad = index.targetsOfTask(task).find((t) => UNHEALTHY_STATES.has(t.state));
+        if (!bad)
+            continue;
+        const why = [bad.reason, bad.description].filter(Boolean).join(': ');
+        const failure = {
+            batch: ctx.batch,
+            kind: 'target-unhealthy',
+            message: `${batchLabel(ctx)}: target ${bad.id}:${bad.port} of task ${shortId(task.id)} is ${bad.state} ` +
+                `in target group ${targetGroupName(bad.targetGroupArn)}${ctx.during ? ` ${ctx.during}` : ''}${why ? ` (${why})` : ''}`,
+            taskArn: task.arn,
+            target: { targetGroupArn: bad.targetGroupArn, id: bad.id, port: bad.port },
+            serviceEvents: eventsSince(snapshot.service, ctx.rolloutStartedAt),
+        };
+        if (bad.reason)
+            failure.reasonCode = bad.reason;
+        return failure;
+    }
+    return undefined;
+}
+/**
+ * Folds what the action saw of the new tasks' targets into the reasons it keeps: the latest
+ * non-healthy reason per target (addressKey: IP, or instance-id:port) (`Target.ResponseCodeMismatch: Health checks failed with these codes:
+ * [500]`). Pure: returns the same map when nothing new was seen.
+ */
+function noteTargetReasons(seen, snapshot, newTaskDefinitionArn) {
+    const index = indexOf(snapshot);
+    let next;
+    for (const task of snapshot.tasks) {
+        if (task.taskDefinitionArn !== newTaskDefinitionArn)
+            continue;
+        for (const a of index.addressesOf(task)) {
+            const t = index.targetAt(a);
+            if (!t || !UNHEALTHY_STATES.has(t.state) || !(t.reason || t.description))
+                continue;
+            const key = addressKey(a);
+            const words = `unhealthy in target group ${targetGroupName(t.targetGroupArn)} (${[t.reason, t.description].filter(Boolean).join(': ')})`;
+            if (seen.get(key) === words)
+                continue;
+            next ??= new Map(seen);
+            next.set(key, words);
+        }
+    }
+    return next ?? seen;
+}
+
+;// CONCATENATED MODULE: ./src/rollout/gates/task-stopped.ts
+// A new task that ECS stopped, and what ELB said about it before it went.
+
+
+
+/**
+ * A task of the new revision that ECS stopped or is stopping since the rollout began. Our rollout
+ * never scales in, so any such task means the new version failed: its essential container exited,
+ * or ECS stopped it for failing ELB health checks (ECS sets desiredStatus STOPPED and
+ * stoppedReason first, lastStatus follows). The one exception is a scale-in someone else asked for
+ * (the desired count lowered mid-rollout): ECS stops surplus tasks with its scheduler's reason,
+ * which says nothing against the new version.
+ */
+function taskStoppedGate(snapshot, ctx) {
+    const stopped = snapshot.tasks.find((t) => t.taskDefinitionArn === ctx.newTaskDefinitionArn &&
+        (t.lastStatus === 'STOPPED' || t.desiredStatus === 'STOPPED') &&
+        // ECS keeps stopped tasks visible for a while; ignore ones from an earlier attempt.
+        (t.stoppedAt === undefined || t.stoppedAt >= ctx.rolloutStartedAt) &&
+        !scaledIn(t));
+    if (!stopped)
+        return undefined;
+    const reason = stopped.stoppedReason ?? (stopped.lastStatus === 'STOPPED' ? 'no reason given' : 'being stopped');
+    const exits = containerExits(stopped);
+    // An `instance` target is not the task's own address: say which one it was (instance:port).
+    const instanceTargets = indexOf(snapshot)
+        .addressesOf(stopped)
+        .filter((a) => a.port !== undefined)
+        .map(addressKey);
+    const seen = seenReasonOf(snapshot, stopped, ctx.seenReasons);
+    const elb = seen ??
+        elbFailureOf(snapshot.service, stopped.id, ctx.rolloutStartedAt, indexOf(snapshot).addressesOf(stopped));
+    const failure = {
+        batch: ctx.batch,
+        kind: 'task-stopped',
+        message: `${batchLabel(ctx)}: task ${shortId(stopped.id)} stopped${ctx.during ? ` ${ctx.during}` : ''}: ${shortenTargetGroups(reason)}` +
+            (exits ? ` (${exits})` : '') +
+            (instanceTargets.length > 0 ? ` (target ${instanceTargets.join(', ')})` : '') +
+            (elb ? `; ELB said: ${elb}` : ''),
+        taskArn: stopped.arn,
+        serviceEvents: eventsSince(snapshot.service, ctx.rolloutStartedAt),
+    };
+    if (stopped.stopCode)
+        failure.reasonCode = stopped.stopCode;
+    return failure;
+}
+/** The reason the action last saw for any of `task`'s targets. */
+function seenReasonOf(snapshot, task, seen) {
+    if (!seen || seen.size === 0)
+        return undefined;
+    for (const a of indexOf(snapshot).addressesOf(task)) {
+        const words = seen.get(addressKey(a));
+        if (words !== undefined)
+            return words;
+    }
+    return undefined;
+}
+/**
+ * ECS's stoppedReason for a task its service scheduler stops to meet a lower desired count
+ * ("Scaling activity initiated by (deployment ecs-svc/...)"); a task that failed its ELB health
+ * checks or whose essential container exited says so instead.
+ */
+function scaledIn(task) {
+    return task.stoppedReason?.startsWith('Scaling activity initiated by') === true;
+}
+/**
+ * When ECS stops a task for failing ELB health checks, its target is already draining and has lost
+ * its reason code; ECS's service event keeps it: `(service web) (task 3f2a…) (port 8080) is
+ * unhealthy in (target-group arn:…) due to (reason Health checks failed with these codes: [500]).`
+ * An `instance` target is named by its instance instead ("Amazon ECS service event messages"):
+ * `(service web) (instance i-0abc…) (port 32768) is unhealthy in …`; `addresses` are the task's.
+ */
+function elbFailureOf(service, taskId, since, addresses = []) {
+    const pattern = /is unhealthy in \(target-group ([^)]+)\) due to \(reason (.*)\)\.?$/;
+    const names = [
+        `(task ${taskId})`,
+        ...addresses.filter((a) => a.port !== undefined).map((a) => `(instance ${a.id}) (port ${a.port})`),
+    ];
+    const event = service.events.find((e) => e.createdAt >= since && names.some((n) => e.message.includes(n)) && pattern.test(e.message));
+    const m = event ? pattern.exec(event.message) : null;
+    if (!m)
+        return undefined;
+    return `unhealthy in target group ${targetGroupName(m[1] ?? '')} (${m[2]})`;
+}
+/** `(target-group arn:aws:elasticloadbalancing:…:targetgroup/web/0123)` reads better as `web`. */
+function shortenTargetGroups(text) {
+    return text.replace(/arn:aws[\w-]*:elasticloadbalancing:[^\s)]*targetgroup\/([^/\s)]+)\/[^\s)]+/g, '$1');
+}
+
+;// CONCATENATED MODULE: ./src/rollout/progress.ts
+// Where a rollout is, and what one snapshot says of it: new and old tasks counted against what the
+// current batch wants, and what the engine waits for, in words. Pure.
+
+
+
+const START = { batch: 0, stage: 'passed', releasedAt: 0 };
+/** Counts new and old tasks against what the current batch wants, and says what is awaited. */
+function observe(snapshot, ctx) {
+    const { plan, position } = ctx;
+    const n = plan.desired;
+    const batches = plan.batches.length;
+    const k = Math.max(1, position.batch);
+    const newWanted = Math.min(plan.batches.slice(0, position.batch).reduce((a, b) => a + b, 0), n);
+    const index = indexOf(snapshot);
+    let newLaunched = 0;
+    let newRunning = 0;
+    let newHealthy = 0;
+    let oldRemaining = 0;
+    let oldDraining = 0;
+    for (const t of snapshot.tasks) {
+        const isNew = t.taskDefinitionArn === ctx.newTaskDefinitionArn;
+        if (isNew) {
+            if (t.desiredStatus === 'RUNNING' && t.lastStatus !== 'STOPPED')
+                newLaunched += 1;
+            if (t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING') {
+                newRunning += 1;
+                if (index.healthy(t, ctx.containerChecks))
+                    newHealthy += 1;
+            }
+        }
+        else if (t.lastStatus !== 'STOPPED') {
+            if (t.desiredStatus === 'RUNNING')
+                oldRemaining += 1;
+            else
+                oldDraining += 1;
+        }
+    }
+    // A target of no live task is an old target still leaving its group; `unused` means it has left.
+    let lingeringTargets = 0;
+    for (const t of snapshot.targets) {
+        if (index.groups.includes(t.targetGroupArn) && !index.isLive(t) && t.state !== 'unused')
+            lingeringTargets += 1;
+    }
+    const primary = snapshot.service.deployments.find((d) => d.status === 'PRIMARY');
+    const primaryIsOurs = primary !== undefined &&
+        primary.taskDefinitionArn === ctx.newTaskDefinitionArn &&
+        (ctx.deploymentId === undefined || primary.id === ctx.deploymentId);
+    const waitingFor = words(ctx, { newWanted, newLaunched, newHealthy, oldDraining, lingeringTargets, primaryIsOurs }, snapshot.at);
+    return {
+        progress: {
+            batch: k,
+            batches,
+            newWanted,
+            newLaunched,
+            newRunning,
+            newHealthy,
+            oldRemaining,
+            oldDraining,
+            waitingFor,
+        },
+        lingeringTargets,
+        primaryIsOurs,
+    };
+}
+function words(ctx, c, at) {
+    const { plan, position } = ctx;
+    const batches = plan.batches.length;
+    if (batches === 0)
+        return c.primaryIsOurs
+            ? 'no tasks to replace: done'
+            : 'no tasks to replace: ECS to make the new deployment PRIMARY';
+    if (position.batch === 0)
+        return `about to be released (${plural(plan.batches[0] ?? 0, 'new task')})`;
+    const label = `batch ${position.batch}/${batches}`;
+    const size = plan.batches[Math.max(0, position.batch - 1)] ?? 0;
+    const before = c.newWanted - size;
+    const parts = [];
+    const draining = c.oldDraining > 0 ? `${plural(c.oldDraining, 'old task')} draining` : undefined;
+    switch (position.stage) {
+        case 'released':
+            parts.push(
+            // Clamped: tasks ECS starts for a scale-out (replan.ts) are not the batch's.
+            `ECS to start ${plural(size, 'new task')} (${Math.max(0, Math.min(size, c.newLaunched - before))}/${size} launched)`);
+            break;
+        case 'held':
+            parts.push(`${Math.max(0, Math.min(size, c.newHealthy - before))}/${size} new tasks healthy`);
+            if (ctx.httpChecks && c.newHealthy >= c.newWanted)
+                parts.push('the health-check-url checks to pass');
+            break;
+        case 'healthy': {
+            const left = (position.healthyAt ?? at) + ctx.bakeMs - at;
+            parts.push(`all ${size} new tasks healthy; baking ${formatDuration(ctx.bakeMs)} (${formatDuration(Math.max(0, left))} left)`);
+            break;
+        }
+        case 'passed': {
+            const last = position.batch >= batches;
+            const drains = unfinished(ctx.drains);
+            if (last) {
+                if (drains.count > 0 || c.oldDraining > 0)
+                    parts.push(`the last ${plural(Math.max(drains.count, c.oldDraining), 'old task')} to drain and stop`);
+                if (c.lingeringTargets > 0)
+                    parts.push(`${plural(c.lingeringTargets, 'old target')} to leave`);
+                if (c.newHealthy < plan.desired)
+                    parts.push(`${c.newHealthy}/${plan.desired} new tasks healthy`);
+                if (!c.primaryIsOurs)
+                    parts.push('ECS to make the new deployment PRIMARY');
+                return `${label} passed; waiting for ${parts.join(', ') || 'ECS to finish'}`;
+            }
+            const prev = batchDrain(ctx.drains, position.batch);
+            return `${label} passed; ${plural(Math.max(drains.count, prev.tasks), 'old task')} to drain before batch ${position.batch + 1}`;
+        }
+    }
+    if (draining && position.stage !== 'released')
+        parts.push(draining);
+    return `${label}: ${parts.join(', ')}`;
+}
+
+;// CONCATENATED MODULE: ./src/rollout/replan.ts
+// Follows the service's desired count when something else changes it mid-rollout (Application Auto
+// Scaling, a scheduled action, a person): the batches left are planned again for the new count N'.
+// Pure, built on planBatches with the same inputs, so whatever planBatches makes of them (a fixed
+// batch size, a percent of N', a growing schedule) is what the rest of the rollout follows.
+//
+// Why the settings must follow too: ECS applies maximumPercent and minimumHealthyPercent to the
+// service's CURRENT desiredCount (API reference, DeploymentConfiguration: "as a percentage of the
+// desiredCount"), and its PRIMARY deployment's desiredCount is "the most recent desired count ...
+// specified for the service" (API reference, Deployment). So:
+//   hold      100/100 holds at any N': the cap is N', the floor is N'. A scale-out by d leaves room
+//             for exactly d tasks, which ECS starts at once on the PRIMARY (new) revision: capacity
+//             the autoscaler asked for, not a batch the action can hold back; the gates judge them
+//             with the batch in flight. A scale-in lets ECS stop tasks down to N'.
+//   release   a percent of N is not a percent of N': 134% of 6 lets 2 start, 134% of 9 lets 3.
+//             Every release is recomputed for N' (releaseSettings), the one in flight included, so
+//             a release still starts only its batch.
+
+/**
+ * Released batches keep their place; their sizes are cut so that none reaches past N' (a batch with
+ * no task left to start is 0). The rest is planBatches({...input, desired: N'}) with the tasks the
+ * released batches cover cut off its front, a batch cut in two keeping its remainder. New tasks
+ * already released count toward N'; at or above N', nothing is left to release and the rollout
+ * only finishes replacing (and draining) the old tasks.
+ *
+ * Worked rows (repeated by __tests__/replan.test.ts); batch/unavail as given, "released" =
+ * batches released so far, release = max%/min% of each batch under N':
+ *
+ *   N -> N'   batch  unavail  released  batches before  ->  batches after   releases after
+ *   6 -> 9    2      0        2         [2,2,2]             [2,2,2,2,1]     123/100 x4, 112/100
+ *   6 -> 4    2      0        2         [2,2,2]             [2,2]           150/100 x2
+ *   6 -> 3    2      0        2         [2,2,2]             [2,1]           167/100, 134/100
+ *   6 -> 1    2      0        2         [2,2,2]             [1,0]           200/100, 100/100 (hold)
+ *   6 -> 9    25%    0        1         [2,2,2]             [2,1,3,3]       123/100, 112/100, 134/100 x2
+ *   6 -> 9    3      0        1         [3,3]               [3,3,3]         134/100 x3
+ *   4 -> 5    3      0        1         [3,1]               [3,2]           160/100, 140/100
+ *   10 -> 20  30%    10%      1         [3,3,3,1]           [3,3,6,6,2]     105/90 x2, 120/90 x2, 100/90
+ *   6 -> 0    2      0        1         [2,2,2]             [0]             100/100 (hold)
+ *   6 -> 8    2      0        0         [2,2,2]             [2,2,2,2]       125/100 x4  (before any release)
+ *
+ * (25% of 9 is a batch of 3, and the batch cut at the 2 tasks already released keeps its 1; 30% of
+ * 20 is 6, 10% of 20 lets 2 stop first.) The hold is 100/100 in every row. An unchanged N returns
+ * the plan as it is.
+ */
+function replanBatches(r) {
+    const n = r.desired;
+    if (n === r.plan.desired)
+        return r.plan;
+    const full = planBatches({ ...r.input, desired: n });
+    const u = full.maxUnavailable;
+    const release = (b) => b > 0 ? withBreaker(releaseSettings(n, b, u), full.hold) : { ...full.hold };
+    const batches = [];
+    const releases = [];
+    let done = 0;
+    for (const size of r.plan.batches.slice(0, Math.max(0, r.released))) {
+        const b = Math.min(size, Math.max(0, n - done));
+        batches.push(b);
+        releases.push(release(b));
+        done += b;
+    }
+    // The front of the full plan that the released batches already cover is cut off.
+    let covered = 0;
+    full.batches.forEach((size, i) => {
+        const end = covered + size;
+        covered = end;
+        if (end <= done)
+            return;
+        const left = Math.min(size, end - done);
+        batches.push(left);
+        releases.push(left === size ? (full.releases[i] ?? release(left)) : release(left));
+    });
+    const plan = {
+        desired: n,
+        batchSize: full.batchSize,
+        maxUnavailable: u,
+        batches,
+        hold: full.hold,
+        releases,
+    };
+    if (full.notes)
+        plan.notes = full.notes;
+    return plan;
+}
+/** The plan inputs a plan implies when no one kept them: its batch size and unavailability as counts. */
+function inputOfPlan(plan) {
+    return {
+        desired: plan.desired,
+        batchSize: { kind: 'count', value: Math.max(1, plan.batchSize) },
+        maxUnavailable: { kind: 'count', value: plan.maxUnavailable },
+        ...(plan.hold.circuitBreaker ? { circuitBreaker: { ...plan.hold.circuitBreaker } } : {}),
+    };
+}
+function withBreaker(s, hold) {
+    return hold.circuitBreaker ? { ...s, circuitBreaker: { ...hold.circuitBreaker } } : s;
+}
+
+;// CONCATENATED MODULE: ./src/rollout/decide.ts
+// The rolling step as a pure decision: (snapshot, where the rollout is, the clock) -> what to do
+// next. The loop in rollout.ts is the only place that acts on it.
+//
+// A batch goes: released (ECS may start its tasks) -> held (its tasks are launched; ECS may start
+// no more) -> healthy (every gate passes; the bake time starts) -> passed (the gates held through
+// the bake time). Only then is the next batch released: at once with overlap (the previous batch's
+// old tasks drain meanwhile), or once they are gone without it. Gates come first, in every stage:
+// a real cause beats a timeout.
+
+
+
+
+
+
+
+
+
+
+
+function decide(snapshot, ctx) {
+    const { plan, position } = ctx;
+    const observed = observe(snapshot, ctx);
+    const { progress } = observed;
+    const batches = plan.batches.length;
+    const k = position.batch;
+    const gateCtx = {
+        batch: Math.max(k, 0),
+        batches,
+        newTaskDefinitionArn: ctx.newTaskDefinitionArn,
+        rolloutStartedAt: ctx.rolloutStartedAt,
+        ...(ctx.deploymentId !== undefined ? { deploymentId: ctx.deploymentId } : {}),
+        ...(ctx.seenReasons ? { seenReasons: ctx.seenReasons } : {}),
+        ...(position.stage === 'healthy' && ctx.bakeMs > 0 ? { during: 'during the bake time' } : {}),
+        ...(ctx.containerChecks ? { containerChecks: ctx.containerChecks } : {}),
+    };
+    const fail = (failure) => ({ kind: 'fail', failure, progress });
+    // A target's reason code says more than the stoppedReason of the task ECS stops for it.
+    const gate = deploymentGate(snapshot, gateCtx) ??
+        targetHealthGate(snapshot, gateCtx) ??
+        containerHealthGate(snapshot, gateCtx) ??
+        taskStoppedGate(snapshot, gateCtx);
+    if (gate)
+        return fail(gate);
+    // HTTP checks judge a batch once its tasks are up: before that they would judge the old version.
+    if (ctx.httpChecks && k > 0 && position.stage !== 'released') {
+        const http = httpCheckGate(ctx.httpChecks.streaks, ctx.httpChecks.threshold, gateCtx, snapshot.service);
+        if (http)
+            return fail(http);
+    }
+    // An alarm judges the whole service, old and new tasks alike, from the first change on.
+    if (ctx.alarms) {
+        const alarm = alarmGate(snapshot, ctx.alarms.ignored, gateCtx);
+        if (alarm)
+            return fail(alarm);
+    }
+    const late = deadlines(snapshot, ctx, gateCtx, progress.waitingFor);
+    if (late)
+        return fail(late);
+    // Application Auto Scaling (or anyone) changed the desired count: ECS applies the percents to the
+    // new count, so the batches and their settings follow it before anything else is decided.
+    const desired = snapshot.service.desiredCount;
+    if (ctx.planInput && desired !== plan.desired) {
+        const next = replanBatches({ plan, input: ctx.planInput, released: k, desired });
+        const inFlight = k > 0 && position.stage === 'released' ? next.releases[k - 1] : undefined;
+        const was = plan.releases[k - 1];
+        const resend = inFlight !== undefined &&
+            (was === undefined ||
+                was.maximumPercent !== inFlight.maximumPercent ||
+                was.minimumHealthyPercent !== inFlight.minimumHealthyPercent);
+        return {
+            kind: 'replan',
+            plan: next,
+            from: plan.desired,
+            ...(resend ? { settings: inFlight } : {}),
+            progress,
+        };
+    }
+    if (batches === 0) {
+        // Nothing to replace: done once ECS has made our deployment PRIMARY.
+        return observed.primaryIsOurs && progress.oldRemaining === 0 && progress.oldDraining === 0
+            ? { kind: 'complete', progress }
+            : { kind: 'wait', progress };
+    }
+    switch (position.stage) {
+        case 'released':
+            if (progress.newLaunched >= progress.newWanted)
+                return { kind: 'hold', settings: plan.hold, progress };
+            return { kind: 'wait', progress, urgent: true };
+        case 'held':
+            if (allGreen(progress, ctx, position))
+                return ctx.bakeMs > 0 ? { kind: 'healthy', progress } : { kind: 'pass', progress };
+            // Every new task is RUNNING: the verdict comes with the next health check, which the action
+            // cannot predict (ELBv2 does not say when it checks). Looking at the urgent pace here rather
+            // than the fast one is what keeps the next release close to the verdict (the per-batch gap).
+            return progress.newRunning >= progress.newWanted
+                ? { kind: 'wait', progress, urgent: true }
+                : { kind: 'wait', progress };
+        case 'healthy': {
+            // Target health is a gate of its own (an unhealthy target failed above); a task that left
+            // RUNNING-and-healthy any other way during the bake time fails the batch too. An HTTP check
+            // fails the batch at its threshold; until then the verdict waits for it to pass again.
+            if (progress.newHealthy < progress.newWanted) {
+                return fail({
+                    batch: k,
+                    kind: 'bake',
+                    message: `${batchLabel(gateCtx)}: during the bake time only ${progress.newHealthy} of ${progress.newWanted} new tasks stayed healthy ` +
+                        `(${progress.waitingFor})`,
+                });
+            }
+            const bakedAt = (position.healthyAt ?? snapshot.at) + ctx.bakeMs;
+            if (snapshot.at >= bakedAt && allGreen(progress, ctx, position))
+                return { kind: 'pass', progress };
+            return { kind: 'wait', progress, wakeAt: bakedAt };
+        }
+        case 'passed': {
+            const drains = unfinished(ctx.drains);
+            if (k >= batches) {
+                const done = observed.primaryIsOurs &&
+                    progress.oldRemaining === 0 &&
+                    progress.oldDraining === 0 &&
+                    drains.count === 0 &&
+                    observed.lingeringTargets === 0 &&
+                    progress.newHealthy >= plan.desired;
+                return done ? { kind: 'complete', progress } : { kind: 'wait', progress };
+            }
+            // Without overlap the next batch waits until every old task told to stop has drained and stopped.
+            if (!ctx.overlap && (drains.count > 0 || progress.oldDraining > 0 || observed.lingeringTargets > 0))
+                return { kind: 'wait', progress };
+            const next = k + 1;
+            return { kind: 'release', batch: next, settings: plan.releases[next - 1] ?? plan.hold, progress };
+        }
+    }
+}
+/** Every new task so far healthy in every target group, and every HTTP check passing since launch. */
+function allGreen(progress, ctx, position) {
+    if (progress.newHealthy < progress.newWanted)
+        return false;
+    const since = position.launchedAt ?? position.releasedAt;
+    return (ctx.httpChecks?.streaks ?? []).every((s) => s.passed === true && (s.checkedAt ?? 0) >= since);
+}
+function deadlines(snapshot, ctx, gateCtx, waitingFor) {
+    const { position } = ctx;
+    const waiting = position.batch > 0 && position.stage !== 'passed';
+    const late = timeoutGate(snapshot.at, {
+        batchStartedAt: waiting ? position.releasedAt : Number.POSITIVE_INFINITY,
+        batchTimeoutMs: ctx.batchTimeoutMs,
+        rolloutTimeoutMs: ctx.rolloutTimeoutMs,
+        waitingFor,
+    }, gateCtx, snapshot.service);
+    if (late)
+        return late;
+    // A drain has the same bound as a batch: the target group's deregistration delay plus the stop.
+    const drains = unfinished(ctx.drains);
+    if (drains.oldestStopSeenAt !== undefined && snapshot.at - drains.oldestStopSeenAt >= ctx.batchTimeoutMs) {
+        return {
+            batch: gateCtx.batch,
+            kind: 'batch-timeout',
+            message: `${plural(drains.count, 'old task')} did not drain and stop within batch-timeout (${formatDuration(ctx.batchTimeoutMs)}): ` +
+                'check the target groups’ deregistration delay and the containers’ stopTimeout',
+        };
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/rollout/port.ts
+/** An error from the platform: a sentence a user can act on, and how the engine should treat it. */
+class DriverError extends Error {
+    kind;
+    code;
+    httpStatus;
+    networkCode;
+    constructor(message, details) {
+        super(message, details.cause === undefined ? undefined : { cause: details.cause });
+        this.name = 'DriverError';
+        this.kind = details.kind;
+        this.code = details.code;
+        this.httpStatus = details.httpStatus;
+        this.networkCode = details.networkCode;
+    }
+}
+/** Anything that is not a DriverError is a bug or a refusal: not worth retrying. */
+function errorKind(error) {
+    return error instanceof DriverError ? error.kind : 'fatal';
+}
+/** The AWS error code of a DriverError, if AWS answered with one. */
+function errorCode(error) {
+    return error instanceof DriverError ? error.code : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/rollout/retry.ts
+// Calls the driver, retrying what the driver classified as throttled or transient with full-jitter
+// exponential back-off (on top of the SDK's own retries), until the call succeeds, the error is
+// fatal, or the next attempt would start past the phase's deadline. Every phase has its own bound:
+// a burst of 5xx costs seconds, not the safety of the rollout.
+
+
+const DEFAULT_BACKOFF = { baseMs: 500, maxMs: 20_000 };
+/** How long one call (read or change) may keep retrying throttling and 5xx, unless a phase says otherwise. */
+const CALL_BOUND_MS = 120_000;
+/**
+ * The one builder of retry options: a call may retry until `boundMs` from now. Everything that
+ * retries (the session's calls, the lease's) builds its options here.
+ */
+function boundedRetry(clock, boundMs = CALL_BOUND_MS, extra = {}) {
+    return { clock, deadline: clock.now() + boundMs, ...extra };
+}
+/** The error a retried call gives up with: what was attempted, how long, and the last error. */
+class RetryExhausted extends Error {
+    attempts;
+    last;
+    constructor(message, attempts, last) {
+        super(message, { cause: last });
+        this.attempts = attempts;
+        this.last = last;
+        this.name = 'RetryExhausted';
+    }
+}
+/** Full jitter: a random delay in [0, min(max, base * 2^(attempt-1))). */
+function backoffDelay(attempt, policy, random) {
+    const cap = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
+    return Math.floor(random * cap);
+}
+async function retrying(label, call, opts) {
+    const policy = opts.backoff ?? DEFAULT_BACKOFF;
+    const random = opts.random ?? Math.random;
+    const started = opts.clock.now();
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await call();
+        }
+        catch (error) {
+            const kind = errorKind(error);
+            if (kind === 'fatal')
+                throw error;
+            // Never sleep for nothing: with no time left, say how long it kept failing.
+            const delayMs = Math.max(backoffDelay(attempt, policy, random()), Math.min(250, policy.baseMs));
+            const now = opts.clock.now();
+            if (now + delayMs > opts.deadline || opts.signal?.aborted) {
+                const times = attempt > 1 ? `${attempt} attempts over ${formatDuration(now - started)}` : '1 attempt';
+                const message = opts.exhausted
+                    ? opts.exhausted({ attempts: attempt, elapsedMs: now - started, error })
+                    : `${label} kept failing (${times}): ${messageOf(error)}`;
+                throw new RetryExhausted(message, attempt, error);
+            }
+            try {
+                opts.onRetry?.({ attempt, delayMs, error });
+            }
+            catch {
+                // A progress callback must not change the retry.
+            }
+            await sleepQuietly(opts.clock, delayMs, opts.signal ?? opts.wakeOn);
+        }
+    }
+}
+/** Sleeps; an abort ends the sleep early instead of throwing (callers check the signal). */
+async function sleepQuietly(clock, ms, signal) {
+    if (signal?.aborted || ms <= 0)
+        return;
+    try {
+        await clock.sleep(ms, signal);
+    }
+    catch {
+        // Aborted: the caller looks at signal.aborted.
+    }
+}
+function messageOf(error) {
+    return error instanceof Error ? error.message || error.name : String(error);
+}
+/** What a caller waits for, and why it waits longer: `… (AWS is throttling API calls; retrying in 8s)`. */
+function retryingWords(waitingFor, retry) {
+    const why = errorKind(retry.error) === 'throttled'
+        ? 'AWS is throttling API calls'
+        : `an AWS call failed: ${messageOf(retry.error)}`;
+    return `${waitingFor} (${why}; retrying in ${formatDuration(retry.delayMs)})`;
+}
+
+;// CONCATENATED MODULE: ./src/rollout/pace.ts
+// How long to wait before the next observation. Pure policy.
+//
+// - Every change is to be noticed within a second: a snapshot starts every `fastMs` (800 ms,
+//   counted from the start of the last one, so a slow snapshot does not stretch the latency).
+// - Right after a batch is released the action must hold the service again as soon as ECS has
+//   launched the batch, before the new tasks turn healthy: then it looks every `urgentMs`.
+// - A change the action can predict (a drain ends when the target group's deregistration delay
+//   has passed, a bake time when it is over) wakes it then, if that comes before the next look.
+// - One rollout never spends more than half of the account's sustained API budget on its
+//   snapshots (the rest belongs to every other tool in the account): a large fleet's snapshot
+//   costs many ListTasks/DescribeTasks pages, so its interval stretches accordingly.
+const DEFAULT_PACE = { fastMs: 800, urgentMs: 200, heartbeatMs: 20_000 };
+/**
+ * Calls per second the action allows itself, per bucket: half of AWS's sustained rates ("Request
+ * throttling for the Amazon ECS API": DescribeServices, ListTasks, DescribeTasks about 20/s;
+ * ELBv2 Describe* 10/s, "Quotas for your Application Load Balancers").
+ */
+const HALF_API_BUDGET = {
+    describeServices: 10,
+    listTasks: 10,
+    describeTasks: 10,
+    elbDescribe: 5,
+};
+/** The shortest interval that keeps every bucket within the budget. */
+function budgetIntervalMs(calls, budget = HALF_API_BUDGET) {
+    const seconds = Math.max(calls.describeServices / budget.describeServices, calls.listTasks / budget.listTasks, calls.describeTasks / budget.describeTasks, calls.elbDescribe / budget.elbDescribe);
+    return Math.ceil(seconds * 1000);
+}
+/** What a snapshot of `live` tasks (and `stopping` ones being watched) in `groups` target groups costs. */
+function snapshotCalls(live, stopping, groups) {
+    return {
+        describeServices: 1,
+        listTasks: Math.max(1, Math.ceil(live / 100)),
+        describeTasks: Math.ceil((live + stopping) / 100),
+        elbDescribe: groups,
+    };
+}
+/** The delay before the next snapshot starts. */
+function nextPollDelay(input, policy = DEFAULT_PACE) {
+    const floor = input.calls ? budgetIntervalMs(input.calls) : 0;
+    const wanted = Math.max(input.urgent ? policy.urgentMs : policy.fastMs, floor);
+    let at = input.observedFrom + wanted;
+    // A predicted change wakes a budget-stretched loop early (one early look does not break the
+    // budget on average), but never sooner than the fast pace.
+    if (input.wakeAt !== undefined && input.wakeAt > input.now && input.wakeAt < at)
+        at = Math.max(input.wakeAt, input.observedFrom + policy.fastMs);
+    return Math.max(0, at - input.now);
+}
+
+;// CONCATENATED MODULE: ./src/rollout/watch.ts
+// The one place the action waits. Every phase that waits for the service — preflight (a deployment
+// in progress, another run's lease), each batch of the rollout, the restore, the health check of
+// an unchanged task definition — is a `watch`: observe, take one step (decide, maybe act), say
+// what it waits for, sleep, again. One heartbeat per run says what is awaited at least every 20 s,
+// also while AWS calls are being retried.
+
+
+
+/** Says what the run waits for: when the words change, and at least every `everyMs`. */
+class Heartbeat {
+    everyMs;
+    lastWords = '';
+    lastSaidAt = Number.NEGATIVE_INFINITY;
+    sink;
+    constructor(sink, everyMs = DEFAULT_PACE.heartbeatMs) {
+        this.everyMs = everyMs;
+        this.sink = sink;
+    }
+    /** Where the lines go in the current phase (rollout progress, rollback progress, a log line). */
+    setSink(sink) {
+        this.sink = sink;
+        this.lastWords = '';
+    }
+    get words() {
+        return this.lastWords;
+    }
+    say(words, at) {
+        if (words === this.lastWords && at - this.lastSaidAt < this.everyMs)
+            return;
+        this.emit(words, at);
+        this.lastWords = words;
+    }
+    /**
+     * Before a back-off sleep: a line now if the sleep would leave more than a heartbeat silent. It
+     * names what the phase waits for, or, between phases, the call (`doing`) being retried.
+     */
+    retrying(delayMs, error, at, doing) {
+        if (at + delayMs - this.lastSaidAt < this.everyMs)
+            return;
+        this.emit(retryingWords(this.lastWords || doing || 'AWS', { delayMs, error }), at);
+    }
+    /** A phase ended: what it waited for is no longer what the run does. */
+    endPhase() {
+        this.lastWords = '';
+    }
+    /** When the next line is due, for a caller that sleeps. */
+    dueAt() {
+        return this.lastSaidAt + this.everyMs;
+    }
+    emit(words, at) {
+        this.lastSaidAt = at;
+        try {
+            this.sink(words, at);
+        }
+        catch {
+            // Saying where we are must never change where we are.
+        }
+    }
+}
+/** Not a driver error, so never retried: the read loop stops at once for a cancel. */
+const CANCELLED = new Error('cancelled');
+async function watch(w) {
+    const { clock, heartbeat } = w;
+    const cancellable = w.onCancel ? w.signal : undefined;
+    for (;;) {
+        if (cancellable?.aborted && w.onCancel)
+            return w.onCancel(heartbeat.words);
+        let observedFrom = clock.now();
+        let observed;
+        try {
+            // Reads that fail are retried by the one back-off loop; a cancel during its sleep ends the
+            // sleep, and the watch stops before the next read.
+            observed = await retrying('observing the service', () => {
+                if (cancellable?.aborted)
+                    return Promise.reject(CANCELLED);
+                observedFrom = clock.now();
+                return w.observe();
+            }, 
+            // The reads' deadline is the phase's, as a bound from now.
+            boundedRetry(clock, w.deadline() - clock.now(), {
+                ...(w.random ? { random: w.random } : {}),
+                ...(cancellable ? { wakeOn: cancellable } : {}),
+                onRetry: (r) => heartbeat.retrying(r.delayMs, r.error, clock.now()),
+                exhausted: ({ attempts, elapsedMs, error }) => `observing the service kept failing for ${formatDuration(elapsedMs)} (${attempts} attempts): ${error instanceof Error ? error.message : String(error)}`,
+            }));
+        }
+        catch (error) {
+            if (error === CANCELLED && w.onCancel)
+                return w.onCancel(heartbeat.words);
+            return w.onReadFailure(error, heartbeat.words);
+        }
+        const step = await w.step(observed, clock.now());
+        if ('done' in step)
+            return step.done;
+        const now = clock.now();
+        heartbeat.say(step.wait, now);
+        const delay = nextPollDelay({
+            now,
+            observedFrom,
+            ...(step.urgent ? { urgent: true } : {}),
+            ...(step.wakeAt !== undefined ? { wakeAt: step.wakeAt } : {}),
+            ...(w.calls ? { calls: w.calls(observed) } : {}),
+        }, w.pace ?? DEFAULT_PACE);
+        await sleepQuietly(clock, Math.min(delay, Math.max(0, heartbeat.dueAt() - now)), cancellable);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/rollout/calls.ts
+// The call bound, the retry policy and the waits of one step: every AWS call the action makes is
+// retried by `call` within one bound (one builder, boundedRetry, over the one back-off, retrying),
+// and every wait is a `phase` over the one `watch`, ending done, cancelled or unreadable as values
+// (no phase throws for a cancel or a failed read). The Session (session.ts) is this with a service
+// and its lease; the lease's own calls (guard.ts), the pre-deploy task and keep-revisions use it alone.
+
+
+/**
+ * The call bound, the retry policy and the waits of one step. A Session is one with a service; the
+ * pre-deploy task and keep-revisions, which touch no service, use this part of it.
+ */
+class Calls {
+    clock;
+    heartbeat;
+    callBoundMs;
+    random;
+    constructor(parts) {
+        this.clock = parts.clock;
+        this.heartbeat = parts.heartbeat ?? new Heartbeat(() => undefined);
+        this.callBoundMs = parts.callBoundMs ?? CALL_BOUND_MS;
+        this.random = parts.random;
+    }
+    /** The retry policy every call of the step uses. */
+    retry(o = {}, label) {
+        const { clock, heartbeat } = this;
+        return boundedRetry(clock, o.boundMs ?? this.callBoundMs, {
+            ...(o.signal ? { signal: o.signal } : {}),
+            ...(this.random ? { random: this.random } : {}),
+            ...(o.silent ? {} : { onRetry: (r) => heartbeat.retrying(r.delayMs, r.error, clock.now(), label) }),
+        });
+    }
+    call(label, fn, o) {
+        return retrying(label, fn, this.retry(o, label));
+    }
+    /** A wait, through the one watch: cancel (when a signal is given) and read failures end it as values. */
+    async phase(p) {
+        if (p.says)
+            this.heartbeat.setSink(p.says);
+        try {
+            return await watch({
+                clock: this.clock,
+                heartbeat: this.heartbeat,
+                ...(p.signal ? { signal: p.signal } : {}),
+                deadline: p.deadline,
+                observe: p.observe,
+                step: async (observed, at) => {
+                    const s = await p.step(observed, at);
+                    return 'done' in s ? { done: { done: s.done } } : s;
+                },
+                ...(p.calls ? { calls: p.calls } : {}),
+                ...(p.pace ? { pace: p.pace } : {}),
+                ...(this.random ? { random: this.random } : {}),
+                ...(p.signal ? { onCancel: (waitingFor) => ({ cancelled: true, waitingFor }) } : {}),
+                onReadFailure: (unreadable, waitingFor) => ({ unreadable, waitingFor }),
+            });
+        }
+        finally {
+            // A call retried after the phase must not be said as what the phase waited for.
+            this.heartbeat.endPhase();
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/rollout/guard.ts
+// One rollout of a service at a time. Before it changes the service, a run takes the service's
+// lease (a tag naming the run, with an expiry), and records the service's own deployment settings
+// beside it. Right before every change after that it reads the lease back: a run whose lease is
+// gone (another run took the service over after it expired) changes nothing more.
+//
+// Tags are not compare-and-swap, so two runs that start together can both write a lease; the last
+// write wins and the other run sees it at its read-back. The read-back comes at least `settleMs`
+// after the write, longer than a run takes from reading the tags to writing its own, so a second
+// run that read "free" before our write has written by then. What is left is the window between
+// the last read-back and the first UpdateService: one API round trip.
+
+
+
+/** How long a renewal between changes may retry before it waits for the next look. */
+const KEEP_ALIVE_BOUND_MS = 10_000;
+/** The lease was taken by another run: this one must not change the service any more. */
+class LeaseLost extends Error {
+    holder;
+    constructor(holder) {
+        super('the service’s lease is no longer this run’s');
+        this.holder = holder;
+        this.name = 'LeaseLost';
+    }
+}
+const LEASE_TTL_MS = 5 * 60_000;
+class ServiceGuard {
+    opts;
+    ttlMs;
+    renewAfterMs;
+    recheckAfterMs;
+    settleMs;
+    /** The lease's own calls: the step's retry policy, silent (a lease call is not what the run waits for). */
+    calls;
+    acquiredAt;
+    confirmedAt = Number.NEGATIVE_INFINITY;
+    renewedAt = Number.NEGATIVE_INFINITY;
+    lost;
+    constructor(opts) {
+        this.opts = opts;
+        this.ttlMs = opts.ttlMs ?? LEASE_TTL_MS;
+        this.renewAfterMs = opts.renewAfterMs ?? 60_000;
+        this.recheckAfterMs = opts.recheckAfterMs ?? 5_000;
+        this.settleMs = opts.settleMs ?? 2_000;
+        this.calls = new Calls({
+            clock: opts.clock,
+            ...(opts.callBoundMs !== undefined ? { callBoundMs: opts.callBoundMs } : {}),
+            ...(opts.random ? { random: opts.random } : {}),
+        });
+    }
+    get identity() {
+        return this.opts.identity;
+    }
+    /** Who holds the service, and the settings an unfinished earlier run left recorded on it. */
+    async read() {
+        const tags = await this.call('ListTagsForResource', () => this.opts.driver.readServiceTags());
+        const recorded = parseOwnSettings(tags[OWN_SETTINGS_TAG]);
+        return {
+            holder: leaseHolder(tags, this.opts.clock.now(), this.opts.identity.id),
+            ...(recorded ? { recordedSettings: recorded } : {}),
+            tags,
+        };
+    }
+    /** Writes our lease and the service's own settings, in one TagResource. */
+    async acquire(ownSettings) {
+        const now = this.opts.clock.now();
+        await this.call('TagResource (lease)', () => this.opts.driver.tagService({
+            [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
+            [OWN_SETTINGS_TAG]: formatOwnSettings(ownSettings),
+        }));
+        this.acquiredAt = this.opts.clock.now();
+        this.renewedAt = this.acquiredAt;
+    }
+    /** Takes up a lease main wrote (the post step, with the identity main saved). */
+    adopt() {
+        this.acquiredAt = Number.NEGATIVE_INFINITY;
+    }
+    /**
+     * Right before a change to the service: the lease must still be ours. Throws LeaseLost when it is
+     * not; renews it when it is getting old.
+     */
+    async confirm() {
+        if (this.lost)
+            throw new LeaseLost(this.lost);
+        const { clock } = this.opts;
+        if (this.acquiredAt !== undefined && clock.now() < this.acquiredAt + this.settleMs)
+            await sleepQuietly(clock, this.acquiredAt + this.settleMs - clock.now());
+        if (clock.now() - this.confirmedAt >= this.recheckAfterMs) {
+            const { holder } = await this.read();
+            if (holder.kind !== 'ours') {
+                // A lease that expired but nobody took is still free for us to take back.
+                if (holder.kind === 'other') {
+                    this.lost = holder;
+                    throw new LeaseLost(holder);
+                }
+                this.renewedAt = Number.NEGATIVE_INFINITY;
+            }
+            this.confirmedAt = clock.now();
+        }
+        if (clock.now() - this.renewedAt >= this.renewAfterMs) {
+            const now = clock.now();
+            await this.call('TagResource (lease renewal)', () => this.opts.driver.tagService({
+                [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
+            }));
+            this.renewedAt = now;
+        }
+    }
+    /**
+     * Between changes, at each look: renews the lease once it is due, so a wait longer than the
+     * lease's life (a long bake time, a 300 s drain, a slow restore) does not let it lapse while this
+     * run still owns the service. Never throws and never waits long: a renewal that fails is tried at
+     * the next look, and a takeover it finds is what the next change's confirm() reports.
+     */
+    async keepAlive() {
+        const { clock } = this.opts;
+        if (this.lost || this.acquiredAt === undefined || clock.now() - this.renewedAt < this.renewAfterMs)
+            return;
+        try {
+            const holder = await this.readBetweenLooks();
+            if (holder === undefined)
+                return;
+            const now = clock.now();
+            await this.call('TagResource (lease renewal)', () => this.opts.driver.tagService({
+                [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
+            }), KEEP_ALIVE_BOUND_MS);
+            this.renewedAt = now;
+            this.confirmedAt = now;
+        }
+        catch {
+            // Tried again at the next look; the lease has minutes left.
+        }
+    }
+    /**
+     * One quick lease read between looks (keepAlive, prepareChange): the holder, or undefined once
+     * another run is found to hold the service (remembered as lost, for the next change to report).
+     */
+    async readBetweenLooks() {
+        const tags = await this.call('ListTagsForResource', () => this.opts.driver.readServiceTags(), KEEP_ALIVE_BOUND_MS);
+        const holder = leaseHolder(tags, this.opts.clock.now(), this.opts.identity.id);
+        if (holder.kind !== 'other')
+            return holder;
+        this.lost = holder;
+        return undefined;
+    }
+    /**
+     * A change is due soon (a batch's verdict is near, its release follows at once): reads the lease
+     * now, between looks, when the confirmation the change would use will be stale within `aheadMs`,
+     * so the change's confirm() does not pay a read on its way to the service. Never throws; a
+     * takeover it finds is what the change's confirm() reports.
+     */
+    async prepareChange(aheadMs = this.recheckAfterMs / 2) {
+        const { clock } = this.opts;
+        if (this.lost || this.acquiredAt === undefined)
+            return;
+        if (clock.now() < this.acquiredAt + this.settleMs)
+            return;
+        if (clock.now() + aheadMs - this.confirmedAt < this.recheckAfterMs)
+            return;
+        try {
+            const holder = await this.readBetweenLooks();
+            if (holder === undefined)
+                return;
+            // A lease that expired unnoticed is renewed by the change's confirm(), as before.
+            if (holder.kind === 'free')
+                this.renewedAt = Number.NEGATIVE_INFINITY;
+            this.confirmedAt = clock.now();
+        }
+        catch {
+            // The change's confirm() reads again.
+        }
+    }
+    /**
+     * Starts over after losing the lease before this run changed anything (two runs started together
+     * and the other one's write came last): with wait-for-idle the run waits for that one and takes
+     * the lease again afterwards.
+     */
+    restart() {
+        this.lost = undefined;
+        this.acquiredAt = undefined;
+        this.confirmedAt = Number.NEGATIVE_INFINITY;
+        this.renewedAt = Number.NEGATIVE_INFINITY;
+    }
+    /** Whether another run has taken the service over (as far as this run has seen). */
+    get takenOver() {
+        return this.lost;
+    }
+    /**
+     * Gives the service back: removes our lease, and the recorded settings unless they must stay
+     * (they were not put back). Does nothing to a lease that is not ours.
+     */
+    async release(keepRecordedSettings) {
+        if (this.lost)
+            return;
+        const { holder } = await this.read();
+        // Another run's lease: the recorded settings are its record now too.
+        if (holder.kind === 'other')
+            return;
+        const keys = keepRecordedSettings ? [LEASE_TAG] : [LEASE_TAG, OWN_SETTINGS_TAG];
+        await this.call('UntagResource', () => this.opts.driver.untagService(keys));
+    }
+    call(label, fn, boundMs) {
+        return this.calls.call(label, fn, { silent: true, ...(boundMs !== undefined ? { boundMs } : {}) });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/rollout/batches.ts
+
+
+
+
+
+
+
+
+
+
+
+/** How long a blind hold (reads failing while released) may retry before the next read tries again. */
+const BLIND_HOLD_BOUND_MS = 10_000;
+/** Batch after batch through the one wait loop; resolves with the failure, or undefined when complete. */
+async function watchBatches(opts, parts) {
+    const { session, started, bus, book, current } = parts;
+    const { driver, clock, guard } = session;
+    const planInput = opts.planInput ?? inputOfPlan(opts.plan);
+    let position = { ...START, releasedAt: started };
+    let movedAt = started;
+    let drains = EMPTY_LEDGER;
+    let reasons = new Map();
+    let deploymentId;
+    let ignoredAlarms = new Set(opts.alarms?.ignoredAtStart ?? []);
+    let streaks = (opts.healthChecks?.urls ?? []).map((u) => ({
+        url: u.url,
+        shown: u.shown,
+        consecutiveFailures: 0,
+    }));
+    const released = [];
+    let lastProgress;
+    const context = () => ({
+        plan: current.plan,
+        planInput,
+        newTaskDefinitionArn: opts.newTaskDefinitionArn,
+        position,
+        rolloutStartedAt: started,
+        batchTimeoutMs: opts.batchTimeoutMs,
+        rolloutTimeoutMs: opts.rolloutTimeoutMs,
+        bakeMs: opts.bakeMs ?? 0,
+        overlap: opts.overlap ?? true,
+        drains,
+        seenReasons: reasons,
+        ...(opts.containerChecks ? { containerChecks: opts.containerChecks.new } : {}),
+        ...(deploymentId !== undefined ? { deploymentId } : {}),
+        ...(opts.healthChecks && streaks.length > 0
+            ? { httpChecks: { streaks, threshold: opts.healthChecks.threshold } }
+            : {}),
+        ...(opts.alarms ? { alarms: { ignored: ignoredAlarms } } : {}),
+    });
+    const act = (label, change) => session.change(label, change);
+    // Released, the service is not held: if the action cannot see the batch launch, ECS would go on
+    // past the batch (stop old tasks as new ones turn healthy, start more) with no gate. So a read
+    // that fails while released holds the service at once, blind (holding is always safe); once the
+    // action sees again, a batch still short of its tasks is released again.
+    let heldBlind = false;
+    const holdBlind = async () => {
+        if (position.stage !== 'released' || heldBlind)
+            return;
+        try {
+            await session.change('UpdateService (hold)', () => driver.updateService({ settings: current.plan.hold }), {
+                boundMs: BLIND_HOLD_BOUND_MS,
+            });
+            heldBlind = true;
+        }
+        catch {
+            // The next failed read tries again; a lost lease is reported at the next change.
+        }
+    };
+    const end = await session.phase({
+        says: (words, at) => {
+            if (lastProgress)
+                bus.emit({ type: 'progress', at, progress: { ...lastProgress, waitingFor: words } });
+        },
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        deadline: () => Math.min(started + opts.rolloutTimeoutMs, movedAt + opts.batchTimeoutMs),
+        observe: async () => {
+            try {
+                return await driver.observe(opts.alarms ? { alarms: true } : undefined);
+            }
+            catch (error) {
+                await holdBlind();
+                throw error;
+            }
+        },
+        calls: (s) => {
+            let live = 0;
+            let stopping = 0;
+            for (const t of s.tasks) {
+                if (t.lastStatus === 'STOPPED')
+                    continue;
+                if (t.desiredStatus === 'RUNNING')
+                    live += 1;
+                else
+                    stopping += 1;
+            }
+            return snapshotCalls(live, stopping, s.service.targetGroupArns.length);
+        },
+        ...(opts.pace ? { pace: opts.pace } : {}),
+        step: async (snapshot) => {
+            if (deploymentId === undefined) {
+                const primary = snapshot.service.deployments.find((d) => d.status === 'PRIMARY');
+                if (primary?.taskDefinitionArn === opts.newTaskDefinitionArn)
+                    deploymentId = primary.id;
+            }
+            reasons = noteTargetReasons(reasons, snapshot, opts.newTaskDefinitionArn);
+            ignoredAlarms = releaseIgnoredAlarms(ignoredAlarms, snapshot.alarms);
+            drains = trackDrains(drains, snapshot, {
+                newTaskDefinitionArn: opts.newTaskDefinitionArn,
+                released,
+                since: started,
+            });
+            book.noteDrains(drains);
+            if (position.stage === 'held' || position.stage === 'healthy')
+                streaks = await probe(opts, streaks, clock);
+            const at = snapshot.at;
+            try {
+                // A verdict that changes only the action's own position (healthy, passed) is decided on
+                // again from the same snapshot, so a pass and the next release come together. A change to
+                // the service is followed by a look at the loop's pace, within the API budget: right after
+                // a release, urgently (the batch must be held again before its tasks turn healthy).
+                for (;;) {
+                    const d = decide(snapshot, context());
+                    lastProgress = d.progress;
+                    switch (d.kind) {
+                        case 'fail':
+                            return { done: d.failure };
+                        case 'complete':
+                            return { done: undefined };
+                        case 'release':
+                            await act('UpdateService (release)', () => driver.updateService({ settings: d.settings }));
+                            position = { batch: d.batch, stage: 'released', releasedAt: clock.now() };
+                            movedAt = position.releasedAt;
+                            released.push(current.plan.batches[d.batch - 1] ?? 0);
+                            book.released(d.batch, position.releasedAt);
+                            return { wait: d.progress.waitingFor, urgent: true };
+                        case 'hold':
+                            await act('UpdateService (hold)', () => driver.updateService({ settings: d.settings }));
+                            heldBlind = false;
+                            position = { ...position, stage: 'held', launchedAt: at };
+                            book.launched(at);
+                            return { wait: d.progress.waitingFor };
+                        case 'replan': {
+                            current.plan = d.plan;
+                            book.replanned(d.plan, d.from, position.batch, at);
+                            // Released, the old percents apply to the new count: send the batch's own for it.
+                            const settings = d.settings;
+                            if (settings && !heldBlind)
+                                await act('UpdateService (release)', () => driver.updateService({ settings }));
+                            continue;
                         }
-                        else {
-                            cmdStr += ',';
+                        case 'healthy':
+                            position = { ...position, stage: 'healthy', healthyAt: at };
+                            book.healthy(at, opts.bakeMs ?? 0);
+                            continue;
+                        case 'pass':
+                            position = { ...position, stage: 'passed' };
+                            movedAt = at;
+                            book.passedNow(at);
+                            book.noteDrains(drains);
+                            continue;
+                        case 'wait': {
+                            if (heldBlind && position.stage === 'released') {
+                                // Held while the action could not see: the batch is short of its tasks, release it again.
+                                const settings = current.plan.releases[position.batch - 1] ?? current.plan.hold;
+                                await act('UpdateService (release)', () => driver.updateService({ settings }));
+                                heldBlind = false;
+                                return { wait: d.progress.waitingFor, urgent: true };
+                            }
+                            await guard?.keepAlive();
+                            // A verdict is near (every new task RUNNING): the release that follows it should not
+                            // wait for the lease's read-back.
+                            if (d.urgent && position.stage === 'held')
+                                await guard?.prepareChange();
+                            const drainEnd = predictedDrainEnd(drains, opts.deregistrationDelayMs);
+                            const wakeAt = [d.wakeAt, drainEnd]
+                                .filter((t) => t !== undefined)
+                                .sort((a, b) => a - b)[0];
+                            return {
+                                wait: d.progress.waitingFor,
+                                ...(d.urgent ? { urgent: true } : {}),
+                                ...(wakeAt !== undefined ? { wakeAt } : {}),
+                            };
                         }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
                     }
                 }
             }
+            catch (error) {
+                if (error instanceof LeaseLost)
+                    return { done: takenOverFailure(error, position.batch) };
+                return {
+                    done: {
+                        batch: position.batch,
+                        kind: 'error',
+                        message: `${errorMessage(error)} (in batch ${Math.max(1, position.batch)}/${current.plan.batches.length})`,
+                    },
+                };
+            }
+        },
+    });
+    if ('done' in end)
+        return end.done;
+    if ('cancelled' in end)
+        return {
+            batch: position.batch,
+            kind: 'cancelled',
+            message: `the rollout was cancelled in batch ${Math.max(1, position.batch)}/${current.plan.batches.length}` +
+                (end.waitingFor ? ` while waiting for ${end.waitingFor.replace(/^batch \d+\/\d+: /, '')}` : ''),
+        };
+    return {
+        batch: position.batch,
+        kind: 'error',
+        message: `could not observe the service: ${errorMessage(end.unreadable)}`,
+    };
+}
+/** One GET per health-check URL, together; the probe port never throws, but guard anyway. */
+async function probe(opts, streaks, clock) {
+    const { probe: port, healthChecks } = opts;
+    if (!port || !healthChecks || streaks.length === 0)
+        return streaks;
+    const timeout = opts.probeTimeoutMs ?? 5_000;
+    return Promise.all(streaks.map(async (streak) => {
+        const answer = await port
+            .get(streak.url, timeout)
+            .catch((err) => ({ error: errorMessage(err) }));
+        return nextStreak(streak, answer, healthChecks.statuses, clock.now());
+    }));
+}
+function takenOverFailure(error, batch) {
+    const holder = error.holder.kind === 'other' ? describeLease(error.holder.lease) : 'another run';
+    return {
+        batch,
+        kind: 'taken-over',
+        message: `another rollout took the service's lease (${holder}); this run changed nothing after that`,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/rollout/describe-state.ts
+// Says in words what state a service is in, for messages a user acts on after a failed or
+// unfinished rollback: which deployments, how many tasks of which revision, how many healthy.
+
+
+function describeServiceState(snapshot) {
+    const { service } = snapshot;
+    const index = indexOf(snapshot);
+    const deployments = service.deployments
+        .map((d) => `${d.status} ${taskDefinitionName(d.taskDefinitionArn)}${d.rolloutState ? ` (${d.rolloutState})` : ''}`)
+        .join(', ');
+    const byRevision = new Map();
+    for (const t of snapshot.tasks) {
+        if (t.lastStatus === 'STOPPED')
+            continue;
+        const name = taskDefinitionName(t.taskDefinitionArn);
+        const entry = byRevision.get(name) ?? { live: 0, healthy: 0 };
+        entry.live += 1;
+        if (index.healthy(t))
+            entry.healthy += 1;
+        byRevision.set(name, entry);
+    }
+    const tasks = [...byRevision.entries()]
+        .map(([name, c]) => `${c.live} of ${name} (${c.healthy} healthy)`)
+        .join(', ');
+    return (`service ${service.name} (desired ${service.desiredCount}): deployments ${deployments || 'none'}; ` +
+        `tasks ${tasks || 'none'}`);
+}
+
+;// CONCATENATED MODULE: ./src/rollout/events.ts
+class EventFanout {
+    listeners;
+    clock;
+    queues;
+    /** Listener errors, kept so a caller can log them; never thrown. */
+    errors = [];
+    constructor(listeners, clock) {
+        this.listeners = listeners;
+        this.clock = clock;
+        this.queues = listeners.map(() => Promise.resolve());
+    }
+    emit(event) {
+        this.listeners.forEach((listener, i) => {
+            const queue = this.queues[i] ?? Promise.resolve();
+            this.queues[i] = queue
+                .then(() => listener(event))
+                .catch((err) => {
+                this.errors.push(err);
+            });
+        });
+    }
+    /** Waits, at most `timeoutMs`, for every listener to take every event. */
+    async flush(timeoutMs) {
+        const ac = new AbortController();
+        await Promise.race([
+            Promise.all(this.queues),
+            this.clock.sleep(timeoutMs, ac.signal).catch(() => undefined),
+        ]);
+        ac.abort();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/rollout/restore.ts
+// Pure rules of putting a service back on its previous task definition: when it is back, and the
+// deployment settings ECS gets to do it.
+
+
+/**
+ * Done when the PRIMARY deployment runs the previous revision, exactly desiredCount tasks are
+ * live, all of that revision and RUNNING with a healthy target in every target group and every
+ * container named in `containerChecks` HEALTHY (a worker: RUNNING and its container health), and
+ * no target of a gone task is left in a group (ECS stops a task only after its target has drained).
+ */
+function restoreStatus(snapshot, previousArn, containerChecks) {
+    const { service } = snapshot;
+    const index = indexOf(snapshot);
+    const prevName = taskDefinitionName(previousArn);
+    const primary = service.deployments.find((d) => d.status === 'PRIMARY');
+    let others = 0;
+    let prev = 0;
+    let healthy = 0;
+    for (const t of snapshot.tasks) {
+        if (t.lastStatus === 'STOPPED')
+            continue;
+        if (t.taskDefinitionArn !== previousArn) {
+            others += 1;
+            continue;
         }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
+        prev += 1;
+        if (index.healthy(t, containerChecks))
+            healthy += 1;
+    }
+    let lingering = 0;
+    for (const t of snapshot.targets) {
+        if (index.groups.includes(t.targetGroupArn) && !index.isLive(t) && t.state !== 'unused')
+            lingering += 1;
+    }
+    const desired = service.desiredCount;
+    const parts = [`${healthy}/${desired} tasks of ${prevName} healthy`];
+    if (primary?.taskDefinitionArn !== previousArn)
+        parts.push(`ECS to make ${prevName} PRIMARY`);
+    if (others > 0)
+        parts.push(`${plural(others, 'task')} of other revisions to stop`);
+    if (prev > desired)
+        parts.push(`${plural(prev - desired, 'extra task')} of ${prevName} to stop`);
+    if (lingering > 0)
+        parts.push(`${plural(lingering, 'target')} to drain`);
+    const settled = primary?.taskDefinitionArn === previousArn &&
+        others === 0 &&
+        prev === desired &&
+        healthy === desired &&
+        lingering === 0;
+    return { settled, waitingFor: parts.join(', '), healthy };
+}
+/**
+ * The settings the restore runs under: never a lower floor than the service's own or the rollout's
+ * (so capacity does not drop below what the rollout kept), and room to surge at least one task
+ * (maximumPercent rounds down, so 100 + ceil(100 / N) is the smallest that starts one).
+ */
+function restoreSettings(original, desired, surgePercent, floorPercent) {
+    const oneTask = desired > 0 ? 100 + Math.ceil(100 / desired) : 200;
+    const settings = {
+        maximumPercent: Math.max(original.maximumPercent, surgePercent ?? 0, oneTask),
+        minimumHealthyPercent: Math.max(original.minimumHealthyPercent, floorPercent ?? 0),
+    };
+    if (original.circuitBreaker)
+        settings.circuitBreaker = { ...original.circuitBreaker };
+    return settings;
+}
+/** ECS service deployment states in which a ROLLBACK has been asked for or is done. */
+const ROLLBACK_STATES = new Set([
+    'ROLLBACK_REQUESTED',
+    'ROLLBACK_IN_PROGRESS',
+    'ROLLBACK_SUCCESSFUL',
+    'ROLLBACK_FAILED',
+]);
+/** States in which StopServiceDeployment can still stop (roll back) a deployment. */
+const STOPPABLE_STATES = new Set(['PENDING', 'IN_PROGRESS']);
+
+;// CONCATENATED MODULE: ./src/rollout/restore-ask.ts
+// Asking ECS to put a service back, each ask one change under the lease (session.change): roll
+// back the rollout's service deployment (StopServiceDeployment, ROLLBACK), and put back the
+// service's own deployment settings. restore-run.ts decides when, and waits.
+
+
+
+
+/** The restore's calls say nothing of their back-off (its wait says what it waits for). */
+const SILENT = { silent: true };
+/**
+ * StopServiceDeployment (ROLLBACK) on the rollout's service deployment; `none` (with why in
+ * `notes`) when ECS has none to stop or refuses, so the caller falls back to UpdateService.
+ */
+async function rollBackDeployment(session, opts, notes) {
+    const { driver } = session;
+    let deployment;
+    try {
+        if (opts.serviceDeploymentArn) {
+            const arn = opts.serviceDeploymentArn;
+            deployment = await session.call('DescribeServiceDeployments', () => driver.describeServiceDeployment(arn), SILENT);
+        }
+        else if (opts.newTaskDefinitionArn) {
+            const target = opts.newTaskDefinitionArn;
+            deployment = await session.call('ListServiceDeployments', () => driver.findServiceDeployment(target, opts.rolloutStartedAt), SILENT);
+        }
+    }
+    catch (error) {
+        notes.push(`the rollout's service deployment could not be read (${refusalWords(error)})`);
+        return { how: 'none' };
+    }
+    if (!deployment) {
+        notes.push('ECS lists no service deployment for the rollout');
+        return { how: 'none' };
+    }
+    // ECS (its circuit breaker) or an earlier attempt already rolls it back: follow that.
+    if (ROLLBACK_STATES.has(deployment.status))
+        return { how: 'stop-deployment', deployment };
+    if (!STOPPABLE_STATES.has(deployment.status)) {
+        notes.push(`the rollout's service deployment is ${deployment.status}, which StopServiceDeployment cannot roll back`);
+        return { how: 'none', deployment };
+    }
+    try {
+        await session.change('StopServiceDeployment', () => driver.rollBackServiceDeployment(deployment.arn), SILENT);
+        return { how: 'stop-deployment', deployment };
+    }
+    catch (error) {
+        if (error instanceof LeaseLost)
+            throw error;
+        notes.push(`ECS refused StopServiceDeployment: ${refusalWords(error)}`);
+        return { how: 'none', deployment };
     }
 }
-function escapeData(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
+/** ECS can neither start a task nor stop a healthy one: the service's own circuit breaker kept. */
+function holdSettings(original) {
+    return {
+        maximumPercent: 100,
+        minimumHealthyPercent: 100,
+        ...(original.circuitBreaker ? { circuitBreaker: { ...original.circuitBreaker } } : {}),
+    };
 }
-function escapeProperty(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
+/** What AWS said (code and its own message), without the driver's account of which call it was. */
+function refusalWords(error) {
+    const code = errorCode(error);
+    const said = error instanceof Error && error.cause !== undefined ? errorMessage(error.cause) : errorMessage(error);
+    return code && !said.includes(code) ? `${code}: ${said}` : said;
 }
-//# sourceMappingURL=command.js.map
-;// CONCATENATED MODULE: external "crypto"
-const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
-
-
-
-function file_command_issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
+/** UpdateService with the service's own deployment settings, within the session's bound; says what happened. */
+async function putBackSettings(session, original) {
+    const o = original;
+    const words = `maximumPercent ${o.maximumPercent}, minimumHealthyPercent ${o.minimumHealthyPercent}`;
+    try {
+        await session.change('UpdateService (deployment settings)', () => session.driver.updateService({ settings: o }), SILENT);
+        return { ok: true, message: `restored the service's deployment settings (${words})` };
     }
-    if (!external_fs_namespaceObject.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
+    catch (error) {
+        if (error instanceof LeaseLost)
+            return takenOverSettings();
+        return {
+            ok: false,
+            message: `could not restore the service's deployment settings (${words}): ${errorMessage(error)}`,
+        };
     }
-    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
-        encoding: 'utf8'
+}
+function takenOverSettings() {
+    return {
+        ok: false,
+        takenOver: true,
+        message: 'left the deployment settings alone: another run holds the service now',
+    };
+}
+
+;// CONCATENATED MODULE: ./src/rollout/session.ts
+// One session per step (main, or post): the engine's cross-cutting work in one place. It owns
+// - the call bound, the retry policy and the waits, as its Calls (calls.ts);
+// - changes under the lease: `change` confirms the lease, then calls (LeaseLost passes through);
+// - the lease from taking to giving back: `takeLease`, and `giveBack`, the one place that gives it back;
+// main and post build one (src/wiring.ts) and hand it down; the engine's functions also build one
+// from their parts when called alone (tests, a rollout of several services).
+
+
+class Session extends Calls {
+    driver;
+    guard;
+    constructor(parts) {
+        super(parts);
+        this.driver = parts.driver;
+        this.guard = parts.guard;
+    }
+    /** A change to the service: the lease must still be this run's (LeaseLost when not), then the call. */
+    async change(label, fn, o) {
+        await this.guard?.confirm();
+        return this.call(label, fn, o);
+    }
+    /**
+     * Takes the service's lease and confirms it; returns the other run's lease when that run holds
+     * it. A lease that could not be confirmed (the tags kept failing to read) is given back.
+     */
+    async takeLease(own) {
+        const guard = this.guard;
+        if (!guard)
+            return undefined;
+        const record = await guard.read();
+        if (record.holder.kind === 'other')
+            return record.holder.lease;
+        await guard.acquire(own);
+        try {
+            await guard.confirm();
+            return undefined;
+        }
+        catch (error) {
+            if (error instanceof LeaseLost && error.holder.kind === 'other')
+                return error.holder.lease;
+            await this.giveBack();
+            throw error;
+        }
+    }
+    /**
+     * The one place the lease is given back: removes it, with the recorded settings unless they must
+     * stay. Does nothing to a lease that is not this run's. Never throws: a lease left expires by
+     * itself; `onError` hears why when the caller says so.
+     */
+    async giveBack(o = {}) {
+        try {
+            await this.guard?.release(o.keepRecordedSettings ?? false);
+            return true;
+        }
+        catch (error) {
+            o.onError?.(error);
+            return false;
+        }
+    }
+}
+/** The session a caller handed down, or one built from the parts it gave. */
+function sessionOf(o) {
+    return 'session' in o ? o.session : new Session(o);
+}
+
+;// CONCATENATED MODULE: ./src/rollout/restore-run.ts
+// Puts a service back on its previous task definition and waits, with a bound, until it is there;
+// then puts back the service's own deployment settings. The one restore path: a failed rollout,
+// a cancelled one, and the post step after a crash all come here.
+//
+// How: ECS's StopServiceDeployment with stopType ROLLBACK on the rollout's service deployment. It
+// "rolls back the service deployment to the previous service revision" and "uses the last
+// successful service revision" (API reference, StopServiceDeployment; developer guide, "Stopping
+// Amazon ECS service deployments"): the previous revision's running tasks stay, and ECS starts
+// only what is missing. Where that is refused (no permission, an API the account or region does
+// not have, no service deployment found, one that can no longer be stopped), UpdateService back to
+// the previous task definition, which is a new deployment: ECS then replaces the previous
+// revision's tasks too (users report it: aws/containers-roadmap#117, aws/copilot-cli#4838).
+
+
+
+
+
+
+async function restorePrevious(opts) {
+    const session = sessionOf(opts);
+    const { driver, clock, guard } = session;
+    const started = clock.now();
+    const prevName = taskDefinitionName(opts.previousTaskDefinitionArn);
+    const settingsFor = (desired) => restoreSettings(opts.originalSettings, desired, opts.surgePercent, opts.floorPercent);
+    const settings = settingsFor(opts.desiredCount);
+    /** The settings last asked of ECS for the rollback, and the count they were made for. */
+    let sent;
+    const notes = [];
+    const finish = async (result) => {
+        // The service's own settings go back in every case, after a failed restore too, so ECS paces
+        // whatever it still does the way the service owner configured it.
+        const settingsRestored = result.takenOver
+            ? takenOverSettings()
+            : await putBackSettings(session, opts.originalSettings);
+        return { ...result, durationMs: clock.now() - started, settingsRestored };
+    };
+    try {
+        // 1. Hold first: while the failed revision is still PRIMARY, settings with room to surge would
+        // let ECS start more of its tasks (the rollout may have failed right after a release).
+        try {
+            await session.change('UpdateService (hold)', () => driver.updateService({ settings: holdSettings(opts.originalSettings) }), SILENT);
+        }
+        catch (error) {
+            if (error instanceof LeaseLost)
+                throw error;
+            notes.push(`could not hold the service first (${errorMessage(error)})`);
+        }
+        // 2. Ask ECS to roll back: StopServiceDeployment, or UpdateService to the previous revision.
+        // 3. Then room to move back: held at 100/100 ECS could neither start a previous-revision task
+        //    nor stop a new one. With UpdateService both go in one call.
+        let how = 'none';
+        let deployment;
+        const tried = await rollBackDeployment(session, opts, notes);
+        how = tried.how;
+        deployment = tried.deployment;
+        if (how === 'stop-deployment') {
+            try {
+                await session.change('UpdateService (rollback settings)', () => driver.updateService({ settings }), SILENT);
+                sent = { desired: opts.desiredCount, settings };
+            }
+            catch (error) {
+                if (error instanceof LeaseLost)
+                    throw error;
+                notes.push(`could not set the rollback's deployment settings (${errorMessage(error)})`);
+            }
+        }
+        else {
+            try {
+                await session.change('UpdateService (previous task definition)', () => driver.updateService({ taskDefinitionArn: opts.previousTaskDefinitionArn, settings }), SILENT);
+                sent = { desired: opts.desiredCount, settings };
+                how = 'update-service';
+            }
+            catch (error) {
+                if (error instanceof LeaseLost)
+                    throw error;
+                // Said as a start too, so every reader sees a rollback begin before it ends.
+                safely(() => opts.onStarted?.('none', `ECS could not be asked to return to ${prevName}`));
+                return await finish({
+                    ok: false,
+                    confirmed: false,
+                    how,
+                    message: `rollback to ${prevName} could not be started: ${[...notes, errorMessage(error)].join('; ')}`,
+                });
+            }
+        }
+        safely(() => opts.onStarted?.(how, how === 'stop-deployment'
+            ? `StopServiceDeployment (ROLLBACK): ECS returns to ${prevName}, keeping its running tasks`
+            : `UpdateService back to ${prevName}, a new deployment that replaces its tasks${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`));
+        // 4. Wait until the service is back.
+        let last;
+        const deploymentArn = deployment?.arn;
+        const end = await session.phase({
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            deadline: () => started + opts.timeoutMs,
+            observe: async () => {
+                const snapshot = await driver.observe();
+                let d;
+                if (how === 'stop-deployment' && deploymentArn) {
+                    // What ECS says of its rollback is a nicety on top of what the action sees itself.
+                    d = await driver.describeServiceDeployment(deploymentArn).catch(() => undefined);
+                }
+                return d ? { snapshot, deployment: d } : { snapshot };
+            },
+            step: async ({ snapshot, deployment: d }) => {
+                last = snapshot;
+                if (d)
+                    deployment = d;
+                // The desired count changed (Application Auto Scaling, or the count main knew is stale):
+                // the settings' room to surge is a percent of it, so it is made again for the new count.
+                const desired = snapshot.service.desiredCount;
+                if (sent && sent.desired !== desired) {
+                    const next = settingsFor(desired);
+                    if (!sameSettings(next, sent.settings)) {
+                        try {
+                            await session.change('UpdateService (rollback settings)', () => driver.updateService({ settings: next }), SILENT);
+                            sent = { desired, settings: next };
+                        }
+                        catch (error) {
+                            if (error instanceof LeaseLost)
+                                throw error;
+                            // Tried again at the next look.
+                        }
+                    }
+                    else
+                        sent = { desired, settings: next };
+                }
+                const status = restoreStatus(snapshot, opts.previousTaskDefinitionArn, opts.previousContainerChecks);
+                if (d?.status === 'ROLLBACK_FAILED') {
+                    return {
+                        done: {
+                            ok: false,
+                            confirmed: true,
+                            how,
+                            message: `ECS's rollback of ${deploymentArn} failed${d.statusReason ? `: ${d.statusReason}` : ''}. Service state: ${describeServiceState(snapshot)}`,
+                        },
+                    };
+                }
+                const ecsDone = how !== 'stop-deployment' || !d || d.status === 'ROLLBACK_SUCCESSFUL';
+                if (status.settled && ecsDone) {
+                    return {
+                        done: {
+                            ok: true,
+                            confirmed: true,
+                            how,
+                            message: `rolled back to ${prevName}: all ${snapshot.service.desiredCount} tasks healthy on it (${formatDuration(clock.now() - started)})`,
+                        },
+                    };
+                }
+                if (snapshot.at - started >= opts.timeoutMs) {
+                    return {
+                        done: {
+                            ok: false,
+                            confirmed: true,
+                            how,
+                            message: `rollback to ${prevName} did not settle within ${formatDuration(opts.timeoutMs)}, waiting for ${status.waitingFor}. Service state: ${describeServiceState(snapshot)}`,
+                        },
+                    };
+                }
+                const ecsWords = d && !ecsDone ? `; ECS: ${d.status}` : '';
+                await guard?.keepAlive();
+                return { wait: `rollback: ${status.waitingFor}${ecsWords}` };
+            },
+        });
+        const outcome = 'done' in end
+            ? end.done
+            : 'cancelled' in end
+                ? {
+                    ok: false,
+                    confirmed: false,
+                    how,
+                    message: `rollback to ${prevName} was asked of ECS (${how}); the step was stopped while it waited for ${end.waitingFor || 'it'}`,
+                }
+                : {
+                    ok: false,
+                    confirmed: false,
+                    how,
+                    message: `rollback to ${prevName} was asked of ECS (${how}), but the action could not confirm it: ${errorMessage(end.unreadable)}. ` +
+                        `Last seen: ${last ? describeServiceState(last) : 'nothing'}`,
+                };
+        return await finish({ ...outcome, ...(deployment ? { serviceDeployment: deployment } : {}) });
+    }
+    catch (error) {
+        if (error instanceof LeaseLost) {
+            return finish({
+                ok: false,
+                confirmed: false,
+                how: 'none',
+                takenOver: true,
+                message: 'another run took the service’s lease, so this run changed nothing more: the service is that run’s now',
+            });
+        }
+        throw error;
+    }
+}
+function sameSettings(a, b) {
+    return a.maximumPercent === b.maximumPercent && a.minimumHealthyPercent === b.minimumHealthyPercent;
+}
+function safely(f) {
+    try {
+        f();
+    }
+    catch {
+        // A progress callback must not break the restore.
+    }
+}
+
+;// CONCATENATED MODULE: ./src/rollout/rollout.ts
+// The rollout: start held (the new task definition, settings under which ECS moves nothing), then
+// batch by batch release -> hold -> verdict through the one wait loop, then put back the service's
+// own settings; on a failure, restore the previous task definition (restore-run.ts) or, with
+// rollback off, leave the service to ECS under its own settings.
+
+
+
+
+
+
+
+
+
+const LISTENER_FLUSH_MS = 2_000;
+async function runRollout(opts) {
+    const session = sessionOf(opts);
+    const { driver, clock, heartbeat } = session;
+    // The plan in force: it follows the service's desired count (replan.ts).
+    const current = { plan: opts.plan };
+    const started = clock.now();
+    const bus = new EventFanout(opts.listeners ?? [], clock);
+    const book = new BatchBook(opts.plan, bus);
+    const info = {};
+    bus.emit({
+        type: 'rollout-started',
+        at: started,
+        plan: opts.plan,
+        from: opts.previousTaskDefinitionArn,
+        to: opts.newTaskDefinitionArn,
+    });
+    await phase(opts, 'rolling-out', info);
+    let failure;
+    let serviceChanged = false;
+    let takenOver = false;
+    try {
+        if (opts.signal?.aborted) {
+            failure = { batch: 0, kind: 'cancelled', message: 'the rollout was cancelled before it started' };
+        }
+        else {
+            await session.change('UpdateService', () => driver.updateService({ taskDefinitionArn: opts.newTaskDefinitionArn, settings: opts.plan.hold }), opts.signal ? { signal: opts.signal } : {});
+            serviceChanged = true;
+            const found = await findDeployment(session, opts.newTaskDefinitionArn, started).catch(() => undefined);
+            if (found) {
+                info.serviceDeploymentArn = found;
+                await phase(opts, 'rolling-out', info);
+            }
+            failure = await watchBatches(opts, { session, started, bus, book, current });
+            if (failure?.kind === 'taken-over')
+                takenOver = true;
+        }
+    }
+    catch (error) {
+        if (error instanceof LeaseLost) {
+            takenOver = true;
+            failure = takenOverFailure(error, 0);
+        }
+        else {
+            failure = { batch: 0, kind: 'error', message: errorMessage(error) };
+            // A failed first UpdateService may still have been applied (its answer lost on the way back).
+            serviceChanged ||= await updateWasApplied(driver, opts.newTaskDefinitionArn);
+        }
+    }
+    const putBack = () => putBackSettings(session, opts.originalSettings);
+    let outcome;
+    let rollback;
+    let settingsRestored;
+    let serviceLeft;
+    let settled = true;
+    const cancelled = failure?.kind === 'cancelled';
+    if (!failure) {
+        settingsRestored = await putBack();
+        if (settingsRestored.ok)
+            outcome = 'succeeded';
+        else {
+            // Never `succeeded` with the pacing settings left on the service: the next deployment would run under them.
+            outcome = 'failed';
+            settled = false;
+            failure = {
+                batch: current.plan.batches.length,
+                kind: 'error',
+                message: `every batch passed and the service runs ${taskDefinitionName(opts.newTaskDefinitionArn)}, but ${settingsRestored.message}`,
+            };
+            bus.emit({ type: 'failed', at: clock.now(), failure });
+        }
+    }
+    else {
+        book.failCurrent(clock.now());
+        bus.emit({ type: 'failed', at: clock.now(), failure });
+        const superseded = failure.kind === 'superseded';
+        if (takenOver) {
+            settingsRestored = {
+                ok: false,
+                takenOver: true,
+                message: 'left the service alone: another run holds it now',
+            };
+            serviceLeft = 'Another run took the service over; this run changed nothing after that.';
+            outcome = cancelled ? 'cancelled' : 'failed';
+        }
+        else if (!serviceChanged) {
+            // The first UpdateService failed (or never ran), and ECS applies an UpdateService whole or
+            // not at all: the service still runs its previous revision under its own settings.
+            settingsRestored = {
+                ok: true,
+                message: 'the service was not changed, so its deployment settings are as they were',
+            };
+            serviceLeft = `The service was not changed: it still runs ${taskDefinitionName(opts.previousTaskDefinitionArn)} under its own deployment settings.`;
+            outcome = cancelled ? 'cancelled' : 'failed';
+        }
+        else if (opts.rollbackOnFailure && !superseded) {
+            await phase(opts, 'rolling-back', info);
+            heartbeat.setSink((waitingFor, at) => bus.emit({ type: 'rollback-progress', at, waitingFor }));
+            // No signal here: a cancelled rollout still rolls back, until the runner kills us (then the
+            // post step takes over from the saved phase).
+            const restored = await restorePrevious({
+                session,
+                previousTaskDefinitionArn: opts.previousTaskDefinitionArn,
+                newTaskDefinitionArn: opts.newTaskDefinitionArn,
+                ...(opts.containerChecks ? { previousContainerChecks: opts.containerChecks.previous } : {}),
+                originalSettings: opts.originalSettings,
+                // The count the plan last followed; the restore follows the service's own from there.
+                desiredCount: current.plan.desired,
+                surgePercent: Math.max(...current.plan.releases.map((r) => r.maximumPercent), 100),
+                floorPercent: Math.min(...current.plan.releases.map((r) => r.minimumHealthyPercent), 100),
+                ...(info.serviceDeploymentArn ? { serviceDeploymentArn: info.serviceDeploymentArn } : {}),
+                rolloutStartedAt: started,
+                timeoutMs: opts.rollbackTimeoutMs ?? opts.rolloutTimeoutMs,
+                onStarted: (how, words) => bus.emit({
+                    type: 'rollback-started',
+                    at: clock.now(),
+                    to: opts.previousTaskDefinitionArn,
+                    how: words,
+                }),
+            });
+            rollback = { ok: restored.ok, message: restored.message, durationMs: restored.durationMs };
+            settingsRestored = restored.settingsRestored;
+            bus.emit({ type: 'rollback-finished', at: clock.now(), ok: restored.ok, message: restored.message });
+            outcome = cancelled ? 'cancelled' : restored.ok ? 'rolled-back' : 'failed';
+            settled = restored.ok && restored.settingsRestored.ok;
+            if (restored.takenOver)
+                takenOver = true;
+        }
+        else {
+            settingsRestored = await putBack();
+            serviceLeft = await describeLeft(driver, settingsRestored.ok, superseded && opts.rollbackOnFailure
+                ? 'another deployment replaced ours, so there is nothing of ours to roll back and the service is left to it'
+                : 'rollback-on-failure is false, so the service is left as ECS has it');
+            outcome = cancelled ? 'cancelled' : 'failed';
+            settled = settingsRestored.ok;
+        }
+    }
+    // The lease goes when the service is where this run leaves it; otherwise the post step needs it.
+    if (settled && !takenOver)
+        await session.giveBack();
+    if (settled)
+        await phase(opts, 'finished', info);
+    // Copies: the book keeps changing its own records in place.
+    const batches = book.records.map((r) => ({ ...r }));
+    const finishedAt = clock.now();
+    bus.emit({ type: 'rollout-finished', at: finishedAt, outcome, batches });
+    // Give listeners (log, summary, check run) a bounded moment to take the last events.
+    await bus.flush(LISTENER_FLUSH_MS);
+    const result = {
+        outcome,
+        batches,
+        settingsRestored,
+        durationMs: finishedAt - started,
+        settled,
+    };
+    if (failure)
+        result.failure = failure;
+    if (rollback)
+        result.rollback = rollback;
+    if (serviceLeft)
+        result.serviceLeft = serviceLeft;
+    return result;
+}
+async function findDeployment(session, newArn, started) {
+    const found = await session.call('ListServiceDeployments', () => session.driver.findServiceDeployment(newArn, started), { boundMs: Math.min(session.callBoundMs, 15_000) });
+    return found?.arn;
+}
+/**
+ * After the first UpdateService failed: does the service run the new revision anyway? When it cannot
+ * be read, the answer is yes: restoring a service that was not changed is harmless (UpdateService to
+ * the revision it already runs starts no deployment), leaving a changed one is not.
+ */
+async function updateWasApplied(driver, newArn) {
+    try {
+        return (await driver.describeService()).taskDefinitionArn === newArn;
+    }
+    catch {
+        return true;
+    }
+}
+/** With rollback off, what the service is left as, said plainly. */
+async function describeLeft(driver, settingsRestored, why) {
+    let state = 'unknown (could not observe it)';
+    try {
+        state = describeServiceState(await driver.observe());
+    }
+    catch {
+        // Said as unknown.
+    }
+    const pacing = settingsRestored
+        ? "ECS goes on with it under the service's own deployment settings"
+        : "ECS goes on with it under the rollout's deployment settings";
+    return `${why}: ${state}; ${pacing}.`;
+}
+async function phase(opts, p, info) {
+    try {
+        await opts.onPhase?.(p, { ...info });
+    }
+    catch {
+        // Saving state is best effort; a failure to save must not change the rollout.
+    }
+}
+
+
+;// CONCATENATED MODULE: ./src/container-checks.ts
+// Which containers of a task definition carry an ECS container health check, read from the
+// registered body (DescribeTaskDefinition) or the file to register. Pure.
+//
+// ECS's task healthStatus (developer guide, "Determine Amazon ECS task health using container health
+// checks"; API reference, HealthCheck): only containers with a health check command are considered;
+// essential ones decide, and nonessential ones only when no essential container has a check. The
+// engine gates on exactly those containers.
+/** The containers whose health checks decide the task's healthStatus, in definition order. */
+function healthCheckedContainers(body) {
+    const defs = Array.isArray(body?.['containerDefinitions'])
+        ? body['containerDefinitions']
+        : [];
+    const checked = [];
+    for (const def of defs) {
+        if (typeof def !== 'object' || def === null)
+            continue;
+        const d = def;
+        const hc = d['healthCheck'];
+        const command = hc?.['command'];
+        if (!Array.isArray(command) || command.length === 0 || typeof d['name'] !== 'string')
+            continue;
+        checked.push({
+            name: d['name'],
+            essential: d['essential'] !== false,
+            intervalSeconds: numberOr(hc?.['interval'], 30),
+            retries: numberOr(hc?.['retries'], 3),
+            startPeriodSeconds: numberOr(hc?.['startPeriod'], 0),
+        });
+    }
+    const essential = checked.filter((c) => c.essential);
+    return essential.length > 0 ? essential : checked;
+}
+/** The names the engine gates on (rollout options `containerChecks`). */
+function healthCheckedNames(body) {
+    return healthCheckedContainers(body).map((c) => c.name);
+}
+function numberOr(value, fallback) {
+    return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/pre-deploy-plan.ts
+// The pure part of the pre-deploy task (a one-off RunTask before the service changes): which
+// container runs the command, where its log is, and what one look at the task means. No I/O here;
+// src/pre-deploy.ts runs it, platform/one-off-task.ts talks to ECS.
+
+/**
+ * RunTask `startedBy` (API reference: up to 128 letters, numbers, hyphens, forward slashes and
+ * underscores): names the action, so the task is found in the console and in ListTasks --started-by.
+ */
+const PRE_DEPLOY_STARTED_BY = 'ecs-rolling-deploy/pre-deploy';
+function containersOf(body) {
+    const list = body['containerDefinitions'];
+    return Array.isArray(list) ? list : [];
+}
+/**
+ * The container that runs the command: the one named, which must exist, else the first essential
+ * container (ECS's default for `essential` is true). Throws an input error naming the fix.
+ */
+function preDeployContainer(body, named) {
+    const names = containersOf(body)
+        .map((c) => c.name)
+        .filter((n) => typeof n === 'string');
+    if (named !== undefined) {
+        if (names.includes(named))
+            return named;
+        throw new Error(`pre-deploy-container: the new task definition has no container "${named}"; write one of ${names.map((n) => `"${n}"`).join(', ')}`);
+    }
+    const essential = containersOf(body).find((c) => c.essential !== false && typeof c.name === 'string');
+    if (!essential)
+        throw new Error('pre-deploy-container: the new task definition has no essential container to run pre-deploy-command; name one with pre-deploy-container');
+    return essential.name;
+}
+/**
+ * The CloudWatch Logs link of `container` in task `taskId`, when the container uses the awslogs
+ * driver. Page "Amazon ECS container logs for EC2 and Fargate launch types" (and the awslogs
+ * driver's awslogs-stream-prefix option): the stream is `<prefix>/<container name>/<task id>`.
+ * Without a prefix the stream is named by Docker's container id, so the link opens the group.
+ * The console's fragment encodes each name twice over (`/` is `$252F`): URI-encoded, then `%` as `$25`.
+ */
+function awslogsLink(body, container, taskId, fallbackRegion) {
+    const definition = containersOf(body).find((c) => c.name === container);
+    const logging = definition?.logConfiguration;
+    if (!logging || logging.logDriver !== 'awslogs')
+        return undefined;
+    const options = logging.options ?? {};
+    const group = options['awslogs-group'];
+    if (typeof group !== 'string' || group === '')
+        return undefined;
+    const regionOption = options['awslogs-region'];
+    const region = typeof regionOption === 'string' && regionOption !== '' ? regionOption : fallbackRegion;
+    const prefix = options['awslogs-stream-prefix'];
+    const stream = typeof prefix === 'string' && prefix !== '' ? `${prefix}/${container}/${taskId}` : undefined;
+    const fragment = (text) => encodeURIComponent(text).replace(/%/g, '$25');
+    const page = `${consoleHost(region)}/cloudwatch/home?region=${region}#logsV2:log-groups/log-group/${fragment(group)}` +
+        (stream !== undefined ? `/log-events/${fragment(stream)}` : '');
+    return { group, ...(stream !== undefined ? { stream } : {}), url: page };
+}
+function consoleHost(region) {
+    if (region.startsWith('cn-'))
+        return `https://${region}.console.amazonaws.cn`;
+    if (region.startsWith('us-gov-'))
+        return 'https://console.amazonaws-us-gov.com';
+    return `https://${region}.console.aws.amazon.com`;
+}
+/**
+ * One look at the one-off task. STOPPED with the container's exit code 0 is success; any other
+ * code, or a stop with no exit code (the container never ran: CannotPullContainerError,
+ * TaskFailedToStart, ...), fails; still running at `startedAt + timeoutMs`, it is timed out.
+ */
+function lookAtPreDeploy(task, container, elapsedMs, timeoutMs) {
+    if (task && task.lastStatus === 'STOPPED') {
+        const exitCode = task.containers.find((c) => c.name === container)?.exitCode;
+        const why = task.stoppedReason;
+        const reason = why ? ` (${why})` : '';
+        if (exitCode === 0)
+            return { kind: 'succeeded', exitCode: 0, ...(why ? { stoppedReason: why } : {}) };
+        if (exitCode === undefined) {
+            const containerReason = task.containers.find((c) => c.name === container)?.reason;
+            return {
+                kind: 'failed',
+                ...(why ? { stoppedReason: why } : {}),
+                message: `The pre-deploy task ${task.id} stopped before container "${container}" ran${reason}${containerReason ? `: ${containerReason}` : ''}.`,
+            };
+        }
+        return {
+            kind: 'failed',
+            exitCode,
+            ...(why ? { stoppedReason: why } : {}),
+            message: `The pre-deploy task ${task.id} failed: container "${container}" exited with code ${exitCode}${reason}.`,
+        };
+    }
+    if (elapsedMs >= timeoutMs) {
+        const which = task ? `pre-deploy task ${task.id}` : 'pre-deploy task';
+        return {
+            kind: 'timeout',
+            message: `The ${which} did not finish within pre-deploy-timeout (${formatDuration(timeoutMs)}): it was ${task?.lastStatus ?? 'not listed by ECS'}, and was stopped.`,
+        };
+    }
+    if (!task)
+        return { kind: 'wait', words: 'the pre-deploy task to be listed by ECS' };
+    return {
+        kind: 'wait',
+        words: `the pre-deploy task ${task.id} to finish (${task.lastStatus}${task.desiredStatus === 'STOPPED' && task.lastStatus !== 'STOPPED' ? ', stopping' : ''})`,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/pre-deploy.ts
+// The pre-deploy task: after the new task definition is registered and before the service is
+// changed, one task of the new definition runs `pre-deploy-command` (a migration) with the
+// service's network configuration, and must exit 0. Its calls and its wait are the step's (a phase
+// of the session's Calls), bounded by pre-deploy-timeout; a timeout or a cancellation stops the task.
+
+
+
+/** How long a StopTask after a timeout or a cancel may keep being retried. */
+const STOP_BOUND_MS = 30_000;
+async function runPreDeploy(opts) {
+    const { tasks, calls, log, container, command } = opts;
+    const { clock } = calls;
+    const startedAt = clock.now();
+    const report = (outcome, message, extra = {}) => ({
+        outcome,
+        container,
+        command,
+        message,
+        durationMs: clock.now() - startedAt,
+        ...extra,
+    });
+    log.line(`pre-deploy: running ${JSON.stringify(command)} in container ${container} (RunTask, bounded by ${formatDuration(opts.timeoutMs)})`);
+    let started;
+    try {
+        // One token for every attempt: a RunTask that reached ECS but whose answer was lost is not
+        // started twice (RunTask API reference, clientToken).
+        const clientToken = (0,external_node_crypto_.randomUUID)();
+        started = await calls.call('RunTask (pre-deploy)', () => tasks.runTask({
+            taskDefinitionArn: opts.taskDefinitionArn,
+            container,
+            command,
+            startedBy: PRE_DEPLOY_STARTED_BY,
+            clientToken,
+        }));
+    }
+    catch (error) {
+        return report('failed', `The pre-deploy task could not be started: ${errorMessage(error)}`);
+    }
+    const task = started.task;
+    if (!task) {
+        const failures = started.failures
+            .map((f) => [f.reason, f.detail, f.arn].filter(Boolean).join(' '))
+            .join('; ');
+        return report('failed', `RunTask started no pre-deploy task: ${failures || 'ECS gave no reason'}.`);
+    }
+    opts.onStarted?.(task.arn);
+    const link = awslogsLink(opts.body, container, task.id, opts.region);
+    const base = { taskArn: task.arn, ...(link ? { logUrl: link.url } : {}) };
+    log.line(`pre-deploy: started task ${task.id}${link ? `; its log: ${link.url}` : ''}`);
+    const stop = async (reason) => {
+        try {
+            await calls.call('StopTask (pre-deploy)', () => tasks.stopTask(task.arn, reason), {
+                boundMs: STOP_BOUND_MS,
+            });
+        }
+        catch (error) {
+            log.warning(`Could not stop the pre-deploy task ${task.id}: ${errorMessage(error)}. Stop it by hand.`);
+        }
+    };
+    const end = await calls.phase({
+        says: (words) => log.line(`pre-deploy: waiting for ${words}`),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        // Reads may fail (throttled, 5xx) for a while, within the timeout and a minute more.
+        deadline: () => startedAt + opts.timeoutMs + 60_000,
+        observe: async () => ({ at: clock.now(), task: await tasks.describeTask(task.arn) }),
+        step: (seen) => {
+            const look = lookAtPreDeploy(seen.task, container, seen.at - startedAt, opts.timeoutMs);
+            switch (look.kind) {
+                case 'wait':
+                    return { wait: look.words };
+                case 'succeeded':
+                    return {
+                        done: report('succeeded', `The pre-deploy task ${task.id} exited 0.`, {
+                            ...base,
+                            exitCode: 0,
+                            ...(look.stoppedReason ? { stoppedReason: look.stoppedReason } : {}),
+                        }),
+                    };
+                case 'failed':
+                    return {
+                        done: report('failed', look.message, {
+                            ...base,
+                            ...(look.exitCode !== undefined ? { exitCode: look.exitCode } : {}),
+                            ...(look.stoppedReason ? { stoppedReason: look.stoppedReason } : {}),
+                        }),
+                    };
+                case 'timeout':
+                    return {
+                        done: {
+                            stopWith: `pre-deploy-timeout (${formatDuration(opts.timeoutMs)}) passed`,
+                            report: report('failed', look.message, base),
+                        },
+                    };
+            }
+        },
+    });
+    // What is retried next (the rollout's first change) is not the pre-deploy's to say.
+    calls.heartbeat.setSink((words) => log.line(words));
+    const outcome = 'done' in end
+        ? end.done
+        : 'cancelled' in end
+            ? {
+                stopWith: 'the workflow run was cancelled',
+                report: report('cancelled', `Cancelled while the pre-deploy task ${task.id} ran; it was stopped.`, base),
+            }
+            : {
+                stopWith: 'the action could not follow it',
+                report: report('failed', `Could not follow the pre-deploy task ${task.id}: ${errorMessage(end.unreadable)}; it was stopped.`, base),
+            };
+    if ('stopWith' in outcome) {
+        await stop(`Stopped by ecs-rolling-deploy: ${outcome.stopWith}`);
+        return { ...outcome.report, durationMs: clock.now() - startedAt };
+    }
+    const code = outcome.exitCode !== undefined ? `exit code ${outcome.exitCode}` : 'no exit code';
+    log.line(`pre-deploy: task ${task.id} stopped, ${code}${outcome.stoppedReason ? `, stoppedReason "${outcome.stoppedReason}"` : ''}${outcome.logUrl ? `; log: ${outcome.logUrl}` : ''}`);
+    return outcome;
+}
+
+;// CONCATENATED MODULE: ./src/keep-revisions-plan.ts
+// keep-revisions, the pure part: which ACTIVE revisions of a family a successful rollout may
+// deregister. The newest N are kept; so are, whatever their age, the live revision, the previous
+// one (what a rollback goes back to) and every revision a service of the cluster still runs (its
+// primary deployment or any other: a deployment in flight, or one being rolled back to).
+//
+//   ACTIVE revisions 1..9, keep 3, live 9, previous 8, another service runs 2
+//     -> kept 9, 8, 7 (newest 3), 2 (in use); deregistered 6, 5, 4, 3, 1
+//   ACTIVE 1..5, keep 2, live 3 (the newest two, 4 and 5, were registered and never went live),
+//   previous 1 -> kept 5, 4 (newest), 3 (live), 1 (previous); deregistered 2
+/** `arn:…:task-definition/<family>:<revision>` -> revision (NaN when the ARN has none). */
+function revisionOf(arn) {
+    const colon = arn.lastIndexOf(':');
+    return colon === -1 ? NaN : Number(arn.slice(colon + 1));
+}
+function revisionsToDeregister(input) {
+    if (input.keep <= 0)
+        return { deregister: [], kept: input.active.map((arn) => ({ arn, because: 'newest' })) };
+    const newestFirst = [...new Set(input.active)]
+        .filter((arn) => Number.isInteger(revisionOf(arn)))
+        .sort((a, b) => revisionOf(b) - revisionOf(a));
+    const selection = { deregister: [], kept: [] };
+    newestFirst.forEach((arn, i) => {
+        const because = i < input.keep
+            ? 'newest'
+            : arn === input.live
+                ? 'live'
+                : arn === input.previous
+                    ? 'previous'
+                    : input.inUse.has(arn)
+                        ? 'in use'
+                        : undefined;
+        if (because)
+            selection.kept.push({ arn, because });
+        else
+            selection.deregister.push(arn);
+    });
+    return selection;
+}
+
+;// CONCATENATED MODULE: ./src/keep-revisions.ts
+// keep-revisions: after a successful rollout (and its release tag), deregister the family's ACTIVE
+// revisions older than the newest N, never the live one, the previous one, or one a service of the
+// cluster runs (keep-revisions-plan.ts decides). Tidying is housekeeping: any failure is a warning,
+// never a failed deploy. Deregistering leaves running tasks and services on a revision untouched
+// (page "Deregistering an Amazon ECS task definition revision"); what it removes is the ability to
+// start a service or a new deployment on it, hence the revisions kept.
+
+
+async function tidyRevisions(opts) {
+    const { revisions, calls, log } = opts;
+    const result = { deregistered: [], kept: [], warnings: [] };
+    const warn = (text) => {
+        log.warning(text);
+        result.warnings.push(text);
+    };
+    let selection;
+    try {
+        const [active, inUse] = await Promise.all([
+            calls.call('ListTaskDefinitions', () => revisions.listActiveRevisions(opts.family)),
+            calls.call('ListServices / DescribeServices', () => revisions.taskDefinitionsInUse()),
+        ]);
+        selection = revisionsToDeregister({
+            active,
+            keep: opts.keep,
+            live: opts.live,
+            previous: opts.previous,
+            inUse,
+        });
+    }
+    catch (error) {
+        warn(`keep-revisions: the revisions of "${opts.family}" were not tidied: ${errorMessage(error)}`);
+        return result;
+    }
+    result.kept = selection.kept;
+    const keptInUse = selection.kept.filter((k) => k.because !== 'newest');
+    for (const arn of selection.deregister) {
+        try {
+            await calls.call('DeregisterTaskDefinition', () => revisions.deregister(arn));
+            result.deregistered.push(arn);
+        }
+        catch (error) {
+            warn(`keep-revisions: could not deregister ${taskDefinitionName(arn)}: ${errorMessage(error)}`);
+        }
+    }
+    log.line(`keep-revisions ${opts.keep}: deregistered ${plural(result.deregistered.length, 'revision')}` +
+        (result.deregistered.length > 0 ? ` (${result.deregistered.map(taskDefinitionName).join(', ')})` : '') +
+        (keptInUse.length > 0
+            ? `; kept besides the newest: ${keptInUse.map((k) => `${taskDefinitionName(k.arn)} (${k.because})`).join(', ')}`
+            : ''));
+    return result;
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(212);
+;// CONCATENATED MODULE: ./src/platform/errors.ts
+// AWS errors, classified at the platform boundary. Everything the driver throws is a DriverError:
+// a sentence with the context a user needs (which cluster, service, target group or task
+// definition, and what to do), AWS's code, the HTTP status or network code kept, and a kind the
+// engine retries on (throttled, transient) or not (fatal).
+
+
+/** The error codes AWS uses for "slow down" across ECS (JSON) and ELBv2 (Query). */
+const THROTTLING_CODES = new Set([
+    'ThrottlingException',
+    'Throttling',
+    'TooManyRequestsException',
+    'RequestLimitExceeded',
+    'RequestThrottled',
+    'RequestThrottledException',
+    'SlowDown',
+]);
+/** Codes AWS answers for its own faults (5xx) or a request that timed out on its side. */
+const TRANSIENT_CODES = new Set([
+    'InternalFailure',
+    'InternalError',
+    'InternalServerError',
+    'ServerException',
+    'ServiceUnavailable',
+    'ServiceUnavailableException',
+    'RequestTimeout',
+    'RequestTimeoutException',
+    'TimeoutError',
+    'RequestAbortedError',
+]);
+/**
+ * Network failures with no answer from AWS: the connection was reset, refused, dropped or timed out,
+ * or DNS failed for a moment. The SDK already retried them; they stay transient for the engine.
+ */
+const NETWORK_CODES = new Set([
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'ECONNABORTED',
+    'ETIMEDOUT',
+    'EPIPE',
+    'EAI_AGAIN',
+    'ENOTFOUND',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+    'ENETDOWN',
+    'UND_ERR_SOCKET',
+    'UND_ERR_CONNECT_TIMEOUT',
+]);
+/** Reads what an SDK (or Node) error says about itself: AWS code, HTTP status, network code. */
+function classifyAwsError(error) {
+    if (error instanceof DriverError) {
+        return withDefined({ kind: error.kind }, error.code, error.httpStatus, error.networkCode);
+    }
+    if (typeof error !== 'object' || error === null)
+        return { kind: 'fatal' };
+    const e = error;
+    const httpStatus = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
+    const networkCode = networkCodeOf(e);
+    // The SDK names an AWS error after its code and marks it with $metadata / $fault; a JavaScript
+    // error (TypeError, a plain Error) carries no code of AWS's.
+    const fromAws = '$metadata' in e || '$fault' in e || '$retryable' in e;
+    const named = typeof e.name === 'string' && e.name !== 'Error' ? e.name : undefined;
+    const known = named !== undefined && (THROTTLING_CODES.has(named) || TRANSIENT_CODES.has(named));
+    const code = networkCode === undefined && (fromAws || known) ? named : undefined;
+    let kind = 'fatal';
+    if ((code !== undefined && THROTTLING_CODES.has(code)) ||
+        e.$retryable?.throttling === true ||
+        httpStatus === 429)
+        kind = 'throttled';
+    else if ((code !== undefined && TRANSIENT_CODES.has(code)) ||
+        (httpStatus !== undefined && httpStatus >= 500) ||
+        networkCode !== undefined ||
+        e.$retryable !== undefined ||
+        e.$fault === 'server')
+        kind = 'transient';
+    return withDefined({ kind }, code, httpStatus, networkCode);
+}
+function networkCodeOf(e) {
+    for (let cause = e, depth = 0; typeof cause === 'object' && cause !== null && depth < 4; depth++) {
+        const c = cause;
+        if (typeof c.code === 'string' && NETWORK_CODES.has(c.code))
+            return c.code;
+        // Node's http client says this when the server closed the socket without an answer.
+        if (typeof c.message === 'string' && /socket hang up/i.test(c.message))
+            return 'ECONNRESET';
+        cause = c.cause;
+    }
+    return undefined;
+}
+function withDefined(base, code, httpStatus, networkCode) {
+    return {
+        ...base,
+        ...(code !== undefined ? { code } : {}),
+        ...(httpStatus !== undefined ? { httpStatus } : {}),
+        ...(networkCode !== undefined ? { networkCode } : {}),
+    };
+}
+/**
+ * `<what failed>: <AWS code>: <AWS message>. <fix>`, classified. A DriverError passes through
+ * unchanged, so a clear error raised deeper is not wrapped twice.
+ */
+function driverError(error, what, fix) {
+    if (error instanceof DriverError)
+        return error;
+    const classified = classifyAwsError(error);
+    const label = classified.code ?? classified.networkCode;
+    const status = classified.httpStatus !== undefined && classified.httpStatus >= 500
+        ? ` (HTTP ${classified.httpStatus})`
+        : '';
+    const detail = label ? `${label}${status}: ${errorMessage(error)}` : `${errorMessage(error)}${status}`;
+    // A fix is advice for errors a user must act on; a passing fault needs none.
+    const advice = fix && classified.kind === 'fatal' ? `. ${fix}` : '';
+    return new DriverError(`${what}: ${detail}${advice}`, { ...classified, cause: error });
+}
+/** A refusal the driver raises itself (no AWS error behind it): never retried. */
+function refusal(message, code) {
+    return new DriverError(message, { kind: 'fatal', ...(code !== undefined ? { code } : {}) });
+}
+
+;// CONCATENATED MODULE: ./src/platform/pages.ts
+// ECS list calls page their answers (ListTasks, ListTaskDefinitions): a page carries a nextToken
+// while there are more results, and the listing is complete only when a page comes back without one.
+/** Calls `page` with each nextToken in turn, from none until a page has none, and joins the items. */
+async function allPages(page) {
+    const items = [];
+    let nextToken;
+    do {
+        const answer = await page(nextToken);
+        items.push(...(answer.items ?? []));
+        nextToken = answer.nextToken;
+    } while (nextToken);
+    return items;
+}
+
+;// CONCATENATED MODULE: ./src/platform/tags.ts
+// The service's tags (the lease, its own deployment settings, its releases), over the AWS SDK.
+
+
+/** `arnOfService` reads the service's ARN (tags are set by ARN); `where` names it in messages. */
+function serviceTagCalls(ecs, arnOfService, where) {
+    return {
+        async readServiceTags() {
+            try {
+                const answer = await ecs.send(new dist_cjs/* ListTagsForResourceCommand */.a_e({ resourceArn: await arnOfService() }));
+                return tagsToRecord(answer.tags);
+            }
+            catch (error) {
+                throw driverError(error, `Reading the tags of ${where} failed`);
+            }
+        },
+        async tagService(tags) {
+            try {
+                await ecs.send(new dist_cjs/* TagResourceCommand */.eqU({
+                    resourceArn: await arnOfService(),
+                    tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+                }));
+            }
+            catch (error) {
+                throw driverError(error, `Tagging ${where} failed`, 'The action records its lease, the service’s own deployment settings and its releases as service tags: it needs ecs:TagResource and ecs:ListTagsForResource on the service (and the account must use the long ARN format)');
+            }
+        },
+        async untagService(keys) {
+            if (keys.length === 0)
+                return;
+            try {
+                await ecs.send(new dist_cjs/* UntagResourceCommand */.RP$({ resourceArn: await arnOfService(), tagKeys: [...keys] }));
+            }
+            catch (error) {
+                throw driverError(error, `Removing tags from ${where} failed`, 'The action needs ecs:UntagResource on the service');
+            }
+        },
+    };
+}
+function tagsToRecord(tags) {
+    const out = {};
+    for (const tag of tags ?? [])
+        if (tag.key !== undefined)
+            out[tag.key] = tag.value ?? '';
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/platform/task-definitions.ts
+// Task definitions over the AWS SDK: read one (with its tags), list a family's ACTIVE revisions,
+// register a new one.
+
+
+
+
+function taskDefinitionCalls(ecs) {
+    return {
+        async describeTaskDefinition(taskDefinitionRef) {
+            try {
+                const answer = await ecs.send(new dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: taskDefinitionRef, include: ['TAGS'] }));
+                if (!answer.taskDefinition)
+                    throw refusal(`ECS returned no task definition for "${taskDefinitionRef}"`);
+                return toRecord(answer.taskDefinition, answer.tags);
+            }
+            catch (error) {
+                throw driverError(error, `Task definition "${taskDefinitionRef}" could not be read`, 'Check that the family, revision or ARN exists in this region and account');
+            }
+        },
+        async listTaskDefinitionArns(family) {
+            let arns;
+            try {
+                arns = await allPages(async (nextToken) => {
+                    const page = await ecs.send(new dist_cjs/* ListTaskDefinitionsCommand */.Pse({
+                        familyPrefix: family,
+                        status: 'ACTIVE',
+                        sort: 'DESC',
+                        maxResults: 100,
+                        ...(nextToken ? { nextToken } : {}),
+                    }));
+                    return { items: page.taskDefinitionArns, nextToken: page.nextToken };
+                });
+            }
+            catch (error) {
+                throw driverError(error, `Listing the revisions of task definition family "${family}" failed`);
+            }
+            // familyPrefix matches by prefix ("web" also lists "web-worker"): keep the family itself.
+            return arns.filter((arn) => familyOfArn(arn) === family);
+        },
+        async registerTaskDefinition(body) {
+            try {
+                const answer = await ecs.send(new dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(body));
+                if (!answer.taskDefinition)
+                    throw refusal('ECS returned no task definition from RegisterTaskDefinition');
+                return toRecord(answer.taskDefinition, answer.tags);
+            }
+            catch (error) {
+                throw driverError(error, `Registering task definition "${String(body['family'] ?? '?')}" failed`, 'Check the task definition file against the RegisterTaskDefinition API (and the ecs:RegisterTaskDefinition and iam:PassRole permissions)');
+            }
+        },
+    };
+}
+function toRecord(taskDefinition, tags) {
+    return {
+        arn: taskDefinition.taskDefinitionArn ?? '',
+        family: taskDefinition.family ?? '',
+        revision: taskDefinition.revision ?? 0,
+        status: taskDefinition.status ?? '',
+        body: taskDefinition,
+        tags: tagsToRecord(tags),
+    };
+}
+/** `arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>` → family. */
+function familyOfArn(arn) {
+    const name = arn.slice(arn.lastIndexOf('/') + 1);
+    const colon = name.lastIndexOf(':');
+    return colon === -1 ? name : name.slice(0, colon);
+}
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: ./src/parse/images.ts
+// Image substitutions: `container=image`, one a line, for the `images` input.
+
+/** ECS container names: up to 255 letters, numbers, underscores and hyphens (RegisterTaskDefinition). */
+const CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+const images_FIX = 'write one `container=image` a line (e.g. web=123456789012.dkr.ecr.us-east-1.amazonaws.com/web:2)';
+/** An image reference: no whitespace, and not empty. ECS accepts up to 255 characters. */
+function checkImage(image) {
+    if (image === '')
+        return bad('has an empty image', images_FIX);
+    if (/\s/.test(image))
+        return bad(`has image "${image}" with whitespace in it`, images_FIX);
+    if (image.length > 255)
+        return bad('has an image longer than 255 characters', images_FIX);
+    return result_ok(image);
+}
+/** Blank lines and `#` comment lines are skipped so a YAML block can be annotated. */
+function parseImageList(text) {
+    const images = new Map();
+    const lines = text.split(/\r?\n/);
+    for (const [index, raw] of lines.entries()) {
+        const line = raw.trim();
+        if (line === '' || line.startsWith('#'))
+            continue;
+        const where = `line ${index + 1}`;
+        const eq = line.indexOf('=');
+        if (eq < 0)
+            return bad(`${where} "${line}" has no "="`, images_FIX);
+        const name = line.slice(0, eq).trim();
+        const image = checkImage(line.slice(eq + 1).trim());
+        if (!CONTAINER_NAME.test(name)) {
+            return bad(`${where} names container "${name}", not a valid ECS container name`, images_FIX);
+        }
+        if (!image.ok)
+            return bad(`${where} ${image.problem}`, image.fix);
+        if (images.has(name))
+            return bad(`${where} names container "${name}" a second time`, images_FIX);
+        images.set(name, image.value);
+    }
+    return result_ok(images);
+}
+
+;// CONCATENATED MODULE: ./src/parse/json-location.ts
+// Where a JSON text goes wrong, as a line and column a person can go to.
+//
+// V8's JSON.parse names the offset in most messages ("... in JSON at position 7", Node 22+ adds
+// "(line 1 column 8)"), but not all: "Unexpected token 'x', "..." is not valid JSON" and
+// "Unexpected end of JSON input" carry none. For those, a small scanner finds the first offset at
+// which the text stops being JSON (RFC 8259 grammar), so the answer is the same on every Node.
+function locateJsonError(text, error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const position = /at position (\d+)/.exec(message);
+    let offset;
+    if (position)
+        offset = Number(position[1]);
+    else if (/Unexpected end of JSON input/.test(message))
+        offset = text.length;
+    else
+        offset = firstInvalidOffset(text);
+    return { offset, ...lineAndColumn(text, offset) };
+}
+function lineAndColumn(text, offset) {
+    const before = text.slice(0, offset);
+    const lineStart = before.lastIndexOf('\n') + 1;
+    return { line: before.split('\n').length, column: offset - lineStart + 1 };
+}
+/** The offset of the first character that cannot continue a JSON text (text.length if it is cut short). */
+function firstInvalidOffset(text) {
+    let i = 0;
+    class Stop {
+        at;
+        constructor(at) {
+            this.at = at;
+        }
+    }
+    const fail = (at = i) => {
+        throw new Stop(at);
+    };
+    const space = () => {
+        while (i < text.length && ' \t\n\r'.includes(text[i] ?? ''))
+            i++;
+    };
+    const literal = (word) => {
+        for (const ch of word) {
+            if (text[i] !== ch)
+                fail();
+            i++;
+        }
+    };
+    const string = () => {
+        i++; // opening quote
+        for (;;) {
+            const ch = text[i];
+            if (ch === undefined)
+                fail();
+            else if (ch === '"') {
+                i++;
+                return;
+            }
+            else if (ch === '\\') {
+                i++;
+                const esc = text[i];
+                if (esc === 'u') {
+                    for (let k = 1; k <= 4; k++)
+                        if (!/[0-9a-fA-F]/.test(text[i + k] ?? ''))
+                            fail(i + k);
+                    i += 5;
+                }
+                else if (esc !== undefined && '"\\/bfnrt'.includes(esc))
+                    i++;
+                else
+                    fail();
+            }
+            else if (ch.charCodeAt(0) < 0x20)
+                fail();
+            else
+                i++;
+        }
+    };
+    const isDigit = (at) => {
+        const ch = text[at];
+        return ch !== undefined && ch >= '0' && ch <= '9';
+    };
+    const digits = () => {
+        if (!isDigit(i))
+            fail(); // a part that needs a digit fails where the digit should be
+        while (isDigit(i))
+            i++;
+    };
+    const number = () => {
+        if (text[i] === '-')
+            i++;
+        if (text[i] === '0')
+            i++;
+        else
+            digits();
+        if (text[i] === '.') {
+            i++;
+            digits();
+        }
+        if (text[i] === 'e' || text[i] === 'E') {
+            i++;
+            if (text[i] === '+' || text[i] === '-')
+                i++;
+            digits();
+        }
+    };
+    const value = () => {
+        space();
+        const ch = text[i];
+        if (ch === '{') {
+            i++;
+            space();
+            if (text[i] === '}') {
+                i++;
+                return;
+            }
+            for (;;) {
+                space();
+                if (text[i] !== '"')
+                    fail();
+                string();
+                space();
+                if (text[i] !== ':')
+                    fail();
+                i++;
+                value();
+                space();
+                if (text[i] === ',')
+                    i++;
+                else if (text[i] === '}') {
+                    i++;
+                    return;
+                }
+                else
+                    fail();
+            }
+        }
+        else if (ch === '[') {
+            i++;
+            space();
+            if (text[i] === ']') {
+                i++;
+                return;
+            }
+            for (;;) {
+                value();
+                space();
+                if (text[i] === ',')
+                    i++;
+                else if (text[i] === ']') {
+                    i++;
+                    return;
+                }
+                else
+                    fail();
+            }
+        }
+        else if (ch === '"')
+            string();
+        else if (ch === 't')
+            literal('true');
+        else if (ch === 'f')
+            literal('false');
+        else if (ch === 'n')
+            literal('null');
+        else if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9'))
+            number();
+        else
+            fail();
+    };
+    try {
+        value();
+        space();
+        if (i < text.length)
+            fail();
+        return text.length;
+    }
+    catch (stop) {
+        if (stop instanceof Stop)
+            return Math.min(stop.at, text.length);
+        throw stop;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/taskdef.ts
+// The new task definition: read from a file, checked, made fit for RegisterTaskDefinition, and its
+// images substituted (taskdef-compare.ts compares it with what the service runs).
+
+
+
+/**
+ * Fields DescribeTaskDefinition returns that RegisterTaskDefinition refuses: the eight that
+ * aws-actions/amazon-ecs-deploy-task-definition strips, and `deleteRequestedAt`, which the SDK's
+ * TaskDefinition shape gained with DeleteTaskDefinitions and RegisterTaskDefinitionRequest lacks
+ * (compared in @aws-sdk/client-ecs 3.1164's models: TaskDefinition vs RegisterTaskDefinitionRequest).
+ */
+const READ_ONLY_FIELDS = [
+    'compatibilities',
+    'taskDefinitionArn',
+    'requiresAttributes',
+    'revision',
+    'status',
+    'registeredAt',
+    'deregisteredAt',
+    'registeredBy',
+    'deleteRequestedAt',
+];
+class TaskDefinitionError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'TaskDefinitionError';
+    }
+}
+/**
+ * The largest task definition file the action reads: far above any real one (ECS allows at most 10
+ * containers per task definition, "Amazon ECS service quotas"), far below what would hurt a runner.
+ * A bigger file, or an endless one (`/dev/zero`), is refused after reading this much.
+ */
+const MAX_FILE_BYTES = 1024 * 1024;
+/** ECS service quotas: "Containers per task definition: 10" (not adjustable). */
+const MAX_CONTAINERS = 10;
+/** `path` is already resolved against GITHUB_WORKSPACE by the settings. */
+async function readTaskDefinitionFile(path) {
+    let text;
+    try {
+        text = await readBounded(path, MAX_FILE_BYTES);
+    }
+    catch (error) {
+        if (error instanceof TaskDefinitionError)
+            throw error;
+        const code = error.code;
+        const why = code === 'ENOENT'
+            ? 'does not exist'
+            : code === 'EISDIR'
+                ? 'is a directory'
+                : `cannot be read (${code ?? String(error)})`;
+        throw new TaskDefinitionError(`task-definition: file "${path}" ${why}; check the path, which is relative to the workspace (GITHUB_WORKSPACE)`);
+    }
+    return parseTaskDefinition(text, path);
+}
+async function readBounded(path, limit) {
+    const file = await (0,promises_.open)(path, 'r');
+    try {
+        const buffer = Buffer.alloc(limit + 1);
+        let size = 0;
+        while (size <= limit) {
+            const { bytesRead } = await file.read(buffer, size, limit + 1 - size, null);
+            if (bytesRead === 0)
+                break;
+            size += bytesRead;
+        }
+        if (size > limit) {
+            throw new TaskDefinitionError(`task-definition: file "${path}" is larger than ${limit / 1024} KiB, which no task definition is; check that the path names the task definition JSON`);
+        }
+        return buffer.subarray(0, size).toString('utf8');
+    }
+    finally {
+        await file.close();
+    }
+}
+/** Parses a task definition file's text; `source` names it in messages. */
+function parseTaskDefinition(text, source) {
+    // Editors on Windows may save a byte order mark, which JSON.parse refuses.
+    const json = text.startsWith('\uFEFF') ? text.slice(1) : text;
+    let parsed;
+    try {
+        parsed = JSON.parse(json);
+    }
+    catch (error) {
+        const at = locateJsonError(json, error);
+        const lineText = json.split('\n')[at.line - 1] ?? '';
+        // The engine's own wording, less what the line:column above already says: the offset, and
+        // (for some errors) the whole text quoted back.
+        const reason = error instanceof Error
+            ? error.message
+                .replace(/,? (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '')
+                .replace(/ in JSON at position \d+(?: \(line \d+ column \d+\))?$/, '')
+            : '';
+        const shown = excerpt(lineText.replace(/\r$/, ''), at.column - 1);
+        throw new TaskDefinitionError(`task-definition: ${source}:${at.line}:${at.column} is not valid JSON (${reason})\n` +
+            `  ${shown.text}\n  ${' '.repeat(shown.caret)}^`);
+    }
+    if (!isObject(parsed)) {
+        throw new TaskDefinitionError(`task-definition: ${source} must hold a JSON object (a task definition)`);
+    }
+    const describeAnswer = isObject(parsed['taskDefinition']);
+    let body = describeAnswer ? parsed['taskDefinition'] : parsed;
+    if (describeAnswer) {
+        // `aws ecs describe-task-definition --include TAGS` puts the tags beside the definition;
+        // RegisterTaskDefinition takes them inside it.
+        const tags = parsed['tags'];
+        if (Array.isArray(tags) && tags.length > 0 && body['tags'] === undefined)
+            body = { ...body, tags };
+    }
+    const stripped = READ_ONLY_FIELDS.filter((field) => field in body);
+    body = stripReadOnly(body);
+    checkBody(body, source);
+    return { body, stripped, shape: describeAnswer ? 'describe-answer' : 'definition' };
+}
+/** Up to about 100 characters of a line around `index`, so a minified file is not printed whole. */
+function excerpt(line, index) {
+    const room = 50;
+    if (line.length <= 2 * room)
+        return { text: line, caret: index };
+    const start = Math.max(0, index - room);
+    const end = Math.min(line.length, index + room);
+    const before = start > 0 ? '…' : '';
+    return {
+        text: `${before}${line.slice(start, end)}${end < line.length ? '…' : ''}`,
+        caret: index - start + before.length,
+    };
+}
+/** A copy without the fields RegisterTaskDefinition refuses; every other field kept as given. */
+function stripReadOnly(body) {
+    const copy = { ...body };
+    for (const field of READ_ONLY_FIELDS)
+        delete copy[field];
+    return copy;
+}
+/**
+ * A registered revision (DescribeTaskDefinition's answer and its tags) as a body to register again,
+ * e.g. with new images.
+ */
+function registrationBody(registered, tags = {}) {
+    const body = stripReadOnly(registered);
+    const list = Object.entries(tags).map(([key, value]) => ({ key, value }));
+    return list.length > 0 ? { ...body, tags: list } : body;
+}
+function checkBody(body, source) {
+    const family = body['family'];
+    if (typeof family !== 'string' || !/^[A-Za-z0-9_-]{1,255}$/.test(family)) {
+        throw new TaskDefinitionError(`task-definition: ${source} needs a "family" of up to 255 letters, numbers, _ and - (e.g. "family": "web")`);
+    }
+    const containers = body['containerDefinitions'];
+    if (!Array.isArray(containers) || containers.length === 0) {
+        throw new TaskDefinitionError(`task-definition: ${source} needs "containerDefinitions", a list of at least one container`);
+    }
+    if (containers.length > MAX_CONTAINERS) {
+        throw new TaskDefinitionError(`task-definition: ${source} has ${containers.length} containers; ECS takes at most ${MAX_CONTAINERS} in a task definition`);
+    }
+    const seen = new Set();
+    for (const [index, container] of containers.entries()) {
+        if (!isObject(container) ||
+            typeof container['name'] !== 'string' ||
+            !CONTAINER_NAME.test(container['name'])) {
+            throw new TaskDefinitionError(`task-definition: ${source} containerDefinitions[${index}] needs a "name" of letters, numbers, _ and -`);
+        }
+        const name = container['name'];
+        if (seen.has(name)) {
+            throw new TaskDefinitionError(`task-definition: ${source} names container "${name}" twice; each container in a task definition needs its own name`);
+        }
+        seen.add(name);
+    }
+}
+/**
+ * What RegisterTaskDefinition would refuse about the containers once images are in place: an
+ * image missing or empty, and no essential container ("a task definition must have at least one
+ * essential container", ContainerDefinition.essential). Checked after image substitution, so an
+ * image given only by the `image` input is fine.
+ */
+function checkContainers(body, source) {
+    const list = containers(body);
+    for (const c of list) {
+        const image = c['image'];
+        if (typeof image !== 'string' || image.trim() === '') {
+            throw new TaskDefinitionError(`task-definition: ${source} container "${String(c['name'])}" has no image; give it an "image" in the file, or set container-name and image (or images)`);
+        }
+    }
+    if (list.length > 0 && list.every((c) => c['essential'] === false)) {
+        throw new TaskDefinitionError(`task-definition: ${source} has no essential container; ECS needs at least one (set "essential": true on the main container)`);
+    }
+}
+function containerNames(body) {
+    return containers(body).map((c) => String(c['name']));
+}
+/**
+ * A copy with the images replaced by container name. Every name must match a container; the error
+ * lists the names there are.
+ */
+function substituteImages(body, images) {
+    const names = containerNames(body);
+    const unknown = [...images.keys()].filter((name) => !names.includes(name));
+    if (unknown.length > 0) {
+        const which = unknown.map((n) => `"${n}"`).join(', ');
+        throw new TaskDefinitionError(`No container named ${which} in task definition family "${String(body['family'])}"; its containers are: ${names.map((n) => `"${n}"`).join(', ')}. Fix container-name or images.`);
+    }
+    if (images.size === 0)
+        return body;
+    return {
+        ...body,
+        containerDefinitions: containers(body).map((c) => {
+            const image = images.get(String(c['name']));
+            return image === undefined ? c : { ...c, image };
+        }),
+    };
+}
+function containers(body) {
+    const list = body['containerDefinitions'];
+    return Array.isArray(list) ? list.filter(isObject) : [];
+}
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+;// CONCATENATED MODULE: ./src/taskdef-compare.ts
+// A task definition compared with another: which images changed, and whether two are the same
+// definition as ECS registers it, so an unchanged one is not registered again.
+
+/** Containers whose image differs between two task definitions, added and removed ones included. */
+function imageChanges(before, after) {
+    const old = new Map(containers(before).map((c) => [String(c['name']), c['image']]));
+    const now = new Map(containers(after).map((c) => [String(c['name']), c['image']]));
+    const changes = [];
+    for (const [container, image] of now) {
+        const from = old.get(container);
+        if (from === image && old.has(container))
+            continue;
+        changes.push({
+            container,
+            ...(typeof from === 'string' ? { from } : {}),
+            ...(typeof image === 'string' ? { to: image } : {}),
+        });
+    }
+    for (const [container, image] of old) {
+        if (!now.has(container))
+            changes.push({ container, ...(typeof image === 'string' ? { from: image } : {}) });
+    }
+    return changes;
+}
+/**
+ * True when registering `a` would give the same task definition as `b` (typically the service's
+ * current one, as DescribeTaskDefinition returns it). Both sides are normalised: read-only fields
+ * and tags dropped (tags are not part of a revision's content), key order ignored, empty values
+ * dropped, and the defaults ECS fills in on registration made explicit.
+ */
+function sameDefinition(a, b) {
+    const sorted = (body) => {
+        const copy = asRegistered(body);
+        // Containers are looked up by name; their order in the list is not a difference.
+        copy['containerDefinitions'] = containers(copy).sort((x, y) => String(x['name']).localeCompare(String(y['name'])));
+        return copy;
+    };
+    return canonical(sorted(a)) === canonical(sorted(b));
+}
+/**
+ * The body as ECS would hold it once registered: read-only fields and tags dropped, empty values
+ * dropped, and the defaults ECS fills in on registration made explicit (container order is kept).
+ */
+function asRegistered(body) {
+    const copy = stripReadOnly(body);
+    delete copy['tags'];
+    // The Docker networking mode defaults to bridge when none is given (task definition parameters).
+    const networkMode = typeof copy['networkMode'] === 'string' ? copy['networkMode'] : 'bridge';
+    copy['networkMode'] = networkMode;
+    // Task-level cpu and memory are strings in the API; a file may give numbers.
+    for (const key of ['cpu', 'memory'])
+        if (typeof copy[key] === 'number')
+            copy[key] = String(copy[key]);
+    copy['containerDefinitions'] = containers(copy).map((c) => normaliseContainer(c, networkMode));
+    const kept = dropEmpty(copy);
+    return isObject(kept) ? kept : {};
+}
+function normaliseContainer(container, networkMode) {
+    const c = { ...container };
+    // DescribeTaskDefinition reports cpu 0 and essential true for a container that set neither.
+    if (c['cpu'] === undefined)
+        c['cpu'] = 0;
+    if (c['essential'] === undefined)
+        c['essential'] = true;
+    if (Array.isArray(c['portMappings'])) {
+        c['portMappings'] = c['portMappings'].map((m) => {
+            if (!isObject(m))
+                return m;
+            const mapping = { ...m };
+            if (mapping['protocol'] === undefined)
+                mapping['protocol'] = 'tcp';
+            // With awsvpc and host networking the host port is the container port; ECS fills it in.
+            if ((networkMode === 'awsvpc' || networkMode === 'host') && mapping['hostPort'] === undefined) {
+                mapping['hostPort'] = mapping['containerPort'];
+            }
+            // In bridge mode a host port left out or set to 0 both mean a dynamic one (PortMapping.hostPort).
+            if (networkMode === 'bridge' && mapping['hostPort'] === 0)
+                delete mapping['hostPort'];
+            return mapping;
+        });
+    }
+    // Variables are looked up by name; the order of the list means nothing to the container.
+    for (const key of ['environment', 'secrets']) {
+        const list = c[key];
+        if (Array.isArray(list)) {
+            c[key] = [...list].sort((x, y) => String(isObject(x) ? x['name'] : '').localeCompare(String(isObject(y) ? y['name'] : '')));
+        }
+    }
+    return c;
+}
+/**
+ * Drops properties that are null, '', [] or {} (after dropping inside them), which ECS treats as not
+ * given. Items of a list are kept as they are: `"command": ["run", ""]` means what it says.
+ */
+function dropEmpty(value, inList = false) {
+    if (Array.isArray(value)) {
+        const items = value.map((item) => dropEmpty(item, true));
+        return items.length > 0 || inList ? items : undefined;
+    }
+    if (isObject(value)) {
+        const out = {};
+        for (const [key, v] of Object.entries(value)) {
+            const kept = dropEmpty(v);
+            if (kept !== undefined)
+                out[key] = kept;
+        }
+        return Object.keys(out).length > 0 || inList ? out : undefined;
+    }
+    return !inList && (value === null || value === '') ? undefined : value;
+}
+/** JSON with sorted keys, so key order does not matter. */
+function canonical(value) {
+    if (Array.isArray(value))
+        return `[${value.map(canonical).join(',')}]`;
+    if (isObject(value)) {
+        const keys = Object.keys(value).sort();
+        return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
+    }
+    return JSON.stringify(value) ?? 'null';
+}
+
+;// CONCATENATED MODULE: ./src/modes/deploy-words.ts
+
+/** The failure, then what was done about it, in the words a reader of the failed step needs. */
+function stepFailure(rollout) {
+    if (rollout.outcome === 'succeeded')
+        return undefined;
+    const why = rollout.failure?.message ?? `the rollout ended ${rollout.outcome}`;
+    const parts = [
+        `Rollout ${rollout.outcome === 'rolled-back' ? 'failed and was rolled back' : rollout.outcome}: ${why}`,
+    ];
+    if (rollout.rollback)
+        parts.push(`Rollback: ${rollout.rollback.message}`);
+    else if (rollout.serviceLeft)
+        parts.push(rollout.serviceLeft);
+    if (!rollout.settingsRestored.ok && !rollout.settingsRestored.takenOver)
+        parts.push(rollout.settingsRestored.message);
+    if (!rollout.settled)
+        parts.push('The post step of this job will try again to finish putting the service back.');
+    return parts.join('\n');
+}
+/**
+ * A worker (no target group) whose new task definition has no container health check is gated on
+ * its tasks being RUNNING and staying so through bake-time, and nothing else: say so, once.
+ */
+function workerGateWarning(targetGroups, containerChecks, settings) {
+    if (targetGroups > 0 || containerChecks.length > 0)
+        return undefined;
+    const urls = settings.healthCheckUrls.length > 0 ? ' and the health-check-url checks' : '';
+    return (`The service has no load balancer and the task definition has no container healthCheck: a batch passes when its tasks are RUNNING${urls} ` +
+        `and stay so through bake-time (${formatDuration(settings.bakeTimeMs)}). ` +
+        'Add a healthCheck to the essential container (e.g. "command": ["CMD-SHELL", "curl -f http://localhost:8080/health || exit 1"]) ' +
+        'so that a version that runs but does not work fails the batch; with none, set a bake-time long enough for a broken version to exit.');
+}
+
+;// CONCATENATED MODULE: ./src/rollout/alarm-start.ts
+
+/**
+ * - A name of the `alarms` input that CloudWatch does not have refuses: a typo must not switch
+ *   the gate off. A name only the service gives is a warning: the service's configuration is not
+ *   this input's to fix.
+ * - An alarm already in ALARM refuses (a rollout started into an alarm would be failed by it at
+ *   once, or blamed for it); with ignoreAtStart it is a warning, and ignored until it has left
+ *   ALARM once (releaseIgnoredAlarms).
+ */
+function alarmsAtStart(asked, found, ignoreAtStart) {
+    const known = new Set(found.map((a) => a.name));
+    const quote = (names) => names.map((n) => JSON.stringify(n)).join(', ');
+    const missingGiven = asked.given.filter((n) => !known.has(n));
+    if (missingGiven.length > 0) {
+        return {
+            refusal: `The alarms input names ${quote(missingGiven)}, which CloudWatch does not have in this region. ` +
+                'Nothing was changed. Check the names (they are exact and case-sensitive) and the region, or create the alarms first.',
+            warnings: [],
+            names: [],
+            ignoredAtStart: [],
+        };
+    }
+    const warnings = [];
+    const missingOwn = asked.fromService.filter((n) => !known.has(n) && !asked.given.includes(n));
+    if (missingOwn.length > 0) {
+        warnings.push(`The service names deployment alarms that CloudWatch does not have: ${quote(missingOwn)}; they cannot gate this rollout.`);
+    }
+    const firing = found.filter((a) => a.state === 'ALARM');
+    const words = firing
+        .map((a) => `${describeAlarm(a)}${a.stateReason ? `: ${a.stateReason}` : ''}`)
+        .join('; ');
+    const names = found.map((a) => a.name);
+    if (firing.length > 0 && !ignoreAtStart) {
+        return {
+            refusal: `${firing.length === 1 ? 'An alarm the rollout gates on is' : 'Alarms the rollout gates on are'} already in ALARM before any change: ${words}. ` +
+                'Nothing was changed. Deploy once the alarm is OK again, or set ignore-alarms-at-start: true to start anyway (the alarm then gates the rollout once it has left ALARM).',
+            warnings,
+            names,
+            ignoredAtStart: [],
+        };
+    }
+    if (firing.length > 0)
+        warnings.push(`Already in ALARM before the rollout, ignored until it leaves ALARM (ignore-alarms-at-start): ${words}`);
+    return { warnings, names, ignoredAtStart: firing.map((a) => a.name) };
+}
+
+;// CONCATENATED MODULE: ./src/modes/preflight.ts
+
+
+
+/** Target types whose targets are tasks, so the target-health gate can follow each task. */
+const GATED_TARGET_TYPES = new Set(['ip', 'instance']);
+/**
+ * Deployments other than the PRIMARY one mean a rollout is under way (ECS keeps the ACTIVE one
+ * until its tasks are gone, per the Deployment docs). A lone PRIMARY still IN_PROGRESS is a service
+ * reaching steady state for the first time, or a rollout that just finished its last stop.
+ */
+function deploymentInProgress(service) {
+    if (service.deployments.length > 1)
+        return service.deployments;
+    return service.deployments.filter((d) => d.rolloutState === 'IN_PROGRESS');
+}
+function describeDeployments(deployments) {
+    return deployments
+        .map((d) => `${d.id} (${d.status}, ${taskDefinitionName(d.taskDefinitionArn)}, ${d.runningCount}/${d.desiredCount} running` +
+        `${d.rolloutState ? `, ${d.rolloutState}` : ''})`)
+        .join('; ');
+}
+/**
+ * Strategies under which ECS itself shifts production traffic between two target groups once the
+ * new revision runs at full size (API reference DeploymentConfiguration `strategy`; "Amazon ECS
+ * blue/green deployments", "Amazon ECS linear deployments", "Amazon ECS canary deployments"):
+ * batches of tasks paced by maximumPercent / minimumHealthyPercent do not apply there.
+ */
+const TRAFFIC_SHIFTING_STRATEGIES = ['BLUE_GREEN', 'LINEAR', 'CANARY'];
+/** Why this action must not deploy the service, when its deployment strategy shifts traffic itself. */
+function strategyRefusal(service, where) {
+    const strategy = service.deploymentStrategy;
+    if (strategy === undefined || !TRAFFIC_SHIFTING_STRATEGIES.includes(strategy))
+        return undefined;
+    return (`${capitalise(where)} uses the ${strategy} deployment strategy: there ECS itself starts the new revision at full size ` +
+        'and shifts traffic between two target groups, so batches of tasks paced by maximumPercent/minimumHealthyPercent do not apply. ' +
+        `Nothing was changed. Deploy it with ECS's own ${strategy} deployment (an UpdateService with the new task definition), ` +
+        'or switch the service to the ROLLING strategy (deploymentConfiguration.strategy ROLLING) to deploy it with this action.');
+}
+async function preflight(opts) {
+    const { settings, session, log } = opts;
+    const { driver, clock, guard } = session;
+    if (!guard)
+        throw new Error('preflight reads the service’s lease: the session needs its guard');
+    const where = `service "${settings.service}" in cluster "${settings.cluster}"`;
+    const read = (label, call) => session.call(label, call);
+    const started = clock.now();
+    let recorded;
+    // Refusals end the phase as values; preflight throws them (nothing was changed).
+    const end = await session.phase({
+        says: (words) => log.line(words),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        deadline: () => started + Math.max(session.callBoundMs, settings.rolloutTimeoutMs),
+        observe: async () => ({ service: await driver.describeService(), record: await guard.read() }),
+        step: ({ service: s, record }) => {
+            // Refused at the first look, before any wait or change: no waiting makes the strategy fit.
+            const refused = strategyRefusal(s, where);
+            if (refused)
+                return { done: new Error(refused) };
+            recorded = record.recordedSettings;
+            const busy = deploymentInProgress(s);
+            const holder = record.holder;
+            if (busy.length === 0 && holder.kind !== 'other')
+                return { done: s };
+            const rolling = busy.length > 1;
+            const other = holder.kind === 'other' ? describeLease(holder.lease, opts.serverUrl) : undefined;
+            // Another run, or a rollout by someone else: refuse unless asked to wait. A lone settling
+            // deployment is waited for (bounded), since it changes nothing we would have to undo.
+            if ((other || rolling) && !settings.waitForIdle) {
+                return {
+                    done: new Error(other
+                        ? `Another rollout holds ${where}: ${other}. Nothing was changed. Wait for it to finish and run again, or set wait-for-idle: true.`
+                        : `A deployment is already in progress on ${where}: ${describeDeployments(busy)}. Nothing was changed. Wait for it to finish and run again, or set wait-for-idle: true.`),
+                };
+            }
+            const freeWithin = other || rolling ? settings.rolloutTimeoutMs : Math.min(settings.rolloutTimeoutMs, 10 * 60_000);
+            if (clock.now() - started >= freeWithin) {
+                return {
+                    done: new Error(`${capitalise(where)} did not become free within ${formatDuration(freeWithin)}: ` +
+                        `${other ? `another rollout holds it (${other})` : describeDeployments(busy)}. Nothing was changed.`),
+                };
+            }
+            return {
+                wait: other
+                    ? `waiting for another rollout to finish (${other})`
+                    : `waiting for the deployment in progress to finish: ${describeDeployments(busy)}`,
+            };
+        },
+    });
+    if ('cancelled' in end)
+        throw new Error('Cancelled while waiting for the service to become free; nothing was changed.');
+    if ('unreadable' in end)
+        throw end.unreadable;
+    if (end.done instanceof Error)
+        throw end.done;
+    const service = end.done;
+    // Every target group must exist: the gate reads them all.
+    const targetGroups = await read('DescribeTargetGroups', () => driver.describeTargetGroups(service.targetGroupArns));
+    // The gate follows each task's own target: by its awsvpc IP in an `ip` group, by its container
+    // instance's EC2 id and host port in an `instance` group. A `lambda` or `alb` group routes to no
+    // task: no new task would ever show healthy there, and every batch would time out.
+    const ungated = targetGroups.filter((g) => !GATED_TARGET_TYPES.has(g.targetType));
+    if (ungated.length > 0) {
+        throw new Error(`${capitalise(where)} is behind ${ungated.map((g) => `target group ${g.name} of target type ${g.targetType || 'unknown'}`).join(', ')}: ` +
+            'this action follows each task by its own target, so it needs target type ip (awsvpc network mode, as on Fargate) ' +
+            'or instance (EC2 launch type, bridge or host network mode). Point the service at such a target group. Nothing was changed.');
+    }
+    const alarms = await checkAlarms(opts, service, read);
+    const current = await read('DescribeTaskDefinition', () => driver.describeTaskDefinition(service.taskDefinitionArn));
+    if (recorded) {
+        log.warning(`${where} carries the deployment settings an earlier run recorded and did not put back ` +
+            `(maximumPercent ${recorded.maximumPercent}, minimumHealthyPercent ${recorded.minimumHealthyPercent}); ` +
+            `they are taken as the service's own, not its current ${service.settings.maximumPercent}/${service.settings.minimumHealthyPercent}.`);
+    }
+    return {
+        service,
+        current,
+        targetGroups,
+        ownSettings: recorded ?? service.settings,
+        ...(alarms ? { alarms } : {}),
+    };
+}
+/** Reads the alarms the rollout will gate on and applies alarmsAtStart: refuse, warn, or go on. */
+async function checkAlarms(opts, service, read) {
+    const { settings, log } = opts;
+    const { driver } = opts.session;
+    const given = settings.alarms ?? [];
+    const fromService = settings.useServiceAlarms ? (service.alarmNames ?? []) : [];
+    const asked = [...new Set([...given, ...fromService])];
+    if (asked.length === 0 || !driver.describeAlarms)
+        return undefined;
+    const describe = driver.describeAlarms.bind(driver);
+    const found = await read('DescribeAlarms', () => describe(asked));
+    const verdict = alarmsAtStart({ given, fromService }, found, settings.ignoreAlarmsAtStart ?? false);
+    for (const warning of verdict.warnings)
+        log.warning(warning);
+    if (verdict.refusal)
+        throw new Error(verdict.refusal);
+    if (verdict.names.length === 0)
+        return undefined;
+    log.line(`gating every batch on ${verdict.names.length === 1 ? 'CloudWatch alarm' : `${verdict.names.length} CloudWatch alarms`} ` +
+        found.map((a) => `${JSON.stringify(a.name)} (${a.state})`).join(', '));
+    return { names: verdict.names, ignoredAtStart: verdict.ignoredAtStart };
+}
+
+;// CONCATENATED MODULE: ./src/modes/rollback.ts
+
+/**
+ * Service tags this action writes after every successful rollout (deploy or rollback), so that
+ * `rollback-to: previous` knows what was live before. ECS tag rules: key <= 128 and value <= 256
+ * characters of letters, digits, spaces and `_ . : / = + - @`, no `aws:` prefix; ARNs fit.
+ */
+const RELEASE_TAG_DEPLOYED = 'ecs-rolling-deploy:deployed';
+const RELEASE_TAG_PREVIOUS = 'ecs-rolling-deploy:previous';
+const rollback_TAG_VALUE_LIMIT = 256;
+/** The tags to put on the service after a successful rollout from `previousArn` to `deployedArn`. */
+function releaseTags(deployedArn, previousArn) {
+    return { [RELEASE_TAG_DEPLOYED]: tagValue(deployedArn), [RELEASE_TAG_PREVIOUS]: tagValue(previousArn) };
+}
+async function resolveRollbackTarget(settings, driver) {
+    const service = await driver.describeService();
+    const current = service.taskDefinitionArn;
+    const { family, revision } = rollback_parseTaskDefinition(current);
+    const target = settings.rollbackTo;
+    let resolved;
+    let record;
+    if (target.kind === 'arn') {
+        record = await describe(driver, target.arn, `rollback-to "${target.arn}"`);
+        resolved = { arn: record.arn, how: `${taskDefinitionName(record.arn)}, as given in rollback-to` };
+    }
+    else if (target.kind === 'revision') {
+        const ref = `${family}:${target.revision}`;
+        record = await describe(driver, ref, `rollback-to "${target.revision}" (revision ${target.revision} of the service's family "${family}")`);
+        resolved = { arn: record.arn, how: `${ref}, revision ${target.revision} of the service's family` };
+    }
+    else {
+        ({ resolved, record } = await previousOf(driver, current, family, revision));
+    }
+    // DeregisterTaskDefinition docs: "you can't update an existing service to reference an INACTIVE
+    // task definition"; UpdateService would refuse it, so say so before anything changes.
+    if (record.status !== 'ACTIVE') {
+        throw new Error(`Cannot roll back ${driver.service} to ${taskDefinitionName(record.arn)}: that revision is ${record.status}, and ECS ` +
+            'does not let a service move to a deregistered task definition. Register it again, or pick another with rollback-to.');
+    }
+    if (sameTaskDefinition(record.arn, current)) {
+        throw new Error(`Nothing to roll back: ${driver.service} in ${driver.cluster} already runs ${taskDefinitionName(current)} (${resolved.how}). ` +
+            'Pick another revision with rollback-to.');
+    }
+    return resolved;
+}
+async function previousOf(driver, current, family, revision) {
+    const tags = await driver.readServiceTags();
+    const deployed = readTag(tags[RELEASE_TAG_DEPLOYED], family);
+    const previous = readTag(tags[RELEASE_TAG_PREVIOUS], family);
+    let why = `the service has no ${RELEASE_TAG_PREVIOUS} tag (no successful rollout by this action recorded yet)`;
+    if (deployed && previous) {
+        if (sameTaskDefinition(deployed, current)) {
+            const record = await describe(driver, previous, `the recorded previous task definition "${previous}"`);
+            return {
+                record,
+                resolved: {
+                    arn: record.arn,
+                    how: `${taskDefinitionName(record.arn)}, live before the last successful rollout to ${taskDefinitionName(current)} (recorded on the service)`,
+                },
+            };
+        }
+        why = `the service's record says this action last deployed ${taskDefinitionName(deployed)}, but it now runs ${taskDefinitionName(current)} (changed outside this action)`;
+    }
+    const arns = await driver.listTaskDefinitionArns(family);
+    const older = arns
+        .map((arn) => ({ arn, revision: rollback_parseTaskDefinition(arn).revision }))
+        .filter((r) => r.revision < revision)
+        .sort((a, b) => b.revision - a.revision)[0];
+    if (!older) {
+        throw new Error(`No task definition to roll back to: ${why}, and family "${family}" has no ACTIVE revision older than ${revision}. ` +
+            'Give rollback-to a revision number or an ARN.');
+    }
+    const record = await describe(driver, older.arn, `task definition "${older.arn}"`);
+    return {
+        record,
+        resolved: {
+            arn: record.arn,
+            how: `${taskDefinitionName(record.arn)}, the newest ACTIVE revision of "${family}" older than the running ${revision}`,
+            warning: `rollback-to: previous fell back to ${taskDefinitionName(record.arn)} because ${why}. Check that it is the revision you want.`,
+        },
+    };
+}
+async function describe(driver, ref, what) {
+    try {
+        return await driver.describeTaskDefinition(ref);
+    }
+    catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new Error(`Cannot roll back to ${what}: ${reason}`, { cause: error });
+    }
+}
+/** `family` and `revision` of `arn:...:task-definition/family:rev` or `family:rev`. */
+function rollback_parseTaskDefinition(ref) {
+    const name = ref.slice(ref.lastIndexOf('/') + 1);
+    const colon = name.lastIndexOf(':');
+    const revision = colon === -1 ? Number.NaN : Number(name.slice(colon + 1));
+    return { family: colon === -1 ? name : name.slice(0, colon), revision };
+}
+/** Compares by family and revision, so an ARN matches the `family:revision` a long ARN is tagged as. */
+function sameTaskDefinition(a, b) {
+    const x = rollback_parseTaskDefinition(a);
+    const y = rollback_parseTaskDefinition(b);
+    return x.family === y.family && x.revision === y.revision;
+}
+function tagValue(arn) {
+    // A family name may be up to 255 characters: then the ARN, or even family:revision, would not fit
+    // a tag; the bare revision (of the service's own family) always does. readTag undoes this.
+    if (arn.length <= rollback_TAG_VALUE_LIMIT)
+        return arn;
+    const name = taskDefinitionName(arn);
+    return name.length <= rollback_TAG_VALUE_LIMIT ? name : String(rollback_parseTaskDefinition(arn).revision);
+}
+function readTag(value, family) {
+    if (!value)
+        return undefined;
+    return /^\d+$/.test(value) ? `${family}:${value}` : value;
+}
+
+;// CONCATENATED MODULE: ./src/secrets.ts
+// Secrets reach no channel. Every value the action must not print — the GitHub token, credentials
+// and credential query values in health-check and environment URLs — is registered here once: it is masked in
+// the runner's log (core.setSecret) and replaced by `***` in everything the action writes itself
+// (log lines, outputs, job summary, check runs, commit and deployment statuses, saved state),
+// because every writer goes through `redact`.
+/** Shorter values are masked by the runner but not replaced here: `***` for every `a` would garble every line. */
+const MIN_REPLACED_LENGTH = 3;
+/**
+ * URL parts shorter than this (`?debug=1`, `?verbose=true`) are not registered at all: masked, they
+ * would hide every `1` or `true` in the job's log. The action prints a URL only in its redacted
+ * form (`redactUrl`: no userinfo, no query), so they never reach a channel either way.
+ */
+const MIN_URL_SECRET_LENGTH = 5;
+class Redactor {
+    mask;
+    secrets = new Set();
+    pattern;
+    constructor(mask = () => undefined) {
+        this.mask = mask;
+    }
+    /** Registers a secret value. */
+    add(secret) {
+        const value = secret.trim();
+        if (value === '' || this.secrets.has(value))
+            return;
+        this.secrets.add(value);
+        this.pattern = undefined;
+        try {
+            this.mask(value);
+        }
+        catch {
+            // Masking in the log is the runner's; our own replacement still happens.
+        }
+    }
+    /** Registers the secret parts of a URL (urlSecrets). */
+    addUrl(url) {
+        for (const secret of urlSecrets(url))
+            this.add(secret);
+    }
+    /** The text with every registered secret replaced by `***`. */
+    redact(text) {
+        if (this.secrets.size === 0 || text === '')
+            return text;
+        this.pattern ??= new RegExp([...this.secrets]
+            .filter((s) => s.length >= MIN_REPLACED_LENGTH)
+            // Longest first, so a secret that contains another is replaced whole.
+            .sort((a, b) => b.length - a.length)
+            .map(escapeRegExp)
+            .join('|') || '(?!)', 'g');
+        return text.replace(this.pattern, '***');
+    }
+}
+/** `https://user:pw@host/p?token=x` → `https://***@host/p?***`: safe to print. */
+function redactUrl(url) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return '<invalid URL>';
+    }
+    const auth = parsed.username || parsed.password ? '***@' : '';
+    const query = parsed.search ? '?***' : '';
+    return `${parsed.protocol}//${auth}${parsed.host}${parsed.pathname}${query}`;
+}
+/**
+ * Query keys that name a credential (`?token=`, `?api_key=`, `?X-Amz-Signature=`, `?password=`).
+ * Only these values, and values that look generated (below), are secrets: registering every query
+ * value would turn `?region=us-east-1` or `?service=web-api` into `***` in every line of the log, in
+ * the ARNs of the outputs and of the state the post step restores from.
+ */
+const CREDENTIAL_KEY = /token|secret|key|pass|pwd|auth|sig|credential|session|code|jwt|bearer|cookie/i;
+/** A value that looks generated rather than named: long, with letters and digits. */
+function looksGenerated(value) {
+    return value.length >= 16 && /[A-Za-z]/.test(value) && /\d/.test(value);
+}
+/**
+ * The secret parts of a URL: password, username, and each query value whose key names a credential
+ * or that looks generated, with its `key=value` pair (so a short one is hidden in the URL's text).
+ */
+function urlSecrets(url) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return [];
+    }
+    // A password is a secret however short (a 1- or 2-character one is still left to the runner's
+    // masking alone: replacing it here would garble every line); a user name or a query value only
+    // from MIN_URL_SECRET_LENGTH up.
+    const raw = [
+        ...(parsed.password.length >= MIN_REPLACED_LENGTH ? [parsed.password] : []),
+        ...(parsed.username.length >= MIN_URL_SECRET_LENGTH ? [parsed.username] : []),
+    ];
+    // The URL's text has its pairs as written (percent-encoded); searchParams would decode them.
+    for (const pair of parsed.search.slice(1).split('&')) {
+        const at = pair.indexOf('=');
+        if (at <= 0)
+            continue;
+        const key = safeDecode(pair.slice(0, at));
+        const value = pair.slice(at + 1);
+        if (!CREDENTIAL_KEY.test(key) && !looksGenerated(safeDecode(value)))
+            continue;
+        if (value === '')
+            continue;
+        raw.push(pair);
+        if (value.length >= MIN_URL_SECRET_LENGTH)
+            raw.push(value);
+        // `+` is a space in a query value, as URLSearchParams reads it.
+        const spaced = value.replace(/\+/g, ' ');
+        if (spaced !== value && spaced.length >= MIN_URL_SECRET_LENGTH)
+            raw.push(spaced);
+    }
+    const out = new Set();
+    for (const value of raw) {
+        out.add(value);
+        // The URL's text has it percent-encoded, a message may have it decoded: register both.
+        out.add(safeDecode(value));
+    }
+    return [...out];
+}
+/** Percent-decoded; as written when it is not valid percent-encoding. */
+function safeDecode(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+;// CONCATENATED MODULE: ./src/modes/rollout-input.ts
+
+/** Kept whole by the rollout: the plan follows the desired count if Application Auto Scaling changes it. */
+function planInputOf(settings, desired, own) {
+    return {
+        desired,
+        batchSize: settings.batchSize,
+        ...(settings.batchSchedule ? { schedule: settings.batchSchedule } : {}),
+        maxUnavailable: settings.maxUnavailable,
+        ...(own.circuitBreaker ? { circuitBreaker: own.circuitBreaker } : {}),
+    };
+}
+/** What the rollout is asked to do, from the inputs and what preflight read. */
+function rolloutSpecOf(settings, pre, made) {
+    const delays = pre.targetGroups.map((g) => g.deregistrationDelaySeconds * 1000);
+    return {
+        plan: made.plan,
+        planInput: made.planInput,
+        originalSettings: pre.ownSettings,
+        batchTimeoutMs: settings.batchTimeoutMs,
+        rolloutTimeoutMs: settings.rolloutTimeoutMs,
+        bakeMs: settings.bakeTimeMs,
+        overlap: settings.drainOverlap,
+        rollbackOnFailure: settings.rollbackOnFailure,
+        ...(made.containerChecks ? { containerChecks: made.containerChecks } : {}),
+        ...(delays.length > 0 ? { deregistrationDelayMs: Math.max(...delays) } : {}),
+        ...(settings.healthCheckUrls.length > 0
+            ? {
+                healthChecks: {
+                    urls: settings.healthCheckUrls.map((url) => ({ url, shown: redactUrl(url) })),
+                    statuses: settings.healthCheckStatus,
+                    threshold: settings.healthCheckThreshold,
+                },
+            }
+            : {}),
+        ...(pre.alarms ? { alarms: { ignoredAtStart: pre.alarms.ignoredAtStart } } : {}),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/modes/target.ts
+// What a deploy (or a rollback) would put on the service, resolved before anything changes. The one
+// answer plan mode shows and deploy acts on: both call this, so they cannot disagree about which
+// revision it is, whether it is registered, or whether the service already runs it.
+
+
+
+
+/**
+ * The task definition file of a deploy (or plan), checked before AWS sees anything: a file ECS
+ * would refuse (duplicate container names, an empty image, no essential container, too large, not
+ * JSON) is an input error with no AWS call made. undefined when the target is not a file.
+ */
+async function loadTargetFile(settings) {
+    const source = settings.taskDefinition;
+    if (settings.mode === 'rollback' || source?.kind !== 'file')
+        return undefined;
+    return readTargetFile(source.path, settings.images);
+}
+async function readTargetFile(path, images) {
+    const loaded = await readTaskDefinitionFile(path);
+    const body = substituteImages(loaded.body, images);
+    checkContainers(body, path);
+    return { path, body, stripped: loaded.stripped };
+}
+/** `current` is the revision the service runs now; `file`, the target file when already loaded. Read-only. */
+async function resolveTarget(settings, driver, current, file) {
+    if (settings.mode === 'rollback') {
+        const resolved = await resolveRollbackTarget(settings, driver);
+        const record = await driver.describeTaskDefinition(resolved.arn);
+        return {
+            arn: record.arn,
+            runs: record.body,
+            unchanged: record.arn === current.arn,
+            how: `rolling back to ${resolved.how}`,
+            ...(resolved.warning ? { warning: resolved.warning } : {}),
+        };
+    }
+    const source = settings.taskDefinition;
+    if (!source)
+        throw new Error(`task-definition is required in ${settings.mode} mode`);
+    if (source.kind === 'file') {
+        const loaded = file ?? (await readTargetFile(source.path, settings.images));
+        const { body } = loaded;
+        const unchanged = sameDefinition(body, current.body);
+        return {
+            ...(unchanged ? { arn: current.arn } : { body }),
+            runs: body,
+            unchanged,
+            how: unchanged
+                ? `${source.path} equals the running ${taskDefinitionName(current.arn)}`
+                : `${source.path}, to be registered as a new revision of "${String(body['family'])}"`,
+            ...(loaded.stripped.length > 0 ? { stripped: loaded.stripped } : {}),
+        };
+    }
+    const record = await driver.describeTaskDefinition(source.ref);
+    // DeregisterTaskDefinition docs: "you can't update an existing service to reference an INACTIVE
+    // task definition": refused here, before anything changes, in plan mode as in deploy.
+    if (record.status !== 'ACTIVE') {
+        throw new Error(`Task definition ${taskDefinitionName(record.arn)} is ${record.status}; ECS does not let a service move to it. ` +
+            'Register it again, or give another revision.');
+    }
+    if (settings.images.size > 0) {
+        const body = substituteImages(registrationBody(record.body, record.tags), settings.images);
+        checkContainers(body, taskDefinitionName(record.arn));
+        // The given revision with the same images is deployed as it is; other images make a new revision.
+        if (!sameDefinition(body, record.body)) {
+            const unchanged = sameDefinition(body, current.body);
+            return {
+                ...(unchanged ? { arn: current.arn } : { body }),
+                runs: body,
+                unchanged,
+                how: `${taskDefinitionName(record.arn)} with new images, to be registered as a new revision`,
+            };
+        }
+    }
+    return {
+        arn: record.arn,
+        runs: record.body,
+        unchanged: record.arn === current.arn,
+        how: `the registered ${taskDefinitionName(record.arn)}`,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/modes/verify.ts
+// An unchanged task definition: nothing to roll, but the service must be healthy on it. A phase of
+// the session, bounded by batch-timeout.
+
+
+/** An unchanged definition: still verify health, bounded by batch-timeout, as a phase of the session. */
+async function verifyHealthy(opts, arn, containerChecks) {
+    const { session, log, settings } = opts;
+    const started = session.clock.now();
+    const end = await session.phase({
+        says: (words) => log.line(`verifying: ${words}`),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        deadline: () => started + settings.batchTimeoutMs,
+        observe: () => session.driver.observe(),
+        step: (snapshot) => {
+            const status = restoreStatus(snapshot, arn, containerChecks);
+            if (status.settled) {
+                log.line(`verified: ${status.waitingFor}`);
+                return { done: { ok: true, message: status.waitingFor } };
+            }
+            if (snapshot.at - started >= settings.batchTimeoutMs) {
+                return {
+                    done: {
+                        ok: false,
+                        message: `The service did not become healthy on ${taskDefinitionName(arn)} within ${formatDuration(settings.batchTimeoutMs)}: waiting for ${status.waitingFor}.`,
+                    },
+                };
+            }
+            return { wait: status.waitingFor };
+        },
+    });
+    if ('done' in end)
+        return end.done;
+    if ('cancelled' in end)
+        return {
+            ok: false,
+            message: `Cancelled while verifying ${taskDefinitionName(arn)}: waiting for ${end.waitingFor}.`,
+        };
+    return {
+        ok: false,
+        message: `Could not verify ${taskDefinitionName(arn)}: ${errorMessage(end.unreadable)}`,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/modes/deploy.ts
+// The deploy (and manual rollback) main calls: preflight (no mutation) -> what to deploy (no
+// mutation) -> the service's lease -> register (skipped when a registered revision is given) ->
+// plan -> the gated rollout -> record the release on the service. Every wait is bounded; every
+// change is preceded by a saved state, so the post step can restore what this process could not.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+async function deploy(opts) {
+    const { settings, session, log } = opts;
+    const { driver, clock } = session;
+    const save = opts.saveState ?? (() => undefined);
+    const startedAt = clock.now();
+    const notes = [];
+    save({ phase: 'preflight', startedAt, leaseId: opts.identity.id });
+    // 0. The task definition file, before any AWS call: a file ECS would refuse is an input error.
+    const file = await loadTargetFile(settings);
+    // 1. Preflight and the target: read-only.
+    const prepare = async () => {
+        const pre = await preflight({
+            settings,
+            session,
+            log,
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            ...(opts.serverUrl ? { serverUrl: opts.serverUrl } : {}),
+        });
+        const { service, current } = pre;
+        const previousTaskDefinitionArn = current.arn;
+        log.line(`service ${settings.service} in cluster ${settings.cluster}: ${service.desiredCount} tasks of ` +
+            `${taskDefinitionName(previousTaskDefinitionArn)}, ` +
+            (service.targetGroupArns.length > 0
+                ? `target groups ${service.targetGroupArns.length}, `
+                : 'no load balancer (a worker: gated on its tasks and their container health checks), ') +
+            `its own deployment settings maximumPercent ${pre.ownSettings.maximumPercent} / minimumHealthyPercent ${pre.ownSettings.minimumHealthyPercent}`);
+        const target = await resolveTarget(settings, driver, current, file);
+        log.line(target.how);
+        if (target.stripped)
+            log.line(`left out the read-only fields ${target.stripped.join(', ')}`);
+        if (target.warning) {
+            log.warning(target.warning);
+            notes.push(target.warning);
+        }
+        const changes = imageChanges(current.body, target.runs);
+        save({
+            phase: 'preflight',
+            previousTaskDefinitionArn,
+            desiredCount: service.desiredCount,
+            originalSettings: pre.ownSettings,
+        });
+        const base = { previousTaskDefinitionArn, imageChanges: changes, startedAt, notes };
+        if (target.unchanged) {
+            log.line(`the service already runs ${taskDefinitionName(previousTaskDefinitionArn)}: no new revision registered, no rollout; ` +
+                'verifying the service is healthy on it');
+            notes.push('Unchanged: the service already runs this task definition; health verified only.');
+            const verified = await verifyHealthy(opts, previousTaskDefinitionArn, healthCheckedNames(current.body));
+            save({ phase: 'finished', newTaskDefinitionArn: previousTaskDefinitionArn });
+            return {
+                result: {
+                    ...base,
+                    outcome: verified.ok ? 'succeeded' : 'failed',
+                    newTaskDefinitionArn: previousTaskDefinitionArn,
+                    unchanged: true,
+                    durationMs: clock.now() - startedAt,
+                    ...(verified.ok ? {} : { failureMessage: verified.message, stepFailure: verified.message }),
+                },
+            };
+        }
+        return { pre, target, changes, base };
+    };
+    // 2. The lease. Two runs that start together can both find the service free and both write one;
+    // the read-back after the guard's settle time tells the one that lost, before it changes anything
+    // (before it even registers). It refuses, or with wait-for-idle goes back to waiting for the
+    // other run to finish, within rollout-timeout.
+    let prepared;
+    for (;;) {
+        const p = await prepare();
+        if ('result' in p)
+            return p.result;
+        await opts.beforeChange?.();
+        const other = await session.takeLease(p.pre.ownSettings);
+        if (!other) {
+            prepared = p;
+            break;
+        }
+        const taken = `Another rollout took ${settings.service}'s lease as this one started: ${describeLease(other, opts.serverUrl)}.`;
+        if (!settings.waitForIdle || clock.now() - startedAt >= settings.rolloutTimeoutMs) {
+            throw new Error(`${taken} Nothing was changed. Wait for it to finish and run again${settings.waitForIdle ? '' : ', or set wait-for-idle: true'}.`);
+        }
+        log.line(`${taken} Waiting for it to finish (wait-for-idle).`);
+        notes.length = 0;
+        session.guard?.restart();
+    }
+    const { pre, target, changes, base } = prepared;
+    const { service } = pre;
+    const { previousTaskDefinitionArn } = base;
+    let handedOver = false;
+    try {
+        // The pre-deploy container is checked before anything is registered (an input error).
+        const preDeployIn = settings.preDeploy
+            ? preDeployContainer(target.runs, settings.preDeploy.container)
+            : undefined;
+        // 3. Register (the first change that is not the service's own record).
+        let newTaskDefinitionArn;
+        if (target.arn !== undefined) {
+            newTaskDefinitionArn = target.arn;
+        }
+        else {
+            const body = target.body ?? {};
+            const registered = await session.call('RegisterTaskDefinition', () => driver.registerTaskDefinition(body));
+            newTaskDefinitionArn = registered.arn;
+            log.line(`registered ${taskDefinitionName(registered.arn)}`);
+        }
+        for (const change of changes) {
+            log.line(`  ${change.container}: ${change.from ?? '(new container)'} -> ${change.to ?? '(removed)'}`);
+        }
+        save({ phase: 'preflight', newTaskDefinitionArn });
+        // 3b. The pre-deploy task (a migration) on the new definition, before any change to the
+        // service: when it fails, the service is untouched and the lease is given back (finally, below).
+        let preDeploy;
+        if (settings.preDeploy && preDeployIn !== undefined) {
+            if (!opts.oneOffTasks)
+                throw new Error('pre-deploy-command is set but no RunTask driver was given');
+            preDeploy = await runPreDeploy({
+                tasks: opts.oneOffTasks,
+                calls: session,
+                log,
+                taskDefinitionArn: newTaskDefinitionArn,
+                body: target.runs,
+                container: preDeployIn,
+                command: settings.preDeploy.command,
+                timeoutMs: settings.preDeploy.timeoutMs,
+                region: opts.region ?? '',
+                ...(opts.signal ? { signal: opts.signal } : {}),
+                onStarted: (taskArn) => save({ preDeployTaskArn: taskArn }),
+            });
+            if (preDeploy.outcome !== 'succeeded') {
+                const untouched = `The service was not changed: it still runs ${taskDefinitionName(previousTaskDefinitionArn)}.`;
+                return {
+                    ...base,
+                    outcome: preDeploy.outcome,
+                    newTaskDefinitionArn,
+                    unchanged: false,
+                    durationMs: clock.now() - startedAt,
+                    preDeploy,
+                    failureMessage: preDeploy.message,
+                    stepFailure: [
+                        preDeploy.message,
+                        ...(preDeploy.logUrl ? [`Its log: ${preDeploy.logUrl}`] : []),
+                        untouched,
+                    ].join('\n'),
+                };
+            }
+        }
+        // 4. Plan, then the gated rollout.
+        const planInput = planInputOf(settings, service.desiredCount, pre.ownSettings);
+        const plan = planBatches(planInput);
+        for (const note of plan.notes ?? []) {
+            log.warning(note);
+            notes.push(note);
+        }
+        const containerChecks = {
+            new: healthCheckedNames(target.runs),
+            previous: healthCheckedNames(pre.current.body),
+        };
+        const weakGate = workerGateWarning(service.targetGroupArns.length, containerChecks.new, settings);
+        if (weakGate) {
+            log.warning(weakGate);
+            notes.push(weakGate);
+        }
+        else if (containerChecks.new.length > 0) {
+            log.line(`container health checks gate each batch: ${containerChecks.new.join(', ')} must report HEALTHY`);
+        }
+        handedOver = true; // from here on, runRollout releases the lease when it leaves the service settled
+        const rollout = await runRollout({
+            session,
+            ...rolloutSpecOf(settings, pre, { plan, planInput, containerChecks }),
+            previousTaskDefinitionArn,
+            newTaskDefinitionArn,
+            ...(opts.probe ? { probe: opts.probe } : {}),
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            listeners: opts.listeners ?? [],
+            onPhase: (phase, info) => save({
+                phase,
+                ...(info.serviceDeploymentArn ? { serviceDeploymentArn: info.serviceDeploymentArn } : {}),
+            }),
+        });
+        if (!rollout.settingsRestored.ok && !rollout.settingsRestored.takenOver) {
+            log.warning(rollout.settingsRestored.message);
+            notes.push(rollout.settingsRestored.message);
+        }
+        if (rollout.serviceLeft)
+            notes.push(rollout.serviceLeft);
+        // Not seen through (reads kept failing, the settings would not go back): the post step finishes
+        // it. A rollback that was confirmed needs only the settings, not another restore.
+        if (!rollout.settled && !rollout.settingsRestored.takenOver)
+            save({ pending: rollout.rollback && !rollout.rollback.ok ? 'restore' : 'settings' });
+        // 5. Record the release for manual rollbacks; a failure to tag is a warning, not a failed deploy.
+        if (rollout.outcome === 'succeeded') {
+            try {
+                await session.call('TagResource (release)', () => driver.tagService(releaseTags(newTaskDefinitionArn, previousTaskDefinitionArn)));
+            }
+            catch (error) {
+                const message = `The rollout succeeded, but recording it on the service failed (mode: rollback will fall back to the newest older revision): ${errorMessage(error)}`;
+                log.warning(message);
+                notes.push(message);
+            }
+        }
+        // 6. keep-revisions, after a successful rollout only; its failures are warnings.
+        let revisions;
+        if (rollout.outcome === 'succeeded' && settings.keepRevisions && opts.revisions) {
+            const tidied = await tidyRevisions({
+                revisions: opts.revisions,
+                family: familyOfArn(newTaskDefinitionArn),
+                keep: settings.keepRevisions,
+                live: newTaskDefinitionArn,
+                previous: previousTaskDefinitionArn,
+                calls: session,
+                log,
+            });
+            revisions = {
+                keep: settings.keepRevisions,
+                deregistered: tidied.deregistered,
+                warnings: tidied.warnings,
+            };
+        }
+        const result = {
+            ...base,
+            outcome: rollout.outcome,
+            newTaskDefinitionArn,
+            unchanged: false,
+            plan,
+            rollout,
+            durationMs: clock.now() - startedAt,
+            ...(preDeploy ? { preDeploy } : {}),
+            ...(revisions ? { revisions } : {}),
+        };
+        if (rollout.failure)
+            result.failureMessage = rollout.failure.message;
+        const words = stepFailure(rollout);
+        if (words !== undefined)
+            result.stepFailure = words;
+        return result;
+    }
+    finally {
+        // Nothing of the service changed (registration failed): give the lease back.
+        if (!handedOver)
+            await session.giveBack();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/modes/shared-registration.ts
+class SharedRegistration {
+    registered = new Map();
+    /** The driver, its registerTaskDefinition shared: one call per distinct body. */
+    wrap(driver) {
+        const shared = Object.create(driver);
+        shared.registerTaskDefinition = (body) => {
+            const key = canonicalJson(body);
+            let record = this.registered.get(key);
+            if (!record) {
+                record = driver.registerTaskDefinition(body);
+                // A failed registration is retried by the next caller (retrying() calls again).
+                record.catch(() => this.registered.delete(key));
+                this.registered.set(key, record);
+            }
+            return record;
+        };
+        return shared;
+    }
+}
+/**
+ * Files of one family with different content would be two revisions of one family in one step,
+ * each service on another: almost surely a mistake, refused before anything changes.
+ */
+function checkOneBodyPerFamily(files) {
+    const byFamily = new Map();
+    for (const { service, file } of files) {
+        const family = String(file.body['family'] ?? '');
+        const key = canonicalJson(file.body);
+        const first = byFamily.get(family);
+        if (!first) {
+            byFamily.set(family, { service, path: file.path, key });
+        }
+        else if (first.key !== key) {
+            throw new Error(`task-definition: ${first.path} (service ${first.service}) and ${file.path} (service ${service}) are both family "${family}" ` +
+                'but differ: one step registers one revision per family. Give them the same file, or different families.');
+        }
+    }
+}
+/** JSON with object keys sorted, so two equal bodies give one key whatever their key order. */
+function canonicalJson(value) {
+    return JSON.stringify(value, (_key, v) => v !== null && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : v);
+}
+
+;// CONCATENATED MODULE: ./src/modes/start-barrier.ts
+// Several services, one rule: no service is changed until every service has passed its preflight.
+// Each deploy() waits here (its beforeChange hook) once its own preflight and target are resolved;
+// the barrier opens when every service has arrived (or finished without a change, e.g. unchanged),
+// and refuses every waiter at once when any service fails before it arrives, or the job is cancelled.
+class StartBarrier {
+    count;
+    arrived = new Set();
+    failure;
+    opened = false;
+    waiters = [];
+    constructor(count, signal) {
+        this.count = count;
+        signal?.addEventListener('abort', () => this.fail(new Error('the job was cancelled before any service was changed')), {
+            once: true,
+        });
+    }
+    get isOpen() {
+        return this.opened;
+    }
+    /** Service `index` passed its preflight: resolves when all have, rejects when one failed. */
+    arrive(index) {
+        if (this.opened)
+            return Promise.resolve();
+        if (this.failure)
+            return Promise.reject(this.failure);
+        this.arrived.add(index);
+        const waiting = new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+        this.check();
+        return waiting;
+    }
+    /** Service `index` ended without waiting here: fine (counts as arrived) or failed (refuses all). */
+    leave(index, failure) {
+        if (this.opened)
+            return;
+        if (failure) {
+            this.fail(failure);
+            return;
+        }
+        this.arrived.add(index);
+        this.check();
+    }
+    fail(error) {
+        if (this.opened || this.failure)
+            return;
+        this.failure = error;
+        for (const w of this.waiters.splice(0))
+            w.reject(error);
+    }
+    check() {
+        if (this.failure || this.arrived.size < this.count)
+            return;
+        this.opened = true;
+        for (const w of this.waiters.splice(0))
+            w.resolve();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/modes/many-restore.ts
+
+
+
+
+
+
+/**
+ * Puts a service whose rollout succeeded back on its previous revision, under its own lease, the
+ * way a failed rollout is restored (restorePrevious: health-gated, its own settings put back).
+ * ECS ("Stopping Amazon ECS service deployments") stops only a deployment that is PENDING,
+ * IN_PROGRESS, STOP_REQUESTED or ROLLBACK_*: a SUCCESSFUL one is not stopped, and restorePrevious
+ * goes back through UpdateService to the previous revision, which replaces the new tasks.
+ */
+async function restoreSucceeded(opts, ctx, state, because) {
+    const { clock, identity } = opts;
+    const previous = state.previousTaskDefinitionArn;
+    const original = state.originalSettings;
+    if (!previous || !original) {
+        return { ok: false, message: 'its previous task definition or deployment settings were not recorded' };
+    }
+    const { driver } = ctx;
+    const guard = new ServiceGuard({ driver, clock, identity });
+    const session = new Session({
+        driver,
+        clock,
+        guard,
+        heartbeat: ctx.heartbeat,
+        ...(opts.callBoundMs !== undefined ? { callBoundMs: opts.callBoundMs } : {}),
+    });
+    try {
+        const record = await guard.read();
+        if (record.holder.kind === 'other') {
+            return {
+                ok: false,
+                message: `another rollout took its lease: ${describeLease(record.holder.lease, opts.serverUrl)}`,
+            };
+        }
+        await guard.acquire(original);
+        await guard.confirm();
+    }
+    catch (error) {
+        return { ok: false, message: `could not take its lease: ${errorMessage(error)}` };
+    }
+    ctx.saveState({ phase: 'rolling-back', outcome: 'restoring' });
+    ctx.log.line(`rolling back to ${taskDefinitionName(previous)}: ${because} failed (on-partial-failure: rollback-all)`);
+    const emit = (event) => {
+        for (const listener of ctx.listeners) {
+            try {
+                listener(event);
+            }
+            catch {
+                // A reporter's trouble is never the rollout's.
+            }
+        }
+    };
+    const restore = await restorePrevious({
+        session,
+        previousTaskDefinitionArn: previous,
+        ...(state.newTaskDefinitionArn ? { newTaskDefinitionArn: state.newTaskDefinitionArn } : {}),
+        originalSettings: original,
+        desiredCount: state.desiredCount ?? 0,
+        ...(state.serviceDeploymentArn ? { serviceDeploymentArn: state.serviceDeploymentArn } : {}),
+        rolloutStartedAt: state.startedAt ?? clock.now(),
+        timeoutMs: opts.rolloutTimeoutMs,
+        onStarted: (_how, words) => emit({ type: 'rollback-started', at: clock.now(), to: previous, how: words }),
+    });
+    emit({ type: 'rollback-finished', at: clock.now(), ok: restore.ok, message: restore.message });
+    ctx.log.line(restore.message);
+    const ok = restore.ok && restore.settingsRestored.ok;
+    if (!ok && !restore.settingsRestored.ok)
+        ctx.log.warning(restore.settingsRestored.message);
+    // Recorded as a manual rollback records itself, so `rollback-to: previous` reads the truth.
+    if (restore.ok && state.newTaskDefinitionArn) {
+        await session
+            .call('TagResource (release)', () => driver.tagService(releaseTags(previous, state.newTaskDefinitionArn ?? '')), { silent: true })
+            .catch((error) => ctx.log.warning(`could not record the rollback on the service: ${errorMessage(error)}`));
+    }
+    if (!restore.takenOver)
+        await session.giveBack();
+    // As main saves a single rollout: what main could not see through is left to the post step.
+    ctx.saveState(ok
+        ? { phase: 'finished', outcome: 'rolled-back' }
+        : { outcome: 'failed', pending: restore.ok ? 'settings' : 'restore' });
+    return {
+        ok,
+        message: ok ? restore.message : !restore.ok ? restore.message : restore.settingsRestored.message,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/modes/many-decision.ts
+
+/** Whether a service that ends this way counts as a failure of the step. */
+function failedRun(run) {
+    return run.outcome !== 'succeeded';
+}
+/** When one service fails: stop the others' rollouts (their abort signals) at once. */
+function stopsOthers(policy) {
+    return policy === 'rollback-all';
+}
+/**
+ * Services the step itself must put back once every rollout has ended: under rollback-all, when
+ * any service failed, each service whose rollout succeeded with a change (the others either rolled
+ * back on their own, were stopped and rolled back, or were never changed). Needs rollback-on-failure:
+ * without it nothing is put back, as for one service.
+ */
+function servicesToRestore(runs, policy, rollbackOnFailure) {
+    if (policy !== 'rollback-all' || !rollbackOnFailure)
+        return [];
+    if (!runs.some(failedRun))
+        return [];
+    return runs.filter((r) => r.outcome === 'succeeded' && r.changed).map((r) => r.service);
+}
+/** One service's outcome and words, given how its rollout ended and the step's restore of it. */
+function serviceVerdict(run, firstFailure, jobCancelled, restore) {
+    const { service } = run;
+    const prev = run.previousTaskDefinitionArn
+        ? taskDefinitionName(run.previousTaskDefinitionArn)
+        : 'its previous task definition';
+    const next = run.newTaskDefinitionArn
+        ? taskDefinitionName(run.newTaskDefinitionArn)
+        : 'the new task definition';
+    const because = firstFailure ? ` because ${firstFailure} failed` : '';
+    if (run.notStarted !== undefined) {
+        const reason = `not started, nothing changed: ${run.notStarted}`;
+        return {
+            service,
+            outcome: jobCancelled ? 'cancelled' : 'failed',
+            words: `${service}: ${reason}`,
+            failureReason: reason,
+        };
+    }
+    if (run.outcome === undefined) {
+        const reason = run.error ?? 'the rollout did not run';
+        return { service, outcome: 'failed', words: `${service}: failed: ${reason}`, failureReason: reason };
+    }
+    if (restore) {
+        const reason = restore.ok
+            ? `had succeeded on ${next}; rolled back to ${prev}${because} (on-partial-failure: rollback-all)`
+            : `had succeeded on ${next}; rolling it back to ${prev}${because} failed: ${restore.message}`;
+        return {
+            service,
+            outcome: restore.ok ? 'rolled-back' : 'failed',
+            words: `${service}: ${reason}`,
+            failureReason: reason,
+        };
+    }
+    if (run.outcome === 'succeeded') {
+        return { service, outcome: 'succeeded', words: `${service}: succeeded on ${next}` };
+    }
+    if (run.stoppedForOther !== undefined && !jobCancelled) {
+        // Stopped through its signal, its rollout says `cancelled`; what matters is whether it went back.
+        const reason = `stopped${because}; ${run.rolledBack ? `rolled back to ${prev}` : (run.failureMessage ?? `its rollout ended ${run.outcome}`)}`;
+        return {
+            service,
+            outcome: run.rolledBack ? 'rolled-back' : run.outcome === 'failed' ? 'failed' : 'cancelled',
+            words: `${service}: ${reason}`,
+            failureReason: reason,
+        };
+    }
+    const reason = run.failureMessage ?? `the rollout ended ${run.outcome}`;
+    return {
+        service,
+        outcome: run.outcome,
+        words: `${service}: ${run.outcome}: ${reason}`,
+        failureReason: reason,
+    };
+}
+/** The step's outcome: succeeded only when every service did; else the worst of theirs. */
+function overallOutcome(outcomes, jobCancelled) {
+    if (outcomes.every((o) => o === 'succeeded'))
+        return 'succeeded';
+    if (outcomes.includes('failed'))
+        return 'failed';
+    if (jobCancelled || outcomes.includes('cancelled'))
+        return 'cancelled';
+    return 'rolled-back';
+}
+
+;// CONCATENATED MODULE: ./src/modes/deploy-many.ts
+// Several services in one step (`service` lists them one a line): each is one deploy() run with its
+// own driver, lease, preflight, plan, batches and gates, all at once. Around them this module adds
+// only the step's rules:
+//   - no service is changed before every service passed its preflight (src/modes/start-barrier.ts);
+//   - one task definition is registered once (src/modes/shared-registration.ts);
+//   - when one fails, the others are stopped through their abort signals (they roll back as a
+//     cancelled rollout does) and, under on-partial-failure: rollback-all, the ones that had already
+//     succeeded are put back too, through the same restore path as a failed rollout.
+// What to stop, what to restore and each service's outcome are decided in many-decision.ts (pure).
+
+
+
+
+
+
+
+
+
+/** One service's settings: the step's, with its own service, task definition and check name. */
+function serviceSettings(settings, target) {
+    const { taskDefinition: _shared, ...rest } = settings;
+    return Object.freeze({
+        ...rest,
+        service: target.service,
+        services: [target],
+        ...(target.taskDefinition ? { taskDefinition: target.taskDefinition } : {}),
     });
 }
-function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
-    const convertedValue = utils_toCommandValue(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+async function deployMany(opts) {
+    const { settings, clock, identity } = opts;
+    const startedAt = clock.now();
+    const targets = settings.services;
+    const policy = settings.onPartialFailure;
+    const perService = targets.map((t) => serviceSettings(settings, t));
+    // 0. Every file, before any AWS call: a file ECS would refuse, or one family given two contents.
+    if (settings.mode === 'deploy') {
+        const files = [];
+        for (const s of perService) {
+            const file = await loadTargetFile(s);
+            if (file)
+                files.push({ service: s.service, file });
+        }
+        checkOneBodyPerFamily(files);
     }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    const contexts = perService.map((s, i) => opts.context(i, s));
+    const controllers = targets.map(() => new AbortController());
+    const cancelAll = () => {
+        for (const c of controllers)
+            if (!c.signal.aborted)
+                c.abort(opts.signal?.reason);
+    };
+    if (opts.signal?.aborted)
+        cancelAll();
+    opts.signal?.addEventListener('abort', cancelAll, { once: true });
+    const barrier = new StartBarrier(targets.length, opts.signal);
+    const registration = new SharedRegistration();
+    const runs = targets.map((t) => ({ service: t.service, changed: false }));
+    const results = targets.map(() => undefined);
+    const states = targets.map(() => ({}));
+    const done = new Set();
+    let firstFailed;
+    const fail = (i) => {
+        if (firstFailed === undefined)
+            firstFailed = i;
+        if (opts.signal?.aborted)
+            return;
+        // Before the barrier opened nothing changed anywhere: every other service stops, whatever the policy.
+        if (barrier.isOpen && !stopsOthers(policy))
+            return;
+        for (const [j, c] of controllers.entries()) {
+            if (j === i || done.has(j) || c.signal.aborted)
+                continue;
+            const run = runs[j];
+            if (run)
+                run.stoppedForOther = `${targets[i]?.service ?? 'another service'} failed`;
+            contexts[j]?.log.line(`stopping: ${targets[i]?.service ?? 'another service'} failed (on-partial-failure: ${policy})`);
+            c.abort(new Error(`${targets[i]?.service ?? 'another service'} failed`));
+        }
+    };
+    const one = async (i) => {
+        const ctx = contexts[i];
+        const s = perService[i];
+        const controller = controllers[i];
+        if (!ctx || !s || !controller)
+            return;
+        const save = (change) => {
+            states[i] = { ...states[i], ...change };
+            ctx.saveState(change);
+        };
+        try {
+            const result = await deploy({
+                settings: s,
+                session: new Session({
+                    driver: registration.wrap(ctx.driver),
+                    clock,
+                    guard: new ServiceGuard({ driver: ctx.driver, clock, identity }),
+                    heartbeat: ctx.heartbeat,
+                    ...(opts.callBoundMs !== undefined ? { callBoundMs: opts.callBoundMs } : {}),
+                }),
+                identity,
+                log: ctx.log,
+                listeners: ctx.listeners,
+                ...(opts.probe ? { probe: opts.probe } : {}),
+                signal: controller.signal,
+                saveState: save,
+                ...(opts.serverUrl ? { serverUrl: opts.serverUrl } : {}),
+                beforeChange: () => barrier.arrive(i),
+            });
+            results[i] = result;
+            runs[i] = {
+                ...runs[i],
+                service: s.service,
+                outcome: result.outcome,
+                changed: !result.unchanged,
+                rolledBack: result.rollout?.rollback?.ok === true,
+                previousTaskDefinitionArn: result.previousTaskDefinitionArn,
+                newTaskDefinitionArn: result.newTaskDefinitionArn,
+                ...(result.failureMessage !== undefined ? { failureMessage: result.failureMessage } : {}),
+            };
+            save({ outcome: result.outcome });
+            done.add(i);
+            if (result.outcome === 'succeeded') {
+                barrier.leave(i);
+            }
+            else {
+                barrier.leave(i, new Error(`${s.service}: ${result.failureMessage ?? `ended ${result.outcome}`}`));
+                fail(i);
+            }
+        }
+        catch (error) {
+            const run = runs[i];
+            if (run)
+                run.error = errorMessage(error);
+            done.add(i);
+            barrier.leave(i, new Error(`${s.service}: ${errorMessage(error)}`));
+            fail(i);
+        }
+    };
+    try {
+        await Promise.all(targets.map((_, i) => one(i)));
     }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
+    finally {
+        opts.signal?.removeEventListener('abort', cancelAll);
+    }
+    const jobCancelled = opts.signal?.aborted === true;
+    const first = firstFailed === undefined ? undefined : targets[firstFailed]?.service;
+    // The barrier never opened: no service was changed; every one but the first failure never started.
+    if (!barrier.isOpen) {
+        for (const [i, run] of runs.entries()) {
+            if (i === firstFailed || run.outcome === 'succeeded')
+                continue;
+            run.notStarted = jobCancelled
+                ? 'the job was cancelled'
+                : `${first ?? 'another service'} failed before any service was changed`;
+        }
+    }
+    // The ones that had succeeded go back too (rollback-all). Not when the job is cancelled: the
+    // runner kills main within seconds, and the post step puts them back from the saved state.
+    const restores = new Map();
+    const toRestore = jobCancelled ? [] : servicesToRestore(runs, policy, settings.rollbackOnFailure);
+    await Promise.all(toRestore.map(async (name) => {
+        const i = targets.findIndex((t) => t.service === name);
+        const ctx = contexts[i];
+        if (!ctx)
+            return;
+        const own = { ...opts, rolloutTimeoutMs: opts.settings.rolloutTimeoutMs };
+        restores.set(i, await restoreSucceeded(own, ctx, states[i] ?? {}, first ?? 'another service'));
+    }));
+    const services = runs.map((run, i) => {
+        const result = results[i];
+        const state = states[i] ?? {};
+        const previous = result?.previousTaskDefinitionArn ?? state.previousTaskDefinitionArn;
+        const next = result?.newTaskDefinitionArn ?? state.newTaskDefinitionArn;
+        return {
+            service: run.service,
+            settings: perService[i] ?? settings,
+            ...(result ? { result } : {}),
+            verdict: serviceVerdict(run, first, jobCancelled, restores.get(i)),
+            ...(previous !== undefined ? { previousTaskDefinitionArn: previous } : {}),
+            ...(next !== undefined ? { taskDefinitionArn: next } : {}),
+        };
+    });
+    const outcome = overallOutcome(services.map((s) => s.verdict.outcome), jobCancelled);
+    const manyResult = { outcome, services, durationMs: clock.now() - startedAt };
+    if (outcome !== 'succeeded' || runs.some(failedRun)) {
+        const failed = services.filter((s) => s.verdict.outcome !== 'succeeded').length;
+        manyResult.failureMessage = [
+            `${failed} of ${services.length} services did not succeed${first ? ` (${first} failed first; on-partial-failure: ${policy})` : ''}:`,
+            ...services.map((s) => `- ${s.verdict.words}`),
+        ].join('\n');
+    }
+    return manyResult;
 }
-//# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+
+;// CONCATENATED MODULE: ./src/parse/quantity.ts
+// Task quantities: a whole number of tasks (`2`) or a percentage of the service's desired count
+// (`25%`). The percentage is resolved against the desired count later, by the batch plan.
+
+/** ECS's default quota of tasks per service; a count above it cannot mean anything. */
+const MAX_TASK_COUNT = 5000;
+/**
+ * `min` is the least count and percentage allowed: 1 for a batch size (a batch that starts nothing
+ * never ends), 0 for max-unavailable (0 keeps every old task until its replacement is healthy).
+ */
+function parseTaskQuantity(text, min) {
+    const fix = min === 1
+        ? 'write a whole number of tasks ≥ 1 (e.g. 2) or a percentage in 1%-100% (e.g. 25%)'
+        : 'write a whole number of tasks ≥ 0 (e.g. 1) or a percentage in 0%-100% (e.g. 10%)';
+    const count = /^\d+$/.exec(text);
+    if (count) {
+        const value = Number(text);
+        if (value > MAX_TASK_COUNT) {
+            return bad(`is more than ${MAX_TASK_COUNT} tasks, ECS's default quota of tasks per service`, fix);
+        }
+        if (value < min)
+            return bad('is not a task count or percentage', fix);
+        return result_ok({ kind: 'count', value });
+    }
+    const percent = /^(\d+)%$/.exec(text);
+    if (percent) {
+        const value = Number(percent[1]);
+        if (value < min || value > 100)
+            return bad('is not a task count or percentage', fix);
+        return result_ok({ kind: 'percent', value });
+    }
+    return bad('is not a task count or percentage', fix);
+}
+/** A whole number in [min, max], e.g. a threshold of consecutive failures. */
+function parseWholeNumber(text, min, max) {
+    const fix = `write a whole number from ${min} to ${max} (e.g. ${Math.min(max, Math.max(min, 3))})`;
+    if (!/^\d+$/.test(text))
+        return bad('is not a whole number', fix);
+    const value = Number(text);
+    if (value < min || value > max)
+        return bad(`is outside ${min}-${max}`, fix);
+    return result_ok(value);
+}
+/** More steps than this cannot mean anything a person would write; a long list is likely a mistake. */
+const MAX_SCHEDULE_STEPS = 20;
+/**
+ * A batch schedule: one task quantity (`25%`), or several separated by commas (`1, 25%, 50%`):
+ * batch k takes step k and the last step repeats. Every step is a batch size (at least 1 task).
+ */
+function parseTaskSchedule(text) {
+    const fix = 'write a batch size (e.g. 2 or 25%) or a schedule of sizes separated by commas, the last repeating (e.g. 1, 25%, 50%)';
+    const parts = text.split(',').map((p) => p.trim());
+    if (parts.length > MAX_SCHEDULE_STEPS)
+        return bad(`has ${parts.length} steps, more than ${MAX_SCHEDULE_STEPS}`, fix);
+    const steps = [];
+    for (const [i, part] of parts.entries()) {
+        const parsed = parseTaskQuantity(part, 1);
+        if (parsed.ok) {
+            steps.push(parsed.value);
+            continue;
+        }
+        if (parts.length === 1)
+            return parsed;
+        const what = part === '' ? 'is empty' : `(${JSON.stringify(part)}) ${parsed.problem}`;
+        return bad(`step ${i + 1} ${what}`, fix);
+    }
+    return result_ok(steps);
+}
+/** A schedule as a person writes it: `1, 25%, 50%`. */
+function formatTaskSchedule(steps) {
+    return steps.map((q) => (q.kind === 'percent' ? `${q.value}%` : String(q.value))).join(', ');
+}
+
+;// CONCATENATED MODULE: ./src/estimate.ts
+
+/** Without a measurement: a Fargate task typically takes tens of seconds to pull and start. */
+const DEFAULT_TASK_START_SECONDS = 30;
+/** ECS's default container stopTimeout (ContainerDefinition.stopTimeout). */
+const DEFAULT_STOP_TIMEOUT_SECONDS = 30;
+/** ELBv2's default deregistration delay. */
+const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 300;
+function estimateDuration(input) {
+    const assumptions = [];
+    const startSeconds = input.taskStartSeconds ?? DEFAULT_TASK_START_SECONDS;
+    assumptions.push(input.taskStartSeconds !== undefined
+        ? `task start ${formatDuration(startSeconds * 1000)} (${input.taskStartSource ?? 'given'})`
+        : `task start ${formatDuration(startSeconds * 1000)} (assumed; no running task to measure)`);
+    let healthSeconds = 0;
+    let drainSeconds = 0;
+    let slowest;
+    let longestDrain;
+    for (const tg of input.targetGroups) {
+        const h = tg.healthCheck.intervalSeconds;
+        if (h > healthSeconds) {
+            healthSeconds = h;
+            slowest = `${tg.name}: one passing check, every ${tg.healthCheck.intervalSeconds} s`;
+        }
+        if (tg.deregistrationDelaySeconds > drainSeconds || longestDrain === undefined) {
+            drainSeconds = Math.max(drainSeconds, tg.deregistrationDelaySeconds);
+            longestDrain = `${tg.name}: deregistration delay ${tg.deregistrationDelaySeconds} s`;
+        }
+    }
+    for (const check of input.containerChecks ?? []) {
+        if (check.intervalSeconds > healthSeconds) {
+            healthSeconds = check.intervalSeconds;
+            slowest = `container ${check.name}: its first health check runs ${check.intervalSeconds} s after it starts`;
+        }
+    }
+    if (input.targetGroups.length === 0) {
+        assumptions.push((input.containerChecks ?? []).length > 0
+            ? `no target group: container health checks ${formatDuration(healthSeconds * 1000)} (${slowest ?? '?'}), no draining counted`
+            : 'no target group and no container health check: no health checks or draining counted');
+    }
+    else {
+        assumptions.push(`health checks ${formatDuration(healthSeconds * 1000)} (slowest: ${slowest ?? '?'})`);
+        assumptions.push(`drain ${formatDuration(drainSeconds * 1000)} (${longestDrain ?? '?'})`);
+    }
+    const stopSeconds = input.stopTimeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS;
+    assumptions.push(`stop up to ${formatDuration(stopSeconds * 1000)} (${input.stopTimeoutSeconds !== undefined ? "the task definition's stopTimeout" : "ECS's default stopTimeout"}; an app that exits on SIGTERM stops sooner)`);
+    const bakeSeconds = input.bakeSeconds ?? 0;
+    if (bakeSeconds > 0)
+        assumptions.push(`bake time ${formatDuration(bakeSeconds * 1000)} per batch (bake-time)`);
+    const overlap = input.overlap ?? true;
+    assumptions.push(overlap
+        ? 'drain-overlap: old tasks drain while the next batch starts, so the drain is paid about once'
+        : 'drain-overlap false: each batch waits for the previous one’s old tasks to drain and stop');
+    const perBatch = {
+        startSeconds,
+        healthSeconds,
+        bakeSeconds,
+        drainSeconds,
+        stopSeconds,
+        gateSeconds: startSeconds + healthSeconds + bakeSeconds,
+    };
+    const batches = input.batches.length;
+    const drains = batches === 0 ? 0 : overlap ? 1 : batches;
+    const totalSeconds = perBatch.gateSeconds * batches + (drainSeconds + stopSeconds) * drains;
+    return { perBatch, batches, overlap, totalSeconds, assumptions };
+}
+function renderEstimate(estimate) {
+    if (estimate.batches === 0)
+        return 'No batches: the service has no tasks to replace, so the rollout ends once ECS has switched the task definition.';
+    const b = estimate.perBatch;
+    const d = (s) => formatDuration(s * 1000);
+    const gate = `start ${d(b.startSeconds)} + health checks ${d(b.healthSeconds)}${b.bakeSeconds > 0 ? ` + bake ${d(b.bakeSeconds)}` : ''}`;
+    const drains = estimate.overlap ? 'once' : `${estimate.batches} times`;
+    return [
+        `About **${d(estimate.totalSeconds)}**: ${estimate.batches} ${estimate.batches === 1 ? 'batch' : 'batches'} × ${d(b.gateSeconds)} (${gate}), ` +
+            `plus drain ${d(b.drainSeconds)} + stop ${d(b.stopSeconds)} ${drains}.`,
+        '',
+        'Assumed:',
+        ...estimate.assumptions.map((a) => `- ${a}`),
+    ].join('\n');
+}
+/**
+ * The estimated rollout as a mermaid gantt (GitHub renders it): per batch the start, health checks
+ * and bake; the old tasks' drain beside the next batch (overlap) or before it. Times count from 0;
+ * `dateFormat X` reads seconds.
+ */
+function renderEstimateGantt(estimate, service, maxBatches = 20) {
+    if (estimate.batches === 0)
+        return '';
+    const b = estimate.perBatch;
+    const drainStop = b.drainSeconds + b.stopSeconds;
+    const step = estimate.overlap ? b.gateSeconds : b.gateSeconds + drainStop;
+    const lines = [
+        '```mermaid',
+        'gantt',
+        `    title Estimated rollout of ${service.replace(/[:;#\n\r]/g, ' ')}`,
+        '    dateFormat X',
+        '    axisFormat %H:%M:%S',
+    ];
+    const shown = Math.min(estimate.batches, maxBatches);
+    for (let i = 0; i < shown; i++) {
+        let t = i * step;
+        lines.push(`    section Batch ${i + 1}`);
+        for (const [label, d] of [
+            ['start tasks', b.startSeconds],
+            ['health checks', b.healthSeconds],
+            ['bake', b.bakeSeconds],
+            ['old tasks drain and stop', drainStop],
+        ]) {
+            if (d <= 0)
+                continue;
+            lines.push(`    ${label} :${t}, ${t + d}`);
+            t += d;
+        }
+    }
+    if (shown < estimate.batches)
+        lines.push(`    section ${estimate.batches - shown} more batches`, `    same again :${shown * step}, ${estimate.totalSeconds}`);
+    lines.push('```');
+    return lines.join('\n');
+}
+/**
+ * The median RunTask-to-RUNNING time of the service's running tasks (createdAt → startedAt), in
+ * seconds; undefined when no task has both times.
+ */
+function measuredTaskStartSeconds(tasks) {
+    const samples = tasks
+        .filter((t) => t.createdAt !== undefined && t.startedAt !== undefined && t.startedAt >= t.createdAt)
+        .map((t) => ((t.startedAt ?? 0) - (t.createdAt ?? 0)) / 1000)
+        .sort((a, b) => a - b);
+    if (samples.length === 0)
+        return undefined;
+    const mid = Math.floor(samples.length / 2);
+    return samples.length % 2 === 1 ? (samples[mid] ?? 0) : ((samples[mid - 1] ?? 0) + (samples[mid] ?? 0)) / 2;
+}
+
+;// CONCATENATED MODULE: ./src/taskdef-diff.ts
+
+/** Task-level fields reported on their own lines or not part of a revision's content. */
+const TASK_FIELDS_SHOWN = new Set(['family', 'containerDefinitions', 'cpu', 'memory', 'tags']);
+const CONTAINER_FIELDS_SHOWN = new Set([
+    'name',
+    'image',
+    'environment',
+    'secrets',
+    'portMappings',
+    'cpu',
+    'memory',
+    'memoryReservation',
+]);
+function diffTaskDefinitions(before, after) {
+    // Both sides as ECS holds them, so a default ECS fills in on registration (container cpu 0,
+    // essential true, tcp) is not shown as a change.
+    const a = asRegistered(before);
+    const b = asRegistered(after);
+    const resources = [];
+    for (const key of ['cpu', 'memory']) {
+        const change = valueChange(`task ${key}`, a[key], b[key]);
+        if (change)
+            resources.push(change);
+    }
+    const old = byName(a);
+    const now = byName(b);
+    const containers = [];
+    for (const [name, next] of now) {
+        const prev = old.get(name);
+        if (!prev) {
+            containers.push(emptyContainer(name, 'added'));
+            continue;
+        }
+        for (const key of ['cpu', 'memory', 'memoryReservation']) {
+            const change = valueChange(`${name} ${key}`, prev[key], next[key]);
+            if (change)
+                resources.push(change);
+        }
+        containers.push({
+            name,
+            presence: 'both',
+            environment: keyChanges(pairs(prev['environment'], 'value'), pairs(next['environment'], 'value')),
+            secrets: keyChanges(pairs(prev['secrets'], 'valueFrom'), pairs(next['secrets'], 'valueFrom')),
+            ports: setChanges(ports(prev['portMappings']), ports(next['portMappings'])),
+            otherFields: differingFields(prev, next, CONTAINER_FIELDS_SHOWN),
+        });
+    }
+    for (const name of old.keys())
+        if (!now.has(name))
+            containers.push(emptyContainer(name, 'removed'));
+    const family = { ...str('from', a['family']), ...str('to', b['family']) };
+    const images = imageChanges(a, b);
+    const otherFields = differingFields(a, b, TASK_FIELDS_SHOWN);
+    const unchanged = family.from === family.to &&
+        images.length === 0 &&
+        resources.length === 0 &&
+        otherFields.length === 0 &&
+        containers.every((c) => c.presence === 'both' && !containerChanged(c));
+    return { family, images, resources, containers, otherFields, unchanged };
+}
+function renderTaskDefinitionDiff(diff) {
+    if (diff.unchanged)
+        return 'No change: the new task definition is the one the service runs.';
+    const lines = [];
+    if (diff.family.from !== diff.family.to) {
+        lines.push(`- Family: \`${md(diff.family.from ?? '?')}\` → \`${md(diff.family.to ?? '?')}\``);
+    }
+    for (const c of diff.images) {
+        if (c.from === undefined)
+            lines.push(`- Image of \`${md(c.container)}\` (new container): \`${md(c.to ?? '?')}\``);
+        else if (c.to === undefined)
+            lines.push(`- Container \`${md(c.container)}\` removed (was \`${md(c.from)}\`)`);
+        else
+            lines.push(`- Image of \`${md(c.container)}\`: \`${md(c.from)}\` → \`${md(c.to)}\``);
+    }
+    for (const r of diff.resources) {
+        lines.push(`- ${md(r.what)}: ${r.from === undefined ? 'unset' : `\`${md(r.from)}\``} → ${r.to === undefined ? 'unset' : `\`${md(r.to)}\``}`);
+    }
+    for (const c of diff.containers) {
+        if (c.presence !== 'both') {
+            // Image lines above already name added and removed containers with an image.
+            if (!diff.images.some((i) => i.container === c.name))
+                lines.push(`- Container \`${md(c.name)}\` ${c.presence}`);
+            continue;
+        }
+        const name = `\`${md(c.name)}\``;
+        const env = keyWords(c.environment);
+        if (env)
+            lines.push(`- Environment of ${name}: ${env} (values not shown)`);
+        const secrets = keyWords(c.secrets);
+        if (secrets)
+            lines.push(`- Secrets of ${name}: ${secrets} (by name only)`);
+        if (c.ports.added.length > 0 || c.ports.removed.length > 0) {
+            const parts = [
+                ...(c.ports.added.length > 0 ? [`added ${list(c.ports.added)}`] : []),
+                ...(c.ports.removed.length > 0 ? [`removed ${list(c.ports.removed)}`] : []),
+            ];
+            lines.push(`- Ports of ${name}: ${parts.join('; ')}`);
+        }
+        if (c.otherFields.length > 0)
+            lines.push(`- Other settings of ${name} changed: ${list(c.otherFields)}`);
+    }
+    if (diff.otherFields.length > 0)
+        lines.push(`- Other task settings changed: ${list(diff.otherFields)}`);
+    return lines.join('\n');
+}
+function containerChanged(c) {
+    const keys = (k) => k.added.length + k.removed.length + k.changed.length;
+    return (keys(c.environment) +
+        keys(c.secrets) +
+        c.ports.added.length +
+        c.ports.removed.length +
+        c.otherFields.length >
+        0);
+}
+function emptyContainer(name, presence) {
+    const none = () => ({ added: [], removed: [], changed: [] });
+    return {
+        name,
+        presence,
+        environment: none(),
+        secrets: none(),
+        ports: { added: [], removed: [] },
+        otherFields: [],
+    };
+}
+function byName(body) {
+    const list = Array.isArray(body['containerDefinitions']) ? body['containerDefinitions'] : [];
+    const map = new Map();
+    for (const c of list)
+        if (isRecord(c) && typeof c['name'] === 'string')
+            map.set(c['name'], c);
+    return map;
+}
+/** `[{ name, value }]` as a map; the values are compared, never returned. */
+function pairs(list, valueKey) {
+    const map = new Map();
+    if (!Array.isArray(list))
+        return map;
+    for (const item of list) {
+        if (isRecord(item) && typeof item['name'] === 'string')
+            map.set(item['name'], JSON.stringify(item[valueKey] ?? null));
+    }
+    return map;
+}
+function keyChanges(before, after) {
+    const added = [...after.keys()].filter((k) => !before.has(k)).sort();
+    const removed = [...before.keys()].filter((k) => !after.has(k)).sort();
+    const changed = [...after.keys()].filter((k) => before.has(k) && before.get(k) !== after.get(k)).sort();
+    return { added, removed, changed };
+}
+function ports(list) {
+    const set = new Set();
+    if (!Array.isArray(list))
+        return set;
+    for (const p of list) {
+        if (!isRecord(p) || typeof p['containerPort'] !== 'number')
+            continue;
+        // The protocol defaults to tcp (PortMapping: "The default is tcp").
+        const protocol = typeof p['protocol'] === 'string' ? p['protocol'] : 'tcp';
+        const host = typeof p['hostPort'] === 'number' && p['hostPort'] !== p['containerPort']
+            ? ` (host ${p['hostPort']})`
+            : '';
+        set.add(`${p['containerPort']}/${protocol}${host}`);
+    }
+    return set;
+}
+function setChanges(before, after) {
+    return {
+        added: [...after].filter((p) => !before.has(p)).sort(),
+        removed: [...before].filter((p) => !after.has(p)).sort(),
+    };
+}
+function differingFields(a, b, skip) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].filter((k) => !skip.has(k) && taskdef_diff_canonical(a[k]) !== taskdef_diff_canonical(b[k])).sort();
+}
+function valueChange(what, from, to) {
+    // Task-level cpu and memory are strings in the API and numbers in many files: compare as text.
+    const f = from === undefined || from === null ? undefined : String(from);
+    const t = to === undefined || to === null ? undefined : String(to);
+    if (f === t)
+        return undefined;
+    return { what, ...(f !== undefined ? { from: f } : {}), ...(t !== undefined ? { to: t } : {}) };
+}
+function keyWords(k) {
+    return [
+        ...(k.added.length > 0 ? [`added ${list(k.added)}`] : []),
+        ...(k.removed.length > 0 ? [`removed ${list(k.removed)}`] : []),
+        ...(k.changed.length > 0 ? [`changed ${list(k.changed)}`] : []),
+    ].join('; ');
+}
+function list(names) {
+    return names.map((n) => `\`${md(n)}\``).join(', ');
+}
+function str(key, value) {
+    return typeof value === 'string' ? { [key]: value } : {};
+}
+/** Key order does not make two definitions differ; empty lists and absent fields are the same. */
+function taskdef_diff_canonical(value) {
+    return JSON.stringify(sortKeys(value)) ?? 'null';
+}
+function sortKeys(value) {
+    if (Array.isArray(value))
+        return value.length === 0 ? undefined : value.map(sortKeys);
+    if (isRecord(value)) {
+        const out = {};
+        for (const k of Object.keys(value).sort()) {
+            const v = sortKeys(value[k]);
+            if (v !== undefined)
+                out[k] = v;
+        }
+        return out;
+    }
+    return value;
+}
+/** Backticks would end an inline code span. */
+function md(value) {
+    return value.replace(/`/g, "'").replace(/[\r\n]+/g, ' ');
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+;// CONCATENATED MODULE: ./src/modes/plan.ts
+// Plan mode (`mode: plan`): what a deploy would do, without doing any of it. Only read calls reach
+// AWS (DescribeServices, DescribeTaskDefinition, DescribeTargetGroups + attributes, ListTasks +
+// DescribeTasks + DescribeTargetHealth for the task start measurement); nothing is registered,
+// updated or tagged.
+//
+// Usage in main.ts:
+//   const plan = await runPlan({ settings, driver, log: core });
+//   await reporter.finish('planned', plan.markdown);   // the check run concludes `neutral`
+//   await core.summary.addRaw(plan.markdown).write();
+// What a deploy would deploy is resolved by resolveTarget (src/modes/target.ts), the same call deploy makes.
+
+
+
+
+
+
+
+
+
+
+async function runPlan(options) {
+    const { settings, driver } = options;
+    // The file first, as a deploy reads it: a file ECS would refuse is refused before any AWS call.
+    const file = await loadTargetFile({ ...settings, mode: 'deploy' });
+    const service = await driver.describeService();
+    // A deploy would refuse the service in preflight: the plan says so rather than plan batches.
+    const refused = strategyRefusal(service, `service "${driver.service}" in cluster "${driver.cluster}"`);
+    if (refused)
+        throw new Error(refused);
+    const current = await driver.describeTaskDefinition(service.taskDefinitionArn);
+    // The same resolution a deploy acts on (target.ts), so the plan says what a deploy would do.
+    const target = await resolveTarget({ ...settings, mode: 'deploy' }, driver, current, file);
+    const next = target.runs;
+    const diff = diffTaskDefinitions(current.body, next);
+    const unchanged = target.unchanged;
+    const reuses = target.arn;
+    const plan = planBatches(planInputOf(settings, service.desiredCount, service.settings));
+    const groups = service.targetGroupArns.length > 0 ? await driver.describeTargetGroups(service.targetGroupArns) : [];
+    const start = await taskStart(driver, options.log);
+    const estimate = estimateDuration({
+        batches: plan.batches,
+        targetGroups: groups,
+        ...(start.seconds !== undefined
+            ? { taskStartSeconds: start.seconds, taskStartSource: start.source }
+            : {}),
+        ...stopTimeout(next),
+        containerChecks: healthCheckedContainers(next),
+        bakeSeconds: settings.bakeTimeMs / 1000,
+        overlap: settings.drainOverlap,
+    });
+    const markdown = renderPlan({
+        settings,
+        service,
+        currentArn: current.arn,
+        reuses,
+        unchanged,
+        diff,
+        plan,
+        groups,
+        containerChecks: healthCheckedNames(next),
+        estimate,
+    });
+    options.log?.info(markdown);
+    return {
+        markdown,
+        currentTaskDefinitionArn: current.arn,
+        ...(reuses ? { reusesTaskDefinitionArn: reuses } : {}),
+        diff,
+        plan,
+        estimate,
+    };
+}
+async function taskStart(driver, log) {
+    try {
+        const snapshot = await driver.observe();
+        const running = snapshot.tasks.filter((t) => t.lastStatus === 'RUNNING');
+        const seconds = measuredTaskStartSeconds(running);
+        if (seconds === undefined)
+            return {};
+        return { seconds, source: `median of the ${running.length} running tasks, created → started` };
+    }
+    catch (err) {
+        // A measurement is a nicety: without it the estimate assumes a typical start time.
+        log?.warning(`Could not look at the service's tasks to measure their start time: ${err instanceof Error ? err.message : String(err)}`);
+        return {};
+    }
+}
+function stopTimeout(body) {
+    const containers = Array.isArray(body['containerDefinitions'])
+        ? body['containerDefinitions']
+        : [];
+    const values = containers
+        .map((c) => typeof c === 'object' && c !== null ? c['stopTimeout'] : undefined)
+        .filter((v) => typeof v === 'number');
+    return values.length > 0 ? { stopTimeoutSeconds: Math.max(...values) } : {};
+}
+function renderPlan(p) {
+    const { settings, service, plan } = p;
+    const where = `${settings.cluster}/${settings.service}`;
+    const current = taskDefinitionName(p.currentArn);
+    let what;
+    if (p.unchanged)
+        what = `The new task definition equals the running \`${current}\`: a deploy registers nothing, rolls nothing, and only verifies the service is healthy on it.`;
+    else if (p.reuses)
+        what = `A deploy moves the service from \`${current}\` to \`${taskDefinitionName(p.reuses)}\`.`;
+    else
+        what = `A deploy registers a new revision of \`${String(p.diff.family.to ?? '?')}\` and moves the service from \`${current}\` to it.`;
+    const own = service.settings;
+    const lines = [
+        `## ECS rolling deploy plan: ${where}`,
+        '',
+        `**Planned.** Nothing was changed (mode: plan). ${what}`,
+        '',
+        '### Task definition changes',
+        '',
+        renderTaskDefinitionDiff(p.diff),
+        '',
+        '### Batches',
+        '',
+        '| tasks | batch size | max unavailable | batches | sizes |',
+        '|---|---|---|---|---|',
+        `| ${plan.desired} | ${batchSizeWords(settings, plan)} | ${plan.maxUnavailable} | ${plan.batches.length} | ${sizes(plan.batches)} |`,
+        '',
+        `Between batches the service is held (maximumPercent ${plan.hold.maximumPercent}, minimumHealthyPercent ${plan.hold.minimumHealthyPercent}); ` +
+            `${releaseWords(plan)}; ` +
+            `its own (${own.maximumPercent} / ${own.minimumHealthyPercent}) are put back at the end.`,
+        ...(plan.notes ?? []).map((n) => `- ${n}`),
+        '',
+        '### Target groups',
+        '',
+        ...(p.groups.length === 0
+            ? [
+                p.containerChecks.length > 0
+                    ? `The service has no target group (a worker): each batch is gated on its tasks being RUNNING and their container health checks (${p.containerChecks.join(', ')}) reporting HEALTHY.`
+                    : 'The service has no target group and the task definition no container healthCheck: each batch is gated on its tasks being RUNNING through bake-time only. Add a container healthCheck for a real gate.',
+            ]
+            : [
+                '| target group | health check | a new target is healthy after | deregistration delay |',
+                '|---|---|---|---|',
+                ...p.groups.map((g) => `| ${g.name} | ${g.healthCheck.protocol} ${g.healthCheck.path || '/'} every ${g.healthCheck.intervalSeconds} s | ` +
+                    `1 passing check (${g.healthCheck.healthyThreshold} after being unhealthy) | ${g.deregistrationDelaySeconds} s |`),
+                // The same rule preflight applies: a deploy would refuse these, before any change.
+                ...p.groups
+                    .filter((g) => !GATED_TARGET_TYPES.has(g.targetType))
+                    .map((g) => `\n**A deploy would refuse target group ${g.name}**: its target type ${g.targetType || 'unknown'} routes to no task; ` +
+                    'the action gates on `ip` (awsvpc) or `instance` (EC2, bridge or host) target groups.'),
+            ]),
+        '',
+        '### Estimated duration',
+        '',
+        renderEstimate(p.estimate),
+    ];
+    const chart = renderEstimateGantt(p.estimate, settings.service);
+    if (chart)
+        lines.push('', chart);
+    return lines.join('\n') + '\n';
+}
+/** `2`, or for a schedule `10%, 100%` with the sizes it gives this service (the sizes column lists every batch). */
+function batchSizeWords(settings, plan) {
+    const steps = settings.batchSchedule;
+    if (!steps || steps.length <= 1)
+        return String(plan.batchSize);
+    return `${formatTaskSchedule(steps)} (schedule: the last step repeats)`;
+}
+/** One release for every batch, or each batch's own when a schedule makes them differ. */
+function releaseWords(plan) {
+    const words = plan.releases.map((r) => `${r.maximumPercent} / ${r.minimumHealthyPercent}`);
+    if (new Set(words).size <= 1)
+        return `each batch is released with maximumPercent ${plan.releases[0]?.maximumPercent ?? '—'} and minimumHealthyPercent ${plan.releases[0]?.minimumHealthyPercent ?? '—'}`;
+    const shown = words.length <= 12 ? words : [...words.slice(0, 10), `… (${words.length - 10} more)`];
+    return `each batch is released with its own maximumPercent / minimumHealthyPercent, in order: ${shown.join(', ')}`;
+}
+function sizes(batches) {
+    if (batches.length <= 12)
+        return batches.join(', ');
+    return `${batches.slice(0, 10).join(', ')}, … (${batches.length - 10} more)`;
+}
+
+;// CONCATENATED MODULE: ./src/settings/inputs.ts
+// The action's inputs and outputs by name, and the defaults action.yml gives its inputs.
+/** The action's inputs by name, as action.yml declares them. */
+const INPUT = {
+    cluster: 'cluster',
+    service: 'service',
+    taskDefinition: 'task-definition',
+    containerName: 'container-name',
+    image: 'image',
+    images: 'images',
+    batchSize: 'batch-size',
+    maxUnavailable: 'max-unavailable',
+    batchTimeout: 'batch-timeout',
+    rolloutTimeout: 'rollout-timeout',
+    healthCheckUrl: 'health-check-url',
+    healthCheckStatus: 'health-check-status',
+    healthCheckThreshold: 'health-check-threshold',
+    bakeTime: 'bake-time',
+    drainOverlap: 'drain-overlap',
+    rollbackOnFailure: 'rollback-on-failure',
+    waitForIdle: 'wait-for-idle',
+    mode: 'mode',
+    rollbackTo: 'rollback-to',
+    onCancel: 'on-cancel',
+    githubToken: 'github-token',
+    report: 'report',
+    checkName: 'check-name',
+    environment: 'environment',
+    environmentUrl: 'environment-url',
+    onPartialFailure: 'on-partial-failure',
+    preDeployCommand: 'pre-deploy-command',
+    preDeployContainer: 'pre-deploy-container',
+    preDeployTimeout: 'pre-deploy-timeout',
+    keepRevisions: 'keep-revisions',
+    alarms: 'alarms',
+    useServiceAlarms: 'use-service-alarms',
+    ignoreAlarmsAtStart: 'ignore-alarms-at-start',
+};
+/** The action's outputs by name, as action.yml declares them. */
+const OUTPUT = {
+    taskDefinitionArn: 'task-definition-arn',
+    previousTaskDefinitionArn: 'previous-task-definition-arn',
+    outcome: 'outcome',
+    batches: 'batches',
+    durationSeconds: 'duration-seconds',
+    failureReason: 'failure-reason',
+    services: 'services',
+};
+/**
+ * The defaults action.yml declares (a test keeps the two in step). A runner sets every input that
+ * has a default, whether the step names it or not, so a value equal to its default is never taken
+ * as the user's choice. They are applied here too for a run outside a runner, where an input that
+ * is not set reads as ''. github-token's runner default is `${{ github.token }}`, which has no
+ * local equivalent.
+ */
+const DEFAULTS = {
+    cluster: 'default',
+    'batch-size': '10%, 100%',
+    'max-unavailable': '0',
+    'batch-timeout': '10m',
+    'rollout-timeout': '60m',
+    'health-check-status': '200-399',
+    'health-check-threshold': '3',
+    'bake-time': '0s',
+    'drain-overlap': 'true',
+    'rollback-on-failure': 'true',
+    'wait-for-idle': 'false',
+    mode: 'deploy',
+    'rollback-to': 'previous',
+    'on-cancel': 'rollback',
+    report: 'check',
+    'on-partial-failure': 'rollback-all',
+    'pre-deploy-timeout': '10m',
+    'keep-revisions': '0',
+    'use-service-alarms': 'true',
+    'ignore-alarms-at-start': 'false',
+};
+
+;// CONCATENATED MODULE: ./src/outputs.ts
+
+
+class Outputs {
+    out;
+    startedAt;
+    now;
+    written = false;
+    target;
+    constructor(out, startedAt, now = Date.now) {
+        this.out = out;
+        this.startedAt = startedAt;
+        this.now = now;
+    }
+    /** The one service of the step, once the inputs are read: its `services` entry is written too. */
+    forService(cluster, service) {
+        this.target = { cluster, service };
+    }
+    /** Several services: the step's outputs (see action.yml) and one `services` entry per service. */
+    finishedMany(values) {
+        const first = values.services[0];
+        this.write({
+            taskDefinitionArn: first?.taskDefinitionArn ?? '',
+            previousTaskDefinitionArn: first?.previousTaskDefinitionArn ?? '',
+            outcome: values.outcome,
+            batches: values.batches,
+            durationMs: values.durationMs,
+            failureReason: values.failureReason,
+        }, values.services);
+    }
+    finished(outcome, result, collected, durationMs, failureMessage) {
+        this.write({
+            taskDefinitionArn: result?.newTaskDefinitionArn ?? '',
+            previousTaskDefinitionArn: result?.previousTaskDefinitionArn ?? '',
+            outcome,
+            batches: passedBatches(collected),
+            durationMs,
+            failureReason: failureMessage ?? '',
+        });
+    }
+    planned(plan, durationMs) {
+        this.write({
+            taskDefinitionArn: plan.reusesTaskDefinitionArn ?? '',
+            previousTaskDefinitionArn: plan.currentTaskDefinitionArn,
+            outcome: 'planned',
+            // Nothing ran: no batch completed (the plan's batches are in the summary).
+            batches: 0,
+            durationMs,
+            failureReason: '',
+        });
+    }
+    /** The runner is about to kill main: say so, whatever the rollback is doing. */
+    cancelled(why, phase, collected) {
+        const where = phase === 'rolling-back'
+            ? `while rolling back${collected.rollback ? ` to ${taskDefinitionName(collected.rollback.to)}` : ''}`
+            : phase === 'rolling-out'
+                ? `in the rollout${collected.to ? ` to ${taskDefinitionName(collected.to)}` : ''} after ${passedBatches(collected)} of ${collected.plan?.batches.length ?? '?'} batches`
+                : 'before the service was changed';
+        const next = phase === 'rolling-back' || phase === 'rolling-out'
+            ? 'the post step puts the previous task definition back (on-cancel: rollback) or leaves it (on-cancel: leave), and restores the service’s own deployment settings'
+            : 'nothing to undo';
+        this.write({
+            taskDefinitionArn: collected.to ?? '',
+            previousTaskDefinitionArn: collected.from ?? '',
+            outcome: 'cancelled',
+            batches: passedBatches(collected),
+            durationMs: this.now() - this.startedAt,
+            failureReason: `The job was cancelled (${why}) ${where}; ${next}.`,
+        });
+    }
+    write(values, services) {
+        if (this.written)
+            return;
+        const entries = services ??
+            (this.target
+                ? [
+                    serviceOutput({
+                        ...this.target,
+                        outcome: values.outcome,
+                        taskDefinitionArn: values.taskDefinitionArn,
+                        previousTaskDefinitionArn: values.previousTaskDefinitionArn,
+                        failureReason: values.failureReason,
+                    }),
+                ]
+                : undefined);
+        if (entries)
+            this.out.setOutput(OUTPUT.services, JSON.stringify(entries));
+        this.written = true;
+        this.out.setOutput(OUTPUT.taskDefinitionArn, values.taskDefinitionArn);
+        this.out.setOutput(OUTPUT.previousTaskDefinitionArn, values.previousTaskDefinitionArn);
+        this.out.setOutput(OUTPUT.outcome, values.outcome);
+        this.out.setOutput(OUTPUT.batches, String(values.batches));
+        this.out.setOutput(OUTPUT.durationSeconds, String(Math.round(values.durationMs / 1000)));
+        this.out.setOutput(OUTPUT.failureReason, values.failureReason);
+    }
+}
+/** Batches whose verdict is in: what the `batches` output and the log's last line both count. */
+function passedBatches(collected) {
+    return collected.batches.filter((b) => b.outcome === 'succeeded').length;
+}
+/** A `services` entry; failureReason only when there is one. */
+function serviceOutput(entry) {
+    const { failureReason, ...rest } = entry;
+    return failureReason ? { ...rest, failureReason } : rest;
+}
+
 // EXTERNAL MODULE: external "http"
 var external_http_ = __nccwpck_require__(8611);
 var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
@@ -65206,6669 +74588,8 @@ class lib_HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
-var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-class BasicCredentialHandler {
-    constructor(username, password) {
-        this.username = username;
-        this.password = password;
-    }
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class auth_BearerCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Bearer ${this.token}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class PersonalAccessTokenCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-//# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
-var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-class oidc_utils_OidcClient {
-    static createHttpClient(allowRetry = true, maxRetry = 10) {
-        const requestOptions = {
-            allowRetries: allowRetry,
-            maxRetries: maxRetry
-        };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
-    }
-    static getRequestToken() {
-        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-        if (!token) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
-        }
-        return token;
-    }
-    static getIDTokenUrl() {
-        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
-        if (!runtimeUrl) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
-        }
-        return runtimeUrl;
-    }
-    static getCall(id_token_url) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            var _a;
-            const httpclient = oidc_utils_OidcClient.createHttpClient();
-            const res = yield httpclient
-                .getJson(id_token_url)
-                .catch(error => {
-                throw new Error(`Failed to get ID Token. \n 
-        Error Code : ${error.statusCode}\n 
-        Error Message: ${error.message}`);
-            });
-            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
-            if (!id_token) {
-                throw new Error('Response json body do not have ID Token field');
-            }
-            return id_token;
-        });
-    }
-    static getIDToken(audience) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            try {
-                // New ID Token is requested from action service
-                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
-                if (audience) {
-                    const encodedAudience = encodeURIComponent(audience);
-                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
-                }
-                debug(`ID token url is ${id_token_url}`);
-                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
-                setSecret(id_token);
-                return id_token;
-            }
-            catch (error) {
-                throw new Error(`Error message: ${error.message}`);
-            }
-        });
-    }
-}
-//# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
-var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
-class Summary {
-    constructor() {
-        this._buffer = '';
-    }
-    /**
-     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-     * Also checks r/w permissions.
-     *
-     * @returns step summary file path
-     */
-    filePath() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            if (this._filePath) {
-                return this._filePath;
-            }
-            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-            if (!pathFromEnv) {
-                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-            }
-            try {
-                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
-            }
-            catch (_a) {
-                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-            }
-            this._filePath = pathFromEnv;
-            return this._filePath;
-        });
-    }
-    /**
-     * Wraps content in an HTML tag, adding any HTML attributes
-     *
-     * @param {string} tag HTML tag to wrap
-     * @param {string | null} content content within the tag
-     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-     *
-     * @returns {string} content wrapped in HTML element
-     */
-    wrap(tag, content, attrs = {}) {
-        const htmlAttrs = Object.entries(attrs)
-            .map(([key, value]) => ` ${key}="${value}"`)
-            .join('');
-        if (!content) {
-            return `<${tag}${htmlAttrs}>`;
-        }
-        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-    }
-    /**
-     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-     *
-     * @param {SummaryWriteOptions} [options] (optional) options for write operation
-     *
-     * @returns {Promise<Summary>} summary instance
-     */
-    write(options) {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-            const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
-            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
-            return this.emptyBuffer();
-        });
-    }
-    /**
-     * Clears the summary buffer and wipes the summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    clear() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            return this.emptyBuffer().write({ overwrite: true });
-        });
-    }
-    /**
-     * Returns the current summary buffer as a string
-     *
-     * @returns {string} string of summary buffer
-     */
-    stringify() {
-        return this._buffer;
-    }
-    /**
-     * If the summary buffer is empty
-     *
-     * @returns {boolen} true if the buffer is empty
-     */
-    isEmptyBuffer() {
-        return this._buffer.length === 0;
-    }
-    /**
-     * Resets the summary buffer without writing to summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    emptyBuffer() {
-        this._buffer = '';
-        return this;
-    }
-    /**
-     * Adds raw text to the summary buffer
-     *
-     * @param {string} text content to add
-     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addRaw(text, addEOL = false) {
-        this._buffer += text;
-        return addEOL ? this.addEOL() : this;
-    }
-    /**
-     * Adds the operating system-specific end-of-line marker to the buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
-    }
-    /**
-     * Adds an HTML codeblock to the summary buffer
-     *
-     * @param {string} code content to render within fenced code block
-     * @param {string} lang (optional) language to syntax highlight code
-     *
-     * @returns {Summary} summary instance
-     */
-    addCodeBlock(code, lang) {
-        const attrs = Object.assign({}, (lang && { lang }));
-        const element = this.wrap('pre', this.wrap('code', code), attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML list to the summary buffer
-     *
-     * @param {string[]} items list of items to render
-     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addList(items, ordered = false) {
-        const tag = ordered ? 'ol' : 'ul';
-        const listItems = items.map(item => this.wrap('li', item)).join('');
-        const element = this.wrap(tag, listItems);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML table to the summary buffer
-     *
-     * @param {SummaryTableCell[]} rows table rows
-     *
-     * @returns {Summary} summary instance
-     */
-    addTable(rows) {
-        const tableBody = rows
-            .map(row => {
-            const cells = row
-                .map(cell => {
-                if (typeof cell === 'string') {
-                    return this.wrap('td', cell);
-                }
-                const { header, data, colspan, rowspan } = cell;
-                const tag = header ? 'th' : 'td';
-                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
-                return this.wrap(tag, data, attrs);
-            })
-                .join('');
-            return this.wrap('tr', cells);
-        })
-            .join('');
-        const element = this.wrap('table', tableBody);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds a collapsable HTML details element to the summary buffer
-     *
-     * @param {string} label text for the closed state
-     * @param {string} content collapsable content
-     *
-     * @returns {Summary} summary instance
-     */
-    addDetails(label, content) {
-        const element = this.wrap('details', this.wrap('summary', label) + content);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML image tag to the summary buffer
-     *
-     * @param {string} src path to the image you to embed
-     * @param {string} alt text description of the image
-     * @param {SummaryImageOptions} options (optional) addition image attributes
-     *
-     * @returns {Summary} summary instance
-     */
-    addImage(src, alt, options) {
-        const { width, height } = options || {};
-        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
-        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML section heading element
-     *
-     * @param {string} text heading text
-     * @param {number | string} [level=1] (optional) the heading level, default: 1
-     *
-     * @returns {Summary} summary instance
-     */
-    addHeading(text, level) {
-        const tag = `h${level}`;
-        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
-            ? tag
-            : 'h1';
-        const element = this.wrap(allowedTag, text);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML thematic break (<hr>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addSeparator() {
-        const element = this.wrap('hr', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML line break (<br>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addBreak() {
-        const element = this.wrap('br', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML blockquote to the summary buffer
-     *
-     * @param {string} text quote text
-     * @param {string} cite (optional) citation url
-     *
-     * @returns {Summary} summary instance
-     */
-    addQuote(text, cite) {
-        const attrs = Object.assign({}, (cite && { cite }));
-        const element = this.wrap('blockquote', text, attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML anchor tag to the summary buffer
-     *
-     * @param {string} text link text/content
-     * @param {string} href hyperlink
-     *
-     * @returns {Summary} summary instance
-     */
-    addLink(text, href) {
-        const element = this.wrap('a', text, { href });
-        return this.addRaw(element).addEOL();
-    }
-}
-const _summary = new Summary();
-/**
- * @deprecated use `core.summary`
- */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = _summary;
-//# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
-
-/**
- * toPosixPath converts the given path to the posix form. On Windows, \\ will be
- * replaced with /.
- *
- * @param pth. Path to transform.
- * @return string Posix path.
- */
-function toPosixPath(pth) {
-    return pth.replace(/[\\]/g, '/');
-}
-/**
- * toWin32Path converts the given path to the win32 form. On Linux, / will be
- * replaced with \\.
- *
- * @param pth. Path to transform.
- * @return string Win32 path.
- */
-function toWin32Path(pth) {
-    return pth.replace(/[/]/g, '\\');
-}
-/**
- * toPlatformPath converts the given path to a platform-specific path. It does
- * this by replacing instances of / and \ with the platform-specific path
- * separator.
- *
- * @param pth The path to platformize.
- * @return string The platform-specific path.
- */
-function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, path.sep);
-}
-//# sourceMappingURL=path-utils.js.map
-// EXTERNAL MODULE: external "string_decoder"
-var external_string_decoder_ = __nccwpck_require__(3193);
-// EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(4434);
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-// EXTERNAL MODULE: external "assert"
-var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
-var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
-// export const {open} = 'fs'
-const IS_WINDOWS = process.platform === 'win32';
-/**
- * Custom implementation of readlink to ensure Windows junctions
- * maintain trailing backslash for backward compatibility with Node.js < 24
- *
- * In Node.js 20, Windows junctions (directory symlinks) always returned paths
- * with trailing backslashes. Node.js 24 removed this behavior, which breaks
- * code that relied on this format for path operations.
- *
- * This implementation restores the Node 20 behavior by adding a trailing
- * backslash to all junction results on Windows.
- */
-function readlink(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        const result = yield fs.promises.readlink(fsPath);
-        // On Windows, restore Node 20 behavior: add trailing backslash to all results
-        // since junctions on Windows are always directory links
-        if (IS_WINDOWS && !result.endsWith('\\')) {
-            return `${result}\\`;
-        }
-        return result;
-    });
-}
-// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
-const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
-function exists(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        try {
-            yield stat(fsPath);
-        }
-        catch (err) {
-            if (err.code === 'ENOENT') {
-                return false;
-            }
-            throw err;
-        }
-        return true;
-    });
-}
-function isDirectory(fsPath_1) {
-    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
-        return stats.isDirectory();
-    });
-}
-/**
- * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
- * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
- */
-function isRooted(p) {
-    p = normalizeSeparators(p);
-    if (!p) {
-        throw new Error('isRooted() parameter "p" cannot be empty');
-    }
-    if (IS_WINDOWS) {
-        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
-        ); // e.g. C: or C:\hello
-    }
-    return p.startsWith('/');
-}
-/**
- * Best effort attempt to determine whether a file exists and is executable.
- * @param filePath    file path to check
- * @param extensions  additional file extensions to try
- * @return if file exists and is executable, returns the file path. otherwise empty string.
- */
-function tryGetExecutablePath(filePath, extensions) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        let stats = undefined;
-        try {
-            // test file exists
-            stats = yield stat(filePath);
-        }
-        catch (err) {
-            if (err.code !== 'ENOENT') {
-                // eslint-disable-next-line no-console
-                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-            }
-        }
-        if (stats && stats.isFile()) {
-            if (IS_WINDOWS) {
-                // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
-                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
-                    return filePath;
-                }
-            }
-            else {
-                if (isUnixExecutable(stats)) {
-                    return filePath;
-                }
-            }
-        }
-        // try each extension
-        const originalFilePath = filePath;
-        for (const extension of extensions) {
-            filePath = originalFilePath + extension;
-            stats = undefined;
-            try {
-                stats = yield stat(filePath);
-            }
-            catch (err) {
-                if (err.code !== 'ENOENT') {
-                    // eslint-disable-next-line no-console
-                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-                }
-            }
-            if (stats && stats.isFile()) {
-                if (IS_WINDOWS) {
-                    // preserve the case of the actual file (since an extension was appended)
-                    try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
-                            if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
-                                break;
-                            }
-                        }
-                    }
-                    catch (err) {
-                        // eslint-disable-next-line no-console
-                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-                    }
-                    return filePath;
-                }
-                else {
-                    if (isUnixExecutable(stats)) {
-                        return filePath;
-                    }
-                }
-            }
-        }
-        return '';
-    });
-}
-function normalizeSeparators(p) {
-    p = p || '';
-    if (IS_WINDOWS) {
-        // convert slashes on Windows
-        p = p.replace(/\//g, '\\');
-        // remove redundant slashes
-        return p.replace(/\\\\+/g, '\\');
-    }
-    // remove redundant slashes
-    return p.replace(/\/\/+/g, '/');
-}
-// on Mac/Linux, test the execute bit
-//     R   W  X  R  W X R W X
-//   256 128 64 32 16 8 4 2 1
-function isUnixExecutable(stats) {
-    return ((stats.mode & 1) > 0 ||
-        ((stats.mode & 8) > 0 &&
-            process.getgid !== undefined &&
-            stats.gid === process.getgid()) ||
-        ((stats.mode & 64) > 0 &&
-            process.getuid !== undefined &&
-            stats.uid === process.getuid()));
-}
-// Get the path of cmd.exe in windows
-function getCmdPath() {
-    var _a;
-    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
-}
-//# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
-var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-/**
- * Copies a file or folder.
- * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See CopyOptions.
- */
-function cp(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
-        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
-        // Dest is an existing file, but not forcing
-        if (destStat && destStat.isFile() && !force) {
-            return;
-        }
-        // If dest is an existing directory, should copy inside.
-        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
-            ? path.join(dest, path.basename(source))
-            : dest;
-        if (!(yield ioUtil.exists(source))) {
-            throw new Error(`no such file or directory: ${source}`);
-        }
-        const sourceStat = yield ioUtil.stat(source);
-        if (sourceStat.isDirectory()) {
-            if (!recursive) {
-                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
-            }
-            else {
-                yield cpDirRecursive(source, newDest, 0, force);
-            }
-        }
-        else {
-            if (path.relative(source, newDest) === '') {
-                // a file cannot be copied to itself
-                throw new Error(`'${newDest}' and '${source}' are the same file`);
-            }
-            yield io_copyFile(source, newDest, force);
-        }
-    });
-}
-/**
- * Moves a path.
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See MoveOptions.
- */
-function mv(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        if (yield ioUtil.exists(dest)) {
-            let destExists = true;
-            if (yield ioUtil.isDirectory(dest)) {
-                // If dest is directory copy src into dest
-                dest = path.join(dest, path.basename(source));
-                destExists = yield ioUtil.exists(dest);
-            }
-            if (destExists) {
-                if (options.force == null || options.force) {
-                    yield rmRF(dest);
-                }
-                else {
-                    throw new Error('Destination already exists');
-                }
-            }
-        }
-        yield mkdirP(path.dirname(dest));
-        yield ioUtil.rename(source, dest);
-    });
-}
-/**
- * Remove a path recursively with force
- *
- * @param inputPath path to remove
- */
-function rmRF(inputPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (ioUtil.IS_WINDOWS) {
-            // Check for invalid characters
-            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
-            if (/[*"<>|]/.test(inputPath)) {
-                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
-            }
-        }
-        try {
-            // note if path does not exist, error is silent
-            yield ioUtil.rm(inputPath, {
-                force: true,
-                maxRetries: 3,
-                recursive: true,
-                retryDelay: 300
-            });
-        }
-        catch (err) {
-            throw new Error(`File was unable to be removed ${err}`);
-        }
-    });
-}
-/**
- * Make a directory.  Creates the full path with folders in between
- * Will throw if it fails
- *
- * @param   fsPath        path to create
- * @returns Promise<void>
- */
-function mkdirP(fsPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        ok(fsPath, 'a path argument must be provided');
-        yield ioUtil.mkdir(fsPath, { recursive: true });
-    });
-}
-/**
- * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
- * If you check and the tool does not exist, it will throw.
- *
- * @param     tool              name of the tool
- * @param     check             whether to check if tool exists
- * @returns   Promise<string>   path to tool
- */
-function which(tool, check) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // recursive when check=true
-        if (check) {
-            const result = yield which(tool, false);
-            if (!result) {
-                if (IS_WINDOWS) {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-                }
-                else {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-                }
-            }
-            return result;
-        }
-        const matches = yield findInPath(tool);
-        if (matches && matches.length > 0) {
-            return matches[0];
-        }
-        return '';
-    });
-}
-/**
- * Returns a list of all occurrences of the given tool on the system path.
- *
- * @returns   Promise<string[]>  the paths of the tool
- */
-function findInPath(tool) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // build the list of extensions to try
-        const extensions = [];
-        if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
-                if (extension) {
-                    extensions.push(extension);
-                }
-            }
-        }
-        // if it's rooted, return it if exists. otherwise return empty.
-        if (isRooted(tool)) {
-            const filePath = yield tryGetExecutablePath(tool, extensions);
-            if (filePath) {
-                return [filePath];
-            }
-            return [];
-        }
-        // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
-            return [];
-        }
-        // build the list of directories
-        //
-        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
-        // it feels like we should not do this. Checking the current directory seems like more of a use
-        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
-        // across platforms.
-        const directories = [];
-        if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
-                if (p) {
-                    directories.push(p);
-                }
-            }
-        }
-        // find all matches
-        const matches = [];
-        for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
-            if (filePath) {
-                matches.push(filePath);
-            }
-        }
-        return matches;
-    });
-}
-function readCopyOptions(options) {
-    const force = options.force == null ? true : options.force;
-    const recursive = Boolean(options.recursive);
-    const copySourceDirectory = options.copySourceDirectory == null
-        ? true
-        : Boolean(options.copySourceDirectory);
-    return { force, recursive, copySourceDirectory };
-}
-function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        // Ensure there is not a run away recursive copy
-        if (currentDepth >= 255)
-            return;
-        currentDepth++;
-        yield mkdirP(destDir);
-        const files = yield ioUtil.readdir(sourceDir);
-        for (const fileName of files) {
-            const srcFile = `${sourceDir}/${fileName}`;
-            const destFile = `${destDir}/${fileName}`;
-            const srcFileStat = yield ioUtil.lstat(srcFile);
-            if (srcFileStat.isDirectory()) {
-                // Recurse
-                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
-            }
-            else {
-                yield io_copyFile(srcFile, destFile, force);
-            }
-        }
-        // Change the mode for the newly created directory
-        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
-    });
-}
-// Buffered file copy
-function io_copyFile(srcFile, destFile, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
-            // unlink/re-link it
-            try {
-                yield ioUtil.lstat(destFile);
-                yield ioUtil.unlink(destFile);
-            }
-            catch (e) {
-                // Try to override file permission
-                if (e.code === 'EPERM') {
-                    yield ioUtil.chmod(destFile, '0666');
-                    yield ioUtil.unlink(destFile);
-                }
-                // other errors = it doesn't exist, no work to do
-            }
-            // Copy over symlink
-            const symlinkFull = yield ioUtil.readlink(srcFile);
-            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
-        }
-        else if (!(yield ioUtil.exists(destFile)) || force) {
-            yield ioUtil.copyFile(srcFile, destFile);
-        }
-    });
-}
-//# sourceMappingURL=io.js.map
-;// CONCATENATED MODULE: external "timers"
-const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
-var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-/* eslint-disable @typescript-eslint/unbound-method */
-const toolrunner_IS_WINDOWS = process.platform === 'win32';
-/*
- * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
- */
-class ToolRunner extends external_events_.EventEmitter {
-    constructor(toolPath, args, options) {
-        super();
-        if (!toolPath) {
-            throw new Error("Parameter 'toolPath' cannot be null or empty.");
-        }
-        this.toolPath = toolPath;
-        this.args = args || [];
-        this.options = options || {};
-    }
-    _debug(message) {
-        if (this.options.listeners && this.options.listeners.debug) {
-            this.options.listeners.debug(message);
-        }
-    }
-    _getCommandString(options, noPrefix) {
-        const toolPath = this._getSpawnFileName();
-        const args = this._getSpawnArgs(options);
-        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
-        if (toolrunner_IS_WINDOWS) {
-            // Windows + cmd file
-            if (this._isCmdFile()) {
-                cmd += toolPath;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows + verbatim
-            else if (options.windowsVerbatimArguments) {
-                cmd += `"${toolPath}"`;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows (regular)
-            else {
-                cmd += this._windowsQuoteCmdArg(toolPath);
-                for (const a of args) {
-                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-                }
-            }
-        }
-        else {
-            // OSX/Linux - this can likely be improved with some form of quoting.
-            // creating processes on Unix is fundamentally different than Windows.
-            // on Unix, execvp() takes an arg array.
-            cmd += toolPath;
-            for (const a of args) {
-                cmd += ` ${a}`;
-            }
-        }
-        return cmd;
-    }
-    _processLineBuffer(data, strBuffer, onLine) {
-        try {
-            let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
-            while (n > -1) {
-                const line = s.substring(0, n);
-                onLine(line);
-                // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
-            }
-            return s;
-        }
-        catch (err) {
-            // streaming lines to console is best effort.  Don't fail a build.
-            this._debug(`error processing line. Failed with error ${err}`);
-            return '';
-        }
-    }
-    _getSpawnFileName() {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                return process.env['COMSPEC'] || 'cmd.exe';
-            }
-        }
-        return this.toolPath;
-    }
-    _getSpawnArgs(options) {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-                for (const a of this.args) {
-                    argline += ' ';
-                    argline += options.windowsVerbatimArguments
-                        ? a
-                        : this._windowsQuoteCmdArg(a);
-                }
-                argline += '"';
-                return [argline];
-            }
-        }
-        return this.args;
-    }
-    _endsWith(str, end) {
-        return str.endsWith(end);
-    }
-    _isCmdFile() {
-        const upperToolPath = this.toolPath.toUpperCase();
-        return (this._endsWith(upperToolPath, '.CMD') ||
-            this._endsWith(upperToolPath, '.BAT'));
-    }
-    _windowsQuoteCmdArg(arg) {
-        // for .exe, apply the normal quoting rules that libuv applies
-        if (!this._isCmdFile()) {
-            return this._uvQuoteCmdArg(arg);
-        }
-        // otherwise apply quoting rules specific to the cmd.exe command line parser.
-        // the libuv rules are generic and are not designed specifically for cmd.exe
-        // command line parser.
-        //
-        // for a detailed description of the cmd.exe command line parser, refer to
-        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
-        // need quotes for empty arg
-        if (!arg) {
-            return '""';
-        }
-        // determine whether the arg needs to be quoted
-        const cmdSpecialChars = [
-            ' ',
-            '\t',
-            '&',
-            '(',
-            ')',
-            '[',
-            ']',
-            '{',
-            '}',
-            '^',
-            '=',
-            ';',
-            '!',
-            "'",
-            '+',
-            ',',
-            '`',
-            '~',
-            '|',
-            '<',
-            '>',
-            '"'
-        ];
-        let needsQuotes = false;
-        for (const char of arg) {
-            if (cmdSpecialChars.some(x => x === char)) {
-                needsQuotes = true;
-                break;
-            }
-        }
-        // short-circuit if quotes not needed
-        if (!needsQuotes) {
-            return arg;
-        }
-        // the following quoting rules are very similar to the rules that by libuv applies.
-        //
-        // 1) wrap the string in quotes
-        //
-        // 2) double-up quotes - i.e. " => ""
-        //
-        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
-        //    doesn't work well with a cmd.exe command line.
-        //
-        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
-        //    for example, the command line:
-        //          foo.exe "myarg:""my val"""
-        //    is parsed by a .NET console app into an arg array:
-        //          [ "myarg:\"my val\"" ]
-        //    which is the same end result when applying libuv quoting rules. although the actual
-        //    command line from libuv quoting rules would look like:
-        //          foo.exe "myarg:\"my val\""
-        //
-        // 3) double-up slashes that precede a quote,
-        //    e.g.  hello \world    => "hello \world"
-        //          hello\"world    => "hello\\""world"
-        //          hello\\"world   => "hello\\\\""world"
-        //          hello world\    => "hello world\\"
-        //
-        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
-        //    the reasons for including this as a .cmd quoting rule are:
-        //
-        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
-        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
-        //
-        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
-        //       haven't heard any complaints about that aspect.
-        //
-        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
-        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
-        // by using %%.
-        //
-        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
-        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
-        //
-        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
-        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
-        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
-        // to an external program.
-        //
-        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
-        // % can be escaped within a .cmd file.
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\'; // double the slash
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '"'; // double the quote
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _uvQuoteCmdArg(arg) {
-        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
-        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
-        // is used.
-        //
-        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
-        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
-        // pasting copyright notice from Node within this function:
-        //
-        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
-        //
-        //      Permission is hereby granted, free of charge, to any person obtaining a copy
-        //      of this software and associated documentation files (the "Software"), to
-        //      deal in the Software without restriction, including without limitation the
-        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
-        //      sell copies of the Software, and to permit persons to whom the Software is
-        //      furnished to do so, subject to the following conditions:
-        //
-        //      The above copyright notice and this permission notice shall be included in
-        //      all copies or substantial portions of the Software.
-        //
-        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
-        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
-        //      IN THE SOFTWARE.
-        if (!arg) {
-            // Need double quotation for empty argument
-            return '""';
-        }
-        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
-            // No quotation needed
-            return arg;
-        }
-        if (!arg.includes('"') && !arg.includes('\\')) {
-            // No embedded double quotes or backslashes, so I can just wrap
-            // quote marks around the whole thing.
-            return `"${arg}"`;
-        }
-        // Expected input/output:
-        //   input : hello"world
-        //   output: "hello\"world"
-        //   input : hello""world
-        //   output: "hello\"\"world"
-        //   input : hello\world
-        //   output: hello\world
-        //   input : hello\\world
-        //   output: hello\\world
-        //   input : hello\"world
-        //   output: "hello\\\"world"
-        //   input : hello\\"world
-        //   output: "hello\\\\\"world"
-        //   input : hello world\
-        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
-        //                             but it appears the comment is wrong, it should be "hello world\\"
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\';
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '\\';
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _cloneExecOptions(options) {
-        options = options || {};
-        const result = {
-            cwd: options.cwd || process.cwd(),
-            env: options.env || process.env,
-            silent: options.silent || false,
-            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-            failOnStdErr: options.failOnStdErr || false,
-            ignoreReturnCode: options.ignoreReturnCode || false,
-            delay: options.delay || 10000
-        };
-        result.outStream = options.outStream || process.stdout;
-        result.errStream = options.errStream || process.stderr;
-        return result;
-    }
-    _getSpawnOptions(options, toolPath) {
-        options = options || {};
-        const result = {};
-        result.cwd = options.cwd;
-        result.env = options.env;
-        result['windowsVerbatimArguments'] =
-            options.windowsVerbatimArguments || this._isCmdFile();
-        if (options.windowsVerbatimArguments) {
-            result.argv0 = `"${toolPath}"`;
-        }
-        return result;
-    }
-    /**
-     * Exec a tool.
-     * Output will be streamed to the live console.
-     * Returns promise with return code
-     *
-     * @param     tool     path to tool to exec
-     * @param     options  optional exec options.  See ExecOptions
-     * @returns   number
-     */
-    exec() {
-        return toolrunner_awaiter(this, void 0, void 0, function* () {
-            // root the tool path if it is unrooted and contains relative pathing
-            if (!isRooted(this.toolPath) &&
-                (this.toolPath.includes('/') ||
-                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
-                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-            }
-            // if the tool is only a file name, then resolve it from the PATH
-            // otherwise verify it exists (add extension on Windows if necessary)
-            this.toolPath = yield which(this.toolPath, true);
-            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
-                this._debug(`exec tool: ${this.toolPath}`);
-                this._debug('arguments:');
-                for (const arg of this.args) {
-                    this._debug(`   ${arg}`);
-                }
-                const optionsNonNull = this._cloneExecOptions(this.options);
-                if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
-                }
-                const state = new ExecState(optionsNonNull, this.toolPath);
-                state.on('debug', (message) => {
-                    this._debug(message);
-                });
-                if (this.options.cwd && !(yield exists(this.options.cwd))) {
-                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-                }
-                const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-                let stdbuffer = '';
-                if (cp.stdout) {
-                    cp.stdout.on('data', (data) => {
-                        if (this.options.listeners && this.options.listeners.stdout) {
-                            this.options.listeners.stdout(data);
-                        }
-                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                            optionsNonNull.outStream.write(data);
-                        }
-                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.stdline) {
-                                this.options.listeners.stdline(line);
-                            }
-                        });
-                    });
-                }
-                let errbuffer = '';
-                if (cp.stderr) {
-                    cp.stderr.on('data', (data) => {
-                        state.processStderr = true;
-                        if (this.options.listeners && this.options.listeners.stderr) {
-                            this.options.listeners.stderr(data);
-                        }
-                        if (!optionsNonNull.silent &&
-                            optionsNonNull.errStream &&
-                            optionsNonNull.outStream) {
-                            const s = optionsNonNull.failOnStdErr
-                                ? optionsNonNull.errStream
-                                : optionsNonNull.outStream;
-                            s.write(data);
-                        }
-                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.errline) {
-                                this.options.listeners.errline(line);
-                            }
-                        });
-                    });
-                }
-                cp.on('error', (err) => {
-                    state.processError = err.message;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    state.CheckComplete();
-                });
-                cp.on('exit', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                cp.on('close', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                state.on('done', (error, exitCode) => {
-                    if (stdbuffer.length > 0) {
-                        this.emit('stdline', stdbuffer);
-                    }
-                    if (errbuffer.length > 0) {
-                        this.emit('errline', errbuffer);
-                    }
-                    cp.removeAllListeners();
-                    if (error) {
-                        reject(error);
-                    }
-                    else {
-                        resolve(exitCode);
-                    }
-                });
-                if (this.options.input) {
-                    if (!cp.stdin) {
-                        throw new Error('child process missing stdin');
-                    }
-                    cp.stdin.end(this.options.input);
-                }
-            }));
-        });
-    }
-}
-/**
- * Convert an arg string to an array of args. Handles escaping
- *
- * @param    argString   string of arguments
- * @returns  string[]    array of arguments
- */
-function argStringToArray(argString) {
-    const args = [];
-    let inQuotes = false;
-    let escaped = false;
-    let arg = '';
-    function append(c) {
-        // we only escape double quotes.
-        if (escaped && c !== '"') {
-            arg += '\\';
-        }
-        arg += c;
-        escaped = false;
-    }
-    for (let i = 0; i < argString.length; i++) {
-        const c = argString.charAt(i);
-        if (c === '"') {
-            if (!escaped) {
-                inQuotes = !inQuotes;
-            }
-            else {
-                append(c);
-            }
-            continue;
-        }
-        if (c === '\\' && escaped) {
-            append(c);
-            continue;
-        }
-        if (c === '\\' && inQuotes) {
-            escaped = true;
-            continue;
-        }
-        if (c === ' ' && !inQuotes) {
-            if (arg.length > 0) {
-                args.push(arg);
-                arg = '';
-            }
-            continue;
-        }
-        append(c);
-    }
-    if (arg.length > 0) {
-        args.push(arg.trim());
-    }
-    return args;
-}
-class ExecState extends external_events_.EventEmitter {
-    constructor(options, toolPath) {
-        super();
-        this.processClosed = false; // tracks whether the process has exited and stdio is closed
-        this.processError = '';
-        this.processExitCode = 0;
-        this.processExited = false; // tracks whether the process has exited
-        this.processStderr = false; // tracks whether stderr was written to
-        this.delay = 10000; // 10 seconds
-        this.done = false;
-        this.timeout = null;
-        if (!toolPath) {
-            throw new Error('toolPath must not be empty');
-        }
-        this.options = options;
-        this.toolPath = toolPath;
-        if (options.delay) {
-            this.delay = options.delay;
-        }
-    }
-    CheckComplete() {
-        if (this.done) {
-            return;
-        }
-        if (this.processClosed) {
-            this._setResult();
-        }
-        else if (this.processExited) {
-            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
-        }
-    }
-    _debug(message) {
-        this.emit('debug', message);
-    }
-    _setResult() {
-        // determine whether there is an error
-        let error;
-        if (this.processExited) {
-            if (this.processError) {
-                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-            }
-            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-            }
-            else if (this.processStderr && this.options.failOnStdErr) {
-                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-            }
-        }
-        // clear the timeout
-        if (this.timeout) {
-            clearTimeout(this.timeout);
-            this.timeout = null;
-        }
-        this.done = true;
-        this.emit('done', error, this.processExitCode);
-    }
-    static HandleTimeout(state) {
-        if (state.done) {
-            return;
-        }
-        if (!state.processClosed && state.processExited) {
-            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-            state._debug(message);
-        }
-        state._setResult();
-    }
-}
-//# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
-var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-/**
- * Exec a command.
- * Output will be streamed to the live console.
- * Returns promise with return code
- *
- * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
- * @param     args               optional arguments for tool. Escaping is handled by the lib.
- * @param     options            optional exec options.  See ExecOptions
- * @returns   Promise<number>    exit code
- */
-function exec_exec(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
-        if (commandArgs.length === 0) {
-            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-        }
-        // Path to tool to execute should be first arg
-        const toolPath = commandArgs[0];
-        args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
-        return runner.exec();
-    });
-}
-/**
- * Exec a command and get the output.
- * Output will be streamed to the live console.
- * Returns promise with the exit code and collected stdout and stderr
- *
- * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
- * @param     args                  optional arguments for tool. Escaping is handled by the lib.
- * @param     options               optional exec options.  See ExecOptions
- * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
- */
-function getExecOutput(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        var _a, _b;
-        let stdout = '';
-        let stderr = '';
-        //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
-        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-        const stdErrListener = (data) => {
-            stderr += stderrDecoder.write(data);
-            if (originalStdErrListener) {
-                originalStdErrListener(data);
-            }
-        };
-        const stdOutListener = (data) => {
-            stdout += stdoutDecoder.write(data);
-            if (originalStdoutListener) {
-                originalStdoutListener(data);
-            }
-        };
-        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
-        //flush any remaining characters
-        stdout += stdoutDecoder.end();
-        stderr += stderrDecoder.end();
-        return {
-            exitCode,
-            stdout,
-            stderr
-        };
-    });
-}
-//# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
-var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
-        silent: true
-    });
-    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
-        silent: true
-    });
-    return {
-        name: name.trim(),
-        version: version.trim()
-    };
-});
-const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    var _a, _b, _c, _d;
-    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
-        silent: true
-    });
-    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
-    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
-    return {
-        name,
-        version
-    };
-});
-const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
-        silent: true
-    });
-    const [name, version] = stdout.trim().split('\n');
-    return {
-        name,
-        version
-    };
-});
-const platform = external_os_namespaceObject.platform();
-const arch = external_os_namespaceObject.arch();
-const isWindows = platform === 'win32';
-const isMacOS = platform === 'darwin';
-const isLinux = platform === 'linux';
-function getDetails() {
-    return platform_awaiter(this, void 0, void 0, function* () {
-        return Object.assign(Object.assign({}, (yield (isWindows
-            ? getWindowsInfo()
-            : isMacOS
-                ? getMacOsInfo()
-                : getLinuxInfo()))), { platform,
-            arch,
-            isWindows,
-            isMacOS,
-            isLinux });
-    });
-}
-//# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
-var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-/**
- * The code to exit an action
- */
-var ExitCode;
-(function (ExitCode) {
-    /**
-     * A code indicating that the action was successful
-     */
-    ExitCode[ExitCode["Success"] = 0] = "Success";
-    /**
-     * A code indicating that the action was a failure
-     */
-    ExitCode[ExitCode["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-//-----------------------------------------------------------------------
-// Variables
-//-----------------------------------------------------------------------
-/**
- * Sets env variable for this action and future actions in the job
- * @param name the name of the variable to set
- * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function exportVariable(name, val) {
-    const convertedVal = toCommandValue(val);
-    process.env[name] = convertedVal;
-    const filePath = process.env['GITHUB_ENV'] || '';
-    if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
-    }
-    issueCommand('set-env', { name }, convertedVal);
-}
-/**
- * Registers a secret which will get masked from logs
- *
- * @param secret - Value of the secret to be masked
- * @remarks
- * This function instructs the Actions runner to mask the specified value in any
- * logs produced during the workflow run. Once registered, the secret value will
- * be replaced with asterisks (***) whenever it appears in console output, logs,
- * or error messages.
- *
- * This is useful for protecting sensitive information such as:
- * - API keys
- * - Access tokens
- * - Authentication credentials
- * - URL parameters containing signatures (SAS tokens)
- *
- * Note that masking only affects future logs; any previous appearances of the
- * secret in logs before calling this function will remain unmasked.
- *
- * @example
- * ```typescript
- * // Register an API token as a secret
- * const apiToken = "abc123xyz456";
- * setSecret(apiToken);
- *
- * // Now any logs containing this value will show *** instead
- * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
- * ```
- */
-function core_setSecret(secret) {
-    command_issueCommand('add-mask', {}, secret);
-}
-/**
- * Prepends inputPath to the PATH (for this action and future actions)
- * @param inputPath
- */
-function addPath(inputPath) {
-    const filePath = process.env['GITHUB_PATH'] || '';
-    if (filePath) {
-        issueFileCommand('PATH', inputPath);
-    }
-    else {
-        issueCommand('add-path', {}, inputPath);
-    }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
-}
-/**
- * Gets the value of an input.
- * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
- * Returns an empty string if the value is not defined.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string
- */
-function getInput(name, options) {
-    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
-    if (options && options.required && !val) {
-        throw new Error(`Input required and not supplied: ${name}`);
-    }
-    if (options && options.trimWhitespace === false) {
-        return val;
-    }
-    return val.trim();
-}
-/**
- * Gets the values of an multiline input.  Each value is also trimmed.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string[]
- *
- */
-function getMultilineInput(name, options) {
-    const inputs = getInput(name, options)
-        .split('\n')
-        .filter(x => x !== '');
-    if (options && options.trimWhitespace === false) {
-        return inputs;
-    }
-    return inputs.map(input => input.trim());
-}
-/**
- * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
- * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
- * The return value is also in boolean type.
- * ref: https://yaml.org/spec/1.2/spec.html#id2804923
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   boolean
- */
-function getBooleanInput(name, options) {
-    const trueValue = ['true', 'True', 'TRUE'];
-    const falseValue = ['false', 'False', 'FALSE'];
-    const val = getInput(name, options);
-    if (trueValue.includes(val))
-        return true;
-    if (falseValue.includes(val))
-        return false;
-    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
-        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
-}
-/**
- * Sets the value of an output.
- *
- * @param     name     name of the output to set
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function setOutput(name, value) {
-    const filePath = process.env['GITHUB_OUTPUT'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
-    }
-    process.stdout.write(external_os_namespaceObject.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
-}
-/**
- * Enables or disables the echoing of commands into stdout for the rest of the step.
- * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
- *
- */
-function setCommandEcho(enabled) {
-    issue('echo', enabled ? 'on' : 'off');
-}
-//-----------------------------------------------------------------------
-// Results
-//-----------------------------------------------------------------------
-/**
- * Sets the action status to failed.
- * When the action exits it will be with an exit code of 1
- * @param message add error issue message
- */
-function setFailed(message) {
-    process.exitCode = ExitCode.Failure;
-    error(message);
-}
-//-----------------------------------------------------------------------
-// Logging Commands
-//-----------------------------------------------------------------------
-/**
- * Gets whether Actions Step Debug is on or not
- */
-function isDebug() {
-    return process.env['RUNNER_DEBUG'] === '1';
-}
-/**
- * Writes debug message to user log
- * @param message debug message
- */
-function core_debug(message) {
-    issueCommand('debug', {}, message);
-}
-/**
- * Adds an error issue
- * @param message error issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a warning issue
- * @param message warning issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a notice issue
- * @param message notice issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Writes info to log with console.log.
- * @param message info message
- */
-function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
-}
-/**
- * Begin an output group.
- *
- * Output until the next `groupEnd` will be foldable in this group
- *
- * @param name The name of the output group
- */
-function startGroup(name) {
-    command_issue('group', name);
-}
-/**
- * End an output group.
- */
-function endGroup() {
-    command_issue('endgroup');
-}
-/**
- * Wrap an asynchronous function call in a group.
- *
- * Returns the same type as the function itself.
- *
- * @param name The name of the group
- * @param fn The function to wrap in the group
- */
-function group(name, fn) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        startGroup(name);
-        let result;
-        try {
-            result = yield fn();
-        }
-        finally {
-            endGroup();
-        }
-        return result;
-    });
-}
-//-----------------------------------------------------------------------
-// Wrapper action state
-//-----------------------------------------------------------------------
-/**
- * Saves state for current action, the state can only be retrieved by this action's post job execution.
- *
- * @param     name     name of the state to store
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function saveState(name, value) {
-    const filePath = process.env['GITHUB_STATE'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
-    }
-    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
-}
-/**
- * Gets the value of an state set by this action's main execution.
- *
- * @param     name     name of the state to get
- * @returns   string
- */
-function getState(name) {
-    return process.env[`STATE_${name}`] || '';
-}
-function getIDToken(aud) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        return yield OidcClient.getIDToken(aud);
-    });
-}
-/**
- * Summary exports
- */
-
-/**
- * @deprecated use core.summary
- */
-
-/**
- * Path exports
- */
-
-/**
- * Platform utilities exports
- */
-
-//# sourceMappingURL=core.js.map
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/cancellation.ts
-// Turns the runner's cancellation signals into an AbortSignal for the rollout, and makes sure the
-// main step's state is saved before the runner kills the process.
-//
-// When a job is cancelled (or times out) the runner sends SIGINT to the step's process, SIGTERM
-// 7.5 s later and kills the process tree 2.5 s after that. Node's default SIGINT/SIGTERM handlers
-// exit at once, which would leave the service mid-batch with the action's pacing settings and no
-// record for the post step. With these handlers:
-//   1st SIGINT  -> `signal` aborts: runRollout stops waiting and (rollback-on-failure) starts its
-//                  rollback; main saves state at each phase change as usual.
-//   SIGTERM, a 2nd SIGINT, or `graceMs` after the first signal
-//              -> `beforeExit()` (synchronous: save state) and exit, before the SIGKILL. The post
-//                 step then finishes the rollback from the saved phase.
-//
-// Usage in main.ts:
-//   const cancellation = installCancellation({ beforeExit: () => saveState(...), log: core });
-//   try { await runRollout({ ..., signal: cancellation.signal }); } finally { cancellation.dispose(); }
-//   if (cancellation.cancelledBy) ... // outcome is 'cancelled'
-/**
- * Exits 1 s before the runner's SIGTERM would come: SIGTERM arrives 7.5 s after SIGINT and the kill
- * 2.5 s after that, so the backstop sits inside the window with time to save state.
- */
-const DEFAULT_GRACE_MS = 8_000;
-function installCancellation(options = {}) {
-    const source = options.process ?? process;
-    const exit = options.exit ?? ((code) => process.exit(code));
-    const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
-    const exitCode = options.exitCode ?? 1;
-    const controller = new AbortController();
-    let cancelledBy;
-    let timer;
-    let exiting = false;
-    const forceExit = (why) => {
-        if (exiting)
-            return;
-        exiting = true;
-        options.log?.warning(`${why}: saving the rollout's state and exiting; the post step takes over from here.`);
-        try {
-            options.beforeExit?.(why);
-        }
-        catch (err) {
-            options.log?.warning(`Could not save state before exiting: ${err instanceof Error ? err.message : String(err)}`);
-        }
-        dispose();
-        exit(exitCode);
-    };
-    const onSignal = (name) => {
-        if (cancelledBy === undefined) {
-            cancelledBy = name;
-            options.log?.warning(`Received ${name} (the job was cancelled or timed out): stopping the rollout. ` +
-                'It rolls back now if it can; the post step finishes what is left.');
-            controller.abort(new Error(`cancelled by ${name}`));
-            if (name === 'SIGTERM') {
-                forceExit('Received SIGTERM');
-                return;
-            }
-            timer = setTimeout(() => forceExit(`Still running ${Math.round(graceMs / 1000)} s after ${name}`), graceMs);
-            timer.unref();
-            return;
-        }
-        forceExit(name === cancelledBy ? `Received ${name} again` : `Received ${name} after ${cancelledBy}`);
-    };
-    const onInt = () => onSignal('SIGINT');
-    const onTerm = () => onSignal('SIGTERM');
-    source.on('SIGINT', onInt);
-    source.on('SIGTERM', onTerm);
-    function dispose() {
-        if (timer)
-            clearTimeout(timer);
-        timer = undefined;
-        source.off('SIGINT', onInt);
-        source.off('SIGTERM', onTerm);
-    }
-    return {
-        signal: controller.signal,
-        get cancelledBy() {
-            return cancelledBy;
-        },
-        dispose,
-    };
-}
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/parse/result.ts
-// What every input parser returns: a value, or what was wrong and what to write instead. The
-// parsers never see the input's name; settings.ts puts name, value, problem and fix together.
-function result_ok(value) {
-    return { ok: true, value };
-}
-function bad(problem, fix) {
-    return { ok: false, problem, fix };
-}
-
-;// CONCATENATED MODULE: ./src/parse/duration.ts
-// Durations with units: `90s`, `10m`, `1h`, `1h30m`, `2m30s`. A bare number is refused because
-// nobody can tell whether `10` means seconds or minutes.
-
-const UNIT_MS = { h: 3_600_000, m: 60_000, s: 1_000 };
-/** Longer than any GitHub-hosted job may run (6 h) with room; also below Node's timer limit (~24.8 days). */
-const MAX_DURATION_MS = 24 * UNIT_MS.h;
-const FIX = 'write a whole number with a unit, h, m or s, largest first (e.g. 90s, 10m, 1h30m), at most 24h';
-/** Parses a duration into milliseconds; zero only where `allowZero` (e.g. bake-time: 0s). */
-function parseDuration(text, options = {}) {
-    if (/^\d+$/.test(text))
-        return bad('has no unit', FIX);
-    const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
-    if (text === '' || !match)
-        return bad('is not a duration', FIX);
-    const [, hours, minutes, seconds] = match;
-    const ms = Number(hours ?? 0) * UNIT_MS.h + Number(minutes ?? 0) * UNIT_MS.m + Number(seconds ?? 0) * UNIT_MS.s;
-    if (ms === 0 && !options.allowZero)
-        return bad('is zero', FIX);
-    if (ms > MAX_DURATION_MS)
-        return bad('is longer than 24h', FIX);
-    return result_ok(ms);
-}
-/** `90000` -> `1m30s`: the inverse of parseDuration, for messages. */
-function formatDuration(ms) {
-    let seconds = Math.round(ms / 1000);
-    const hours = Math.floor(seconds / 3600);
-    seconds -= hours * 3600;
-    const minutes = Math.floor(seconds / 60);
-    seconds -= minutes * 60;
-    const parts = [hours ? `${hours}h` : '', minutes ? `${minutes}m` : '', seconds ? `${seconds}s` : ''];
-    return parts.join('') || '0s';
-}
-
-;// CONCATENATED MODULE: ./src/rollout/words.ts
-// The small wording helpers every part of the action shares, defined once: durations, elapsed
-// clocks, plurals, names out of ARNs, error messages.
-
-/** `mm:ss`, or `h:mm:ss` past an hour: elapsed time in log lines and tables. */
-function formatElapsed(ms) {
-    const total = Math.max(0, Math.floor(ms / 1000));
-    const h = Math.floor(total / 3600);
-    const m = Math.floor((total % 3600) / 60);
-    const s = total % 60;
-    const two = (n) => String(n).padStart(2, '0');
-    return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${two(m)}:${two(s)}`;
-}
-/** `1 task`, `2 tasks`, `3 batches`. */
-function plural(n, word) {
-    return `${n} ${n === 1 ? word : /(s|sh|ch|x)$/.test(word) ? `${word}es` : `${word}s`}`;
-}
-/** `arn:aws:ecs:…:task-definition/web:3` -> `web:3`. */
-function taskDefinitionName(arn) {
-    const i = arn.lastIndexOf('task-definition/');
-    return i < 0 ? arn : arn.slice(i + 'task-definition/'.length);
-}
-/** A task id as people read it in the console: its first 8 characters. */
-function shortId(id) {
-    return id.length > 12 ? `${id.slice(0, 8)}…` : id;
-}
-/** `arn:aws:elasticloadbalancing:…:targetgroup/web/0123` -> `web`. */
-function targetGroupName(arn) {
-    const m = /targetgroup\/([^/]+)/.exec(arn);
-    return m?.[1] ?? arn;
-}
-/** One way to turn anything thrown into a sentence. */
-function errorMessage(error) {
-    if (error instanceof Error)
-        return error.message || error.name;
-    if (typeof error === 'string')
-        return error;
-    try {
-        return JSON.stringify(error);
-    }
-    catch {
-        return String(error);
-    }
-}
-function capitalise(text) {
-    return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-;// CONCATENATED MODULE: ./src/channels.ts
-// Every channel the action writes to, in one place, each through the one Redactor: the log,
-// outputs, the job summary and the saved state. (Check runs, commit statuses and deployment
-// statuses go through the reporter, which is given the same `redact`.) Nothing else in the action
-// calls @actions/core to write.
-
-
-
-function createChannels(redactor) {
-    const redact = (text) => redactor.redact(text);
-    return {
-        redact,
-        info: (line) => info(redact(line)),
-        warning: (line) => warning(redact(line)),
-        startGroup: (name) => startGroup(redact(name)),
-        endGroup: () => endGroup(),
-        setFailed: (message) => setFailed(redact(message)),
-        setOutput: (name, value) => setOutput(name, redact(value)),
-        saveState: (name, value) => saveState(name, redact(value)),
-        async writeSummary(markdown) {
-            if (!process.env['GITHUB_STEP_SUMMARY']) {
-                info('GITHUB_STEP_SUMMARY is not set: no job summary written.');
-                return;
-            }
-            try {
-                await summary.addRaw(redact(markdown), true).write();
-            }
-            catch (error) {
-                warning(redact(`Could not write the job summary: ${errorMessage(error)}`));
-            }
-        },
-        writeSummarySync(markdown) {
-            const file = process.env['GITHUB_STEP_SUMMARY'];
-            if (!file)
-                return;
-            try {
-                (0,external_node_fs_.appendFileSync)(file, `${redact(markdown)}\n`);
-            }
-            catch {
-                // Exiting anyway: the outputs and the saved state carry what matters.
-            }
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/rollout/plan.ts
-/**
- * Batch size b: a count, or a percent of N rounded UP; at least 1, at most N.
- * Unavailable u: a count, or a percent of N rounded DOWN, at most b (a batch replaces b old tasks).
- *
- * Worked rows (repeated by __tests__/plan.test.ts); release = max% / min% of a full batch:
- *
- *   N    batch  unavail  ->  b   u   release   last release  batches            note
- *   6    2      0           2   0   134/100                 [2,2,2]
- *   5    2      0           2   0   140/100   120/100       [2,2,1]            last batch short
- *   1    25%    0           1   0   200/100                 [1]                percent rounds up to 1
- *   4    25%    0           1   0   125/100                 [1,1,1,1]
- *   3    10     0           3   0   200/100                 [3]                b >= N: one batch of N
- *   10   30%    10%         3   1   120/90    100/90        [3,3,3,1]          2 beside, 1 in place
- *   7    1      1           1   1   100/85                  [1,1,1,1,1,1,1]    stop first, then start
- *   500  10%    0           50  0   110/100                 [50 x 10]
- *   250  1      0           2   0   101/100                 [2 x 125]          1% of 250 is 2.5 tasks
- *   300  1      1           3   0   101/100                 [3 x 100]          min 99% keeps 297: u 0
- *   0    25%    0           0   0                           []                 nothing to replace
- * Hold is 100/100 in every row.
- *
- * Exactness: for N <= 100 one percent is at most one task, so the surge and the floor are exact.
- * For N > 100 a percent step is N/100 tasks: the surge is the smallest ECS allows that is >= what
- * was asked (batches use it, since it is what ECS will do), the unavailability the largest ECS
- * allows that is <= u (never more than asked). `notes` says so.
- */
-function planBatches(input) {
-    const { desired: n } = input;
-    if (!Number.isInteger(n) || n < 0)
-        throw new RangeError(`desired count must be a whole number >= 0, got ${n}`);
-    checkQuantity('batch size', input.batchSize);
-    checkQuantity('max unavailable', input.maxUnavailable);
-    const withBreaker = (s) => input.circuitBreaker ? { ...s, circuitBreaker: { ...input.circuitBreaker } } : s;
-    const hold = withBreaker({ maximumPercent: 100, minimumHealthyPercent: 100 });
-    if (n === 0)
-        return { desired: 0, batchSize: 0, maxUnavailable: 0, batches: [], hold, releases: [] };
-    const notes = [];
-    const requestedB = clamp(resolveQuantity(input.batchSize, n, 'up'), 1, n);
-    const requestedU = Math.min(clamp(resolveQuantity(input.maxUnavailable, n, 'down'), 0, n), requestedB);
-    const minimumHealthyPercent = minimumHealthyFor(n, n - requestedU);
-    const unavailable = n - ecsMinHealthy(n, minimumHealthyPercent);
-    if (unavailable !== requestedU) {
-        notes.push(`ECS rounds ${minimumHealthyPercent}% of ${n} tasks up to ${n - unavailable}: ` +
-            `at most ${unavailable} unavailable instead of ${requestedU}`);
-    }
-    const surge = ecsSurge(n, requestedB - unavailable);
-    const batchSize = Math.min(n, surge.tasks + unavailable);
-    if (batchSize !== requestedB) {
-        notes.push(`ECS rounds ${surge.maximumPercent}% of ${n} tasks down to ${n + surge.tasks}: batches of ${batchSize} instead of ${requestedB}`);
-    }
-    const batches = [];
-    for (let left = n; left > 0; left -= batchSize)
-        batches.push(Math.min(batchSize, left));
-    const releases = batches.map((b) => withBreaker(releaseSettings(n, b, unavailable)));
-    const plan = { desired: n, batchSize, maxUnavailable: unavailable, batches, hold, releases };
-    if (notes.length > 0)
-        plan.notes = notes;
-    return plan;
-}
-/** The settings that let ECS start `b` new tasks of a service of `n`, `u` of them in place of old ones. */
-function releaseSettings(n, b, u) {
-    // The floor first: ECS's rounding may keep more healthy than asked (n > 100), and then the
-    // surge must make up what may not be stopped first.
-    const minimumHealthyPercent = minimumHealthyFor(n, n - Math.min(u, b));
-    const inPlace = n - ecsMinHealthy(n, minimumHealthyPercent);
-    return { maximumPercent: ecsSurge(n, b - inPlace).maximumPercent, minimumHealthyPercent };
-}
-/** The smallest maximumPercent that lets `tasks` start beside n, and how many it really lets start. */
-function ecsSurge(n, tasks) {
-    if (tasks <= 0)
-        return { maximumPercent: 100, tasks: 0 };
-    const maximumPercent = Math.ceil((100 * (n + tasks)) / n);
-    return { maximumPercent, tasks: ecsMaxTasks(n, maximumPercent) - n };
-}
-/** A count as is; a percent of n rounded as asked (surge up, unavailability down, as Kubernetes does). */
-function resolveQuantity(q, n, rounding) {
-    if (q.kind === 'count')
-        return q.value;
-    // Round away float noise first (e.g. 7 * 0.3 * 100) so 30% of 10 is 3, not 4.
-    const exact = Math.round(((n * q.value) / 100) * 1e9) / 1e9;
-    return rounding === 'up' ? Math.ceil(exact) : Math.floor(exact);
-}
-/** Tasks ECS allows RUNNING + PENDING: maximumPercent of N, rounded down. */
-function ecsMaxTasks(n, maximumPercent) {
-    return Math.floor((n * maximumPercent) / 100);
-}
-/** Tasks ECS keeps RUNNING: minimumHealthyPercent of N, rounded up. */
-function ecsMinHealthy(n, minimumHealthyPercent) {
-    return Math.ceil((n * minimumHealthyPercent) / 100);
-}
-/**
- * The largest percent whose ECS rounding keeps exactly `healthy` of n tasks; when no percent gives
- * exactly that (n > 100), the smallest one that keeps at least that many (never fewer than asked).
- */
-function minimumHealthyFor(n, healthy) {
-    if (healthy >= n)
-        return 100;
-    const largest = Math.floor((100 * healthy) / n);
-    return ecsMinHealthy(n, largest) >= healthy ? largest : largest + 1;
-}
-function checkQuantity(name, q) {
-    if (!Number.isFinite(q.value) || q.value < 0)
-        throw new RangeError(`${name} must be >= 0, got ${q.value}`);
-    if (q.kind === 'count' && !Number.isInteger(q.value)) {
-        throw new RangeError(`${name} must be a whole number of tasks, got ${q.value}`);
-    }
-}
-function clamp(v, lo, hi) {
-    return Math.min(Math.max(v, lo), hi);
-}
-
-;// CONCATENATED MODULE: ./src/rollout/lease.ts
-const LEASE_TAG = 'ecs-rolling-deploy:lease';
-const OWN_SETTINGS_TAG = 'ecs-rolling-deploy:settings';
-const TAG_VALUE_LIMIT = 256;
-function formatLease(lease) {
-    const head = `id=${lease.id} until=${Math.floor(lease.until / 1000)} run=`;
-    const run = sanitise(lease.run).slice(0, TAG_VALUE_LIMIT - head.length);
-    return head + run;
-}
-function parseLease(value) {
-    if (!value)
-        return undefined;
-    const m = /^id=(\S+) until=(\d+) run=(.*)$/.exec(value);
-    if (!m)
-        return undefined;
-    return { id: m[1] ?? '', until: Number(m[2]) * 1000, run: m[3] ?? '' };
-}
-/** Who holds the service now. An expired lease, or one that cannot be read, holds nothing. */
-function leaseHolder(tags, now, ourId) {
-    const lease = parseLease(tags[LEASE_TAG]);
-    if (!lease)
-        return { kind: 'free' };
-    if (lease.id === ourId)
-        return { kind: 'ours', lease };
-    if (lease.until <= now)
-        return { kind: 'free', expired: lease };
-    return { kind: 'other', lease };
-}
-/** `run owner/repo/actions/runs/12/attempts/1 (https://github.com/…), until 10:32:05 UTC`. */
-function describeLease(lease, serverUrl = 'https://github.com') {
-    const until = new Date(lease.until).toISOString().slice(11, 19);
-    const url = /^[^/\s]+\/[^/\s]+\/actions\/runs\/\d+/.test(lease.run) ? ` (${serverUrl}/${lease.run})` : '';
-    return `run ${lease.run}${url}, until ${until} UTC`;
-}
-/** `max=200 min=50 breaker=on rollback=on`, or without the breaker when the service has none. */
-function formatOwnSettings(settings) {
-    const cb = settings.circuitBreaker;
-    return (`max=${settings.maximumPercent} min=${settings.minimumHealthyPercent}` +
-        (cb ? ` breaker=${cb.enable ? 'on' : 'off'} rollback=${cb.rollback ? 'on' : 'off'}` : ''));
-}
-function parseOwnSettings(value) {
-    if (!value)
-        return undefined;
-    const m = /^max=(\d+) min=(\d+)(?: breaker=(on|off) rollback=(on|off))?$/.exec(value);
-    if (!m)
-        return undefined;
-    const settings = { maximumPercent: Number(m[1]), minimumHealthyPercent: Number(m[2]) };
-    if (m[3] !== undefined)
-        settings.circuitBreaker = { enable: m[3] === 'on', rollback: m[4] === 'on' };
-    return settings;
-}
-/** The identity of this run, from the runner's environment. */
-function runIdentity(env, id) {
-    const repo = env['GITHUB_REPOSITORY'];
-    const runId = env['GITHUB_RUN_ID'];
-    const attempt = env['GITHUB_RUN_ATTEMPT'] ?? '1';
-    const run = repo && runId ? `${repo}/actions/runs/${runId}/attempts/${attempt}` : 'local';
-    return { id, run };
-}
-/** Characters ECS does not take in a tag value become `_`. */
-function sanitise(text) {
-    return text.replace(/[^\p{L}\p{N}\p{Z}_.:/=+\-@]/gu, '_');
-}
-
-;// CONCATENATED MODULE: ./src/rollout/port.ts
-/** An error from the platform: a sentence a user can act on, and how the engine should treat it. */
-class DriverError extends Error {
-    kind;
-    code;
-    httpStatus;
-    networkCode;
-    constructor(message, details) {
-        super(message, details.cause === undefined ? undefined : { cause: details.cause });
-        this.name = 'DriverError';
-        this.kind = details.kind;
-        this.code = details.code;
-        this.httpStatus = details.httpStatus;
-        this.networkCode = details.networkCode;
-    }
-}
-/** Anything that is not a DriverError is a bug or a refusal: not worth retrying. */
-function errorKind(error) {
-    return error instanceof DriverError ? error.kind : 'fatal';
-}
-/** The AWS error code of a DriverError, if AWS answered with one. */
-function errorCode(error) {
-    return error instanceof DriverError ? error.code : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/rollout/retry.ts
-// Calls the driver, retrying what the driver classified as throttled or transient with full-jitter
-// exponential back-off (on top of the SDK's own retries), until the call succeeds, the error is
-// fatal, or the next attempt would start past the phase's deadline. Every phase has its own bound:
-// a burst of 5xx costs seconds, not the safety of the rollout.
-
-
-const DEFAULT_BACKOFF = { baseMs: 500, maxMs: 20_000 };
-/** The error a retried call gives up with: what was attempted, how long, and the last error. */
-class RetryExhausted extends Error {
-    attempts;
-    last;
-    constructor(message, attempts, last) {
-        super(message, { cause: last });
-        this.attempts = attempts;
-        this.last = last;
-        this.name = 'RetryExhausted';
-    }
-}
-/** Full jitter: a random delay in [0, min(max, base * 2^(attempt-1))). */
-function backoffDelay(attempt, policy, random) {
-    const cap = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
-    return Math.floor(random * cap);
-}
-async function retrying(label, call, opts) {
-    const policy = opts.backoff ?? DEFAULT_BACKOFF;
-    const random = opts.random ?? Math.random;
-    const started = opts.clock.now();
-    for (let attempt = 1;; attempt++) {
-        try {
-            return await call();
-        }
-        catch (error) {
-            const kind = errorKind(error);
-            if (kind === 'fatal')
-                throw error;
-            // Never sleep for nothing: with no time left, say how long it kept failing.
-            const delayMs = Math.max(backoffDelay(attempt, policy, random()), Math.min(250, policy.baseMs));
-            const now = opts.clock.now();
-            if (now + delayMs > opts.deadline || opts.signal?.aborted) {
-                const times = attempt > 1 ? `${attempt} attempts over ${formatDuration(now - started)}` : '1 attempt';
-                throw new RetryExhausted(`${label} kept failing (${times}): ${messageOf(error)}`, attempt, error);
-            }
-            try {
-                opts.onRetry?.({ attempt, delayMs, error });
-            }
-            catch {
-                // A progress callback must not change the retry.
-            }
-            await sleepQuietly(opts.clock, delayMs, opts.signal);
-        }
-    }
-}
-/** Sleeps; an abort ends the sleep early instead of throwing (callers check the signal). */
-async function sleepQuietly(clock, ms, signal) {
-    if (signal?.aborted || ms <= 0)
-        return;
-    try {
-        await clock.sleep(ms, signal);
-    }
-    catch {
-        // Aborted: the caller looks at signal.aborted.
-    }
-}
-function messageOf(error) {
-    return error instanceof Error ? error.message || error.name : String(error);
-}
-/** What a caller waits for, and why it waits longer: `… (AWS is throttling API calls; retrying in 8s)`. */
-function retryingWords(waitingFor, retry) {
-    const why = errorKind(retry.error) === 'throttled'
-        ? 'AWS is throttling API calls'
-        : `an AWS call failed: ${messageOf(retry.error)}`;
-    return `${waitingFor} (${why}; retrying in ${formatDuration(retry.delayMs)})`;
-}
-
-;// CONCATENATED MODULE: ./src/rollout/guard.ts
-// One rollout of a service at a time. Before it changes the service, a run takes the service's
-// lease (a tag naming the run, with an expiry), and records the service's own deployment settings
-// beside it. Right before every change after that it reads the lease back: a run whose lease is
-// gone (another run took the service over after it expired) changes nothing more.
-//
-// Tags are not compare-and-swap, so two runs that start together can both write a lease; the last
-// write wins and the other run sees it at its read-back. The read-back comes at least `settleMs`
-// after the write, longer than a run takes from reading the tags to writing its own, so a second
-// run that read "free" before our write has written by then. What is left is the window between
-// the last read-back and the first UpdateService: one API round trip.
-
-
-/** How long a renewal between changes may retry before it waits for the next look. */
-const KEEP_ALIVE_BOUND_MS = 10_000;
-/** The lease was taken by another run: this one must not change the service any more. */
-class LeaseLost extends Error {
-    holder;
-    constructor(holder) {
-        super('the service’s lease is no longer this run’s');
-        this.holder = holder;
-        this.name = 'LeaseLost';
-    }
-}
-const LEASE_TTL_MS = 5 * 60_000;
-class ServiceGuard {
-    opts;
-    ttlMs;
-    renewAfterMs;
-    recheckAfterMs;
-    settleMs;
-    callBoundMs;
-    acquiredAt;
-    confirmedAt = Number.NEGATIVE_INFINITY;
-    renewedAt = Number.NEGATIVE_INFINITY;
-    lost;
-    constructor(opts) {
-        this.opts = opts;
-        this.ttlMs = opts.ttlMs ?? LEASE_TTL_MS;
-        this.renewAfterMs = opts.renewAfterMs ?? 60_000;
-        this.recheckAfterMs = opts.recheckAfterMs ?? 5_000;
-        this.settleMs = opts.settleMs ?? 2_000;
-        this.callBoundMs = opts.callBoundMs ?? 120_000;
-    }
-    get identity() {
-        return this.opts.identity;
-    }
-    /** Who holds the service, and the settings an unfinished earlier run left recorded on it. */
-    async read() {
-        const tags = await this.call('ListTagsForResource', () => this.opts.driver.readServiceTags());
-        const recorded = parseOwnSettings(tags[OWN_SETTINGS_TAG]);
-        return {
-            holder: leaseHolder(tags, this.opts.clock.now(), this.opts.identity.id),
-            ...(recorded ? { recordedSettings: recorded } : {}),
-            tags,
-        };
-    }
-    /** Writes our lease and the service's own settings, in one TagResource. */
-    async acquire(ownSettings) {
-        const now = this.opts.clock.now();
-        await this.call('TagResource (lease)', () => this.opts.driver.tagService({
-            [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
-            [OWN_SETTINGS_TAG]: formatOwnSettings(ownSettings),
-        }));
-        this.acquiredAt = this.opts.clock.now();
-        this.renewedAt = this.acquiredAt;
-    }
-    /** Takes up a lease main wrote (the post step, with the identity main saved). */
-    adopt() {
-        this.acquiredAt = Number.NEGATIVE_INFINITY;
-    }
-    /**
-     * Right before a change to the service: the lease must still be ours. Throws LeaseLost when it is
-     * not; renews it when it is getting old.
-     */
-    async confirm() {
-        if (this.lost)
-            throw new LeaseLost(this.lost);
-        const { clock } = this.opts;
-        if (this.acquiredAt !== undefined && clock.now() < this.acquiredAt + this.settleMs)
-            await sleepQuietly(clock, this.acquiredAt + this.settleMs - clock.now());
-        if (clock.now() - this.confirmedAt >= this.recheckAfterMs) {
-            const { holder } = await this.read();
-            if (holder.kind !== 'ours') {
-                // A lease that expired but nobody took is still free for us to take back.
-                if (holder.kind === 'other') {
-                    this.lost = holder;
-                    throw new LeaseLost(holder);
-                }
-                this.renewedAt = Number.NEGATIVE_INFINITY;
-            }
-            this.confirmedAt = clock.now();
-        }
-        if (clock.now() - this.renewedAt >= this.renewAfterMs) {
-            const now = clock.now();
-            await this.call('TagResource (lease renewal)', () => this.opts.driver.tagService({
-                [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
-            }));
-            this.renewedAt = now;
-        }
-    }
-    /**
-     * Between changes, at each look: renews the lease once it is due, so a wait longer than the
-     * lease's life (a long bake time, a 300 s drain, a slow restore) does not let it lapse while this
-     * run still owns the service. Never throws and never waits long: a renewal that fails is tried at
-     * the next look, and a takeover it finds is what the next change's confirm() reports.
-     */
-    async keepAlive() {
-        const { clock } = this.opts;
-        if (this.lost || this.acquiredAt === undefined || clock.now() - this.renewedAt < this.renewAfterMs)
-            return;
-        try {
-            const tags = await this.call('ListTagsForResource', () => this.opts.driver.readServiceTags(), KEEP_ALIVE_BOUND_MS);
-            const holder = leaseHolder(tags, clock.now(), this.opts.identity.id);
-            if (holder.kind === 'other') {
-                this.lost = holder;
-                return;
-            }
-            const now = clock.now();
-            await this.call('TagResource (lease renewal)', () => this.opts.driver.tagService({
-                [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
-            }), KEEP_ALIVE_BOUND_MS);
-            this.renewedAt = now;
-            this.confirmedAt = now;
-        }
-        catch {
-            // Tried again at the next look; the lease has minutes left.
-        }
-    }
-    /**
-     * Starts over after losing the lease before this run changed anything (two runs started together
-     * and the other one's write came last): with wait-for-idle the run waits for that one and takes
-     * the lease again afterwards.
-     */
-    restart() {
-        this.lost = undefined;
-        this.acquiredAt = undefined;
-        this.confirmedAt = Number.NEGATIVE_INFINITY;
-        this.renewedAt = Number.NEGATIVE_INFINITY;
-    }
-    /** Whether another run has taken the service over (as far as this run has seen). */
-    get takenOver() {
-        return this.lost;
-    }
-    /**
-     * Gives the service back: removes our lease, and the recorded settings unless they must stay
-     * (they were not put back). Does nothing to a lease that is not ours.
-     */
-    async release(keepRecordedSettings) {
-        if (this.lost)
-            return;
-        const { holder } = await this.read();
-        // Another run's lease: the recorded settings are its record now too.
-        if (holder.kind === 'other')
-            return;
-        const keys = keepRecordedSettings ? [LEASE_TAG] : [LEASE_TAG, OWN_SETTINGS_TAG];
-        await this.call('UntagResource', () => this.opts.driver.untagService(keys));
-    }
-    call(label, fn, boundMs = this.callBoundMs) {
-        return retrying(label, fn, {
-            clock: this.opts.clock,
-            deadline: this.opts.clock.now() + boundMs,
-            ...(this.opts.random ? { random: this.opts.random } : {}),
-        });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/rollout/snapshot-index.ts
-const cache = new WeakMap();
-function indexOf(snapshot) {
-    const known = cache.get(snapshot);
-    if (known)
-        return known;
-    const groups = snapshot.service.targetGroupArns;
-    const inGroups = new Set(groups);
-    const byKey = new Map();
-    const byIp = new Map();
-    for (const t of snapshot.targets) {
-        if (!inGroups.has(t.targetGroupArn))
-            continue;
-        byKey.set(`${t.targetGroupArn}|${t.id}`, t);
-        const list = byIp.get(t.id);
-        if (list)
-            list.push(t);
-        else
-            byIp.set(t.id, [t]);
-    }
-    const liveIps = new Set();
-    for (const task of snapshot.tasks)
-        if (task.lastStatus !== 'STOPPED' && task.ip)
-            liveIps.add(task.ip);
-    const index = {
-        groups,
-        target: (group, ip) => byKey.get(`${group}|${ip}`),
-        targetsOf: (ip) => byIp.get(ip) ?? [],
-        healthy(task) {
-            if (task.lastStatus !== 'RUNNING' || task.desiredStatus !== 'RUNNING')
-                return false;
-            // With no target group (not a case preflight lets through), RUNNING is the best ECS offers.
-            if (groups.length === 0)
-                return true;
-            const ip = task.ip;
-            if (ip === undefined)
-                return false;
-            return groups.every((g) => byKey.get(`${g}|${ip}`)?.state === 'healthy');
-        },
-        liveIps,
-    };
-    cache.set(snapshot, index);
-    return index;
-}
-
-;// CONCATENATED MODULE: ./src/rollout/restore.ts
-// Pure rules of putting a service back on its previous task definition: when it is back, and the
-// deployment settings ECS gets to do it.
-
-
-/**
- * Done when the PRIMARY deployment runs the previous revision, exactly desiredCount tasks are
- * live, all of that revision and RUNNING with a healthy target in every target group, and no
- * target of a gone task is left in a group (ECS stops a task only after its target has drained).
- */
-function restoreStatus(snapshot, previousArn) {
-    const { service } = snapshot;
-    const index = indexOf(snapshot);
-    const prevName = taskDefinitionName(previousArn);
-    const primary = service.deployments.find((d) => d.status === 'PRIMARY');
-    let others = 0;
-    let prev = 0;
-    let healthy = 0;
-    for (const t of snapshot.tasks) {
-        if (t.lastStatus === 'STOPPED')
-            continue;
-        if (t.taskDefinitionArn !== previousArn) {
-            others += 1;
-            continue;
-        }
-        prev += 1;
-        if (index.healthy(t))
-            healthy += 1;
-    }
-    let lingering = 0;
-    for (const t of snapshot.targets) {
-        if (index.groups.includes(t.targetGroupArn) && !index.liveIps.has(t.id) && t.state !== 'unused')
-            lingering += 1;
-    }
-    const desired = service.desiredCount;
-    const parts = [`${healthy}/${desired} tasks of ${prevName} healthy`];
-    if (primary?.taskDefinitionArn !== previousArn)
-        parts.push(`ECS to make ${prevName} PRIMARY`);
-    if (others > 0)
-        parts.push(`${plural(others, 'task')} of other revisions to stop`);
-    if (prev > desired)
-        parts.push(`${plural(prev - desired, 'extra task')} of ${prevName} to stop`);
-    if (lingering > 0)
-        parts.push(`${plural(lingering, 'target')} to drain`);
-    const settled = primary?.taskDefinitionArn === previousArn &&
-        others === 0 &&
-        prev === desired &&
-        healthy === desired &&
-        lingering === 0;
-    return { settled, waitingFor: parts.join(', '), healthy };
-}
-/**
- * The settings the restore runs under: never a lower floor than the service's own or the rollout's
- * (so capacity does not drop below what the rollout kept), and room to surge at least one task
- * (maximumPercent rounds down, so 100 + ceil(100 / N) is the smallest that starts one).
- */
-function restoreSettings(original, desired, surgePercent, floorPercent) {
-    const oneTask = desired > 0 ? 100 + Math.ceil(100 / desired) : 200;
-    const settings = {
-        maximumPercent: Math.max(original.maximumPercent, surgePercent ?? 0, oneTask),
-        minimumHealthyPercent: Math.max(original.minimumHealthyPercent, floorPercent ?? 0),
-    };
-    if (original.circuitBreaker)
-        settings.circuitBreaker = { ...original.circuitBreaker };
-    return settings;
-}
-/** ECS service deployment states in which a ROLLBACK has been asked for or is done. */
-const ROLLBACK_STATES = new Set([
-    'ROLLBACK_REQUESTED',
-    'ROLLBACK_IN_PROGRESS',
-    'ROLLBACK_SUCCESSFUL',
-    'ROLLBACK_FAILED',
-]);
-/** States in which StopServiceDeployment can still stop (roll back) a deployment. */
-const STOPPABLE_STATES = new Set(['PENDING', 'IN_PROGRESS']);
-
-;// CONCATENATED MODULE: ./src/rollout/drains.ts
-// Follows the old tasks ECS stops during the rollout, per batch: each is seen told to stop, its
-// targets draining (ELB sends it no new request, in-flight ones finish), its targets gone, and the
-// task STOPPED. Pure: a fold over snapshots.
-//
-// With overlap (the default) batch k+1 is released while batch k's old tasks still drain, so the
-// deregistration delay is paid about once per rollout; each drain is still followed to its end
-// and reported with the batch whose new tasks replaced it.
-
-const EMPTY_LEDGER = { tasks: new Map() };
-/**
- * An old task seen told to stop is put with the earliest released batch that has not yet had as
- * many old tasks stopped as it has new ones: ECS stops old tasks in step with the new ones turning
- * healthy, and may do so a moment after the action has moved on to the next batch.
- */
-function trackDrains(ledger, snapshot, ctx) {
-    const index = indexOf(snapshot);
-    const at = snapshot.at;
-    const next = new Map(ledger.tasks);
-    const perBatch = new Map();
-    for (const r of next.values())
-        perBatch.set(r.batch, (perBatch.get(r.batch) ?? 0) + 1);
-    const batchFor = () => {
-        for (let i = 0; i < ctx.released.length; i++) {
-            if ((perBatch.get(i + 1) ?? 0) < (ctx.released[i] ?? 0))
-                return i + 1;
-        }
-        return Math.max(1, ctx.released.length);
-    };
-    for (const task of snapshot.tasks) {
-        if (task.taskDefinitionArn === ctx.newTaskDefinitionArn || task.desiredStatus !== 'STOPPED')
-            continue;
-        let record = next.get(task.arn);
-        if (!record) {
-            if (task.stoppedAt !== undefined && task.stoppedAt < ctx.since)
-                continue;
-            if (ctx.released.length === 0)
-                continue;
-            const batch = batchFor();
-            perBatch.set(batch, (perBatch.get(batch) ?? 0) + 1);
-            record = { taskArn: task.arn, batch, stopSeenAt: at, ...(task.ip ? { ip: task.ip } : {}) };
-        }
-        else {
-            record = { ...record };
-        }
-        const targets = task.ip !== undefined ? index.targetsOf(task.ip) : [];
-        if (record.drainingSeenAt === undefined && targets.some((t) => t.state === 'draining'))
-            record.drainingSeenAt = at;
-        if (record.goneAt === undefined && targets.every((t) => t.state === 'unused'))
-            record.goneAt = at;
-        if (record.stoppedAt === undefined && task.lastStatus === 'STOPPED') {
-            record.stoppedAt = at;
-            record.goneAt ??= at;
-        }
-        next.set(task.arn, record);
-    }
-    return { tasks: next };
-}
-function finished(r) {
-    return r.stoppedAt !== undefined && r.goneAt !== undefined;
-}
-/** Old tasks of `batch` and when the last of them finished (undefined while any is unfinished). */
-function batchDrain(ledger, batch) {
-    let tasks = 0;
-    let doneAt = 0;
-    let startedAt;
-    let open = false;
-    for (const r of ledger.tasks.values()) {
-        if (r.batch !== batch)
-            continue;
-        tasks += 1;
-        startedAt = Math.min(startedAt ?? r.stopSeenAt, r.stopSeenAt);
-        if (!finished(r))
-            open = true;
-        else
-            doneAt = Math.max(doneAt, r.stoppedAt ?? 0, r.goneAt ?? 0);
-    }
-    const started = startedAt !== undefined ? { startedAt } : {};
-    return tasks > 0 && !open ? { tasks, ...started, doneAt } : { tasks, ...started };
-}
-/** Old tasks told to stop that have not finished; the oldest of them, for the drain's time limit. */
-function unfinished(ledger) {
-    let count = 0;
-    let draining = 0;
-    let oldest;
-    for (const r of ledger.tasks.values()) {
-        if (finished(r))
-            continue;
-        count += 1;
-        if (r.drainingSeenAt !== undefined && r.goneAt === undefined)
-            draining += 1;
-        oldest = oldest === undefined ? r.stopSeenAt : Math.min(oldest, r.stopSeenAt);
-    }
-    return { count, draining, ...(oldest !== undefined ? { oldestStopSeenAt: oldest } : {}) };
-}
-/**
- * When the first unfinished drain should end: it was seen draining at `drainingSeenAt`, and ELB
- * ends a drain after the target group's deregistration delay (ECS then stops the task).
- */
-function predictedDrainEnd(ledger, deregistrationDelayMs) {
-    if (deregistrationDelayMs === undefined)
-        return undefined;
-    let first;
-    for (const r of ledger.tasks.values()) {
-        if (r.goneAt !== undefined || r.drainingSeenAt === undefined)
-            continue;
-        const end = r.drainingSeenAt + deregistrationDelayMs;
-        first = first === undefined ? end : Math.min(first, end);
-    }
-    return first;
-}
-
-;// CONCATENATED MODULE: ./src/rollout/batch-book.ts
-// The record of each batch as the rollout moves it along (released, launched, healthy, passed,
-// drained), and the events that tell the log, the job summary and the check run about it.
-
-class BatchBook {
-    plan;
-    bus;
-    records = [];
-    drained = new Set();
-    constructor(plan, bus) {
-        this.plan = plan;
-        this.bus = bus;
-    }
-    get current() {
-        return this.records[this.records.length - 1];
-    }
-    /** Batches whose verdict is in. */
-    get passed() {
-        return this.records.filter((r) => r.outcome === 'succeeded').length;
-    }
-    released(batch, at) {
-        const tasks = this.plan.batches[batch - 1] ?? 0;
-        this.records.push({ batch, tasks, startedAt: at, outcome: 'in-progress' });
-        this.bus.emit({ type: 'batch-started', at, batch, batches: this.plan.batches.length, tasks });
-    }
-    launched(at) {
-        const r = this.current;
-        if (!r || r.launchedAt !== undefined)
-            return;
-        r.launchedAt = at;
-        this.bus.emit({
-            type: 'batch-launched',
-            at,
-            batch: r.batch,
-            batches: this.plan.batches.length,
-            tasks: r.tasks,
-        });
-    }
-    healthy(at, bakeMs) {
-        const r = this.current;
-        if (!r)
-            return;
-        r.healthyAt ??= at;
-        this.bus.emit({ type: 'batch-healthy', at, batch: r.batch, batches: this.plan.batches.length, bakeMs });
-    }
-    passedNow(at) {
-        const r = this.current;
-        if (!r || r.outcome !== 'in-progress')
-            return;
-        r.launchedAt ??= at;
-        r.healthyAt ??= at;
-        r.endedAt = at;
-        r.outcome = 'succeeded';
-        this.bus.emit({ type: 'batch-succeeded', at, record: { ...r } });
-    }
-    failCurrent(at) {
-        const r = this.current;
-        if (r?.outcome === 'in-progress') {
-            r.outcome = 'failed';
-            r.endedAt = at;
-        }
-    }
-    /** Notes the batches whose old tasks have all drained and stopped, once each. */
-    noteDrains(ledger) {
-        for (const r of this.records) {
-            if (this.drained.has(r.batch))
-                continue;
-            const d = batchDrain(ledger, r.batch);
-            r.oldTasks = d.tasks;
-            if (d.startedAt !== undefined)
-                r.drainStartedAt = d.startedAt;
-            if (d.doneAt === undefined || d.tasks < r.tasks)
-                continue;
-            this.drained.add(r.batch);
-            r.drainedAt = d.doneAt;
-            this.bus.emit({ type: 'batch-drained', at: d.doneAt, record: { ...r } });
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/rollout/gates.ts
-// Health verdicts with reasons. Pure: each gate reads one snapshot (or the HTTP-check streaks, or
-// the time) and returns a RolloutFailure worded for the user, or undefined when it passes.
-
-
-/** Target states in which ELB no longer sends traffic because health checks failed. */
-const UNHEALTHY_STATES = new Set(['unhealthy', 'unhealthy.draining']);
-/**
- * A task of the new revision that ECS stopped or is stopping since the rollout began. Our rollout
- * never scales in, so any such task means the new version failed: its essential container exited,
- * or ECS stopped it for failing ELB health checks (ECS sets desiredStatus STOPPED and
- * stoppedReason first, lastStatus follows).
- */
-function taskStoppedGate(snapshot, ctx) {
-    const stopped = snapshot.tasks.find((t) => t.taskDefinitionArn === ctx.newTaskDefinitionArn &&
-        (t.lastStatus === 'STOPPED' || t.desiredStatus === 'STOPPED') &&
-        // ECS keeps stopped tasks visible for a while; ignore ones from an earlier attempt.
-        (t.stoppedAt === undefined || t.stoppedAt >= ctx.rolloutStartedAt));
-    if (!stopped)
-        return undefined;
-    const reason = stopped.stoppedReason ?? (stopped.lastStatus === 'STOPPED' ? 'no reason given' : 'being stopped');
-    const exits = containerExits(stopped);
-    const seen = stopped.ip !== undefined ? ctx.seenReasons?.get(stopped.ip) : undefined;
-    const elb = seen ?? elbFailureOf(snapshot.service, stopped.id, ctx.rolloutStartedAt);
-    const failure = {
-        batch: ctx.batch,
-        kind: 'task-stopped',
-        message: `${batchLabel(ctx)}: task ${shortId(stopped.id)} stopped${ctx.during ? ` ${ctx.during}` : ''}: ${shortenTargetGroups(reason)}` +
-            (exits ? ` (${exits})` : '') +
-            (elb ? `; ELB said: ${elb}` : ''),
-        taskArn: stopped.arn,
-        serviceEvents: eventsSince(snapshot.service, ctx.rolloutStartedAt),
-    };
-    if (stopped.stopCode)
-        failure.reasonCode = stopped.stopCode;
-    return failure;
-}
-/**
- * When ECS stops a task for failing ELB health checks, its target is already draining and has lost
- * its reason code; ECS's service event keeps it: `(service web) (task 3f2a…) (port 8080) is
- * unhealthy in (target-group arn:…) due to (reason Health checks failed with these codes: [500]).`
- */
-function elbFailureOf(service, taskId, since) {
-    const pattern = /is unhealthy in \(target-group ([^)]+)\) due to \(reason (.*)\)\.?$/;
-    const event = service.events.find((e) => e.createdAt >= since && e.message.includes(`(task ${taskId})`) && pattern.test(e.message));
-    const m = event ? pattern.exec(event.message) : null;
-    if (!m)
-        return undefined;
-    return `unhealthy in target group ${targetGroupName(m[1] ?? '')} (${m[2]})`;
-}
-/** `(target-group arn:aws:elasticloadbalancing:…:targetgroup/web/0123)` reads better as `web`. */
-function shortenTargetGroups(text) {
-    return text.replace(/arn:aws[\w-]*:elasticloadbalancing:[^\s)]*targetgroup\/([^/\s)]+)\/[^\s)]+/g, '$1');
-}
-/** A target of a new task that ELB marks unhealthy, in any target group of the service. */
-function targetHealthGate(snapshot, ctx) {
-    const index = indexOf(snapshot);
-    for (const task of snapshot.tasks) {
-        if (task.taskDefinitionArn !== ctx.newTaskDefinitionArn || task.ip === undefined)
-            continue;
-        const bad = index.targetsOf(task.ip).find((t) => UNHEALTHY_STATES.has(t.state));
-        if (!bad)
-            continue;
-        const why = [bad.reason, bad.description].filter(Boolean).join(': ');
-        const failure = {
-            batch: ctx.batch,
-            kind: 'target-unhealthy',
-            message: `${batchLabel(ctx)}: target ${bad.id}:${bad.port} of task ${shortId(task.id)} is ${bad.state} ` +
-                `in target group ${targetGroupName(bad.targetGroupArn)}${ctx.during ? ` ${ctx.during}` : ''}${why ? ` (${why})` : ''}`,
-            taskArn: task.arn,
-            target: { targetGroupArn: bad.targetGroupArn, id: bad.id, port: bad.port },
-            serviceEvents: eventsSince(snapshot.service, ctx.rolloutStartedAt),
-        };
-        if (bad.reason)
-            failure.reasonCode = bad.reason;
-        return failure;
-    }
-    return undefined;
-}
-/**
- * Folds what the action saw of the new tasks' targets into the reasons it keeps: the latest
- * non-healthy reason per IP (`Target.ResponseCodeMismatch: Health checks failed with these codes:
- * [500]`). Pure: returns the same map when nothing new was seen.
- */
-function noteTargetReasons(seen, snapshot, newTaskDefinitionArn) {
-    const index = indexOf(snapshot);
-    let next;
-    for (const task of snapshot.tasks) {
-        if (task.taskDefinitionArn !== newTaskDefinitionArn || task.ip === undefined)
-            continue;
-        for (const t of index.targetsOf(task.ip)) {
-            if (!UNHEALTHY_STATES.has(t.state) || !(t.reason || t.description))
-                continue;
-            const words = `unhealthy in target group ${targetGroupName(t.targetGroupArn)} (${[t.reason, t.description].filter(Boolean).join(': ')})`;
-            if (seen.get(task.ip) === words)
-                continue;
-            next ??= new Map(seen);
-            next.set(task.ip, words);
-        }
-    }
-    return next ?? seen;
-}
-/** An HTTP check URL that failed `threshold` times in a row. */
-function httpCheckGate(streaks, threshold, ctx, service) {
-    const failing = streaks.find((s) => s.consecutiveFailures >= threshold);
-    if (!failing)
-        return undefined;
-    const failure = {
-        batch: ctx.batch,
-        kind: 'http-check',
-        message: `${batchLabel(ctx)}: health check ${failing.shown} failed ${failing.consecutiveFailures} times in a row` +
-            (failing.last ? ` (last: ${failing.last})` : ''),
-    };
-    if (service)
-        failure.serviceEvents = eventsSince(service, ctx.rolloutStartedAt);
-    return failure;
-}
-/** The batch or the whole rollout ran past its bound; says what was still awaited. */
-function timeoutGate(at, t, ctx, service) {
-    let failure;
-    if (at - ctx.rolloutStartedAt >= t.rolloutTimeoutMs) {
-        failure = {
-            batch: ctx.batch,
-            kind: 'rollout-timeout',
-            message: `rollout timed out after ${formatDuration(t.rolloutTimeoutMs)} in ${batchLabel(ctx)}, waiting for ${t.waitingFor}`,
-        };
-    }
-    else if (at - t.batchStartedAt >= t.batchTimeoutMs) {
-        failure = {
-            batch: ctx.batch,
-            kind: 'batch-timeout',
-            message: `${batchLabel(ctx)} timed out after ${formatDuration(t.batchTimeoutMs)}, waiting for ${t.waitingFor}`,
-        };
-    }
-    if (failure && service)
-        failure.serviceEvents = eventsSince(service, ctx.rolloutStartedAt);
-    return failure;
-}
-/**
- * Our deployment is no longer the one ECS works on. Models two documented behaviours: the
- * deployment circuit breaker marks a deployment rolloutState FAILED (and, with rollback, makes a
- * new PRIMARY deployment of the last completed task definition); and any later UpdateService makes
- * a new PRIMARY deployment, turning ours ACTIVE.
- */
-function deploymentGate(snapshot, ctx) {
-    const { service } = snapshot;
-    const ours = service.deployments.find((d) => ctx.deploymentId !== undefined
-        ? d.id === ctx.deploymentId
-        : d.taskDefinitionArn === ctx.newTaskDefinitionArn &&
-            (d.createdAt === undefined || d.createdAt >= ctx.rolloutStartedAt));
-    const primary = service.deployments.find((d) => d.status === 'PRIMARY');
-    const events = eventsSince(service, ctx.rolloutStartedAt);
-    if (ours?.rolloutState === 'FAILED') {
-        const rolledBack = primary !== undefined && primary.id !== ours.id;
-        return {
-            batch: ctx.batch,
-            kind: 'ecs-rollback',
-            message: `${batchLabel(ctx)}: ECS's deployment circuit breaker failed deployment ${ours.id}` +
-                (ours.rolloutStateReason ? ` (${ours.rolloutStateReason})` : '') +
-                (rolledBack ? ` and rolled the service back to ${primary.taskDefinitionArn}` : ''),
-            serviceEvents: events,
-        };
-    }
-    if (ctx.deploymentId !== undefined && primary !== undefined && primary.id !== ctx.deploymentId) {
-        return {
-            batch: ctx.batch,
-            kind: 'superseded',
-            message: `${batchLabel(ctx)}: another deployment (${primary.id}, ${primary.taskDefinitionArn}) replaced ours ` +
-                `(${ctx.deploymentId}): someone else updated the service`,
-            serviceEvents: events,
-        };
-    }
-    return undefined;
-}
-/** Is this HTTP answer healthy? Any status inside one of the inclusive ranges. */
-function statusAccepted(status, ranges) {
-    return status !== undefined && ranges.some((r) => status >= r.min && status <= r.max);
-}
-/** The streak after one more answer at `at`: reset on success, one more on failure. */
-function nextStreak(streak, answer, ranges, at) {
-    const base = { url: streak.url, shown: streak.shown, checkedAt: at };
-    if (statusAccepted(answer.status, ranges))
-        return { ...base, consecutiveFailures: 0, passed: true };
-    const last = answer.error ?? (answer.status !== undefined ? `status ${answer.status}` : 'no answer');
-    return { ...base, consecutiveFailures: streak.consecutiveFailures + 1, passed: false, last };
-}
-/** Service events ECS wrote since `since`, oldest first (ECS lists them newest first). */
-function eventsSince(service, since) {
-    return service.events
-        .filter((e) => e.createdAt >= since)
-        .sort((a, b) => a.createdAt - b.createdAt)
-        .map((e) => e.message);
-}
-/** `Essential container in task exited` alone says little: add each container's exit code and reason. */
-function containerExits(task) {
-    return task.containers
-        .filter((c) => c.exitCode !== undefined || c.reason !== undefined)
-        .map((c) => [c.name, c.exitCode !== undefined ? `exit ${c.exitCode}` : undefined, c.reason]
-        .filter(Boolean)
-        .join(' '))
-        .join(', ');
-}
-function batchLabel(ctx) {
-    return ctx.batch === 0 ? 'before the first batch' : `batch ${ctx.batch}/${ctx.batches}`;
-}
-
-;// CONCATENATED MODULE: ./src/rollout/decide.ts
-// The rolling step as a pure decision: (snapshot, where the rollout is, the clock) -> what to do
-// next. The loop in rollout.ts is the only place that acts on it.
-//
-// A batch goes: released (ECS may start its tasks) -> held (its tasks are launched; ECS may start
-// no more) -> healthy (every gate passes; the bake time starts) -> passed (the gates held through
-// the bake time). Only then is the next batch released: at once with overlap (the previous batch's
-// old tasks drain meanwhile), or once they are gone without it. Gates come first, in every stage:
-// a real cause beats a timeout.
-
-
-
-
-const START = { batch: 0, stage: 'passed', releasedAt: 0 };
-function decide(snapshot, ctx) {
-    const { plan, position } = ctx;
-    const observed = observe(snapshot, ctx);
-    const { progress } = observed;
-    const batches = plan.batches.length;
-    const k = position.batch;
-    const gateCtx = {
-        batch: Math.max(k, 0),
-        batches,
-        newTaskDefinitionArn: ctx.newTaskDefinitionArn,
-        rolloutStartedAt: ctx.rolloutStartedAt,
-        ...(ctx.deploymentId !== undefined ? { deploymentId: ctx.deploymentId } : {}),
-        ...(ctx.seenReasons ? { seenReasons: ctx.seenReasons } : {}),
-        ...(position.stage === 'healthy' && ctx.bakeMs > 0 ? { during: 'during the bake time' } : {}),
-    };
-    const fail = (failure) => ({ kind: 'fail', failure, progress });
-    // A target's reason code says more than the stoppedReason of the task ECS stops for it.
-    const gate = deploymentGate(snapshot, gateCtx) ??
-        targetHealthGate(snapshot, gateCtx) ??
-        taskStoppedGate(snapshot, gateCtx);
-    if (gate)
-        return fail(gate);
-    // HTTP checks judge a batch once its tasks are up: before that they would judge the old version.
-    if (ctx.httpChecks && k > 0 && position.stage !== 'released') {
-        const http = httpCheckGate(ctx.httpChecks.streaks, ctx.httpChecks.threshold, gateCtx, snapshot.service);
-        if (http)
-            return fail(http);
-    }
-    const late = deadlines(snapshot, ctx, gateCtx, progress.waitingFor);
-    if (late)
-        return fail(late);
-    if (batches === 0) {
-        // Nothing to replace: done once ECS has made our deployment PRIMARY.
-        return observed.primaryIsOurs && progress.oldRemaining === 0 && progress.oldDraining === 0
-            ? { kind: 'complete', progress }
-            : { kind: 'wait', progress };
-    }
-    switch (position.stage) {
-        case 'released':
-            if (progress.newLaunched >= progress.newWanted)
-                return { kind: 'hold', settings: plan.hold, progress };
-            return { kind: 'wait', progress, urgent: true };
-        case 'held':
-            if (allGreen(progress, ctx, position))
-                return ctx.bakeMs > 0 ? { kind: 'healthy', progress } : { kind: 'pass', progress };
-            return { kind: 'wait', progress };
-        case 'healthy': {
-            // Target health is a gate of its own (an unhealthy target failed above); a task that left
-            // RUNNING-and-healthy any other way during the bake time fails the batch too. An HTTP check
-            // fails the batch at its threshold; until then the verdict waits for it to pass again.
-            if (progress.newHealthy < progress.newWanted) {
-                return fail({
-                    batch: k,
-                    kind: 'bake',
-                    message: `${batchLabel(gateCtx)}: during the bake time only ${progress.newHealthy} of ${progress.newWanted} new tasks stayed healthy ` +
-                        `(${progress.waitingFor})`,
-                });
-            }
-            const bakedAt = (position.healthyAt ?? snapshot.at) + ctx.bakeMs;
-            if (snapshot.at >= bakedAt && allGreen(progress, ctx, position))
-                return { kind: 'pass', progress };
-            return { kind: 'wait', progress, wakeAt: bakedAt };
-        }
-        case 'passed': {
-            const drains = unfinished(ctx.drains);
-            if (k >= batches) {
-                const done = observed.primaryIsOurs &&
-                    progress.oldRemaining === 0 &&
-                    progress.oldDraining === 0 &&
-                    drains.count === 0 &&
-                    observed.lingeringTargets === 0 &&
-                    progress.newHealthy >= plan.desired;
-                return done ? { kind: 'complete', progress } : { kind: 'wait', progress };
-            }
-            // Without overlap the next batch waits until every old task told to stop has drained and stopped.
-            if (!ctx.overlap && (drains.count > 0 || progress.oldDraining > 0 || observed.lingeringTargets > 0))
-                return { kind: 'wait', progress };
-            const next = k + 1;
-            return { kind: 'release', batch: next, settings: plan.releases[next - 1] ?? plan.hold, progress };
-        }
-    }
-}
-/** Every new task so far healthy in every target group, and every HTTP check passing since launch. */
-function allGreen(progress, ctx, position) {
-    if (progress.newHealthy < progress.newWanted)
-        return false;
-    const since = position.launchedAt ?? position.releasedAt;
-    return (ctx.httpChecks?.streaks ?? []).every((s) => s.passed === true && (s.checkedAt ?? 0) >= since);
-}
-function deadlines(snapshot, ctx, gateCtx, waitingFor) {
-    const { position } = ctx;
-    const waiting = position.batch > 0 && position.stage !== 'passed';
-    const late = timeoutGate(snapshot.at, {
-        batchStartedAt: waiting ? position.releasedAt : Number.POSITIVE_INFINITY,
-        batchTimeoutMs: ctx.batchTimeoutMs,
-        rolloutTimeoutMs: ctx.rolloutTimeoutMs,
-        waitingFor,
-    }, gateCtx, snapshot.service);
-    if (late)
-        return late;
-    // A drain has the same bound as a batch: the target group's deregistration delay plus the stop.
-    const drains = unfinished(ctx.drains);
-    if (drains.oldestStopSeenAt !== undefined && snapshot.at - drains.oldestStopSeenAt >= ctx.batchTimeoutMs) {
-        return {
-            batch: gateCtx.batch,
-            kind: 'batch-timeout',
-            message: `${plural(drains.count, 'old task')} did not drain and stop within batch-timeout (${formatDuration(ctx.batchTimeoutMs)}): ` +
-                'check the target groups’ deregistration delay and the containers’ stopTimeout',
-        };
-    }
-    return undefined;
-}
-/** Counts new and old tasks against what the current batch wants, and says what is awaited. */
-function observe(snapshot, ctx) {
-    const { plan, position } = ctx;
-    const n = plan.desired;
-    const batches = plan.batches.length;
-    const k = Math.max(1, position.batch);
-    const newWanted = Math.min(plan.batches.slice(0, position.batch).reduce((a, b) => a + b, 0), n);
-    const index = indexOf(snapshot);
-    let newLaunched = 0;
-    let newRunning = 0;
-    let newHealthy = 0;
-    let oldRemaining = 0;
-    let oldDraining = 0;
-    for (const t of snapshot.tasks) {
-        const isNew = t.taskDefinitionArn === ctx.newTaskDefinitionArn;
-        if (isNew) {
-            if (t.desiredStatus === 'RUNNING' && t.lastStatus !== 'STOPPED')
-                newLaunched += 1;
-            if (t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING') {
-                newRunning += 1;
-                if (index.healthy(t))
-                    newHealthy += 1;
-            }
-        }
-        else if (t.lastStatus !== 'STOPPED') {
-            if (t.desiredStatus === 'RUNNING')
-                oldRemaining += 1;
-            else
-                oldDraining += 1;
-        }
-    }
-    // A target of no live task is an old target still leaving its group; `unused` means it has left.
-    let lingeringTargets = 0;
-    for (const t of snapshot.targets) {
-        if (index.groups.includes(t.targetGroupArn) && !index.liveIps.has(t.id) && t.state !== 'unused')
-            lingeringTargets += 1;
-    }
-    const primary = snapshot.service.deployments.find((d) => d.status === 'PRIMARY');
-    const primaryIsOurs = primary !== undefined &&
-        primary.taskDefinitionArn === ctx.newTaskDefinitionArn &&
-        (ctx.deploymentId === undefined || primary.id === ctx.deploymentId);
-    const waitingFor = words(ctx, { newWanted, newLaunched, newHealthy, oldDraining, lingeringTargets, primaryIsOurs }, snapshot.at);
-    return {
-        progress: {
-            batch: k,
-            batches,
-            newWanted,
-            newLaunched,
-            newRunning,
-            newHealthy,
-            oldRemaining,
-            oldDraining,
-            waitingFor,
-        },
-        lingeringTargets,
-        primaryIsOurs,
-    };
-}
-function words(ctx, c, at) {
-    const { plan, position } = ctx;
-    const batches = plan.batches.length;
-    if (batches === 0)
-        return c.primaryIsOurs
-            ? 'no tasks to replace: done'
-            : 'no tasks to replace: ECS to make the new deployment PRIMARY';
-    if (position.batch === 0)
-        return `about to be released (${plural(plan.batches[0] ?? 0, 'new task')})`;
-    const label = `batch ${position.batch}/${batches}`;
-    const size = plan.batches[Math.max(0, position.batch - 1)] ?? 0;
-    const before = c.newWanted - size;
-    const parts = [];
-    const draining = c.oldDraining > 0 ? `${plural(c.oldDraining, 'old task')} draining` : undefined;
-    switch (position.stage) {
-        case 'released':
-            parts.push(`ECS to start ${plural(size, 'new task')} (${Math.max(0, c.newLaunched - before)}/${size} launched)`);
-            break;
-        case 'held':
-            parts.push(`${Math.max(0, Math.min(size, c.newHealthy - before))}/${size} new tasks healthy`);
-            if (ctx.httpChecks && c.newHealthy >= c.newWanted)
-                parts.push('the health-check-url checks to pass');
-            break;
-        case 'healthy': {
-            const left = (position.healthyAt ?? at) + ctx.bakeMs - at;
-            parts.push(`all ${size} new tasks healthy; baking ${formatDuration(ctx.bakeMs)} (${formatDuration(Math.max(0, left))} left)`);
-            break;
-        }
-        case 'passed': {
-            const last = position.batch >= batches;
-            const drains = unfinished(ctx.drains);
-            if (last) {
-                if (drains.count > 0 || c.oldDraining > 0)
-                    parts.push(`the last ${plural(Math.max(drains.count, c.oldDraining), 'old task')} to drain and stop`);
-                if (c.lingeringTargets > 0)
-                    parts.push(`${plural(c.lingeringTargets, 'old target')} to leave`);
-                if (c.newHealthy < plan.desired)
-                    parts.push(`${c.newHealthy}/${plan.desired} new tasks healthy`);
-                if (!c.primaryIsOurs)
-                    parts.push('ECS to make the new deployment PRIMARY');
-                return `${label} passed; waiting for ${parts.join(', ') || 'ECS to finish'}`;
-            }
-            const prev = batchDrain(ctx.drains, position.batch);
-            return `${label} passed; ${plural(Math.max(drains.count, prev.tasks), 'old task')} to drain before batch ${position.batch + 1}`;
-        }
-    }
-    if (draining && position.stage !== 'released')
-        parts.push(draining);
-    return `${label}: ${parts.join(', ')}`;
-}
-
-;// CONCATENATED MODULE: ./src/rollout/describe-state.ts
-// Says in words what state a service is in, for messages a user acts on after a failed or
-// unfinished rollback: which deployments, how many tasks of which revision, how many healthy.
-
-
-function describeServiceState(snapshot) {
-    const { service } = snapshot;
-    const index = indexOf(snapshot);
-    const deployments = service.deployments
-        .map((d) => `${d.status} ${taskDefinitionName(d.taskDefinitionArn)}${d.rolloutState ? ` (${d.rolloutState})` : ''}`)
-        .join(', ');
-    const byRevision = new Map();
-    for (const t of snapshot.tasks) {
-        if (t.lastStatus === 'STOPPED')
-            continue;
-        const name = taskDefinitionName(t.taskDefinitionArn);
-        const entry = byRevision.get(name) ?? { live: 0, healthy: 0 };
-        entry.live += 1;
-        if (index.healthy(t))
-            entry.healthy += 1;
-        byRevision.set(name, entry);
-    }
-    const tasks = [...byRevision.entries()]
-        .map(([name, c]) => `${c.live} of ${name} (${c.healthy} healthy)`)
-        .join(', ');
-    return (`service ${service.name} (desired ${service.desiredCount}): deployments ${deployments || 'none'}; ` +
-        `tasks ${tasks || 'none'}`);
-}
-
-;// CONCATENATED MODULE: ./src/rollout/events.ts
-class EventFanout {
-    listeners;
-    clock;
-    queues;
-    /** Listener errors, kept so a caller can log them; never thrown. */
-    errors = [];
-    constructor(listeners, clock) {
-        this.listeners = listeners;
-        this.clock = clock;
-        this.queues = listeners.map(() => Promise.resolve());
-    }
-    emit(event) {
-        this.listeners.forEach((listener, i) => {
-            const queue = this.queues[i] ?? Promise.resolve();
-            this.queues[i] = queue
-                .then(() => listener(event))
-                .catch((err) => {
-                this.errors.push(err);
-            });
-        });
-    }
-    /** Waits, at most `timeoutMs`, for every listener to take every event. */
-    async flush(timeoutMs) {
-        const ac = new AbortController();
-        await Promise.race([
-            Promise.all(this.queues),
-            this.clock.sleep(timeoutMs, ac.signal).catch(() => undefined),
-        ]);
-        ac.abort();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/rollout/pace.ts
-// How long to wait before the next observation. Pure policy.
-//
-// - Every change is to be noticed within a second: a snapshot starts every `fastMs` (800 ms,
-//   counted from the start of the last one, so a slow snapshot does not stretch the latency).
-// - Right after a batch is released the action must hold the service again as soon as ECS has
-//   launched the batch, before the new tasks turn healthy: then it looks every `urgentMs`.
-// - A change the action can predict (a drain ends when the target group's deregistration delay
-//   has passed, a bake time when it is over) wakes it then, if that comes before the next look.
-// - One rollout never spends more than half of the account's sustained API budget on its
-//   snapshots (the rest belongs to every other tool in the account): a large fleet's snapshot
-//   costs many ListTasks/DescribeTasks pages, so its interval stretches accordingly.
-const DEFAULT_PACE = { fastMs: 800, urgentMs: 200, heartbeatMs: 20_000 };
-/**
- * Calls per second the action allows itself, per bucket: half of AWS's sustained rates ("Request
- * throttling for the Amazon ECS API": DescribeServices, ListTasks, DescribeTasks about 20/s;
- * ELBv2 Describe* 10/s, "Quotas for your Application Load Balancers").
- */
-const HALF_API_BUDGET = {
-    describeServices: 10,
-    listTasks: 10,
-    describeTasks: 10,
-    elbDescribe: 5,
-};
-/** The shortest interval that keeps every bucket within the budget. */
-function budgetIntervalMs(calls, budget = HALF_API_BUDGET) {
-    const seconds = Math.max(calls.describeServices / budget.describeServices, calls.listTasks / budget.listTasks, calls.describeTasks / budget.describeTasks, calls.elbDescribe / budget.elbDescribe);
-    return Math.ceil(seconds * 1000);
-}
-/** What a snapshot of `live` tasks (and `stopping` ones being watched) in `groups` target groups costs. */
-function snapshotCalls(live, stopping, groups) {
-    return {
-        describeServices: 1,
-        listTasks: Math.max(1, Math.ceil(live / 100)),
-        describeTasks: Math.ceil((live + stopping) / 100),
-        elbDescribe: groups,
-    };
-}
-/** The delay before the next snapshot starts. */
-function nextPollDelay(input, policy = DEFAULT_PACE) {
-    const floor = input.calls ? budgetIntervalMs(input.calls) : 0;
-    const wanted = Math.max(input.urgent ? policy.urgentMs : policy.fastMs, floor);
-    let at = input.observedFrom + wanted;
-    // A predicted change wakes a budget-stretched loop early (one early look does not break the
-    // budget on average), but never sooner than the fast pace.
-    if (input.wakeAt !== undefined && input.wakeAt > input.now && input.wakeAt < at)
-        at = Math.max(input.wakeAt, input.observedFrom + policy.fastMs);
-    return Math.max(0, at - input.now);
-}
-
-;// CONCATENATED MODULE: ./src/rollout/watch.ts
-// The one place the action waits. Every phase that waits for the service — preflight (a deployment
-// in progress, another run's lease), each batch of the rollout, the restore, the health check of
-// an unchanged task definition — is a `watch`: observe, take one step (decide, maybe act), say
-// what it waits for, sleep, again. One heartbeat per run says what is awaited at least every 20 s,
-// also while AWS calls are being retried.
-
-
-
-
-/** Says what the run waits for: when the words change, and at least every `everyMs`. */
-class Heartbeat {
-    everyMs;
-    lastWords = '';
-    lastSaidAt = Number.NEGATIVE_INFINITY;
-    sink;
-    constructor(sink, everyMs = DEFAULT_PACE.heartbeatMs) {
-        this.everyMs = everyMs;
-        this.sink = sink;
-    }
-    /** Where the lines go in the current phase (rollout progress, rollback progress, a log line). */
-    setSink(sink) {
-        this.sink = sink;
-        this.lastWords = '';
-    }
-    get words() {
-        return this.lastWords;
-    }
-    say(words, at) {
-        if (words === this.lastWords && at - this.lastSaidAt < this.everyMs)
-            return;
-        this.emit(words, at);
-        this.lastWords = words;
-    }
-    /** Before a back-off sleep: a line now if the sleep would leave more than a heartbeat silent. */
-    retrying(delayMs, error, at) {
-        if (at + delayMs - this.lastSaidAt < this.everyMs)
-            return;
-        this.emit(retryingWords(this.lastWords || 'AWS', { delayMs, error }), at);
-    }
-    /** When the next line is due, for a caller that sleeps. */
-    dueAt() {
-        return this.lastSaidAt + this.everyMs;
-    }
-    emit(words, at) {
-        this.lastSaidAt = at;
-        try {
-            this.sink(words, at);
-        }
-        catch {
-            // Saying where we are must never change where we are.
-        }
-    }
-}
-async function watch(w) {
-    const { clock, heartbeat } = w;
-    const random = w.random ?? Math.random;
-    let failures = 0;
-    let failingSince;
-    for (;;) {
-        if (w.signal?.aborted && w.onCancel)
-            return w.onCancel(heartbeat.words);
-        const observedFrom = clock.now();
-        let observed;
-        try {
-            observed = await w.observe();
-            failures = 0;
-            failingSince = undefined;
-        }
-        catch (error) {
-            if (errorKind(error) === 'fatal')
-                return w.onReadFailure(error, heartbeat.words);
-            failures += 1;
-            failingSince ??= observedFrom;
-            const now = clock.now();
-            const delay = Math.max(250, backoffDelay(failures, DEFAULT_BACKOFF, random()));
-            if (now + delay > w.deadline()) {
-                const message = `observing the service kept failing for ${formatDuration(now - failingSince)} (${failures} attempts): ${error instanceof Error ? error.message : String(error)}`;
-                return w.onReadFailure(new RetryExhausted(message, failures, error), heartbeat.words);
-            }
-            heartbeat.retrying(delay, error, now);
-            await sleepQuietly(clock, delay, w.onCancel ? w.signal : undefined);
-            continue;
-        }
-        const step = await w.step(observed, clock.now());
-        if ('done' in step)
-            return step.done;
-        const now = clock.now();
-        heartbeat.say(step.wait, now);
-        const delay = nextPollDelay({
-            now,
-            observedFrom,
-            ...(step.urgent ? { urgent: true } : {}),
-            ...(step.wakeAt !== undefined ? { wakeAt: step.wakeAt } : {}),
-            ...(w.calls ? { calls: w.calls(observed) } : {}),
-        }, w.pace ?? DEFAULT_PACE);
-        await sleepQuietly(clock, Math.min(delay, Math.max(0, heartbeat.dueAt() - now)), w.onCancel ? w.signal : undefined);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/rollout/restore-run.ts
-
-
-
-
-
-
-
-const CALL_BOUND_MS = 120_000;
-async function restorePrevious(opts) {
-    const { driver, clock, guard } = opts;
-    const started = clock.now();
-    const prevName = taskDefinitionName(opts.previousTaskDefinitionArn);
-    const bound = opts.callBoundMs ?? CALL_BOUND_MS;
-    const retry = () => ({
-        clock,
-        deadline: clock.now() + bound,
-        ...(opts.random ? { random: opts.random } : {}),
-    });
-    const settings = restoreSettings(opts.originalSettings, opts.desiredCount, opts.surgePercent, opts.floorPercent);
-    const notes = [];
-    const finish = async (result) => {
-        // The service's own settings go back in every case, after a failed restore too, so ECS paces
-        // whatever it still does the way the service owner configured it.
-        const settingsRestored = result.takenOver
-            ? takenOverSettings()
-            : await putBackSettings({
-                driver,
-                clock,
-                ...(guard ? { guard } : {}),
-                original: opts.originalSettings,
-                boundMs: bound,
-            });
-        return { ...result, durationMs: clock.now() - started, settingsRestored };
-    };
-    try {
-        // 1. Hold first: while the failed revision is still PRIMARY, settings with room to surge would
-        // let ECS start more of its tasks (the rollout may have failed right after a release).
-        try {
-            await guard?.confirm();
-            await retrying('UpdateService (hold)', () => driver.updateService({ settings: holdSettings(opts.originalSettings) }), retry());
-        }
-        catch (error) {
-            if (error instanceof LeaseLost)
-                throw error;
-            notes.push(`could not hold the service first (${errorMessage(error)})`);
-        }
-        // 2. Ask ECS to roll back: StopServiceDeployment, or UpdateService to the previous revision.
-        // 3. Then room to move back: held at 100/100 ECS could neither start a previous-revision task
-        //    nor stop a new one. With UpdateService both go in one call.
-        let how = 'none';
-        let deployment;
-        const tried = await rollBackDeployment(opts, retry, notes);
-        how = tried.how;
-        deployment = tried.deployment;
-        if (how === 'stop-deployment') {
-            try {
-                await guard?.confirm();
-                await retrying('UpdateService (rollback settings)', () => driver.updateService({ settings }), retry());
-            }
-            catch (error) {
-                if (error instanceof LeaseLost)
-                    throw error;
-                notes.push(`could not set the rollback's deployment settings (${errorMessage(error)})`);
-            }
-        }
-        else {
-            try {
-                await guard?.confirm();
-                await retrying('UpdateService (previous task definition)', () => driver.updateService({ taskDefinitionArn: opts.previousTaskDefinitionArn, settings }), retry());
-                how = 'update-service';
-            }
-            catch (error) {
-                if (error instanceof LeaseLost)
-                    throw error;
-                // Said as a start too, so every reader sees a rollback begin before it ends.
-                safely(() => opts.onStarted?.('none', `ECS could not be asked to return to ${prevName}`));
-                return await finish({
-                    ok: false,
-                    confirmed: false,
-                    how,
-                    message: `rollback to ${prevName} could not be started: ${[...notes, errorMessage(error)].join('; ')}`,
-                });
-            }
-        }
-        safely(() => opts.onStarted?.(how, how === 'stop-deployment'
-            ? `StopServiceDeployment (ROLLBACK): ECS returns to ${prevName}, keeping its running tasks`
-            : `UpdateService back to ${prevName}, a new deployment that replaces its tasks${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`));
-        // 4. Wait until the service is back.
-        let last;
-        const deploymentArn = deployment?.arn;
-        const outcome = await watch({
-            clock,
-            heartbeat: opts.heartbeat,
-            ...(opts.signal ? { signal: opts.signal } : {}),
-            onCancel: (waitingFor) => ({
-                ok: false,
-                confirmed: false,
-                how,
-                message: `rollback to ${prevName} was asked of ECS (${how}); the step was stopped while it waited for ${waitingFor || 'it'}`,
-            }),
-            deadline: () => started + opts.timeoutMs,
-            observe: async () => {
-                const snapshot = await driver.observe();
-                let d;
-                if (how === 'stop-deployment' && deploymentArn) {
-                    // What ECS says of its rollback is a nicety on top of what the action sees itself.
-                    d = await driver.describeServiceDeployment(deploymentArn).catch(() => undefined);
-                }
-                return d ? { snapshot, deployment: d } : { snapshot };
-            },
-            step: async ({ snapshot, deployment: d }) => {
-                last = snapshot;
-                if (d)
-                    deployment = d;
-                const status = restoreStatus(snapshot, opts.previousTaskDefinitionArn);
-                if (d?.status === 'ROLLBACK_FAILED') {
-                    return {
-                        done: {
-                            ok: false,
-                            confirmed: true,
-                            how,
-                            message: `ECS's rollback of ${deploymentArn} failed${d.statusReason ? `: ${d.statusReason}` : ''}. Service state: ${describeServiceState(snapshot)}`,
-                        },
-                    };
-                }
-                const ecsDone = how !== 'stop-deployment' || !d || d.status === 'ROLLBACK_SUCCESSFUL';
-                if (status.settled && ecsDone) {
-                    return {
-                        done: {
-                            ok: true,
-                            confirmed: true,
-                            how,
-                            message: `rolled back to ${prevName}: all ${snapshot.service.desiredCount} tasks healthy on it (${formatDuration(clock.now() - started)})`,
-                        },
-                    };
-                }
-                if (snapshot.at - started >= opts.timeoutMs) {
-                    return {
-                        done: {
-                            ok: false,
-                            confirmed: true,
-                            how,
-                            message: `rollback to ${prevName} did not settle within ${formatDuration(opts.timeoutMs)}, waiting for ${status.waitingFor}. Service state: ${describeServiceState(snapshot)}`,
-                        },
-                    };
-                }
-                const ecsWords = d && !ecsDone ? `; ECS: ${d.status}` : '';
-                await guard?.keepAlive();
-                return { wait: `rollback: ${status.waitingFor}${ecsWords}` };
-            },
-            onReadFailure: (error) => ({
-                ok: false,
-                confirmed: false,
-                how,
-                message: `rollback to ${prevName} was asked of ECS (${how}), but the action could not confirm it: ${errorMessage(error)}. ` +
-                    `Last seen: ${last ? describeServiceState(last) : 'nothing'}`,
-            }),
-        });
-        return await finish({ ...outcome, ...(deployment ? { serviceDeployment: deployment } : {}) });
-    }
-    catch (error) {
-        if (error instanceof LeaseLost) {
-            return finish({
-                ok: false,
-                confirmed: false,
-                how: 'none',
-                takenOver: true,
-                message: 'another run took the service’s lease, so this run changed nothing more: the service is that run’s now',
-            });
-        }
-        throw error;
-    }
-}
-/**
- * StopServiceDeployment (ROLLBACK) on the rollout's service deployment; `none` (with why in
- * `notes`) when ECS has none to stop or refuses, so the caller falls back to UpdateService.
- */
-async function rollBackDeployment(opts, retry, notes) {
-    const { driver, guard } = opts;
-    let deployment;
-    try {
-        if (opts.serviceDeploymentArn) {
-            deployment = await retrying('DescribeServiceDeployments', () => driver.describeServiceDeployment(opts.serviceDeploymentArn ?? ''), retry());
-        }
-        else if (opts.newTaskDefinitionArn) {
-            const target = opts.newTaskDefinitionArn;
-            deployment = await retrying('ListServiceDeployments', () => driver.findServiceDeployment(target, opts.rolloutStartedAt), retry());
-        }
-    }
-    catch (error) {
-        notes.push(`the rollout's service deployment could not be read (${refusalWords(error)})`);
-        return { how: 'none' };
-    }
-    if (!deployment) {
-        notes.push('ECS lists no service deployment for the rollout');
-        return { how: 'none' };
-    }
-    // ECS (its circuit breaker) or an earlier attempt already rolls it back: follow that.
-    if (ROLLBACK_STATES.has(deployment.status))
-        return { how: 'stop-deployment', deployment };
-    if (!STOPPABLE_STATES.has(deployment.status)) {
-        notes.push(`the rollout's service deployment is ${deployment.status}, which StopServiceDeployment cannot roll back`);
-        return { how: 'none', deployment };
-    }
-    try {
-        await guard?.confirm();
-        await retrying('StopServiceDeployment', () => driver.rollBackServiceDeployment(deployment.arn), retry());
-        return { how: 'stop-deployment', deployment };
-    }
-    catch (error) {
-        if (error instanceof LeaseLost)
-            throw error;
-        notes.push(`ECS refused StopServiceDeployment: ${refusalWords(error)}`);
-        return { how: 'none', deployment };
-    }
-}
-/** ECS can neither start a task nor stop a healthy one: the service's own circuit breaker kept. */
-function holdSettings(original) {
-    return {
-        maximumPercent: 100,
-        minimumHealthyPercent: 100,
-        ...(original.circuitBreaker ? { circuitBreaker: { ...original.circuitBreaker } } : {}),
-    };
-}
-/** What AWS said (code and its own message), without the driver's account of which call it was. */
-function refusalWords(error) {
-    const code = errorCode(error);
-    const said = error instanceof Error && error.cause !== undefined ? errorMessage(error.cause) : errorMessage(error);
-    return code && !said.includes(code) ? `${code}: ${said}` : said;
-}
-/** UpdateService with the service's own deployment settings, retried within a bound; says what happened. */
-async function putBackSettings(opts) {
-    const o = opts.original;
-    const words = `maximumPercent ${o.maximumPercent}, minimumHealthyPercent ${o.minimumHealthyPercent}`;
-    try {
-        await opts.guard?.confirm();
-        await retrying('UpdateService (deployment settings)', () => opts.driver.updateService({ settings: o }), {
-            clock: opts.clock,
-            deadline: opts.clock.now() + (opts.boundMs ?? CALL_BOUND_MS),
-            ...(opts.random ? { random: opts.random } : {}),
-        });
-        return { ok: true, message: `restored the service's deployment settings (${words})` };
-    }
-    catch (error) {
-        if (error instanceof LeaseLost)
-            return takenOverSettings();
-        return {
-            ok: false,
-            message: `could not restore the service's deployment settings (${words}): ${errorMessage(error)}`,
-        };
-    }
-}
-function takenOverSettings() {
-    return {
-        ok: false,
-        takenOver: true,
-        message: 'left the deployment settings alone: another run holds the service now',
-    };
-}
-function safely(f) {
-    try {
-        f();
-    }
-    catch {
-        // A progress callback must not break the restore.
-    }
-}
-
-
-;// CONCATENATED MODULE: ./src/rollout/rollout.ts
-// The rollout: start held (the new task definition, settings under which ECS moves nothing), then
-// batch by batch release -> hold -> verdict through the one wait loop, then put back the service's
-// own settings; on a failure, restore the previous task definition (restore-run.ts) or, with
-// rollback off, leave the service to ECS under its own settings.
-
-
-
-
-
-
-
-
-
-
-
-
-
-const LISTENER_FLUSH_MS = 2_000;
-const rollout_CALL_BOUND_MS = 120_000;
-/** How long a blind hold (reads failing while released) may retry before the next read tries again. */
-const BLIND_HOLD_BOUND_MS = 10_000;
-async function runRollout(opts) {
-    const { driver, clock, plan, guard } = opts;
-    const started = clock.now();
-    const bus = new EventFanout(opts.listeners ?? [], clock);
-    const heartbeat = opts.heartbeat ?? new Heartbeat(() => undefined);
-    const book = new BatchBook(plan, bus);
-    const info = {};
-    const callBound = opts.callBoundMs ?? rollout_CALL_BOUND_MS;
-    const retry = (signal) => ({
-        clock,
-        deadline: clock.now() + callBound,
-        ...(signal ? { signal } : {}),
-        ...(opts.random ? { random: opts.random } : {}),
-        onRetry: (r) => heartbeat.retrying(r.delayMs, r.error, clock.now()),
-    });
-    bus.emit({
-        type: 'rollout-started',
-        at: started,
-        plan,
-        from: opts.previousTaskDefinitionArn,
-        to: opts.newTaskDefinitionArn,
-    });
-    await phase(opts, 'rolling-out', info);
-    let failure;
-    let serviceChanged = false;
-    let takenOver = false;
-    try {
-        if (opts.signal?.aborted) {
-            failure = { batch: 0, kind: 'cancelled', message: 'the rollout was cancelled before it started' };
-        }
-        else {
-            await guard?.confirm();
-            await retrying('UpdateService', () => driver.updateService({ taskDefinitionArn: opts.newTaskDefinitionArn, settings: plan.hold }), retry(opts.signal));
-            serviceChanged = true;
-            const found = await findDeployment(opts, started, retry()).catch(() => undefined);
-            if (found) {
-                info.serviceDeploymentArn = found;
-                await phase(opts, 'rolling-out', info);
-            }
-            failure = await watchBatches(opts, { started, bus, book, heartbeat, retry });
-            if (failure?.kind === 'taken-over')
-                takenOver = true;
-        }
-    }
-    catch (error) {
-        if (error instanceof LeaseLost) {
-            takenOver = true;
-            failure = takenOverFailure(error, 0);
-        }
-        else {
-            failure = { batch: 0, kind: 'error', message: errorMessage(error) };
-            // A failed first UpdateService may still have been applied (its answer lost on the way back).
-            serviceChanged ||= await updateWasApplied(driver, opts.newTaskDefinitionArn);
-        }
-    }
-    const putBack = () => putBackSettings({
-        driver,
-        clock,
-        ...(guard ? { guard } : {}),
-        original: opts.originalSettings,
-        boundMs: callBound,
-    });
-    let outcome;
-    let rollback;
-    let settingsRestored;
-    let serviceLeft;
-    let settled = true;
-    const cancelled = failure?.kind === 'cancelled';
-    if (!failure) {
-        settingsRestored = await putBack();
-        if (settingsRestored.ok)
-            outcome = 'succeeded';
-        else {
-            // Never `succeeded` with the pacing settings left on the service: the next deployment would run under them.
-            outcome = 'failed';
-            settled = false;
-            failure = {
-                batch: plan.batches.length,
-                kind: 'error',
-                message: `every batch passed and the service runs ${taskDefinitionName(opts.newTaskDefinitionArn)}, but ${settingsRestored.message}`,
-            };
-            bus.emit({ type: 'failed', at: clock.now(), failure });
-        }
-    }
-    else {
-        book.failCurrent(clock.now());
-        bus.emit({ type: 'failed', at: clock.now(), failure });
-        const superseded = failure.kind === 'superseded';
-        if (takenOver) {
-            settingsRestored = {
-                ok: false,
-                takenOver: true,
-                message: 'left the service alone: another run holds it now',
-            };
-            serviceLeft = 'Another run took the service over; this run changed nothing after that.';
-            outcome = cancelled ? 'cancelled' : 'failed';
-        }
-        else if (!serviceChanged) {
-            // The first UpdateService failed (or never ran), and ECS applies an UpdateService whole or
-            // not at all: the service still runs its previous revision under its own settings.
-            settingsRestored = {
-                ok: true,
-                message: 'the service was not changed, so its deployment settings are as they were',
-            };
-            serviceLeft = `The service was not changed: it still runs ${taskDefinitionName(opts.previousTaskDefinitionArn)} under its own deployment settings.`;
-            outcome = cancelled ? 'cancelled' : 'failed';
-        }
-        else if (opts.rollbackOnFailure && !superseded) {
-            await phase(opts, 'rolling-back', info);
-            heartbeat.setSink((waitingFor, at) => bus.emit({ type: 'rollback-progress', at, waitingFor }));
-            // No signal here: a cancelled rollout still rolls back, until the runner kills us (then the
-            // post step takes over from the saved phase).
-            const restored = await restorePrevious({
-                driver,
-                clock,
-                heartbeat,
-                ...(guard ? { guard } : {}),
-                previousTaskDefinitionArn: opts.previousTaskDefinitionArn,
-                newTaskDefinitionArn: opts.newTaskDefinitionArn,
-                originalSettings: opts.originalSettings,
-                desiredCount: plan.desired,
-                surgePercent: Math.max(...plan.releases.map((r) => r.maximumPercent), 100),
-                floorPercent: Math.min(...plan.releases.map((r) => r.minimumHealthyPercent), 100),
-                ...(info.serviceDeploymentArn ? { serviceDeploymentArn: info.serviceDeploymentArn } : {}),
-                rolloutStartedAt: started,
-                timeoutMs: opts.rollbackTimeoutMs ?? opts.rolloutTimeoutMs,
-                callBoundMs: callBound,
-                onStarted: (how, words) => bus.emit({
-                    type: 'rollback-started',
-                    at: clock.now(),
-                    to: opts.previousTaskDefinitionArn,
-                    how: words,
-                }),
-                ...(opts.random ? { random: opts.random } : {}),
-            });
-            rollback = { ok: restored.ok, message: restored.message, durationMs: restored.durationMs };
-            settingsRestored = restored.settingsRestored;
-            bus.emit({ type: 'rollback-finished', at: clock.now(), ok: restored.ok, message: restored.message });
-            outcome = cancelled ? 'cancelled' : restored.ok ? 'rolled-back' : 'failed';
-            settled = restored.ok && restored.settingsRestored.ok;
-            if (restored.takenOver)
-                takenOver = true;
-        }
-        else {
-            settingsRestored = await putBack();
-            serviceLeft = await describeLeft(driver, settingsRestored.ok, superseded && opts.rollbackOnFailure
-                ? 'another deployment replaced ours, so there is nothing of ours to roll back and the service is left to it'
-                : 'rollback-on-failure is false, so the service is left as ECS has it');
-            outcome = cancelled ? 'cancelled' : 'failed';
-            settled = settingsRestored.ok;
-        }
-    }
-    // The lease goes when the service is where this run leaves it; otherwise the post step needs it.
-    if (settled && !takenOver && guard) {
-        await guard.release(false).catch(() => undefined);
-    }
-    if (settled)
-        await phase(opts, 'finished', info);
-    // Copies: the book keeps changing its own records in place.
-    const batches = book.records.map((r) => ({ ...r }));
-    const finishedAt = clock.now();
-    bus.emit({ type: 'rollout-finished', at: finishedAt, outcome, batches });
-    // Give listeners (log, summary, check run) a bounded moment to take the last events.
-    await bus.flush(LISTENER_FLUSH_MS);
-    const result = {
-        outcome,
-        batches,
-        settingsRestored,
-        durationMs: finishedAt - started,
-        settled,
-    };
-    if (failure)
-        result.failure = failure;
-    if (rollback)
-        result.rollback = rollback;
-    if (serviceLeft)
-        result.serviceLeft = serviceLeft;
-    return result;
-}
-/** Batch after batch through the one wait loop; resolves with the failure, or undefined when complete. */
-async function watchBatches(opts, parts) {
-    const { driver, clock, plan, guard } = opts;
-    const { started, bus, book, heartbeat, retry } = parts;
-    let position = { ...START, releasedAt: started };
-    let movedAt = started;
-    let drains = EMPTY_LEDGER;
-    let reasons = new Map();
-    let deploymentId;
-    let streaks = (opts.healthChecks?.urls ?? []).map((u) => ({
-        url: u.url,
-        shown: u.shown,
-        consecutiveFailures: 0,
-    }));
-    const released = [];
-    heartbeat.setSink((_words, at) => {
-        if (lastProgress)
-            bus.emit({ type: 'progress', at, progress: { ...lastProgress, waitingFor: _words } });
-    });
-    let lastProgress;
-    const context = () => ({
-        plan,
-        newTaskDefinitionArn: opts.newTaskDefinitionArn,
-        position,
-        rolloutStartedAt: started,
-        batchTimeoutMs: opts.batchTimeoutMs,
-        rolloutTimeoutMs: opts.rolloutTimeoutMs,
-        bakeMs: opts.bakeMs ?? 0,
-        overlap: opts.overlap ?? true,
-        drains,
-        seenReasons: reasons,
-        ...(deploymentId !== undefined ? { deploymentId } : {}),
-        ...(opts.healthChecks && streaks.length > 0
-            ? { httpChecks: { streaks, threshold: opts.healthChecks.threshold } }
-            : {}),
-    });
-    const act = async (label, change) => {
-        await guard?.confirm();
-        await retrying(label, change, retry());
-    };
-    // Released, the service is not held: if the action cannot see the batch launch, ECS would go on
-    // past the batch (stop old tasks as new ones turn healthy, start more) with no gate. So a read
-    // that fails while released holds the service at once, blind (holding is always safe); once the
-    // action sees again, a batch still short of its tasks is released again.
-    let heldBlind = false;
-    const holdBlind = async () => {
-        if (position.stage !== 'released' || heldBlind)
-            return;
-        try {
-            await guard?.confirm();
-            await retrying('UpdateService (hold)', () => driver.updateService({ settings: plan.hold }), {
-                ...retry(),
-                deadline: clock.now() + BLIND_HOLD_BOUND_MS,
-            });
-            heldBlind = true;
-        }
-        catch {
-            // The next failed read tries again; a lost lease is reported at the next change.
-        }
-    };
-    return watch({
-        clock,
-        heartbeat,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        deadline: () => Math.min(started + opts.rolloutTimeoutMs, movedAt + opts.batchTimeoutMs),
-        observe: async () => {
-            try {
-                return await driver.observe();
-            }
-            catch (error) {
-                await holdBlind();
-                throw error;
-            }
-        },
-        calls: (s) => {
-            let live = 0;
-            let stopping = 0;
-            for (const t of s.tasks) {
-                if (t.lastStatus === 'STOPPED')
-                    continue;
-                if (t.desiredStatus === 'RUNNING')
-                    live += 1;
-                else
-                    stopping += 1;
-            }
-            return snapshotCalls(live, stopping, s.service.targetGroupArns.length);
-        },
-        ...(opts.pace ? { pace: opts.pace } : {}),
-        ...(opts.random ? { random: opts.random } : {}),
-        onCancel: (waitingFor) => ({
-            batch: position.batch,
-            kind: 'cancelled',
-            message: `the rollout was cancelled in batch ${Math.max(1, position.batch)}/${plan.batches.length}` +
-                (waitingFor ? ` while waiting for ${waitingFor.replace(/^batch \d+\/\d+: /, '')}` : ''),
-        }),
-        onReadFailure: (error) => ({
-            batch: position.batch,
-            kind: 'error',
-            message: `could not observe the service: ${errorMessage(error)}`,
-        }),
-        step: async (snapshot) => {
-            if (deploymentId === undefined) {
-                const primary = snapshot.service.deployments.find((d) => d.status === 'PRIMARY');
-                if (primary?.taskDefinitionArn === opts.newTaskDefinitionArn)
-                    deploymentId = primary.id;
-            }
-            reasons = noteTargetReasons(reasons, snapshot, opts.newTaskDefinitionArn);
-            drains = trackDrains(drains, snapshot, {
-                newTaskDefinitionArn: opts.newTaskDefinitionArn,
-                released,
-                since: started,
-            });
-            book.noteDrains(drains);
-            if (position.stage === 'held' || position.stage === 'healthy')
-                streaks = await probe(opts, streaks, clock);
-            const at = snapshot.at;
-            try {
-                // A verdict that changes only the action's own position (healthy, passed) is decided on
-                // again from the same snapshot, so a pass and the next release come together. A change to
-                // the service is followed by a look at the loop's pace, within the API budget: right after
-                // a release, urgently (the batch must be held again before its tasks turn healthy).
-                for (;;) {
-                    const d = decide(snapshot, context());
-                    lastProgress = d.progress;
-                    switch (d.kind) {
-                        case 'fail':
-                            return { done: d.failure };
-                        case 'complete':
-                            return { done: undefined };
-                        case 'release':
-                            await act('UpdateService (release)', () => driver.updateService({ settings: d.settings }));
-                            position = { batch: d.batch, stage: 'released', releasedAt: clock.now() };
-                            movedAt = position.releasedAt;
-                            released.push(plan.batches[d.batch - 1] ?? 0);
-                            book.released(d.batch, position.releasedAt);
-                            return { wait: d.progress.waitingFor, urgent: true };
-                        case 'hold':
-                            await act('UpdateService (hold)', () => driver.updateService({ settings: d.settings }));
-                            heldBlind = false;
-                            position = { ...position, stage: 'held', launchedAt: at };
-                            book.launched(at);
-                            return { wait: d.progress.waitingFor };
-                        case 'healthy':
-                            position = { ...position, stage: 'healthy', healthyAt: at };
-                            book.healthy(at, opts.bakeMs ?? 0);
-                            continue;
-                        case 'pass':
-                            position = { ...position, stage: 'passed' };
-                            movedAt = at;
-                            book.passedNow(at);
-                            book.noteDrains(drains);
-                            continue;
-                        case 'wait': {
-                            if (heldBlind && position.stage === 'released') {
-                                // Held while the action could not see: the batch is short of its tasks, release it again.
-                                const settings = plan.releases[position.batch - 1] ?? plan.hold;
-                                await act('UpdateService (release)', () => driver.updateService({ settings }));
-                                heldBlind = false;
-                                return { wait: d.progress.waitingFor, urgent: true };
-                            }
-                            await guard?.keepAlive();
-                            const drainEnd = predictedDrainEnd(drains, opts.deregistrationDelayMs);
-                            const wakeAt = [d.wakeAt, drainEnd]
-                                .filter((t) => t !== undefined)
-                                .sort((a, b) => a - b)[0];
-                            return {
-                                wait: d.progress.waitingFor,
-                                ...(d.urgent ? { urgent: true } : {}),
-                                ...(wakeAt !== undefined ? { wakeAt } : {}),
-                            };
-                        }
-                    }
-                }
-            }
-            catch (error) {
-                if (error instanceof LeaseLost)
-                    return { done: takenOverFailure(error, position.batch) };
-                return {
-                    done: {
-                        batch: position.batch,
-                        kind: 'error',
-                        message: `${errorMessage(error)} (in batch ${Math.max(1, position.batch)}/${plan.batches.length})`,
-                    },
-                };
-            }
-        },
-    });
-}
-/** One GET per health-check URL, together; the probe port never throws, but guard anyway. */
-async function probe(opts, streaks, clock) {
-    const { probe: port, healthChecks } = opts;
-    if (!port || !healthChecks || streaks.length === 0)
-        return streaks;
-    const timeout = opts.probeTimeoutMs ?? 5_000;
-    return Promise.all(streaks.map(async (streak) => {
-        const answer = await port
-            .get(streak.url, timeout)
-            .catch((err) => ({ error: errorMessage(err) }));
-        return nextStreak(streak, answer, healthChecks.statuses, clock.now());
-    }));
-}
-async function findDeployment(opts, started, retry) {
-    const found = await retrying('ListServiceDeployments', () => opts.driver.findServiceDeployment(opts.newTaskDefinitionArn, started), { ...retry, deadline: Math.min(retry.deadline, opts.clock.now() + 15_000) });
-    return found?.arn;
-}
-function takenOverFailure(error, batch) {
-    const holder = error.holder.kind === 'other' ? describeLease(error.holder.lease) : 'another run';
-    return {
-        batch,
-        kind: 'taken-over',
-        message: `another rollout took the service's lease (${holder}); this run changed nothing after that`,
-    };
-}
-/**
- * After the first UpdateService failed: does the service run the new revision anyway? When it cannot
- * be read, the answer is yes: restoring a service that was not changed is harmless (UpdateService to
- * the revision it already runs starts no deployment), leaving a changed one is not.
- */
-async function updateWasApplied(driver, newArn) {
-    try {
-        return (await driver.describeService()).taskDefinitionArn === newArn;
-    }
-    catch {
-        return true;
-    }
-}
-/** With rollback off, what the service is left as, said plainly. */
-async function describeLeft(driver, settingsRestored, why) {
-    let state = 'unknown (could not observe it)';
-    try {
-        state = describeServiceState(await driver.observe());
-    }
-    catch {
-        // Said as unknown.
-    }
-    const pacing = settingsRestored
-        ? "ECS goes on with it under the service's own deployment settings"
-        : "ECS goes on with it under the rollout's deployment settings";
-    return `${why}: ${state}; ${pacing}.`;
-}
-async function phase(opts, p, info) {
-    try {
-        await opts.onPhase?.(p, { ...info });
-    }
-    catch {
-        // Saving state is best effort; a failure to save must not change the rollout.
-    }
-}
-
-
-;// CONCATENATED MODULE: ./src/modes/rollback.ts
-
-/**
- * Service tags this action writes after every successful rollout (deploy or rollback), so that
- * `rollback-to: previous` knows what was live before. ECS tag rules: key <= 128 and value <= 256
- * characters of letters, digits, spaces and `_ . : / = + - @`, no `aws:` prefix; ARNs fit.
- */
-const RELEASE_TAG_DEPLOYED = 'ecs-rolling-deploy:deployed';
-const RELEASE_TAG_PREVIOUS = 'ecs-rolling-deploy:previous';
-const rollback_TAG_VALUE_LIMIT = 256;
-/** The tags to put on the service after a successful rollout from `previousArn` to `deployedArn`. */
-function releaseTags(deployedArn, previousArn) {
-    return { [RELEASE_TAG_DEPLOYED]: tagValue(deployedArn), [RELEASE_TAG_PREVIOUS]: tagValue(previousArn) };
-}
-async function resolveRollbackTarget(settings, driver) {
-    const service = await driver.describeService();
-    const current = service.taskDefinitionArn;
-    const { family, revision } = parseTaskDefinition(current);
-    const target = settings.rollbackTo;
-    let resolved;
-    let record;
-    if (target.kind === 'arn') {
-        record = await describe(driver, target.arn, `rollback-to "${target.arn}"`);
-        resolved = { arn: record.arn, how: `${taskDefinitionName(record.arn)}, as given in rollback-to` };
-    }
-    else if (target.kind === 'revision') {
-        const ref = `${family}:${target.revision}`;
-        record = await describe(driver, ref, `rollback-to "${target.revision}" (revision ${target.revision} of the service's family "${family}")`);
-        resolved = { arn: record.arn, how: `${ref}, revision ${target.revision} of the service's family` };
-    }
-    else {
-        ({ resolved, record } = await previousOf(driver, current, family, revision));
-    }
-    // DeregisterTaskDefinition docs: "you can't update an existing service to reference an INACTIVE
-    // task definition"; UpdateService would refuse it, so say so before anything changes.
-    if (record.status !== 'ACTIVE') {
-        throw new Error(`Cannot roll back ${driver.service} to ${taskDefinitionName(record.arn)}: that revision is ${record.status}, and ECS ` +
-            'does not let a service move to a deregistered task definition. Register it again, or pick another with rollback-to.');
-    }
-    if (sameTaskDefinition(record.arn, current)) {
-        throw new Error(`Nothing to roll back: ${driver.service} in ${driver.cluster} already runs ${taskDefinitionName(current)} (${resolved.how}). ` +
-            'Pick another revision with rollback-to.');
-    }
-    return resolved;
-}
-async function previousOf(driver, current, family, revision) {
-    const tags = await driver.readServiceTags();
-    const deployed = readTag(tags[RELEASE_TAG_DEPLOYED], family);
-    const previous = readTag(tags[RELEASE_TAG_PREVIOUS], family);
-    let why = `the service has no ${RELEASE_TAG_PREVIOUS} tag (no successful rollout by this action recorded yet)`;
-    if (deployed && previous) {
-        if (sameTaskDefinition(deployed, current)) {
-            const record = await describe(driver, previous, `the recorded previous task definition "${previous}"`);
-            return {
-                record,
-                resolved: {
-                    arn: record.arn,
-                    how: `${taskDefinitionName(record.arn)}, live before the last successful rollout to ${taskDefinitionName(current)} (recorded on the service)`,
-                },
-            };
-        }
-        why = `the service's record says this action last deployed ${taskDefinitionName(deployed)}, but it now runs ${taskDefinitionName(current)} (changed outside this action)`;
-    }
-    const arns = await driver.listTaskDefinitionArns(family);
-    const older = arns
-        .map((arn) => ({ arn, revision: parseTaskDefinition(arn).revision }))
-        .filter((r) => r.revision < revision)
-        .sort((a, b) => b.revision - a.revision)[0];
-    if (!older) {
-        throw new Error(`No task definition to roll back to: ${why}, and family "${family}" has no ACTIVE revision older than ${revision}. ` +
-            'Give rollback-to a revision number or an ARN.');
-    }
-    const record = await describe(driver, older.arn, `task definition "${older.arn}"`);
-    return {
-        record,
-        resolved: {
-            arn: record.arn,
-            how: `${taskDefinitionName(record.arn)}, the newest ACTIVE revision of "${family}" older than the running ${revision}`,
-            warning: `rollback-to: previous fell back to ${taskDefinitionName(record.arn)} because ${why}. Check that it is the revision you want.`,
-        },
-    };
-}
-async function describe(driver, ref, what) {
-    try {
-        return await driver.describeTaskDefinition(ref);
-    }
-    catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new Error(`Cannot roll back to ${what}: ${reason}`, { cause: error });
-    }
-}
-/** `family` and `revision` of `arn:...:task-definition/family:rev` or `family:rev`. */
-function parseTaskDefinition(ref) {
-    const name = ref.slice(ref.lastIndexOf('/') + 1);
-    const colon = name.lastIndexOf(':');
-    const revision = colon === -1 ? Number.NaN : Number(name.slice(colon + 1));
-    return { family: colon === -1 ? name : name.slice(0, colon), revision };
-}
-/** Compares by family and revision, so an ARN matches the `family:revision` a long ARN is tagged as. */
-function sameTaskDefinition(a, b) {
-    const x = parseTaskDefinition(a);
-    const y = parseTaskDefinition(b);
-    return x.family === y.family && x.revision === y.revision;
-}
-function tagValue(arn) {
-    // A family name may be up to 255 characters: then the ARN, or even family:revision, would not fit
-    // a tag; the bare revision (of the service's own family) always does. readTag undoes this.
-    if (arn.length <= rollback_TAG_VALUE_LIMIT)
-        return arn;
-    const name = taskDefinitionName(arn);
-    return name.length <= rollback_TAG_VALUE_LIMIT ? name : String(parseTaskDefinition(arn).revision);
-}
-function readTag(value, family) {
-    if (!value)
-        return undefined;
-    return /^\d+$/.test(value) ? `${family}:${value}` : value;
-}
-
-;// CONCATENATED MODULE: ./src/preflight.ts
-
-
-
-
-const preflight_CALL_BOUND_MS = 120_000;
-/**
- * Deployments other than the PRIMARY one mean a rollout is under way (ECS keeps the ACTIVE one
- * until its tasks are gone, per the Deployment docs). A lone PRIMARY still IN_PROGRESS is a service
- * reaching steady state for the first time, or a rollout that just finished its last stop.
- */
-function deploymentInProgress(service) {
-    if (service.deployments.length > 1)
-        return service.deployments;
-    return service.deployments.filter((d) => d.rolloutState === 'IN_PROGRESS');
-}
-function describeDeployments(deployments) {
-    return deployments
-        .map((d) => `${d.id} (${d.status}, ${taskDefinitionName(d.taskDefinitionArn)}, ${d.runningCount}/${d.desiredCount} running` +
-        `${d.rolloutState ? `, ${d.rolloutState}` : ''})`)
-        .join('; ');
-}
-async function preflight(opts) {
-    const { settings, driver, clock, guard, log } = opts;
-    const where = `service "${settings.service}" in cluster "${settings.cluster}"`;
-    const bound = opts.callBoundMs ?? preflight_CALL_BOUND_MS;
-    const read = (label, call) => retrying(label, call, {
-        clock,
-        deadline: clock.now() + bound,
-        onRetry: (r) => opts.heartbeat.retrying(r.delayMs, r.error, clock.now()),
-    });
-    const started = clock.now();
-    opts.heartbeat.setSink((words) => log.line(words));
-    let recorded;
-    const service = await watch({
-        clock,
-        heartbeat: opts.heartbeat,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        deadline: () => started + Math.max(bound, settings.rolloutTimeoutMs),
-        observe: async () => ({ service: await driver.describeService(), record: await guard.read() }),
-        step: ({ service: s, record }) => {
-            recorded = record.recordedSettings;
-            const busy = deploymentInProgress(s);
-            const holder = record.holder;
-            if (busy.length === 0 && holder.kind !== 'other')
-                return { done: s };
-            const rolling = busy.length > 1;
-            const other = holder.kind === 'other' ? describeLease(holder.lease, opts.serverUrl) : undefined;
-            // Another run, or a rollout by someone else: refuse unless asked to wait. A lone settling
-            // deployment is waited for (bounded), since it changes nothing we would have to undo.
-            if ((other || rolling) && !settings.waitForIdle) {
-                throw new Error(other
-                    ? `Another rollout holds ${where}: ${other}. Nothing was changed. Wait for it to finish and run again, or set wait-for-idle: true.`
-                    : `A deployment is already in progress on ${where}: ${describeDeployments(busy)}. Nothing was changed. Wait for it to finish and run again, or set wait-for-idle: true.`);
-            }
-            const freeWithin = other || rolling ? settings.rolloutTimeoutMs : Math.min(settings.rolloutTimeoutMs, 10 * 60_000);
-            if (clock.now() - started >= freeWithin) {
-                throw new Error(`${capitalise(where)} did not become free within ${formatDuration(freeWithin)}: ` +
-                    `${other ? `another rollout holds it (${other})` : describeDeployments(busy)}. Nothing was changed.`);
-            }
-            return {
-                wait: other
-                    ? `waiting for another rollout to finish (${other})`
-                    : `waiting for the deployment in progress to finish: ${describeDeployments(busy)}`,
-            };
-        },
-        onCancel: () => {
-            throw new Error('Cancelled while waiting for the service to become free; nothing was changed.');
-        },
-        onReadFailure: (error) => {
-            throw error;
-        },
-    });
-    // Every target group must exist: the gate reads them all.
-    const targetGroups = await read('DescribeTargetGroups', () => driver.describeTargetGroups(service.targetGroupArns));
-    // The gate follows each task's own target by its awsvpc IP address: an `instance` (bridge/host
-    // network) or other target type would never show a new task healthy, and every batch would time out.
-    const notIp = targetGroups.filter((g) => g.targetType !== 'ip');
-    if (notIp.length > 0) {
-        throw new Error(`${capitalise(where)} is behind ${notIp.map((g) => `target group ${g.name} of target type ${g.targetType || 'unknown'}`).join(', ')}: ` +
-            'this action follows each task by its own target, so it needs target type ip (awsvpc network mode, as on Fargate). Nothing was changed.');
-    }
-    const current = await read('DescribeTaskDefinition', () => driver.describeTaskDefinition(service.taskDefinitionArn));
-    if (recorded) {
-        log.warning(`${where} carries the deployment settings an earlier run recorded and did not put back ` +
-            `(maximumPercent ${recorded.maximumPercent}, minimumHealthyPercent ${recorded.minimumHealthyPercent}); ` +
-            `they are taken as the service's own, not its current ${service.settings.maximumPercent}/${service.settings.minimumHealthyPercent}.`);
-    }
-    return { service, current, targetGroups, ownSettings: recorded ?? service.settings };
-}
-
-;// CONCATENATED MODULE: ./src/secrets.ts
-// Secrets reach no channel. Every value the action must not print — the GitHub token, credentials
-// and credential query values in health-check and environment URLs — is registered here once: it is masked in
-// the runner's log (core.setSecret) and replaced by `***` in everything the action writes itself
-// (log lines, outputs, job summary, check runs, commit and deployment statuses, saved state),
-// because every writer goes through `redact`.
-/** Shorter values are masked by the runner but not replaced here: `***` for every `a` would garble every line. */
-const MIN_REPLACED_LENGTH = 3;
-/**
- * URL parts shorter than this (`?debug=1`, `?verbose=true`) are not registered at all: masked, they
- * would hide every `1` or `true` in the job's log. The action prints a URL only in its redacted
- * form (`redactUrl`: no userinfo, no query), so they never reach a channel either way.
- */
-const MIN_URL_SECRET_LENGTH = 5;
-class Redactor {
-    mask;
-    secrets = new Set();
-    pattern;
-    constructor(mask = () => undefined) {
-        this.mask = mask;
-    }
-    /** Registers a secret value. */
-    add(secret) {
-        const value = secret.trim();
-        if (value === '' || this.secrets.has(value))
-            return;
-        this.secrets.add(value);
-        this.pattern = undefined;
-        try {
-            this.mask(value);
-        }
-        catch {
-            // Masking in the log is the runner's; our own replacement still happens.
-        }
-    }
-    /** Registers the secret parts of a URL (urlSecrets). */
-    addUrl(url) {
-        for (const secret of urlSecrets(url))
-            this.add(secret);
-    }
-    /** The text with every registered secret replaced by `***`. */
-    redact(text) {
-        if (this.secrets.size === 0 || text === '')
-            return text;
-        this.pattern ??= new RegExp([...this.secrets]
-            .filter((s) => s.length >= MIN_REPLACED_LENGTH)
-            // Longest first, so a secret that contains another is replaced whole.
-            .sort((a, b) => b.length - a.length)
-            .map(escapeRegExp)
-            .join('|') || '(?!)', 'g');
-        return text.replace(this.pattern, '***');
-    }
-}
-/** `https://user:pw@host/p?token=x` → `https://***@host/p?***`: safe to print. */
-function redactUrl(url) {
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return '<invalid URL>';
-    }
-    const auth = parsed.username || parsed.password ? '***@' : '';
-    const query = parsed.search ? '?***' : '';
-    return `${parsed.protocol}//${auth}${parsed.host}${parsed.pathname}${query}`;
-}
-/**
- * Query keys that name a credential (`?token=`, `?api_key=`, `?X-Amz-Signature=`, `?password=`).
- * Only these values, and values that look generated (below), are secrets: registering every query
- * value would turn `?region=us-east-1` or `?service=web-api` into `***` in every line of the log, in
- * the ARNs of the outputs and of the state the post step restores from.
- */
-const CREDENTIAL_KEY = /token|secret|key|pass|pwd|auth|sig|credential|session|code|jwt|bearer|cookie/i;
-/** A value that looks generated rather than named: long, with letters and digits. */
-function looksGenerated(value) {
-    return value.length >= 16 && /[A-Za-z]/.test(value) && /\d/.test(value);
-}
-/**
- * The secret parts of a URL: password, username, and each query value whose key names a credential
- * or that looks generated, with its `key=value` pair (so a short one is hidden in the URL's text).
- */
-function urlSecrets(url) {
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return [];
-    }
-    // A password is a secret however short (a 1- or 2-character one is still left to the runner's
-    // masking alone: replacing it here would garble every line); a user name or a query value only
-    // from MIN_URL_SECRET_LENGTH up.
-    const raw = [
-        ...(parsed.password.length >= MIN_REPLACED_LENGTH ? [parsed.password] : []),
-        ...(parsed.username.length >= MIN_URL_SECRET_LENGTH ? [parsed.username] : []),
-    ];
-    // The URL's text has its pairs as written (percent-encoded); searchParams would decode them.
-    for (const pair of parsed.search.slice(1).split('&')) {
-        const at = pair.indexOf('=');
-        if (at <= 0)
-            continue;
-        const key = safeDecode(pair.slice(0, at));
-        const value = pair.slice(at + 1);
-        if (!CREDENTIAL_KEY.test(key) && !looksGenerated(safeDecode(value)))
-            continue;
-        if (value === '')
-            continue;
-        raw.push(pair);
-        if (value.length >= MIN_URL_SECRET_LENGTH)
-            raw.push(value);
-        // `+` is a space in a query value, as URLSearchParams reads it.
-        const spaced = value.replace(/\+/g, ' ');
-        if (spaced !== value && spaced.length >= MIN_URL_SECRET_LENGTH)
-            raw.push(spaced);
-    }
-    const out = new Set();
-    for (const value of raw) {
-        out.add(value);
-        // The URL's text has it percent-encoded, a message may have it decoded: register both.
-        out.add(safeDecode(value));
-    }
-    return [...out];
-}
-/** Percent-decoded; as written when it is not valid percent-encoding. */
-function safeDecode(text) {
-    try {
-        return decodeURIComponent(text);
-    }
-    catch {
-        return text;
-    }
-}
-function escapeRegExp(text) {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-;// CONCATENATED MODULE: ./src/parse/images.ts
-// Image substitutions: `container=image`, one a line, for the `images` input.
-
-/** ECS container names: up to 255 letters, numbers, underscores and hyphens (RegisterTaskDefinition). */
-const CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
-const images_FIX = 'write one `container=image` a line (e.g. web=123456789012.dkr.ecr.us-east-1.amazonaws.com/web:2)';
-/** An image reference: no whitespace, and not empty. ECS accepts up to 255 characters. */
-function checkImage(image) {
-    if (image === '')
-        return bad('has an empty image', images_FIX);
-    if (/\s/.test(image))
-        return bad(`has image "${image}" with whitespace in it`, images_FIX);
-    if (image.length > 255)
-        return bad('has an image longer than 255 characters', images_FIX);
-    return result_ok(image);
-}
-/** Blank lines and `#` comment lines are skipped so a YAML block can be annotated. */
-function parseImageList(text) {
-    const images = new Map();
-    const lines = text.split(/\r?\n/);
-    for (const [index, raw] of lines.entries()) {
-        const line = raw.trim();
-        if (line === '' || line.startsWith('#'))
-            continue;
-        const where = `line ${index + 1}`;
-        const eq = line.indexOf('=');
-        if (eq < 0)
-            return bad(`${where} "${line}" has no "="`, images_FIX);
-        const name = line.slice(0, eq).trim();
-        const image = checkImage(line.slice(eq + 1).trim());
-        if (!CONTAINER_NAME.test(name)) {
-            return bad(`${where} names container "${name}", not a valid ECS container name`, images_FIX);
-        }
-        if (!image.ok)
-            return bad(`${where} ${image.problem}`, image.fix);
-        if (images.has(name))
-            return bad(`${where} names container "${name}" a second time`, images_FIX);
-        images.set(name, image.value);
-    }
-    return result_ok(images);
-}
-
-;// CONCATENATED MODULE: ./src/parse/json-location.ts
-// Where a JSON text goes wrong, as a line and column a person can go to.
-//
-// V8's JSON.parse names the offset in most messages ("... in JSON at position 7", Node 22+ adds
-// "(line 1 column 8)"), but not all: "Unexpected token 'x', "..." is not valid JSON" and
-// "Unexpected end of JSON input" carry none. For those, a small scanner finds the first offset at
-// which the text stops being JSON (RFC 8259 grammar), so the answer is the same on every Node.
-function locateJsonError(text, error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const position = /at position (\d+)/.exec(message);
-    let offset;
-    if (position)
-        offset = Number(position[1]);
-    else if (/Unexpected end of JSON input/.test(message))
-        offset = text.length;
-    else
-        offset = firstInvalidOffset(text);
-    return { offset, ...lineAndColumn(text, offset) };
-}
-function lineAndColumn(text, offset) {
-    const before = text.slice(0, offset);
-    const lineStart = before.lastIndexOf('\n') + 1;
-    return { line: before.split('\n').length, column: offset - lineStart + 1 };
-}
-/** The offset of the first character that cannot continue a JSON text (text.length if it is cut short). */
-function firstInvalidOffset(text) {
-    let i = 0;
-    class Stop {
-        at;
-        constructor(at) {
-            this.at = at;
-        }
-    }
-    const fail = (at = i) => {
-        throw new Stop(at);
-    };
-    const space = () => {
-        while (i < text.length && ' \t\n\r'.includes(text[i] ?? ''))
-            i++;
-    };
-    const literal = (word) => {
-        for (const ch of word) {
-            if (text[i] !== ch)
-                fail();
-            i++;
-        }
-    };
-    const string = () => {
-        i++; // opening quote
-        for (;;) {
-            const ch = text[i];
-            if (ch === undefined)
-                fail();
-            else if (ch === '"') {
-                i++;
-                return;
-            }
-            else if (ch === '\\') {
-                i++;
-                const esc = text[i];
-                if (esc === 'u') {
-                    for (let k = 1; k <= 4; k++)
-                        if (!/[0-9a-fA-F]/.test(text[i + k] ?? ''))
-                            fail(i + k);
-                    i += 5;
-                }
-                else if (esc !== undefined && '"\\/bfnrt'.includes(esc))
-                    i++;
-                else
-                    fail();
-            }
-            else if (ch.charCodeAt(0) < 0x20)
-                fail();
-            else
-                i++;
-        }
-    };
-    const isDigit = (at) => {
-        const ch = text[at];
-        return ch !== undefined && ch >= '0' && ch <= '9';
-    };
-    const digits = () => {
-        if (!isDigit(i))
-            fail(); // a part that needs a digit fails where the digit should be
-        while (isDigit(i))
-            i++;
-    };
-    const number = () => {
-        if (text[i] === '-')
-            i++;
-        if (text[i] === '0')
-            i++;
-        else
-            digits();
-        if (text[i] === '.') {
-            i++;
-            digits();
-        }
-        if (text[i] === 'e' || text[i] === 'E') {
-            i++;
-            if (text[i] === '+' || text[i] === '-')
-                i++;
-            digits();
-        }
-    };
-    const value = () => {
-        space();
-        const ch = text[i];
-        if (ch === '{') {
-            i++;
-            space();
-            if (text[i] === '}') {
-                i++;
-                return;
-            }
-            for (;;) {
-                space();
-                if (text[i] !== '"')
-                    fail();
-                string();
-                space();
-                if (text[i] !== ':')
-                    fail();
-                i++;
-                value();
-                space();
-                if (text[i] === ',')
-                    i++;
-                else if (text[i] === '}') {
-                    i++;
-                    return;
-                }
-                else
-                    fail();
-            }
-        }
-        else if (ch === '[') {
-            i++;
-            space();
-            if (text[i] === ']') {
-                i++;
-                return;
-            }
-            for (;;) {
-                value();
-                space();
-                if (text[i] === ',')
-                    i++;
-                else if (text[i] === ']') {
-                    i++;
-                    return;
-                }
-                else
-                    fail();
-            }
-        }
-        else if (ch === '"')
-            string();
-        else if (ch === 't')
-            literal('true');
-        else if (ch === 'f')
-            literal('false');
-        else if (ch === 'n')
-            literal('null');
-        else if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9'))
-            number();
-        else
-            fail();
-    };
-    try {
-        value();
-        space();
-        if (i < text.length)
-            fail();
-        return text.length;
-    }
-    catch (stop) {
-        if (stop instanceof Stop)
-            return Math.min(stop.at, text.length);
-        throw stop;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/taskdef.ts
-// The new task definition: read from a file, made fit for RegisterTaskDefinition, images
-// substituted, and compared with what the service runs so an unchanged one is not registered again.
-
-
-
-/**
- * Fields DescribeTaskDefinition returns that RegisterTaskDefinition refuses: the eight that
- * aws-actions/amazon-ecs-deploy-task-definition strips, and `deleteRequestedAt`, which the SDK's
- * TaskDefinition shape gained with DeleteTaskDefinitions and RegisterTaskDefinitionRequest lacks
- * (compared in @aws-sdk/client-ecs 3.1164's models: TaskDefinition vs RegisterTaskDefinitionRequest).
- */
-const READ_ONLY_FIELDS = [
-    'compatibilities',
-    'taskDefinitionArn',
-    'requiresAttributes',
-    'revision',
-    'status',
-    'registeredAt',
-    'deregisteredAt',
-    'registeredBy',
-    'deleteRequestedAt',
-];
-class TaskDefinitionError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'TaskDefinitionError';
-    }
-}
-/**
- * The largest task definition file the action reads: far above any real one (ECS allows at most 10
- * containers per task definition, "Amazon ECS service quotas"), far below what would hurt a runner.
- * A bigger file, or an endless one (`/dev/zero`), is refused after reading this much.
- */
-const MAX_FILE_BYTES = 1024 * 1024;
-/** ECS service quotas: "Containers per task definition: 10" (not adjustable). */
-const MAX_CONTAINERS = 10;
-/** `path` is already resolved against GITHUB_WORKSPACE by the settings. */
-async function readTaskDefinitionFile(path) {
-    let text;
-    try {
-        text = await readBounded(path, MAX_FILE_BYTES);
-    }
-    catch (error) {
-        if (error instanceof TaskDefinitionError)
-            throw error;
-        const code = error.code;
-        const why = code === 'ENOENT'
-            ? 'does not exist'
-            : code === 'EISDIR'
-                ? 'is a directory'
-                : `cannot be read (${code ?? String(error)})`;
-        throw new TaskDefinitionError(`task-definition: file "${path}" ${why}; check the path, which is relative to the workspace (GITHUB_WORKSPACE)`);
-    }
-    return taskdef_parseTaskDefinition(text, path);
-}
-async function readBounded(path, limit) {
-    const file = await (0,promises_.open)(path, 'r');
-    try {
-        const buffer = Buffer.alloc(limit + 1);
-        let size = 0;
-        while (size <= limit) {
-            const { bytesRead } = await file.read(buffer, size, limit + 1 - size, null);
-            if (bytesRead === 0)
-                break;
-            size += bytesRead;
-        }
-        if (size > limit) {
-            throw new TaskDefinitionError(`task-definition: file "${path}" is larger than ${limit / 1024} KiB, which no task definition is; check that the path names the task definition JSON`);
-        }
-        return buffer.subarray(0, size).toString('utf8');
-    }
-    finally {
-        await file.close();
-    }
-}
-/** Parses a task definition file's text; `source` names it in messages. */
-function taskdef_parseTaskDefinition(text, source) {
-    // Editors on Windows may save a byte order mark, which JSON.parse refuses.
-    const json = text.startsWith('\uFEFF') ? text.slice(1) : text;
-    let parsed;
-    try {
-        parsed = JSON.parse(json);
-    }
-    catch (error) {
-        const at = locateJsonError(json, error);
-        const lineText = json.split('\n')[at.line - 1] ?? '';
-        // The engine's own wording, less what the line:column above already says: the offset, and
-        // (for some errors) the whole text quoted back.
-        const reason = error instanceof Error
-            ? error.message
-                .replace(/,? (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '')
-                .replace(/ in JSON at position \d+(?: \(line \d+ column \d+\))?$/, '')
-            : '';
-        const shown = excerpt(lineText.replace(/\r$/, ''), at.column - 1);
-        throw new TaskDefinitionError(`task-definition: ${source}:${at.line}:${at.column} is not valid JSON (${reason})\n` +
-            `  ${shown.text}\n  ${' '.repeat(shown.caret)}^`);
-    }
-    if (!isObject(parsed)) {
-        throw new TaskDefinitionError(`task-definition: ${source} must hold a JSON object (a task definition)`);
-    }
-    const describeAnswer = isObject(parsed['taskDefinition']);
-    let body = describeAnswer ? parsed['taskDefinition'] : parsed;
-    if (describeAnswer) {
-        // `aws ecs describe-task-definition --include TAGS` puts the tags beside the definition;
-        // RegisterTaskDefinition takes them inside it.
-        const tags = parsed['tags'];
-        if (Array.isArray(tags) && tags.length > 0 && body['tags'] === undefined)
-            body = { ...body, tags };
-    }
-    const stripped = READ_ONLY_FIELDS.filter((field) => field in body);
-    body = stripReadOnly(body);
-    checkBody(body, source);
-    return { body, stripped, shape: describeAnswer ? 'describe-answer' : 'definition' };
-}
-/** Up to about 100 characters of a line around `index`, so a minified file is not printed whole. */
-function excerpt(line, index) {
-    const room = 50;
-    if (line.length <= 2 * room)
-        return { text: line, caret: index };
-    const start = Math.max(0, index - room);
-    const end = Math.min(line.length, index + room);
-    const before = start > 0 ? '…' : '';
-    return {
-        text: `${before}${line.slice(start, end)}${end < line.length ? '…' : ''}`,
-        caret: index - start + before.length,
-    };
-}
-/** A copy without the fields RegisterTaskDefinition refuses; every other field kept as given. */
-function stripReadOnly(body) {
-    const copy = { ...body };
-    for (const field of READ_ONLY_FIELDS)
-        delete copy[field];
-    return copy;
-}
-/**
- * A registered revision (DescribeTaskDefinition's answer and its tags) as a body to register again,
- * e.g. with new images.
- */
-function registrationBody(registered, tags = {}) {
-    const body = stripReadOnly(registered);
-    const list = Object.entries(tags).map(([key, value]) => ({ key, value }));
-    return list.length > 0 ? { ...body, tags: list } : body;
-}
-function checkBody(body, source) {
-    const family = body['family'];
-    if (typeof family !== 'string' || !/^[A-Za-z0-9_-]{1,255}$/.test(family)) {
-        throw new TaskDefinitionError(`task-definition: ${source} needs a "family" of up to 255 letters, numbers, _ and - (e.g. "family": "web")`);
-    }
-    const containers = body['containerDefinitions'];
-    if (!Array.isArray(containers) || containers.length === 0) {
-        throw new TaskDefinitionError(`task-definition: ${source} needs "containerDefinitions", a list of at least one container`);
-    }
-    if (containers.length > MAX_CONTAINERS) {
-        throw new TaskDefinitionError(`task-definition: ${source} has ${containers.length} containers; ECS takes at most ${MAX_CONTAINERS} in a task definition`);
-    }
-    const seen = new Set();
-    for (const [index, container] of containers.entries()) {
-        if (!isObject(container) ||
-            typeof container['name'] !== 'string' ||
-            !CONTAINER_NAME.test(container['name'])) {
-            throw new TaskDefinitionError(`task-definition: ${source} containerDefinitions[${index}] needs a "name" of letters, numbers, _ and -`);
-        }
-        const name = container['name'];
-        if (seen.has(name)) {
-            throw new TaskDefinitionError(`task-definition: ${source} names container "${name}" twice; each container in a task definition needs its own name`);
-        }
-        seen.add(name);
-    }
-}
-/**
- * What RegisterTaskDefinition would refuse about the containers once images are in place: an
- * image missing or empty, and no essential container ("a task definition must have at least one
- * essential container", ContainerDefinition.essential). Checked after image substitution, so an
- * image given only by the `image` input is fine.
- */
-function checkContainers(body, source) {
-    const list = containers(body);
-    for (const c of list) {
-        const image = c['image'];
-        if (typeof image !== 'string' || image.trim() === '') {
-            throw new TaskDefinitionError(`task-definition: ${source} container "${String(c['name'])}" has no image; give it an "image" in the file, or set container-name and image (or images)`);
-        }
-    }
-    if (list.length > 0 && list.every((c) => c['essential'] === false)) {
-        throw new TaskDefinitionError(`task-definition: ${source} has no essential container; ECS needs at least one (set "essential": true on the main container)`);
-    }
-}
-function containerNames(body) {
-    return containers(body).map((c) => String(c['name']));
-}
-/**
- * A copy with the images replaced by container name. Every name must match a container; the error
- * lists the names there are.
- */
-function substituteImages(body, images) {
-    const names = containerNames(body);
-    const unknown = [...images.keys()].filter((name) => !names.includes(name));
-    if (unknown.length > 0) {
-        const which = unknown.map((n) => `"${n}"`).join(', ');
-        throw new TaskDefinitionError(`No container named ${which} in task definition family "${String(body['family'])}"; its containers are: ${names.map((n) => `"${n}"`).join(', ')}. Fix container-name or images.`);
-    }
-    if (images.size === 0)
-        return body;
-    return {
-        ...body,
-        containerDefinitions: containers(body).map((c) => {
-            const image = images.get(String(c['name']));
-            return image === undefined ? c : { ...c, image };
-        }),
-    };
-}
-/** Containers whose image differs between two task definitions, added and removed ones included. */
-function imageChanges(before, after) {
-    const old = new Map(containers(before).map((c) => [String(c['name']), c['image']]));
-    const now = new Map(containers(after).map((c) => [String(c['name']), c['image']]));
-    const changes = [];
-    for (const [container, image] of now) {
-        const from = old.get(container);
-        if (from === image && old.has(container))
-            continue;
-        changes.push({
-            container,
-            ...(typeof from === 'string' ? { from } : {}),
-            ...(typeof image === 'string' ? { to: image } : {}),
-        });
-    }
-    for (const [container, image] of old) {
-        if (!now.has(container))
-            changes.push({ container, ...(typeof image === 'string' ? { from: image } : {}) });
-    }
-    return changes;
-}
-/**
- * True when registering `a` would give the same task definition as `b` (typically the service's
- * current one, as DescribeTaskDefinition returns it). Both sides are normalised: read-only fields
- * and tags dropped (tags are not part of a revision's content), key order ignored, empty values
- * dropped, and the defaults ECS fills in on registration made explicit.
- */
-function sameDefinition(a, b) {
-    const sorted = (body) => {
-        const copy = asRegistered(body);
-        // Containers are looked up by name; their order in the list is not a difference.
-        copy['containerDefinitions'] = containers(copy).sort((x, y) => String(x['name']).localeCompare(String(y['name'])));
-        return copy;
-    };
-    return canonical(sorted(a)) === canonical(sorted(b));
-}
-/**
- * The body as ECS would hold it once registered: read-only fields and tags dropped, empty values
- * dropped, and the defaults ECS fills in on registration made explicit (container order is kept).
- */
-function asRegistered(body) {
-    const copy = stripReadOnly(body);
-    delete copy['tags'];
-    // The Docker networking mode defaults to bridge when none is given (task definition parameters).
-    const networkMode = typeof copy['networkMode'] === 'string' ? copy['networkMode'] : 'bridge';
-    copy['networkMode'] = networkMode;
-    // Task-level cpu and memory are strings in the API; a file may give numbers.
-    for (const key of ['cpu', 'memory'])
-        if (typeof copy[key] === 'number')
-            copy[key] = String(copy[key]);
-    copy['containerDefinitions'] = containers(copy).map((c) => normaliseContainer(c, networkMode));
-    const kept = dropEmpty(copy);
-    return isObject(kept) ? kept : {};
-}
-function normaliseContainer(container, networkMode) {
-    const c = { ...container };
-    // DescribeTaskDefinition reports cpu 0 and essential true for a container that set neither.
-    if (c['cpu'] === undefined)
-        c['cpu'] = 0;
-    if (c['essential'] === undefined)
-        c['essential'] = true;
-    if (Array.isArray(c['portMappings'])) {
-        c['portMappings'] = c['portMappings'].map((m) => {
-            if (!isObject(m))
-                return m;
-            const mapping = { ...m };
-            if (mapping['protocol'] === undefined)
-                mapping['protocol'] = 'tcp';
-            // With awsvpc and host networking the host port is the container port; ECS fills it in.
-            if ((networkMode === 'awsvpc' || networkMode === 'host') && mapping['hostPort'] === undefined) {
-                mapping['hostPort'] = mapping['containerPort'];
-            }
-            // In bridge mode a host port left out or set to 0 both mean a dynamic one (PortMapping.hostPort).
-            if (networkMode === 'bridge' && mapping['hostPort'] === 0)
-                delete mapping['hostPort'];
-            return mapping;
-        });
-    }
-    // Variables are looked up by name; the order of the list means nothing to the container.
-    for (const key of ['environment', 'secrets']) {
-        const list = c[key];
-        if (Array.isArray(list)) {
-            c[key] = [...list].sort((x, y) => String(isObject(x) ? x['name'] : '').localeCompare(String(isObject(y) ? y['name'] : '')));
-        }
-    }
-    return c;
-}
-/**
- * Drops properties that are null, '', [] or {} (after dropping inside them), which ECS treats as not
- * given. Items of a list are kept as they are: `"command": ["run", ""]` means what it says.
- */
-function dropEmpty(value, inList = false) {
-    if (Array.isArray(value)) {
-        const items = value.map((item) => dropEmpty(item, true));
-        return items.length > 0 || inList ? items : undefined;
-    }
-    if (isObject(value)) {
-        const out = {};
-        for (const [key, v] of Object.entries(value)) {
-            const kept = dropEmpty(v);
-            if (kept !== undefined)
-                out[key] = kept;
-        }
-        return Object.keys(out).length > 0 || inList ? out : undefined;
-    }
-    return !inList && (value === null || value === '') ? undefined : value;
-}
-/** JSON with sorted keys, so key order does not matter. */
-function canonical(value) {
-    if (Array.isArray(value))
-        return `[${value.map(canonical).join(',')}]`;
-    if (isObject(value)) {
-        const keys = Object.keys(value).sort();
-        return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
-    }
-    return JSON.stringify(value) ?? 'null';
-}
-function containers(body) {
-    const list = body['containerDefinitions'];
-    return Array.isArray(list) ? list.filter(isObject) : [];
-}
-function isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-;// CONCATENATED MODULE: ./src/target.ts
-// What a deploy (or a rollback) would put on the service, resolved before anything changes. The one
-// answer plan mode shows and deploy acts on: both call this, so they cannot disagree about which
-// revision it is, whether it is registered, or whether the service already runs it.
-
-
-
-/**
- * The task definition file of a deploy (or plan), checked before AWS sees anything: a file ECS
- * would refuse (duplicate container names, an empty image, no essential container, too large, not
- * JSON) is an input error with no AWS call made. undefined when the target is not a file.
- */
-async function loadTargetFile(settings) {
-    const source = settings.taskDefinition;
-    if (settings.mode === 'rollback' || source?.kind !== 'file')
-        return undefined;
-    const loaded = await readTaskDefinitionFile(source.path);
-    const body = substituteImages(loaded.body, settings.images);
-    checkContainers(body, source.path);
-    return { path: source.path, body, stripped: loaded.stripped };
-}
-/** `current` is the revision the service runs now; `file`, the target file when already loaded. Read-only. */
-async function resolveTarget(settings, driver, current, file) {
-    if (settings.mode === 'rollback') {
-        const resolved = await resolveRollbackTarget(settings, driver);
-        const record = await driver.describeTaskDefinition(resolved.arn);
-        return {
-            arn: record.arn,
-            runs: record.body,
-            unchanged: record.arn === current.arn,
-            how: `rolling back to ${resolved.how}`,
-            ...(resolved.warning ? { warning: resolved.warning } : {}),
-        };
-    }
-    const source = settings.taskDefinition;
-    if (!source)
-        throw new Error(`task-definition is required in ${settings.mode} mode`);
-    if (source.kind === 'file') {
-        const loaded = file ?? (await loadTargetFile(settings));
-        if (!loaded)
-            throw new Error(`task-definition: ${source.path} could not be read`);
-        const { body } = loaded;
-        const unchanged = sameDefinition(body, current.body);
-        return {
-            ...(unchanged ? { arn: current.arn } : { body }),
-            runs: body,
-            unchanged,
-            how: unchanged
-                ? `${source.path} equals the running ${taskDefinitionName(current.arn)}`
-                : `${source.path}, to be registered as a new revision of "${String(body['family'])}"`,
-            ...(loaded.stripped.length > 0 ? { stripped: loaded.stripped } : {}),
-        };
-    }
-    const record = await driver.describeTaskDefinition(source.ref);
-    // DeregisterTaskDefinition docs: "you can't update an existing service to reference an INACTIVE
-    // task definition": refused here, before anything changes, in plan mode as in deploy.
-    if (record.status !== 'ACTIVE') {
-        throw new Error(`Task definition ${taskDefinitionName(record.arn)} is ${record.status}; ECS does not let a service move to it. ` +
-            'Register it again, or give another revision.');
-    }
-    if (settings.images.size > 0) {
-        const body = substituteImages(registrationBody(record.body, record.tags), settings.images);
-        checkContainers(body, taskDefinitionName(record.arn));
-        // The given revision with the same images is deployed as it is; other images make a new revision.
-        if (!sameDefinition(body, record.body)) {
-            const unchanged = sameDefinition(body, current.body);
-            return {
-                ...(unchanged ? { arn: current.arn } : { body }),
-                runs: body,
-                unchanged,
-                how: `${taskDefinitionName(record.arn)} with new images, to be registered as a new revision`,
-            };
-        }
-    }
-    return {
-        arn: record.arn,
-        runs: record.body,
-        unchanged: record.arn === current.arn,
-        how: `the registered ${taskDefinitionName(record.arn)}`,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/deploy.ts
-// The deploy (and manual rollback) main calls: preflight (no mutation) -> what to deploy (no
-// mutation) -> the service's lease -> register (skipped when a registered revision is given) ->
-// plan -> the gated rollout -> record the release on the service. Every wait is bounded; every
-// change is preceded by a saved state, so the post step can restore what this process could not.
-
-
-
-
-
-
-
-
-
-
-
-
-
-const deploy_CALL_BOUND_MS = 120_000;
-async function deploy(opts) {
-    const { settings, driver, clock, log, guard } = opts;
-    const save = opts.saveState ?? (() => undefined);
-    const startedAt = clock.now();
-    const notes = [];
-    const bound = opts.callBoundMs ?? deploy_CALL_BOUND_MS;
-    const retry = () => ({
-        clock,
-        deadline: clock.now() + bound,
-        onRetry: (r) => opts.heartbeat.retrying(r.delayMs, r.error, clock.now()),
-    });
-    save({ phase: 'preflight', startedAt, leaseId: opts.identity.id });
-    // 0. The task definition file, before any AWS call: a file ECS would refuse is an input error.
-    const file = await loadTargetFile(settings);
-    // 1. Preflight and the target: read-only.
-    const prepare = async () => {
-        const pre = await preflight({
-            settings,
-            driver,
-            clock,
-            guard,
-            heartbeat: opts.heartbeat,
-            log,
-            ...(opts.signal ? { signal: opts.signal } : {}),
-            callBoundMs: bound,
-            ...(opts.serverUrl ? { serverUrl: opts.serverUrl } : {}),
-        });
-        const { service, current } = pre;
-        const previousTaskDefinitionArn = current.arn;
-        log.line(`service ${settings.service} in cluster ${settings.cluster}: ${service.desiredCount} tasks of ` +
-            `${taskDefinitionName(previousTaskDefinitionArn)}, target groups ${service.targetGroupArns.length}, ` +
-            `its own deployment settings maximumPercent ${pre.ownSettings.maximumPercent} / minimumHealthyPercent ${pre.ownSettings.minimumHealthyPercent}`);
-        const target = await resolveTarget(settings, driver, current, file);
-        log.line(target.how);
-        if (target.stripped)
-            log.line(`left out the read-only fields ${target.stripped.join(', ')}`);
-        if (target.warning) {
-            log.warning(target.warning);
-            notes.push(target.warning);
-        }
-        const changes = imageChanges(current.body, target.runs);
-        save({
-            phase: 'preflight',
-            previousTaskDefinitionArn,
-            desiredCount: service.desiredCount,
-            originalSettings: pre.ownSettings,
-        });
-        const base = { previousTaskDefinitionArn, imageChanges: changes, startedAt, notes };
-        if (target.unchanged) {
-            log.line(`the service already runs ${taskDefinitionName(previousTaskDefinitionArn)}: no new revision registered, no rollout; ` +
-                'verifying the service is healthy on it');
-            notes.push('Unchanged: the service already runs this task definition; health verified only.');
-            const verified = await verifyHealthy(opts, previousTaskDefinitionArn);
-            save({ phase: 'finished', newTaskDefinitionArn: previousTaskDefinitionArn });
-            return {
-                result: {
-                    ...base,
-                    outcome: verified.ok ? 'succeeded' : 'failed',
-                    newTaskDefinitionArn: previousTaskDefinitionArn,
-                    unchanged: true,
-                    durationMs: clock.now() - startedAt,
-                    ...(verified.ok ? {} : { failureMessage: verified.message, stepFailure: verified.message }),
-                },
-            };
-        }
-        return { pre, target, changes, base };
-    };
-    // 2. The lease. Two runs that start together can both find the service free and both write one;
-    // the read-back after the guard's settle time tells the one that lost, before it changes anything
-    // (before it even registers). It refuses, or with wait-for-idle goes back to waiting for the
-    // other run to finish, within rollout-timeout.
-    let prepared;
-    for (;;) {
-        const p = await prepare();
-        if ('result' in p)
-            return p.result;
-        const other = await takeLease(guard, p.pre.ownSettings);
-        if (!other) {
-            prepared = p;
-            break;
-        }
-        const taken = `Another rollout took ${settings.service}'s lease as this one started: ${describeLease(other, opts.serverUrl)}.`;
-        if (!settings.waitForIdle || clock.now() - startedAt >= settings.rolloutTimeoutMs) {
-            throw new Error(`${taken} Nothing was changed. Wait for it to finish and run again${settings.waitForIdle ? '' : ', or set wait-for-idle: true'}.`);
-        }
-        log.line(`${taken} Waiting for it to finish (wait-for-idle).`);
-        notes.length = 0;
-        guard.restart();
-    }
-    const { pre, target, changes, base } = prepared;
-    const { service } = pre;
-    const { previousTaskDefinitionArn } = base;
-    let handedOver = false;
-    try {
-        // 3. Register (the first change that is not the service's own record).
-        let newTaskDefinitionArn;
-        if (target.arn !== undefined) {
-            newTaskDefinitionArn = target.arn;
-        }
-        else {
-            const body = target.body ?? {};
-            const registered = await retrying('RegisterTaskDefinition', () => driver.registerTaskDefinition(body), retry());
-            newTaskDefinitionArn = registered.arn;
-            log.line(`registered ${taskDefinitionName(registered.arn)}`);
-        }
-        for (const change of changes) {
-            log.line(`  ${change.container}: ${change.from ?? '(new container)'} -> ${change.to ?? '(removed)'}`);
-        }
-        save({ phase: 'preflight', newTaskDefinitionArn });
-        // 4. Plan, then the gated rollout.
-        const plan = planBatches({
-            desired: service.desiredCount,
-            batchSize: settings.batchSize,
-            maxUnavailable: settings.maxUnavailable,
-            ...(pre.ownSettings.circuitBreaker ? { circuitBreaker: pre.ownSettings.circuitBreaker } : {}),
-        });
-        for (const note of plan.notes ?? []) {
-            log.warning(note);
-            notes.push(note);
-        }
-        const delays = pre.targetGroups.map((g) => g.deregistrationDelaySeconds * 1000);
-        handedOver = true; // from here on, runRollout releases the lease when it leaves the service settled
-        const rollout = await runRollout({
-            driver,
-            clock,
-            guard,
-            heartbeat: opts.heartbeat,
-            plan,
-            previousTaskDefinitionArn,
-            newTaskDefinitionArn,
-            originalSettings: pre.ownSettings,
-            batchTimeoutMs: settings.batchTimeoutMs,
-            rolloutTimeoutMs: settings.rolloutTimeoutMs,
-            bakeMs: settings.bakeTimeMs,
-            overlap: settings.drainOverlap,
-            rollbackOnFailure: settings.rollbackOnFailure,
-            callBoundMs: bound,
-            ...(delays.length > 0 ? { deregistrationDelayMs: Math.max(...delays) } : {}),
-            ...(settings.healthCheckUrls.length > 0
-                ? {
-                    healthChecks: {
-                        urls: settings.healthCheckUrls.map((url) => ({ url, shown: redactUrl(url) })),
-                        statuses: settings.healthCheckStatus,
-                        threshold: settings.healthCheckThreshold,
-                    },
-                }
-                : {}),
-            ...(opts.probe ? { probe: opts.probe } : {}),
-            ...(opts.signal ? { signal: opts.signal } : {}),
-            listeners: opts.listeners ?? [],
-            onPhase: (phase, info) => save({
-                phase,
-                ...(info.serviceDeploymentArn ? { serviceDeploymentArn: info.serviceDeploymentArn } : {}),
-            }),
-        });
-        if (!rollout.settingsRestored.ok && !rollout.settingsRestored.takenOver) {
-            log.warning(rollout.settingsRestored.message);
-            notes.push(rollout.settingsRestored.message);
-        }
-        if (rollout.serviceLeft)
-            notes.push(rollout.serviceLeft);
-        // Not seen through (reads kept failing, the settings would not go back): the post step finishes
-        // it. A rollback that was confirmed needs only the settings, not another restore.
-        if (!rollout.settled && !rollout.settingsRestored.takenOver)
-            save({ pending: rollout.rollback && !rollout.rollback.ok ? 'restore' : 'settings' });
-        // 5. Record the release for manual rollbacks; a failure to tag is a warning, not a failed deploy.
-        if (rollout.outcome === 'succeeded') {
-            try {
-                await retrying('TagResource (release)', () => driver.tagService(releaseTags(newTaskDefinitionArn, previousTaskDefinitionArn)), retry());
-            }
-            catch (error) {
-                const message = `The rollout succeeded, but recording it on the service failed (mode: rollback will fall back to the newest older revision): ${errorMessage(error)}`;
-                log.warning(message);
-                notes.push(message);
-            }
-        }
-        const result = {
-            ...base,
-            outcome: rollout.outcome,
-            newTaskDefinitionArn,
-            unchanged: false,
-            plan,
-            rollout,
-            durationMs: clock.now() - startedAt,
-        };
-        if (rollout.failure)
-            result.failureMessage = rollout.failure.message;
-        const words = stepFailure(rollout);
-        if (words !== undefined)
-            result.stepFailure = words;
-        return result;
-    }
-    finally {
-        // Nothing of the service changed (registration failed): give the lease back.
-        if (!handedOver)
-            await guard.release(false).catch(() => undefined);
-    }
-}
-/** Takes the service's lease and confirms it; returns the other run's lease when that run holds it. */
-async function takeLease(guard, own) {
-    const record = await guard.read();
-    if (record.holder.kind === 'other')
-        return record.holder.lease;
-    await guard.acquire(own);
-    try {
-        await guard.confirm();
-        return undefined;
-    }
-    catch (error) {
-        if (error instanceof LeaseLost && error.holder.kind === 'other')
-            return error.holder.lease;
-        // Could not confirm it (the tags kept failing to read): the lease must not outlive this run.
-        await guard.release(false).catch(() => undefined);
-        throw error;
-    }
-}
-/** The failure, then what was done about it, in the words a reader of the failed step needs. */
-function stepFailure(rollout) {
-    if (rollout.outcome === 'succeeded')
-        return undefined;
-    const why = rollout.failure?.message ?? `the rollout ended ${rollout.outcome}`;
-    const parts = [
-        `Rollout ${rollout.outcome === 'rolled-back' ? 'failed and was rolled back' : rollout.outcome}: ${why}`,
-    ];
-    if (rollout.rollback)
-        parts.push(`Rollback: ${rollout.rollback.message}`);
-    else if (rollout.serviceLeft)
-        parts.push(rollout.serviceLeft);
-    if (!rollout.settingsRestored.ok && !rollout.settingsRestored.takenOver)
-        parts.push(rollout.settingsRestored.message);
-    if (!rollout.settled)
-        parts.push('The post step of this job will try again to finish putting the service back.');
-    return parts.join('\n');
-}
-/** An unchanged definition: still verify health, bounded by batch-timeout, through the one wait loop. */
-async function verifyHealthy(opts, arn) {
-    const { driver, clock, log, settings } = opts;
-    const started = clock.now();
-    opts.heartbeat.setSink((words) => log.line(`verifying: ${words}`));
-    return watch({
-        clock,
-        heartbeat: opts.heartbeat,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        deadline: () => started + settings.batchTimeoutMs,
-        observe: () => driver.observe(),
-        step: (snapshot) => {
-            const status = restoreStatus(snapshot, arn);
-            if (status.settled) {
-                log.line(`verified: ${status.waitingFor}`);
-                return { done: { ok: true, message: status.waitingFor } };
-            }
-            if (snapshot.at - started >= settings.batchTimeoutMs) {
-                return {
-                    done: {
-                        ok: false,
-                        message: `The service did not become healthy on ${taskDefinitionName(arn)} within ${formatDuration(settings.batchTimeoutMs)}: waiting for ${status.waitingFor}.`,
-                    },
-                };
-            }
-            return { wait: status.waitingFor };
-        },
-        onCancel: (words) => ({
-            ok: false,
-            message: `Cancelled while verifying ${taskDefinitionName(arn)}: waiting for ${words}.`,
-        }),
-        onReadFailure: (error) => ({
-            ok: false,
-            message: `Could not verify ${taskDefinitionName(arn)}: ${errorMessage(error)}`,
-        }),
-    });
-}
-
-;// CONCATENATED MODULE: ./src/estimate.ts
-
-/** Without a measurement: a Fargate task typically takes tens of seconds to pull and start. */
-const DEFAULT_TASK_START_SECONDS = 30;
-/** ECS's default container stopTimeout (ContainerDefinition.stopTimeout). */
-const DEFAULT_STOP_TIMEOUT_SECONDS = 30;
-/** ELBv2's default deregistration delay. */
-const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 300;
-function estimateDuration(input) {
-    const assumptions = [];
-    const startSeconds = input.taskStartSeconds ?? DEFAULT_TASK_START_SECONDS;
-    assumptions.push(input.taskStartSeconds !== undefined
-        ? `task start ${formatDuration(startSeconds * 1000)} (${input.taskStartSource ?? 'given'})`
-        : `task start ${formatDuration(startSeconds * 1000)} (assumed; no running task to measure)`);
-    let healthSeconds = 0;
-    let drainSeconds = 0;
-    let slowest;
-    let longestDrain;
-    for (const tg of input.targetGroups) {
-        const h = tg.healthCheck.intervalSeconds;
-        if (h > healthSeconds) {
-            healthSeconds = h;
-            slowest = `${tg.name}: one passing check, every ${tg.healthCheck.intervalSeconds} s`;
-        }
-        if (tg.deregistrationDelaySeconds > drainSeconds || longestDrain === undefined) {
-            drainSeconds = Math.max(drainSeconds, tg.deregistrationDelaySeconds);
-            longestDrain = `${tg.name}: deregistration delay ${tg.deregistrationDelaySeconds} s`;
-        }
-    }
-    if (input.targetGroups.length === 0) {
-        assumptions.push('no target group: no health checks or draining counted');
-    }
-    else {
-        assumptions.push(`health checks ${formatDuration(healthSeconds * 1000)} (slowest group ${slowest ?? '?'})`);
-        assumptions.push(`drain ${formatDuration(drainSeconds * 1000)} (${longestDrain ?? '?'})`);
-    }
-    const stopSeconds = input.stopTimeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS;
-    assumptions.push(`stop up to ${formatDuration(stopSeconds * 1000)} (${input.stopTimeoutSeconds !== undefined ? "the task definition's stopTimeout" : "ECS's default stopTimeout"}; an app that exits on SIGTERM stops sooner)`);
-    const bakeSeconds = input.bakeSeconds ?? 0;
-    if (bakeSeconds > 0)
-        assumptions.push(`bake time ${formatDuration(bakeSeconds * 1000)} per batch (bake-time)`);
-    const overlap = input.overlap ?? true;
-    assumptions.push(overlap
-        ? 'drain-overlap: old tasks drain while the next batch starts, so the drain is paid about once'
-        : 'drain-overlap false: each batch waits for the previous one’s old tasks to drain and stop');
-    const perBatch = {
-        startSeconds,
-        healthSeconds,
-        bakeSeconds,
-        drainSeconds,
-        stopSeconds,
-        gateSeconds: startSeconds + healthSeconds + bakeSeconds,
-    };
-    const batches = input.batches.length;
-    const drains = batches === 0 ? 0 : overlap ? 1 : batches;
-    const totalSeconds = perBatch.gateSeconds * batches + (drainSeconds + stopSeconds) * drains;
-    return { perBatch, batches, overlap, totalSeconds, assumptions };
-}
-function renderEstimate(estimate) {
-    if (estimate.batches === 0)
-        return 'No batches: the service has no tasks to replace, so the rollout ends once ECS has switched the task definition.';
-    const b = estimate.perBatch;
-    const d = (s) => formatDuration(s * 1000);
-    const gate = `start ${d(b.startSeconds)} + health checks ${d(b.healthSeconds)}${b.bakeSeconds > 0 ? ` + bake ${d(b.bakeSeconds)}` : ''}`;
-    const drains = estimate.overlap ? 'once' : `${estimate.batches} times`;
-    return [
-        `About **${d(estimate.totalSeconds)}**: ${estimate.batches} ${estimate.batches === 1 ? 'batch' : 'batches'} × ${d(b.gateSeconds)} (${gate}), ` +
-            `plus drain ${d(b.drainSeconds)} + stop ${d(b.stopSeconds)} ${drains}.`,
-        '',
-        'Assumed:',
-        ...estimate.assumptions.map((a) => `- ${a}`),
-    ].join('\n');
-}
-/**
- * The estimated rollout as a mermaid gantt (GitHub renders it): per batch the start, health checks
- * and bake; the old tasks' drain beside the next batch (overlap) or before it. Times count from 0;
- * `dateFormat X` reads seconds.
- */
-function renderEstimateGantt(estimate, service, maxBatches = 20) {
-    if (estimate.batches === 0)
-        return '';
-    const b = estimate.perBatch;
-    const drainStop = b.drainSeconds + b.stopSeconds;
-    const step = estimate.overlap ? b.gateSeconds : b.gateSeconds + drainStop;
-    const lines = [
-        '```mermaid',
-        'gantt',
-        `    title Estimated rollout of ${service.replace(/[:;#\n\r]/g, ' ')}`,
-        '    dateFormat X',
-        '    axisFormat %H:%M:%S',
-    ];
-    const shown = Math.min(estimate.batches, maxBatches);
-    for (let i = 0; i < shown; i++) {
-        let t = i * step;
-        lines.push(`    section Batch ${i + 1}`);
-        for (const [label, d] of [
-            ['start tasks', b.startSeconds],
-            ['health checks', b.healthSeconds],
-            ['bake', b.bakeSeconds],
-            ['old tasks drain and stop', drainStop],
-        ]) {
-            if (d <= 0)
-                continue;
-            lines.push(`    ${label} :${t}, ${t + d}`);
-            t += d;
-        }
-    }
-    if (shown < estimate.batches)
-        lines.push(`    section ${estimate.batches - shown} more batches`, `    same again :${shown * step}, ${estimate.totalSeconds}`);
-    lines.push('```');
-    return lines.join('\n');
-}
-/**
- * The median RunTask-to-RUNNING time of the service's running tasks (createdAt → startedAt), in
- * seconds; undefined when no task has both times.
- */
-function measuredTaskStartSeconds(tasks) {
-    const samples = tasks
-        .filter((t) => t.createdAt !== undefined && t.startedAt !== undefined && t.startedAt >= t.createdAt)
-        .map((t) => ((t.startedAt ?? 0) - (t.createdAt ?? 0)) / 1000)
-        .sort((a, b) => a - b);
-    if (samples.length === 0)
-        return undefined;
-    const mid = Math.floor(samples.length / 2);
-    return samples.length % 2 === 1 ? (samples[mid] ?? 0) : ((samples[mid - 1] ?? 0) + (samples[mid] ?? 0)) / 2;
-}
-
-;// CONCATENATED MODULE: ./src/taskdef-diff.ts
-// What changes between the task definition a service runs and the one a deploy would register, for
-// people reading a plan. Pure.
-//
-// Usage: `renderTaskDefinitionDiff(diffTaskDefinitions(current.body, next))` gives markdown.
-//
-// Values that may be secret are never copied into the diff: for `environment` only the names of
-// the variables that were added, removed or changed; for `secrets` (whose `valueFrom` names a
-// Secrets Manager secret or SSM parameter) only the names, and whether the reference changed.
-
-/** Task-level fields reported on their own lines or not part of a revision's content. */
-const TASK_FIELDS_SHOWN = new Set(['family', 'containerDefinitions', 'cpu', 'memory', 'tags']);
-const CONTAINER_FIELDS_SHOWN = new Set([
-    'name',
-    'image',
-    'environment',
-    'secrets',
-    'portMappings',
-    'cpu',
-    'memory',
-    'memoryReservation',
-]);
-function diffTaskDefinitions(before, after) {
-    // Both sides as ECS holds them, so a default ECS fills in on registration (container cpu 0,
-    // essential true, tcp) is not shown as a change.
-    const a = asRegistered(before);
-    const b = asRegistered(after);
-    const resources = [];
-    for (const key of ['cpu', 'memory']) {
-        const change = valueChange(`task ${key}`, a[key], b[key]);
-        if (change)
-            resources.push(change);
-    }
-    const old = byName(a);
-    const now = byName(b);
-    const containers = [];
-    for (const [name, next] of now) {
-        const prev = old.get(name);
-        if (!prev) {
-            containers.push(emptyContainer(name, 'added'));
-            continue;
-        }
-        for (const key of ['cpu', 'memory', 'memoryReservation']) {
-            const change = valueChange(`${name} ${key}`, prev[key], next[key]);
-            if (change)
-                resources.push(change);
-        }
-        containers.push({
-            name,
-            presence: 'both',
-            environment: keyChanges(pairs(prev['environment'], 'value'), pairs(next['environment'], 'value')),
-            secrets: keyChanges(pairs(prev['secrets'], 'valueFrom'), pairs(next['secrets'], 'valueFrom')),
-            ports: setChanges(ports(prev['portMappings']), ports(next['portMappings'])),
-            otherFields: differingFields(prev, next, CONTAINER_FIELDS_SHOWN),
-        });
-    }
-    for (const name of old.keys())
-        if (!now.has(name))
-            containers.push(emptyContainer(name, 'removed'));
-    const family = { ...str('from', a['family']), ...str('to', b['family']) };
-    const images = imageChanges(a, b);
-    const otherFields = differingFields(a, b, TASK_FIELDS_SHOWN);
-    const unchanged = family.from === family.to &&
-        images.length === 0 &&
-        resources.length === 0 &&
-        otherFields.length === 0 &&
-        containers.every((c) => c.presence === 'both' && !containerChanged(c));
-    return { family, images, resources, containers, otherFields, unchanged };
-}
-function renderTaskDefinitionDiff(diff) {
-    if (diff.unchanged)
-        return 'No change: the new task definition is the one the service runs.';
-    const lines = [];
-    if (diff.family.from !== diff.family.to) {
-        lines.push(`- Family: \`${md(diff.family.from ?? '?')}\` → \`${md(diff.family.to ?? '?')}\``);
-    }
-    for (const c of diff.images) {
-        if (c.from === undefined)
-            lines.push(`- Image of \`${md(c.container)}\` (new container): \`${md(c.to ?? '?')}\``);
-        else if (c.to === undefined)
-            lines.push(`- Container \`${md(c.container)}\` removed (was \`${md(c.from)}\`)`);
-        else
-            lines.push(`- Image of \`${md(c.container)}\`: \`${md(c.from)}\` → \`${md(c.to)}\``);
-    }
-    for (const r of diff.resources) {
-        lines.push(`- ${md(r.what)}: ${r.from === undefined ? 'unset' : `\`${md(r.from)}\``} → ${r.to === undefined ? 'unset' : `\`${md(r.to)}\``}`);
-    }
-    for (const c of diff.containers) {
-        if (c.presence !== 'both') {
-            // Image lines above already name added and removed containers with an image.
-            if (!diff.images.some((i) => i.container === c.name))
-                lines.push(`- Container \`${md(c.name)}\` ${c.presence}`);
-            continue;
-        }
-        const name = `\`${md(c.name)}\``;
-        const env = keyWords(c.environment);
-        if (env)
-            lines.push(`- Environment of ${name}: ${env} (values not shown)`);
-        const secrets = keyWords(c.secrets);
-        if (secrets)
-            lines.push(`- Secrets of ${name}: ${secrets} (by name only)`);
-        if (c.ports.added.length > 0 || c.ports.removed.length > 0) {
-            const parts = [
-                ...(c.ports.added.length > 0 ? [`added ${list(c.ports.added)}`] : []),
-                ...(c.ports.removed.length > 0 ? [`removed ${list(c.ports.removed)}`] : []),
-            ];
-            lines.push(`- Ports of ${name}: ${parts.join('; ')}`);
-        }
-        if (c.otherFields.length > 0)
-            lines.push(`- Other settings of ${name} changed: ${list(c.otherFields)}`);
-    }
-    if (diff.otherFields.length > 0)
-        lines.push(`- Other task settings changed: ${list(diff.otherFields)}`);
-    return lines.join('\n');
-}
-function containerChanged(c) {
-    const keys = (k) => k.added.length + k.removed.length + k.changed.length;
-    return (keys(c.environment) +
-        keys(c.secrets) +
-        c.ports.added.length +
-        c.ports.removed.length +
-        c.otherFields.length >
-        0);
-}
-function emptyContainer(name, presence) {
-    const none = () => ({ added: [], removed: [], changed: [] });
-    return {
-        name,
-        presence,
-        environment: none(),
-        secrets: none(),
-        ports: { added: [], removed: [] },
-        otherFields: [],
-    };
-}
-function byName(body) {
-    const list = Array.isArray(body['containerDefinitions']) ? body['containerDefinitions'] : [];
-    const map = new Map();
-    for (const c of list)
-        if (isRecord(c) && typeof c['name'] === 'string')
-            map.set(c['name'], c);
-    return map;
-}
-/** `[{ name, value }]` as a map; the values are compared, never returned. */
-function pairs(list, valueKey) {
-    const map = new Map();
-    if (!Array.isArray(list))
-        return map;
-    for (const item of list) {
-        if (isRecord(item) && typeof item['name'] === 'string')
-            map.set(item['name'], JSON.stringify(item[valueKey] ?? null));
-    }
-    return map;
-}
-function keyChanges(before, after) {
-    const added = [...after.keys()].filter((k) => !before.has(k)).sort();
-    const removed = [...before.keys()].filter((k) => !after.has(k)).sort();
-    const changed = [...after.keys()].filter((k) => before.has(k) && before.get(k) !== after.get(k)).sort();
-    return { added, removed, changed };
-}
-function ports(list) {
-    const set = new Set();
-    if (!Array.isArray(list))
-        return set;
-    for (const p of list) {
-        if (!isRecord(p) || typeof p['containerPort'] !== 'number')
-            continue;
-        // The protocol defaults to tcp (PortMapping: "The default is tcp").
-        const protocol = typeof p['protocol'] === 'string' ? p['protocol'] : 'tcp';
-        const host = typeof p['hostPort'] === 'number' && p['hostPort'] !== p['containerPort']
-            ? ` (host ${p['hostPort']})`
-            : '';
-        set.add(`${p['containerPort']}/${protocol}${host}`);
-    }
-    return set;
-}
-function setChanges(before, after) {
-    return {
-        added: [...after].filter((p) => !before.has(p)).sort(),
-        removed: [...before].filter((p) => !after.has(p)).sort(),
-    };
-}
-function differingFields(a, b, skip) {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    return [...keys].filter((k) => !skip.has(k) && taskdef_diff_canonical(a[k]) !== taskdef_diff_canonical(b[k])).sort();
-}
-function valueChange(what, from, to) {
-    // Task-level cpu and memory are strings in the API and numbers in many files: compare as text.
-    const f = from === undefined || from === null ? undefined : String(from);
-    const t = to === undefined || to === null ? undefined : String(to);
-    if (f === t)
-        return undefined;
-    return { what, ...(f !== undefined ? { from: f } : {}), ...(t !== undefined ? { to: t } : {}) };
-}
-function keyWords(k) {
-    return [
-        ...(k.added.length > 0 ? [`added ${list(k.added)}`] : []),
-        ...(k.removed.length > 0 ? [`removed ${list(k.removed)}`] : []),
-        ...(k.changed.length > 0 ? [`changed ${list(k.changed)}`] : []),
-    ].join('; ');
-}
-function list(names) {
-    return names.map((n) => `\`${md(n)}\``).join(', ');
-}
-function str(key, value) {
-    return typeof value === 'string' ? { [key]: value } : {};
-}
-/** Key order does not make two definitions differ; empty lists and absent fields are the same. */
-function taskdef_diff_canonical(value) {
-    return JSON.stringify(sortKeys(value)) ?? 'null';
-}
-function sortKeys(value) {
-    if (Array.isArray(value))
-        return value.length === 0 ? undefined : value.map(sortKeys);
-    if (isRecord(value)) {
-        const out = {};
-        for (const k of Object.keys(value).sort()) {
-            const v = sortKeys(value[k]);
-            if (v !== undefined)
-                out[k] = v;
-        }
-        return out;
-    }
-    return value;
-}
-/** Backticks would end an inline code span. */
-function md(value) {
-    return value.replace(/`/g, "'").replace(/[\r\n]+/g, ' ');
-}
-function isRecord(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-;// CONCATENATED MODULE: ./src/modes/plan.ts
-// Plan mode (`mode: plan`): what a deploy would do, without doing any of it. Only read calls reach
-// AWS (DescribeServices, DescribeTaskDefinition, DescribeTargetGroups + attributes, ListTasks +
-// DescribeTasks + DescribeTargetHealth for the task start measurement); nothing is registered,
-// updated or tagged.
-//
-// Usage in main.ts:
-//   const plan = await runPlan({ settings, driver, log: core });
-//   await reporter.finish('planned', plan.markdown);   // the check run concludes `neutral`
-//   await core.summary.addRaw(plan.markdown).write();
-// What a deploy would deploy is resolved by resolveTarget (src/target.ts), the same call deploy makes.
-
-
-
-
-
-async function runPlan(options) {
-    const { settings, driver } = options;
-    // The file first, as a deploy reads it: a file ECS would refuse is refused before any AWS call.
-    const file = await loadTargetFile({ ...settings, mode: 'deploy' });
-    const service = await driver.describeService();
-    const current = await driver.describeTaskDefinition(service.taskDefinitionArn);
-    // The same resolution a deploy acts on (target.ts), so the plan says what a deploy would do.
-    const target = await resolveTarget({ ...settings, mode: 'deploy' }, driver, current, file);
-    const next = target.runs;
-    const diff = diffTaskDefinitions(current.body, next);
-    const unchanged = target.unchanged;
-    const reuses = target.arn;
-    const plan = planBatches({
-        desired: service.desiredCount,
-        batchSize: settings.batchSize,
-        maxUnavailable: settings.maxUnavailable,
-        ...(service.settings.circuitBreaker ? { circuitBreaker: service.settings.circuitBreaker } : {}),
-    });
-    const groups = service.targetGroupArns.length > 0 ? await driver.describeTargetGroups(service.targetGroupArns) : [];
-    const start = await taskStart(driver, options.log);
-    const estimate = estimateDuration({
-        batches: plan.batches,
-        targetGroups: groups,
-        ...(start.seconds !== undefined
-            ? { taskStartSeconds: start.seconds, taskStartSource: start.source }
-            : {}),
-        ...stopTimeout(next),
-        bakeSeconds: settings.bakeTimeMs / 1000,
-        overlap: settings.drainOverlap,
-    });
-    const markdown = renderPlan({
-        settings,
-        service,
-        currentArn: current.arn,
-        reuses,
-        unchanged,
-        diff,
-        plan,
-        groups,
-        estimate,
-    });
-    options.log?.info(markdown);
-    return {
-        markdown,
-        currentTaskDefinitionArn: current.arn,
-        ...(reuses ? { reusesTaskDefinitionArn: reuses } : {}),
-        diff,
-        plan,
-        estimate,
-    };
-}
-async function taskStart(driver, log) {
-    try {
-        const snapshot = await driver.observe();
-        const running = snapshot.tasks.filter((t) => t.lastStatus === 'RUNNING');
-        const seconds = measuredTaskStartSeconds(running);
-        if (seconds === undefined)
-            return {};
-        return { seconds, source: `median of the ${running.length} running tasks, created → started` };
-    }
-    catch (err) {
-        // A measurement is a nicety: without it the estimate assumes a typical start time.
-        log?.warning(`Could not look at the service's tasks to measure their start time: ${err instanceof Error ? err.message : String(err)}`);
-        return {};
-    }
-}
-function stopTimeout(body) {
-    const containers = Array.isArray(body['containerDefinitions'])
-        ? body['containerDefinitions']
-        : [];
-    const values = containers
-        .map((c) => typeof c === 'object' && c !== null ? c['stopTimeout'] : undefined)
-        .filter((v) => typeof v === 'number');
-    return values.length > 0 ? { stopTimeoutSeconds: Math.max(...values) } : {};
-}
-function renderPlan(p) {
-    const { settings, service, plan } = p;
-    const where = `${settings.cluster}/${settings.service}`;
-    const current = taskDefinitionName(p.currentArn);
-    let what;
-    if (p.unchanged)
-        what = `The new task definition equals the running \`${current}\`: a deploy registers nothing, rolls nothing, and only verifies the service is healthy on it.`;
-    else if (p.reuses)
-        what = `A deploy moves the service from \`${current}\` to \`${taskDefinitionName(p.reuses)}\`.`;
-    else
-        what = `A deploy registers a new revision of \`${String(p.diff.family.to ?? '?')}\` and moves the service from \`${current}\` to it.`;
-    const own = service.settings;
-    const lines = [
-        `## ECS rolling deploy plan: ${where}`,
-        '',
-        `**Planned.** Nothing was changed (mode: plan). ${what}`,
-        '',
-        '### Task definition changes',
-        '',
-        renderTaskDefinitionDiff(p.diff),
-        '',
-        '### Batches',
-        '',
-        '| tasks | batch size | max unavailable | batches | sizes |',
-        '|---|---|---|---|---|',
-        `| ${plan.desired} | ${plan.batchSize} | ${plan.maxUnavailable} | ${plan.batches.length} | ${sizes(plan.batches)} |`,
-        '',
-        `Between batches the service is held (maximumPercent ${plan.hold.maximumPercent}, minimumHealthyPercent ${plan.hold.minimumHealthyPercent}); ` +
-            `each batch is released with maximumPercent ${plan.releases[0]?.maximumPercent ?? '—'} and minimumHealthyPercent ${plan.releases[0]?.minimumHealthyPercent ?? '—'}; ` +
-            `its own (${own.maximumPercent} / ${own.minimumHealthyPercent}) are put back at the end.`,
-        ...(plan.notes ?? []).map((n) => `- ${n}`),
-        '',
-        '### Target groups',
-        '',
-        ...(p.groups.length === 0
-            ? ['The service has no target group: batches would be gated on ECS task state only.']
-            : [
-                '| target group | health check | a new target is healthy after | deregistration delay |',
-                '|---|---|---|---|',
-                ...p.groups.map((g) => `| ${g.name} | ${g.healthCheck.protocol} ${g.healthCheck.path || '/'} every ${g.healthCheck.intervalSeconds} s | ` +
-                    `1 passing check (${g.healthCheck.healthyThreshold} after being unhealthy) | ${g.deregistrationDelaySeconds} s |`),
-            ]),
-        '',
-        '### Estimated duration',
-        '',
-        renderEstimate(p.estimate),
-    ];
-    const chart = renderEstimateGantt(p.estimate, settings.service);
-    if (chart)
-        lines.push('', chart);
-    return lines.join('\n') + '\n';
-}
-function sizes(batches) {
-    if (batches.length <= 12)
-        return batches.join(', ');
-    return `${batches.slice(0, 10).join(', ')}, … (${batches.length - 10} more)`;
-}
-
-;// CONCATENATED MODULE: ./src/parse/choice.ts
-// Booleans and one-of-a-list inputs.
-
-/** The YAML 1.2 core-schema spellings that @actions/core's getBooleanInput accepts, and no others. */
-const TRUE = ['true', 'True', 'TRUE'];
-const FALSE = ['false', 'False', 'FALSE'];
-function parseBoolean(text) {
-    if (TRUE.includes(text))
-        return result_ok(true);
-    if (FALSE.includes(text))
-        return result_ok(false);
-    return bad('is not a boolean', 'write true or false');
-}
-function parseChoice(text, choices) {
-    const found = choices.find((c) => c === text);
-    if (found !== undefined)
-        return result_ok(found);
-    return bad('is not one of the choices', `write one of: ${choices.join(', ')}`);
-}
-
-;// CONCATENATED MODULE: ./src/parse/quantity.ts
-
-/** ECS's default quota of tasks per service; a count above it cannot mean anything. */
-const MAX_TASK_COUNT = 5000;
-/**
- * `min` is the least count and percentage allowed: 1 for a batch size (a batch that starts nothing
- * never ends), 0 for max-unavailable (0 keeps every old task until its replacement is healthy).
- */
-function parseTaskQuantity(text, min) {
-    const fix = min === 1
-        ? 'write a whole number of tasks ≥ 1 (e.g. 2) or a percentage in 1%-100% (e.g. 25%)'
-        : 'write a whole number of tasks ≥ 0 (e.g. 1) or a percentage in 0%-100% (e.g. 10%)';
-    const count = /^\d+$/.exec(text);
-    if (count) {
-        const value = Number(text);
-        if (value > MAX_TASK_COUNT) {
-            return bad(`is more than ${MAX_TASK_COUNT} tasks, ECS's default quota of tasks per service`, fix);
-        }
-        if (value < min)
-            return bad('is not a task count or percentage', fix);
-        return result_ok({ kind: 'count', value });
-    }
-    const percent = /^(\d+)%$/.exec(text);
-    if (percent) {
-        const value = Number(percent[1]);
-        if (value < min || value > 100)
-            return bad('is not a task count or percentage', fix);
-        return result_ok({ kind: 'percent', value });
-    }
-    return bad('is not a task count or percentage', fix);
-}
-/** A whole number in [min, max], e.g. a threshold of consecutive failures. */
-function parseWholeNumber(text, min, max) {
-    const fix = `write a whole number from ${min} to ${max} (e.g. ${Math.min(max, Math.max(min, 3))})`;
-    if (!/^\d+$/.test(text))
-        return bad('is not a whole number', fix);
-    const value = Number(text);
-    if (value < min || value > max)
-        return bad(`is outside ${min}-${max}`, fix);
-    return result_ok(value);
-}
-
-;// CONCATENATED MODULE: ./src/parse/status.ts
-
-const status_FIX = 'write status codes from 100 to 599 as ranges or lists (e.g. 200-399, or 200,204)';
-function parseStatusRanges(text) {
-    if (text === '')
-        return bad('is empty', status_FIX);
-    const ranges = [];
-    for (const part of text.split(',').map((p) => p.trim())) {
-        const match = /^(\d{3})(?:\s*-\s*(\d{3}))?$/.exec(part);
-        if (!match)
-            return bad(`has "${part}", which is not a status code or range`, status_FIX);
-        const min = Number(match[1]);
-        const max = match[2] === undefined ? min : Number(match[2]);
-        if (min < 100 || max > 599)
-            return bad(`has "${part}", outside 100-599`, status_FIX);
-        if (min > max)
-            return bad(`has "${part}", whose start is above its end`, status_FIX);
-        ranges.push({ min, max });
-    }
-    return result_ok(ranges);
-}
-function statusMatches(ranges, status) {
-    return ranges.some((r) => status >= r.min && status <= r.max);
-}
-
-;// CONCATENATED MODULE: ./src/parse/task-definition-ref.ts
-
-/** RegisterTaskDefinition: a family has up to 255 letters, numbers, underscores and hyphens. */
-const FAMILY = '[A-Za-z0-9_-]{1,255}';
-const FAMILY_REF = new RegExp(`^${FAMILY}(?::[1-9]\\d*)?$`);
-/** arn:<partition>:ecs:<region>:<account>:task-definition/<family>:<revision> */
-const ARN = new RegExp(`^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}:task-definition/${FAMILY}:[1-9]\\d*$`);
-function isTaskDefinitionArn(text) {
-    return ARN.test(text);
-}
-/**
- * A family name cannot hold `/`, `.` or `\`, so anything with one of them that is not an ARN is a
- * file path (`task-definition.json`, `deploy/web`); `web` and `web:3` name registered revisions.
- */
-function parseTaskDefinitionSource(text) {
-    const fix = 'write a JSON file path (e.g. task-definition.json), a family[:revision] (e.g. web:3) or a task definition ARN';
-    if (text.startsWith('arn:')) {
-        if (ARN.test(text))
-            return result_ok({ kind: 'registered', ref: text });
-        return bad('is not a task definition ARN', `${fix}; an ARN looks like arn:aws:ecs:us-east-1:123456789012:task-definition/web:3`);
-    }
-    if (FAMILY_REF.test(text))
-        return result_ok({ kind: 'registered', ref: text });
-    if (/[/\\.]/.test(text) && !/[\r\n]/.test(text))
-        return result_ok({ kind: 'file', path: text });
-    return bad('is neither a file path nor a family[:revision]', fix);
-}
-function parseRollbackTarget(text) {
-    const fix = "write previous, a revision number of the service's family (e.g. 41), or a task definition ARN";
-    if (text === 'previous')
-        return result_ok({ kind: 'previous' });
-    if (/^[1-9]\d*$/.test(text))
-        return result_ok({ kind: 'revision', revision: Number(text) });
-    if (ARN.test(text))
-        return result_ok({ kind: 'arn', arn: text });
-    return bad('is not previous, a revision number or a task definition ARN', fix);
-}
-
-;// CONCATENATED MODULE: ./src/parse/urls.ts
-// URL inputs: the health-check URLs (one a line) and the environment URL.
-
-const urls_FIX = 'write absolute http:// or https:// URLs, one a line (e.g. https://example.com/health)';
-function parseHttpUrl(text) {
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        return bad(`has "${redact(text)}", which is not a URL`, urls_FIX);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        return bad(`has "${redact(text)}", which is not http(s)`, urls_FIX);
-    }
-    return result_ok(text);
-}
-function parseHttpUrlList(text) {
-    const urls = [];
-    for (const line of text.split(/\r?\n/).map((l) => l.trim())) {
-        if (line === '')
-            continue;
-        const parsed = parseHttpUrl(line);
-        if (!parsed.ok)
-            return parsed;
-        urls.push(parsed.value);
-    }
-    return result_ok(urls);
-}
-/** URLs may carry credentials; a message about a bad one must not print them. */
-function redact(text) {
-    return text.replace(/\/\/[^/@\s]*@/, '//***@');
-}
-
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/settings.ts
-// Every input, parsed and validated once into one immutable Settings. The rest of the code never
-// calls core.getInput. Every problem is collected and reported at once, each
-// with the input's name, what was wrong and what to write instead; nothing is clamped or guessed.
-
-
-
-
-
-
-
-
-
-
-/** The action's inputs by name, as action.yml declares them. */
-const INPUT = {
-    cluster: 'cluster',
-    service: 'service',
-    taskDefinition: 'task-definition',
-    containerName: 'container-name',
-    image: 'image',
-    images: 'images',
-    batchSize: 'batch-size',
-    maxUnavailable: 'max-unavailable',
-    batchTimeout: 'batch-timeout',
-    rolloutTimeout: 'rollout-timeout',
-    healthCheckUrl: 'health-check-url',
-    healthCheckStatus: 'health-check-status',
-    healthCheckThreshold: 'health-check-threshold',
-    bakeTime: 'bake-time',
-    drainOverlap: 'drain-overlap',
-    rollbackOnFailure: 'rollback-on-failure',
-    waitForIdle: 'wait-for-idle',
-    mode: 'mode',
-    rollbackTo: 'rollback-to',
-    onCancel: 'on-cancel',
-    githubToken: 'github-token',
-    report: 'report',
-    checkName: 'check-name',
-    environment: 'environment',
-    environmentUrl: 'environment-url',
-};
-/** The action's outputs by name, as action.yml declares them. */
-const OUTPUT = {
-    taskDefinitionArn: 'task-definition-arn',
-    previousTaskDefinitionArn: 'previous-task-definition-arn',
-    outcome: 'outcome',
-    batches: 'batches',
-    durationSeconds: 'duration-seconds',
-    failureReason: 'failure-reason',
-};
-/**
- * The defaults action.yml declares (a test keeps the two in step). A runner sets every input that
- * has a default, whether the step names it or not, so a value equal to its default is never taken
- * as the user's choice. They are applied here too for a run outside a runner, where an input that
- * is not set reads as ''. github-token's runner default is `${{ github.token }}`, which has no
- * local equivalent.
- */
-const DEFAULTS = {
-    cluster: 'default',
-    'batch-size': '25%',
-    'max-unavailable': '0',
-    'batch-timeout': '10m',
-    'rollout-timeout': '60m',
-    'health-check-status': '200-399',
-    'health-check-threshold': '3',
-    'bake-time': '0s',
-    'drain-overlap': 'true',
-    'rollback-on-failure': 'true',
-    'wait-for-idle': 'false',
-    mode: 'deploy',
-    'rollback-to': 'previous',
-    'on-cancel': 'rollback',
-    report: 'check',
-};
-/** Every problem found in the inputs, listed in one message. */
-class SettingsError extends Error {
-    problems;
-    constructor(problems) {
-        const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-        super(`The action's inputs have ${count}:\n${problems.map((p) => `- ${p.message}`).join('\n')}`);
-        this.name = 'SettingsError';
-        this.problems = problems;
-    }
-}
-const coreInput = (name) => getInput(name);
-const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
-const ARN_PREFIX = 'arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}';
-const CLUSTER_ARN = new RegExp(`^${ARN_PREFIX}:cluster/[A-Za-z0-9_-]{1,255}$`);
-/** Both service ARN formats: the old `service/<name>` and the long `service/<cluster>/<name>`. */
-const SERVICE_ARN = new RegExp(`^${ARN_PREFIX}:service/(?:[A-Za-z0-9_-]{1,255}/)?[A-Za-z0-9_-]{1,255}$`);
-/**
- * Multi-line inputs and URLs are not quoted back whole: the problem names the line at fault, and a
- * URL may carry credentials the parser has already redacted.
- */
-const NOT_QUOTED = new Set([
-    'images',
-    'health-check-url',
-    'environment-url',
-]);
-/**
- * Reads and validates every input. Throws one SettingsError listing every problem. The GitHub
- * token is masked before anything else happens, so no later message can print it.
- */
-function readSettings(read = coreInput, mask = core_setSecret, workspace = process.env['GITHUB_WORKSPACE'] || process.cwd()) {
-    const problems = [];
-    const raw = (name) => {
-        const value = read(name).trim();
-        return value === '' ? (DEFAULTS[name] ?? '') : value;
-    };
-    // Set, and not to its default: the runner sets every defaulted input, so only a different value
-    // is the user's choice. A rule "X is only used with Y" fires on a choice, never on a default.
-    const given = (name) => {
-        const value = read(name).trim();
-        return value !== '' && value !== DEFAULTS[name];
-    };
-    const complain = (input, message) => {
-        problems.push({ input, message: `${input}: ${message}` });
-    };
-    function take(name, parsed, fallback) {
-        if (parsed.ok)
-            return parsed.value;
-        const quoted = NOT_QUOTED.has(name) ? '' : `${JSON.stringify(raw(name))} `;
-        complain(name, `${quoted}${parsed.problem}; ${parsed.fix}`);
-        return fallback;
-    }
-    const githubToken = raw(INPUT.githubToken);
-    if (githubToken !== '')
-        mask(githubToken);
-    // URLs may carry credentials (user:password@, ?token=): masked before any message can quote them.
-    for (const name of [INPUT.healthCheckUrl, INPUT.environmentUrl]) {
-        for (const line of raw(name).split(/\r?\n/))
-            for (const secret of urlSecrets(line.trim()))
-                mask(secret);
-        // (urlSecrets leaves out values too short to be secrets, such as ?debug=1: masking `1` or `true`
-        // would hide it in every line of the job's log. The action never prints a URL's query anyway.)
-    }
-    const parsedMode = parseChoice(raw(INPUT.mode), ['deploy', 'rollback', 'plan']);
-    const mode = take(INPUT.mode, parsedMode, 'deploy');
-    // With a mode that is not one, the rules that depend on the mode would only add noise.
-    const modeKnown = parsedMode.ok;
-    let cluster = raw(INPUT.cluster);
-    if (!ECS_NAME.test(cluster) && !CLUSTER_ARN.test(cluster)) {
-        complain(INPUT.cluster, `${JSON.stringify(cluster)} is not a cluster name or ARN; write the cluster's name (e.g. production) or its ARN`);
-    }
-    const service = raw(INPUT.service);
-    if (service === '') {
-        complain(INPUT.service, 'is required; write the name of the ECS service to deploy (e.g. web)');
-    }
-    else if (!ECS_NAME.test(service) && !SERVICE_ARN.test(service)) {
-        complain(INPUT.service, `${JSON.stringify(service)} is not a service name or ARN; write the service's name (e.g. web) or its ARN`);
-    }
-    // A long-format service ARN names its cluster: it must be the one deployed to. With `cluster`
-    // left at its default, the ARN's cluster is the one meant.
-    const arnCluster = clusterOfServiceArn(service);
-    if (arnCluster !== undefined && clusterName(cluster) !== arnCluster) {
-        if (!given(INPUT.cluster))
-            cluster = arnCluster;
-        else
-            complain(INPUT.service, `is a service of cluster "${arnCluster}", but cluster is "${cluster}"; set cluster: ${arnCluster}, or give the ARN of the service in ${cluster}`);
-    }
-    let taskDefinition;
-    if (given(INPUT.taskDefinition)) {
-        taskDefinition = take(INPUT.taskDefinition, parseTaskDefinitionSource(raw(INPUT.taskDefinition)), undefined);
-        // A runner runs the action in GITHUB_WORKSPACE: a relative path means a file of the checkout.
-        if (taskDefinition?.kind === 'file')
-            taskDefinition = { ...taskDefinition, path: (0,external_node_path_.resolve)(workspace, taskDefinition.path) };
-    }
-    // Rollback mode uses none of the image inputs; each given one is reported once, below.
-    const images = mode === 'rollback' ? new Map() : readImages(raw, given, complain, take);
-    if (!modeKnown) {
-        // reported above
-    }
-    else if (mode === 'rollback') {
-        for (const name of [INPUT.taskDefinition, INPUT.containerName, INPUT.image, INPUT.images]) {
-            if (given(name)) {
-                complain(name, 'is not used in rollback mode, which goes back to an earlier task definition; remove it, or set mode: deploy');
-            }
-        }
-    }
-    else if (!given(INPUT.taskDefinition)) {
-        complain(INPUT.taskDefinition, `is required in ${mode} mode; write a JSON file path (e.g. task-definition.json), a family[:revision] (e.g. web:3) or a task definition ARN`);
-    }
-    const rollbackTo = take(INPUT.rollbackTo, parseRollbackTarget(raw(INPUT.rollbackTo)), {
-        kind: 'previous',
-    });
-    if (modeKnown && mode !== 'rollback' && rollbackTo.kind !== 'previous') {
-        complain(INPUT.rollbackTo, `is only used in rollback mode; remove it, or set mode: rollback`);
-    }
-    const batchSize = take(INPUT.batchSize, parseTaskQuantity(raw(INPUT.batchSize), 1), {
-        kind: 'percent',
-        value: 25,
-    });
-    const maxUnavailable = take(INPUT.maxUnavailable, parseTaskQuantity(raw(INPUT.maxUnavailable), 0), {
-        kind: 'count',
-        value: 0,
-    });
-    const batchTimeoutMs = take(INPUT.batchTimeout, parseDuration(raw(INPUT.batchTimeout)), NaN);
-    const rolloutTimeoutMs = take(INPUT.rolloutTimeout, parseDuration(raw(INPUT.rolloutTimeout)), NaN);
-    if (batchTimeoutMs > rolloutTimeoutMs) {
-        complain(INPUT.batchTimeout, `${formatDuration(batchTimeoutMs)} is longer than rollout-timeout (${formatDuration(rolloutTimeoutMs)}); write a batch-timeout no longer than rollout-timeout, or raise rollout-timeout`);
-    }
-    const healthCheckUrls = given(INPUT.healthCheckUrl)
-        ? take(INPUT.healthCheckUrl, parseHttpUrlList(raw(INPUT.healthCheckUrl)), [])
-        : [];
-    const healthCheckStatus = take(INPUT.healthCheckStatus, parseStatusRanges(raw(INPUT.healthCheckStatus)), []);
-    const healthCheckThreshold = take(INPUT.healthCheckThreshold, parseWholeNumber(raw(INPUT.healthCheckThreshold), 1, 100), 3);
-    // The target groups' own checks have their matcher in AWS; these two shape only the URL checks,
-    // so setting them without a URL would silently do nothing.
-    if (!given(INPUT.healthCheckUrl)) {
-        for (const name of [INPUT.healthCheckStatus, INPUT.healthCheckThreshold]) {
-            if (given(name)) {
-                complain(name, 'is only used with health-check-url; set health-check-url (e.g. https://example.com/health) or remove it');
-            }
-        }
-    }
-    const bakeTimeMs = take(INPUT.bakeTime, parseDuration(raw(INPUT.bakeTime), { allowZero: true }), 0);
-    // batch-timeout counts from the batch's release and includes the bake time, which starts only once
-    // the batch is healthy: a bake time as long as the batch timeout can never pass either.
-    if (bakeTimeMs >= batchTimeoutMs) {
-        complain(INPUT.bakeTime, `${formatDuration(bakeTimeMs)} is not shorter than batch-timeout (${formatDuration(batchTimeoutMs)}), which includes it, so no batch could pass; write a shorter bake-time, or raise batch-timeout`);
-    }
-    const drainOverlap = take(INPUT.drainOverlap, parseBoolean(raw(INPUT.drainOverlap)), true);
-    const rollbackOnFailure = take(INPUT.rollbackOnFailure, parseBoolean(raw(INPUT.rollbackOnFailure)), true);
-    const waitForIdle = take(INPUT.waitForIdle, parseBoolean(raw(INPUT.waitForIdle)), false);
-    const onCancel = take(INPUT.onCancel, parseChoice(raw(INPUT.onCancel), ['rollback', 'leave']), 'rollback');
-    const report = take(INPUT.report, parseChoice(raw(INPUT.report), ['check', 'status', 'none']), 'check');
-    const checkName = given(INPUT.checkName) ? raw(INPUT.checkName) : `ECS deploy ${cluster}/${service}`;
-    if (given(INPUT.checkName) && report === 'none') {
-        complain(INPUT.checkName, 'is not used with report: none; remove it, or set report: check');
-    }
-    const environment = given(INPUT.environment) ? raw(INPUT.environment) : undefined;
-    let environmentUrl;
-    if (given(INPUT.environmentUrl)) {
-        environmentUrl = take(INPUT.environmentUrl, parseHttpUrl(raw(INPUT.environmentUrl)), undefined);
-        if (environment === undefined) {
-            complain(INPUT.environmentUrl, 'is only used with environment; set environment (e.g. production) or remove environment-url');
-        }
-    }
-    if (problems.length > 0)
-        throw new SettingsError(problems);
-    const settings = {
-        mode,
-        cluster,
-        service,
-        ...(taskDefinition && mode !== 'rollback' ? { taskDefinition } : {}),
-        images,
-        batchSize,
-        maxUnavailable,
-        batchTimeoutMs,
-        rolloutTimeoutMs,
-        healthCheckUrls: Object.freeze(healthCheckUrls),
-        healthCheckStatus: Object.freeze(healthCheckStatus),
-        healthCheckThreshold,
-        bakeTimeMs,
-        drainOverlap,
-        rollbackOnFailure,
-        waitForIdle,
-        rollbackTo,
-        onCancel,
-        githubToken,
-        report,
-        checkName,
-        ...(environment !== undefined ? { environment } : {}),
-        ...(environmentUrl !== undefined ? { environmentUrl } : {}),
-    };
-    return Object.freeze(settings);
-}
-/** `container-name` + `image` and `images`, merged; a container named twice is an error. */
-function readImages(raw, given, complain, take) {
-    const images = given(INPUT.images)
-        ? take(INPUT.images, parseImageList(raw(INPUT.images)), new Map())
-        : new Map();
-    const name = raw(INPUT.containerName);
-    const image = raw(INPUT.image);
-    if (given(INPUT.image) && !given(INPUT.containerName)) {
-        complain(INPUT.image, 'is given without container-name; set container-name to the container whose image it is (e.g. web), or use images: web=<image>');
-    }
-    else if (given(INPUT.containerName) && !given(INPUT.image)) {
-        complain(INPUT.containerName, 'is given without image; set image (e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:2), or remove container-name');
-    }
-    else if (given(INPUT.containerName)) {
-        const checked = checkImage(image);
-        if (!CONTAINER_NAME.test(name)) {
-            complain(INPUT.containerName, `${JSON.stringify(name)} is not an ECS container name; write the name from the task definition's containerDefinitions (letters, numbers, _ and -)`);
-        }
-        else if (!checked.ok) {
-            complain(INPUT.image, `${JSON.stringify(image)} is not an image reference (${checked.problem.replace(/^has /, '')}); write an image reference without spaces, at most 255 characters (e.g. web:2)`);
-        }
-        else if (images.has(name)) {
-            complain(INPUT.images, `names container "${name}" which container-name also names; give each container's image once`);
-        }
-        else {
-            images.set(name, image);
-        }
-    }
-    return images;
-}
-/** `arn:aws:ecs:<region>:<account>:service/<cluster>/<name>` -> cluster; the old `service/<name>` form names none. */
-function clusterOfServiceArn(service) {
-    const m = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service\/([A-Za-z0-9_-]{1,255})\/[A-Za-z0-9_-]{1,255}$/.exec(service);
-    return m?.[1];
-}
-/** A cluster input's name: itself, or the name in its ARN. */
-function clusterName(cluster) {
-    const m = /:cluster\/([A-Za-z0-9_-]{1,255})$/.exec(cluster);
-    return m?.[1] ?? cluster;
-}
-
-;// CONCATENATED MODULE: ./src/outputs.ts
-
-
-class Outputs {
-    out;
-    startedAt;
-    now;
-    written = false;
-    constructor(out, startedAt, now = Date.now) {
-        this.out = out;
-        this.startedAt = startedAt;
-        this.now = now;
-    }
-    finished(outcome, result, collected, durationMs, failureMessage) {
-        this.write({
-            taskDefinitionArn: result?.newTaskDefinitionArn ?? '',
-            previousTaskDefinitionArn: result?.previousTaskDefinitionArn ?? '',
-            outcome,
-            batches: passedBatches(collected),
-            durationMs,
-            failureReason: failureMessage ?? '',
-        });
-    }
-    planned(plan, durationMs) {
-        this.write({
-            taskDefinitionArn: plan.reusesTaskDefinitionArn ?? '',
-            previousTaskDefinitionArn: plan.currentTaskDefinitionArn,
-            outcome: 'planned',
-            // Nothing ran: no batch completed (the plan's batches are in the summary).
-            batches: 0,
-            durationMs,
-            failureReason: '',
-        });
-    }
-    /** The runner is about to kill main: say so, whatever the rollback is doing. */
-    cancelled(why, phase, collected) {
-        const where = phase === 'rolling-back'
-            ? `while rolling back${collected.rollback ? ` to ${taskDefinitionName(collected.rollback.to)}` : ''}`
-            : phase === 'rolling-out'
-                ? `in the rollout${collected.to ? ` to ${taskDefinitionName(collected.to)}` : ''} after ${passedBatches(collected)} of ${collected.plan?.batches.length ?? '?'} batches`
-                : 'before the service was changed';
-        const next = phase === 'rolling-back' || phase === 'rolling-out'
-            ? 'the post step puts the previous task definition back (on-cancel: rollback) or leaves it (on-cancel: leave), and restores the service’s own deployment settings'
-            : 'nothing to undo';
-        this.write({
-            taskDefinitionArn: collected.to ?? '',
-            previousTaskDefinitionArn: collected.from ?? '',
-            outcome: 'cancelled',
-            batches: passedBatches(collected),
-            durationMs: this.now() - this.startedAt,
-            failureReason: `The job was cancelled (${why}) ${where}; ${next}.`,
-        });
-    }
-    write(values) {
-        if (this.written)
-            return;
-        this.written = true;
-        this.out.setOutput(OUTPUT.taskDefinitionArn, values.taskDefinitionArn);
-        this.out.setOutput(OUTPUT.previousTaskDefinitionArn, values.previousTaskDefinitionArn);
-        this.out.setOutput(OUTPUT.outcome, values.outcome);
-        this.out.setOutput(OUTPUT.batches, String(values.batches));
-        this.out.setOutput(OUTPUT.durationSeconds, String(Math.round(values.durationMs / 1000)));
-        this.out.setOutput(OUTPUT.failureReason, values.failureReason);
-    }
-}
-/** Batches whose verdict is in: what the `batches` output and the log's last line both count. */
-function passedBatches(collected) {
-    return collected.batches.filter((b) => b.outcome === 'succeeded').length;
-}
-
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(212);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch/dist-cjs/index.js
+var client_cloudwatch_dist_cjs = __nccwpck_require__(4085);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-elastic-load-balancing-v2/dist-cjs/index.js
 var client_elastic_load_balancing_v2_dist_cjs = __nccwpck_require__(586);
 ;// CONCATENATED MODULE: ./package.json
@@ -71879,6 +74600,7 @@ const package_namespaceObject = {"rE":"0.1.0"};
 // the service-specific AWS_ENDPOINT_URL_ECS / AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2, which the
 // SDK resolves itself when no `endpoint` is passed — @smithy/core getEndpointUrlConfig, per the AWS
 // SDKs and Tools guide "Service-specific endpoints"), credentials (the SDK's default provider chain).
+
 
 
 
@@ -71913,729 +74635,12 @@ function createAwsClients(env = process.env) {
         requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
         customUserAgent: [[USER_AGENT_NAME, VERSION]],
     };
-    return { region, ecs: new dist_cjs/* ECSClient */.Zgc(common), elbv2: new client_elastic_load_balancing_v2_dist_cjs/* ElasticLoadBalancingV2Client */.MlD(common) };
-}
-
-;// CONCATENATED MODULE: ./src/platform/errors.ts
-// AWS errors, classified at the platform boundary. Everything the driver throws is a DriverError:
-// a sentence with the context a user needs (which cluster, service, target group or task
-// definition, and what to do), AWS's code, the HTTP status or network code kept, and a kind the
-// engine retries on (throttled, transient) or not (fatal).
-
-
-/** The error codes AWS uses for "slow down" across ECS (JSON) and ELBv2 (Query). */
-const THROTTLING_CODES = new Set([
-    'ThrottlingException',
-    'Throttling',
-    'TooManyRequestsException',
-    'RequestLimitExceeded',
-    'RequestThrottled',
-    'RequestThrottledException',
-    'SlowDown',
-]);
-/** Codes AWS answers for its own faults (5xx) or a request that timed out on its side. */
-const TRANSIENT_CODES = new Set([
-    'InternalFailure',
-    'InternalError',
-    'InternalServerError',
-    'ServerException',
-    'ServiceUnavailable',
-    'ServiceUnavailableException',
-    'RequestTimeout',
-    'RequestTimeoutException',
-    'TimeoutError',
-    'RequestAbortedError',
-]);
-/**
- * Network failures with no answer from AWS: the connection was reset, refused, dropped or timed out,
- * or DNS failed for a moment. The SDK already retried them; they stay transient for the engine.
- */
-const NETWORK_CODES = new Set([
-    'ECONNRESET',
-    'ECONNREFUSED',
-    'ECONNABORTED',
-    'ETIMEDOUT',
-    'EPIPE',
-    'EAI_AGAIN',
-    'ENOTFOUND',
-    'EHOSTUNREACH',
-    'ENETUNREACH',
-    'ENETDOWN',
-    'UND_ERR_SOCKET',
-    'UND_ERR_CONNECT_TIMEOUT',
-]);
-/** Reads what an SDK (or Node) error says about itself: AWS code, HTTP status, network code. */
-function classifyAwsError(error) {
-    if (error instanceof DriverError) {
-        return withDefined({ kind: error.kind }, error.code, error.httpStatus, error.networkCode);
-    }
-    if (typeof error !== 'object' || error === null)
-        return { kind: 'fatal' };
-    const e = error;
-    const httpStatus = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
-    const networkCode = networkCodeOf(e);
-    // The SDK names an AWS error after its code and marks it with $metadata / $fault; a JavaScript
-    // error (TypeError, a plain Error) carries no code of AWS's.
-    const fromAws = '$metadata' in e || '$fault' in e || '$retryable' in e;
-    const named = typeof e.name === 'string' && e.name !== 'Error' ? e.name : undefined;
-    const known = named !== undefined && (THROTTLING_CODES.has(named) || TRANSIENT_CODES.has(named));
-    const code = networkCode === undefined && (fromAws || known) ? named : undefined;
-    let kind = 'fatal';
-    if ((code !== undefined && THROTTLING_CODES.has(code)) ||
-        e.$retryable?.throttling === true ||
-        httpStatus === 429)
-        kind = 'throttled';
-    else if ((code !== undefined && TRANSIENT_CODES.has(code)) ||
-        (httpStatus !== undefined && httpStatus >= 500) ||
-        networkCode !== undefined ||
-        e.$retryable !== undefined ||
-        e.$fault === 'server')
-        kind = 'transient';
-    return withDefined({ kind }, code, httpStatus, networkCode);
-}
-function networkCodeOf(e) {
-    for (let cause = e, depth = 0; typeof cause === 'object' && cause !== null && depth < 4; depth++) {
-        const c = cause;
-        if (typeof c.code === 'string' && NETWORK_CODES.has(c.code))
-            return c.code;
-        // Node's http client says this when the server closed the socket without an answer.
-        if (typeof c.message === 'string' && /socket hang up/i.test(c.message))
-            return 'ECONNRESET';
-        cause = c.cause;
-    }
-    return undefined;
-}
-function withDefined(base, code, httpStatus, networkCode) {
     return {
-        ...base,
-        ...(code !== undefined ? { code } : {}),
-        ...(httpStatus !== undefined ? { httpStatus } : {}),
-        ...(networkCode !== undefined ? { networkCode } : {}),
+        region,
+        ecs: new dist_cjs/* ECSClient */.Zgc(common),
+        elbv2: new client_elastic_load_balancing_v2_dist_cjs/* ElasticLoadBalancingV2Client */.MlD(common),
+        cloudwatch: new client_cloudwatch_dist_cjs/* CloudWatchClient */.WBn(common),
     };
-}
-/**
- * `<what failed>: <AWS code>: <AWS message>. <fix>`, classified. A DriverError passes through
- * unchanged, so a clear error raised deeper is not wrapped twice.
- */
-function driverError(error, what, fix) {
-    if (error instanceof DriverError)
-        return error;
-    const classified = classifyAwsError(error);
-    const label = classified.code ?? classified.networkCode;
-    const status = classified.httpStatus !== undefined && classified.httpStatus >= 500
-        ? ` (HTTP ${classified.httpStatus})`
-        : '';
-    const detail = label ? `${label}${status}: ${errorMessage(error)}` : `${errorMessage(error)}${status}`;
-    // A fix is advice for errors a user must act on; a passing fault needs none.
-    const advice = fix && classified.kind === 'fatal' ? `. ${fix}` : '';
-    return new DriverError(`${what}: ${detail}${advice}`, { ...classified, cause: error });
-}
-/** A refusal the driver raises itself (no AWS error behind it): never retried. */
-function refusal(message, code) {
-    return new DriverError(message, { kind: 'fatal', ...(code !== undefined ? { code } : {}) });
-}
-
-;// CONCATENATED MODULE: ./src/platform/pages.ts
-// ECS list calls page their answers (ListTasks, ListTaskDefinitions): a page carries a nextToken
-// while there are more results, and the listing is complete only when a page comes back without one.
-/** Calls `page` with each nextToken in turn, from none until a page has none, and joins the items. */
-async function allPages(page) {
-    const items = [];
-    let nextToken;
-    do {
-        const answer = await page(nextToken);
-        items.push(...(answer.items ?? []));
-        nextToken = answer.nextToken;
-    } while (nextToken);
-    return items;
-}
-
-;// CONCATENATED MODULE: ./src/platform/shapes.ts
-// AWS's answers in the engine's plain shapes (src/rollout/types.ts), and the checks every mode needs
-// before it reads or changes a service. No decision is taken here.
-
-
-const ms = (date) => (date ? date.getTime() : undefined);
-/** Sets only the optional properties that have a value (exactOptionalPropertyTypes). */
-function shapes_withDefined(base, optional) {
-    const out = { ...base };
-    for (const [key, value] of Object.entries(optional))
-        if (value !== undefined)
-            out[key] = value;
-    return out;
-}
-// ---------------------------------------------------------------------------------------------
-// DescribeServices, with the errors a user can act on.
-/**
- * DescribeServices for one service. ECS answers an unknown cluster with ClusterNotFoundException,
- * and an unknown service not with an error but with a `failures` entry (reason MISSING); a deleted
- * service is still returned for a while with status INACTIVE, a service being deleted DRAINING.
- */
-async function describeServiceRaw(ecs, ref) {
-    const where = `service "${ref.service}" in cluster "${ref.cluster}"`;
-    let answer;
-    try {
-        answer = await ecs.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster: ref.cluster, services: [ref.service] }));
-    }
-    catch (error) {
-        if (error.name === 'ClusterNotFoundException') {
-            throw driverError(error, `Cluster "${ref.cluster}" not found`, 'Check the `cluster` input (name or ARN) and that AWS_REGION is the region the cluster is in');
-        }
-        throw driverError(error, `DescribeServices for ${where} failed`);
-    }
-    const service = answer.services?.[0];
-    if (!service) {
-        const failure = answer.failures?.[0];
-        throw refusal(`Service "${ref.service}" not found in cluster "${ref.cluster}"` +
-            (failure?.reason ? ` (ECS: ${failure.reason})` : '') +
-            '. Check the `service` and `cluster` inputs and the region; create the service before deploying to it', 'ServiceNotFoundException');
-    }
-    return service;
-}
-/**
- * The checks every mode needs before it reads or changes a service: ACTIVE, the ECS deployment
- * controller (the rolling update this action paces; CODE_DEPLOY and EXTERNAL services deploy through
- * task sets instead) and at least one load-balancer target group to gate on.
- */
-function assertDeployableService(service, ref) {
-    const where = `Service "${ref.service}" in cluster "${ref.cluster}"`;
-    if (service.status && service.status !== 'ACTIVE') {
-        throw refusal(`${where} is ${service.status}` +
-            (service.status === 'DRAINING' ? ' (being deleted)' : ' (deleted)') +
-            '; only an ACTIVE service can be deployed. Recreate the service, or fix the `service` input', 'ServiceNotActiveException');
-    }
-    const controller = service.deploymentController?.type ?? 'ECS';
-    if (controller !== 'ECS') {
-        throw refusal(`${where} uses the ${controller} deployment controller; this action paces ECS rolling updates ` +
-            'and needs deploymentController type ECS. Deploy it with CodeDeploy / its own controller, or recreate the service with the ECS controller', 'UnsupportedDeploymentController');
-    }
-    if (targetGroupArnsOf(service).length === 0) {
-        throw refusal(`${where} has no load balancer target group; the rollout gates each batch on ELBv2 target health. ` +
-            'Attach the service to a target group (loadBalancers in CreateService/UpdateService)', 'NoTargetGroup');
-    }
-}
-function targetGroupArnsOf(service) {
-    const arns = (service.loadBalancers ?? []).map((lb) => lb.targetGroupArn).filter((a) => !!a);
-    return [...new Set(arns)];
-}
-function toServiceView(service) {
-    const config = service.deploymentConfiguration;
-    const breaker = config?.deploymentCircuitBreaker;
-    return {
-        arn: service.serviceArn ?? '',
-        name: service.serviceName ?? '',
-        clusterArn: service.clusterArn ?? '',
-        status: service.status ?? '',
-        desiredCount: service.desiredCount ?? 0,
-        runningCount: service.runningCount ?? 0,
-        pendingCount: service.pendingCount ?? 0,
-        taskDefinitionArn: service.taskDefinition ?? '',
-        // ECS's defaults for a service created without a deploymentConfiguration (rolling update:
-        // minimumHealthyPercent 100, maximumPercent 200).
-        settings: shapes_withDefined({
-            maximumPercent: config?.maximumPercent ?? 200,
-            minimumHealthyPercent: config?.minimumHealthyPercent ?? 100,
-        }, { circuitBreaker: breaker ? { enable: breaker.enable, rollback: breaker.rollback } : undefined }),
-        deployments: (service.deployments ?? []).map((d) => shapes_withDefined({
-            id: d.id ?? '',
-            status: d.status ?? '',
-            taskDefinitionArn: d.taskDefinition ?? '',
-            desiredCount: d.desiredCount ?? 0,
-            pendingCount: d.pendingCount ?? 0,
-            runningCount: d.runningCount ?? 0,
-            failedTasks: d.failedTasks ?? 0,
-        }, {
-            rolloutState: d.rolloutState,
-            rolloutStateReason: d.rolloutStateReason,
-            createdAt: ms(d.createdAt),
-            updatedAt: ms(d.updatedAt),
-        })),
-        events: (service.events ?? []).map((e) => ({
-            id: e.id ?? '',
-            createdAt: ms(e.createdAt) ?? 0,
-            message: e.message ?? '',
-        })),
-        targetGroupArns: targetGroupArnsOf(service),
-        deploymentController: service.deploymentController?.type ?? 'ECS',
-    };
-}
-/** The awsvpc ENI attachment carries the task's private IPv4 address (the `ip` target id). */
-function taskIp(task) {
-    for (const attachment of task.attachments ?? []) {
-        if (attachment.type !== 'ElasticNetworkInterface' && attachment.type !== 'eni')
-            continue;
-        const ip = attachment.details?.find((d) => d.name === 'privateIPv4Address')?.value;
-        if (ip)
-            return ip;
-    }
-    return task.containers?.flatMap((c) => c.networkInterfaces ?? []).find((n) => n.privateIpv4Address)
-        ?.privateIpv4Address;
-}
-function toTaskView(task) {
-    const arn = task.taskArn ?? '';
-    return shapes_withDefined({
-        arn,
-        id: arn.slice(arn.lastIndexOf('/') + 1),
-        taskDefinitionArn: task.taskDefinitionArn ?? '',
-        lastStatus: task.lastStatus ?? '',
-        desiredStatus: task.desiredStatus ?? '',
-        containers: (task.containers ?? []).map((c) => shapes_withDefined({ name: c.name ?? '' }, { exitCode: c.exitCode ?? undefined, reason: c.reason, lastStatus: c.lastStatus })),
-    }, {
-        startedBy: task.startedBy,
-        ip: taskIp(task),
-        createdAt: ms(task.createdAt),
-        startedAt: ms(task.startedAt),
-        stoppedAt: ms(task.stoppedAt),
-        stoppedReason: task.stoppedReason,
-        stopCode: task.stopCode,
-    });
-}
-function toTargetView(targetGroupArn, d) {
-    return shapes_withDefined({
-        targetGroupArn,
-        id: d.Target?.Id ?? '',
-        port: d.Target?.Port ?? 0,
-        state: d.TargetHealth?.State ?? 'unavailable',
-    }, { reason: d.TargetHealth?.Reason, description: d.TargetHealth?.Description });
-}
-
-;// CONCATENATED MODULE: ./src/platform/observe.ts
-// One snapshot of a service, read in as few calls as AWS allows. The observer remembers what it saw
-// so each snapshot reads only what can have changed:
-//   1 DescribeServices;
-//   ListTasks (desiredStatus RUNNING), pages of 100;
-//   DescribeTasks, chunks of 100, for the listed tasks, the ones seen stopping (desiredStatus
-//     STOPPED, not yet STOPPED) and the ones that left the listing since the last snapshot;
-//   1 DescribeTargetHealth per target group (it has no paging: one call answers every target).
-// A task seen STOPPED never changes again, so it is described once and kept. STOPPED tasks are
-// listed only when a deployment's failedTasks count grew (a task may have started and stopped
-// between two snapshots): ECS keeps stopped tasks about an hour, and re-reading them every poll
-// would spend the account's ListTasks/DescribeTasks budget on nothing.
-
-
-
-
-
-/** ListTasks and DescribeTasks take at most 100 per call (ECS API reference). */
-const TASK_PAGE_SIZE = 100;
-/** Parallel DescribeTasks calls: enough for latency, well under ECS's burst for cluster reads. */
-const DESCRIBE_TASKS_CONCURRENCY = 4;
-class ServiceObserver {
-    clients;
-    ref;
-    now;
-    /** Tasks seen STOPPED since this observer started: final, never described again. */
-    stopped = new Map();
-    /** Tasks seen with desiredStatus STOPPED but not yet STOPPED: described every snapshot. */
-    stopping = new Set();
-    /** Tasks listed RUNNING by the last snapshot. */
-    listed = new Set();
-    /** STOPPED tasks that were there before this observer started: not ours to explain. */
-    earlierStopped = new Set();
-    failedTasksSeen = new Map();
-    first = true;
-    constructor(clients, ref, now = Date.now) {
-        this.clients = clients;
-        this.ref = ref;
-        this.now = now;
-    }
-    async observe() {
-        const { ecs, elbv2 } = this.clients;
-        const raw = await describeServiceRaw(ecs, this.ref);
-        assertDeployableService(raw, this.ref);
-        const service = toServiceView(raw);
-        const grew = service.deployments.some((d) => d.failedTasks > (this.failedTasksSeen.get(d.id) ?? 0));
-        const listStopped = this.first || grew;
-        const [running, stoppedList, targets] = await Promise.all([
-            this.list('RUNNING'),
-            listStopped ? this.list('STOPPED') : Promise.resolve([]),
-            describeTargets(elbv2, service.targetGroupArns),
-        ]);
-        if (this.first)
-            for (const arn of stoppedList)
-                this.earlierStopped.add(arn);
-        const runningSet = new Set(running);
-        const toDescribe = new Set(running);
-        for (const arn of this.stopping)
-            toDescribe.add(arn);
-        // Left the RUNNING listing since the last look: ECS set it to stop; find out why, once.
-        for (const arn of this.listed)
-            if (!runningSet.has(arn) && !this.stopped.has(arn))
-                toDescribe.add(arn);
-        for (const arn of stoppedList) {
-            if (!this.earlierStopped.has(arn) && !this.stopped.has(arn))
-                toDescribe.add(arn);
-        }
-        const described = await this.describe([...toDescribe]);
-        const live = [];
-        for (const task of described) {
-            if (task.lastStatus === 'STOPPED') {
-                this.stopped.set(task.arn, task);
-                this.stopping.delete(task.arn);
-            }
-            else {
-                if (task.desiredStatus === 'STOPPED')
-                    this.stopping.add(task.arn);
-                live.push(task);
-            }
-        }
-        // A task ECS no longer describes (MISSING) has long stopped: stop asking about it.
-        const seen = new Set(described.map((t) => t.arn));
-        for (const arn of this.stopping)
-            if (!seen.has(arn))
-                this.stopping.delete(arn);
-        this.listed = runningSet;
-        this.first = false;
-        this.failedTasksSeen = new Map(service.deployments.map((d) => [d.id, d.failedTasks]));
-        return { at: this.now(), service, tasks: [...live, ...this.stopped.values()], targets };
-    }
-    async list(desiredStatus) {
-        try {
-            return await listServiceTaskArns(this.clients.ecs, this.ref, desiredStatus);
-        }
-        catch (error) {
-            throw driverError(error, `Listing the tasks of service "${this.ref.service}" in cluster "${this.ref.cluster}" failed`);
-        }
-    }
-    async describe(arns) {
-        try {
-            return (await describeTasksChunked(this.clients.ecs, this.ref.cluster, arns)).map(toTaskView);
-        }
-        catch (error) {
-            throw driverError(error, `Describing the tasks of service "${this.ref.service}" in cluster "${this.ref.cluster}" failed`);
-        }
-    }
-}
-/** Every task ARN of the service with this desired status, page by page. */
-async function listServiceTaskArns(ecs, ref, desiredStatus) {
-    return allPages(async (nextToken) => {
-        const page = await ecs.send(new dist_cjs/* ListTasksCommand */.MYg({
-            cluster: ref.cluster,
-            serviceName: ref.service,
-            desiredStatus,
-            maxResults: TASK_PAGE_SIZE,
-            ...(nextToken ? { nextToken } : {}),
-        }));
-        return { items: page.taskArns, nextToken: page.nextToken };
-    });
-}
-/**
- * DescribeTasks in chunks of 100, a few chunks at a time. Tasks that vanished between ListTasks and
- * DescribeTasks come back as `failures` (reason MISSING) and are simply not in the result.
- */
-async function describeTasksChunked(ecs, cluster, arns) {
-    const chunks = [];
-    for (let i = 0; i < arns.length; i += TASK_PAGE_SIZE)
-        chunks.push(arns.slice(i, i + TASK_PAGE_SIZE));
-    const results = new Array(chunks.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < chunks.length) {
-            const index = next++;
-            const answer = await ecs.send(new dist_cjs/* DescribeTasksCommand */.z8X({ cluster, tasks: chunks[index] }));
-            results[index] = answer.tasks ?? [];
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(DESCRIBE_TASKS_CONCURRENCY, chunks.length) }, worker));
-    return results.flat();
-}
-/** One DescribeTargetHealth per group (all its registered targets), the groups in parallel. */
-async function describeTargets(elbv2, targetGroupArns) {
-    const perGroup = await Promise.all(targetGroupArns.map(async (arn) => {
-        try {
-            const answer = await elbv2.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: arn }));
-            return (answer.TargetHealthDescriptions ?? []).map((d) => toTargetView(arn, d));
-        }
-        catch (error) {
-            throw driverError(error, `DescribeTargetHealth for target group ${arn} failed`);
-        }
-    }));
-    return perGroup.flat();
-}
-
-;// CONCATENATED MODULE: ./src/platform/ecs-service.ts
-// The ServiceDriver for a service with the ECS deployment controller, over the AWS SDK v3.
-// It reads and changes; it never decides (that is src/rollout). Every AWS error leaves here as a
-// classified DriverError with what was being done and, where there is one, the fix.
-
-
-
-
-
-
-/** ELBv2's default deregistration delay when the attribute is absent (300 s). */
-const ecs_service_DEFAULT_DEREGISTRATION_DELAY_SECONDS = 300;
-function createEcsServiceDriver(options) {
-    const { ecs, elbv2, cluster, service } = options;
-    const ref = { cluster, service };
-    const where = `service "${service}" in cluster "${cluster}"`;
-    const observer = new ServiceObserver({ ecs, elbv2 }, ref, options.now ?? Date.now);
-    let serviceArn;
-    const describeService = async () => {
-        const raw = await describeServiceRaw(ecs, ref);
-        assertDeployableService(raw, ref);
-        serviceArn = raw.serviceArn;
-        return toServiceView(raw);
-    };
-    const arnOfService = async () => {
-        if (!serviceArn)
-            serviceArn = (await describeServiceRaw(ecs, ref)).serviceArn;
-        if (!serviceArn)
-            throw refusal(`ECS returned no ARN for ${where}`);
-        return serviceArn;
-    };
-    /** The task definition of each service revision, read once: a revision never changes. */
-    const revisionTaskDefinitions = new Map();
-    const taskDefinitionOfRevisions = async (arns) => {
-        const unknown = [...new Set(arns)].filter((arn) => !revisionTaskDefinitions.has(arn));
-        for (let i = 0; i < unknown.length; i += 20) {
-            const answer = await ecs.send(new dist_cjs/* DescribeServiceRevisionsCommand */.oF5({ serviceRevisionArns: unknown.slice(i, i + 20) }));
-            for (const revision of answer.serviceRevisions ?? []) {
-                if (revision.serviceRevisionArn && revision.taskDefinition)
-                    revisionTaskDefinitions.set(revision.serviceRevisionArn, revision.taskDefinition);
-            }
-        }
-    };
-    const toDeploymentView = (d) => {
-        const target = d.targetServiceRevision?.arn;
-        const taskDefinition = target ? revisionTaskDefinitions.get(target) : undefined;
-        const view = { arn: d.serviceDeploymentArn ?? '', status: d.status ?? '' };
-        if (d.statusReason)
-            view.statusReason = d.statusReason;
-        if (taskDefinition)
-            view.targetTaskDefinitionArn = taskDefinition;
-        if (d.createdAt)
-            view.createdAt = d.createdAt.getTime();
-        if (d.rollback) {
-            view.rollback = {
-                ...(d.rollback.reason ? { reason: d.rollback.reason } : {}),
-                ...(d.rollback.startedAt ? { startedAt: d.rollback.startedAt.getTime() } : {}),
-            };
-        }
-        if (d.deploymentCircuitBreaker) {
-            const cb = d.deploymentCircuitBreaker;
-            view.circuitBreaker = {
-                ...(cb.status ? { status: cb.status } : {}),
-                ...(cb.failureCount !== undefined ? { failureCount: cb.failureCount } : {}),
-                ...(cb.threshold !== undefined ? { threshold: cb.threshold } : {}),
-            };
-        }
-        return view;
-    };
-    const describeDeployments = async (arns) => {
-        if (arns.length === 0)
-            return [];
-        const answer = await ecs.send(new dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [...arns] }));
-        const deployments = answer.serviceDeployments ?? [];
-        await taskDefinitionOfRevisions(deployments.map((d) => d.targetServiceRevision?.arn).filter((a) => !!a));
-        return deployments.map(toDeploymentView);
-    };
-    return {
-        cluster,
-        service,
-        describeService,
-        async describeTargetGroups(arns) {
-            // One call per group (a service has at most 5), so a missing group is named: a
-            // DescribeTargetGroups with several ARNs fails as a whole with TargetGroupNotFound.
-            return Promise.all(arns.map((arn) => describeTargetGroup(elbv2, arn, where)));
-        },
-        async describeTaskDefinition(taskDefinitionRef) {
-            try {
-                const answer = await ecs.send(new dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: taskDefinitionRef, include: ['TAGS'] }));
-                if (!answer.taskDefinition)
-                    throw refusal(`ECS returned no task definition for "${taskDefinitionRef}"`);
-                return toRecord(answer.taskDefinition, answer.tags);
-            }
-            catch (error) {
-                throw driverError(error, `Task definition "${taskDefinitionRef}" could not be read`, 'Check that the family, revision or ARN exists in this region and account');
-            }
-        },
-        async listTaskDefinitionArns(family) {
-            let arns;
-            try {
-                arns = await allPages(async (nextToken) => {
-                    const page = await ecs.send(new dist_cjs/* ListTaskDefinitionsCommand */.Pse({
-                        familyPrefix: family,
-                        status: 'ACTIVE',
-                        sort: 'DESC',
-                        maxResults: 100,
-                        ...(nextToken ? { nextToken } : {}),
-                    }));
-                    return { items: page.taskDefinitionArns, nextToken: page.nextToken };
-                });
-            }
-            catch (error) {
-                throw driverError(error, `Listing the revisions of task definition family "${family}" failed`);
-            }
-            // familyPrefix matches by prefix ("web" also lists "web-worker"): keep the family itself.
-            return arns.filter((arn) => familyOfArn(arn) === family);
-        },
-        async registerTaskDefinition(body) {
-            try {
-                const answer = await ecs.send(new dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(body));
-                if (!answer.taskDefinition)
-                    throw refusal('ECS returned no task definition from RegisterTaskDefinition');
-                return toRecord(answer.taskDefinition, answer.tags);
-            }
-            catch (error) {
-                throw driverError(error, `Registering task definition "${String(body['family'] ?? '?')}" failed`, 'Check the task definition file against the RegisterTaskDefinition API (and the ecs:RegisterTaskDefinition and iam:PassRole permissions)');
-            }
-        },
-        async updateService(change) {
-            const input = { cluster, service };
-            if (change.taskDefinitionArn)
-                input.taskDefinition = change.taskDefinitionArn;
-            if (change.settings) {
-                input.deploymentConfiguration = {
-                    maximumPercent: change.settings.maximumPercent,
-                    minimumHealthyPercent: change.settings.minimumHealthyPercent,
-                    // Sent only when known, so the service's own circuit breaker is never switched off by omission.
-                    ...(change.settings.circuitBreaker
-                        ? { deploymentCircuitBreaker: change.settings.circuitBreaker }
-                        : {}),
-                };
-            }
-            try {
-                await ecs.send(new dist_cjs/* UpdateServiceCommand */.kZr(input));
-            }
-            catch (error) {
-                throw driverError(error, `UpdateService for ${where} failed`);
-            }
-        },
-        observe: () => observer.observe(),
-        async readServiceTags() {
-            try {
-                const answer = await ecs.send(new dist_cjs/* ListTagsForResourceCommand */.a_e({ resourceArn: await arnOfService() }));
-                return tagsToRecord(answer.tags);
-            }
-            catch (error) {
-                throw driverError(error, `Reading the tags of ${where} failed`);
-            }
-        },
-        async tagService(tags) {
-            try {
-                await ecs.send(new dist_cjs/* TagResourceCommand */.eqU({
-                    resourceArn: await arnOfService(),
-                    tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
-                }));
-            }
-            catch (error) {
-                throw driverError(error, `Tagging ${where} failed`, 'The action records its lease, the service’s own deployment settings and its releases as service tags: it needs ecs:TagResource and ecs:ListTagsForResource on the service (and the account must use the long ARN format)');
-            }
-        },
-        async untagService(keys) {
-            if (keys.length === 0)
-                return;
-            try {
-                await ecs.send(new dist_cjs/* UntagResourceCommand */.RP$({ resourceArn: await arnOfService(), tagKeys: [...keys] }));
-            }
-            catch (error) {
-                throw driverError(error, `Removing tags from ${where} failed`, 'The action needs ecs:UntagResource on the service');
-            }
-        },
-        async findServiceDeployment(taskDefinitionArn, since) {
-            try {
-                // ListServiceDeployments' createdAt filter; a minute of slack for clocks that disagree.
-                const briefs = await allPages(async (nextToken) => {
-                    const page = await ecs.send(new dist_cjs/* ListServiceDeploymentsCommand */.jz8({
-                        cluster,
-                        service,
-                        createdAt: { after: new Date(since - 60_000) },
-                        ...(nextToken ? { nextToken } : {}),
-                    }));
-                    return { items: page.serviceDeployments, nextToken: page.nextToken };
-                });
-                const arns = briefs
-                    .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
-                    .map((b) => b.serviceDeploymentArn)
-                    .filter((a) => !!a)
-                    .slice(0, 20);
-                // DescribeServiceDeployments does not promise to answer in the order asked: newest first
-                // is the listing's order, so the newest match wins whatever order ECS answers in.
-                const views = new Map((await describeDeployments(arns)).map((v) => [v.arn, v]));
-                return arns
-                    .map((arn) => views.get(arn))
-                    .find((v) => v !== undefined && v.targetTaskDefinitionArn === taskDefinitionArn);
-            }
-            catch (error) {
-                throw driverError(error, `Listing the service deployments of ${where} failed`);
-            }
-        },
-        async describeServiceDeployment(arn) {
-            try {
-                return (await describeDeployments([arn]))[0];
-            }
-            catch (error) {
-                throw driverError(error, `Describing service deployment ${arn} failed`);
-            }
-        },
-        async rollBackServiceDeployment(arn) {
-            try {
-                await ecs.send(new dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' }));
-            }
-            catch (error) {
-                throw driverError(error, `StopServiceDeployment (ROLLBACK) of ${arn} failed`);
-            }
-        },
-    };
-}
-async function describeTargetGroup(elbv2, arn, where) {
-    try {
-        const [groups, attributes] = await Promise.all([
-            elbv2.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetGroupsCommand */.sC7({ TargetGroupArns: [arn] })),
-            elbv2.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetGroupAttributesCommand */.cKh({ TargetGroupArn: arn })),
-        ]);
-        const group = groups.TargetGroups?.[0];
-        if (!group)
-            throw refusal(`Target group ${arn} not found`, 'TargetGroupNotFound');
-        const delay = attributes.Attributes?.find((a) => a.Key === 'deregistration_delay.timeout_seconds')?.Value;
-        return {
-            arn,
-            name: group.TargetGroupName ?? '',
-            targetType: group.TargetType ?? '',
-            healthCheck: {
-                protocol: group.HealthCheckProtocol ?? 'HTTP',
-                port: group.HealthCheckPort ?? 'traffic-port',
-                path: group.HealthCheckPath ?? '/',
-                intervalSeconds: group.HealthCheckIntervalSeconds ?? 30,
-                timeoutSeconds: group.HealthCheckTimeoutSeconds ?? 5,
-                healthyThreshold: group.HealthyThresholdCount ?? 5,
-                unhealthyThreshold: group.UnhealthyThresholdCount ?? 2,
-                matcher: group.Matcher?.HttpCode ?? group.Matcher?.GrpcCode ?? '200',
-            },
-            deregistrationDelaySeconds: delay !== undefined ? Number(delay) : ecs_service_DEFAULT_DEREGISTRATION_DELAY_SECONDS,
-        };
-    }
-    catch (error) {
-        const code = error.name;
-        if (code === 'TargetGroupNotFoundException' || code === 'TargetGroupNotFound') {
-            throw driverError(error, `Target group ${arn} of ${where} does not exist`, 'The service points at a deleted target group: recreate it or update the service’s loadBalancers');
-        }
-        throw driverError(error, `Describing target group ${arn} failed`);
-    }
-}
-function toRecord(taskDefinition, tags) {
-    return {
-        arn: taskDefinition.taskDefinitionArn ?? '',
-        family: taskDefinition.family ?? '',
-        revision: taskDefinition.revision ?? 0,
-        status: taskDefinition.status ?? '',
-        body: taskDefinition,
-        tags: tagsToRecord(tags),
-    };
-}
-function tagsToRecord(tags) {
-    const out = {};
-    for (const tag of tags ?? [])
-        if (tag.key !== undefined)
-            out[tag.key] = tag.value ?? '';
-    return out;
-}
-/** `arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>` → family. */
-function familyOfArn(arn) {
-    const name = arn.slice(arn.lastIndexOf('/') + 1);
-    const colon = name.lastIndexOf(':');
-    return colon === -1 ? name : name.slice(0, colon);
 }
 
 ;// CONCATENATED MODULE: ./src/platform/http-probe.ts
@@ -72792,9 +74797,22 @@ function createProgressLog(options) {
                 write(event.at, `rolling out ${taskDefinitionName(event.to)} (from ${taskDefinitionName(event.from)}): ${plural(plan.desired, 'task')} in ` +
                     `${plural(plan.batches.length, 'batch')} of up to ${plan.batchSize}; the service is held between batches ` +
                     `(maximumPercent ${plan.hold.maximumPercent}, minimumHealthyPercent ${plan.hold.minimumHealthyPercent})` +
-                    (release
-                        ? ` and released one batch at a time (maximumPercent ${release.maximumPercent}, minimumHealthyPercent ${release.minimumHealthyPercent})`
-                        : ''));
+                    (release ? ` and released one batch at a time (${log_releaseWords(plan)})` : ''));
+                break;
+            }
+            case 'replanned': {
+                const { plan } = event;
+                planned = plan.batches.length;
+                const left = plan.batches.slice(event.batch);
+                const next = plan.releases[event.batch];
+                write(event.at, `the service's desired count changed from ${event.from} to ${plan.desired} (Application Auto Scaling or another caller): ` +
+                    (left.length > 0
+                        ? `${plural(left.reduce((a, b) => a + b, 0), 'task')} left in ${plural(left.length, 'batch')} of up to ${Math.max(...left)}` +
+                            (next
+                                ? ` (released at maximumPercent ${next.maximumPercent}, minimumHealthyPercent ${next.minimumHealthyPercent})`
+                                : '')
+                        : 'no batch left to release; the rollout ends once the old tasks are replaced and drained') +
+                    `; now ${plural(plan.batches.length, 'batch')} in all`);
                 break;
             }
             case 'batch-started':
@@ -72874,6 +74892,17 @@ function createProgressLog(options) {
         line: (text) => write(now(), text),
         close: () => closeGroup(),
     };
+}
+/** The one release every batch gets, or with a batch schedule each batch's size and its own settings. */
+function log_releaseWords(plan) {
+    const words = plan.releases.map((r) => `${r.maximumPercent}/${r.minimumHealthyPercent}`);
+    const first = plan.releases[0];
+    if (new Set(words).size <= 1 || !first)
+        return `maximumPercent ${first?.maximumPercent ?? 100}, minimumHealthyPercent ${first?.minimumHealthyPercent ?? 100}`;
+    const shown = plan.batches.length <= 12 ? plan.batches.length : 10;
+    const more = shown < plan.batches.length ? ', …' : '';
+    return (`batches of ${plan.batches.slice(0, shown).join(', ')}${more}, each with its own ` +
+        `maximumPercent/minimumHealthyPercent: ${words.slice(0, shown).join(', ')}${more}`);
 }
 
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
@@ -72981,6 +75010,8 @@ function foldEvent(model, event) {
                 to: event.to,
                 batches: event.plan.batches.length,
             };
+        case 'replanned':
+            return { ...model, plan: event.plan, batches: event.plan.batches.length };
         case 'batch-started':
             return { ...model, batch: event.batch, batches: event.batches };
         case 'batch-launched':
@@ -73227,6 +75258,12 @@ class CommitReport {
     }
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: external "fs"
+const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+;// CONCATENATED MODULE: external "os"
+const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
 
@@ -78231,12 +80268,12 @@ function getOctokit(token, options, ...additionalPlugins) {
 // from the environment at call time lets tests aim everything at a local server.
 
 
-function createOctokit(token, apiUrl = process.env['GITHUB_API_URL'] ?? 'https://api.github.com') {
+function github_client_createOctokit(token, apiUrl = process.env['GITHUB_API_URL'] ?? 'https://api.github.com') {
     // Only baseUrl is passed: a `request` option here would replace the proxy-aware fetch that
     // @actions/github sets as its default. Time-outs are given per call (see github-call.ts).
     return getOctokit(token, { baseUrl: apiUrl });
 }
-function readGithubContext(env = process.env) {
+function github_client_readGithubContext(env = process.env) {
     const [owner = '', repo = ''] = (env['GITHUB_REPOSITORY'] ?? '').split('/');
     let payload = {};
     const eventPath = env['GITHUB_EVENT_PATH'];
@@ -78431,13 +80468,20 @@ class ReportQueue {
 
 
 /** Whether anything is reported on GitHub: a check run or status, or a deployment. Main and post agree. */
-function reportsToGithub(settings) {
+function github_reportsToGithub(settings) {
     return settings.report !== 'none' || settings.environment !== undefined;
+}
+/** The ids a reporter (or a saved state) holds, without the ones it has not got. */
+function github_reportIds(from) {
+    return {
+        ...(from.checkRunId !== undefined ? { checkRunId: from.checkRunId } : {}),
+        ...(from.deploymentId !== undefined ? { deploymentId: from.deploymentId } : {}),
+    };
 }
 function defaultCheckName(cluster, service) {
     return `ECS deploy ${cluster}/${service}`;
 }
-function createGithubReporter(options) {
+function github_createGithubReporter(options) {
     const { octokit, context, settings, log } = options;
     const timeoutMs = options.timeoutMs ?? 5_000;
     const progressIntervalMs = options.progressIntervalMs ?? 5_000;
@@ -78591,52 +80635,47 @@ function createGithubReporter(options) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/summary.ts
+;// CONCATENATED MODULE: ./src/report/pre-deploy-section.ts
+// The job summary's (and so the check run's) lines for the pre-deploy task and keep-revisions.
 
 
-/** GitHub refuses a step summary above 1 MiB. */
-const SUMMARY_LIMIT_BYTES = 1024 * 1024;
-function renderSummary(input, options = {}) {
-    const maxBytes = options.maxBytes ?? SUMMARY_LIMIT_BYTES;
-    const events = input.failure?.serviceEvents ?? [];
-    const build = (keptEvents, withChart, rows) => [
-        header(input),
-        taskDefinitions(input),
-        batchTable(input, rows),
-        failureSection(input, events.slice(events.length - keptEvents), events.length),
-        rollbackSection(input),
-        withChart ? gantt(input) : '',
-    ]
-        .filter((part) => part !== '')
-        .join('\n\n') + '\n';
-    const rows = input.batches.length;
-    let text = build(events.length, true, rows);
-    if (bytes(text) <= maxBytes)
-        return text;
-    // Too big: keep the newest service events that fit (they are the ones nearest the failure).
-    let low = 0;
-    let high = events.length;
-    while (low < high) {
-        const mid = Math.ceil((low + high) / 2);
-        if (bytes(build(mid, true, rows)) <= maxBytes)
-            low = mid;
-        else
-            high = mid - 1;
-    }
-    text = build(low, true, rows);
-    if (bytes(text) <= maxBytes)
-        return text;
-    text = build(0, false, rows);
-    if (bytes(text) <= maxBytes)
-        return text;
-    for (let kept = Math.floor(rows / 2); kept > 0; kept = Math.floor(kept / 2)) {
-        text = build(0, false, kept);
-        if (bytes(text) <= maxBytes)
-            return text;
-    }
-    return cutToBytes(build(0, false, 0), maxBytes);
+function preDeploySection(p) {
+    if (!p)
+        return '';
+    const word = p.outcome === 'succeeded' ? 'passed' : p.outcome === 'cancelled' ? 'cancelled' : 'FAILED';
+    const lines = [
+        '### Pre-deploy task',
+        '',
+        `\`${code(p.command.join(' '))}\` in container \`${code(p.container)}\`: **${word}**` +
+            (p.exitCode !== undefined ? `, exit code ${p.exitCode}` : '') +
+            (p.stoppedReason ? `, stoppedReason “${markdown_text(p.stoppedReason)}”` : '') +
+            '.',
+    ];
+    if (p.taskArn)
+        lines.push('', `Task \`${code(p.taskArn.slice(p.taskArn.lastIndexOf('/') + 1))}\``);
+    if (p.logUrl)
+        lines.push('', `[Its log in CloudWatch](${p.logUrl})`);
+    if (p.serviceUntouched)
+        lines.push('', 'The service was not changed.');
+    return lines.join('\n');
 }
-// ---------------------------------------------------------------------------------------------
+function revisionsSection(r) {
+    if (!r)
+        return '';
+    const lines = [
+        '### Revisions tidied',
+        '',
+        `keep-revisions ${r.keep}: ` +
+            (r.deregistered.length === 0
+                ? 'nothing to deregister.'
+                : `deregistered ${r.deregistered.map((a) => `\`${code(taskDefinitionName(a))}\``).join(', ')}.`),
+    ];
+    for (const warning of r.warnings)
+        lines.push('', `⚠️ ${markdown_text(warning)}`);
+    return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/report/summary-input.ts
 const OUTCOME_WORD = {
     succeeded: 'Succeeded',
     'rolled-back': 'Rolled back',
@@ -78644,6 +80683,13 @@ const OUTCOME_WORD = {
     cancelled: 'Cancelled',
     planned: 'Planned',
 };
+
+;// CONCATENATED MODULE: ./src/report/summary-sections.ts
+// The sections of one rollout's job summary, each a markdown string ('' when it has nothing to say):
+// the header, the task definitions, the batch table, the failure, the rollback, the timeline chart.
+
+
+
 function header(input) {
     const target = `\`${code(input.cluster)}/${code(input.service)}\``;
     const took = formatElapsed(input.durationMs);
@@ -78823,6 +80869,95 @@ function gantt(input) {
     ].join('\n');
 }
 
+;// CONCATENATED MODULE: ./src/report/summary.ts
+// The job summary (GITHUB_STEP_SUMMARY) and the check run's conclusion: what happened, in markdown.
+// A pure renderer: renderSummary turns a finished rollout into a string within GitHub's size limit.
+// What it renders is gathered from the engine's events by summary-collect.ts; the escaping is
+// markdown.ts's.
+
+
+
+/** GitHub refuses a step summary above 1 MiB. */
+const SUMMARY_LIMIT_BYTES = 1024 * 1024;
+function renderSummary(input, options = {}) {
+    const maxBytes = options.maxBytes ?? SUMMARY_LIMIT_BYTES;
+    const events = input.failure?.serviceEvents ?? [];
+    const build = (keptEvents, withChart, rows) => [
+        header(input),
+        taskDefinitions(input),
+        preDeploySection(input.preDeploy),
+        batchTable(input, rows),
+        failureSection(input, events.slice(events.length - keptEvents), events.length),
+        rollbackSection(input),
+        revisionsSection(input.revisions),
+        withChart ? gantt(input) : '',
+    ]
+        .filter((part) => part !== '')
+        .join('\n\n') + '\n';
+    const rows = input.batches.length;
+    let text = build(events.length, true, rows);
+    if (bytes(text) <= maxBytes)
+        return text;
+    // Too big: keep the newest service events that fit (they are the ones nearest the failure).
+    let low = 0;
+    let high = events.length;
+    while (low < high) {
+        const mid = Math.ceil((low + high) / 2);
+        if (bytes(build(mid, true, rows)) <= maxBytes)
+            low = mid;
+        else
+            high = mid - 1;
+    }
+    text = build(low, true, rows);
+    if (bytes(text) <= maxBytes)
+        return text;
+    text = build(0, false, rows);
+    if (bytes(text) <= maxBytes)
+        return text;
+    for (let kept = Math.floor(rows / 2); kept > 0; kept = Math.floor(kept / 2)) {
+        text = build(0, false, kept);
+        if (bytes(text) <= maxBytes)
+            return text;
+    }
+    return cutToBytes(build(0, false, 0), maxBytes);
+}
+
+;// CONCATENATED MODULE: ./src/report/summary-many.ts
+// The job summary of a step that deploys several services: one table, then each service's own
+// summary in an equal share of what is left.
+
+
+
+
+function renderManySummary(input, options = {}) {
+    const maxBytes = options.maxBytes ?? SUMMARY_LIMIT_BYTES;
+    const took = formatElapsed(input.durationMs);
+    const succeeded = input.rows.filter((r) => r.outcome === 'succeeded').length;
+    const names = input.rows.map((r) => markdown_text(r.service)).join(', ');
+    const lines = [
+        `## ECS rolling deploy: ${markdown_text(input.cluster)}, ${input.rows.length} services`,
+        '',
+        input.outcome === 'planned'
+            ? `**Planned.** ${names}: nothing was changed.`
+            : `**${OUTCOME_WORD[input.outcome]}.** ${succeeded} of ${input.rows.length} services on the new task definition (${took} in all).`,
+    ];
+    if (input.note)
+        lines.push('', `> ${markdown_text(input.note)}`);
+    lines.push('', '| Service | Outcome | Task definition | What happened |', '| --- | --- | --- | --- |', ...input.rows.map((r) => {
+        const from = r.previousTaskDefinitionArn
+            ? codeCell(taskDefinitionName(r.previousTaskDefinitionArn))
+            : '—';
+        const to = r.taskDefinitionArn ? codeCell(taskDefinitionName(r.taskDefinitionArn)) : '—';
+        return `| ${codeCell(r.service)} | ${OUTCOME_WORD[r.outcome]} | ${from} → ${to} | ${cell(r.words)} |`;
+    }));
+    const head = lines.join('\n') + '\n';
+    // Each service's own summary (its batch table, failure, rollback, timeline) in an equal share of
+    // what is left, its headings one level down.
+    const share = Math.max(0, Math.floor((maxBytes - bytes(head) - 2 * input.services.length) / Math.max(1, input.services.length)));
+    const sections = input.services.map((s) => renderSummary(s, { maxBytes: share }).replace(/^(#{2,5}) /gm, '#$1 '));
+    return cutToBytes([head, ...sections].join('\n'), maxBytes);
+}
+
 ;// CONCATENATED MODULE: ./src/report/summary-collect.ts
 function createSummaryCollector() {
     const state = { batches: [] };
@@ -78840,6 +80975,9 @@ function createSummaryCollector() {
                 state.from = event.from;
                 state.to = event.to;
                 state.startedAt = event.at;
+                break;
+            case 'replanned':
+                state.plan = event.plan;
                 break;
             case 'batch-started':
                 upsert({ batch: event.batch, tasks: event.tasks, startedAt: event.at, outcome: 'in-progress' });
@@ -78911,6 +81049,10 @@ function summaryInput(settings, result, collected, outcome, startedAt, durationM
         input.registered = !result.unchanged;
         if (result.plan)
             input.plan = result.plan;
+        if (result.preDeploy)
+            input.preDeploy = { ...result.preDeploy, serviceUntouched: result.preDeploy.outcome !== 'succeeded' };
+        if (result.revisions)
+            input.revisions = result.revisions;
     }
     const failure = result?.rollout?.failure ??
         collected.failure ??
@@ -78922,20 +81064,93 @@ function summaryInput(settings, result, collected, outcome, startedAt, durationM
     return input;
 }
 
-;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./src/clock.ts
-// Real time, for the action's waits (tests inject a clock of their own).
+;// CONCATENATED MODULE: ./src/parse/lines.ts
+// A multi-line input's entries: one a line, blank lines and `# comments` skipped, each with its line
+// number so a problem can name the line at fault.
+function inputLines(text) {
+    const lines = [];
+    for (const [index, raw] of text.split(/\r?\n/).entries()) {
+        const trimmed = raw.trim();
+        if (trimmed === '' || trimmed.startsWith('#'))
+            continue;
+        lines.push({ line: index + 1, text: trimmed });
+    }
+    return lines;
+}
 
-const realClock = {
-    now: () => Date.now(),
-    sleep: async (ms, signal) => {
-        await (0,external_node_timers_promises_namespaceObject.setTimeout)(ms, undefined, signal ? { signal } : {});
-    },
-};
+;// CONCATENATED MODULE: ./src/settings/services.ts
+// `cluster` and `service`: one service, or several one a line, all of one cluster.
+
+
+const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+const ARN_PREFIX = 'arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}';
+const CLUSTER_ARN = new RegExp(`^${ARN_PREFIX}:cluster/[A-Za-z0-9_-]{1,255}$`);
+/** Both service ARN formats: the old `service/<name>` and the long `service/<cluster>/<name>`. */
+const SERVICE_ARN = new RegExp(`^${ARN_PREFIX}:service/(?:[A-Za-z0-9_-]{1,255}/)?[A-Za-z0-9_-]{1,255}$`);
+function readServices({ raw, given, complain }) {
+    let cluster = raw(INPUT.cluster);
+    if (!ECS_NAME.test(cluster) && !CLUSTER_ARN.test(cluster)) {
+        complain(INPUT.cluster, `${JSON.stringify(cluster)} is not a cluster name or ARN; write the cluster's name (e.g. production) or its ARN`);
+    }
+    const serviceLines = inputLines(raw(INPUT.service));
+    const several = serviceLines.length > 1;
+    const services = [];
+    if (serviceLines.length === 0) {
+        complain(INPUT.service, 'is required; write the name of the ECS service to deploy (e.g. web)');
+    }
+    const seen = new Map();
+    for (const { line, text: name } of serviceLines) {
+        const where = several ? `line ${line} ` : '';
+        if (!ECS_NAME.test(name) && !SERVICE_ARN.test(name)) {
+            complain(INPUT.service, `${where}${JSON.stringify(name)} is not a service name or ARN; write the service's name (e.g. web) or its ARN${several ? ', one a line' : ''}`);
+            continue;
+        }
+        // `web` and an ARN ending in `/web` are the same service: two rollouts of one service would
+        // fight over its lease and its settings.
+        const short = serviceName(name);
+        const first = seen.get(short);
+        if (first !== undefined) {
+            complain(INPUT.service, `line ${line} names service "${short}" which line ${first} already names; list each service once`);
+            continue;
+        }
+        seen.set(short, line);
+        services.push(name);
+    }
+    const service = services[0] ?? raw(INPUT.service);
+    // A long-format service ARN names its cluster: it must be the one deployed to. With `cluster`
+    // left at its default, the ARN's cluster is the one meant. Several services share one cluster.
+    const arnClusters = [...new Set(services.map(clusterOfServiceArn).filter((c) => c !== undefined))];
+    if (arnClusters.length > 1) {
+        complain(INPUT.service, `names services of clusters ${arnClusters.map((c) => `"${c}"`).join(' and ')}; the services of one step share one cluster: run one step per cluster`);
+    }
+    const arnCluster = arnClusters.length === 1 ? arnClusters[0] : undefined;
+    if (arnCluster !== undefined && clusterName(cluster) !== arnCluster) {
+        if (!given(INPUT.cluster))
+            cluster = arnCluster;
+        else
+            complain(INPUT.service, `is a service of cluster "${arnCluster}", but cluster is "${cluster}"; set cluster: ${arnCluster}, or give the ARN of the service in ${cluster}`);
+    }
+    return { cluster, service, services };
+}
+/** `arn:aws:ecs:<region>:<account>:service/<cluster>/<name>` -> cluster; the old `service/<name>` form names none. */
+function clusterOfServiceArn(service) {
+    const m = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service\/([A-Za-z0-9_-]{1,255})\/[A-Za-z0-9_-]{1,255}$/.exec(service);
+    return m?.[1];
+}
+/** A service input's name: itself, or the name at the end of its ARN. */
+function serviceName(service) {
+    return service.slice(service.lastIndexOf('/') + 1);
+}
+/** A cluster input's name: itself, or the name in its ARN. */
+function clusterName(cluster) {
+    const m = /:cluster\/([A-Za-z0-9_-]{1,255})$/.exec(cluster);
+    return m?.[1] ?? cluster;
+}
 
 ;// CONCATENATED MODULE: ./src/state.ts
 const STATE_KEY = 'rollout';
+/** With several services: a JSON array of RolloutState, one per service in the order given. */
+const MANY_STATE_KEY = 'rollouts';
 /** Keeps the state the post step reads, saving the whole of it (JSON under STATE_KEY) on every change. */
 class StateRecorder {
     save;
@@ -78971,11 +81186,34 @@ class StateRecorder {
         }
     }
 }
+/**
+ * Several services: one StateRecorder per service, all saved together as one JSON array under
+ * MANY_STATE_KEY on every change of any of them.
+ */
+class ManyStateRecorder {
+    save;
+    services;
+    saved;
+    constructor(count, save, log) {
+        this.save = save;
+        this.saved = Array.from({ length: count }, () => 'null');
+        this.services = this.saved.map((_, index) => new StateRecorder((json) => {
+            this.saved[index] = json;
+            this.save(`[${this.saved.join(',')}]`);
+        }, log));
+    }
+    /** Applies one change to every service's state (the check run's ids, `concluded`). */
+    updateAll(change) {
+        for (const recorder of this.services)
+            recorder.update(change);
+    }
+    flush() {
+        for (const recorder of this.services)
+            recorder.flush();
+    }
+}
 
-;// CONCATENATED MODULE: ./src/main.ts
-// The `main` step. It only orchestrates: inputs -> AWS clients -> driver -> deploy | rollback | plan
-// -> outputs, job summary, GitHub report. One try/catch, and exactly one setFailed at the end. Every
-// channel it writes to redacts the secrets the inputs carry (src/channels.ts).
+;// CONCATENATED MODULE: ./src/modes/main-many.ts
 
 
 
@@ -78989,78 +81227,3402 @@ class StateRecorder {
 
 
 
-
-
-
-
-
-
-
-
-
-
-async function run() {
-    const startedAt = Date.now();
-    const redactor = new Redactor((secret) => core_setSecret(secret));
-    const out = createChannels(redactor);
-    const progress = createProgressLog({ sink: out, startedAt });
-    const state = new StateRecorder((json) => out.saveState('rollout', json), out);
-    const collector = createSummaryCollector();
+async function runMany(deps) {
+    const { settings, out, startedAt, cancellation } = deps;
+    const targets = settings.services;
+    const state = new ManyStateRecorder(targets.length, (json) => out.saveState(MANY_STATE_KEY, json), out);
+    targets.forEach((t, i) => state.services[i]?.begin(settings.cluster, t.service, startedAt));
+    const collectors = targets.map(() => createSummaryCollector());
     const outputs = new Outputs(out, startedAt);
-    // The runner sends SIGINT, then SIGTERM: the first stops the rollout (which rolls back). Before a
-    // forced exit the state is saved for the post step, and the outputs say the run was cancelled.
-    const cancellation = installCancellation({
-        beforeExit: (why) => {
-            state.flush();
-            outputs.cancelled(why, state.phase, collector.collected());
-        },
-        log: out,
+    const batches = () => collectors.reduce((sum, c) => sum + passedBatches(c.collected()), 0);
+    deps.onForcedExit((why) => {
+        state.flush();
+        outputs.finishedMany({
+            outcome: 'cancelled',
+            services: targets.map((t, i) => {
+                const collected = collectors[i]?.collected();
+                return serviceOutput({
+                    service: t.service,
+                    cluster: settings.cluster,
+                    outcome: 'cancelled',
+                    taskDefinitionArn: collected?.to ?? '',
+                    previousTaskDefinitionArn: collected?.from ?? '',
+                    failureReason: `The job was cancelled (${why}); the post step puts back every service left unfinished.`,
+                });
+            }),
+            batches: batches(),
+            durationMs: Date.now() - startedAt,
+            failureReason: `The job was cancelled (${why}); the post step puts back every service left unfinished (on-cancel: ${settings.onCancel}).`,
+        });
     });
-    let settings;
+    let reporter;
+    let many;
+    let planned;
+    let failureMessage;
+    try {
+        const connected = deps.connect();
+        state.updateAll({ region: connected.region });
+        const { driverOf } = connected;
+        reporter = connected.reporter;
+        if (reporter) {
+            await reporter.start();
+            state.updateAll(github_reportIds(reporter));
+        }
+        if (settings.mode === 'plan') {
+            // Read-only, one service after the other: the log reads as one plan per service.
+            planned = [];
+            for (const target of targets) {
+                const s = serviceSettings(settings, target);
+                const prefix = `${serviceName(target.service)} | `;
+                planned.push(await runPlan({
+                    settings: s,
+                    driver: driverOf(target.service),
+                    log: { info: (l) => out.info(prefix + l), warning: (l) => out.warning(prefix + l) },
+                }));
+            }
+            state.updateAll({ phase: 'finished' });
+        }
+        else {
+            const { identity } = deps;
+            many = await deployMany({
+                settings,
+                identity,
+                clock: realClock,
+                probe: createHttpProbe(),
+                signal: cancellation.signal,
+                ...(process.env['GITHUB_SERVER_URL'] ? { serverUrl: process.env['GITHUB_SERVER_URL'] } : {}),
+                context: (i, s) => {
+                    // Lines of the services interleave: each carries its service's name; no log groups.
+                    const prefix = `${serviceName(s.service)} | `;
+                    const progress = createProgressLog({
+                        sink: {
+                            info: (l) => out.info(prefix + l),
+                            startGroup: () => undefined,
+                            endGroup: () => undefined,
+                        },
+                        startedAt,
+                    });
+                    return {
+                        driver: driverOf(s.service),
+                        log: { line: (t) => progress.line(t), warning: (t) => out.warning(prefix + t) },
+                        heartbeat: new Heartbeat((words) => progress.line(words)),
+                        listeners: [progress.listener, ...(collectors[i] ? [collectors[i].listener] : [])],
+                        saveState: (change) => state.services[i]?.update(change),
+                    };
+                },
+            });
+        }
+    }
+    catch (error) {
+        // Before any service was changed (an input file, the clients, the check run).
+        failureMessage = errorMessage(error);
+    }
+    const durationMs = many?.durationMs ?? Date.now() - startedAt;
+    const outcome = planned
+        ? 'planned'
+        : (many?.outcome ?? (cancellation.cancelledBy ? 'cancelled' : 'failed'));
+    failureMessage ??= many?.failureMessage;
+    const services = targets.map((t, i) => {
+        const s = many?.services[i];
+        const plan = planned?.[i];
+        return serviceOutput({
+            service: t.service,
+            cluster: settings.cluster,
+            outcome: plan ? 'planned' : (s?.verdict.outcome ?? outcome),
+            taskDefinitionArn: plan ? (plan.reusesTaskDefinitionArn ?? '') : (s?.taskDefinitionArn ?? ''),
+            previousTaskDefinitionArn: plan ? plan.currentTaskDefinitionArn : (s?.previousTaskDefinitionArn ?? ''),
+            ...(s
+                ? s.verdict.failureReason
+                    ? { failureReason: s.verdict.failureReason }
+                    : {}
+                : plan
+                    ? {}
+                    : { failureReason: failureMessage ?? '' }),
+        });
+    });
+    outputs.finishedMany({
+        outcome,
+        services,
+        batches: batches(),
+        durationMs,
+        failureReason: failureMessage ?? '',
+    });
+    deps.cancellation.dispose();
+    const markdown = planned
+        ? [
+            `## ECS rolling deploy: ${settings.cluster}, plan for ${targets.length} services`,
+            ...planned.map((p) => p.markdown.replace(/^(#{2,5}) /gm, '#$1 ')),
+        ].join('\n\n')
+        : renderManySummary({
+            cluster: settings.cluster,
+            outcome,
+            durationMs,
+            rows: services.map((s, i) => ({
+                service: s.service,
+                outcome: s.outcome,
+                ...(s.previousTaskDefinitionArn ? { previousTaskDefinitionArn: s.previousTaskDefinitionArn } : {}),
+                ...(s.taskDefinitionArn ? { taskDefinitionArn: s.taskDefinitionArn } : {}),
+                words: many?.services[i]?.verdict.words ?? `${s.service}: ${s.failureReason ?? s.outcome}`,
+            })),
+            services: many
+                ? many.services.map((s, i) => serviceSummary(s, collectors[i], startedAt, durationMs))
+                : [],
+            ...(many ? {} : failureMessage ? { note: failureMessage } : {}),
+        });
+    await out.writeSummary(markdown);
+    if (reporter) {
+        const failed = many?.services.find((s) => s.verdict.outcome !== 'succeeded');
+        const failure = failed?.result?.rollout?.failure ??
+            (failureMessage ? { batch: 0, kind: 'error', message: failureMessage } : undefined);
+        try {
+            await reporter.finish(outcome, markdown, failure);
+            state.updateAll({ concluded: true });
+        }
+        catch (error) {
+            out.warning(`Could not report the outcome to GitHub: ${errorMessage(error)}`);
+        }
+    }
+    if (outcome !== 'succeeded' && outcome !== 'planned')
+        out.setFailed(failureMessage ?? `The rollout ended ${outcome}.`);
+}
+/** One service's section of the summary; a service the step put back after it succeeded says so. */
+function serviceSummary(s, collector, startedAt, durationMs) {
+    const ownSucceeded = s.result?.outcome === 'succeeded' && s.verdict.outcome !== 'succeeded';
+    const input = summaryInput(s.settings, s.result, collector?.collected() ?? { batches: [] }, s.verdict.outcome, startedAt, durationMs, ownSucceeded ? undefined : s.verdict.failureReason);
+    if (ownSucceeded && s.verdict.failureReason)
+        input.notes = [...(input.notes ?? []), s.verdict.failureReason];
+    return input;
+}
+
+;// CONCATENATED MODULE: ./src/platform/shapes.ts
+// AWS's answers in the engine's plain shapes (src/rollout/types.ts), and the checks every mode needs
+// before it reads or changes a service. No decision is taken here.
+
+
+const ms = (date) => (date ? date.getTime() : undefined);
+/** Sets only the optional properties that have a value (exactOptionalPropertyTypes). */
+function shapes_withDefined(base, optional) {
+    const out = { ...base };
+    for (const [key, value] of Object.entries(optional))
+        if (value !== undefined)
+            out[key] = value;
+    return out;
+}
+// ---------------------------------------------------------------------------------------------
+// DescribeServices, with the errors a user can act on.
+/**
+ * DescribeServices for one service. ECS answers an unknown cluster with ClusterNotFoundException,
+ * and an unknown service not with an error but with a `failures` entry (reason MISSING); a deleted
+ * service is still returned for a while with status INACTIVE, a service being deleted DRAINING.
+ */
+async function describeServiceRaw(ecs, ref) {
+    const where = `service "${ref.service}" in cluster "${ref.cluster}"`;
+    let answer;
+    try {
+        answer = await ecs.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster: ref.cluster, services: [ref.service] }));
+    }
+    catch (error) {
+        if (error.name === 'ClusterNotFoundException') {
+            throw driverError(error, `Cluster "${ref.cluster}" not found`, 'Check the `cluster` input (name or ARN) and that AWS_REGION is the region the cluster is in');
+        }
+        throw driverError(error, `DescribeServices for ${where} failed`);
+    }
+    const service = answer.services?.[0];
+    if (!service) {
+        const failure = answer.failures?.[0];
+        throw refusal(`Service "${ref.service}" not found in cluster "${ref.cluster}"` +
+            (failure?.reason ? ` (ECS: ${failure.reason})` : '') +
+            '. Check the `service` and `cluster` inputs and the region; create the service before deploying to it', 'ServiceNotFoundException');
+    }
+    return service;
+}
+/**
+ * The checks every mode needs before it reads or changes a service: ACTIVE, the ECS deployment
+ * controller (the rolling update this action paces; CODE_DEPLOY and EXTERNAL services deploy through
+ * task sets instead). Target groups are optional.
+ */
+function assertDeployableService(service, ref) {
+    const where = `Service "${ref.service}" in cluster "${ref.cluster}"`;
+    if (service.status && service.status !== 'ACTIVE') {
+        throw refusal(`${where} is ${service.status}` +
+            (service.status === 'DRAINING' ? ' (being deleted)' : ' (deleted)') +
+            '; only an ACTIVE service can be deployed. Recreate the service, or fix the `service` input', 'ServiceNotActiveException');
+    }
+    const controller = service.deploymentController?.type ?? 'ECS';
+    if (controller !== 'ECS') {
+        throw refusal(`${where} uses the ${controller} deployment controller; this action paces ECS rolling updates ` +
+            'and needs deploymentController type ECS. Deploy it with CodeDeploy / its own controller, or recreate the service with the ECS controller', 'UnsupportedDeploymentController');
+    }
+    // A service with no target group (a queue worker) is deployable: its batches are gated on the
+    // tasks staying RUNNING and, where the task definition has them, on container health checks.
+}
+function targetGroupArnsOf(service) {
+    const arns = (service.loadBalancers ?? []).map((lb) => lb.targetGroupArn).filter((a) => !!a);
+    return [...new Set(arns)];
+}
+function toServiceView(service) {
+    const config = service.deploymentConfiguration;
+    const breaker = config?.deploymentCircuitBreaker;
+    const view = {
+        arn: service.serviceArn ?? '',
+        name: service.serviceName ?? '',
+        clusterArn: service.clusterArn ?? '',
+        status: service.status ?? '',
+        desiredCount: service.desiredCount ?? 0,
+        runningCount: service.runningCount ?? 0,
+        pendingCount: service.pendingCount ?? 0,
+        taskDefinitionArn: service.taskDefinition ?? '',
+        // ECS's defaults for a service created without a deploymentConfiguration (rolling update:
+        // minimumHealthyPercent 100, maximumPercent 200).
+        settings: shapes_withDefined({
+            maximumPercent: config?.maximumPercent ?? 200,
+            minimumHealthyPercent: config?.minimumHealthyPercent ?? 100,
+        }, { circuitBreaker: breaker ? { enable: breaker.enable, rollback: breaker.rollback } : undefined }),
+        deployments: (service.deployments ?? []).map((d) => shapes_withDefined({
+            id: d.id ?? '',
+            status: d.status ?? '',
+            taskDefinitionArn: d.taskDefinition ?? '',
+            desiredCount: d.desiredCount ?? 0,
+            pendingCount: d.pendingCount ?? 0,
+            runningCount: d.runningCount ?? 0,
+            failedTasks: d.failedTasks ?? 0,
+        }, {
+            rolloutState: d.rolloutState,
+            rolloutStateReason: d.rolloutStateReason,
+            createdAt: ms(d.createdAt),
+            updatedAt: ms(d.updatedAt),
+        })),
+        events: (service.events ?? []).map((e) => ({
+            id: e.id ?? '',
+            createdAt: ms(e.createdAt) ?? 0,
+            message: e.message ?? '',
+        })),
+        targetGroupArns: targetGroupArnsOf(service),
+        deploymentController: service.deploymentController?.type ?? 'ECS',
+        loadBalancers: (service.loadBalancers ?? [])
+            .filter((lb) => !!lb.targetGroupArn)
+            .map((lb) => shapes_withDefined({ targetGroupArn: lb.targetGroupArn ?? '' }, { containerName: lb.containerName, containerPort: lb.containerPort })),
+        ...(serviceAlarmNames(service).length > 0 ? { alarmNames: serviceAlarmNames(service) } : {}),
+    };
+    if (config?.strategy)
+        view.deploymentStrategy = config.strategy;
+    return view;
+}
+/**
+ * The alarms the service names for its own deployments (deploymentConfiguration.alarms), taken
+ * only when enabled: ECS itself watches them only then ("enable: Determines whether to use the
+ * CloudWatch alarm option in the service deployment process").
+ */
+function serviceAlarmNames(service) {
+    const alarms = service.deploymentConfiguration?.alarms;
+    return alarms?.enable ? [...new Set(alarms.alarmNames ?? [])] : [];
+}
+/** The awsvpc ENI attachment carries the task's private IPv4 address (the `ip` target id). */
+function taskIp(task) {
+    for (const attachment of task.attachments ?? []) {
+        if (attachment.type !== 'ElasticNetworkInterface' && attachment.type !== 'eni')
+            continue;
+        const ip = attachment.details?.find((d) => d.name === 'privateIPv4Address')?.value;
+        if (ip)
+            return ip;
+    }
+    return task.containers?.flatMap((c) => c.networkInterfaces ?? []).find((n) => n.privateIpv4Address)
+        ?.privateIpv4Address;
+}
+/**
+ * Where each target group of the service reaches `task` ("Use load balancing to distribute Amazon
+ * ECS service traffic"): an `ip` group by the task's awsvpc address; an `instance` group by the EC2
+ * instance id of the task's container instance and the host port that the container named in the
+ * service's loadBalancers binds for its container port (DescribeTasks `networkBindings`: "After a
+ * task reaches the RUNNING status, manual and automatic host and container port assignments are
+ * visible"). A group whose type is not known yet is taken by the task's network: awsvpc tasks can
+ * only be `ip` targets, bridge and host tasks are `instance` ones. undefined when every group
+ * reaches the task by its IP (the engine's default), so awsvpc tasks keep their plain shape.
+ */
+function taskTargets(task, addressing) {
+    const ip = taskIp(task);
+    const out = [];
+    let byInstance = false;
+    for (const lb of addressing.loadBalancers) {
+        const type = addressing.targetTypes.get(lb.targetGroupArn) ?? (ip !== undefined ? 'ip' : 'instance');
+        if (type === 'ip') {
+            if (ip !== undefined)
+                out.push({ targetGroupArn: lb.targetGroupArn, id: ip });
+            continue;
+        }
+        byInstance = true;
+        const instance = task.containerInstanceArn
+            ? addressing.ec2InstanceIdOf(task.containerInstanceArn)
+            : undefined;
+        const container = task.containers?.find((c) => c.name === lb.containerName);
+        const binding = container?.networkBindings?.find((b) => b.containerPort === lb.containerPort && (b.protocol ?? 'tcp') === 'tcp');
+        if (instance !== undefined && binding?.hostPort !== undefined)
+            out.push({ targetGroupArn: lb.targetGroupArn, id: instance, port: binding.hostPort });
+    }
+    return byInstance ? out : undefined;
+}
+function toTaskView(task, addressing) {
+    const arn = task.taskArn ?? '';
+    return shapes_withDefined({
+        arn,
+        id: arn.slice(arn.lastIndexOf('/') + 1),
+        taskDefinitionArn: task.taskDefinitionArn ?? '',
+        lastStatus: task.lastStatus ?? '',
+        desiredStatus: task.desiredStatus ?? '',
+        containers: (task.containers ?? []).map((c) => shapes_withDefined({ name: c.name ?? '' }, {
+            exitCode: c.exitCode ?? undefined,
+            reason: c.reason,
+            lastStatus: c.lastStatus,
+            healthStatus: c.healthStatus,
+        })),
+    }, {
+        startedBy: task.startedBy,
+        ip: taskIp(task),
+        targets: addressing ? taskTargets(task, addressing) : undefined,
+        createdAt: ms(task.createdAt),
+        startedAt: ms(task.startedAt),
+        stoppedAt: ms(task.stoppedAt),
+        stoppedReason: task.stoppedReason,
+        stopCode: task.stopCode,
+        healthStatus: task.healthStatus,
+    });
+}
+function toTargetView(targetGroupArn, d) {
+    return shapes_withDefined({
+        targetGroupArn,
+        id: d.Target?.Id ?? '',
+        port: d.Target?.Port ?? 0,
+        state: d.TargetHealth?.State ?? 'unavailable',
+    }, { reason: d.TargetHealth?.Reason, description: d.TargetHealth?.Description });
+}
+
+;// CONCATENATED MODULE: ./src/platform/one-off-task.ts
+// The one-off (pre-deploy) task over the AWS SDK: RunTask shaped like the service's own tasks
+// (its awsvpc configuration, launch type or capacity provider strategy, platform version), then
+// DescribeTasks and StopTask. It reads and changes; src/pre-deploy.ts decides.
+
+
+
+/**
+ * The parts of the service RunTask must repeat so the task lands where the service's tasks do
+ * (the same subnets and security groups, so it reaches the same database). Pure.
+ */
+function runTaskPlacement(service) {
+    const out = {};
+    if (service.networkConfiguration?.awsvpcConfiguration)
+        out.networkConfiguration = { awsvpcConfiguration: service.networkConfiguration.awsvpcConfiguration };
+    // RunTask takes one or the other: "If a capacityProviderStrategy is specified, the launchType
+    // parameter must be omitted" (RunTask API reference).
+    if (service.capacityProviderStrategy && service.capacityProviderStrategy.length > 0)
+        out.capacityProviderStrategy = service.capacityProviderStrategy;
+    else if (service.launchType)
+        out.launchType = service.launchType;
+    if (service.platformVersion)
+        out.platformVersion = service.platformVersion;
+    return out;
+}
+function one_off_task_createOneOffTaskDriver(ecs, ref) {
+    const { cluster } = ref;
+    let placement;
+    return {
+        async runTask(request) {
+            // Read when first needed: the service as it is just before the task starts.
+            placement ??= runTaskPlacement(await describeServiceRaw(ecs, ref));
+            try {
+                const answer = await ecs.send(new dist_cjs/* RunTaskCommand */._eD({
+                    cluster,
+                    taskDefinition: request.taskDefinitionArn,
+                    count: 1,
+                    startedBy: request.startedBy,
+                    clientToken: request.clientToken,
+                    ...placement,
+                    overrides: {
+                        containerOverrides: [{ name: request.container, command: [...request.command] }],
+                    },
+                }));
+                const task = answer.tasks?.[0];
+                return {
+                    ...(task ? { task: toTaskView(task) } : {}),
+                    failures: (answer.failures ?? []).map((f) => ({
+                        ...(f.arn ? { arn: f.arn } : {}),
+                        ...(f.reason ? { reason: f.reason } : {}),
+                        ...(f.detail ? { detail: f.detail } : {}),
+                    })),
+                };
+            }
+            catch (error) {
+                throw driverError(error, `RunTask of the pre-deploy task in cluster "${cluster}" failed`, 'The action needs ecs:RunTask on the task definition and iam:PassRole for its task and execution roles');
+            }
+        },
+        async describeTask(taskArn) {
+            try {
+                const answer = await ecs.send(new dist_cjs/* DescribeTasksCommand */.z8X({ cluster, tasks: [taskArn] }));
+                const task = answer.tasks?.[0];
+                return task ? toTaskView(task) : undefined;
+            }
+            catch (error) {
+                throw driverError(error, `DescribeTasks of the pre-deploy task ${taskArn} failed`);
+            }
+        },
+        async stopTask(taskArn, reason) {
+            try {
+                // StopTask's reason is at most 255 characters (API reference).
+                await ecs.send(new dist_cjs/* StopTaskCommand */.PP1({ cluster, task: taskArn, reason: reason.slice(0, 255) }));
+            }
+            catch (error) {
+                if (error.name === 'InvalidParameterException')
+                    throw refusal(`StopTask of ${taskArn}: ECS no longer knows the task`);
+                throw driverError(error, `StopTask of the pre-deploy task ${taskArn} failed`, 'The action needs ecs:StopTask');
+            }
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/platform/revisions.ts
+// keep-revisions over the AWS SDK: the family's ACTIVE revisions, the task definitions the
+// cluster's services run (ListServices, then DescribeServices 10 at a time, its limit), and
+// DeregisterTaskDefinition.
+
+
+
+/** DescribeServices takes at most 10 services a call (API reference). */
+const DESCRIBE_SERVICES_MAX = 10;
+/** Every task definition a service runs: its own and each deployment's (PRIMARY, ACTIVE). */
+function taskDefinitionsOf(services) {
+    const arns = new Set();
+    for (const service of services) {
+        if (service.taskDefinition)
+            arns.add(service.taskDefinition);
+        for (const deployment of service.deployments ?? [])
+            if (deployment.taskDefinition)
+                arns.add(deployment.taskDefinition);
+    }
+    return arns;
+}
+function createRevisionDriver(ecs, cluster, service) {
+    return {
+        listActiveRevisions: (family) => service.listTaskDefinitionArns(family),
+        async taskDefinitionsInUse() {
+            try {
+                const arns = await allPages(async (nextToken) => {
+                    const page = await ecs.send(new dist_cjs/* ListServicesCommand */.qde({ cluster, maxResults: 100, ...(nextToken ? { nextToken } : {}) }));
+                    return { items: page.serviceArns, nextToken: page.nextToken };
+                });
+                const services = [];
+                for (let i = 0; i < arns.length; i += DESCRIBE_SERVICES_MAX) {
+                    const answer = await ecs.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: arns.slice(i, i + DESCRIBE_SERVICES_MAX) }));
+                    services.push(...(answer.services ?? []));
+                }
+                return taskDefinitionsOf(services);
+            }
+            catch (error) {
+                throw driverError(error, `Listing the services of cluster "${cluster}" failed`, 'keep-revisions needs ecs:ListServices and ecs:DescribeServices on the cluster');
+            }
+        },
+        async deregister(taskDefinitionArn) {
+            try {
+                await ecs.send(new dist_cjs/* DeregisterTaskDefinitionCommand */.sjB({ taskDefinition: taskDefinitionArn }));
+            }
+            catch (error) {
+                throw driverError(error, `DeregisterTaskDefinition of ${taskDefinitionArn} failed`, 'keep-revisions needs ecs:DeregisterTaskDefinition');
+            }
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function utils_toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function utils_toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+
+
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function command_issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+}
+function command_issue(name, message = '') {
+    command_issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+;// CONCATENATED MODULE: external "crypto"
+const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+// For internal use, subject to change.
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+
+
+
+function file_command_issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!external_fs_namespaceObject.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function file_command_prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
+    const convertedValue = utils_toCommandValue(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+;// CONCATENATED MODULE: external "path"
+const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+class BasicCredentialHandler {
+    constructor(username, password) {
+        this.username = username;
+        this.password = password;
+    }
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class auth_BearerCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Bearer ${this.token}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class PersonalAccessTokenCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+//# sourceMappingURL=auth.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+class oidc_utils_OidcClient {
+    static createHttpClient(allowRetry = true, maxRetry = 10) {
+        const requestOptions = {
+            allowRetries: allowRetry,
+            maxRetries: maxRetry
+        };
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
+    }
+    static getRequestToken() {
+        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+        if (!token) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
+        }
+        return token;
+    }
+    static getIDTokenUrl() {
+        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
+        if (!runtimeUrl) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
+        }
+        return runtimeUrl;
+    }
+    static getCall(id_token_url) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            var _a;
+            const httpclient = oidc_utils_OidcClient.createHttpClient();
+            const res = yield httpclient
+                .getJson(id_token_url)
+                .catch(error => {
+                throw new Error(`Failed to get ID Token. \n 
+        Error Code : ${error.statusCode}\n 
+        Error Message: ${error.message}`);
+            });
+            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
+            if (!id_token) {
+                throw new Error('Response json body do not have ID Token field');
+            }
+            return id_token;
+        });
+    }
+    static getIDToken(audience) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            try {
+                // New ID Token is requested from action service
+                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
+                if (audience) {
+                    const encodedAudience = encodeURIComponent(audience);
+                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
+                }
+                debug(`ID token url is ${id_token_url}`);
+                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
+                setSecret(id_token);
+                return id_token;
+            }
+            catch (error) {
+                throw new Error(`Error message: ${error.message}`);
+            }
+        });
+    }
+}
+//# sourceMappingURL=oidc-utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
+const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(external_os_namespaceObject.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+const markdownSummary = (/* unused pure expression or super */ null && (_summary));
+const summary = _summary;
+//# sourceMappingURL=summary.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+
+/**
+ * toPosixPath converts the given path to the posix form. On Windows, \\ will be
+ * replaced with /.
+ *
+ * @param pth. Path to transform.
+ * @return string Posix path.
+ */
+function toPosixPath(pth) {
+    return pth.replace(/[\\]/g, '/');
+}
+/**
+ * toWin32Path converts the given path to the win32 form. On Linux, / will be
+ * replaced with \\.
+ *
+ * @param pth. Path to transform.
+ * @return string Win32 path.
+ */
+function toWin32Path(pth) {
+    return pth.replace(/[/]/g, '\\');
+}
+/**
+ * toPlatformPath converts the given path to a platform-specific path. It does
+ * this by replacing instances of / and \ with the platform-specific path
+ * separator.
+ *
+ * @param pth The path to platformize.
+ * @return string The platform-specific path.
+ */
+function toPlatformPath(pth) {
+    return pth.replace(/[/\\]/g, path.sep);
+}
+//# sourceMappingURL=path-utils.js.map
+// EXTERNAL MODULE: external "string_decoder"
+var external_string_decoder_ = __nccwpck_require__(3193);
+// EXTERNAL MODULE: external "events"
+var external_events_ = __nccwpck_require__(4434);
+;// CONCATENATED MODULE: external "child_process"
+const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+// EXTERNAL MODULE: external "assert"
+var external_assert_ = __nccwpck_require__(2613);
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+// export const {open} = 'fs'
+const IS_WINDOWS = process.platform === 'win32';
+/**
+ * Custom implementation of readlink to ensure Windows junctions
+ * maintain trailing backslash for backward compatibility with Node.js < 24
+ *
+ * In Node.js 20, Windows junctions (directory symlinks) always returned paths
+ * with trailing backslashes. Node.js 24 removed this behavior, which breaks
+ * code that relied on this format for path operations.
+ *
+ * This implementation restores the Node 20 behavior by adding a trailing
+ * backslash to all junction results on Windows.
+ */
+function readlink(fsPath) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        const result = yield fs.promises.readlink(fsPath);
+        // On Windows, restore Node 20 behavior: add trailing backslash to all results
+        // since junctions on Windows are always directory links
+        if (IS_WINDOWS && !result.endsWith('\\')) {
+            return `${result}\\`;
+        }
+        return result;
+    });
+}
+// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
+const UV_FS_O_EXLOCK = 0x10000000;
+const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
+function exists(fsPath) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        try {
+            yield stat(fsPath);
+        }
+        catch (err) {
+            if (err.code === 'ENOENT') {
+                return false;
+            }
+            throw err;
+        }
+        return true;
+    });
+}
+function isDirectory(fsPath_1) {
+    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
+        return stats.isDirectory();
+    });
+}
+/**
+ * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
+ * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
+ */
+function isRooted(p) {
+    p = normalizeSeparators(p);
+    if (!p) {
+        throw new Error('isRooted() parameter "p" cannot be empty');
+    }
+    if (IS_WINDOWS) {
+        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
+        ); // e.g. C: or C:\hello
+    }
+    return p.startsWith('/');
+}
+/**
+ * Best effort attempt to determine whether a file exists and is executable.
+ * @param filePath    file path to check
+ * @param extensions  additional file extensions to try
+ * @return if file exists and is executable, returns the file path. otherwise empty string.
+ */
+function tryGetExecutablePath(filePath, extensions) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        let stats = undefined;
+        try {
+            // test file exists
+            stats = yield stat(filePath);
+        }
+        catch (err) {
+            if (err.code !== 'ENOENT') {
+                // eslint-disable-next-line no-console
+                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+            }
+        }
+        if (stats && stats.isFile()) {
+            if (IS_WINDOWS) {
+                // on Windows, test for valid extension
+                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
+                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
+                    return filePath;
+                }
+            }
+            else {
+                if (isUnixExecutable(stats)) {
+                    return filePath;
+                }
+            }
+        }
+        // try each extension
+        const originalFilePath = filePath;
+        for (const extension of extensions) {
+            filePath = originalFilePath + extension;
+            stats = undefined;
+            try {
+                stats = yield stat(filePath);
+            }
+            catch (err) {
+                if (err.code !== 'ENOENT') {
+                    // eslint-disable-next-line no-console
+                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+                }
+            }
+            if (stats && stats.isFile()) {
+                if (IS_WINDOWS) {
+                    // preserve the case of the actual file (since an extension was appended)
+                    try {
+                        const directory = external_path_namespaceObject.dirname(filePath);
+                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
+                        for (const actualName of yield readdir(directory)) {
+                            if (upperName === actualName.toUpperCase()) {
+                                filePath = external_path_namespaceObject.join(directory, actualName);
+                                break;
+                            }
+                        }
+                    }
+                    catch (err) {
+                        // eslint-disable-next-line no-console
+                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
+                    }
+                    return filePath;
+                }
+                else {
+                    if (isUnixExecutable(stats)) {
+                        return filePath;
+                    }
+                }
+            }
+        }
+        return '';
+    });
+}
+function normalizeSeparators(p) {
+    p = p || '';
+    if (IS_WINDOWS) {
+        // convert slashes on Windows
+        p = p.replace(/\//g, '\\');
+        // remove redundant slashes
+        return p.replace(/\\\\+/g, '\\');
+    }
+    // remove redundant slashes
+    return p.replace(/\/\/+/g, '/');
+}
+// on Mac/Linux, test the execute bit
+//     R   W  X  R  W X R W X
+//   256 128 64 32 16 8 4 2 1
+function isUnixExecutable(stats) {
+    return ((stats.mode & 1) > 0 ||
+        ((stats.mode & 8) > 0 &&
+            process.getgid !== undefined &&
+            stats.gid === process.getgid()) ||
+        ((stats.mode & 64) > 0 &&
+            process.getuid !== undefined &&
+            stats.uid === process.getuid()));
+}
+// Get the path of cmd.exe in windows
+function getCmdPath() {
+    var _a;
+    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
+}
+//# sourceMappingURL=io-util.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+/**
+ * Copies a file or folder.
+ * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See CopyOptions.
+ */
+function cp(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
+        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
+        // Dest is an existing file, but not forcing
+        if (destStat && destStat.isFile() && !force) {
+            return;
+        }
+        // If dest is an existing directory, should copy inside.
+        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
+            ? path.join(dest, path.basename(source))
+            : dest;
+        if (!(yield ioUtil.exists(source))) {
+            throw new Error(`no such file or directory: ${source}`);
+        }
+        const sourceStat = yield ioUtil.stat(source);
+        if (sourceStat.isDirectory()) {
+            if (!recursive) {
+                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
+            }
+            else {
+                yield cpDirRecursive(source, newDest, 0, force);
+            }
+        }
+        else {
+            if (path.relative(source, newDest) === '') {
+                // a file cannot be copied to itself
+                throw new Error(`'${newDest}' and '${source}' are the same file`);
+            }
+            yield io_copyFile(source, newDest, force);
+        }
+    });
+}
+/**
+ * Moves a path.
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See MoveOptions.
+ */
+function mv(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        if (yield ioUtil.exists(dest)) {
+            let destExists = true;
+            if (yield ioUtil.isDirectory(dest)) {
+                // If dest is directory copy src into dest
+                dest = path.join(dest, path.basename(source));
+                destExists = yield ioUtil.exists(dest);
+            }
+            if (destExists) {
+                if (options.force == null || options.force) {
+                    yield rmRF(dest);
+                }
+                else {
+                    throw new Error('Destination already exists');
+                }
+            }
+        }
+        yield mkdirP(path.dirname(dest));
+        yield ioUtil.rename(source, dest);
+    });
+}
+/**
+ * Remove a path recursively with force
+ *
+ * @param inputPath path to remove
+ */
+function rmRF(inputPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (ioUtil.IS_WINDOWS) {
+            // Check for invalid characters
+            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
+            if (/[*"<>|]/.test(inputPath)) {
+                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
+            }
+        }
+        try {
+            // note if path does not exist, error is silent
+            yield ioUtil.rm(inputPath, {
+                force: true,
+                maxRetries: 3,
+                recursive: true,
+                retryDelay: 300
+            });
+        }
+        catch (err) {
+            throw new Error(`File was unable to be removed ${err}`);
+        }
+    });
+}
+/**
+ * Make a directory.  Creates the full path with folders in between
+ * Will throw if it fails
+ *
+ * @param   fsPath        path to create
+ * @returns Promise<void>
+ */
+function mkdirP(fsPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        ok(fsPath, 'a path argument must be provided');
+        yield ioUtil.mkdir(fsPath, { recursive: true });
+    });
+}
+/**
+ * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
+ * If you check and the tool does not exist, it will throw.
+ *
+ * @param     tool              name of the tool
+ * @param     check             whether to check if tool exists
+ * @returns   Promise<string>   path to tool
+ */
+function which(tool, check) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // recursive when check=true
+        if (check) {
+            const result = yield which(tool, false);
+            if (!result) {
+                if (IS_WINDOWS) {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
+                }
+                else {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
+                }
+            }
+            return result;
+        }
+        const matches = yield findInPath(tool);
+        if (matches && matches.length > 0) {
+            return matches[0];
+        }
+        return '';
+    });
+}
+/**
+ * Returns a list of all occurrences of the given tool on the system path.
+ *
+ * @returns   Promise<string[]>  the paths of the tool
+ */
+function findInPath(tool) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // build the list of extensions to try
+        const extensions = [];
+        if (IS_WINDOWS && process.env['PATHEXT']) {
+            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
+                if (extension) {
+                    extensions.push(extension);
+                }
+            }
+        }
+        // if it's rooted, return it if exists. otherwise return empty.
+        if (isRooted(tool)) {
+            const filePath = yield tryGetExecutablePath(tool, extensions);
+            if (filePath) {
+                return [filePath];
+            }
+            return [];
+        }
+        // if any path separators, return empty
+        if (tool.includes(external_path_namespaceObject.sep)) {
+            return [];
+        }
+        // build the list of directories
+        //
+        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
+        // it feels like we should not do this. Checking the current directory seems like more of a use
+        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
+        // across platforms.
+        const directories = [];
+        if (process.env.PATH) {
+            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
+                if (p) {
+                    directories.push(p);
+                }
+            }
+        }
+        // find all matches
+        const matches = [];
+        for (const directory of directories) {
+            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
+            if (filePath) {
+                matches.push(filePath);
+            }
+        }
+        return matches;
+    });
+}
+function readCopyOptions(options) {
+    const force = options.force == null ? true : options.force;
+    const recursive = Boolean(options.recursive);
+    const copySourceDirectory = options.copySourceDirectory == null
+        ? true
+        : Boolean(options.copySourceDirectory);
+    return { force, recursive, copySourceDirectory };
+}
+function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        // Ensure there is not a run away recursive copy
+        if (currentDepth >= 255)
+            return;
+        currentDepth++;
+        yield mkdirP(destDir);
+        const files = yield ioUtil.readdir(sourceDir);
+        for (const fileName of files) {
+            const srcFile = `${sourceDir}/${fileName}`;
+            const destFile = `${destDir}/${fileName}`;
+            const srcFileStat = yield ioUtil.lstat(srcFile);
+            if (srcFileStat.isDirectory()) {
+                // Recurse
+                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
+            }
+            else {
+                yield io_copyFile(srcFile, destFile, force);
+            }
+        }
+        // Change the mode for the newly created directory
+        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
+    });
+}
+// Buffered file copy
+function io_copyFile(srcFile, destFile, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
+            // unlink/re-link it
+            try {
+                yield ioUtil.lstat(destFile);
+                yield ioUtil.unlink(destFile);
+            }
+            catch (e) {
+                // Try to override file permission
+                if (e.code === 'EPERM') {
+                    yield ioUtil.chmod(destFile, '0666');
+                    yield ioUtil.unlink(destFile);
+                }
+                // other errors = it doesn't exist, no work to do
+            }
+            // Copy over symlink
+            const symlinkFull = yield ioUtil.readlink(srcFile);
+            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
+        }
+        else if (!(yield ioUtil.exists(destFile)) || force) {
+            yield ioUtil.copyFile(srcFile, destFile);
+        }
+    });
+}
+//# sourceMappingURL=io.js.map
+;// CONCATENATED MODULE: external "timers"
+const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+/* eslint-disable @typescript-eslint/unbound-method */
+const toolrunner_IS_WINDOWS = process.platform === 'win32';
+/*
+ * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
+ */
+class ToolRunner extends external_events_.EventEmitter {
+    constructor(toolPath, args, options) {
+        super();
+        if (!toolPath) {
+            throw new Error("Parameter 'toolPath' cannot be null or empty.");
+        }
+        this.toolPath = toolPath;
+        this.args = args || [];
+        this.options = options || {};
+    }
+    _debug(message) {
+        if (this.options.listeners && this.options.listeners.debug) {
+            this.options.listeners.debug(message);
+        }
+    }
+    _getCommandString(options, noPrefix) {
+        const toolPath = this._getSpawnFileName();
+        const args = this._getSpawnArgs(options);
+        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
+        if (toolrunner_IS_WINDOWS) {
+            // Windows + cmd file
+            if (this._isCmdFile()) {
+                cmd += toolPath;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows + verbatim
+            else if (options.windowsVerbatimArguments) {
+                cmd += `"${toolPath}"`;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows (regular)
+            else {
+                cmd += this._windowsQuoteCmdArg(toolPath);
+                for (const a of args) {
+                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+                }
+            }
+        }
+        else {
+            // OSX/Linux - this can likely be improved with some form of quoting.
+            // creating processes on Unix is fundamentally different than Windows.
+            // on Unix, execvp() takes an arg array.
+            cmd += toolPath;
+            for (const a of args) {
+                cmd += ` ${a}`;
+            }
+        }
+        return cmd;
+    }
+    _processLineBuffer(data, strBuffer, onLine) {
+        try {
+            let s = strBuffer + data.toString();
+            let n = s.indexOf(external_os_namespaceObject.EOL);
+            while (n > -1) {
+                const line = s.substring(0, n);
+                onLine(line);
+                // the rest of the string ...
+                s = s.substring(n + external_os_namespaceObject.EOL.length);
+                n = s.indexOf(external_os_namespaceObject.EOL);
+            }
+            return s;
+        }
+        catch (err) {
+            // streaming lines to console is best effort.  Don't fail a build.
+            this._debug(`error processing line. Failed with error ${err}`);
+            return '';
+        }
+    }
+    _getSpawnFileName() {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                return process.env['COMSPEC'] || 'cmd.exe';
+            }
+        }
+        return this.toolPath;
+    }
+    _getSpawnArgs(options) {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+                for (const a of this.args) {
+                    argline += ' ';
+                    argline += options.windowsVerbatimArguments
+                        ? a
+                        : this._windowsQuoteCmdArg(a);
+                }
+                argline += '"';
+                return [argline];
+            }
+        }
+        return this.args;
+    }
+    _endsWith(str, end) {
+        return str.endsWith(end);
+    }
+    _isCmdFile() {
+        const upperToolPath = this.toolPath.toUpperCase();
+        return (this._endsWith(upperToolPath, '.CMD') ||
+            this._endsWith(upperToolPath, '.BAT'));
+    }
+    _windowsQuoteCmdArg(arg) {
+        // for .exe, apply the normal quoting rules that libuv applies
+        if (!this._isCmdFile()) {
+            return this._uvQuoteCmdArg(arg);
+        }
+        // otherwise apply quoting rules specific to the cmd.exe command line parser.
+        // the libuv rules are generic and are not designed specifically for cmd.exe
+        // command line parser.
+        //
+        // for a detailed description of the cmd.exe command line parser, refer to
+        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
+        // need quotes for empty arg
+        if (!arg) {
+            return '""';
+        }
+        // determine whether the arg needs to be quoted
+        const cmdSpecialChars = [
+            ' ',
+            '\t',
+            '&',
+            '(',
+            ')',
+            '[',
+            ']',
+            '{',
+            '}',
+            '^',
+            '=',
+            ';',
+            '!',
+            "'",
+            '+',
+            ',',
+            '`',
+            '~',
+            '|',
+            '<',
+            '>',
+            '"'
+        ];
+        let needsQuotes = false;
+        for (const char of arg) {
+            if (cmdSpecialChars.some(x => x === char)) {
+                needsQuotes = true;
+                break;
+            }
+        }
+        // short-circuit if quotes not needed
+        if (!needsQuotes) {
+            return arg;
+        }
+        // the following quoting rules are very similar to the rules that by libuv applies.
+        //
+        // 1) wrap the string in quotes
+        //
+        // 2) double-up quotes - i.e. " => ""
+        //
+        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
+        //    doesn't work well with a cmd.exe command line.
+        //
+        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
+        //    for example, the command line:
+        //          foo.exe "myarg:""my val"""
+        //    is parsed by a .NET console app into an arg array:
+        //          [ "myarg:\"my val\"" ]
+        //    which is the same end result when applying libuv quoting rules. although the actual
+        //    command line from libuv quoting rules would look like:
+        //          foo.exe "myarg:\"my val\""
+        //
+        // 3) double-up slashes that precede a quote,
+        //    e.g.  hello \world    => "hello \world"
+        //          hello\"world    => "hello\\""world"
+        //          hello\\"world   => "hello\\\\""world"
+        //          hello world\    => "hello world\\"
+        //
+        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
+        //    the reasons for including this as a .cmd quoting rule are:
+        //
+        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
+        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
+        //
+        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
+        //       haven't heard any complaints about that aspect.
+        //
+        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
+        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
+        // by using %%.
+        //
+        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
+        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
+        //
+        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
+        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
+        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
+        // to an external program.
+        //
+        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
+        // % can be escaped within a .cmd file.
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\'; // double the slash
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '"'; // double the quote
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _uvQuoteCmdArg(arg) {
+        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
+        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
+        // is used.
+        //
+        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
+        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
+        // pasting copyright notice from Node within this function:
+        //
+        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
+        //
+        //      Permission is hereby granted, free of charge, to any person obtaining a copy
+        //      of this software and associated documentation files (the "Software"), to
+        //      deal in the Software without restriction, including without limitation the
+        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
+        //      sell copies of the Software, and to permit persons to whom the Software is
+        //      furnished to do so, subject to the following conditions:
+        //
+        //      The above copyright notice and this permission notice shall be included in
+        //      all copies or substantial portions of the Software.
+        //
+        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
+        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
+        //      IN THE SOFTWARE.
+        if (!arg) {
+            // Need double quotation for empty argument
+            return '""';
+        }
+        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
+            // No quotation needed
+            return arg;
+        }
+        if (!arg.includes('"') && !arg.includes('\\')) {
+            // No embedded double quotes or backslashes, so I can just wrap
+            // quote marks around the whole thing.
+            return `"${arg}"`;
+        }
+        // Expected input/output:
+        //   input : hello"world
+        //   output: "hello\"world"
+        //   input : hello""world
+        //   output: "hello\"\"world"
+        //   input : hello\world
+        //   output: hello\world
+        //   input : hello\\world
+        //   output: hello\\world
+        //   input : hello\"world
+        //   output: "hello\\\"world"
+        //   input : hello\\"world
+        //   output: "hello\\\\\"world"
+        //   input : hello world\
+        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
+        //                             but it appears the comment is wrong, it should be "hello world\\"
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\';
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '\\';
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _cloneExecOptions(options) {
+        options = options || {};
+        const result = {
+            cwd: options.cwd || process.cwd(),
+            env: options.env || process.env,
+            silent: options.silent || false,
+            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
+            failOnStdErr: options.failOnStdErr || false,
+            ignoreReturnCode: options.ignoreReturnCode || false,
+            delay: options.delay || 10000
+        };
+        result.outStream = options.outStream || process.stdout;
+        result.errStream = options.errStream || process.stderr;
+        return result;
+    }
+    _getSpawnOptions(options, toolPath) {
+        options = options || {};
+        const result = {};
+        result.cwd = options.cwd;
+        result.env = options.env;
+        result['windowsVerbatimArguments'] =
+            options.windowsVerbatimArguments || this._isCmdFile();
+        if (options.windowsVerbatimArguments) {
+            result.argv0 = `"${toolPath}"`;
+        }
+        return result;
+    }
+    /**
+     * Exec a tool.
+     * Output will be streamed to the live console.
+     * Returns promise with return code
+     *
+     * @param     tool     path to tool to exec
+     * @param     options  optional exec options.  See ExecOptions
+     * @returns   number
+     */
+    exec() {
+        return toolrunner_awaiter(this, void 0, void 0, function* () {
+            // root the tool path if it is unrooted and contains relative pathing
+            if (!isRooted(this.toolPath) &&
+                (this.toolPath.includes('/') ||
+                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
+                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
+                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+            }
+            // if the tool is only a file name, then resolve it from the PATH
+            // otherwise verify it exists (add extension on Windows if necessary)
+            this.toolPath = yield which(this.toolPath, true);
+            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
+                this._debug(`exec tool: ${this.toolPath}`);
+                this._debug('arguments:');
+                for (const arg of this.args) {
+                    this._debug(`   ${arg}`);
+                }
+                const optionsNonNull = this._cloneExecOptions(this.options);
+                if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
+                }
+                const state = new ExecState(optionsNonNull, this.toolPath);
+                state.on('debug', (message) => {
+                    this._debug(message);
+                });
+                if (this.options.cwd && !(yield exists(this.options.cwd))) {
+                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+                }
+                const fileName = this._getSpawnFileName();
+                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                let stdbuffer = '';
+                if (cp.stdout) {
+                    cp.stdout.on('data', (data) => {
+                        if (this.options.listeners && this.options.listeners.stdout) {
+                            this.options.listeners.stdout(data);
+                        }
+                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                            optionsNonNull.outStream.write(data);
+                        }
+                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.stdline) {
+                                this.options.listeners.stdline(line);
+                            }
+                        });
+                    });
+                }
+                let errbuffer = '';
+                if (cp.stderr) {
+                    cp.stderr.on('data', (data) => {
+                        state.processStderr = true;
+                        if (this.options.listeners && this.options.listeners.stderr) {
+                            this.options.listeners.stderr(data);
+                        }
+                        if (!optionsNonNull.silent &&
+                            optionsNonNull.errStream &&
+                            optionsNonNull.outStream) {
+                            const s = optionsNonNull.failOnStdErr
+                                ? optionsNonNull.errStream
+                                : optionsNonNull.outStream;
+                            s.write(data);
+                        }
+                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.errline) {
+                                this.options.listeners.errline(line);
+                            }
+                        });
+                    });
+                }
+                cp.on('error', (err) => {
+                    state.processError = err.message;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    state.CheckComplete();
+                });
+                cp.on('exit', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                cp.on('close', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                state.on('done', (error, exitCode) => {
+                    if (stdbuffer.length > 0) {
+                        this.emit('stdline', stdbuffer);
+                    }
+                    if (errbuffer.length > 0) {
+                        this.emit('errline', errbuffer);
+                    }
+                    cp.removeAllListeners();
+                    if (error) {
+                        reject(error);
+                    }
+                    else {
+                        resolve(exitCode);
+                    }
+                });
+                if (this.options.input) {
+                    if (!cp.stdin) {
+                        throw new Error('child process missing stdin');
+                    }
+                    cp.stdin.end(this.options.input);
+                }
+            }));
+        });
+    }
+}
+/**
+ * Convert an arg string to an array of args. Handles escaping
+ *
+ * @param    argString   string of arguments
+ * @returns  string[]    array of arguments
+ */
+function argStringToArray(argString) {
+    const args = [];
+    let inQuotes = false;
+    let escaped = false;
+    let arg = '';
+    function append(c) {
+        // we only escape double quotes.
+        if (escaped && c !== '"') {
+            arg += '\\';
+        }
+        arg += c;
+        escaped = false;
+    }
+    for (let i = 0; i < argString.length; i++) {
+        const c = argString.charAt(i);
+        if (c === '"') {
+            if (!escaped) {
+                inQuotes = !inQuotes;
+            }
+            else {
+                append(c);
+            }
+            continue;
+        }
+        if (c === '\\' && escaped) {
+            append(c);
+            continue;
+        }
+        if (c === '\\' && inQuotes) {
+            escaped = true;
+            continue;
+        }
+        if (c === ' ' && !inQuotes) {
+            if (arg.length > 0) {
+                args.push(arg);
+                arg = '';
+            }
+            continue;
+        }
+        append(c);
+    }
+    if (arg.length > 0) {
+        args.push(arg.trim());
+    }
+    return args;
+}
+class ExecState extends external_events_.EventEmitter {
+    constructor(options, toolPath) {
+        super();
+        this.processClosed = false; // tracks whether the process has exited and stdio is closed
+        this.processError = '';
+        this.processExitCode = 0;
+        this.processExited = false; // tracks whether the process has exited
+        this.processStderr = false; // tracks whether stderr was written to
+        this.delay = 10000; // 10 seconds
+        this.done = false;
+        this.timeout = null;
+        if (!toolPath) {
+            throw new Error('toolPath must not be empty');
+        }
+        this.options = options;
+        this.toolPath = toolPath;
+        if (options.delay) {
+            this.delay = options.delay;
+        }
+    }
+    CheckComplete() {
+        if (this.done) {
+            return;
+        }
+        if (this.processClosed) {
+            this._setResult();
+        }
+        else if (this.processExited) {
+            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
+        }
+    }
+    _debug(message) {
+        this.emit('debug', message);
+    }
+    _setResult() {
+        // determine whether there is an error
+        let error;
+        if (this.processExited) {
+            if (this.processError) {
+                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+            }
+            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+            }
+            else if (this.processStderr && this.options.failOnStdErr) {
+                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+            }
+        }
+        // clear the timeout
+        if (this.timeout) {
+            clearTimeout(this.timeout);
+            this.timeout = null;
+        }
+        this.done = true;
+        this.emit('done', error, this.processExitCode);
+    }
+    static HandleTimeout(state) {
+        if (state.done) {
+            return;
+        }
+        if (!state.processClosed && state.processExited) {
+            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+            state._debug(message);
+        }
+        state._setResult();
+    }
+}
+//# sourceMappingURL=toolrunner.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+/**
+ * Exec a command.
+ * Output will be streamed to the live console.
+ * Returns promise with return code
+ *
+ * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
+ * @param     args               optional arguments for tool. Escaping is handled by the lib.
+ * @param     options            optional exec options.  See ExecOptions
+ * @returns   Promise<number>    exit code
+ */
+function exec_exec(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        const commandArgs = tr.argStringToArray(commandLine);
+        if (commandArgs.length === 0) {
+            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+        }
+        // Path to tool to execute should be first arg
+        const toolPath = commandArgs[0];
+        args = commandArgs.slice(1).concat(args || []);
+        const runner = new tr.ToolRunner(toolPath, args, options);
+        return runner.exec();
+    });
+}
+/**
+ * Exec a command and get the output.
+ * Output will be streamed to the live console.
+ * Returns promise with the exit code and collected stdout and stderr
+ *
+ * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
+ * @param     args                  optional arguments for tool. Escaping is handled by the lib.
+ * @param     options               optional exec options.  See ExecOptions
+ * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
+ */
+function getExecOutput(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        var _a, _b;
+        let stdout = '';
+        let stderr = '';
+        //Using string decoder covers the case where a mult-byte character is split
+        const stdoutDecoder = new StringDecoder('utf8');
+        const stderrDecoder = new StringDecoder('utf8');
+        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
+        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
+        const stdErrListener = (data) => {
+            stderr += stderrDecoder.write(data);
+            if (originalStdErrListener) {
+                originalStdErrListener(data);
+            }
+        };
+        const stdOutListener = (data) => {
+            stdout += stdoutDecoder.write(data);
+            if (originalStdoutListener) {
+                originalStdoutListener(data);
+            }
+        };
+        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
+        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        //flush any remaining characters
+        stdout += stdoutDecoder.end();
+        stderr += stderrDecoder.end();
+        return {
+            exitCode,
+            stdout,
+            stderr
+        };
+    });
+}
+//# sourceMappingURL=exec.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+        silent: true
+    });
+    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+        silent: true
+    });
+    return {
+        name: name.trim(),
+        version: version.trim()
+    };
+});
+const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    var _a, _b, _c, _d;
+    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
+        silent: true
+    });
+    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
+    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
+    return {
+        name,
+        version
+    };
+});
+const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
+        silent: true
+    });
+    const [name, version] = stdout.trim().split('\n');
+    return {
+        name,
+        version
+    };
+});
+const platform = external_os_namespaceObject.platform();
+const arch = external_os_namespaceObject.arch();
+const isWindows = platform === 'win32';
+const isMacOS = platform === 'darwin';
+const isLinux = platform === 'linux';
+function getDetails() {
+    return platform_awaiter(this, void 0, void 0, function* () {
+        return Object.assign(Object.assign({}, (yield (isWindows
+            ? getWindowsInfo()
+            : isMacOS
+                ? getMacOsInfo()
+                : getLinuxInfo()))), { platform,
+            arch,
+            isWindows,
+            isMacOS,
+            isLinux });
+    });
+}
+//# sourceMappingURL=platform.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+/**
+ * The code to exit an action
+ */
+var ExitCode;
+(function (ExitCode) {
+    /**
+     * A code indicating that the action was successful
+     */
+    ExitCode[ExitCode["Success"] = 0] = "Success";
+    /**
+     * A code indicating that the action was a failure
+     */
+    ExitCode[ExitCode["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+//-----------------------------------------------------------------------
+// Variables
+//-----------------------------------------------------------------------
+/**
+ * Sets env variable for this action and future actions in the job
+ * @param name the name of the variable to set
+ * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function exportVariable(name, val) {
+    const convertedVal = toCommandValue(val);
+    process.env[name] = convertedVal;
+    const filePath = process.env['GITHUB_ENV'] || '';
+    if (filePath) {
+        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+    }
+    issueCommand('set-env', { name }, convertedVal);
+}
+/**
+ * Registers a secret which will get masked from logs
+ *
+ * @param secret - Value of the secret to be masked
+ * @remarks
+ * This function instructs the Actions runner to mask the specified value in any
+ * logs produced during the workflow run. Once registered, the secret value will
+ * be replaced with asterisks (***) whenever it appears in console output, logs,
+ * or error messages.
+ *
+ * This is useful for protecting sensitive information such as:
+ * - API keys
+ * - Access tokens
+ * - Authentication credentials
+ * - URL parameters containing signatures (SAS tokens)
+ *
+ * Note that masking only affects future logs; any previous appearances of the
+ * secret in logs before calling this function will remain unmasked.
+ *
+ * @example
+ * ```typescript
+ * // Register an API token as a secret
+ * const apiToken = "abc123xyz456";
+ * setSecret(apiToken);
+ *
+ * // Now any logs containing this value will show *** instead
+ * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
+ * ```
+ */
+function core_setSecret(secret) {
+    command_issueCommand('add-mask', {}, secret);
+}
+/**
+ * Prepends inputPath to the PATH (for this action and future actions)
+ * @param inputPath
+ */
+function addPath(inputPath) {
+    const filePath = process.env['GITHUB_PATH'] || '';
+    if (filePath) {
+        issueFileCommand('PATH', inputPath);
+    }
+    else {
+        issueCommand('add-path', {}, inputPath);
+    }
+    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
+}
+/**
+ * Gets the value of an input.
+ * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
+ * Returns an empty string if the value is not defined.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string
+ */
+function getInput(name, options) {
+    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
+    if (options && options.required && !val) {
+        throw new Error(`Input required and not supplied: ${name}`);
+    }
+    if (options && options.trimWhitespace === false) {
+        return val;
+    }
+    return val.trim();
+}
+/**
+ * Gets the values of an multiline input.  Each value is also trimmed.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string[]
+ *
+ */
+function getMultilineInput(name, options) {
+    const inputs = getInput(name, options)
+        .split('\n')
+        .filter(x => x !== '');
+    if (options && options.trimWhitespace === false) {
+        return inputs;
+    }
+    return inputs.map(input => input.trim());
+}
+/**
+ * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
+ * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
+ * The return value is also in boolean type.
+ * ref: https://yaml.org/spec/1.2/spec.html#id2804923
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   boolean
+ */
+function getBooleanInput(name, options) {
+    const trueValue = ['true', 'True', 'TRUE'];
+    const falseValue = ['false', 'False', 'FALSE'];
+    const val = getInput(name, options);
+    if (trueValue.includes(val))
+        return true;
+    if (falseValue.includes(val))
+        return false;
+    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
+        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+}
+/**
+ * Sets the value of an output.
+ *
+ * @param     name     name of the output to set
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function setOutput(name, value) {
+    const filePath = process.env['GITHUB_OUTPUT'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+    }
+    process.stdout.write(external_os_namespaceObject.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+}
+/**
+ * Enables or disables the echoing of commands into stdout for the rest of the step.
+ * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
+ *
+ */
+function setCommandEcho(enabled) {
+    issue('echo', enabled ? 'on' : 'off');
+}
+//-----------------------------------------------------------------------
+// Results
+//-----------------------------------------------------------------------
+/**
+ * Sets the action status to failed.
+ * When the action exits it will be with an exit code of 1
+ * @param message add error issue message
+ */
+function setFailed(message) {
+    process.exitCode = ExitCode.Failure;
+    error(message);
+}
+//-----------------------------------------------------------------------
+// Logging Commands
+//-----------------------------------------------------------------------
+/**
+ * Gets whether Actions Step Debug is on or not
+ */
+function isDebug() {
+    return process.env['RUNNER_DEBUG'] === '1';
+}
+/**
+ * Writes debug message to user log
+ * @param message debug message
+ */
+function core_debug(message) {
+    issueCommand('debug', {}, message);
+}
+/**
+ * Adds an error issue
+ * @param message error issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function error(message, properties = {}) {
+    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a warning issue
+ * @param message warning issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function warning(message, properties = {}) {
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a notice issue
+ * @param message notice issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function notice(message, properties = {}) {
+    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Writes info to log with console.log.
+ * @param message info message
+ */
+function info(message) {
+    process.stdout.write(message + external_os_namespaceObject.EOL);
+}
+/**
+ * Begin an output group.
+ *
+ * Output until the next `groupEnd` will be foldable in this group
+ *
+ * @param name The name of the output group
+ */
+function startGroup(name) {
+    command_issue('group', name);
+}
+/**
+ * End an output group.
+ */
+function endGroup() {
+    command_issue('endgroup');
+}
+/**
+ * Wrap an asynchronous function call in a group.
+ *
+ * Returns the same type as the function itself.
+ *
+ * @param name The name of the group
+ * @param fn The function to wrap in the group
+ */
+function group(name, fn) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        startGroup(name);
+        let result;
+        try {
+            result = yield fn();
+        }
+        finally {
+            endGroup();
+        }
+        return result;
+    });
+}
+//-----------------------------------------------------------------------
+// Wrapper action state
+//-----------------------------------------------------------------------
+/**
+ * Saves state for current action, the state can only be retrieved by this action's post job execution.
+ *
+ * @param     name     name of the state to store
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function saveState(name, value) {
+    const filePath = process.env['GITHUB_STATE'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
+    }
+    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
+}
+/**
+ * Gets the value of an state set by this action's main execution.
+ *
+ * @param     name     name of the state to get
+ * @returns   string
+ */
+function getState(name) {
+    return process.env[`STATE_${name}`] || '';
+}
+function getIDToken(aud) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        return yield OidcClient.getIDToken(aud);
+    });
+}
+/**
+ * Summary exports
+ */
+
+/**
+ * @deprecated use core.summary
+ */
+
+/**
+ * Path exports
+ */
+
+/**
+ * Platform utilities exports
+ */
+
+//# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./src/channels.ts
+// Every channel the action writes to, in one place, each through the one Redactor: the log,
+// outputs, the job summary and the saved state. (Check runs, commit statuses and deployment
+// statuses go through the reporter, which is given the same `redact`.) Nothing else in the action
+// calls @actions/core to write.
+
+
+function createChannels(redactor) {
+    const redact = (text) => redactor.redact(text);
+    return {
+        redact,
+        info: (line) => info(redact(line)),
+        warning: (line) => warning(redact(line)),
+        startGroup: (name) => startGroup(redact(name)),
+        endGroup: () => endGroup(),
+        setFailed: (message) => setFailed(redact(message)),
+        setOutput: (name, value) => setOutput(name, redact(value)),
+        saveState: (name, value) => saveState(name, redact(value)),
+        async writeSummary(markdown) {
+            if (!process.env['GITHUB_STEP_SUMMARY']) {
+                info('GITHUB_STEP_SUMMARY is not set: no job summary written.');
+                return;
+            }
+            try {
+                await summary.addRaw(redact(markdown), true).write();
+            }
+            catch (error) {
+                warning(redact(`Could not write the job summary: ${errorMessage(error)}`));
+            }
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/platform/alarms.ts
+// CloudWatch alarms for the alarm gate, read in as few calls as CloudWatch allows: DescribeAlarms
+// takes at most 100 alarm names per call (AlarmNames, "Array Members: Maximum number of 100 items")
+// and answers at most MaxRecords (1-100) alarms per page, with a NextToken while there are more.
+// Both alarm types are asked for: without AlarmTypes, DescribeAlarms answers metric alarms only.
+
+
+
+/** DescribeAlarms: at most 100 AlarmNames per call, and at most 100 records per page. */
+const ALARM_NAMES_PER_CALL = 100;
+/**
+ * Every named alarm that exists, metric and composite, in name order of the request. A name that
+ * matches no alarm is simply absent from the answer (CloudWatch does not fail the call).
+ */
+async function describeAlarms(cloudwatch, names) {
+    const unique = [...new Set(names)];
+    const chunks = [];
+    for (let i = 0; i < unique.length; i += ALARM_NAMES_PER_CALL)
+        chunks.push(unique.slice(i, i + ALARM_NAMES_PER_CALL));
+    try {
+        const perChunk = await Promise.all(chunks.map((chunk) => allPages(async (nextToken) => {
+            const page = await cloudwatch.send(new client_cloudwatch_dist_cjs/* DescribeAlarmsCommand */.zWD({
+                AlarmNames: chunk,
+                AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+                MaxRecords: ALARM_NAMES_PER_CALL,
+                ...(nextToken ? { NextToken: nextToken } : {}),
+            }));
+            return {
+                items: [
+                    ...(page.MetricAlarms ?? []).map(metricAlarmView),
+                    ...(page.CompositeAlarms ?? []).map(compositeAlarmView),
+                ],
+                nextToken: page.NextToken,
+            };
+        })));
+        const byName = new Map(perChunk.flat().map((a) => [a.name, a]));
+        return unique.map((n) => byName.get(n)).filter((a) => a !== undefined);
+    }
+    catch (error) {
+        throw driverError(error, `DescribeAlarms for ${unique.length === 1 ? `alarm "${unique[0] ?? ''}"` : `${unique.length} alarms`} failed`, 'The alarm gate needs cloudwatch:DescribeAlarms');
+    }
+}
+function metricAlarmView(alarm) {
+    const view = { name: alarm.AlarmName ?? '', kind: 'metric', state: alarm.StateValue ?? '' };
+    if (alarm.StateReason)
+        view.stateReason = alarm.StateReason;
+    if (alarm.StateUpdatedTimestamp)
+        view.stateUpdatedAt = alarm.StateUpdatedTimestamp.getTime();
+    if (alarm.MetricName && alarm.Namespace) {
+        view.metric = {
+            namespace: alarm.Namespace,
+            name: alarm.MetricName,
+            dimensions: (alarm.Dimensions ?? []).map((d) => ({ name: d.Name ?? '', value: d.Value ?? '' })),
+        };
+    }
+    return view;
+}
+function compositeAlarmView(alarm) {
+    const view = { name: alarm.AlarmName ?? '', kind: 'composite', state: alarm.StateValue ?? '' };
+    if (alarm.StateReason)
+        view.stateReason = alarm.StateReason;
+    if (alarm.StateUpdatedTimestamp)
+        view.stateUpdatedAt = alarm.StateUpdatedTimestamp.getTime();
+    if (alarm.AlarmRule)
+        view.rule = alarm.AlarmRule;
+    return view;
+}
+
+;// CONCATENATED MODULE: ./src/platform/deployment-configuration.ts
+/**
+ * The configuration to send: `current` (as DescribeServices last answered it) with the two percents
+ * set from `settings`. The breaker is the service's own object; `settings.circuitBreaker`, when
+ * given, sets only its enable/rollback (the engine carries them as the service had them, or as an
+ * earlier run recorded them on the service).
+ */
+function mergeDeploymentConfiguration(current, settings) {
+    const merged = structuredClone(current ?? {});
+    merged.maximumPercent = settings.maximumPercent;
+    merged.minimumHealthyPercent = settings.minimumHealthyPercent;
+    if (settings.circuitBreaker) {
+        merged.deploymentCircuitBreaker = {
+            ...merged.deploymentCircuitBreaker,
+            enable: settings.circuitBreaker.enable,
+            rollback: settings.circuitBreaker.rollback,
+        };
+    }
+    return merged;
+}
+
+;// CONCATENATED MODULE: ./src/platform/task-reads.ts
+// The paged and chunked reads one snapshot is made of: ListTasks in pages of 100, DescribeTasks
+// and DescribeContainerInstances in chunks of 100, DescribeTargetHealth per target group.
+
+
+
+
+
+/** ListTasks and DescribeTasks take at most 100 per call (ECS API reference). */
+const TASK_PAGE_SIZE = 100;
+/** DescribeContainerInstances takes at most 100 container instances per call (ECS API reference). */
+const CONTAINER_INSTANCE_PAGE_SIZE = 100;
+/** Parallel DescribeTasks calls: enough for latency, well under ECS's burst for cluster reads. */
+const DESCRIBE_TASKS_CONCURRENCY = 4;
+/**
+ * Container instance ARN -> EC2 instance id, by DescribeContainerInstances in chunks of 100, one
+ * chunk at a time (the tasks of a service rarely span more than a few hundred instances). An
+ * instance ECS no longer knows (deregistered: a `failures` entry, reason MISSING) is left out.
+ */
+async function describeContainerInstancesChunked(ecs, cluster, arns) {
+    const ids = new Map();
+    for (let i = 0; i < arns.length; i += CONTAINER_INSTANCE_PAGE_SIZE) {
+        const answer = await ecs.send(new dist_cjs/* DescribeContainerInstancesCommand */.QUW({
+            cluster,
+            containerInstances: arns.slice(i, i + CONTAINER_INSTANCE_PAGE_SIZE),
+        }));
+        for (const ci of answer.containerInstances ?? []) {
+            if (ci.containerInstanceArn && ci.ec2InstanceId)
+                ids.set(ci.containerInstanceArn, ci.ec2InstanceId);
+        }
+    }
+    return ids;
+}
+/** Every task ARN of the service with this desired status, page by page. */
+async function listServiceTaskArns(ecs, ref, desiredStatus) {
+    return allPages(async (nextToken) => {
+        const page = await ecs.send(new dist_cjs/* ListTasksCommand */.MYg({
+            cluster: ref.cluster,
+            serviceName: ref.service,
+            desiredStatus,
+            maxResults: TASK_PAGE_SIZE,
+            ...(nextToken ? { nextToken } : {}),
+        }));
+        return { items: page.taskArns, nextToken: page.nextToken };
+    });
+}
+/**
+ * DescribeTasks in chunks of 100, a few chunks at a time. Tasks that vanished between ListTasks and
+ * DescribeTasks come back as `failures` (reason MISSING) and are simply not in the result.
+ */
+async function describeTasksChunked(ecs, cluster, arns) {
+    const chunks = [];
+    for (let i = 0; i < arns.length; i += TASK_PAGE_SIZE)
+        chunks.push(arns.slice(i, i + TASK_PAGE_SIZE));
+    const results = new Array(chunks.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < chunks.length) {
+            const index = next++;
+            const answer = await ecs.send(new dist_cjs/* DescribeTasksCommand */.z8X({ cluster, tasks: chunks[index] }));
+            results[index] = answer.tasks ?? [];
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(DESCRIBE_TASKS_CONCURRENCY, chunks.length) }, worker));
+    return results.flat();
+}
+/** One DescribeTargetHealth per group (all its registered targets), the groups in parallel. */
+async function describeTargets(elbv2, targetGroupArns) {
+    const perGroup = await Promise.all(targetGroupArns.map(async (arn) => {
+        try {
+            const answer = await elbv2.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetHealthCommand */.qyg({ TargetGroupArn: arn }));
+            return (answer.TargetHealthDescriptions ?? []).map((d) => toTargetView(arn, d));
+        }
+        catch (error) {
+            throw driverError(error, `DescribeTargetHealth for target group ${arn} failed`);
+        }
+    }));
+    return perGroup.flat();
+}
+
+;// CONCATENATED MODULE: ./src/platform/observe.ts
+
+
+
+
+class ServiceObserver {
+    clients;
+    ref;
+    now;
+    alarms;
+    onService;
+    /** Tasks seen STOPPED since this observer started: final, never described again. */
+    stopped = new Map();
+    /** Tasks seen with desiredStatus STOPPED but not yet STOPPED: described every snapshot. */
+    stopping = new Set();
+    /** Tasks listed RUNNING by the last snapshot. */
+    listed = new Set();
+    /** STOPPED tasks that were there before this observer started: not ours to explain. */
+    earlierStopped = new Set();
+    failedTasksSeen = new Map();
+    first = true;
+    /** Container instance ARN -> EC2 instance id: fixed for the instance's life, read once. */
+    ec2Ids = new Map();
+    /** Target type per target group, as the driver read it (DescribeTargetGroups). */
+    targetTypes = new Map();
+    constructor(clients, ref, now = Date.now, alarms, 
+    /** Told every service DescribeServices returns (the driver keeps its deploymentConfiguration). */
+    onService = () => undefined) {
+        this.clients = clients;
+        this.ref = ref;
+        this.now = now;
+        this.alarms = alarms;
+        this.onService = onService;
+    }
+    /** What the driver learnt of the groups' target types: how a task's targets are found. */
+    noteTargetTypes(groups) {
+        for (const g of groups)
+            if (g.targetType)
+                this.targetTypes.set(g.arn, g.targetType);
+    }
+    async observe(options = {}) {
+        const { ecs, elbv2 } = this.clients;
+        const raw = await describeServiceRaw(ecs, this.ref);
+        assertDeployableService(raw, this.ref);
+        this.onService(raw);
+        const service = toServiceView(raw);
+        const grew = service.deployments.some((d) => d.failedTasks > (this.failedTasksSeen.get(d.id) ?? 0));
+        const listStopped = this.first || grew;
+        const alarmNames = this.alarms && options.alarms
+            ? [
+                ...new Set([
+                    ...this.alarms.names,
+                    ...(this.alarms.useServiceAlarms ? serviceAlarmNames(raw) : []),
+                ]),
+            ]
+            : [];
+        const [running, stoppedList, targets, alarms] = await Promise.all([
+            this.list('RUNNING'),
+            listStopped ? this.list('STOPPED') : Promise.resolve([]),
+            describeTargets(elbv2, service.targetGroupArns),
+            this.alarms && alarmNames.length > 0
+                ? describeAlarms(this.alarms.cloudwatch, alarmNames)
+                : Promise.resolve(undefined),
+        ]);
+        if (this.first)
+            for (const arn of stoppedList)
+                this.earlierStopped.add(arn);
+        const runningSet = new Set(running);
+        const toDescribe = new Set(running);
+        for (const arn of this.stopping)
+            toDescribe.add(arn);
+        // Left the RUNNING listing since the last look: ECS set it to stop; find out why, once.
+        for (const arn of this.listed)
+            if (!runningSet.has(arn) && !this.stopped.has(arn))
+                toDescribe.add(arn);
+        for (const arn of stoppedList) {
+            if (!this.earlierStopped.has(arn) && !this.stopped.has(arn))
+                toDescribe.add(arn);
+        }
+        const described = await this.describe([...toDescribe], service.loadBalancers ?? []);
+        const live = [];
+        for (const task of described) {
+            if (task.lastStatus === 'STOPPED') {
+                this.stopped.set(task.arn, task);
+                this.stopping.delete(task.arn);
+            }
+            else {
+                if (task.desiredStatus === 'STOPPED')
+                    this.stopping.add(task.arn);
+                live.push(task);
+            }
+        }
+        // A task ECS no longer describes (MISSING) has long stopped: stop asking about it.
+        const seen = new Set(described.map((t) => t.arn));
+        for (const arn of this.stopping)
+            if (!seen.has(arn))
+                this.stopping.delete(arn);
+        this.listed = runningSet;
+        this.first = false;
+        this.failedTasksSeen = new Map(service.deployments.map((d) => [d.id, d.failedTasks]));
+        const snapshot = {
+            at: this.now(),
+            service,
+            tasks: [...live, ...this.stopped.values()],
+            targets,
+        };
+        if (alarms)
+            snapshot.alarms = alarms;
+        return snapshot;
+    }
+    async list(desiredStatus) {
+        try {
+            return await listServiceTaskArns(this.clients.ecs, this.ref, desiredStatus);
+        }
+        catch (error) {
+            throw driverError(error, `Listing the tasks of service "${this.ref.service}" in cluster "${this.ref.cluster}" failed`);
+        }
+    }
+    async describe(arns, loadBalancers) {
+        let tasks;
+        try {
+            tasks = await describeTasksChunked(this.clients.ecs, this.ref.cluster, arns);
+        }
+        catch (error) {
+            throw driverError(error, `Describing the tasks of service "${this.ref.service}" in cluster "${this.ref.cluster}" failed`);
+        }
+        await this.learnInstances(tasks);
+        const addressing = {
+            loadBalancers,
+            targetTypes: this.targetTypes,
+            ec2InstanceIdOf: (arn) => this.ec2Ids.get(arn),
+        };
+        return tasks.map((t) => toTaskView(t, addressing));
+    }
+    /** The EC2 ids of container instances these tasks run on that this observer has not seen yet. */
+    async learnInstances(tasks) {
+        const unknown = new Set();
+        for (const t of tasks) {
+            const arn = t.containerInstanceArn;
+            if (arn && !this.ec2Ids.has(arn))
+                unknown.add(arn);
+        }
+        if (unknown.size === 0)
+            return;
+        try {
+            const found = await describeContainerInstancesChunked(this.clients.ecs, this.ref.cluster, [...unknown]);
+            for (const [arn, id] of found)
+                this.ec2Ids.set(arn, id);
+        }
+        catch (error) {
+            throw driverError(error, `Describing the container instances of service "${this.ref.service}" in cluster "${this.ref.cluster}" failed`);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/platform/service-deployments.ts
+// ECS service deployments of one service: found by the task definition they deploy, described, and
+// rolled back (StopServiceDeployment ROLLBACK). A deployment names its target service revision,
+// whose task definition is read once (DescribeServiceRevisions, 20 at a time).
+
+
+
+/** `where` names the service in messages. */
+function serviceDeploymentCalls(ecs, { cluster, service }, where) {
+    /** The task definition of each service revision, read once: a revision never changes. */
+    const revisionTaskDefinitions = new Map();
+    const taskDefinitionOfRevisions = async (arns) => {
+        const unknown = [...new Set(arns)].filter((arn) => !revisionTaskDefinitions.has(arn));
+        for (let i = 0; i < unknown.length; i += 20) {
+            const answer = await ecs.send(new dist_cjs/* DescribeServiceRevisionsCommand */.oF5({ serviceRevisionArns: unknown.slice(i, i + 20) }));
+            for (const revision of answer.serviceRevisions ?? []) {
+                if (revision.serviceRevisionArn && revision.taskDefinition)
+                    revisionTaskDefinitions.set(revision.serviceRevisionArn, revision.taskDefinition);
+            }
+        }
+    };
+    const toDeploymentView = (d) => {
+        const target = d.targetServiceRevision?.arn;
+        const taskDefinition = target ? revisionTaskDefinitions.get(target) : undefined;
+        const view = { arn: d.serviceDeploymentArn ?? '', status: d.status ?? '' };
+        if (d.statusReason)
+            view.statusReason = d.statusReason;
+        if (taskDefinition)
+            view.targetTaskDefinitionArn = taskDefinition;
+        if (d.createdAt)
+            view.createdAt = d.createdAt.getTime();
+        if (d.rollback) {
+            view.rollback = {
+                ...(d.rollback.reason ? { reason: d.rollback.reason } : {}),
+                ...(d.rollback.startedAt ? { startedAt: d.rollback.startedAt.getTime() } : {}),
+            };
+        }
+        if (d.deploymentCircuitBreaker) {
+            const cb = d.deploymentCircuitBreaker;
+            view.circuitBreaker = {
+                ...(cb.status ? { status: cb.status } : {}),
+                ...(cb.failureCount !== undefined ? { failureCount: cb.failureCount } : {}),
+                ...(cb.threshold !== undefined ? { threshold: cb.threshold } : {}),
+            };
+        }
+        return view;
+    };
+    const describeDeployments = async (arns) => {
+        if (arns.length === 0)
+            return [];
+        const answer = await ecs.send(new dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [...arns] }));
+        const deployments = answer.serviceDeployments ?? [];
+        await taskDefinitionOfRevisions(deployments.map((d) => d.targetServiceRevision?.arn).filter((a) => !!a));
+        return deployments.map(toDeploymentView);
+    };
+    return {
+        async findServiceDeployment(taskDefinitionArn, since) {
+            try {
+                // ListServiceDeployments' createdAt filter; a minute of slack for clocks that disagree.
+                const briefs = await allPages(async (nextToken) => {
+                    const page = await ecs.send(new dist_cjs/* ListServiceDeploymentsCommand */.jz8({
+                        cluster,
+                        service,
+                        createdAt: { after: new Date(since - 60_000) },
+                        ...(nextToken ? { nextToken } : {}),
+                    }));
+                    return { items: page.serviceDeployments, nextToken: page.nextToken };
+                });
+                const arns = briefs
+                    .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
+                    .map((b) => b.serviceDeploymentArn)
+                    .filter((a) => !!a)
+                    .slice(0, 20);
+                // DescribeServiceDeployments does not promise to answer in the order asked: newest first
+                // is the listing's order, so the newest match wins whatever order ECS answers in.
+                const views = new Map((await describeDeployments(arns)).map((v) => [v.arn, v]));
+                return arns
+                    .map((arn) => views.get(arn))
+                    .find((v) => v !== undefined && v.targetTaskDefinitionArn === taskDefinitionArn);
+            }
+            catch (error) {
+                throw driverError(error, `Listing the service deployments of ${where} failed`);
+            }
+        },
+        async describeServiceDeployment(arn) {
+            try {
+                return (await describeDeployments([arn]))[0];
+            }
+            catch (error) {
+                throw driverError(error, `Describing service deployment ${arn} failed`);
+            }
+        },
+        async rollBackServiceDeployment(arn) {
+            try {
+                await ecs.send(new dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' }));
+            }
+            catch (error) {
+                throw driverError(error, `StopServiceDeployment (ROLLBACK) of ${arn} failed`);
+            }
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/platform/target-groups.ts
+// A target group's facts the rollout needs: its target type, health check and deregistration delay.
+
+
+/** ELBv2's default deregistration delay when the attribute is absent (300 s). */
+const target_groups_DEFAULT_DEREGISTRATION_DELAY_SECONDS = 300;
+async function describeTargetGroup(elbv2, arn, where) {
+    try {
+        const [groups, attributes] = await Promise.all([
+            elbv2.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetGroupsCommand */.sC7({ TargetGroupArns: [arn] })),
+            elbv2.send(new client_elastic_load_balancing_v2_dist_cjs/* DescribeTargetGroupAttributesCommand */.cKh({ TargetGroupArn: arn })),
+        ]);
+        const group = groups.TargetGroups?.[0];
+        if (!group)
+            throw refusal(`Target group ${arn} not found`, 'TargetGroupNotFound');
+        const delay = attributes.Attributes?.find((a) => a.Key === 'deregistration_delay.timeout_seconds')?.Value;
+        return {
+            arn,
+            name: group.TargetGroupName ?? '',
+            targetType: group.TargetType ?? '',
+            healthCheck: {
+                protocol: group.HealthCheckProtocol ?? 'HTTP',
+                port: group.HealthCheckPort ?? 'traffic-port',
+                path: group.HealthCheckPath ?? '/',
+                intervalSeconds: group.HealthCheckIntervalSeconds ?? 30,
+                timeoutSeconds: group.HealthCheckTimeoutSeconds ?? 5,
+                healthyThreshold: group.HealthyThresholdCount ?? 5,
+                unhealthyThreshold: group.UnhealthyThresholdCount ?? 2,
+                matcher: group.Matcher?.HttpCode ?? group.Matcher?.GrpcCode ?? '200',
+            },
+            deregistrationDelaySeconds: delay !== undefined ? Number(delay) : target_groups_DEFAULT_DEREGISTRATION_DELAY_SECONDS,
+        };
+    }
+    catch (error) {
+        const code = error.name;
+        if (code === 'TargetGroupNotFoundException' || code === 'TargetGroupNotFound') {
+            throw driverError(error, `Target group ${arn} of ${where} does not exist`, 'The service points at a deleted target group: recreate it or update the service’s loadBalancers');
+        }
+        throw driverError(error, `Describing target group ${arn} failed`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/platform/ecs-service.ts
+// The ServiceDriver for a service with the ECS deployment controller, over the AWS SDK v3.
+// It reads and changes; it never decides (that is src/rollout). Every AWS error leaves here as a
+// classified DriverError with what was being done and, where there is one, the fix.
+
+
+
+
+
+
+
+
+
+
+function createEcsServiceDriver(options) {
+    const { ecs, elbv2, cluster, service } = options;
+    const ref = { cluster, service };
+    const where = `service "${service}" in cluster "${cluster}"`;
+    const cloudwatch = options.alarms?.cloudwatch;
+    let serviceArn;
+    /**
+     * The service's whole deploymentConfiguration as DescribeServices last answered it (every
+     * describeService and every observe refreshes it): what each UpdateService sends back, with only
+     * the two percents changed. The action never changes the other members, so the last read is them.
+     */
+    let lastConfiguration;
+    const remember = (raw) => {
+        if (raw.serviceArn)
+            serviceArn = raw.serviceArn;
+        if (raw.deploymentConfiguration)
+            lastConfiguration = raw.deploymentConfiguration;
+    };
+    const observer = new ServiceObserver({ ecs, elbv2 }, ref, options.now ?? Date.now, options.alarms, remember);
+    const describeService = async () => {
+        const raw = await describeServiceRaw(ecs, ref);
+        assertDeployableService(raw, ref);
+        remember(raw);
+        return toServiceView(raw);
+    };
+    const arnOfService = async () => {
+        if (!serviceArn)
+            remember(await describeServiceRaw(ecs, ref));
+        if (!serviceArn)
+            throw refusal(`ECS returned no ARN for ${where}`);
+        return serviceArn;
+    };
+    return {
+        cluster,
+        service,
+        describeService,
+        async describeTargetGroups(arns) {
+            // One call per group (a service has at most 5), so a missing group is named: a
+            // DescribeTargetGroups with several ARNs fails as a whole with TargetGroupNotFound.
+            const groups = await Promise.all(arns.map((arn) => describeTargetGroup(elbv2, arn, where)));
+            // How the observer finds each task's targets: by IP (`ip`) or by instance and host port.
+            observer.noteTargetTypes(groups);
+            return groups;
+        },
+        ...taskDefinitionCalls(ecs),
+        async updateService(change) {
+            const input = { cluster, service };
+            if (change.taskDefinitionArn)
+                input.taskDefinition = change.taskDefinitionArn;
+            try {
+                if (change.settings) {
+                    // A driver that has not read the service yet (the post step's, say) reads it first: a
+                    // configuration of the percents alone is never sent (deployment-configuration.ts).
+                    if (!lastConfiguration)
+                        remember(await describeServiceRaw(ecs, ref));
+                    input.deploymentConfiguration = mergeDeploymentConfiguration(lastConfiguration, change.settings);
+                }
+                await ecs.send(new dist_cjs/* UpdateServiceCommand */.kZr(input));
+            }
+            catch (error) {
+                throw driverError(error, `UpdateService for ${where} failed`);
+            }
+        },
+        observe: (options) => observer.observe(options),
+        ...(cloudwatch
+            ? {
+                describeAlarms: (names) => describeAlarms(cloudwatch, names),
+            }
+            : {}),
+        ...serviceTagCalls(ecs, arnOfService, where),
+        ...serviceDeploymentCalls(ecs, ref, where),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/wiring.ts
+// The one wiring module: what main and post build before any flow runs — the channels (every one
+// redacting), the AWS clients and a service's drivers, the GitHub reporter, the run's identity and
+// the step's session. main.ts, main-many.ts and post.ts call these; the flows in modes/ get what
+// they build and never build it themselves.
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** The step's output channels, all through one redactor that also masks in the runner's log. */
+function openChannels() {
+    const redactor = new Redactor((secret) => core_setSecret(secret));
+    return { redactor, out: createChannels(redactor) };
+}
+/** The AWS clients; in the post step, in the region main saved when the environment names none. */
+function awsClients(savedRegion) {
+    const env = savedRegion && !process.env['AWS_REGION'] ? { ...process.env, AWS_REGION: savedRegion } : process.env;
+    return createAwsClients(env);
+}
+/** One service's driver; `alarms` when the alarm gate reads CloudWatch. */
+function serviceDriver(clients, cluster, service, alarms) {
+    return createEcsServiceDriver({
+        ecs: clients.ecs,
+        elbv2: clients.elbv2,
+        cluster,
+        service,
+        ...(alarms ? { alarms: { cloudwatch: clients.cloudwatch, ...alarms } } : {}),
+    });
+}
+/** The post step's drivers for a service main saved: built only when the service must be touched. */
+function postServiceClients() {
+    return {
+        driver: (s) => serviceDriver(awsClients(s.region), s.cluster, s.service),
+        oneOffTasks: (s) => createOneOffTaskDriver(awsClients(s.region).ecs, { cluster: s.cluster, service: s.service }),
+    };
+}
+/** main's reporter (a check run, a deployment), when asked for and there is a token and a repository. */
+function mainReporter(settings, out, reported = settings) {
+    if (!github_reportsToGithub(settings))
+        return undefined;
+    const context = github_client_readGithubContext();
+    if (!settings.githubToken || !context.owner)
+        return undefined;
+    return github_createGithubReporter({
+        octokit: github_client_createOctokit(settings.githubToken, context.apiUrl),
+        context,
+        settings: reported,
+        log: out,
+        redact: out.redact,
+    });
+}
+/** The post step's reporter: it resumes main's check run and deployment. */
+function postReporter(token, settings, out, resume) {
+    if (!token || !reportsToGithub(settings))
+        return undefined;
+    return createGithubReporter({
+        octokit: createOctokit(token),
+        context: readGithubContext(),
+        settings,
+        log: out,
+        redact: out.redact,
+        resume: reportIds(resume),
+    });
+}
+/** This run, as its lease names it. */
+function newIdentity() {
+    return runIdentity(process.env, (0,external_node_crypto_.randomBytes)(6).toString('hex'));
+}
+/** main's session for one service: its driver, its lease under this run's identity, its heartbeat. */
+function mainSession(driver, identity, heartbeat) {
+    return new Session({
+        driver,
+        clock: realClock,
+        guard: new ServiceGuard({ driver, clock: realClock, identity }),
+        heartbeat,
+    });
+}
+/** The post step can be cancelled too: the signal stops its waits, with the settings still put back. */
+function untilSignalled() {
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    return {
+        signal: controller.signal,
+        dispose: () => {
+            process.off('SIGINT', onSignal);
+            process.off('SIGTERM', onSignal);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/modes/main-one.ts
+
+
+
+
+
+
+
+
+
+
+
+async function runOne(step, settings) {
+    const { out, progress, state, collector, outputs, cancellation, startedAt } = step;
     let reporter;
     let result;
     let planned;
     let failureMessage;
     let stepFailure;
     try {
-        settings = readSettings(undefined, (secret) => redactor.add(secret));
+        outputs.forService(settings.cluster, settings.service);
         state.begin(settings.cluster, settings.service, startedAt);
-        const clients = createAwsClients();
+        const clients = awsClients();
         state.update({ region: clients.region });
-        const driver = createEcsServiceDriver({
-            ecs: clients.ecs,
-            elbv2: clients.elbv2,
-            cluster: settings.cluster,
-            service: settings.service,
-        });
-        reporter = createReporter(settings, out);
+        // The alarm gate: DescribeAlarms only when there is an alarm to read (none named, and the
+        // service names none, costs no call).
+        const driver = serviceDriver(clients, settings.cluster, settings.service, settings.mode === 'deploy' && (settings.alarms.length > 0 || settings.useServiceAlarms)
+            ? { names: settings.alarms, useServiceAlarms: settings.useServiceAlarms }
+            : undefined);
+        reporter = mainReporter(settings, out);
         if (reporter) {
             await reporter.start();
-            state.update({
-                ...(reporter.checkRunId !== undefined ? { checkRunId: reporter.checkRunId } : {}),
-                ...(reporter.deploymentId !== undefined ? { deploymentId: reporter.deploymentId } : {}),
-            });
+            state.update(github_reportIds(reporter));
         }
         if (settings.mode === 'plan') {
             planned = await runPlan({ settings, driver, log: out });
             state.update({ phase: 'finished' });
         }
         else {
-            const identity = runIdentity(process.env, (0,external_node_crypto_.randomBytes)(6).toString('hex'));
+            const identity = newIdentity();
             const heartbeat = new Heartbeat((words) => progress.line(words));
             result = await deploy({
                 settings,
-                driver,
-                guard: new ServiceGuard({ driver, clock: realClock, identity }),
+                session: mainSession(driver, identity, heartbeat),
                 identity,
-                clock: realClock,
-                heartbeat,
                 log: { line: (text) => progress.line(text), warning: (text) => out.warning(text) },
                 listeners: [progress.listener, collector.listener, ...(reporter ? [reporter.listener] : [])],
                 probe: createHttpProbe(),
                 signal: cancellation.signal,
                 saveState: (change) => state.update(change),
                 ...(process.env['GITHUB_SERVER_URL'] ? { serverUrl: process.env['GITHUB_SERVER_URL'] } : {}),
+                oneOffTasks: one_off_task_createOneOffTaskDriver(clients.ecs, {
+                    cluster: settings.cluster,
+                    service: settings.service,
+                }),
+                revisions: createRevisionDriver(clients.ecs, settings.cluster, driver),
+                region: clients.region,
             });
             if (result.outcome !== 'succeeded') {
                 failureMessage = result.failureMessage ?? `The rollout ended ${result.outcome}.`;
@@ -79073,9 +84635,20 @@ async function run() {
         failureMessage = errorMessage(error);
         stepFailure = failureMessage;
     }
-    finally {
-        progress.close();
-    }
+    await finishOne(step, {
+        settings,
+        ...(reporter ? { reporter } : {}),
+        ...(result ? { result } : {}),
+        ...(planned ? { planned } : {}),
+        ...(failureMessage !== undefined ? { failureMessage } : {}),
+        ...(stepFailure !== undefined ? { stepFailure } : {}),
+    });
+}
+/** The end of every single-service step, settings read or not: outputs, summary, report, verdict. */
+async function finishOne(step, ended) {
+    const { out, progress, collector, outputs, cancellation, startedAt, state } = step;
+    const { settings, reporter, result, planned, failureMessage, stepFailure } = ended;
+    progress.close();
     const outcome = planned
         ? 'planned'
         : cancellation.cancelledBy && !result
@@ -79108,19 +84681,735 @@ async function run() {
     if (stepFailure !== undefined)
         out.setFailed(stepFailure);
 }
-function createReporter(settings, out) {
-    if (!reportsToGithub(settings))
-        return undefined;
-    const context = readGithubContext();
-    if (!settings.githubToken || !context.owner)
-        return undefined;
-    return createGithubReporter({
-        octokit: createOctokit(settings.githubToken, context.apiUrl),
-        context,
-        settings,
-        log: out,
-        redact: out.redact,
+
+;// CONCATENATED MODULE: ./src/parse/choice.ts
+// Booleans and one-of-a-list inputs.
+
+/** The YAML 1.2 core-schema spellings that @actions/core's getBooleanInput accepts, and no others. */
+const TRUE = ['true', 'True', 'TRUE'];
+const FALSE = ['false', 'False', 'FALSE'];
+function parseBoolean(text) {
+    if (TRUE.includes(text))
+        return result_ok(true);
+    if (FALSE.includes(text))
+        return result_ok(false);
+    return bad('is not a boolean', 'write true or false');
+}
+function parseChoice(text, choices) {
+    const found = choices.find((c) => c === text);
+    if (found !== undefined)
+        return result_ok(found);
+    return bad('is not one of the choices', `write one of: ${choices.join(', ')}`);
+}
+
+;// CONCATENATED MODULE: ./src/settings/alarms.ts
+// alarms, use-service-alarms and ignore-alarms-at-start: the CloudWatch alarms a rollout gates on.
+
+
+function readAlarms({ raw, given, complain, take }) {
+    const alarms = given(INPUT.alarms) ? take(INPUT.alarms, parseAlarmNames(raw(INPUT.alarms)), []) : [];
+    const useServiceAlarms = take(INPUT.useServiceAlarms, parseBoolean(raw(INPUT.useServiceAlarms)), true);
+    const ignoreAlarmsAtStart = take(INPUT.ignoreAlarmsAtStart, parseBoolean(raw(INPUT.ignoreAlarmsAtStart)), false);
+    if (given(INPUT.ignoreAlarmsAtStart) && alarms.length === 0 && !useServiceAlarms) {
+        complain(INPUT.ignoreAlarmsAtStart, 'is only used with alarms or use-service-alarms: true; name the alarms to gate on, or remove it');
+    }
+    return { alarms, useServiceAlarms, ignoreAlarmsAtStart };
+}
+/**
+ * CloudWatch alarm names, one a line (blank lines skipped). An alarm name is 1 to 255 characters
+ * with no ASCII control character (PutMetricAlarm's AlarmName); DescribeAlarms matches it exactly.
+ */
+function parseAlarmNames(text) {
+    const names = [];
+    const lines = text.split(/\r?\n/);
+    for (const [i, line] of lines.entries()) {
+        const name = line.trim();
+        if (name === '')
+            continue;
+        const where = `line ${i + 1}`;
+        // eslint-disable-next-line no-control-regex
+        if (name.length > 255 || /[\u0000-\u001f\u007f]/.test(name)) {
+            return {
+                ok: false,
+                problem: `${where} is not a CloudWatch alarm name (1 to 255 characters, no control characters)`,
+                fix: 'write one alarm name a line, exactly as CloudWatch shows it (e.g. web-5xx)',
+            };
+        }
+        if (names.includes(name)) {
+            return {
+                ok: false,
+                problem: `${where} names alarm ${JSON.stringify(name)} a second time`,
+                fix: 'name each alarm once',
+            };
+        }
+        names.push(name);
+    }
+    if (names.length === 0) {
+        return {
+            ok: false,
+            problem: 'names no alarm',
+            fix: 'write one alarm name a line (e.g. web-5xx), or remove it',
+        };
+    }
+    return { ok: true, value: names };
+}
+
+;// CONCATENATED MODULE: ./src/settings/context.ts
+
+/**
+ * Multi-line inputs and URLs are not quoted back whole: the problem names the line at fault, and a
+ * URL may carry credentials the parser has already redacted.
+ */
+const NOT_QUOTED = new Set([
+    'images',
+    'health-check-url',
+    'environment-url',
+    // A command may carry an argument the user would rather not see quoted back.
+    'pre-deploy-command',
+    'alarms',
+]);
+function inputsOf(read, problems) {
+    const raw = (name) => {
+        const value = read(name).trim();
+        return value === '' ? (DEFAULTS[name] ?? '') : value;
+    };
+    const given = (name) => {
+        const value = read(name).trim();
+        return value !== '' && value !== DEFAULTS[name];
+    };
+    const complain = (input, message) => {
+        problems.push({ input, message: `${input}: ${message}` });
+    };
+    function take(name, parsed, fallback) {
+        if (parsed.ok)
+            return parsed.value;
+        const quoted = NOT_QUOTED.has(name) ? '' : `${JSON.stringify(raw(name))} `;
+        complain(name, `${quoted}${parsed.problem}; ${parsed.fix}`);
+        return fallback;
+    }
+    return { raw, given, complain, take };
+}
+
+;// CONCATENATED MODULE: ./src/parse/urls.ts
+// URL inputs: the health-check URLs (one a line) and the environment URL.
+
+const urls_FIX = 'write absolute http:// or https:// URLs, one a line (e.g. https://example.com/health)';
+function parseHttpUrl(text) {
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        return bad(`has "${redact(text)}", which is not a URL`, urls_FIX);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        return bad(`has "${redact(text)}", which is not http(s)`, urls_FIX);
+    }
+    return result_ok(text);
+}
+function parseHttpUrlList(text) {
+    const urls = [];
+    for (const line of text.split(/\r?\n/).map((l) => l.trim())) {
+        if (line === '')
+            continue;
+        const parsed = parseHttpUrl(line);
+        if (!parsed.ok)
+            return parsed;
+        urls.push(parsed.value);
+    }
+    return result_ok(urls);
+}
+/** URLs may carry credentials; a message about a bad one must not print them. */
+function redact(text) {
+    return text.replace(/\/\/[^/@\s]*@/, '//***@');
+}
+
+;// CONCATENATED MODULE: ./src/settings/health-checks.ts
+// health-check-url, -status and -threshold: the HTTP checks every batch passes besides the target
+// groups' own health checks.
+
+
+
+
+function readHealthChecks({ raw, given, complain, take }) {
+    const healthCheckUrls = given(INPUT.healthCheckUrl)
+        ? take(INPUT.healthCheckUrl, parseHttpUrlList(raw(INPUT.healthCheckUrl)), [])
+        : [];
+    const healthCheckStatus = take(INPUT.healthCheckStatus, parseStatusRanges(raw(INPUT.healthCheckStatus)), []);
+    const healthCheckThreshold = take(INPUT.healthCheckThreshold, parseWholeNumber(raw(INPUT.healthCheckThreshold), 1, 100), 3);
+    // The target groups' own checks have their matcher in AWS; these two shape only the URL checks,
+    // so setting them without a URL would silently do nothing.
+    if (!given(INPUT.healthCheckUrl)) {
+        for (const name of [INPUT.healthCheckStatus, INPUT.healthCheckThreshold]) {
+            if (given(name)) {
+                complain(name, 'is only used with health-check-url; set health-check-url (e.g. https://example.com/health) or remove it');
+            }
+        }
+    }
+    return { healthCheckUrls, healthCheckStatus, healthCheckThreshold };
+}
+
+;// CONCATENATED MODULE: ./src/settings/images.ts
+// The images a deploy puts into the new task definition.
+
+
+/** `container-name` + `image` and `images`, merged; a container named twice is an error. */
+function readImages({ raw, given, complain, take }) {
+    const images = given(INPUT.images)
+        ? take(INPUT.images, parseImageList(raw(INPUT.images)), new Map())
+        : new Map();
+    const name = raw(INPUT.containerName);
+    const image = raw(INPUT.image);
+    if (given(INPUT.image) && !given(INPUT.containerName)) {
+        complain(INPUT.image, 'is given without container-name; set container-name to the container whose image it is (e.g. web), or use images: web=<image>');
+    }
+    else if (given(INPUT.containerName) && !given(INPUT.image)) {
+        complain(INPUT.containerName, 'is given without image; set image (e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:2), or remove container-name');
+    }
+    else if (given(INPUT.containerName)) {
+        const checked = checkImage(image);
+        if (!CONTAINER_NAME.test(name)) {
+            complain(INPUT.containerName, `${JSON.stringify(name)} is not an ECS container name; write the name from the task definition's containerDefinitions (letters, numbers, _ and -)`);
+        }
+        else if (!checked.ok) {
+            complain(INPUT.image, `${JSON.stringify(image)} is not an image reference (${checked.problem.replace(/^has /, '')}); write an image reference without spaces, at most 255 characters (e.g. web:2)`);
+        }
+        else if (images.has(name)) {
+            complain(INPUT.images, `names container "${name}" which container-name also names; give each container's image once`);
+        }
+        else {
+            images.set(name, image);
+        }
+    }
+    return images;
+}
+
+;// CONCATENATED MODULE: ./src/settings/keep-revisions.ts
+// keep-revisions: how many newest revisions of the family a successful deploy leaves registered.
+
+
+/**
+ * 0 is off. 1 is refused rather than read as 2: the live revision and the previous one (which a
+ * rollback needs) are never deregistered, so "keep 1" could not be honoured.
+ */
+function readKeepRevisions({ raw, given, complain, take }, mode) {
+    const keep = take(INPUT.keepRevisions, parseWholeNumber(raw(INPUT.keepRevisions), 0, 10_000), 0);
+    if (keep === 1) {
+        complain(INPUT.keepRevisions, '"1" would leave no previous revision to roll back to; write 0 (keep every revision) or 2 or more (the live and the previous revision are always kept)');
+        return 0;
+    }
+    if (keep > 0 && given(INPUT.keepRevisions) && (mode === 'rollback' || mode === 'plan')) {
+        complain(INPUT.keepRevisions, `is not used in ${mode} mode (revisions are tidied after a successful deploy); remove it, or set mode: deploy`);
+        return 0;
+    }
+    return keep;
+}
+
+;// CONCATENATED MODULE: ./src/settings/pacing.ts
+// How a rollout is paced and bounded: batch-size, max-unavailable, batch-timeout, rollout-timeout,
+// bake-time and drain-overlap.
+
+
+
+
+function readPacing({ raw, complain, take }) {
+    const batchSchedule = take(INPUT.batchSize, parseTaskSchedule(raw(INPUT.batchSize)), [
+        { kind: 'percent', value: 25 },
+    ]);
+    const batchSize = batchSchedule[0] ?? { kind: 'percent', value: 25 };
+    const maxUnavailable = take(INPUT.maxUnavailable, parseTaskQuantity(raw(INPUT.maxUnavailable), 0), {
+        kind: 'count',
+        value: 0,
     });
+    const batchTimeoutMs = take(INPUT.batchTimeout, parseDuration(raw(INPUT.batchTimeout)), NaN);
+    const rolloutTimeoutMs = take(INPUT.rolloutTimeout, parseDuration(raw(INPUT.rolloutTimeout)), NaN);
+    if (batchTimeoutMs > rolloutTimeoutMs) {
+        complain(INPUT.batchTimeout, `${formatDuration(batchTimeoutMs)} is longer than rollout-timeout (${formatDuration(rolloutTimeoutMs)}); write a batch-timeout no longer than rollout-timeout, or raise rollout-timeout`);
+    }
+    return { batchSchedule, batchSize, maxUnavailable, batchTimeoutMs, rolloutTimeoutMs };
+}
+function readBake({ raw, complain, take }, batchTimeoutMs) {
+    const bakeTimeMs = take(INPUT.bakeTime, parseDuration(raw(INPUT.bakeTime), { allowZero: true }), 0);
+    // batch-timeout counts from the batch's release and includes the bake time, which starts only once
+    // the batch is healthy: a bake time as long as the batch timeout can never pass either.
+    if (bakeTimeMs >= batchTimeoutMs) {
+        complain(INPUT.bakeTime, `${formatDuration(bakeTimeMs)} is not shorter than batch-timeout (${formatDuration(batchTimeoutMs)}), which includes it, so no batch could pass; write a shorter bake-time, or raise batch-timeout`);
+    }
+    const drainOverlap = take(INPUT.drainOverlap, parseBoolean(raw(INPUT.drainOverlap)), true);
+    return { bakeTimeMs, drainOverlap };
+}
+
+;// CONCATENATED MODULE: ./src/parse/command.ts
+// The pre-deploy-command input: the command a one-off task's container runs (RunTask's
+// containerOverrides[].command, which replaces the image's CMD; ECS passes it to the container as an
+// argument list, as Docker's exec form, with no shell between). Two ways to write it:
+//   - a JSON array of strings, taken as it is:      ["bin/rails", "db:migrate"]
+//   - a shell-like line, split into words:           bin/rails db:migrate --verbose
+//     Words are separated by blanks; '…' keeps everything literally, "…" keeps blanks and takes \" \\
+//     as escapes, a \ outside quotes escapes the next character. Nothing else of a shell happens
+//     (no $VAR, globs, pipes or &&): to get a shell, write it: sh -c "./migrate && ./seed".
+
+/**
+ * RunTask API reference, `overrides`: "A total of 8192 characters are allowed for overrides. This
+ * limit includes the JSON formatting characters of the override structure." The command's own
+ * JSON may take most of it; the container's name and the structure take the rest.
+ */
+const MAX_COMMAND_JSON_CHARS = 8000;
+const command_FIX = 'write the command as a JSON array of strings (e.g. ["bin/rails", "db:migrate"]) or as words (e.g. bin/rails db:migrate)';
+function parseCommand(text) {
+    const trimmed = text.trim();
+    if (trimmed === '')
+        return bad('is empty', command_FIX);
+    const parsed = trimmed.startsWith('[') ? parseJsonCommand(trimmed) : splitWords(trimmed);
+    if (!parsed.ok)
+        return parsed;
+    const words = parsed.value;
+    if (words.length === 0)
+        return bad('has no words', command_FIX);
+    if (words[0] === '')
+        return bad('starts with an empty word (the program to run)', command_FIX);
+    if (JSON.stringify(words).length > MAX_COMMAND_JSON_CHARS)
+        return bad(`is longer than ECS takes in a task override (${MAX_COMMAND_JSON_CHARS} characters as JSON)`, 'put the steps in a script in the image and run that');
+    return result_ok(words);
+}
+function parseJsonCommand(text) {
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch (error) {
+        return bad(`starts with [ but is not valid JSON (${error.message})`, command_FIX);
+    }
+    if (!Array.isArray(value) || !value.every((word) => typeof word === 'string'))
+        return bad('is a JSON value but not an array of strings', command_FIX);
+    return result_ok(value);
+}
+/** Shell-like word splitting, without any of a shell's expansions. */
+function splitWords(text) {
+    const words = [];
+    let word = '';
+    let inWord = false;
+    for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (c === "'") {
+            const end = text.indexOf("'", i + 1);
+            if (end === -1)
+                return bad(`has a ' with no closing '`, command_FIX);
+            word += text.slice(i + 1, end);
+            inWord = true;
+            i = end;
+        }
+        else if (c === '"') {
+            let j = i + 1;
+            for (; j < text.length && text[j] !== '"'; j++) {
+                const d = text[j];
+                const next = text[j + 1];
+                if (d === '\\' && (next === '"' || next === '\\')) {
+                    word += next;
+                    j++;
+                }
+                else
+                    word += d;
+            }
+            if (j >= text.length)
+                return bad('has a " with no closing "', command_FIX);
+            inWord = true;
+            i = j;
+        }
+        else if (c === '\\') {
+            const next = text[i + 1];
+            if (next === undefined)
+                return bad('ends with a lone \\', command_FIX);
+            // A backslash before a line break joins the lines, as in a shell.
+            if (next !== '\n')
+                word += next;
+            inWord = inWord || next !== '\n';
+            i++;
+        }
+        else if (/\s/.test(c)) {
+            if (inWord)
+                words.push(word);
+            word = '';
+            inWord = false;
+        }
+        else {
+            word += c;
+            inWord = true;
+        }
+    }
+    if (inWord)
+        words.push(word);
+    return result_ok(words);
+}
+
+;// CONCATENATED MODULE: ./src/settings/pre-deploy.ts
+// pre-deploy-command, -container and -timeout: a one-off task run with the new task definition
+// before the service changes.
+
+
+
+
+/**
+ * pre-deploy-command, -container and -timeout. The last two are only used with a command; a
+ * rollback goes back to a revision whose one-off task (a migration) already ran, so none is used
+ * in rollback mode.
+ */
+function readPreDeploy({ raw, given, complain, take }, mode) {
+    const timeoutMs = take(INPUT.preDeployTimeout, parseDuration(raw(INPUT.preDeployTimeout)), 0);
+    if (!given(INPUT.preDeployCommand)) {
+        for (const name of [INPUT.preDeployContainer, INPUT.preDeployTimeout]) {
+            if (given(name))
+                complain(name, 'is only used with pre-deploy-command; set pre-deploy-command (e.g. bin/migrate) or remove it');
+        }
+        return undefined;
+    }
+    if (mode === 'rollback' || mode === 'plan') {
+        complain(INPUT.preDeployCommand, `is not used in ${mode} mode (it runs before a deploy changes the service); remove it, or set mode: deploy`);
+        return undefined;
+    }
+    const command = take(INPUT.preDeployCommand, parseCommand(raw(INPUT.preDeployCommand)), []);
+    let container;
+    if (given(INPUT.preDeployContainer)) {
+        container = raw(INPUT.preDeployContainer);
+        if (!CONTAINER_NAME.test(container))
+            complain(INPUT.preDeployContainer, `${JSON.stringify(container)} is not an ECS container name; write the name of a container in the task definition's containerDefinitions (letters, numbers, _ and -)`);
+    }
+    return {
+        command: Object.freeze(command),
+        ...(container !== undefined ? { container } : {}),
+        timeoutMs,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/settings/reporting.ts
+// check-name, environment and environment-url: how the step reports to GitHub (after `report`).
+
+
+
+function readReporting({ raw, given, complain, take }, report, cluster, service, services) {
+    const checkName = given(INPUT.checkName)
+        ? raw(INPUT.checkName)
+        : `ECS deploy ${cluster}/${services.length > 1 ? services.map(serviceName).join(', ') : service}`;
+    if (given(INPUT.checkName) && report === 'none') {
+        complain(INPUT.checkName, 'is not used with report: none; remove it, or set report: check');
+    }
+    const environment = given(INPUT.environment) ? raw(INPUT.environment) : undefined;
+    let environmentUrl;
+    if (given(INPUT.environmentUrl)) {
+        environmentUrl = take(INPUT.environmentUrl, parseHttpUrl(raw(INPUT.environmentUrl)), undefined);
+        if (environment === undefined) {
+            complain(INPUT.environmentUrl, 'is only used with environment; set environment (e.g. production) or remove environment-url');
+        }
+    }
+    return {
+        checkName,
+        ...(environment !== undefined ? { environment } : {}),
+        ...(environmentUrl !== undefined ? { environmentUrl } : {}),
+    };
+}
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/parse/task-definition-ref.ts
+// Where a task definition comes from (`task-definition`) and where a rollback goes (`rollback-to`).
+
+/** RegisterTaskDefinition: a family has up to 255 letters, numbers, underscores and hyphens. */
+const FAMILY = '[A-Za-z0-9_-]{1,255}';
+const FAMILY_REF = new RegExp(`^${FAMILY}(?::[1-9]\\d*)?$`);
+/** arn:<partition>:ecs:<region>:<account>:task-definition/<family>:<revision> */
+const ARN = new RegExp(`^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}:task-definition/${FAMILY}:[1-9]\\d*$`);
+function isTaskDefinitionArn(text) {
+    return ARN.test(text);
+}
+/**
+ * A family name cannot hold `/`, `.` or `\`, so anything with one of them that is not an ARN is a
+ * file path (`task-definition.json`, `deploy/web`); `web` and `web:3` name registered revisions.
+ */
+function parseTaskDefinitionSource(text) {
+    const fix = 'write a JSON file path (e.g. task-definition.json), a family[:revision] (e.g. web:3) or a task definition ARN';
+    if (text.startsWith('arn:')) {
+        if (ARN.test(text))
+            return result_ok({ kind: 'registered', ref: text });
+        return bad('is not a task definition ARN', `${fix}; an ARN looks like arn:aws:ecs:us-east-1:123456789012:task-definition/web:3`);
+    }
+    if (FAMILY_REF.test(text))
+        return result_ok({ kind: 'registered', ref: text });
+    if (/[/\\.]/.test(text) && !/[\r\n]/.test(text))
+        return result_ok({ kind: 'file', path: text });
+    return bad('is neither a file path nor a family[:revision]', fix);
+}
+function parseRollbackTarget(text) {
+    const fix = "write previous, a revision number of the service's family (e.g. 41), or a task definition ARN";
+    if (text === 'previous')
+        return result_ok({ kind: 'previous' });
+    if (/^[1-9]\d*$/.test(text))
+        return result_ok({ kind: 'revision', revision: Number(text) });
+    if (ARN.test(text))
+        return result_ok({ kind: 'arn', arn: text });
+    return bad('is not previous, a revision number or a task definition ARN', fix);
+}
+
+;// CONCATENATED MODULE: ./src/settings/task-definitions.ts
+// `task-definition` (one for every service, or one a line), which inputs each mode uses, and
+// `rollback-to`.
+
+
+
+
+function readTaskDefinitions({ raw, given, complain }, services, workspace) {
+    // One task definition for every service, or one a line matched to the services by position.
+    let taskDefinitions = [];
+    if (given(INPUT.taskDefinition)) {
+        const lines = inputLines(raw(INPUT.taskDefinition));
+        if (lines.length === 0) {
+            complain(INPUT.taskDefinition, 'has only blank lines and comments; write a JSON file path, a family[:revision] or a task definition ARN');
+        }
+        if (lines.length > 1 && lines.length !== services.length && services.length > 0) {
+            complain(INPUT.taskDefinition, `has ${lines.length} lines but service names ${services.length === 1 ? '1 service' : `${services.length} services`}; give one task definition for every service, or one a line in the order of the services`);
+        }
+        taskDefinitions = lines.map(({ line, text: value }) => {
+            const parsed = parseTaskDefinitionSource(value);
+            if (!parsed.ok) {
+                const where = lines.length > 1 ? `line ${line} ` : '';
+                complain(INPUT.taskDefinition, `${where}${JSON.stringify(value)} ${parsed.problem}; ${parsed.fix}`);
+                return undefined;
+            }
+            // A runner runs the action in GITHUB_WORKSPACE: a relative path means a file of the checkout.
+            return parsed.value.kind === 'file'
+                ? { ...parsed.value, path: (0,external_node_path_.resolve)(workspace, parsed.value.path) }
+                : parsed.value;
+        });
+    }
+    return (index) => (taskDefinitions.length === 1 ? taskDefinitions[0] : taskDefinitions[index]);
+}
+/**
+ * Rollback mode goes back to an earlier task definition, so it uses none of the inputs that name a
+ * new one; deploy and plan modes need one. `mode` is undefined when it is not a mode (already reported).
+ */
+function checkTaskDefinitionUse({ given, complain }, mode) {
+    if (mode === undefined)
+        return;
+    if (mode === 'rollback') {
+        for (const name of [INPUT.taskDefinition, INPUT.containerName, INPUT.image, INPUT.images]) {
+            if (given(name)) {
+                complain(name, 'is not used in rollback mode, which goes back to an earlier task definition; remove it, or set mode: deploy');
+            }
+        }
+    }
+    else if (!given(INPUT.taskDefinition)) {
+        complain(INPUT.taskDefinition, `is required in ${mode} mode; write a JSON file path (e.g. task-definition.json), a family[:revision] (e.g. web:3) or a task definition ARN`);
+    }
+}
+function readRollbackTo({ raw, complain, take }, mode) {
+    const rollbackTo = take(INPUT.rollbackTo, parseRollbackTarget(raw(INPUT.rollbackTo)), {
+        kind: 'previous',
+    });
+    if (mode !== undefined && mode !== 'rollback' && rollbackTo.kind !== 'previous') {
+        complain(INPUT.rollbackTo, `is only used in rollback mode; remove it, or set mode: rollback`);
+    }
+    return rollbackTo;
+}
+
+;// CONCATENATED MODULE: ./src/settings.ts
+// Every input, parsed and validated once into one immutable Settings. The rest of the code never
+// calls core.getInput. Every problem is collected and reported at once, each
+// with the input's name, what was wrong and what to write instead; nothing is clamped or guessed.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Every problem found in the inputs, listed in one message. */
+class SettingsError extends Error {
+    problems;
+    constructor(problems) {
+        const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+        super(`The action's inputs have ${count}:\n${problems.map((p) => `- ${p.message}`).join('\n')}`);
+        this.name = 'SettingsError';
+        this.problems = problems;
+    }
+}
+const coreInput = (name) => getInput(name);
+/**
+ * Reads and validates every input. Throws one SettingsError listing every problem. The GitHub
+ * token is masked before anything else happens, so no later message can print it.
+ */
+function readSettings(read = coreInput, mask = core_setSecret, workspace = process.env['GITHUB_WORKSPACE'] || process.cwd()) {
+    const problems = [];
+    const inputs = inputsOf(read, problems);
+    const { raw, given, complain, take } = inputs;
+    const githubToken = raw(INPUT.githubToken);
+    if (githubToken !== '')
+        mask(githubToken);
+    // URLs may carry credentials (user:password@, ?token=): masked before any message can quote them.
+    for (const name of [INPUT.healthCheckUrl, INPUT.environmentUrl]) {
+        for (const line of raw(name).split(/\r?\n/))
+            for (const secret of urlSecrets(line.trim()))
+                mask(secret);
+        // (urlSecrets leaves out values too short to be secrets, such as ?debug=1: masking `1` or `true`
+        // would hide it in every line of the job's log. The action never prints a URL's query anyway.)
+    }
+    const parsedMode = parseChoice(raw(INPUT.mode), ['deploy', 'rollback', 'plan']);
+    const mode = take(INPUT.mode, parsedMode, 'deploy');
+    // With a mode that is not one, the rules that depend on the mode would only add noise.
+    const knownMode = parsedMode.ok ? mode : undefined;
+    // The order of the reads is the order of the problems in the message.
+    const { cluster, service, services } = readServices(inputs);
+    const taskDefinitionOf = readTaskDefinitions(inputs, services, workspace);
+    const taskDefinition = taskDefinitionOf(0);
+    // Rollback mode uses none of the image inputs; each given one is reported once, below.
+    const images = mode === 'rollback' ? new Map() : readImages(inputs);
+    checkTaskDefinitionUse(inputs, knownMode);
+    const rollbackTo = readRollbackTo(inputs, knownMode);
+    const pacing = readPacing(inputs);
+    const healthChecks = readHealthChecks(inputs);
+    const { bakeTimeMs, drainOverlap } = readBake(inputs, pacing.batchTimeoutMs);
+    const rollbackOnFailure = take(INPUT.rollbackOnFailure, parseBoolean(raw(INPUT.rollbackOnFailure)), true);
+    const waitForIdle = take(INPUT.waitForIdle, parseBoolean(raw(INPUT.waitForIdle)), false);
+    const onCancel = take(INPUT.onCancel, parseChoice(raw(INPUT.onCancel), ['rollback', 'leave']), 'rollback');
+    const report = take(INPUT.report, parseChoice(raw(INPUT.report), ['check', 'status', 'none']), 'check');
+    const onPartialFailure = take(INPUT.onPartialFailure, parseChoice(raw(INPUT.onPartialFailure), ['rollback-all', 'continue']), 'rollback-all');
+    if (given(INPUT.onPartialFailure) && services.length === 1) {
+        complain(INPUT.onPartialFailure, 'is only used with several services; list the services one a line in service, or remove it');
+    }
+    const reporting = readReporting(inputs, report, cluster, service, services);
+    const preDeploy = readPreDeploy(inputs, knownMode);
+    const keepRevisions = readKeepRevisions(inputs, knownMode);
+    const alarms = readAlarms(inputs);
+    if (problems.length > 0)
+        throw new SettingsError(problems);
+    const settings = {
+        mode,
+        cluster,
+        service,
+        services: Object.freeze(services.map((name, index) => {
+            const source = taskDefinitionOf(index);
+            return Object.freeze({
+                service: name,
+                ...(source && mode !== 'rollback' ? { taskDefinition: source } : {}),
+            });
+        })),
+        onPartialFailure,
+        ...(taskDefinition && mode !== 'rollback' ? { taskDefinition } : {}),
+        images,
+        batchSize: pacing.batchSize,
+        batchSchedule: Object.freeze(pacing.batchSchedule),
+        maxUnavailable: pacing.maxUnavailable,
+        batchTimeoutMs: pacing.batchTimeoutMs,
+        rolloutTimeoutMs: pacing.rolloutTimeoutMs,
+        healthCheckUrls: Object.freeze(healthChecks.healthCheckUrls),
+        healthCheckStatus: Object.freeze(healthChecks.healthCheckStatus),
+        healthCheckThreshold: healthChecks.healthCheckThreshold,
+        bakeTimeMs,
+        drainOverlap,
+        rollbackOnFailure,
+        waitForIdle,
+        rollbackTo,
+        onCancel,
+        githubToken,
+        report,
+        ...reporting,
+        ...(preDeploy ? { preDeploy } : {}),
+        ...(keepRevisions > 0 ? { keepRevisions } : {}),
+        alarms: Object.freeze(alarms.alarms),
+        useServiceAlarms: alarms.useServiceAlarms,
+        ignoreAlarmsAtStart: alarms.ignoreAlarmsAtStart,
+    };
+    return Object.freeze(settings);
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+// The `main` step: wiring only (src/wiring.ts: channels, clients, driver, reporter, session). It
+// reads the inputs and hands the step to its mode: one service to src/modes/main-one.ts, several
+// to src/modes/main-many.ts. Every channel it writes to redacts the secrets the inputs carry
+// (src/channels.ts).
+
+
+
+
+
+
+
+
+
+
+
+async function run() {
+    const startedAt = Date.now();
+    const { redactor, out } = openChannels();
+    const progress = createProgressLog({ sink: out, startedAt });
+    const state = new StateRecorder((json) => out.saveState('rollout', json), out);
+    const collector = createSummaryCollector();
+    const outputs = new Outputs(out, startedAt);
+    // The runner sends SIGINT, then SIGTERM: the first stops the rollout (which rolls back). Before a
+    // forced exit the state is saved for the post step, and the outputs say the run was cancelled.
+    // Several services save their own state and outputs (main-many.ts).
+    let forcedExit;
+    const cancellation = installCancellation({
+        beforeExit: (why) => {
+            if (forcedExit) {
+                forcedExit(why);
+                return;
+            }
+            state.flush();
+            outputs.cancelled(why, state.phase, collector.collected());
+        },
+        log: out,
+    });
+    const step = { out, progress, state, collector, outputs, cancellation, startedAt };
+    let settings;
+    try {
+        settings = readSettings(undefined, (secret) => redactor.add(secret));
+    }
+    catch (error) {
+        const failureMessage = errorMessage(error);
+        await finishOne(step, { failureMessage, stepFailure: failureMessage });
+        return;
+    }
+    if (settings.services.length <= 1) {
+        await runOne(step, settings);
+        return;
+    }
+    const manySettings = settings;
+    try {
+        await runMany({
+            settings,
+            out,
+            cancellation,
+            startedAt,
+            onForcedExit: (handler) => {
+                forcedExit = handler;
+            },
+            identity: newIdentity(),
+            connect: () => {
+                const clients = awsClients();
+                return {
+                    region: clients.region,
+                    driverOf: (service) => serviceDriver(clients, manySettings.cluster, service),
+                    // One check run for every service: its title names them all.
+                    reporter: mainReporter(manySettings, out, {
+                        ...manySettings,
+                        service: manySettings.services.map((t) => serviceName(t.service)).join(', '),
+                    }),
+                };
+            },
+        });
+        progress.close();
+    }
+    catch (error) {
+        // runMany reports each service's failure itself; what escapes it ends the step as one failure.
+        const failureMessage = errorMessage(error);
+        await finishOne(step, { settings, failureMessage, stepFailure: failureMessage });
+    }
 }
 
 

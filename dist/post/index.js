@@ -844,6 +844,3070 @@ class DecodedURL extends URL {
 
 /***/ }),
 
+/***/ 4085:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+var __webpack_unused_export__;
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
+__webpack_unused_export__ = $Command;
+__webpack_unused_export__ = Client;
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_CONFIG_OPTIONS, NODE_DISABLE_REQUEST_COMPRESSION_CONFIG_OPTIONS, resolveCompressionConfig, getCompressionPlugin } = __nccwpck_require__(190);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { defaultProvider } = __nccwpck_require__(5861);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsJson1_0Protocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
+
+const defaultCloudWatchHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    return {
+        operation: getSmithyContext(context).operation,
+        region: await normalizeProvider(config.region)() || (() => {
+            throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
+        })(),
+    };
+};
+function createAwsAuthSigv4HttpAuthOption(authParameters) {
+    return {
+        schemeId: "aws.auth#sigv4",
+        signingProperties: {
+            name: "monitoring",
+            region: authParameters.region,
+        },
+        propertiesExtractor: (config, context) => ({
+            signingProperties: {
+                config,
+                context,
+            },
+        }),
+    };
+}
+const defaultCloudWatchHttpAuthSchemeProvider = (authParameters) => {
+    const options = [];
+    switch (authParameters.operation) {
+        default: {
+            options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
+        }
+    }
+    return options;
+};
+const resolveHttpAuthSchemeConfig = (config) => {
+    const config_0 = resolveAwsSdkSigV4Config(config);
+    return Object.assign(config_0, {
+        authSchemePreference: normalizeProvider(config.authSchemePreference ?? []),
+    });
+};
+
+const resolveClientEndpointParameters = (options) => {
+    return Object.assign(options, {
+        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options.useFipsEndpoint ?? false,
+        defaultSigningName: "monitoring",
+    });
+};
+const commonParams = {
+    UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
+    Endpoint: { type: "builtInParams", name: "endpoint" },
+    Region: { type: "builtInParams", name: "region" },
+    UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
+};
+
+var version = "3.1163.0";
+var packageInfo = {
+	version: version};
+
+const k = "ref";
+const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "getAttr", g = { [k]: "Endpoint" }, h = { [k]: d }, i = {}, j = [{ [k]: "Region" }];
+const _data = {
+    conditions: [
+        [c, [g]],
+        [c, j],
+        ["aws.partition", j, d],
+        [e, [{ [k]: "UseFIPS" }, b]],
+        [e, [{ [k]: "UseDualStack" }, b]],
+        ["stringEquals", [{ fn: f, argv: [h, "name"] }, "aws-us-gov"]],
+        [e, [{ fn: f, argv: [h, "supportsFIPS"] }, b]],
+        [e, [{ fn: f, argv: [h, "supportsDualStack"] }, b]]
+    ],
+    results: [
+        [a],
+        [a, "Invalid Configuration: FIPS and custom endpoint are not supported"],
+        [a, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
+        [g, i],
+        ["https://monitoring.{Region}.{PartitionResult#dnsSuffix}", i],
+        ["https://monitoring.{Region}.{PartitionResult#dualStackDnsSuffix}", i],
+        ["https://monitoring-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", i],
+        [a, "FIPS and DualStack are enabled, but this partition does not support one or both"],
+        ["https://monitoring-fips.{Region}.{PartitionResult#dnsSuffix}", i],
+        [a, "FIPS is enabled but this partition does not support FIPS"],
+        [a, "DualStack is enabled but this partition does not support DualStack"],
+        [a, "Invalid Configuration: Missing Region"]
+    ]
+};
+const root = 2;
+const r = 100_000_000;
+const nodes = new Int32Array([
+    -1, 1, -1,
+    0, 14, 3,
+    1, 4, r + 11,
+    2, 5, r + 11,
+    3, 8, 6,
+    4, 7, r + 4,
+    7, r + 5, r + 10,
+    4, 11, 9,
+    5, r + 4, 10,
+    6, r + 8, r + 9,
+    5, r + 5, 12,
+    6, 13, r + 7,
+    7, r + 6, r + 7,
+    3, r + 1, 15,
+    4, r + 2, r + 3,
+]);
+const bdd = BinaryDecisionDiagram.from(nodes, root, _data.conditions, _data.results);
+
+const cache = new EndpointCache({
+    size: 50,
+    params: ["Endpoint", "Region", "UseDualStack", "UseFIPS"],
+});
+const defaultEndpointResolver = (endpointParams, context = {}) => {
+    return cache.get(endpointParams, () => decideEndpoint(bdd, {
+        endpointParams: endpointParams,
+        logger: context.logger,
+    }));
+};
+customEndpointFunctions.aws = awsEndpointFunctions;
+
+class CloudWatchServiceException extends ServiceException {
+    static shapeId = "smithy.ts.sdk.synthetic.com.amazonaws.cloudwatch#CloudWatchServiceException";
+    constructor(options) {
+        super(options);
+        Object.setPrototypeOf(this, CloudWatchServiceException.prototype);
+    }
+}
+
+class ConflictException extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#ConflictException";
+    name = "ConflictException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ConflictException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ConflictException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class KmsAccessDeniedException extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#KmsAccessDeniedException";
+    name = "KmsAccessDeniedException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "KmsAccessDeniedException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, KmsAccessDeniedException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class KmsKeyDisabledException extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#KmsKeyDisabledException";
+    name = "KmsKeyDisabledException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "KmsKeyDisabledException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, KmsKeyDisabledException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class KmsKeyNotFoundException extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#KmsKeyNotFoundException";
+    name = "KmsKeyNotFoundException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "KmsKeyNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, KmsKeyNotFoundException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class ResourceNotFoundException extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#ResourceNotFoundException";
+    name = "ResourceNotFoundException";
+    $fault = "client";
+    ResourceType;
+    ResourceId;
+    Message;
+    constructor(opts) {
+        super({
+            name: "ResourceNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceNotFoundException.prototype);
+        this.ResourceType = opts.ResourceType;
+        this.ResourceId = opts.ResourceId;
+        this.Message = opts.Message;
+    }
+}
+class ConcurrentModificationException extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#ConcurrentModificationException";
+    name = "ConcurrentModificationException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ConcurrentModificationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ConcurrentModificationException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class DashboardInvalidInputError extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#DashboardInvalidInputError";
+    name = "DashboardInvalidInputError";
+    $fault = "client";
+    dashboardValidationMessages;
+    constructor(opts) {
+        super({
+            name: "DashboardInvalidInputError",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, DashboardInvalidInputError.prototype);
+        this.dashboardValidationMessages = opts.dashboardValidationMessages;
+    }
+}
+class DashboardNotFoundError extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#DashboardNotFoundError";
+    name = "DashboardNotFoundError";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "DashboardNotFoundError",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, DashboardNotFoundError.prototype);
+    }
+}
+class ResourceConflict extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#ResourceConflict";
+    name = "ResourceConflict";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ResourceConflict",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceConflict.prototype);
+    }
+}
+class ResourceNotFound extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#ResourceNotFound";
+    name = "ResourceNotFound";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ResourceNotFound",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceNotFound.prototype);
+    }
+}
+class InternalServiceFault extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#InternalServiceFault";
+    name = "InternalServiceFault";
+    $fault = "server";
+    Message;
+    constructor(opts) {
+        super({
+            name: "InternalServiceFault",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InternalServiceFault.prototype);
+        this.Message = opts.Message;
+    }
+}
+class InvalidParameterCombinationException extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#InvalidParameterCombinationException";
+    name = "InvalidParameterCombinationException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidParameterCombinationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidParameterCombinationException.prototype);
+    }
+}
+class InvalidParameterValueException extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#InvalidParameterValueException";
+    name = "InvalidParameterValueException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidParameterValueException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidParameterValueException.prototype);
+    }
+}
+class MissingRequiredParameterException extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#MissingRequiredParameterException";
+    name = "MissingRequiredParameterException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "MissingRequiredParameterException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, MissingRequiredParameterException.prototype);
+    }
+}
+class InvalidNextToken extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#InvalidNextToken";
+    name = "InvalidNextToken";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidNextToken",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidNextToken.prototype);
+    }
+}
+class LimitExceededException extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#LimitExceededException";
+    name = "LimitExceededException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "LimitExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, LimitExceededException.prototype);
+        this.Message = opts.Message;
+    }
+}
+class LimitExceededFault extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#LimitExceededFault";
+    name = "LimitExceededFault";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "LimitExceededFault",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, LimitExceededFault.prototype);
+    }
+}
+class InvalidFormatFault extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#InvalidFormatFault";
+    name = "InvalidFormatFault";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidFormatFault",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidFormatFault.prototype);
+    }
+}
+class ValidationException extends CloudWatchServiceException {
+    static shapeId = "com.amazonaws.cloudwatch#ValidationException";
+    name = "ValidationException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ValidationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ValidationException.prototype);
+    }
+}
+
+const _A = "Average";
+const _AA = "AlarmActions";
+const _AAV = "ApproximateAggregateValue";
+const _AAl = "AlarmArn";
+const _AC = "ActionConfiguration";
+const _ACA = "AlarmContributorAttributes";
+const _ACI = "AlarmContributorId";
+const _ACUT = "AlarmConfigurationUpdatedTimestamp";
+const _ACl = "AlarmContributor";
+const _ACla = "AlarmContributors";
+const _AD = "AnomalyDetector";
+const _ADC = "AnomalyDetectorConfiguration";
+const _ADETR = "AnomalyDetectorExcludedTimeRanges";
+const _ADI = "AnomalyDetectorId";
+const _ADIn = "AnomalyDetectorIds";
+const _ADKK = "AssociateDatasetKmsKey";
+const _ADKKI = "AssociateDatasetKmsKeyInput";
+const _ADKKO = "AssociateDatasetKmsKeyOutput";
+const _ADT = "AnomalyDetectorTypes";
+const _ADl = "AlarmDescription";
+const _ADn = "AnomalyDetectors";
+const _AE = "ActionsEnabled";
+const _AEg = "AggregationExpression";
+const _AHI = "AlarmHistoryItem";
+const _AHIl = "AlarmHistoryItems";
+const _AI = "AccountId";
+const _ALLC = "ActionLogLineCount";
+const _ALLRA = "ActionLogLineRoleArn";
+const _AMRA = "AlarmMuteRuleArn";
+const _AMRN = "AlarmMuteRuleName";
+const _AMRS = "AlarmMuteRuleSummary";
+const _AMRSl = "AlarmMuteRuleSummaries";
+const _AN = "AlarmName";
+const _ANP = "AlarmNamePrefix";
+const _ANl = "AlarmNames";
+const _AOTL = "ApplyOnTransformedLogs";
+const _AP = "ActionPrefix";
+const _APQLC = "AlarmPromQLCriteria";
+const _AR = "AlarmRule";
+const _AS = "AdaptationSpeed";
+const _ASB = "ActionsSuppressedBy";
+const _ASEP = "ActionsSuppressorExtensionPeriod";
+const _ASR = "ActionsSuppressedReason";
+const _ASWP = "ActionsSuppressorWaitPeriod";
+const _ASc = "ActionsSuppressor";
+const _ASd = "AdditionalStatistics";
+const _ASg = "AggregationStatistic";
+const _AT = "AlarmType";
+const _ATP = "AlarmTagsPropagation";
+const _ATl = "AlarmTypes";
+const _AUC = "ApproximateUniqueCount";
+const _AV = "AggregateValue";
+const _AVp = "ApproximateValue";
+const _Ar = "Arn";
+const _At = "Attributes";
+const _BF = "BatchFailures";
+const _C = "Configuration";
+const _CA = "ContributorAttributes";
+const _CAo = "CompositeAlarm";
+const _CAom = "CompositeAlarms";
+const _CAr = "CreatedAt";
+const _CD = "CreationDate";
+const _CE = "ConflictException";
+const _CI = "ContributorId";
+const _CME = "ConcurrentModificationException";
+const _CO = "ComparisonOperator";
+const _COAN = "ChildrenOfAlarmName";
+const _CRMC = "CreateResourceMetricsConfiguration";
+const _CRMCI = "CreateResourceMetricsConfigurationInput";
+const _CRMCO = "CreateResourceMetricsConfigurationOutput";
+const _Co = "Contributors";
+const _Cod = "Code";
+const _Cou = "Counts";
+const _D = "Dimensions";
+const _DA = "DashboardArn";
+const _DAA = "DisableAlarmActions";
+const _DAAI = "DisableAlarmActionsInput";
+const _DAC = "DescribeAlarmContributors";
+const _DACI = "DescribeAlarmContributorsInput";
+const _DACO = "DescribeAlarmContributorsOutput";
+const _DAD = "DeleteAnomalyDetector";
+const _DADI = "DeleteAnomalyDetectorInput";
+const _DADIe = "DescribeAnomalyDetectorsInput";
+const _DADO = "DeleteAnomalyDetectorOutput";
+const _DADOe = "DescribeAnomalyDetectorsOutput";
+const _DADe = "DescribeAnomalyDetectors";
+const _DAFM = "DescribeAlarmsForMetric";
+const _DAFMI = "DescribeAlarmsForMetricInput";
+const _DAFMO = "DescribeAlarmsForMetricOutput";
+const _DAH = "DescribeAlarmHistory";
+const _DAHI = "DescribeAlarmHistoryInput";
+const _DAHO = "DescribeAlarmHistoryOutput";
+const _DAI = "DeleteAlarmsInput";
+const _DAIe = "DescribeAlarmsInput";
+const _DAMR = "DeleteAlarmMuteRule";
+const _DAMRI = "DeleteAlarmMuteRuleInput";
+const _DAO = "DescribeAlarmsOutput";
+const _DAe = "DeleteAlarms";
+const _DAes = "DescribeAlarms";
+const _DB = "DashboardBody";
+const _DD = "DeleteDashboards";
+const _DDI = "DeleteDashboardsInput";
+const _DDKK = "DisassociateDatasetKmsKey";
+const _DDKKI = "DisassociateDatasetKmsKeyInput";
+const _DDKKO = "DisassociateDatasetKmsKeyOutput";
+const _DDO = "DeleteDashboardsOutput";
+const _DE = "DashboardEntry";
+const _DEa = "DashboardEntries";
+const _DF = "DimensionFilter";
+const _DFi = "DimensionFilters";
+const _DI = "DatasetIdentifier";
+const _DIIE = "DashboardInvalidInputError";
+const _DIR = "DeleteInsightRules";
+const _DIRI = "DeleteInsightRulesInput";
+const _DIRIe = "DescribeInsightRulesInput";
+const _DIRIi = "DisableInsightRulesInput";
+const _DIRO = "DeleteInsightRulesOutput";
+const _DIROe = "DescribeInsightRulesOutput";
+const _DIROi = "DisableInsightRulesOutput";
+const _DIRe = "DescribeInsightRules";
+const _DIRi = "DisableInsightRules";
+const _DIa = "DatasetId";
+const _DMS = "DeleteMetricStream";
+const _DMSI = "DeleteMetricStreamInput";
+const _DMSO = "DeleteMetricStreamOutput";
+const _DN = "DashboardName";
+const _DNFE = "DashboardNotFoundError";
+const _DNP = "DashboardNamePrefix";
+const _DNa = "DashboardNames";
+const _DP = "DataPath";
+const _DRMC = "DeleteResourceMetricsConfiguration";
+const _DRMCI = "DeleteResourceMetricsConfigurationInput";
+const _DRMCO = "DeleteResourceMetricsConfigurationOutput";
+const _DTA = "DatapointsToAlarm";
+const _DVM = "DashboardValidationMessage";
+const _DVMa = "DashboardValidationMessages";
+const _Da = "Datapoint";
+const _Dat = "Datapoints";
+const _De = "Description";
+const _Def = "Definition";
+const _Di = "Dimension";
+const _Du = "Duration";
+const _E = "Enabled";
+const _EAA = "EnableAlarmActions";
+const _EAAI = "EnableAlarmActionsInput";
+const _EC = "EvaluationCriteria";
+const _ED = "ExpireDate";
+const _EDn = "EndDate";
+const _EF = "ExcludeFilters";
+const _EI = "EvaluationInterval";
+const _EIR = "EnableInsightRules";
+const _EIRI = "EnableInsightRulesInput";
+const _EIRO = "EnableInsightRulesOutput";
+const _ELSCP = "EvaluateLowSampleCountPercentile";
+const _EMD = "EntityMetricData";
+const _EMDL = "EntityMetricDataList";
+const _EP = "EvaluationPeriods";
+const _ES = "ExtendedStatistics";
+const _ESv = "EvaluationState";
+const _ESx = "ExtendedStatistic";
+const _ET = "EndTime";
+const _ETK = "ExcludedTagKeys";
+const _ETO = "EndTimeOffset";
+const _ETR = "ExcludedTimeRanges";
+const _ETx = "ExceptionType";
+const _EW = "EvaluationWindow";
+const _En = "Entity";
+const _Ent = "Entries";
+const _Ex = "Expression";
+const _F = "Failures";
+const _FA = "FirehoseArn";
+const _FC = "FailureCode";
+const _FD = "FailureDescription";
+const _FR = "FailureResource";
+const _GAMR = "GetAlarmMuteRule";
+const _GAMRI = "GetAlarmMuteRuleInput";
+const _GAMRO = "GetAlarmMuteRuleOutput";
+const _GD = "GetDashboard";
+const _GDI = "GetDashboardInput";
+const _GDIe = "GetDatasetInput";
+const _GDO = "GetDashboardOutput";
+const _GDOe = "GetDatasetOutput";
+const _GDe = "GetDataset";
+const _GIRR = "GetInsightRuleReport";
+const _GIRRI = "GetInsightRuleReportInput";
+const _GIRRO = "GetInsightRuleReportOutput";
+const _GMD = "GetMetricData";
+const _GMDI = "GetMetricDataInput";
+const _GMDO = "GetMetricDataOutput";
+const _GMS = "GetMetricStatistics";
+const _GMSI = "GetMetricStatisticsInput";
+const _GMSIe = "GetMetricStreamInput";
+const _GMSO = "GetMetricStatisticsOutput";
+const _GMSOe = "GetMetricStreamOutput";
+const _GMSe = "GetMetricStream";
+const _GMWI = "GetMetricWidgetImage";
+const _GMWII = "GetMetricWidgetImageInput";
+const _GMWIO = "GetMetricWidgetImageOutput";
+const _GOTE = "GetOTelEnrichment";
+const _GOTEI = "GetOTelEnrichmentInput";
+const _GOTEO = "GetOTelEnrichmentOutput";
+const _GRMC = "GetResourceMetricsConfiguration";
+const _GRMCI = "GetResourceMetricsConfigurationInput";
+const _GRMCO = "GetResourceMetricsConfigurationOutput";
+const _HD = "HistoryData";
+const _HIT = "HistoryItemType";
+const _HS = "HistorySummary";
+const _I = "Id";
+const _IDA = "InsufficientDataActions";
+const _IF = "IncludeFilters";
+const _IFF = "InvalidFormatFault";
+const _ILA = "IncludeLinkedAccounts";
+const _ILAM = "IncludeLinkedAccountsMetrics";
+const _IM = "IncludeMetrics";
+const _INT = "InvalidNextToken";
+const _IPCE = "InvalidParameterCombinationException";
+const _IPVE = "InvalidParameterValueException";
+const _IR = "InsightRules";
+const _IRC = "InsightRuleContributor";
+const _IRCD = "InsightRuleContributorDatapoint";
+const _IRCDn = "InsightRuleContributorDatapoints";
+const _IRCn = "InsightRuleContributors";
+const _IRMD = "InsightRuleMetricDatapoint";
+const _IRMDn = "InsightRuleMetricDatapoints";
+const _IRn = "InsightRule";
+const _ISF = "InternalServiceFault";
+const _ITK = "IncludedTagKeys";
+const _K = "Keys";
+const _KA = "KeyAttributes";
+const _KADE = "KmsAccessDeniedException";
+const _KKA = "KmsKeyArn";
+const _KKDE = "KmsKeyDisabledException";
+const _KKNFE = "KmsKeyNotFoundException";
+const _KL = "KeyLabels";
+const _Ke = "Key";
+const _L = "Label";
+const _LA = "LogAlarms";
+const _LAMR = "ListAlarmMuteRules";
+const _LAMRI = "ListAlarmMuteRulesInput";
+const _LAMRO = "ListAlarmMuteRulesOutput";
+const _LAo = "LogAlarm";
+const _LD = "ListDashboards";
+const _LDI = "ListDashboardsInput";
+const _LDO = "ListDashboardsOutput";
+const _LEE = "LimitExceededException";
+const _LEF = "LimitExceededFault";
+const _LGI = "LogGroupIdentifiers";
+const _LM = "LastModified";
+const _LMI = "ListMetricsInput";
+const _LMIR = "ListManagedInsightRules";
+const _LMIRI = "ListManagedInsightRulesInput";
+const _LMIRO = "ListManagedInsightRulesOutput";
+const _LMO = "ListMetricsOutput";
+const _LMS = "ListMetricStreams";
+const _LMSI = "ListMetricStreamsInput";
+const _LMSO = "ListMetricStreamsOutput";
+const _LMi = "ListMetrics";
+const _LO = "LabelOptions";
+const _LTFR = "ListTagsForResource";
+const _LTFRI = "ListTagsForResourceInput";
+const _LTFRO = "ListTagsForResourceOutput";
+const _LUD = "LastUpdateDate";
+const _LUT = "LastUpdatedTimestamp";
+const _M = "Message";
+const _MA = "MetricAlarms";
+const _MAe = "MetricAlarm";
+const _MC = "MetricCharacteristics";
+const _MCC = "MaxContributorCount";
+const _MCV = "MaxContributorValue";
+const _MD = "MetricData";
+const _MDQ = "MetricDataQueries";
+const _MDQe = "MetricDataQuery";
+const _MDR = "MetricDataResults";
+const _MDRM = "MetricDataResultMessages";
+const _MDRe = "MetricDataResult";
+const _MDa = "MaxDatapoints";
+const _MDe = "MetricDatapoints";
+const _MDes = "MessageData";
+const _MDet = "MetricDatum";
+const _MMAD = "MetricMathAnomalyDetector";
+const _MN = "MetricName";
+const _MNe = "MetricNames";
+const _MR = "MaxRecords";
+const _MRD = "ManagedRuleDescription";
+const _MRDa = "ManagedRuleDescriptions";
+const _MRPE = "MissingRequiredParameterException";
+const _MRS = "ManagedRuleState";
+const _MRa = "MaxResults";
+const _MRan = "ManagedRule";
+const _MRana = "ManagedRules";
+const _MS = "MetricSelections";
+const _MSE = "MetricStreamEntry";
+const _MSEe = "MetricStreamEntries";
+const _MSF = "MetricStreamFilter";
+const _MSFe = "MetricStreamFilters";
+const _MSSC = "MetricStreamStatisticsConfiguration";
+const _MSSCe = "MetricStreamStatisticsConfigurations";
+const _MSSIM = "MetricStreamStatisticsIncludeMetrics";
+const _MSSM = "MetricStreamStatisticsMetric";
+const _MSe = "MetricStat";
+const _MT = "MuteType";
+const _MTe = "MetricTimezone";
+const _MTu = "MuteTargets";
+const _MW = "MetricWidget";
+const _MWI = "MetricWidgetImage";
+const _Ma = "Maximum";
+const _Me = "Metrics";
+const _Mes = "Messages";
+const _Met = "Metric";
+const _Mi = "Minimum";
+const _N = "Namespace";
+const _NT = "NextToken";
+const _Na = "Name";
+const _Nam = "Names";
+const _OA = "OwningAccount";
+const _OAw = "OwningAccounts";
+const _OB = "OrderBy";
+const _OF = "OutputFormat";
+const _OFS = "OutlierFilteringStrength";
+const _OKA = "OKActions";
+const _OSEAWUPE = "OnlyStartEvaluatingAfterWarmUpPeriodEnds";
+const _OTEMS = "OTelEnrichmentMetricSelector";
+const _OTEMSL = "OTelEnrichmentMetricSelectorList";
+const _P = "Period";
+const _PAD = "PutAnomalyDetector";
+const _PADI = "PutAnomalyDetectorInput";
+const _PADO = "PutAnomalyDetectorOutput";
+const _PAMR = "PutAlarmMuteRule";
+const _PAMRI = "PutAlarmMuteRuleInput";
+const _PCA = "PutCompositeAlarm";
+const _PCAI = "PutCompositeAlarmInput";
+const _PD = "PutDashboard";
+const _PDI = "PutDashboardInput";
+const _PDO = "PutDashboardOutput";
+const _PF = "PartialFailure";
+const _PIR = "PutInsightRule";
+const _PIRI = "PutInsightRuleInput";
+const _PIRO = "PutInsightRuleOutput";
+const _PLA = "PutLogAlarm";
+const _PLAI = "PutLogAlarmInput";
+const _PMA = "PutMetricAlarm";
+const _PMAI = "PutMetricAlarmInput";
+const _PMD = "PutMetricData";
+const _PMDI = "PutMetricDataInput";
+const _PMIR = "PutManagedInsightRules";
+const _PMIRI = "PutManagedInsightRulesInput";
+const _PMIRO = "PutManagedInsightRulesOutput";
+const _PMS = "PutMetricStream";
+const _PMSI = "PutMetricStreamInput";
+const _PMSO = "PutMetricStreamOutput";
+const _POAN = "ParentsOfAlarmName";
+const _PP = "PendingPeriod";
+const _PQLC = "PromQLCriteria";
+const _PS = "PeriodicSpikes";
+const _Q = "Query";
+const _QARN = "QueryARN";
+const _QRTA = "QueryResultsToAlarm";
+const _QRTE = "QueryResultsToEvaluate";
+const _QS = "QueryString";
+const _R = "Rule";
+const _RA = "ResourceArn";
+const _RARN = "ResourceARN";
+const _RAe = "RecentlyActive";
+const _RAo = "RoleArn";
+const _RC = "ResourceConflict";
+const _RD = "ReturnData";
+const _RDu = "RuleDefinition";
+const _RI = "ResourceId";
+const _RMC = "ResourceMetricsConfiguration";
+const _RMS = "ResourceMetricSelection";
+const _RMSL = "ResourceMetricSelectionList";
+const _RN = "RuleNames";
+const _RNF = "ResourceNotFound";
+const _RNFE = "ResourceNotFoundException";
+const _RNu = "RuleName";
+const _RP = "RecoveryPeriod";
+const _RS = "RuleState";
+const _RT = "ResourceType";
+const _Ra = "Range";
+const _S = "Status";
+const _SAS = "SetAlarmState";
+const _SASI = "SetAlarmStateInput";
+const _SB = "ScanBy";
+const _SC = "SampleCount";
+const _SCc = "ScheduleConfiguration";
+const _SCt = "StatisticsConfigurations";
+const _SCta = "StatusCode";
+const _SD = "StartDate";
+const _SE = "ScheduleExpression";
+const _SEV = "StrictEntityValidation";
+const _SMAD = "SingleMetricAnomalyDetector";
+const _SMS = "StartMetricStreams";
+const _SMSI = "StartMetricStreamsInput";
+const _SMSIt = "StopMetricStreamsInput";
+const _SMSO = "StartMetricStreamsOutput";
+const _SMSOt = "StopMetricStreamsOutput";
+const _SMSt = "StopMetricStreams";
+const _SOTE = "StartOTelEnrichment";
+const _SOTEI = "StartOTelEnrichmentInput";
+const _SOTEIt = "StopOTelEnrichmentInput";
+const _SOTEO = "StartOTelEnrichmentOutput";
+const _SOTEOt = "StopOTelEnrichmentOutput";
+const _SOTEt = "StopOTelEnrichment";
+const _SQC = "ScheduledQueryConfiguration";
+const _SQRARN = "ScheduledQueryRoleARN";
+const _SR = "StateReason";
+const _SRD = "StateReasonData";
+const _SRt = "StorageResolution";
+const _SS = "StatisticSet";
+const _ST = "StartTime";
+const _STO = "StartTimeOffset";
+const _STT = "StateTransitionedTimestamp";
+const _SUT = "StateUpdatedTimestamp";
+const _SV = "StateValue";
+const _SVt = "StatisticValues";
+const _SW = "SlidingWindow";
+const _Sc = "Schema";
+const _Sch = "Schedule";
+const _Si = "Size";
+const _St = "Stat";
+const _Sta = "Statistic";
+const _Stat = "Statistics";
+const _State = "State";
+const _Statu = "Statuses";
+const _Su = "Sum";
+const _T = "Timestamp";
+const _TK = "TagKeys";
+const _TL = "TagList";
+const _TMD = "TreatMissingData";
+const _TMI = "ThresholdMetricId";
+const _TN = "TemplateName";
+const _TR = "TagResource";
+const _TRI = "TagResourceInput";
+const _TRO = "TagResourceOutput";
+const _Ta = "Tags";
+const _Tag = "Tag";
+const _Th = "Threshold";
+const _Ti = "Timezone";
+const _Tim = "Timestamps";
+const _U = "Unit";
+const _UA = "UpdatedAt";
+const _UC = "UniqueContributors";
+const _UOTE = "UpdateOTelEnrichment";
+const _UOTEI = "UpdateOTelEnrichmentInput";
+const _UOTEO = "UpdateOTelEnrichmentOutput";
+const _UR = "UntagResource";
+const _URI = "UntagResourceInput";
+const _URMC = "UpdateResourceMetricsConfiguration";
+const _URMCI = "UpdateResourceMetricsConfigurationInput";
+const _URMCO = "UpdateResourceMetricsConfigurationOutput";
+const _URO = "UntagResourceOutput";
+const _V = "Value";
+const _VE = "ValidationException";
+const _Va = "Values";
+const _WCW = "WallClockWindow";
+const _WUC = "WarmUpConfiguration";
+const _WUPDIM = "WarmUpPeriodDurationInMinutes";
+const _aQE = "awsQueryError";
+const _c = "client";
+const _dVM = "dashboardValidationMessages";
+const _e = "error";
+const _hE = "httpError";
+const _m = "message";
+const _s = "smithy.ts.sdk.synthetic.com.amazonaws.cloudwatch";
+const _se = "server";
+const n0 = "com.amazonaws.cloudwatch";
+const _s_registry = new TypeRegistry(_s);
+var CloudWatchServiceException$ = [-3, _s, "CloudWatchServiceException", 0, [], []];
+_s_registry.registerError(CloudWatchServiceException$, CloudWatchServiceException);
+const n0_registry = new TypeRegistry(n0);
+var ConcurrentModificationException$ = [-3, n0, _CME,
+    { [_aQE]: [`ConcurrentModificationException`, 429], [_e]: _c, [_hE]: 429 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(ConcurrentModificationException$, ConcurrentModificationException);
+var ConflictException$ = [-3, n0, _CE,
+    { [_e]: _c, [_hE]: 409 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(ConflictException$, ConflictException);
+var DashboardInvalidInputError$ = [-3, n0, _DIIE,
+    { [_aQE]: [`InvalidParameterInput`, 400], [_e]: _c, [_hE]: 400 },
+    [_m, _dVM],
+    [0, () => DashboardValidationMessages]
+];
+n0_registry.registerError(DashboardInvalidInputError$, DashboardInvalidInputError);
+var DashboardNotFoundError$ = [-3, n0, _DNFE,
+    { [_aQE]: [`ResourceNotFound`, 404], [_e]: _c, [_hE]: 404 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(DashboardNotFoundError$, DashboardNotFoundError);
+var InternalServiceFault$ = [-3, n0, _ISF,
+    { [_aQE]: [`InternalServiceError`, 500], [_e]: _se, [_hE]: 500 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(InternalServiceFault$, InternalServiceFault);
+var InvalidFormatFault$ = [-3, n0, _IFF,
+    { [_aQE]: [`InvalidFormat`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidFormatFault$, InvalidFormatFault);
+var InvalidNextToken$ = [-3, n0, _INT,
+    { [_aQE]: [`InvalidNextToken`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidNextToken$, InvalidNextToken);
+var InvalidParameterCombinationException$ = [-3, n0, _IPCE,
+    { [_aQE]: [`InvalidParameterCombination`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidParameterCombinationException$, InvalidParameterCombinationException);
+var InvalidParameterValueException$ = [-3, n0, _IPVE,
+    { [_aQE]: [`InvalidParameterValue`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidParameterValueException$, InvalidParameterValueException);
+var KmsAccessDeniedException$ = [-3, n0, _KADE,
+    { [_e]: _c },
+    [_M],
+    [0], 1
+];
+n0_registry.registerError(KmsAccessDeniedException$, KmsAccessDeniedException);
+var KmsKeyDisabledException$ = [-3, n0, _KKDE,
+    { [_e]: _c },
+    [_M],
+    [0], 1
+];
+n0_registry.registerError(KmsKeyDisabledException$, KmsKeyDisabledException);
+var KmsKeyNotFoundException$ = [-3, n0, _KKNFE,
+    { [_e]: _c },
+    [_M],
+    [0], 1
+];
+n0_registry.registerError(KmsKeyNotFoundException$, KmsKeyNotFoundException);
+var LimitExceededException$ = [-3, n0, _LEE,
+    { [_aQE]: [`LimitExceededException`, 400], [_e]: _c, [_hE]: 400 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(LimitExceededException$, LimitExceededException);
+var LimitExceededFault$ = [-3, n0, _LEF,
+    { [_aQE]: [`LimitExceeded`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(LimitExceededFault$, LimitExceededFault);
+var MissingRequiredParameterException$ = [-3, n0, _MRPE,
+    { [_aQE]: [`MissingParameter`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(MissingRequiredParameterException$, MissingRequiredParameterException);
+var ResourceConflict$ = [-3, n0, _RC,
+    { [_aQE]: [`ResourceConflict`, 409], [_e]: _c, [_hE]: 409 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ResourceConflict$, ResourceConflict);
+var ResourceNotFound$ = [-3, n0, _RNF,
+    { [_aQE]: [`ResourceNotFound`, 404], [_e]: _c, [_hE]: 404 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ResourceNotFound$, ResourceNotFound);
+var ResourceNotFoundException$ = [-3, n0, _RNFE,
+    { [_aQE]: [`ResourceNotFoundException`, 404], [_e]: _c, [_hE]: 404 },
+    [_RT, _RI, _M],
+    [0, 0, 0]
+];
+n0_registry.registerError(ResourceNotFoundException$, ResourceNotFoundException);
+var ValidationException$ = [-3, n0, _VE,
+    { [_aQE]: [`ValidationError`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ValidationException$, ValidationException);
+const errorTypeRegistries = [
+    _s_registry,
+    n0_registry,
+];
+var ActionConfiguration$ = [3, n0, _AC,
+    0,
+    [_ATP],
+    [() => AlarmTagsPropagation$]
+];
+var AlarmContributor$ = [3, n0, _ACl,
+    0,
+    [_CI, _CA, _SR, _STT],
+    [0, 128 | 0, 0, 4], 3
+];
+var AlarmHistoryItem$ = [3, n0, _AHI,
+    0,
+    [_AN, _ACI, _AT, _T, _HIT, _HS, _HD, _ACA],
+    [0, 0, 0, 4, 0, 0, 0, 128 | 0]
+];
+var AlarmMuteRuleSummary$ = [3, n0, _AMRS,
+    0,
+    [_AMRA, _ED, _S, _MT, _LUT],
+    [0, 4, 0, 0, 4]
+];
+var AlarmPromQLCriteria$ = [3, n0, _APQLC,
+    0,
+    [_Q, _PP, _RP],
+    [0, 1, 1], 1
+];
+var AlarmTagsPropagation$ = [3, n0, _ATP,
+    0,
+    [_E, _ITK, _ETK],
+    [2, 64 | 0, 64 | 0], 1
+];
+var AnomalyDetector$ = [3, n0, _AD,
+    0,
+    [_ADI, _N, _MN, _D, _St, _C, _SV, _MC, _SMAD, _MMAD],
+    [0, 0, 0, () => Dimensions, 0, () => AnomalyDetectorConfiguration$, 0, () => MetricCharacteristics$, () => SingleMetricAnomalyDetector$, () => MetricMathAnomalyDetector$]
+];
+var AnomalyDetectorConfiguration$ = [3, n0, _ADC,
+    0,
+    [_ETR, _MTe, _AS, _OFS],
+    [() => AnomalyDetectorExcludedTimeRanges, 0, 0, 0]
+];
+var AssociateDatasetKmsKeyInput$ = [3, n0, _ADKKI,
+    0,
+    [_DI, _KKA],
+    [0, 0], 2
+];
+var AssociateDatasetKmsKeyOutput$ = [3, n0, _ADKKO,
+    0,
+    [],
+    []
+];
+var CompositeAlarm$ = [3, n0, _CAo,
+    0,
+    [_AE, _AA, _AAl, _ACUT, _ADl, _AN, _AR, _IDA, _OKA, _SR, _SRD, _SUT, _SV, _STT, _ASB, _ASR, _ASc, _ASWP, _ASEP, _AC],
+    [2, 64 | 0, 0, 4, 0, 0, 0, 64 | 0, 64 | 0, 0, 0, 4, 0, 4, 0, 0, 0, 1, 1, () => ActionConfiguration$]
+];
+var CreateResourceMetricsConfigurationInput$ = [3, n0, _CRMCI,
+    0,
+    [_RA, _MS],
+    [0, () => ResourceMetricSelectionList], 1
+];
+var CreateResourceMetricsConfigurationOutput$ = [3, n0, _CRMCO,
+    0,
+    [_RMC],
+    [() => ResourceMetricsConfiguration$], 1
+];
+var DashboardEntry$ = [3, n0, _DE,
+    0,
+    [_DN, _DA, _LM, _Si],
+    [0, 0, 4, 1]
+];
+var DashboardValidationMessage$ = [3, n0, _DVM,
+    0,
+    [_DP, _M],
+    [0, 0]
+];
+var Datapoint$ = [3, n0, _Da,
+    0,
+    [_T, _SC, _A, _Su, _Mi, _Ma, _U, _ES],
+    [4, 1, 1, 1, 1, 1, 0, 128 | 1]
+];
+var DeleteAlarmMuteRuleInput$ = [3, n0, _DAMRI,
+    0,
+    [_AMRN],
+    [0], 1
+];
+var DeleteAlarmsInput$ = [3, n0, _DAI,
+    0,
+    [_ANl],
+    [64 | 0], 1
+];
+var DeleteAnomalyDetectorInput$ = [3, n0, _DADI,
+    0,
+    [_ADI, _N, _MN, _D, _St, _SMAD, _MMAD],
+    [0, 0, 0, () => Dimensions, 0, () => SingleMetricAnomalyDetector$, () => MetricMathAnomalyDetector$]
+];
+var DeleteAnomalyDetectorOutput$ = [3, n0, _DADO,
+    0,
+    [],
+    []
+];
+var DeleteDashboardsInput$ = [3, n0, _DDI,
+    0,
+    [_DNa],
+    [64 | 0], 1
+];
+var DeleteDashboardsOutput$ = [3, n0, _DDO,
+    0,
+    [],
+    []
+];
+var DeleteInsightRulesInput$ = [3, n0, _DIRI,
+    0,
+    [_RN],
+    [64 | 0], 1
+];
+var DeleteInsightRulesOutput$ = [3, n0, _DIRO,
+    0,
+    [_F],
+    [() => BatchFailures]
+];
+var DeleteMetricStreamInput$ = [3, n0, _DMSI,
+    0,
+    [_Na],
+    [0], 1
+];
+var DeleteMetricStreamOutput$ = [3, n0, _DMSO,
+    0,
+    [],
+    []
+];
+var DeleteResourceMetricsConfigurationInput$ = [3, n0, _DRMCI,
+    0,
+    [_RA],
+    [0], 1
+];
+var DeleteResourceMetricsConfigurationOutput$ = [3, n0, _DRMCO,
+    0,
+    [],
+    []
+];
+var DescribeAlarmContributorsInput$ = [3, n0, _DACI,
+    0,
+    [_AN, _NT],
+    [0, 0], 1
+];
+var DescribeAlarmContributorsOutput$ = [3, n0, _DACO,
+    0,
+    [_ACla, _NT],
+    [() => AlarmContributors, 0], 1
+];
+var DescribeAlarmHistoryInput$ = [3, n0, _DAHI,
+    0,
+    [_AN, _ACI, _ATl, _HIT, _SD, _EDn, _MR, _NT, _SB],
+    [0, 0, 64 | 0, 0, 4, 4, 1, 0, 0]
+];
+var DescribeAlarmHistoryOutput$ = [3, n0, _DAHO,
+    0,
+    [_AHIl, _NT],
+    [() => AlarmHistoryItems, 0]
+];
+var DescribeAlarmsForMetricInput$ = [3, n0, _DAFMI,
+    0,
+    [_MN, _N, _Sta, _ESx, _D, _P, _U],
+    [0, 0, 0, 0, () => Dimensions, 1, 0], 2
+];
+var DescribeAlarmsForMetricOutput$ = [3, n0, _DAFMO,
+    0,
+    [_MA],
+    [() => MetricAlarms]
+];
+var DescribeAlarmsInput$ = [3, n0, _DAIe,
+    0,
+    [_ANl, _ANP, _ATl, _COAN, _POAN, _SV, _AP, _MR, _NT],
+    [64 | 0, 0, 64 | 0, 0, 0, 0, 0, 1, 0]
+];
+var DescribeAlarmsOutput$ = [3, n0, _DAO,
+    0,
+    [_CAom, _MA, _LA, _NT],
+    [() => CompositeAlarms, () => MetricAlarms, () => LogAlarms, 0]
+];
+var DescribeAnomalyDetectorsInput$ = [3, n0, _DADIe,
+    0,
+    [_ADIn, _NT, _MRa, _N, _MN, _D, _ADT],
+    [64 | 0, 0, 1, 0, 0, () => Dimensions, 64 | 0]
+];
+var DescribeAnomalyDetectorsOutput$ = [3, n0, _DADOe,
+    0,
+    [_ADn, _NT],
+    [() => AnomalyDetectors, 0]
+];
+var DescribeInsightRulesInput$ = [3, n0, _DIRIe,
+    0,
+    [_NT, _MRa],
+    [0, 1]
+];
+var DescribeInsightRulesOutput$ = [3, n0, _DIROe,
+    0,
+    [_NT, _IR],
+    [0, () => InsightRules]
+];
+var Dimension$ = [3, n0, _Di,
+    0,
+    [_Na, _V],
+    [0, 0], 2
+];
+var DimensionFilter$ = [3, n0, _DF,
+    0,
+    [_Na, _V],
+    [0, 0], 1
+];
+var DisableAlarmActionsInput$ = [3, n0, _DAAI,
+    0,
+    [_ANl],
+    [64 | 0], 1
+];
+var DisableInsightRulesInput$ = [3, n0, _DIRIi,
+    0,
+    [_RN],
+    [64 | 0], 1
+];
+var DisableInsightRulesOutput$ = [3, n0, _DIROi,
+    0,
+    [_F],
+    [() => BatchFailures]
+];
+var DisassociateDatasetKmsKeyInput$ = [3, n0, _DDKKI,
+    0,
+    [_DI],
+    [0], 1
+];
+var DisassociateDatasetKmsKeyOutput$ = [3, n0, _DDKKO,
+    0,
+    [],
+    []
+];
+var EnableAlarmActionsInput$ = [3, n0, _EAAI,
+    0,
+    [_ANl],
+    [64 | 0], 1
+];
+var EnableInsightRulesInput$ = [3, n0, _EIRI,
+    0,
+    [_RN],
+    [64 | 0], 1
+];
+var EnableInsightRulesOutput$ = [3, n0, _EIRO,
+    0,
+    [_F],
+    [() => BatchFailures]
+];
+var Entity$ = [3, n0, _En,
+    0,
+    [_KA, _At],
+    [128 | 0, 128 | 0]
+];
+var EntityMetricData$ = [3, n0, _EMD,
+    0,
+    [_En, _MD],
+    [() => Entity$, () => MetricData]
+];
+var GetAlarmMuteRuleInput$ = [3, n0, _GAMRI,
+    0,
+    [_AMRN],
+    [0], 1
+];
+var GetAlarmMuteRuleOutput$ = [3, n0, _GAMRO,
+    0,
+    [_Na, _AMRA, _De, _R, _MTu, _SD, _ED, _S, _LUT, _MT],
+    [0, 0, 0, () => Rule$, () => MuteTargets$, 4, 4, 0, 4, 0]
+];
+var GetDashboardInput$ = [3, n0, _GDI,
+    0,
+    [_DN],
+    [0], 1
+];
+var GetDashboardOutput$ = [3, n0, _GDO,
+    0,
+    [_DA, _DB, _DN],
+    [0, 0, 0]
+];
+var GetDatasetInput$ = [3, n0, _GDIe,
+    0,
+    [_DI],
+    [0], 1
+];
+var GetDatasetOutput$ = [3, n0, _GDOe,
+    0,
+    [_DIa, _Ar, _KKA],
+    [0, 0, 0], 2
+];
+var GetInsightRuleReportInput$ = [3, n0, _GIRRI,
+    0,
+    [_RNu, _ST, _ET, _P, _MCC, _Me, _OB],
+    [0, 4, 4, 1, 1, 64 | 0, 0], 4
+];
+var GetInsightRuleReportOutput$ = [3, n0, _GIRRO,
+    0,
+    [_KL, _ASg, _AV, _AUC, _Co, _MDe],
+    [64 | 0, 0, 1, 1, () => InsightRuleContributors, () => InsightRuleMetricDatapoints]
+];
+var GetMetricDataInput$ = [3, n0, _GMDI,
+    0,
+    [_MDQ, _ST, _ET, _NT, _SB, _MDa, _LO],
+    [() => MetricDataQueries, 4, 4, 0, 0, 1, () => LabelOptions$], 3
+];
+var GetMetricDataOutput$ = [3, n0, _GMDO,
+    0,
+    [_MDR, _NT, _Mes],
+    [() => MetricDataResults, 0, () => MetricDataResultMessages]
+];
+var GetMetricStatisticsInput$ = [3, n0, _GMSI,
+    0,
+    [_N, _MN, _ST, _ET, _P, _D, _Stat, _ES, _U],
+    [0, 0, 4, 4, 1, () => Dimensions, 64 | 0, 64 | 0, 0], 5
+];
+var GetMetricStatisticsOutput$ = [3, n0, _GMSO,
+    0,
+    [_L, _Dat],
+    [0, () => Datapoints]
+];
+var GetMetricStreamInput$ = [3, n0, _GMSIe,
+    0,
+    [_Na],
+    [0], 1
+];
+var GetMetricStreamOutput$ = [3, n0, _GMSOe,
+    0,
+    [_Ar, _Na, _IF, _EF, _FA, _RAo, _State, _CD, _LUD, _OF, _SCt, _ILAM],
+    [0, 0, () => MetricStreamFilters, () => MetricStreamFilters, 0, 0, 0, 4, 4, 0, () => MetricStreamStatisticsConfigurations, 2]
+];
+var GetMetricWidgetImageInput$ = [3, n0, _GMWII,
+    0,
+    [_MW, _OF],
+    [0, 0], 1
+];
+var GetMetricWidgetImageOutput$ = [3, n0, _GMWIO,
+    0,
+    [_MWI],
+    [21]
+];
+var GetOTelEnrichmentInput$ = [3, n0, _GOTEI,
+    0,
+    [],
+    []
+];
+var GetOTelEnrichmentOutput$ = [3, n0, _GOTEO,
+    0,
+    [_S, _IF, _EF, _CAr, _UA],
+    [0, () => OTelEnrichmentMetricSelectorList, () => OTelEnrichmentMetricSelectorList, 4, 4], 1
+];
+var GetResourceMetricsConfigurationInput$ = [3, n0, _GRMCI,
+    0,
+    [_RA],
+    [0], 1
+];
+var GetResourceMetricsConfigurationOutput$ = [3, n0, _GRMCO,
+    0,
+    [_RMC],
+    [() => ResourceMetricsConfiguration$], 1
+];
+var InsightRule$ = [3, n0, _IRn,
+    0,
+    [_Na, _State, _Sc, _Def, _MRan, _AOTL],
+    [0, 0, 0, 0, 2, 2], 4
+];
+var InsightRuleContributor$ = [3, n0, _IRC,
+    0,
+    [_K, _AAV, _Dat],
+    [64 | 0, 1, () => InsightRuleContributorDatapoints], 3
+];
+var InsightRuleContributorDatapoint$ = [3, n0, _IRCD,
+    0,
+    [_T, _AVp],
+    [4, 1], 2
+];
+var InsightRuleMetricDatapoint$ = [3, n0, _IRMD,
+    0,
+    [_T, _UC, _MCV, _SC, _A, _Su, _Mi, _Ma],
+    [4, 1, 1, 1, 1, 1, 1, 1], 1
+];
+var LabelOptions$ = [3, n0, _LO,
+    0,
+    [_Ti],
+    [0]
+];
+var ListAlarmMuteRulesInput$ = [3, n0, _LAMRI,
+    0,
+    [_AN, _Statu, _MR, _NT],
+    [0, 64 | 0, 1, 0]
+];
+var ListAlarmMuteRulesOutput$ = [3, n0, _LAMRO,
+    0,
+    [_AMRSl, _NT],
+    [() => AlarmMuteRuleSummaries, 0]
+];
+var ListDashboardsInput$ = [3, n0, _LDI,
+    0,
+    [_DNP, _NT],
+    [0, 0]
+];
+var ListDashboardsOutput$ = [3, n0, _LDO,
+    0,
+    [_DEa, _NT],
+    [() => DashboardEntries, 0]
+];
+var ListManagedInsightRulesInput$ = [3, n0, _LMIRI,
+    0,
+    [_RARN, _NT, _MRa],
+    [0, 0, 1], 1
+];
+var ListManagedInsightRulesOutput$ = [3, n0, _LMIRO,
+    0,
+    [_MRana, _NT],
+    [() => ManagedRuleDescriptions, 0]
+];
+var ListMetricsInput$ = [3, n0, _LMI,
+    0,
+    [_N, _MN, _D, _NT, _RAe, _ILA, _OA],
+    [0, 0, () => DimensionFilters, 0, 0, 2, 0]
+];
+var ListMetricsOutput$ = [3, n0, _LMO,
+    0,
+    [_Me, _NT, _OAw],
+    [() => Metrics, 0, 64 | 0]
+];
+var ListMetricStreamsInput$ = [3, n0, _LMSI,
+    0,
+    [_NT, _MRa],
+    [0, 1]
+];
+var ListMetricStreamsOutput$ = [3, n0, _LMSO,
+    0,
+    [_NT, _Ent],
+    [0, () => MetricStreamEntries]
+];
+var ListTagsForResourceInput$ = [3, n0, _LTFRI,
+    0,
+    [_RARN],
+    [0], 1
+];
+var ListTagsForResourceOutput$ = [3, n0, _LTFRO,
+    0,
+    [_Ta],
+    [() => TagList]
+];
+var LogAlarm$ = [3, n0, _LAo,
+    0,
+    [_AN, _AAl, _ADl, _ACUT, _AE, _OKA, _AA, _IDA, _SV, _SR, _SRD, _SUT, _SQC, _QRTE, _QRTA, _Th, _CO, _TMD, _STT, _ESv, _ALLC, _ALLRA, _WUC, _AC],
+    [0, 0, 0, 4, 2, 64 | 0, 64 | 0, 64 | 0, 0, 0, 0, 4, () => ScheduledQueryConfiguration$, 1, 1, 1, 0, 0, 4, 0, 1, 0, () => WarmUpConfiguration$, () => ActionConfiguration$]
+];
+var ManagedRule$ = [3, n0, _MRan,
+    0,
+    [_TN, _RARN, _Ta],
+    [0, 0, () => TagList], 2
+];
+var ManagedRuleDescription$ = [3, n0, _MRD,
+    0,
+    [_TN, _RARN, _RS],
+    [0, 0, () => ManagedRuleState$]
+];
+var ManagedRuleState$ = [3, n0, _MRS,
+    0,
+    [_RNu, _State],
+    [0, 0], 2
+];
+var MessageData$ = [3, n0, _MDes,
+    0,
+    [_Cod, _V],
+    [0, 0]
+];
+var Metric$ = [3, n0, _Met,
+    0,
+    [_N, _MN, _D],
+    [0, 0, () => Dimensions]
+];
+var MetricAlarm$ = [3, n0, _MAe,
+    0,
+    [_AN, _AAl, _ADl, _ACUT, _AE, _OKA, _AA, _IDA, _SV, _SR, _SRD, _SUT, _MN, _N, _Sta, _ESx, _D, _P, _U, _EP, _DTA, _Th, _CO, _TMD, _ELSCP, _Me, _TMI, _ESv, _STT, _EW, _WUC, _EC, _EI, _AC],
+    [0, 0, 0, 4, 2, 64 | 0, 64 | 0, 64 | 0, 0, 0, 0, 4, 0, 0, 0, 0, () => Dimensions, 1, 0, 1, 1, 1, 0, 0, 0, () => MetricDataQueries, 0, 0, 4, () => EvaluationWindow$, () => WarmUpConfiguration$, () => EvaluationCriteria$, 1, () => ActionConfiguration$]
+];
+var MetricCharacteristics$ = [3, n0, _MC,
+    0,
+    [_PS],
+    [2]
+];
+var MetricDataQuery$ = [3, n0, _MDQe,
+    0,
+    [_I, _MSe, _Ex, _L, _RD, _P, _AI],
+    [0, () => MetricStat$, 0, 0, 2, 1, 0], 1
+];
+var MetricDataResult$ = [3, n0, _MDRe,
+    0,
+    [_I, _L, _Tim, _Va, _SCta, _Mes],
+    [0, 0, 64 | 4, 64 | 1, 0, () => MetricDataResultMessages]
+];
+var MetricDatum$ = [3, n0, _MDet,
+    0,
+    [_MN, _D, _T, _V, _SVt, _Va, _Cou, _U, _SRt],
+    [0, () => Dimensions, 4, 1, () => StatisticSet$, 64 | 1, 64 | 1, 0, 1], 1
+];
+var MetricMathAnomalyDetector$ = [3, n0, _MMAD,
+    0,
+    [_MDQ],
+    [() => MetricDataQueries]
+];
+var MetricStat$ = [3, n0, _MSe,
+    0,
+    [_Met, _P, _St, _U],
+    [() => Metric$, 1, 0, 0], 3
+];
+var MetricStreamEntry$ = [3, n0, _MSE,
+    0,
+    [_Ar, _CD, _LUD, _Na, _FA, _State, _OF],
+    [0, 4, 4, 0, 0, 0, 0]
+];
+var MetricStreamFilter$ = [3, n0, _MSF,
+    0,
+    [_N, _MNe],
+    [0, 64 | 0]
+];
+var MetricStreamStatisticsConfiguration$ = [3, n0, _MSSC,
+    0,
+    [_IM, _ASd],
+    [() => MetricStreamStatisticsIncludeMetrics, 64 | 0], 2
+];
+var MetricStreamStatisticsMetric$ = [3, n0, _MSSM,
+    0,
+    [_N, _MN],
+    [0, 0], 2
+];
+var MuteTargets$ = [3, n0, _MTu,
+    0,
+    [_ANl],
+    [64 | 0], 1
+];
+var OTelEnrichmentMetricSelector$ = [3, n0, _OTEMS,
+    0,
+    [_N, _MNe],
+    [0, 64 | 0], 1
+];
+var PartialFailure$ = [3, n0, _PF,
+    0,
+    [_FR, _ETx, _FC, _FD],
+    [0, 0, 0, 0]
+];
+var PutAlarmMuteRuleInput$ = [3, n0, _PAMRI,
+    0,
+    [_Na, _R, _De, _MTu, _Ta, _SD, _ED],
+    [0, () => Rule$, 0, () => MuteTargets$, () => TagList, 4, 4], 2
+];
+var PutAnomalyDetectorInput$ = [3, n0, _PADI,
+    0,
+    [_N, _MN, _D, _St, _C, _MC, _SMAD, _MMAD],
+    [0, 0, () => Dimensions, 0, () => AnomalyDetectorConfiguration$, () => MetricCharacteristics$, () => SingleMetricAnomalyDetector$, () => MetricMathAnomalyDetector$]
+];
+var PutAnomalyDetectorOutput$ = [3, n0, _PADO,
+    0,
+    [_ADI],
+    [0]
+];
+var PutCompositeAlarmInput$ = [3, n0, _PCAI,
+    0,
+    [_AN, _AR, _AE, _AA, _ADl, _IDA, _OKA, _Ta, _ASc, _ASWP, _ASEP, _AC],
+    [0, 0, 2, 64 | 0, 0, 64 | 0, 64 | 0, () => TagList, 0, 1, 1, () => ActionConfiguration$], 2
+];
+var PutDashboardInput$ = [3, n0, _PDI,
+    0,
+    [_DN, _DB, _Ta],
+    [0, 0, () => TagList], 2
+];
+var PutDashboardOutput$ = [3, n0, _PDO,
+    0,
+    [_DVMa],
+    [() => DashboardValidationMessages]
+];
+var PutInsightRuleInput$ = [3, n0, _PIRI,
+    0,
+    [_RNu, _RDu, _RS, _Ta, _AOTL],
+    [0, 0, 0, () => TagList, 2], 2
+];
+var PutInsightRuleOutput$ = [3, n0, _PIRO,
+    0,
+    [],
+    []
+];
+var PutLogAlarmInput$ = [3, n0, _PLAI,
+    0,
+    [_AN, _SQC, _QRTE, _QRTA, _Th, _CO, _ADl, _ALLC, _ALLRA, _AE, _OKA, _AA, _IDA, _TMD, _Ta, _WUC, _AC],
+    [0, () => ScheduledQueryConfiguration$, 1, 1, 1, 0, 0, 1, 0, 2, 64 | 0, 64 | 0, 64 | 0, 0, () => TagList, () => WarmUpConfiguration$, () => ActionConfiguration$], 6
+];
+var PutManagedInsightRulesInput$ = [3, n0, _PMIRI,
+    0,
+    [_MRana],
+    [() => ManagedRules], 1
+];
+var PutManagedInsightRulesOutput$ = [3, n0, _PMIRO,
+    0,
+    [_F],
+    [() => BatchFailures]
+];
+var PutMetricAlarmInput$ = [3, n0, _PMAI,
+    0,
+    [_AN, _ADl, _AE, _OKA, _AA, _IDA, _MN, _N, _Sta, _ESx, _D, _P, _U, _EP, _DTA, _Th, _CO, _TMD, _ELSCP, _Me, _Ta, _TMI, _EW, _WUC, _EC, _EI, _AC],
+    [0, 0, 2, 64 | 0, 64 | 0, 64 | 0, 0, 0, 0, 0, () => Dimensions, 1, 0, 1, 1, 1, 0, 0, 0, () => MetricDataQueries, () => TagList, 0, () => EvaluationWindow$, () => WarmUpConfiguration$, () => EvaluationCriteria$, 1, () => ActionConfiguration$], 1
+];
+var PutMetricDataInput$ = [3, n0, _PMDI,
+    0,
+    [_N, _MD, _EMD, _SEV],
+    [0, () => MetricData, () => EntityMetricDataList, 2], 1
+];
+var PutMetricStreamInput$ = [3, n0, _PMSI,
+    0,
+    [_Na, _FA, _RAo, _OF, _IF, _EF, _Ta, _SCt, _ILAM],
+    [0, 0, 0, 0, () => MetricStreamFilters, () => MetricStreamFilters, () => TagList, () => MetricStreamStatisticsConfigurations, 2], 4
+];
+var PutMetricStreamOutput$ = [3, n0, _PMSO,
+    0,
+    [_Ar],
+    [0]
+];
+var Range$ = [3, n0, _Ra,
+    0,
+    [_ST, _ET],
+    [4, 4], 2
+];
+var ResourceMetricsConfiguration$ = [3, n0, _RMC,
+    0,
+    [_RA, _CAr, _UA, _MS],
+    [0, 4, 4, () => ResourceMetricSelectionList], 3
+];
+var ResourceMetricSelection$ = [3, n0, _RMS,
+    0,
+    [_IM],
+    [64 | 0], 1
+];
+var Rule$ = [3, n0, _R,
+    0,
+    [_Sch],
+    [() => Schedule$], 1
+];
+var Schedule$ = [3, n0, _Sch,
+    0,
+    [_Ex, _Du, _Ti],
+    [0, 0, 0], 2
+];
+var ScheduleConfiguration$ = [3, n0, _SCc,
+    0,
+    [_SE, _STO, _ETO],
+    [0, 1, 1], 2
+];
+var ScheduledQueryConfiguration$ = [3, n0, _SQC,
+    0,
+    [_QS, _SQRARN, _SCc, _AEg, _LGI, _QARN, _Ta],
+    [0, 0, () => ScheduleConfiguration$, 0, 64 | 0, 0, () => TagList], 4
+];
+var SetAlarmStateInput$ = [3, n0, _SASI,
+    0,
+    [_AN, _SV, _SR, _SRD],
+    [0, 0, 0, 0], 3
+];
+var SingleMetricAnomalyDetector$ = [3, n0, _SMAD,
+    0,
+    [_AI, _N, _MN, _D, _St],
+    [0, 0, 0, () => Dimensions, 0]
+];
+var SlidingWindow$ = [3, n0, _SW,
+    0,
+    [],
+    []
+];
+var StartMetricStreamsInput$ = [3, n0, _SMSI,
+    0,
+    [_Nam],
+    [64 | 0], 1
+];
+var StartMetricStreamsOutput$ = [3, n0, _SMSO,
+    0,
+    [],
+    []
+];
+var StartOTelEnrichmentInput$ = [3, n0, _SOTEI,
+    0,
+    [_IF, _EF],
+    [() => OTelEnrichmentMetricSelectorList, () => OTelEnrichmentMetricSelectorList]
+];
+var StartOTelEnrichmentOutput$ = [3, n0, _SOTEO,
+    0,
+    [_IF, _EF, _CAr, _UA],
+    [() => OTelEnrichmentMetricSelectorList, () => OTelEnrichmentMetricSelectorList, 4, 4]
+];
+var StatisticSet$ = [3, n0, _SS,
+    0,
+    [_SC, _Su, _Mi, _Ma],
+    [1, 1, 1, 1], 4
+];
+var StopMetricStreamsInput$ = [3, n0, _SMSIt,
+    0,
+    [_Nam],
+    [64 | 0], 1
+];
+var StopMetricStreamsOutput$ = [3, n0, _SMSOt,
+    0,
+    [],
+    []
+];
+var StopOTelEnrichmentInput$ = [3, n0, _SOTEIt,
+    0,
+    [],
+    []
+];
+var StopOTelEnrichmentOutput$ = [3, n0, _SOTEOt,
+    0,
+    [],
+    []
+];
+var Tag$ = [3, n0, _Tag,
+    0,
+    [_Ke, _V],
+    [0, 0], 2
+];
+var TagResourceInput$ = [3, n0, _TRI,
+    0,
+    [_RARN, _Ta],
+    [0, () => TagList], 2
+];
+var TagResourceOutput$ = [3, n0, _TRO,
+    0,
+    [],
+    []
+];
+var UntagResourceInput$ = [3, n0, _URI,
+    0,
+    [_RARN, _TK],
+    [0, 64 | 0], 2
+];
+var UntagResourceOutput$ = [3, n0, _URO,
+    0,
+    [],
+    []
+];
+var UpdateOTelEnrichmentInput$ = [3, n0, _UOTEI,
+    0,
+    [_IF, _EF],
+    [() => OTelEnrichmentMetricSelectorList, () => OTelEnrichmentMetricSelectorList]
+];
+var UpdateOTelEnrichmentOutput$ = [3, n0, _UOTEO,
+    0,
+    [_IF, _EF, _CAr, _UA],
+    [() => OTelEnrichmentMetricSelectorList, () => OTelEnrichmentMetricSelectorList, 4, 4]
+];
+var UpdateResourceMetricsConfigurationInput$ = [3, n0, _URMCI,
+    0,
+    [_RA, _MS],
+    [0, () => ResourceMetricSelectionList], 1
+];
+var UpdateResourceMetricsConfigurationOutput$ = [3, n0, _URMCO,
+    0,
+    [_RMC],
+    [() => ResourceMetricsConfiguration$], 1
+];
+var WallClockWindow$ = [3, n0, _WCW,
+    0,
+    [_Ti],
+    [0]
+];
+var WarmUpConfiguration$ = [3, n0, _WUC,
+    0,
+    [_WUPDIM, _OSEAWUPE],
+    [1, 2], 1
+];
+var __Unit = "unit";
+var AlarmContributors = [1, n0, _ACla,
+    0, () => AlarmContributor$
+];
+var AlarmHistoryItems = [1, n0, _AHIl,
+    0, () => AlarmHistoryItem$
+];
+var AlarmMuteRuleSummaries = [1, n0, _AMRSl,
+    0, () => AlarmMuteRuleSummary$
+];
+var AnomalyDetectorExcludedTimeRanges = [1, n0, _ADETR,
+    0, () => Range$
+];
+var AnomalyDetectors = [1, n0, _ADn,
+    0, () => AnomalyDetector$
+];
+var BatchFailures = [1, n0, _BF,
+    0, () => PartialFailure$
+];
+var CompositeAlarms = [1, n0, _CAom,
+    0, () => CompositeAlarm$
+];
+var DashboardEntries = [1, n0, _DEa,
+    0, () => DashboardEntry$
+];
+var DashboardValidationMessages = [1, n0, _DVMa,
+    0, () => DashboardValidationMessage$
+];
+var Datapoints = [1, n0, _Dat,
+    0, () => Datapoint$
+];
+var DimensionFilters = [1, n0, _DFi,
+    0, () => DimensionFilter$
+];
+var Dimensions = [1, n0, _D,
+    0, () => Dimension$
+];
+var EntityMetricDataList = [1, n0, _EMDL,
+    0, () => EntityMetricData$
+];
+var InsightRuleContributorDatapoints = [1, n0, _IRCDn,
+    0, () => InsightRuleContributorDatapoint$
+];
+var InsightRuleContributors = [1, n0, _IRCn,
+    0, () => InsightRuleContributor$
+];
+var InsightRuleMetricDatapoints = [1, n0, _IRMDn,
+    0, () => InsightRuleMetricDatapoint$
+];
+var InsightRules = [1, n0, _IR,
+    0, () => InsightRule$
+];
+var LogAlarms = [1, n0, _LA,
+    0, () => LogAlarm$
+];
+var ManagedRuleDescriptions = [1, n0, _MRDa,
+    0, () => ManagedRuleDescription$
+];
+var ManagedRules = [1, n0, _MRana,
+    0, () => ManagedRule$
+];
+var MetricAlarms = [1, n0, _MA,
+    0, () => MetricAlarm$
+];
+var MetricData = [1, n0, _MD,
+    0, () => MetricDatum$
+];
+var MetricDataQueries = [1, n0, _MDQ,
+    0, () => MetricDataQuery$
+];
+var MetricDataResultMessages = [1, n0, _MDRM,
+    0, () => MessageData$
+];
+var MetricDataResults = [1, n0, _MDR,
+    0, () => MetricDataResult$
+];
+var Metrics = [1, n0, _Me,
+    0, () => Metric$
+];
+var MetricStreamEntries = [1, n0, _MSEe,
+    0, () => MetricStreamEntry$
+];
+var MetricStreamFilters = [1, n0, _MSFe,
+    0, () => MetricStreamFilter$
+];
+var MetricStreamStatisticsConfigurations = [1, n0, _MSSCe,
+    0, () => MetricStreamStatisticsConfiguration$
+];
+var MetricStreamStatisticsIncludeMetrics = [1, n0, _MSSIM,
+    0, () => MetricStreamStatisticsMetric$
+];
+var OTelEnrichmentMetricSelectorList = [1, n0, _OTEMSL,
+    0, () => OTelEnrichmentMetricSelector$
+];
+var ResourceMetricSelectionList = [1, n0, _RMSL,
+    0, () => ResourceMetricSelection$
+];
+var TagList = [1, n0, _TL,
+    0, () => Tag$
+];
+var EvaluationCriteria$ = [4, n0, _EC,
+    0,
+    [_PQLC],
+    [() => AlarmPromQLCriteria$]
+];
+var EvaluationWindow$ = [4, n0, _EW,
+    0,
+    [_WCW, _SW],
+    [() => WallClockWindow$, () => SlidingWindow$]
+];
+var AssociateDatasetKmsKey$ = [9, n0, _ADKK,
+    0, () => AssociateDatasetKmsKeyInput$, () => AssociateDatasetKmsKeyOutput$
+];
+var CreateResourceMetricsConfiguration$ = [9, n0, _CRMC,
+    0, () => CreateResourceMetricsConfigurationInput$, () => CreateResourceMetricsConfigurationOutput$
+];
+var DeleteAlarmMuteRule$ = [9, n0, _DAMR,
+    0, () => DeleteAlarmMuteRuleInput$, () => __Unit
+];
+var DeleteAlarms$ = [9, n0, _DAe,
+    0, () => DeleteAlarmsInput$, () => __Unit
+];
+var DeleteAnomalyDetector$ = [9, n0, _DAD,
+    0, () => DeleteAnomalyDetectorInput$, () => DeleteAnomalyDetectorOutput$
+];
+var DeleteDashboards$ = [9, n0, _DD,
+    0, () => DeleteDashboardsInput$, () => DeleteDashboardsOutput$
+];
+var DeleteInsightRules$ = [9, n0, _DIR,
+    0, () => DeleteInsightRulesInput$, () => DeleteInsightRulesOutput$
+];
+var DeleteMetricStream$ = [9, n0, _DMS,
+    0, () => DeleteMetricStreamInput$, () => DeleteMetricStreamOutput$
+];
+var DeleteResourceMetricsConfiguration$ = [9, n0, _DRMC,
+    0, () => DeleteResourceMetricsConfigurationInput$, () => DeleteResourceMetricsConfigurationOutput$
+];
+var DescribeAlarmContributors$ = [9, n0, _DAC,
+    0, () => DescribeAlarmContributorsInput$, () => DescribeAlarmContributorsOutput$
+];
+var DescribeAlarmHistory$ = [9, n0, _DAH,
+    0, () => DescribeAlarmHistoryInput$, () => DescribeAlarmHistoryOutput$
+];
+var DescribeAlarms$ = [9, n0, _DAes,
+    0, () => DescribeAlarmsInput$, () => DescribeAlarmsOutput$
+];
+var DescribeAlarmsForMetric$ = [9, n0, _DAFM,
+    0, () => DescribeAlarmsForMetricInput$, () => DescribeAlarmsForMetricOutput$
+];
+var DescribeAnomalyDetectors$ = [9, n0, _DADe,
+    0, () => DescribeAnomalyDetectorsInput$, () => DescribeAnomalyDetectorsOutput$
+];
+var DescribeInsightRules$ = [9, n0, _DIRe,
+    0, () => DescribeInsightRulesInput$, () => DescribeInsightRulesOutput$
+];
+var DisableAlarmActions$ = [9, n0, _DAA,
+    0, () => DisableAlarmActionsInput$, () => __Unit
+];
+var DisableInsightRules$ = [9, n0, _DIRi,
+    0, () => DisableInsightRulesInput$, () => DisableInsightRulesOutput$
+];
+var DisassociateDatasetKmsKey$ = [9, n0, _DDKK,
+    2, () => DisassociateDatasetKmsKeyInput$, () => DisassociateDatasetKmsKeyOutput$
+];
+var EnableAlarmActions$ = [9, n0, _EAA,
+    0, () => EnableAlarmActionsInput$, () => __Unit
+];
+var EnableInsightRules$ = [9, n0, _EIR,
+    0, () => EnableInsightRulesInput$, () => EnableInsightRulesOutput$
+];
+var GetAlarmMuteRule$ = [9, n0, _GAMR,
+    0, () => GetAlarmMuteRuleInput$, () => GetAlarmMuteRuleOutput$
+];
+var GetDashboard$ = [9, n0, _GD,
+    0, () => GetDashboardInput$, () => GetDashboardOutput$
+];
+var GetDataset$ = [9, n0, _GDe,
+    0, () => GetDatasetInput$, () => GetDatasetOutput$
+];
+var GetInsightRuleReport$ = [9, n0, _GIRR,
+    0, () => GetInsightRuleReportInput$, () => GetInsightRuleReportOutput$
+];
+var GetMetricData$ = [9, n0, _GMD,
+    0, () => GetMetricDataInput$, () => GetMetricDataOutput$
+];
+var GetMetricStatistics$ = [9, n0, _GMS,
+    0, () => GetMetricStatisticsInput$, () => GetMetricStatisticsOutput$
+];
+var GetMetricStream$ = [9, n0, _GMSe,
+    0, () => GetMetricStreamInput$, () => GetMetricStreamOutput$
+];
+var GetMetricWidgetImage$ = [9, n0, _GMWI,
+    0, () => GetMetricWidgetImageInput$, () => GetMetricWidgetImageOutput$
+];
+var GetOTelEnrichment$ = [9, n0, _GOTE,
+    0, () => GetOTelEnrichmentInput$, () => GetOTelEnrichmentOutput$
+];
+var GetResourceMetricsConfiguration$ = [9, n0, _GRMC,
+    0, () => GetResourceMetricsConfigurationInput$, () => GetResourceMetricsConfigurationOutput$
+];
+var ListAlarmMuteRules$ = [9, n0, _LAMR,
+    0, () => ListAlarmMuteRulesInput$, () => ListAlarmMuteRulesOutput$
+];
+var ListDashboards$ = [9, n0, _LD,
+    0, () => ListDashboardsInput$, () => ListDashboardsOutput$
+];
+var ListManagedInsightRules$ = [9, n0, _LMIR,
+    0, () => ListManagedInsightRulesInput$, () => ListManagedInsightRulesOutput$
+];
+var ListMetrics$ = [9, n0, _LMi,
+    0, () => ListMetricsInput$, () => ListMetricsOutput$
+];
+var ListMetricStreams$ = [9, n0, _LMS,
+    0, () => ListMetricStreamsInput$, () => ListMetricStreamsOutput$
+];
+var ListTagsForResource$ = [9, n0, _LTFR,
+    0, () => ListTagsForResourceInput$, () => ListTagsForResourceOutput$
+];
+var PutAlarmMuteRule$ = [9, n0, _PAMR,
+    0, () => PutAlarmMuteRuleInput$, () => __Unit
+];
+var PutAnomalyDetector$ = [9, n0, _PAD,
+    0, () => PutAnomalyDetectorInput$, () => PutAnomalyDetectorOutput$
+];
+var PutCompositeAlarm$ = [9, n0, _PCA,
+    0, () => PutCompositeAlarmInput$, () => __Unit
+];
+var PutDashboard$ = [9, n0, _PD,
+    0, () => PutDashboardInput$, () => PutDashboardOutput$
+];
+var PutInsightRule$ = [9, n0, _PIR,
+    0, () => PutInsightRuleInput$, () => PutInsightRuleOutput$
+];
+var PutLogAlarm$ = [9, n0, _PLA,
+    0, () => PutLogAlarmInput$, () => __Unit
+];
+var PutManagedInsightRules$ = [9, n0, _PMIR,
+    0, () => PutManagedInsightRulesInput$, () => PutManagedInsightRulesOutput$
+];
+var PutMetricAlarm$ = [9, n0, _PMA,
+    0, () => PutMetricAlarmInput$, () => __Unit
+];
+var PutMetricData$ = [9, n0, _PMD,
+    0, () => PutMetricDataInput$, () => __Unit
+];
+var PutMetricStream$ = [9, n0, _PMS,
+    0, () => PutMetricStreamInput$, () => PutMetricStreamOutput$
+];
+var SetAlarmState$ = [9, n0, _SAS,
+    0, () => SetAlarmStateInput$, () => __Unit
+];
+var StartMetricStreams$ = [9, n0, _SMS,
+    0, () => StartMetricStreamsInput$, () => StartMetricStreamsOutput$
+];
+var StartOTelEnrichment$ = [9, n0, _SOTE,
+    0, () => StartOTelEnrichmentInput$, () => StartOTelEnrichmentOutput$
+];
+var StopMetricStreams$ = [9, n0, _SMSt,
+    0, () => StopMetricStreamsInput$, () => StopMetricStreamsOutput$
+];
+var StopOTelEnrichment$ = [9, n0, _SOTEt,
+    0, () => StopOTelEnrichmentInput$, () => StopOTelEnrichmentOutput$
+];
+var TagResource$ = [9, n0, _TR,
+    0, () => TagResourceInput$, () => TagResourceOutput$
+];
+var UntagResource$ = [9, n0, _UR,
+    0, () => UntagResourceInput$, () => UntagResourceOutput$
+];
+var UpdateOTelEnrichment$ = [9, n0, _UOTE,
+    0, () => UpdateOTelEnrichmentInput$, () => UpdateOTelEnrichmentOutput$
+];
+var UpdateResourceMetricsConfiguration$ = [9, n0, _URMC,
+    0, () => UpdateResourceMetricsConfigurationInput$, () => UpdateResourceMetricsConfigurationOutput$
+];
+
+const getRuntimeConfig$1 = (config) => {
+    return {
+        apiVersion: "2010-08-01",
+        base64Decoder: config?.base64Decoder ?? fromBase64,
+        base64Encoder: config?.base64Encoder ?? toBase64,
+        disableHostPrefix: config?.disableHostPrefix ?? false,
+        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver,
+        extensions: config?.extensions ?? [],
+        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultCloudWatchHttpAuthSchemeProvider,
+        httpAuthSchemes: config?.httpAuthSchemes ?? [
+            {
+                schemeId: "aws.auth#sigv4",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
+                signer: new AwsSdkSigV4Signer(),
+            },
+        ],
+        logger: config?.logger ?? new NoOpLogger(),
+        protocol: config?.protocol ?? AwsJson1_0Protocol,
+        protocolSettings: config?.protocolSettings ?? {
+            defaultNamespace: "com.amazonaws.cloudwatch",
+            errorTypeRegistries,
+            xmlNamespace: "http://monitoring.amazonaws.com/doc/2010-08-01/",
+            version: "2010-08-01",
+            serviceTarget: "GraniteServiceVersion20100801",
+            awsQueryCompatible: true,
+        },
+        serviceId: config?.serviceId ?? "CloudWatch",
+        sha256: config?.sha256 ?? Sha256,
+        urlParser: config?.urlParser ?? parseUrl,
+        utf8Decoder: config?.utf8Decoder ?? fromUtf8,
+        utf8Encoder: config?.utf8Encoder ?? toUtf8,
+    };
+};
+
+const getRuntimeConfig = (config) => {
+    emitWarningIfUnsupportedVersion(process.version);
+    const defaultsMode = resolveDefaultsModeConfig(config);
+    const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode);
+    const clientSharedValues = getRuntimeConfig$1(config);
+    emitWarningIfUnsupportedVersion$1(process.version);
+    const loaderConfig = {
+        profile: config?.profile,
+        logger: clientSharedValues.logger,
+    };
+    return {
+        ...clientSharedValues,
+        ...config,
+        runtime: "node",
+        defaultsMode,
+        authSchemePreference: config?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
+        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength,
+        credentialDefaultProvider: config?.credentialDefaultProvider ?? defaultProvider,
+        defaultSocketTimeout: getDefaultSocketTimeout(config?.requestHandler, 900_000),
+        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
+        disableRequestCompression: config?.disableRequestCompression ?? loadConfig(NODE_DISABLE_REQUEST_COMPRESSION_CONFIG_OPTIONS, config),
+        maxAttempts: config?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config),
+        region: config?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
+        requestHandler: NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
+        requestMinCompressionSizeBytes: config?.requestMinCompressionSizeBytes ?? loadConfig(NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_CONFIG_OPTIONS, config),
+        retryMode: config?.retryMode ??
+            loadConfig({
+                ...NODE_RETRY_MODE_CONFIG_OPTIONS,
+                default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE,
+            }, config),
+        streamCollector: config?.streamCollector ?? streamCollector,
+        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        userAgentAppId: config?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig),
+    };
+};
+
+const getHttpAuthExtensionConfiguration = (runtimeConfig) => {
+    const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
+    let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
+    let _credentials = runtimeConfig.credentials;
+    return {
+        setHttpAuthScheme(httpAuthScheme) {
+            const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
+            if (index === -1) {
+                _httpAuthSchemes.push(httpAuthScheme);
+            }
+            else {
+                _httpAuthSchemes.splice(index, 1, httpAuthScheme);
+            }
+        },
+        httpAuthSchemes() {
+            return _httpAuthSchemes;
+        },
+        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
+            _httpAuthSchemeProvider = httpAuthSchemeProvider;
+        },
+        httpAuthSchemeProvider() {
+            return _httpAuthSchemeProvider;
+        },
+        setCredentials(credentials) {
+            _credentials = credentials;
+        },
+        credentials() {
+            return _credentials;
+        },
+    };
+};
+const resolveHttpAuthRuntimeConfig = (config) => {
+    return {
+        httpAuthSchemes: config.httpAuthSchemes(),
+        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
+        credentials: config.credentials(),
+    };
+};
+
+const resolveRuntimeExtensions = (runtimeConfig, extensions) => {
+    const extensionConfiguration = Object.assign(getAwsRegionExtensionConfiguration(runtimeConfig), getDefaultExtensionConfiguration(runtimeConfig), getHttpHandlerExtensionConfiguration(runtimeConfig), getHttpAuthExtensionConfiguration(runtimeConfig));
+    extensions.forEach((extension) => extension.configure(extensionConfiguration));
+    return Object.assign(runtimeConfig, resolveAwsRegionExtensionConfiguration(extensionConfiguration), resolveDefaultRuntimeConfig(extensionConfiguration), resolveHttpHandlerRuntimeConfig(extensionConfiguration), resolveHttpAuthRuntimeConfig(extensionConfiguration));
+};
+
+class CloudWatchClient extends Client {
+    config;
+    constructor(...[configuration]) {
+        const _config_0 = getRuntimeConfig(configuration || {});
+        super(_config_0);
+        this.initConfig = _config_0;
+        const _config_1 = resolveClientEndpointParameters(_config_0);
+        const _config_2 = resolveUserAgentConfig(_config_1);
+        const _config_3 = resolveRetryConfig(_config_2);
+        const _config_4 = resolveRegionConfig(_config_3);
+        const _config_5 = resolveHostHeaderConfig(_config_4);
+        const _config_6 = resolveEndpointConfig(_config_5);
+        const _config_7 = resolveHttpAuthSchemeConfig(_config_6);
+        const _config_8 = resolveCompressionConfig(_config_7);
+        const _config_9 = resolveRuntimeExtensions(_config_8, configuration?.extensions || []);
+        this.config = _config_9;
+        this.middlewareStack.use(getSchemaSerdePlugin(this.config));
+        this.middlewareStack.use(getUserAgentPlugin(this.config));
+        this.middlewareStack.use(getRetryPlugin(this.config));
+        this.middlewareStack.use(getContentLengthPlugin(this.config));
+        this.middlewareStack.use(getHostHeaderPlugin(this.config));
+        this.middlewareStack.use(getLoggerPlugin(this.config));
+        this.middlewareStack.use(getRecursionDetectionPlugin(this.config));
+        this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin(this.config, {
+            httpAuthSchemeParametersProvider: defaultCloudWatchHttpAuthSchemeParametersProvider,
+            identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig({
+                "aws.auth#sigv4": config.credentials,
+            }),
+        }));
+        this.middlewareStack.use(getHttpSigningPlugin(this.config));
+    }
+    destroy() {
+        super.destroy();
+    }
+}
+
+const command = makeBuilder(commonParams, "GraniteServiceVersion20100801", "CloudWatchClient", getEndpointPlugin);
+const _ep0 = {};
+const _mw0 = (Command, cs, config, o) => [];
+const _mw1 = (Command, cs, config, o) => [
+    getCompressionPlugin(config, {
+        encodings: ["gzip"],
+    }),
+];
+
+class AssociateDatasetKmsKeyCommand extends command(_ep0, _mw0, "AssociateDatasetKmsKey", AssociateDatasetKmsKey$) {
+}
+
+class CreateResourceMetricsConfigurationCommand extends command(_ep0, _mw0, "CreateResourceMetricsConfiguration", CreateResourceMetricsConfiguration$) {
+}
+
+class DeleteAlarmMuteRuleCommand extends command(_ep0, _mw0, "DeleteAlarmMuteRule", DeleteAlarmMuteRule$) {
+}
+
+class DeleteAlarmsCommand extends command(_ep0, _mw0, "DeleteAlarms", DeleteAlarms$) {
+}
+
+class DeleteAnomalyDetectorCommand extends command(_ep0, _mw0, "DeleteAnomalyDetector", DeleteAnomalyDetector$) {
+}
+
+class DeleteDashboardsCommand extends command(_ep0, _mw0, "DeleteDashboards", DeleteDashboards$) {
+}
+
+class DeleteInsightRulesCommand extends command(_ep0, _mw0, "DeleteInsightRules", DeleteInsightRules$) {
+}
+
+class DeleteMetricStreamCommand extends command(_ep0, _mw0, "DeleteMetricStream", DeleteMetricStream$) {
+}
+
+class DeleteResourceMetricsConfigurationCommand extends command(_ep0, _mw0, "DeleteResourceMetricsConfiguration", DeleteResourceMetricsConfiguration$) {
+}
+
+class DescribeAlarmContributorsCommand extends command(_ep0, _mw0, "DescribeAlarmContributors", DescribeAlarmContributors$) {
+}
+
+class DescribeAlarmHistoryCommand extends command(_ep0, _mw0, "DescribeAlarmHistory", DescribeAlarmHistory$) {
+}
+
+class DescribeAlarmsCommand extends command(_ep0, _mw0, "DescribeAlarms", DescribeAlarms$) {
+}
+
+class DescribeAlarmsForMetricCommand extends command(_ep0, _mw0, "DescribeAlarmsForMetric", DescribeAlarmsForMetric$) {
+}
+
+class DescribeAnomalyDetectorsCommand extends command(_ep0, _mw0, "DescribeAnomalyDetectors", DescribeAnomalyDetectors$) {
+}
+
+class DescribeInsightRulesCommand extends command(_ep0, _mw0, "DescribeInsightRules", DescribeInsightRules$) {
+}
+
+class DisableAlarmActionsCommand extends command(_ep0, _mw0, "DisableAlarmActions", DisableAlarmActions$) {
+}
+
+class DisableInsightRulesCommand extends command(_ep0, _mw0, "DisableInsightRules", DisableInsightRules$) {
+}
+
+class DisassociateDatasetKmsKeyCommand extends command(_ep0, _mw0, "DisassociateDatasetKmsKey", DisassociateDatasetKmsKey$) {
+}
+
+class EnableAlarmActionsCommand extends command(_ep0, _mw0, "EnableAlarmActions", EnableAlarmActions$) {
+}
+
+class EnableInsightRulesCommand extends command(_ep0, _mw0, "EnableInsightRules", EnableInsightRules$) {
+}
+
+class GetAlarmMuteRuleCommand extends command(_ep0, _mw0, "GetAlarmMuteRule", GetAlarmMuteRule$) {
+}
+
+class GetDashboardCommand extends command(_ep0, _mw0, "GetDashboard", GetDashboard$) {
+}
+
+class GetDatasetCommand extends command(_ep0, _mw0, "GetDataset", GetDataset$) {
+}
+
+class GetInsightRuleReportCommand extends command(_ep0, _mw0, "GetInsightRuleReport", GetInsightRuleReport$) {
+}
+
+class GetMetricDataCommand extends command(_ep0, _mw0, "GetMetricData", GetMetricData$) {
+}
+
+class GetMetricStatisticsCommand extends command(_ep0, _mw0, "GetMetricStatistics", GetMetricStatistics$) {
+}
+
+class GetMetricStreamCommand extends command(_ep0, _mw0, "GetMetricStream", GetMetricStream$) {
+}
+
+class GetMetricWidgetImageCommand extends command(_ep0, _mw0, "GetMetricWidgetImage", GetMetricWidgetImage$) {
+}
+
+class GetOTelEnrichmentCommand extends command(_ep0, _mw0, "GetOTelEnrichment", GetOTelEnrichment$) {
+}
+
+class GetResourceMetricsConfigurationCommand extends command(_ep0, _mw0, "GetResourceMetricsConfiguration", GetResourceMetricsConfiguration$) {
+}
+
+class ListAlarmMuteRulesCommand extends command(_ep0, _mw0, "ListAlarmMuteRules", ListAlarmMuteRules$) {
+}
+
+class ListDashboardsCommand extends command(_ep0, _mw0, "ListDashboards", ListDashboards$) {
+}
+
+class ListManagedInsightRulesCommand extends command(_ep0, _mw0, "ListManagedInsightRules", ListManagedInsightRules$) {
+}
+
+class ListMetricsCommand extends command(_ep0, _mw0, "ListMetrics", ListMetrics$) {
+}
+
+class ListMetricStreamsCommand extends command(_ep0, _mw0, "ListMetricStreams", ListMetricStreams$) {
+}
+
+class ListTagsForResourceCommand extends command(_ep0, _mw0, "ListTagsForResource", ListTagsForResource$) {
+}
+
+class PutAlarmMuteRuleCommand extends command(_ep0, _mw0, "PutAlarmMuteRule", PutAlarmMuteRule$) {
+}
+
+class PutAnomalyDetectorCommand extends command(_ep0, _mw0, "PutAnomalyDetector", PutAnomalyDetector$) {
+}
+
+class PutCompositeAlarmCommand extends command(_ep0, _mw0, "PutCompositeAlarm", PutCompositeAlarm$) {
+}
+
+class PutDashboardCommand extends command(_ep0, _mw0, "PutDashboard", PutDashboard$) {
+}
+
+class PutInsightRuleCommand extends command(_ep0, _mw0, "PutInsightRule", PutInsightRule$) {
+}
+
+class PutLogAlarmCommand extends command(_ep0, _mw0, "PutLogAlarm", PutLogAlarm$) {
+}
+
+class PutManagedInsightRulesCommand extends command(_ep0, _mw0, "PutManagedInsightRules", PutManagedInsightRules$) {
+}
+
+class PutMetricAlarmCommand extends command(_ep0, _mw0, "PutMetricAlarm", PutMetricAlarm$) {
+}
+
+class PutMetricDataCommand extends command(_ep0, _mw1, "PutMetricData", PutMetricData$) {
+}
+
+class PutMetricStreamCommand extends command(_ep0, _mw0, "PutMetricStream", PutMetricStream$) {
+}
+
+class SetAlarmStateCommand extends command(_ep0, _mw0, "SetAlarmState", SetAlarmState$) {
+}
+
+class StartMetricStreamsCommand extends command(_ep0, _mw0, "StartMetricStreams", StartMetricStreams$) {
+}
+
+class StartOTelEnrichmentCommand extends command(_ep0, _mw0, "StartOTelEnrichment", StartOTelEnrichment$) {
+}
+
+class StopMetricStreamsCommand extends command(_ep0, _mw0, "StopMetricStreams", StopMetricStreams$) {
+}
+
+class StopOTelEnrichmentCommand extends command(_ep0, _mw0, "StopOTelEnrichment", StopOTelEnrichment$) {
+}
+
+class TagResourceCommand extends command(_ep0, _mw0, "TagResource", TagResource$) {
+}
+
+class UntagResourceCommand extends command(_ep0, _mw0, "UntagResource", UntagResource$) {
+}
+
+class UpdateOTelEnrichmentCommand extends command(_ep0, _mw0, "UpdateOTelEnrichment", UpdateOTelEnrichment$) {
+}
+
+class UpdateResourceMetricsConfigurationCommand extends command(_ep0, _mw0, "UpdateResourceMetricsConfiguration", UpdateResourceMetricsConfiguration$) {
+}
+
+const paginateDescribeAlarmHistory = createPaginator(CloudWatchClient, DescribeAlarmHistoryCommand, "NextToken", "NextToken", "MaxRecords");
+
+const paginateDescribeAlarms = createPaginator(CloudWatchClient, DescribeAlarmsCommand, "NextToken", "NextToken", "MaxRecords");
+
+const paginateDescribeAnomalyDetectors = createPaginator(CloudWatchClient, DescribeAnomalyDetectorsCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateDescribeInsightRules = createPaginator(CloudWatchClient, DescribeInsightRulesCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateGetMetricData = createPaginator(CloudWatchClient, GetMetricDataCommand, "NextToken", "NextToken", "MaxDatapoints");
+
+const paginateListAlarmMuteRules = createPaginator(CloudWatchClient, ListAlarmMuteRulesCommand, "NextToken", "NextToken", "MaxRecords");
+
+const paginateListDashboards = createPaginator(CloudWatchClient, ListDashboardsCommand, "NextToken", "NextToken", "");
+
+const paginateListManagedInsightRules = createPaginator(CloudWatchClient, ListManagedInsightRulesCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateListMetrics = createPaginator(CloudWatchClient, ListMetricsCommand, "NextToken", "NextToken", "");
+
+const paginateListMetricStreams = createPaginator(CloudWatchClient, ListMetricStreamsCommand, "NextToken", "NextToken", "MaxResults");
+
+const checkState$3 = async (client, input) => {
+    let reason;
+    try {
+        let result = await client.send(new DescribeAlarmsCommand(input));
+        reason = result;
+        try {
+            const returnComparator = () => {
+                let flat_1 = [].concat(...result.MetricAlarms);
+                return (flat_1.length > 0);
+            };
+            if (returnComparator() == true) {
+                return { state: WaiterState.SUCCESS, reason };
+            }
+        }
+        catch (e) { }
+    }
+    catch (exception) {
+        reason = exception;
+    }
+    return { state: WaiterState.RETRY, reason };
+};
+const waitForAlarmExists = async (params, input) => {
+    const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+    return createWaiter({ ...serviceDefaults, ...params }, input, checkState$3);
+};
+const waitUntilAlarmExists = async (params, input) => {
+    const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+    const result = await createWaiter({ ...serviceDefaults, ...params }, input, checkState$3);
+    return checkExceptions(result);
+};
+
+const checkState$2 = async (client, input) => {
+    let reason;
+    try {
+        let result = await client.send(new GetAlarmMuteRuleCommand(input));
+        reason = result;
+        return { state: WaiterState.SUCCESS, reason };
+    }
+    catch (exception) {
+        reason = exception;
+        if (exception.name === "ResourceNotFoundException") {
+            return { state: WaiterState.RETRY, reason };
+        }
+    }
+    return { state: WaiterState.RETRY, reason };
+};
+const waitForAlarmMuteRuleExists = async (params, input) => {
+    const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+    return createWaiter({ ...serviceDefaults, ...params }, input, checkState$2);
+};
+const waitUntilAlarmMuteRuleExists = async (params, input) => {
+    const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+    const result = await createWaiter({ ...serviceDefaults, ...params }, input, checkState$2);
+    return checkExceptions(result);
+};
+
+const checkState$1 = async (client, input) => {
+    let reason;
+    try {
+        let result = await client.send(new DescribeAlarmsCommand(input));
+        reason = result;
+        try {
+            const returnComparator = () => {
+                let flat_1 = [].concat(...result.CompositeAlarms);
+                return (flat_1.length > 0);
+            };
+            if (returnComparator() == true) {
+                return { state: WaiterState.SUCCESS, reason };
+            }
+        }
+        catch (e) { }
+    }
+    catch (exception) {
+        reason = exception;
+    }
+    return { state: WaiterState.RETRY, reason };
+};
+const waitForCompositeAlarmExists = async (params, input) => {
+    const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+    return createWaiter({ ...serviceDefaults, ...params }, input, checkState$1);
+};
+const waitUntilCompositeAlarmExists = async (params, input) => {
+    const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+    const result = await createWaiter({ ...serviceDefaults, ...params }, input, checkState$1);
+    return checkExceptions(result);
+};
+
+const checkState = async (client, input) => {
+    let reason;
+    try {
+        let result = await client.send(new DescribeAlarmsCommand(input));
+        reason = result;
+        try {
+            const returnComparator = () => {
+                let flat_1 = [].concat(...result.LogAlarms);
+                return (flat_1.length > 0);
+            };
+            if (returnComparator() == true) {
+                return { state: WaiterState.SUCCESS, reason };
+            }
+        }
+        catch (e) { }
+    }
+    catch (exception) {
+        reason = exception;
+    }
+    return { state: WaiterState.RETRY, reason };
+};
+const waitForLogAlarmExists = async (params, input) => {
+    const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+    return createWaiter({ ...serviceDefaults, ...params }, input, checkState);
+};
+const waitUntilLogAlarmExists = async (params, input) => {
+    const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+    const result = await createWaiter({ ...serviceDefaults, ...params }, input, checkState);
+    return checkExceptions(result);
+};
+
+const commands = {
+    AssociateDatasetKmsKeyCommand,
+    CreateResourceMetricsConfigurationCommand,
+    DeleteAlarmMuteRuleCommand,
+    DeleteAlarmsCommand,
+    DeleteAnomalyDetectorCommand,
+    DeleteDashboardsCommand,
+    DeleteInsightRulesCommand,
+    DeleteMetricStreamCommand,
+    DeleteResourceMetricsConfigurationCommand,
+    DescribeAlarmContributorsCommand,
+    DescribeAlarmHistoryCommand,
+    DescribeAlarmsCommand,
+    DescribeAlarmsForMetricCommand,
+    DescribeAnomalyDetectorsCommand,
+    DescribeInsightRulesCommand,
+    DisableAlarmActionsCommand,
+    DisableInsightRulesCommand,
+    DisassociateDatasetKmsKeyCommand,
+    EnableAlarmActionsCommand,
+    EnableInsightRulesCommand,
+    GetAlarmMuteRuleCommand,
+    GetDashboardCommand,
+    GetDatasetCommand,
+    GetInsightRuleReportCommand,
+    GetMetricDataCommand,
+    GetMetricStatisticsCommand,
+    GetMetricStreamCommand,
+    GetMetricWidgetImageCommand,
+    GetOTelEnrichmentCommand,
+    GetResourceMetricsConfigurationCommand,
+    ListAlarmMuteRulesCommand,
+    ListDashboardsCommand,
+    ListManagedInsightRulesCommand,
+    ListMetricsCommand,
+    ListMetricStreamsCommand,
+    ListTagsForResourceCommand,
+    PutAlarmMuteRuleCommand,
+    PutAnomalyDetectorCommand,
+    PutCompositeAlarmCommand,
+    PutDashboardCommand,
+    PutInsightRuleCommand,
+    PutLogAlarmCommand,
+    PutManagedInsightRulesCommand,
+    PutMetricAlarmCommand,
+    PutMetricDataCommand,
+    PutMetricStreamCommand,
+    SetAlarmStateCommand,
+    StartMetricStreamsCommand,
+    StartOTelEnrichmentCommand,
+    StopMetricStreamsCommand,
+    StopOTelEnrichmentCommand,
+    TagResourceCommand,
+    UntagResourceCommand,
+    UpdateOTelEnrichmentCommand,
+    UpdateResourceMetricsConfigurationCommand,
+};
+const paginators = {
+    paginateDescribeAlarmHistory,
+    paginateDescribeAlarms,
+    paginateDescribeAnomalyDetectors,
+    paginateDescribeInsightRules,
+    paginateGetMetricData,
+    paginateListAlarmMuteRules,
+    paginateListDashboards,
+    paginateListManagedInsightRules,
+    paginateListMetrics,
+    paginateListMetricStreams,
+};
+const waiters = {
+    waitUntilAlarmExists,
+    waitUntilCompositeAlarmExists,
+    waitUntilLogAlarmExists,
+    waitUntilAlarmMuteRuleExists,
+};
+class CloudWatch extends CloudWatchClient {
+}
+createAggregatedClient(commands, CloudWatch, { paginators, waiters });
+
+const ActionsSuppressedBy = {
+    Alarm: "Alarm",
+    ExtensionPeriod: "ExtensionPeriod",
+    WaitPeriod: "WaitPeriod",
+};
+const AlarmType = {
+    CompositeAlarm: "CompositeAlarm",
+    LogAlarm: "LogAlarm",
+    MetricAlarm: "MetricAlarm",
+};
+const HistoryItemType = {
+    Action: "Action",
+    AlarmContributorAction: "AlarmContributorAction",
+    AlarmContributorStateUpdate: "AlarmContributorStateUpdate",
+    ConfigurationUpdate: "ConfigurationUpdate",
+    StateUpdate: "StateUpdate",
+};
+const AlarmMuteRuleStatus = {
+    ACTIVE: "ACTIVE",
+    EXPIRED: "EXPIRED",
+    SCHEDULED: "SCHEDULED",
+};
+const AnomalyDetectorAdaptationSpeed = {
+    FAST: "FAST",
+    NORMAL: "NORMAL",
+    SLOW: "SLOW",
+};
+const AnomalyDetectorOutlierFilteringStrength = {
+    MINIMAL: "MINIMAL",
+    MODERATE: "MODERATE",
+    STRICT: "STRICT",
+};
+const StandardUnit = {
+    Bits: "Bits",
+    Bits_Second: "Bits/Second",
+    Bytes: "Bytes",
+    Bytes_Second: "Bytes/Second",
+    Count: "Count",
+    Count_Second: "Count/Second",
+    Gigabits: "Gigabits",
+    Gigabits_Second: "Gigabits/Second",
+    Gigabytes: "Gigabytes",
+    Gigabytes_Second: "Gigabytes/Second",
+    Kilobits: "Kilobits",
+    Kilobits_Second: "Kilobits/Second",
+    Kilobytes: "Kilobytes",
+    Kilobytes_Second: "Kilobytes/Second",
+    Megabits: "Megabits",
+    Megabits_Second: "Megabits/Second",
+    Megabytes: "Megabytes",
+    Megabytes_Second: "Megabytes/Second",
+    Microseconds: "Microseconds",
+    Milliseconds: "Milliseconds",
+    None: "None",
+    Percent: "Percent",
+    Seconds: "Seconds",
+    Terabits: "Terabits",
+    Terabits_Second: "Terabits/Second",
+    Terabytes: "Terabytes",
+    Terabytes_Second: "Terabytes/Second",
+};
+const AnomalyDetectorStateValue = {
+    PENDING_TRAINING: "PENDING_TRAINING",
+    TRAINED: "TRAINED",
+    TRAINED_INSUFFICIENT_DATA: "TRAINED_INSUFFICIENT_DATA",
+};
+const AnomalyDetectorType = {
+    METRIC_MATH: "METRIC_MATH",
+    SINGLE_METRIC: "SINGLE_METRIC",
+};
+const ComparisonOperator = {
+    GreaterThanOrEqualToThreshold: "GreaterThanOrEqualToThreshold",
+    GreaterThanThreshold: "GreaterThanThreshold",
+    GreaterThanUpperThreshold: "GreaterThanUpperThreshold",
+    LessThanLowerOrGreaterThanUpperThreshold: "LessThanLowerOrGreaterThanUpperThreshold",
+    LessThanLowerThreshold: "LessThanLowerThreshold",
+    LessThanOrEqualToThreshold: "LessThanOrEqualToThreshold",
+    LessThanThreshold: "LessThanThreshold",
+};
+const StateValue = {
+    ALARM: "ALARM",
+    INSUFFICIENT_DATA: "INSUFFICIENT_DATA",
+    OK: "OK",
+};
+const ScanBy = {
+    TIMESTAMP_ASCENDING: "TimestampAscending",
+    TIMESTAMP_DESCENDING: "TimestampDescending",
+};
+const EvaluationState = {
+    EVALUATION_ERROR: "EVALUATION_ERROR",
+    EVALUATION_FAILURE: "EVALUATION_FAILURE",
+    PARTIAL_DATA: "PARTIAL_DATA",
+};
+const Statistic = {
+    Average: "Average",
+    Maximum: "Maximum",
+    Minimum: "Minimum",
+    SampleCount: "SampleCount",
+    Sum: "Sum",
+};
+const StatusCode = {
+    COMPLETE: "Complete",
+    FORBIDDEN: "Forbidden",
+    INTERNAL_ERROR: "InternalError",
+    PARTIAL_DATA: "PartialData",
+};
+const MetricStreamOutputFormat = {
+    JSON: "json",
+    OPEN_TELEMETRY_0_7: "opentelemetry0.7",
+    OPEN_TELEMETRY_1_0: "opentelemetry1.0",
+};
+const OTelEnrichmentStatus = {
+    RUNNING: "Running",
+    STOPPED: "Stopped",
+};
+const RecentlyActive = {
+    PT3H: "PT3H",
+};
+
+__webpack_unused_export__ = ActionConfiguration$;
+__webpack_unused_export__ = ActionsSuppressedBy;
+__webpack_unused_export__ = AlarmContributor$;
+__webpack_unused_export__ = AlarmHistoryItem$;
+__webpack_unused_export__ = AlarmMuteRuleStatus;
+__webpack_unused_export__ = AlarmMuteRuleSummary$;
+__webpack_unused_export__ = AlarmPromQLCriteria$;
+__webpack_unused_export__ = AlarmTagsPropagation$;
+__webpack_unused_export__ = AlarmType;
+__webpack_unused_export__ = AnomalyDetector$;
+__webpack_unused_export__ = AnomalyDetectorAdaptationSpeed;
+__webpack_unused_export__ = AnomalyDetectorConfiguration$;
+__webpack_unused_export__ = AnomalyDetectorOutlierFilteringStrength;
+__webpack_unused_export__ = AnomalyDetectorStateValue;
+__webpack_unused_export__ = AnomalyDetectorType;
+__webpack_unused_export__ = AssociateDatasetKmsKey$;
+__webpack_unused_export__ = AssociateDatasetKmsKeyCommand;
+__webpack_unused_export__ = AssociateDatasetKmsKeyInput$;
+__webpack_unused_export__ = AssociateDatasetKmsKeyOutput$;
+__webpack_unused_export__ = CloudWatch;
+exports.WBn = CloudWatchClient;
+__webpack_unused_export__ = CloudWatchServiceException;
+__webpack_unused_export__ = CloudWatchServiceException$;
+__webpack_unused_export__ = ComparisonOperator;
+__webpack_unused_export__ = CompositeAlarm$;
+__webpack_unused_export__ = ConcurrentModificationException;
+__webpack_unused_export__ = ConcurrentModificationException$;
+__webpack_unused_export__ = ConflictException;
+__webpack_unused_export__ = ConflictException$;
+__webpack_unused_export__ = CreateResourceMetricsConfiguration$;
+__webpack_unused_export__ = CreateResourceMetricsConfigurationCommand;
+__webpack_unused_export__ = CreateResourceMetricsConfigurationInput$;
+__webpack_unused_export__ = CreateResourceMetricsConfigurationOutput$;
+__webpack_unused_export__ = DashboardEntry$;
+__webpack_unused_export__ = DashboardInvalidInputError;
+__webpack_unused_export__ = DashboardInvalidInputError$;
+__webpack_unused_export__ = DashboardNotFoundError;
+__webpack_unused_export__ = DashboardNotFoundError$;
+__webpack_unused_export__ = DashboardValidationMessage$;
+__webpack_unused_export__ = Datapoint$;
+__webpack_unused_export__ = DeleteAlarmMuteRule$;
+__webpack_unused_export__ = DeleteAlarmMuteRuleCommand;
+__webpack_unused_export__ = DeleteAlarmMuteRuleInput$;
+__webpack_unused_export__ = DeleteAlarms$;
+__webpack_unused_export__ = DeleteAlarmsCommand;
+__webpack_unused_export__ = DeleteAlarmsInput$;
+__webpack_unused_export__ = DeleteAnomalyDetector$;
+__webpack_unused_export__ = DeleteAnomalyDetectorCommand;
+__webpack_unused_export__ = DeleteAnomalyDetectorInput$;
+__webpack_unused_export__ = DeleteAnomalyDetectorOutput$;
+__webpack_unused_export__ = DeleteDashboards$;
+__webpack_unused_export__ = DeleteDashboardsCommand;
+__webpack_unused_export__ = DeleteDashboardsInput$;
+__webpack_unused_export__ = DeleteDashboardsOutput$;
+__webpack_unused_export__ = DeleteInsightRules$;
+__webpack_unused_export__ = DeleteInsightRulesCommand;
+__webpack_unused_export__ = DeleteInsightRulesInput$;
+__webpack_unused_export__ = DeleteInsightRulesOutput$;
+__webpack_unused_export__ = DeleteMetricStream$;
+__webpack_unused_export__ = DeleteMetricStreamCommand;
+__webpack_unused_export__ = DeleteMetricStreamInput$;
+__webpack_unused_export__ = DeleteMetricStreamOutput$;
+__webpack_unused_export__ = DeleteResourceMetricsConfiguration$;
+__webpack_unused_export__ = DeleteResourceMetricsConfigurationCommand;
+__webpack_unused_export__ = DeleteResourceMetricsConfigurationInput$;
+__webpack_unused_export__ = DeleteResourceMetricsConfigurationOutput$;
+__webpack_unused_export__ = DescribeAlarmContributors$;
+__webpack_unused_export__ = DescribeAlarmContributorsCommand;
+__webpack_unused_export__ = DescribeAlarmContributorsInput$;
+__webpack_unused_export__ = DescribeAlarmContributorsOutput$;
+__webpack_unused_export__ = DescribeAlarmHistory$;
+__webpack_unused_export__ = DescribeAlarmHistoryCommand;
+__webpack_unused_export__ = DescribeAlarmHistoryInput$;
+__webpack_unused_export__ = DescribeAlarmHistoryOutput$;
+__webpack_unused_export__ = DescribeAlarms$;
+exports.zWD = DescribeAlarmsCommand;
+__webpack_unused_export__ = DescribeAlarmsForMetric$;
+__webpack_unused_export__ = DescribeAlarmsForMetricCommand;
+__webpack_unused_export__ = DescribeAlarmsForMetricInput$;
+__webpack_unused_export__ = DescribeAlarmsForMetricOutput$;
+__webpack_unused_export__ = DescribeAlarmsInput$;
+__webpack_unused_export__ = DescribeAlarmsOutput$;
+__webpack_unused_export__ = DescribeAnomalyDetectors$;
+__webpack_unused_export__ = DescribeAnomalyDetectorsCommand;
+__webpack_unused_export__ = DescribeAnomalyDetectorsInput$;
+__webpack_unused_export__ = DescribeAnomalyDetectorsOutput$;
+__webpack_unused_export__ = DescribeInsightRules$;
+__webpack_unused_export__ = DescribeInsightRulesCommand;
+__webpack_unused_export__ = DescribeInsightRulesInput$;
+__webpack_unused_export__ = DescribeInsightRulesOutput$;
+__webpack_unused_export__ = Dimension$;
+__webpack_unused_export__ = DimensionFilter$;
+__webpack_unused_export__ = DisableAlarmActions$;
+__webpack_unused_export__ = DisableAlarmActionsCommand;
+__webpack_unused_export__ = DisableAlarmActionsInput$;
+__webpack_unused_export__ = DisableInsightRules$;
+__webpack_unused_export__ = DisableInsightRulesCommand;
+__webpack_unused_export__ = DisableInsightRulesInput$;
+__webpack_unused_export__ = DisableInsightRulesOutput$;
+__webpack_unused_export__ = DisassociateDatasetKmsKey$;
+__webpack_unused_export__ = DisassociateDatasetKmsKeyCommand;
+__webpack_unused_export__ = DisassociateDatasetKmsKeyInput$;
+__webpack_unused_export__ = DisassociateDatasetKmsKeyOutput$;
+__webpack_unused_export__ = EnableAlarmActions$;
+__webpack_unused_export__ = EnableAlarmActionsCommand;
+__webpack_unused_export__ = EnableAlarmActionsInput$;
+__webpack_unused_export__ = EnableInsightRules$;
+__webpack_unused_export__ = EnableInsightRulesCommand;
+__webpack_unused_export__ = EnableInsightRulesInput$;
+__webpack_unused_export__ = EnableInsightRulesOutput$;
+__webpack_unused_export__ = Entity$;
+__webpack_unused_export__ = EntityMetricData$;
+__webpack_unused_export__ = EvaluationCriteria$;
+__webpack_unused_export__ = EvaluationState;
+__webpack_unused_export__ = EvaluationWindow$;
+__webpack_unused_export__ = GetAlarmMuteRule$;
+__webpack_unused_export__ = GetAlarmMuteRuleCommand;
+__webpack_unused_export__ = GetAlarmMuteRuleInput$;
+__webpack_unused_export__ = GetAlarmMuteRuleOutput$;
+__webpack_unused_export__ = GetDashboard$;
+__webpack_unused_export__ = GetDashboardCommand;
+__webpack_unused_export__ = GetDashboardInput$;
+__webpack_unused_export__ = GetDashboardOutput$;
+__webpack_unused_export__ = GetDataset$;
+__webpack_unused_export__ = GetDatasetCommand;
+__webpack_unused_export__ = GetDatasetInput$;
+__webpack_unused_export__ = GetDatasetOutput$;
+__webpack_unused_export__ = GetInsightRuleReport$;
+__webpack_unused_export__ = GetInsightRuleReportCommand;
+__webpack_unused_export__ = GetInsightRuleReportInput$;
+__webpack_unused_export__ = GetInsightRuleReportOutput$;
+__webpack_unused_export__ = GetMetricData$;
+__webpack_unused_export__ = GetMetricDataCommand;
+__webpack_unused_export__ = GetMetricDataInput$;
+__webpack_unused_export__ = GetMetricDataOutput$;
+__webpack_unused_export__ = GetMetricStatistics$;
+__webpack_unused_export__ = GetMetricStatisticsCommand;
+__webpack_unused_export__ = GetMetricStatisticsInput$;
+__webpack_unused_export__ = GetMetricStatisticsOutput$;
+__webpack_unused_export__ = GetMetricStream$;
+__webpack_unused_export__ = GetMetricStreamCommand;
+__webpack_unused_export__ = GetMetricStreamInput$;
+__webpack_unused_export__ = GetMetricStreamOutput$;
+__webpack_unused_export__ = GetMetricWidgetImage$;
+__webpack_unused_export__ = GetMetricWidgetImageCommand;
+__webpack_unused_export__ = GetMetricWidgetImageInput$;
+__webpack_unused_export__ = GetMetricWidgetImageOutput$;
+__webpack_unused_export__ = GetOTelEnrichment$;
+__webpack_unused_export__ = GetOTelEnrichmentCommand;
+__webpack_unused_export__ = GetOTelEnrichmentInput$;
+__webpack_unused_export__ = GetOTelEnrichmentOutput$;
+__webpack_unused_export__ = GetResourceMetricsConfiguration$;
+__webpack_unused_export__ = GetResourceMetricsConfigurationCommand;
+__webpack_unused_export__ = GetResourceMetricsConfigurationInput$;
+__webpack_unused_export__ = GetResourceMetricsConfigurationOutput$;
+__webpack_unused_export__ = HistoryItemType;
+__webpack_unused_export__ = InsightRule$;
+__webpack_unused_export__ = InsightRuleContributor$;
+__webpack_unused_export__ = InsightRuleContributorDatapoint$;
+__webpack_unused_export__ = InsightRuleMetricDatapoint$;
+__webpack_unused_export__ = InternalServiceFault;
+__webpack_unused_export__ = InternalServiceFault$;
+__webpack_unused_export__ = InvalidFormatFault;
+__webpack_unused_export__ = InvalidFormatFault$;
+__webpack_unused_export__ = InvalidNextToken;
+__webpack_unused_export__ = InvalidNextToken$;
+__webpack_unused_export__ = InvalidParameterCombinationException;
+__webpack_unused_export__ = InvalidParameterCombinationException$;
+__webpack_unused_export__ = InvalidParameterValueException;
+__webpack_unused_export__ = InvalidParameterValueException$;
+__webpack_unused_export__ = KmsAccessDeniedException;
+__webpack_unused_export__ = KmsAccessDeniedException$;
+__webpack_unused_export__ = KmsKeyDisabledException;
+__webpack_unused_export__ = KmsKeyDisabledException$;
+__webpack_unused_export__ = KmsKeyNotFoundException;
+__webpack_unused_export__ = KmsKeyNotFoundException$;
+__webpack_unused_export__ = LabelOptions$;
+__webpack_unused_export__ = LimitExceededException;
+__webpack_unused_export__ = LimitExceededException$;
+__webpack_unused_export__ = LimitExceededFault;
+__webpack_unused_export__ = LimitExceededFault$;
+__webpack_unused_export__ = ListAlarmMuteRules$;
+__webpack_unused_export__ = ListAlarmMuteRulesCommand;
+__webpack_unused_export__ = ListAlarmMuteRulesInput$;
+__webpack_unused_export__ = ListAlarmMuteRulesOutput$;
+__webpack_unused_export__ = ListDashboards$;
+__webpack_unused_export__ = ListDashboardsCommand;
+__webpack_unused_export__ = ListDashboardsInput$;
+__webpack_unused_export__ = ListDashboardsOutput$;
+__webpack_unused_export__ = ListManagedInsightRules$;
+__webpack_unused_export__ = ListManagedInsightRulesCommand;
+__webpack_unused_export__ = ListManagedInsightRulesInput$;
+__webpack_unused_export__ = ListManagedInsightRulesOutput$;
+__webpack_unused_export__ = ListMetricStreams$;
+__webpack_unused_export__ = ListMetricStreamsCommand;
+__webpack_unused_export__ = ListMetricStreamsInput$;
+__webpack_unused_export__ = ListMetricStreamsOutput$;
+__webpack_unused_export__ = ListMetrics$;
+__webpack_unused_export__ = ListMetricsCommand;
+__webpack_unused_export__ = ListMetricsInput$;
+__webpack_unused_export__ = ListMetricsOutput$;
+__webpack_unused_export__ = ListTagsForResource$;
+__webpack_unused_export__ = ListTagsForResourceCommand;
+__webpack_unused_export__ = ListTagsForResourceInput$;
+__webpack_unused_export__ = ListTagsForResourceOutput$;
+__webpack_unused_export__ = LogAlarm$;
+__webpack_unused_export__ = ManagedRule$;
+__webpack_unused_export__ = ManagedRuleDescription$;
+__webpack_unused_export__ = ManagedRuleState$;
+__webpack_unused_export__ = MessageData$;
+__webpack_unused_export__ = Metric$;
+__webpack_unused_export__ = MetricAlarm$;
+__webpack_unused_export__ = MetricCharacteristics$;
+__webpack_unused_export__ = MetricDataQuery$;
+__webpack_unused_export__ = MetricDataResult$;
+__webpack_unused_export__ = MetricDatum$;
+__webpack_unused_export__ = MetricMathAnomalyDetector$;
+__webpack_unused_export__ = MetricStat$;
+__webpack_unused_export__ = MetricStreamEntry$;
+__webpack_unused_export__ = MetricStreamFilter$;
+__webpack_unused_export__ = MetricStreamOutputFormat;
+__webpack_unused_export__ = MetricStreamStatisticsConfiguration$;
+__webpack_unused_export__ = MetricStreamStatisticsMetric$;
+__webpack_unused_export__ = MissingRequiredParameterException;
+__webpack_unused_export__ = MissingRequiredParameterException$;
+__webpack_unused_export__ = MuteTargets$;
+__webpack_unused_export__ = OTelEnrichmentMetricSelector$;
+__webpack_unused_export__ = OTelEnrichmentStatus;
+__webpack_unused_export__ = PartialFailure$;
+__webpack_unused_export__ = PutAlarmMuteRule$;
+__webpack_unused_export__ = PutAlarmMuteRuleCommand;
+__webpack_unused_export__ = PutAlarmMuteRuleInput$;
+__webpack_unused_export__ = PutAnomalyDetector$;
+__webpack_unused_export__ = PutAnomalyDetectorCommand;
+__webpack_unused_export__ = PutAnomalyDetectorInput$;
+__webpack_unused_export__ = PutAnomalyDetectorOutput$;
+__webpack_unused_export__ = PutCompositeAlarm$;
+__webpack_unused_export__ = PutCompositeAlarmCommand;
+__webpack_unused_export__ = PutCompositeAlarmInput$;
+__webpack_unused_export__ = PutDashboard$;
+__webpack_unused_export__ = PutDashboardCommand;
+__webpack_unused_export__ = PutDashboardInput$;
+__webpack_unused_export__ = PutDashboardOutput$;
+__webpack_unused_export__ = PutInsightRule$;
+__webpack_unused_export__ = PutInsightRuleCommand;
+__webpack_unused_export__ = PutInsightRuleInput$;
+__webpack_unused_export__ = PutInsightRuleOutput$;
+__webpack_unused_export__ = PutLogAlarm$;
+__webpack_unused_export__ = PutLogAlarmCommand;
+__webpack_unused_export__ = PutLogAlarmInput$;
+__webpack_unused_export__ = PutManagedInsightRules$;
+__webpack_unused_export__ = PutManagedInsightRulesCommand;
+__webpack_unused_export__ = PutManagedInsightRulesInput$;
+__webpack_unused_export__ = PutManagedInsightRulesOutput$;
+__webpack_unused_export__ = PutMetricAlarm$;
+__webpack_unused_export__ = PutMetricAlarmCommand;
+__webpack_unused_export__ = PutMetricAlarmInput$;
+__webpack_unused_export__ = PutMetricData$;
+__webpack_unused_export__ = PutMetricDataCommand;
+__webpack_unused_export__ = PutMetricDataInput$;
+__webpack_unused_export__ = PutMetricStream$;
+__webpack_unused_export__ = PutMetricStreamCommand;
+__webpack_unused_export__ = PutMetricStreamInput$;
+__webpack_unused_export__ = PutMetricStreamOutput$;
+__webpack_unused_export__ = Range$;
+__webpack_unused_export__ = RecentlyActive;
+__webpack_unused_export__ = ResourceConflict;
+__webpack_unused_export__ = ResourceConflict$;
+__webpack_unused_export__ = ResourceMetricSelection$;
+__webpack_unused_export__ = ResourceMetricsConfiguration$;
+__webpack_unused_export__ = ResourceNotFound;
+__webpack_unused_export__ = ResourceNotFound$;
+__webpack_unused_export__ = ResourceNotFoundException;
+__webpack_unused_export__ = ResourceNotFoundException$;
+__webpack_unused_export__ = Rule$;
+__webpack_unused_export__ = ScanBy;
+__webpack_unused_export__ = Schedule$;
+__webpack_unused_export__ = ScheduleConfiguration$;
+__webpack_unused_export__ = ScheduledQueryConfiguration$;
+__webpack_unused_export__ = SetAlarmState$;
+__webpack_unused_export__ = SetAlarmStateCommand;
+__webpack_unused_export__ = SetAlarmStateInput$;
+__webpack_unused_export__ = SingleMetricAnomalyDetector$;
+__webpack_unused_export__ = SlidingWindow$;
+__webpack_unused_export__ = StandardUnit;
+__webpack_unused_export__ = StartMetricStreams$;
+__webpack_unused_export__ = StartMetricStreamsCommand;
+__webpack_unused_export__ = StartMetricStreamsInput$;
+__webpack_unused_export__ = StartMetricStreamsOutput$;
+__webpack_unused_export__ = StartOTelEnrichment$;
+__webpack_unused_export__ = StartOTelEnrichmentCommand;
+__webpack_unused_export__ = StartOTelEnrichmentInput$;
+__webpack_unused_export__ = StartOTelEnrichmentOutput$;
+__webpack_unused_export__ = StateValue;
+__webpack_unused_export__ = Statistic;
+__webpack_unused_export__ = StatisticSet$;
+__webpack_unused_export__ = StatusCode;
+__webpack_unused_export__ = StopMetricStreams$;
+__webpack_unused_export__ = StopMetricStreamsCommand;
+__webpack_unused_export__ = StopMetricStreamsInput$;
+__webpack_unused_export__ = StopMetricStreamsOutput$;
+__webpack_unused_export__ = StopOTelEnrichment$;
+__webpack_unused_export__ = StopOTelEnrichmentCommand;
+__webpack_unused_export__ = StopOTelEnrichmentInput$;
+__webpack_unused_export__ = StopOTelEnrichmentOutput$;
+__webpack_unused_export__ = Tag$;
+__webpack_unused_export__ = TagResource$;
+__webpack_unused_export__ = TagResourceCommand;
+__webpack_unused_export__ = TagResourceInput$;
+__webpack_unused_export__ = TagResourceOutput$;
+__webpack_unused_export__ = UntagResource$;
+__webpack_unused_export__ = UntagResourceCommand;
+__webpack_unused_export__ = UntagResourceInput$;
+__webpack_unused_export__ = UntagResourceOutput$;
+__webpack_unused_export__ = UpdateOTelEnrichment$;
+__webpack_unused_export__ = UpdateOTelEnrichmentCommand;
+__webpack_unused_export__ = UpdateOTelEnrichmentInput$;
+__webpack_unused_export__ = UpdateOTelEnrichmentOutput$;
+__webpack_unused_export__ = UpdateResourceMetricsConfiguration$;
+__webpack_unused_export__ = UpdateResourceMetricsConfigurationCommand;
+__webpack_unused_export__ = UpdateResourceMetricsConfigurationInput$;
+__webpack_unused_export__ = UpdateResourceMetricsConfigurationOutput$;
+__webpack_unused_export__ = ValidationException;
+__webpack_unused_export__ = ValidationException$;
+__webpack_unused_export__ = WallClockWindow$;
+__webpack_unused_export__ = WarmUpConfiguration$;
+__webpack_unused_export__ = errorTypeRegistries;
+__webpack_unused_export__ = paginateDescribeAlarmHistory;
+__webpack_unused_export__ = paginateDescribeAlarms;
+__webpack_unused_export__ = paginateDescribeAnomalyDetectors;
+__webpack_unused_export__ = paginateDescribeInsightRules;
+__webpack_unused_export__ = paginateGetMetricData;
+__webpack_unused_export__ = paginateListAlarmMuteRules;
+__webpack_unused_export__ = paginateListDashboards;
+__webpack_unused_export__ = paginateListManagedInsightRules;
+__webpack_unused_export__ = paginateListMetricStreams;
+__webpack_unused_export__ = paginateListMetrics;
+__webpack_unused_export__ = waitForAlarmExists;
+__webpack_unused_export__ = waitForAlarmMuteRuleExists;
+__webpack_unused_export__ = waitForCompositeAlarmExists;
+__webpack_unused_export__ = waitForLogAlarmExists;
+__webpack_unused_export__ = waitUntilAlarmExists;
+__webpack_unused_export__ = waitUntilAlarmMuteRuleExists;
+__webpack_unused_export__ = waitUntilCompositeAlarmExists;
+__webpack_unused_export__ = waitUntilLogAlarmExists;
+
+
+/***/ }),
+
 /***/ 212:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -7471,7 +10535,7 @@ __webpack_unused_export__ = DescribeClustersCommand;
 __webpack_unused_export__ = DescribeClustersRequest$;
 __webpack_unused_export__ = DescribeClustersResponse$;
 __webpack_unused_export__ = DescribeContainerInstances$;
-__webpack_unused_export__ = DescribeContainerInstancesCommand;
+exports.QUW = DescribeContainerInstancesCommand;
 __webpack_unused_export__ = DescribeContainerInstancesRequest$;
 __webpack_unused_export__ = DescribeContainerInstancesResponse$;
 __webpack_unused_export__ = DescribeDaemon$;
@@ -7828,7 +10892,7 @@ __webpack_unused_export__ = ResourceRequirement$;
 __webpack_unused_export__ = ResourceType;
 __webpack_unused_export__ = Rollback$;
 __webpack_unused_export__ = RunTask$;
-__webpack_unused_export__ = RunTaskCommand;
+exports._eD = RunTaskCommand;
 __webpack_unused_export__ = RunTaskRequest$;
 __webpack_unused_export__ = RunTaskResponse$;
 __webpack_unused_export__ = RuntimePlatform$;
@@ -7898,7 +10962,7 @@ __webpack_unused_export__ = StopServiceDeploymentRequest$;
 __webpack_unused_export__ = StopServiceDeploymentResponse$;
 __webpack_unused_export__ = StopServiceDeploymentStopType;
 __webpack_unused_export__ = StopTask$;
-__webpack_unused_export__ = StopTaskCommand;
+exports.PP1 = StopTaskCommand;
 __webpack_unused_export__ = StopTaskRequest$;
 __webpack_unused_export__ = StopTaskResponse$;
 __webpack_unused_export__ = SubmitAttachmentStateChanges$;
@@ -34195,6 +37259,176 @@ exports.fromInstanceMetadata = fromInstanceMetadata;
 exports.getInstanceMetadataEndpoint = getInstanceMetadataEndpoint;
 exports.httpRequest = httpRequest;
 exports.providerConfigFromInit = providerConfigFromInit;
+
+
+/***/ }),
+
+/***/ 9456:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { createGzip } = __nccwpck_require__(8522);
+exports.compressStream = async (body) => body.pipe(createGzip());
+
+
+/***/ }),
+
+/***/ 6097:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { promisify } = __nccwpck_require__(7975);
+const { gzip } = __nccwpck_require__(8522);
+const { toUint8Array } = __nccwpck_require__(2430);
+const gzipAsync = promisify(gzip);
+exports.compressString = async (body) => {
+    try {
+        const compressedBuffer = await gzipAsync(toUint8Array(body || ""));
+        return toUint8Array(compressedBuffer);
+    }
+    catch (err) {
+        throw new Error("Failure during compression: " + err.message);
+    }
+};
+
+
+/***/ }),
+
+/***/ 190:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { booleanSelector, SelectorType, numberSelector } = __nccwpck_require__(7291);
+const { setFeature } = __nccwpck_require__(402);
+const { HttpRequest } = __nccwpck_require__(3422);
+const { compressStream } = __nccwpck_require__(9456);
+const { compressString } = __nccwpck_require__(6097);
+const { isArrayBuffer } = __nccwpck_require__(2430);
+const { normalizeProvider } = __nccwpck_require__(2658);
+
+const NODE_DISABLE_REQUEST_COMPRESSION_ENV_NAME = "AWS_DISABLE_REQUEST_COMPRESSION";
+const NODE_DISABLE_REQUEST_COMPRESSION_INI_NAME = "disable_request_compression";
+const DEFAULT_DISABLE_REQUEST_COMPRESSION = false;
+const NODE_DISABLE_REQUEST_COMPRESSION_CONFIG_OPTIONS = {
+    environmentVariableSelector: (env) => booleanSelector(env, NODE_DISABLE_REQUEST_COMPRESSION_ENV_NAME, SelectorType.ENV),
+    configFileSelector: (profile) => booleanSelector(profile, NODE_DISABLE_REQUEST_COMPRESSION_INI_NAME, SelectorType.CONFIG),
+    default: DEFAULT_DISABLE_REQUEST_COMPRESSION,
+};
+
+const NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_ENV_NAME = "AWS_REQUEST_MIN_COMPRESSION_SIZE_BYTES";
+const NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_INI_NAME = "request_min_compression_size_bytes";
+const DEFAULT_NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES = 10240;
+const NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_CONFIG_OPTIONS = {
+    environmentVariableSelector: (env) => numberSelector(env, NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_ENV_NAME, SelectorType.ENV),
+    configFileSelector: (profile) => numberSelector(profile, NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_INI_NAME, SelectorType.CONFIG),
+    default: DEFAULT_NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES,
+};
+
+var CompressionAlgorithm;
+(function (CompressionAlgorithm) {
+    CompressionAlgorithm["GZIP"] = "gzip";
+})(CompressionAlgorithm || (CompressionAlgorithm = {}));
+const CLIENT_SUPPORTED_ALGORITHMS = [CompressionAlgorithm.GZIP];
+
+const isStreaming = (body) => body !== undefined && typeof body !== "string" && !ArrayBuffer.isView(body) && !isArrayBuffer(body);
+
+const compressionMiddleware = (config, middlewareConfig) => (next, context) => async (args) => {
+    if (!HttpRequest.isInstance(args.request)) {
+        return next(args);
+    }
+    const disableRequestCompression = await config.disableRequestCompression();
+    if (disableRequestCompression) {
+        return next(args);
+    }
+    const { request } = args;
+    const { body, headers } = request;
+    const { encodings, streamRequiresLength } = middlewareConfig;
+    let updatedBody = body;
+    let updatedHeaders = headers;
+    for (const algorithm of encodings) {
+        if (CLIENT_SUPPORTED_ALGORITHMS.includes(algorithm)) {
+            let isRequestCompressed = false;
+            if (isStreaming(body)) {
+                if (!streamRequiresLength) {
+                    updatedBody = await compressStream(body);
+                    isRequestCompressed = true;
+                }
+                else {
+                    throw new Error("Compression is not supported for streaming blobs that require a length.");
+                }
+            }
+            else {
+                const bodyLength = config.bodyLengthChecker(body);
+                const requestMinCompressionSizeBytes = await config.requestMinCompressionSizeBytes();
+                if (bodyLength && bodyLength >= requestMinCompressionSizeBytes) {
+                    updatedBody = await compressString(body);
+                    isRequestCompressed = true;
+                }
+            }
+            if (isRequestCompressed) {
+                if (headers["content-encoding"]) {
+                    updatedHeaders = {
+                        ...headers,
+                        "content-encoding": `${headers["content-encoding"]}, ${algorithm}`,
+                    };
+                }
+                else {
+                    updatedHeaders = { ...headers, "content-encoding": algorithm };
+                }
+                if (updatedHeaders["content-encoding"].includes("gzip")) {
+                    setFeature(context, "GZIP_REQUEST_COMPRESSION", "L");
+                }
+                break;
+            }
+        }
+    }
+    return next({
+        ...args,
+        request: {
+            ...request,
+            body: updatedBody,
+            headers: updatedHeaders,
+        },
+    });
+};
+const compressionMiddlewareOptions = {
+    name: "compressionMiddleware",
+    step: "build",
+    tags: ["REQUEST_BODY_COMPRESSION", "GZIP"],
+    override: true,
+    priority: "high",
+};
+
+const getCompressionPlugin = (config, middlewareConfig) => ({
+    applyToStack: (clientStack) => {
+        clientStack.add(compressionMiddleware(config, middlewareConfig), compressionMiddlewareOptions);
+    },
+});
+
+const resolveCompressionConfig = (input) => {
+    const { disableRequestCompression, requestMinCompressionSizeBytes: _requestMinCompressionSizeBytes } = input;
+    return Object.assign(input, {
+        disableRequestCompression: normalizeProvider(disableRequestCompression),
+        requestMinCompressionSizeBytes: async () => {
+            const requestMinCompressionSizeBytes = await normalizeProvider(_requestMinCompressionSizeBytes)();
+            if (requestMinCompressionSizeBytes < 0 || requestMinCompressionSizeBytes > 10485760) {
+                throw new RangeError("The value for requestMinCompressionSizeBytes must be between 0 and 10485760 inclusive. " +
+                    `The provided value ${requestMinCompressionSizeBytes} is outside this range."`);
+            }
+            return requestMinCompressionSizeBytes;
+        },
+    });
+};
+
+exports.DEFAULT_DISABLE_REQUEST_COMPRESSION = DEFAULT_DISABLE_REQUEST_COMPRESSION;
+exports.DEFAULT_NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES = DEFAULT_NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES;
+exports.NODE_DISABLE_REQUEST_COMPRESSION_CONFIG_OPTIONS = NODE_DISABLE_REQUEST_COMPRESSION_CONFIG_OPTIONS;
+exports.NODE_DISABLE_REQUEST_COMPRESSION_ENV_NAME = NODE_DISABLE_REQUEST_COMPRESSION_ENV_NAME;
+exports.NODE_DISABLE_REQUEST_COMPRESSION_INI_NAME = NODE_DISABLE_REQUEST_COMPRESSION_INI_NAME;
+exports.NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_CONFIG_OPTIONS = NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_CONFIG_OPTIONS;
+exports.NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_ENV_NAME = NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_ENV_NAME;
+exports.NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_INI_NAME = NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES_INI_NAME;
+exports.compressionMiddleware = compressionMiddleware;
+exports.compressionMiddlewareOptions = compressionMiddlewareOptions;
+exports.getCompressionPlugin = getCompressionPlugin;
+exports.resolveCompressionConfig = resolveCompressionConfig;
 
 
 /***/ }),
@@ -64218,26 +67452,24 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4875);
+/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(799);
 // The bundle entry for the `post` step (post-if: always()), which restores a rollout main left unfinished.
 
-await (0,_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
+await (0,_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 4875:
+/***/ 799:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  eF: () => (/* binding */ run)
+  e: () => (/* binding */ run)
 });
-
-// UNUSED EXPORTS: CANCELLED_JOB_WAIT_MS, decidePost, parseState, runPost
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -67184,8 +70416,6 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/parse/result.ts
 // What every input parser returns: a value, or what was wrong and what to write instead. The
 // parsers never see the input's name; settings.ts puts name, value, problem and fix together.
@@ -67228,6 +70458,167 @@ function duration_formatDuration(ms) {
     seconds -= minutes * 60;
     const parts = [hours ? `${hours}h` : '', minutes ? `${minutes}m` : '', seconds ? `${seconds}s` : ''];
     return parts.join('') || '0s';
+}
+
+;// CONCATENATED MODULE: ./src/modes/post-decision.ts
+/**
+ * The most the post step waits for the restore. GitHub's workflow-cancellation docs: "After the 5
+ * minute cancellation timeout period, the server will forcibly terminate all jobs and steps marked
+ * for cancellation that are still running." Post must have put the settings back and reported
+ * before then; ECS goes on moving the service back after the wait ends either way.
+ */
+const CANCELLED_JOB_WAIT_MS = 4.5 * 60_000;
+/** Parses what main saved; undefined when there is nothing (main never started) or it is unreadable. */
+function parseState(raw) {
+    if (raw.trim() === '')
+        return undefined;
+    try {
+        const value = JSON.parse(raw);
+        if (typeof value !== 'object' || value === null)
+            return undefined;
+        const state = value;
+        if (typeof state.phase !== 'string' ||
+            typeof state.cluster !== 'string' ||
+            typeof state.service !== 'string') {
+            return undefined;
+        }
+        return value;
+    }
+    catch {
+        return undefined;
+    }
+}
+function decidePost(state, onCancel) {
+    if (!state)
+        return { kind: 'nothing', reason: 'main saved no rollout state (it did not start a rollout)' };
+    const where = `${state.cluster}/${state.service}`;
+    if (state.phase === 'finished')
+        return { kind: 'nothing', reason: `main finished the rollout of ${where}` };
+    if (state.phase === 'preflight' && state.concluded) {
+        return { kind: 'nothing', reason: `main stopped before it changed ${where} and reported why` };
+    }
+    if (state.phase === 'preflight') {
+        return { kind: 'conclude', reason: `main stopped before it changed ${where}: the service is untouched` };
+    }
+    const stage = state.phase === 'rolling-back' ? 'in the rollback' : 'in the rollout';
+    // Main finished, but could not confirm all of it: finish that, whatever on-cancel says (no cancel).
+    if (state.pending === 'settings') {
+        return {
+            kind: 'leave',
+            ...(state.originalSettings ? { originalSettings: state.originalSettings } : {}),
+            reason: `main finished the rollout of ${where} but could not put back the service's own deployment settings`,
+        };
+    }
+    if (state.pending === 'restore' && state.previousTaskDefinitionArn && state.originalSettings) {
+        return {
+            kind: 'restore',
+            previousTaskDefinitionArn: state.previousTaskDefinitionArn,
+            originalSettings: state.originalSettings,
+            reason: `main rolled ${where} back but could not confirm the service is back on its previous task definition`,
+        };
+    }
+    if (onCancel === 'leave') {
+        return {
+            kind: 'leave',
+            ...(state.originalSettings ? { originalSettings: state.originalSettings } : {}),
+            reason: `main stopped ${stage} of ${where}; on-cancel is leave`,
+        };
+    }
+    if (!state.previousTaskDefinitionArn || !state.originalSettings) {
+        // Without them there is nothing safe to go back to; the user must look.
+        return {
+            kind: 'leave',
+            ...(state.originalSettings ? { originalSettings: state.originalSettings } : {}),
+            reason: `main stopped ${stage} of ${where} but did not record the previous task definition, so there is nothing to roll back to`,
+        };
+    }
+    return {
+        kind: 'restore',
+        previousTaskDefinitionArn: state.previousTaskDefinitionArn,
+        originalSettings: state.originalSettings,
+        reason: `main stopped ${stage} of ${where}; on-cancel is rollback`,
+    };
+}
+/**
+ * Several services (the `rollouts` state): what the post step finishes. Under rollback-all, when any
+ * service was left unfinished or cancelled (main was cancelled or died before it put them all back), every
+ * service main finished on a new revision is put back too, so the step stays all or nothing. Such
+ * a service is handed on as a rollout stopped in its rollback: decidePost then restores it (or,
+ * with on-cancel: leave, leaves it).
+ */
+function manyStatesToFinish(states, policy) {
+    const succeededOnNew = (s) => s.phase === 'finished' &&
+        s.outcome === 'succeeded' &&
+        s.newTaskDefinitionArn !== undefined &&
+        s.newTaskDefinitionArn !== s.previousTaskDefinitionArn;
+    // Left unfinished by main, or cancelled: main puts the succeeded ones back itself when it ends on
+    // its own, but not on a cancel (the runner kills it within seconds).
+    const leftOrCancelled = states.some((s) => s.outcome !== 'succeeded' &&
+        (s.outcome === 'cancelled' ||
+            s.pending !== undefined ||
+            s.phase === 'rolling-out' ||
+            s.phase === 'rolling-back'));
+    if (policy !== 'rollback-all' || !leftOrCancelled)
+        return [...states];
+    return states.map((s) => (succeededOnNew(s) ? { ...s, phase: 'rolling-back' } : s));
+}
+/** Parses the `rollouts` state: one RolloutState per service; undefined when absent or unreadable. */
+function parseManyStates(raw) {
+    if (raw.trim() === '')
+        return undefined;
+    try {
+        const value = JSON.parse(raw);
+        if (!Array.isArray(value))
+            return undefined;
+        return value.flatMap((entry) => {
+            const state = parseState(JSON.stringify(entry ?? null));
+            return state ? [state] : [];
+        });
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/container-checks.ts
+// Which containers of a task definition carry an ECS container health check, read from the
+// registered body (DescribeTaskDefinition) or the file to register. Pure.
+//
+// ECS's task healthStatus (developer guide, "Determine Amazon ECS task health using container health
+// checks"; API reference, HealthCheck): only containers with a health check command are considered;
+// essential ones decide, and nonessential ones only when no essential container has a check. The
+// engine gates on exactly those containers.
+/** The containers whose health checks decide the task's healthStatus, in definition order. */
+function healthCheckedContainers(body) {
+    const defs = Array.isArray(body?.['containerDefinitions'])
+        ? body['containerDefinitions']
+        : [];
+    const checked = [];
+    for (const def of defs) {
+        if (typeof def !== 'object' || def === null)
+            continue;
+        const d = def;
+        const hc = d['healthCheck'];
+        const command = hc?.['command'];
+        if (!Array.isArray(command) || command.length === 0 || typeof d['name'] !== 'string')
+            continue;
+        checked.push({
+            name: d['name'],
+            essential: d['essential'] !== false,
+            intervalSeconds: numberOr(hc?.['interval'], 30),
+            retries: numberOr(hc?.['retries'], 3),
+            startPeriodSeconds: numberOr(hc?.['startPeriod'], 0),
+        });
+    }
+    const essential = checked.filter((c) => c.essential);
+    return essential.length > 0 ? essential : checked;
+}
+/** The names the engine gates on (rollout options `containerChecks`). */
+function healthCheckedNames(body) {
+    return healthCheckedContainers(body).map((c) => c.name);
+}
+function numberOr(value, fallback) {
+    return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
 
 ;// CONCATENATED MODULE: ./src/rollout/words.ts
@@ -67278,12 +70669,2563 @@ function capitalise(text) {
     return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+;// CONCATENATED MODULE: ./src/pre-deploy-post.ts
+
+const BOUND_MS = 20_000;
+/** What was done, in one sentence for the log and the summary. */
+async function stopLeftPreDeployTask(taskArn, tasks, calls) {
+    const id = taskArn.slice(taskArn.lastIndexOf('/') + 1);
+    const bound = { boundMs: BOUND_MS };
+    try {
+        const task = await calls.call('DescribeTasks (pre-deploy)', () => tasks.describeTask(taskArn), bound);
+        if (!task || task.lastStatus === 'STOPPED' || task.desiredStatus === 'STOPPED')
+            return `The pre-deploy task ${id} had already stopped.`;
+        await calls.call('StopTask (pre-deploy)', () => tasks.stopTask(taskArn, 'Stopped by ecs-rolling-deploy: the run ended while it ran'), bound);
+        return `Stopped the pre-deploy task ${id}, which was still running.`;
+    }
+    catch (error) {
+        return `Could not stop the pre-deploy task ${id}: ${errorMessage(error)}. Stop it by hand.`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/rollout/lease.ts
+const LEASE_TAG = 'ecs-rolling-deploy:lease';
+const OWN_SETTINGS_TAG = 'ecs-rolling-deploy:settings';
+const TAG_VALUE_LIMIT = 256;
+function formatLease(lease) {
+    const head = `id=${lease.id} until=${Math.floor(lease.until / 1000)} run=`;
+    const run = sanitise(lease.run).slice(0, TAG_VALUE_LIMIT - head.length);
+    return head + run;
+}
+function parseLease(value) {
+    if (!value)
+        return undefined;
+    const m = /^id=(\S+) until=(\d+) run=(.*)$/.exec(value);
+    if (!m)
+        return undefined;
+    return { id: m[1] ?? '', until: Number(m[2]) * 1000, run: m[3] ?? '' };
+}
+/** Who holds the service now. An expired lease, or one that cannot be read, holds nothing. */
+function leaseHolder(tags, now, ourId) {
+    const lease = parseLease(tags[LEASE_TAG]);
+    if (!lease)
+        return { kind: 'free' };
+    if (lease.id === ourId)
+        return { kind: 'ours', lease };
+    if (lease.until <= now)
+        return { kind: 'free', expired: lease };
+    return { kind: 'other', lease };
+}
+/** `run owner/repo/actions/runs/12/attempts/1 (https://github.com/…), until 10:32:05 UTC`. */
+function describeLease(lease, serverUrl = 'https://github.com') {
+    const until = new Date(lease.until).toISOString().slice(11, 19);
+    const url = /^[^/\s]+\/[^/\s]+\/actions\/runs\/\d+/.test(lease.run) ? ` (${serverUrl}/${lease.run})` : '';
+    return `run ${lease.run}${url}, until ${until} UTC`;
+}
+/** `max=200 min=50 breaker=on rollback=on`, or without the breaker when the service has none. */
+function formatOwnSettings(settings) {
+    const cb = settings.circuitBreaker;
+    return (`max=${settings.maximumPercent} min=${settings.minimumHealthyPercent}` +
+        (cb ? ` breaker=${cb.enable ? 'on' : 'off'} rollback=${cb.rollback ? 'on' : 'off'}` : ''));
+}
+function parseOwnSettings(value) {
+    if (!value)
+        return undefined;
+    const m = /^max=(\d+) min=(\d+)(?: breaker=(on|off) rollback=(on|off))?$/.exec(value);
+    if (!m)
+        return undefined;
+    const settings = { maximumPercent: Number(m[1]), minimumHealthyPercent: Number(m[2]) };
+    if (m[3] !== undefined)
+        settings.circuitBreaker = { enable: m[3] === 'on', rollback: m[4] === 'on' };
+    return settings;
+}
+/** The identity of this run, from the runner's environment. */
+function lease_runIdentity(env, id) {
+    const repo = env['GITHUB_REPOSITORY'];
+    const runId = env['GITHUB_RUN_ID'];
+    const attempt = env['GITHUB_RUN_ATTEMPT'] ?? '1';
+    const run = repo && runId ? `${repo}/actions/runs/${runId}/attempts/${attempt}` : 'local';
+    return { id, run };
+}
+/** Characters ECS does not take in a tag value become `_`. */
+function sanitise(text) {
+    return text.replace(/[^\p{L}\p{N}\p{Z}_.:/=+\-@]/gu, '_');
+}
+
+;// CONCATENATED MODULE: ./src/rollout/port.ts
+/** An error from the platform: a sentence a user can act on, and how the engine should treat it. */
+class DriverError extends Error {
+    kind;
+    code;
+    httpStatus;
+    networkCode;
+    constructor(message, details) {
+        super(message, details.cause === undefined ? undefined : { cause: details.cause });
+        this.name = 'DriverError';
+        this.kind = details.kind;
+        this.code = details.code;
+        this.httpStatus = details.httpStatus;
+        this.networkCode = details.networkCode;
+    }
+}
+/** Anything that is not a DriverError is a bug or a refusal: not worth retrying. */
+function errorKind(error) {
+    return error instanceof DriverError ? error.kind : 'fatal';
+}
+/** The AWS error code of a DriverError, if AWS answered with one. */
+function errorCode(error) {
+    return error instanceof DriverError ? error.code : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/rollout/retry.ts
+// Calls the driver, retrying what the driver classified as throttled or transient with full-jitter
+// exponential back-off (on top of the SDK's own retries), until the call succeeds, the error is
+// fatal, or the next attempt would start past the phase's deadline. Every phase has its own bound:
+// a burst of 5xx costs seconds, not the safety of the rollout.
+
+
+const DEFAULT_BACKOFF = { baseMs: 500, maxMs: 20_000 };
+/** How long one call (read or change) may keep retrying throttling and 5xx, unless a phase says otherwise. */
+const CALL_BOUND_MS = 120_000;
+/**
+ * The one builder of retry options: a call may retry until `boundMs` from now. Everything that
+ * retries (the session's calls, the lease's) builds its options here.
+ */
+function boundedRetry(clock, boundMs = CALL_BOUND_MS, extra = {}) {
+    return { clock, deadline: clock.now() + boundMs, ...extra };
+}
+/** The error a retried call gives up with: what was attempted, how long, and the last error. */
+class RetryExhausted extends Error {
+    attempts;
+    last;
+    constructor(message, attempts, last) {
+        super(message, { cause: last });
+        this.attempts = attempts;
+        this.last = last;
+        this.name = 'RetryExhausted';
+    }
+}
+/** Full jitter: a random delay in [0, min(max, base * 2^(attempt-1))). */
+function backoffDelay(attempt, policy, random) {
+    const cap = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
+    return Math.floor(random * cap);
+}
+async function retrying(label, call, opts) {
+    const policy = opts.backoff ?? DEFAULT_BACKOFF;
+    const random = opts.random ?? Math.random;
+    const started = opts.clock.now();
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await call();
+        }
+        catch (error) {
+            const kind = errorKind(error);
+            if (kind === 'fatal')
+                throw error;
+            // Never sleep for nothing: with no time left, say how long it kept failing.
+            const delayMs = Math.max(backoffDelay(attempt, policy, random()), Math.min(250, policy.baseMs));
+            const now = opts.clock.now();
+            if (now + delayMs > opts.deadline || opts.signal?.aborted) {
+                const times = attempt > 1 ? `${attempt} attempts over ${duration_formatDuration(now - started)}` : '1 attempt';
+                const message = opts.exhausted
+                    ? opts.exhausted({ attempts: attempt, elapsedMs: now - started, error })
+                    : `${label} kept failing (${times}): ${messageOf(error)}`;
+                throw new RetryExhausted(message, attempt, error);
+            }
+            try {
+                opts.onRetry?.({ attempt, delayMs, error });
+            }
+            catch {
+                // A progress callback must not change the retry.
+            }
+            await sleepQuietly(opts.clock, delayMs, opts.signal ?? opts.wakeOn);
+        }
+    }
+}
+/** Sleeps; an abort ends the sleep early instead of throwing (callers check the signal). */
+async function sleepQuietly(clock, ms, signal) {
+    if (signal?.aborted || ms <= 0)
+        return;
+    try {
+        await clock.sleep(ms, signal);
+    }
+    catch {
+        // Aborted: the caller looks at signal.aborted.
+    }
+}
+function messageOf(error) {
+    return error instanceof Error ? error.message || error.name : String(error);
+}
+/** What a caller waits for, and why it waits longer: `… (AWS is throttling API calls; retrying in 8s)`. */
+function retryingWords(waitingFor, retry) {
+    const why = errorKind(retry.error) === 'throttled'
+        ? 'AWS is throttling API calls'
+        : `an AWS call failed: ${messageOf(retry.error)}`;
+    return `${waitingFor} (${why}; retrying in ${duration_formatDuration(retry.delayMs)})`;
+}
+
+;// CONCATENATED MODULE: ./src/rollout/pace.ts
+// How long to wait before the next observation. Pure policy.
+//
+// - Every change is to be noticed within a second: a snapshot starts every `fastMs` (800 ms,
+//   counted from the start of the last one, so a slow snapshot does not stretch the latency).
+// - Right after a batch is released the action must hold the service again as soon as ECS has
+//   launched the batch, before the new tasks turn healthy: then it looks every `urgentMs`.
+// - A change the action can predict (a drain ends when the target group's deregistration delay
+//   has passed, a bake time when it is over) wakes it then, if that comes before the next look.
+// - One rollout never spends more than half of the account's sustained API budget on its
+//   snapshots (the rest belongs to every other tool in the account): a large fleet's snapshot
+//   costs many ListTasks/DescribeTasks pages, so its interval stretches accordingly.
+const DEFAULT_PACE = { fastMs: 800, urgentMs: 200, heartbeatMs: 20_000 };
+/**
+ * Calls per second the action allows itself, per bucket: half of AWS's sustained rates ("Request
+ * throttling for the Amazon ECS API": DescribeServices, ListTasks, DescribeTasks about 20/s;
+ * ELBv2 Describe* 10/s, "Quotas for your Application Load Balancers").
+ */
+const HALF_API_BUDGET = {
+    describeServices: 10,
+    listTasks: 10,
+    describeTasks: 10,
+    elbDescribe: 5,
+};
+/** The shortest interval that keeps every bucket within the budget. */
+function budgetIntervalMs(calls, budget = HALF_API_BUDGET) {
+    const seconds = Math.max(calls.describeServices / budget.describeServices, calls.listTasks / budget.listTasks, calls.describeTasks / budget.describeTasks, calls.elbDescribe / budget.elbDescribe);
+    return Math.ceil(seconds * 1000);
+}
+/** What a snapshot of `live` tasks (and `stopping` ones being watched) in `groups` target groups costs. */
+function snapshotCalls(live, stopping, groups) {
+    return {
+        describeServices: 1,
+        listTasks: Math.max(1, Math.ceil(live / 100)),
+        describeTasks: Math.ceil((live + stopping) / 100),
+        elbDescribe: groups,
+    };
+}
+/** The delay before the next snapshot starts. */
+function nextPollDelay(input, policy = DEFAULT_PACE) {
+    const floor = input.calls ? budgetIntervalMs(input.calls) : 0;
+    const wanted = Math.max(input.urgent ? policy.urgentMs : policy.fastMs, floor);
+    let at = input.observedFrom + wanted;
+    // A predicted change wakes a budget-stretched loop early (one early look does not break the
+    // budget on average), but never sooner than the fast pace.
+    if (input.wakeAt !== undefined && input.wakeAt > input.now && input.wakeAt < at)
+        at = Math.max(input.wakeAt, input.observedFrom + policy.fastMs);
+    return Math.max(0, at - input.now);
+}
+
+;// CONCATENATED MODULE: ./src/rollout/watch.ts
+// The one place the action waits. Every phase that waits for the service — preflight (a deployment
+// in progress, another run's lease), each batch of the rollout, the restore, the health check of
+// an unchanged task definition — is a `watch`: observe, take one step (decide, maybe act), say
+// what it waits for, sleep, again. One heartbeat per run says what is awaited at least every 20 s,
+// also while AWS calls are being retried.
+
+
+
+/** Says what the run waits for: when the words change, and at least every `everyMs`. */
+class Heartbeat {
+    everyMs;
+    lastWords = '';
+    lastSaidAt = Number.NEGATIVE_INFINITY;
+    sink;
+    constructor(sink, everyMs = DEFAULT_PACE.heartbeatMs) {
+        this.everyMs = everyMs;
+        this.sink = sink;
+    }
+    /** Where the lines go in the current phase (rollout progress, rollback progress, a log line). */
+    setSink(sink) {
+        this.sink = sink;
+        this.lastWords = '';
+    }
+    get words() {
+        return this.lastWords;
+    }
+    say(words, at) {
+        if (words === this.lastWords && at - this.lastSaidAt < this.everyMs)
+            return;
+        this.emit(words, at);
+        this.lastWords = words;
+    }
+    /**
+     * Before a back-off sleep: a line now if the sleep would leave more than a heartbeat silent. It
+     * names what the phase waits for, or, between phases, the call (`doing`) being retried.
+     */
+    retrying(delayMs, error, at, doing) {
+        if (at + delayMs - this.lastSaidAt < this.everyMs)
+            return;
+        this.emit(retryingWords(this.lastWords || doing || 'AWS', { delayMs, error }), at);
+    }
+    /** A phase ended: what it waited for is no longer what the run does. */
+    endPhase() {
+        this.lastWords = '';
+    }
+    /** When the next line is due, for a caller that sleeps. */
+    dueAt() {
+        return this.lastSaidAt + this.everyMs;
+    }
+    emit(words, at) {
+        this.lastSaidAt = at;
+        try {
+            this.sink(words, at);
+        }
+        catch {
+            // Saying where we are must never change where we are.
+        }
+    }
+}
+/** Not a driver error, so never retried: the read loop stops at once for a cancel. */
+const CANCELLED = new Error('cancelled');
+async function watch(w) {
+    const { clock, heartbeat } = w;
+    const cancellable = w.onCancel ? w.signal : undefined;
+    for (;;) {
+        if (cancellable?.aborted && w.onCancel)
+            return w.onCancel(heartbeat.words);
+        let observedFrom = clock.now();
+        let observed;
+        try {
+            // Reads that fail are retried by the one back-off loop; a cancel during its sleep ends the
+            // sleep, and the watch stops before the next read.
+            observed = await retrying('observing the service', () => {
+                if (cancellable?.aborted)
+                    return Promise.reject(CANCELLED);
+                observedFrom = clock.now();
+                return w.observe();
+            }, 
+            // The reads' deadline is the phase's, as a bound from now.
+            boundedRetry(clock, w.deadline() - clock.now(), {
+                ...(w.random ? { random: w.random } : {}),
+                ...(cancellable ? { wakeOn: cancellable } : {}),
+                onRetry: (r) => heartbeat.retrying(r.delayMs, r.error, clock.now()),
+                exhausted: ({ attempts, elapsedMs, error }) => `observing the service kept failing for ${duration_formatDuration(elapsedMs)} (${attempts} attempts): ${error instanceof Error ? error.message : String(error)}`,
+            }));
+        }
+        catch (error) {
+            if (error === CANCELLED && w.onCancel)
+                return w.onCancel(heartbeat.words);
+            return w.onReadFailure(error, heartbeat.words);
+        }
+        const step = await w.step(observed, clock.now());
+        if ('done' in step)
+            return step.done;
+        const now = clock.now();
+        heartbeat.say(step.wait, now);
+        const delay = nextPollDelay({
+            now,
+            observedFrom,
+            ...(step.urgent ? { urgent: true } : {}),
+            ...(step.wakeAt !== undefined ? { wakeAt: step.wakeAt } : {}),
+            ...(w.calls ? { calls: w.calls(observed) } : {}),
+        }, w.pace ?? DEFAULT_PACE);
+        await sleepQuietly(clock, Math.min(delay, Math.max(0, heartbeat.dueAt() - now)), cancellable);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/rollout/calls.ts
+// The call bound, the retry policy and the waits of one step: every AWS call the action makes is
+// retried by `call` within one bound (one builder, boundedRetry, over the one back-off, retrying),
+// and every wait is a `phase` over the one `watch`, ending done, cancelled or unreadable as values
+// (no phase throws for a cancel or a failed read). The Session (session.ts) is this with a service
+// and its lease; the lease's own calls (guard.ts), the pre-deploy task and keep-revisions use it alone.
+
+
+/**
+ * The call bound, the retry policy and the waits of one step. A Session is one with a service; the
+ * pre-deploy task and keep-revisions, which touch no service, use this part of it.
+ */
+class Calls {
+    clock;
+    heartbeat;
+    callBoundMs;
+    random;
+    constructor(parts) {
+        this.clock = parts.clock;
+        this.heartbeat = parts.heartbeat ?? new Heartbeat(() => undefined);
+        this.callBoundMs = parts.callBoundMs ?? CALL_BOUND_MS;
+        this.random = parts.random;
+    }
+    /** The retry policy every call of the step uses. */
+    retry(o = {}, label) {
+        const { clock, heartbeat } = this;
+        return boundedRetry(clock, o.boundMs ?? this.callBoundMs, {
+            ...(o.signal ? { signal: o.signal } : {}),
+            ...(this.random ? { random: this.random } : {}),
+            ...(o.silent ? {} : { onRetry: (r) => heartbeat.retrying(r.delayMs, r.error, clock.now(), label) }),
+        });
+    }
+    call(label, fn, o) {
+        return retrying(label, fn, this.retry(o, label));
+    }
+    /** A wait, through the one watch: cancel (when a signal is given) and read failures end it as values. */
+    async phase(p) {
+        if (p.says)
+            this.heartbeat.setSink(p.says);
+        try {
+            return await watch({
+                clock: this.clock,
+                heartbeat: this.heartbeat,
+                ...(p.signal ? { signal: p.signal } : {}),
+                deadline: p.deadline,
+                observe: p.observe,
+                step: async (observed, at) => {
+                    const s = await p.step(observed, at);
+                    return 'done' in s ? { done: { done: s.done } } : s;
+                },
+                ...(p.calls ? { calls: p.calls } : {}),
+                ...(p.pace ? { pace: p.pace } : {}),
+                ...(this.random ? { random: this.random } : {}),
+                ...(p.signal ? { onCancel: (waitingFor) => ({ cancelled: true, waitingFor }) } : {}),
+                onReadFailure: (unreadable, waitingFor) => ({ unreadable, waitingFor }),
+            });
+        }
+        finally {
+            // A call retried after the phase must not be said as what the phase waited for.
+            this.heartbeat.endPhase();
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/rollout/guard.ts
+// One rollout of a service at a time. Before it changes the service, a run takes the service's
+// lease (a tag naming the run, with an expiry), and records the service's own deployment settings
+// beside it. Right before every change after that it reads the lease back: a run whose lease is
+// gone (another run took the service over after it expired) changes nothing more.
+//
+// Tags are not compare-and-swap, so two runs that start together can both write a lease; the last
+// write wins and the other run sees it at its read-back. The read-back comes at least `settleMs`
+// after the write, longer than a run takes from reading the tags to writing its own, so a second
+// run that read "free" before our write has written by then. What is left is the window between
+// the last read-back and the first UpdateService: one API round trip.
+
+
+
+/** How long a renewal between changes may retry before it waits for the next look. */
+const KEEP_ALIVE_BOUND_MS = 10_000;
+/** The lease was taken by another run: this one must not change the service any more. */
+class LeaseLost extends Error {
+    holder;
+    constructor(holder) {
+        super('the service’s lease is no longer this run’s');
+        this.holder = holder;
+        this.name = 'LeaseLost';
+    }
+}
+const LEASE_TTL_MS = 5 * 60_000;
+class guard_ServiceGuard {
+    opts;
+    ttlMs;
+    renewAfterMs;
+    recheckAfterMs;
+    settleMs;
+    /** The lease's own calls: the step's retry policy, silent (a lease call is not what the run waits for). */
+    calls;
+    acquiredAt;
+    confirmedAt = Number.NEGATIVE_INFINITY;
+    renewedAt = Number.NEGATIVE_INFINITY;
+    lost;
+    constructor(opts) {
+        this.opts = opts;
+        this.ttlMs = opts.ttlMs ?? LEASE_TTL_MS;
+        this.renewAfterMs = opts.renewAfterMs ?? 60_000;
+        this.recheckAfterMs = opts.recheckAfterMs ?? 5_000;
+        this.settleMs = opts.settleMs ?? 2_000;
+        this.calls = new Calls({
+            clock: opts.clock,
+            ...(opts.callBoundMs !== undefined ? { callBoundMs: opts.callBoundMs } : {}),
+            ...(opts.random ? { random: opts.random } : {}),
+        });
+    }
+    get identity() {
+        return this.opts.identity;
+    }
+    /** Who holds the service, and the settings an unfinished earlier run left recorded on it. */
+    async read() {
+        const tags = await this.call('ListTagsForResource', () => this.opts.driver.readServiceTags());
+        const recorded = parseOwnSettings(tags[OWN_SETTINGS_TAG]);
+        return {
+            holder: leaseHolder(tags, this.opts.clock.now(), this.opts.identity.id),
+            ...(recorded ? { recordedSettings: recorded } : {}),
+            tags,
+        };
+    }
+    /** Writes our lease and the service's own settings, in one TagResource. */
+    async acquire(ownSettings) {
+        const now = this.opts.clock.now();
+        await this.call('TagResource (lease)', () => this.opts.driver.tagService({
+            [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
+            [OWN_SETTINGS_TAG]: formatOwnSettings(ownSettings),
+        }));
+        this.acquiredAt = this.opts.clock.now();
+        this.renewedAt = this.acquiredAt;
+    }
+    /** Takes up a lease main wrote (the post step, with the identity main saved). */
+    adopt() {
+        this.acquiredAt = Number.NEGATIVE_INFINITY;
+    }
+    /**
+     * Right before a change to the service: the lease must still be ours. Throws LeaseLost when it is
+     * not; renews it when it is getting old.
+     */
+    async confirm() {
+        if (this.lost)
+            throw new LeaseLost(this.lost);
+        const { clock } = this.opts;
+        if (this.acquiredAt !== undefined && clock.now() < this.acquiredAt + this.settleMs)
+            await sleepQuietly(clock, this.acquiredAt + this.settleMs - clock.now());
+        if (clock.now() - this.confirmedAt >= this.recheckAfterMs) {
+            const { holder } = await this.read();
+            if (holder.kind !== 'ours') {
+                // A lease that expired but nobody took is still free for us to take back.
+                if (holder.kind === 'other') {
+                    this.lost = holder;
+                    throw new LeaseLost(holder);
+                }
+                this.renewedAt = Number.NEGATIVE_INFINITY;
+            }
+            this.confirmedAt = clock.now();
+        }
+        if (clock.now() - this.renewedAt >= this.renewAfterMs) {
+            const now = clock.now();
+            await this.call('TagResource (lease renewal)', () => this.opts.driver.tagService({
+                [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
+            }));
+            this.renewedAt = now;
+        }
+    }
+    /**
+     * Between changes, at each look: renews the lease once it is due, so a wait longer than the
+     * lease's life (a long bake time, a 300 s drain, a slow restore) does not let it lapse while this
+     * run still owns the service. Never throws and never waits long: a renewal that fails is tried at
+     * the next look, and a takeover it finds is what the next change's confirm() reports.
+     */
+    async keepAlive() {
+        const { clock } = this.opts;
+        if (this.lost || this.acquiredAt === undefined || clock.now() - this.renewedAt < this.renewAfterMs)
+            return;
+        try {
+            const holder = await this.readBetweenLooks();
+            if (holder === undefined)
+                return;
+            const now = clock.now();
+            await this.call('TagResource (lease renewal)', () => this.opts.driver.tagService({
+                [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
+            }), KEEP_ALIVE_BOUND_MS);
+            this.renewedAt = now;
+            this.confirmedAt = now;
+        }
+        catch {
+            // Tried again at the next look; the lease has minutes left.
+        }
+    }
+    /**
+     * One quick lease read between looks (keepAlive, prepareChange): the holder, or undefined once
+     * another run is found to hold the service (remembered as lost, for the next change to report).
+     */
+    async readBetweenLooks() {
+        const tags = await this.call('ListTagsForResource', () => this.opts.driver.readServiceTags(), KEEP_ALIVE_BOUND_MS);
+        const holder = leaseHolder(tags, this.opts.clock.now(), this.opts.identity.id);
+        if (holder.kind !== 'other')
+            return holder;
+        this.lost = holder;
+        return undefined;
+    }
+    /**
+     * A change is due soon (a batch's verdict is near, its release follows at once): reads the lease
+     * now, between looks, when the confirmation the change would use will be stale within `aheadMs`,
+     * so the change's confirm() does not pay a read on its way to the service. Never throws; a
+     * takeover it finds is what the change's confirm() reports.
+     */
+    async prepareChange(aheadMs = this.recheckAfterMs / 2) {
+        const { clock } = this.opts;
+        if (this.lost || this.acquiredAt === undefined)
+            return;
+        if (clock.now() < this.acquiredAt + this.settleMs)
+            return;
+        if (clock.now() + aheadMs - this.confirmedAt < this.recheckAfterMs)
+            return;
+        try {
+            const holder = await this.readBetweenLooks();
+            if (holder === undefined)
+                return;
+            // A lease that expired unnoticed is renewed by the change's confirm(), as before.
+            if (holder.kind === 'free')
+                this.renewedAt = Number.NEGATIVE_INFINITY;
+            this.confirmedAt = clock.now();
+        }
+        catch {
+            // The change's confirm() reads again.
+        }
+    }
+    /**
+     * Starts over after losing the lease before this run changed anything (two runs started together
+     * and the other one's write came last): with wait-for-idle the run waits for that one and takes
+     * the lease again afterwards.
+     */
+    restart() {
+        this.lost = undefined;
+        this.acquiredAt = undefined;
+        this.confirmedAt = Number.NEGATIVE_INFINITY;
+        this.renewedAt = Number.NEGATIVE_INFINITY;
+    }
+    /** Whether another run has taken the service over (as far as this run has seen). */
+    get takenOver() {
+        return this.lost;
+    }
+    /**
+     * Gives the service back: removes our lease, and the recorded settings unless they must stay
+     * (they were not put back). Does nothing to a lease that is not ours.
+     */
+    async release(keepRecordedSettings) {
+        if (this.lost)
+            return;
+        const { holder } = await this.read();
+        // Another run's lease: the recorded settings are its record now too.
+        if (holder.kind === 'other')
+            return;
+        const keys = keepRecordedSettings ? [LEASE_TAG] : [LEASE_TAG, OWN_SETTINGS_TAG];
+        await this.call('UntagResource', () => this.opts.driver.untagService(keys));
+    }
+    call(label, fn, boundMs) {
+        return this.calls.call(label, fn, { silent: true, ...(boundMs !== undefined ? { boundMs } : {}) });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/rollout/snapshot-index.ts
+/**
+ * How a target is named to people and in the reasons the gates keep: `10.0.3.7` for an `ip` target
+ * (its port adds nothing: one task per IP), `i-0abc…:32768` for an `instance` one.
+ */
+function addressKey(address) {
+    return address.port === undefined ? address.id : `${address.id}:${address.port}`;
+}
+const cache = new WeakMap();
+function indexOf(snapshot) {
+    const known = cache.get(snapshot);
+    if (known)
+        return known;
+    const groups = snapshot.service.targetGroupArns;
+    const inGroups = new Set(groups);
+    // `group|id` finds an `ip` target; `group|id|port` any target (an `instance` one needs the port).
+    const byId = new Map();
+    const byIdPort = new Map();
+    const byIp = new Map();
+    for (const t of snapshot.targets) {
+        if (!inGroups.has(t.targetGroupArn))
+            continue;
+        byId.set(`${t.targetGroupArn}|${t.id}`, t);
+        byIdPort.set(`${t.targetGroupArn}|${t.id}|${t.port}`, t);
+        const list = byIp.get(t.id);
+        if (list)
+            list.push(t);
+        else
+            byIp.set(t.id, [t]);
+    }
+    const keyOf = (a) => a.port === undefined ? `${a.targetGroupArn}|${a.id}` : `${a.targetGroupArn}|${a.id}|${a.port}`;
+    const addressesOf = (task) => {
+        if (task.targets)
+            return task.targets;
+        const ip = task.ip;
+        return ip === undefined ? [] : groups.map((g) => ({ targetGroupArn: g, id: ip }));
+    };
+    const targetAt = (a) => a.port === undefined ? byId.get(keyOf(a)) : byIdPort.get(keyOf(a));
+    const liveIps = new Set();
+    const liveKeys = new Set();
+    for (const task of snapshot.tasks) {
+        if (task.lastStatus === 'STOPPED')
+            continue;
+        if (task.ip)
+            liveIps.add(task.ip);
+        for (const a of addressesOf(task))
+            liveKeys.add(keyOf(a));
+    }
+    const index = {
+        groups,
+        target: (group, ip) => byId.get(`${group}|${ip}`),
+        targetsOf: (ip) => byIp.get(ip) ?? [],
+        addressesOf,
+        targetAt,
+        targetsOfTask(task) {
+            const found = [];
+            for (const a of addressesOf(task)) {
+                const t = targetAt(a);
+                if (t)
+                    found.push(t);
+            }
+            return found;
+        },
+        healthy(task, containerChecks) {
+            if (task.lastStatus !== 'RUNNING' || task.desiredStatus !== 'RUNNING')
+                return false;
+            if (!containersHealthy(task, containerChecks))
+                return false;
+            // With no target group (a queue worker), RUNNING and the container health checks are what ECS offers.
+            if (groups.length === 0)
+                return true;
+            const addresses = addressesOf(task);
+            return groups.every((g) => addresses.some((a) => a.targetGroupArn === g && targetAt(a)?.state === 'healthy'));
+        },
+        liveIps,
+        isLive: (t) => liveKeys.has(`${t.targetGroupArn}|${t.id}`) || liveKeys.has(`${t.targetGroupArn}|${t.id}|${t.port}`),
+    };
+    cache.set(snapshot, index);
+    return index;
+}
+/**
+ * Every container named in `checked` (the revision's containers with an ECS health check) reports
+ * HEALTHY, and so does the task (ECS: the task is HEALTHY only when all such essential containers
+ * are). UNKNOWN means still being evaluated: not yet healthy. No names: nothing to wait for.
+ */
+function containersHealthy(task, checked) {
+    if (!checked || checked.length === 0)
+        return true;
+    if (task.healthStatus !== undefined && task.healthStatus !== 'HEALTHY')
+        return false;
+    return checked.every((name) => task.containers.find((c) => c.name === name)?.healthStatus === 'HEALTHY');
+}
+
+;// CONCATENATED MODULE: ./src/rollout/restore.ts
+// Pure rules of putting a service back on its previous task definition: when it is back, and the
+// deployment settings ECS gets to do it.
+
+
+/**
+ * Done when the PRIMARY deployment runs the previous revision, exactly desiredCount tasks are
+ * live, all of that revision and RUNNING with a healthy target in every target group and every
+ * container named in `containerChecks` HEALTHY (a worker: RUNNING and its container health), and
+ * no target of a gone task is left in a group (ECS stops a task only after its target has drained).
+ */
+function restoreStatus(snapshot, previousArn, containerChecks) {
+    const { service } = snapshot;
+    const index = indexOf(snapshot);
+    const prevName = words_taskDefinitionName(previousArn);
+    const primary = service.deployments.find((d) => d.status === 'PRIMARY');
+    let others = 0;
+    let prev = 0;
+    let healthy = 0;
+    for (const t of snapshot.tasks) {
+        if (t.lastStatus === 'STOPPED')
+            continue;
+        if (t.taskDefinitionArn !== previousArn) {
+            others += 1;
+            continue;
+        }
+        prev += 1;
+        if (index.healthy(t, containerChecks))
+            healthy += 1;
+    }
+    let lingering = 0;
+    for (const t of snapshot.targets) {
+        if (index.groups.includes(t.targetGroupArn) && !index.isLive(t) && t.state !== 'unused')
+            lingering += 1;
+    }
+    const desired = service.desiredCount;
+    const parts = [`${healthy}/${desired} tasks of ${prevName} healthy`];
+    if (primary?.taskDefinitionArn !== previousArn)
+        parts.push(`ECS to make ${prevName} PRIMARY`);
+    if (others > 0)
+        parts.push(`${words_plural(others, 'task')} of other revisions to stop`);
+    if (prev > desired)
+        parts.push(`${words_plural(prev - desired, 'extra task')} of ${prevName} to stop`);
+    if (lingering > 0)
+        parts.push(`${words_plural(lingering, 'target')} to drain`);
+    const settled = primary?.taskDefinitionArn === previousArn &&
+        others === 0 &&
+        prev === desired &&
+        healthy === desired &&
+        lingering === 0;
+    return { settled, waitingFor: parts.join(', '), healthy };
+}
+/**
+ * The settings the restore runs under: never a lower floor than the service's own or the rollout's
+ * (so capacity does not drop below what the rollout kept), and room to surge at least one task
+ * (maximumPercent rounds down, so 100 + ceil(100 / N) is the smallest that starts one).
+ */
+function restoreSettings(original, desired, surgePercent, floorPercent) {
+    const oneTask = desired > 0 ? 100 + Math.ceil(100 / desired) : 200;
+    const settings = {
+        maximumPercent: Math.max(original.maximumPercent, surgePercent ?? 0, oneTask),
+        minimumHealthyPercent: Math.max(original.minimumHealthyPercent, floorPercent ?? 0),
+    };
+    if (original.circuitBreaker)
+        settings.circuitBreaker = { ...original.circuitBreaker };
+    return settings;
+}
+/** ECS service deployment states in which a ROLLBACK has been asked for or is done. */
+const ROLLBACK_STATES = new Set([
+    'ROLLBACK_REQUESTED',
+    'ROLLBACK_IN_PROGRESS',
+    'ROLLBACK_SUCCESSFUL',
+    'ROLLBACK_FAILED',
+]);
+/** States in which StopServiceDeployment can still stop (roll back) a deployment. */
+const STOPPABLE_STATES = new Set(['PENDING', 'IN_PROGRESS']);
+
+;// CONCATENATED MODULE: ./src/rollout/restore-ask.ts
+// Asking ECS to put a service back, each ask one change under the lease (session.change): roll
+// back the rollout's service deployment (StopServiceDeployment, ROLLBACK), and put back the
+// service's own deployment settings. restore-run.ts decides when, and waits.
+
+
+
+
+/** The restore's calls say nothing of their back-off (its wait says what it waits for). */
+const SILENT = { silent: true };
+/**
+ * StopServiceDeployment (ROLLBACK) on the rollout's service deployment; `none` (with why in
+ * `notes`) when ECS has none to stop or refuses, so the caller falls back to UpdateService.
+ */
+async function rollBackDeployment(session, opts, notes) {
+    const { driver } = session;
+    let deployment;
+    try {
+        if (opts.serviceDeploymentArn) {
+            const arn = opts.serviceDeploymentArn;
+            deployment = await session.call('DescribeServiceDeployments', () => driver.describeServiceDeployment(arn), SILENT);
+        }
+        else if (opts.newTaskDefinitionArn) {
+            const target = opts.newTaskDefinitionArn;
+            deployment = await session.call('ListServiceDeployments', () => driver.findServiceDeployment(target, opts.rolloutStartedAt), SILENT);
+        }
+    }
+    catch (error) {
+        notes.push(`the rollout's service deployment could not be read (${refusalWords(error)})`);
+        return { how: 'none' };
+    }
+    if (!deployment) {
+        notes.push('ECS lists no service deployment for the rollout');
+        return { how: 'none' };
+    }
+    // ECS (its circuit breaker) or an earlier attempt already rolls it back: follow that.
+    if (ROLLBACK_STATES.has(deployment.status))
+        return { how: 'stop-deployment', deployment };
+    if (!STOPPABLE_STATES.has(deployment.status)) {
+        notes.push(`the rollout's service deployment is ${deployment.status}, which StopServiceDeployment cannot roll back`);
+        return { how: 'none', deployment };
+    }
+    try {
+        await session.change('StopServiceDeployment', () => driver.rollBackServiceDeployment(deployment.arn), SILENT);
+        return { how: 'stop-deployment', deployment };
+    }
+    catch (error) {
+        if (error instanceof LeaseLost)
+            throw error;
+        notes.push(`ECS refused StopServiceDeployment: ${refusalWords(error)}`);
+        return { how: 'none', deployment };
+    }
+}
+/** ECS can neither start a task nor stop a healthy one: the service's own circuit breaker kept. */
+function holdSettings(original) {
+    return {
+        maximumPercent: 100,
+        minimumHealthyPercent: 100,
+        ...(original.circuitBreaker ? { circuitBreaker: { ...original.circuitBreaker } } : {}),
+    };
+}
+/** What AWS said (code and its own message), without the driver's account of which call it was. */
+function refusalWords(error) {
+    const code = errorCode(error);
+    const said = error instanceof Error && error.cause !== undefined ? errorMessage(error.cause) : errorMessage(error);
+    return code && !said.includes(code) ? `${code}: ${said}` : said;
+}
+/** UpdateService with the service's own deployment settings, within the session's bound; says what happened. */
+async function putBackSettings(session, original) {
+    const o = original;
+    const words = `maximumPercent ${o.maximumPercent}, minimumHealthyPercent ${o.minimumHealthyPercent}`;
+    try {
+        await session.change('UpdateService (deployment settings)', () => session.driver.updateService({ settings: o }), SILENT);
+        return { ok: true, message: `restored the service's deployment settings (${words})` };
+    }
+    catch (error) {
+        if (error instanceof LeaseLost)
+            return takenOverSettings();
+        return {
+            ok: false,
+            message: `could not restore the service's deployment settings (${words}): ${errorMessage(error)}`,
+        };
+    }
+}
+function takenOverSettings() {
+    return {
+        ok: false,
+        takenOver: true,
+        message: 'left the deployment settings alone: another run holds the service now',
+    };
+}
+
+;// CONCATENATED MODULE: ./src/rollout/session.ts
+// One session per step (main, or post): the engine's cross-cutting work in one place. It owns
+// - the call bound, the retry policy and the waits, as its Calls (calls.ts);
+// - changes under the lease: `change` confirms the lease, then calls (LeaseLost passes through);
+// - the lease from taking to giving back: `takeLease`, and `giveBack`, the one place that gives it back;
+// main and post build one (src/wiring.ts) and hand it down; the engine's functions also build one
+// from their parts when called alone (tests, a rollout of several services).
+
+
+class session_Session extends Calls {
+    driver;
+    guard;
+    constructor(parts) {
+        super(parts);
+        this.driver = parts.driver;
+        this.guard = parts.guard;
+    }
+    /** A change to the service: the lease must still be this run's (LeaseLost when not), then the call. */
+    async change(label, fn, o) {
+        await this.guard?.confirm();
+        return this.call(label, fn, o);
+    }
+    /**
+     * Takes the service's lease and confirms it; returns the other run's lease when that run holds
+     * it. A lease that could not be confirmed (the tags kept failing to read) is given back.
+     */
+    async takeLease(own) {
+        const guard = this.guard;
+        if (!guard)
+            return undefined;
+        const record = await guard.read();
+        if (record.holder.kind === 'other')
+            return record.holder.lease;
+        await guard.acquire(own);
+        try {
+            await guard.confirm();
+            return undefined;
+        }
+        catch (error) {
+            if (error instanceof LeaseLost && error.holder.kind === 'other')
+                return error.holder.lease;
+            await this.giveBack();
+            throw error;
+        }
+    }
+    /**
+     * The one place the lease is given back: removes it, with the recorded settings unless they must
+     * stay. Does nothing to a lease that is not this run's. Never throws: a lease left expires by
+     * itself; `onError` hears why when the caller says so.
+     */
+    async giveBack(o = {}) {
+        try {
+            await this.guard?.release(o.keepRecordedSettings ?? false);
+            return true;
+        }
+        catch (error) {
+            o.onError?.(error);
+            return false;
+        }
+    }
+}
+/** The session a caller handed down, or one built from the parts it gave. */
+function sessionOf(o) {
+    return 'session' in o ? o.session : new session_Session(o);
+}
+
+;// CONCATENATED MODULE: ./src/rollout/describe-state.ts
+// Says in words what state a service is in, for messages a user acts on after a failed or
+// unfinished rollback: which deployments, how many tasks of which revision, how many healthy.
+
+
+function describeServiceState(snapshot) {
+    const { service } = snapshot;
+    const index = indexOf(snapshot);
+    const deployments = service.deployments
+        .map((d) => `${d.status} ${words_taskDefinitionName(d.taskDefinitionArn)}${d.rolloutState ? ` (${d.rolloutState})` : ''}`)
+        .join(', ');
+    const byRevision = new Map();
+    for (const t of snapshot.tasks) {
+        if (t.lastStatus === 'STOPPED')
+            continue;
+        const name = words_taskDefinitionName(t.taskDefinitionArn);
+        const entry = byRevision.get(name) ?? { live: 0, healthy: 0 };
+        entry.live += 1;
+        if (index.healthy(t))
+            entry.healthy += 1;
+        byRevision.set(name, entry);
+    }
+    const tasks = [...byRevision.entries()]
+        .map(([name, c]) => `${c.live} of ${name} (${c.healthy} healthy)`)
+        .join(', ');
+    return (`service ${service.name} (desired ${service.desiredCount}): deployments ${deployments || 'none'}; ` +
+        `tasks ${tasks || 'none'}`);
+}
+
+;// CONCATENATED MODULE: ./src/rollout/restore-run.ts
+// Puts a service back on its previous task definition and waits, with a bound, until it is there;
+// then puts back the service's own deployment settings. The one restore path: a failed rollout,
+// a cancelled one, and the post step after a crash all come here.
+//
+// How: ECS's StopServiceDeployment with stopType ROLLBACK on the rollout's service deployment. It
+// "rolls back the service deployment to the previous service revision" and "uses the last
+// successful service revision" (API reference, StopServiceDeployment; developer guide, "Stopping
+// Amazon ECS service deployments"): the previous revision's running tasks stay, and ECS starts
+// only what is missing. Where that is refused (no permission, an API the account or region does
+// not have, no service deployment found, one that can no longer be stopped), UpdateService back to
+// the previous task definition, which is a new deployment: ECS then replaces the previous
+// revision's tasks too (users report it: aws/containers-roadmap#117, aws/copilot-cli#4838).
+
+
+
+
+
+
+async function restorePrevious(opts) {
+    const session = sessionOf(opts);
+    const { driver, clock, guard } = session;
+    const started = clock.now();
+    const prevName = words_taskDefinitionName(opts.previousTaskDefinitionArn);
+    const settingsFor = (desired) => restoreSettings(opts.originalSettings, desired, opts.surgePercent, opts.floorPercent);
+    const settings = settingsFor(opts.desiredCount);
+    /** The settings last asked of ECS for the rollback, and the count they were made for. */
+    let sent;
+    const notes = [];
+    const finish = async (result) => {
+        // The service's own settings go back in every case, after a failed restore too, so ECS paces
+        // whatever it still does the way the service owner configured it.
+        const settingsRestored = result.takenOver
+            ? takenOverSettings()
+            : await putBackSettings(session, opts.originalSettings);
+        return { ...result, durationMs: clock.now() - started, settingsRestored };
+    };
+    try {
+        // 1. Hold first: while the failed revision is still PRIMARY, settings with room to surge would
+        // let ECS start more of its tasks (the rollout may have failed right after a release).
+        try {
+            await session.change('UpdateService (hold)', () => driver.updateService({ settings: holdSettings(opts.originalSettings) }), SILENT);
+        }
+        catch (error) {
+            if (error instanceof LeaseLost)
+                throw error;
+            notes.push(`could not hold the service first (${errorMessage(error)})`);
+        }
+        // 2. Ask ECS to roll back: StopServiceDeployment, or UpdateService to the previous revision.
+        // 3. Then room to move back: held at 100/100 ECS could neither start a previous-revision task
+        //    nor stop a new one. With UpdateService both go in one call.
+        let how = 'none';
+        let deployment;
+        const tried = await rollBackDeployment(session, opts, notes);
+        how = tried.how;
+        deployment = tried.deployment;
+        if (how === 'stop-deployment') {
+            try {
+                await session.change('UpdateService (rollback settings)', () => driver.updateService({ settings }), SILENT);
+                sent = { desired: opts.desiredCount, settings };
+            }
+            catch (error) {
+                if (error instanceof LeaseLost)
+                    throw error;
+                notes.push(`could not set the rollback's deployment settings (${errorMessage(error)})`);
+            }
+        }
+        else {
+            try {
+                await session.change('UpdateService (previous task definition)', () => driver.updateService({ taskDefinitionArn: opts.previousTaskDefinitionArn, settings }), SILENT);
+                sent = { desired: opts.desiredCount, settings };
+                how = 'update-service';
+            }
+            catch (error) {
+                if (error instanceof LeaseLost)
+                    throw error;
+                // Said as a start too, so every reader sees a rollback begin before it ends.
+                safely(() => opts.onStarted?.('none', `ECS could not be asked to return to ${prevName}`));
+                return await finish({
+                    ok: false,
+                    confirmed: false,
+                    how,
+                    message: `rollback to ${prevName} could not be started: ${[...notes, errorMessage(error)].join('; ')}`,
+                });
+            }
+        }
+        safely(() => opts.onStarted?.(how, how === 'stop-deployment'
+            ? `StopServiceDeployment (ROLLBACK): ECS returns to ${prevName}, keeping its running tasks`
+            : `UpdateService back to ${prevName}, a new deployment that replaces its tasks${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`));
+        // 4. Wait until the service is back.
+        let last;
+        const deploymentArn = deployment?.arn;
+        const end = await session.phase({
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            deadline: () => started + opts.timeoutMs,
+            observe: async () => {
+                const snapshot = await driver.observe();
+                let d;
+                if (how === 'stop-deployment' && deploymentArn) {
+                    // What ECS says of its rollback is a nicety on top of what the action sees itself.
+                    d = await driver.describeServiceDeployment(deploymentArn).catch(() => undefined);
+                }
+                return d ? { snapshot, deployment: d } : { snapshot };
+            },
+            step: async ({ snapshot, deployment: d }) => {
+                last = snapshot;
+                if (d)
+                    deployment = d;
+                // The desired count changed (Application Auto Scaling, or the count main knew is stale):
+                // the settings' room to surge is a percent of it, so it is made again for the new count.
+                const desired = snapshot.service.desiredCount;
+                if (sent && sent.desired !== desired) {
+                    const next = settingsFor(desired);
+                    if (!sameSettings(next, sent.settings)) {
+                        try {
+                            await session.change('UpdateService (rollback settings)', () => driver.updateService({ settings: next }), SILENT);
+                            sent = { desired, settings: next };
+                        }
+                        catch (error) {
+                            if (error instanceof LeaseLost)
+                                throw error;
+                            // Tried again at the next look.
+                        }
+                    }
+                    else
+                        sent = { desired, settings: next };
+                }
+                const status = restoreStatus(snapshot, opts.previousTaskDefinitionArn, opts.previousContainerChecks);
+                if (d?.status === 'ROLLBACK_FAILED') {
+                    return {
+                        done: {
+                            ok: false,
+                            confirmed: true,
+                            how,
+                            message: `ECS's rollback of ${deploymentArn} failed${d.statusReason ? `: ${d.statusReason}` : ''}. Service state: ${describeServiceState(snapshot)}`,
+                        },
+                    };
+                }
+                const ecsDone = how !== 'stop-deployment' || !d || d.status === 'ROLLBACK_SUCCESSFUL';
+                if (status.settled && ecsDone) {
+                    return {
+                        done: {
+                            ok: true,
+                            confirmed: true,
+                            how,
+                            message: `rolled back to ${prevName}: all ${snapshot.service.desiredCount} tasks healthy on it (${duration_formatDuration(clock.now() - started)})`,
+                        },
+                    };
+                }
+                if (snapshot.at - started >= opts.timeoutMs) {
+                    return {
+                        done: {
+                            ok: false,
+                            confirmed: true,
+                            how,
+                            message: `rollback to ${prevName} did not settle within ${duration_formatDuration(opts.timeoutMs)}, waiting for ${status.waitingFor}. Service state: ${describeServiceState(snapshot)}`,
+                        },
+                    };
+                }
+                const ecsWords = d && !ecsDone ? `; ECS: ${d.status}` : '';
+                await guard?.keepAlive();
+                return { wait: `rollback: ${status.waitingFor}${ecsWords}` };
+            },
+        });
+        const outcome = 'done' in end
+            ? end.done
+            : 'cancelled' in end
+                ? {
+                    ok: false,
+                    confirmed: false,
+                    how,
+                    message: `rollback to ${prevName} was asked of ECS (${how}); the step was stopped while it waited for ${end.waitingFor || 'it'}`,
+                }
+                : {
+                    ok: false,
+                    confirmed: false,
+                    how,
+                    message: `rollback to ${prevName} was asked of ECS (${how}), but the action could not confirm it: ${errorMessage(end.unreadable)}. ` +
+                        `Last seen: ${last ? describeServiceState(last) : 'nothing'}`,
+                };
+        return await finish({ ...outcome, ...(deployment ? { serviceDeployment: deployment } : {}) });
+    }
+    catch (error) {
+        if (error instanceof LeaseLost) {
+            return finish({
+                ok: false,
+                confirmed: false,
+                how: 'none',
+                takenOver: true,
+                message: 'another run took the service’s lease, so this run changed nothing more: the service is that run’s now',
+            });
+        }
+        throw error;
+    }
+}
+function sameSettings(a, b) {
+    return a.maximumPercent === b.maximumPercent && a.minimumHealthyPercent === b.minimumHealthyPercent;
+}
+function safely(f) {
+    try {
+        f();
+    }
+    catch {
+        // A progress callback must not break the restore.
+    }
+}
+
+;// CONCATENATED MODULE: ./src/modes/post.ts
+// The post step's flow (`post-if: always()`): finishes what main left unfinished — a cancelled or
+// crashed rollout, a rollback main could not see through, settings it could not put back — through
+// the same restore path main uses (rollout/restore-run.ts), in a session under main's lease, then
+// concludes the check run and the deployment. The decision is the pure `decidePost(state, onCancel)`
+// (post-decision.ts). src/post.ts wires it up; tests call `runPost(deps)` with a fake driver.
+
+
+
+
+
+
+
+
+
+
+
+/** How long one lease call (read, renew, give back) may retry in the post step. */
+const POST_LEASE_CALL_BOUND_MS = 15_000;
+/** How long one call of the restore (settings, stop, fallback) may retry in the post step. */
+const POST_CALL_BOUND_MS = 60_000;
+async function runPost(deps) {
+    const { state, settings, log, clock } = deps;
+    const decision = decidePost(state, settings.onCancel);
+    if (decision.kind === 'nothing' || !state) {
+        log.info(`Nothing to do: ${decision.reason}.`);
+        return { decision, summary: '', failed: false };
+    }
+    log.warning(`${capitalise(decision.reason)}.`);
+    // What main concluded stays concluded: post only reports a run that main could not finish.
+    const reporter = state.concluded ? undefined : deps.reporter?.(state);
+    const title = state.pending ? 'finishing the rollout' : 'rollout cancelled';
+    const lines = [`### ${state.service}: ${title}`, '', `${capitalise(decision.reason)}.`];
+    let result = { decision, summary: '', failed: false };
+    const heartbeat = new Heartbeat((waitingFor, at) => {
+        log.info(waitingFor);
+        reporter?.listener({ type: 'rollback-progress', at, waitingFor });
+    });
+    // Main stopped before changing the service, maybe while its pre-deploy task ran: stop that task.
+    if (decision.kind === 'conclude' && state.preDeployTaskArn && deps.oneOffTasks) {
+        const words = await stopLeftPreDeployTask(state.preDeployTaskArn, deps.oneOffTasks(state), new Calls({ clock, heartbeat, callBoundMs: POST_CALL_BOUND_MS }));
+        log.info(words);
+        lines.push('', words);
+    }
+    let driver;
+    let driverProblem = '';
+    // A `conclude` touches the service only to give back the lease main may have taken before it stopped.
+    if (decision.kind !== 'conclude' || state.leaseId) {
+        try {
+            driver = deps.driver(state);
+        }
+        catch (err) {
+            driverProblem = errorMessage(err);
+        }
+    }
+    // Main's lease, taken up under main's identity: post acts only while it is still this run's.
+    const guard = driver && state.leaseId
+        ? new guard_ServiceGuard({
+            driver,
+            clock,
+            identity: lease_runIdentity(deps.env ?? process.env, state.leaseId),
+            // The post step has 4.5 min in all before GitHub's kill; a lease call must not eat 2 of them.
+            callBoundMs: POST_LEASE_CALL_BOUND_MS,
+        })
+        : undefined;
+    guard?.adopt();
+    const session = driver
+        ? new session_Session({
+            driver,
+            clock,
+            heartbeat,
+            callBoundMs: POST_CALL_BOUND_MS,
+            ...(guard ? { guard } : {}),
+        })
+        : undefined;
+    const giveBack = (s) => s.giveBack({
+        onError: (error) => log.warning(`Could not remove the rollout's lease from the service (it expires by itself): ${errorMessage(error)}`),
+    });
+    if (decision.kind === 'restore' && !session) {
+        const message = `could not reach ECS to roll back ${state.service}: ${driverProblem}`;
+        log.warning(capitalise(message));
+        lines.push('', `- ${capitalise(message)}.`);
+        result = { decision, summary: '', failed: true, problem: message };
+    }
+    else if (decision.kind === 'restore' && session) {
+        const prev = words_taskDefinitionName(decision.previousTaskDefinitionArn);
+        log.info(`Rolling ${state.service} back to ${prev}, waiting for every task of it to be healthy (target groups, container health checks)…`);
+        // Back means HEALTHY in the previous revision's container health checks too (a worker's only
+        // health signal); a read that fails leaves RUNNING and the target groups as the test.
+        const previousContainerChecks = await session.driver
+            .describeTaskDefinition(decision.previousTaskDefinitionArn)
+            .then((record) => healthCheckedNames(record.body))
+            .catch(() => undefined);
+        const restore = await restorePrevious({
+            session,
+            previousTaskDefinitionArn: decision.previousTaskDefinitionArn,
+            ...(previousContainerChecks ? { previousContainerChecks } : {}),
+            ...(state.newTaskDefinitionArn ? { newTaskDefinitionArn: state.newTaskDefinitionArn } : {}),
+            originalSettings: decision.originalSettings,
+            desiredCount: state.desiredCount ?? 0,
+            ...(state.serviceDeploymentArn ? { serviceDeploymentArn: state.serviceDeploymentArn } : {}),
+            rolloutStartedAt: state.startedAt,
+            timeoutMs: Math.min(settings.rolloutTimeoutMs, CANCELLED_JOB_WAIT_MS),
+            ...(deps.signal ? { signal: deps.signal } : {}),
+            onStarted: (_how, words) => reporter?.listener({
+                type: 'rollback-started',
+                at: clock.now(),
+                to: decision.previousTaskDefinitionArn,
+                how: words,
+            }),
+        });
+        reporter?.listener({
+            type: 'rollback-finished',
+            at: clock.now(),
+            ok: restore.ok,
+            message: restore.message,
+        });
+        (restore.ok ? log.info : log.warning)(capitalise(restore.message));
+        (restore.settingsRestored.ok ? log.info : log.warning)(capitalise(restore.settingsRestored.message));
+        lines.push('', `- ${capitalise(restore.message)}.`, `- ${capitalise(restore.settingsRestored.message)}.`);
+        const failed = !restore.takenOver && (!restore.ok || !restore.settingsRestored.ok);
+        result = {
+            decision,
+            restore,
+            settingsRestored: restore.settingsRestored,
+            summary: '',
+            failed,
+            ...(failed ? { problem: !restore.ok ? restore.message : restore.settingsRestored.message } : {}),
+        };
+        if (!failed && !restore.takenOver)
+            await giveBack(session);
+    }
+    else if (decision.kind === 'leave') {
+        const to = state.newTaskDefinitionArn
+            ? words_taskDefinitionName(state.newTaskDefinitionArn)
+            : 'the new revision';
+        if (!state.pending)
+            lines.push('', `- Left the service as it is: ECS goes on with its deployment of ${to}, without this action's health gate.`);
+        if (decision.originalSettings && !session) {
+            lines.push(`- Could not reach ECS to put back the service's deployment settings: ${driverProblem}.`);
+            result = { decision, summary: '', failed: true, problem: driverProblem };
+        }
+        else if (decision.originalSettings && session) {
+            // The pacing settings were the action's, for its batches; the service owner's go back so
+            // ECS finishes (and later deployments run) the way the service was configured.
+            const settingsRestored = await putBackSettings(session, decision.originalSettings);
+            (settingsRestored.ok ? log.info : log.warning)(capitalise(settingsRestored.message));
+            lines.push(`- ${capitalise(settingsRestored.message)}.`);
+            const failed = !settingsRestored.ok && !settingsRestored.takenOver;
+            result = {
+                decision,
+                settingsRestored,
+                summary: '',
+                failed,
+                ...(failed ? { problem: settingsRestored.message } : {}),
+            };
+            if (settingsRestored.ok)
+                await giveBack(session);
+        }
+        else {
+            lines.push('- The service keeps the deployment settings it has now (main did not record its own).');
+        }
+    }
+    else {
+        lines.push('', '- Nothing to restore.');
+        const given = guard && session ? await giveBackMainsLease(guard, session, log) : undefined;
+        if (given)
+            lines.push(`- ${given}`);
+    }
+    const summary = lines.join('\n');
+    if (reporter)
+        await reporter.finish(state.pending ? (result.failed ? 'failed' : 'rolled-back') : 'cancelled', summary);
+    return { ...result, summary };
+}
+/**
+ * Main stopped after it took the service's lease but before it changed the service (killed while it
+ * registered the task definition, say): give the lease back, or every run of the service would be
+ * refused until it expires. The settings record goes with it unless the service's live settings
+ * differ from it: then it still names the service's own (an earlier run left its pacing values on).
+ */
+async function giveBackMainsLease(guard, session, log) {
+    const warn = (error) => log.warning(`Could not remove the lease main had taken on the service (it expires by itself): ${errorMessage(error)}`);
+    let keepRecordedSettings;
+    try {
+        const record = await guard.read();
+        if (record.holder.kind !== 'ours')
+            return undefined;
+        const live = (await session.driver.describeService()).settings;
+        const recorded = record.recordedSettings;
+        keepRecordedSettings = recorded !== undefined && formatOwnSettings(recorded) !== formatOwnSettings(live);
+    }
+    catch (error) {
+        warn(error);
+        return undefined;
+    }
+    if (!(await session.giveBack({ keepRecordedSettings, onError: warn })))
+        return undefined;
+    const message = 'Gave back the lease main had taken on the service.';
+    log.info(message);
+    return message;
+}
+
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/clock.ts
+// Real time, for the action's waits (tests inject a clock of their own).
+
+const clock_realClock = {
+    now: () => Date.now(),
+    sleep: async (ms, signal) => {
+        await (0,promises_namespaceObject.setTimeout)(ms, undefined, signal ? { signal } : {});
+    },
+};
+
+;// CONCATENATED MODULE: ./src/parse/choice.ts
+// Booleans and one-of-a-list inputs.
+
+/** The YAML 1.2 core-schema spellings that @actions/core's getBooleanInput accepts, and no others. */
+const TRUE = ['true', 'True', 'TRUE'];
+const FALSE = ['false', 'False', 'FALSE'];
+function parseBoolean(text) {
+    if (TRUE.includes(text))
+        return result_ok(true);
+    if (FALSE.includes(text))
+        return result_ok(false);
+    return bad('is not a boolean', 'write true or false');
+}
+function parseChoice(text, choices) {
+    const found = choices.find((c) => c === text);
+    if (found !== undefined)
+        return result_ok(found);
+    return bad('is not one of the choices', `write one of: ${choices.join(', ')}`);
+}
+
+;// CONCATENATED MODULE: ./src/secrets.ts
+// Secrets reach no channel. Every value the action must not print — the GitHub token, credentials
+// and credential query values in health-check and environment URLs — is registered here once: it is masked in
+// the runner's log (core.setSecret) and replaced by `***` in everything the action writes itself
+// (log lines, outputs, job summary, check runs, commit and deployment statuses, saved state),
+// because every writer goes through `redact`.
+/** Shorter values are masked by the runner but not replaced here: `***` for every `a` would garble every line. */
+const MIN_REPLACED_LENGTH = 3;
+/**
+ * URL parts shorter than this (`?debug=1`, `?verbose=true`) are not registered at all: masked, they
+ * would hide every `1` or `true` in the job's log. The action prints a URL only in its redacted
+ * form (`redactUrl`: no userinfo, no query), so they never reach a channel either way.
+ */
+const MIN_URL_SECRET_LENGTH = 5;
+class Redactor {
+    mask;
+    secrets = new Set();
+    pattern;
+    constructor(mask = () => undefined) {
+        this.mask = mask;
+    }
+    /** Registers a secret value. */
+    add(secret) {
+        const value = secret.trim();
+        if (value === '' || this.secrets.has(value))
+            return;
+        this.secrets.add(value);
+        this.pattern = undefined;
+        try {
+            this.mask(value);
+        }
+        catch {
+            // Masking in the log is the runner's; our own replacement still happens.
+        }
+    }
+    /** Registers the secret parts of a URL (urlSecrets). */
+    addUrl(url) {
+        for (const secret of urlSecrets(url))
+            this.add(secret);
+    }
+    /** The text with every registered secret replaced by `***`. */
+    redact(text) {
+        if (this.secrets.size === 0 || text === '')
+            return text;
+        this.pattern ??= new RegExp([...this.secrets]
+            .filter((s) => s.length >= MIN_REPLACED_LENGTH)
+            // Longest first, so a secret that contains another is replaced whole.
+            .sort((a, b) => b.length - a.length)
+            .map(escapeRegExp)
+            .join('|') || '(?!)', 'g');
+        return text.replace(this.pattern, '***');
+    }
+}
+/** `https://user:pw@host/p?token=x` → `https://***@host/p?***`: safe to print. */
+function redactUrl(url) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return '<invalid URL>';
+    }
+    const auth = parsed.username || parsed.password ? '***@' : '';
+    const query = parsed.search ? '?***' : '';
+    return `${parsed.protocol}//${auth}${parsed.host}${parsed.pathname}${query}`;
+}
+/**
+ * Query keys that name a credential (`?token=`, `?api_key=`, `?X-Amz-Signature=`, `?password=`).
+ * Only these values, and values that look generated (below), are secrets: registering every query
+ * value would turn `?region=us-east-1` or `?service=web-api` into `***` in every line of the log, in
+ * the ARNs of the outputs and of the state the post step restores from.
+ */
+const CREDENTIAL_KEY = /token|secret|key|pass|pwd|auth|sig|credential|session|code|jwt|bearer|cookie/i;
+/** A value that looks generated rather than named: long, with letters and digits. */
+function looksGenerated(value) {
+    return value.length >= 16 && /[A-Za-z]/.test(value) && /\d/.test(value);
+}
+/**
+ * The secret parts of a URL: password, username, and each query value whose key names a credential
+ * or that looks generated, with its `key=value` pair (so a short one is hidden in the URL's text).
+ */
+function urlSecrets(url) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return [];
+    }
+    // A password is a secret however short (a 1- or 2-character one is still left to the runner's
+    // masking alone: replacing it here would garble every line); a user name or a query value only
+    // from MIN_URL_SECRET_LENGTH up.
+    const raw = [
+        ...(parsed.password.length >= MIN_REPLACED_LENGTH ? [parsed.password] : []),
+        ...(parsed.username.length >= MIN_URL_SECRET_LENGTH ? [parsed.username] : []),
+    ];
+    // The URL's text has its pairs as written (percent-encoded); searchParams would decode them.
+    for (const pair of parsed.search.slice(1).split('&')) {
+        const at = pair.indexOf('=');
+        if (at <= 0)
+            continue;
+        const key = safeDecode(pair.slice(0, at));
+        const value = pair.slice(at + 1);
+        if (!CREDENTIAL_KEY.test(key) && !looksGenerated(safeDecode(value)))
+            continue;
+        if (value === '')
+            continue;
+        raw.push(pair);
+        if (value.length >= MIN_URL_SECRET_LENGTH)
+            raw.push(value);
+        // `+` is a space in a query value, as URLSearchParams reads it.
+        const spaced = value.replace(/\+/g, ' ');
+        if (spaced !== value && spaced.length >= MIN_URL_SECRET_LENGTH)
+            raw.push(spaced);
+    }
+    const out = new Set();
+    for (const value of raw) {
+        out.add(value);
+        // The URL's text has it percent-encoded, a message may have it decoded: register both.
+        out.add(safeDecode(value));
+    }
+    return [...out];
+}
+/** Percent-decoded; as written when it is not valid percent-encoding. */
+function safeDecode(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+;// CONCATENATED MODULE: ./src/settings/inputs.ts
+// The action's inputs and outputs by name, and the defaults action.yml gives its inputs.
+/** The action's inputs by name, as action.yml declares them. */
+const INPUT = {
+    cluster: 'cluster',
+    service: 'service',
+    taskDefinition: 'task-definition',
+    containerName: 'container-name',
+    image: 'image',
+    images: 'images',
+    batchSize: 'batch-size',
+    maxUnavailable: 'max-unavailable',
+    batchTimeout: 'batch-timeout',
+    rolloutTimeout: 'rollout-timeout',
+    healthCheckUrl: 'health-check-url',
+    healthCheckStatus: 'health-check-status',
+    healthCheckThreshold: 'health-check-threshold',
+    bakeTime: 'bake-time',
+    drainOverlap: 'drain-overlap',
+    rollbackOnFailure: 'rollback-on-failure',
+    waitForIdle: 'wait-for-idle',
+    mode: 'mode',
+    rollbackTo: 'rollback-to',
+    onCancel: 'on-cancel',
+    githubToken: 'github-token',
+    report: 'report',
+    checkName: 'check-name',
+    environment: 'environment',
+    environmentUrl: 'environment-url',
+    onPartialFailure: 'on-partial-failure',
+    preDeployCommand: 'pre-deploy-command',
+    preDeployContainer: 'pre-deploy-container',
+    preDeployTimeout: 'pre-deploy-timeout',
+    keepRevisions: 'keep-revisions',
+    alarms: 'alarms',
+    useServiceAlarms: 'use-service-alarms',
+    ignoreAlarmsAtStart: 'ignore-alarms-at-start',
+};
+/** The action's outputs by name, as action.yml declares them. */
+const OUTPUT = {
+    taskDefinitionArn: 'task-definition-arn',
+    previousTaskDefinitionArn: 'previous-task-definition-arn',
+    outcome: 'outcome',
+    batches: 'batches',
+    durationSeconds: 'duration-seconds',
+    failureReason: 'failure-reason',
+    services: 'services',
+};
+/**
+ * The defaults action.yml declares (a test keeps the two in step). A runner sets every input that
+ * has a default, whether the step names it or not, so a value equal to its default is never taken
+ * as the user's choice. They are applied here too for a run outside a runner, where an input that
+ * is not set reads as ''. github-token's runner default is `${{ github.token }}`, which has no
+ * local equivalent.
+ */
+const DEFAULTS = {
+    cluster: 'default',
+    'batch-size': '10%, 100%',
+    'max-unavailable': '0',
+    'batch-timeout': '10m',
+    'rollout-timeout': '60m',
+    'health-check-status': '200-399',
+    'health-check-threshold': '3',
+    'bake-time': '0s',
+    'drain-overlap': 'true',
+    'rollback-on-failure': 'true',
+    'wait-for-idle': 'false',
+    mode: 'deploy',
+    'rollback-to': 'previous',
+    'on-cancel': 'rollback',
+    report: 'check',
+    'on-partial-failure': 'rollback-all',
+    'pre-deploy-timeout': '10m',
+    'keep-revisions': '0',
+    'use-service-alarms': 'true',
+    'ignore-alarms-at-start': 'false',
+};
+
+;// CONCATENATED MODULE: ./src/settings/alarms.ts
+// alarms, use-service-alarms and ignore-alarms-at-start: the CloudWatch alarms a rollout gates on.
+
+
+function readAlarms({ raw, given, complain, take }) {
+    const alarms = given(INPUT.alarms) ? take(INPUT.alarms, parseAlarmNames(raw(INPUT.alarms)), []) : [];
+    const useServiceAlarms = take(INPUT.useServiceAlarms, parseBoolean(raw(INPUT.useServiceAlarms)), true);
+    const ignoreAlarmsAtStart = take(INPUT.ignoreAlarmsAtStart, parseBoolean(raw(INPUT.ignoreAlarmsAtStart)), false);
+    if (given(INPUT.ignoreAlarmsAtStart) && alarms.length === 0 && !useServiceAlarms) {
+        complain(INPUT.ignoreAlarmsAtStart, 'is only used with alarms or use-service-alarms: true; name the alarms to gate on, or remove it');
+    }
+    return { alarms, useServiceAlarms, ignoreAlarmsAtStart };
+}
+/**
+ * CloudWatch alarm names, one a line (blank lines skipped). An alarm name is 1 to 255 characters
+ * with no ASCII control character (PutMetricAlarm's AlarmName); DescribeAlarms matches it exactly.
+ */
+function parseAlarmNames(text) {
+    const names = [];
+    const lines = text.split(/\r?\n/);
+    for (const [i, line] of lines.entries()) {
+        const name = line.trim();
+        if (name === '')
+            continue;
+        const where = `line ${i + 1}`;
+        // eslint-disable-next-line no-control-regex
+        if (name.length > 255 || /[\u0000-\u001f\u007f]/.test(name)) {
+            return {
+                ok: false,
+                problem: `${where} is not a CloudWatch alarm name (1 to 255 characters, no control characters)`,
+                fix: 'write one alarm name a line, exactly as CloudWatch shows it (e.g. web-5xx)',
+            };
+        }
+        if (names.includes(name)) {
+            return {
+                ok: false,
+                problem: `${where} names alarm ${JSON.stringify(name)} a second time`,
+                fix: 'name each alarm once',
+            };
+        }
+        names.push(name);
+    }
+    if (names.length === 0) {
+        return {
+            ok: false,
+            problem: 'names no alarm',
+            fix: 'write one alarm name a line (e.g. web-5xx), or remove it',
+        };
+    }
+    return { ok: true, value: names };
+}
+
+;// CONCATENATED MODULE: ./src/settings/context.ts
+
+/**
+ * Multi-line inputs and URLs are not quoted back whole: the problem names the line at fault, and a
+ * URL may carry credentials the parser has already redacted.
+ */
+const NOT_QUOTED = new Set([
+    'images',
+    'health-check-url',
+    'environment-url',
+    // A command may carry an argument the user would rather not see quoted back.
+    'pre-deploy-command',
+    'alarms',
+]);
+function inputsOf(read, problems) {
+    const raw = (name) => {
+        const value = read(name).trim();
+        return value === '' ? (DEFAULTS[name] ?? '') : value;
+    };
+    const given = (name) => {
+        const value = read(name).trim();
+        return value !== '' && value !== DEFAULTS[name];
+    };
+    const complain = (input, message) => {
+        problems.push({ input, message: `${input}: ${message}` });
+    };
+    function take(name, parsed, fallback) {
+        if (parsed.ok)
+            return parsed.value;
+        const quoted = NOT_QUOTED.has(name) ? '' : `${JSON.stringify(raw(name))} `;
+        complain(name, `${quoted}${parsed.problem}; ${parsed.fix}`);
+        return fallback;
+    }
+    return { raw, given, complain, take };
+}
+
+;// CONCATENATED MODULE: ./src/parse/quantity.ts
+// Task quantities: a whole number of tasks (`2`) or a percentage of the service's desired count
+// (`25%`). The percentage is resolved against the desired count later, by the batch plan.
+
+/** ECS's default quota of tasks per service; a count above it cannot mean anything. */
+const MAX_TASK_COUNT = 5000;
+/**
+ * `min` is the least count and percentage allowed: 1 for a batch size (a batch that starts nothing
+ * never ends), 0 for max-unavailable (0 keeps every old task until its replacement is healthy).
+ */
+function parseTaskQuantity(text, min) {
+    const fix = min === 1
+        ? 'write a whole number of tasks ≥ 1 (e.g. 2) or a percentage in 1%-100% (e.g. 25%)'
+        : 'write a whole number of tasks ≥ 0 (e.g. 1) or a percentage in 0%-100% (e.g. 10%)';
+    const count = /^\d+$/.exec(text);
+    if (count) {
+        const value = Number(text);
+        if (value > MAX_TASK_COUNT) {
+            return bad(`is more than ${MAX_TASK_COUNT} tasks, ECS's default quota of tasks per service`, fix);
+        }
+        if (value < min)
+            return bad('is not a task count or percentage', fix);
+        return result_ok({ kind: 'count', value });
+    }
+    const percent = /^(\d+)%$/.exec(text);
+    if (percent) {
+        const value = Number(percent[1]);
+        if (value < min || value > 100)
+            return bad('is not a task count or percentage', fix);
+        return result_ok({ kind: 'percent', value });
+    }
+    return bad('is not a task count or percentage', fix);
+}
+/** A whole number in [min, max], e.g. a threshold of consecutive failures. */
+function parseWholeNumber(text, min, max) {
+    const fix = `write a whole number from ${min} to ${max} (e.g. ${Math.min(max, Math.max(min, 3))})`;
+    if (!/^\d+$/.test(text))
+        return bad('is not a whole number', fix);
+    const value = Number(text);
+    if (value < min || value > max)
+        return bad(`is outside ${min}-${max}`, fix);
+    return result_ok(value);
+}
+/** More steps than this cannot mean anything a person would write; a long list is likely a mistake. */
+const MAX_SCHEDULE_STEPS = 20;
+/**
+ * A batch schedule: one task quantity (`25%`), or several separated by commas (`1, 25%, 50%`):
+ * batch k takes step k and the last step repeats. Every step is a batch size (at least 1 task).
+ */
+function parseTaskSchedule(text) {
+    const fix = 'write a batch size (e.g. 2 or 25%) or a schedule of sizes separated by commas, the last repeating (e.g. 1, 25%, 50%)';
+    const parts = text.split(',').map((p) => p.trim());
+    if (parts.length > MAX_SCHEDULE_STEPS)
+        return bad(`has ${parts.length} steps, more than ${MAX_SCHEDULE_STEPS}`, fix);
+    const steps = [];
+    for (const [i, part] of parts.entries()) {
+        const parsed = parseTaskQuantity(part, 1);
+        if (parsed.ok) {
+            steps.push(parsed.value);
+            continue;
+        }
+        if (parts.length === 1)
+            return parsed;
+        const what = part === '' ? 'is empty' : `(${JSON.stringify(part)}) ${parsed.problem}`;
+        return bad(`step ${i + 1} ${what}`, fix);
+    }
+    return result_ok(steps);
+}
+/** A schedule as a person writes it: `1, 25%, 50%`. */
+function formatTaskSchedule(steps) {
+    return steps.map((q) => (q.kind === 'percent' ? `${q.value}%` : String(q.value))).join(', ');
+}
+
+;// CONCATENATED MODULE: ./src/parse/status.ts
+// HTTP status codes that count as healthy: `200-399`, `200,204`, `200-299,304`, the way ELBv2's
+// health check matcher accepts "200,202" and "200-299".
+
+const status_FIX = 'write status codes from 100 to 599 as ranges or lists (e.g. 200-399, or 200,204)';
+function parseStatusRanges(text) {
+    if (text === '')
+        return bad('is empty', status_FIX);
+    const ranges = [];
+    for (const part of text.split(',').map((p) => p.trim())) {
+        const match = /^(\d{3})(?:\s*-\s*(\d{3}))?$/.exec(part);
+        if (!match)
+            return bad(`has "${part}", which is not a status code or range`, status_FIX);
+        const min = Number(match[1]);
+        const max = match[2] === undefined ? min : Number(match[2]);
+        if (min < 100 || max > 599)
+            return bad(`has "${part}", outside 100-599`, status_FIX);
+        if (min > max)
+            return bad(`has "${part}", whose start is above its end`, status_FIX);
+        ranges.push({ min, max });
+    }
+    return result_ok(ranges);
+}
+function statusMatches(ranges, status) {
+    return ranges.some((r) => status >= r.min && status <= r.max);
+}
+
+;// CONCATENATED MODULE: ./src/parse/urls.ts
+// URL inputs: the health-check URLs (one a line) and the environment URL.
+
+const urls_FIX = 'write absolute http:// or https:// URLs, one a line (e.g. https://example.com/health)';
+function parseHttpUrl(text) {
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        return bad(`has "${redact(text)}", which is not a URL`, urls_FIX);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        return bad(`has "${redact(text)}", which is not http(s)`, urls_FIX);
+    }
+    return result_ok(text);
+}
+function parseHttpUrlList(text) {
+    const urls = [];
+    for (const line of text.split(/\r?\n/).map((l) => l.trim())) {
+        if (line === '')
+            continue;
+        const parsed = parseHttpUrl(line);
+        if (!parsed.ok)
+            return parsed;
+        urls.push(parsed.value);
+    }
+    return result_ok(urls);
+}
+/** URLs may carry credentials; a message about a bad one must not print them. */
+function redact(text) {
+    return text.replace(/\/\/[^/@\s]*@/, '//***@');
+}
+
+;// CONCATENATED MODULE: ./src/settings/health-checks.ts
+// health-check-url, -status and -threshold: the HTTP checks every batch passes besides the target
+// groups' own health checks.
+
+
+
+
+function readHealthChecks({ raw, given, complain, take }) {
+    const healthCheckUrls = given(INPUT.healthCheckUrl)
+        ? take(INPUT.healthCheckUrl, parseHttpUrlList(raw(INPUT.healthCheckUrl)), [])
+        : [];
+    const healthCheckStatus = take(INPUT.healthCheckStatus, parseStatusRanges(raw(INPUT.healthCheckStatus)), []);
+    const healthCheckThreshold = take(INPUT.healthCheckThreshold, parseWholeNumber(raw(INPUT.healthCheckThreshold), 1, 100), 3);
+    // The target groups' own checks have their matcher in AWS; these two shape only the URL checks,
+    // so setting them without a URL would silently do nothing.
+    if (!given(INPUT.healthCheckUrl)) {
+        for (const name of [INPUT.healthCheckStatus, INPUT.healthCheckThreshold]) {
+            if (given(name)) {
+                complain(name, 'is only used with health-check-url; set health-check-url (e.g. https://example.com/health) or remove it');
+            }
+        }
+    }
+    return { healthCheckUrls, healthCheckStatus, healthCheckThreshold };
+}
+
+;// CONCATENATED MODULE: ./src/parse/images.ts
+// Image substitutions: `container=image`, one a line, for the `images` input.
+
+/** ECS container names: up to 255 letters, numbers, underscores and hyphens (RegisterTaskDefinition). */
+const CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+const images_FIX = 'write one `container=image` a line (e.g. web=123456789012.dkr.ecr.us-east-1.amazonaws.com/web:2)';
+/** An image reference: no whitespace, and not empty. ECS accepts up to 255 characters. */
+function checkImage(image) {
+    if (image === '')
+        return bad('has an empty image', images_FIX);
+    if (/\s/.test(image))
+        return bad(`has image "${image}" with whitespace in it`, images_FIX);
+    if (image.length > 255)
+        return bad('has an image longer than 255 characters', images_FIX);
+    return result_ok(image);
+}
+/** Blank lines and `#` comment lines are skipped so a YAML block can be annotated. */
+function parseImageList(text) {
+    const images = new Map();
+    const lines = text.split(/\r?\n/);
+    for (const [index, raw] of lines.entries()) {
+        const line = raw.trim();
+        if (line === '' || line.startsWith('#'))
+            continue;
+        const where = `line ${index + 1}`;
+        const eq = line.indexOf('=');
+        if (eq < 0)
+            return bad(`${where} "${line}" has no "="`, images_FIX);
+        const name = line.slice(0, eq).trim();
+        const image = checkImage(line.slice(eq + 1).trim());
+        if (!CONTAINER_NAME.test(name)) {
+            return bad(`${where} names container "${name}", not a valid ECS container name`, images_FIX);
+        }
+        if (!image.ok)
+            return bad(`${where} ${image.problem}`, image.fix);
+        if (images.has(name))
+            return bad(`${where} names container "${name}" a second time`, images_FIX);
+        images.set(name, image.value);
+    }
+    return result_ok(images);
+}
+
+;// CONCATENATED MODULE: ./src/settings/images.ts
+// The images a deploy puts into the new task definition.
+
+
+/** `container-name` + `image` and `images`, merged; a container named twice is an error. */
+function readImages({ raw, given, complain, take }) {
+    const images = given(INPUT.images)
+        ? take(INPUT.images, parseImageList(raw(INPUT.images)), new Map())
+        : new Map();
+    const name = raw(INPUT.containerName);
+    const image = raw(INPUT.image);
+    if (given(INPUT.image) && !given(INPUT.containerName)) {
+        complain(INPUT.image, 'is given without container-name; set container-name to the container whose image it is (e.g. web), or use images: web=<image>');
+    }
+    else if (given(INPUT.containerName) && !given(INPUT.image)) {
+        complain(INPUT.containerName, 'is given without image; set image (e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:2), or remove container-name');
+    }
+    else if (given(INPUT.containerName)) {
+        const checked = checkImage(image);
+        if (!CONTAINER_NAME.test(name)) {
+            complain(INPUT.containerName, `${JSON.stringify(name)} is not an ECS container name; write the name from the task definition's containerDefinitions (letters, numbers, _ and -)`);
+        }
+        else if (!checked.ok) {
+            complain(INPUT.image, `${JSON.stringify(image)} is not an image reference (${checked.problem.replace(/^has /, '')}); write an image reference without spaces, at most 255 characters (e.g. web:2)`);
+        }
+        else if (images.has(name)) {
+            complain(INPUT.images, `names container "${name}" which container-name also names; give each container's image once`);
+        }
+        else {
+            images.set(name, image);
+        }
+    }
+    return images;
+}
+
+;// CONCATENATED MODULE: ./src/settings/keep-revisions.ts
+// keep-revisions: how many newest revisions of the family a successful deploy leaves registered.
+
+
+/**
+ * 0 is off. 1 is refused rather than read as 2: the live revision and the previous one (which a
+ * rollback needs) are never deregistered, so "keep 1" could not be honoured.
+ */
+function readKeepRevisions({ raw, given, complain, take }, mode) {
+    const keep = take(INPUT.keepRevisions, parseWholeNumber(raw(INPUT.keepRevisions), 0, 10_000), 0);
+    if (keep === 1) {
+        complain(INPUT.keepRevisions, '"1" would leave no previous revision to roll back to; write 0 (keep every revision) or 2 or more (the live and the previous revision are always kept)');
+        return 0;
+    }
+    if (keep > 0 && given(INPUT.keepRevisions) && (mode === 'rollback' || mode === 'plan')) {
+        complain(INPUT.keepRevisions, `is not used in ${mode} mode (revisions are tidied after a successful deploy); remove it, or set mode: deploy`);
+        return 0;
+    }
+    return keep;
+}
+
+;// CONCATENATED MODULE: ./src/settings/pacing.ts
+// How a rollout is paced and bounded: batch-size, max-unavailable, batch-timeout, rollout-timeout,
+// bake-time and drain-overlap.
+
+
+
+
+function readPacing({ raw, complain, take }) {
+    const batchSchedule = take(INPUT.batchSize, parseTaskSchedule(raw(INPUT.batchSize)), [
+        { kind: 'percent', value: 25 },
+    ]);
+    const batchSize = batchSchedule[0] ?? { kind: 'percent', value: 25 };
+    const maxUnavailable = take(INPUT.maxUnavailable, parseTaskQuantity(raw(INPUT.maxUnavailable), 0), {
+        kind: 'count',
+        value: 0,
+    });
+    const batchTimeoutMs = take(INPUT.batchTimeout, parseDuration(raw(INPUT.batchTimeout)), NaN);
+    const rolloutTimeoutMs = take(INPUT.rolloutTimeout, parseDuration(raw(INPUT.rolloutTimeout)), NaN);
+    if (batchTimeoutMs > rolloutTimeoutMs) {
+        complain(INPUT.batchTimeout, `${duration_formatDuration(batchTimeoutMs)} is longer than rollout-timeout (${duration_formatDuration(rolloutTimeoutMs)}); write a batch-timeout no longer than rollout-timeout, or raise rollout-timeout`);
+    }
+    return { batchSchedule, batchSize, maxUnavailable, batchTimeoutMs, rolloutTimeoutMs };
+}
+function readBake({ raw, complain, take }, batchTimeoutMs) {
+    const bakeTimeMs = take(INPUT.bakeTime, parseDuration(raw(INPUT.bakeTime), { allowZero: true }), 0);
+    // batch-timeout counts from the batch's release and includes the bake time, which starts only once
+    // the batch is healthy: a bake time as long as the batch timeout can never pass either.
+    if (bakeTimeMs >= batchTimeoutMs) {
+        complain(INPUT.bakeTime, `${duration_formatDuration(bakeTimeMs)} is not shorter than batch-timeout (${duration_formatDuration(batchTimeoutMs)}), which includes it, so no batch could pass; write a shorter bake-time, or raise batch-timeout`);
+    }
+    const drainOverlap = take(INPUT.drainOverlap, parseBoolean(raw(INPUT.drainOverlap)), true);
+    return { bakeTimeMs, drainOverlap };
+}
+
+;// CONCATENATED MODULE: ./src/parse/command.ts
+// The pre-deploy-command input: the command a one-off task's container runs (RunTask's
+// containerOverrides[].command, which replaces the image's CMD; ECS passes it to the container as an
+// argument list, as Docker's exec form, with no shell between). Two ways to write it:
+//   - a JSON array of strings, taken as it is:      ["bin/rails", "db:migrate"]
+//   - a shell-like line, split into words:           bin/rails db:migrate --verbose
+//     Words are separated by blanks; '…' keeps everything literally, "…" keeps blanks and takes \" \\
+//     as escapes, a \ outside quotes escapes the next character. Nothing else of a shell happens
+//     (no $VAR, globs, pipes or &&): to get a shell, write it: sh -c "./migrate && ./seed".
+
+/**
+ * RunTask API reference, `overrides`: "A total of 8192 characters are allowed for overrides. This
+ * limit includes the JSON formatting characters of the override structure." The command's own
+ * JSON may take most of it; the container's name and the structure take the rest.
+ */
+const MAX_COMMAND_JSON_CHARS = 8000;
+const command_FIX = 'write the command as a JSON array of strings (e.g. ["bin/rails", "db:migrate"]) or as words (e.g. bin/rails db:migrate)';
+function parseCommand(text) {
+    const trimmed = text.trim();
+    if (trimmed === '')
+        return bad('is empty', command_FIX);
+    const parsed = trimmed.startsWith('[') ? parseJsonCommand(trimmed) : splitWords(trimmed);
+    if (!parsed.ok)
+        return parsed;
+    const words = parsed.value;
+    if (words.length === 0)
+        return bad('has no words', command_FIX);
+    if (words[0] === '')
+        return bad('starts with an empty word (the program to run)', command_FIX);
+    if (JSON.stringify(words).length > MAX_COMMAND_JSON_CHARS)
+        return bad(`is longer than ECS takes in a task override (${MAX_COMMAND_JSON_CHARS} characters as JSON)`, 'put the steps in a script in the image and run that');
+    return result_ok(words);
+}
+function parseJsonCommand(text) {
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch (error) {
+        return bad(`starts with [ but is not valid JSON (${error.message})`, command_FIX);
+    }
+    if (!Array.isArray(value) || !value.every((word) => typeof word === 'string'))
+        return bad('is a JSON value but not an array of strings', command_FIX);
+    return result_ok(value);
+}
+/** Shell-like word splitting, without any of a shell's expansions. */
+function splitWords(text) {
+    const words = [];
+    let word = '';
+    let inWord = false;
+    for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (c === "'") {
+            const end = text.indexOf("'", i + 1);
+            if (end === -1)
+                return bad(`has a ' with no closing '`, command_FIX);
+            word += text.slice(i + 1, end);
+            inWord = true;
+            i = end;
+        }
+        else if (c === '"') {
+            let j = i + 1;
+            for (; j < text.length && text[j] !== '"'; j++) {
+                const d = text[j];
+                const next = text[j + 1];
+                if (d === '\\' && (next === '"' || next === '\\')) {
+                    word += next;
+                    j++;
+                }
+                else
+                    word += d;
+            }
+            if (j >= text.length)
+                return bad('has a " with no closing "', command_FIX);
+            inWord = true;
+            i = j;
+        }
+        else if (c === '\\') {
+            const next = text[i + 1];
+            if (next === undefined)
+                return bad('ends with a lone \\', command_FIX);
+            // A backslash before a line break joins the lines, as in a shell.
+            if (next !== '\n')
+                word += next;
+            inWord = inWord || next !== '\n';
+            i++;
+        }
+        else if (/\s/.test(c)) {
+            if (inWord)
+                words.push(word);
+            word = '';
+            inWord = false;
+        }
+        else {
+            word += c;
+            inWord = true;
+        }
+    }
+    if (inWord)
+        words.push(word);
+    return result_ok(words);
+}
+
+;// CONCATENATED MODULE: ./src/settings/pre-deploy.ts
+// pre-deploy-command, -container and -timeout: a one-off task run with the new task definition
+// before the service changes.
+
+
+
+
+/**
+ * pre-deploy-command, -container and -timeout. The last two are only used with a command; a
+ * rollback goes back to a revision whose one-off task (a migration) already ran, so none is used
+ * in rollback mode.
+ */
+function readPreDeploy({ raw, given, complain, take }, mode) {
+    const timeoutMs = take(INPUT.preDeployTimeout, parseDuration(raw(INPUT.preDeployTimeout)), 0);
+    if (!given(INPUT.preDeployCommand)) {
+        for (const name of [INPUT.preDeployContainer, INPUT.preDeployTimeout]) {
+            if (given(name))
+                complain(name, 'is only used with pre-deploy-command; set pre-deploy-command (e.g. bin/migrate) or remove it');
+        }
+        return undefined;
+    }
+    if (mode === 'rollback' || mode === 'plan') {
+        complain(INPUT.preDeployCommand, `is not used in ${mode} mode (it runs before a deploy changes the service); remove it, or set mode: deploy`);
+        return undefined;
+    }
+    const command = take(INPUT.preDeployCommand, parseCommand(raw(INPUT.preDeployCommand)), []);
+    let container;
+    if (given(INPUT.preDeployContainer)) {
+        container = raw(INPUT.preDeployContainer);
+        if (!CONTAINER_NAME.test(container))
+            complain(INPUT.preDeployContainer, `${JSON.stringify(container)} is not an ECS container name; write the name of a container in the task definition's containerDefinitions (letters, numbers, _ and -)`);
+    }
+    return {
+        command: Object.freeze(command),
+        ...(container !== undefined ? { container } : {}),
+        timeoutMs,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/parse/lines.ts
+// A multi-line input's entries: one a line, blank lines and `# comments` skipped, each with its line
+// number so a problem can name the line at fault.
+function inputLines(text) {
+    const lines = [];
+    for (const [index, raw] of text.split(/\r?\n/).entries()) {
+        const trimmed = raw.trim();
+        if (trimmed === '' || trimmed.startsWith('#'))
+            continue;
+        lines.push({ line: index + 1, text: trimmed });
+    }
+    return lines;
+}
+
+;// CONCATENATED MODULE: ./src/settings/services.ts
+// `cluster` and `service`: one service, or several one a line, all of one cluster.
+
+
+const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+const ARN_PREFIX = 'arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}';
+const CLUSTER_ARN = new RegExp(`^${ARN_PREFIX}:cluster/[A-Za-z0-9_-]{1,255}$`);
+/** Both service ARN formats: the old `service/<name>` and the long `service/<cluster>/<name>`. */
+const SERVICE_ARN = new RegExp(`^${ARN_PREFIX}:service/(?:[A-Za-z0-9_-]{1,255}/)?[A-Za-z0-9_-]{1,255}$`);
+function readServices({ raw, given, complain }) {
+    let cluster = raw(INPUT.cluster);
+    if (!ECS_NAME.test(cluster) && !CLUSTER_ARN.test(cluster)) {
+        complain(INPUT.cluster, `${JSON.stringify(cluster)} is not a cluster name or ARN; write the cluster's name (e.g. production) or its ARN`);
+    }
+    const serviceLines = inputLines(raw(INPUT.service));
+    const several = serviceLines.length > 1;
+    const services = [];
+    if (serviceLines.length === 0) {
+        complain(INPUT.service, 'is required; write the name of the ECS service to deploy (e.g. web)');
+    }
+    const seen = new Map();
+    for (const { line, text: name } of serviceLines) {
+        const where = several ? `line ${line} ` : '';
+        if (!ECS_NAME.test(name) && !SERVICE_ARN.test(name)) {
+            complain(INPUT.service, `${where}${JSON.stringify(name)} is not a service name or ARN; write the service's name (e.g. web) or its ARN${several ? ', one a line' : ''}`);
+            continue;
+        }
+        // `web` and an ARN ending in `/web` are the same service: two rollouts of one service would
+        // fight over its lease and its settings.
+        const short = serviceName(name);
+        const first = seen.get(short);
+        if (first !== undefined) {
+            complain(INPUT.service, `line ${line} names service "${short}" which line ${first} already names; list each service once`);
+            continue;
+        }
+        seen.set(short, line);
+        services.push(name);
+    }
+    const service = services[0] ?? raw(INPUT.service);
+    // A long-format service ARN names its cluster: it must be the one deployed to. With `cluster`
+    // left at its default, the ARN's cluster is the one meant. Several services share one cluster.
+    const arnClusters = [...new Set(services.map(clusterOfServiceArn).filter((c) => c !== undefined))];
+    if (arnClusters.length > 1) {
+        complain(INPUT.service, `names services of clusters ${arnClusters.map((c) => `"${c}"`).join(' and ')}; the services of one step share one cluster: run one step per cluster`);
+    }
+    const arnCluster = arnClusters.length === 1 ? arnClusters[0] : undefined;
+    if (arnCluster !== undefined && clusterName(cluster) !== arnCluster) {
+        if (!given(INPUT.cluster))
+            cluster = arnCluster;
+        else
+            complain(INPUT.service, `is a service of cluster "${arnCluster}", but cluster is "${cluster}"; set cluster: ${arnCluster}, or give the ARN of the service in ${cluster}`);
+    }
+    return { cluster, service, services };
+}
+/** `arn:aws:ecs:<region>:<account>:service/<cluster>/<name>` -> cluster; the old `service/<name>` form names none. */
+function clusterOfServiceArn(service) {
+    const m = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service\/([A-Za-z0-9_-]{1,255})\/[A-Za-z0-9_-]{1,255}$/.exec(service);
+    return m?.[1];
+}
+/** A service input's name: itself, or the name at the end of its ARN. */
+function serviceName(service) {
+    return service.slice(service.lastIndexOf('/') + 1);
+}
+/** A cluster input's name: itself, or the name in its ARN. */
+function clusterName(cluster) {
+    const m = /:cluster\/([A-Za-z0-9_-]{1,255})$/.exec(cluster);
+    return m?.[1] ?? cluster;
+}
+
+;// CONCATENATED MODULE: ./src/settings/reporting.ts
+// check-name, environment and environment-url: how the step reports to GitHub (after `report`).
+
+
+
+function readReporting({ raw, given, complain, take }, report, cluster, service, services) {
+    const checkName = given(INPUT.checkName)
+        ? raw(INPUT.checkName)
+        : `ECS deploy ${cluster}/${services.length > 1 ? services.map(serviceName).join(', ') : service}`;
+    if (given(INPUT.checkName) && report === 'none') {
+        complain(INPUT.checkName, 'is not used with report: none; remove it, or set report: check');
+    }
+    const environment = given(INPUT.environment) ? raw(INPUT.environment) : undefined;
+    let environmentUrl;
+    if (given(INPUT.environmentUrl)) {
+        environmentUrl = take(INPUT.environmentUrl, parseHttpUrl(raw(INPUT.environmentUrl)), undefined);
+        if (environment === undefined) {
+            complain(INPUT.environmentUrl, 'is only used with environment; set environment (e.g. production) or remove environment-url');
+        }
+    }
+    return {
+        checkName,
+        ...(environment !== undefined ? { environment } : {}),
+        ...(environmentUrl !== undefined ? { environmentUrl } : {}),
+    };
+}
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/parse/task-definition-ref.ts
+// Where a task definition comes from (`task-definition`) and where a rollback goes (`rollback-to`).
+
+/** RegisterTaskDefinition: a family has up to 255 letters, numbers, underscores and hyphens. */
+const FAMILY = '[A-Za-z0-9_-]{1,255}';
+const FAMILY_REF = new RegExp(`^${FAMILY}(?::[1-9]\\d*)?$`);
+/** arn:<partition>:ecs:<region>:<account>:task-definition/<family>:<revision> */
+const ARN = new RegExp(`^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}:task-definition/${FAMILY}:[1-9]\\d*$`);
+function isTaskDefinitionArn(text) {
+    return ARN.test(text);
+}
+/**
+ * A family name cannot hold `/`, `.` or `\`, so anything with one of them that is not an ARN is a
+ * file path (`task-definition.json`, `deploy/web`); `web` and `web:3` name registered revisions.
+ */
+function parseTaskDefinitionSource(text) {
+    const fix = 'write a JSON file path (e.g. task-definition.json), a family[:revision] (e.g. web:3) or a task definition ARN';
+    if (text.startsWith('arn:')) {
+        if (ARN.test(text))
+            return result_ok({ kind: 'registered', ref: text });
+        return bad('is not a task definition ARN', `${fix}; an ARN looks like arn:aws:ecs:us-east-1:123456789012:task-definition/web:3`);
+    }
+    if (FAMILY_REF.test(text))
+        return result_ok({ kind: 'registered', ref: text });
+    if (/[/\\.]/.test(text) && !/[\r\n]/.test(text))
+        return result_ok({ kind: 'file', path: text });
+    return bad('is neither a file path nor a family[:revision]', fix);
+}
+function parseRollbackTarget(text) {
+    const fix = "write previous, a revision number of the service's family (e.g. 41), or a task definition ARN";
+    if (text === 'previous')
+        return result_ok({ kind: 'previous' });
+    if (/^[1-9]\d*$/.test(text))
+        return result_ok({ kind: 'revision', revision: Number(text) });
+    if (ARN.test(text))
+        return result_ok({ kind: 'arn', arn: text });
+    return bad('is not previous, a revision number or a task definition ARN', fix);
+}
+
+;// CONCATENATED MODULE: ./src/settings/task-definitions.ts
+// `task-definition` (one for every service, or one a line), which inputs each mode uses, and
+// `rollback-to`.
+
+
+
+
+function readTaskDefinitions({ raw, given, complain }, services, workspace) {
+    // One task definition for every service, or one a line matched to the services by position.
+    let taskDefinitions = [];
+    if (given(INPUT.taskDefinition)) {
+        const lines = inputLines(raw(INPUT.taskDefinition));
+        if (lines.length === 0) {
+            complain(INPUT.taskDefinition, 'has only blank lines and comments; write a JSON file path, a family[:revision] or a task definition ARN');
+        }
+        if (lines.length > 1 && lines.length !== services.length && services.length > 0) {
+            complain(INPUT.taskDefinition, `has ${lines.length} lines but service names ${services.length === 1 ? '1 service' : `${services.length} services`}; give one task definition for every service, or one a line in the order of the services`);
+        }
+        taskDefinitions = lines.map(({ line, text: value }) => {
+            const parsed = parseTaskDefinitionSource(value);
+            if (!parsed.ok) {
+                const where = lines.length > 1 ? `line ${line} ` : '';
+                complain(INPUT.taskDefinition, `${where}${JSON.stringify(value)} ${parsed.problem}; ${parsed.fix}`);
+                return undefined;
+            }
+            // A runner runs the action in GITHUB_WORKSPACE: a relative path means a file of the checkout.
+            return parsed.value.kind === 'file'
+                ? { ...parsed.value, path: (0,external_node_path_.resolve)(workspace, parsed.value.path) }
+                : parsed.value;
+        });
+    }
+    return (index) => (taskDefinitions.length === 1 ? taskDefinitions[0] : taskDefinitions[index]);
+}
+/**
+ * Rollback mode goes back to an earlier task definition, so it uses none of the inputs that name a
+ * new one; deploy and plan modes need one. `mode` is undefined when it is not a mode (already reported).
+ */
+function checkTaskDefinitionUse({ given, complain }, mode) {
+    if (mode === undefined)
+        return;
+    if (mode === 'rollback') {
+        for (const name of [INPUT.taskDefinition, INPUT.containerName, INPUT.image, INPUT.images]) {
+            if (given(name)) {
+                complain(name, 'is not used in rollback mode, which goes back to an earlier task definition; remove it, or set mode: deploy');
+            }
+        }
+    }
+    else if (!given(INPUT.taskDefinition)) {
+        complain(INPUT.taskDefinition, `is required in ${mode} mode; write a JSON file path (e.g. task-definition.json), a family[:revision] (e.g. web:3) or a task definition ARN`);
+    }
+}
+function readRollbackTo({ raw, complain, take }, mode) {
+    const rollbackTo = take(INPUT.rollbackTo, parseRollbackTarget(raw(INPUT.rollbackTo)), {
+        kind: 'previous',
+    });
+    if (mode !== undefined && mode !== 'rollback' && rollbackTo.kind !== 'previous') {
+        complain(INPUT.rollbackTo, `is only used in rollback mode; remove it, or set mode: rollback`);
+    }
+    return rollbackTo;
+}
+
+;// CONCATENATED MODULE: ./src/settings.ts
+// Every input, parsed and validated once into one immutable Settings. The rest of the code never
+// calls core.getInput. Every problem is collected and reported at once, each
+// with the input's name, what was wrong and what to write instead; nothing is clamped or guessed.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Every problem found in the inputs, listed in one message. */
+class SettingsError extends Error {
+    problems;
+    constructor(problems) {
+        const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+        super(`The action's inputs have ${count}:\n${problems.map((p) => `- ${p.message}`).join('\n')}`);
+        this.name = 'SettingsError';
+        this.problems = problems;
+    }
+}
+const coreInput = (name) => getInput(name);
+/**
+ * Reads and validates every input. Throws one SettingsError listing every problem. The GitHub
+ * token is masked before anything else happens, so no later message can print it.
+ */
+function readSettings(read = coreInput, mask = core_setSecret, workspace = process.env['GITHUB_WORKSPACE'] || process.cwd()) {
+    const problems = [];
+    const inputs = inputsOf(read, problems);
+    const { raw, given, complain, take } = inputs;
+    const githubToken = raw(INPUT.githubToken);
+    if (githubToken !== '')
+        mask(githubToken);
+    // URLs may carry credentials (user:password@, ?token=): masked before any message can quote them.
+    for (const name of [INPUT.healthCheckUrl, INPUT.environmentUrl]) {
+        for (const line of raw(name).split(/\r?\n/))
+            for (const secret of urlSecrets(line.trim()))
+                mask(secret);
+        // (urlSecrets leaves out values too short to be secrets, such as ?debug=1: masking `1` or `true`
+        // would hide it in every line of the job's log. The action never prints a URL's query anyway.)
+    }
+    const parsedMode = parseChoice(raw(INPUT.mode), ['deploy', 'rollback', 'plan']);
+    const mode = take(INPUT.mode, parsedMode, 'deploy');
+    // With a mode that is not one, the rules that depend on the mode would only add noise.
+    const knownMode = parsedMode.ok ? mode : undefined;
+    // The order of the reads is the order of the problems in the message.
+    const { cluster, service, services } = readServices(inputs);
+    const taskDefinitionOf = readTaskDefinitions(inputs, services, workspace);
+    const taskDefinition = taskDefinitionOf(0);
+    // Rollback mode uses none of the image inputs; each given one is reported once, below.
+    const images = mode === 'rollback' ? new Map() : readImages(inputs);
+    checkTaskDefinitionUse(inputs, knownMode);
+    const rollbackTo = readRollbackTo(inputs, knownMode);
+    const pacing = readPacing(inputs);
+    const healthChecks = readHealthChecks(inputs);
+    const { bakeTimeMs, drainOverlap } = readBake(inputs, pacing.batchTimeoutMs);
+    const rollbackOnFailure = take(INPUT.rollbackOnFailure, parseBoolean(raw(INPUT.rollbackOnFailure)), true);
+    const waitForIdle = take(INPUT.waitForIdle, parseBoolean(raw(INPUT.waitForIdle)), false);
+    const onCancel = take(INPUT.onCancel, parseChoice(raw(INPUT.onCancel), ['rollback', 'leave']), 'rollback');
+    const report = take(INPUT.report, parseChoice(raw(INPUT.report), ['check', 'status', 'none']), 'check');
+    const onPartialFailure = take(INPUT.onPartialFailure, parseChoice(raw(INPUT.onPartialFailure), ['rollback-all', 'continue']), 'rollback-all');
+    if (given(INPUT.onPartialFailure) && services.length === 1) {
+        complain(INPUT.onPartialFailure, 'is only used with several services; list the services one a line in service, or remove it');
+    }
+    const reporting = readReporting(inputs, report, cluster, service, services);
+    const preDeploy = readPreDeploy(inputs, knownMode);
+    const keepRevisions = readKeepRevisions(inputs, knownMode);
+    const alarms = readAlarms(inputs);
+    if (problems.length > 0)
+        throw new SettingsError(problems);
+    const settings = {
+        mode,
+        cluster,
+        service,
+        services: Object.freeze(services.map((name, index) => {
+            const source = taskDefinitionOf(index);
+            return Object.freeze({
+                service: name,
+                ...(source && mode !== 'rollback' ? { taskDefinition: source } : {}),
+            });
+        })),
+        onPartialFailure,
+        ...(taskDefinition && mode !== 'rollback' ? { taskDefinition } : {}),
+        images,
+        batchSize: pacing.batchSize,
+        batchSchedule: Object.freeze(pacing.batchSchedule),
+        maxUnavailable: pacing.maxUnavailable,
+        batchTimeoutMs: pacing.batchTimeoutMs,
+        rolloutTimeoutMs: pacing.rolloutTimeoutMs,
+        healthCheckUrls: Object.freeze(healthChecks.healthCheckUrls),
+        healthCheckStatus: Object.freeze(healthChecks.healthCheckStatus),
+        healthCheckThreshold: healthChecks.healthCheckThreshold,
+        bakeTimeMs,
+        drainOverlap,
+        rollbackOnFailure,
+        waitForIdle,
+        rollbackTo,
+        onCancel,
+        githubToken,
+        report,
+        ...reporting,
+        ...(preDeploy ? { preDeploy } : {}),
+        ...(keepRevisions > 0 ? { keepRevisions } : {}),
+        alarms: Object.freeze(alarms.alarms),
+        useServiceAlarms: alarms.useServiceAlarms,
+        ignoreAlarmsAtStart: alarms.ignoreAlarmsAtStart,
+    };
+    return Object.freeze(settings);
+}
+
+;// CONCATENATED MODULE: ./src/state.ts
+const STATE_KEY = 'rollout';
+/** With several services: a JSON array of RolloutState, one per service in the order given. */
+const MANY_STATE_KEY = 'rollouts';
+/** Keeps the state the post step reads, saving the whole of it (JSON under STATE_KEY) on every change. */
+class StateRecorder {
+    save;
+    log;
+    state;
+    constructor(save, log) {
+        this.save = save;
+        this.log = log;
+    }
+    /** Where main was when it last saved; undefined before the inputs were read. */
+    get phase() {
+        return this.state?.phase;
+    }
+    begin(cluster, service, startedAt) {
+        this.state = { phase: 'preflight', cluster, service, startedAt, updatedAt: startedAt };
+        this.flush();
+    }
+    update(change) {
+        if (!this.state)
+            return;
+        this.state = { ...this.state, ...change, updatedAt: Date.now() };
+        this.flush();
+    }
+    /** Synchronous (core.saveState appends to GITHUB_STATE): safe in the last moments before an exit. */
+    flush() {
+        if (!this.state)
+            return;
+        try {
+            this.save(JSON.stringify(this.state));
+        }
+        catch (error) {
+            this.log.warning(`Could not save the rollout state for the post step: ${error instanceof Error ? error.message : String(error)}`);
+        }
+    }
+}
+/**
+ * Several services: one StateRecorder per service, all saved together as one JSON array under
+ * MANY_STATE_KEY on every change of any of them.
+ */
+class ManyStateRecorder {
+    save;
+    services;
+    saved;
+    constructor(count, save, log) {
+        this.save = save;
+        this.saved = Array.from({ length: count }, () => 'null');
+        this.services = this.saved.map((_, index) => new StateRecorder((json) => {
+            this.saved[index] = json;
+            this.save(`[${this.saved.join(',')}]`);
+        }, log));
+    }
+    /** Applies one change to every service's state (the check run's ids, `concluded`). */
+    updateAll(change) {
+        for (const recorder of this.services)
+            recorder.update(change);
+    }
+    flush() {
+        for (const recorder of this.services)
+            recorder.flush();
+    }
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/channels.ts
 // Every channel the action writes to, in one place, each through the one Redactor: the log,
 // outputs, the job summary and the saved state. (Check runs, commit statuses and deployment
 // statuses go through the reporter, which is given the same `redact`.) Nothing else in the action
 // calls @actions/core to write.
-
 
 
 function createChannels(redactor) {
@@ -67309,34 +73251,13 @@ function createChannels(redactor) {
                 warning(redact(`Could not write the job summary: ${errorMessage(error)}`));
             }
         },
-        writeSummarySync(markdown) {
-            const file = process.env['GITHUB_STEP_SUMMARY'];
-            if (!file)
-                return;
-            try {
-                (0,external_node_fs_.appendFileSync)(file, `${redact(markdown)}\n`);
-            }
-            catch {
-                // Exiting anyway: the outputs and the saved state carry what matters.
-            }
-        },
     };
 }
 
-;// CONCATENATED MODULE: external "node:timers/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./src/clock.ts
-// Real time, for the action's waits (tests inject a clock of their own).
-
-const realClock = {
-    now: () => Date.now(),
-    sleep: async (ms, signal) => {
-        await (0,promises_namespaceObject.setTimeout)(ms, undefined, signal ? { signal } : {});
-    },
-};
-
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(4085);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(212);
+var client_ecs_dist_cjs = __nccwpck_require__(212);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-elastic-load-balancing-v2/dist-cjs/index.js
 var client_elastic_load_balancing_v2_dist_cjs = __nccwpck_require__(586);
 ;// CONCATENATED MODULE: ./package.json
@@ -67347,6 +73268,7 @@ const package_namespaceObject = {"rE":"0.1.0"};
 // the service-specific AWS_ENDPOINT_URL_ECS / AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2, which the
 // SDK resolves itself when no `endpoint` is passed — @smithy/core getEndpointUrlConfig, per the AWS
 // SDKs and Tools guide "Service-specific endpoints"), credentials (the SDK's default provider chain).
+
 
 
 
@@ -67381,32 +73303,12 @@ function createAwsClients(env = process.env) {
         requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
         customUserAgent: [[USER_AGENT_NAME, VERSION]],
     };
-    return { region, ecs: new dist_cjs/* ECSClient */.Zgc(common), elbv2: new client_elastic_load_balancing_v2_dist_cjs/* ElasticLoadBalancingV2Client */.MlD(common) };
-}
-
-;// CONCATENATED MODULE: ./src/rollout/port.ts
-/** An error from the platform: a sentence a user can act on, and how the engine should treat it. */
-class DriverError extends Error {
-    kind;
-    code;
-    httpStatus;
-    networkCode;
-    constructor(message, details) {
-        super(message, details.cause === undefined ? undefined : { cause: details.cause });
-        this.name = 'DriverError';
-        this.kind = details.kind;
-        this.code = details.code;
-        this.httpStatus = details.httpStatus;
-        this.networkCode = details.networkCode;
-    }
-}
-/** Anything that is not a DriverError is a bug or a refusal: not worth retrying. */
-function errorKind(error) {
-    return error instanceof DriverError ? error.kind : 'fatal';
-}
-/** The AWS error code of a DriverError, if AWS answered with one. */
-function errorCode(error) {
-    return error instanceof DriverError ? error.code : undefined;
+    return {
+        region,
+        ecs: new client_ecs_dist_cjs/* ECSClient */.Zgc(common),
+        elbv2: new client_elastic_load_balancing_v2_dist_cjs/* ElasticLoadBalancingV2Client */.MlD(common),
+        cloudwatch: new dist_cjs/* CloudWatchClient */.WBn(common),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/platform/errors.ts
@@ -67543,6 +73445,95 @@ async function allPages(page) {
     return items;
 }
 
+;// CONCATENATED MODULE: ./src/platform/alarms.ts
+// CloudWatch alarms for the alarm gate, read in as few calls as CloudWatch allows: DescribeAlarms
+// takes at most 100 alarm names per call (AlarmNames, "Array Members: Maximum number of 100 items")
+// and answers at most MaxRecords (1-100) alarms per page, with a NextToken while there are more.
+// Both alarm types are asked for: without AlarmTypes, DescribeAlarms answers metric alarms only.
+
+
+
+/** DescribeAlarms: at most 100 AlarmNames per call, and at most 100 records per page. */
+const ALARM_NAMES_PER_CALL = 100;
+/**
+ * Every named alarm that exists, metric and composite, in name order of the request. A name that
+ * matches no alarm is simply absent from the answer (CloudWatch does not fail the call).
+ */
+async function describeAlarms(cloudwatch, names) {
+    const unique = [...new Set(names)];
+    const chunks = [];
+    for (let i = 0; i < unique.length; i += ALARM_NAMES_PER_CALL)
+        chunks.push(unique.slice(i, i + ALARM_NAMES_PER_CALL));
+    try {
+        const perChunk = await Promise.all(chunks.map((chunk) => allPages(async (nextToken) => {
+            const page = await cloudwatch.send(new dist_cjs/* DescribeAlarmsCommand */.zWD({
+                AlarmNames: chunk,
+                AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+                MaxRecords: ALARM_NAMES_PER_CALL,
+                ...(nextToken ? { NextToken: nextToken } : {}),
+            }));
+            return {
+                items: [
+                    ...(page.MetricAlarms ?? []).map(metricAlarmView),
+                    ...(page.CompositeAlarms ?? []).map(compositeAlarmView),
+                ],
+                nextToken: page.NextToken,
+            };
+        })));
+        const byName = new Map(perChunk.flat().map((a) => [a.name, a]));
+        return unique.map((n) => byName.get(n)).filter((a) => a !== undefined);
+    }
+    catch (error) {
+        throw driverError(error, `DescribeAlarms for ${unique.length === 1 ? `alarm "${unique[0] ?? ''}"` : `${unique.length} alarms`} failed`, 'The alarm gate needs cloudwatch:DescribeAlarms');
+    }
+}
+function metricAlarmView(alarm) {
+    const view = { name: alarm.AlarmName ?? '', kind: 'metric', state: alarm.StateValue ?? '' };
+    if (alarm.StateReason)
+        view.stateReason = alarm.StateReason;
+    if (alarm.StateUpdatedTimestamp)
+        view.stateUpdatedAt = alarm.StateUpdatedTimestamp.getTime();
+    if (alarm.MetricName && alarm.Namespace) {
+        view.metric = {
+            namespace: alarm.Namespace,
+            name: alarm.MetricName,
+            dimensions: (alarm.Dimensions ?? []).map((d) => ({ name: d.Name ?? '', value: d.Value ?? '' })),
+        };
+    }
+    return view;
+}
+function compositeAlarmView(alarm) {
+    const view = { name: alarm.AlarmName ?? '', kind: 'composite', state: alarm.StateValue ?? '' };
+    if (alarm.StateReason)
+        view.stateReason = alarm.StateReason;
+    if (alarm.StateUpdatedTimestamp)
+        view.stateUpdatedAt = alarm.StateUpdatedTimestamp.getTime();
+    if (alarm.AlarmRule)
+        view.rule = alarm.AlarmRule;
+    return view;
+}
+
+;// CONCATENATED MODULE: ./src/platform/deployment-configuration.ts
+/**
+ * The configuration to send: `current` (as DescribeServices last answered it) with the two percents
+ * set from `settings`. The breaker is the service's own object; `settings.circuitBreaker`, when
+ * given, sets only its enable/rollback (the engine carries them as the service had them, or as an
+ * earlier run recorded them on the service).
+ */
+function mergeDeploymentConfiguration(current, settings) {
+    const merged = structuredClone(current ?? {});
+    merged.maximumPercent = settings.maximumPercent;
+    merged.minimumHealthyPercent = settings.minimumHealthyPercent;
+    if (settings.circuitBreaker) {
+        merged.deploymentCircuitBreaker = {
+            ...merged.deploymentCircuitBreaker,
+            enable: settings.circuitBreaker.enable,
+            rollback: settings.circuitBreaker.rollback,
+        };
+    }
+    return merged;
+}
+
 ;// CONCATENATED MODULE: ./src/platform/shapes.ts
 // AWS's answers in the engine's plain shapes (src/rollout/types.ts), and the checks every mode needs
 // before it reads or changes a service. No decision is taken here.
@@ -67568,7 +73559,7 @@ async function describeServiceRaw(ecs, ref) {
     const where = `service "${ref.service}" in cluster "${ref.cluster}"`;
     let answer;
     try {
-        answer = await ecs.send(new dist_cjs/* DescribeServicesCommand */.H7c({ cluster: ref.cluster, services: [ref.service] }));
+        answer = await ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster: ref.cluster, services: [ref.service] }));
     }
     catch (error) {
         if (error.name === 'ClusterNotFoundException') {
@@ -67588,7 +73579,7 @@ async function describeServiceRaw(ecs, ref) {
 /**
  * The checks every mode needs before it reads or changes a service: ACTIVE, the ECS deployment
  * controller (the rolling update this action paces; CODE_DEPLOY and EXTERNAL services deploy through
- * task sets instead) and at least one load-balancer target group to gate on.
+ * task sets instead). Target groups are optional.
  */
 function assertDeployableService(service, ref) {
     const where = `Service "${ref.service}" in cluster "${ref.cluster}"`;
@@ -67602,10 +73593,8 @@ function assertDeployableService(service, ref) {
         throw refusal(`${where} uses the ${controller} deployment controller; this action paces ECS rolling updates ` +
             'and needs deploymentController type ECS. Deploy it with CodeDeploy / its own controller, or recreate the service with the ECS controller', 'UnsupportedDeploymentController');
     }
-    if (targetGroupArnsOf(service).length === 0) {
-        throw refusal(`${where} has no load balancer target group; the rollout gates each batch on ELBv2 target health. ` +
-            'Attach the service to a target group (loadBalancers in CreateService/UpdateService)', 'NoTargetGroup');
-    }
+    // A service with no target group (a queue worker) is deployable: its batches are gated on the
+    // tasks staying RUNNING and, where the task definition has them, on container health checks.
 }
 function targetGroupArnsOf(service) {
     const arns = (service.loadBalancers ?? []).map((lb) => lb.targetGroupArn).filter((a) => !!a);
@@ -67614,7 +73603,7 @@ function targetGroupArnsOf(service) {
 function toServiceView(service) {
     const config = service.deploymentConfiguration;
     const breaker = config?.deploymentCircuitBreaker;
-    return {
+    const view = {
         arn: service.serviceArn ?? '',
         name: service.serviceName ?? '',
         clusterArn: service.clusterArn ?? '',
@@ -67650,7 +73639,23 @@ function toServiceView(service) {
         })),
         targetGroupArns: targetGroupArnsOf(service),
         deploymentController: service.deploymentController?.type ?? 'ECS',
+        loadBalancers: (service.loadBalancers ?? [])
+            .filter((lb) => !!lb.targetGroupArn)
+            .map((lb) => shapes_withDefined({ targetGroupArn: lb.targetGroupArn ?? '' }, { containerName: lb.containerName, containerPort: lb.containerPort })),
+        ...(serviceAlarmNames(service).length > 0 ? { alarmNames: serviceAlarmNames(service) } : {}),
     };
+    if (config?.strategy)
+        view.deploymentStrategy = config.strategy;
+    return view;
+}
+/**
+ * The alarms the service names for its own deployments (deploymentConfiguration.alarms), taken
+ * only when enabled: ECS itself watches them only then ("enable: Determines whether to use the
+ * CloudWatch alarm option in the service deployment process").
+ */
+function serviceAlarmNames(service) {
+    const alarms = service.deploymentConfiguration?.alarms;
+    return alarms?.enable ? [...new Set(alarms.alarmNames ?? [])] : [];
 }
 /** The awsvpc ENI attachment carries the task's private IPv4 address (the `ip` target id). */
 function taskIp(task) {
@@ -67664,7 +73669,39 @@ function taskIp(task) {
     return task.containers?.flatMap((c) => c.networkInterfaces ?? []).find((n) => n.privateIpv4Address)
         ?.privateIpv4Address;
 }
-function toTaskView(task) {
+/**
+ * Where each target group of the service reaches `task` ("Use load balancing to distribute Amazon
+ * ECS service traffic"): an `ip` group by the task's awsvpc address; an `instance` group by the EC2
+ * instance id of the task's container instance and the host port that the container named in the
+ * service's loadBalancers binds for its container port (DescribeTasks `networkBindings`: "After a
+ * task reaches the RUNNING status, manual and automatic host and container port assignments are
+ * visible"). A group whose type is not known yet is taken by the task's network: awsvpc tasks can
+ * only be `ip` targets, bridge and host tasks are `instance` ones. undefined when every group
+ * reaches the task by its IP (the engine's default), so awsvpc tasks keep their plain shape.
+ */
+function taskTargets(task, addressing) {
+    const ip = taskIp(task);
+    const out = [];
+    let byInstance = false;
+    for (const lb of addressing.loadBalancers) {
+        const type = addressing.targetTypes.get(lb.targetGroupArn) ?? (ip !== undefined ? 'ip' : 'instance');
+        if (type === 'ip') {
+            if (ip !== undefined)
+                out.push({ targetGroupArn: lb.targetGroupArn, id: ip });
+            continue;
+        }
+        byInstance = true;
+        const instance = task.containerInstanceArn
+            ? addressing.ec2InstanceIdOf(task.containerInstanceArn)
+            : undefined;
+        const container = task.containers?.find((c) => c.name === lb.containerName);
+        const binding = container?.networkBindings?.find((b) => b.containerPort === lb.containerPort && (b.protocol ?? 'tcp') === 'tcp');
+        if (instance !== undefined && binding?.hostPort !== undefined)
+            out.push({ targetGroupArn: lb.targetGroupArn, id: instance, port: binding.hostPort });
+    }
+    return byInstance ? out : undefined;
+}
+function toTaskView(task, addressing) {
     const arn = task.taskArn ?? '';
     return shapes_withDefined({
         arn,
@@ -67672,15 +73709,22 @@ function toTaskView(task) {
         taskDefinitionArn: task.taskDefinitionArn ?? '',
         lastStatus: task.lastStatus ?? '',
         desiredStatus: task.desiredStatus ?? '',
-        containers: (task.containers ?? []).map((c) => shapes_withDefined({ name: c.name ?? '' }, { exitCode: c.exitCode ?? undefined, reason: c.reason, lastStatus: c.lastStatus })),
+        containers: (task.containers ?? []).map((c) => shapes_withDefined({ name: c.name ?? '' }, {
+            exitCode: c.exitCode ?? undefined,
+            reason: c.reason,
+            lastStatus: c.lastStatus,
+            healthStatus: c.healthStatus,
+        })),
     }, {
         startedBy: task.startedBy,
         ip: taskIp(task),
+        targets: addressing ? taskTargets(task, addressing) : undefined,
         createdAt: ms(task.createdAt),
         startedAt: ms(task.startedAt),
         stoppedAt: ms(task.stoppedAt),
         stoppedReason: task.stoppedReason,
         stopCode: task.stopCode,
+        healthStatus: task.healthStatus,
     });
 }
 function toTargetView(targetGroupArn, d) {
@@ -67692,18 +73736,9 @@ function toTargetView(targetGroupArn, d) {
     }, { reason: d.TargetHealth?.Reason, description: d.TargetHealth?.Description });
 }
 
-;// CONCATENATED MODULE: ./src/platform/observe.ts
-// One snapshot of a service, read in as few calls as AWS allows. The observer remembers what it saw
-// so each snapshot reads only what can have changed:
-//   1 DescribeServices;
-//   ListTasks (desiredStatus RUNNING), pages of 100;
-//   DescribeTasks, chunks of 100, for the listed tasks, the ones seen stopping (desiredStatus
-//     STOPPED, not yet STOPPED) and the ones that left the listing since the last snapshot;
-//   1 DescribeTargetHealth per target group (it has no paging: one call answers every target).
-// A task seen STOPPED never changes again, so it is described once and kept. STOPPED tasks are
-// listed only when a deployment's failedTasks count grew (a task may have started and stopped
-// between two snapshots): ECS keeps stopped tasks about an hour, and re-reading them every poll
-// would spend the account's ListTasks/DescribeTasks budget on nothing.
+;// CONCATENATED MODULE: ./src/platform/task-reads.ts
+// The paged and chunked reads one snapshot is made of: ListTasks in pages of 100, DescribeTasks
+// and DescribeContainerInstances in chunks of 100, DescribeTargetHealth per target group.
 
 
 
@@ -67711,98 +73746,33 @@ function toTargetView(targetGroupArn, d) {
 
 /** ListTasks and DescribeTasks take at most 100 per call (ECS API reference). */
 const TASK_PAGE_SIZE = 100;
+/** DescribeContainerInstances takes at most 100 container instances per call (ECS API reference). */
+const CONTAINER_INSTANCE_PAGE_SIZE = 100;
 /** Parallel DescribeTasks calls: enough for latency, well under ECS's burst for cluster reads. */
 const DESCRIBE_TASKS_CONCURRENCY = 4;
-class ServiceObserver {
-    clients;
-    ref;
-    now;
-    /** Tasks seen STOPPED since this observer started: final, never described again. */
-    stopped = new Map();
-    /** Tasks seen with desiredStatus STOPPED but not yet STOPPED: described every snapshot. */
-    stopping = new Set();
-    /** Tasks listed RUNNING by the last snapshot. */
-    listed = new Set();
-    /** STOPPED tasks that were there before this observer started: not ours to explain. */
-    earlierStopped = new Set();
-    failedTasksSeen = new Map();
-    first = true;
-    constructor(clients, ref, now = Date.now) {
-        this.clients = clients;
-        this.ref = ref;
-        this.now = now;
-    }
-    async observe() {
-        const { ecs, elbv2 } = this.clients;
-        const raw = await describeServiceRaw(ecs, this.ref);
-        assertDeployableService(raw, this.ref);
-        const service = toServiceView(raw);
-        const grew = service.deployments.some((d) => d.failedTasks > (this.failedTasksSeen.get(d.id) ?? 0));
-        const listStopped = this.first || grew;
-        const [running, stoppedList, targets] = await Promise.all([
-            this.list('RUNNING'),
-            listStopped ? this.list('STOPPED') : Promise.resolve([]),
-            describeTargets(elbv2, service.targetGroupArns),
-        ]);
-        if (this.first)
-            for (const arn of stoppedList)
-                this.earlierStopped.add(arn);
-        const runningSet = new Set(running);
-        const toDescribe = new Set(running);
-        for (const arn of this.stopping)
-            toDescribe.add(arn);
-        // Left the RUNNING listing since the last look: ECS set it to stop; find out why, once.
-        for (const arn of this.listed)
-            if (!runningSet.has(arn) && !this.stopped.has(arn))
-                toDescribe.add(arn);
-        for (const arn of stoppedList) {
-            if (!this.earlierStopped.has(arn) && !this.stopped.has(arn))
-                toDescribe.add(arn);
-        }
-        const described = await this.describe([...toDescribe]);
-        const live = [];
-        for (const task of described) {
-            if (task.lastStatus === 'STOPPED') {
-                this.stopped.set(task.arn, task);
-                this.stopping.delete(task.arn);
-            }
-            else {
-                if (task.desiredStatus === 'STOPPED')
-                    this.stopping.add(task.arn);
-                live.push(task);
-            }
-        }
-        // A task ECS no longer describes (MISSING) has long stopped: stop asking about it.
-        const seen = new Set(described.map((t) => t.arn));
-        for (const arn of this.stopping)
-            if (!seen.has(arn))
-                this.stopping.delete(arn);
-        this.listed = runningSet;
-        this.first = false;
-        this.failedTasksSeen = new Map(service.deployments.map((d) => [d.id, d.failedTasks]));
-        return { at: this.now(), service, tasks: [...live, ...this.stopped.values()], targets };
-    }
-    async list(desiredStatus) {
-        try {
-            return await listServiceTaskArns(this.clients.ecs, this.ref, desiredStatus);
-        }
-        catch (error) {
-            throw driverError(error, `Listing the tasks of service "${this.ref.service}" in cluster "${this.ref.cluster}" failed`);
+/**
+ * Container instance ARN -> EC2 instance id, by DescribeContainerInstances in chunks of 100, one
+ * chunk at a time (the tasks of a service rarely span more than a few hundred instances). An
+ * instance ECS no longer knows (deregistered: a `failures` entry, reason MISSING) is left out.
+ */
+async function describeContainerInstancesChunked(ecs, cluster, arns) {
+    const ids = new Map();
+    for (let i = 0; i < arns.length; i += CONTAINER_INSTANCE_PAGE_SIZE) {
+        const answer = await ecs.send(new client_ecs_dist_cjs/* DescribeContainerInstancesCommand */.QUW({
+            cluster,
+            containerInstances: arns.slice(i, i + CONTAINER_INSTANCE_PAGE_SIZE),
+        }));
+        for (const ci of answer.containerInstances ?? []) {
+            if (ci.containerInstanceArn && ci.ec2InstanceId)
+                ids.set(ci.containerInstanceArn, ci.ec2InstanceId);
         }
     }
-    async describe(arns) {
-        try {
-            return (await describeTasksChunked(this.clients.ecs, this.ref.cluster, arns)).map(toTaskView);
-        }
-        catch (error) {
-            throw driverError(error, `Describing the tasks of service "${this.ref.service}" in cluster "${this.ref.cluster}" failed`);
-        }
-    }
+    return ids;
 }
 /** Every task ARN of the service with this desired status, page by page. */
 async function listServiceTaskArns(ecs, ref, desiredStatus) {
     return allPages(async (nextToken) => {
-        const page = await ecs.send(new dist_cjs/* ListTasksCommand */.MYg({
+        const page = await ecs.send(new client_ecs_dist_cjs/* ListTasksCommand */.MYg({
             cluster: ref.cluster,
             serviceName: ref.service,
             desiredStatus,
@@ -67825,7 +73795,7 @@ async function describeTasksChunked(ecs, cluster, arns) {
     const worker = async () => {
         while (next < chunks.length) {
             const index = next++;
-            const answer = await ecs.send(new dist_cjs/* DescribeTasksCommand */.z8X({ cluster, tasks: chunks[index] }));
+            const answer = await ecs.send(new client_ecs_dist_cjs/* DescribeTasksCommand */.z8X({ cluster, tasks: chunks[index] }));
             results[index] = answer.tasks ?? [];
         }
     };
@@ -67846,43 +73816,176 @@ async function describeTargets(elbv2, targetGroupArns) {
     return perGroup.flat();
 }
 
-;// CONCATENATED MODULE: ./src/platform/ecs-service.ts
-// The ServiceDriver for a service with the ECS deployment controller, over the AWS SDK v3.
-// It reads and changes; it never decides (that is src/rollout). Every AWS error leaves here as a
-// classified DriverError with what was being done and, where there is one, the fix.
+;// CONCATENATED MODULE: ./src/platform/observe.ts
 
 
 
 
+class ServiceObserver {
+    clients;
+    ref;
+    now;
+    alarms;
+    onService;
+    /** Tasks seen STOPPED since this observer started: final, never described again. */
+    stopped = new Map();
+    /** Tasks seen with desiredStatus STOPPED but not yet STOPPED: described every snapshot. */
+    stopping = new Set();
+    /** Tasks listed RUNNING by the last snapshot. */
+    listed = new Set();
+    /** STOPPED tasks that were there before this observer started: not ours to explain. */
+    earlierStopped = new Set();
+    failedTasksSeen = new Map();
+    first = true;
+    /** Container instance ARN -> EC2 instance id: fixed for the instance's life, read once. */
+    ec2Ids = new Map();
+    /** Target type per target group, as the driver read it (DescribeTargetGroups). */
+    targetTypes = new Map();
+    constructor(clients, ref, now = Date.now, alarms, 
+    /** Told every service DescribeServices returns (the driver keeps its deploymentConfiguration). */
+    onService = () => undefined) {
+        this.clients = clients;
+        this.ref = ref;
+        this.now = now;
+        this.alarms = alarms;
+        this.onService = onService;
+    }
+    /** What the driver learnt of the groups' target types: how a task's targets are found. */
+    noteTargetTypes(groups) {
+        for (const g of groups)
+            if (g.targetType)
+                this.targetTypes.set(g.arn, g.targetType);
+    }
+    async observe(options = {}) {
+        const { ecs, elbv2 } = this.clients;
+        const raw = await describeServiceRaw(ecs, this.ref);
+        assertDeployableService(raw, this.ref);
+        this.onService(raw);
+        const service = toServiceView(raw);
+        const grew = service.deployments.some((d) => d.failedTasks > (this.failedTasksSeen.get(d.id) ?? 0));
+        const listStopped = this.first || grew;
+        const alarmNames = this.alarms && options.alarms
+            ? [
+                ...new Set([
+                    ...this.alarms.names,
+                    ...(this.alarms.useServiceAlarms ? serviceAlarmNames(raw) : []),
+                ]),
+            ]
+            : [];
+        const [running, stoppedList, targets, alarms] = await Promise.all([
+            this.list('RUNNING'),
+            listStopped ? this.list('STOPPED') : Promise.resolve([]),
+            describeTargets(elbv2, service.targetGroupArns),
+            this.alarms && alarmNames.length > 0
+                ? describeAlarms(this.alarms.cloudwatch, alarmNames)
+                : Promise.resolve(undefined),
+        ]);
+        if (this.first)
+            for (const arn of stoppedList)
+                this.earlierStopped.add(arn);
+        const runningSet = new Set(running);
+        const toDescribe = new Set(running);
+        for (const arn of this.stopping)
+            toDescribe.add(arn);
+        // Left the RUNNING listing since the last look: ECS set it to stop; find out why, once.
+        for (const arn of this.listed)
+            if (!runningSet.has(arn) && !this.stopped.has(arn))
+                toDescribe.add(arn);
+        for (const arn of stoppedList) {
+            if (!this.earlierStopped.has(arn) && !this.stopped.has(arn))
+                toDescribe.add(arn);
+        }
+        const described = await this.describe([...toDescribe], service.loadBalancers ?? []);
+        const live = [];
+        for (const task of described) {
+            if (task.lastStatus === 'STOPPED') {
+                this.stopped.set(task.arn, task);
+                this.stopping.delete(task.arn);
+            }
+            else {
+                if (task.desiredStatus === 'STOPPED')
+                    this.stopping.add(task.arn);
+                live.push(task);
+            }
+        }
+        // A task ECS no longer describes (MISSING) has long stopped: stop asking about it.
+        const seen = new Set(described.map((t) => t.arn));
+        for (const arn of this.stopping)
+            if (!seen.has(arn))
+                this.stopping.delete(arn);
+        this.listed = runningSet;
+        this.first = false;
+        this.failedTasksSeen = new Map(service.deployments.map((d) => [d.id, d.failedTasks]));
+        const snapshot = {
+            at: this.now(),
+            service,
+            tasks: [...live, ...this.stopped.values()],
+            targets,
+        };
+        if (alarms)
+            snapshot.alarms = alarms;
+        return snapshot;
+    }
+    async list(desiredStatus) {
+        try {
+            return await listServiceTaskArns(this.clients.ecs, this.ref, desiredStatus);
+        }
+        catch (error) {
+            throw driverError(error, `Listing the tasks of service "${this.ref.service}" in cluster "${this.ref.cluster}" failed`);
+        }
+    }
+    async describe(arns, loadBalancers) {
+        let tasks;
+        try {
+            tasks = await describeTasksChunked(this.clients.ecs, this.ref.cluster, arns);
+        }
+        catch (error) {
+            throw driverError(error, `Describing the tasks of service "${this.ref.service}" in cluster "${this.ref.cluster}" failed`);
+        }
+        await this.learnInstances(tasks);
+        const addressing = {
+            loadBalancers,
+            targetTypes: this.targetTypes,
+            ec2InstanceIdOf: (arn) => this.ec2Ids.get(arn),
+        };
+        return tasks.map((t) => toTaskView(t, addressing));
+    }
+    /** The EC2 ids of container instances these tasks run on that this observer has not seen yet. */
+    async learnInstances(tasks) {
+        const unknown = new Set();
+        for (const t of tasks) {
+            const arn = t.containerInstanceArn;
+            if (arn && !this.ec2Ids.has(arn))
+                unknown.add(arn);
+        }
+        if (unknown.size === 0)
+            return;
+        try {
+            const found = await describeContainerInstancesChunked(this.clients.ecs, this.ref.cluster, [...unknown]);
+            for (const [arn, id] of found)
+                this.ec2Ids.set(arn, id);
+        }
+        catch (error) {
+            throw driverError(error, `Describing the container instances of service "${this.ref.service}" in cluster "${this.ref.cluster}" failed`);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/platform/service-deployments.ts
+// ECS service deployments of one service: found by the task definition they deploy, described, and
+// rolled back (StopServiceDeployment ROLLBACK). A deployment names its target service revision,
+// whose task definition is read once (DescribeServiceRevisions, 20 at a time).
 
 
-/** ELBv2's default deregistration delay when the attribute is absent (300 s). */
-const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 300;
-function createEcsServiceDriver(options) {
-    const { ecs, elbv2, cluster, service } = options;
-    const ref = { cluster, service };
-    const where = `service "${service}" in cluster "${cluster}"`;
-    const observer = new ServiceObserver({ ecs, elbv2 }, ref, options.now ?? Date.now);
-    let serviceArn;
-    const describeService = async () => {
-        const raw = await describeServiceRaw(ecs, ref);
-        assertDeployableService(raw, ref);
-        serviceArn = raw.serviceArn;
-        return toServiceView(raw);
-    };
-    const arnOfService = async () => {
-        if (!serviceArn)
-            serviceArn = (await describeServiceRaw(ecs, ref)).serviceArn;
-        if (!serviceArn)
-            throw refusal(`ECS returned no ARN for ${where}`);
-        return serviceArn;
-    };
+
+/** `where` names the service in messages. */
+function serviceDeploymentCalls(ecs, { cluster, service }, where) {
     /** The task definition of each service revision, read once: a revision never changes. */
     const revisionTaskDefinitions = new Map();
     const taskDefinitionOfRevisions = async (arns) => {
         const unknown = [...new Set(arns)].filter((arn) => !revisionTaskDefinitions.has(arn));
         for (let i = 0; i < unknown.length; i += 20) {
-            const answer = await ecs.send(new dist_cjs/* DescribeServiceRevisionsCommand */.oF5({ serviceRevisionArns: unknown.slice(i, i + 20) }));
+            const answer = await ecs.send(new client_ecs_dist_cjs/* DescribeServiceRevisionsCommand */.oF5({ serviceRevisionArns: unknown.slice(i, i + 20) }));
             for (const revision of answer.serviceRevisions ?? []) {
                 if (revision.serviceRevisionArn && revision.taskDefinition)
                     revisionTaskDefinitions.set(revision.serviceRevisionArn, revision.taskDefinition);
@@ -67918,119 +74021,17 @@ function createEcsServiceDriver(options) {
     const describeDeployments = async (arns) => {
         if (arns.length === 0)
             return [];
-        const answer = await ecs.send(new dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [...arns] }));
+        const answer = await ecs.send(new client_ecs_dist_cjs/* DescribeServiceDeploymentsCommand */.A6p({ serviceDeploymentArns: [...arns] }));
         const deployments = answer.serviceDeployments ?? [];
         await taskDefinitionOfRevisions(deployments.map((d) => d.targetServiceRevision?.arn).filter((a) => !!a));
         return deployments.map(toDeploymentView);
     };
     return {
-        cluster,
-        service,
-        describeService,
-        async describeTargetGroups(arns) {
-            // One call per group (a service has at most 5), so a missing group is named: a
-            // DescribeTargetGroups with several ARNs fails as a whole with TargetGroupNotFound.
-            return Promise.all(arns.map((arn) => describeTargetGroup(elbv2, arn, where)));
-        },
-        async describeTaskDefinition(taskDefinitionRef) {
-            try {
-                const answer = await ecs.send(new dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: taskDefinitionRef, include: ['TAGS'] }));
-                if (!answer.taskDefinition)
-                    throw refusal(`ECS returned no task definition for "${taskDefinitionRef}"`);
-                return toRecord(answer.taskDefinition, answer.tags);
-            }
-            catch (error) {
-                throw driverError(error, `Task definition "${taskDefinitionRef}" could not be read`, 'Check that the family, revision or ARN exists in this region and account');
-            }
-        },
-        async listTaskDefinitionArns(family) {
-            let arns;
-            try {
-                arns = await allPages(async (nextToken) => {
-                    const page = await ecs.send(new dist_cjs/* ListTaskDefinitionsCommand */.Pse({
-                        familyPrefix: family,
-                        status: 'ACTIVE',
-                        sort: 'DESC',
-                        maxResults: 100,
-                        ...(nextToken ? { nextToken } : {}),
-                    }));
-                    return { items: page.taskDefinitionArns, nextToken: page.nextToken };
-                });
-            }
-            catch (error) {
-                throw driverError(error, `Listing the revisions of task definition family "${family}" failed`);
-            }
-            // familyPrefix matches by prefix ("web" also lists "web-worker"): keep the family itself.
-            return arns.filter((arn) => familyOfArn(arn) === family);
-        },
-        async registerTaskDefinition(body) {
-            try {
-                const answer = await ecs.send(new dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(body));
-                if (!answer.taskDefinition)
-                    throw refusal('ECS returned no task definition from RegisterTaskDefinition');
-                return toRecord(answer.taskDefinition, answer.tags);
-            }
-            catch (error) {
-                throw driverError(error, `Registering task definition "${String(body['family'] ?? '?')}" failed`, 'Check the task definition file against the RegisterTaskDefinition API (and the ecs:RegisterTaskDefinition and iam:PassRole permissions)');
-            }
-        },
-        async updateService(change) {
-            const input = { cluster, service };
-            if (change.taskDefinitionArn)
-                input.taskDefinition = change.taskDefinitionArn;
-            if (change.settings) {
-                input.deploymentConfiguration = {
-                    maximumPercent: change.settings.maximumPercent,
-                    minimumHealthyPercent: change.settings.minimumHealthyPercent,
-                    // Sent only when known, so the service's own circuit breaker is never switched off by omission.
-                    ...(change.settings.circuitBreaker
-                        ? { deploymentCircuitBreaker: change.settings.circuitBreaker }
-                        : {}),
-                };
-            }
-            try {
-                await ecs.send(new dist_cjs/* UpdateServiceCommand */.kZr(input));
-            }
-            catch (error) {
-                throw driverError(error, `UpdateService for ${where} failed`);
-            }
-        },
-        observe: () => observer.observe(),
-        async readServiceTags() {
-            try {
-                const answer = await ecs.send(new dist_cjs/* ListTagsForResourceCommand */.a_e({ resourceArn: await arnOfService() }));
-                return tagsToRecord(answer.tags);
-            }
-            catch (error) {
-                throw driverError(error, `Reading the tags of ${where} failed`);
-            }
-        },
-        async tagService(tags) {
-            try {
-                await ecs.send(new dist_cjs/* TagResourceCommand */.eqU({
-                    resourceArn: await arnOfService(),
-                    tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
-                }));
-            }
-            catch (error) {
-                throw driverError(error, `Tagging ${where} failed`, 'The action records its lease, the service’s own deployment settings and its releases as service tags: it needs ecs:TagResource and ecs:ListTagsForResource on the service (and the account must use the long ARN format)');
-            }
-        },
-        async untagService(keys) {
-            if (keys.length === 0)
-                return;
-            try {
-                await ecs.send(new dist_cjs/* UntagResourceCommand */.RP$({ resourceArn: await arnOfService(), tagKeys: [...keys] }));
-            }
-            catch (error) {
-                throw driverError(error, `Removing tags from ${where} failed`, 'The action needs ecs:UntagResource on the service');
-            }
-        },
         async findServiceDeployment(taskDefinitionArn, since) {
             try {
                 // ListServiceDeployments' createdAt filter; a minute of slack for clocks that disagree.
                 const briefs = await allPages(async (nextToken) => {
-                    const page = await ecs.send(new dist_cjs/* ListServiceDeploymentsCommand */.jz8({
+                    const page = await ecs.send(new client_ecs_dist_cjs/* ListServiceDeploymentsCommand */.jz8({
                         cluster,
                         service,
                         createdAt: { after: new Date(since - 60_000) },
@@ -68064,7 +74065,7 @@ function createEcsServiceDriver(options) {
         },
         async rollBackServiceDeployment(arn) {
             try {
-                await ecs.send(new dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' }));
+                await ecs.send(new client_ecs_dist_cjs/* StopServiceDeploymentCommand */.a8L({ serviceDeploymentArn: arn, stopType: 'ROLLBACK' }));
             }
             catch (error) {
                 throw driverError(error, `StopServiceDeployment (ROLLBACK) of ${arn} failed`);
@@ -68072,6 +74073,60 @@ function createEcsServiceDriver(options) {
         },
     };
 }
+
+;// CONCATENATED MODULE: ./src/platform/tags.ts
+// The service's tags (the lease, its own deployment settings, its releases), over the AWS SDK.
+
+
+/** `arnOfService` reads the service's ARN (tags are set by ARN); `where` names it in messages. */
+function serviceTagCalls(ecs, arnOfService, where) {
+    return {
+        async readServiceTags() {
+            try {
+                const answer = await ecs.send(new client_ecs_dist_cjs/* ListTagsForResourceCommand */.a_e({ resourceArn: await arnOfService() }));
+                return tagsToRecord(answer.tags);
+            }
+            catch (error) {
+                throw driverError(error, `Reading the tags of ${where} failed`);
+            }
+        },
+        async tagService(tags) {
+            try {
+                await ecs.send(new client_ecs_dist_cjs/* TagResourceCommand */.eqU({
+                    resourceArn: await arnOfService(),
+                    tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+                }));
+            }
+            catch (error) {
+                throw driverError(error, `Tagging ${where} failed`, 'The action records its lease, the service’s own deployment settings and its releases as service tags: it needs ecs:TagResource and ecs:ListTagsForResource on the service (and the account must use the long ARN format)');
+            }
+        },
+        async untagService(keys) {
+            if (keys.length === 0)
+                return;
+            try {
+                await ecs.send(new client_ecs_dist_cjs/* UntagResourceCommand */.RP$({ resourceArn: await arnOfService(), tagKeys: [...keys] }));
+            }
+            catch (error) {
+                throw driverError(error, `Removing tags from ${where} failed`, 'The action needs ecs:UntagResource on the service');
+            }
+        },
+    };
+}
+function tagsToRecord(tags) {
+    const out = {};
+    for (const tag of tags ?? [])
+        if (tag.key !== undefined)
+            out[tag.key] = tag.value ?? '';
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/platform/target-groups.ts
+// A target group's facts the rollout needs: its target type, health check and deregistration delay.
+
+
+/** ELBv2's default deregistration delay when the attribute is absent (300 s). */
+const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 300;
 async function describeTargetGroup(elbv2, arn, where) {
     try {
         const [groups, attributes] = await Promise.all([
@@ -68107,6 +74162,60 @@ async function describeTargetGroup(elbv2, arn, where) {
         throw driverError(error, `Describing target group ${arn} failed`);
     }
 }
+
+;// CONCATENATED MODULE: ./src/platform/task-definitions.ts
+// Task definitions over the AWS SDK: read one (with its tags), list a family's ACTIVE revisions,
+// register a new one.
+
+
+
+
+function taskDefinitionCalls(ecs) {
+    return {
+        async describeTaskDefinition(taskDefinitionRef) {
+            try {
+                const answer = await ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: taskDefinitionRef, include: ['TAGS'] }));
+                if (!answer.taskDefinition)
+                    throw refusal(`ECS returned no task definition for "${taskDefinitionRef}"`);
+                return toRecord(answer.taskDefinition, answer.tags);
+            }
+            catch (error) {
+                throw driverError(error, `Task definition "${taskDefinitionRef}" could not be read`, 'Check that the family, revision or ARN exists in this region and account');
+            }
+        },
+        async listTaskDefinitionArns(family) {
+            let arns;
+            try {
+                arns = await allPages(async (nextToken) => {
+                    const page = await ecs.send(new client_ecs_dist_cjs/* ListTaskDefinitionsCommand */.Pse({
+                        familyPrefix: family,
+                        status: 'ACTIVE',
+                        sort: 'DESC',
+                        maxResults: 100,
+                        ...(nextToken ? { nextToken } : {}),
+                    }));
+                    return { items: page.taskDefinitionArns, nextToken: page.nextToken };
+                });
+            }
+            catch (error) {
+                throw driverError(error, `Listing the revisions of task definition family "${family}" failed`);
+            }
+            // familyPrefix matches by prefix ("web" also lists "web-worker"): keep the family itself.
+            return arns.filter((arn) => familyOfArn(arn) === family);
+        },
+        async registerTaskDefinition(body) {
+            try {
+                const answer = await ecs.send(new client_ecs_dist_cjs/* RegisterTaskDefinitionCommand */.$Hl(body));
+                if (!answer.taskDefinition)
+                    throw refusal('ECS returned no task definition from RegisterTaskDefinition');
+                return toRecord(answer.taskDefinition, answer.tags);
+            }
+            catch (error) {
+                throw driverError(error, `Registering task definition "${String(body['family'] ?? '?')}" failed`, 'Check the task definition file against the RegisterTaskDefinition API (and the ecs:RegisterTaskDefinition and iam:PassRole permissions)');
+            }
+        },
+    };
+}
 function toRecord(taskDefinition, tags) {
     return {
         arn: taskDefinition.taskDefinitionArn ?? '',
@@ -68117,13 +74226,6 @@ function toRecord(taskDefinition, tags) {
         tags: tagsToRecord(tags),
     };
 }
-function tagsToRecord(tags) {
-    const out = {};
-    for (const tag of tags ?? [])
-        if (tag.key !== undefined)
-            out[tag.key] = tag.value ?? '';
-    return out;
-}
 /** `arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>` → family. */
 function familyOfArn(arn) {
     const name = arn.slice(arn.lastIndexOf('/') + 1);
@@ -68131,83 +74233,173 @@ function familyOfArn(arn) {
     return colon === -1 ? name : name.slice(0, colon);
 }
 
-;// CONCATENATED MODULE: ./src/post-decision.ts
-/**
- * The most the post step waits for the restore. GitHub's workflow-cancellation docs: "After the 5
- * minute cancellation timeout period, the server will forcibly terminate all jobs and steps marked
- * for cancellation that are still running." Post must have put the settings back and reported
- * before then; ECS goes on moving the service back after the wait ends either way.
- */
-const CANCELLED_JOB_WAIT_MS = 4.5 * 60_000;
-/** Parses what main saved; undefined when there is nothing (main never started) or it is unreadable. */
-function parseState(raw) {
-    if (raw.trim() === '')
-        return undefined;
-    try {
-        const value = JSON.parse(raw);
-        if (typeof value !== 'object' || value === null)
-            return undefined;
-        const state = value;
-        if (typeof state.phase !== 'string' ||
-            typeof state.cluster !== 'string' ||
-            typeof state.service !== 'string') {
-            return undefined;
-        }
-        return value;
-    }
-    catch {
-        return undefined;
-    }
-}
-function decidePost(state, onCancel) {
-    if (!state)
-        return { kind: 'nothing', reason: 'main saved no rollout state (it did not start a rollout)' };
-    const where = `${state.cluster}/${state.service}`;
-    if (state.phase === 'finished')
-        return { kind: 'nothing', reason: `main finished the rollout of ${where}` };
-    if (state.phase === 'preflight' && state.concluded) {
-        return { kind: 'nothing', reason: `main stopped before it changed ${where} and reported why` };
-    }
-    if (state.phase === 'preflight') {
-        return { kind: 'conclude', reason: `main stopped before it changed ${where}: the service is untouched` };
-    }
-    const stage = state.phase === 'rolling-back' ? 'in the rollback' : 'in the rollout';
-    // Main finished, but could not confirm all of it: finish that, whatever on-cancel says (no cancel).
-    if (state.pending === 'settings') {
-        return {
-            kind: 'leave',
-            ...(state.originalSettings ? { originalSettings: state.originalSettings } : {}),
-            reason: `main finished the rollout of ${where} but could not put back the service's own deployment settings`,
-        };
-    }
-    if (state.pending === 'restore' && state.previousTaskDefinitionArn && state.originalSettings) {
-        return {
-            kind: 'restore',
-            previousTaskDefinitionArn: state.previousTaskDefinitionArn,
-            originalSettings: state.originalSettings,
-            reason: `main rolled ${where} back but could not confirm the service is back on its previous task definition`,
-        };
-    }
-    if (onCancel === 'leave') {
-        return {
-            kind: 'leave',
-            ...(state.originalSettings ? { originalSettings: state.originalSettings } : {}),
-            reason: `main stopped ${stage} of ${where}; on-cancel is leave`,
-        };
-    }
-    if (!state.previousTaskDefinitionArn || !state.originalSettings) {
-        // Without them there is nothing safe to go back to; the user must look.
-        return {
-            kind: 'leave',
-            ...(state.originalSettings ? { originalSettings: state.originalSettings } : {}),
-            reason: `main stopped ${stage} of ${where} but did not record the previous task definition, so there is nothing to roll back to`,
-        };
-    }
+;// CONCATENATED MODULE: ./src/platform/ecs-service.ts
+// The ServiceDriver for a service with the ECS deployment controller, over the AWS SDK v3.
+// It reads and changes; it never decides (that is src/rollout). Every AWS error leaves here as a
+// classified DriverError with what was being done and, where there is one, the fix.
+
+
+
+
+
+
+
+
+
+
+function createEcsServiceDriver(options) {
+    const { ecs, elbv2, cluster, service } = options;
+    const ref = { cluster, service };
+    const where = `service "${service}" in cluster "${cluster}"`;
+    const cloudwatch = options.alarms?.cloudwatch;
+    let serviceArn;
+    /**
+     * The service's whole deploymentConfiguration as DescribeServices last answered it (every
+     * describeService and every observe refreshes it): what each UpdateService sends back, with only
+     * the two percents changed. The action never changes the other members, so the last read is them.
+     */
+    let lastConfiguration;
+    const remember = (raw) => {
+        if (raw.serviceArn)
+            serviceArn = raw.serviceArn;
+        if (raw.deploymentConfiguration)
+            lastConfiguration = raw.deploymentConfiguration;
+    };
+    const observer = new ServiceObserver({ ecs, elbv2 }, ref, options.now ?? Date.now, options.alarms, remember);
+    const describeService = async () => {
+        const raw = await describeServiceRaw(ecs, ref);
+        assertDeployableService(raw, ref);
+        remember(raw);
+        return toServiceView(raw);
+    };
+    const arnOfService = async () => {
+        if (!serviceArn)
+            remember(await describeServiceRaw(ecs, ref));
+        if (!serviceArn)
+            throw refusal(`ECS returned no ARN for ${where}`);
+        return serviceArn;
+    };
     return {
-        kind: 'restore',
-        previousTaskDefinitionArn: state.previousTaskDefinitionArn,
-        originalSettings: state.originalSettings,
-        reason: `main stopped ${stage} of ${where}; on-cancel is rollback`,
+        cluster,
+        service,
+        describeService,
+        async describeTargetGroups(arns) {
+            // One call per group (a service has at most 5), so a missing group is named: a
+            // DescribeTargetGroups with several ARNs fails as a whole with TargetGroupNotFound.
+            const groups = await Promise.all(arns.map((arn) => describeTargetGroup(elbv2, arn, where)));
+            // How the observer finds each task's targets: by IP (`ip`) or by instance and host port.
+            observer.noteTargetTypes(groups);
+            return groups;
+        },
+        ...taskDefinitionCalls(ecs),
+        async updateService(change) {
+            const input = { cluster, service };
+            if (change.taskDefinitionArn)
+                input.taskDefinition = change.taskDefinitionArn;
+            try {
+                if (change.settings) {
+                    // A driver that has not read the service yet (the post step's, say) reads it first: a
+                    // configuration of the percents alone is never sent (deployment-configuration.ts).
+                    if (!lastConfiguration)
+                        remember(await describeServiceRaw(ecs, ref));
+                    input.deploymentConfiguration = mergeDeploymentConfiguration(lastConfiguration, change.settings);
+                }
+                await ecs.send(new client_ecs_dist_cjs/* UpdateServiceCommand */.kZr(input));
+            }
+            catch (error) {
+                throw driverError(error, `UpdateService for ${where} failed`);
+            }
+        },
+        observe: (options) => observer.observe(options),
+        ...(cloudwatch
+            ? {
+                describeAlarms: (names) => describeAlarms(cloudwatch, names),
+            }
+            : {}),
+        ...serviceTagCalls(ecs, arnOfService, where),
+        ...serviceDeploymentCalls(ecs, ref, where),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/platform/one-off-task.ts
+// The one-off (pre-deploy) task over the AWS SDK: RunTask shaped like the service's own tasks
+// (its awsvpc configuration, launch type or capacity provider strategy, platform version), then
+// DescribeTasks and StopTask. It reads and changes; src/pre-deploy.ts decides.
+
+
+
+/**
+ * The parts of the service RunTask must repeat so the task lands where the service's tasks do
+ * (the same subnets and security groups, so it reaches the same database). Pure.
+ */
+function runTaskPlacement(service) {
+    const out = {};
+    if (service.networkConfiguration?.awsvpcConfiguration)
+        out.networkConfiguration = { awsvpcConfiguration: service.networkConfiguration.awsvpcConfiguration };
+    // RunTask takes one or the other: "If a capacityProviderStrategy is specified, the launchType
+    // parameter must be omitted" (RunTask API reference).
+    if (service.capacityProviderStrategy && service.capacityProviderStrategy.length > 0)
+        out.capacityProviderStrategy = service.capacityProviderStrategy;
+    else if (service.launchType)
+        out.launchType = service.launchType;
+    if (service.platformVersion)
+        out.platformVersion = service.platformVersion;
+    return out;
+}
+function createOneOffTaskDriver(ecs, ref) {
+    const { cluster } = ref;
+    let placement;
+    return {
+        async runTask(request) {
+            // Read when first needed: the service as it is just before the task starts.
+            placement ??= runTaskPlacement(await describeServiceRaw(ecs, ref));
+            try {
+                const answer = await ecs.send(new client_ecs_dist_cjs/* RunTaskCommand */._eD({
+                    cluster,
+                    taskDefinition: request.taskDefinitionArn,
+                    count: 1,
+                    startedBy: request.startedBy,
+                    clientToken: request.clientToken,
+                    ...placement,
+                    overrides: {
+                        containerOverrides: [{ name: request.container, command: [...request.command] }],
+                    },
+                }));
+                const task = answer.tasks?.[0];
+                return {
+                    ...(task ? { task: toTaskView(task) } : {}),
+                    failures: (answer.failures ?? []).map((f) => ({
+                        ...(f.arn ? { arn: f.arn } : {}),
+                        ...(f.reason ? { reason: f.reason } : {}),
+                        ...(f.detail ? { detail: f.detail } : {}),
+                    })),
+                };
+            }
+            catch (error) {
+                throw driverError(error, `RunTask of the pre-deploy task in cluster "${cluster}" failed`, 'The action needs ecs:RunTask on the task definition and iam:PassRole for its task and execution roles');
+            }
+        },
+        async describeTask(taskArn) {
+            try {
+                const answer = await ecs.send(new client_ecs_dist_cjs/* DescribeTasksCommand */.z8X({ cluster, tasks: [taskArn] }));
+                const task = answer.tasks?.[0];
+                return task ? toTaskView(task) : undefined;
+            }
+            catch (error) {
+                throw driverError(error, `DescribeTasks of the pre-deploy task ${taskArn} failed`);
+            }
+        },
+        async stopTask(taskArn, reason) {
+            try {
+                // StopTask's reason is at most 255 characters (API reference).
+                await ecs.send(new client_ecs_dist_cjs/* StopTaskCommand */.PP1({ cluster, task: taskArn, reason: reason.slice(0, 255) }));
+            }
+            catch (error) {
+                if (error.name === 'InvalidParameterException')
+                    throw refusal(`StopTask of ${taskArn}: ECS no longer knows the task`);
+                throw driverError(error, `StopTask of the pre-deploy task ${taskArn} failed`, 'The action needs ecs:StopTask');
+            }
+        },
     };
 }
 
@@ -68305,9 +74497,22 @@ function createProgressLog(options) {
                 write(event.at, `rolling out ${taskDefinitionName(event.to)} (from ${taskDefinitionName(event.from)}): ${plural(plan.desired, 'task')} in ` +
                     `${plural(plan.batches.length, 'batch')} of up to ${plan.batchSize}; the service is held between batches ` +
                     `(maximumPercent ${plan.hold.maximumPercent}, minimumHealthyPercent ${plan.hold.minimumHealthyPercent})` +
-                    (release
-                        ? ` and released one batch at a time (maximumPercent ${release.maximumPercent}, minimumHealthyPercent ${release.minimumHealthyPercent})`
-                        : ''));
+                    (release ? ` and released one batch at a time (${releaseWords(plan)})` : ''));
+                break;
+            }
+            case 'replanned': {
+                const { plan } = event;
+                planned = plan.batches.length;
+                const left = plan.batches.slice(event.batch);
+                const next = plan.releases[event.batch];
+                write(event.at, `the service's desired count changed from ${event.from} to ${plan.desired} (Application Auto Scaling or another caller): ` +
+                    (left.length > 0
+                        ? `${plural(left.reduce((a, b) => a + b, 0), 'task')} left in ${plural(left.length, 'batch')} of up to ${Math.max(...left)}` +
+                            (next
+                                ? ` (released at maximumPercent ${next.maximumPercent}, minimumHealthyPercent ${next.minimumHealthyPercent})`
+                                : '')
+                        : 'no batch left to release; the rollout ends once the old tasks are replaced and drained') +
+                    `; now ${plural(plan.batches.length, 'batch')} in all`);
                 break;
             }
             case 'batch-started':
@@ -68387,6 +74592,17 @@ function createProgressLog(options) {
         line: (text) => write(now(), text),
         close: () => closeGroup(),
     };
+}
+/** The one release every batch gets, or with a batch schedule each batch's size and its own settings. */
+function releaseWords(plan) {
+    const words = plan.releases.map((r) => `${r.maximumPercent}/${r.minimumHealthyPercent}`);
+    const first = plan.releases[0];
+    if (new Set(words).size <= 1 || !first)
+        return `maximumPercent ${first?.maximumPercent ?? 100}, minimumHealthyPercent ${first?.minimumHealthyPercent ?? 100}`;
+    const shown = plan.batches.length <= 12 ? plan.batches.length : 10;
+    const more = shown < plan.batches.length ? ', …' : '';
+    return (`batches of ${plan.batches.slice(0, shown).join(', ')}${more}, each with its own ` +
+        `maximumPercent/minimumHealthyPercent: ${words.slice(0, shown).join(', ')}${more}`);
 }
 
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
@@ -68494,6 +74710,8 @@ function foldEvent(model, event) {
                 to: event.to,
                 batches: event.plan.batches.length,
             };
+        case 'replanned':
+            return { ...model, plan: event.plan, batches: event.plan.batches.length };
         case 'batch-started':
             return { ...model, batch: event.batch, batches: event.batches };
         case 'batch-launched':
@@ -68740,6 +74958,8 @@ class CommitReport {
     }
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
 
@@ -69017,7 +75237,7 @@ var dist_bundle_VERSION = "0.0.0-development";
 
 // pkg/dist-src/defaults.js
 var userAgent = `octokit-endpoint.js/${dist_bundle_VERSION} ${getUserAgent()}`;
-var DEFAULTS = {
+var dist_bundle_DEFAULTS = {
   method: "GET",
   baseUrl: "https://api.github.com",
   headers: {
@@ -69351,7 +75571,7 @@ function withDefaults(oldDefaults, newDefaults) {
 }
 
 // pkg/dist-src/index.js
-var endpoint = withDefaults(null, DEFAULTS);
+var endpoint = withDefaults(null, dist_bundle_DEFAULTS);
 
 
 ;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
@@ -73744,12 +79964,12 @@ function getOctokit(token, options, ...additionalPlugins) {
 // from the environment at call time lets tests aim everything at a local server.
 
 
-function createOctokit(token, apiUrl = process.env['GITHUB_API_URL'] ?? 'https://api.github.com') {
+function github_client_createOctokit(token, apiUrl = process.env['GITHUB_API_URL'] ?? 'https://api.github.com') {
     // Only baseUrl is passed: a `request` option here would replace the proxy-aware fetch that
     // @actions/github sets as its default. Time-outs are given per call (see github-call.ts).
     return getOctokit(token, { baseUrl: apiUrl });
 }
-function readGithubContext(env = process.env) {
+function github_client_readGithubContext(env = process.env) {
     const [owner = '', repo = ''] = (env['GITHUB_REPOSITORY'] ?? '').split('/');
     let payload = {};
     const eventPath = env['GITHUB_EVENT_PATH'];
@@ -73944,13 +80164,20 @@ class ReportQueue {
 
 
 /** Whether anything is reported on GitHub: a check run or status, or a deployment. Main and post agree. */
-function reportsToGithub(settings) {
+function github_reportsToGithub(settings) {
     return settings.report !== 'none' || settings.environment !== undefined;
+}
+/** The ids a reporter (or a saved state) holds, without the ones it has not got. */
+function reportIds(from) {
+    return {
+        ...(from.checkRunId !== undefined ? { checkRunId: from.checkRunId } : {}),
+        ...(from.deploymentId !== undefined ? { deploymentId: from.deploymentId } : {}),
+    };
 }
 function defaultCheckName(cluster, service) {
     return `ECS deploy ${cluster}/${service}`;
 }
-function createGithubReporter(options) {
+function github_createGithubReporter(options) {
     const { octokit, context, settings, log } = options;
     const timeoutMs = options.timeoutMs ?? 5_000;
     const progressIntervalMs = options.progressIntervalMs ?? 5_000;
@@ -74104,1225 +80331,11 @@ function createGithubReporter(options) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/rollout/lease.ts
-const LEASE_TAG = 'ecs-rolling-deploy:lease';
-const OWN_SETTINGS_TAG = 'ecs-rolling-deploy:settings';
-const TAG_VALUE_LIMIT = 256;
-function formatLease(lease) {
-    const head = `id=${lease.id} until=${Math.floor(lease.until / 1000)} run=`;
-    const run = sanitise(lease.run).slice(0, TAG_VALUE_LIMIT - head.length);
-    return head + run;
-}
-function parseLease(value) {
-    if (!value)
-        return undefined;
-    const m = /^id=(\S+) until=(\d+) run=(.*)$/.exec(value);
-    if (!m)
-        return undefined;
-    return { id: m[1] ?? '', until: Number(m[2]) * 1000, run: m[3] ?? '' };
-}
-/** Who holds the service now. An expired lease, or one that cannot be read, holds nothing. */
-function leaseHolder(tags, now, ourId) {
-    const lease = parseLease(tags[LEASE_TAG]);
-    if (!lease)
-        return { kind: 'free' };
-    if (lease.id === ourId)
-        return { kind: 'ours', lease };
-    if (lease.until <= now)
-        return { kind: 'free', expired: lease };
-    return { kind: 'other', lease };
-}
-/** `run owner/repo/actions/runs/12/attempts/1 (https://github.com/…), until 10:32:05 UTC`. */
-function describeLease(lease, serverUrl = 'https://github.com') {
-    const until = new Date(lease.until).toISOString().slice(11, 19);
-    const url = /^[^/\s]+\/[^/\s]+\/actions\/runs\/\d+/.test(lease.run) ? ` (${serverUrl}/${lease.run})` : '';
-    return `run ${lease.run}${url}, until ${until} UTC`;
-}
-/** `max=200 min=50 breaker=on rollback=on`, or without the breaker when the service has none. */
-function formatOwnSettings(settings) {
-    const cb = settings.circuitBreaker;
-    return (`max=${settings.maximumPercent} min=${settings.minimumHealthyPercent}` +
-        (cb ? ` breaker=${cb.enable ? 'on' : 'off'} rollback=${cb.rollback ? 'on' : 'off'}` : ''));
-}
-function parseOwnSettings(value) {
-    if (!value)
-        return undefined;
-    const m = /^max=(\d+) min=(\d+)(?: breaker=(on|off) rollback=(on|off))?$/.exec(value);
-    if (!m)
-        return undefined;
-    const settings = { maximumPercent: Number(m[1]), minimumHealthyPercent: Number(m[2]) };
-    if (m[3] !== undefined)
-        settings.circuitBreaker = { enable: m[3] === 'on', rollback: m[4] === 'on' };
-    return settings;
-}
-/** The identity of this run, from the runner's environment. */
-function runIdentity(env, id) {
-    const repo = env['GITHUB_REPOSITORY'];
-    const runId = env['GITHUB_RUN_ID'];
-    const attempt = env['GITHUB_RUN_ATTEMPT'] ?? '1';
-    const run = repo && runId ? `${repo}/actions/runs/${runId}/attempts/${attempt}` : 'local';
-    return { id, run };
-}
-/** Characters ECS does not take in a tag value become `_`. */
-function sanitise(text) {
-    return text.replace(/[^\p{L}\p{N}\p{Z}_.:/=+\-@]/gu, '_');
-}
-
-;// CONCATENATED MODULE: ./src/rollout/retry.ts
-// Calls the driver, retrying what the driver classified as throttled or transient with full-jitter
-// exponential back-off (on top of the SDK's own retries), until the call succeeds, the error is
-// fatal, or the next attempt would start past the phase's deadline. Every phase has its own bound:
-// a burst of 5xx costs seconds, not the safety of the rollout.
-
-
-const DEFAULT_BACKOFF = { baseMs: 500, maxMs: 20_000 };
-/** The error a retried call gives up with: what was attempted, how long, and the last error. */
-class RetryExhausted extends Error {
-    attempts;
-    last;
-    constructor(message, attempts, last) {
-        super(message, { cause: last });
-        this.attempts = attempts;
-        this.last = last;
-        this.name = 'RetryExhausted';
-    }
-}
-/** Full jitter: a random delay in [0, min(max, base * 2^(attempt-1))). */
-function backoffDelay(attempt, policy, random) {
-    const cap = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
-    return Math.floor(random * cap);
-}
-async function retrying(label, call, opts) {
-    const policy = opts.backoff ?? DEFAULT_BACKOFF;
-    const random = opts.random ?? Math.random;
-    const started = opts.clock.now();
-    for (let attempt = 1;; attempt++) {
-        try {
-            return await call();
-        }
-        catch (error) {
-            const kind = errorKind(error);
-            if (kind === 'fatal')
-                throw error;
-            // Never sleep for nothing: with no time left, say how long it kept failing.
-            const delayMs = Math.max(backoffDelay(attempt, policy, random()), Math.min(250, policy.baseMs));
-            const now = opts.clock.now();
-            if (now + delayMs > opts.deadline || opts.signal?.aborted) {
-                const times = attempt > 1 ? `${attempt} attempts over ${duration_formatDuration(now - started)}` : '1 attempt';
-                throw new RetryExhausted(`${label} kept failing (${times}): ${messageOf(error)}`, attempt, error);
-            }
-            try {
-                opts.onRetry?.({ attempt, delayMs, error });
-            }
-            catch {
-                // A progress callback must not change the retry.
-            }
-            await sleepQuietly(opts.clock, delayMs, opts.signal);
-        }
-    }
-}
-/** Sleeps; an abort ends the sleep early instead of throwing (callers check the signal). */
-async function sleepQuietly(clock, ms, signal) {
-    if (signal?.aborted || ms <= 0)
-        return;
-    try {
-        await clock.sleep(ms, signal);
-    }
-    catch {
-        // Aborted: the caller looks at signal.aborted.
-    }
-}
-function messageOf(error) {
-    return error instanceof Error ? error.message || error.name : String(error);
-}
-/** What a caller waits for, and why it waits longer: `… (AWS is throttling API calls; retrying in 8s)`. */
-function retryingWords(waitingFor, retry) {
-    const why = errorKind(retry.error) === 'throttled'
-        ? 'AWS is throttling API calls'
-        : `an AWS call failed: ${messageOf(retry.error)}`;
-    return `${waitingFor} (${why}; retrying in ${duration_formatDuration(retry.delayMs)})`;
-}
-
-;// CONCATENATED MODULE: ./src/rollout/guard.ts
-// One rollout of a service at a time. Before it changes the service, a run takes the service's
-// lease (a tag naming the run, with an expiry), and records the service's own deployment settings
-// beside it. Right before every change after that it reads the lease back: a run whose lease is
-// gone (another run took the service over after it expired) changes nothing more.
-//
-// Tags are not compare-and-swap, so two runs that start together can both write a lease; the last
-// write wins and the other run sees it at its read-back. The read-back comes at least `settleMs`
-// after the write, longer than a run takes from reading the tags to writing its own, so a second
-// run that read "free" before our write has written by then. What is left is the window between
-// the last read-back and the first UpdateService: one API round trip.
-
-
-/** How long a renewal between changes may retry before it waits for the next look. */
-const KEEP_ALIVE_BOUND_MS = 10_000;
-/** The lease was taken by another run: this one must not change the service any more. */
-class LeaseLost extends Error {
-    holder;
-    constructor(holder) {
-        super('the service’s lease is no longer this run’s');
-        this.holder = holder;
-        this.name = 'LeaseLost';
-    }
-}
-const LEASE_TTL_MS = 5 * 60_000;
-class ServiceGuard {
-    opts;
-    ttlMs;
-    renewAfterMs;
-    recheckAfterMs;
-    settleMs;
-    callBoundMs;
-    acquiredAt;
-    confirmedAt = Number.NEGATIVE_INFINITY;
-    renewedAt = Number.NEGATIVE_INFINITY;
-    lost;
-    constructor(opts) {
-        this.opts = opts;
-        this.ttlMs = opts.ttlMs ?? LEASE_TTL_MS;
-        this.renewAfterMs = opts.renewAfterMs ?? 60_000;
-        this.recheckAfterMs = opts.recheckAfterMs ?? 5_000;
-        this.settleMs = opts.settleMs ?? 2_000;
-        this.callBoundMs = opts.callBoundMs ?? 120_000;
-    }
-    get identity() {
-        return this.opts.identity;
-    }
-    /** Who holds the service, and the settings an unfinished earlier run left recorded on it. */
-    async read() {
-        const tags = await this.call('ListTagsForResource', () => this.opts.driver.readServiceTags());
-        const recorded = parseOwnSettings(tags[OWN_SETTINGS_TAG]);
-        return {
-            holder: leaseHolder(tags, this.opts.clock.now(), this.opts.identity.id),
-            ...(recorded ? { recordedSettings: recorded } : {}),
-            tags,
-        };
-    }
-    /** Writes our lease and the service's own settings, in one TagResource. */
-    async acquire(ownSettings) {
-        const now = this.opts.clock.now();
-        await this.call('TagResource (lease)', () => this.opts.driver.tagService({
-            [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
-            [OWN_SETTINGS_TAG]: formatOwnSettings(ownSettings),
-        }));
-        this.acquiredAt = this.opts.clock.now();
-        this.renewedAt = this.acquiredAt;
-    }
-    /** Takes up a lease main wrote (the post step, with the identity main saved). */
-    adopt() {
-        this.acquiredAt = Number.NEGATIVE_INFINITY;
-    }
-    /**
-     * Right before a change to the service: the lease must still be ours. Throws LeaseLost when it is
-     * not; renews it when it is getting old.
-     */
-    async confirm() {
-        if (this.lost)
-            throw new LeaseLost(this.lost);
-        const { clock } = this.opts;
-        if (this.acquiredAt !== undefined && clock.now() < this.acquiredAt + this.settleMs)
-            await sleepQuietly(clock, this.acquiredAt + this.settleMs - clock.now());
-        if (clock.now() - this.confirmedAt >= this.recheckAfterMs) {
-            const { holder } = await this.read();
-            if (holder.kind !== 'ours') {
-                // A lease that expired but nobody took is still free for us to take back.
-                if (holder.kind === 'other') {
-                    this.lost = holder;
-                    throw new LeaseLost(holder);
-                }
-                this.renewedAt = Number.NEGATIVE_INFINITY;
-            }
-            this.confirmedAt = clock.now();
-        }
-        if (clock.now() - this.renewedAt >= this.renewAfterMs) {
-            const now = clock.now();
-            await this.call('TagResource (lease renewal)', () => this.opts.driver.tagService({
-                [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
-            }));
-            this.renewedAt = now;
-        }
-    }
-    /**
-     * Between changes, at each look: renews the lease once it is due, so a wait longer than the
-     * lease's life (a long bake time, a 300 s drain, a slow restore) does not let it lapse while this
-     * run still owns the service. Never throws and never waits long: a renewal that fails is tried at
-     * the next look, and a takeover it finds is what the next change's confirm() reports.
-     */
-    async keepAlive() {
-        const { clock } = this.opts;
-        if (this.lost || this.acquiredAt === undefined || clock.now() - this.renewedAt < this.renewAfterMs)
-            return;
-        try {
-            const tags = await this.call('ListTagsForResource', () => this.opts.driver.readServiceTags(), KEEP_ALIVE_BOUND_MS);
-            const holder = leaseHolder(tags, clock.now(), this.opts.identity.id);
-            if (holder.kind === 'other') {
-                this.lost = holder;
-                return;
-            }
-            const now = clock.now();
-            await this.call('TagResource (lease renewal)', () => this.opts.driver.tagService({
-                [LEASE_TAG]: formatLease({ ...this.opts.identity, until: now + this.ttlMs }),
-            }), KEEP_ALIVE_BOUND_MS);
-            this.renewedAt = now;
-            this.confirmedAt = now;
-        }
-        catch {
-            // Tried again at the next look; the lease has minutes left.
-        }
-    }
-    /**
-     * Starts over after losing the lease before this run changed anything (two runs started together
-     * and the other one's write came last): with wait-for-idle the run waits for that one and takes
-     * the lease again afterwards.
-     */
-    restart() {
-        this.lost = undefined;
-        this.acquiredAt = undefined;
-        this.confirmedAt = Number.NEGATIVE_INFINITY;
-        this.renewedAt = Number.NEGATIVE_INFINITY;
-    }
-    /** Whether another run has taken the service over (as far as this run has seen). */
-    get takenOver() {
-        return this.lost;
-    }
-    /**
-     * Gives the service back: removes our lease, and the recorded settings unless they must stay
-     * (they were not put back). Does nothing to a lease that is not ours.
-     */
-    async release(keepRecordedSettings) {
-        if (this.lost)
-            return;
-        const { holder } = await this.read();
-        // Another run's lease: the recorded settings are its record now too.
-        if (holder.kind === 'other')
-            return;
-        const keys = keepRecordedSettings ? [LEASE_TAG] : [LEASE_TAG, OWN_SETTINGS_TAG];
-        await this.call('UntagResource', () => this.opts.driver.untagService(keys));
-    }
-    call(label, fn, boundMs = this.callBoundMs) {
-        return retrying(label, fn, {
-            clock: this.opts.clock,
-            deadline: this.opts.clock.now() + boundMs,
-            ...(this.opts.random ? { random: this.opts.random } : {}),
-        });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/rollout/snapshot-index.ts
-const cache = new WeakMap();
-function indexOf(snapshot) {
-    const known = cache.get(snapshot);
-    if (known)
-        return known;
-    const groups = snapshot.service.targetGroupArns;
-    const inGroups = new Set(groups);
-    const byKey = new Map();
-    const byIp = new Map();
-    for (const t of snapshot.targets) {
-        if (!inGroups.has(t.targetGroupArn))
-            continue;
-        byKey.set(`${t.targetGroupArn}|${t.id}`, t);
-        const list = byIp.get(t.id);
-        if (list)
-            list.push(t);
-        else
-            byIp.set(t.id, [t]);
-    }
-    const liveIps = new Set();
-    for (const task of snapshot.tasks)
-        if (task.lastStatus !== 'STOPPED' && task.ip)
-            liveIps.add(task.ip);
-    const index = {
-        groups,
-        target: (group, ip) => byKey.get(`${group}|${ip}`),
-        targetsOf: (ip) => byIp.get(ip) ?? [],
-        healthy(task) {
-            if (task.lastStatus !== 'RUNNING' || task.desiredStatus !== 'RUNNING')
-                return false;
-            // With no target group (not a case preflight lets through), RUNNING is the best ECS offers.
-            if (groups.length === 0)
-                return true;
-            const ip = task.ip;
-            if (ip === undefined)
-                return false;
-            return groups.every((g) => byKey.get(`${g}|${ip}`)?.state === 'healthy');
-        },
-        liveIps,
-    };
-    cache.set(snapshot, index);
-    return index;
-}
-
-;// CONCATENATED MODULE: ./src/rollout/restore.ts
-// Pure rules of putting a service back on its previous task definition: when it is back, and the
-// deployment settings ECS gets to do it.
-
-
-/**
- * Done when the PRIMARY deployment runs the previous revision, exactly desiredCount tasks are
- * live, all of that revision and RUNNING with a healthy target in every target group, and no
- * target of a gone task is left in a group (ECS stops a task only after its target has drained).
- */
-function restoreStatus(snapshot, previousArn) {
-    const { service } = snapshot;
-    const index = indexOf(snapshot);
-    const prevName = words_taskDefinitionName(previousArn);
-    const primary = service.deployments.find((d) => d.status === 'PRIMARY');
-    let others = 0;
-    let prev = 0;
-    let healthy = 0;
-    for (const t of snapshot.tasks) {
-        if (t.lastStatus === 'STOPPED')
-            continue;
-        if (t.taskDefinitionArn !== previousArn) {
-            others += 1;
-            continue;
-        }
-        prev += 1;
-        if (index.healthy(t))
-            healthy += 1;
-    }
-    let lingering = 0;
-    for (const t of snapshot.targets) {
-        if (index.groups.includes(t.targetGroupArn) && !index.liveIps.has(t.id) && t.state !== 'unused')
-            lingering += 1;
-    }
-    const desired = service.desiredCount;
-    const parts = [`${healthy}/${desired} tasks of ${prevName} healthy`];
-    if (primary?.taskDefinitionArn !== previousArn)
-        parts.push(`ECS to make ${prevName} PRIMARY`);
-    if (others > 0)
-        parts.push(`${words_plural(others, 'task')} of other revisions to stop`);
-    if (prev > desired)
-        parts.push(`${words_plural(prev - desired, 'extra task')} of ${prevName} to stop`);
-    if (lingering > 0)
-        parts.push(`${words_plural(lingering, 'target')} to drain`);
-    const settled = primary?.taskDefinitionArn === previousArn &&
-        others === 0 &&
-        prev === desired &&
-        healthy === desired &&
-        lingering === 0;
-    return { settled, waitingFor: parts.join(', '), healthy };
-}
-/**
- * The settings the restore runs under: never a lower floor than the service's own or the rollout's
- * (so capacity does not drop below what the rollout kept), and room to surge at least one task
- * (maximumPercent rounds down, so 100 + ceil(100 / N) is the smallest that starts one).
- */
-function restoreSettings(original, desired, surgePercent, floorPercent) {
-    const oneTask = desired > 0 ? 100 + Math.ceil(100 / desired) : 200;
-    const settings = {
-        maximumPercent: Math.max(original.maximumPercent, surgePercent ?? 0, oneTask),
-        minimumHealthyPercent: Math.max(original.minimumHealthyPercent, floorPercent ?? 0),
-    };
-    if (original.circuitBreaker)
-        settings.circuitBreaker = { ...original.circuitBreaker };
-    return settings;
-}
-/** ECS service deployment states in which a ROLLBACK has been asked for or is done. */
-const ROLLBACK_STATES = new Set([
-    'ROLLBACK_REQUESTED',
-    'ROLLBACK_IN_PROGRESS',
-    'ROLLBACK_SUCCESSFUL',
-    'ROLLBACK_FAILED',
-]);
-/** States in which StopServiceDeployment can still stop (roll back) a deployment. */
-const STOPPABLE_STATES = new Set(['PENDING', 'IN_PROGRESS']);
-
-;// CONCATENATED MODULE: ./src/rollout/pace.ts
-// How long to wait before the next observation. Pure policy.
-//
-// - Every change is to be noticed within a second: a snapshot starts every `fastMs` (800 ms,
-//   counted from the start of the last one, so a slow snapshot does not stretch the latency).
-// - Right after a batch is released the action must hold the service again as soon as ECS has
-//   launched the batch, before the new tasks turn healthy: then it looks every `urgentMs`.
-// - A change the action can predict (a drain ends when the target group's deregistration delay
-//   has passed, a bake time when it is over) wakes it then, if that comes before the next look.
-// - One rollout never spends more than half of the account's sustained API budget on its
-//   snapshots (the rest belongs to every other tool in the account): a large fleet's snapshot
-//   costs many ListTasks/DescribeTasks pages, so its interval stretches accordingly.
-const DEFAULT_PACE = { fastMs: 800, urgentMs: 200, heartbeatMs: 20_000 };
-/**
- * Calls per second the action allows itself, per bucket: half of AWS's sustained rates ("Request
- * throttling for the Amazon ECS API": DescribeServices, ListTasks, DescribeTasks about 20/s;
- * ELBv2 Describe* 10/s, "Quotas for your Application Load Balancers").
- */
-const HALF_API_BUDGET = {
-    describeServices: 10,
-    listTasks: 10,
-    describeTasks: 10,
-    elbDescribe: 5,
-};
-/** The shortest interval that keeps every bucket within the budget. */
-function budgetIntervalMs(calls, budget = HALF_API_BUDGET) {
-    const seconds = Math.max(calls.describeServices / budget.describeServices, calls.listTasks / budget.listTasks, calls.describeTasks / budget.describeTasks, calls.elbDescribe / budget.elbDescribe);
-    return Math.ceil(seconds * 1000);
-}
-/** What a snapshot of `live` tasks (and `stopping` ones being watched) in `groups` target groups costs. */
-function snapshotCalls(live, stopping, groups) {
-    return {
-        describeServices: 1,
-        listTasks: Math.max(1, Math.ceil(live / 100)),
-        describeTasks: Math.ceil((live + stopping) / 100),
-        elbDescribe: groups,
-    };
-}
-/** The delay before the next snapshot starts. */
-function nextPollDelay(input, policy = DEFAULT_PACE) {
-    const floor = input.calls ? budgetIntervalMs(input.calls) : 0;
-    const wanted = Math.max(input.urgent ? policy.urgentMs : policy.fastMs, floor);
-    let at = input.observedFrom + wanted;
-    // A predicted change wakes a budget-stretched loop early (one early look does not break the
-    // budget on average), but never sooner than the fast pace.
-    if (input.wakeAt !== undefined && input.wakeAt > input.now && input.wakeAt < at)
-        at = Math.max(input.wakeAt, input.observedFrom + policy.fastMs);
-    return Math.max(0, at - input.now);
-}
-
-;// CONCATENATED MODULE: ./src/rollout/watch.ts
-// The one place the action waits. Every phase that waits for the service — preflight (a deployment
-// in progress, another run's lease), each batch of the rollout, the restore, the health check of
-// an unchanged task definition — is a `watch`: observe, take one step (decide, maybe act), say
-// what it waits for, sleep, again. One heartbeat per run says what is awaited at least every 20 s,
-// also while AWS calls are being retried.
-
-
-
-
-/** Says what the run waits for: when the words change, and at least every `everyMs`. */
-class Heartbeat {
-    everyMs;
-    lastWords = '';
-    lastSaidAt = Number.NEGATIVE_INFINITY;
-    sink;
-    constructor(sink, everyMs = DEFAULT_PACE.heartbeatMs) {
-        this.everyMs = everyMs;
-        this.sink = sink;
-    }
-    /** Where the lines go in the current phase (rollout progress, rollback progress, a log line). */
-    setSink(sink) {
-        this.sink = sink;
-        this.lastWords = '';
-    }
-    get words() {
-        return this.lastWords;
-    }
-    say(words, at) {
-        if (words === this.lastWords && at - this.lastSaidAt < this.everyMs)
-            return;
-        this.emit(words, at);
-        this.lastWords = words;
-    }
-    /** Before a back-off sleep: a line now if the sleep would leave more than a heartbeat silent. */
-    retrying(delayMs, error, at) {
-        if (at + delayMs - this.lastSaidAt < this.everyMs)
-            return;
-        this.emit(retryingWords(this.lastWords || 'AWS', { delayMs, error }), at);
-    }
-    /** When the next line is due, for a caller that sleeps. */
-    dueAt() {
-        return this.lastSaidAt + this.everyMs;
-    }
-    emit(words, at) {
-        this.lastSaidAt = at;
-        try {
-            this.sink(words, at);
-        }
-        catch {
-            // Saying where we are must never change where we are.
-        }
-    }
-}
-async function watch(w) {
-    const { clock, heartbeat } = w;
-    const random = w.random ?? Math.random;
-    let failures = 0;
-    let failingSince;
-    for (;;) {
-        if (w.signal?.aborted && w.onCancel)
-            return w.onCancel(heartbeat.words);
-        const observedFrom = clock.now();
-        let observed;
-        try {
-            observed = await w.observe();
-            failures = 0;
-            failingSince = undefined;
-        }
-        catch (error) {
-            if (errorKind(error) === 'fatal')
-                return w.onReadFailure(error, heartbeat.words);
-            failures += 1;
-            failingSince ??= observedFrom;
-            const now = clock.now();
-            const delay = Math.max(250, backoffDelay(failures, DEFAULT_BACKOFF, random()));
-            if (now + delay > w.deadline()) {
-                const message = `observing the service kept failing for ${duration_formatDuration(now - failingSince)} (${failures} attempts): ${error instanceof Error ? error.message : String(error)}`;
-                return w.onReadFailure(new RetryExhausted(message, failures, error), heartbeat.words);
-            }
-            heartbeat.retrying(delay, error, now);
-            await sleepQuietly(clock, delay, w.onCancel ? w.signal : undefined);
-            continue;
-        }
-        const step = await w.step(observed, clock.now());
-        if ('done' in step)
-            return step.done;
-        const now = clock.now();
-        heartbeat.say(step.wait, now);
-        const delay = nextPollDelay({
-            now,
-            observedFrom,
-            ...(step.urgent ? { urgent: true } : {}),
-            ...(step.wakeAt !== undefined ? { wakeAt: step.wakeAt } : {}),
-            ...(w.calls ? { calls: w.calls(observed) } : {}),
-        }, w.pace ?? DEFAULT_PACE);
-        await sleepQuietly(clock, Math.min(delay, Math.max(0, heartbeat.dueAt() - now)), w.onCancel ? w.signal : undefined);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/rollout/describe-state.ts
-// Says in words what state a service is in, for messages a user acts on after a failed or
-// unfinished rollback: which deployments, how many tasks of which revision, how many healthy.
-
-
-function describeServiceState(snapshot) {
-    const { service } = snapshot;
-    const index = indexOf(snapshot);
-    const deployments = service.deployments
-        .map((d) => `${d.status} ${words_taskDefinitionName(d.taskDefinitionArn)}${d.rolloutState ? ` (${d.rolloutState})` : ''}`)
-        .join(', ');
-    const byRevision = new Map();
-    for (const t of snapshot.tasks) {
-        if (t.lastStatus === 'STOPPED')
-            continue;
-        const name = words_taskDefinitionName(t.taskDefinitionArn);
-        const entry = byRevision.get(name) ?? { live: 0, healthy: 0 };
-        entry.live += 1;
-        if (index.healthy(t))
-            entry.healthy += 1;
-        byRevision.set(name, entry);
-    }
-    const tasks = [...byRevision.entries()]
-        .map(([name, c]) => `${c.live} of ${name} (${c.healthy} healthy)`)
-        .join(', ');
-    return (`service ${service.name} (desired ${service.desiredCount}): deployments ${deployments || 'none'}; ` +
-        `tasks ${tasks || 'none'}`);
-}
-
-;// CONCATENATED MODULE: ./src/rollout/restore-run.ts
-
-
-
-
-
-
-
-const CALL_BOUND_MS = 120_000;
-async function restorePrevious(opts) {
-    const { driver, clock, guard } = opts;
-    const started = clock.now();
-    const prevName = words_taskDefinitionName(opts.previousTaskDefinitionArn);
-    const bound = opts.callBoundMs ?? CALL_BOUND_MS;
-    const retry = () => ({
-        clock,
-        deadline: clock.now() + bound,
-        ...(opts.random ? { random: opts.random } : {}),
-    });
-    const settings = restoreSettings(opts.originalSettings, opts.desiredCount, opts.surgePercent, opts.floorPercent);
-    const notes = [];
-    const finish = async (result) => {
-        // The service's own settings go back in every case, after a failed restore too, so ECS paces
-        // whatever it still does the way the service owner configured it.
-        const settingsRestored = result.takenOver
-            ? takenOverSettings()
-            : await putBackSettings({
-                driver,
-                clock,
-                ...(guard ? { guard } : {}),
-                original: opts.originalSettings,
-                boundMs: bound,
-            });
-        return { ...result, durationMs: clock.now() - started, settingsRestored };
-    };
-    try {
-        // 1. Hold first: while the failed revision is still PRIMARY, settings with room to surge would
-        // let ECS start more of its tasks (the rollout may have failed right after a release).
-        try {
-            await guard?.confirm();
-            await retrying('UpdateService (hold)', () => driver.updateService({ settings: holdSettings(opts.originalSettings) }), retry());
-        }
-        catch (error) {
-            if (error instanceof LeaseLost)
-                throw error;
-            notes.push(`could not hold the service first (${errorMessage(error)})`);
-        }
-        // 2. Ask ECS to roll back: StopServiceDeployment, or UpdateService to the previous revision.
-        // 3. Then room to move back: held at 100/100 ECS could neither start a previous-revision task
-        //    nor stop a new one. With UpdateService both go in one call.
-        let how = 'none';
-        let deployment;
-        const tried = await rollBackDeployment(opts, retry, notes);
-        how = tried.how;
-        deployment = tried.deployment;
-        if (how === 'stop-deployment') {
-            try {
-                await guard?.confirm();
-                await retrying('UpdateService (rollback settings)', () => driver.updateService({ settings }), retry());
-            }
-            catch (error) {
-                if (error instanceof LeaseLost)
-                    throw error;
-                notes.push(`could not set the rollback's deployment settings (${errorMessage(error)})`);
-            }
-        }
-        else {
-            try {
-                await guard?.confirm();
-                await retrying('UpdateService (previous task definition)', () => driver.updateService({ taskDefinitionArn: opts.previousTaskDefinitionArn, settings }), retry());
-                how = 'update-service';
-            }
-            catch (error) {
-                if (error instanceof LeaseLost)
-                    throw error;
-                // Said as a start too, so every reader sees a rollback begin before it ends.
-                safely(() => opts.onStarted?.('none', `ECS could not be asked to return to ${prevName}`));
-                return await finish({
-                    ok: false,
-                    confirmed: false,
-                    how,
-                    message: `rollback to ${prevName} could not be started: ${[...notes, errorMessage(error)].join('; ')}`,
-                });
-            }
-        }
-        safely(() => opts.onStarted?.(how, how === 'stop-deployment'
-            ? `StopServiceDeployment (ROLLBACK): ECS returns to ${prevName}, keeping its running tasks`
-            : `UpdateService back to ${prevName}, a new deployment that replaces its tasks${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`));
-        // 4. Wait until the service is back.
-        let last;
-        const deploymentArn = deployment?.arn;
-        const outcome = await watch({
-            clock,
-            heartbeat: opts.heartbeat,
-            ...(opts.signal ? { signal: opts.signal } : {}),
-            onCancel: (waitingFor) => ({
-                ok: false,
-                confirmed: false,
-                how,
-                message: `rollback to ${prevName} was asked of ECS (${how}); the step was stopped while it waited for ${waitingFor || 'it'}`,
-            }),
-            deadline: () => started + opts.timeoutMs,
-            observe: async () => {
-                const snapshot = await driver.observe();
-                let d;
-                if (how === 'stop-deployment' && deploymentArn) {
-                    // What ECS says of its rollback is a nicety on top of what the action sees itself.
-                    d = await driver.describeServiceDeployment(deploymentArn).catch(() => undefined);
-                }
-                return d ? { snapshot, deployment: d } : { snapshot };
-            },
-            step: async ({ snapshot, deployment: d }) => {
-                last = snapshot;
-                if (d)
-                    deployment = d;
-                const status = restoreStatus(snapshot, opts.previousTaskDefinitionArn);
-                if (d?.status === 'ROLLBACK_FAILED') {
-                    return {
-                        done: {
-                            ok: false,
-                            confirmed: true,
-                            how,
-                            message: `ECS's rollback of ${deploymentArn} failed${d.statusReason ? `: ${d.statusReason}` : ''}. Service state: ${describeServiceState(snapshot)}`,
-                        },
-                    };
-                }
-                const ecsDone = how !== 'stop-deployment' || !d || d.status === 'ROLLBACK_SUCCESSFUL';
-                if (status.settled && ecsDone) {
-                    return {
-                        done: {
-                            ok: true,
-                            confirmed: true,
-                            how,
-                            message: `rolled back to ${prevName}: all ${snapshot.service.desiredCount} tasks healthy on it (${duration_formatDuration(clock.now() - started)})`,
-                        },
-                    };
-                }
-                if (snapshot.at - started >= opts.timeoutMs) {
-                    return {
-                        done: {
-                            ok: false,
-                            confirmed: true,
-                            how,
-                            message: `rollback to ${prevName} did not settle within ${duration_formatDuration(opts.timeoutMs)}, waiting for ${status.waitingFor}. Service state: ${describeServiceState(snapshot)}`,
-                        },
-                    };
-                }
-                const ecsWords = d && !ecsDone ? `; ECS: ${d.status}` : '';
-                await guard?.keepAlive();
-                return { wait: `rollback: ${status.waitingFor}${ecsWords}` };
-            },
-            onReadFailure: (error) => ({
-                ok: false,
-                confirmed: false,
-                how,
-                message: `rollback to ${prevName} was asked of ECS (${how}), but the action could not confirm it: ${errorMessage(error)}. ` +
-                    `Last seen: ${last ? describeServiceState(last) : 'nothing'}`,
-            }),
-        });
-        return await finish({ ...outcome, ...(deployment ? { serviceDeployment: deployment } : {}) });
-    }
-    catch (error) {
-        if (error instanceof LeaseLost) {
-            return finish({
-                ok: false,
-                confirmed: false,
-                how: 'none',
-                takenOver: true,
-                message: 'another run took the service’s lease, so this run changed nothing more: the service is that run’s now',
-            });
-        }
-        throw error;
-    }
-}
-/**
- * StopServiceDeployment (ROLLBACK) on the rollout's service deployment; `none` (with why in
- * `notes`) when ECS has none to stop or refuses, so the caller falls back to UpdateService.
- */
-async function rollBackDeployment(opts, retry, notes) {
-    const { driver, guard } = opts;
-    let deployment;
-    try {
-        if (opts.serviceDeploymentArn) {
-            deployment = await retrying('DescribeServiceDeployments', () => driver.describeServiceDeployment(opts.serviceDeploymentArn ?? ''), retry());
-        }
-        else if (opts.newTaskDefinitionArn) {
-            const target = opts.newTaskDefinitionArn;
-            deployment = await retrying('ListServiceDeployments', () => driver.findServiceDeployment(target, opts.rolloutStartedAt), retry());
-        }
-    }
-    catch (error) {
-        notes.push(`the rollout's service deployment could not be read (${refusalWords(error)})`);
-        return { how: 'none' };
-    }
-    if (!deployment) {
-        notes.push('ECS lists no service deployment for the rollout');
-        return { how: 'none' };
-    }
-    // ECS (its circuit breaker) or an earlier attempt already rolls it back: follow that.
-    if (ROLLBACK_STATES.has(deployment.status))
-        return { how: 'stop-deployment', deployment };
-    if (!STOPPABLE_STATES.has(deployment.status)) {
-        notes.push(`the rollout's service deployment is ${deployment.status}, which StopServiceDeployment cannot roll back`);
-        return { how: 'none', deployment };
-    }
-    try {
-        await guard?.confirm();
-        await retrying('StopServiceDeployment', () => driver.rollBackServiceDeployment(deployment.arn), retry());
-        return { how: 'stop-deployment', deployment };
-    }
-    catch (error) {
-        if (error instanceof LeaseLost)
-            throw error;
-        notes.push(`ECS refused StopServiceDeployment: ${refusalWords(error)}`);
-        return { how: 'none', deployment };
-    }
-}
-/** ECS can neither start a task nor stop a healthy one: the service's own circuit breaker kept. */
-function holdSettings(original) {
-    return {
-        maximumPercent: 100,
-        minimumHealthyPercent: 100,
-        ...(original.circuitBreaker ? { circuitBreaker: { ...original.circuitBreaker } } : {}),
-    };
-}
-/** What AWS said (code and its own message), without the driver's account of which call it was. */
-function refusalWords(error) {
-    const code = errorCode(error);
-    const said = error instanceof Error && error.cause !== undefined ? errorMessage(error.cause) : errorMessage(error);
-    return code && !said.includes(code) ? `${code}: ${said}` : said;
-}
-/** UpdateService with the service's own deployment settings, retried within a bound; says what happened. */
-async function putBackSettings(opts) {
-    const o = opts.original;
-    const words = `maximumPercent ${o.maximumPercent}, minimumHealthyPercent ${o.minimumHealthyPercent}`;
-    try {
-        await opts.guard?.confirm();
-        await retrying('UpdateService (deployment settings)', () => opts.driver.updateService({ settings: o }), {
-            clock: opts.clock,
-            deadline: opts.clock.now() + (opts.boundMs ?? CALL_BOUND_MS),
-            ...(opts.random ? { random: opts.random } : {}),
-        });
-        return { ok: true, message: `restored the service's deployment settings (${words})` };
-    }
-    catch (error) {
-        if (error instanceof LeaseLost)
-            return takenOverSettings();
-        return {
-            ok: false,
-            message: `could not restore the service's deployment settings (${words}): ${errorMessage(error)}`,
-        };
-    }
-}
-function takenOverSettings() {
-    return {
-        ok: false,
-        takenOver: true,
-        message: 'left the deployment settings alone: another run holds the service now',
-    };
-}
-function safely(f) {
-    try {
-        f();
-    }
-    catch {
-        // A progress callback must not break the restore.
-    }
-}
-
-
-;// CONCATENATED MODULE: ./src/secrets.ts
-// Secrets reach no channel. Every value the action must not print — the GitHub token, credentials
-// and credential query values in health-check and environment URLs — is registered here once: it is masked in
-// the runner's log (core.setSecret) and replaced by `***` in everything the action writes itself
-// (log lines, outputs, job summary, check runs, commit and deployment statuses, saved state),
-// because every writer goes through `redact`.
-/** Shorter values are masked by the runner but not replaced here: `***` for every `a` would garble every line. */
-const MIN_REPLACED_LENGTH = 3;
-/**
- * URL parts shorter than this (`?debug=1`, `?verbose=true`) are not registered at all: masked, they
- * would hide every `1` or `true` in the job's log. The action prints a URL only in its redacted
- * form (`redactUrl`: no userinfo, no query), so they never reach a channel either way.
- */
-const MIN_URL_SECRET_LENGTH = 5;
-class Redactor {
-    mask;
-    secrets = new Set();
-    pattern;
-    constructor(mask = () => undefined) {
-        this.mask = mask;
-    }
-    /** Registers a secret value. */
-    add(secret) {
-        const value = secret.trim();
-        if (value === '' || this.secrets.has(value))
-            return;
-        this.secrets.add(value);
-        this.pattern = undefined;
-        try {
-            this.mask(value);
-        }
-        catch {
-            // Masking in the log is the runner's; our own replacement still happens.
-        }
-    }
-    /** Registers the secret parts of a URL (urlSecrets). */
-    addUrl(url) {
-        for (const secret of urlSecrets(url))
-            this.add(secret);
-    }
-    /** The text with every registered secret replaced by `***`. */
-    redact(text) {
-        if (this.secrets.size === 0 || text === '')
-            return text;
-        this.pattern ??= new RegExp([...this.secrets]
-            .filter((s) => s.length >= MIN_REPLACED_LENGTH)
-            // Longest first, so a secret that contains another is replaced whole.
-            .sort((a, b) => b.length - a.length)
-            .map(escapeRegExp)
-            .join('|') || '(?!)', 'g');
-        return text.replace(this.pattern, '***');
-    }
-}
-/** `https://user:pw@host/p?token=x` → `https://***@host/p?***`: safe to print. */
-function redactUrl(url) {
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return '<invalid URL>';
-    }
-    const auth = parsed.username || parsed.password ? '***@' : '';
-    const query = parsed.search ? '?***' : '';
-    return `${parsed.protocol}//${auth}${parsed.host}${parsed.pathname}${query}`;
-}
-/**
- * Query keys that name a credential (`?token=`, `?api_key=`, `?X-Amz-Signature=`, `?password=`).
- * Only these values, and values that look generated (below), are secrets: registering every query
- * value would turn `?region=us-east-1` or `?service=web-api` into `***` in every line of the log, in
- * the ARNs of the outputs and of the state the post step restores from.
- */
-const CREDENTIAL_KEY = /token|secret|key|pass|pwd|auth|sig|credential|session|code|jwt|bearer|cookie/i;
-/** A value that looks generated rather than named: long, with letters and digits. */
-function looksGenerated(value) {
-    return value.length >= 16 && /[A-Za-z]/.test(value) && /\d/.test(value);
-}
-/**
- * The secret parts of a URL: password, username, and each query value whose key names a credential
- * or that looks generated, with its `key=value` pair (so a short one is hidden in the URL's text).
- */
-function urlSecrets(url) {
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return [];
-    }
-    // A password is a secret however short (a 1- or 2-character one is still left to the runner's
-    // masking alone: replacing it here would garble every line); a user name or a query value only
-    // from MIN_URL_SECRET_LENGTH up.
-    const raw = [
-        ...(parsed.password.length >= MIN_REPLACED_LENGTH ? [parsed.password] : []),
-        ...(parsed.username.length >= MIN_URL_SECRET_LENGTH ? [parsed.username] : []),
-    ];
-    // The URL's text has its pairs as written (percent-encoded); searchParams would decode them.
-    for (const pair of parsed.search.slice(1).split('&')) {
-        const at = pair.indexOf('=');
-        if (at <= 0)
-            continue;
-        const key = safeDecode(pair.slice(0, at));
-        const value = pair.slice(at + 1);
-        if (!CREDENTIAL_KEY.test(key) && !looksGenerated(safeDecode(value)))
-            continue;
-        if (value === '')
-            continue;
-        raw.push(pair);
-        if (value.length >= MIN_URL_SECRET_LENGTH)
-            raw.push(value);
-        // `+` is a space in a query value, as URLSearchParams reads it.
-        const spaced = value.replace(/\+/g, ' ');
-        if (spaced !== value && spaced.length >= MIN_URL_SECRET_LENGTH)
-            raw.push(spaced);
-    }
-    const out = new Set();
-    for (const value of raw) {
-        out.add(value);
-        // The URL's text has it percent-encoded, a message may have it decoded: register both.
-        out.add(safeDecode(value));
-    }
-    return [...out];
-}
-/** Percent-decoded; as written when it is not valid percent-encoding. */
-function safeDecode(text) {
-    try {
-        return decodeURIComponent(text);
-    }
-    catch {
-        return text;
-    }
-}
-function escapeRegExp(text) {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-;// CONCATENATED MODULE: ./src/parse/choice.ts
-// Booleans and one-of-a-list inputs.
-
-/** The YAML 1.2 core-schema spellings that @actions/core's getBooleanInput accepts, and no others. */
-const TRUE = ['true', 'True', 'TRUE'];
-const FALSE = ['false', 'False', 'FALSE'];
-function parseBoolean(text) {
-    if (TRUE.includes(text))
-        return result_ok(true);
-    if (FALSE.includes(text))
-        return result_ok(false);
-    return bad('is not a boolean', 'write true or false');
-}
-function parseChoice(text, choices) {
-    const found = choices.find((c) => c === text);
-    if (found !== undefined)
-        return result_ok(found);
-    return bad('is not one of the choices', `write one of: ${choices.join(', ')}`);
-}
-
-;// CONCATENATED MODULE: ./src/parse/images.ts
-// Image substitutions: `container=image`, one a line, for the `images` input.
-
-/** ECS container names: up to 255 letters, numbers, underscores and hyphens (RegisterTaskDefinition). */
-const CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
-const images_FIX = 'write one `container=image` a line (e.g. web=123456789012.dkr.ecr.us-east-1.amazonaws.com/web:2)';
-/** An image reference: no whitespace, and not empty. ECS accepts up to 255 characters. */
-function checkImage(image) {
-    if (image === '')
-        return bad('has an empty image', images_FIX);
-    if (/\s/.test(image))
-        return bad(`has image "${image}" with whitespace in it`, images_FIX);
-    if (image.length > 255)
-        return bad('has an image longer than 255 characters', images_FIX);
-    return result_ok(image);
-}
-/** Blank lines and `#` comment lines are skipped so a YAML block can be annotated. */
-function parseImageList(text) {
-    const images = new Map();
-    const lines = text.split(/\r?\n/);
-    for (const [index, raw] of lines.entries()) {
-        const line = raw.trim();
-        if (line === '' || line.startsWith('#'))
-            continue;
-        const where = `line ${index + 1}`;
-        const eq = line.indexOf('=');
-        if (eq < 0)
-            return bad(`${where} "${line}" has no "="`, images_FIX);
-        const name = line.slice(0, eq).trim();
-        const image = checkImage(line.slice(eq + 1).trim());
-        if (!CONTAINER_NAME.test(name)) {
-            return bad(`${where} names container "${name}", not a valid ECS container name`, images_FIX);
-        }
-        if (!image.ok)
-            return bad(`${where} ${image.problem}`, image.fix);
-        if (images.has(name))
-            return bad(`${where} names container "${name}" a second time`, images_FIX);
-        images.set(name, image.value);
-    }
-    return result_ok(images);
-}
-
-;// CONCATENATED MODULE: ./src/parse/quantity.ts
-
-/** ECS's default quota of tasks per service; a count above it cannot mean anything. */
-const MAX_TASK_COUNT = 5000;
-/**
- * `min` is the least count and percentage allowed: 1 for a batch size (a batch that starts nothing
- * never ends), 0 for max-unavailable (0 keeps every old task until its replacement is healthy).
- */
-function parseTaskQuantity(text, min) {
-    const fix = min === 1
-        ? 'write a whole number of tasks ≥ 1 (e.g. 2) or a percentage in 1%-100% (e.g. 25%)'
-        : 'write a whole number of tasks ≥ 0 (e.g. 1) or a percentage in 0%-100% (e.g. 10%)';
-    const count = /^\d+$/.exec(text);
-    if (count) {
-        const value = Number(text);
-        if (value > MAX_TASK_COUNT) {
-            return bad(`is more than ${MAX_TASK_COUNT} tasks, ECS's default quota of tasks per service`, fix);
-        }
-        if (value < min)
-            return bad('is not a task count or percentage', fix);
-        return result_ok({ kind: 'count', value });
-    }
-    const percent = /^(\d+)%$/.exec(text);
-    if (percent) {
-        const value = Number(percent[1]);
-        if (value < min || value > 100)
-            return bad('is not a task count or percentage', fix);
-        return result_ok({ kind: 'percent', value });
-    }
-    return bad('is not a task count or percentage', fix);
-}
-/** A whole number in [min, max], e.g. a threshold of consecutive failures. */
-function parseWholeNumber(text, min, max) {
-    const fix = `write a whole number from ${min} to ${max} (e.g. ${Math.min(max, Math.max(min, 3))})`;
-    if (!/^\d+$/.test(text))
-        return bad('is not a whole number', fix);
-    const value = Number(text);
-    if (value < min || value > max)
-        return bad(`is outside ${min}-${max}`, fix);
-    return result_ok(value);
-}
-
-;// CONCATENATED MODULE: ./src/parse/status.ts
-
-const status_FIX = 'write status codes from 100 to 599 as ranges or lists (e.g. 200-399, or 200,204)';
-function parseStatusRanges(text) {
-    if (text === '')
-        return bad('is empty', status_FIX);
-    const ranges = [];
-    for (const part of text.split(',').map((p) => p.trim())) {
-        const match = /^(\d{3})(?:\s*-\s*(\d{3}))?$/.exec(part);
-        if (!match)
-            return bad(`has "${part}", which is not a status code or range`, status_FIX);
-        const min = Number(match[1]);
-        const max = match[2] === undefined ? min : Number(match[2]);
-        if (min < 100 || max > 599)
-            return bad(`has "${part}", outside 100-599`, status_FIX);
-        if (min > max)
-            return bad(`has "${part}", whose start is above its end`, status_FIX);
-        ranges.push({ min, max });
-    }
-    return result_ok(ranges);
-}
-function statusMatches(ranges, status) {
-    return ranges.some((r) => status >= r.min && status <= r.max);
-}
-
-;// CONCATENATED MODULE: ./src/parse/task-definition-ref.ts
-
-/** RegisterTaskDefinition: a family has up to 255 letters, numbers, underscores and hyphens. */
-const FAMILY = '[A-Za-z0-9_-]{1,255}';
-const FAMILY_REF = new RegExp(`^${FAMILY}(?::[1-9]\\d*)?$`);
-/** arn:<partition>:ecs:<region>:<account>:task-definition/<family>:<revision> */
-const ARN = new RegExp(`^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}:task-definition/${FAMILY}:[1-9]\\d*$`);
-function isTaskDefinitionArn(text) {
-    return ARN.test(text);
-}
-/**
- * A family name cannot hold `/`, `.` or `\`, so anything with one of them that is not an ARN is a
- * file path (`task-definition.json`, `deploy/web`); `web` and `web:3` name registered revisions.
- */
-function parseTaskDefinitionSource(text) {
-    const fix = 'write a JSON file path (e.g. task-definition.json), a family[:revision] (e.g. web:3) or a task definition ARN';
-    if (text.startsWith('arn:')) {
-        if (ARN.test(text))
-            return result_ok({ kind: 'registered', ref: text });
-        return bad('is not a task definition ARN', `${fix}; an ARN looks like arn:aws:ecs:us-east-1:123456789012:task-definition/web:3`);
-    }
-    if (FAMILY_REF.test(text))
-        return result_ok({ kind: 'registered', ref: text });
-    if (/[/\\.]/.test(text) && !/[\r\n]/.test(text))
-        return result_ok({ kind: 'file', path: text });
-    return bad('is neither a file path nor a family[:revision]', fix);
-}
-function parseRollbackTarget(text) {
-    const fix = "write previous, a revision number of the service's family (e.g. 41), or a task definition ARN";
-    if (text === 'previous')
-        return result_ok({ kind: 'previous' });
-    if (/^[1-9]\d*$/.test(text))
-        return result_ok({ kind: 'revision', revision: Number(text) });
-    if (ARN.test(text))
-        return result_ok({ kind: 'arn', arn: text });
-    return bad('is not previous, a revision number or a task definition ARN', fix);
-}
-
-;// CONCATENATED MODULE: ./src/parse/urls.ts
-// URL inputs: the health-check URLs (one a line) and the environment URL.
-
-const urls_FIX = 'write absolute http:// or https:// URLs, one a line (e.g. https://example.com/health)';
-function parseHttpUrl(text) {
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        return bad(`has "${redact(text)}", which is not a URL`, urls_FIX);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        return bad(`has "${redact(text)}", which is not http(s)`, urls_FIX);
-    }
-    return result_ok(text);
-}
-function parseHttpUrlList(text) {
-    const urls = [];
-    for (const line of text.split(/\r?\n/).map((l) => l.trim())) {
-        if (line === '')
-            continue;
-        const parsed = parseHttpUrl(line);
-        if (!parsed.ok)
-            return parsed;
-        urls.push(parsed.value);
-    }
-    return result_ok(urls);
-}
-/** URLs may carry credentials; a message about a bad one must not print them. */
-function redact(text) {
-    return text.replace(/\/\/[^/@\s]*@/, '//***@');
-}
-
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/settings.ts
-// Every input, parsed and validated once into one immutable Settings. The rest of the code never
-// calls core.getInput. Every problem is collected and reported at once, each
-// with the input's name, what was wrong and what to write instead; nothing is clamped or guessed.
+;// CONCATENATED MODULE: ./src/wiring.ts
+// The one wiring module: what main and post build before any flow runs — the channels (every one
+// redacting), the AWS clients and a service's drivers, the GitHub reporter, the run's identity and
+// the step's session. main.ts, main-many.ts and post.ts call these; the flows in modes/ get what
+// they build and never build it themselves.
 
 
 
@@ -75333,347 +80346,96 @@ var external_node_path_ = __nccwpck_require__(6760);
 
 
 
-/** The action's inputs by name, as action.yml declares them. */
-const INPUT = {
-    cluster: 'cluster',
-    service: 'service',
-    taskDefinition: 'task-definition',
-    containerName: 'container-name',
-    image: 'image',
-    images: 'images',
-    batchSize: 'batch-size',
-    maxUnavailable: 'max-unavailable',
-    batchTimeout: 'batch-timeout',
-    rolloutTimeout: 'rollout-timeout',
-    healthCheckUrl: 'health-check-url',
-    healthCheckStatus: 'health-check-status',
-    healthCheckThreshold: 'health-check-threshold',
-    bakeTime: 'bake-time',
-    drainOverlap: 'drain-overlap',
-    rollbackOnFailure: 'rollback-on-failure',
-    waitForIdle: 'wait-for-idle',
-    mode: 'mode',
-    rollbackTo: 'rollback-to',
-    onCancel: 'on-cancel',
-    githubToken: 'github-token',
-    report: 'report',
-    checkName: 'check-name',
-    environment: 'environment',
-    environmentUrl: 'environment-url',
-};
-/** The action's outputs by name, as action.yml declares them. */
-const OUTPUT = {
-    taskDefinitionArn: 'task-definition-arn',
-    previousTaskDefinitionArn: 'previous-task-definition-arn',
-    outcome: 'outcome',
-    batches: 'batches',
-    durationSeconds: 'duration-seconds',
-    failureReason: 'failure-reason',
-};
-/**
- * The defaults action.yml declares (a test keeps the two in step). A runner sets every input that
- * has a default, whether the step names it or not, so a value equal to its default is never taken
- * as the user's choice. They are applied here too for a run outside a runner, where an input that
- * is not set reads as ''. github-token's runner default is `${{ github.token }}`, which has no
- * local equivalent.
- */
-const settings_DEFAULTS = {
-    cluster: 'default',
-    'batch-size': '25%',
-    'max-unavailable': '0',
-    'batch-timeout': '10m',
-    'rollout-timeout': '60m',
-    'health-check-status': '200-399',
-    'health-check-threshold': '3',
-    'bake-time': '0s',
-    'drain-overlap': 'true',
-    'rollback-on-failure': 'true',
-    'wait-for-idle': 'false',
-    mode: 'deploy',
-    'rollback-to': 'previous',
-    'on-cancel': 'rollback',
-    report: 'check',
-};
-/** Every problem found in the inputs, listed in one message. */
-class SettingsError extends Error {
-    problems;
-    constructor(problems) {
-        const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-        super(`The action's inputs have ${count}:\n${problems.map((p) => `- ${p.message}`).join('\n')}`);
-        this.name = 'SettingsError';
-        this.problems = problems;
-    }
+
+
+
+/** The step's output channels, all through one redactor that also masks in the runner's log. */
+function openChannels() {
+    const redactor = new Redactor((secret) => core_setSecret(secret));
+    return { redactor, out: createChannels(redactor) };
 }
-const coreInput = (name) => getInput(name);
-const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
-const ARN_PREFIX = 'arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}';
-const CLUSTER_ARN = new RegExp(`^${ARN_PREFIX}:cluster/[A-Za-z0-9_-]{1,255}$`);
-/** Both service ARN formats: the old `service/<name>` and the long `service/<cluster>/<name>`. */
-const SERVICE_ARN = new RegExp(`^${ARN_PREFIX}:service/(?:[A-Za-z0-9_-]{1,255}/)?[A-Za-z0-9_-]{1,255}$`);
-/**
- * Multi-line inputs and URLs are not quoted back whole: the problem names the line at fault, and a
- * URL may carry credentials the parser has already redacted.
- */
-const NOT_QUOTED = new Set([
-    'images',
-    'health-check-url',
-    'environment-url',
-]);
-/**
- * Reads and validates every input. Throws one SettingsError listing every problem. The GitHub
- * token is masked before anything else happens, so no later message can print it.
- */
-function readSettings(read = coreInput, mask = core_setSecret, workspace = process.env['GITHUB_WORKSPACE'] || process.cwd()) {
-    const problems = [];
-    const raw = (name) => {
-        const value = read(name).trim();
-        return value === '' ? (settings_DEFAULTS[name] ?? '') : value;
-    };
-    // Set, and not to its default: the runner sets every defaulted input, so only a different value
-    // is the user's choice. A rule "X is only used with Y" fires on a choice, never on a default.
-    const given = (name) => {
-        const value = read(name).trim();
-        return value !== '' && value !== settings_DEFAULTS[name];
-    };
-    const complain = (input, message) => {
-        problems.push({ input, message: `${input}: ${message}` });
-    };
-    function take(name, parsed, fallback) {
-        if (parsed.ok)
-            return parsed.value;
-        const quoted = NOT_QUOTED.has(name) ? '' : `${JSON.stringify(raw(name))} `;
-        complain(name, `${quoted}${parsed.problem}; ${parsed.fix}`);
-        return fallback;
-    }
-    const githubToken = raw(INPUT.githubToken);
-    if (githubToken !== '')
-        mask(githubToken);
-    // URLs may carry credentials (user:password@, ?token=): masked before any message can quote them.
-    for (const name of [INPUT.healthCheckUrl, INPUT.environmentUrl]) {
-        for (const line of raw(name).split(/\r?\n/))
-            for (const secret of urlSecrets(line.trim()))
-                mask(secret);
-        // (urlSecrets leaves out values too short to be secrets, such as ?debug=1: masking `1` or `true`
-        // would hide it in every line of the job's log. The action never prints a URL's query anyway.)
-    }
-    const parsedMode = parseChoice(raw(INPUT.mode), ['deploy', 'rollback', 'plan']);
-    const mode = take(INPUT.mode, parsedMode, 'deploy');
-    // With a mode that is not one, the rules that depend on the mode would only add noise.
-    const modeKnown = parsedMode.ok;
-    let cluster = raw(INPUT.cluster);
-    if (!ECS_NAME.test(cluster) && !CLUSTER_ARN.test(cluster)) {
-        complain(INPUT.cluster, `${JSON.stringify(cluster)} is not a cluster name or ARN; write the cluster's name (e.g. production) or its ARN`);
-    }
-    const service = raw(INPUT.service);
-    if (service === '') {
-        complain(INPUT.service, 'is required; write the name of the ECS service to deploy (e.g. web)');
-    }
-    else if (!ECS_NAME.test(service) && !SERVICE_ARN.test(service)) {
-        complain(INPUT.service, `${JSON.stringify(service)} is not a service name or ARN; write the service's name (e.g. web) or its ARN`);
-    }
-    // A long-format service ARN names its cluster: it must be the one deployed to. With `cluster`
-    // left at its default, the ARN's cluster is the one meant.
-    const arnCluster = clusterOfServiceArn(service);
-    if (arnCluster !== undefined && clusterName(cluster) !== arnCluster) {
-        if (!given(INPUT.cluster))
-            cluster = arnCluster;
-        else
-            complain(INPUT.service, `is a service of cluster "${arnCluster}", but cluster is "${cluster}"; set cluster: ${arnCluster}, or give the ARN of the service in ${cluster}`);
-    }
-    let taskDefinition;
-    if (given(INPUT.taskDefinition)) {
-        taskDefinition = take(INPUT.taskDefinition, parseTaskDefinitionSource(raw(INPUT.taskDefinition)), undefined);
-        // A runner runs the action in GITHUB_WORKSPACE: a relative path means a file of the checkout.
-        if (taskDefinition?.kind === 'file')
-            taskDefinition = { ...taskDefinition, path: (0,external_node_path_.resolve)(workspace, taskDefinition.path) };
-    }
-    // Rollback mode uses none of the image inputs; each given one is reported once, below.
-    const images = mode === 'rollback' ? new Map() : readImages(raw, given, complain, take);
-    if (!modeKnown) {
-        // reported above
-    }
-    else if (mode === 'rollback') {
-        for (const name of [INPUT.taskDefinition, INPUT.containerName, INPUT.image, INPUT.images]) {
-            if (given(name)) {
-                complain(name, 'is not used in rollback mode, which goes back to an earlier task definition; remove it, or set mode: deploy');
-            }
-        }
-    }
-    else if (!given(INPUT.taskDefinition)) {
-        complain(INPUT.taskDefinition, `is required in ${mode} mode; write a JSON file path (e.g. task-definition.json), a family[:revision] (e.g. web:3) or a task definition ARN`);
-    }
-    const rollbackTo = take(INPUT.rollbackTo, parseRollbackTarget(raw(INPUT.rollbackTo)), {
-        kind: 'previous',
-    });
-    if (modeKnown && mode !== 'rollback' && rollbackTo.kind !== 'previous') {
-        complain(INPUT.rollbackTo, `is only used in rollback mode; remove it, or set mode: rollback`);
-    }
-    const batchSize = take(INPUT.batchSize, parseTaskQuantity(raw(INPUT.batchSize), 1), {
-        kind: 'percent',
-        value: 25,
-    });
-    const maxUnavailable = take(INPUT.maxUnavailable, parseTaskQuantity(raw(INPUT.maxUnavailable), 0), {
-        kind: 'count',
-        value: 0,
-    });
-    const batchTimeoutMs = take(INPUT.batchTimeout, parseDuration(raw(INPUT.batchTimeout)), NaN);
-    const rolloutTimeoutMs = take(INPUT.rolloutTimeout, parseDuration(raw(INPUT.rolloutTimeout)), NaN);
-    if (batchTimeoutMs > rolloutTimeoutMs) {
-        complain(INPUT.batchTimeout, `${duration_formatDuration(batchTimeoutMs)} is longer than rollout-timeout (${duration_formatDuration(rolloutTimeoutMs)}); write a batch-timeout no longer than rollout-timeout, or raise rollout-timeout`);
-    }
-    const healthCheckUrls = given(INPUT.healthCheckUrl)
-        ? take(INPUT.healthCheckUrl, parseHttpUrlList(raw(INPUT.healthCheckUrl)), [])
-        : [];
-    const healthCheckStatus = take(INPUT.healthCheckStatus, parseStatusRanges(raw(INPUT.healthCheckStatus)), []);
-    const healthCheckThreshold = take(INPUT.healthCheckThreshold, parseWholeNumber(raw(INPUT.healthCheckThreshold), 1, 100), 3);
-    // The target groups' own checks have their matcher in AWS; these two shape only the URL checks,
-    // so setting them without a URL would silently do nothing.
-    if (!given(INPUT.healthCheckUrl)) {
-        for (const name of [INPUT.healthCheckStatus, INPUT.healthCheckThreshold]) {
-            if (given(name)) {
-                complain(name, 'is only used with health-check-url; set health-check-url (e.g. https://example.com/health) or remove it');
-            }
-        }
-    }
-    const bakeTimeMs = take(INPUT.bakeTime, parseDuration(raw(INPUT.bakeTime), { allowZero: true }), 0);
-    // batch-timeout counts from the batch's release and includes the bake time, which starts only once
-    // the batch is healthy: a bake time as long as the batch timeout can never pass either.
-    if (bakeTimeMs >= batchTimeoutMs) {
-        complain(INPUT.bakeTime, `${duration_formatDuration(bakeTimeMs)} is not shorter than batch-timeout (${duration_formatDuration(batchTimeoutMs)}), which includes it, so no batch could pass; write a shorter bake-time, or raise batch-timeout`);
-    }
-    const drainOverlap = take(INPUT.drainOverlap, parseBoolean(raw(INPUT.drainOverlap)), true);
-    const rollbackOnFailure = take(INPUT.rollbackOnFailure, parseBoolean(raw(INPUT.rollbackOnFailure)), true);
-    const waitForIdle = take(INPUT.waitForIdle, parseBoolean(raw(INPUT.waitForIdle)), false);
-    const onCancel = take(INPUT.onCancel, parseChoice(raw(INPUT.onCancel), ['rollback', 'leave']), 'rollback');
-    const report = take(INPUT.report, parseChoice(raw(INPUT.report), ['check', 'status', 'none']), 'check');
-    const checkName = given(INPUT.checkName) ? raw(INPUT.checkName) : `ECS deploy ${cluster}/${service}`;
-    if (given(INPUT.checkName) && report === 'none') {
-        complain(INPUT.checkName, 'is not used with report: none; remove it, or set report: check');
-    }
-    const environment = given(INPUT.environment) ? raw(INPUT.environment) : undefined;
-    let environmentUrl;
-    if (given(INPUT.environmentUrl)) {
-        environmentUrl = take(INPUT.environmentUrl, parseHttpUrl(raw(INPUT.environmentUrl)), undefined);
-        if (environment === undefined) {
-            complain(INPUT.environmentUrl, 'is only used with environment; set environment (e.g. production) or remove environment-url');
-        }
-    }
-    if (problems.length > 0)
-        throw new SettingsError(problems);
-    const settings = {
-        mode,
+/** The AWS clients; in the post step, in the region main saved when the environment names none. */
+function awsClients(savedRegion) {
+    const env = savedRegion && !process.env['AWS_REGION'] ? { ...process.env, AWS_REGION: savedRegion } : process.env;
+    return createAwsClients(env);
+}
+/** One service's driver; `alarms` when the alarm gate reads CloudWatch. */
+function serviceDriver(clients, cluster, service, alarms) {
+    return createEcsServiceDriver({
+        ecs: clients.ecs,
+        elbv2: clients.elbv2,
         cluster,
         service,
-        ...(taskDefinition && mode !== 'rollback' ? { taskDefinition } : {}),
-        images,
-        batchSize,
-        maxUnavailable,
-        batchTimeoutMs,
-        rolloutTimeoutMs,
-        healthCheckUrls: Object.freeze(healthCheckUrls),
-        healthCheckStatus: Object.freeze(healthCheckStatus),
-        healthCheckThreshold,
-        bakeTimeMs,
-        drainOverlap,
-        rollbackOnFailure,
-        waitForIdle,
-        rollbackTo,
-        onCancel,
-        githubToken,
-        report,
-        checkName,
-        ...(environment !== undefined ? { environment } : {}),
-        ...(environmentUrl !== undefined ? { environmentUrl } : {}),
+        ...(alarms ? { alarms: { cloudwatch: clients.cloudwatch, ...alarms } } : {}),
+    });
+}
+/** The post step's drivers for a service main saved: built only when the service must be touched. */
+function postServiceClients() {
+    return {
+        driver: (s) => serviceDriver(awsClients(s.region), s.cluster, s.service),
+        oneOffTasks: (s) => createOneOffTaskDriver(awsClients(s.region).ecs, { cluster: s.cluster, service: s.service }),
     };
-    return Object.freeze(settings);
 }
-/** `container-name` + `image` and `images`, merged; a container named twice is an error. */
-function readImages(raw, given, complain, take) {
-    const images = given(INPUT.images)
-        ? take(INPUT.images, parseImageList(raw(INPUT.images)), new Map())
-        : new Map();
-    const name = raw(INPUT.containerName);
-    const image = raw(INPUT.image);
-    if (given(INPUT.image) && !given(INPUT.containerName)) {
-        complain(INPUT.image, 'is given without container-name; set container-name to the container whose image it is (e.g. web), or use images: web=<image>');
-    }
-    else if (given(INPUT.containerName) && !given(INPUT.image)) {
-        complain(INPUT.containerName, 'is given without image; set image (e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:2), or remove container-name');
-    }
-    else if (given(INPUT.containerName)) {
-        const checked = checkImage(image);
-        if (!CONTAINER_NAME.test(name)) {
-            complain(INPUT.containerName, `${JSON.stringify(name)} is not an ECS container name; write the name from the task definition's containerDefinitions (letters, numbers, _ and -)`);
-        }
-        else if (!checked.ok) {
-            complain(INPUT.image, `${JSON.stringify(image)} is not an image reference (${checked.problem.replace(/^has /, '')}); write an image reference without spaces, at most 255 characters (e.g. web:2)`);
-        }
-        else if (images.has(name)) {
-            complain(INPUT.images, `names container "${name}" which container-name also names; give each container's image once`);
-        }
-        else {
-            images.set(name, image);
-        }
-    }
-    return images;
+/** main's reporter (a check run, a deployment), when asked for and there is a token and a repository. */
+function mainReporter(settings, out, reported = settings) {
+    if (!reportsToGithub(settings))
+        return undefined;
+    const context = readGithubContext();
+    if (!settings.githubToken || !context.owner)
+        return undefined;
+    return createGithubReporter({
+        octokit: createOctokit(settings.githubToken, context.apiUrl),
+        context,
+        settings: reported,
+        log: out,
+        redact: out.redact,
+    });
 }
-/** `arn:aws:ecs:<region>:<account>:service/<cluster>/<name>` -> cluster; the old `service/<name>` form names none. */
-function clusterOfServiceArn(service) {
-    const m = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service\/([A-Za-z0-9_-]{1,255})\/[A-Za-z0-9_-]{1,255}$/.exec(service);
-    return m?.[1];
+/** The post step's reporter: it resumes main's check run and deployment. */
+function postReporter(token, settings, out, resume) {
+    if (!token || !github_reportsToGithub(settings))
+        return undefined;
+    return github_createGithubReporter({
+        octokit: github_client_createOctokit(token),
+        context: github_client_readGithubContext(),
+        settings,
+        log: out,
+        redact: out.redact,
+        resume: reportIds(resume),
+    });
 }
-/** A cluster input's name: itself, or the name in its ARN. */
-function clusterName(cluster) {
-    const m = /:cluster\/([A-Za-z0-9_-]{1,255})$/.exec(cluster);
-    return m?.[1] ?? cluster;
+/** This run, as its lease names it. */
+function newIdentity() {
+    return runIdentity(process.env, randomBytes(6).toString('hex'));
 }
-
-;// CONCATENATED MODULE: ./src/state.ts
-const STATE_KEY = 'rollout';
-/** Keeps the state the post step reads, saving the whole of it (JSON under STATE_KEY) on every change. */
-class StateRecorder {
-    save;
-    log;
-    state;
-    constructor(save, log) {
-        this.save = save;
-        this.log = log;
-    }
-    /** Where main was when it last saved; undefined before the inputs were read. */
-    get phase() {
-        return this.state?.phase;
-    }
-    begin(cluster, service, startedAt) {
-        this.state = { phase: 'preflight', cluster, service, startedAt, updatedAt: startedAt };
-        this.flush();
-    }
-    update(change) {
-        if (!this.state)
-            return;
-        this.state = { ...this.state, ...change, updatedAt: Date.now() };
-        this.flush();
-    }
-    /** Synchronous (core.saveState appends to GITHUB_STATE): safe in the last moments before an exit. */
-    flush() {
-        if (!this.state)
-            return;
-        try {
-            this.save(JSON.stringify(this.state));
-        }
-        catch (error) {
-            this.log.warning(`Could not save the rollout state for the post step: ${error instanceof Error ? error.message : String(error)}`);
-        }
-    }
+/** main's session for one service: its driver, its lease under this run's identity, its heartbeat. */
+function mainSession(driver, identity, heartbeat) {
+    return new Session({
+        driver,
+        clock: realClock,
+        guard: new ServiceGuard({ driver, clock: realClock, identity }),
+        heartbeat,
+    });
+}
+/** The post step can be cancelled too: the signal stops its waits, with the settings still put back. */
+function untilSignalled() {
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    return {
+        signal: controller.signal,
+        dispose: () => {
+            process.off('SIGINT', onSignal);
+            process.off('SIGTERM', onSignal);
+        },
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/post.ts
-// The post step (`post-if: always()`): finishes what main left unfinished — a cancelled or crashed
-// rollout, a rollback main could not see through, settings it could not put back — through the
-// same restore path main uses (rollout/restore-run.ts), under the same lease, then concludes the
-// check run and the deployment.
-//
-// Usage: src/entry/post.ts calls `run()`. Tests call `runPost(deps)` with a fake driver and reporter.
-// The decision is the pure `decidePost(state, onCancel)` (post-decision.ts).
+// The `post` step: wiring only. It reads what main saved and the inputs, builds the AWS clients,
+// drivers and reporters (src/wiring.ts), and runs the post flow (src/modes/post.ts) for one service
+// or for each service of a step with several. Only a failure to restore fails the post step.
 
 
 
@@ -75684,186 +80446,6 @@ class StateRecorder {
 
 
 
-
-
-
-
-
-
-
-
-/** What the post step needs from the inputs. */
-/** How long one lease call (read, renew, give back) may retry in the post step. */
-const POST_LEASE_CALL_BOUND_MS = 15_000;
-async function runPost(deps) {
-    const { state, settings, log, clock } = deps;
-    const decision = decidePost(state, settings.onCancel);
-    if (decision.kind === 'nothing' || !state) {
-        log.info(`Nothing to do: ${decision.reason}.`);
-        return { decision, summary: '', failed: false };
-    }
-    log.warning(`${capitalise(decision.reason)}.`);
-    // What main concluded stays concluded: post only reports a run that main could not finish.
-    const reporter = state.concluded ? undefined : deps.reporter?.(state);
-    const title = state.pending ? 'finishing the rollout' : 'rollout cancelled';
-    const lines = [`### ${state.service}: ${title}`, '', `${capitalise(decision.reason)}.`];
-    let result = { decision, summary: '', failed: false };
-    let driver;
-    let driverProblem = '';
-    // A `conclude` touches the service only to give back the lease main may have taken before it stopped.
-    if (decision.kind !== 'conclude' || state.leaseId) {
-        try {
-            driver = deps.driver(state);
-        }
-        catch (err) {
-            driverProblem = errorMessage(err);
-        }
-    }
-    // Main's lease, taken up under main's identity: post acts only while it is still this run's.
-    const guard = driver && state.leaseId
-        ? new ServiceGuard({
-            driver,
-            clock,
-            identity: runIdentity(deps.env ?? process.env, state.leaseId),
-            // The post step has 4.5 min in all before GitHub's kill; a lease call must not eat 2 of them.
-            callBoundMs: POST_LEASE_CALL_BOUND_MS,
-        })
-        : undefined;
-    guard?.adopt();
-    if (decision.kind === 'restore' && !driver) {
-        const message = `could not reach ECS to roll back ${state.service}: ${driverProblem}`;
-        log.warning(capitalise(message));
-        lines.push('', `- ${capitalise(message)}.`);
-        result = { decision, summary: '', failed: true, problem: message };
-    }
-    else if (decision.kind === 'restore' && driver) {
-        const prev = words_taskDefinitionName(decision.previousTaskDefinitionArn);
-        log.info(`Rolling ${state.service} back to ${prev}, waiting for every task of it to be healthy in its target groups…`);
-        const heartbeat = new Heartbeat((waitingFor, at) => {
-            log.info(waitingFor);
-            reporter?.listener({ type: 'rollback-progress', at, waitingFor });
-        });
-        const restore = await restorePrevious({
-            driver,
-            clock,
-            heartbeat,
-            ...(guard ? { guard } : {}),
-            previousTaskDefinitionArn: decision.previousTaskDefinitionArn,
-            ...(state.newTaskDefinitionArn ? { newTaskDefinitionArn: state.newTaskDefinitionArn } : {}),
-            originalSettings: decision.originalSettings,
-            desiredCount: state.desiredCount ?? 0,
-            ...(state.serviceDeploymentArn ? { serviceDeploymentArn: state.serviceDeploymentArn } : {}),
-            rolloutStartedAt: state.startedAt,
-            timeoutMs: Math.min(settings.rolloutTimeoutMs, CANCELLED_JOB_WAIT_MS),
-            callBoundMs: 60_000,
-            ...(deps.signal ? { signal: deps.signal } : {}),
-            onStarted: (_how, words) => reporter?.listener({
-                type: 'rollback-started',
-                at: clock.now(),
-                to: decision.previousTaskDefinitionArn,
-                how: words,
-            }),
-        });
-        reporter?.listener({
-            type: 'rollback-finished',
-            at: clock.now(),
-            ok: restore.ok,
-            message: restore.message,
-        });
-        (restore.ok ? log.info : log.warning)(capitalise(restore.message));
-        (restore.settingsRestored.ok ? log.info : log.warning)(capitalise(restore.settingsRestored.message));
-        lines.push('', `- ${capitalise(restore.message)}.`, `- ${capitalise(restore.settingsRestored.message)}.`);
-        const failed = !restore.takenOver && (!restore.ok || !restore.settingsRestored.ok);
-        result = {
-            decision,
-            restore,
-            settingsRestored: restore.settingsRestored,
-            summary: '',
-            failed,
-            ...(failed ? { problem: !restore.ok ? restore.message : restore.settingsRestored.message } : {}),
-        };
-        if (!failed && !restore.takenOver)
-            await releaseLease(guard, log);
-    }
-    else if (decision.kind === 'leave') {
-        const to = state.newTaskDefinitionArn
-            ? words_taskDefinitionName(state.newTaskDefinitionArn)
-            : 'the new revision';
-        if (!state.pending)
-            lines.push('', `- Left the service as it is: ECS goes on with its deployment of ${to}, without this action's health gate.`);
-        if (decision.originalSettings && !driver) {
-            lines.push(`- Could not reach ECS to put back the service's deployment settings: ${driverProblem}.`);
-            result = { decision, summary: '', failed: true, problem: driverProblem };
-        }
-        else if (decision.originalSettings && driver) {
-            // The pacing settings were the action's, for its batches; the service owner's go back so
-            // ECS finishes (and later deployments run) the way the service was configured.
-            const settingsRestored = await putBackSettings({
-                driver,
-                clock,
-                ...(guard ? { guard } : {}),
-                original: decision.originalSettings,
-                boundMs: 60_000,
-            });
-            (settingsRestored.ok ? log.info : log.warning)(capitalise(settingsRestored.message));
-            lines.push(`- ${capitalise(settingsRestored.message)}.`);
-            const failed = !settingsRestored.ok && !settingsRestored.takenOver;
-            result = {
-                decision,
-                settingsRestored,
-                summary: '',
-                failed,
-                ...(failed ? { problem: settingsRestored.message } : {}),
-            };
-            if (settingsRestored.ok)
-                await releaseLease(guard, log);
-        }
-        else {
-            lines.push('- The service keeps the deployment settings it has now (main did not record its own).');
-        }
-    }
-    else {
-        lines.push('', '- Nothing to restore.');
-        const given = guard && driver ? await giveBackLease(guard, driver, log) : undefined;
-        if (given)
-            lines.push(`- ${given}`);
-    }
-    const summary = lines.join('\n');
-    if (reporter)
-        await reporter.finish(state.pending ? (result.failed ? 'failed' : 'rolled-back') : 'cancelled', summary);
-    return { ...result, summary };
-}
-async function releaseLease(guard, log) {
-    try {
-        await guard?.release(false);
-    }
-    catch (error) {
-        log.warning(`Could not remove the rollout's lease from the service (it expires by itself): ${errorMessage(error)}`);
-    }
-}
-/**
- * Main stopped after it took the service's lease but before it changed the service (killed while it
- * registered the task definition, say): give the lease back, or every run of the service would be
- * refused until it expires. The settings record goes with it unless the service's live settings
- * differ from it: then it still names the service's own (an earlier run left its pacing values on).
- */
-async function giveBackLease(guard, driver, log) {
-    try {
-        const record = await guard.read();
-        if (record.holder.kind !== 'ours')
-            return undefined;
-        const live = (await driver.describeService()).settings;
-        const recorded = record.recordedSettings;
-        await guard.release(recorded !== undefined && formatOwnSettings(recorded) !== formatOwnSettings(live));
-        const message = 'Gave back the lease main had taken on the service.';
-        log.info(message);
-        return message;
-    }
-    catch (error) {
-        log.warning(`Could not remove the lease main had taken on the service (it expires by itself): ${errorMessage(error)}`);
-        return undefined;
-    }
-}
 /**
  * The inputs the post step uses. When the inputs do not parse (main then failed before it changed
  * anything, so there is rarely work), the defaults of action.yml stand in rather than failing post.
@@ -75873,7 +80455,7 @@ function postSettings(state, mask) {
         return readSettings(undefined, mask);
     }
     catch {
-        const timeout = parseDuration(settings_DEFAULTS['rollout-timeout'] ?? '60m');
+        const timeout = parseDuration(DEFAULTS['rollout-timeout'] ?? '60m');
         const onCancel = getInput('on-cancel').trim() === 'leave' ? 'leave' : 'rollback';
         const cluster = state?.cluster ?? '';
         const service = state?.service ?? '';
@@ -75889,53 +80471,29 @@ function postSettings(state, mask) {
     }
 }
 async function run() {
-    const redactor = new Redactor((secret) => core_setSecret(secret));
-    const out = createChannels(redactor);
+    const { redactor, out } = openChannels();
+    const many = parseManyStates(getState(MANY_STATE_KEY));
+    if (many) {
+        await runManyPost(many, redactor, out);
+        return;
+    }
     try {
         const state = parseState(getState(STATE_KEY));
         const settings = postSettings(state, (secret) => redactor.add(secret));
         const token = getInput('github-token').trim();
         if (token)
             redactor.add(token);
-        // The post step can be cancelled too; stop waiting then, with the settings still put back.
-        const controller = new AbortController();
-        const onSignal = () => controller.abort();
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
+        const cancel = untilSignalled();
         const result = await runPost({
             state,
             settings,
-            driver: (s) => {
-                const env = s.region && !process.env['AWS_REGION'] ? { ...process.env, AWS_REGION: s.region } : process.env;
-                const clients = createAwsClients(env);
-                return createEcsServiceDriver({
-                    ecs: clients.ecs,
-                    elbv2: clients.elbv2,
-                    cluster: s.cluster,
-                    service: s.service,
-                });
-            },
-            reporter: (s) => {
-                if (!token || !reportsToGithub(settings))
-                    return undefined;
-                return createGithubReporter({
-                    octokit: createOctokit(token),
-                    context: readGithubContext(),
-                    settings: { ...settings, cluster: s.cluster, service: s.service },
-                    log: out,
-                    redact: out.redact,
-                    resume: {
-                        ...(s.checkRunId !== undefined ? { checkRunId: s.checkRunId } : {}),
-                        ...(s.deploymentId !== undefined ? { deploymentId: s.deploymentId } : {}),
-                    },
-                });
-            },
+            ...postServiceClients(),
+            reporter: (s) => postReporter(token, { ...settings, cluster: s.cluster, service: s.service }, out, s),
             log: out,
-            clock: realClock,
-            signal: controller.signal,
+            clock: clock_realClock,
+            signal: cancel.signal,
         });
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        cancel.dispose();
         if (result.summary)
             await out.writeSummary(result.summary);
         if (result.failed) {
@@ -75945,6 +80503,57 @@ async function run() {
     catch (err) {
         // Only a failure to restore fails the post step; anything else here (reading state, building
         // clients) is reported and the job's own result stands.
+        out.warning(`Post step: ${errorMessage(err)}`);
+    }
+}
+/**
+ * Several services: every service main left unfinished is finished as runPost finishes one (each
+ * under its own lease), at once; under on-partial-failure: rollback-all the ones main had finished on
+ * the new revision go back too (manyStatesToFinish). One check run for them all is concluded once.
+ */
+async function runManyPost(states, redactor, out) {
+    try {
+        const first = states[0];
+        const settings = postSettings(first, (secret) => redactor.add(secret));
+        const token = getInput('github-token').trim();
+        if (token)
+            redactor.add(token);
+        const policy = getInput('on-partial-failure').trim() === 'continue' ? 'continue' : 'rollback-all';
+        const cancel = untilSignalled();
+        const results = await Promise.all(manyStatesToFinish(states, policy).map((state) => runPost({
+            state,
+            settings: { ...settings, cluster: state.cluster, service: state.service },
+            driver: postServiceClients().driver,
+            log: {
+                info: (line) => out.info(`${state.service} | ${line}`),
+                warning: (line) => out.warning(`${state.service} | ${line}`),
+            },
+            clock: clock_realClock,
+            signal: cancel.signal,
+        })));
+        cancel.dispose();
+        const summary = results
+            .map((r) => r.summary)
+            .filter((text) => text !== '')
+            .join('\n\n');
+        if (summary)
+            await out.writeSummary(summary);
+        // Main's one check run, when main could not conclude it: concluded once, for every service.
+        const acted = results.some((r) => r.decision.kind !== 'nothing');
+        const reporter = first && !first.concluded && acted
+            ? postReporter(token, { ...settings, service: states.map((s) => s.service).join(', ') }, out, first)
+            : undefined;
+        if (reporter) {
+            const failed = results.some((r) => r.failed);
+            const pending = states.some((s) => s.pending !== undefined);
+            await reporter.finish(pending ? (failed ? 'failed' : 'rolled-back') : 'cancelled', summary);
+        }
+        const failed = results.flatMap((r, i) => r.failed ? [`${states[i]?.service ?? '?'}: ${r.problem ?? 'see the warnings above'}`] : []);
+        if (failed.length > 0) {
+            out.setFailed(`The post step could not put every service back as it was:\n${failed.join('\n')}`);
+        }
+    }
+    catch (err) {
         out.warning(`Post step: ${errorMessage(err)}`);
     }
 }

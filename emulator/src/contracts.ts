@@ -52,7 +52,7 @@ export interface RequestContext {
  * InternalFailure).
  */
 export interface ServiceProtocol {
-  readonly service: 'ecs' | 'elbv2';
+  readonly service: 'ecs' | 'elbv2' | 'cloudwatch';
   /** The operation named by the request, or undefined when this protocol does not own it. */
   operationOf(headers: Record<string, string | undefined>, body: string): string | undefined;
   /** Decode the request body into the operation's input; throws AwsError on malformed input. */
@@ -73,7 +73,7 @@ export interface HttpAnswer {
 /** One line of the call log that tests assert on. */
 export interface CallRecord {
   time: number;
-  service: 'ecs' | 'elbv2';
+  service: 'ecs' | 'elbv2' | 'cloudwatch';
   operation: string;
   params: Record<string, string>;
   status: number;
@@ -117,10 +117,13 @@ export interface TargetHealthView {
 }
 
 export interface TargetRef {
-  /** For `ip` target groups: the task's private IPv4 address. */
+  /** For `ip` target groups: the task's private IPv4 address; `instance` groups: the EC2 instance id. */
   id: string;
   port: number;
 }
+
+/** Where a target is reached: its IP (`ip` groups), or its instance's address (`instance` groups). */
+export type InstanceAddress = (ec2InstanceId: string) => string | undefined;
 
 export interface TargetRegistry {
   /** undefined when no such target group exists. */
@@ -161,8 +164,10 @@ export interface AppBehavior {
   slowStartSeconds: number;
   /** Health path starts answering 500 this many seconds after listening (undefined = never). */
   unhealthyAfterSeconds?: number;
-  /** Fraction (0..1) of non-health requests answered 500. */
+  /** Fraction (0..1) of non-health requests answered 500, evenly spread (every 1/f-th request). */
   errorRate: number;
+  /** Seconds every non-health request is held before its answer (`slow-<s>`); health stays fast. */
+  latencySeconds?: number;
 }
 
 export interface ContainerSpec {
@@ -175,6 +180,16 @@ export interface ContainerSpec {
   behavior: AppBehavior;
   /** Seconds between SIGTERM and SIGKILL (container stopTimeout, default 30). */
   stopTimeoutSeconds: number;
+  /**
+   * Set when the container runs a one-off command instead of serving (runtime/behavior.ts jobOf):
+   * it never listens, and exits with `exitCode` after `runSeconds` AWS seconds.
+   */
+  job?: ContainerJob;
+}
+
+export interface ContainerJob {
+  exitCode: number;
+  runSeconds: number;
 }
 
 export interface TaskSpec {
@@ -254,5 +269,7 @@ export interface EcsPart {
   state(): unknown;
   /** Test hook: `listener` runs after every scheduler pass (see Scheduler.onPass); returns the unsubscribe. */
   onSchedulerPass(listener: () => void): () => void;
+  /** The loopback address of the container instance with this EC2 id (EC2 launch type). */
+  instanceAddress?: InstanceAddress;
   stop(): Promise<void>;
 }

@@ -114,8 +114,8 @@ export function parseFaultRule(value: unknown): FaultRule {
     throw new TypeError('fault rule needs an operation (a name such as "DescribeServices", or "*")');
   const rule: FaultRule = { operation };
   if (service !== undefined) {
-    if (service !== 'ecs' && service !== 'elbv2')
-      throw new TypeError('fault service must be "ecs" or "elbv2"');
+    if (service !== 'ecs' && service !== 'elbv2' && service !== 'cloudwatch')
+      throw new TypeError('fault service must be "ecs", "elbv2" or "cloudwatch"');
     rule.service = service;
   }
   if (rate !== undefined) {

@@ -8,10 +8,19 @@ import type { ThrottleConfig } from './throttle.js';
 import { createFaultInjector } from './faults.js';
 import type { FaultRule } from './faults.js';
 import { createCallLog } from './call-log.js';
-import type { CallRecord, EcsPart, Elbv2Part, ListenerEndpoint, Log, TaskRuntime } from './contracts.js';
+import type {
+  CallRecord,
+  EcsPart,
+  Elbv2Part,
+  InstanceAddress,
+  ListenerEndpoint,
+  Log,
+  TaskRuntime,
+} from './contracts.js';
 import { createTaskRuntime } from './runtime/index.js';
 import { createElbv2 } from './elbv2/index.js';
 import { createEcs } from './ecs/index.js';
+import { createCloudWatch, type CloudWatchPart } from './cloudwatch/index.js';
 import { claimAddressBlock, type AddressBlock } from './ecs/address-block.js';
 import { seedDemo } from './seed.js';
 import type { DemoInfo } from './seed.js';
@@ -70,8 +79,8 @@ export interface Emulator {
   readonly endpoint: string;
   readonly region: string;
   readonly timeScale: number;
-  /** ECS and ELBv2 state together, JSON-able. */
-  state(): { ecs: unknown; elbv2: unknown };
+  /** ECS, ELBv2 and CloudWatch state together, JSON-able. */
+  state(): { ecs: unknown; elbv2: unknown; cloudwatch: unknown };
   calls(): CallRecord[];
   clearCalls(): void;
   injectFault(rule: FaultRule): void;
@@ -107,6 +116,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let addresses: AddressBlock | undefined;
   let elbv2: Elbv2Part | undefined;
   let ecs: EcsPart | undefined;
+  let cloudwatch: CloudWatchPart | undefined;
   let server: RunningServer | undefined;
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -116,6 +126,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const steps: (() => Promise<void> | void)[] = [
         () => server?.close(),
         () => ecs?.stop(),
+        () => cloudwatch?.stop(),
         () => elbv2?.stop(),
         () => runtime?.shutdown(),
         // Only once no task holds an address of the block may another emulator take it.
@@ -137,7 +148,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   try {
     runtime = await createTaskRuntime(options.taskRuntime ?? 'process', { clock, log });
-    const elbv2Part = await createElbv2({ clock, log });
+    const cloudwatchPart = createCloudWatch({ clock, log });
+    cloudwatch = cloudwatchPart;
+    // ELBv2 reaches an `instance` target at its container instance's address, which ECS knows.
+    const instances: { address?: InstanceAddress } = {};
+    const elbv2Part = await createElbv2({
+      clock,
+      log,
+      instanceAddress: (id) => instances.address?.(id),
+      onRequest: (loadBalancerArn, request) => cloudwatchPart.alb.request(loadBalancerArn, request),
+    });
     elbv2 = elbv2Part;
     addresses = await claimAddressBlock();
     const ecsPart = await createEcs({
@@ -147,18 +167,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       addressBlock: addresses.block,
       targets: elbv2Part.targets,
       drainingCountsTowardMaximum: options.drainingCountsTowardMaximum ?? false,
+      alarms: (name) => cloudwatchPart.alarm(name),
       ...(options.taskStartSeconds !== undefined ? { taskStartSeconds: options.taskStartSeconds } : {}),
     });
     ecs = ecsPart;
-    const state = (): { ecs: unknown; elbv2: unknown } => ({
+    if (ecsPart.instanceAddress) instances.address = ecsPart.instanceAddress;
+    cloudwatchPart.startSampling({ elbv2State: () => elbv2Part.state(), ecsState: () => ecsPart.state() });
+    const state = (): { ecs: unknown; elbv2: unknown; cloudwatch: unknown } => ({
       ecs: ecsPart.state(),
       elbv2: elbv2Part.state(),
+      cloudwatch: cloudwatchPart.state(),
     });
     server = await startServer({
       port: options.port ?? 0,
       host: options.host ?? '127.0.0.1',
       region,
-      protocols: [ecsPart.protocol, elbv2Part.protocol],
+      protocols: [ecsPart.protocol, elbv2Part.protocol, cloudwatchPart.protocol],
       throttler,
       faults,
       calls: callLog,

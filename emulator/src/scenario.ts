@@ -1,5 +1,8 @@
 // Builds a whole rolling-deployment scenario through the real SDK clients, exactly as a user would
-// in AWS: cluster, ALB, ip target group(s), listener(s), task definition, service behind them.
+// in AWS: cluster, ALB, ip target group(s), listener(s), task definition, service behind them; or,
+// with `targetGroups: 0`, a service with no load balancer at all (a queue worker); or, with `ec2`,
+// container instances, `instance` target groups and a service of the EC2 launch type whose task
+// definition uses bridge (or host) networking.
 // Demos, benchmarks and end-to-end tests stand on it, and it doubles as a check that the emulator
 // answers the SDK the way AWS does.
 import {
@@ -10,6 +13,7 @@ import {
   DescribeServicesCommand,
   ListTasksCommand,
   DescribeTasksCommand,
+  RegisterContainerInstanceCommand,
 } from '@aws-sdk/client-ecs';
 import type { DeploymentConfiguration, RegisterTaskDefinitionCommandInput, Task } from '@aws-sdk/client-ecs';
 import {
@@ -20,6 +24,7 @@ import {
   CreateListenerCommand,
   DescribeTargetHealthCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { randomBytes } from 'node:crypto';
 import type { ListenerEndpoint } from './contracts.js';
 
 export interface HealthCheckSpec {
@@ -44,7 +49,10 @@ export interface ScenarioSpec {
   desiredCount: number;
   /** RegisterTaskDefinition input; its first container with a port mapping sits behind the groups. */
   taskDefinition: RegisterTaskDefinitionCommandInput;
-  /** How many target groups the service sits behind (1..5, ECS's limit). Default 1. */
+  /**
+   * How many target groups the service sits behind (0..5, ECS's limit). Default 1. 0: no load
+   * balancer, target group or listener (a queue worker); the task definition then needs no port.
+   */
   targetGroups?: number;
   healthCheck?: HealthCheckSpec;
   /** Target group attribute `deregistration_delay.timeout_seconds`. Default 300, as in AWS. */
@@ -61,6 +69,13 @@ export interface ScenarioSpec {
   waitTimeoutMs?: number;
   /** IDs for awsvpc and the ALB; the emulator accepts any well-formed ones. */
   network?: { vpcId: string; subnets: string[]; securityGroups: string[] };
+  /**
+   * The EC2 launch type: this many container instances are registered in the cluster
+   * (RegisterContainerInstance, as each instance's agent does), the target groups are of type
+   * `instance`, and the service runs on EC2 without a network configuration. The task definition
+   * must use networkMode bridge (hostPort 0 or none: dynamic ports) or host. Default: Fargate.
+   */
+  ec2?: { instances: number };
 }
 
 export interface ScenarioInfo {
@@ -71,8 +86,11 @@ export interface ScenarioInfo {
   service: string;
   serviceArn: string;
   taskDefinitionArn: string;
+  /** The container behind the target groups (a worker: its first essential container). */
   containerName: string;
+  /** Its first container port; 0 when it has none (a worker). */
   containerPort: number;
+  /** '' for a service with no load balancer, as the ARN, listener URL and lists below are empty. */
   loadBalancerName: string;
   loadBalancerArn: string;
   targetGroupArns: string[];
@@ -81,6 +99,9 @@ export interface ScenarioInfo {
   listenerUrls: string[];
   /** The first listener's URL. */
   listenerUrl: string;
+  /** With `ec2`: the container instances, and their EC2 instance ids (the targets' ids), in order. */
+  containerInstanceArns?: string[];
+  ec2InstanceIds?: string[];
 }
 
 const DEFAULT_NETWORK = {
@@ -143,9 +164,10 @@ export async function describeServiceTasks(
 export async function createScenario(endpoint: string, spec: ScenarioSpec): Promise<ScenarioInfo> {
   const region = spec.region ?? 'us-east-1';
   const groups = spec.targetGroups ?? 1;
-  if (!Number.isInteger(groups) || groups < 1 || groups > 5) {
-    throw new RangeError(`targetGroups must be 1..5 (ECS allows 5 per service), got ${groups}`);
+  if (!Number.isInteger(groups) || groups < 0 || groups > 5) {
+    throw new RangeError(`targetGroups must be 0..5 (ECS allows 5 per service), got ${groups}`);
   }
+  if (groups === 0) return createWorkerScenario(endpoint, spec, region);
   const container = spec.taskDefinition.containerDefinitions?.find(
     (c) => c.portMappings?.[0]?.containerPort !== undefined,
   );
@@ -157,9 +179,31 @@ export async function createScenario(endpoint: string, spec: ScenarioSpec): Prom
   }
   const network = spec.network ?? DEFAULT_NETWORK;
   const hc = spec.healthCheck ?? {};
+  const ec2 = spec.ec2;
+  if (ec2 && (!Number.isInteger(ec2.instances) || ec2.instances < 1))
+    throw new RangeError(`ec2.instances must be a whole number >= 1, got ${ec2.instances}`);
   const { ecs, elbv2 } = emulatorClients(endpoint, region);
   try {
     const cluster = await ecs.send(new CreateClusterCommand({ clusterName: spec.cluster }));
+    const containerInstanceArns: string[] = [];
+    const ec2InstanceIds: string[] = [];
+    for (let i = 0; i < (ec2?.instances ?? 0); i++) {
+      // EC2 instance ids are unique across clusters (the emulator finds an instance's address by it).
+      const instanceId = `i-${randomBytes(9).toString('hex').slice(0, 17)}`;
+      const registered = await ecs.send(
+        new RegisterContainerInstanceCommand({
+          cluster: spec.cluster,
+          instanceIdentityDocument: JSON.stringify({ instanceId, region, instanceType: 'm5.large' }),
+        }),
+      );
+      containerInstanceArns.push(
+        required(
+          registered.containerInstance?.containerInstanceArn,
+          'RegisterContainerInstance containerInstanceArn',
+        ),
+      );
+      ec2InstanceIds.push(instanceId);
+    }
     const loadBalancerName = spec.loadBalancerName ?? `${spec.service}-alb`;
     const lb = await elbv2.send(
       new CreateLoadBalancerCommand({
@@ -186,7 +230,7 @@ export async function createScenario(endpoint: string, spec: ScenarioSpec): Prom
           Protocol: 'HTTP',
           Port: containerPort,
           VpcId: network.vpcId,
-          TargetType: 'ip',
+          TargetType: ec2 ? 'instance' : 'ip',
           HealthCheckProtocol: 'HTTP',
           HealthCheckPath: hc.path ?? '/health',
           HealthCheckIntervalSeconds: hc.intervalSeconds ?? 5,
@@ -223,47 +267,22 @@ export async function createScenario(endpoint: string, spec: ScenarioSpec): Prom
       listenerArns.push(required(listener.Listeners?.[0]?.ListenerArn, 'CreateListener ListenerArn'));
     }
 
-    const taskDefinition = await ecs.send(new RegisterTaskDefinitionCommand(spec.taskDefinition));
-    const taskDefinitionArn = required(
-      taskDefinition.taskDefinition?.taskDefinitionArn,
-      'RegisterTaskDefinition taskDefinitionArn',
-    );
-    const service = await ecs.send(
-      new CreateServiceCommand({
-        cluster: spec.cluster,
-        serviceName: spec.service,
-        taskDefinition: taskDefinitionArn,
-        desiredCount: spec.desiredCount,
-        launchType: 'FARGATE',
-        deploymentController: { type: 'ECS' },
-        networkConfiguration: {
-          awsvpcConfiguration: {
-            subnets: network.subnets,
-            securityGroups: network.securityGroups,
-            assignPublicIp: 'DISABLED',
-          },
-        },
-        loadBalancers: targetGroupArns.map((targetGroupArn) => ({
-          targetGroupArn,
-          containerName: container.name,
-          containerPort,
-        })),
-        ...(spec.deploymentConfiguration ? { deploymentConfiguration: spec.deploymentConfiguration } : {}),
-        ...(spec.healthCheckGracePeriodSeconds !== undefined
-          ? { healthCheckGracePeriodSeconds: spec.healthCheckGracePeriodSeconds }
-          : {}),
-      }),
+    const started = await startService(
+      ecs,
+      spec,
+      targetGroupArns.map((targetGroupArn) => ({
+        targetGroupArn,
+        containerName: container.name,
+        containerPort,
+      })),
     );
 
     const listenerUrls = await listenerUrlsOf(endpoint, listenerArns);
     const info: ScenarioInfo = {
       endpoint,
       region,
-      cluster: spec.cluster,
+      ...started,
       clusterArn: required(cluster.cluster?.clusterArn, 'CreateCluster clusterArn'),
-      service: spec.service,
-      serviceArn: required(service.service?.serviceArn, 'CreateService serviceArn'),
-      taskDefinitionArn,
       containerName: container.name,
       containerPort,
       loadBalancerName,
@@ -272,9 +291,100 @@ export async function createScenario(endpoint: string, spec: ScenarioSpec): Prom
       listenerArns,
       listenerUrls,
       listenerUrl: required(listenerUrls[0], 'listener URL'),
+      ...(ec2 ? { containerInstanceArns, ec2InstanceIds } : {}),
     };
     if (spec.waitForSteadyState)
-      await waitForSteadyState(ecs, elbv2, info, spec.desiredCount, spec.waitTimeoutMs ?? 60_000);
+      await waitForSteadyState(ecs, elbv2, info, spec.desiredCount, spec.waitTimeoutMs ?? 60_000, spec);
+    return info;
+  } finally {
+    ecs.destroy();
+    elbv2.destroy();
+  }
+}
+
+/** Registers the scenario's task definition and creates its service on it. */
+async function startService(
+  ecs: ECSClient,
+  spec: ScenarioSpec,
+  loadBalancers: Parameters<typeof createServiceCommand>[2],
+): Promise<Pick<ScenarioInfo, 'cluster' | 'service' | 'serviceArn' | 'taskDefinitionArn'>> {
+  const taskDefinition = await ecs.send(new RegisterTaskDefinitionCommand(spec.taskDefinition));
+  const taskDefinitionArn = required(
+    taskDefinition.taskDefinition?.taskDefinitionArn,
+    'RegisterTaskDefinition taskDefinitionArn',
+  );
+  const service = await ecs.send(createServiceCommand(spec, taskDefinitionArn, loadBalancers));
+  return {
+    cluster: spec.cluster,
+    service: spec.service,
+    serviceArn: required(service.service?.serviceArn, 'CreateService serviceArn'),
+    taskDefinitionArn,
+  };
+}
+
+function createServiceCommand(
+  spec: ScenarioSpec,
+  taskDefinitionArn: string,
+  loadBalancers: { targetGroupArn: string; containerName: string | undefined; containerPort: number }[],
+): CreateServiceCommand {
+  const network = spec.network ?? DEFAULT_NETWORK;
+  return new CreateServiceCommand({
+    cluster: spec.cluster,
+    serviceName: spec.service,
+    taskDefinition: taskDefinitionArn,
+    desiredCount: spec.desiredCount,
+    launchType: spec.ec2 ? 'EC2' : 'FARGATE',
+    deploymentController: { type: 'ECS' },
+    // Bridge and host networking take no awsvpc configuration (ECS refuses one).
+    ...(spec.ec2
+      ? {}
+      : {
+          networkConfiguration: {
+            awsvpcConfiguration: {
+              subnets: network.subnets,
+              securityGroups: network.securityGroups,
+              assignPublicIp: 'DISABLED',
+            },
+          },
+        }),
+    ...(loadBalancers.length > 0 ? { loadBalancers } : {}),
+    ...(spec.deploymentConfiguration ? { deploymentConfiguration: spec.deploymentConfiguration } : {}),
+    ...(spec.healthCheckGracePeriodSeconds !== undefined
+      ? { healthCheckGracePeriodSeconds: spec.healthCheckGracePeriodSeconds }
+      : {}),
+  });
+}
+
+/** A service with no load balancer (a queue worker): cluster, task definition, service. */
+async function createWorkerScenario(
+  endpoint: string,
+  spec: ScenarioSpec,
+  region: string,
+): Promise<ScenarioInfo> {
+  const container =
+    spec.taskDefinition.containerDefinitions?.find((c) => c.essential !== false) ??
+    spec.taskDefinition.containerDefinitions?.[0];
+  if (!container?.name) throw new TypeError('the task definition needs a named essential container');
+  const { ecs, elbv2 } = emulatorClients(endpoint, region);
+  try {
+    const cluster = await ecs.send(new CreateClusterCommand({ clusterName: spec.cluster }));
+    const started = await startService(ecs, spec, []);
+    const info: ScenarioInfo = {
+      endpoint,
+      region,
+      ...started,
+      clusterArn: required(cluster.cluster?.clusterArn, 'CreateCluster clusterArn'),
+      containerName: container.name,
+      containerPort: container.portMappings?.[0]?.containerPort ?? 0,
+      loadBalancerName: '',
+      loadBalancerArn: '',
+      targetGroupArns: [],
+      listenerArns: [],
+      listenerUrls: [],
+      listenerUrl: '',
+    };
+    if (spec.waitForSteadyState)
+      await waitForSteadyState(ecs, elbv2, info, spec.desiredCount, spec.waitTimeoutMs ?? 60_000, spec);
     return info;
   } finally {
     ecs.destroy();
@@ -297,7 +407,8 @@ async function listenerUrlsOf(endpoint: string, listenerArns: string[]): Promise
 
 /**
  * Waits (bounded) until the service has one deployment, `desiredCount` RUNNING tasks, and that many
- * healthy targets in every group: what "steady state" means for a service behind a load balancer.
+ * healthy targets in every group (none for a worker) and, when the task definition has container
+ * health checks, that many tasks HEALTHY: what "steady state" means for the service.
  */
 async function waitForSteadyState(
   ecs: ECSClient,
@@ -305,7 +416,11 @@ async function waitForSteadyState(
   info: ScenarioInfo,
   desiredCount: number,
   timeoutMs: number,
+  spec: ScenarioSpec,
 ): Promise<void> {
+  const checked = (spec.taskDefinition.containerDefinitions ?? []).some(
+    (c) => c.healthCheck?.command?.length,
+  );
   const deadline = Date.now() + timeoutMs;
   let last = 'nothing observed yet';
   while (Date.now() < deadline) {
@@ -313,9 +428,11 @@ async function waitForSteadyState(
       new DescribeServicesCommand({ cluster: info.cluster, services: [info.service] }),
     );
     const service = services?.[0];
-    const running = (await describeServiceTasks(ecs, info.cluster, info.service, ['RUNNING'])).filter(
+    const up = (await describeServiceTasks(ecs, info.cluster, info.service, ['RUNNING'])).filter(
       (t) => t.lastStatus === 'RUNNING',
-    ).length;
+    );
+    const running = up.length;
+    const healthyTasks = up.filter((t) => t.healthStatus === 'HEALTHY').length;
     const healthy: number[] = [];
     for (const arn of info.targetGroupArns) {
       const { TargetHealthDescriptions = [] } = await elbv2.send(
@@ -323,11 +440,12 @@ async function waitForSteadyState(
       );
       healthy.push(TargetHealthDescriptions.filter((d) => d.TargetHealth?.State === 'healthy').length);
     }
-    last = `deployments ${service?.deployments?.length ?? 0}, RUNNING tasks ${running}, healthy targets per group [${healthy.join(', ')}]`;
+    last = `deployments ${service?.deployments?.length ?? 0}, RUNNING tasks ${running}, healthy targets per group [${healthy.join(', ')}]${checked ? `, HEALTHY tasks ${healthyTasks}` : ''}`;
     if (
       service?.deployments?.length === 1 &&
       running === desiredCount &&
-      healthy.every((n) => n === desiredCount)
+      healthy.every((n) => n === desiredCount) &&
+      (!checked || healthyTasks === desiredCount)
     )
       return;
     await new Promise((resolve) => setTimeout(resolve, 200));

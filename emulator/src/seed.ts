@@ -46,22 +46,64 @@ export const DEMO_TASK_DEFINITION: RegisterTaskDefinitionCommandInput = {
   ],
 };
 
-export function seedDemo(
+export function seedDemo(endpoint: string, options: SeedOptions = {}): Promise<DemoInfo> {
+  return seedScene(endpoint, options, { taskDefinition: DEMO_TASK_DEFINITION });
+}
+
+interface SeedOptions {
+  region?: string;
+  waitTimeoutMs?: number;
+}
+
+/** The demo scene (cluster `demo`, service `web` of 6 tasks behind `demo-alb`), on a launch type of its own. */
+function seedScene(
   endpoint: string,
-  options: { region?: string; waitTimeoutMs?: number } = {},
+  options: SeedOptions,
+  scene: { taskDefinition: RegisterTaskDefinitionCommandInput; ec2?: { instances: number } },
 ): Promise<DemoInfo> {
   return createScenario(endpoint, {
     ...(options.region ? { region: options.region } : {}),
     cluster: 'demo',
     service: 'web',
     desiredCount: 6,
+    ...(scene.ec2 ? { ec2: scene.ec2 } : {}),
     loadBalancerName: 'demo-alb',
     targetGroupName: 'web',
     healthCheck: { ...DEMO_TARGET_GROUP.healthCheck },
     deregistrationDelaySeconds: DEMO_TARGET_GROUP.deregistrationDelaySeconds,
     deploymentConfiguration: { minimumHealthyPercent: 100, maximumPercent: 200 },
-    taskDefinition: DEMO_TASK_DEFINITION,
+    taskDefinition: scene.taskDefinition,
     waitForSteadyState: true,
     waitTimeoutMs: options.waitTimeoutMs ?? 60_000,
   });
+}
+
+/**
+ * The bridge scene's `web:1`: the same app on the EC2 launch type, networkMode bridge, host port 0
+ * (each task gets a dynamic host port of its container instance's ephemeral range).
+ */
+export const BRIDGE_DEMO_TASK_DEFINITION: RegisterTaskDefinitionCommandInput = {
+  family: 'web',
+  networkMode: 'bridge',
+  requiresCompatibilities: ['EC2'],
+  containerDefinitions: [
+    {
+      name: 'web',
+      image: 'public.ecr.aws/demo/web:1',
+      essential: true,
+      memory: 256,
+      portMappings: [{ containerPort: 8080, hostPort: 0, protocol: 'tcp' }],
+      environment: [{ name: 'GREETING', value: 'hello' }],
+      stopTimeout: 30,
+    },
+  ],
+};
+
+/**
+ * The demo scenario on the EC2 launch type: cluster `demo` with 3 container instances, an
+ * `instance` target group `web`, service `web` with 6 bridge tasks (two per instance, each on its
+ * own host port), otherwise as seedDemo.
+ */
+export function seedBridgeDemo(endpoint: string, options: SeedOptions = {}): Promise<DemoInfo> {
+  return seedScene(endpoint, options, { taskDefinition: BRIDGE_DEMO_TASK_DEFINITION, ec2: { instances: 3 } });
 }

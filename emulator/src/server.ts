@@ -1,6 +1,6 @@
-// One HTTP endpoint for both services, as LocalStack serves every service on one port. A request is
-// routed to the ServiceProtocol that claims it (ECS: `X-Amz-Target`; ELBv2: `Action=` in the form
-// body), then throttled, subjected to injected faults, logged, and answered.
+// One HTTP endpoint for every service, as LocalStack serves every service on one port. A request is
+// routed to the ServiceProtocol that claims it (ECS and CloudWatch: `X-Amz-Target`; ELBv2:
+// `Action=` in the form body), then throttled, subjected to injected faults, logged, and answered.
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +22,8 @@ import { isMutating } from './call-log.js';
 
 export const ACCOUNT_ID = '000000000000';
 const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
+/** CloudWatch's JSON 1.0 target prefix (cloudwatch/protocol.ts). */
+const CLOUDWATCH_TARGET_PREFIX = 'GraniteServiceVersion20100801.';
 const ELBV2_XMLNS = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
 /**
  * The largest request body the endpoint reads. AWS's front end answers a longer one with HTTP 413
@@ -178,7 +180,8 @@ async function handle(
   }
 
   if (options.throttler && !options.throttler.take(protocol.service, operation, ctx.region)) {
-    // ECS: ThrottlingException (JSON); ELBv2: Throttling (Query XML); both HTTP 400, "Rate exceeded".
+    // ECS: ThrottlingException (JSON); ELBv2: Throttling (Query XML); CloudWatch: Throttling (its
+    // Query code, in x-amzn-query-error); all HTTP 400, "Rate exceeded".
     const error = new AwsError(
       protocol.service === 'ecs' ? 'ThrottlingException' : 'Throttling',
       'Rate exceeded',
@@ -248,9 +251,11 @@ function unknownOperation(
   if (target !== undefined) {
     const error = new AwsError('UnknownOperationException', `Unknown operation ${target}`, 400);
     const ecs = protocols.find((p) => p.service === 'ecs');
-    return ecs && target.startsWith(ECS_TARGET_PREFIX)
-      ? ecs.serializeError(error, ctx)
-      : jsonError(error, ctx);
+    const cloudwatch = protocols.find((p) => p.service === 'cloudwatch');
+    if (ecs && target.startsWith(ECS_TARGET_PREFIX)) return ecs.serializeError(error, ctx);
+    if (cloudwatch && target.startsWith(CLOUDWATCH_TARGET_PREFIX))
+      return cloudwatch.serializeError(error, ctx);
+    return jsonError(error, ctx);
   }
   const action = new URLSearchParams(body).get('Action');
   const error = action

@@ -7,13 +7,18 @@
 //   const plan = await runPlan({ settings, driver, log: core });
 //   await reporter.finish('planned', plan.markdown);   // the check run concludes `neutral`
 //   await core.summary.addRaw(plan.markdown).write();
-// What a deploy would deploy is resolved by resolveTarget (src/target.ts), the same call deploy makes.
+// What a deploy would deploy is resolved by resolveTarget (src/modes/target.ts), the same call deploy makes.
+import { strategyRefusal } from './preflight.js';
+import { healthCheckedContainers, healthCheckedNames } from '../container-checks.js';
+import { formatTaskSchedule } from '../parse/quantity.js';
 import { planBatches } from '../rollout/plan.js';
+import { planInputOf } from './rollout-input.js';
+import { GATED_TARGET_TYPES } from './preflight.js';
 import type { ServiceDriver, TargetGroupFacts } from '../rollout/port.js';
-import type { BatchPlan, ServiceView } from '../rollout/types.js';
+import type { BatchPlan } from '../rollout/types.js';
 import { taskDefinitionName } from '../rollout/words.js';
 import type { Settings } from '../settings.js';
-import { loadTargetFile, resolveTarget } from '../target.js';
+import { loadTargetFile, resolveTarget } from './target.js';
 import {
   estimateDuration,
   measuredTaskStartSeconds,
@@ -22,6 +27,7 @@ import {
   type Estimate,
 } from '../estimate.js';
 import { diffTaskDefinitions, renderTaskDefinitionDiff, type TaskDefinitionDiff } from '../taskdef-diff.js';
+import type { ServiceView } from '../rollout/snapshot.js';
 
 export type PlanSettings = Pick<
   Settings,
@@ -35,7 +41,8 @@ export type PlanSettings = Pick<
   | 'maxUnavailable'
   | 'bakeTimeMs'
   | 'drainOverlap'
->;
+> &
+  Partial<Pick<Settings, 'batchSchedule'>>;
 
 export interface RunPlanOptions {
   settings: PlanSettings;
@@ -58,6 +65,9 @@ export async function runPlan(options: RunPlanOptions): Promise<PlanResult> {
   // The file first, as a deploy reads it: a file ECS would refuse is refused before any AWS call.
   const file = await loadTargetFile({ ...settings, mode: 'deploy' });
   const service = await driver.describeService();
+  // A deploy would refuse the service in preflight: the plan says so rather than plan batches.
+  const refused = strategyRefusal(service, `service "${driver.service}" in cluster "${driver.cluster}"`);
+  if (refused) throw new Error(refused);
   const current = await driver.describeTaskDefinition(service.taskDefinitionArn);
   // The same resolution a deploy acts on (target.ts), so the plan says what a deploy would do.
   const target = await resolveTarget({ ...settings, mode: 'deploy' }, driver, current, file);
@@ -66,12 +76,7 @@ export async function runPlan(options: RunPlanOptions): Promise<PlanResult> {
   const unchanged = target.unchanged;
   const reuses = target.arn;
 
-  const plan = planBatches({
-    desired: service.desiredCount,
-    batchSize: settings.batchSize,
-    maxUnavailable: settings.maxUnavailable,
-    ...(service.settings.circuitBreaker ? { circuitBreaker: service.settings.circuitBreaker } : {}),
-  });
+  const plan = planBatches(planInputOf(settings, service.desiredCount, service.settings));
   const groups =
     service.targetGroupArns.length > 0 ? await driver.describeTargetGroups(service.targetGroupArns) : [];
   const start = await taskStart(driver, options.log);
@@ -82,6 +87,7 @@ export async function runPlan(options: RunPlanOptions): Promise<PlanResult> {
       ? { taskStartSeconds: start.seconds, taskStartSource: start.source }
       : {}),
     ...stopTimeout(next),
+    containerChecks: healthCheckedContainers(next),
     bakeSeconds: settings.bakeTimeMs / 1000,
     overlap: settings.drainOverlap,
   });
@@ -95,6 +101,7 @@ export async function runPlan(options: RunPlanOptions): Promise<PlanResult> {
     diff,
     plan,
     groups,
+    containerChecks: healthCheckedNames(next),
     estimate,
   });
   options.log?.info(markdown);
@@ -148,6 +155,7 @@ function renderPlan(p: {
   diff: TaskDefinitionDiff;
   plan: BatchPlan;
   groups: TargetGroupFacts[];
+  containerChecks: readonly string[];
   estimate: Estimate;
 }): string {
   const { settings, service, plan } = p;
@@ -175,17 +183,21 @@ function renderPlan(p: {
     '',
     '| tasks | batch size | max unavailable | batches | sizes |',
     '|---|---|---|---|---|',
-    `| ${plan.desired} | ${plan.batchSize} | ${plan.maxUnavailable} | ${plan.batches.length} | ${sizes(plan.batches)} |`,
+    `| ${plan.desired} | ${batchSizeWords(settings, plan)} | ${plan.maxUnavailable} | ${plan.batches.length} | ${sizes(plan.batches)} |`,
     '',
     `Between batches the service is held (maximumPercent ${plan.hold.maximumPercent}, minimumHealthyPercent ${plan.hold.minimumHealthyPercent}); ` +
-      `each batch is released with maximumPercent ${plan.releases[0]?.maximumPercent ?? '—'} and minimumHealthyPercent ${plan.releases[0]?.minimumHealthyPercent ?? '—'}; ` +
+      `${releaseWords(plan)}; ` +
       `its own (${own.maximumPercent} / ${own.minimumHealthyPercent}) are put back at the end.`,
     ...(plan.notes ?? []).map((n) => `- ${n}`),
     '',
     '### Target groups',
     '',
     ...(p.groups.length === 0
-      ? ['The service has no target group: batches would be gated on ECS task state only.']
+      ? [
+          p.containerChecks.length > 0
+            ? `The service has no target group (a worker): each batch is gated on its tasks being RUNNING and their container health checks (${p.containerChecks.join(', ')}) reporting HEALTHY.`
+            : 'The service has no target group and the task definition no container healthCheck: each batch is gated on its tasks being RUNNING through bake-time only. Add a container healthCheck for a real gate.',
+        ]
       : [
           '| target group | health check | a new target is healthy after | deregistration delay |',
           '|---|---|---|---|',
@@ -194,6 +206,14 @@ function renderPlan(p: {
               `| ${g.name} | ${g.healthCheck.protocol} ${g.healthCheck.path || '/'} every ${g.healthCheck.intervalSeconds} s | ` +
               `1 passing check (${g.healthCheck.healthyThreshold} after being unhealthy) | ${g.deregistrationDelaySeconds} s |`,
           ),
+          // The same rule preflight applies: a deploy would refuse these, before any change.
+          ...p.groups
+            .filter((g) => !GATED_TARGET_TYPES.has(g.targetType))
+            .map(
+              (g) =>
+                `\n**A deploy would refuse target group ${g.name}**: its target type ${g.targetType || 'unknown'} routes to no task; ` +
+                'the action gates on `ip` (awsvpc) or `instance` (EC2, bridge or host) target groups.',
+            ),
         ]),
     '',
     '### Estimated duration',
@@ -203,6 +223,22 @@ function renderPlan(p: {
   const chart = renderEstimateGantt(p.estimate, settings.service);
   if (chart) lines.push('', chart);
   return lines.join('\n') + '\n';
+}
+
+/** `2`, or for a schedule `10%, 100%` with the sizes it gives this service (the sizes column lists every batch). */
+function batchSizeWords(settings: PlanSettings, plan: BatchPlan): string {
+  const steps = settings.batchSchedule;
+  if (!steps || steps.length <= 1) return String(plan.batchSize);
+  return `${formatTaskSchedule(steps)} (schedule: the last step repeats)`;
+}
+
+/** One release for every batch, or each batch's own when a schedule makes them differ. */
+function releaseWords(plan: BatchPlan): string {
+  const words = plan.releases.map((r) => `${r.maximumPercent} / ${r.minimumHealthyPercent}`);
+  if (new Set(words).size <= 1)
+    return `each batch is released with maximumPercent ${plan.releases[0]?.maximumPercent ?? '—'} and minimumHealthyPercent ${plan.releases[0]?.minimumHealthyPercent ?? '—'}`;
+  const shown = words.length <= 12 ? words : [...words.slice(0, 10), `… (${words.length - 10} more)`];
+  return `each batch is released with its own maximumPercent / minimumHealthyPercent, in order: ${shown.join(', ')}`;
 }
 
 function sizes(batches: readonly number[]): string {

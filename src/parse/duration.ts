@@ -5,7 +5,7 @@ import { bad, ok, type Parsed } from './result.js';
 const UNIT_MS = { h: 3_600_000, m: 60_000, s: 1_000 } as const;
 
 /** Longer than any GitHub-hosted job may run (6 h) with room; also below Node's timer limit (~24.8 days). */
-export const MAX_DURATION_MS = 24 * UNIT_MS.h;
+const MAX_DURATION_MS = 24 * UNIT_MS.h;
 
 const FIX = 'write a whole number with a unit, h, m or s, largest first (e.g. 90s, 10m, 1h30m), at most 24h';
 

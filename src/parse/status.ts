@@ -1,7 +1,12 @@
 // HTTP status codes that count as healthy: `200-399`, `200,204`, `200-299,304`, the way ELBv2's
 // health check matcher accepts "200,202" and "200-299".
-import type { StatusRange } from '../settings.js';
 import { bad, ok, type Parsed } from './result.js';
+
+/** An inclusive range of HTTP status codes that count as healthy, e.g. 200-399. */
+export interface StatusRange {
+  min: number;
+  max: number;
+}
 
 const FIX = 'write status codes from 100 to 599 as ranges or lists (e.g. 200-399, or 200,204)';
 

@@ -1,6 +1,14 @@
 // Where a task definition comes from (`task-definition`) and where a rollback goes (`rollback-to`).
-import type { RollbackTarget, TaskDefinitionSource } from '../settings.js';
 import { bad, ok, type Parsed } from './result.js';
+
+/** Where the new task definition comes from. */
+export type TaskDefinitionSource =
+  | { kind: 'file'; path: string }
+  /** `family`, `family:revision` or a full task definition ARN of an already registered revision. */
+  | { kind: 'registered'; ref: string };
+
+export type RollbackTarget =
+  { kind: 'previous' } | { kind: 'revision'; revision: number } | { kind: 'arn'; arn: string };
 
 /** RegisterTaskDefinition: a family has up to 255 letters, numbers, underscores and hyphens. */
 const FAMILY = '[A-Za-z0-9_-]{1,255}';

@@ -3,6 +3,7 @@
 // the service-specific AWS_ENDPOINT_URL_ECS / AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2, which the
 // SDK resolves itself when no `endpoint` is passed — @smithy/core getEndpointUrlConfig, per the AWS
 // SDKs and Tools guide "Service-specific endpoints"), credentials (the SDK's default provider chain).
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import packageJson from '../../package.json' with { type: 'json' };
@@ -17,6 +18,8 @@ export interface AwsClients {
   region: string;
   ecs: ECSClient;
   elbv2: ElasticLoadBalancingV2Client;
+  /** For the alarm gate (DescribeAlarms); AWS_ENDPOINT_URL_CLOUDWATCH overrides its endpoint. */
+  cloudwatch: CloudWatchClient;
 }
 
 /**
@@ -49,5 +52,10 @@ export function createAwsClients(env: NodeJS.ProcessEnv = process.env): AwsClien
     requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
     customUserAgent: [[USER_AGENT_NAME, VERSION]] as [string, string][],
   };
-  return { region, ecs: new ECSClient(common), elbv2: new ElasticLoadBalancingV2Client(common) };
+  return {
+    region,
+    ecs: new ECSClient(common),
+    elbv2: new ElasticLoadBalancingV2Client(common),
+    cloudwatch: new CloudWatchClient(common),
+  };
 }

@@ -5,41 +5,50 @@
 //   DescribeTasks, chunks of 100, for the listed tasks, the ones seen stopping (desiredStatus
 //     STOPPED, not yet STOPPED) and the ones that left the listing since the last snapshot;
 //   1 DescribeTargetHealth per target group (it has no paging: one call answers every target).
+//   DescribeContainerInstances, chunks of 100, only for container instances not seen before (EC2
+//     launch type): an instance's EC2 id never changes, so each is read once per observer.
+//   with alarms to gate on, 1 DescribeAlarms per 100 alarm names (none without).
 // A task seen STOPPED never changes again, so it is described once and kept. STOPPED tasks are
 // listed only when a deployment's failedTasks count grew (a task may have started and stopped
 // between two snapshots): ECS keeps stopped tasks about an hour, and re-reading them every poll
 // would spend the account's ListTasks/DescribeTasks budget on nothing.
-import {
-  DescribeTasksCommand,
-  ListTasksCommand,
-  type DesiredStatus,
-  type ECSClient,
-  type Task,
-} from '@aws-sdk/client-ecs';
-import {
-  DescribeTargetHealthCommand,
-  type ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { Snapshot, TargetView, TaskView } from '../rollout/types.js';
+import type { DesiredStatus, ECSClient, Service, Task } from '@aws-sdk/client-ecs';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { ObserveOptions } from '../rollout/port.js';
+import { describeAlarms } from './alarms.js';
 import { driverError } from './errors.js';
-import { allPages } from './pages.js';
 import {
   assertDeployableService,
   describeServiceRaw,
+  serviceAlarmNames,
   toServiceView,
-  toTargetView,
   toTaskView,
   type ServiceRef,
+  type TargetAddressing,
 } from './shapes.js';
-
-/** ListTasks and DescribeTasks take at most 100 per call (ECS API reference). */
-export const TASK_PAGE_SIZE = 100;
-/** Parallel DescribeTasks calls: enough for latency, well under ECS's burst for cluster reads. */
-const DESCRIBE_TASKS_CONCURRENCY = 4;
+import type { AlarmView, Snapshot, TaskView } from '../rollout/snapshot.js';
+import {
+  describeContainerInstancesChunked,
+  describeTargets,
+  describeTasksChunked,
+  listServiceTaskArns,
+} from './task-reads.js';
 
 export interface ObserverClients {
   ecs: ECSClient;
   elbv2: ElasticLoadBalancingV2Client;
+}
+
+/**
+ * The alarm gate's alarms: the names given, and with `useServiceAlarms` the ones the service names
+ * for its own deployments (read from the same DescribeServices answer, so a change is followed).
+ * With no name at all, no DescribeAlarms call is made.
+ */
+export interface ObservedAlarms {
+  cloudwatch: CloudWatchClient;
+  names: readonly string[];
+  useServiceAlarms: boolean;
 }
 
 export class ServiceObserver {
@@ -53,25 +62,50 @@ export class ServiceObserver {
   private readonly earlierStopped = new Set<string>();
   private failedTasksSeen = new Map<string, number>();
   private first = true;
+  /** Container instance ARN -> EC2 instance id: fixed for the instance's life, read once. */
+  private readonly ec2Ids = new Map<string, string>();
+  /** Target type per target group, as the driver read it (DescribeTargetGroups). */
+  private readonly targetTypes = new Map<string, string>();
 
   constructor(
     private readonly clients: ObserverClients,
     private readonly ref: ServiceRef,
     private readonly now: () => number = Date.now,
+    private readonly alarms?: ObservedAlarms,
+    /** Told every service DescribeServices returns (the driver keeps its deploymentConfiguration). */
+    private readonly onService: (raw: Service) => void = () => undefined,
   ) {}
 
-  async observe(): Promise<Snapshot> {
+  /** What the driver learnt of the groups' target types: how a task's targets are found. */
+  noteTargetTypes(groups: readonly { arn: string; targetType: string }[]): void {
+    for (const g of groups) if (g.targetType) this.targetTypes.set(g.arn, g.targetType);
+  }
+
+  async observe(options: ObserveOptions = {}): Promise<Snapshot> {
     const { ecs, elbv2 } = this.clients;
     const raw = await describeServiceRaw(ecs, this.ref);
     assertDeployableService(raw, this.ref);
+    this.onService(raw);
     const service = toServiceView(raw);
 
     const grew = service.deployments.some((d) => d.failedTasks > (this.failedTasksSeen.get(d.id) ?? 0));
     const listStopped = this.first || grew;
-    const [running, stoppedList, targets] = await Promise.all([
+    const alarmNames =
+      this.alarms && options.alarms
+        ? [
+            ...new Set([
+              ...this.alarms.names,
+              ...(this.alarms.useServiceAlarms ? serviceAlarmNames(raw) : []),
+            ]),
+          ]
+        : [];
+    const [running, stoppedList, targets, alarms] = await Promise.all([
       this.list('RUNNING'),
       listStopped ? this.list('STOPPED') : Promise.resolve([] as string[]),
       describeTargets(elbv2, service.targetGroupArns),
+      this.alarms && alarmNames.length > 0
+        ? describeAlarms(this.alarms.cloudwatch, alarmNames)
+        : Promise.resolve(undefined as AlarmView[] | undefined),
     ]);
     if (this.first) for (const arn of stoppedList) this.earlierStopped.add(arn);
 
@@ -84,7 +118,7 @@ export class ServiceObserver {
       if (!this.earlierStopped.has(arn) && !this.stopped.has(arn)) toDescribe.add(arn);
     }
 
-    const described = await this.describe([...toDescribe]);
+    const described = await this.describe([...toDescribe], service.loadBalancers ?? []);
     const live: TaskView[] = [];
     for (const task of described) {
       if (task.lastStatus === 'STOPPED') {
@@ -102,7 +136,14 @@ export class ServiceObserver {
     this.listed = runningSet;
     this.first = false;
     this.failedTasksSeen = new Map(service.deployments.map((d) => [d.id, d.failedTasks]));
-    return { at: this.now(), service, tasks: [...live, ...this.stopped.values()], targets };
+    const snapshot: Snapshot = {
+      at: this.now(),
+      service,
+      tasks: [...live, ...this.stopped.values()],
+      targets,
+    };
+    if (alarms) snapshot.alarms = alarms;
+    return snapshot;
   }
 
   private async list(desiredStatus: DesiredStatus): Promise<string[]> {
@@ -116,76 +157,44 @@ export class ServiceObserver {
     }
   }
 
-  private async describe(arns: readonly string[]): Promise<TaskView[]> {
+  private async describe(
+    arns: readonly string[],
+    loadBalancers: TargetAddressing['loadBalancers'],
+  ): Promise<TaskView[]> {
+    let tasks: Task[];
     try {
-      return (await describeTasksChunked(this.clients.ecs, this.ref.cluster, arns)).map(toTaskView);
+      tasks = await describeTasksChunked(this.clients.ecs, this.ref.cluster, arns);
     } catch (error) {
       throw driverError(
         error,
         `Describing the tasks of service "${this.ref.service}" in cluster "${this.ref.cluster}" failed`,
       );
     }
+    await this.learnInstances(tasks);
+    const addressing: TargetAddressing = {
+      loadBalancers,
+      targetTypes: this.targetTypes,
+      ec2InstanceIdOf: (arn) => this.ec2Ids.get(arn),
+    };
+    return tasks.map((t) => toTaskView(t, addressing));
   }
-}
 
-/** Every task ARN of the service with this desired status, page by page. */
-export async function listServiceTaskArns(
-  ecs: ECSClient,
-  ref: ServiceRef,
-  desiredStatus: DesiredStatus,
-): Promise<string[]> {
-  return allPages(async (nextToken) => {
-    const page = await ecs.send(
-      new ListTasksCommand({
-        cluster: ref.cluster,
-        serviceName: ref.service,
-        desiredStatus,
-        maxResults: TASK_PAGE_SIZE,
-        ...(nextToken ? { nextToken } : {}),
-      }),
-    );
-    return { items: page.taskArns, nextToken: page.nextToken };
-  });
-}
-
-/**
- * DescribeTasks in chunks of 100, a few chunks at a time. Tasks that vanished between ListTasks and
- * DescribeTasks come back as `failures` (reason MISSING) and are simply not in the result.
- */
-export async function describeTasksChunked(
-  ecs: ECSClient,
-  cluster: string,
-  arns: readonly string[],
-): Promise<Task[]> {
-  const chunks: string[][] = [];
-  for (let i = 0; i < arns.length; i += TASK_PAGE_SIZE) chunks.push(arns.slice(i, i + TASK_PAGE_SIZE));
-  const results = new Array<Task[]>(chunks.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < chunks.length) {
-      const index = next++;
-      const answer = await ecs.send(new DescribeTasksCommand({ cluster, tasks: chunks[index] }));
-      results[index] = answer.tasks ?? [];
+  /** The EC2 ids of container instances these tasks run on that this observer has not seen yet. */
+  private async learnInstances(tasks: readonly Task[]): Promise<void> {
+    const unknown = new Set<string>();
+    for (const t of tasks) {
+      const arn = t.containerInstanceArn;
+      if (arn && !this.ec2Ids.has(arn)) unknown.add(arn);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(DESCRIBE_TASKS_CONCURRENCY, chunks.length) }, worker));
-  return results.flat();
-}
-
-/** One DescribeTargetHealth per group (all its registered targets), the groups in parallel. */
-export async function describeTargets(
-  elbv2: ElasticLoadBalancingV2Client,
-  targetGroupArns: readonly string[],
-): Promise<TargetView[]> {
-  const perGroup = await Promise.all(
-    targetGroupArns.map(async (arn) => {
-      try {
-        const answer = await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
-        return (answer.TargetHealthDescriptions ?? []).map((d) => toTargetView(arn, d));
-      } catch (error) {
-        throw driverError(error, `DescribeTargetHealth for target group ${arn} failed`);
-      }
-    }),
-  );
-  return perGroup.flat();
+    if (unknown.size === 0) return;
+    try {
+      const found = await describeContainerInstancesChunked(this.clients.ecs, this.ref.cluster, [...unknown]);
+      for (const [arn, id] of found) this.ec2Ids.set(arn, id);
+    } catch (error) {
+      throw driverError(
+        error,
+        `Describing the container instances of service "${this.ref.service}" in cluster "${this.ref.cluster}" failed`,
+      );
+    }
+  }
 }

@@ -2,8 +2,8 @@
 // before it reads or changes a service. No decision is taken here.
 import { DescribeServicesCommand, type ECSClient, type Service, type Task } from '@aws-sdk/client-ecs';
 import type { TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { ServiceView, TargetView, TaskView } from '../rollout/types.js';
 import { driverError, refusal } from './errors.js';
+import type { ServiceView, TargetAddress, TargetView, TaskView } from '../rollout/snapshot.js';
 
 export interface ServiceRef {
   cluster: string;
@@ -58,7 +58,7 @@ export async function describeServiceRaw(ecs: ECSClient, ref: ServiceRef): Promi
 /**
  * The checks every mode needs before it reads or changes a service: ACTIVE, the ECS deployment
  * controller (the rolling update this action paces; CODE_DEPLOY and EXTERNAL services deploy through
- * task sets instead) and at least one load-balancer target group to gate on.
+ * task sets instead). Target groups are optional.
  */
 export function assertDeployableService(service: Service, ref: ServiceRef): void {
   const where = `Service "${ref.service}" in cluster "${ref.cluster}"`;
@@ -78,16 +78,11 @@ export function assertDeployableService(service: Service, ref: ServiceRef): void
       'UnsupportedDeploymentController',
     );
   }
-  if (targetGroupArnsOf(service).length === 0) {
-    throw refusal(
-      `${where} has no load balancer target group; the rollout gates each batch on ELBv2 target health. ` +
-        'Attach the service to a target group (loadBalancers in CreateService/UpdateService)',
-      'NoTargetGroup',
-    );
-  }
+  // A service with no target group (a queue worker) is deployable: its batches are gated on the
+  // tasks staying RUNNING and, where the task definition has them, on container health checks.
 }
 
-export function targetGroupArnsOf(service: Service): string[] {
+function targetGroupArnsOf(service: Service): string[] {
   const arns = (service.loadBalancers ?? []).map((lb) => lb.targetGroupArn).filter((a): a is string => !!a);
   return [...new Set(arns)];
 }
@@ -95,7 +90,7 @@ export function targetGroupArnsOf(service: Service): string[] {
 export function toServiceView(service: Service): ServiceView {
   const config = service.deploymentConfiguration;
   const breaker = config?.deploymentCircuitBreaker;
-  return {
+  const view: ServiceView = {
     arn: service.serviceArn ?? '',
     name: service.serviceName ?? '',
     clusterArn: service.clusterArn ?? '',
@@ -139,7 +134,28 @@ export function toServiceView(service: Service): ServiceView {
     })),
     targetGroupArns: targetGroupArnsOf(service),
     deploymentController: service.deploymentController?.type ?? 'ECS',
+    loadBalancers: (service.loadBalancers ?? [])
+      .filter((lb) => !!lb.targetGroupArn)
+      .map((lb) =>
+        withDefined(
+          { targetGroupArn: lb.targetGroupArn ?? '' },
+          { containerName: lb.containerName, containerPort: lb.containerPort },
+        ),
+      ),
+    ...(serviceAlarmNames(service).length > 0 ? { alarmNames: serviceAlarmNames(service) } : {}),
   };
+  if (config?.strategy) view.deploymentStrategy = config.strategy;
+  return view;
+}
+
+/**
+ * The alarms the service names for its own deployments (deploymentConfiguration.alarms), taken
+ * only when enabled: ECS itself watches them only then ("enable: Determines whether to use the
+ * CloudWatch alarm option in the service deployment process").
+ */
+export function serviceAlarmNames(service: Service): string[] {
+  const alarms = service.deploymentConfiguration?.alarms;
+  return alarms?.enable ? [...new Set(alarms.alarmNames ?? [])] : [];
 }
 
 /** The awsvpc ENI attachment carries the task's private IPv4 address (the `ip` target id). */
@@ -153,7 +169,50 @@ export function taskIp(task: Task): string | undefined {
     ?.privateIpv4Address;
 }
 
-export function toTaskView(task: Task): TaskView {
+/** What it takes to find a task's targets besides the task itself (see taskTargets). */
+export interface TargetAddressing {
+  loadBalancers: NonNullable<ServiceView['loadBalancers']>;
+  /** Each target group's target type, where the driver has read it (DescribeTargetGroups). */
+  targetTypes: ReadonlyMap<string, string>;
+  /** The EC2 instance id of a container instance (DescribeContainerInstances). */
+  ec2InstanceIdOf(containerInstanceArn: string): string | undefined;
+}
+
+/**
+ * Where each target group of the service reaches `task` ("Use load balancing to distribute Amazon
+ * ECS service traffic"): an `ip` group by the task's awsvpc address; an `instance` group by the EC2
+ * instance id of the task's container instance and the host port that the container named in the
+ * service's loadBalancers binds for its container port (DescribeTasks `networkBindings`: "After a
+ * task reaches the RUNNING status, manual and automatic host and container port assignments are
+ * visible"). A group whose type is not known yet is taken by the task's network: awsvpc tasks can
+ * only be `ip` targets, bridge and host tasks are `instance` ones. undefined when every group
+ * reaches the task by its IP (the engine's default), so awsvpc tasks keep their plain shape.
+ */
+export function taskTargets(task: Task, addressing: TargetAddressing): TargetAddress[] | undefined {
+  const ip = taskIp(task);
+  const out: TargetAddress[] = [];
+  let byInstance = false;
+  for (const lb of addressing.loadBalancers) {
+    const type = addressing.targetTypes.get(lb.targetGroupArn) ?? (ip !== undefined ? 'ip' : 'instance');
+    if (type === 'ip') {
+      if (ip !== undefined) out.push({ targetGroupArn: lb.targetGroupArn, id: ip });
+      continue;
+    }
+    byInstance = true;
+    const instance = task.containerInstanceArn
+      ? addressing.ec2InstanceIdOf(task.containerInstanceArn)
+      : undefined;
+    const container = task.containers?.find((c) => c.name === lb.containerName);
+    const binding = container?.networkBindings?.find(
+      (b) => b.containerPort === lb.containerPort && (b.protocol ?? 'tcp') === 'tcp',
+    );
+    if (instance !== undefined && binding?.hostPort !== undefined)
+      out.push({ targetGroupArn: lb.targetGroupArn, id: instance, port: binding.hostPort });
+  }
+  return byInstance ? out : undefined;
+}
+
+export function toTaskView(task: Task, addressing?: TargetAddressing): TaskView {
   const arn = task.taskArn ?? '';
   return withDefined(
     {
@@ -165,18 +224,25 @@ export function toTaskView(task: Task): TaskView {
       containers: (task.containers ?? []).map((c) =>
         withDefined(
           { name: c.name ?? '' },
-          { exitCode: c.exitCode ?? undefined, reason: c.reason, lastStatus: c.lastStatus },
+          {
+            exitCode: c.exitCode ?? undefined,
+            reason: c.reason,
+            lastStatus: c.lastStatus,
+            healthStatus: c.healthStatus,
+          },
         ),
       ),
     },
     {
       startedBy: task.startedBy,
       ip: taskIp(task),
+      targets: addressing ? taskTargets(task, addressing) : undefined,
       createdAt: ms(task.createdAt),
       startedAt: ms(task.startedAt),
       stoppedAt: ms(task.stoppedAt),
       stoppedReason: task.stoppedReason,
       stopCode: task.stopCode,
+      healthStatus: task.healthStatus,
     },
   );
 }

@@ -82,7 +82,7 @@ export interface DeploymentRequest {
   payload: Record<string, string>;
 }
 
-export async function createDeployment(
+async function createDeployment(
   octokit: Octokit,
   context: GithubContext,
   request: DeploymentRequest,
@@ -117,7 +117,7 @@ export async function createDeployment(
   };
 }
 
-export async function setDeploymentStatus(
+async function setDeploymentStatus(
   octokit: Octokit,
   context: GithubContext,
   deploymentId: number,

@@ -92,6 +92,8 @@ export function foldEvent(model: ProgressModel, event: RolloutEvent): ProgressMo
         to: event.to,
         batches: event.plan.batches.length,
       };
+    case 'replanned':
+      return { ...model, plan: event.plan, batches: event.plan.batches.length };
     case 'batch-started':
       return { ...model, batch: event.batch, batches: event.batches };
     case 'batch-launched':

@@ -22,8 +22,6 @@ import {
 } from './github-output.js';
 import { ReportQueue } from './github-queue.js';
 
-export type { ReportOutcome } from './github-output.js';
-
 export interface ReporterLog {
   info(message: string): void;
   warning(message: string): void;
@@ -58,6 +56,20 @@ export interface GithubReporterOptions {
   now?: () => number;
 }
 
+/** The GitHub ids of a run's report, as main saves them and post resumes them. */
+export type ReportIds = NonNullable<GithubReporterOptions['resume']>;
+
+/** The ids a reporter (or a saved state) holds, without the ones it has not got. */
+export function reportIds(from: {
+  checkRunId?: number | undefined;
+  deploymentId?: number | undefined;
+}): ReportIds {
+  return {
+    ...(from.checkRunId !== undefined ? { checkRunId: from.checkRunId } : {}),
+    ...(from.deploymentId !== undefined ? { deploymentId: from.deploymentId } : {}),
+  };
+}
+
 export interface GithubReporter {
   /** Give to runRollout; returns at once, whatever GitHub does. */
   readonly listener: RolloutListener;
@@ -78,7 +90,7 @@ export interface GithubReporter {
   readonly deploymentId: number | undefined;
 }
 
-export function defaultCheckName(cluster: string, service: string): string {
+function defaultCheckName(cluster: string, service: string): string {
   return `ECS deploy ${cluster}/${service}`;
 }
 

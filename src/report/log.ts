@@ -6,7 +6,7 @@
 // the log never goes 30 s without saying what it waits for. The last line counts the batches whose
 // verdict is in, as the `batches` output does.
 // `[00:42] batch 2/3: 1/2 new tasks healthy, 2 old tasks draining (12 s)`
-import type { BatchProgress, RolloutEvent, RolloutListener } from '../rollout/types.js';
+import type { BatchPlan, BatchProgress, RolloutEvent, RolloutListener } from '../rollout/types.js';
 import { formatDuration, formatElapsed, plural, taskDefinitionName } from '../rollout/words.js';
 
 /**
@@ -82,9 +82,28 @@ export function createProgressLog(options: ProgressLogOptions): ProgressLog {
           `rolling out ${taskDefinitionName(event.to)} (from ${taskDefinitionName(event.from)}): ${plural(plan.desired, 'task')} in ` +
             `${plural(plan.batches.length, 'batch')} of up to ${plan.batchSize}; the service is held between batches ` +
             `(maximumPercent ${plan.hold.maximumPercent}, minimumHealthyPercent ${plan.hold.minimumHealthyPercent})` +
-            (release
-              ? ` and released one batch at a time (maximumPercent ${release.maximumPercent}, minimumHealthyPercent ${release.minimumHealthyPercent})`
-              : ''),
+            (release ? ` and released one batch at a time (${releaseWords(plan)})` : ''),
+        );
+        break;
+      }
+      case 'replanned': {
+        const { plan } = event;
+        planned = plan.batches.length;
+        const left = plan.batches.slice(event.batch);
+        const next = plan.releases[event.batch];
+        write(
+          event.at,
+          `the service's desired count changed from ${event.from} to ${plan.desired} (Application Auto Scaling or another caller): ` +
+            (left.length > 0
+              ? `${plural(
+                  left.reduce((a, b) => a + b, 0),
+                  'task',
+                )} left in ${plural(left.length, 'batch')} of up to ${Math.max(...left)}` +
+                (next
+                  ? ` (released at maximumPercent ${next.maximumPercent}, minimumHealthyPercent ${next.minimumHealthyPercent})`
+                  : '')
+              : 'no batch left to release; the rollout ends once the old tasks are replaced and drained') +
+            `; now ${plural(plan.batches.length, 'batch')} in all`,
         );
         break;
       }
@@ -177,4 +196,18 @@ export function createProgressLog(options: ProgressLogOptions): ProgressLog {
     line: (text) => write(now(), text),
     close: () => closeGroup(),
   };
+}
+
+/** The one release every batch gets, or with a batch schedule each batch's size and its own settings. */
+function releaseWords(plan: BatchPlan): string {
+  const words = plan.releases.map((r) => `${r.maximumPercent}/${r.minimumHealthyPercent}`);
+  const first = plan.releases[0];
+  if (new Set(words).size <= 1 || !first)
+    return `maximumPercent ${first?.maximumPercent ?? 100}, minimumHealthyPercent ${first?.minimumHealthyPercent ?? 100}`;
+  const shown = plan.batches.length <= 12 ? plan.batches.length : 10;
+  const more = shown < plan.batches.length ? ', …' : '';
+  return (
+    `batches of ${plan.batches.slice(0, shown).join(', ')}${more}, each with its own ` +
+    `maximumPercent/minimumHealthyPercent: ${words.slice(0, shown).join(', ')}${more}`
+  );
 }

@@ -1,6 +1,6 @@
 // Markdown for GitHub: the escaping every part of a job summary or check run needs, so that text
 // from AWS (service events, stopped reasons) renders as text and never as markup.
-export function escapeHtml(value: string): string {
+function escapeHtml(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 

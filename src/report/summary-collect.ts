@@ -1,10 +1,10 @@
 // Collects the rollout from the engine's events: what the job summary renders, and what the outputs
 // count (outputs.ts: the `batches` output is the batches whose verdict is in). summaryInput puts it
 // together with what main knows (settings, the deploy's result) into one SummaryInput.
-import type { DeployResult } from '../deploy.js';
+import type { DeployResult } from '../modes/deploy-result.js';
 import type { BatchPlan, BatchRecord, Outcome, RolloutFailure, RolloutListener } from '../rollout/types.js';
 import type { Settings } from '../settings.js';
-import type { RollbackRecord, SummaryInput } from './summary.js';
+import type { RollbackRecord, SummaryInput } from './summary-input.js';
 
 /** Collects what renderSummary needs from the engine's events. */
 export interface CollectedRollout {
@@ -33,6 +33,9 @@ export function createSummaryCollector(): { listener: RolloutListener; collected
         state.from = event.from;
         state.to = event.to;
         state.startedAt = event.at;
+        break;
+      case 'replanned':
+        state.plan = event.plan;
         break;
       case 'batch-started':
         upsert({ batch: event.batch, tasks: event.tasks, startedAt: event.at, outcome: 'in-progress' });
@@ -111,6 +114,9 @@ export function summaryInput(
     // The summary's `registered: false` means "unchanged": nothing was registered or rolled.
     input.registered = !result.unchanged;
     if (result.plan) input.plan = result.plan;
+    if (result.preDeploy)
+      input.preDeploy = { ...result.preDeploy, serviceUntouched: result.preDeploy.outcome !== 'succeeded' };
+    if (result.revisions) input.revisions = result.revisions;
   }
   const failure =
     result?.rollout?.failure ??

@@ -9,9 +9,19 @@ export class BatchBook {
   private readonly drained = new Set<number>();
 
   constructor(
-    private readonly plan: BatchPlan,
+    private plan: BatchPlan,
     private readonly bus: EventFanout,
   ) {}
+
+  /** The desired count changed: later batches (and the count of batches) follow the new plan. */
+  replanned(plan: BatchPlan, from: number, batch: number, at: number): void {
+    this.plan = plan;
+    const current = this.current;
+    // The batch in flight may have been cut by a scale-in: its record says what it now starts.
+    if (current?.outcome === 'in-progress' && current.batch === batch)
+      current.tasks = plan.batches[batch - 1] ?? current.tasks;
+    this.bus.emit({ type: 'replanned', at, plan, from, batch });
+  }
 
   get current(): BatchRecord | undefined {
     return this.records[this.records.length - 1];

@@ -6,60 +6,35 @@
 // the bake time). Only then is the next batch released: at once with overlap (the previous batch's
 // old tasks drain meanwhile), or once they are gone without it. Gates come first, in every stage:
 // a real cause beats a timeout.
-import { batchDrain, unfinished, type DrainLedger } from './drains.js';
-import {
-  batchLabel,
-  deploymentGate,
-  httpCheckGate,
-  targetHealthGate,
-  taskStoppedGate,
-  timeoutGate,
-  type GateContext,
-} from './gates.js';
-import { indexOf } from './snapshot-index.js';
-import type {
-  BatchPlan,
-  BatchProgress,
-  DeploymentSettings,
-  HttpCheckStreak,
-  RolloutFailure,
-  Snapshot,
-} from './types.js';
+import { unfinished } from './drains.js';
+import { alarmGate } from './gates/alarms.js';
+import { containerHealthGate } from './gates/container-health.js';
+import { batchLabel, type GateContext } from './gates/context.js';
+import { deploymentGate, timeoutGate } from './gates/deployment.js';
+import { httpCheckGate } from './gates/http-checks.js';
+import { targetHealthGate } from './gates/target-health.js';
+import { taskStoppedGate } from './gates/task-stopped.js';
+import type { PlanInput } from './plan.js';
+import { observe, type Position, type ProgressContext } from './progress.js';
+import { replanBatches } from './replan.js';
+import type { Snapshot } from './snapshot.js';
+import type { BatchPlan, BatchProgress, DeploymentSettings, RolloutFailure } from './types.js';
 import { formatDuration, plural } from './words.js';
 
-export type BatchStage = 'released' | 'held' | 'healthy' | 'passed';
-
-/** Where the rollout is: the engine's own state, folded by the loop from the decisions it acted on. */
-export interface Position {
-  /** Current batch, 1-based; 0 before the first release. */
-  batch: number;
-  stage: BatchStage;
-  /** When the current batch was released. */
-  releasedAt: number;
-  /** When the current batch's tasks were seen launched. */
-  launchedAt?: number;
-  /** When every gate of the current batch first passed (the bake time counts from here). */
-  healthyAt?: number;
-}
-
-export const START: Position = { batch: 0, stage: 'passed', releasedAt: 0 };
-
-export interface DecideContext {
-  plan: BatchPlan;
-  newTaskDefinitionArn: string;
-  position: Position;
+export interface DecideContext extends ProgressContext {
   rolloutStartedAt: number;
   batchTimeoutMs: number;
   rolloutTimeoutMs: number;
-  /** Per batch, how long every gate must keep passing before the verdict. */
-  bakeMs: number;
   /** Release the next batch while the previous one's old tasks drain. */
   overlap: boolean;
-  drains: DrainLedger;
-  /** Our deployment's id, once the loop has seen it PRIMARY. */
-  deploymentId?: string;
-  httpChecks?: { streaks: readonly HttpCheckStreak[]; threshold: number };
   seenReasons?: ReadonlyMap<string, string>;
+  /**
+   * What the plan was made from: given, the plan follows the service's desired count when something
+   * else (Application Auto Scaling) changes it (replan.ts).
+   */
+  planInput?: PlanInput;
+  /** CloudWatch alarms (in the snapshot) the rollout gates on; `ignored` were in ALARM at the start. */
+  alarms?: { ignored: ReadonlySet<string> };
 }
 
 export type Decision =
@@ -69,15 +44,12 @@ export type Decision =
   | { kind: 'pass'; progress: BatchProgress }
   | { kind: 'complete'; progress: BatchProgress }
   | { kind: 'wait'; progress: BatchProgress; urgent?: boolean; wakeAt?: number }
-  | { kind: 'fail'; failure: RolloutFailure; progress: BatchProgress };
-
-/** Counts behind a decision. */
-export interface Observed {
-  progress: BatchProgress;
-  /** Targets still registered for tasks that are gone. */
-  lingeringTargets: number;
-  primaryIsOurs: boolean;
-}
+  | { kind: 'fail'; failure: RolloutFailure; progress: BatchProgress }
+  /**
+   * The service's desired count is no longer the plan's: follow `plan` from now on. `settings`, when
+   * given, are the batch in flight's release recomputed for the new count, to send at once.
+   */
+  | { kind: 'replan'; plan: BatchPlan; from: number; settings?: DeploymentSettings; progress: BatchProgress };
 
 export function decide(snapshot: Snapshot, ctx: DecideContext): Decision {
   const { plan, position } = ctx;
@@ -93,6 +65,7 @@ export function decide(snapshot: Snapshot, ctx: DecideContext): Decision {
     ...(ctx.deploymentId !== undefined ? { deploymentId: ctx.deploymentId } : {}),
     ...(ctx.seenReasons ? { seenReasons: ctx.seenReasons } : {}),
     ...(position.stage === 'healthy' && ctx.bakeMs > 0 ? { during: 'during the bake time' } : {}),
+    ...(ctx.containerChecks ? { containerChecks: ctx.containerChecks } : {}),
   };
   const fail = (failure: RolloutFailure): Decision => ({ kind: 'fail', failure, progress });
 
@@ -100,6 +73,7 @@ export function decide(snapshot: Snapshot, ctx: DecideContext): Decision {
   const gate =
     deploymentGate(snapshot, gateCtx) ??
     targetHealthGate(snapshot, gateCtx) ??
+    containerHealthGate(snapshot, gateCtx) ??
     taskStoppedGate(snapshot, gateCtx);
   if (gate) return fail(gate);
   // HTTP checks judge a batch once its tasks are up: before that they would judge the old version.
@@ -107,8 +81,34 @@ export function decide(snapshot: Snapshot, ctx: DecideContext): Decision {
     const http = httpCheckGate(ctx.httpChecks.streaks, ctx.httpChecks.threshold, gateCtx, snapshot.service);
     if (http) return fail(http);
   }
+  // An alarm judges the whole service, old and new tasks alike, from the first change on.
+  if (ctx.alarms) {
+    const alarm = alarmGate(snapshot, ctx.alarms.ignored, gateCtx);
+    if (alarm) return fail(alarm);
+  }
   const late = deadlines(snapshot, ctx, gateCtx, progress.waitingFor);
   if (late) return fail(late);
+
+  // Application Auto Scaling (or anyone) changed the desired count: ECS applies the percents to the
+  // new count, so the batches and their settings follow it before anything else is decided.
+  const desired = snapshot.service.desiredCount;
+  if (ctx.planInput && desired !== plan.desired) {
+    const next = replanBatches({ plan, input: ctx.planInput, released: k, desired });
+    const inFlight = k > 0 && position.stage === 'released' ? next.releases[k - 1] : undefined;
+    const was = plan.releases[k - 1];
+    const resend =
+      inFlight !== undefined &&
+      (was === undefined ||
+        was.maximumPercent !== inFlight.maximumPercent ||
+        was.minimumHealthyPercent !== inFlight.minimumHealthyPercent);
+    return {
+      kind: 'replan',
+      plan: next,
+      from: plan.desired,
+      ...(resend ? { settings: inFlight } : {}),
+      progress,
+    };
+  }
 
   if (batches === 0) {
     // Nothing to replace: done once ECS has made our deployment PRIMARY.
@@ -124,7 +124,12 @@ export function decide(snapshot: Snapshot, ctx: DecideContext): Decision {
     case 'held':
       if (allGreen(progress, ctx, position))
         return ctx.bakeMs > 0 ? { kind: 'healthy', progress } : { kind: 'pass', progress };
-      return { kind: 'wait', progress };
+      // Every new task is RUNNING: the verdict comes with the next health check, which the action
+      // cannot predict (ELBv2 does not say when it checks). Looking at the urgent pace here rather
+      // than the fast one is what keeps the next release close to the verdict (the per-batch gap).
+      return progress.newRunning >= progress.newWanted
+        ? { kind: 'wait', progress, urgent: true }
+        : { kind: 'wait', progress };
     case 'healthy': {
       // Target health is a gate of its own (an unhealthy target failed above); a task that left
       // RUNNING-and-healthy any other way during the bake time fails the batch too. An HTTP check
@@ -202,129 +207,4 @@ function deadlines(
     };
   }
   return undefined;
-}
-
-/** Counts new and old tasks against what the current batch wants, and says what is awaited. */
-export function observe(snapshot: Snapshot, ctx: DecideContext): Observed {
-  const { plan, position } = ctx;
-  const n = plan.desired;
-  const batches = plan.batches.length;
-  const k = Math.max(1, position.batch);
-  const newWanted = Math.min(
-    plan.batches.slice(0, position.batch).reduce((a, b) => a + b, 0),
-    n,
-  );
-  const index = indexOf(snapshot);
-  let newLaunched = 0;
-  let newRunning = 0;
-  let newHealthy = 0;
-  let oldRemaining = 0;
-  let oldDraining = 0;
-  for (const t of snapshot.tasks) {
-    const isNew = t.taskDefinitionArn === ctx.newTaskDefinitionArn;
-    if (isNew) {
-      if (t.desiredStatus === 'RUNNING' && t.lastStatus !== 'STOPPED') newLaunched += 1;
-      if (t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING') {
-        newRunning += 1;
-        if (index.healthy(t)) newHealthy += 1;
-      }
-    } else if (t.lastStatus !== 'STOPPED') {
-      if (t.desiredStatus === 'RUNNING') oldRemaining += 1;
-      else oldDraining += 1;
-    }
-  }
-  // A target of no live task is an old target still leaving its group; `unused` means it has left.
-  let lingeringTargets = 0;
-  for (const t of snapshot.targets) {
-    if (index.groups.includes(t.targetGroupArn) && !index.liveIps.has(t.id) && t.state !== 'unused')
-      lingeringTargets += 1;
-  }
-  const primary = snapshot.service.deployments.find((d) => d.status === 'PRIMARY');
-  const primaryIsOurs =
-    primary !== undefined &&
-    primary.taskDefinitionArn === ctx.newTaskDefinitionArn &&
-    (ctx.deploymentId === undefined || primary.id === ctx.deploymentId);
-
-  const waitingFor = words(
-    ctx,
-    { newWanted, newLaunched, newHealthy, oldDraining, lingeringTargets, primaryIsOurs },
-    snapshot.at,
-  );
-  return {
-    progress: {
-      batch: k,
-      batches,
-      newWanted,
-      newLaunched,
-      newRunning,
-      newHealthy,
-      oldRemaining,
-      oldDraining,
-      waitingFor,
-    },
-    lingeringTargets,
-    primaryIsOurs,
-  };
-}
-
-function words(
-  ctx: DecideContext,
-  c: {
-    newWanted: number;
-    newLaunched: number;
-    newHealthy: number;
-    oldDraining: number;
-    lingeringTargets: number;
-    primaryIsOurs: boolean;
-  },
-  at: number,
-): string {
-  const { plan, position } = ctx;
-  const batches = plan.batches.length;
-  if (batches === 0)
-    return c.primaryIsOurs
-      ? 'no tasks to replace: done'
-      : 'no tasks to replace: ECS to make the new deployment PRIMARY';
-  if (position.batch === 0) return `about to be released (${plural(plan.batches[0] ?? 0, 'new task')})`;
-  const label = `batch ${position.batch}/${batches}`;
-  const size = plan.batches[Math.max(0, position.batch - 1)] ?? 0;
-  const before = c.newWanted - size;
-  const parts: string[] = [];
-  const draining = c.oldDraining > 0 ? `${plural(c.oldDraining, 'old task')} draining` : undefined;
-  switch (position.stage) {
-    case 'released':
-      parts.push(
-        `ECS to start ${plural(size, 'new task')} (${Math.max(0, c.newLaunched - before)}/${size} launched)`,
-      );
-      break;
-    case 'held':
-      parts.push(`${Math.max(0, Math.min(size, c.newHealthy - before))}/${size} new tasks healthy`);
-      if (ctx.httpChecks && c.newHealthy >= c.newWanted) parts.push('the health-check-url checks to pass');
-      break;
-    case 'healthy': {
-      const left = (position.healthyAt ?? at) + ctx.bakeMs - at;
-      parts.push(
-        `all ${size} new tasks healthy; baking ${formatDuration(ctx.bakeMs)} (${formatDuration(Math.max(0, left))} left)`,
-      );
-      break;
-    }
-    case 'passed': {
-      const last = position.batch >= batches;
-      const drains = unfinished(ctx.drains);
-      if (last) {
-        if (drains.count > 0 || c.oldDraining > 0)
-          parts.push(
-            `the last ${plural(Math.max(drains.count, c.oldDraining), 'old task')} to drain and stop`,
-          );
-        if (c.lingeringTargets > 0) parts.push(`${plural(c.lingeringTargets, 'old target')} to leave`);
-        if (c.newHealthy < plan.desired) parts.push(`${c.newHealthy}/${plan.desired} new tasks healthy`);
-        if (!c.primaryIsOurs) parts.push('ECS to make the new deployment PRIMARY');
-        return `${label} passed; waiting for ${parts.join(', ') || 'ECS to finish'}`;
-      }
-      const prev = batchDrain(ctx.drains, position.batch);
-      return `${label} passed; ${plural(Math.max(drains.count, prev.tasks), 'old task')} to drain before batch ${position.batch + 1}`;
-    }
-  }
-  if (draining && position.stage !== 'released') parts.push(draining);
-  return `${label}: ${parts.join(', ')}`;
 }

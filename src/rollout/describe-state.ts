@@ -1,8 +1,8 @@
 // Says in words what state a service is in, for messages a user acts on after a failed or
 // unfinished rollback: which deployments, how many tasks of which revision, how many healthy.
 import { indexOf } from './snapshot-index.js';
-import type { Snapshot } from './types.js';
 import { taskDefinitionName } from './words.js';
+import type { Snapshot } from './snapshot.js';
 
 export function describeServiceState(snapshot: Snapshot): string {
   const { service } = snapshot;

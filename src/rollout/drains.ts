@@ -6,7 +6,7 @@
 // deregistration delay is paid about once per rollout; each drain is still followed to its end
 // and reported with the batch whose new tasks replaced it.
 import { indexOf } from './snapshot-index.js';
-import type { Snapshot } from './types.js';
+import type { Snapshot } from './snapshot.js';
 
 export interface DrainRecord {
   taskArn: string;
@@ -66,7 +66,7 @@ export function trackDrains(ledger: DrainLedger, snapshot: Snapshot, ctx: DrainC
     } else {
       record = { ...record };
     }
-    const targets = task.ip !== undefined ? index.targetsOf(task.ip) : [];
+    const targets = index.targetsOfTask(task);
     if (record.drainingSeenAt === undefined && targets.some((t) => t.state === 'draining'))
       record.drainingSeenAt = at;
     if (record.goneAt === undefined && targets.every((t) => t.state === 'unused')) record.goneAt = at;

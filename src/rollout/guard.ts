@@ -18,7 +18,8 @@ import {
 } from './lease.js';
 import type { LeaseHolder, RunIdentity } from './lease.js';
 import type { ServiceDriver } from './port.js';
-import { retrying, sleepQuietly } from './retry.js';
+import { Calls } from './calls.js';
+import { sleepQuietly } from './retry.js';
 import type { Clock, DeploymentSettings } from './types.js';
 
 export interface GuardOptions {
@@ -54,14 +55,15 @@ export interface ServiceRecord {
   tags: Record<string, string>;
 }
 
-export const LEASE_TTL_MS = 5 * 60_000;
+const LEASE_TTL_MS = 5 * 60_000;
 
 export class ServiceGuard {
   private readonly ttlMs: number;
   private readonly renewAfterMs: number;
   private readonly recheckAfterMs: number;
   private readonly settleMs: number;
-  private readonly callBoundMs: number;
+  /** The lease's own calls: the step's retry policy, silent (a lease call is not what the run waits for). */
+  private readonly calls: Calls;
   private acquiredAt: number | undefined;
   private confirmedAt = Number.NEGATIVE_INFINITY;
   private renewedAt = Number.NEGATIVE_INFINITY;
@@ -72,7 +74,11 @@ export class ServiceGuard {
     this.renewAfterMs = opts.renewAfterMs ?? 60_000;
     this.recheckAfterMs = opts.recheckAfterMs ?? 5_000;
     this.settleMs = opts.settleMs ?? 2_000;
-    this.callBoundMs = opts.callBoundMs ?? 120_000;
+    this.calls = new Calls({
+      clock: opts.clock,
+      ...(opts.callBoundMs !== undefined ? { callBoundMs: opts.callBoundMs } : {}),
+      ...(opts.random ? { random: opts.random } : {}),
+    });
   }
 
   get identity(): RunIdentity {
@@ -151,16 +157,8 @@ export class ServiceGuard {
     if (this.lost || this.acquiredAt === undefined || clock.now() - this.renewedAt < this.renewAfterMs)
       return;
     try {
-      const tags = await this.call(
-        'ListTagsForResource',
-        () => this.opts.driver.readServiceTags(),
-        KEEP_ALIVE_BOUND_MS,
-      );
-      const holder = leaseHolder(tags, clock.now(), this.opts.identity.id);
-      if (holder.kind === 'other') {
-        this.lost = holder;
-        return;
-      }
+      const holder = await this.readBetweenLooks();
+      if (holder === undefined) return;
       const now = clock.now();
       await this.call(
         'TagResource (lease renewal)',
@@ -174,6 +172,44 @@ export class ServiceGuard {
       this.confirmedAt = now;
     } catch {
       // Tried again at the next look; the lease has minutes left.
+    }
+  }
+
+  /**
+   * One quick lease read between looks (keepAlive, prepareChange): the holder, or undefined once
+   * another run is found to hold the service (remembered as lost, for the next change to report).
+   */
+  private async readBetweenLooks(): Promise<LeaseHolder | undefined> {
+    const tags = await this.call(
+      'ListTagsForResource',
+      () => this.opts.driver.readServiceTags(),
+      KEEP_ALIVE_BOUND_MS,
+    );
+    const holder = leaseHolder(tags, this.opts.clock.now(), this.opts.identity.id);
+    if (holder.kind !== 'other') return holder;
+    this.lost = holder;
+    return undefined;
+  }
+
+  /**
+   * A change is due soon (a batch's verdict is near, its release follows at once): reads the lease
+   * now, between looks, when the confirmation the change would use will be stale within `aheadMs`,
+   * so the change's confirm() does not pay a read on its way to the service. Never throws; a
+   * takeover it finds is what the change's confirm() reports.
+   */
+  async prepareChange(aheadMs: number = this.recheckAfterMs / 2): Promise<void> {
+    const { clock } = this.opts;
+    if (this.lost || this.acquiredAt === undefined) return;
+    if (clock.now() < this.acquiredAt + this.settleMs) return;
+    if (clock.now() + aheadMs - this.confirmedAt < this.recheckAfterMs) return;
+    try {
+      const holder = await this.readBetweenLooks();
+      if (holder === undefined) return;
+      // A lease that expired unnoticed is renewed by the change's confirm(), as before.
+      if (holder.kind === 'free') this.renewedAt = Number.NEGATIVE_INFINITY;
+      this.confirmedAt = clock.now();
+    } catch {
+      // The change's confirm() reads again.
     }
   }
 
@@ -207,11 +243,7 @@ export class ServiceGuard {
     await this.call('UntagResource', () => this.opts.driver.untagService(keys));
   }
 
-  private call<T>(label: string, fn: () => Promise<T>, boundMs: number = this.callBoundMs): Promise<T> {
-    return retrying(label, fn, {
-      clock: this.opts.clock,
-      deadline: this.opts.clock.now() + boundMs,
-      ...(this.opts.random ? { random: this.opts.random } : {}),
-    });
+  private call<T>(label: string, fn: () => Promise<T>, boundMs?: number): Promise<T> {
+    return this.calls.call(label, fn, { silent: true, ...(boundMs !== undefined ? { boundMs } : {}) });
   }
 }

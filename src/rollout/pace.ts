@@ -33,7 +33,7 @@ export interface SnapshotCalls {
  * throttling for the Amazon ECS API": DescribeServices, ListTasks, DescribeTasks about 20/s;
  * ELBv2 Describe* 10/s, "Quotas for your Application Load Balancers").
  */
-export const HALF_API_BUDGET: SnapshotCalls = {
+const HALF_API_BUDGET: SnapshotCalls = {
   describeServices: 10,
   listTasks: 10,
   describeTasks: 10,

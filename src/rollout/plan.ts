@@ -16,11 +16,18 @@
 //             once, and u_k as it stops the u_k old ones. Whether a task that is being stopped
 //             (draining) still counts toward the cap is not documented; either way no more than
 //             b_k start, because the cap is counted from the N tasks meant to run.
-import type { BatchPlan, DeploymentSettings, TaskQuantity } from './types.js';
+import type { BatchPlan, DeploymentSettings } from './types.js';
+import type { TaskQuantity } from '../parse/quantity.js';
 
 export interface PlanInput {
   desired: number;
+  /** One batch size for every batch; with `schedule`, unused (kept so callers with one size need no change). */
   batchSize: TaskQuantity;
+  /**
+   * A batch schedule (input `batch-size: 1, 25%, 50%`): batch k takes step k, the last step repeats.
+   * Takes the place of `batchSize` when given; a schedule of one step plans exactly as `batchSize`.
+   */
+  schedule?: readonly TaskQuantity[];
   maxUnavailable: TaskQuantity;
   circuitBreaker?: { enable: boolean; rollback: boolean };
 }
@@ -45,6 +52,21 @@ export interface PlanInput {
  *   0    25%    0           0   0                           []                 nothing to replace
  * Hold is 100/100 in every row.
  *
+ * A schedule (`batch-size: 1, 50%`): batch k takes step k's size, the last step repeats, and each
+ * step resolves as above (b_k against N, u_k = min(unavailable, b_k)); a batch never exceeds the
+ * tasks still to replace. Each release is that batch's own, so the surge grows with the batches and
+ * is never more than the step asked for; the first batch is the first step's size (its blast
+ * radius). `batchSize` is then the largest batch.
+ *
+ *   N    schedule        unavail  ->  batches         releases                       note
+ *   6    1, 50%          0            [1,3,2]         117/100 150/100 134/100        last step repeats, cut short
+ *   20   1, 25%, 50%     0            [1,5,10,4]      105/100 125/100 150/100 120/100
+ *   100  1, 25%, 50%     0            [1,25,50,24]    101/100 125/100 150/100 124/100
+ *   20   10%, 100%       0            [2,18]          110/100 190/100                 the default: canary, then the rest
+ *   6    10%, 100%       0            [1,5]           117/100 184/100
+ *   10   1, 50%          10%          [1,5,4]         100/90  140/90  130/90          u = min(1, b_k)
+ *   1    10%, 100%       0            [1]             200/100                        one task: one batch
+ *
  * Exactness: for N <= 100 one percent is at most one task, so the surge and the floor are exact.
  * For N > 100 a percent step is N/100 tasks: the surge is the smallest ECS allows that is >= what
  * was asked (batches use it, since it is what ECS will do), the unavailability the largest ECS
@@ -54,7 +76,8 @@ export function planBatches(input: PlanInput): BatchPlan {
   const { desired: n } = input;
   if (!Number.isInteger(n) || n < 0)
     throw new RangeError(`desired count must be a whole number >= 0, got ${n}`);
-  checkQuantity('batch size', input.batchSize);
+  const steps = input.schedule && input.schedule.length > 0 ? input.schedule : [input.batchSize];
+  for (const step of steps) checkQuantity('batch size', step);
   checkQuantity('max unavailable', input.maxUnavailable);
   const withBreaker = (s: DeploymentSettings): DeploymentSettings =>
     input.circuitBreaker ? { ...s, circuitBreaker: { ...input.circuitBreaker } } : s;
@@ -63,13 +86,47 @@ export function planBatches(input: PlanInput): BatchPlan {
   if (n === 0) return { desired: 0, batchSize: 0, maxUnavailable: 0, batches: [], hold, releases: [] };
 
   const notes: string[] = [];
-  const requestedB = clamp(resolveQuantity(input.batchSize, n, 'up'), 1, n);
-  const requestedU = Math.min(clamp(resolveQuantity(input.maxUnavailable, n, 'down'), 0, n), requestedB);
+  const note = (text: string): void => {
+    if (!notes.includes(text)) notes.push(text);
+  };
+  const unavailableAsked = clamp(resolveQuantity(input.maxUnavailable, n, 'down'), 0, n);
+  // Each step as ECS will run it: its batch size and how many of it start in place of old tasks.
+  const resolved = steps.map((step) => resolveStep(n, step, unavailableAsked, note));
 
+  const batches: number[] = [];
+  const releases: DeploymentSettings[] = [];
+  for (let left = n, k = 0; left > 0; k += 1) {
+    const step = resolved[Math.min(k, resolved.length - 1)] as ResolvedStep;
+    const b = Math.min(step.batchSize, left);
+    batches.push(b);
+    releases.push(withBreaker(releaseSettings(n, b, step.unavailable)));
+    left -= b;
+  }
+  const batchSize = Math.max(...batches);
+  const maxUnavailable = Math.max(...resolved.map((s) => s.unavailable));
+  const plan: BatchPlan = { desired: n, batchSize, maxUnavailable, batches, hold, releases };
+  if (notes.length > 0) plan.notes = notes;
+  return plan;
+}
+
+interface ResolvedStep {
+  batchSize: number;
+  unavailable: number;
+}
+
+/** One step of the schedule: b (a count, or a percent of n rounded UP, 1..n) and u <= b, as ECS rounds them. */
+function resolveStep(
+  n: number,
+  step: TaskQuantity,
+  unavailableAsked: number,
+  note: (text: string) => void,
+): ResolvedStep {
+  const requestedB = clamp(resolveQuantity(step, n, 'up'), 1, n);
+  const requestedU = Math.min(unavailableAsked, requestedB);
   const minimumHealthyPercent = minimumHealthyFor(n, n - requestedU);
   const unavailable = n - ecsMinHealthy(n, minimumHealthyPercent);
   if (unavailable !== requestedU) {
-    notes.push(
+    note(
       `ECS rounds ${minimumHealthyPercent}% of ${n} tasks up to ${n - unavailable}: ` +
         `at most ${unavailable} unavailable instead of ${requestedU}`,
     );
@@ -77,17 +134,11 @@ export function planBatches(input: PlanInput): BatchPlan {
   const surge = ecsSurge(n, requestedB - unavailable);
   const batchSize = Math.min(n, surge.tasks + unavailable);
   if (batchSize !== requestedB) {
-    notes.push(
+    note(
       `ECS rounds ${surge.maximumPercent}% of ${n} tasks down to ${n + surge.tasks}: batches of ${batchSize} instead of ${requestedB}`,
     );
   }
-
-  const batches: number[] = [];
-  for (let left = n; left > 0; left -= batchSize) batches.push(Math.min(batchSize, left));
-  const releases = batches.map((b) => withBreaker(releaseSettings(n, b, unavailable)));
-  const plan: BatchPlan = { desired: n, batchSize, maxUnavailable: unavailable, batches, hold, releases };
-  if (notes.length > 0) plan.notes = notes;
-  return plan;
+  return { batchSize, unavailable };
 }
 
 /** The settings that let ECS start `b` new tasks of a service of `n`, `u` of them in place of old ones. */
@@ -100,7 +151,7 @@ export function releaseSettings(n: number, b: number, u: number): DeploymentSett
 }
 
 /** The smallest maximumPercent that lets `tasks` start beside n, and how many it really lets start. */
-export function ecsSurge(n: number, tasks: number): { maximumPercent: number; tasks: number } {
+function ecsSurge(n: number, tasks: number): { maximumPercent: number; tasks: number } {
   if (tasks <= 0) return { maximumPercent: 100, tasks: 0 };
   const maximumPercent = Math.ceil((100 * (n + tasks)) / n);
   return { maximumPercent, tasks: ecsMaxTasks(n, maximumPercent) - n };
@@ -115,12 +166,12 @@ export function resolveQuantity(q: TaskQuantity, n: number, rounding: 'up' | 'do
 }
 
 /** Tasks ECS allows RUNNING + PENDING: maximumPercent of N, rounded down. */
-export function ecsMaxTasks(n: number, maximumPercent: number): number {
+function ecsMaxTasks(n: number, maximumPercent: number): number {
   return Math.floor((n * maximumPercent) / 100);
 }
 
 /** Tasks ECS keeps RUNNING: minimumHealthyPercent of N, rounded up. */
-export function ecsMinHealthy(n: number, minimumHealthyPercent: number): number {
+function ecsMinHealthy(n: number, minimumHealthyPercent: number): number {
   return Math.ceil((n * minimumHealthyPercent) / 100);
 }
 

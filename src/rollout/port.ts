@@ -5,7 +5,8 @@
 //
 // Errors cross this boundary already classified (DriverError.kind), so the engine decides whether
 // to retry without knowing a single SDK field.
-import type { DeploymentSettings, ServiceView, Snapshot } from './types.js';
+import type { DeploymentSettings } from './types.js';
+import type { AlarmView, ServiceView, Snapshot } from './snapshot.js';
 
 /**
  * - throttled: AWS said slow down (ThrottlingException, HTTP 429): retry, backing off.
@@ -95,6 +96,14 @@ export interface ServiceDeploymentView {
   circuitBreaker?: { status?: string; failureCount?: number; threshold?: number };
 }
 
+export interface ObserveOptions {
+  /**
+   * Also read the CloudWatch alarms the driver was built to gate on (`Snapshot.alarms`). Only the
+   * rollout's watch asks: a restore, a plan or a verification must not depend on CloudWatch.
+   */
+  alarms?: boolean;
+}
+
 export interface ServiceDriver {
   readonly cluster: string;
   readonly service: string;
@@ -113,7 +122,12 @@ export interface ServiceDriver {
    * One snapshot: the service, its live tasks (and the ones seen stopping or stopped since this
    * driver started watching), and every target of its target groups.
    */
-  observe(): Promise<Snapshot>;
+  observe(options?: ObserveOptions): Promise<Snapshot>;
+  /**
+   * CloudWatch alarms by name, metric and composite; a name with no alarm is absent from the
+   * answer. Only a driver built with alarms to gate on has it. Read-only.
+   */
+  describeAlarms?(names: readonly string[]): Promise<AlarmView[]>;
   readServiceTags(): Promise<Record<string, string>>;
   tagService(tags: Record<string, string>): Promise<void>;
   untagService(keys: readonly string[]): Promise<void>;

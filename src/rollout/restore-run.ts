@@ -10,26 +10,36 @@
 // not have, no service deployment found, one that can no longer be stopped), UpdateService back to
 // the previous task definition, which is a new deployment: ECS then replaces the previous
 // revision's tasks too (users report it: aws/containers-roadmap#117, aws/copilot-cli#4838).
-import type { ServiceGuard } from './guard.js';
 import { LeaseLost } from './guard.js';
-import { errorCode, type ServiceDeploymentView, type ServiceDriver } from './port.js';
-import { restoreSettings, restoreStatus, ROLLBACK_STATES, STOPPABLE_STATES } from './restore.js';
-import { retrying } from './retry.js';
-import type { Clock, DeploymentSettings, Snapshot } from './types.js';
-import { Heartbeat, watch } from './watch.js';
+import type { ServiceDeploymentView } from './port.js';
+import { restoreSettings, restoreStatus } from './restore.js';
+import {
+  holdSettings,
+  putBackSettings,
+  rollBackDeployment,
+  SILENT,
+  takenOverSettings,
+  type RestoreHow,
+  type SettingsResult,
+} from './restore-ask.js';
+import { sessionOf, type SessionOrParts } from './session.js';
+import type { DeploymentSettings } from './types.js';
 import { describeServiceState } from './describe-state.js';
 import { errorMessage, formatDuration, taskDefinitionName } from './words.js';
+import type { Snapshot } from './snapshot.js';
 
-export interface RestoreOptions {
-  driver: ServiceDriver;
-  clock: Clock;
-  heartbeat: Heartbeat;
-  guard?: ServiceGuard;
+export type RestoreOptions = SessionOrParts & {
   previousTaskDefinitionArn: string;
+  /** The previous revision's containers with an ECS health check: back means HEALTHY there too. */
+  previousContainerChecks?: readonly string[];
   /** The revision being rolled back, to find its service deployment. */
   newTaskDefinitionArn?: string;
   /** The service's own deployment settings, put back at the end. */
   originalSettings: DeploymentSettings;
+  /**
+   * The desired count last known. The restore follows the service's own from its first look on:
+   * Application Auto Scaling may change it at any time (its scale-out goes on during deployments).
+   */
   desiredCount: number;
   /** The rollout's release settings: the restore may surge as much and keeps at least its floor. */
   surgePercent?: number;
@@ -40,10 +50,6 @@ export interface RestoreOptions {
   rolloutStartedAt: number;
   /** Bound on the wait for the previous revision to be healthy everywhere. */
   timeoutMs: number;
-  /** Bound on each call's retries (settings, stop, fallback). */
-  callBoundMs?: number;
-  /** Told what the restore waits for. */
-  onProgress?: (waitingFor: string, at: number) => void;
   /** Told how the restore goes about it, once it has asked ECS. */
   onStarted?: (how: RestoreHow, words: string) => void;
   /**
@@ -52,17 +58,9 @@ export interface RestoreOptions {
    * takes none.
    */
   signal?: AbortSignal;
-  random?: () => number;
-}
+};
 
-export type RestoreHow = 'stop-deployment' | 'update-service' | 'none';
-
-export interface SettingsResult {
-  ok: boolean;
-  message: string;
-  /** Another run holds the service: its settings are that run's to manage. */
-  takenOver?: boolean;
-}
+export type { RestoreHow, SettingsResult };
 
 export interface RestoreResult {
   ok: boolean;
@@ -77,24 +75,16 @@ export interface RestoreResult {
   serviceDeployment?: ServiceDeploymentView;
 }
 
-const CALL_BOUND_MS = 120_000;
-
 export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResult> {
-  const { driver, clock, guard } = opts;
+  const session = sessionOf(opts);
+  const { driver, clock, guard } = session;
   const started = clock.now();
   const prevName = taskDefinitionName(opts.previousTaskDefinitionArn);
-  const bound = opts.callBoundMs ?? CALL_BOUND_MS;
-  const retry = (): { clock: Clock; deadline: number; random?: () => number } => ({
-    clock,
-    deadline: clock.now() + bound,
-    ...(opts.random ? { random: opts.random } : {}),
-  });
-  const settings = restoreSettings(
-    opts.originalSettings,
-    opts.desiredCount,
-    opts.surgePercent,
-    opts.floorPercent,
-  );
+  const settingsFor = (desired: number): DeploymentSettings =>
+    restoreSettings(opts.originalSettings, desired, opts.surgePercent, opts.floorPercent);
+  const settings = settingsFor(opts.desiredCount);
+  /** The settings last asked of ECS for the rollback, and the count they were made for. */
+  let sent: { desired: number; settings: DeploymentSettings } | undefined;
   const notes: string[] = [];
   const finish = async (
     result: Omit<RestoreResult, 'durationMs' | 'settingsRestored'>,
@@ -103,13 +93,7 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
     // whatever it still does the way the service owner configured it.
     const settingsRestored = result.takenOver
       ? takenOverSettings()
-      : await putBackSettings({
-          driver,
-          clock,
-          ...(guard ? { guard } : {}),
-          original: opts.originalSettings,
-          boundMs: bound,
-        });
+      : await putBackSettings(session, opts.originalSettings);
     return { ...result, durationMs: clock.now() - started, settingsRestored };
   };
 
@@ -117,11 +101,10 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
     // 1. Hold first: while the failed revision is still PRIMARY, settings with room to surge would
     // let ECS start more of its tasks (the rollout may have failed right after a release).
     try {
-      await guard?.confirm();
-      await retrying(
+      await session.change(
         'UpdateService (hold)',
         () => driver.updateService({ settings: holdSettings(opts.originalSettings) }),
-        retry(),
+        SILENT,
       );
     } catch (error) {
       if (error instanceof LeaseLost) throw error;
@@ -133,29 +116,29 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
     //    nor stop a new one. With UpdateService both go in one call.
     let how: RestoreHow = 'none';
     let deployment: ServiceDeploymentView | undefined;
-    const tried = await rollBackDeployment(opts, retry, notes);
+    const tried = await rollBackDeployment(session, opts, notes);
     how = tried.how;
     deployment = tried.deployment;
     if (how === 'stop-deployment') {
       try {
-        await guard?.confirm();
-        await retrying(
+        await session.change(
           'UpdateService (rollback settings)',
           () => driver.updateService({ settings }),
-          retry(),
+          SILENT,
         );
+        sent = { desired: opts.desiredCount, settings };
       } catch (error) {
         if (error instanceof LeaseLost) throw error;
         notes.push(`could not set the rollback's deployment settings (${errorMessage(error)})`);
       }
     } else {
       try {
-        await guard?.confirm();
-        await retrying(
+        await session.change(
           'UpdateService (previous task definition)',
           () => driver.updateService({ taskDefinitionArn: opts.previousTaskDefinitionArn, settings }),
-          retry(),
+          SILENT,
         );
+        sent = { desired: opts.desiredCount, settings };
         how = 'update-service';
       } catch (error) {
         if (error instanceof LeaseLost) throw error;
@@ -181,19 +164,9 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
     // 4. Wait until the service is back.
     let last: Snapshot | undefined;
     const deploymentArn = deployment?.arn;
-    const outcome = await watch<
-      { snapshot: Snapshot; deployment?: ServiceDeploymentView },
-      Omit<RestoreResult, 'durationMs' | 'settingsRestored'>
-    >({
-      clock,
-      heartbeat: opts.heartbeat,
+    type Restored = Omit<RestoreResult, 'durationMs' | 'settingsRestored'>;
+    const end = await session.phase<{ snapshot: Snapshot; deployment?: ServiceDeploymentView }, Restored>({
       ...(opts.signal ? { signal: opts.signal } : {}),
-      onCancel: (waitingFor) => ({
-        ok: false,
-        confirmed: false,
-        how,
-        message: `rollback to ${prevName} was asked of ECS (${how}); the step was stopped while it waited for ${waitingFor || 'it'}`,
-      }),
       deadline: () => started + opts.timeoutMs,
       observe: async () => {
         const snapshot = await driver.observe();
@@ -207,7 +180,26 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
       step: async ({ snapshot, deployment: d }) => {
         last = snapshot;
         if (d) deployment = d;
-        const status = restoreStatus(snapshot, opts.previousTaskDefinitionArn);
+        // The desired count changed (Application Auto Scaling, or the count main knew is stale):
+        // the settings' room to surge is a percent of it, so it is made again for the new count.
+        const desired = snapshot.service.desiredCount;
+        if (sent && sent.desired !== desired) {
+          const next = settingsFor(desired);
+          if (!sameSettings(next, sent.settings)) {
+            try {
+              await session.change(
+                'UpdateService (rollback settings)',
+                () => driver.updateService({ settings: next }),
+                SILENT,
+              );
+              sent = { desired, settings: next };
+            } catch (error) {
+              if (error instanceof LeaseLost) throw error;
+              // Tried again at the next look.
+            }
+          } else sent = { desired, settings: next };
+        }
+        const status = restoreStatus(snapshot, opts.previousTaskDefinitionArn, opts.previousContainerChecks);
         if (d?.status === 'ROLLBACK_FAILED') {
           return {
             done: {
@@ -243,15 +235,25 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
         await guard?.keepAlive();
         return { wait: `rollback: ${status.waitingFor}${ecsWords}` };
       },
-      onReadFailure: (error) => ({
-        ok: false,
-        confirmed: false,
-        how,
-        message:
-          `rollback to ${prevName} was asked of ECS (${how}), but the action could not confirm it: ${errorMessage(error)}. ` +
-          `Last seen: ${last ? describeServiceState(last) : 'nothing'}`,
-      }),
     });
+    const outcome: Restored =
+      'done' in end
+        ? end.done
+        : 'cancelled' in end
+          ? {
+              ok: false,
+              confirmed: false,
+              how,
+              message: `rollback to ${prevName} was asked of ECS (${how}); the step was stopped while it waited for ${end.waitingFor || 'it'}`,
+            }
+          : {
+              ok: false,
+              confirmed: false,
+              how,
+              message:
+                `rollback to ${prevName} was asked of ECS (${how}), but the action could not confirm it: ${errorMessage(end.unreadable)}. ` +
+                `Last seen: ${last ? describeServiceState(last) : 'nothing'}`,
+            };
     return await finish({ ...outcome, ...(deployment ? { serviceDeployment: deployment } : {}) });
   } catch (error) {
     if (error instanceof LeaseLost) {
@@ -268,110 +270,8 @@ export async function restorePrevious(opts: RestoreOptions): Promise<RestoreResu
   }
 }
 
-/**
- * StopServiceDeployment (ROLLBACK) on the rollout's service deployment; `none` (with why in
- * `notes`) when ECS has none to stop or refuses, so the caller falls back to UpdateService.
- */
-async function rollBackDeployment(
-  opts: RestoreOptions,
-  retry: () => { clock: Clock; deadline: number; random?: () => number },
-  notes: string[],
-): Promise<{ how: RestoreHow; deployment?: ServiceDeploymentView }> {
-  const { driver, guard } = opts;
-  let deployment: ServiceDeploymentView | undefined;
-  try {
-    if (opts.serviceDeploymentArn) {
-      deployment = await retrying(
-        'DescribeServiceDeployments',
-        () => driver.describeServiceDeployment(opts.serviceDeploymentArn ?? ''),
-        retry(),
-      );
-    } else if (opts.newTaskDefinitionArn) {
-      const target = opts.newTaskDefinitionArn;
-      deployment = await retrying(
-        'ListServiceDeployments',
-        () => driver.findServiceDeployment(target, opts.rolloutStartedAt),
-        retry(),
-      );
-    }
-  } catch (error) {
-    notes.push(`the rollout's service deployment could not be read (${refusalWords(error)})`);
-    return { how: 'none' };
-  }
-  if (!deployment) {
-    notes.push('ECS lists no service deployment for the rollout');
-    return { how: 'none' };
-  }
-  // ECS (its circuit breaker) or an earlier attempt already rolls it back: follow that.
-  if (ROLLBACK_STATES.has(deployment.status)) return { how: 'stop-deployment', deployment };
-  if (!STOPPABLE_STATES.has(deployment.status)) {
-    notes.push(
-      `the rollout's service deployment is ${deployment.status}, which StopServiceDeployment cannot roll back`,
-    );
-    return { how: 'none', deployment };
-  }
-  try {
-    await guard?.confirm();
-    await retrying('StopServiceDeployment', () => driver.rollBackServiceDeployment(deployment.arn), retry());
-    return { how: 'stop-deployment', deployment };
-  } catch (error) {
-    if (error instanceof LeaseLost) throw error;
-    notes.push(`ECS refused StopServiceDeployment: ${refusalWords(error)}`);
-    return { how: 'none', deployment };
-  }
-}
-
-/** ECS can neither start a task nor stop a healthy one: the service's own circuit breaker kept. */
-function holdSettings(original: DeploymentSettings): DeploymentSettings {
-  return {
-    maximumPercent: 100,
-    minimumHealthyPercent: 100,
-    ...(original.circuitBreaker ? { circuitBreaker: { ...original.circuitBreaker } } : {}),
-  };
-}
-
-/** What AWS said (code and its own message), without the driver's account of which call it was. */
-function refusalWords(error: unknown): string {
-  const code = errorCode(error);
-  const said =
-    error instanceof Error && error.cause !== undefined ? errorMessage(error.cause) : errorMessage(error);
-  return code && !said.includes(code) ? `${code}: ${said}` : said;
-}
-
-/** UpdateService with the service's own deployment settings, retried within a bound; says what happened. */
-export async function putBackSettings(opts: {
-  driver: ServiceDriver;
-  clock: Clock;
-  guard?: ServiceGuard;
-  original: DeploymentSettings;
-  boundMs?: number;
-  random?: () => number;
-}): Promise<SettingsResult> {
-  const o = opts.original;
-  const words = `maximumPercent ${o.maximumPercent}, minimumHealthyPercent ${o.minimumHealthyPercent}`;
-  try {
-    await opts.guard?.confirm();
-    await retrying('UpdateService (deployment settings)', () => opts.driver.updateService({ settings: o }), {
-      clock: opts.clock,
-      deadline: opts.clock.now() + (opts.boundMs ?? CALL_BOUND_MS),
-      ...(opts.random ? { random: opts.random } : {}),
-    });
-    return { ok: true, message: `restored the service's deployment settings (${words})` };
-  } catch (error) {
-    if (error instanceof LeaseLost) return takenOverSettings();
-    return {
-      ok: false,
-      message: `could not restore the service's deployment settings (${words}): ${errorMessage(error)}`,
-    };
-  }
-}
-
-function takenOverSettings(): SettingsResult {
-  return {
-    ok: false,
-    takenOver: true,
-    message: 'left the deployment settings alone: another run holds the service now',
-  };
+function sameSettings(a: DeploymentSettings, b: DeploymentSettings): boolean {
+  return a.maximumPercent === b.maximumPercent && a.minimumHealthyPercent === b.minimumHealthyPercent;
 }
 
 function safely(f: () => void): void {
@@ -381,5 +281,3 @@ function safely(f: () => void): void {
     // A progress callback must not break the restore.
   }
 }
-
-export { Heartbeat };

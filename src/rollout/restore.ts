@@ -1,8 +1,9 @@
 // Pure rules of putting a service back on its previous task definition: when it is back, and the
 // deployment settings ECS gets to do it.
 import { indexOf } from './snapshot-index.js';
-import type { DeploymentSettings, Snapshot } from './types.js';
+import type { DeploymentSettings } from './types.js';
 import { plural, taskDefinitionName } from './words.js';
+import type { Snapshot } from './snapshot.js';
 
 export interface RestoreStatus {
   settled: boolean;
@@ -13,10 +14,15 @@ export interface RestoreStatus {
 
 /**
  * Done when the PRIMARY deployment runs the previous revision, exactly desiredCount tasks are
- * live, all of that revision and RUNNING with a healthy target in every target group, and no
- * target of a gone task is left in a group (ECS stops a task only after its target has drained).
+ * live, all of that revision and RUNNING with a healthy target in every target group and every
+ * container named in `containerChecks` HEALTHY (a worker: RUNNING and its container health), and
+ * no target of a gone task is left in a group (ECS stops a task only after its target has drained).
  */
-export function restoreStatus(snapshot: Snapshot, previousArn: string): RestoreStatus {
+export function restoreStatus(
+  snapshot: Snapshot,
+  previousArn: string,
+  containerChecks?: readonly string[],
+): RestoreStatus {
   const { service } = snapshot;
   const index = indexOf(snapshot);
   const prevName = taskDefinitionName(previousArn);
@@ -31,12 +37,11 @@ export function restoreStatus(snapshot: Snapshot, previousArn: string): RestoreS
       continue;
     }
     prev += 1;
-    if (index.healthy(t)) healthy += 1;
+    if (index.healthy(t, containerChecks)) healthy += 1;
   }
   let lingering = 0;
   for (const t of snapshot.targets) {
-    if (index.groups.includes(t.targetGroupArn) && !index.liveIps.has(t.id) && t.state !== 'unused')
-      lingering += 1;
+    if (index.groups.includes(t.targetGroupArn) && !index.isLive(t) && t.state !== 'unused') lingering += 1;
   }
   const desired = service.desiredCount;
 

@@ -11,7 +11,7 @@ export interface BackoffPolicy {
   maxMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 20_000 };
+const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 20_000 };
 
 export interface RetryOptions {
   clock: Clock;
@@ -21,8 +21,27 @@ export interface RetryOptions {
   random?: () => number;
   /** Stops retrying (the last error is thrown); the call in flight is not cut short. */
   signal?: AbortSignal;
+  /** Ends a back-off sleep early without stopping the retry: the next attempt says what to do. */
+  wakeOn?: AbortSignal;
   /** Told before each back-off sleep, so a caller can say what it is doing during a long one. */
   onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
+  /** The give-up message, when the caller words it its own way (the wait loop's reads). */
+  exhausted?: (failure: { attempts: number; elapsedMs: number; error: unknown }) => string;
+}
+
+/** How long one call (read or change) may keep retrying throttling and 5xx, unless a phase says otherwise. */
+export const CALL_BOUND_MS = 120_000;
+
+/**
+ * The one builder of retry options: a call may retry until `boundMs` from now. Everything that
+ * retries (the session's calls, the lease's) builds its options here.
+ */
+export function boundedRetry(
+  clock: Clock,
+  boundMs: number = CALL_BOUND_MS,
+  extra: Omit<RetryOptions, 'clock' | 'deadline'> = {},
+): RetryOptions {
+  return { clock, deadline: clock.now() + boundMs, ...extra };
 }
 
 /** The error a retried call gives up with: what was attempted, how long, and the last error. */
@@ -58,14 +77,17 @@ export async function retrying<T>(label: string, call: () => Promise<T>, opts: R
       const now = opts.clock.now();
       if (now + delayMs > opts.deadline || opts.signal?.aborted) {
         const times = attempt > 1 ? `${attempt} attempts over ${formatDuration(now - started)}` : '1 attempt';
-        throw new RetryExhausted(`${label} kept failing (${times}): ${messageOf(error)}`, attempt, error);
+        const message = opts.exhausted
+          ? opts.exhausted({ attempts: attempt, elapsedMs: now - started, error })
+          : `${label} kept failing (${times}): ${messageOf(error)}`;
+        throw new RetryExhausted(message, attempt, error);
       }
       try {
         opts.onRetry?.({ attempt, delayMs, error });
       } catch {
         // A progress callback must not change the retry.
       }
-      await sleepQuietly(opts.clock, delayMs, opts.signal);
+      await sleepQuietly(opts.clock, delayMs, opts.signal ?? opts.wakeOn);
     }
   }
 }

@@ -1,9 +1,6 @@
 // The engine's vocabulary. No AWS SDK type appears here: the platform driver translates AWS's
 // answers into these plain shapes, and the engine (plan, decide, gates, run) reasons about them.
 
-/** A count of tasks or a percentage of the desired count, as parsed from an input (`2`, `25%`). */
-export type TaskQuantity = { kind: 'count'; value: number } | { kind: 'percent'; value: number };
-
 /** The ECS deployment settings the action sets while it paces a rollout, and restores after. */
 export interface DeploymentSettings {
   maximumPercent: number;
@@ -33,98 +30,6 @@ export interface BatchPlan {
 }
 
 // ---------------------------------------------------------------------------------------------
-// One observation of the service: what observe.ts returns, what decide.ts reads.
-
-export type TaskLastStatus =
-  | 'PROVISIONING'
-  | 'PENDING'
-  | 'ACTIVATING'
-  | 'RUNNING'
-  | 'DEACTIVATING'
-  | 'STOPPING'
-  | 'DEPROVISIONING'
-  | 'STOPPED';
-
-export interface TaskView {
-  arn: string;
-  /** Last part of the ARN, what people see in the console. */
-  id: string;
-  taskDefinitionArn: string;
-  lastStatus: TaskLastStatus | string;
-  desiredStatus: 'RUNNING' | 'STOPPED' | string;
-  /** `ecs-svc/<deployment id>` for service tasks. */
-  startedBy?: string;
-  /** Private IPv4 address from the task's awsvpc attachment: the target id in `ip` target groups. */
-  ip?: string;
-  createdAt?: number;
-  startedAt?: number;
-  stoppedAt?: number;
-  stoppedReason?: string;
-  stopCode?: string;
-  containers: { name: string; exitCode?: number; reason?: string; lastStatus?: string }[];
-}
-
-export type TargetState =
-  'initial' | 'healthy' | 'unhealthy' | 'unhealthy.draining' | 'unused' | 'draining' | 'unavailable';
-
-export interface TargetView {
-  targetGroupArn: string;
-  /** For `ip` target groups, the task's IPv4 address. */
-  id: string;
-  port: number;
-  state: TargetState | string;
-  reason?: string;
-  description?: string;
-}
-
-export interface DeploymentView {
-  id: string;
-  status: 'PRIMARY' | 'ACTIVE' | 'INACTIVE' | string;
-  taskDefinitionArn: string;
-  desiredCount: number;
-  pendingCount: number;
-  runningCount: number;
-  failedTasks: number;
-  rolloutState?: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | string;
-  rolloutStateReason?: string;
-  createdAt?: number;
-  updatedAt?: number;
-}
-
-export interface ServiceEventView {
-  id: string;
-  createdAt: number;
-  message: string;
-}
-
-export interface ServiceView {
-  arn: string;
-  name: string;
-  clusterArn: string;
-  status: string;
-  desiredCount: number;
-  runningCount: number;
-  pendingCount: number;
-  taskDefinitionArn: string;
-  settings: DeploymentSettings;
-  deployments: DeploymentView[];
-  /** Newest first, as ECS returns them. */
-  events: ServiceEventView[];
-  targetGroupArns: string[];
-  deploymentController: string;
-}
-
-export interface Snapshot {
-  /** When the observation finished (ms since the epoch, from the injected clock). */
-  at: number;
-  service: ServiceView;
-  /** Every task of the service that ECS still reports: RUNNING ones and recently STOPPED ones. */
-  tasks: TaskView[];
-  /** Every target of every target group of the service. */
-  targets: TargetView[];
-}
-
-// ---------------------------------------------------------------------------------------------
 // Verdicts and what the engine reports.
 
 /** Why a rollout failed: every field a user needs to act, already worded for them. */
@@ -134,6 +39,7 @@ export interface RolloutFailure {
   kind:
     | 'task-stopped'
     | 'target-unhealthy'
+    | 'container-unhealthy'
     | 'http-check'
     | 'batch-timeout'
     | 'rollout-timeout'
@@ -141,6 +47,7 @@ export interface RolloutFailure {
     | 'superseded'
     | 'taken-over'
     | 'bake'
+    | 'alarm'
     | 'cancelled'
     | 'error';
   /** One sentence: what went wrong, naming the task, target, reason code or stoppedReason. */
@@ -148,6 +55,8 @@ export interface RolloutFailure {
   taskArn?: string;
   target?: { targetGroupArn: string; id: string; port: number };
   reasonCode?: string;
+  /** For an `alarm` failure: the alarm's name. */
+  alarmName?: string;
   /** Service events ECS wrote since the rollout began, oldest first. */
   serviceEvents?: string[];
 }
@@ -195,6 +104,8 @@ export type Outcome = 'succeeded' | 'rolled-back' | 'failed' | 'cancelled';
 export type RolloutEvent =
   | { type: 'rollout-started'; at: number; plan: BatchPlan; from: string; to: string }
   | { type: 'batch-started'; at: number; batch: number; batches: number; tasks: number }
+  /** The service's desired count changed mid-rollout (from `from` to plan.desired): the batches follow. */
+  | { type: 'replanned'; at: number; plan: BatchPlan; from: number; batch: number }
   | { type: 'batch-launched'; at: number; batch: number; batches: number; tasks: number }
   | { type: 'batch-healthy'; at: number; batch: number; batches: number; bakeMs: number }
   | { type: 'progress'; at: number; progress: BatchProgress }

@@ -3,9 +3,8 @@
 // an unchanged task definition — is a `watch`: observe, take one step (decide, maybe act), say
 // what it waits for, sleep, again. One heartbeat per run says what is awaited at least every 20 s,
 // also while AWS calls are being retried.
-import { errorKind } from './port.js';
 import { DEFAULT_PACE, nextPollDelay, type PacePolicy, type SnapshotCalls } from './pace.js';
-import { backoffDelay, DEFAULT_BACKOFF, RetryExhausted, retryingWords, sleepQuietly } from './retry.js';
+import { boundedRetry, retrying, retryingWords, sleepQuietly } from './retry.js';
 import type { Clock } from './types.js';
 import { formatDuration } from './words.js';
 
@@ -38,10 +37,18 @@ export class Heartbeat {
     this.lastWords = words;
   }
 
-  /** Before a back-off sleep: a line now if the sleep would leave more than a heartbeat silent. */
-  retrying(delayMs: number, error: unknown, at: number): void {
+  /**
+   * Before a back-off sleep: a line now if the sleep would leave more than a heartbeat silent. It
+   * names what the phase waits for, or, between phases, the call (`doing`) being retried.
+   */
+  retrying(delayMs: number, error: unknown, at: number, doing?: string): void {
     if (at + delayMs - this.lastSaidAt < this.everyMs) return;
-    this.emit(retryingWords(this.lastWords || 'AWS', { delayMs, error }), at);
+    this.emit(retryingWords(this.lastWords || doing || 'AWS', { delayMs, error }), at);
+  }
+
+  /** A phase ended: what it waited for is no longer what the run does. */
+  endPhase(): void {
+    this.lastWords = '';
   }
 
   /** When the next line is due, for a caller that sleeps. */
@@ -58,6 +65,9 @@ export class Heartbeat {
     }
   }
 }
+
+/** Not a driver error, so never retried: the read loop stops at once for a cancel. */
+const CANCELLED = new Error('cancelled');
 
 export type WatchStep<R> =
   | { done: R }
@@ -90,32 +100,35 @@ export interface WatchOptions<O, R> {
 
 export async function watch<O, R>(w: WatchOptions<O, R>): Promise<R> {
   const { clock, heartbeat } = w;
-  const random = w.random ?? Math.random;
-  let failures = 0;
-  let failingSince: number | undefined;
+  const cancellable = w.onCancel ? w.signal : undefined;
   for (;;) {
-    if (w.signal?.aborted && w.onCancel) return w.onCancel(heartbeat.words);
-    const observedFrom = clock.now();
+    if (cancellable?.aborted && w.onCancel) return w.onCancel(heartbeat.words);
+    let observedFrom = clock.now();
     let observed: O;
     try {
-      observed = await w.observe();
-      failures = 0;
-      failingSince = undefined;
+      // Reads that fail are retried by the one back-off loop; a cancel during its sleep ends the
+      // sleep, and the watch stops before the next read.
+      observed = await retrying(
+        'observing the service',
+        () => {
+          if (cancellable?.aborted) return Promise.reject(CANCELLED);
+          observedFrom = clock.now();
+          return w.observe();
+        },
+        // The reads' deadline is the phase's, as a bound from now.
+        boundedRetry(clock, w.deadline() - clock.now(), {
+          ...(w.random ? { random: w.random } : {}),
+          ...(cancellable ? { wakeOn: cancellable } : {}),
+          onRetry: (r) => heartbeat.retrying(r.delayMs, r.error, clock.now()),
+          exhausted: ({ attempts, elapsedMs, error }) =>
+            `observing the service kept failing for ${formatDuration(elapsedMs)} (${attempts} attempts): ${
+              error instanceof Error ? error.message : String(error)
+            }`,
+        }),
+      );
     } catch (error) {
-      if (errorKind(error) === 'fatal') return w.onReadFailure(error, heartbeat.words);
-      failures += 1;
-      failingSince ??= observedFrom;
-      const now = clock.now();
-      const delay = Math.max(250, backoffDelay(failures, DEFAULT_BACKOFF, random()));
-      if (now + delay > w.deadline()) {
-        const message = `observing the service kept failing for ${formatDuration(now - failingSince)} (${failures} attempts): ${
-          error instanceof Error ? error.message : String(error)
-        }`;
-        return w.onReadFailure(new RetryExhausted(message, failures, error), heartbeat.words);
-      }
-      heartbeat.retrying(delay, error, now);
-      await sleepQuietly(clock, delay, w.onCancel ? w.signal : undefined);
-      continue;
+      if (error === CANCELLED && w.onCancel) return w.onCancel(heartbeat.words);
+      return w.onReadFailure(error, heartbeat.words);
     }
 
     const step = await w.step(observed, clock.now());
@@ -132,10 +145,6 @@ export async function watch<O, R>(w: WatchOptions<O, R>): Promise<R> {
       },
       w.pace ?? DEFAULT_PACE,
     );
-    await sleepQuietly(
-      clock,
-      Math.min(delay, Math.max(0, heartbeat.dueAt() - now)),
-      w.onCancel ? w.signal : undefined,
-    );
+    await sleepQuietly(clock, Math.min(delay, Math.max(0, heartbeat.dueAt() - now)), cancellable);
   }
 }

@@ -72,7 +72,11 @@ export function knownError(
     exceptions = exceptionsByCode(model);
     byModel.set(model, exceptions);
   }
-  const modelled = exceptions.get(code);
+  // A query-compatible JSON service (CloudWatch) names the error shape in __type and its Query
+  // code in x-amzn-query-error: the shape name finds it as well as the code.
+  const byShape = model.shapes[code];
+  const modelled =
+    exceptions.get(code) ?? (byShape?.exception ? ([code, byShape] as [string, ShapeDef]) : undefined);
   if (modelled) {
     const [shapeName, shape] = modelled;
     const declared = (operation.errors ?? []).some((e) => e.shape === shapeName);
@@ -87,12 +91,22 @@ export function knownError(
       code,
       shape,
       shapeName,
-      declared: declared || code in COMMON,
+      // CloudWatch's "Common Errors" page lists InvalidParameterValue, MissingParameter and
+      // InvalidParameterCombination for every action, though its model declares them on a few.
+      declared:
+        declared ||
+        code in COMMON ||
+        (model.metadata.awsQueryCompatible !== undefined && (shape.error?.code ?? code) in QUERY_PROTOCOL),
       status: (s) => (expected !== undefined ? s === expected : serverFault ? s >= 500 : s >= 400 && s < 500),
       fault: serverFault ? 'Receiver' : 'Sender',
     };
   }
-  const protocolErrors = model.metadata.protocol === 'query' ? QUERY_PROTOCOL : JSON_PROTOCOL;
+  const protocolErrors =
+    model.metadata.protocol === 'query'
+      ? QUERY_PROTOCOL
+      : model.metadata.awsQueryCompatible
+        ? { ...JSON_PROTOCOL, ...QUERY_PROTOCOL }
+        : JSON_PROTOCOL;
   const status = COMMON[code] ?? protocolErrors[code];
   if (status === undefined) return undefined;
   return { code, declared: true, status: (s) => s === status, fault: status >= 500 ? 'Receiver' : 'Sender' };

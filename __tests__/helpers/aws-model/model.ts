@@ -59,6 +59,8 @@ export interface ServiceModel {
     targetPrefix?: string;
     xmlNamespace?: string;
     serviceId: string;
+    /** Present for a JSON service that keeps its Query error codes (x-amzn-query-error). */
+    awsQueryCompatible?: Record<string, never>;
   };
   operations: Record<string, OperationDef>;
   shapes: Record<string, ShapeDef>;
@@ -67,6 +69,8 @@ export interface ServiceModel {
 export interface AwsModels {
   ecs: ServiceModel;
   elbv2: ServiceModel;
+  /** AWS JSON 1.0, awsQueryCompatible (the protocol @aws-sdk/client-cloudwatch speaks). */
+  cloudwatch: ServiceModel;
   /** Where they were read from, for messages. */
   dataDir: string;
   botocoreVersion: string;
@@ -75,12 +79,13 @@ export interface AwsModels {
 const MODEL_FILES = {
   ecs: join('ecs', '2014-11-13', 'service-2.json.gz'),
   elbv2: join('elbv2', '2015-12-01', 'service-2.json.gz'),
+  cloudwatch: join('cloudwatch', '2010-08-01', 'service-2.json.gz'),
 } as const;
 
 let cached: { models: AwsModels } | { missing: string } | undefined;
 
 /**
- * botocore's models for ECS and ELBv2, read once per process, or why they cannot be: python3 or
+ * botocore's models for ECS, ELBv2 and CloudWatch, read once per process, or why they cannot be: python3 or
  * botocore absent, or a model file missing.
  */
 export function loadAwsModels(): { models: AwsModels } | { missing: string } {
@@ -114,9 +119,11 @@ function readModels(): { models: AwsModels } | { missing: string } {
   };
   const ecs = read(MODEL_FILES.ecs);
   const elbv2 = read(MODEL_FILES.elbv2);
+  const cloudwatch = read(MODEL_FILES.cloudwatch);
   if (typeof ecs === 'string') return { missing: ecs };
   if (typeof elbv2 === 'string') return { missing: elbv2 };
-  return { models: { ecs, elbv2, dataDir, botocoreVersion } };
+  if (typeof cloudwatch === 'string') return { missing: cloudwatch };
+  return { models: { ecs, elbv2, cloudwatch, dataDir, botocoreVersion } };
 }
 
 /** A shape by name; a model that names a shape it does not define is broken, not the emulator. */

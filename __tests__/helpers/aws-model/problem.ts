@@ -1,7 +1,7 @@
 // What the validator reports: data, so tests assert on it and print it.
 
 export interface Problem {
-  service: 'ecs' | 'elbv2';
+  service: 'ecs' | 'elbv2' | 'cloudwatch';
   operation: string;
   /** Which body: the request, a successful response, an error response, or the record itself. */
   part: 'request' | 'response' | 'error' | 'record';

@@ -49,7 +49,9 @@ export function validateCallRecords(
         : {}),
     };
     const reports = { request: report('request'), response: report('response'), error: report('error') };
-    if (record.service === 'ecs') checkJsonCall(model, operation, call, reports);
+    // CloudWatch: AWS JSON 1.0 with its Query error codes (awsQueryCompatible), checked as JSON.
+    if (record.service === 'ecs' || record.service === 'cloudwatch')
+      checkJsonCall(model, operation, call, reports);
     else checkQueryCall(model, operation, call, reports);
   });
   return problems;
@@ -79,7 +81,7 @@ export function readCallRecords(dir: string): { file: string; records: CallRecor
           const record = JSON.parse(line) as CallRecord;
           if (
             typeof record.operation !== 'string' ||
-            (record.service !== 'ecs' && record.service !== 'elbv2')
+            (record.service !== 'ecs' && record.service !== 'elbv2' && record.service !== 'cloudwatch')
           )
             throw new Error(`${file}:${i + 1} is not a call record`);
           return record;

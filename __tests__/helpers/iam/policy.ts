@@ -1,6 +1,6 @@
-// An IAM identity policy as the README gives it, and just enough of IAM's evaluation to say whether
-// it allows one authorization: Allow statements only (the README has no Deny), Action and Resource
-// with the `*` and `?` wildcards, and the condition operators the README uses. An operator this
+// An IAM identity policy as docs/iam.md gives it, and just enough of IAM's evaluation to say whether
+// it allows one authorization: Allow statements only (docs/iam.md has no Deny), Action and Resource
+// with the `*` and `?` wildcards, and the condition operators docs/iam.md uses. An operator this
 // file does not know is an error, never a silent pass.
 //
 // Rules followed (IAM User Guide, "IAM JSON policy elements: Condition operators"): a condition
@@ -31,15 +31,16 @@ export interface Authorization {
 const list = (value: string | string[]): string[] => (Array.isArray(value) ? value : [value]);
 
 /**
- * The JSON block right after `<!-- iam-policy:NAME -->` in the README: the marker, optional
- * whitespace, then a ```json fence. Throws, naming the marker, when there is none or it is not JSON.
+ * The JSON block right after `<!-- iam-policy:NAME -->` in a markdown file (docs/iam.md; `file`
+ * names it in errors): the marker, optional whitespace, then a ```json fence. Throws, naming the
+ * marker, when there is none or it is not JSON.
  */
-export function readmePolicy(markdown: string, name: string): PolicyDocument {
+export function markdownPolicy(markdown: string, name: string, file = 'docs/iam.md'): PolicyDocument {
   const marker = `<!-- iam-policy:${name} -->`;
   const at = markdown.indexOf(marker);
-  if (at === -1) throw new Error(`README.md has no ${marker}`);
+  if (at === -1) throw new Error(`${file} has no ${marker}`);
   const block = /^\s*```json\n([\s\S]*?)\n```/.exec(markdown.slice(at + marker.length));
-  if (!block?.[1]) throw new Error(`README.md: no \`\`\`json block right after ${marker}`);
+  if (!block?.[1]) throw new Error(`${file}: no \`\`\`json block right after ${marker}`);
   return JSON.parse(block[1]) as PolicyDocument;
 }
 

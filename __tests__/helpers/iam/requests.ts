@@ -4,15 +4,18 @@
 // - "Actions, resources, and condition keys for Amazon Elastic Container Service": the resource
 //   types per action (DescribeServiceDeployments and StopServiceDeployment: the service and the
 //   service-deployment; DescribeServiceRevisions: the service and the service-revision;
-//   DescribeTaskDefinition, ListTaskDefinitions: none), `ecs:cluster`, `aws:TagKeys`.
+//   DescribeTaskDefinition, ListTaskDefinitions: none; DescribeContainerInstances: container-instance),
+//   `ecs:cluster`, `aws:TagKeys`.
 // - ListTasks: the reference names `container-instance`, which a Fargate service's tasks have none
 //   of; "Identity-based policy examples for Amazon Elastic Container Service" grants it on `*` with
 //   `ecs:cluster`, so it is modelled as `*` with that key.
-// - RegisterTaskDefinition: `*` (the same examples page; see README "IAM permissions"), plus
+// - RegisterTaskDefinition: `*` (the same examples page; see docs/iam.md), plus
 //   ecs:TagResource with `ecs:CreateAction` when it carries tags ("Grant permission to tag resources
 //   on creation"). iam:PassRole is not modelled: the policy names the user's roles by placeholder.
 // - "Actions, resources, and condition keys for Elastic Load Balancing V2": its Describe actions
 //   have no resource type, so `*`.
+// - RunTask on the task-definition with `ecs:cluster`; StopTask on the task; ListServices on `*`
+//   with `ecs:cluster`; DeregisterTaskDefinition on the task definition (the policy grants `*`).
 import type { CallRecord } from '../../../emulator/src/contracts.js';
 import { ACCOUNT_ID } from '../../../emulator/src/ecs/arns.js';
 import type { Authorization } from './policy.js';
@@ -56,6 +59,22 @@ export function runTarget(calls: readonly CallRecord[]): RunTarget | undefined {
 }
 
 /**
+ * Every service a run deploys (several services in one step: one DescribeServices per service),
+ * the first as runTarget gives it first.
+ */
+export function runTargets(calls: readonly CallRecord[]): RunTarget[] {
+  const first = runTarget(calls);
+  if (!first) return [];
+  const names = new Set<string>([first.service]);
+  for (const call of calls) {
+    if (call.operation !== 'DescribeServices' || call.wire === undefined) continue;
+    const body = JSON.parse(call.wire.request || '{}') as Body;
+    for (const service of strs(body['services'])) names.add(nameOf(service));
+  }
+  return [...names].map((service) => ({ ...first, service }));
+}
+
+/**
  * The authorizations `call` needs, or a string saying why this file cannot tell (an operation it
  * has no model for, a call without wire capture).
  */
@@ -64,6 +83,18 @@ export function authorizationsOf(call: CallRecord, run: RunTarget): Authorizatio
     return [{ action: `elasticloadbalancing:${call.operation}`, resource: '*', context: {} }];
   if (call.wire === undefined) return 'no wire capture (start the emulator with recordWire: true)';
   const body = JSON.parse(call.wire.request || '{}') as Body;
+  // "Actions, resources, and condition keys for Amazon CloudWatch": DescribeAlarms and DeleteAlarms
+  // act on the `alarm` resource, arn:aws:cloudwatch:<region>:<account>:alarm:<name>.
+  if (call.service === 'cloudwatch') {
+    const alarms = strs(body['AlarmNames']);
+    return alarms.length > 0
+      ? alarms.map((name) => ({
+          action: `cloudwatch:${call.operation}`,
+          resource: `arn:aws:cloudwatch:${run.region}:${run.account}:alarm:${name}`,
+          context: {},
+        }))
+      : [{ action: `cloudwatch:${call.operation}`, resource: '*', context: {} }];
+  }
   const prefix = `arn:aws:ecs:${run.region}:${run.account}`;
   const cluster = nameOf(str(body['cluster']) || 'default');
   const clusterContext = { 'ecs:cluster': [`${prefix}:cluster/${cluster}`] };
@@ -107,6 +138,10 @@ export function authorizationsOf(call: CallRecord, run: RunTarget): Authorizatio
       return strs(body['tasks']).map((t) =>
         on(t.startsWith('arn:') ? t : `${prefix}:task/${cluster}/${t}`, clusterContext),
       );
+    case 'DescribeContainerInstances':
+      return strs(body['containerInstances']).map((ci) =>
+        on(ci.startsWith('arn:') ? ci : `${prefix}:container-instance/${cluster}/${ci}`, clusterContext),
+      );
     case 'DescribeTaskDefinition':
     case 'ListTaskDefinitions':
       return [on('*')];
@@ -121,6 +156,23 @@ export function authorizationsOf(call: CallRecord, run: RunTarget): Authorizatio
         },
       };
       return tags.length > 0 ? [on('*'), tagging] : [on('*')];
+    }
+    // RunTask: the task-definition resource, with `ecs:cluster` (the cluster it runs in); its
+    // iam:PassRole for the task's roles is not modelled (as for RegisterTaskDefinition).
+    case 'RunTask': {
+      const ref = str(body['taskDefinition']);
+      return [on(ref.startsWith('arn:') ? ref : `${prefix}:task-definition/${ref}`, clusterContext)];
+    }
+    case 'StopTask': {
+      const task = str(body['task']);
+      return [on(task.startsWith('arn:') ? task : `${prefix}:task/${cluster}/${task}`, clusterContext)];
+    }
+    // ListServices: no resource type, `ecs:cluster`.
+    case 'ListServices':
+      return [on('*', clusterContext)];
+    case 'DeregisterTaskDefinition': {
+      const ref = str(body['taskDefinition']);
+      return [on(ref.startsWith('arn:') ? ref : `${prefix}:task-definition/${ref}`)];
     }
     default:
       return `no IAM model for ECS ${call.operation}: add it to __tests__/helpers/iam/requests.ts`;

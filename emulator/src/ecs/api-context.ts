@@ -21,6 +21,8 @@ export interface ApiContext {
   clock: Clock;
   targets: TargetRegistry;
   lifecycle: TaskLifecycle;
+  /** A loopback address of this emulator's block, for a container instance that registers. */
+  takeAddress(): string;
   /** Ask the scheduler to reconcile soon (after a change it should act on). */
   poke(): void;
 }

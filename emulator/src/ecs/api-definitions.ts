@@ -1,6 +1,7 @@
 // Task definitions. Pages: ECS API reference RegisterTaskDefinition / DescribeTaskDefinition /
 // ListTaskDefinitions / DeregisterTaskDefinition, and "Amazon ECS task definition parameters"
 // (defaults ECS fills in, Fargate's requirements, awsvpc port mapping rules).
+import { healthCheckProblem } from './container-health.js';
 import { taskDefinitionArn } from './arns.js';
 import { lookupTaskDefinition, parseTaskDefinitionRef } from './api-context.js';
 import type { ApiContext, Handler } from './api-context.js';
@@ -135,6 +136,8 @@ function normalizeBody(input: Input): Record<string, unknown> {
       throw client('Container.image should not be null or empty.');
     if (names.has(name)) throw client(`Duplicate container name: ${name}`);
     names.add(name);
+    const badCheck = healthCheckProblem(def);
+    if (badCheck) throw client(badCheck);
     if (memory === undefined && def['memory'] === undefined && def['memoryReservation'] === undefined) {
       throw client(
         `Invalid setting for container '${name}'. At least one of 'memory' or 'memoryReservation' must be specified.`,

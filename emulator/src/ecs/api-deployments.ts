@@ -6,6 +6,7 @@
 import { AwsError } from '../contracts.js';
 import { describeEach, findCluster, requireService } from './api-context.js';
 import type { ApiContext, Handler } from './api-context.js';
+import { deploymentAlarmsView, deploymentConfigurationShape } from './deployment-configuration.js';
 import { reviveLastCompleted } from './deployments.js';
 import { addEvent } from './events.js';
 import { invalid, optInt, optObject, optString, optStringList, reqString, seconds } from './input.js';
@@ -123,7 +124,7 @@ export function deploymentHandlers(api: ApiContext): Record<string, Handler> {
       // The stopped deployment launches nothing more; its tasks are stopped as an old deployment's.
       stopped.rolloutState = 'FAILED';
       stopped.rolloutStateReason = `ECS deployment ${stopped.id} stopped: rolling back to deploymentId ${revived.id}.`;
-      requestRollback(record, revived, 'Rollback requested with StopServiceDeployment.', now, true);
+      requestRollback(store, record, revived, 'Rollback requested with StopServiceDeployment.', now, true);
       addEvent(service, `rolling back to deployment ${revived.id}.`, now);
       api.poke();
       return { serviceDeploymentArn: record.arn };
@@ -170,7 +171,8 @@ function briefShape(record: ServiceDeploymentRecord): Record<string, unknown> {
 
 /**
  * API reference ServiceDeployment. Counts are live until the deployment finishes, then as they were
- * then. `alarms` is DISABLED: the emulator models no CloudWatch alarm. `lifecycleStage` and
+ * then. `alarms` follows the service's alarms configuration, TRIGGERED once the deployment alarms
+ * failed the deployment (scheduler.ts). `lifecycleStage` and
  * `lifecycleHookDetails` (blue/green stages and hooks) are left out.
  */
 export function deploymentShape(store: EcsStore, record: ServiceDeploymentRecord): Record<string, unknown> {
@@ -187,18 +189,14 @@ export function deploymentShape(store: EcsStore, record: ServiceDeploymentRecord
     updatedAt: seconds(record.updatedAt),
     sourceServiceRevisions: record.final?.sources ?? record.sourceRevisionArns.map(counts),
     targetServiceRevision: record.final?.target ?? counts(record.targetRevisionArn),
-    deploymentConfiguration: config && {
-      deploymentCircuitBreaker: { ...config.deploymentCircuitBreaker },
-      maximumPercent: config.maximumPercent,
-      minimumHealthyPercent: config.minimumHealthyPercent,
-    },
+    deploymentConfiguration: config && deploymentConfigurationShape(config),
     rollback: record.rollback && {
       reason: record.rollback.reason,
       startedAt: seconds(record.rollback.startedAt),
       serviceRevisionArn: record.rollback.serviceRevisionArn,
     },
     deploymentCircuitBreaker: service && circuitBreakerView(service, record),
-    alarms: { status: 'DISABLED' },
+    alarms: deploymentAlarmsView(config, isFinished(record.status), record.triggeredAlarmNames),
   };
 }
 

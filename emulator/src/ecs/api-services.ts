@@ -28,16 +28,15 @@ import {
   wantsTags,
 } from './input.js';
 import type { Input } from './input.js';
+import { deploymentConfigurationOf } from './deployment-configuration.js';
 import { newDeployment } from './deployments.js';
 import { keyedPage } from './pagination.js';
 import { createRevision, startServiceDeployment } from './service-deployments.js';
 import { serviceShape } from './shapes.js';
-import type {
-  DeploymentConfiguration,
-  LoadBalancerRef,
-  ServiceRecord,
-  TaskDefinitionRecord,
-} from './store.js';
+import type { LoadBalancerRef, ServiceRecord, TaskDefinitionRecord } from './store.js';
+
+/** awsvpc (Fargate or EC2); bridge and host on the EC2 launch type, placed on container instances. */
+const RUNNABLE_NETWORK_MODES = ['awsvpc', 'bridge', 'host'];
 
 /** Page "Service load balancing": a service can have at most 5 target groups. */
 const MAX_TARGET_GROUPS = 5;
@@ -80,6 +79,9 @@ export function serviceHandlers(api: ApiContext): Record<string, Handler> {
       const launchType = optString(input, 'launchType') ?? 'EC2';
       if (launchType !== 'EC2' && launchType !== 'FARGATE')
         throw invalid('launchType should be one of [EC2, FARGATE, EXTERNAL].');
+      // "Use Docker's virtual network for Amazon ECS Linux tasks": bridge (and host) run only on EC2.
+      if (launchType === 'FARGATE' && definition.body['networkMode'] !== 'awsvpc')
+        throw invalid('Task definition does not support launch_type FARGATE.');
       const propagateTags = optString(input, 'propagateTags') ?? 'NONE';
       if (!['NONE', 'SERVICE', 'TASK_DEFINITION'].includes(propagateTags))
         throw invalid('propagateTags should be one of [TASK_DEFINITION, SERVICE, NONE].');
@@ -135,6 +137,9 @@ export function serviceHandlers(api: ApiContext): Record<string, Handler> {
       const ref = optString(input, 'taskDefinition');
       const definition = ref === undefined ? undefined : activeDefinition(api, ref, ctx);
       if (definition && service.loadBalancers.length > 0) checkContainers(service.loadBalancers, definition);
+      if (definition) checkTargetTypes(api, service.loadBalancers, definition);
+      if (definition && service.launchType === 'FARGATE' && definition.body['networkMode'] !== 'awsvpc')
+        throw invalid('Task definition does not support launch_type FARGATE.');
       if (definition)
         networkConfigurationOf(
           { networkConfiguration: service.networkConfiguration ?? null, ...input },
@@ -147,14 +152,13 @@ export function serviceHandlers(api: ApiContext): Record<string, Handler> {
       if (optObjectList(input, 'loadBalancers') !== undefined) {
         throw invalid("This emulator does not model changing a service's loadBalancers with UpdateService.");
       }
-      const deploymentConfiguration = optObject(input, 'deploymentConfiguration');
+      const given = optObject(input, 'deploymentConfiguration');
+      const deploymentConfiguration = given
+        ? deploymentConfigurationOf(given, service.deploymentConfiguration)
+        : undefined;
 
       // Everything is checked; now change the service.
-      if (deploymentConfiguration)
-        service.deploymentConfiguration = deploymentConfigurationOf(
-          deploymentConfiguration,
-          service.deploymentConfiguration,
-        );
+      if (deploymentConfiguration) service.deploymentConfiguration = deploymentConfiguration;
       if (grace !== undefined) service.healthCheckGracePeriodSeconds = grace;
       const network = optObject(input, 'networkConfiguration');
       if (network) service.networkConfiguration = network;
@@ -243,19 +247,20 @@ export function serviceHandlers(api: ApiContext): Record<string, Handler> {
   };
 }
 
-function activeDefinition(api: ApiContext, ref: string, ctx: RequestContext): TaskDefinitionRecord {
+export function activeDefinition(api: ApiContext, ref: string, ctx: RequestContext): TaskDefinitionRecord {
   const definition = lookupTaskDefinition(api, ref, ctx);
   if (!definition) throw client('TaskDefinition not found.');
   if (definition.status !== 'ACTIVE') throw client('TaskDefinition is inactive');
-  if (definition.body['networkMode'] !== 'awsvpc') {
+  const mode = String(definition.body['networkMode'] ?? 'bridge');
+  if (!RUNNABLE_NETWORK_MODES.includes(mode)) {
     throw invalid(
-      `This emulator runs only task definitions with networkMode awsvpc (${definition.family}:${definition.revision} has ${String(definition.body['networkMode'])}).`,
+      `This emulator runs only task definitions with networkMode awsvpc, bridge or host (${definition.family}:${definition.revision} has ${mode}).`,
     );
   }
   return definition;
 }
 
-function networkConfigurationOf(
+export function networkConfigurationOf(
   input: Input,
   definition: TaskDefinitionRecord,
 ): Record<string, unknown> | undefined {
@@ -286,16 +291,29 @@ function loadBalancersOf(api: ApiContext, input: Input, definition: TaskDefiniti
     if (containerPort === undefined) throw invalid('containerPort can not be null.');
     const group = api.targets.targetGroup(targetGroupArn);
     if (!group) throw invalid(`Unable to find target group ${targetGroupArn}.`);
-    // Page "Service load balancing": awsvpc tasks can only be registered in `ip` target groups.
-    if (group.targetType !== 'ip') {
-      throw invalid(
-        `The provided target group ${targetGroupArn} has target type ${group.targetType}, which is incompatible with the awsvpc network mode specified in the task definition.`,
-      );
-    }
     return { targetGroupArn, containerName, containerPort };
   });
   checkContainers(refs, definition);
+  checkTargetTypes(api, refs, definition);
   return refs;
+}
+
+/**
+ * Page "Service load balancing": awsvpc tasks can only be registered in `ip` target groups ("associated
+ * with an elastic network interface, not an Amazon EC2 instance"); bridge and host tasks are
+ * registered by instance id and host port, in `instance` target groups.
+ */
+function checkTargetTypes(api: ApiContext, refs: LoadBalancerRef[], definition: TaskDefinitionRecord): void {
+  const mode = String(definition.body['networkMode'] ?? 'bridge');
+  const wanted = mode === 'awsvpc' ? 'ip' : 'instance';
+  for (const ref of refs) {
+    const type = api.targets.targetGroup(ref.targetGroupArn)?.targetType;
+    if (type !== undefined && type !== wanted) {
+      throw invalid(
+        `The provided target group ${ref.targetGroupArn} has target type ${type}, which is incompatible with the ${mode} network mode specified in the task definition.`,
+      );
+    }
+  }
 }
 
 /** Each load balancer names a container of the task definition and one of its container ports. */
@@ -322,40 +340,4 @@ function checkGrace(grace: number | undefined, hasLoadBalancers: boolean): void 
     throw invalid('Health check grace period is only valid for services configured to use load balancers');
   if (grace < 0 || grace > MAX_GRACE_SECONDS)
     throw invalid(`healthCheckGracePeriodSeconds must be between 0 and ${MAX_GRACE_SECONDS}.`);
-}
-
-/**
- * Page "Deploy Amazon ECS services by replacing tasks": REPLICA defaults are maximumPercent 200 and
- * minimumHealthyPercent 100; the circuit breaker is off unless asked for. On update, fields left
- * out keep their current values.
- */
-function deploymentConfigurationOf(
-  given: Input | undefined,
-  current: DeploymentConfiguration | undefined,
-): DeploymentConfiguration {
-  const base = current ?? {
-    maximumPercent: 200,
-    minimumHealthyPercent: 100,
-    deploymentCircuitBreaker: { enable: false, rollback: false },
-  };
-  if (!given) return { ...base, deploymentCircuitBreaker: { ...base.deploymentCircuitBreaker } };
-  const maximumPercent = optInt(given, 'maximumPercent') ?? base.maximumPercent;
-  const minimumHealthyPercent = optInt(given, 'minimumHealthyPercent') ?? base.minimumHealthyPercent;
-  if (minimumHealthyPercent < 0 || minimumHealthyPercent > 100)
-    throw invalid('minimumHealthyPercent must be between 0 and 100.');
-  if (maximumPercent < 100)
-    throw invalid(
-      'maximumPercent must be greater than or equal to 100 for services using the REPLICA scheduling strategy.',
-    );
-  const breaker = optObject(given, 'deploymentCircuitBreaker');
-  const deploymentCircuitBreaker = breaker
-    ? {
-        enable: optBool(breaker, 'enable') ?? false,
-        rollback: optBool(breaker, 'rollback') ?? false,
-      }
-    : { ...base.deploymentCircuitBreaker };
-  if (breaker && (breaker['enable'] === undefined || breaker['rollback'] === undefined)) {
-    throw invalid('deploymentCircuitBreaker requires both enable and rollback.');
-  }
-  return { maximumPercent, minimumHealthyPercent, deploymentCircuitBreaker };
 }

@@ -5,6 +5,7 @@ import type { ApiContext, Handler } from './api-context.js';
 import { clusterHandlers } from './api-clusters.js';
 import { definitionHandlers } from './api-definitions.js';
 import { deploymentHandlers } from './api-deployments.js';
+import { instanceHandlers } from './api-instances.js';
 import { serviceHandlers } from './api-services.js';
 import { taskHandlers } from './api-tasks.js';
 import type { Input } from './input.js';
@@ -23,6 +24,7 @@ export function createEcsApi(context: ApiContext): EcsApi {
       ...serviceHandlers(context),
       ...deploymentHandlers(context),
       ...taskHandlers(context),
+      ...instanceHandlers(context),
     }),
   );
   return {

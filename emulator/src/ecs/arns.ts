@@ -12,6 +12,8 @@ export const serviceArn = (region: string, cluster: string, name: string): strin
   `${prefix(region)}:service/${cluster}/${name}`;
 export const taskArn = (region: string, cluster: string, id: string): string =>
   `${prefix(region)}:task/${cluster}/${id}`;
+export const containerInstanceArn = (region: string, cluster: string, id: string): string =>
+  `${prefix(region)}:container-instance/${cluster}/${id}`;
 export const taskDefinitionArn = (region: string, family: string, revision: number): string =>
   `${prefix(region)}:task-definition/${family}:${revision}`;
 /**
@@ -24,6 +26,9 @@ export const serviceDeploymentArn = (region: string, cluster: string, service: s
   `${prefix(region)}:service-deployment/${cluster}/${service}/${id}`;
 export const serviceRevisionArn = (region: string, cluster: string, service: string, id: string): string =>
   `${prefix(region)}:service-revision/${cluster}/${service}/${id}`;
+
+/** EC2 instance IDs: `i-` and 17 lowercase hex digits. */
+export const newEc2InstanceId = (): string => `i-${randomBytes(9).toString('hex').slice(0, 17)}`;
 
 /** Task IDs are 32 lowercase hex digits. */
 export const newTaskId = (): string => randomBytes(16).toString('hex');
@@ -63,7 +68,7 @@ export function regionOfArn(arn: string): string | undefined {
  */
 export function parseEcsArn(
   arn: string,
-  type: 'service' | 'task',
+  type: 'service' | 'task' | 'container-instance',
 ): { region: string; cluster?: string; name: string } | undefined {
   const match = /^arn:aws[a-z-]*:ecs:([a-z0-9-]+):\d{12}:([a-z-]+)\/(.+)$/.exec(arn);
   if (!match || match[2] !== type) return undefined;

@@ -3,6 +3,7 @@
 import { randomInt } from 'node:crypto';
 import type { Clock, EcsPart, Log, TargetRegistry, TaskRuntime } from '../contracts.js';
 import { createEcsApi } from './api.js';
+import type { AlarmLookup } from './deployment-alarms.js';
 import { deploymentShape } from './api-deployments.js';
 import { createIpAllocator } from './ips.js';
 import { createEcsProtocol } from './protocol.js';
@@ -23,6 +24,8 @@ export interface EcsDeps {
   taskStartSeconds?: number;
   /** N of the 127.N.x.y block this emulator claimed (address-block.ts); one of its own otherwise. */
   addressBlock?: number;
+  /** CloudWatch alarms by name, read for deployment alarms (deployment-alarms.ts). */
+  alarms?: AlarmLookup;
 }
 
 let lastBlock = randomInt(1, 255);
@@ -50,12 +53,20 @@ export function createEcs(deps: EcsDeps): EcsPart {
     store,
     lifecycle,
     drainingCountsTowardMaximum,
+    ...(deps.alarms ? { alarms: deps.alarms } : {}),
   });
   holder.scheduler = running;
   // ECS registers and deregisters targets itself and reacts to their health (page "Service load
   // balancing"): any transition is a reason to reconcile now rather than on the next tick.
   deps.targets.onChange(() => poke());
-  const api = createEcsApi({ store, clock: deps.clock, targets: deps.targets, lifecycle, poke });
+  const api = createEcsApi({
+    store,
+    clock: deps.clock,
+    targets: deps.targets,
+    lifecycle,
+    poke,
+    takeAddress: () => ips.take(),
+  });
   let stopped = false;
 
   return {
@@ -66,9 +77,21 @@ export function createEcs(deps: EcsDeps): EcsPart {
       taskDefinitions: [...store.taskDefinitions.values()].map(taskDefinitionShape),
       services: [...store.services.values()].map((s) => serviceShape(s, store, true)),
       tasks: [...store.tasks.values()].map((t) => ({ ...taskShape(t, true), privateIPv4Address: t.ip })),
+      containerInstances: [...store.containerInstances.values()].map((ci) => ({
+        containerInstanceArn: ci.arn,
+        ec2InstanceId: ci.ec2InstanceId,
+        clusterArn: ci.clusterArn,
+        address: ci.ip,
+        hostPorts: Object.fromEntries(ci.ports),
+      })),
       serviceDeployments: [...store.serviceDeployments.values()].map((r) => deploymentShape(store, r)),
     }),
     onSchedulerPass: (listener) => running.onPass(listener),
+    instanceAddress: (ec2InstanceId) => {
+      for (const ci of store.containerInstances.values())
+        if (ci.ec2InstanceId === ec2InstanceId) return ci.ip;
+      return undefined;
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

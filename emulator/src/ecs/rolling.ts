@@ -1,5 +1,6 @@
 // The arithmetic of the ECS rolling update, kept pure so it can be tested as a table. Each rule
 // names the ECS developer guide page it models.
+import { isLive, isUp } from './task-lifecycle.js';
 
 /**
  * Page "Deploy Amazon ECS services by replacing tasks" (rolling update): maximumPercent is an upper
@@ -34,10 +35,9 @@ export const circuitBreakerThreshold = (desired: number): number =>
  *   (the group's deregistration delay) of the ones being replaced.
  */
 export function countsTowardMaximum(lastStatus: string, drainingCounts: boolean): boolean {
-  if (lastStatus === 'STOPPED') return false;
-  return drainingCounts || UP_STATES.has(lastStatus);
+  if (!isLive(lastStatus)) return false;
+  return drainingCounts || isUp(lastStatus);
 }
-const UP_STATES: ReadonlySet<string> = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING']);
 
 export interface RollingInput {
   desired: number;

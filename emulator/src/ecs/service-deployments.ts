@@ -3,7 +3,8 @@
 // StopServiceDeployment, since April 2025). Pages: "View service history using Amazon ECS service
 // deployments", "Amazon ECS service revisions", "Stopping Amazon ECS service deployments"; API
 // reference ServiceDeployment, ServiceRevision, ServiceRevisionSummary. The scheduler and the API
-// move the records through their states with the functions here; shapes are api-deployments.ts's.
+// move the records through their states with the functions here and in
+// service-deployment-events.ts, where the events happen; shapes are api-deployments.ts's.
 import { circuitBreakerThreshold } from './rolling.js';
 import {
   newServiceDeploymentId,
@@ -19,6 +20,7 @@ import type {
   ServiceRecord,
   TaskDefinitionRecord,
 } from './store.js';
+import { isStarting } from './task-lifecycle.js';
 
 /** The ServiceDeploymentStatus enum of the ECS API model (botocore ecs 2014-11-13). */
 export const SERVICE_DEPLOYMENT_STATUSES = [
@@ -46,7 +48,7 @@ const FINISHED: ReadonlySet<ServiceDeploymentStatus> = new Set([
   'ROLLBACK_FAILED',
 ]);
 export const isFinished = (status: ServiceDeploymentStatus): boolean => FINISHED.has(status);
-const isRollingBack = (status: ServiceDeploymentStatus): boolean =>
+export const isRollingBack = (status: ServiceDeploymentStatus): boolean =>
   status === 'ROLLBACK_REQUESTED' || status === 'ROLLBACK_IN_PROGRESS';
 
 export interface ServiceRevisionRecord {
@@ -92,6 +94,8 @@ export interface ServiceDeploymentRecord {
   rollback?: { reason: string; startedAt?: number; serviceRevisionArn: string; deploymentId: string };
   /** Whether the deployment circuit breaker tripped on this deployment. */
   breakerTriggered: boolean;
+  /** The deployment alarms that failed this deployment (ServiceDeploymentAlarms triggeredAlarmNames). */
+  triggeredAlarmNames?: string[];
   /** Its ECS deployment's failedTasks, last seen (that deployment is dropped once its tasks are gone). */
   failureCount: number;
   /**
@@ -107,8 +111,6 @@ export interface ServiceDeploymentRecord {
   };
 }
 
-const PENDING_TASK_STATES = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
-
 /** Requested, running and pending tasks of one revision of the service, now. */
 export function revisionCounts(store: EcsStore, service: ServiceRecord, revisionArn: string): RevisionCounts {
   let running = 0;
@@ -117,7 +119,7 @@ export function revisionCounts(store: EcsStore, service: ServiceRecord, revision
     if (task.serviceArn !== service.arn || task.serviceRevisionArn !== revisionArn) continue;
     if (task.desiredStatus !== 'RUNNING') continue;
     if (task.lastStatus === 'RUNNING') running += 1;
-    else if (PENDING_TASK_STATES.has(task.lastStatus)) pending += 1;
+    else if (isStarting(task.lastStatus)) pending += 1;
   }
   const requested = service.deployments
     .filter((d) => d.serviceRevisionArn === revisionArn)
@@ -132,7 +134,8 @@ export function revisionCounts(store: EcsStore, service: ServiceRecord, revision
 
 /**
  * The deployment's failed-task count as the circuit breaker reads it, and its threshold. The count
- * is also kept on the record, which outlives its ECS deployment (dropped once its tasks are gone).
+ * is also kept on the record (failureCounted), which outlives its ECS deployment (dropped once its
+ * tasks are gone).
  */
 function breakerCounts(
   service: ServiceRecord,
@@ -224,11 +227,12 @@ export function startServiceDeployment(
       finish(store, service, earlier, 'STOPPED', `Stopped: superseded by ${record.arn}.`, now);
   }
   store.serviceDeployments.set(record.arn, record);
+  store.serviceDeploymentsDue.add(service.arn);
   return record;
 }
 
 /** End a service deployment: its status, reason and times, and the counts AWS reports after it. */
-function finish(
+export function finish(
   store: EcsStore,
   service: ServiceRecord,
   record: ServiceDeploymentRecord,
@@ -253,27 +257,6 @@ function finish(
 }
 
 /**
- * Called on every reconcile, before it acts: a PENDING deployment whose ECS deployment is PRIMARY
- * starts (IN_PROGRESS, `startedAt`); a requested rollback starts (ROLLBACK_IN_PROGRESS,
- * `rollback.startedAt`).
- */
-export function beginServiceDeployments(store: EcsStore, service: ServiceRecord, now: number): void {
-  const primary = service.deployments[0];
-  for (const record of serviceDeploymentsOf(store, service)) {
-    if (!isFinished(record.status)) breakerCounts(service, record);
-    if (record.status === 'PENDING' && record.deploymentId === primary?.id) {
-      record.status = 'IN_PROGRESS';
-      record.startedAt = now;
-      record.updatedAt = now;
-    } else if (record.status === 'ROLLBACK_REQUESTED' && record.rollback) {
-      record.status = 'ROLLBACK_IN_PROGRESS';
-      record.rollback.startedAt = now;
-      record.updatedAt = now;
-    }
-  }
-}
-
-/**
  * A rollback of `record` to `revived` (the deployment running its source revision) has been asked
  * for, by StopServiceDeployment or by the circuit breaker: ROLLBACK_REQUESTED, then
  * ROLLBACK_IN_PROGRESS on the next reconcile (page "Stopping Amazon ECS service deployments":
@@ -281,6 +264,7 @@ export function beginServiceDeployments(store: EcsStore, service: ServiceRecord,
  * starts").
  */
 export function requestRollback(
+  store: EcsStore,
   record: ServiceDeploymentRecord,
   revived: DeploymentRecord,
   reason: string,
@@ -293,6 +277,7 @@ export function requestRollback(
   record.statusReason = reason;
   record.rollback = { reason, serviceRevisionArn: revived.serviceRevisionArn, deploymentId: revived.id };
   record.updatedAt = now;
+  store.serviceDeploymentsDue.add(record.serviceArn);
 }
 
 /** The service deployment whose target `deployment` is, while it has not finished. */
@@ -304,90 +289,6 @@ export function ongoingFor(
   return serviceDeploymentsOf(store, service).find(
     (r) => r.deploymentId === deployment.id && !isFinished(r.status) && !isRollingBack(r.status),
   );
-}
-
-/**
- * The circuit breaker tripped on `tripped` (page "How the Amazon ECS deployment circuit breaker
- * detects failures"). Its service deployment records it (`deploymentCircuitBreaker.status`
- * TRIGGERED) and: rolls back to `revived` when the breaker's rollback is on and there is a
- * deployment to go back to; is STOPPED when rollback is off (API reference ServiceDeployment
- * `stoppedAt`: "The rollback option is not in use for the failure detection mechanism ... and the
- * service fails"); is ROLLBACK_FAILED when rollback is on but no revision ever completed. A rollback
- * whose own deployment trips the breaker is ROLLBACK_FAILED: the service cannot get back to its
- * source revision (the emulator's reading; AWS does not document the case).
- */
-export function breakerTripped(
-  store: EcsStore,
-  service: ServiceRecord,
-  tripped: DeploymentRecord,
-  revived: DeploymentRecord | undefined,
-  now: number,
-): void {
-  const reason = tripped.rolloutStateReason;
-  for (const record of serviceDeploymentsOf(store, service)) {
-    if (record.rollback?.deploymentId === tripped.id && isRollingBack(record.status)) {
-      finish(store, service, record, 'ROLLBACK_FAILED', `${reason} (during the rollback)`, now);
-    }
-  }
-  const record = ongoingFor(store, service, tripped);
-  if (!record) return;
-  record.breakerTriggered = true;
-  record.failureCount = tripped.failedTasks;
-  if (revived) {
-    requestRollback(
-      record,
-      revived,
-      `ECS deployment circuit breaker: rolling back to deploymentId ${revived.id}.`,
-      now,
-      false,
-    );
-  } else if (service.deploymentConfiguration.deploymentCircuitBreaker.rollback) {
-    finish(
-      store,
-      service,
-      record,
-      'ROLLBACK_FAILED',
-      `${reason} No successful revision to roll back to.`,
-      now,
-    );
-  } else {
-    finish(store, service, record, 'STOPPED', reason, now);
-  }
-}
-
-/**
- * `deployment` reached COMPLETED (steady state). Its service deployment is SUCCESSFUL; a rollback
- * that went to it is ROLLBACK_SUCCESSFUL ("back at steady state on the source revision").
- */
-export function deploymentCompleted(
-  store: EcsStore,
-  service: ServiceRecord,
-  deployment: DeploymentRecord,
-  now: number,
-): void {
-  for (const record of serviceDeploymentsOf(store, service)) {
-    if (record.rollback?.deploymentId === deployment.id && isRollingBack(record.status)) {
-      record.rollback.startedAt ??= now;
-      finish(store, service, record, 'ROLLBACK_SUCCESSFUL', record.statusReason, now);
-    } else if (
-      record.deploymentId === deployment.id &&
-      !isFinished(record.status) &&
-      !isRollingBack(record.status)
-    ) {
-      finish(store, service, record, 'SUCCESSFUL', undefined, now);
-    }
-  }
-}
-
-/**
- * Pages "View service history ..." and "Amazon ECS service revisions": deleting a service deletes
- * its service deployments and revisions.
- */
-export function forgetService(store: EcsStore, service: ServiceRecord): void {
-  for (const [arn, record] of store.serviceDeployments)
-    if (record.serviceArn === service.arn) store.serviceDeployments.delete(arn);
-  for (const [arn, record] of store.serviceRevisions)
-    if (record.serviceArn === service.arn) store.serviceRevisions.delete(arn);
 }
 
 /** The ServiceDeployment's `deploymentCircuitBreaker` (API reference ServiceDeploymentCircuitBreaker). */

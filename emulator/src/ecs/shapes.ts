@@ -2,13 +2,13 @@
 // TaskDefinition), with timestamps in epoch seconds as the JSON protocol sends them. Fields AWS
 // omits when unset are left undefined so JSON.stringify drops them.
 import type { ClusterRecord, EcsStore, ServiceRecord, TaskDefinitionRecord, TaskRecord } from './store.js';
+import { deploymentConfigurationShape } from './deployment-configuration.js';
 import { seconds } from './input.js';
 import { revisionCounts, serviceDeploymentsOf } from './service-deployments.js';
-
-const PENDING_STATES = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
+import { isStarting, lifecycleStep } from './task-lifecycle.js';
 
 const isRunning = (t: TaskRecord): boolean => t.lastStatus === 'RUNNING';
-const isPending = (t: TaskRecord): boolean => PENDING_STATES.has(t.lastStatus);
+const isPending = (t: TaskRecord): boolean => isStarting(t.lastStatus);
 
 export function clusterShape(
   cluster: ClusterRecord,
@@ -71,11 +71,7 @@ export function serviceShape(
     platformVersion: service.platformVersion,
     platformFamily: service.platformVersion !== undefined ? 'Linux' : undefined,
     taskDefinition: primary?.taskDefinitionArn ?? service.taskDefinitionArn,
-    deploymentConfiguration: {
-      deploymentCircuitBreaker: { ...service.deploymentConfiguration.deploymentCircuitBreaker },
-      maximumPercent: service.deploymentConfiguration.maximumPercent,
-      minimumHealthyPercent: service.deploymentConfiguration.minimumHealthyPercent,
-    },
+    deploymentConfiguration: deploymentConfigurationShape(service.deploymentConfiguration),
     deployments: service.deployments.map((d) => {
       const own = tasks.filter((t) => t.deploymentId === d.id);
       return {
@@ -127,24 +123,16 @@ export function taskShape(task: TaskRecord, withTags: boolean): Record<string, u
         ? 'PRECREATED'
         : 'ATTACHED';
   const eniId = `eni-${task.attachmentId.replace(/-/g, '').slice(0, 17)}`;
+  const awsvpc = task.networkMode === 'awsvpc';
+  // NetworkBinding (API reference): "After a task reaches the RUNNING status, manual and automatic
+  // host and container port assignments are visible in the networkBindings section".
+  const bound = !isStarting(task.lastStatus);
   return {
-    attachments: [
-      {
-        id: task.attachmentId,
-        type: 'ElasticNetworkInterface',
-        status: eniStatus,
-        details: [
-          { name: 'subnetId', value: 'subnet-00000000000000001' },
-          { name: 'networkInterfaceId', value: eniId },
-          { name: 'macAddress', value: '02:00:00:00:00:01' },
-          { name: 'privateDnsName', value: `ip-${task.ip.replace(/\./g, '-')}.ec2.internal` },
-          { name: 'privateIPv4Address', value: task.ip },
-        ],
-      },
-    ],
+    attachments: awsvpc ? eniAttachment(task, eniStatus, eniId) : [],
     attributes: [{ name: 'ecs.cpu-architecture', value: 'x86_64' }],
     availabilityZone: `${task.region}a`,
     clusterArn: task.clusterArn,
+    containerInstanceArn: task.containerInstanceArn,
     connectivity: 'CONNECTED',
     connectivityAt: seconds(task.createdAt),
     containers: task.containers.map((c) => ({
@@ -156,9 +144,17 @@ export function taskShape(task: TaskRecord, withTags: boolean): Record<string, u
       lastStatus: c.lastStatus,
       exitCode: c.exitCode,
       reason: c.reason,
-      networkBindings: [],
-      networkInterfaces: [{ attachmentId: task.attachmentId, privateIpv4Address: task.ip }],
-      healthStatus: 'UNKNOWN',
+      networkBindings:
+        bound && !awsvpc
+          ? (c.networkBindings ?? []).map((b) => ({
+              bindIP: '0.0.0.0',
+              containerPort: b.containerPort,
+              hostPort: b.hostPort,
+              protocol: 'tcp',
+            }))
+          : [],
+      networkInterfaces: awsvpc ? [{ attachmentId: task.attachmentId, privateIpv4Address: task.ip }] : [],
+      healthStatus: c.healthStatus ?? 'UNKNOWN',
       cpu: c.cpu,
       memory: c.memory,
       memoryReservation: c.memoryReservation,
@@ -170,11 +166,11 @@ export function taskShape(task: TaskRecord, withTags: boolean): Record<string, u
     enableExecuteCommand: false,
     executionStoppedAt: seconds(task.executionStoppedAt),
     group: task.group,
-    healthStatus: 'UNKNOWN',
+    healthStatus: task.healthStatus ?? 'UNKNOWN',
     lastStatus: task.lastStatus,
     launchType: task.launchType,
     overrides: {
-      containerOverrides: task.containers.map((c) => ({ name: c.name })),
+      containerOverrides: task.containers.map((c) => ({ name: c.name, command: c.command })),
       inferenceAcceleratorOverrides: [],
     },
     platformVersion: task.launchType === 'FARGATE' ? '1.4.0' : undefined,
@@ -197,15 +193,23 @@ export function taskShape(task: TaskRecord, withTags: boolean): Record<string, u
 
 /** Task `version` goes up with every change of the task's state; derived from the lifecycle position. */
 function versionOf(task: TaskRecord): number {
-  const order = [
-    'PROVISIONING',
-    'PENDING',
-    'ACTIVATING',
-    'RUNNING',
-    'DEACTIVATING',
-    'STOPPING',
-    'DEPROVISIONING',
-    'STOPPED',
+  return lifecycleStep(task.lastStatus) + (task.desiredStatus === 'STOPPED' ? 1 : 0);
+}
+
+/** The awsvpc task's ElasticNetworkInterface attachment. */
+function eniAttachment(task: TaskRecord, status: string, eniId: string): Record<string, unknown>[] {
+  return [
+    {
+      id: task.attachmentId,
+      type: 'ElasticNetworkInterface',
+      status,
+      details: [
+        { name: 'subnetId', value: 'subnet-00000000000000001' },
+        { name: 'networkInterfaceId', value: eniId },
+        { name: 'macAddress', value: '02:00:00:00:00:01' },
+        { name: 'privateDnsName', value: `ip-${task.ip.replace(/\./g, '-')}.ec2.internal` },
+        { name: 'privateIPv4Address', value: task.ip },
+      ],
+    },
   ];
-  return order.indexOf(task.lastStatus) + 1 + (task.desiredStatus === 'STOPPED' ? 1 : 0);
 }

@@ -1,7 +1,9 @@
 // The ECS part's state: clusters, task definitions, services with their deployments and events, and
 // tasks. Plain records; api.ts shapes them into AWS's output, scheduler.ts and tasks.ts change them.
 import type { TaskHandle } from '../contracts.js';
+import type { HealthCheckSpec, HealthStatus } from './container-health.js';
 import type { ServiceDeploymentRecord, ServiceRevisionRecord } from './service-deployments.js';
+import type { TaskStatus } from './task-lifecycle.js';
 
 export interface Tag {
   key: string;
@@ -36,11 +38,9 @@ export interface LoadBalancerRef {
   containerPort: number;
 }
 
-export interface DeploymentConfiguration {
-  maximumPercent: number;
-  minimumHealthyPercent: number;
-  deploymentCircuitBreaker: { enable: boolean; rollback: boolean };
-}
+/** Every member of the service's deploymentConfiguration (deployment-configuration.ts). */
+export type { DeploymentConfiguration } from './deployment-configuration.js';
+import type { DeploymentConfiguration } from './deployment-configuration.js';
 
 export type RolloutState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
 
@@ -93,15 +93,7 @@ export interface ServiceRecord {
   steady: boolean;
 }
 
-export type TaskStatus =
-  | 'PROVISIONING'
-  | 'PENDING'
-  | 'ACTIVATING'
-  | 'RUNNING'
-  | 'DEACTIVATING'
-  | 'STOPPING'
-  | 'DEPROVISIONING'
-  | 'STOPPED';
+export type { TaskStatus };
 
 export interface ContainerRecord {
   name: string;
@@ -112,10 +104,18 @@ export interface ContainerRecord {
   exitCode?: number;
   reason?: string;
   runtimeId: string;
+  /** The container definition's health check, ECS's defaults filled in (container-health.ts). */
+  healthCheck?: HealthCheckSpec;
+  /** DescribeTasks' container healthStatus; absent = UNKNOWN. */
+  healthStatus?: HealthStatus;
   /** From the container definition, as DescribeTasks reports them (strings there). */
   cpu: string;
   memory?: string;
   memoryReservation?: string;
+  /** Bridge and host network modes: the host port bound to each container port, once placed. */
+  networkBindings?: { containerPort: number; hostPort: number }[];
+  /** RunTask's containerOverrides command, as DescribeTasks shows it in `overrides`. */
+  command?: string[];
 }
 
 export interface TaskRecord {
@@ -132,7 +132,15 @@ export interface TaskRecord {
   taskDefinitionArn: string;
   family: string;
   revision: number;
+  /**
+   * Where the task's apps listen: its own awsvpc address, or (bridge and host network modes) the
+   * address of the container instance it runs on, shared with the other tasks there.
+   */
   ip: string;
+  /** The task definition's network mode: `awsvpc`, `bridge` or `host`. */
+  networkMode: string;
+  /** EC2 launch type with bridge or host networking: the container instance it was placed on. */
+  containerInstanceArn?: string;
   launchType: string;
   cpu?: string;
   memory?: string;
@@ -149,12 +157,38 @@ export interface TaskRecord {
   stoppedAt?: number;
   stoppedReason?: string;
   stopCode?: string;
+  /** DescribeTasks' task healthStatus (container-health.ts, taskHealthStatus); absent = UNKNOWN. */
+  healthStatus?: HealthStatus;
   containers: ContainerRecord[];
   attachmentId: string;
-  /** Targets this task is registered in (awsvpc: its IP at the container port). */
-  targets: { targetGroupArn: string; port: number }[];
+  /**
+   * Targets this task is registered in: awsvpc, its IP at the container port (`ip` groups); bridge
+   * and host, its container instance's EC2 id at the host port (`instance` groups).
+   */
+  targets: { targetGroupArn: string; id: string; port: number }[];
   tags: Tag[];
   handle?: TaskHandle;
+}
+
+/**
+ * A container instance (EC2 launch type): an EC2 instance whose agent registered it in a cluster
+ * (RegisterContainerInstance). Its apps listen on its own loopback address.
+ */
+export interface ContainerInstanceRecord {
+  arn: string;
+  id: string;
+  ec2InstanceId: string;
+  region: string;
+  clusterArn: string;
+  clusterName: string;
+  /** The instance's address: where bridge and host tasks on it listen, at their host ports. */
+  ip: string;
+  status: 'ACTIVE' | 'DRAINING';
+  registeredAt: number;
+  /** Host ports taken by tasks placed on it: port -> task ARN. */
+  ports: Map<number, string>;
+  attributes: { name: string; value?: string }[];
+  tags: Tag[];
 }
 
 export interface EcsStore {
@@ -171,6 +205,13 @@ export interface EcsStore {
   serviceDeployments: Map<string, ServiceDeploymentRecord>;
   /** Service revisions (DescribeServiceRevisions), keyed by ARN. */
   serviceRevisions: Map<string, ServiceRevisionRecord>;
+  /** Container instances, keyed by ARN, in registration order. */
+  containerInstances: Map<string, ContainerInstanceRecord>;
+  /**
+   * Services with a service deployment PENDING or ROLLBACK_REQUESTED, which the scheduler's next
+   * reconcile of the service starts (service-deployments.ts, beginServiceDeployments).
+   */
+  serviceDeploymentsDue: Set<string>;
 }
 
 export function createStore(): EcsStore {
@@ -182,5 +223,7 @@ export function createStore(): EcsStore {
     tasks: new Map(),
     serviceDeployments: new Map(),
     serviceRevisions: new Map(),
+    containerInstances: new Map(),
+    serviceDeploymentsDue: new Set(),
   };
 }

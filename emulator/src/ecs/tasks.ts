@@ -1,15 +1,25 @@
-// The life of one task, following the ECS developer guide page "Amazon ECS task lifecycle":
-// PROVISIONING -> PENDING -> ACTIVATING -> RUNNING -> DEACTIVATING -> STOPPING -> DEPROVISIONING ->
-// STOPPED. ACTIVATING is where ECS registers the task in its service's target groups; DEACTIVATING is
-// where it deregisters it and waits for the targets to finish draining (page "Service load
-// balancing": ECS waits the target group's deregistration delay before it stops the task); STOPPING
-// sends SIGTERM and, after the container's stopTimeout, SIGKILL (page "Task lifecycle", and the
-// container definition's stopTimeout, default 30 s).
+// The life of one task, following the ECS developer guide page "Amazon ECS task lifecycle", through
+// the states in the order task-lifecycle.ts lists them. ACTIVATING is where ECS registers the task
+// in its service's target groups; DEACTIVATING is where it deregisters it and waits for the targets
+// to finish draining (page "Service load balancing": ECS waits the target group's deregistration
+// delay before it stops the task); STOPPING sends SIGTERM and, after the container's stopTimeout,
+// SIGKILL (page "Task lifecycle", and the container definition's stopTimeout, default 30 s).
 import type { Clock, ContainerExit, ContainerSpec, Log, TaskRuntime, TargetRegistry } from '../contracts.js';
-import { behaviorOf } from '../runtime/behavior.js';
+import { probe } from '../elbv2/health-checker.js';
+import { behaviorOf, jobOf } from '../runtime/behavior.js';
 import { newTaskId, taskArn } from './arns.js';
+import {
+  healthCheckOf,
+  INITIAL_CHECK,
+  nextCheckState,
+  probeOf,
+  taskHealthStatus,
+  type CheckState,
+  type HealthCheckSpec,
+} from './container-health.js';
 import { addEvent } from './events.js';
 import type { IpAllocator } from './ips.js';
+import { placeTask, portNeedsOf } from './placement.js';
 import type {
   ContainerRecord,
   DeploymentRecord,
@@ -18,6 +28,8 @@ import type {
   TaskDefinitionRecord,
   TaskRecord,
 } from './store.js';
+import { failureCounted } from './service-deployment-events.js';
+import { isLive } from './task-lifecycle.js';
 import { randomUUID } from 'node:crypto';
 
 export interface TaskLifecycleDeps {
@@ -39,8 +51,32 @@ export interface TaskLifecycleDeps {
  */
 export const DEFAULT_TASK_START_SECONDS = 4;
 
+/** A task ECS could not place (EC2 launch type): the service event's words for why. */
+export interface Unplaced {
+  unplaced: string;
+}
+
+/** A standalone task's start (RunTask): everything a service would otherwise give. */
+export interface StandaloneLaunch {
+  clusterArn: string;
+  clusterName: string;
+  region: string;
+  launchType: string;
+  startedBy?: string;
+  group: string;
+  /** Container name -> the command that replaces its own (containerOverrides). */
+  commands: ReadonlyMap<string, readonly string[]>;
+  tags: { key: string; value: string }[];
+}
+
 export interface TaskLifecycle {
-  launch(service: ServiceRecord, deployment: DeploymentRecord, definition: TaskDefinitionRecord): TaskRecord;
+  launch(
+    service: ServiceRecord,
+    deployment: DeploymentRecord,
+    definition: TaskDefinitionRecord,
+  ): TaskRecord | Unplaced;
+  /** RunTask: one task of no service, started at once (its start follows the same lifecycle). */
+  runStandalone(launch: StandaloneLaunch, definition: TaskDefinitionRecord): TaskRecord;
   /** Begin stopping: no-op when the task is already on its way down. */
   stop(task: TaskRecord, reason: string, stopCode: string): void;
   /** Stop several tasks of one service at once, with one set of service events for them all. */
@@ -65,9 +101,13 @@ interface ContainerDefinitionLike {
   portMappings?: unknown;
   environment?: unknown;
   stopTimeout?: unknown;
+  command?: unknown;
 }
 
-export function containerSpecsOf(definition: TaskDefinitionRecord): ContainerSpec[] {
+export function containerSpecsOf(
+  definition: TaskDefinitionRecord,
+  commands: ReadonlyMap<string, readonly string[]> = new Map(),
+): ContainerSpec[] {
   const defs = (definition.body['containerDefinitions'] ?? []) as ContainerDefinitionLike[];
   return defs.map((def) => {
     const environment: Record<string, string> = {};
@@ -86,7 +126,49 @@ export function containerSpecsOf(definition: TaskDefinitionRecord): ContainerSpe
         typeof def.stopTimeout === 'number' ? def.stopTimeout : DEFAULT_STOP_TIMEOUT_SECONDS,
     };
     if (firstPort !== undefined) spec.port = firstPort;
+    const overridden = commands.get(spec.name);
+    const own = Array.isArray(def.command) ? (def.command as unknown[]).map(String) : undefined;
+    const job = jobOf(overridden ?? own, overridden !== undefined);
+    if (job) spec.job = job;
     return spec;
+  });
+}
+
+/**
+ * The app of a bridge or host task listens where the load balancer reaches it: the instance's
+ * address at the host port bound to the container's first container port (the emulator has no
+ * Docker port forwarding; the app stands for container and forward together).
+ */
+function listeningSpec(task: TaskRecord, spec: ContainerSpec): ContainerSpec {
+  if (task.containerInstanceArn === undefined || spec.port === undefined) return spec;
+  const container = task.containers.find((c) => c.name === spec.name);
+  const binding = container?.networkBindings?.find((b) => b.containerPort === spec.port);
+  return binding ? { ...spec, port: binding.hostPort } : spec;
+}
+
+/** The containers of a new task as DescribeTasks shows them, from their specs and definitions. */
+function containerRecordsOf(
+  id: string,
+  specs: ContainerSpec[],
+  body: Record<string, unknown>,
+): ContainerRecord[] {
+  return specs.map((spec, i): ContainerRecord => {
+    const def = ((body['containerDefinitions'] ?? []) as Record<string, unknown>[])[i] ?? {};
+    const container: ContainerRecord = {
+      name: spec.name,
+      image: spec.image,
+      essential: spec.essential,
+      ...(spec.port !== undefined ? { port: spec.port } : {}),
+      lastStatus: 'PENDING',
+      runtimeId: `${id}-${randomUUID().slice(0, 8)}`,
+      cpu: String(def['cpu'] ?? 0),
+    };
+    const healthCheck = healthCheckOf(def);
+    if (healthCheck) container.healthCheck = healthCheck;
+    if (def['memory'] !== undefined) container.memory = String(def['memory']);
+    if (def['memoryReservation'] !== undefined)
+      container.memoryReservation = String(def['memoryReservation']);
+    return container;
   });
 }
 
@@ -112,11 +194,38 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
     service: ServiceRecord,
     deployment: DeploymentRecord,
     definition: TaskDefinitionRecord,
-  ): TaskRecord {
+  ): TaskRecord | Unplaced {
     const id = newTaskId();
     const now = clock.now();
     const specs = containerSpecsOf(definition);
     const body = definition.body;
+    const networkMode = String(body['networkMode'] ?? 'bridge');
+    // awsvpc: the task's own ENI address. Bridge and host: a container instance of the cluster
+    // with every host port the task needs free (placement.ts), whose address the task shares.
+    let placed:
+      { arn: string; ip: string; ports: Map<number, string>; bindings: Map<string, number[][]> } | undefined;
+    if (networkMode !== 'awsvpc') {
+      const instances = [...store.containerInstances.values()].filter(
+        (ci) => ci.clusterArn === service.clusterArn && ci.status === 'ACTIVE',
+      );
+      const load = new Map<string, number>();
+      for (const t of store.tasks.values())
+        if (t.containerInstanceArn && isLive(t.lastStatus))
+          load.set(t.containerInstanceArn, (load.get(t.containerInstanceArn) ?? 0) + 1);
+      const placement = placeTask(
+        instances.map((ci) => ({ arn: ci.arn, id: ci.id, used: ci.ports, tasks: load.get(ci.arn) ?? 0 })),
+        portNeedsOf(body),
+      );
+      if (!placement.placed) return { unplaced: placement.message };
+      const instance = store.containerInstances.get(placement.instance.arn)!;
+      const bindings = new Map<string, number[][]>();
+      for (const b of placement.bindings) {
+        const list = bindings.get(b.containerName) ?? [];
+        list.push([b.containerPort, b.hostPort]);
+        bindings.set(b.containerName, list);
+      }
+      placed = { arn: instance.arn, ip: instance.ip, ports: instance.ports, bindings };
+    }
     const task: TaskRecord = {
       arn: taskArn(service.region, service.clusterName, id),
       id,
@@ -130,27 +239,23 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
       taskDefinitionArn: definition.arn,
       family: definition.family,
       revision: definition.revision,
-      ip: deps.ips.take(),
+      ip: placed ? placed.ip : deps.ips.take(),
+      networkMode,
+      ...(placed ? { containerInstanceArn: placed.arn } : {}),
       launchType: service.launchType,
       lastStatus: 'PROVISIONING',
       desiredStatus: 'RUNNING',
       startedBy: deployment.id,
       group: `service:${service.name}`,
       createdAt: now,
-      containers: specs.map((spec, i): ContainerRecord => {
-        const def = ((body['containerDefinitions'] ?? []) as Record<string, unknown>[])[i] ?? {};
-        const container: ContainerRecord = {
-          name: spec.name,
-          image: spec.image,
-          essential: spec.essential,
-          ...(spec.port !== undefined ? { port: spec.port } : {}),
-          lastStatus: 'PENDING',
-          runtimeId: `${id}-${randomUUID().slice(0, 8)}`,
-          cpu: String(def['cpu'] ?? 0),
-        };
-        if (def['memory'] !== undefined) container.memory = String(def['memory']);
-        if (def['memoryReservation'] !== undefined)
-          container.memoryReservation = String(def['memoryReservation']);
+      containers: containerRecordsOf(id, specs, body).map((container) => {
+        const bound = placed?.bindings.get(container.name);
+        if (bound) {
+          container.networkBindings = bound.map(([containerPort, hostPort]) => ({
+            containerPort: containerPort!,
+            hostPort: hostPort!,
+          }));
+        }
         return container;
       }),
       attachmentId: randomUUID(),
@@ -159,8 +264,17 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
     };
     if (typeof body['cpu'] === 'string') task.cpu = body['cpu'];
     if (typeof body['memory'] === 'string') task.memory = body['memory'];
+    if (placed)
+      for (const c of task.containers)
+        for (const b of c.networkBindings ?? []) placed.ports.set(b.hostPort, task.arn);
     store.tasks.set(task.arn, task);
 
+    scheduleStart(task, definition, specs);
+    return task;
+  }
+
+  function scheduleStart(task: TaskRecord, definition: TaskDefinitionRecord, specs: ContainerSpec[]): void {
+    const id = task.id;
     // Page "Amazon ECS task lifecycle": PROVISIONING (the awsvpc ENI is attached), then PENDING
     // (the image is pulled), then the containers start. On Fargate that takes tens of seconds
     // (AWS publishes no figure); the emulator spends `taskStartSeconds` (half provisioning, half
@@ -168,7 +282,7 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
     const startSeconds = deps.taskStartSeconds ?? DEFAULT_TASK_START_SECONDS;
     if (startSeconds <= 0) {
       startContainers(task, definition, specs);
-      return task;
+      return;
     }
     clock.after(startSeconds / 2, () =>
       guard(`pulling the image of task ${id}`, () => {
@@ -181,6 +295,43 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
     clock.after(startSeconds, () =>
       guard(`starting task ${id}`, () => startContainers(task, definition, specs)),
     );
+  }
+
+  function runStandalone(launch: StandaloneLaunch, definition: TaskDefinitionRecord): TaskRecord {
+    const id = newTaskId();
+    const specs = containerSpecsOf(definition, launch.commands);
+    const body = definition.body;
+    const task: TaskRecord = {
+      arn: taskArn(launch.region, launch.clusterName, id),
+      id,
+      region: launch.region,
+      clusterArn: launch.clusterArn,
+      clusterName: launch.clusterName,
+      taskDefinitionArn: definition.arn,
+      family: definition.family,
+      revision: definition.revision,
+      ip: deps.ips.take(),
+      // RunTask here takes awsvpc tasks only (api-tasks.ts refuses the others).
+      networkMode: 'awsvpc',
+      launchType: launch.launchType,
+      lastStatus: 'PROVISIONING',
+      desiredStatus: 'RUNNING',
+      ...(launch.startedBy !== undefined ? { startedBy: launch.startedBy } : {}),
+      group: launch.group,
+      createdAt: clock.now(),
+      containers: containerRecordsOf(id, specs, body),
+      attachmentId: randomUUID(),
+      targets: [],
+      tags: launch.tags.map((t) => ({ ...t })),
+    };
+    for (const container of task.containers) {
+      const command = launch.commands.get(container.name);
+      if (command) container.command = [...command];
+    }
+    if (typeof body['cpu'] === 'string') task.cpu = body['cpu'];
+    if (typeof body['memory'] === 'string') task.memory = body['memory'];
+    store.tasks.set(task.arn, task);
+    scheduleStart(task, definition, specs);
     return task;
   }
 
@@ -198,7 +349,7 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
         taskDefinition: `${definition.family}:${definition.revision}`,
         revision: definition.revision,
         ip: task.ip,
-        containers: specs,
+        containers: specs.map((spec) => listeningSpec(task, spec)),
       });
     } catch (error) {
       deps.log(`ecs: task ${id} failed to start: ${error instanceof Error ? error.message : String(error)}`);
@@ -208,13 +359,13 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
     }
     task.handle.onExit((exit) => guard(`container exit of task ${id}`, () => containerExited(task, exit)));
     task.handle.listening.then(
-      () => guard(`activating task ${id}`, () => activate(task)),
+      () => guard(`activating task ${id}`, () => activate(task, specs)),
       () => undefined, // the container's exit, reported through onExit, stops the task
     );
     deps.poke();
   }
 
-  function activate(task: TaskRecord): void {
+  function activate(task: TaskRecord, specs: ContainerSpec[]): void {
     if (task.desiredStatus !== 'RUNNING' || task.lastStatus !== 'PENDING') return;
     const now = clock.now();
     task.pullStoppedAt = now;
@@ -223,18 +374,105 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
     const service = serviceOf(task);
     task.lastStatus = 'ACTIVATING';
     // Page "Service load balancing": ECS registers each task's IP (awsvpc, target type ip) at the
-    // container port named in the service's loadBalancers, in every target group of the service.
+    // container port named in the service's loadBalancers, in every target group of the service;
+    // a bridge or host task ("Use a Network Load Balancer for Amazon ECS": "registered ... as an
+    // instance ID and port combination") as its container instance's EC2 id at the host port
+    // bound to that container port.
     for (const lb of service?.loadBalancers ?? []) {
       if (!targets.targetGroup(lb.targetGroupArn)) continue;
       const container = task.containers.find((c) => c.name === lb.containerName);
       if (!container) continue;
-      targets.register(lb.targetGroupArn, [{ id: task.ip, port: lb.containerPort }]);
-      task.targets.push({ targetGroupArn: lb.targetGroupArn, port: lb.containerPort });
+      const ref = targetRefOf(task, container, lb.containerPort);
+      if (!ref) continue;
+      targets.register(lb.targetGroupArn, [ref]);
+      task.targets.push({ targetGroupArn: lb.targetGroupArn, ...ref });
       if (service) addEvent(service, `registered 1 targets in (target-group ${lb.targetGroupArn})`, now);
     }
     task.lastStatus = 'RUNNING';
     task.startedAt = now;
+    startHealthChecks(task, specs);
     deps.poke();
+  }
+
+  /** Per task: the timers of its containers' health checks (container-health.ts). */
+  const healthTimers = new Map<string, { cancel(): void }[]>();
+
+  /**
+   * Runs each container's health check every `interval` from the moment the containers run (the
+   * first one interval in, as Docker does), and keeps the container's and the task's healthStatus.
+   */
+  function startHealthChecks(task: TaskRecord, specs: ContainerSpec[]): void {
+    const startedAt = clock.now();
+    const timers: { cancel(): void }[] = [];
+    task.containers.forEach((container, i) => {
+      const check = container.healthCheck;
+      if (!check) return;
+      container.healthStatus = 'UNKNOWN';
+      let state: CheckState = INITIAL_CHECK;
+      let inFlight = false;
+      const behavior = specs[i]?.behavior;
+      const run = (): void => {
+        if (inFlight || task.desiredStatus !== 'RUNNING' || container.lastStatus !== 'RUNNING') return;
+        inFlight = true;
+        const sinceStart = (): number => (clock.now() - startedAt) / clock.ms(1);
+        void runHealthCheck(task, check, behavior, sinceStart()).then((passed) =>
+          guard(`health check of task ${task.id} container ${container.name}`, () => {
+            inFlight = false;
+            if (task.desiredStatus !== 'RUNNING') return;
+            state = nextCheckState(state, passed, sinceStart(), check);
+            if (state.status === container.healthStatus) return;
+            container.healthStatus = state.status;
+            task.healthStatus = taskHealthStatus(
+              task.containers.map((c) => ({
+                essential: c.essential,
+                checked: c.healthCheck !== undefined,
+                healthStatus: c.healthStatus ?? 'UNKNOWN',
+              })),
+            );
+            if (state.status === 'UNHEALTHY')
+              deps.log(
+                `task ${task.id} container ${container.name} is UNHEALTHY (${check.retries} failed health checks)`,
+              );
+            deps.poke();
+          }),
+        );
+      };
+      timers.push(clock.every(check.intervalSeconds, run));
+    });
+    if (timers.length > 0) {
+      task.healthStatus = 'UNKNOWN';
+      healthTimers.set(task.arn, timers);
+    }
+  }
+
+  function stopHealthChecks(task: TaskRecord): void {
+    for (const timer of healthTimers.get(task.arn) ?? []) timer.cancel();
+    healthTimers.delete(task.arn);
+  }
+
+  /** One check, by the emulator's rule for the command (container-health.ts, probeOf). Never rejects. */
+  function runHealthCheck(
+    task: TaskRecord,
+    check: HealthCheckSpec,
+    behavior: ContainerSpec['behavior'] | undefined,
+    sinceStartSeconds: number,
+  ): Promise<boolean> {
+    const how = probeOf(check.command);
+    if (how.kind === 'exit') return Promise.resolve(how.passes);
+    if (how.kind === 'behavior') {
+      const after = behavior?.unhealthyAfterSeconds;
+      return Promise.resolve(!behavior?.unhealthy && !(after !== undefined && sinceStartSeconds >= after));
+    }
+    return probe(
+      {
+        host: task.ip,
+        port: how.port,
+        path: how.path,
+        timeoutSeconds: check.timeoutSeconds,
+        matcher: (s) => s < 400,
+      },
+      clock,
+    ).outcome.then((o) => o.ok);
   }
 
   function containerExited(task: TaskRecord, exit: ContainerExit): void {
@@ -254,10 +492,12 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
   }
 
   function countFailure(task: TaskRecord): void {
+    const service = serviceOf(task);
     const deployment = deploymentOf(task);
-    if (deployment) {
+    if (service && deployment) {
       deployment.failedTasks += 1;
       deployment.updatedAt = clock.now();
+      failureCounted(store, service, deployment);
     }
   }
 
@@ -274,6 +514,7 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
     for (const task of tasks) {
       if (task.desiredStatus === 'STOPPED') continue;
       task.desiredStatus = 'STOPPED';
+      stopHealthChecks(task);
       task.stoppingAt = now;
       task.stoppedReason = reason;
       task.stopCode = stopCode;
@@ -290,7 +531,7 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
       if (counts) counts.tasks += 1;
       for (const target of task.targets) {
         guard(`deregistering task ${task.id}`, () =>
-          targets.deregister(target.targetGroupArn, [{ id: task.ip, port: target.port }]),
+          targets.deregister(target.targetGroupArn, [{ id: target.id, port: target.port }]),
         );
         counts?.groups.set(target.targetGroupArn, (counts.groups.get(target.targetGroupArn) ?? 0) + 1);
       }
@@ -311,7 +552,7 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
       const drained = task.targets.every(
         (t) =>
           !targets.targetGroup(t.targetGroupArn) ||
-          targets.health(t.targetGroupArn, { id: task.ip, port: t.port }).state === 'unused',
+          targets.health(t.targetGroupArn, { id: t.id, port: t.port }).state === 'unused',
       );
       if (drained) beginStopping(task);
     }
@@ -346,16 +587,42 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
           task.lastStatus = 'STOPPED';
           task.stoppedAt = clock.now();
           delete task.handle;
-          deps.ips.release(task.ip);
+          releaseAddress(task);
           deps.poke();
         });
       });
   }
 
+  /** The ELB target of `container`'s `containerPort`: the task's IP (awsvpc) or instance id and host port. */
+  function targetRefOf(
+    task: TaskRecord,
+    container: ContainerRecord,
+    containerPort: number,
+  ): { id: string; port: number } | undefined {
+    if (task.containerInstanceArn === undefined) return { id: task.ip, port: containerPort };
+    const instance = store.containerInstances.get(task.containerInstanceArn);
+    const binding = container.networkBindings?.find((b) => b.containerPort === containerPort);
+    return instance && binding ? { id: instance.ec2InstanceId, port: binding.hostPort } : undefined;
+  }
+
+  /** A stopped task gives back its ENI address, or its host ports on its container instance. */
+  function releaseAddress(task: TaskRecord): void {
+    if (task.containerInstanceArn === undefined) {
+      deps.ips.release(task.ip);
+      return;
+    }
+    const ports = store.containerInstances.get(task.containerInstanceArn)?.ports;
+    for (const c of task.containers)
+      for (const b of c.networkBindings ?? [])
+        if (ports?.get(b.hostPort) === task.arn) ports.delete(b.hostPort);
+  }
+
   function killAll(): void {
     killed = true;
+    for (const timers of healthTimers.values()) for (const timer of timers) timer.cancel();
+    healthTimers.clear();
     for (const task of store.tasks.values()) {
-      if (task.handle && task.lastStatus !== 'STOPPED') {
+      if (task.handle && isLive(task.lastStatus)) {
         try {
           task.handle.kill();
         } catch {
@@ -365,5 +632,5 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
     }
   }
 
-  return { launch, stop, stopMany, advance, countFailure, killAll };
+  return { launch, runStandalone, stop, stopMany, advance, countFailure, killAll };
 }

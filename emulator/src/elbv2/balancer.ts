@@ -9,7 +9,7 @@ import type { Targets } from './targets.js';
 export function createBalancer(
   forward: ForwardTarget[],
   deps: { store: Elbv2Store; targets: Targets },
-): () => TargetRef | undefined {
+): () => (TargetRef & { targetGroupArn: string }) | undefined {
   const turns = new Map<string, number>();
   // Smooth weighted round robin over the groups (the nginx algorithm): each pick adds every weight
   // to its group's credit, takes the richest, and charges it the total; a weight of 0 gets nothing.
@@ -43,6 +43,7 @@ export function createBalancer(
     if (routable.length === 0) return undefined;
     const turn = turns.get(arn) ?? 0;
     turns.set(arn, turn + 1);
-    return routable[turn % routable.length];
+    const chosen = routable[turn % routable.length];
+    return chosen ? { ...chosen, targetGroupArn: arn } : undefined;
   };
 }

@@ -50,7 +50,12 @@ export function probe(
   req.on('error', (err: NodeJS.ErrnoException) =>
     finish({ ok: false, kind: 'connection', detail: err.code ?? err.message }),
   );
-  const timer = clock.after(request.timeoutSeconds, () => finish({ ok: false, kind: 'timeout' }));
+  // The deadline is judged after the event loop's next poll: when this process was stalled (a busy
+  // machine), a response that reached the socket in time is still queued behind the timer, and the
+  // load balancer's own pause must not count against the target.
+  const timer = clock.after(request.timeoutSeconds, () =>
+    setImmediate(() => finish({ ok: false, kind: 'timeout' })),
+  );
 
   return { outcome, cancel: () => finish(undefined) };
 }

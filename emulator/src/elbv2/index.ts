@@ -1,10 +1,10 @@
 // The ELBv2 part of the emulator: the Query-protocol API, target health (real HTTP health checks,
 // draining) as the TargetRegistry the ECS scheduler uses, and one real HTTP proxy per listener.
-import type { Clock, Elbv2Part, ListenerEndpoint, Log } from '../contracts.js';
+import type { Clock, Elbv2Part, InstanceAddress, ListenerEndpoint, Log } from '../contracts.js';
 import { createHandlers } from './api.js';
 import { createBalancer } from './balancer.js';
 import { startListenerProxy } from './listener-proxy.js';
-import type { ListenerProxy } from './listener-proxy.js';
+import type { ListenerProxy, ProxiedRequest } from './listener-proxy.js';
 import { createQueryProtocol } from './protocol.js';
 import { createStore } from './store.js';
 import { createTargets } from './targets.js';
@@ -21,12 +21,21 @@ const IDLE_TIMEOUT_SECONDS = 60;
 export interface Elbv2Deps {
   clock: Clock;
   log: Log;
+  /** The address of an EC2 instance, for `instance` targets (the ECS part's container instances). */
+  instanceAddress?: InstanceAddress;
+  /** Told of every request a listener answers (the load balancer's CloudWatch metrics). */
+  onRequest?: (loadBalancerArn: string, request: ProxiedRequest) => void;
 }
 
 export function createElbv2(deps: Elbv2Deps): Elbv2Part {
   const { clock, log } = deps;
   const store = createStore();
-  const targets = createTargets({ store, clock, log });
+  const targets = createTargets({
+    store,
+    clock,
+    log,
+    ...(deps.instanceAddress ? { instanceAddress: deps.instanceAddress } : {}),
+  });
   const proxies = new Map<string, ListenerProxy>();
   let stopped = false;
 
@@ -38,8 +47,12 @@ export function createElbv2(deps: Elbv2Deps): Elbv2Part {
       const proxy = await startListenerProxy({
         awsPort: listener.port,
         choose: createBalancer(listener.forward, { store, targets }),
+        hostOf: (groupArn, id) => targets.hostOf(groupArn, id),
         idleTimeoutMs: Math.max(1000, clock.ms(IDLE_TIMEOUT_SECONDS)),
         log,
+        ...(deps.onRequest
+          ? { onRequest: (r: ProxiedRequest) => deps.onRequest?.(listener.loadBalancerArn, r) }
+          : {}),
       });
       proxies.set(listener.arn, proxy);
       log(`elbv2: listener :${listener.port} of ${listener.loadBalancerArn} serves ${proxy.url}`);

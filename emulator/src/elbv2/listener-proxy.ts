@@ -16,11 +16,29 @@ export interface ListenerProxyOptions {
   host?: string;
   /** The port the listener has on AWS, sent to targets as X-Forwarded-Port. */
   awsPort: number;
-  /** The target for one new request, or undefined when there is none. */
-  choose(): TargetRef | undefined;
+  /** The target for one new request (and the group it was chosen in), or undefined when there is none. */
+  choose(): (TargetRef & { targetGroupArn?: string }) | undefined;
+  /**
+   * Told of every request once it is answered, for the load balancer's CloudWatch metrics: who
+   * answered (the target, or the load balancer itself), the status, and how long the target took
+   * to start its answer (real ms).
+   */
+  onRequest?(request: ProxiedRequest): void;
+  /** Where a target of a group is reached (an `instance` target: its instance's address). */
+  hostOf?(targetGroupArn: string, id: string): string | undefined;
   /** Real ms a target may stay silent before the request fails with 504 (ALB idle timeout). */
   idleTimeoutMs: number;
   log: Log;
+}
+
+export interface ProxiedRequest {
+  /** The target the request went to; absent when there was none (the 503 of an empty group). */
+  target?: TargetRef & { targetGroupArn?: string };
+  status: number;
+  /** The load balancer answered itself (502, 503, 504), not the target. */
+  byLoadBalancer: boolean;
+  /** Real ms from sending the request to the target's response headers (TargetResponseTime). */
+  targetMs?: number;
 }
 
 export interface ListenerProxy {
@@ -80,9 +98,26 @@ export async function startListenerProxy(options: ListenerProxyOptions): Promise
 
   const forward = (req: IncomingMessage, res: ServerResponse): void => {
     const target = options.choose();
+    const report = (r: Omit<ProxiedRequest, 'target'>): void => {
+      try {
+        options.onRequest?.(target ? { target, ...r } : r);
+      } catch (error) {
+        options.log(`elbv2 listener :${options.awsPort}: metrics: ${String(error)}`);
+      }
+    };
     if (!target) {
       req.resume();
       errorPage(res, 503);
+      report({ status: 503, byLoadBalancer: true });
+      return;
+    }
+    const host =
+      target.targetGroupArn !== undefined && options.hostOf
+        ? options.hostOf(target.targetGroupArn, target.id)
+        : target.id;
+    if (host === undefined) {
+      req.resume();
+      errorPage(res, 502);
       return;
     }
     const key = `${target.id}:${target.port}`;
@@ -102,9 +137,11 @@ export async function startListenerProxy(options: ListenerProxyOptions): Promise
       'x-forwarded-proto': 'http',
       'x-forwarded-port': String(options.awsPort),
     };
+    const sentAt = Date.now();
     const upstream = http.request(
-      { host: target.id, port: target.port, method: req.method, path: req.url, headers, agent },
+      { host, port: target.port, method: req.method, path: req.url, headers, agent },
       (answer) => {
+        report({ status: answer.statusCode ?? 502, byLoadBalancer: false, targetMs: Date.now() - sentAt });
         res.writeHead(answer.statusCode ?? 502, answer.statusMessage, endToEnd(answer.headers));
         answer.pipe(res);
         answer.on('end', done);
@@ -118,14 +155,17 @@ export async function startListenerProxy(options: ListenerProxyOptions): Promise
     upstream.setTimeout(options.idleTimeoutMs, () => {
       upstream.destroy();
       done();
-      if (!res.headersSent) errorPage(res, 504);
-      else res.destroy();
+      if (!res.headersSent) {
+        errorPage(res, 504);
+        report({ status: 504, byLoadBalancer: true });
+      } else res.destroy();
     });
     upstream.on('error', (err: NodeJS.ErrnoException) => {
       done();
       if (!res.headersSent) {
         options.log(`elbv2 listener :${options.awsPort}: target ${key} failed: ${err.code ?? err.message}`);
         errorPage(res, 502);
+        report({ status: 502, byLoadBalancer: true });
       } else res.destroy();
     });
     // The client went away before the answer was complete: stop the work on the target too.

@@ -8,7 +8,14 @@
 //   ... the time it takes for the target to respond does not affect the interval".
 // - Deregistration delay: a deregistering target is `draining` (Target.DeregistrationInProgress)
 //   until deregistration_delay.timeout_seconds has elapsed, then `unused` (Target.NotRegistered).
-import type { Clock, Log, TargetHealthView, TargetRef, TargetRegistry } from '../contracts.js';
+import type {
+  Clock,
+  InstanceAddress,
+  Log,
+  TargetHealthView,
+  TargetRef,
+  TargetRegistry,
+} from '../contracts.js';
 import { probe } from './health-checker.js';
 import { deregistrationDelaySeconds } from './store.js';
 import type { Elbv2Store, TargetGroup } from './store.js';
@@ -52,6 +59,11 @@ export interface Targets extends TargetRegistry {
   groupInUse(targetGroupArn: string): void;
   /** The group is deleted: its checks and drains stop and its targets are forgotten, unreported. */
   forgetGroup(targetGroupArn: string): void;
+  /**
+   * Where a target of the group is reached: its id for `ip` groups; for `instance` groups the
+   * address of the EC2 instance (undefined when no such instance is known: unreachable).
+   */
+  hostOf(targetGroupArn: string, id: string): string | undefined;
   stop(): void;
 }
 
@@ -59,8 +71,15 @@ export function keyOf(target: TargetRef): string {
   return `${target.id}:${target.port}`;
 }
 
-export function createTargets(deps: { store: Elbv2Store; clock: Clock; log: Log }): Targets {
+export function createTargets(deps: {
+  store: Elbv2Store;
+  clock: Clock;
+  log: Log;
+  instanceAddress?: InstanceAddress;
+}): Targets {
   const { store, clock, log } = deps;
+  const hostOf = (targetGroupArn: string, id: string): string | undefined =>
+    store.targetGroups.get(targetGroupArn)?.targetType === 'instance' ? deps.instanceAddress?.(id) : id;
   const groups = new Map<string, Map<string, LiveTarget>>();
   const listeners: ChangeListener[] = [];
 
@@ -104,9 +123,23 @@ export function createTargets(deps: { store: Elbv2Store; clock: Clock; log: Log 
     const port = group.healthCheck.port === 'traffic-port' ? target.ref.port : Number(group.healthCheck.port);
     setRecord(group.arn, target, checkingStarted(target.record));
     target.cancelProbe?.();
+    const thresholds = {
+      healthy: group.healthCheck.healthyThreshold,
+      unhealthy: group.healthCheck.unhealthyThreshold,
+    };
+    const host = hostOf(group.arn, target.ref.id);
+    if (host === undefined) {
+      // An instance id no container instance has: nothing answers there.
+      setRecord(
+        group.arn,
+        target,
+        applyProbe(target.record, { ok: false, kind: 'connection', detail: 'EHOSTUNREACH' }, thresholds),
+      );
+      return;
+    }
     const sent = probe(
       {
-        host: target.ref.id,
+        host,
         port,
         path: group.healthCheck.path,
         timeoutSeconds: group.healthCheck.timeoutSeconds,
@@ -118,10 +151,6 @@ export function createTargets(deps: { store: Elbv2Store; clock: Clock; log: Log 
     const generation = target.generation;
     void sent.outcome.then((outcome) => {
       if (generation !== target.generation) return;
-      const thresholds = {
-        healthy: group.healthCheck.healthyThreshold,
-        unhealthy: group.healthCheck.unhealthyThreshold,
-      };
       setRecord(group.arn, target, applyProbe(target.record, outcome, thresholds));
     });
   };
@@ -152,6 +181,7 @@ export function createTargets(deps: { store: Elbv2Store; clock: Clock; log: Log 
   };
 
   return {
+    hostOf,
     targetGroup(arn) {
       const group = store.targetGroups.get(arn);
       if (!group) return undefined;

@@ -64,12 +64,20 @@ export function containerEnding(
 /** What a container runs, with every AWS duration turned into real milliseconds by the clock. */
 export interface ContainerLaunch {
   crashOnStart: boolean;
+  /** A one-off command: never listens, exits with `exitCode` after `runMs` real ms. */
+  job?: { exitCode: number; runMs: number };
   /** null: the container has no port and runs idle. */
   app: TaskAppConfig | null;
 }
 
 export function launchOf(task: TaskSpec, container: ContainerSpec, clock: Clock): ContainerLaunch {
   const { behavior } = container;
+  if (container.job)
+    return {
+      crashOnStart: false,
+      job: { exitCode: container.job.exitCode, runMs: clock.ms(container.job.runSeconds) },
+      app: null,
+    };
   if (container.port === undefined) return { crashOnStart: behavior.crashOnStart, app: null };
   const app: TaskAppConfig = {
     ip: task.ip,
@@ -84,5 +92,7 @@ export function launchOf(task: TaskSpec, container: ContainerSpec, clock: Clock)
   };
   if (behavior.unhealthyAfterSeconds !== undefined)
     app.unhealthyAfterMs = clock.ms(behavior.unhealthyAfterSeconds);
+  if (behavior.latencySeconds !== undefined && behavior.latencySeconds > 0)
+    app.latencyMs = clock.ms(behavior.latencySeconds);
   return { crashOnStart: behavior.crashOnStart, app };
 }

@@ -5,6 +5,7 @@ import { containerEnding, type ContainerLaunch, type ContainerRun } from './cont
 import { createTaskApp } from './task-app.mjs';
 
 const SIGKILL_EXIT = 137;
+const SIGTERM_EXIT = 143;
 
 export function runContainerInProcess(launch: ContainerLaunch, label: string): ContainerRun {
   // A process ends asynchronously; so does this, so listeners see the same order in both runtimes.
@@ -21,6 +22,24 @@ export function runContainerInProcess(launch: ContainerLaunch, label: string): C
   if (launch.crashOnStart) {
     end({ exitCode: 1 });
     return { started: endedEarly(), ready: endedEarly(), ended, terminate: () => {}, kill: () => {} };
+  }
+
+  if (launch.job) {
+    // A one-off command: runs, then exits with its code; SIGTERM ends it as a process without a
+    // handler would end (128 + 15).
+    const { exitCode, runMs } = launch.job;
+    const timer = setTimeout(() => end({ exitCode }), runMs);
+    const endWith = (code: number): void => {
+      clearTimeout(timer);
+      end({ exitCode: code });
+    };
+    return {
+      started,
+      ready: Promise.resolve(),
+      ended,
+      terminate: () => endWith(SIGTERM_EXIT),
+      kill: () => endWith(SIGKILL_EXIT),
+    };
   }
 
   if (!launch.app) {

@@ -11,6 +11,8 @@ export interface TaskAppConfig {
   slowStartMs: number;
   unhealthyAfterMs?: number;
   errorRate: number;
+  /** Real ms every non-health request is held before its answer (behaviour `slow-<s>`). */
+  latencyMs?: number;
 }
 
 export interface TaskApp {
@@ -22,4 +24,4 @@ export interface TaskApp {
   destroy(): void;
 }
 
-export function createTaskApp(config: TaskAppConfig, deps?: { random?: () => number; now?: () => number }): TaskApp;
+export function createTaskApp(config: TaskAppConfig, deps?: { now?: () => number }): TaskApp;

@@ -4,7 +4,10 @@
 //
 // Answers: a path containing "health" answers 200 `ok`, or 500 `unhealthy` per the behaviour; any
 // other path answers 200 with a JSON body naming the task definition, revision, task id and
-// container, or 500 for the fraction `errorRate`. `/slow?ms=N` holds the request N ms first (tests
+// container, or 500 for the fraction `errorRate` (evenly spread: with 0.2, every fifth request, so
+// a test's count of 5xx is exact rather than a draw), after `latencyMs` when the behaviour is
+// `slow-<s>` (health answers stay fast: the load balancer's checks see a healthy target).
+// `/slow?ms=N` holds the request N ms first (tests
 // use it to keep a request in flight across SIGTERM), after an interim `102 Processing` sent the
 // moment the app has the request, so a client can tell that it is in flight rather than guess with a
 // sleep. Every answer carries `x-task-definition` and `x-task-id`.
@@ -23,7 +26,6 @@ import { Buffer } from 'node:buffer';
 const MAX_SLOW_MS = 120_000;
 
 export function createTaskApp(config, deps = {}) {
-  const random = deps.random ?? Math.random;
   const now = deps.now ?? Date.now;
   const pending = new Set();
   let listenedAt = 0;
@@ -32,6 +34,8 @@ export function createTaskApp(config, deps = {}) {
   let closed;
   /** Set by the test-only control path; false = as the behaviour says. */
   let forcedUnhealthy = false;
+  /** Owed failures: each request adds errorRate; a whole one owed is paid with a 500. */
+  let errorDebt = 0;
 
   const server = http.createServer((req, res) => {
     // A body we do not read would stall a keep-alive connection; drain it.
@@ -58,17 +62,24 @@ export function createTaskApp(config, deps = {}) {
     }
     const answer = () => {
       pending.delete(timer);
-      const failed = random() < config.errorRate;
-      const body = { taskDefinition: config.taskDefinition, revision: config.revision, taskId: config.taskId, container: config.container };
+      errorDebt += config.errorRate;
+      const failed = errorDebt >= 1 - 1e-9;
+      if (failed) errorDebt -= 1;
+      const body = {
+        taskDefinition: config.taskDefinition,
+        revision: config.revision,
+        taskId: config.taskId,
+        container: config.container,
+      };
       if (failed) body.error = 'emulated failure (errorRate)';
       send(res, failed ? 500 : 200, 'application/json', JSON.stringify(body));
     };
-    const slowMs = path === '/slow' ? slowMsOf(req.url) : 0;
+    const slowMs = (path === '/slow' ? slowMsOf(req.url) : 0) + (config.latencyMs ?? 0);
     const timer = slowMs > 0 ? setTimeout(answer, slowMs) : undefined;
     if (timer) {
       pending.add(timer);
       // Interim answer (Node's client emits 'information'): "the app holds your request now".
-      res.writeProcessing();
+      if (path === '/slow') res.writeProcessing();
     } else answer();
   });
 

@@ -5,7 +5,7 @@
 // contract ECS relies on: SIGTERM -> stop accepting, finish in-flight requests, exit 0. The parent
 // sends SIGKILL itself when the stop timeout passes.
 import process from 'node:process';
-import { setInterval, clearInterval } from 'node:timers';
+import { setInterval, clearInterval, setTimeout } from 'node:timers';
 import { createTaskApp } from './task-app.mjs';
 
 // No child may outlive the emulator: when the IPC channel closes (the parent exited, or was killed
@@ -19,7 +19,13 @@ if (settings.crashOnStart) {
   process.exit(1);
 }
 
-if (!settings.app) {
+if (settings.job) {
+  // A one-off command (a migration): runs for a while, then exits with its code. No SIGTERM handler,
+  // so a stop ends it as the signal does (exit 143), as most one-off programs end.
+  process.send?.({ type: 'started' });
+  process.send?.({ type: 'ready' });
+  setTimeout(() => process.exit(settings.job.exitCode), settings.job.runMs);
+} else if (!settings.app) {
   // A container without a port: an idle process that stops at once on SIGTERM.
   const idle = setInterval(() => {}, 1 << 30);
   process.on('SIGTERM', () => {
@@ -39,7 +45,9 @@ if (!settings.app) {
       if (listened) process.send?.({ type: 'ready' });
     },
     (error) => {
-      process.stderr.write(`listen ${settings.app.ip}:${settings.app.port}: ${error.code ?? error.message}\n`);
+      process.stderr.write(
+        `listen ${settings.app.ip}:${settings.app.port}: ${error.code ?? error.message}\n`,
+      );
       process.exit(1);
     },
   );

@@ -1,6 +1,6 @@
 // The post step's decision, pure: from what main saved (and on-cancel), what is left to do.
-import type { DeploymentSettings } from './rollout/types.js';
-import type { RolloutState } from './state.js';
+import type { DeploymentSettings } from '../rollout/types.js';
+import type { RolloutState } from '../state.js';
 
 /**
  * The most the post step waits for the restore. GitHub's workflow-cancellation docs: "After the 5
@@ -91,4 +91,49 @@ export function decidePost(state: RolloutState | undefined, onCancel: 'rollback'
     originalSettings: state.originalSettings,
     reason: `main stopped ${stage} of ${where}; on-cancel is rollback`,
   };
+}
+
+/**
+ * Several services (the `rollouts` state): what the post step finishes. Under rollback-all, when any
+ * service was left unfinished or cancelled (main was cancelled or died before it put them all back), every
+ * service main finished on a new revision is put back too, so the step stays all or nothing. Such
+ * a service is handed on as a rollout stopped in its rollback: decidePost then restores it (or,
+ * with on-cancel: leave, leaves it).
+ */
+export function manyStatesToFinish(
+  states: readonly RolloutState[],
+  policy: 'rollback-all' | 'continue',
+): RolloutState[] {
+  const succeededOnNew = (s: RolloutState): boolean =>
+    s.phase === 'finished' &&
+    s.outcome === 'succeeded' &&
+    s.newTaskDefinitionArn !== undefined &&
+    s.newTaskDefinitionArn !== s.previousTaskDefinitionArn;
+  // Left unfinished by main, or cancelled: main puts the succeeded ones back itself when it ends on
+  // its own, but not on a cancel (the runner kills it within seconds).
+  const leftOrCancelled = states.some(
+    (s) =>
+      s.outcome !== 'succeeded' &&
+      (s.outcome === 'cancelled' ||
+        s.pending !== undefined ||
+        s.phase === 'rolling-out' ||
+        s.phase === 'rolling-back'),
+  );
+  if (policy !== 'rollback-all' || !leftOrCancelled) return [...states];
+  return states.map((s) => (succeededOnNew(s) ? { ...s, phase: 'rolling-back' } : s));
+}
+
+/** Parses the `rollouts` state: one RolloutState per service; undefined when absent or unreadable. */
+export function parseManyStates(raw: string): RolloutState[] | undefined {
+  if (raw.trim() === '') return undefined;
+  try {
+    const value: unknown = JSON.parse(raw);
+    if (!Array.isArray(value)) return undefined;
+    return value.flatMap((entry: unknown) => {
+      const state = parseState(JSON.stringify(entry ?? null));
+      return state ? [state] : [];
+    });
+  } catch {
+    return undefined;
+  }
 }

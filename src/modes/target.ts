@@ -1,18 +1,18 @@
 // What a deploy (or a rollback) would put on the service, resolved before anything changes. The one
 // answer plan mode shows and deploy acts on: both call this, so they cannot disagree about which
 // revision it is, whether it is registered, or whether the service already runs it.
-import { resolveRollbackTarget } from './modes/rollback.js';
-import type { ServiceDriver, TaskDefinitionRecord } from './rollout/port.js';
-import { taskDefinitionName } from './rollout/words.js';
-import type { Settings } from './settings.js';
+import { resolveRollbackTarget } from './rollback.js';
+import type { ServiceDriver, TaskDefinitionRecord } from '../rollout/port.js';
+import { taskDefinitionName } from '../rollout/words.js';
+import type { Settings } from '../settings.js';
 import {
   checkContainers,
   readTaskDefinitionFile,
   registrationBody,
-  sameDefinition,
   substituteImages,
   type TaskDefinitionBody,
-} from './taskdef.js';
+} from '../taskdef.js';
+import { sameDefinition } from '../taskdef-compare.js';
 
 export interface Target {
   /** Set when a registered revision is deployed as it is (a ref without image changes, a rollback, unchanged). */
@@ -47,10 +47,14 @@ export interface TargetFile {
 export async function loadTargetFile(settings: TargetSettings): Promise<TargetFile | undefined> {
   const source = settings.taskDefinition;
   if (settings.mode === 'rollback' || source?.kind !== 'file') return undefined;
-  const loaded = await readTaskDefinitionFile(source.path);
-  const body = substituteImages(loaded.body, settings.images);
-  checkContainers(body, source.path);
-  return { path: source.path, body, stripped: loaded.stripped };
+  return readTargetFile(source.path, settings.images);
+}
+
+async function readTargetFile(path: string, images: TargetSettings['images']): Promise<TargetFile> {
+  const loaded = await readTaskDefinitionFile(path);
+  const body = substituteImages(loaded.body, images);
+  checkContainers(body, path);
+  return { path, body, stripped: loaded.stripped };
 }
 
 /** `current` is the revision the service runs now; `file`, the target file when already loaded. Read-only. */
@@ -74,8 +78,7 @@ export async function resolveTarget(
   const source = settings.taskDefinition;
   if (!source) throw new Error(`task-definition is required in ${settings.mode} mode`);
   if (source.kind === 'file') {
-    const loaded = file ?? (await loadTargetFile(settings));
-    if (!loaded) throw new Error(`task-definition: ${source.path} could not be read`);
+    const loaded = file ?? (await readTargetFile(source.path, settings.images));
     const { body } = loaded;
     const unchanged = sameDefinition(body, current.body);
     return {
