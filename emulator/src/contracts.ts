@@ -34,6 +34,12 @@ export interface Clock {
   after(awsSeconds: number, fn: () => void): { cancel(): void };
   /** Every `awsSeconds`, until cancelled or disposed. */
   every(awsSeconds: number, fn: () => void): { cancel(): void };
+  /**
+   * Real ms this process's event loop has run late since the clock began watching (on first ask):
+   * time in which nothing here, neither a load balancer's check nor an in-process target, could
+   * run. Waits that model a remote party's deadline credit it back (see health-checker.ts).
+   */
+  stalledMs(): number;
   /** Cancel every timer this clock made (called by `stop()`). */
   dispose(): void;
 }

@@ -7,6 +7,9 @@ import http from 'node:http';
 import type { Clock } from '../contracts.js';
 import type { CodeMatcher, ProbeOutcome } from './target-health.js';
 
+/** How many timeouts' worth of this process's own stalls a check may be credited. */
+const STALL_CREDIT = 4;
+
 export interface ProbeRequest {
   host: string;
   port: number;
@@ -50,12 +53,25 @@ export function probe(
   req.on('error', (err: NodeJS.ErrnoException) =>
     finish({ ok: false, kind: 'connection', detail: err.code ?? err.message }),
   );
-  // The deadline is judged after the event loop's next poll: when this process was stalled (a busy
-  // machine), a response that reached the socket in time is still queued behind the timer, and the
-  // load balancer's own pause must not count against the target.
-  const timer = clock.after(request.timeoutSeconds, () =>
-    setImmediate(() => finish({ ok: false, kind: 'timeout' })),
-  );
+  // The deadline models a remote load balancer's clock, which this process's own stalls do not
+  // stop: where the loop could not run (a busy 2-core machine, a GC pause, a herd of checks that a
+  // stall bunched up, an in-process target that shares the loop), the target could not answer and
+  // the checker could not read, so that time is credited back, up to STALL_CREDIT timeouts so a
+  // target that truly hangs still times out. It is judged after the loop's next poll, so an answer
+  // that reached the socket in time is read first. A calm loop times out at the deadline.
+  const sentAt = clock.now();
+  const stalledAtSend = clock.stalledMs();
+  const timeoutMs = clock.ms(request.timeoutSeconds);
+  const judge = (): void => {
+    setImmediate(() => {
+      if (done) return;
+      const credit = Math.min(clock.stalledMs() - stalledAtSend, STALL_CREDIT * timeoutMs);
+      const owedMs = timeoutMs + credit - (clock.now() - sentAt);
+      if (owedMs <= 0) finish({ ok: false, kind: 'timeout' });
+      else timer = clock.after(owedMs / clock.ms(1), judge);
+    });
+  };
+  let timer = clock.after(request.timeoutSeconds, judge);
 
   return { outcome, cancel: () => finish(undefined) };
 }
