@@ -368,6 +368,50 @@ describe('ServiceObserver: tasks that stop', () => {
     }
   });
 
+  it('a task first seen stopped for failed ELB health checks: the events are read once more, so ECS’s reason is in the same snapshot', async () => {
+    runTasks([1, 2, 3]);
+    const observer = new ServiceObserver(clients, ref);
+    await observer.observe();
+    reads();
+
+    // ECS stops task 3 just after this look's DescribeServices: its event is written with the stop.
+    const unhealthy = {
+      id: 'e2',
+      createdAt: new Date(1_700_000_300_000),
+      message: `(service web) (task ${'3'.padStart(32, '0')}) (port 8080) is unhealthy in (target-group ${TG1}) due to (reason Health checks failed with these codes: [500]).`,
+    };
+    const before = world.service;
+    let stopped = false;
+    ecsMock.on(DescribeServicesCommand).callsFake(() => {
+      const answer = world.service;
+      if (!stopped) {
+        stopped = true;
+        world.running = [1, 2].map(taskArn);
+        put(stoppedTask(3, `Task failed ELB health checks in (target-group ${TG1})`));
+        world.service = { ...before, events: [unhealthy, ...(before.events ?? [])] };
+      }
+      return Promise.resolve({ services: [answer] });
+    });
+    const second = await observer.observe();
+    expect(reads().describeServices).toBe(2);
+    expect(second.service.events.map((e) => e.message)).toContain(unhealthy.message);
+
+    // Seen once: later looks read the service once again, whatever stopped before.
+    await observer.observe();
+    expect(reads().describeServices).toBe(1);
+  });
+
+  it('a task stopped for another reason costs no second DescribeServices', async () => {
+    runTasks([1, 2]);
+    const observer = new ServiceObserver(clients, ref);
+    await observer.observe();
+    reads();
+    world.running = [taskArn(1)];
+    put(stoppedTask(2, 'Essential container in task exited'));
+    await observer.observe();
+    expect(reads().describeServices).toBe(1);
+  });
+
   it('a task being stopped is described every snapshot until it is STOPPED, then kept and not described again', async () => {
     runTasks([1, 2]);
     const observer = new ServiceObserver(clients, ref);

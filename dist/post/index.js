@@ -73821,6 +73821,8 @@ async function describeTargets(elbv2, targetGroupArns) {
 
 
 
+/** ECS's stoppedReason for a task it stopped because a target failed ELB health checks. */
+const ELB_STOP = /^Task failed ELB health checks/;
 class ServiceObserver {
     clients;
     ref;
@@ -73861,7 +73863,7 @@ class ServiceObserver {
         const raw = await describeServiceRaw(ecs, this.ref);
         assertDeployableService(raw, this.ref);
         this.onService(raw);
-        const service = toServiceView(raw);
+        let service = toServiceView(raw);
         const grew = service.deployments.some((d) => d.failedTasks > (this.failedTasksSeen.get(d.id) ?? 0));
         const listStopped = this.first || grew;
         const alarmNames = this.alarms && options.alarms
@@ -73896,6 +73898,14 @@ class ServiceObserver {
                 toDescribe.add(arn);
         }
         const described = await this.describe([...toDescribe], service.loadBalancers ?? []);
+        // ECS writes "(task …) is unhealthy in (target-group …) due to (reason …)" when it stops a task
+        // for failed ELB health checks, and the target, now draining, has lost that reason. A task
+        // stopped between this look's DescribeServices and its DescribeTasks would lack the event, and
+        // the failure would not say why ELB failed it: read the events once more (rare: once per look
+        // that first sees such a stop), before anything is remembered, so a failed read changes nothing.
+        if (!this.first && described.some((t) => this.newlyStoppedByElb(t))) {
+            service = { ...service, events: toServiceView(await describeServiceRaw(ecs, this.ref)).events };
+        }
         const live = [];
         for (const task of described) {
             if (task.lastStatus === 'STOPPED') {
@@ -73925,6 +73935,12 @@ class ServiceObserver {
         if (alarms)
             snapshot.alarms = alarms;
         return snapshot;
+    }
+    newlyStoppedByElb(task) {
+        return (task.desiredStatus === 'STOPPED' &&
+            !this.stopping.has(task.arn) &&
+            !this.stopped.has(task.arn) &&
+            ELB_STOP.test(task.stoppedReason ?? ''));
     }
     async list(desiredStatus) {
         try {

@@ -7,7 +7,8 @@
 //   1 DescribeTargetHealth per target group (it has no paging: one call answers every target).
 //   DescribeContainerInstances, chunks of 100, only for container instances not seen before (EC2
 //     launch type): an instance's EC2 id never changes, so each is read once per observer.
-//   with alarms to gate on, 1 DescribeAlarms per 100 alarm names (none without).
+//   with alarms to gate on, 1 DescribeAlarms per 100 alarm names (none without);
+//   1 more DescribeServices when a task is first seen stopped for failed ELB health checks.
 // A task seen STOPPED never changes again, so it is described once and kept. STOPPED tasks are
 // listed only when a deployment's failedTasks count grew (a task may have started and stopped
 // between two snapshots): ECS keeps stopped tasks about an hour, and re-reading them every poll
@@ -34,6 +35,9 @@ import {
   describeTasksChunked,
   listServiceTaskArns,
 } from './task-reads.js';
+
+/** ECS's stoppedReason for a task it stopped because a target failed ELB health checks. */
+const ELB_STOP = /^Task failed ELB health checks/;
 
 export interface ObserverClients {
   ecs: ECSClient;
@@ -86,7 +90,7 @@ export class ServiceObserver {
     const raw = await describeServiceRaw(ecs, this.ref);
     assertDeployableService(raw, this.ref);
     this.onService(raw);
-    const service = toServiceView(raw);
+    let service = toServiceView(raw);
 
     const grew = service.deployments.some((d) => d.failedTasks > (this.failedTasksSeen.get(d.id) ?? 0));
     const listStopped = this.first || grew;
@@ -119,6 +123,14 @@ export class ServiceObserver {
     }
 
     const described = await this.describe([...toDescribe], service.loadBalancers ?? []);
+    // ECS writes "(task …) is unhealthy in (target-group …) due to (reason …)" when it stops a task
+    // for failed ELB health checks, and the target, now draining, has lost that reason. A task
+    // stopped between this look's DescribeServices and its DescribeTasks would lack the event, and
+    // the failure would not say why ELB failed it: read the events once more (rare: once per look
+    // that first sees such a stop), before anything is remembered, so a failed read changes nothing.
+    if (!this.first && described.some((t) => this.newlyStoppedByElb(t))) {
+      service = { ...service, events: toServiceView(await describeServiceRaw(ecs, this.ref)).events };
+    }
     const live: TaskView[] = [];
     for (const task of described) {
       if (task.lastStatus === 'STOPPED') {
@@ -144,6 +156,15 @@ export class ServiceObserver {
     };
     if (alarms) snapshot.alarms = alarms;
     return snapshot;
+  }
+
+  private newlyStoppedByElb(task: TaskView): boolean {
+    return (
+      task.desiredStatus === 'STOPPED' &&
+      !this.stopping.has(task.arn) &&
+      !this.stopped.has(task.arn) &&
+      ELB_STOP.test(task.stoppedReason ?? '')
+    );
   }
 
   private async list(desiredStatus: DesiredStatus): Promise<string[]> {
