@@ -68,5 +68,11 @@ describe('a health check across a stall of the emulator itself', () => {
     expect(clock.stalledMs() - before).toBeLessThan(50);
     blockLoop(300);
     expect(clock.stalledMs() - before).toBeGreaterThanOrEqual(250);
+
+    // Disposed: a late ask starts no new meter, so the stall count stands still.
+    clock.dispose();
+    const atDispose = clock.stalledMs();
+    blockLoop(100);
+    expect(clock.stalledMs()).toBe(atDispose);
   });
 });

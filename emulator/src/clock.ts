@@ -17,6 +17,7 @@ export function createClock(scale: number): Clock {
   // emulator that never health-checks never wakes for it.
   let stalled = 0;
   let lastTick: number | undefined;
+  let disposed = false;
   const watchStalls = (): void => {
     lastTick = performance.now();
     const timer = setInterval(() => {
@@ -32,6 +33,8 @@ export function createClock(scale: number): Clock {
   return {
     scale,
     stalledMs() {
+      // After dispose() a check's last judgement may still ask: answer without a new meter.
+      if (disposed) return stalled;
       if (lastTick === undefined) watchStalls();
       // A stall still under way is counted too: the tick that would measure it has not run yet.
       const current = performance.now() - (lastTick ?? performance.now()) - STALL_TICK_MS;
@@ -68,7 +71,7 @@ export function createClock(scale: number): Clock {
     dispose() {
       for (const timer of timers) clearTimeout(timer); // clearTimeout also clears intervals
       timers.clear();
-      lastTick = undefined;
+      disposed = true;
     },
   };
 }
