@@ -1,10 +1,13 @@
 // jest in native ESM mode, as actions/typescript-action runs it: the @actions packages are ESM-only,
 // so ts-jest emits ESM (useESM) and node runs it with --experimental-vm-modules (package.json scripts).
 // Four groups: `unit` never touches the network; `emulator` starts the local ECS + ELBv2; `e2e`
-// runs the bundled dist/ as a child process against the emulator (`npm test` runs two files at a
-// time, after a fresh build; so does `emulator`, whose files mostly wait on the emulator's scaled
-// clock: 108 s on one worker, 65 s on two on the 2-core machine); `records` checks the emulator
-// calls a run dumped against AWS's models and against the IAM policies of docs/iam.md.
+// runs the bundled dist/ as a child process against the emulator, after a fresh build; `records`
+// checks the emulator calls a run dumped against AWS's models and against the IAM policies of
+// docs/iam.md. `npm test` runs three e2e and three emulator files at a time on any machine: their
+// runs wait far more than they compute (the lease's 2 s settle, the action's looks, the emulator's
+// scaled clock), so on the 2-core machine a third worker fills idle cores: e2e 355 s on two
+// workers, 235 s on three; emulator 59 s and 48 s (docs/development.md, "Tests").
+// Each group's per-test timeout is set by its setup file.
 // Each group's per-test timeout is set by its setup file.
 const transform = {
   '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],

@@ -91,6 +91,8 @@ export interface Harness {
   dir: string;
   /** The JSON task definition file the action is given (the scenario's definition, image `web:1`). */
   taskDefinitionFile: string;
+  /** AWS seconds from a task's launch to its containers starting, for every task the action starts. */
+  taskStartSeconds: number;
   /** The inputs every deploy needs; a test adds or overrides. */
   inputs(extra?: Record<string, string>): Record<string, string>;
   env: Record<string, string>;
@@ -106,18 +108,37 @@ export interface HarnessOptions {
   taskDefinition?: RegisterTaskDefinitionCommandInput;
 }
 
+/**
+ * Builds a scenario's steady fleet with tasks that start at once, then gives the emulator back the
+ * task start the test rolls out under. The fleet is the fixture: how its tasks came to run is not
+ * what any test asserts, and at 10 AWS s a start it cost half a second of every test's setup.
+ */
+async function steadyFleet<T>(
+  emulator: Emulator,
+  taskStartSeconds: number,
+  build: () => Promise<T>,
+): Promise<T> {
+  emulator.setTaskStartSeconds(0);
+  try {
+    return await build();
+  } finally {
+    emulator.setTaskStartSeconds(taskStartSeconds);
+  }
+}
+
 /** The emulator behind each harness's scenario, so a watcher given only `info` can subscribe to it. */
 const emulators = new WeakMap<ScenarioInfo, Emulator>();
 
 /** Starts an emulator and a steady service of `desiredCount` healthy `web:1` tasks behind an ALB. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   requireDist();
+  const taskStartSeconds = options.emulator?.taskStartSeconds ?? TASK_START_SECONDS;
   const emulator = await startEmulator({
     port: 0,
     timeScale: TIME_SCALE,
-    taskStartSeconds: TASK_START_SECONDS,
     recordWire: true,
     ...options.emulator,
+    taskStartSeconds,
   });
   const dir = mkdtempSync(join(tmpdir(), 'ecs-rolling-deploy-e2e-'));
   let dumpedHere = false;
@@ -137,19 +158,21 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   try {
     const definition = options.taskDefinition ?? taskDefinition('public.ecr.aws/demo/web:1');
-    const info = await createScenario(emulator.endpoint, {
-      cluster: 'e2e',
-      service: 'web',
-      desiredCount: options.desiredCount ?? 6,
-      taskDefinition: definition,
-      targetGroups: options.targetGroups ?? 1,
-      healthCheck: HEALTH_CHECK,
-      deregistrationDelaySeconds: DEREGISTRATION_DELAY_SECONDS,
-      deploymentConfiguration: ORIGINAL_DEPLOYMENT_CONFIGURATION,
-      waitForSteadyState: true,
-      waitTimeoutMs: 60_000,
-      ...options.scenario,
-    });
+    const info = await steadyFleet(emulator, taskStartSeconds, () =>
+      createScenario(emulator.endpoint, {
+        cluster: 'e2e',
+        service: 'web',
+        desiredCount: options.desiredCount ?? 6,
+        taskDefinition: definition,
+        targetGroups: options.targetGroups ?? 1,
+        healthCheck: HEALTH_CHECK,
+        deregistrationDelaySeconds: DEREGISTRATION_DELAY_SECONDS,
+        deploymentConfiguration: ORIGINAL_DEPLOYMENT_CONFIGURATION,
+        waitForSteadyState: true,
+        waitTimeoutMs: 60_000,
+        ...options.scenario,
+      }),
+    );
     // The scenario's own setup calls are not what a test asserts on.
     emulator.clearCalls();
     // The step names it relative to the workspace (GITHUB_WORKSPACE), as a workflow does.
@@ -172,7 +195,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ...extra,
     });
     emulators.set(info, emulator);
-    return { emulator, info, dir, taskDefinitionFile, inputs, env, stop };
+    return { emulator, info, dir, taskDefinitionFile, taskStartSeconds, inputs, env, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -189,18 +212,20 @@ export async function addService(
   options: { service: string; family: string; desiredCount?: number; scenario?: Partial<ScenarioSpec> },
 ): Promise<Harness> {
   const definition = taskDefinition('public.ecr.aws/demo/web:1', options.family);
-  const info = await createScenario(h.emulator.endpoint, {
-    cluster: h.info.cluster,
-    service: options.service,
-    desiredCount: options.desiredCount ?? 4,
-    taskDefinition: definition,
-    healthCheck: HEALTH_CHECK,
-    deregistrationDelaySeconds: DEREGISTRATION_DELAY_SECONDS,
-    deploymentConfiguration: ORIGINAL_DEPLOYMENT_CONFIGURATION,
-    waitForSteadyState: true,
-    waitTimeoutMs: 60_000,
-    ...options.scenario,
-  });
+  const info = await steadyFleet(h.emulator, h.taskStartSeconds, () =>
+    createScenario(h.emulator.endpoint, {
+      cluster: h.info.cluster,
+      service: options.service,
+      desiredCount: options.desiredCount ?? 4,
+      taskDefinition: definition,
+      healthCheck: HEALTH_CHECK,
+      deregistrationDelaySeconds: DEREGISTRATION_DELAY_SECONDS,
+      deploymentConfiguration: ORIGINAL_DEPLOYMENT_CONFIGURATION,
+      waitForSteadyState: true,
+      waitTimeoutMs: 60_000,
+      ...options.scenario,
+    }),
+  );
   h.emulator.clearCalls();
   const taskDefinitionFile = join(h.dir, `${options.family}.json`);
   writeFileSync(taskDefinitionFile, JSON.stringify(definition, null, 2));

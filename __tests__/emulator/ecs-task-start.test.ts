@@ -8,6 +8,9 @@ interface TaskView {
   taskArn: string;
   lastStatus: string;
   desiredStatus: string;
+  /** Epoch seconds, as DescribeTasks gives them. */
+  createdAt?: number;
+  startedAt?: number;
 }
 
 let h: Harness | undefined;
@@ -69,5 +72,35 @@ describe('task start: provisioning and image pull before the containers', () => 
       'the replacement RUNNING',
     );
     expect([...x.runtime.tasks.values()].map((t) => t.spec.taskArn)).not.toContain(arn);
+  });
+
+  it('setTaskStartSeconds applies to the tasks launched after it', async () => {
+    const x = harness({ scale: 0.02, taskStartSeconds: 0 });
+    h = x;
+    await x.ok('CreateCluster', { clusterName: 'demo' });
+    await x.ok('RegisterTaskDefinition', webTaskDefinition('1'));
+    await x.ok('CreateService', serviceInput('web:1', { desiredCount: 1 }));
+    const first = await until(
+      () => (tasks(x)[0]?.lastStatus === 'RUNNING' ? tasks(x)[0] : undefined),
+      5_000,
+      'the first task RUNNING',
+    );
+    x.ecs.setTaskStartSeconds(50);
+    await x.ok('UpdateService', { cluster: 'demo', service: 'web', desiredCount: 2 });
+    const second = await until(
+      () => tasks(x).find((t) => t.taskArn !== first.taskArn),
+      5_000,
+      'the second task launched',
+    );
+    // A start of 0 goes straight to the containers (PENDING at launch); this one provisions first.
+    expect(second.lastStatus).toBe('PROVISIONING');
+    const running = await until(
+      () => tasks(x).find((t) => t.taskArn === second.taskArn && t.lastStatus === 'RUNNING'),
+      10_000,
+      'the second task RUNNING',
+    );
+    // 50 AWS s at this scale: 1 s of real time from its launch to its start.
+    expect((running.startedAt ?? 0) - (running.createdAt ?? 0)).toBeGreaterThanOrEqual(50 * 0.02);
+    expect(() => x.ecs.setTaskStartSeconds(-1)).toThrow(/0 or more AWS seconds/);
   });
 });

@@ -277,5 +277,7 @@ export interface EcsPart {
   onSchedulerPass(listener: () => void): () => void;
   /** The loopback address of the container instance with this EC2 id (EC2 launch type). */
   instanceAddress?: InstanceAddress;
+  /** AWS seconds from launch to the containers starting, for the tasks launched from now on. */
+  setTaskStartSeconds(seconds: number): void;
   stop(): Promise<void>;
 }

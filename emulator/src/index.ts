@@ -86,6 +86,12 @@ export interface Emulator {
   injectFault(rule: FaultRule): void;
   clearFaults(): void;
   setThrottling(throttling: boolean | ThrottleConfig): void;
+  /**
+   * Test hook: AWS seconds from a task's launch to its containers starting, for tasks launched
+   * from now on. A harness sets 0 while it builds its steady fleet (the fixture, not the subject:
+   * how its tasks got to RUNNING is not what a test asserts), then the start a test rolls out under.
+   */
+  setTaskStartSeconds(seconds: number): void;
   listeners(): ListenerEndpoint[];
   /**
    * Test hook: `listener` runs after every ECS scheduler pass (when tasks are launched and stopped)
@@ -207,6 +213,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       injectFault: (rule) => faults.add(rule),
       clearFaults: () => faults.clear(),
       setThrottling: (throttling) => throttler.configure(throttleConfig(throttling)),
+      setTaskStartSeconds: (seconds) => ecsPart.setTaskStartSeconds(seconds),
       listeners: () => elbv2Part.listeners(),
       onChange(listener) {
         changeListeners.add(listener);

@@ -87,6 +87,7 @@ export function createEcs(deps: EcsDeps): EcsPart {
       serviceDeployments: [...store.serviceDeployments.values()].map((r) => deploymentShape(store, r)),
     }),
     onSchedulerPass: (listener) => running.onPass(listener),
+    setTaskStartSeconds: (seconds) => lifecycle.setStartSeconds(seconds),
     instanceAddress: (ec2InstanceId) => {
       for (const ci of store.containerInstances.values())
         if (ci.ec2InstanceId === ec2InstanceId) return ci.ip;

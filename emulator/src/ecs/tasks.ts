@@ -87,6 +87,8 @@ export interface TaskLifecycle {
   advance(): void;
   /** SIGKILL everything (emulator stop). */
   killAll(): void;
+  /** From now on, tasks launched spend `seconds` AWS seconds before their containers start. */
+  setStartSeconds(seconds: number): void;
 }
 
 /** ECS's default stopTimeout when the container definition gives none. */
@@ -174,6 +176,7 @@ function containerRecordsOf(
 
 export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
   const { clock, store, targets } = deps;
+  let startSeconds = deps.taskStartSeconds ?? DEFAULT_TASK_START_SECONDS;
   const serviceOf = (task: TaskRecord): ServiceRecord | undefined =>
     task.serviceArn === undefined ? undefined : store.services.get(task.serviceArn);
   const deploymentOf = (task: TaskRecord): DeploymentRecord | undefined =>
@@ -279,7 +282,6 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
     // (the image is pulled), then the containers start. On Fargate that takes tens of seconds
     // (AWS publishes no figure); the emulator spends `taskStartSeconds` (half provisioning, half
     // pulling) before it starts the task's processes, and PENDING lasts until every app listens.
-    const startSeconds = deps.taskStartSeconds ?? DEFAULT_TASK_START_SECONDS;
     if (startSeconds <= 0) {
       startContainers(task, definition, specs);
       return;
@@ -632,5 +634,18 @@ export function createTaskLifecycle(deps: TaskLifecycleDeps): TaskLifecycle {
     }
   }
 
-  return { launch, runStandalone, stop, stopMany, advance, countFailure, killAll };
+  return {
+    launch,
+    runStandalone,
+    stop,
+    stopMany,
+    advance,
+    countFailure,
+    killAll,
+    setStartSeconds: (seconds) => {
+      if (!Number.isFinite(seconds) || seconds < 0)
+        throw new Error(`a task start takes 0 or more AWS seconds, not ${seconds}`);
+      startSeconds = seconds;
+    },
+  };
 }
