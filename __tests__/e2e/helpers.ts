@@ -109,18 +109,26 @@ export interface HarnessOptions {
 }
 
 /**
- * Builds a scenario's steady fleet with tasks that start at once, then gives the emulator back the
- * task start the test rolls out under. The fleet is the fixture: how its tasks came to run is not
- * what any test asserts, and at 10 AWS s a start it cost half a second of every test's setup.
+ * Creates a scenario with the harness's health check, drain and deployment settings and waits for
+ * its steady fleet, built with tasks that start at once; then gives the emulator back the task
+ * start the test rolls out under. The fleet is the fixture: how its tasks came to run is not what
+ * any test asserts, and at 10 AWS s a start it cost half a second of every test's setup.
  */
-async function steadyFleet<T>(
+async function steadyFleet(
   emulator: Emulator,
   taskStartSeconds: number,
-  build: () => Promise<T>,
-): Promise<T> {
+  spec: ScenarioSpec,
+): Promise<ScenarioInfo> {
   emulator.setTaskStartSeconds(0);
   try {
-    return await build();
+    return await createScenario(emulator.endpoint, {
+      healthCheck: HEALTH_CHECK,
+      deregistrationDelaySeconds: DEREGISTRATION_DELAY_SECONDS,
+      deploymentConfiguration: ORIGINAL_DEPLOYMENT_CONFIGURATION,
+      waitForSteadyState: true,
+      waitTimeoutMs: 60_000,
+      ...spec,
+    });
   } finally {
     emulator.setTaskStartSeconds(taskStartSeconds);
   }
@@ -158,21 +166,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   try {
     const definition = options.taskDefinition ?? taskDefinition('public.ecr.aws/demo/web:1');
-    const info = await steadyFleet(emulator, taskStartSeconds, () =>
-      createScenario(emulator.endpoint, {
-        cluster: 'e2e',
-        service: 'web',
-        desiredCount: options.desiredCount ?? 6,
-        taskDefinition: definition,
-        targetGroups: options.targetGroups ?? 1,
-        healthCheck: HEALTH_CHECK,
-        deregistrationDelaySeconds: DEREGISTRATION_DELAY_SECONDS,
-        deploymentConfiguration: ORIGINAL_DEPLOYMENT_CONFIGURATION,
-        waitForSteadyState: true,
-        waitTimeoutMs: 60_000,
-        ...options.scenario,
-      }),
-    );
+    const info = await steadyFleet(emulator, taskStartSeconds, {
+      cluster: 'e2e',
+      service: 'web',
+      desiredCount: options.desiredCount ?? 6,
+      taskDefinition: definition,
+      targetGroups: options.targetGroups ?? 1,
+      ...options.scenario,
+    });
     // The scenario's own setup calls are not what a test asserts on.
     emulator.clearCalls();
     // The step names it relative to the workspace (GITHUB_WORKSPACE), as a workflow does.
@@ -212,20 +213,13 @@ export async function addService(
   options: { service: string; family: string; desiredCount?: number; scenario?: Partial<ScenarioSpec> },
 ): Promise<Harness> {
   const definition = taskDefinition('public.ecr.aws/demo/web:1', options.family);
-  const info = await steadyFleet(h.emulator, h.taskStartSeconds, () =>
-    createScenario(h.emulator.endpoint, {
-      cluster: h.info.cluster,
-      service: options.service,
-      desiredCount: options.desiredCount ?? 4,
-      taskDefinition: definition,
-      healthCheck: HEALTH_CHECK,
-      deregistrationDelaySeconds: DEREGISTRATION_DELAY_SECONDS,
-      deploymentConfiguration: ORIGINAL_DEPLOYMENT_CONFIGURATION,
-      waitForSteadyState: true,
-      waitTimeoutMs: 60_000,
-      ...options.scenario,
-    }),
-  );
+  const info = await steadyFleet(h.emulator, h.taskStartSeconds, {
+    cluster: h.info.cluster,
+    service: options.service,
+    desiredCount: options.desiredCount ?? 4,
+    taskDefinition: definition,
+    ...options.scenario,
+  });
   h.emulator.clearCalls();
   const taskDefinitionFile = join(h.dir, `${options.family}.json`);
   writeFileSync(taskDefinitionFile, JSON.stringify(definition, null, 2));
