@@ -6,9 +6,8 @@
 // docs/iam.md. `npm test` runs three e2e and three emulator files at a time on any machine: their
 // runs wait far more than they compute (the lease's 2 s settle, the action's looks, the emulator's
 // scaled clock), so on the 2-core machine a third worker fills idle cores: e2e 355 s on two
-// workers, 235 s on three; emulator 59 s and 48 s (docs/development.md, "Tests").
-// Each group's per-test timeout is set by its setup file.
-// Each group's per-test timeout is set by its setup file.
+// workers, 235 s on three; emulator 59 s and 48 s (docs/development.md, "What the e2e runs wait
+// for"). Each group's per-test timeout is set by its setup file.
 const transform = {
   '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
 };
