@@ -1,6 +1,6 @@
 // The rolling update's arithmetic (emulator/src/ecs/rolling.ts) and the task address allocator, as
 // tables: ECS's rounding, the circuit breaker threshold, and one step's launch/stop decision.
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from '@jest/globals';
 import {
   circuitBreakerThreshold,
@@ -240,17 +240,34 @@ describe('task addresses', () => {
 
   it('each emulator claims a 127.N block no other emulator holds, in this process or another', async () => {
     const first = await claimAddressBlock();
-    // Someone else (another process, as far as the OS is concerned) holds the block after it.
-    const next = (first.block % 254) + 1;
-    const other = createServer();
-    await new Promise<void>((resolve) => other.listen(CLAIM_PORT, `127.${next}.0.1`, resolve));
+    // Someone else (another process, as far as the OS is concerned) holds the first free block
+    // after it, the one the next claim looks at first. Other test files' emulators, in other
+    // workers, may hold blocks too, so the test takes the first one it can rather than assume
+    // first + 1 is free (listening there blindly failed with EADDRINUSE on CI).
+    const other = await holdFirstFreeBlockAfter(first.block);
     const second = await claimAddressBlock();
     try {
       expect(second.block).not.toBe(first.block);
-      expect(second.block).not.toBe(next);
+      expect(second.block).not.toBe(other.block);
     } finally {
       await Promise.all([first.release(), second.release()]);
-      await new Promise((closed) => other.close(closed));
+      await new Promise((closed) => other.server.close(closed));
     }
   });
 });
+
+/** A listener on the claim port of the first block after `after` that nobody holds. */
+async function holdFirstFreeBlockAfter(after: number): Promise<{ block: number; server: Server }> {
+  for (let i = 1; i < 254; i++) {
+    const block = ((after - 1 + i) % 254) + 1;
+    const server = createServer();
+    const held = await new Promise<boolean>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        error.code === 'EADDRINUSE' ? resolve(false) : reject(error),
+      );
+      server.listen({ port: CLAIM_PORT, host: `127.${block}.0.1`, exclusive: true }, () => resolve(true));
+    });
+    if (held) return { block, server };
+  }
+  throw new Error('every 127.N block is held');
+}
