@@ -1,6 +1,6 @@
 // The rolling update's arithmetic (emulator/src/ecs/rolling.ts) and the task address allocator, as
 // tables: ECS's rounding, the circuit breaker threshold, and one step's launch/stop decision.
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { describe, expect, it } from '@jest/globals';
 import {
   circuitBreakerThreshold,
@@ -11,7 +11,7 @@ import {
   rollingStep,
 } from '../../emulator/src/ecs/rolling.js';
 import { createIpAllocator } from '../../emulator/src/ecs/ips.js';
-import { CLAIM_PORT, claimAddressBlock } from '../../emulator/src/ecs/address-block.js';
+import { claimAddressBlock, listenOnClaimPort } from '../../emulator/src/ecs/address-block.js';
 
 const tasks = (prefix: string, healthy: boolean[]): { arn: string; healthy: boolean }[] =>
   healthy.map((h, i) => ({ arn: `${prefix}${i}`, healthy: h }));
@@ -260,14 +260,8 @@ describe('task addresses', () => {
 async function holdFirstFreeBlockAfter(after: number): Promise<{ block: number; server: Server }> {
   for (let i = 1; i < 254; i++) {
     const block = ((after - 1 + i) % 254) + 1;
-    const server = createServer();
-    const held = await new Promise<boolean>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) =>
-        error.code === 'EADDRINUSE' ? resolve(false) : reject(error),
-      );
-      server.listen({ port: CLAIM_PORT, host: `127.${block}.0.1`, exclusive: true }, () => resolve(true));
-    });
-    if (held) return { block, server };
+    const server = await listenOnClaimPort(block);
+    if (server) return { block, server };
   }
   throw new Error('every 127.N block is held');
 }

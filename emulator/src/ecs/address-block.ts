@@ -9,7 +9,7 @@ import { randomInt } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 
 /** The port every claim listens on (any unprivileged port; only its address varies). */
-export const CLAIM_PORT = 45_660;
+const CLAIM_PORT = 45_660;
 
 export interface AddressBlock {
   /** N of 127.N.x.y, 1..254. */
@@ -25,7 +25,7 @@ let nextStart = randomInt(1, 255);
 export async function claimAddressBlock(): Promise<AddressBlock> {
   for (let i = 0; i < 254; i++) {
     const block = ((nextStart - 1 + i) % 254) + 1;
-    const server = await listenOn(`127.${block}.0.1`);
+    const server = await listenOnClaimPort(block);
     if (!server) continue;
     nextStart = (block % 254) + 1;
     return {
@@ -36,8 +36,9 @@ export async function claimAddressBlock(): Promise<AddressBlock> {
   throw new Error('emulator: every 127.N.x.y address block (N 1..254) is taken by other emulators');
 }
 
-/** A listener on host:CLAIM_PORT, or undefined when another one has it. */
-function listenOn(host: string): Promise<Server | undefined> {
+/** A listener on 127.N.0.1:CLAIM_PORT, or undefined when another one has it. */
+export function listenOnClaimPort(block: number): Promise<Server | undefined> {
+  const host = `127.${block}.0.1`;
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', (error: NodeJS.ErrnoException) => {
